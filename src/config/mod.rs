@@ -1,0 +1,13 @@
+//! Configuration: `config.toml` with named contexts (environments), the paths opsdeck uses,
+//! and secrets given by reference.
+//!
+//! `model` holds the resolved types the rest of the app reads. `load` turns a file into them
+//! and reports every problem with its file, line, column and key.
+
+pub mod model;
+pub mod paths;
+
+pub use model::{
+    ArgoConfig, CatalogConfig, ColorChoice, Config, Context, HttpBackend, KafkaConfig, PgDatabase,
+    PlatformConfig, SecretRef,
+};

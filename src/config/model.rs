@@ -1,0 +1,142 @@
+//! The resolved configuration the app reads. Parsing and validation live in `load`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A secret given by reference, never inline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef {
+    /// Read from this environment variable.
+    Env(String),
+    /// Run this command (through `sh -c`) and take its trimmed stdout.
+    Command(String),
+}
+
+/// `--color` and the `color` config key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Never,
+    Ansi16,
+    Ansi256,
+    TrueColor,
+}
+
+/// Where the service catalog comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogConfig {
+    /// Backstage catalog API base, e.g. `http://backstage:7007` (the source adds
+    /// `/api/catalog`).
+    Backstage {
+        url: String,
+        token: Option<SecretRef>,
+    },
+    /// A directory searched recursively for `catalog-info.yaml` / `*.yaml` entity files.
+    Dir { path: PathBuf },
+}
+
+/// Argo CD: the namespaces of Application objects, and optionally the API server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ArgoConfig {
+    pub namespaces: Vec<String>,
+    pub api_url: Option<String>,
+    pub token: Option<SecretRef>,
+}
+
+/// One monitored PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgDatabase {
+    pub name: String,
+    /// libpq-style `key=value` DSN or a `postgres://` URL, without the password. Empty means
+    /// "from the PG* environment variables".
+    pub dsn: String,
+    pub password: Option<SecretRef>,
+}
+
+/// Kafka brokers and librdkafka properties, passed through as given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KafkaConfig {
+    pub brokers: Vec<String>,
+    pub properties: BTreeMap<String, String>,
+    /// Properties whose values are secrets (`sasl.password`, ...).
+    pub secret_properties: BTreeMap<String, SecretRef>,
+}
+
+/// A plain HTTP backend (Loki, Tempo, Jaeger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpBackend {
+    pub url: String,
+    pub token: Option<SecretRef>,
+    /// Extra headers, e.g. `X-Scope-OrgID` for multi-tenant Loki.
+    pub headers: BTreeMap<String, String>,
+}
+
+/// The platform API (audit and self-service requests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformConfig {
+    pub url: String,
+    pub token: Option<SecretRef>,
+    /// Audit-gate timeout in milliseconds (3000 by default).
+    pub timeout_ms: u64,
+}
+
+/// A named environment and its backends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Context {
+    pub name: String,
+    /// Shown in an unmistakable style in the header.
+    pub production: bool,
+    pub readonly: bool,
+    pub kube_context: Option<String>,
+    pub argocd: Option<ArgoConfig>,
+    pub postgres: Vec<PgDatabase>,
+    pub kafka: Option<KafkaConfig>,
+    pub loki: Option<HttpBackend>,
+    pub tempo: Option<HttpBackend>,
+    pub jaeger: Option<HttpBackend>,
+    pub catalog: Option<CatalogConfig>,
+    pub platform: Option<PlatformConfig>,
+    /// `Some(seed)` for a simulated context served by the sandbox.
+    pub sandbox_seed: Option<u64>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    /// The file it came from; `None` for built-in defaults.
+    pub file: Option<PathBuf>,
+    pub default_context: Option<String>,
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+    pub color: Option<ColorChoice>,
+    pub readonly: bool,
+    pub contexts: Vec<Context>,
+}
+
+impl Config {
+    #[must_use]
+    pub fn context(&self, name: &str) -> Option<&Context> {
+        self.contexts.iter().find(|c| c.name == name)
+    }
+
+    /// The contexts `opsdeck sandbox` offers: a staging and a production fleet.
+    #[must_use]
+    pub fn sandbox(seed: u64) -> Self {
+        let ctx = |name: &str, production: bool, seed: u64| Context {
+            name: name.to_owned(),
+            production,
+            sandbox_seed: Some(seed),
+            ..Context::default()
+        };
+        Self {
+            file: None,
+            default_context: Some("sandbox-staging".to_owned()),
+            contexts: vec![
+                ctx("sandbox-staging", false, seed),
+                ctx("sandbox-prod", true, seed.wrapping_add(1)),
+            ],
+            ..Self::default()
+        }
+    }
+}

@@ -1,0 +1,536 @@
+//! Key bindings as data: the [`Action`] enum, key parsing, and loading of `keymaps/*.toml`.
+//!
+//! Shipped keymaps are compiled in. A user file with the same name in the config dir's
+//! `keymaps/` folder overrides only the actions it names; a key the user gives to one action
+//! is taken away from whichever action had it by default in that context. Help is generated
+//! from the active table, so hints always match the bindings.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Diagnostic;
+
+/// Shipped keymaps, compiled in: `(name, file contents)`.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("default", include_str!("../keymaps/default.toml")),
+    ("vim", include_str!("../keymaps/vim.toml")),
+    ("emacs", include_str!("../keymaps/emacs.toml")),
+];
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal, $dangerous:literal, $desc:literal; )*) => {
+        /// Everything a key can do. The serde name is what keymap files use.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Action { $( $variant, )* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[ $( Action::$variant, )* ];
+
+            /// The name used in keymap files and in help.
+            #[must_use]
+            pub fn name(self) -> &'static str {
+                match self { $( Action::$variant => $name, )* }
+            }
+
+            /// One line for the help screen.
+            #[must_use]
+            pub fn description(self) -> &'static str {
+                match self { $( Action::$variant => $desc, )* }
+            }
+
+            /// Dangerous actions mutate something and vanish under `--readonly`.
+            #[must_use]
+            pub fn is_dangerous(self) -> bool {
+                match self { $( Action::$variant => $dangerous, )* }
+            }
+        }
+
+        impl FromStr for Action {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                match s { $( $name => Ok(Action::$variant), )* _ => Err(()) }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", false, "quit opsdeck";
+    Help = "help", false, "show help for this pane and the global keys";
+    Palette = "palette", false, "open the : command palette";
+    Filter = "filter", false, "filter the table (/ text, ! inverts, tab cycles mode)";
+    Back = "back", false, "close, clear the filter, or go back";
+    HistoryBack = "history_back", false, "previous view in history";
+    HistoryForward = "history_forward", false, "next view in history";
+    SwitchContext = "switch_context", false, "switch to another context (environment)";
+    Refresh = "refresh", false, "refresh the current pane's sources now";
+    ToggleDebug = "toggle_debug", false, "show or hide the debug overlay (frame counter)";
+    Suspend = "suspend", false, "suspend to the shell (fg to resume)";
+    PaneCatalog = "pane_catalog", false, "go to the service catalog";
+    PaneApps = "pane_apps", false, "go to Argo CD apps";
+    PaneRollouts = "pane_rollouts", false, "go to rollouts";
+    PaneKafka = "pane_kafka", false, "go to Kafka";
+    PanePostgres = "pane_pg", false, "go to Postgres";
+    PaneLogs = "pane_logs", false, "go to logs";
+    PaneTraces = "pane_traces", false, "go to traces";
+    PaneRequests = "pane_requests", false, "go to self-service requests";
+    PaneAudit = "pane_audit", false, "go to the audit trail";
+    PaneIncident = "pane_incident", false, "go to the incident view";
+    Up = "up", false, "move up";
+    Down = "down", false, "move down";
+    PageUp = "page_up", false, "page up";
+    PageDown = "page_down", false, "page down";
+    Top = "top", false, "go to the first row";
+    Bottom = "bottom", false, "go to the last row";
+    Select = "select", false, "open the selected row";
+    Expand = "expand", false, "expand the selected node";
+    Collapse = "collapse", false, "collapse the selected node";
+    SortNext = "sort_next", false, "sort by the next column";
+    SortPrev = "sort_prev", false, "sort by the previous column";
+    SortReverse = "sort_reverse", false, "reverse the sort order";
+    Scope = "scope", false, "scope every pane to the selected service";
+    ClearScope = "clear_scope", false, "clear the scope (all services)";
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Keymap sections. A pane's own context is searched first, then `table` for list panes,
+/// then `global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyContext {
+    Global,
+    Table,
+    Catalog,
+    Card,
+}
+
+impl KeyContext {
+    pub const ALL: [Self; 4] = [Self::Global, Self::Table, Self::Catalog, Self::Card];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Table => "table",
+            Self::Catalog => "catalog",
+            Self::Card => "card",
+        }
+    }
+}
+
+impl FromStr for KeyContext {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|c| c.name() == s).ok_or(())
+    }
+}
+
+/// A key with its modifiers, as written in keymap files (`ctrl-c`, `G`, `enter`, `?`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyCombo {
+    pub code: KeyCode2,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// The key part of a [`KeyCombo`]; our own type so it can be ordered and hashed in tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyCode2 {
+    Char(char),
+    F(u8),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Insert,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+}
+
+const NAMED_KEYS: &[(&str, KeyCode2)] = &[
+    ("enter", KeyCode2::Enter),
+    ("esc", KeyCode2::Esc),
+    ("tab", KeyCode2::Tab),
+    ("backtab", KeyCode2::BackTab),
+    ("shift-tab", KeyCode2::BackTab),
+    ("backspace", KeyCode2::Backspace),
+    ("delete", KeyCode2::Delete),
+    ("insert", KeyCode2::Insert),
+    ("up", KeyCode2::Up),
+    ("down", KeyCode2::Down),
+    ("left", KeyCode2::Left),
+    ("right", KeyCode2::Right),
+    ("pgup", KeyCode2::PageUp),
+    ("pgdown", KeyCode2::PageDown),
+    ("home", KeyCode2::Home),
+    ("end", KeyCode2::End),
+    ("space", KeyCode2::Char(' ')),
+];
+
+impl FromStr for KeyCombo {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = raw;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+                alt = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = if let Some((_, code)) = NAMED_KEYS.iter().find(|(n, _)| *n == rest) {
+            *code
+        } else if let Some(n) = rest.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+            if !(1..=12).contains(&n) {
+                return Err(format!("unknown key `{raw}` (function keys are f1 to f12)"));
+            }
+            KeyCode2::F(n)
+        } else {
+            let mut chars = rest.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if !c.is_control() => KeyCode2::Char(c),
+                _ => {
+                    return Err(format!(
+                        "unknown key `{raw}` (use one character, a name such as `enter` or \
+                         `pgdown`, or a modifier such as `ctrl-c`)"
+                    ));
+                }
+            }
+        };
+        Ok(Self { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for KeyCombo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode2::Char(' ') => f.write_str("space"),
+            KeyCode2::Char(c) => write!(f, "{c}"),
+            KeyCode2::F(n) => write!(f, "f{n}"),
+            other => {
+                let name = NAMED_KEYS
+                    .iter()
+                    .find(|(_, c)| *c == other)
+                    .map_or("?", |(n, _)| n);
+                f.write_str(name)
+            }
+        }
+    }
+}
+
+impl KeyCombo {
+    /// Converts a terminal key event; `None` for releases and keys we never bind.
+    #[must_use]
+    pub fn from_event(event: &KeyEvent) -> Option<Self> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = event.modifiers.contains(KeyModifiers::ALT);
+        let code = match event.code {
+            KeyCode::Char(c) => KeyCode2::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+            KeyCode::F(n) => KeyCode2::F(n),
+            KeyCode::Enter => KeyCode2::Enter,
+            KeyCode::Esc => KeyCode2::Esc,
+            KeyCode::Tab => KeyCode2::Tab,
+            KeyCode::BackTab => KeyCode2::BackTab,
+            KeyCode::Backspace => KeyCode2::Backspace,
+            KeyCode::Delete => KeyCode2::Delete,
+            KeyCode::Insert => KeyCode2::Insert,
+            KeyCode::Up => KeyCode2::Up,
+            KeyCode::Down => KeyCode2::Down,
+            KeyCode::Left => KeyCode2::Left,
+            KeyCode::Right => KeyCode2::Right,
+            KeyCode::PageUp => KeyCode2::PageUp,
+            KeyCode::PageDown => KeyCode2::PageDown,
+            KeyCode::Home => KeyCode2::Home,
+            KeyCode::End => KeyCode2::End,
+            _ => return None,
+        };
+        Some(Self { code, ctrl, alt })
+    }
+}
+
+/// One keymap file's raw form: `[context] action = "key" | ["key", ...]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeysValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+type RawKeymap = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<KeysValue>>>;
+
+/// The active bindings: per context, action → keys (in file order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    pub name: String,
+    bindings: BTreeMap<KeyContext, Vec<(Action, Vec<KeyCombo>)>>,
+}
+
+impl Keymap {
+    /// Parses one keymap file. Errors name the file, line, column and key.
+    pub fn parse(name: &str, file: &str, source: &str) -> Result<Self, Diagnostic> {
+        let raw: RawKeymap =
+            toml::from_str(source).map_err(|e| Diagnostic::from_toml(file, source, &e))?;
+        let mut bindings: BTreeMap<KeyContext, Vec<(Action, Vec<KeyCombo>)>> = BTreeMap::new();
+        for (context_name, actions) in raw {
+            let context = KeyContext::from_str(context_name.get_ref()).map_err(|()| {
+                let known: Vec<_> = KeyContext::ALL.iter().map(|c| c.name()).collect();
+                Diagnostic::at(
+                    file,
+                    source,
+                    Some(context_name.span()),
+                    Some(context_name.get_ref().clone()),
+                    format!("unknown context; expected one of {}", known.join(", ")),
+                )
+            })?;
+            let mut seen: BTreeMap<KeyCombo, Action> = BTreeMap::new();
+            let list = bindings.entry(context).or_default();
+            for (action_name, keys) in actions {
+                let path = format!("{}.{}", context.name(), action_name.get_ref());
+                let action = Action::from_str(action_name.get_ref()).map_err(|()| {
+                    Diagnostic::at(
+                        file,
+                        source,
+                        Some(action_name.span()),
+                        Some(path.clone()),
+                        format!(
+                            "unknown action `{}`; `opsdeck keys` lists them",
+                            action_name.get_ref()
+                        ),
+                    )
+                })?;
+                let key_strings = match keys.get_ref() {
+                    KeysValue::One(k) => vec![k.clone()],
+                    KeysValue::Many(ks) => ks.clone(),
+                };
+                let mut combos = Vec::with_capacity(key_strings.len());
+                for raw_key in key_strings {
+                    let combo = KeyCombo::from_str(&raw_key).map_err(|msg| {
+                        Diagnostic::at(file, source, Some(keys.span()), Some(path.clone()), msg)
+                    })?;
+                    if let Some(other) = seen.insert(combo, action) {
+                        return Err(Diagnostic::at(
+                            file,
+                            source,
+                            Some(keys.span()),
+                            Some(path),
+                            format!(
+                                "duplicate key `{combo}` in [{}]: already bound to `{other}`",
+                                context.name()
+                            ),
+                        ));
+                    }
+                    combos.push(combo);
+                }
+                list.push((action, combos));
+            }
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            bindings,
+        })
+    }
+
+    /// A shipped keymap by name.
+    pub fn shipped(name: &str) -> Option<Result<Self, Diagnostic>> {
+        SHIPPED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, src)| Self::parse(n, &format!("keymaps/{n}.toml (built in)"), src))
+    }
+
+    /// Loads `name`: the shipped keymap (or `default` when the name is only a user file),
+    /// then the user's `<config_dir>/keymaps/<name>.toml` over it.
+    pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Self, Diagnostic> {
+        let user_path = config_dir.map(|d| d.join("keymaps").join(format!("{name}.toml")));
+        let user_exists = user_path.as_ref().is_some_and(|p| p.exists());
+        let mut base = match Self::shipped(name) {
+            Some(result) => result?,
+            None if user_exists => Self::shipped("default").ok_or_else(missing_default)??,
+            None => {
+                let known: Vec<_> = SHIPPED.iter().map(|(n, _)| *n).collect();
+                return Err(Diagnostic {
+                    file: format!("keymap `{name}`"),
+                    line: 0,
+                    column: 0,
+                    key: None,
+                    message: format!("no such keymap; shipped: {}", known.join(", ")),
+                });
+            }
+        };
+        base.name = name.to_owned();
+        if let (Some(path), true) = (user_path, user_exists) {
+            let file = path.display().to_string();
+            let source = std::fs::read_to_string(&path).map_err(|e| Diagnostic {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                key: None,
+                message: format!("cannot read: {e}"),
+            })?;
+            let overlay = Self::parse(name, &file, &source)?;
+            base.apply(&overlay);
+        }
+        Ok(base)
+    }
+
+    /// Applies a user overlay: each named action takes exactly the keys given, and those keys
+    /// are removed from other actions of the same context.
+    pub fn apply(&mut self, overlay: &Self) {
+        for (context, overrides) in &overlay.bindings {
+            let list = self.bindings.entry(*context).or_default();
+            for (action, keys) in overrides {
+                for (other, other_keys) in list.iter_mut() {
+                    if other != action {
+                        other_keys.retain(|k| !keys.contains(k));
+                    }
+                }
+                match list.iter_mut().find(|(a, _)| a == action) {
+                    Some((_, existing)) => existing.clone_from(keys),
+                    None => list.push((*action, keys.clone())),
+                }
+            }
+        }
+    }
+
+    /// The action bound to `key`, searching `contexts` in order.
+    #[must_use]
+    pub fn lookup(&self, contexts: &[KeyContext], key: KeyCombo) -> Option<Action> {
+        contexts.iter().find_map(|ctx| {
+            self.bindings
+                .get(ctx)?
+                .iter()
+                .find(|(_, keys)| keys.contains(&key))
+                .map(|(action, _)| *action)
+        })
+    }
+
+    /// Bindings of one context, for help and `opsdeck keys`.
+    #[must_use]
+    pub fn context(&self, context: KeyContext) -> &[(Action, Vec<KeyCombo>)] {
+        self.bindings.get(&context).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first key bound to `action` in any of `contexts`, for hints.
+    #[must_use]
+    pub fn key_for(&self, contexts: &[KeyContext], action: Action) -> Option<KeyCombo> {
+        contexts.iter().find_map(|ctx| {
+            self.bindings
+                .get(ctx)?
+                .iter()
+                .find(|(a, keys)| *a == action && !keys.is_empty())
+                .and_then(|(_, keys)| keys.first().copied())
+        })
+    }
+}
+
+fn missing_default() -> Diagnostic {
+    Diagnostic {
+        file: "keymaps/default.toml".into(),
+        line: 0,
+        column: 0,
+        key: None,
+        message: "the built-in default keymap is missing".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_keymap_loads() {
+        for (name, _) in SHIPPED {
+            let km = Keymap::shipped(name).expect("listed").expect("parses");
+            assert!(
+                !km.context(KeyContext::Global).is_empty(),
+                "{name} has global keys"
+            );
+            let quit = km.key_for(&[KeyContext::Global], Action::Quit);
+            assert!(quit.is_some(), "{name} can quit");
+        }
+    }
+
+    #[test]
+    fn key_strings_round_trip() {
+        for raw in [
+            "q",
+            "ctrl-c",
+            "alt-x",
+            "enter",
+            "shift-tab",
+            "f5",
+            "?",
+            "G",
+            "space",
+        ] {
+            let combo: KeyCombo = raw.parse().expect(raw);
+            let shown = combo.to_string();
+            let again: KeyCombo = shown.parse().expect("display parses");
+            assert_eq!(combo, again);
+        }
+        assert!("ctrl-".parse::<KeyCombo>().is_err());
+        assert!("f13".parse::<KeyCombo>().is_err());
+        assert!("hyper-x".parse::<KeyCombo>().is_err());
+    }
+
+    #[test]
+    fn unknown_action_names_line_and_key() {
+        let src = "[global]\nquit = \"q\"\nfly = \"f\"\n";
+        let err = Keymap::parse("t", "t.toml", src).expect_err("unknown action");
+        assert_eq!((err.line, err.key.as_deref()), (3, Some("global.fly")));
+        assert!(err.message.contains("unknown action `fly`"));
+    }
+
+    #[test]
+    fn duplicate_key_in_context_is_refused() {
+        let src = "[global]\nquit = \"q\"\nhelp = [\"?\", \"q\"]\n";
+        let err = Keymap::parse("t", "t.toml", src).expect_err("duplicate");
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("duplicate key `q`"), "{err}");
+    }
+
+    #[test]
+    fn user_overlay_changes_only_what_it_names() {
+        let mut km = Keymap::shipped("default").expect("exists").expect("parses");
+        let overlay = Keymap::parse("u", "u.toml", "[global]\nhelp = \"q\"\n").expect("parses");
+        km.apply(&overlay);
+        let q: KeyCombo = "q".parse().expect("key");
+        assert_eq!(km.lookup(&[KeyContext::Global], q), Some(Action::Help));
+        let ctrl_c: KeyCombo = "ctrl-c".parse().expect("key");
+        assert_eq!(km.lookup(&[KeyContext::Global], ctrl_c), Some(Action::Quit));
+    }
+}

@@ -1,0 +1,3 @@
+//! The `opsdeck` binary: command-line wiring only.
+
+fn main() {}

@@ -1,0 +1,10 @@
+//! Plain domain types, one file per area. No I/O and no ratatui here: sources build these
+//! values, the app state stores them and the UI reads them.
+
+pub mod health;
+pub mod sanitize;
+pub mod service;
+
+pub use health::SourceHealth;
+pub use sanitize::{clean, clean_bytes, clean_multiline};
+pub use service::{Catalog, CatalogEntry, Service, ServiceMapping, Slo, SloStatus, Tier};

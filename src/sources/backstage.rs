@@ -1,0 +1,1 @@
+//! Backstage catalog source: `GET /api/catalog/entities/by-query` with cursor pagination.

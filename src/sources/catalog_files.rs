@@ -1,0 +1,1 @@
+//! Catalog source reading a directory of `catalog-info.yaml` files (multi-document YAML).

@@ -1,0 +1,155 @@
+//! Backends. Each runs as an isolated tokio task and reports to the app through
+//! [`SourceEvent`]s; the app talks back through a [`Control`] channel. Real backends and the
+//! sandbox implement the same shape, so panes cannot tell them apart.
+
+pub mod backstage;
+pub mod catalog_files;
+pub mod poller;
+pub mod sandbox;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::model::{Catalog, SourceHealth};
+
+/// Which backend an event comes from. The status line lists them in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceId {
+    Catalog,
+    Platform,
+    Argo,
+    Kube,
+    Postgres,
+    Kafka,
+    Logs,
+    Traces,
+}
+
+impl SourceId {
+    pub const ALL: [Self; 8] = [
+        Self::Catalog,
+        Self::Platform,
+        Self::Argo,
+        Self::Kube,
+        Self::Postgres,
+        Self::Kafka,
+        Self::Logs,
+        Self::Traces,
+    ];
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Catalog => "catalog",
+            Self::Platform => "platform",
+            Self::Argo => "argo",
+            Self::Kube => "kube",
+            Self::Postgres => "pg",
+            Self::Kafka => "kafka",
+            Self::Logs => "logs",
+            Self::Traces => "traces",
+        }
+    }
+}
+
+/// What a source reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceBody {
+    /// The whole catalog.
+    Catalog(Arc<Catalog>),
+    /// Freshness of the source's data.
+    Health(SourceHealth),
+}
+
+/// One message from a source. `generation` is the context generation the source was started
+/// for: after a context switch the app drops anything older (latest request wins).
+#[derive(Debug, Clone)]
+pub struct SourceEvent {
+    pub source: SourceId,
+    pub generation: u64,
+    pub body: SourceBody,
+}
+
+/// What the app can ask of a running source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// Poll now, outside the cadence.
+    Refresh,
+    /// Narrow to one service (`None` = everything).
+    SetScope(Option<String>),
+    /// Stop polling (the user froze the view) or resume.
+    Pause(bool),
+}
+
+/// Sending half used by source tasks; it stamps every event with the source and generation.
+#[derive(Debug, Clone)]
+pub struct Reporter {
+    pub source: SourceId,
+    pub generation: u64,
+    tx: mpsc::Sender<SourceEvent>,
+}
+
+impl Reporter {
+    #[must_use]
+    pub fn new(source: SourceId, generation: u64, tx: mpsc::Sender<SourceEvent>) -> Self {
+        Self {
+            source,
+            generation,
+            tx,
+        }
+    }
+
+    /// Sends one event. Returns `false` when the app has gone away, which tells the task to
+    /// stop.
+    pub async fn send(&self, body: SourceBody) -> bool {
+        let event = SourceEvent {
+            source: self.source,
+            generation: self.generation,
+            body,
+        };
+        self.tx.send(event).await.is_ok()
+    }
+
+    pub async fn health(&self, health: SourceHealth) -> bool {
+        self.send(SourceBody::Health(health)).await
+    }
+}
+
+/// A running source task and its control channel. Dropping it stops the task.
+#[derive(Debug)]
+pub struct SourceHandle {
+    pub id: SourceId,
+    pub control: mpsc::Sender<Control>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SourceHandle {
+    #[must_use]
+    pub fn new(
+        id: SourceId,
+        control: mpsc::Sender<Control>,
+        task: tokio::task::JoinHandle<()>,
+    ) -> Self {
+        Self { id, control, task }
+    }
+
+    /// Sends a control message without waiting; a full channel means a request of the same
+    /// kind is already queued, so dropping this one is fine.
+    pub fn send(&self, control: Control) {
+        let _ = self.control.try_send(control);
+    }
+}
+
+impl Drop for SourceHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Backoff between reconnect attempts of a failing source: 1 s doubling up to 30 s.
+#[must_use]
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.min(5)).min(Duration::from_secs(30))
+}

@@ -1,0 +1,286 @@
+//! The sandbox: a simulated fleet that feeds every pane with no external service.
+//!
+//! [`World`] is a deterministic model (fleet, clock, incidents). A sandbox runs it inside an
+//! actor task ([`SandboxHandle`]); sandbox sources ask the actor for snapshots through the same
+//! source-task interface as real backends, and actions change the world through it.
+
+pub mod fleet;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::{mpsc, oneshot};
+
+use super::poller::{self, PollSettings};
+use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
+use crate::model::{Catalog, CatalogEntry};
+use fleet::{Rng, SERVICES};
+
+/// Something going wrong in the simulated fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentKind {
+    /// The service returns errors; its SLO budget burns and its logs fill with errors.
+    ErrorBurst { service: String },
+    /// A transaction holds a lock on a service's database and others queue behind it.
+    DbBlocking { service: String, database: String },
+    /// A new version cannot start (ImagePullBackOff).
+    StuckRollout { service: String },
+    /// A consumer group falls behind.
+    ConsumerLag { service: String, group: String },
+}
+
+impl IncidentKind {
+    #[must_use]
+    pub fn service(&self) -> &str {
+        match self {
+            Self::ErrorBurst { service }
+            | Self::DbBlocking { service, .. }
+            | Self::StuckRollout { service }
+            | Self::ConsumerLag { service, .. } => service,
+        }
+    }
+}
+
+/// An incident and when it is active, relative to the world's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub kind: IncidentKind,
+    pub starts_after: Duration,
+    pub ends_after: Option<Duration>,
+}
+
+/// The simulated world.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub seed: u64,
+    pub started: Timestamp,
+    pub elapsed: Duration,
+    pub incidents: Vec<Incident>,
+}
+
+impl World {
+    /// A world with the default scenario: one incident of each kind, already running, so a
+    /// new user sees something to investigate at once.
+    #[must_use]
+    pub fn new(seed: u64, started: Timestamp) -> Self {
+        let mut rng = Rng::new(seed);
+        let tier1: Vec<&str> = SERVICES.iter().filter(|t| t.2 == 1).map(|t| t.0).collect();
+        let burst = (*rng.pick(&tier1)).to_owned();
+        let incidents = vec![
+            Incident {
+                kind: IncidentKind::ErrorBurst { service: burst },
+                starts_after: Duration::ZERO,
+                ends_after: None,
+            },
+            Incident {
+                kind: IncidentKind::DbBlocking {
+                    service: "checkout-api".into(),
+                    database: "orders-db".into(),
+                },
+                starts_after: Duration::ZERO,
+                ends_after: None,
+            },
+            Incident {
+                kind: IncidentKind::StuckRollout {
+                    service: "shipping-api".into(),
+                },
+                starts_after: Duration::ZERO,
+                ends_after: None,
+            },
+            Incident {
+                kind: IncidentKind::ConsumerLag {
+                    service: "analytics-ingest".into(),
+                    group: "analytics-ingest-consumer".into(),
+                },
+                starts_after: Duration::ZERO,
+                ends_after: None,
+            },
+        ];
+        Self {
+            seed,
+            started,
+            elapsed: Duration::ZERO,
+            incidents,
+        }
+    }
+
+    /// The world's clock.
+    #[must_use]
+    pub fn now(&self) -> Timestamp {
+        self.started + self.elapsed
+    }
+
+    pub fn advance(&mut self, by: Duration) {
+        self.elapsed += by;
+    }
+
+    /// Scenario hook: adds an incident.
+    pub fn inject(&mut self, incident: Incident) {
+        self.incidents.push(incident);
+    }
+
+    /// Scenario hook: ends every incident of a service now.
+    pub fn resolve(&mut self, service: &str) {
+        let now = self.elapsed;
+        for i in &mut self.incidents {
+            if i.kind.service() == service && i.ends_after.is_none() {
+                i.ends_after = Some(now);
+            }
+        }
+    }
+
+    pub fn active_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.incidents.iter().filter(|i| {
+            i.starts_after <= self.elapsed && i.ends_after.is_none_or(|end| end > self.elapsed)
+        })
+    }
+
+    /// The catalog as it stands now.
+    #[must_use]
+    pub fn catalog(&self) -> Catalog {
+        let mut rng = Rng::new(self.seed);
+        let entries = SERVICES
+            .iter()
+            .map(|t| {
+                let burn: f64 = self
+                    .active_incidents()
+                    .filter(|i| i.kind.service() == t.0)
+                    .map(|i| match i.kind {
+                        IncidentKind::ErrorBurst { .. } => 1.2,
+                        IncidentKind::DbBlocking { .. } => 0.3,
+                        IncidentKind::StuckRollout { .. } | IncidentKind::ConsumerLag { .. } => 0.1,
+                    })
+                    .sum();
+                CatalogEntry::Service(Box::new(fleet::build_service(t, &mut rng, burn)))
+            })
+            .collect();
+        Catalog::new(entries)
+    }
+}
+
+/// Requests the sandbox actor answers.
+#[derive(Debug)]
+pub enum SandboxRequest {
+    Catalog(oneshot::Sender<Arc<Catalog>>),
+    Now(oneshot::Sender<Timestamp>),
+    Inject(Incident),
+    Resolve(String),
+}
+
+/// Cheap handle to a running sandbox world.
+#[derive(Debug, Clone)]
+pub struct SandboxHandle {
+    tx: mpsc::Sender<SandboxRequest>,
+}
+
+impl SandboxHandle {
+    /// Starts the world's actor. Its clock follows real time from `started`.
+    #[must_use]
+    pub fn spawn(world: World) -> Self {
+        let (tx, mut rx) = mpsc::channel::<SandboxRequest>(64);
+        tokio::spawn(async move {
+            let mut world = world;
+            let mut last = tokio::time::Instant::now();
+            while let Some(req) = rx.recv().await {
+                let now = tokio::time::Instant::now();
+                world.advance(now - last);
+                last = now;
+                match req {
+                    SandboxRequest::Catalog(reply) => {
+                        let _ = reply.send(Arc::new(world.catalog()));
+                    }
+                    SandboxRequest::Now(reply) => {
+                        let _ = reply.send(world.now());
+                    }
+                    SandboxRequest::Inject(i) => world.inject(i),
+                    SandboxRequest::Resolve(s) => world.resolve(&s),
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> SandboxRequest,
+    ) -> Result<T, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| "sandbox stopped".to_owned())?;
+        rx.await.map_err(|_| "sandbox stopped".to_owned())
+    }
+
+    pub async fn catalog(&self) -> Result<Arc<Catalog>, String> {
+        self.ask(SandboxRequest::Catalog).await
+    }
+
+    pub async fn now(&self) -> Result<Timestamp, String> {
+        self.ask(SandboxRequest::Now).await
+    }
+
+    pub async fn inject(&self, incident: Incident) {
+        let _ = self.tx.send(SandboxRequest::Inject(incident)).await;
+    }
+
+    pub async fn resolve(&self, service: &str) {
+        let _ = self
+            .tx
+            .send(SandboxRequest::Resolve(service.to_owned()))
+            .await;
+    }
+}
+
+/// Starts the sandbox catalog source.
+#[must_use]
+pub fn spawn_catalog(
+    sandbox: SandboxHandle,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+) -> SourceHandle {
+    let (control_tx, control_rx) = mpsc::channel::<Control>(8);
+    let reporter = Reporter::new(SourceId::Catalog, generation, events);
+    let settings = PollSettings {
+        interval: Duration::from_secs(5),
+        timeout: Duration::from_secs(2),
+    };
+    let task = tokio::spawn(poller::run(reporter, control_rx, settings, move |_scope| {
+        let sandbox = sandbox.clone();
+        async move { sandbox.catalog().await.map(SourceBody::Catalog) }
+    }));
+    SourceHandle::new(SourceId::Catalog, control_tx, task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_world_has_incidents_and_a_full_catalog() {
+        let world = World::new(42, Timestamp::UNIX_EPOCH);
+        assert_eq!(world.active_incidents().count(), 4);
+        let catalog = world.catalog();
+        assert!(catalog.services().count() >= 35);
+        let checkout = catalog.service("checkout-api").expect("exists");
+        assert!(checkout.dependency_of.contains(&"api-gateway".to_owned()));
+    }
+
+    #[test]
+    fn resolving_an_incident_restores_the_budget() {
+        let mut world = World::new(42, Timestamp::UNIX_EPOCH);
+        let before = world
+            .catalog()
+            .service("checkout-api")
+            .and_then(|s| s.slo.clone());
+        world.advance(Duration::from_secs(5));
+        world.resolve("checkout-api");
+        let after = world
+            .catalog()
+            .service("checkout-api")
+            .and_then(|s| s.slo.clone());
+        let left = |s: Option<crate::model::Slo>| s.and_then(|s| s.budget_left).unwrap_or_default();
+        assert!(left(after) > left(before));
+    }
+}
