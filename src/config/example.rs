@@ -1,0 +1,166 @@
+//! The documented example `config.toml`: every key, every backend, with comments.
+//!
+//! It is a valid config as it stands (a test parses it), so users can copy it and delete what
+//! they do not need. It is also the format's reference documentation.
+
+/// A complete, commented example configuration.
+pub const EXAMPLE: &str = r##"# opsdeck configuration
+#
+# Location: $XDG_CONFIG_HOME/opsdeck/config.toml (usually ~/.config/opsdeck/config.toml),
+# or the file named by OPSDECK_CONFIG. Unknown keys are errors, and every error is reported
+# with its file, line, column and key.
+#
+# SECRETS ARE NEVER WRITTEN HERE. Wherever a secret is expected (token, password,
+# secret_properties) give a reference instead:
+#
+#   token = { env = "BACKSTAGE_TOKEN" }               # read an environment variable
+#   token = { command = "pass show opsdeck/token" }   # run a command (sh -c), take its stdout
+#
+# A plain string there, a DSN or URL holding a password, or a Kafka password property in
+# `properties` is refused. Secrets are resolved when the backend starts, so a missing one only
+# breaks that backend.
+
+# The context opened at start; `--context NAME` overrides it. Without it, the first context
+# in this file is used.
+default_context = "staging"
+
+# Theme: default, light, high-contrast, colorblind, mono, or your own file
+# themes/<name>.toml next to this file (it overrides only the roles it names).
+theme = "default"
+
+# Keymap: default, vim, emacs, or keymaps/<name>.toml next to this file (it overrides only the
+# actions it names).
+keymap = "default"
+
+# Colour depth: "auto" (detect from NO_COLOR, COLORTERM and TERM), "never", "16", "256",
+# "truecolor". `--color` overrides it.
+color = "auto"
+
+# true hides every mutating action in every context (like --readonly).
+readonly = false
+
+# ---------------------------------------------------------------------------------------------
+# Contexts: one table per environment. The name (letters, digits, `-`, `_`, `.`) is what the
+# context switcher shows. Contexts are listed in the order of this file.
+# ---------------------------------------------------------------------------------------------
+
+[contexts.staging]
+# true shows the context in the production style (red badge) and asks for more confirmation.
+production = false
+# true hides mutating actions in this context only.
+readonly = false
+# The kubeconfig context for rollouts and workloads (default: kubeconfig's current context).
+kube_context = "staging-eu1"
+
+# Argo CD: the namespaces holding Application objects (default ["argocd"]), and optionally the
+# API server for history and sync. The token is an Argo CD API token.
+argocd = { namespaces = ["argocd", "argocd-apps"], api_url = "https://argocd.staging.example.com", token = { env = "ARGOCD_TOKEN" } }
+
+# The service catalog, from a Backstage backend (the source adds /api/catalog)...
+catalog = { backstage = { url = "https://backstage.example.com", token = { env = "BACKSTAGE_TOKEN" } } }
+# ...or from a directory of catalog-info.yaml files (relative to this file; ~/ works):
+#   catalog = { dir = "catalog" }
+
+# The platform API: the audit gate and self-service requests. timeout_ms is how long the audit
+# gate waits before it refuses the action (default 3000).
+platform = { url = "https://platform.staging.example.com", token = { command = "pass show opsdeck/platform-staging" }, timeout_ms = 3000 }
+
+# Logs and traces. `headers` adds plain headers (tenant ids and the like); credentials go in
+# `token`, sent as a bearer token. An Authorization header here is refused.
+loki = { url = "https://loki.staging.example.com", token = { env = "LOKI_TOKEN" }, headers = { "X-Scope-OrgID" = "staging" } }
+tempo = { url = "https://tempo.staging.example.com", headers = { "X-Scope-OrgID" = "staging" } }
+jaeger = { url = "http://jaeger-query.staging.internal:16686" }
+
+# PostgreSQL databases, one [[...postgres]] table each. `name` is how panes and the
+# `opsdeck.io/databases` catalog annotation refer to it, unique within the context. `dsn` is a
+# libpq key=value string or a postgres:// URL WITHOUT the password; an empty or missing dsn
+# means the PG* environment variables.
+[[contexts.staging.postgres]]
+name = "orders-db"
+dsn = "host=orders-db.staging.internal port=5432 user=opsdeck dbname=orders sslmode=require"
+password = { env = "ORDERS_DB_PASSWORD" }
+
+[[contexts.staging.postgres]]
+name = "users-db"
+dsn = "postgres://opsdeck@users-db.staging.internal:5432/users?sslmode=require"
+password = { command = "pass show db/users-staging" }
+
+# Kafka: brokers, librdkafka properties passed through as given, and the secret ones by
+# reference. sasl.password, ssl.key.password, ssl.keystore.password, ssl.truststore.password,
+# sasl.oauthbearer.client.secret (and any *.password) are refused in `properties`.
+[contexts.staging.kafka]
+brokers = ["kafka-1.staging.internal:9092", "kafka-2.staging.internal:9092"]
+properties = { "security.protocol" = "SASL_SSL", "sasl.mechanism" = "SCRAM-SHA-512", "sasl.username" = "opsdeck", "request.timeout.ms" = 10000 }
+secret_properties = { "sasl.password" = { env = "KAFKA_SASL_PASSWORD" } }
+
+# A production context: the same keys, shown in the production style and read-only here.
+[contexts.prod]
+production = true
+readonly = true
+kube_context = "prod-eu1"
+argocd = { namespaces = ["argocd"] }
+catalog = { backstage = { url = "https://backstage.example.com", token = { env = "BACKSTAGE_TOKEN" } } }
+platform = { url = "https://platform.example.com", token = { env = "OPSDECK_PLATFORM_TOKEN" } }
+loki = { url = "https://loki.example.com", headers = { "X-Scope-OrgID" = "prod" } }
+
+# A local context reading the catalog from files, with a local database and broker.
+[contexts.local]
+kube_context = "kind-opsdeck"
+catalog = { dir = "catalog" }
+
+[[contexts.local.postgres]]
+name = "app"
+# No password needed locally (trust auth); PG* variables fill anything not given.
+dsn = "host=localhost port=5432 user=postgres dbname=app"
+
+[contexts.local.kafka]
+brokers = ["localhost:9092"]
+
+# A simulated fleet: every pane is fed by the built-in sandbox, nothing external is touched.
+# A sandbox context takes no backend keys. The seed picks the simulated incidents.
+[contexts.demo]
+sandbox = { seed = 42 }
+"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{CatalogConfig, SecretRef};
+
+    #[test]
+    fn example_parses_as_is() {
+        let config = crate::config::load::parse("example.toml", EXAMPLE)
+            .unwrap_or_else(|d| panic!("example must parse:\n{d}"));
+        assert_eq!(config.default_context.as_deref(), Some("staging"));
+        let names: Vec<_> = config.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["staging", "prod", "local", "demo"]);
+    }
+
+    #[test]
+    fn one_context_uses_every_backend() {
+        let config = crate::config::load::parse("example.toml", EXAMPLE).expect("parses");
+        let s = config.context("staging").expect("staging");
+        assert!(s.kube_context.is_some());
+        let argo = s.argocd.as_ref().expect("argocd");
+        assert!(argo.api_url.is_some() && argo.token.is_some());
+        assert_eq!(s.postgres.len(), 2);
+        assert!(s.postgres.iter().all(|p| p.password.is_some()));
+        let kafka = s.kafka.as_ref().expect("kafka");
+        assert_eq!(
+            kafka.secret_properties.get("sasl.password"),
+            Some(&SecretRef::Env("KAFKA_SASL_PASSWORD".into()))
+        );
+        assert!(s.loki.is_some() && s.tempo.is_some() && s.jaeger.is_some());
+        assert!(matches!(s.catalog, Some(CatalogConfig::Backstage { .. })));
+        assert_eq!(s.platform.as_ref().map(|p| p.timeout_ms), Some(3000));
+        let demo = config.context("demo").expect("demo");
+        assert_eq!(demo.sandbox_seed, Some(42));
+    }
+
+    #[test]
+    fn example_mentions_every_key() {
+        for key in super::super::load::documented_keys() {
+            assert!(EXAMPLE.contains(key), "the example documents `{key}`");
+        }
+    }
+}
