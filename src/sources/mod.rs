@@ -4,6 +4,7 @@
 
 pub mod backstage;
 pub mod catalog_files;
+pub mod catalog_map;
 pub mod poller;
 pub mod sandbox;
 
