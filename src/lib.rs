@@ -9,5 +9,6 @@ pub mod config;
 pub mod diagnostic;
 pub mod keymap;
 pub mod model;
+pub mod platform;
 pub mod sources;
 pub mod theme;

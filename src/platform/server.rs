@@ -1,0 +1,336 @@
+//! The HTTP server: options, router, authentication extractor, error mapping, and the two
+//! ways to run it (`serve` until a signal, `spawn_local` in-process for the sandbox and
+//! tests).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tokio::sync::oneshot;
+
+use crate::platform::api::{self, Actor, AuditEvent, EventBody, SCHEMA};
+use crate::platform::auth::{Identity, Tokens};
+use crate::platform::error::PlatformError;
+use crate::platform::fulfil::{Fulfiller, TopicCreator};
+use crate::platform::policy::Policy;
+use crate::platform::routes;
+use crate::platform::store::{Store, StoreError, StoreUrl, now};
+use crate::platform::{handlers_audit as audit, handlers_requests as requests};
+
+/// A setting given either as a file to load or as a value built in memory (the sandbox).
+#[derive(Debug, Clone)]
+pub enum Source<T> {
+    File(PathBuf),
+    Value(T),
+}
+
+/// Everything `serve` needs.
+#[derive(Clone)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub store: StoreUrl,
+    pub tokens: Source<Tokens>,
+    pub policy: Source<Policy>,
+    /// Command run (with `sh -c`) to fulfil `read_replica` requests; see [`crate::platform::fulfil`].
+    pub provisioner: Option<String>,
+    pub provision_timeout: Duration,
+    /// Extra approver groups, on top of those in the policy file.
+    pub approvers: Vec<String>,
+    /// Fulfils `kafka_topic` requests; `None` leaves them approved ("no Kafka brokers").
+    pub topic_creator: Option<Arc<dyn TopicCreator>>,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("listen", &self.listen)
+            .field("store", &self.store.to_string())
+            .field("provisioner", &self.provisioner)
+            .field("approvers", &self.approvers)
+            .field("topic_creator", &self.topic_creator.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServeOptions {
+    /// Options with defaults for everything but the essentials.
+    #[must_use]
+    pub fn new(
+        listen: SocketAddr,
+        store: StoreUrl,
+        tokens: Source<Tokens>,
+        policy: Source<Policy>,
+    ) -> Self {
+        Self {
+            listen,
+            store,
+            tokens,
+            policy,
+            provisioner: None,
+            provision_timeout: Duration::from_secs(600),
+            approvers: Vec::new(),
+            topic_creator: None,
+        }
+    }
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub store: Store,
+    pub tokens: Arc<Tokens>,
+    pub policy: Arc<Policy>,
+    pub fulfil: Fulfiller,
+}
+
+impl AppState {
+    async fn build(opts: ServeOptions) -> Result<Self, PlatformError> {
+        let tokens = match opts.tokens {
+            Source::File(path) => Tokens::load(&path)?,
+            Source::Value(t) => t,
+        };
+        if tokens.is_empty() {
+            tracing::warn!("platform: no tokens configured; every call will be refused");
+        }
+        let mut policy = match opts.policy {
+            Source::File(path) => Policy::load(&path)?,
+            Source::Value(p) => p,
+        };
+        for group in opts.approvers {
+            if !policy.approvers.contains(&group) {
+                policy.approvers.push(group);
+            }
+        }
+        let store = Store::open(&opts.store).await?;
+        Ok(Self {
+            store,
+            tokens: Arc::new(tokens),
+            policy: Arc::new(policy),
+            fulfil: Fulfiller {
+                provisioner: opts.provisioner,
+                timeout: opts.provision_timeout,
+                topics: opts.topic_creator,
+            },
+        })
+    }
+}
+
+/// The router; its routes are exactly [`routes::ROUTES`].
+pub(crate) fn router(state: AppState) -> Router {
+    use routes::*;
+    Router::new()
+        .route(ME.path, get(audit::me))
+        .route(
+            POST_EVENT.path,
+            post(audit::post_event).get(audit::list_events),
+        )
+        .route(POST_OUTCOME.path, post(audit::post_outcome))
+        .route(VERIFY.path, get(audit::verify))
+        .route(
+            CREATE_REQUEST.path,
+            post(requests::create).get(requests::list),
+        )
+        .route(GET_REQUEST.path, get(requests::get))
+        .route(APPROVE_REQUEST.path, post(requests::approve))
+        .route(REJECT_REQUEST.path, post(requests::reject))
+        .with_state(state)
+}
+
+/// A server running inside this process.
+#[derive(Debug)]
+pub struct LocalServer {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl LocalServer {
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL for clients, e.g. `http://127.0.0.1:41234`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight calls finish, and waits for the server to end.
+    pub async fn shutdown(mut self) -> Result<(), PlatformError> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(task) => match task.await {
+                Ok(result) => result.map_err(PlatformError::Serve),
+                Err(e) => Err(PlatformError::Serve(std::io::Error::other(e))),
+            },
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts the server on `opts.listen` (port 0 picks a free port) and returns at once.
+pub async fn spawn_local(opts: ServeOptions) -> Result<LocalServer, PlatformError> {
+    let listen = opts.listen;
+    let store = opts.store.to_string();
+    let state = AppState::build(opts).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| PlatformError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(PlatformError::Serve)?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, %store, "platform server listening");
+    Ok(LocalServer {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn serve(opts: ServeOptions) -> Result<(), PlatformError> {
+    let server = spawn_local(opts).await?;
+    shutdown_signal().await;
+    tracing::info!("platform server stopping");
+    server.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// An error answer: status plus `{"error": message}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let status = match &e {
+            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::Conflict(_) => StatusCode::CONFLICT,
+            StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+            StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
+            StoreError::Backend(detail) => {
+                tracing::error!(error = %detail, "platform store failure");
+                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "audit store unavailable");
+            }
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(api::ApiError {
+            error: self.message,
+        });
+        if self.status == StatusCode::UNAUTHORIZED {
+            (self.status, [(header::WWW_AUTHENTICATE, "Bearer")], body).into_response()
+        } else {
+            (self.status, body).into_response()
+        }
+    }
+}
+
+/// The authenticated caller. A missing or unknown token is recorded in the audit chain
+/// before the 401, so probing leaves a trace.
+pub(crate) struct Caller(pub Identity);
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.0.user.clone(),
+            groups: self.0.groups.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        match state.tokens.authenticate(header) {
+            Ok(identity) => Ok(Self(identity)),
+            Err(failure) => {
+                let path: String = parts.uri.path().chars().take(512).collect();
+                let event = AuditEvent {
+                    schema: SCHEMA.into(),
+                    event_id: uuid::Uuid::now_v7().to_string(),
+                    time: now(),
+                    actor: None,
+                    body: EventBody::AuthDenied {
+                        method: parts.method.to_string(),
+                        path,
+                        reason: failure.reason.into(),
+                        token_fingerprint: failure.fingerprint,
+                    },
+                };
+                if let Err(e) = state.store.record(event).await {
+                    tracing::error!(error = %e, "cannot record a denied call");
+                }
+                Err(ApiError::new(StatusCode::UNAUTHORIZED, failure.reason))
+            }
+        }
+    }
+}

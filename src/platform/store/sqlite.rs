@@ -1,0 +1,396 @@
+//! SQLite store for a single server. One writer connection serializes appends (SQLite
+//! allows one writer anyway); a second connection reads concurrently thanks to WAL.
+//! rusqlite is blocking, so every call runs on tokio's blocking pool.
+//!
+//! WAL with `synchronous=NORMAL` keeps an append well under a millisecond; a power cut may
+//! lose the last transactions but never corrupts the chain (the SQLite WAL guarantee).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::platform::api::{EventPage, Request, VerifyReport};
+use crate::platform::chain::{ChainRow, GENESIS, Verifier};
+use crate::platform::store::{
+    EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit_chain (
+    seq        INTEGER PRIMARY KEY,
+    event_id   TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL,
+    actor      TEXT,
+    action     TEXT NOT NULL,
+    target_ref TEXT NOT NULL,
+    intent_id  TEXT,
+    ts_us      INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS audit_one_outcome ON audit_chain(intent_id) WHERE kind = 'outcome';
+CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_chain(actor, seq);
+CREATE INDEX IF NOT EXISTS audit_by_action ON audit_chain(action, seq);
+CREATE INDEX IF NOT EXISTS audit_by_target ON audit_chain(target_ref, seq);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_chain(ts_us);
+CREATE TRIGGER IF NOT EXISTS audit_chain_no_update BEFORE UPDATE ON audit_chain
+    BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_chain_no_delete BEFORE DELETE ON audit_chain
+    BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
+CREATE TABLE IF NOT EXISTS idempotency (
+    actor       TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer      TEXT NOT NULL,
+    PRIMARY KEY (actor, key)
+);
+CREATE TABLE IF NOT EXISTS requests (
+    id        TEXT PRIMARY KEY,
+    requester TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    body      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_by_requester ON requests(requester, state);
+";
+
+const ROW_COLUMNS: &str =
+    "seq, event_id, kind, actor, action, target_ref, intent_id, ts_us, body, prev_hash, hash";
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// A SQLite-backed store; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(db)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(db)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_owned();
+        blocking(move || {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
+            }
+            let writer = connect(&path)?;
+            writer.execute_batch(SCHEMA).map_err(db)?;
+            let reader = connect(&path)?;
+            Ok(Self {
+                writer: Arc::new(Mutex::new(writer)),
+                reader: Arc::new(Mutex::new(reader)),
+            })
+        })
+        .await
+    }
+
+    pub async fn write(&self, op: WriteOp) -> Result<WriteResult, StoreError> {
+        let writer = Arc::clone(&self.writer);
+        blocking(move || {
+            let mut conn = lock(&writer)?;
+            // IMMEDIATE takes the write lock up front, so the head read below cannot go stale.
+            conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+            let result =
+                futures::executor::block_on(logic::write(&mut SqliteTx { conn: &mut conn }, op));
+            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            conn.execute_batch(end).map_err(db)?;
+            result
+        })
+        .await
+    }
+
+    fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> impl Future<Output = Result<R, StoreError>> + Send + 'static {
+        let reader = Arc::clone(&self.reader);
+        blocking(move || f(&*lock(&reader)?))
+    }
+
+    pub async fn list_events(&self, f: EventFilter) -> Result<EventPage, StoreError> {
+        let limit = f.limit;
+        let rows = self
+            .read(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT i.seq, i.hash, i.body, o.body FROM audit_chain i
+                         LEFT JOIN audit_chain o ON o.kind = 'outcome' AND o.intent_id = i.event_id
+                         WHERE i.kind <> 'outcome'
+                           AND (?1 IS NULL OR i.actor = ?1)
+                           AND (?2 IS NULL OR i.action = ?2)
+                           AND (?3 IS NULL OR i.target_ref = ?3)
+                           AND (?4 IS NULL OR i.ts_us >= ?4)
+                           AND (?5 IS NULL OR i.ts_us < ?5)
+                           AND (?6 IS NULL OR i.seq < ?6)
+                         ORDER BY i.seq DESC LIMIT ?7",
+                    )
+                    .map_err(db)?;
+                let rows = stmt
+                    .query_map(
+                        params![
+                            f.actor,
+                            f.action,
+                            f.target,
+                            f.since_us,
+                            f.until_us,
+                            f.before_seq,
+                            f.limit + 1
+                        ],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .map_err(db)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(db)?;
+                Ok(rows)
+            })
+            .await?;
+        page_from(rows, limit)
+    }
+
+    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        self.read(|conn| {
+            let mut verifier = Verifier::default();
+            let mut after = 0_i64;
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {ROW_COLUMNS} FROM audit_chain WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                ))
+                .map_err(db)?;
+            loop {
+                let rows = stmt
+                    .query_map(params![after, VERIFY_PAGE], row_from)
+                    .map_err(db)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(db)?;
+                let Some(last) = rows.last() else { break };
+                after = last.seq;
+                if !rows.iter().all(|r| verifier.push(r)) {
+                    break;
+                }
+            }
+            Ok(verifier.report())
+        })
+        .await
+    }
+
+    pub async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| request_by_id(conn, &id)).await
+    }
+
+    pub async fn list_requests(&self, requester: Option<&str>) -> Result<Vec<Request>, StoreError> {
+        let requester = requester.map(str::to_owned);
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body FROM requests WHERE (?1 IS NULL OR requester = ?1) ORDER BY id DESC",
+                )
+                .map_err(db)?;
+            let bodies = stmt
+                .query_map(params![requester], |r| r.get::<_, String>(0))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            bodies
+                .iter()
+                .map(|b| serde_json::from_str(b).map_err(StoreError::from))
+                .collect()
+        })
+        .await
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+    m.lock()
+        .map_err(|_| StoreError::Backend("sqlite connection poisoned by a panic".into()))
+}
+
+async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(format!("sqlite task: {e}")))?
+}
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChainRow> {
+    Ok(ChainRow {
+        seq: r.get(0)?,
+        event_id: r.get(1)?,
+        kind: r.get(2)?,
+        actor: r.get(3)?,
+        action: r.get(4)?,
+        target_ref: r.get(5)?,
+        intent_id: r.get(6)?,
+        ts_us: r.get(7)?,
+        body: r.get(8)?,
+        prev_hash: r.get(9)?,
+        hash: r.get(10)?,
+    })
+}
+
+fn request_by_id(conn: &Connection, id: &str) -> Result<Option<Request>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM requests WHERE id = ?1")
+        .map_err(db)?
+        .query_row(params![id], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    body.map(|b| serde_json::from_str(&b).map_err(StoreError::from))
+        .transpose()
+}
+
+/// The writer connection inside `BEGIN IMMEDIATE`. Its futures never suspend: they run
+/// synchronously under `block_on` on the blocking pool.
+struct SqliteTx<'a> {
+    conn: &'a mut Connection,
+}
+
+impl Tx for SqliteTx<'_> {
+    async fn head(&mut self) -> Result<(i64, String), StoreError> {
+        let head = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
+            .map_err(db)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)?;
+        Ok(head.unwrap_or_else(|| (0, GENESIS.to_owned())))
+    }
+
+    async fn insert_row(&mut self, row: &ChainRow) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO audit_chain ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ))
+            .map_err(db)?
+            .execute(params![
+                row.seq,
+                row.event_id,
+                row.kind,
+                row.actor,
+                row.action,
+                row.target_ref,
+                row.intent_id,
+                row.ts_us,
+                row.body,
+                row.prev_hash,
+                row.hash
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn idem_get(
+        &mut self,
+        actor: &str,
+        key: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT fingerprint, answer FROM idempotency WHERE actor = ?1 AND key = ?2",
+            )
+            .map_err(db)?
+            .query_row(params![actor, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)
+    }
+
+    async fn idem_put(
+        &mut self,
+        actor: &str,
+        key: &str,
+        fingerprint: &str,
+        answer: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO idempotency (actor, key, fingerprint, answer) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(db)?
+            .execute(params![actor, key, fingerprint, answer])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn event(&mut self, event_id: &str) -> Result<Option<ChainRow>, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM audit_chain WHERE event_id = ?1"
+            ))
+            .map_err(db)?
+            .query_row(params![event_id], row_from)
+            .optional()
+            .map_err(db)
+    }
+
+    async fn outcome_of(&mut self, intent_id: &str) -> Result<Option<ChainRow>, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM audit_chain WHERE kind = 'outcome' AND intent_id = ?1"
+            ))
+            .map_err(db)?
+            .query_row(params![intent_id], row_from)
+            .optional()
+            .map_err(db)
+    }
+
+    async fn request(&mut self, id: &str) -> Result<Option<Request>, StoreError> {
+        request_by_id(self.conn, id)
+    }
+
+    async fn put_request(&mut self, request: &Request, insert: bool) -> Result<(), StoreError> {
+        let body = serde_json::to_string(request)?;
+        let sql = if insert {
+            "INSERT INTO requests (id, requester, kind, state, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+        } else {
+            "UPDATE requests SET requester = ?2, kind = ?3, state = ?4, body = ?5 WHERE id = ?1"
+        };
+        self.conn
+            .prepare_cached(sql)
+            .map_err(db)?
+            .execute(params![
+                request.id,
+                request.requester,
+                request.spec.kind(),
+                request.state.as_str(),
+                body
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn approved_actions(&mut self, requester: &str) -> Result<Vec<Request>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT body FROM requests WHERE requester = ?1 AND kind = 'action' AND state = 'approved'",
+            )
+            .map_err(db)?;
+        let bodies = stmt
+            .query_map(params![requester], |r| r.get::<_, String>(0))
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(StoreError::from))
+            .collect()
+    }
+}
