@@ -5,6 +5,7 @@
 //! one state owner (`app`), pure rendering (`ui`), sources as isolated tasks (`sources`),
 //! sanitized external text (`model::sanitize`), and the audit gate (`actions`).
 
+pub mod actions;
 pub mod config;
 pub mod diagnostic;
 pub mod keymap;

@@ -129,10 +129,12 @@ mod tests {
         let who = tokens.authenticate(Some("Bearer s3cret")).expect("known");
         assert_eq!(who.user, "alice");
         assert_eq!(
-            tokens.authenticate(None).unwrap_err().reason,
+            tokens.authenticate(None).expect_err("must fail").reason,
             "missing bearer token"
         );
-        let bad = tokens.authenticate(Some("Bearer nope")).unwrap_err();
+        let bad = tokens
+            .authenticate(Some("Bearer nope"))
+            .expect_err("must fail");
         assert_eq!(bad.reason, "unknown token");
         assert_eq!(bad.fingerprint.as_deref(), Some(&token_hash("nope")[..12]));
         assert!(tokens.authenticate(Some("Basic abc")).is_err());
@@ -140,7 +142,7 @@ mod tests {
 
     #[test]
     fn clear_text_keys_are_refused() {
-        let err = Tokens::parse("[tokens.hunter2]\nuser = \"a\"\n").unwrap_err();
+        let err = Tokens::parse("[tokens.hunter2]\nuser = \"a\"\n").expect_err("must fail");
         assert!(err.contains("SHA-256"), "{err}");
     }
 }

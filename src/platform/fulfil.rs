@@ -185,19 +185,19 @@ mod tests {
         assert_eq!(echoed["got"]["x"], 1);
         let err = run_provisioner(r#"echo '{"ok":false,"detail":"quota"}'"#, &input, t)
             .await
-            .unwrap_err();
+            .expect_err("must fail");
         assert_eq!(err, "quota");
         let err = run_provisioner("echo boom >&2; exit 3", &input, t)
             .await
-            .unwrap_err();
+            .expect_err("must fail");
         assert!(err.contains("boom") && err.contains('3'), "{err}");
         let err = run_provisioner("echo not json", &input, t)
             .await
-            .unwrap_err();
+            .expect_err("must fail");
         assert!(err.contains("invalid JSON"), "{err}");
         let err = run_provisioner("sleep 5", &input, Duration::from_millis(100))
             .await
-            .unwrap_err();
+            .expect_err("must fail");
         assert!(err.contains("timed out"), "{err}");
     }
 }

@@ -213,7 +213,7 @@ groups = ["sre"]
 
     #[test]
     fn rules_without_groups_are_rejected() {
-        let err = Policy::parse("[[rule]]\naction = \"*\"\ngroups = []\n").unwrap_err();
+        let err = Policy::parse("[[rule]]\naction = \"*\"\ngroups = []\n").expect_err("must fail");
         assert!(err.contains("no groups"));
     }
 }

@@ -5,6 +5,7 @@
 pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
+pub mod platform;
 pub mod poller;
 pub mod sandbox;
 

@@ -1,0 +1,377 @@
+//! [`ActionRequest`]: every mutation opsdeck can perform, as data. Each variant knows its
+//! audit name, target, redacted parameters, danger and confirmation, so the menus, the
+//! confirm dialog, `--readonly` and the audit gate all read one source of truth.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::platform::api::Target;
+
+/// `pg_cancel_backend` or `pg_terminate_backend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KillMode {
+    Cancel,
+    Terminate,
+}
+
+/// A plain Deployment or an Argo Rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadKind {
+    Deployment,
+    Rollout,
+}
+
+impl WorkloadKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployment",
+            Self::Rollout => "rollout",
+        }
+    }
+}
+
+/// What to do to a Deployment or Rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RolloutOp {
+    /// `full` skips the remaining steps and analysis.
+    Promote {
+        full: bool,
+    },
+    Abort,
+    Retry,
+    Pause,
+    Resume,
+    Restart,
+    /// `None` means the previous revision.
+    Undo {
+        revision: Option<i64>,
+    },
+    Scale {
+        replicas: i32,
+    },
+}
+
+impl RolloutOp {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Promote { .. } => "promote",
+            Self::Abort => "abort",
+            Self::Retry => "retry",
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::Restart => "restart",
+            Self::Undo { .. } => "undo",
+            Self::Scale { .. } => "scale",
+        }
+    }
+}
+
+/// How the user confirms before the action runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    YesNo,
+    /// The user must type this exact name (deletes and other irreversible actions).
+    TypeName(String),
+}
+
+/// Every mutating action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ActionRequest {
+    /// `backend_start` (and `query_start`) pin the exact backend and query: a recycled pid
+    /// or a new query must not be hit by a stale row.
+    KillQuery {
+        database: String,
+        pid: i32,
+        backend_start: String,
+        query_start: Option<String>,
+        mode: KillMode,
+    },
+    SyncApp {
+        app: String,
+        prune: bool,
+        /// Empty means the whole app.
+        resources: Vec<String>,
+    },
+    RefreshApp {
+        app: String,
+        hard: bool,
+    },
+    RollbackApp {
+        app: String,
+        history_id: i64,
+    },
+    TerminateAppOperation {
+        app: String,
+    },
+    RolloutAction {
+        namespace: String,
+        name: String,
+        kind: WorkloadKind,
+        op: RolloutOp,
+    },
+    CreateTopic {
+        name: String,
+        partitions: i32,
+        replication: i16,
+        configs: BTreeMap<String, String>,
+    },
+    DeleteTopic {
+        name: String,
+    },
+    AlterTopicConfigs {
+        name: String,
+        set: BTreeMap<String, String>,
+        delete: Vec<String>,
+    },
+    AddPartitions {
+        name: String,
+        /// The new total, not the increment (Kafka's API shape).
+        total: i32,
+    },
+    DeleteGroup {
+        group: String,
+    },
+}
+
+/// Config keys whose values are secrets (OWASP: never log credentials or keys).
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "jaas",
+        "credential",
+        "private",
+        "keystore",
+        "truststore",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
+}
+
+fn redacted(map: &BTreeMap<String, String>) -> Value {
+    map.iter()
+        .map(|(k, v)| {
+            let v = if is_secret_key(k) {
+                Value::String("***".into())
+            } else {
+                Value::String(v.clone())
+            };
+            (k.clone(), v)
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn target(kind: &str, namespace: Option<&str>, name: &str) -> Target {
+    let reference = match namespace {
+        Some(ns) => format!("{kind}:{ns}/{name}"),
+        None => format!("{kind}:{name}"),
+    };
+    Target {
+        kind: kind.to_owned(),
+        reference,
+        namespace: namespace.map(str::to_owned),
+        name: name.to_owned(),
+    }
+}
+
+impl ActionRequest {
+    /// The audit action name, e.g. `pg.terminate`, `argocd.app.sync`, `rollout.promote`.
+    #[must_use]
+    pub fn action_name(&self) -> String {
+        match self {
+            Self::KillQuery { mode, .. } => match mode {
+                KillMode::Cancel => "pg.cancel".into(),
+                KillMode::Terminate => "pg.terminate".into(),
+            },
+            Self::SyncApp { .. } => "argocd.app.sync".into(),
+            Self::RefreshApp { .. } => "argocd.app.refresh".into(),
+            Self::RollbackApp { .. } => "argocd.app.rollback".into(),
+            Self::TerminateAppOperation { .. } => "argocd.app.terminate_operation".into(),
+            Self::RolloutAction { kind, op, .. } => format!("{}.{}", kind.as_str(), op.as_str()),
+            Self::CreateTopic { .. } => "kafka.topic.create".into(),
+            Self::DeleteTopic { .. } => "kafka.topic.delete".into(),
+            Self::AlterTopicConfigs { .. } => "kafka.topic.alter_configs".into(),
+            Self::AddPartitions { .. } => "kafka.topic.add_partitions".into(),
+            Self::DeleteGroup { .. } => "kafka.group.delete".into(),
+        }
+    }
+
+    /// What the action touches; `ref` is what policy target globs match.
+    #[must_use]
+    pub fn target(&self) -> Target {
+        match self {
+            Self::KillQuery { database, pid, .. } => {
+                target("pg.backend", Some(database), &pid.to_string())
+            }
+            Self::SyncApp { app, .. }
+            | Self::RefreshApp { app, .. }
+            | Self::RollbackApp { app, .. }
+            | Self::TerminateAppOperation { app } => target("argocd.app", None, app),
+            Self::RolloutAction {
+                namespace,
+                name,
+                kind,
+                ..
+            } => target(kind.as_str(), Some(namespace), name),
+            Self::CreateTopic { name, .. }
+            | Self::DeleteTopic { name }
+            | Self::AlterTopicConfigs { name, .. }
+            | Self::AddPartitions { name, .. } => target("kafka.topic", None, name),
+            Self::DeleteGroup { group } => target("kafka.group", None, group),
+        }
+    }
+
+    /// Parameters for the audit record, with secret-looking config values replaced by `***`.
+    #[must_use]
+    pub fn params(&self) -> Value {
+        match self {
+            Self::KillQuery {
+                database,
+                pid,
+                backend_start,
+                query_start,
+                mode,
+            } => json!({
+                "database": database, "pid": pid, "backend_start": backend_start,
+                "query_start": query_start, "mode": mode,
+            }),
+            Self::SyncApp {
+                app,
+                prune,
+                resources,
+            } => json!({"app": app, "prune": prune, "resources": resources}),
+            Self::RefreshApp { app, hard } => json!({"app": app, "hard": hard}),
+            Self::RollbackApp { app, history_id } => json!({"app": app, "history_id": history_id}),
+            Self::TerminateAppOperation { app } => json!({"app": app}),
+            Self::RolloutAction {
+                namespace,
+                name,
+                kind,
+                op,
+            } => json!({"namespace": namespace, "name": name, "kind": kind, "op": op}),
+            Self::CreateTopic {
+                name,
+                partitions,
+                replication,
+                configs,
+            } => json!({
+                "name": name, "partitions": partitions, "replication": replication,
+                "configs": redacted(configs),
+            }),
+            Self::DeleteTopic { name } => json!({"name": name}),
+            Self::AlterTopicConfigs { name, set, delete } => {
+                json!({"name": name, "set": redacted(set), "delete": delete})
+            }
+            Self::AddPartitions { name, total } => json!({"name": name, "total": total}),
+            Self::DeleteGroup { group } => json!({"group": group}),
+        }
+    }
+
+    /// Destroys data, interrupts work, or cannot be undone. Hidden under `--readonly`.
+    #[must_use]
+    pub fn dangerous(&self) -> bool {
+        match self {
+            Self::KillQuery { mode, .. } => *mode == KillMode::Terminate,
+            Self::SyncApp { prune, .. } => *prune,
+            Self::RefreshApp { .. } | Self::CreateTopic { .. } => false,
+            Self::RolloutAction { op, .. } => matches!(
+                op,
+                RolloutOp::Promote { full: true }
+                    | RolloutOp::Abort
+                    | RolloutOp::Restart
+                    | RolloutOp::Undo { .. }
+                    | RolloutOp::Scale { .. }
+            ),
+            Self::RollbackApp { .. }
+            | Self::TerminateAppOperation { .. }
+            | Self::DeleteTopic { .. }
+            | Self::AlterTopicConfigs { .. }
+            | Self::AddPartitions { .. }
+            | Self::DeleteGroup { .. } => true,
+        }
+    }
+
+    /// Deletes (and scaling to zero, which removes every pod) need the name typed.
+    #[must_use]
+    pub fn confirmation(&self) -> Confirmation {
+        match self {
+            Self::DeleteTopic { name } => Confirmation::TypeName(name.clone()),
+            Self::DeleteGroup { group } => Confirmation::TypeName(group.clone()),
+            Self::RolloutAction {
+                name,
+                op: RolloutOp::Scale { replicas: 0 },
+                ..
+            } => Confirmation::TypeName(name.clone()),
+            _ => Confirmation::YesNo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_targets_and_confirmations() {
+        let kill = ActionRequest::KillQuery {
+            database: "orders".into(),
+            pid: 4242,
+            backend_start: "2025-01-01T00:00:00Z".into(),
+            query_start: None,
+            mode: KillMode::Terminate,
+        };
+        assert_eq!(kill.action_name(), "pg.terminate");
+        assert_eq!(kill.target().reference, "pg.backend:orders/4242");
+        assert!(kill.dangerous());
+        assert_eq!(kill.confirmation(), Confirmation::YesNo);
+
+        let promote = ActionRequest::RolloutAction {
+            namespace: "shop".into(),
+            name: "cart".into(),
+            kind: WorkloadKind::Rollout,
+            op: RolloutOp::Promote { full: false },
+        };
+        assert_eq!(promote.action_name(), "rollout.promote");
+        assert_eq!(promote.target().reference, "rollout:shop/cart");
+        assert!(!promote.dangerous());
+
+        let delete = ActionRequest::DeleteTopic {
+            name: "orders.v1".into(),
+        };
+        assert_eq!(delete.action_name(), "kafka.topic.delete");
+        assert_eq!(
+            delete.confirmation(),
+            Confirmation::TypeName("orders.v1".into())
+        );
+    }
+
+    #[test]
+    fn secret_configs_are_redacted() {
+        let req = ActionRequest::AlterTopicConfigs {
+            name: "t".into(),
+            set: BTreeMap::from([
+                ("retention.ms".into(), "1000".into()),
+                ("sasl.jaas.config".into(), "user=x password=y".into()),
+                ("ssl.key.password".into(), "hunter2".into()),
+            ]),
+            delete: vec![],
+        };
+        let params = req.params().to_string();
+        assert!(params.contains("1000"));
+        assert!(
+            !params.contains("hunter2") && !params.contains("password=y"),
+            "{params}"
+        );
+    }
+}

@@ -1,0 +1,347 @@
+//! Client of the platform API (`/v1`): the audit gate's intents and outcomes, the audit
+//! trail, and self-service requests. Wire types come from [`crate::platform::api`], the
+//! same ones the server uses.
+//!
+//! The bearer token is held in a type whose `Debug` prints `***` and that has no
+//! `Display`, so it cannot end up in a log line or an error message by accident.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::PlatformConfig;
+use crate::platform::api::{
+    ApiError, EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody,
+    RejectBody, Request, RequestList, RequestSpec, VerifyReport,
+};
+
+/// The audit gate's default: long enough for a healthy platform, short enough that an
+/// operator is not left staring at a frozen action.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A bearer token. No `Display`; `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    #[must_use]
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// Why a call failed. The gate treats every variant as "do not execute".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("platform timed out after {} ms", .0.as_millis())]
+    Timeout(Duration),
+    #[error("platform unreachable: {0}")]
+    Unreachable(String),
+    #[error("platform transport error: {0}")]
+    Transport(String),
+    #[error("platform answered {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("platform answer not understood: {0}")]
+    Decode(String),
+    #[error("invalid platform URL: {0}")]
+    Url(String),
+}
+
+impl ClientError {
+    /// A 5xx answer.
+    #[must_use]
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, Self::Status { status, .. } if *status >= 500)
+    }
+
+    /// Worth sending again later (the platform may come back); a 4xx other than 401/429
+    /// will not change by retrying.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => *status >= 500 || *status == 401 || *status == 429,
+            Self::Decode(_) | Self::Url(_) => false,
+            Self::Timeout(_) | Self::Unreachable(_) | Self::Transport(_) => true,
+        }
+    }
+}
+
+/// A client of one platform API.
+#[derive(Debug, Clone)]
+pub struct PlatformClient {
+    base: Url,
+    token: Token,
+    timeout: Duration,
+    http: reqwest::Client,
+}
+
+impl PlatformClient {
+    /// `base` is the server root, e.g. `https://platform.example.com` (no `/v1`).
+    pub fn new(base: &str, token: Token) -> Result<Self, ClientError> {
+        let base = Url::parse(base).map_err(|e| ClientError::Url(format!("{base:?}: {e}")))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::Url(format!("{base}: expected an http(s) URL")));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(Self {
+            base,
+            token,
+            timeout: DEFAULT_TIMEOUT,
+            http,
+        })
+    }
+
+    /// From the context's platform settings; the token is resolved by the caller.
+    pub fn from_config(config: &PlatformConfig, token: Token) -> Result<Self, ClientError> {
+        Ok(Self::new(&config.url, token)?.with_timeout(Duration::from_millis(config.timeout_ms)))
+    }
+
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    #[must_use]
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// `base` + path segments, each percent-encoded.
+    fn url(&self, segments: &[&str]) -> Result<Url, ClientError> {
+        let mut url = self.base.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|()| ClientError::Url(self.base.to_string()))?;
+            path.pop_if_empty();
+            path.extend(segments);
+        }
+        Ok(url)
+    }
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        headers: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<(StatusCode, T), ClientError> {
+        let mut req = self
+            .http
+            .request(method, url)
+            .timeout(self.timeout)
+            .bearer_auth(self.token.expose());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| self.transport(&e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let text = resp.text().await.unwrap_or_default();
+            let message = serde_json::from_str::<ApiError>(&text)
+                .map(|e| e.error)
+                .unwrap_or_else(|_| text.chars().take(500).collect());
+            return Err(ClientError::Status {
+                status: status.as_u16(),
+                message,
+            });
+        }
+        let value = resp.json::<T>().await.map_err(|e| {
+            if e.is_timeout() {
+                ClientError::Timeout(self.timeout)
+            } else {
+                ClientError::Decode(e.to_string())
+            }
+        })?;
+        Ok((status, value))
+    }
+
+    fn transport(&self, e: &reqwest::Error) -> ClientError {
+        if e.is_timeout() {
+            ClientError::Timeout(self.timeout)
+        } else if e.is_connect() {
+            ClientError::Unreachable(error_chain(e))
+        } else {
+            ClientError::Transport(error_chain(e))
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T, ClientError> {
+        Ok(self.call::<(), T>(Method::GET, url, &[], None).await?.1)
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        url: Url,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Ok(self.call(Method::POST, url, &[], Some(body)).await?.1)
+    }
+
+    /// `GET /v1/me`.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get(self.url(&["v1", "me"])?).await
+    }
+
+    /// `POST /v1/audit/events`. The same `idempotency_key` always gets the first answer.
+    pub async fn record_intent(
+        &self,
+        idempotency_key: &str,
+        body: &IntentBody,
+    ) -> Result<IntentAnswer, ClientError> {
+        let url = self.url(&["v1", "audit", "events"])?;
+        let headers = [("Idempotency-Key", idempotency_key)];
+        Ok(self.call(Method::POST, url, &headers, Some(body)).await?.1)
+    }
+
+    /// `POST /v1/audit/events/{id}/outcome`; repeating an identical outcome is fine.
+    pub async fn record_outcome(
+        &self,
+        event_id: &str,
+        body: &OutcomeBody,
+    ) -> Result<OutcomeAnswer, ClientError> {
+        let url = self.url(&["v1", "audit", "events", event_id, "outcome"])?;
+        self.post(url, body).await
+    }
+
+    /// `GET /v1/audit/events` with filters; follow `next_cursor` for older pages.
+    pub async fn list_events(&self, query: &EventQuery) -> Result<EventPage, ClientError> {
+        let mut url = self.url(&["v1", "audit", "events"])?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            let fields = [
+                ("actor", &query.actor),
+                ("action", &query.action),
+                ("target", &query.target),
+                ("since", &query.since),
+                ("until", &query.until),
+                ("cursor", &query.cursor),
+            ];
+            for (name, value) in fields {
+                if let Some(v) = value {
+                    pairs.append_pair(name, v);
+                }
+            }
+            if let Some(limit) = query.limit {
+                pairs.append_pair("limit", &limit.to_string());
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        self.get(url).await
+    }
+
+    /// `GET /v1/audit/verify`.
+    pub async fn verify(&self) -> Result<VerifyReport, ClientError> {
+        self.get(self.url(&["v1", "audit", "verify"])?).await
+    }
+
+    /// `POST /v1/requests`.
+    pub async fn create_request(&self, spec: &RequestSpec) -> Result<Request, ClientError> {
+        self.post(self.url(&["v1", "requests"])?, spec).await
+    }
+
+    /// `GET /v1/requests` (mine), or everyone's with `all` (approvers only).
+    pub async fn list_requests(&self, all: bool) -> Result<Vec<Request>, ClientError> {
+        let mut url = self.url(&["v1", "requests"])?;
+        if all {
+            url.set_query(Some("all=true"));
+        }
+        Ok(self.get::<RequestList>(url).await?.items)
+    }
+
+    /// `GET /v1/requests/{id}`.
+    pub async fn get_request(&self, id: &str) -> Result<Request, ClientError> {
+        self.get(self.url(&["v1", "requests", id])?).await
+    }
+
+    /// `POST /v1/requests/{id}/approve` (approvers only).
+    pub async fn approve_request(&self, id: &str) -> Result<Request, ClientError> {
+        let url = self.url(&["v1", "requests", id, "approve"])?;
+        self.post(url, &serde_json::json!({})).await
+    }
+
+    /// `POST /v1/requests/{id}/reject` (approvers only).
+    pub async fn reject_request(&self, id: &str, reason: &str) -> Result<Request, ClientError> {
+        let url = self.url(&["v1", "requests", id, "reject"])?;
+        self.post(
+            url,
+            &RejectBody {
+                reason: reason.to_owned(),
+            },
+        )
+        .await
+    }
+}
+
+/// The error and its causes on one line; reqwest's own Display hides the useful part.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_never_shows_in_debug() {
+        let client = PlatformClient::new("http://127.0.0.1:1/", Token::new("s3cret-value"))
+            .expect("valid url");
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert!(shown.contains("Token(***)"));
+        assert_eq!(client.timeout(), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn urls_are_joined_and_encoded() {
+        let client = PlatformClient::new("http://h:1/base/", Token::new("t")).expect("valid url");
+        let url = client.url(&["v1", "requests", "a/b c"]).expect("joins");
+        assert_eq!(url.as_str(), "http://h:1/base/v1/requests/a%2Fb%20c");
+        assert!(PlatformClient::new("ftp://x", Token::new("t")).is_err());
+        assert!(PlatformClient::new("not a url", Token::new("t")).is_err());
+    }
+
+    #[test]
+    fn retry_classes() {
+        let s = |status| ClientError::Status {
+            status,
+            message: String::new(),
+        };
+        assert!(s(503).is_retryable() && s(503).is_server_error());
+        assert!(!s(409).is_retryable());
+        assert!(ClientError::Timeout(DEFAULT_TIMEOUT).is_retryable());
+    }
+}
