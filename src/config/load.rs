@@ -457,6 +457,14 @@ impl Parser<'_> {
     fn url(&mut self, v: &Value<'_>, key: &str) -> Option<String> {
         let raw = self.non_empty_string(v, key)?;
         let raw = raw.trim();
+        if !raw.contains("://") {
+            self.error(
+                v.span(),
+                key,
+                "not a valid URL: give the scheme, e.g. https://host or http://host:port",
+            );
+            return None;
+        }
         let url = match reqwest::Url::parse(raw) {
             Ok(url) => url,
             Err(e) => {
