@@ -68,7 +68,10 @@ pub fn scan(dir: &Path) -> Result<Catalog, String> {
             truncated = true;
             break;
         }
-        entries.extend(load_file(file));
+        // Rows name files relative to the catalog directory: shorter, and what the user
+        // configured.
+        let label = file.strip_prefix(dir).unwrap_or(file).display().to_string();
+        entries.extend(load_file_as(file, &label));
     }
     entries.truncate(MAX_ENTITIES);
     catalog_map::sort_entries(&mut entries);
@@ -135,12 +138,16 @@ fn looks_like_catalog(path: &Path, text: &str) -> bool {
     name.starts_with("catalog-info.") || text.contains("backstage.io/")
 }
 
-/// Reads one file into rows (possibly none).
+/// Reads one file into rows (possibly none); rows name the file by its path.
 #[must_use]
 pub fn load_file(path: &Path) -> Vec<CatalogEntry> {
-    let label = path.display().to_string();
+    load_file_as(path, &path.display().to_string())
+}
+
+/// Reads one file into rows, naming it `label`.
+fn load_file_as(path: &Path, label: &str) -> Vec<CatalogEntry> {
     let invalid = |message: String| CatalogEntry::Invalid {
-        origin: clean(&label),
+        origin: clean(label),
         entity: None,
         message: clean(&format!("{label}: {message}")),
     };
@@ -159,7 +166,7 @@ pub fn load_file(path: &Path) -> Vec<CatalogEntry> {
         Err(e) => return vec![invalid(format!("cannot read: {e}"))],
     };
     let text = String::from_utf8_lossy(&bytes);
-    parse_documents(&label, path, &text)
+    parse_documents(label, path, &text)
 }
 
 /// Parses every YAML document of one file's text.
