@@ -157,7 +157,17 @@ async fn backstage_pages_through_every_component() {
         "{}",
         requests[0]
     );
-    assert!(requests[0].contains("fields="), "{}", requests[0]);
+    assert!(
+        requests[0].contains("fields=apiVersion%2Ckind%2Cmetadata.name%2Cmetadata.namespace%2C"),
+        "{}",
+        requests[0]
+    );
+    assert!(
+        requests[0].contains("%2Cmetadata.description%2C"),
+        "{}",
+        requests[0]
+    );
+    assert!(requests[0].contains("limit=500"), "{}", requests[0]);
     for later in &requests[1..] {
         assert!(later.contains("cursor="), "{later}");
         assert!(
