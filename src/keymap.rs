@@ -305,7 +305,10 @@ impl Keymap {
         let raw: RawKeymap =
             toml::from_str(source).map_err(|e| Diagnostic::from_toml(file, source, &e))?;
         let mut bindings: BTreeMap<KeyContext, Vec<(Action, Vec<KeyCombo>)>> = BTreeMap::new();
-        for (context_name, actions) in raw {
+        // Walk in file order, so "duplicate" is reported on the later of the two lines.
+        let mut contexts: Vec<_> = raw.into_iter().collect();
+        contexts.sort_by_key(|(name, _)| name.span().start);
+        for (context_name, actions) in contexts {
             let context = KeyContext::from_str(context_name.get_ref()).map_err(|()| {
                 let known: Vec<_> = KeyContext::ALL.iter().map(|c| c.name()).collect();
                 Diagnostic::at(
@@ -318,6 +321,8 @@ impl Keymap {
             })?;
             let mut seen: BTreeMap<KeyCombo, Action> = BTreeMap::new();
             let list = bindings.entry(context).or_default();
+            let mut actions: Vec<_> = actions.into_iter().collect();
+            actions.sort_by_key(|(name, _)| name.span().start);
             for (action_name, keys) in actions {
                 let path = format!("{}.{}", context.name(), action_name.get_ref());
                 let action = Action::from_str(action_name.get_ref()).map_err(|()| {
@@ -455,6 +460,31 @@ impl Keymap {
                 .and_then(|(_, keys)| keys.first().copied())
         })
     }
+}
+
+/// The active table as text, for `opsdeck keys` and the README.
+#[must_use]
+pub fn describe(keymap: &Keymap) -> String {
+    use std::fmt::Write;
+    let mut out = format!("keymap: {}\n", keymap.name);
+    for context in KeyContext::ALL {
+        let rows = keymap.context(context);
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n[{}]", context.name());
+        for (action, keys) in rows {
+            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                out,
+                "  {:<22} {:<20} {}",
+                keys.join(", "),
+                action.name(),
+                action.description()
+            );
+        }
+    }
+    out
 }
 
 fn missing_default() -> Diagnostic {

@@ -6,10 +6,14 @@
 //! sanitized external text (`model::sanitize`), and the audit gate (`actions`).
 
 pub mod actions;
+pub mod app;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod keymap;
 pub mod model;
 pub mod platform;
+pub mod screenshot;
 pub mod sources;
 pub mod theme;
+pub mod ui;

@@ -1,3 +1,236 @@
-//! The `opsdeck` binary: command-line wiring only.
+//! The `opsdeck` binary: command-line wiring only. Errors are reported here, at the edge.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use color_eyre::eyre::{Result, WrapErr};
+
+use opsdeck::app::run::{Environment, load_ui};
+use opsdeck::app::state::{ContextInfo, State};
+use opsdeck::app::terminal::{self, Tty};
+use opsdeck::cli::{Cli, Command, ConfigCommand, UiArgs};
+use opsdeck::config::paths::Paths;
+use opsdeck::config::{ColorChoice, Config};
+use opsdeck::theme::ColorDepth;
+
+fn main() -> ExitCode {
+    let paths = Paths::resolve();
+    let long_version: &'static str = Box::leak(
+        format!(
+            "{}\nlog: {}",
+            env!("CARGO_PKG_VERSION"),
+            paths.log_file.display()
+        )
+        .into_boxed_str(),
+    );
+    let matches = Cli::command().long_version(long_version).get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Err(e) = color_eyre::install() {
+        eprintln!("opsdeck: {e}");
+    }
+    match dispatch(cli, &paths) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("opsdeck: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A user-file problem: printed plainly and exit code 2, before the terminal is touched.
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("opsdeck: {message}");
+    ExitCode::from(2)
+}
+
+fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
+    match cli.command {
+        None => console(&cli.ui, paths, None),
+        Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Some(seed)),
+        Some(Command::Paths) => {
+            println!("config file  {}", paths.config_file.display());
+            println!("config dir   {}", paths.config_dir.display());
+            println!("data dir     {}", paths.data_dir.display());
+            println!("log file     {}", paths.log_file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Keys) => {
+            let keymap = cli.ui.keymap.as_deref().unwrap_or("default");
+            match opsdeck::keymap::Keymap::load(keymap, Some(&paths.config_dir)) {
+                Ok(km) => {
+                    print!("{}", opsdeck::keymap::describe(&km));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(d) => Ok(usage_error(d)),
+            }
+        }
+        Some(Command::Themes) => {
+            print!("{}", opsdeck::theme::describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config {
+            action: ConfigCommand::Example,
+        }) => {
+            print!("{}", opsdeck::config::example::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config {
+            action: ConfigCommand::Check { file },
+        }) => {
+            let file = file.unwrap_or_else(|| paths.config_file.clone());
+            match opsdeck::config::load::load(&file) {
+                Ok(config) => {
+                    println!(
+                        "{}: ok ({} contexts)",
+                        file.display(),
+                        config.contexts.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(diags) => Ok(usage_error(format!(
+                    "{} problem(s)\n{diags}",
+                    diags.0.len()
+                ))),
+            }
+        }
+        Some(Command::Screenshot {
+            pane,
+            size,
+            out,
+            seed,
+        }) => {
+            let (w, h) = size
+                .split_once('x')
+                .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                .ok_or_else(|| color_eyre::eyre::eyre!("--size must be COLSxROWS, e.g. 120x36"))?;
+            let svg = opsdeck::screenshot::render_svg(&pane, w, h, seed)
+                .map_err(|e| color_eyre::eyre::eyre!(e))?;
+            std::fs::write(&out, svg).wrap_err_with(|| format!("writing {}", out.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "opsdeck",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(&paths.data_dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.log_file)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+    Some(guard)
+}
+
+fn color_depth(choice: ColorChoice) -> ColorDepth {
+    let var = |k: &str| std::env::var(k).ok();
+    match choice {
+        ColorChoice::Auto => ColorDepth::detect(
+            var("NO_COLOR").as_deref(),
+            var("COLORTERM").as_deref(),
+            var("TERM").as_deref(),
+        ),
+        ColorChoice::Never => ColorDepth::Mono,
+        ColorChoice::Ansi16 => ColorDepth::Ansi16,
+        ColorChoice::Ansi256 => ColorDepth::Ansi256,
+        ColorChoice::TrueColor => ColorDepth::TrueColor,
+    }
+}
+
+fn console(ui: &UiArgs, paths: &Paths, sandbox_seed: Option<u64>) -> Result<ExitCode> {
+    let config = match sandbox_seed {
+        Some(seed) => Config::sandbox(seed),
+        None if paths.config_file.exists() => match opsdeck::config::load::load(&paths.config_file)
+        {
+            Ok(c) => c,
+            Err(diags) => return Ok(usage_error(diags)),
+        },
+        None => {
+            return Ok(usage_error(format!(
+                "no config at {}; try `opsdeck sandbox`, or `opsdeck config example > {}`",
+                paths.config_file.display(),
+                paths.config_file.display()
+            )));
+        }
+    };
+    let depth = color_depth(
+        ui.color
+            .map(Into::into)
+            .or(config.color)
+            .unwrap_or_default(),
+    );
+    let theme = ui
+        .theme
+        .clone()
+        .or_else(|| config.theme.clone())
+        .unwrap_or_else(|| "default".into());
+    let keymap = ui
+        .keymap
+        .clone()
+        .or_else(|| config.keymap.clone())
+        .unwrap_or_else(|| "default".into());
+    let ui_settings = match load_ui(&theme, &keymap, Some(&paths.config_dir), depth) {
+        Ok(u) => u,
+        Err(d) => return Ok(usage_error(d)),
+    };
+    let context = ui
+        .context
+        .clone()
+        .or_else(|| config.default_context.clone())
+        .or_else(|| config.contexts.first().map(|c| c.name.clone()));
+    let Some(context) = context else {
+        return Ok(usage_error("the config defines no context"));
+    };
+    if config.context(&context).is_none() {
+        return Ok(usage_error(format!("no context `{context}` in the config")));
+    }
+    let _log_guard = init_logging(paths);
+    let user = std::env::var("USER").unwrap_or_else(|_| "you".into());
+    let info = ContextInfo {
+        name: context,
+        ..ContextInfo::default()
+    };
+    let mut state = State::new(info, user, ui_settings, jiff::Timestamp::now());
+    state.readonly = ui.readonly;
+    state.debug = ui.debug;
+    let mut env = Environment::new(config, Some(paths.config_dir.clone()), depth);
+
+    terminal::install_panic_hook();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let frames = runtime.block_on(async {
+        let _guard = terminal::Guard::new()?;
+        let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+        let mut terminal = ratatui::Terminal::new(backend)?;
+        let input = crossterm::event::EventStream::new();
+        opsdeck::app::run::run(&mut terminal, &mut state, input, &mut env, &mut Tty).await
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    tracing::info!(frames, "bye");
+    Ok(ExitCode::SUCCESS)
+}

@@ -134,8 +134,8 @@ impl ColorDepth {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 struct StyleSpec {
-    fg: Option<Spanned<String>>,
-    bg: Option<Spanned<String>>,
+    fg: Option<String>,
+    bg: Option<String>,
     #[serde(default)]
     bold: bool,
     #[serde(default)]
@@ -149,13 +149,6 @@ struct StyleSpec {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum RoleValue {
-    Fg(Spanned<String>),
-    Full(StyleSpec),
-}
-
-#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     #[serde(default)]
@@ -165,7 +158,7 @@ struct ThemeFile {
     #[allow(dead_code)]
     inherits: Option<String>,
     #[serde(default)]
-    roles: BTreeMap<Spanned<String>, Spanned<RoleValue>>,
+    roles: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 /// A loaded theme: one resolved [`Style`] per role.
@@ -237,31 +230,49 @@ impl Theme {
                     ),
                 )
             })?;
+            let span = value.span();
             let spec = match value.into_inner() {
-                RoleValue::Fg(fg) => StyleSpec {
+                toml::Value::String(fg) => StyleSpec {
                     fg: Some(fg),
                     ..StyleSpec::default()
                 },
-                RoleValue::Full(spec) => spec,
+                table @ toml::Value::Table(_) => table.try_into::<StyleSpec>().map_err(|e| {
+                    Diagnostic::at(
+                        file,
+                        source,
+                        Some(span.clone()),
+                        Some(key.clone()),
+                        e.message().trim().to_owned(),
+                    )
+                })?,
+                other => {
+                    return Err(Diagnostic::at(
+                        file,
+                        source,
+                        Some(span),
+                        Some(key),
+                        format!(
+                            "expected a colour string or a style table, found {}",
+                            other.type_str()
+                        ),
+                    ));
+                }
             };
-            let color = |c: &Option<Spanned<String>>| -> Result<Option<Option<Color>>, Diagnostic> {
+            let color = |c: &Option<String>| -> Result<Option<Option<Color>>, Diagnostic> {
                 c.as_ref()
                     .map(|c| {
-                        parse_color(c.get_ref())
-                            .map(|col| reduce(col, depth))
-                            .ok_or_else(|| {
-                                Diagnostic::at(
-                                    file,
-                                    source,
-                                    Some(c.span()),
-                                    Some(key.clone()),
-                                    format!(
-                                        "bad colour `{}`: use a name (red, light_blue, reset), \
-                                     #rrggbb, or 0-255",
-                                        c.get_ref()
-                                    ),
-                                )
-                            })
+                        parse_color(c).map(|col| reduce(col, depth)).ok_or_else(|| {
+                            Diagnostic::at(
+                                file,
+                                source,
+                                Some(span.clone()),
+                                Some(key.clone()),
+                                format!(
+                                    "bad colour `{c}`: use a name (red, light_blue, reset), \
+                                     #rrggbb, or 0-255"
+                                ),
+                            )
+                        })
                     })
                     .transpose()
             };
@@ -354,6 +365,25 @@ impl Theme {
         theme.name = name.to_owned();
         Ok(theme)
     }
+}
+
+/// Shipped themes and the roles they style, for `opsdeck themes`.
+#[must_use]
+pub fn describe() -> String {
+    use std::fmt::Write;
+    let mut out = String::from("themes:\n");
+    for (name, _) in SHIPPED {
+        let description = Theme::shipped(name, ColorDepth::TrueColor)
+            .and_then(Result::ok)
+            .map(|t| t.description)
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {name:<14} {description}");
+    }
+    out.push_str("\nroles (set any of them in <config dir>/themes/<name>.toml under [roles]):\n");
+    for role in Role::ALL {
+        let _ = writeln!(out, "  {:<16} {}", role.name(), role.doc());
+    }
+    out
 }
 
 /// Parses a colour: ratatui's names (red, lightblue, light_blue, dark_gray...), `#rrggbb`,

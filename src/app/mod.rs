@@ -1,0 +1,20 @@
+//! The app: [`State`] (the one owner), [`Msg`]/[`Cmd`], `update`, and the run loop.
+//!
+//! Keys and source events become [`Msg`]s; `update` changes the state and returns [`Cmd`]s
+//! for the run loop to carry out (switch context, set scope, load a theme). Rendering reads
+//! the state and nothing else.
+
+pub mod card;
+pub mod catalog;
+pub mod filter;
+pub mod msg;
+pub mod palette;
+pub mod run;
+pub mod state;
+pub mod table;
+pub mod terminal;
+pub mod update;
+
+pub use msg::{Cmd, Msg};
+pub use state::{PaneId, State, View};
+pub use update::update;

@@ -1,0 +1,320 @@
+//! [`State`]: everything the screen shows, owned by the app task alone.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::card::CardState;
+use super::catalog::CatalogPane;
+use super::palette::PaletteState;
+use crate::keymap::{KeyContext, Keymap};
+use crate::model::SourceHealth;
+use crate::sources::SourceId;
+use crate::theme::Theme;
+
+/// The panes of the console, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PaneId {
+    Catalog,
+    Apps,
+    Rollouts,
+    Kafka,
+    Postgres,
+    Logs,
+    Traces,
+    Requests,
+    Audit,
+    Incident,
+}
+
+impl PaneId {
+    pub const ALL: [Self; 10] = [
+        Self::Catalog,
+        Self::Apps,
+        Self::Rollouts,
+        Self::Kafka,
+        Self::Postgres,
+        Self::Logs,
+        Self::Traces,
+        Self::Requests,
+        Self::Audit,
+        Self::Incident,
+    ];
+
+    /// The palette command and tab label.
+    #[must_use]
+    pub fn command(self) -> &'static str {
+        match self {
+            Self::Catalog => "svc",
+            Self::Apps => "apps",
+            Self::Rollouts => "rollouts",
+            Self::Kafka => "kafka",
+            Self::Postgres => "pg",
+            Self::Logs => "logs",
+            Self::Traces => "traces",
+            Self::Requests => "requests",
+            Self::Audit => "audit",
+            Self::Incident => "incident",
+        }
+    }
+
+    /// Other names the palette accepts.
+    #[must_use]
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Catalog => &["services", "service", "catalog", "cat"],
+            Self::Apps => &["app", "argo", "argocd", "applications"],
+            Self::Rollouts => &["rollout", "ro", "deploy", "deployments"],
+            Self::Kafka => &["topics", "topic", "groups", "kf"],
+            Self::Postgres => &["postgres", "db", "sessions", "locks"],
+            Self::Logs => &["log"],
+            Self::Traces => &["trace", "tr"],
+            Self::Requests => &["request", "req", "reqs"],
+            Self::Audit => &["events"],
+            Self::Incident => &["inc"],
+        }
+    }
+
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Catalog => "Services",
+            Self::Apps => "Argo CD apps",
+            Self::Rollouts => "Rollouts",
+            Self::Kafka => "Kafka",
+            Self::Postgres => "Postgres",
+            Self::Logs => "Logs",
+            Self::Traces => "Traces",
+            Self::Requests => "Requests",
+            Self::Audit => "Audit",
+            Self::Incident => "Incident",
+        }
+    }
+
+    /// The release that brings a pane not built yet (shown instead of fake data).
+    #[must_use]
+    pub fn coming_in(self) -> Option<&'static str> {
+        match self {
+            Self::Catalog => None,
+            Self::Requests | Self::Audit => Some("Part 2: the platform API"),
+            Self::Postgres => Some("Part 3: the Postgres pane"),
+            Self::Kafka => Some("Part 4: the Kafka pane"),
+            Self::Apps | Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
+            Self::Logs | Self::Traces => Some("Part 6: logs and traces"),
+            Self::Incident => Some("Part 7: the incident view"),
+        }
+    }
+
+    /// Looks a pane up by command or alias.
+    #[must_use]
+    pub fn from_command(word: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.command() == word || p.aliases().contains(&word))
+    }
+}
+
+/// Where the user is. History is a list of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Pane(PaneId),
+    Card(CardState),
+}
+
+impl View {
+    #[must_use]
+    pub fn pane(&self) -> PaneId {
+        match self {
+            Self::Pane(p) => *p,
+            Self::Card(_) => PaneId::Catalog,
+        }
+    }
+
+    /// Keymap contexts searched for this view, most specific first.
+    #[must_use]
+    pub fn key_contexts(&self) -> &'static [KeyContext] {
+        match self {
+            Self::Pane(PaneId::Catalog) => {
+                &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global]
+            }
+            Self::Pane(_) => &[KeyContext::Table, KeyContext::Global],
+            Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
+        }
+    }
+
+    /// Breadcrumb parts.
+    #[must_use]
+    pub fn crumbs(&self) -> Vec<String> {
+        match self {
+            Self::Pane(p) => vec![p.command().to_owned()],
+            Self::Card(card) => vec![PaneId::Catalog.command().to_owned(), card.service.clone()],
+        }
+    }
+}
+
+/// Back/forward history of views, like a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    views: Vec<View>,
+    index: usize,
+}
+
+impl History {
+    /// At most this many views are remembered.
+    const CAP: usize = 64;
+
+    #[must_use]
+    pub fn new(first: View) -> Self {
+        Self {
+            views: vec![first],
+            index: 0,
+        }
+    }
+
+    #[must_use]
+    pub fn current(&self) -> &View {
+        &self.views[self.index]
+    }
+
+    pub fn current_mut(&mut self) -> &mut View {
+        &mut self.views[self.index]
+    }
+
+    /// Goes to a new view, dropping the forward part. Going to the current view is a no-op.
+    pub fn push(&mut self, view: View) {
+        if *self.current() == view {
+            return;
+        }
+        self.views.truncate(self.index + 1);
+        self.views.push(view);
+        if self.views.len() > Self::CAP {
+            self.views.remove(0);
+        }
+        self.index = self.views.len() - 1;
+    }
+
+    pub fn back(&mut self) -> bool {
+        if self.index == 0 {
+            return false;
+        }
+        self.index -= 1;
+        true
+    }
+
+    pub fn forward(&mut self) -> bool {
+        if self.index + 1 >= self.views.len() {
+            return false;
+        }
+        self.index += 1;
+        true
+    }
+
+    #[must_use]
+    pub fn position(&self) -> (usize, usize) {
+        (self.index + 1, self.views.len())
+    }
+}
+
+/// Severity of a toast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+/// A one-line message shown until the next key press (no timers: idle means no frames).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub level: ToastLevel,
+    pub text: String,
+}
+
+/// A dialog over the panes; keys go to it first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    Palette(PaletteState),
+    Help { scroll: usize },
+}
+
+/// The console's current environment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContextInfo {
+    pub name: String,
+    pub production: bool,
+    pub sandbox: bool,
+    /// Every context the user can switch to.
+    pub available: Vec<String>,
+}
+
+/// Appearance and key bindings in force.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub theme: Arc<Theme>,
+    pub keymap: Arc<Keymap>,
+    /// Names offered by `:theme`.
+    pub theme_names: Vec<String>,
+}
+
+/// The one owner of mutable state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Wall-clock time of the last message batch; rendering uses it instead of the clock.
+    pub now: Timestamp,
+    pub size: (u16, u16),
+    pub history: History,
+    pub context: ContextInfo,
+    /// Bumped on every context switch; source events of older generations are dropped.
+    pub generation: u64,
+    pub user: String,
+    pub scope: Option<String>,
+    pub readonly: bool,
+    pub catalog: CatalogPane,
+    pub health: BTreeMap<SourceId, SourceHealth>,
+    pub modal: Option<Modal>,
+    pub toast: Option<Toast>,
+    pub debug: bool,
+    pub frames: u64,
+    pub ui: Ui,
+    pub quit: bool,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+}
+
+impl State {
+    #[must_use]
+    pub fn new(context: ContextInfo, user: String, ui: Ui, now: Timestamp) -> Self {
+        Self {
+            now,
+            size: (80, 24),
+            history: History::new(View::Pane(PaneId::Catalog)),
+            context,
+            generation: 1,
+            user,
+            scope: None,
+            readonly: false,
+            catalog: CatalogPane::default(),
+            health: BTreeMap::new(),
+            modal: None,
+            toast: None,
+            debug: false,
+            frames: 0,
+            ui,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    #[must_use]
+    pub fn view(&self) -> &View {
+        self.history.current()
+    }
+
+    pub fn toast(&mut self, level: ToastLevel, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            level,
+            text: text.into(),
+        });
+    }
+}

@@ -1,0 +1,102 @@
+//! Terminal setup and teardown: raw mode, alternate screen, bracketed paste, synchronized
+//! updates, a panic hook that restores the terminal before the report, and Ctrl-Z suspend.
+
+use std::io::{self, Write};
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+
+/// Puts the terminal in TUI mode.
+pub fn enter() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )
+}
+
+/// Gives the terminal back. Safe to call more than once.
+pub fn restore() {
+    let _ = execute!(
+        io::stdout(),
+        EndSynchronizedUpdate,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+/// Restores the terminal first, then lets the previous hook (color-eyre's) print the report
+/// on a sane screen. Install before entering raw mode.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Restores the terminal when dropped, so early returns and `?` leave it usable.
+#[derive(Debug)]
+pub struct Guard;
+
+impl Guard {
+    pub fn new() -> io::Result<Self> {
+        enter()?;
+        Ok(Self)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// What the run loop needs from a real terminal beyond drawing.
+pub trait Host {
+    /// Called around every frame.
+    fn begin_frame(&mut self) {}
+    fn end_frame(&mut self) {}
+    /// Ctrl-Z: stop until the shell resumes us. Returns when resumed.
+    fn suspend(&mut self) {}
+}
+
+/// A host that does nothing (tests, benchmarks, screenshots).
+#[derive(Debug, Default)]
+pub struct Headless;
+
+impl Host for Headless {}
+
+/// The real terminal on stdout.
+#[derive(Debug, Default)]
+pub struct Tty;
+
+impl Host for Tty {
+    fn begin_frame(&mut self) {
+        let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
+    }
+
+    fn end_frame(&mut self) {
+        let _ = execute!(io::stdout(), EndSynchronizedUpdate);
+        let _ = io::stdout().flush();
+    }
+
+    fn suspend(&mut self) {
+        restore();
+        // SIGTSTP stops us like the shell's own Ctrl-Z; we continue here after `fg`.
+        if let Err(e) = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP) {
+            tracing::warn!(%e, "could not suspend");
+        }
+        if let Err(e) = enter() {
+            tracing::error!(%e, "could not re-enter the terminal after resume");
+        }
+    }
+}

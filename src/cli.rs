@@ -1,0 +1,113 @@
+//! Command-line definition (clap). `main.rs` dispatches on it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::ColorChoice;
+
+/// A terminal operations console for developers on call.
+#[derive(Debug, Parser)]
+#[command(name = "opsdeck", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub ui: UiArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of the full-screen console.
+#[derive(Debug, Args, Clone, Default)]
+pub struct UiArgs {
+    /// Context (environment) to start in.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Theme name (shipped: default, light, high-contrast, colorblind, mono).
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// Keymap name (shipped: default, vim, emacs).
+    #[arg(long, global = true)]
+    pub keymap: Option<String>,
+    /// Colour depth: auto detects from NO_COLOR, COLORTERM and TERM.
+    #[arg(long, global = true, value_enum)]
+    pub color: Option<ColorArg>,
+    /// Hide and refuse every mutating action.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Show the debug overlay (frame counter).
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Never,
+    #[value(name = "16")]
+    Ansi16,
+    #[value(name = "256")]
+    Ansi256,
+    Truecolor,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(value: ColorArg) -> Self {
+        match value {
+            ColorArg::Auto => Self::Auto,
+            ColorArg::Never => Self::Never,
+            ColorArg::Ansi16 => Self::Ansi16,
+            ColorArg::Ansi256 => Self::Ansi256,
+            ColorArg::Truecolor => Self::TrueColor,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run on the embedded simulated fleet: no infrastructure needed.
+    Sandbox {
+        /// Seed of the simulated fleet (same seed, same world).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Print the active key bindings.
+    Keys,
+    /// Print the themes and the roles they style.
+    Themes,
+    /// Print the config, data and log paths.
+    Paths,
+    /// Validate or print a configuration file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+    /// Render a sandbox pane to SVG.
+    Screenshot {
+        /// Pane: svc, card, apps, rollouts, kafka, pg, logs, traces, requests, audit, incident, help, palette.
+        #[arg(long)]
+        pane: String,
+        /// Size as COLSxROWS.
+        #[arg(long, default_value = "120x36")]
+        size: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a config file and print every error with its file, line and column.
+    Check {
+        /// Defaults to the config file in use.
+        file: Option<PathBuf>,
+    },
+    /// Print a fully commented example config.
+    Example,
+}

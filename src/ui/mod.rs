@@ -1,0 +1,47 @@
+//! Pure rendering: `render(frame, &State)` draws everything from the state, with no I/O,
+//! no `.await`, no locks and no clock reads. Widgets ask the theme for roles, never colours.
+//!
+//! The frame layout is drawn in [`layout`]; panes live in `panes/` and widgets in
+//! `widgets/`, one per file.
+
+pub mod layout;
+pub mod panes;
+pub mod svg;
+pub mod text;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::widgets::Block;
+
+use crate::app::state::{Modal, State, View};
+use crate::theme::Role;
+
+/// Draws one frame.
+pub fn render(frame: &mut Frame<'_>, state: &State) {
+    let area = frame.area();
+    let theme = &state.ui.theme;
+    frame.render_widget(Block::default().style(theme.style(Role::Background)), area);
+    if layout::too_small(area.width, area.height) {
+        widgets::too_small::render(frame, area, theme);
+        return;
+    }
+    let areas = layout::areas(area);
+    widgets::header::render(frame, areas.header, state);
+    if let Some(tabs) = areas.tabs {
+        widgets::tabs::render(frame, tabs, state);
+    }
+    match state.view() {
+        View::Pane(crate::app::PaneId::Catalog) => panes::catalog::render(frame, areas.body, state),
+        View::Card(card) => panes::card::render(frame, areas.body, state, card),
+        View::Pane(pane) => panes::placeholder::render(frame, areas.body, state, *pane),
+    }
+    widgets::status::render(frame, areas.status, state);
+    match &state.modal {
+        Some(Modal::Palette(p)) => widgets::palette::render(frame, area, state, p),
+        Some(Modal::Help { scroll }) => widgets::help::render(frame, area, state, *scroll),
+        None => {}
+    }
+    if state.debug {
+        widgets::debug::render(frame, area, state);
+    }
+}

@@ -1,0 +1,5 @@
+//! One file per pane.
+
+pub mod card;
+pub mod catalog;
+pub mod placeholder;

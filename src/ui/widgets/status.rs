@@ -1,0 +1,80 @@
+//! The bottom line: each source's health as a glyph and a word (and how long it has been
+//! stale or failing), then the latest toast or the key hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::State;
+use crate::app::state::ToastLevel;
+use crate::keymap::Action;
+use crate::model::SourceHealth;
+use crate::theme::Role;
+
+fn health_role(health: &SourceHealth) -> Role {
+    match health {
+        SourceHealth::Ok { .. } => Role::Ok,
+        SourceHealth::Stale { .. } | SourceHealth::Connecting => Role::Warn,
+        SourceHealth::Error { .. } => Role::Error,
+        SourceHealth::Off => Role::Muted,
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let bar = theme.style(Role::StatusBar);
+    let mut spans = Vec::new();
+    for (source, health) in &state.health {
+        let age = health
+            .age_secs(state.now)
+            .map(|s| format!(" {s}s"))
+            .unwrap_or_default();
+        spans.push(Span::styled(format!(" {} ", source.label()), bar));
+        spans.push(Span::styled(
+            format!("{} {}{age}", health.glyph(), health.word()),
+            bar.patch(theme.style(health_role(health))),
+        ));
+    }
+    let left: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let right: Vec<Span<'_>> = if let Some(toast) = &state.toast {
+        let (role, tag) = match toast.level {
+            ToastLevel::Info => (Role::Info, "i"),
+            ToastLevel::Warn => (Role::Warn, "!"),
+            ToastLevel::Error => (Role::Error, "✗"),
+        };
+        let room = usize::from(area.width).saturating_sub(left + 4);
+        let text = crate::ui::text::fit(&toast.text, room.max(10));
+        vec![Span::styled(
+            format!(" {tag} {text} "),
+            bar.patch(theme.style(role)),
+        )]
+    } else {
+        let keymap = &state.ui.keymap;
+        let contexts = state.view().key_contexts();
+        let mut hints = Vec::new();
+        for (action, word) in [
+            (Action::Help, "help"),
+            (Action::Palette, "cmd"),
+            (Action::Filter, "filter"),
+            (Action::Quit, "quit"),
+        ] {
+            if let Some(key) = keymap.key_for(contexts, action) {
+                hints.push(Span::styled(
+                    format!(" {key}"),
+                    bar.patch(theme.style(Role::KeyHint)),
+                ));
+                hints.push(Span::styled(format!(" {word}"), bar));
+            }
+        }
+        hints.push(Span::styled(" ", bar));
+        hints
+    };
+    let right_width: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let gap = usize::from(area.width).saturating_sub(left + right_width);
+    if gap > 0 || state.toast.is_some() {
+        spans.push(Span::styled(" ".repeat(gap), bar));
+        spans.extend(right);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}

@@ -1,0 +1,6 @@
+//! Headless app tests: keys and source events driven through `update`, then assertions on the
+//! state, the commands, and the rendered buffer.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod keys;
