@@ -19,7 +19,7 @@ use super::msg::{Cmd, Msg};
 use super::state::State;
 use super::terminal::Host;
 use super::update::{resize, update};
-use crate::config::Config;
+use crate::config::{CatalogConfig, Config};
 use crate::model::SourceHealth;
 use crate::sources::sandbox::{SandboxHandle, World};
 use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId};

@@ -57,3 +57,180 @@ fn filter_narrows_inverts_and_clears() {
     let non_tier1 = s.catalog.table.visible.len();
     assert!(non_tier1 > 0 && non_tier1 < total);
 }
+
+#[test]
+fn number_keys_enter_and_history() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('5'));
+    assert_eq!(s.view().pane(), PaneId::Postgres);
+    key(&mut s, KeyCode::Char('1'));
+    typed(&mut s, "jj");
+    let name = selected_name(&s);
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.view(), View::Card(c) if c.service == name));
+    key(&mut s, KeyCode::Char('['));
+    assert_eq!(*s.view(), View::Pane(PaneId::Catalog));
+    key(&mut s, KeyCode::Char('['));
+    assert_eq!(*s.view(), View::Pane(PaneId::Postgres));
+    key(&mut s, KeyCode::Char(']'));
+    key(&mut s, KeyCode::Char(']'));
+    assert!(
+        matches!(s.view(), View::Card(_)),
+        "forward walks the history back"
+    );
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(*s.view(), View::Pane(PaneId::Catalog), "esc goes back");
+}
+
+#[test]
+fn card_tree_navigates_into_dependencies() {
+    let mut s = state();
+    typed(&mut s, "/checkout-api");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.view(), View::Card(c) if c.service == "checkout-api"));
+    key(&mut s, KeyCode::Down); // first dependency under "depends on"
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.view(), View::Card(c) if c.service == "cart-service"));
+}
+
+#[test]
+fn palette_aliases_completion_and_errors() {
+    let mut s = state();
+    typed(&mut s, ":");
+    assert!(matches!(s.modal, Some(Modal::Palette(_))));
+    typed(&mut s, "ro");
+    key(&mut s, KeyCode::Tab);
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("palette open")
+    };
+    assert_eq!(
+        p.input, "ro",
+        "ambiguous: ro, rollouts, rollout keep the common prefix"
+    );
+    typed(&mut s, "llouts");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.modal.is_none());
+    assert_eq!(s.view().pane(), PaneId::Rollouts);
+    typed(&mut s, ":postgres");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view().pane(), PaneId::Postgres);
+    typed(&mut s, ":fly");
+    key(&mut s, KeyCode::Enter);
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("palette stays open on error")
+    };
+    assert!(
+        p.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("unknown command")
+    );
+    assert_eq!(p.input, "fly", "typed input is kept");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.modal.is_none());
+    typed(&mut s, ":q");
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert_eq!(cmds, vec![Cmd::Quit]);
+}
+
+#[test]
+fn scope_from_catalog_and_palette() {
+    let mut s = state();
+    typed(&mut s, "/ledger");
+    key(&mut s, KeyCode::Enter);
+    let cmds = typed(&mut s, "s");
+    assert_eq!(cmds, vec![Cmd::SetScope(Some("ledger-service".into()))]);
+    assert_eq!(s.scope.as_deref(), Some("ledger-service"));
+    typed(&mut s, ":scope nope");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.scope.as_deref(),
+        Some("ledger-service"),
+        "unknown services are refused"
+    );
+    assert!(
+        s.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("no service named"))
+    );
+    typed(&mut s, ":scope all");
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert_eq!(cmds, vec![Cmd::SetScope(None)]);
+    assert_eq!(s.scope, None);
+}
+
+#[test]
+fn context_switch_bumps_generation_and_drops_stale_events() {
+    use opsdeck::model::{Catalog, SourceHealth};
+    use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+    use std::sync::Arc;
+    let mut s = state();
+    let old = s.generation;
+    typed(&mut s, ":ctx sandbox-prod");
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        vec![Cmd::SwitchContext {
+            name: "sandbox-prod".into(),
+            generation: old + 1
+        }]
+    );
+    assert_eq!(s.context.name, "sandbox-prod");
+    assert!(!s.catalog.loaded, "the old context's data is gone");
+    let stale = SourceEvent {
+        source: SourceId::Catalog,
+        generation: old,
+        body: SourceBody::Catalog(Arc::new(Catalog::default())),
+    };
+    update(&mut s, Msg::Source(stale));
+    assert!(
+        !s.catalog.loaded,
+        "events of the old generation are dropped"
+    );
+    let fresh = SourceEvent {
+        source: SourceId::Catalog,
+        generation: old + 1,
+        body: SourceBody::Health(SourceHealth::Off),
+    };
+    update(&mut s, Msg::Source(fresh));
+    assert_eq!(s.health.get(&SourceId::Catalog), Some(&SourceHealth::Off));
+    typed(&mut s, ":ctx nowhere");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(
+        s.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("no context"))
+    );
+}
+
+#[test]
+fn help_lists_keys_from_the_keymap_and_sort_cycles() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('?'));
+    assert!(matches!(s.modal, Some(Modal::Help { .. })));
+    let screen = |s: &State| -> String {
+        let buffer = opsdeck::screenshot::draw(s).expect("draws");
+        buffer.content().iter().map(|c| c.symbol()).collect()
+    };
+    assert!(
+        screen(&s).contains("scope every pane"),
+        "this pane's keys come first"
+    );
+    for _ in 0..8 {
+        key(&mut s, KeyCode::Down);
+    }
+    assert!(
+        screen(&s).contains("filter the table"),
+        "global keys after scrolling"
+    );
+    key(&mut s, KeyCode::Esc);
+    assert!(s.modal.is_none());
+    let first = selected_name(&s);
+    let top = s.catalog.table.visible[0];
+    key(&mut s, KeyCode::Char('='));
+    assert_ne!(s.catalog.table.visible[0], top, "reversed order");
+    assert_eq!(selected_name(&s), first, "the cursor stays on its service");
+    key(&mut s, KeyCode::Char('>'));
+    assert_eq!(s.catalog.table.sort.column, 1);
+}
