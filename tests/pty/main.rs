@@ -1,0 +1,433 @@
+//! Smoke tests of the real `opsdeck` binary in a pseudo-terminal (80×24, `portable-pty`).
+//!
+//! They check what only a real terminal shows: the sandbox comes up and draws, `q` quits
+//! with code 0, and the terminal is given back (alternate screen left, cursor shown,
+//! bracketed paste off, cooked mode again); a broken user keymap stops the binary with
+//! code 2 before the terminal is touched; `NO_COLOR` yields no colour escape at all; and
+//! `--version` names the log file.
+//!
+//! Every child gets a cleared environment with `HOME`, `OPSDECK_CONFIG` and `OPSDECK_DATA`
+//! inside a temp dir, so the user's own files are never read or written. These tests need
+//! no peer and never skip.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
+const ENTER_ALT: &str = "\x1b[?1049h";
+const LEAVE_ALT: &str = "\x1b[?1049l";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+const HIDE_CURSOR: &str = "\x1b[?25l";
+const PASTE_OFF: &str = "\x1b[?2004l";
+/// Every frame is drawn inside a synchronized update; this opens one.
+const FRAME_BEGIN: &str = "\x1b[?2026h";
+
+/// A temp dir laid out as the binary's home, config dir and data dir.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("opsdeck-pty-")
+            .tempdir()
+            .unwrap();
+        for sub in ["home", "config", "data"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn config_dir(&self) -> std::path::PathBuf {
+        self.path().join("config")
+    }
+
+    fn data_dir(&self) -> std::path::PathBuf {
+        self.path().join("data")
+    }
+
+    /// The hermetic environment every child runs with.
+    fn env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("PATH".into(), "/usr/bin:/bin".into()),
+            ("HOME".into(), path_str(&self.path().join("home"))),
+            ("USER".into(), "tester".into()),
+            ("TERM".into(), "xterm-256color".into()),
+            (
+                "OPSDECK_CONFIG".into(),
+                path_str(&self.config_dir().join("config.toml")),
+            ),
+            ("OPSDECK_DATA".into(), path_str(&self.data_dir())),
+        ];
+        env.extend(extra.iter().map(|(k, v)| ((*k).into(), (*v).into())));
+        env
+    }
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_str().expect("temp paths are UTF-8").to_owned()
+}
+
+/// The binary running in an 80×24 pty, with everything it wrote collected so far.
+struct Session {
+    master: Box<dyn MasterPty + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    chunks: Receiver<Vec<u8>>,
+    output: Vec<u8>,
+    /// The reader thread has seen end of file (every slave descriptor is closed).
+    eof: bool,
+}
+
+impl Session {
+    fn start(args: &[&str], env: &[(String, String)], cwd: &Path) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.env_clear();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.cwd(cwd);
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("spawn opsdeck in the pty");
+        // Only the child holds the slave now, so the reader sees EOF when it exits.
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, chunks) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                // Linux reports EIO on the master once the slave side is gone: that is EOF.
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Self {
+            master: pair.master,
+            child,
+            writer,
+            chunks,
+            output: Vec::new(),
+            eof: false,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output).into_owned()
+    }
+
+    /// Collects output until `done` holds or the deadline passes. Returns whether it held.
+    fn pump_until(&mut self, deadline: Instant, mut done: impl FnMut(&Self) -> bool) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            if self.eof {
+                return false;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            match self
+                .chunks
+                .recv_timeout(left.min(Duration::from_millis(100)))
+            {
+                Ok(chunk) => self.output.extend_from_slice(&chunk),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => self.eof = true,
+            }
+        }
+    }
+
+    /// Waits until `needle` is on the screen stream; fails with the captured output.
+    fn expect_text(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        if !self.pump_until(deadline, |s| s.text().contains(needle)) {
+            let status = self.child.try_wait().ok().flatten();
+            let _ = self.child.kill();
+            panic!(
+                "`{needle}` did not appear within {timeout:?} (child status {status:?}); output:\n{}",
+                visible(&self.text())
+            );
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the child to exit, then drains its last output. Returns the exit code.
+    fn wait_exit(&mut self, timeout: Duration) -> u32 {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "opsdeck did not exit within {timeout:?}; output:\n{}",
+                    visible(&self.text())
+                );
+            }
+            // Keep reading so a full pty buffer cannot block the child's last writes.
+            self.pump_until(Instant::now() + Duration::from_millis(50), |_| false);
+        };
+        // Whatever the child wrote before exiting is still in the pty: read it to EOF.
+        self.pump_until(Instant::now() + Duration::from_secs(5), |s| s.eof);
+        status.exit_code()
+    }
+
+    /// The pty's local mode flags as their names (`ICANON`, `ECHO`, ...).
+    fn local_flags(&self) -> Vec<String> {
+        let termios = self.master.get_termios().expect("tcgetattr on the pty");
+        // Named through Debug: the flag type belongs to portable-pty's own `nix`.
+        format!("{:?}", termios.local_flags)
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Output with escapes spelled out, the last 6000 characters, for failure messages.
+fn visible(text: &str) -> String {
+    let shown: String = text.escape_debug().collect();
+    let skip = shown.chars().count().saturating_sub(6000);
+    shown.chars().skip(skip).collect()
+}
+
+/// Every SGR sequence (`ESC [ params m`) in `text` that sets a colour: foreground 30–38
+/// and 90–97, background 40–48 and 100–107, underline colour 58. Default colour (39, 49,
+/// 59), reset and attributes such as bold or reverse are not colours.
+fn colour_sgrs(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] != 0x1b || bytes[i + 1] != b'[' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i + 2;
+        while j < bytes.len() && (0x20..0x40).contains(&bytes[j]) {
+            j += 1;
+        }
+        if j >= bytes.len() {
+            break;
+        }
+        let params = &text[i + 2..j];
+        let private = params.starts_with(['?', '<', '=', '>']);
+        if bytes[j] == b'm' && !private {
+            let sets_colour = params.split([';', ':']).any(|p| {
+                let n: u16 = p.parse().unwrap_or(0);
+                matches!(n, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
+            });
+            if sets_colour {
+                found.push(text[start..=j].escape_debug().to_string());
+            }
+        }
+        i = j + 1;
+    }
+    found
+}
+
+/// Starts the sandbox, waits for the catalog, and quits with `q`: returns the session
+/// after exit 0.
+fn run_sandbox_and_quit(extra_env: &[(&str, &str)]) -> Session {
+    let sandbox = Sandbox::new();
+    let mut s = Session::start(&["sandbox"], &sandbox.env(extra_env), sandbox.path());
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    // While it runs the terminal is raw: no line editing, no echo.
+    let running = s.local_flags();
+    assert!(
+        !running.iter().any(|f| f == "ICANON" || f == "ECHO"),
+        "the terminal is not in raw mode while opsdeck runs: {running:?}"
+    );
+    s.send("q");
+    let code = s.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s
+}
+
+/// Asserts that the terminal was set up and then fully given back after the last frame.
+fn assert_restored(s: &Session) {
+    let out = s.text();
+    let show = || visible(&out);
+    let enter = out
+        .find(ENTER_ALT)
+        .unwrap_or_else(|| panic!("never entered the alternate screen:\n{}", show()));
+    let first_text = out.find("checkout-api").unwrap();
+    assert!(
+        enter < first_text,
+        "drew before entering the alternate screen"
+    );
+    let last_frame = out
+        .rfind(FRAME_BEGIN)
+        .unwrap_or_else(|| panic!("no synchronized frame:\n{}", show()));
+    assert!(
+        out.rfind(ENTER_ALT).unwrap() < last_frame,
+        "re-entered the alternate screen after the last frame"
+    );
+    for (seq, what) in [
+        (LEAVE_ALT, "leave the alternate screen"),
+        (SHOW_CURSOR, "show the cursor"),
+        (PASTE_OFF, "disable bracketed paste"),
+    ] {
+        let at = out
+            .rfind(seq)
+            .unwrap_or_else(|| panic!("never did: {what}\n{}", show()));
+        assert!(
+            at > last_frame,
+            "did not {what} after the last frame:\n{}",
+            show()
+        );
+    }
+    assert!(
+        out.rfind(SHOW_CURSOR) > out.rfind(HIDE_CURSOR),
+        "the cursor was hidden again after being shown:\n{}",
+        show()
+    );
+    let flags = s.local_flags();
+    assert!(
+        flags.iter().any(|f| f == "ICANON") && flags.iter().any(|f| f == "ECHO"),
+        "raw mode was not left (local flags {flags:?})"
+    );
+}
+
+#[test]
+fn sandbox_starts_draws_and_restores_the_terminal_on_q() {
+    let s = run_sandbox_and_quit(&[]);
+    assert_restored(&s);
+    // The colour check of the NO_COLOR test means something only if colour shows here.
+    assert!(
+        !colour_sgrs(&s.text()).is_empty(),
+        "expected colour escapes under TERM=xterm-256color:\n{}",
+        visible(&s.text())
+    );
+}
+
+#[test]
+fn no_color_emits_no_colour_escapes() {
+    let s = run_sandbox_and_quit(&[("NO_COLOR", "1")]);
+    assert_restored(&s);
+    let colours = colour_sgrs(&s.text());
+    assert!(
+        colours.is_empty(),
+        "colour escapes under NO_COLOR=1: {colours:?}"
+    );
+}
+
+#[test]
+fn broken_user_keymap_exits_2_before_touching_the_terminal() {
+    let sandbox = Sandbox::new();
+    let keymaps = sandbox.config_dir().join("keymaps");
+    std::fs::create_dir_all(&keymaps).unwrap();
+    let file = keymaps.join("default.toml");
+    std::fs::write(&file, "[global]\nfly = \"f\"\n").unwrap();
+    let env = sandbox.env(&[]);
+    let file_name = path_str(&file);
+    let names_the_problem =
+        |text: &str| text.contains(&format!("{file_name}:2")) && text.contains("global.fly");
+
+    // In a terminal: exit 2, the message, and not one byte of terminal setup.
+    let mut s = Session::start(&["sandbox"], &env, sandbox.path());
+    let code = s.wait_exit(Duration::from_secs(10));
+    let out = s.text();
+    assert_eq!(code, 2, "exit code; output:\n{}", visible(&out));
+    assert!(
+        names_the_problem(&out),
+        "the message should name {file_name}, line 2 and `global.fly`:\n{}",
+        visible(&out)
+    );
+    assert!(
+        !out.contains(ENTER_ALT),
+        "entered the alternate screen:\n{}",
+        visible(&out)
+    );
+    assert!(
+        !out.contains("\x1b["),
+        "wrote escape sequences:\n{}",
+        visible(&out)
+    );
+
+    // With the streams apart: the message is on stderr and stdout stays empty.
+    let piped = std::process::Command::new(BIN)
+        .arg("sandbox")
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(sandbox.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(piped.status.code(), Some(2), "stderr:\n{stderr}");
+    assert!(
+        names_the_problem(&stderr),
+        "stderr should name {file_name}, line 2 and `global.fly`:\n{stderr}"
+    );
+    assert!(
+        piped.stdout.is_empty(),
+        "stdout: {:?}",
+        String::from_utf8_lossy(&piped.stdout)
+    );
+}
+
+#[test]
+fn version_names_the_log_file() {
+    let sandbox = Sandbox::new();
+    let out = std::process::Command::new(BIN)
+        .arg("--version")
+        .env_clear()
+        .envs(sandbox.env(&[]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let log = sandbox.data_dir().join("opsdeck.log");
+    assert!(
+        stdout.contains(&format!("log: {}", log.display())),
+        "--version should name the log file {}:\n{stdout}",
+        log.display()
+    );
+}
