@@ -386,8 +386,8 @@ fn broken_user_keymap_exits_2_before_touching_the_terminal() {
         visible(&out)
     );
     assert!(
-        !out.contains("\x1b["),
-        "wrote escape sequences:\n{}",
+        !out.contains("\x1b[?"),
+        "changed a terminal mode (alternate screen, cursor, paste):\n{}",
         visible(&out)
     );
 
