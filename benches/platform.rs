@@ -15,8 +15,12 @@ mod pg;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use opsdeck::platform::api::{ClientInfo, IntentBody, OutcomeBody, OutcomeStatus, Target};
+use opsdeck::platform::api::{
+    Actor, ClientInfo, Decision, IntentBody, OutcomeBody, OutcomeStatus, Target,
+};
+use opsdeck::platform::policy::Verdict;
 use opsdeck::platform::sandbox::sandbox_setup;
+use opsdeck::platform::store::{IntentCtx, Store};
 use opsdeck::platform::{LocalServer, StoreUrl, spawn_local};
 use opsdeck::sources::platform::{PlatformClient, Token};
 use tokio::runtime::Runtime;
@@ -80,6 +84,33 @@ async fn round_trip(client: &PlatformClient, i: usize) {
         .unwrap();
 }
 
+async fn store_round_trip(store: &Store, i: usize) {
+    let actor = Actor {
+        user: "bench".into(),
+        groups: vec!["sandbox".into()],
+    };
+    let answer = store
+        .record_intent(IntentCtx {
+            actor: actor.clone(),
+            idempotency_key: Some(uuid::Uuid::now_v7().to_string()),
+            body: intent(i),
+            verdict: Verdict {
+                decision: Decision::Allow,
+                reason: "bench".into(),
+            },
+        })
+        .await
+        .unwrap();
+    let outcome = OutcomeBody {
+        status: OutcomeStatus::Succeeded,
+        detail: "cancelled".into(),
+    };
+    store
+        .record_outcome(actor, answer.event_id, outcome)
+        .await
+        .unwrap();
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64) * p).ceil() as usize;
     sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
@@ -105,6 +136,25 @@ fn bench_round_trip(c: &mut Criterion) {
         percentile(&times, 0.50),
         percentile(&times, 0.99),
         times[times.len() - 1]
+    );
+    // The same writes without HTTP, to tell the store's share of the tail from the rest.
+    let store = rt
+        .block_on(Store::open(&StoreUrl::Sqlite(
+            dir.path().join("store-only.db"),
+        )))
+        .unwrap();
+    let mut store_times: Vec<Duration> = (0..ROUND_TRIPS)
+        .map(|i| {
+            let start = Instant::now();
+            rt.block_on(store_round_trip(&store, i));
+            start.elapsed()
+        })
+        .collect();
+    store_times.sort();
+    println!(
+        "  of which the SQLite store alone (intent + outcome, no HTTP): p50 {:?}  p99 {:?}",
+        percentile(&store_times, 0.50),
+        percentile(&store_times, 0.99)
     );
     let mut i = 0;
     c.bench_function("platform/round_trip_sqlite", |b| {

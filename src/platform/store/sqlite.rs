@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS requests_by_requester ON requests(requester, state);
 ";
 
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
 const ROW_COLUMNS: &str =
     "seq, event_id, kind, actor, action, target_ref, intent_id, ts_us, body, prev_hash, hash";
 
@@ -91,9 +93,16 @@ impl SqliteStore {
             }
             let writer = connect(&path)?;
             writer.execute_batch(SCHEMA).map_err(db)?;
+            // Checkpoints happen on a thread of their own, not inside whichever commit
+            // crosses the threshold: that commit would pay for copying the whole WAL.
+            writer
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(db)?;
             let reader = connect(&path)?;
+            let writer = Arc::new(Mutex::new(writer));
+            spawn_checkpointer(connect(&path)?, Arc::downgrade(&writer));
             Ok(Self {
-                writer: Arc::new(Mutex::new(writer)),
+                writer,
                 reader: Arc::new(Mutex::new(reader)),
             })
         })
@@ -216,9 +225,36 @@ impl SqliteStore {
     }
 }
 
+/// Locks a connection. A panic while holding it (a bug) must not disable the audit for
+/// good: the lock is taken back and any transaction it left open is rolled back.
+/// Checkpoints the WAL every second (PASSIVE: never blocks the writer) until the store
+/// is dropped.
+fn spawn_checkpointer(conn: Connection, alive: std::sync::Weak<Mutex<Connection>>) {
+    let spawned = std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+                    tracing::warn!(error = %e, "sqlite checkpoint failed");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no sqlite checkpoint thread; the WAL will grow");
+    }
+}
+
 fn lock(m: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-    m.lock()
-        .map_err(|_| StoreError::Backend("sqlite connection poisoned by a panic".into()))
+    let conn = m.lock().unwrap_or_else(|poisoned| {
+        tracing::error!("sqlite connection recovered after a panic");
+        m.clear_poison();
+        poisoned.into_inner()
+    });
+    if !conn.is_autocommit() {
+        conn.execute_batch("ROLLBACK").map_err(db)?;
+    }
+    Ok(conn)
 }
 
 async fn blocking<R: Send + 'static>(
