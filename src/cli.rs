@@ -99,6 +99,25 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     Man,
+    /// The platform API: audit trail and self-service requests.
+    Platform {
+        #[command(subcommand)]
+        action: PlatformCommand,
+    },
+    /// The sandbox's read-replica provisioner (JSON on stdin, JSON on stdout); the sandbox
+    /// platform runs it for approved requests.
+    #[command(hide = true)]
+    SandboxProvisioner,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlatformCommand {
+    /// Run the reference platform API server.
+    Serve(crate::platform::cli::ServeArgs),
+    /// Print an example tokens file (sha256 of each token → user and groups).
+    ExampleTokens,
+    /// Print an example policy file.
+    ExamplePolicy,
 }
 
 #[derive(Debug, Subcommand)]

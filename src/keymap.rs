@@ -96,6 +96,12 @@ actions! {
     SortReverse = "sort_reverse", false, "reverse the sort order";
     Scope = "scope", false, "scope every pane to the selected service";
     ClearScope = "clear_scope", false, "clear the scope (all services)";
+    NewTopicRequest = "new_topic_request", true, "request a new Kafka topic (form)";
+    NewReplicaRequest = "new_replica_request", true, "request a read replica (form)";
+    Approve = "approve", true, "approve the selected request (approvers)";
+    Reject = "reject", true, "reject the selected request with a reason (approvers)";
+    ToggleQueue = "toggle_queue", false, "switch between my requests and the approval queue";
+    VerifyChain = "verify_chain", false, "verify the audit hash chain";
 }
 
 impl fmt::Display for Action {
@@ -112,10 +118,19 @@ pub enum KeyContext {
     Table,
     Catalog,
     Card,
+    Requests,
+    Audit,
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 4] = [Self::Global, Self::Table, Self::Catalog, Self::Card];
+    pub const ALL: [Self; 6] = [
+        Self::Global,
+        Self::Table,
+        Self::Catalog,
+        Self::Card,
+        Self::Requests,
+        Self::Audit,
+    ];
 
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -124,6 +139,8 @@ impl KeyContext {
             Self::Table => "table",
             Self::Catalog => "catalog",
             Self::Card => "card",
+            Self::Requests => "requests",
+            Self::Audit => "audit",
         }
     }
 }

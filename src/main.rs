@@ -8,7 +8,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use opsdeck::app::run::{Environment, load_ui};
 use opsdeck::app::state::{ContextInfo, State};
 use opsdeck::app::terminal::{self, Tty};
-use opsdeck::cli::{Cli, Command, ConfigCommand, UiArgs};
+use opsdeck::cli::{Cli, Command, ConfigCommand, PlatformCommand, UiArgs};
 use opsdeck::config::paths::Paths;
 use opsdeck::config::{ColorChoice, Config};
 use opsdeck::theme::ColorDepth;
@@ -120,11 +120,31 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Platform { action }) => platform(action),
+        Some(Command::SandboxProvisioner) => {
+            opsdeck::sources::sandbox::provisioner::run(std::io::stdin(), std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Man) => {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn platform(action: PlatformCommand) -> Result<ExitCode> {
+    match action {
+        PlatformCommand::Serve(args) => {
+            let _guard = init_logging(&Paths::resolve());
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(opsdeck::platform::cli::run(args))?;
+        }
+        PlatformCommand::ExampleTokens => print!("{}", opsdeck::platform::examples::TOKENS_EXAMPLE),
+        PlatformCommand::ExamplePolicy => print!("{}", opsdeck::platform::examples::POLICY_EXAMPLE),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -218,6 +238,14 @@ fn console(ui: &UiArgs, paths: &Paths, sandbox_seed: Option<u64>) -> Result<Exit
     state.readonly = ui.readonly;
     state.debug = ui.debug;
     let mut env = Environment::new(config, Some(paths.config_dir.clone()), depth);
+    env.data_dir = Some(paths.data_dir.clone());
+    env.user.clone_from(&state.user);
+    env.sandbox_provisioner = std::env::current_exe().ok().map(|exe| {
+        format!(
+            "'{}' sandbox-provisioner",
+            exe.display().to_string().replace('\'', "")
+        )
+    });
 
     terminal::install_panic_hook();
     let runtime = tokio::runtime::Builder::new_multi_thread()

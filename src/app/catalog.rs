@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::table::TableState;
+use super::table::{TablePane, TableState};
 use crate::model::{Catalog, CatalogEntry};
 
 /// Catalog table columns, in display order.
@@ -137,4 +137,22 @@ fn compare(a: &CatalogEntry, b: &CatalogEntry, column: CatalogColumn) -> Orderin
         }),
     };
     primary.then_with(|| sa.name.cmp(&sb.name))
+}
+
+impl TablePane for CatalogPane {
+    fn table(&self) -> &TableState {
+        &self.table
+    }
+
+    fn table_mut(&mut self) -> &mut TableState {
+        &mut self.table
+    }
+
+    fn columns(&self) -> usize {
+        CatalogColumn::ALL.len()
+    }
+
+    fn refresh_view(&mut self) {
+        CatalogPane::refresh_view(self);
+    }
 }

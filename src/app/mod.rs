@@ -4,16 +4,21 @@
 //! for the run loop to carry out (switch context, set scope, load a theme). Rendering reads
 //! the state and nothing else.
 
+pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod filter;
+pub mod form;
 pub mod msg;
 pub mod palette;
+pub mod platform_calls;
+pub mod requests;
 pub mod run;
 pub mod state;
 pub mod table;
 pub mod terminal;
 pub mod update;
+pub mod validate;
 
 pub use msg::{Cmd, Msg};
 pub use state::{PaneId, State, View};

@@ -4,6 +4,7 @@ use crossterm::event::Event;
 use jiff::Timestamp;
 
 use crate::diagnostic::Diagnostic;
+use crate::platform::api::{Request, RequestSpec, VerifyReport};
 use crate::sources::{SourceEvent, SourceId};
 use crate::theme::Theme;
 
@@ -17,6 +18,25 @@ pub enum Msg {
     ThemeLoaded(Result<Box<Theme>, Diagnostic>),
     /// The clock, stamped by the run loop on each batch.
     Now(Timestamp),
+    /// The platform answered a call made for the user.
+    PlatformDone(Box<PlatformReply>),
+}
+
+/// A call to the platform API made on the user's behalf (each is audited by the platform).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlatformCall {
+    Create(RequestSpec),
+    Approve(String),
+    Reject { id: String, reason: String },
+    Verify,
+}
+
+/// The answer to a [`PlatformCall`]; errors are messages for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlatformReply {
+    Created(Result<Request, String>),
+    Decided(Result<Request, String>),
+    Verified(Result<VerifyReport, String>),
 }
 
 /// Requests from `update` to the run loop.
@@ -35,4 +55,6 @@ pub enum Cmd {
     LoadTheme(String),
     /// Ctrl-Z: give the terminal back to the shell until resumed.
     Suspend,
+    /// Call the platform API; the answer comes back as `Msg::PlatformDone`.
+    Platform(PlatformCall),
 }

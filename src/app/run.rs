@@ -19,8 +19,11 @@ use super::msg::{Cmd, Msg};
 use super::state::State;
 use super::terminal::Host;
 use super::update::{resize, update};
-use crate::config::{CatalogConfig, Config};
+use crate::actions::journal::{Backoff, Journal};
+use crate::config::{CatalogConfig, Config, PlatformConfig};
 use crate::model::SourceHealth;
+use crate::platform::server::LocalServer;
+use crate::sources::platform::{PlatformClient, Token};
 use crate::sources::sandbox::{SandboxHandle, World};
 use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId};
 use crate::theme::{ColorDepth, Theme};
@@ -28,16 +31,28 @@ use crate::theme::{ColorDepth, Theme};
 /// Frames are at least this far apart.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 
-/// Everything the loop needs besides the state: config, where user files live, and the
-/// sandbox worlds (kept per context so switching back finds the same world).
+/// Everything the loop needs besides the state: config, where user files live, the
+/// sandbox worlds (kept per context so switching back finds the same world) and the platform
+/// API client of the current context.
 #[derive(Debug)]
 pub struct Environment {
     pub config: Config,
     pub config_dir: Option<PathBuf>,
+    /// Where the sandbox platform store and the audit journal live; `None` runs without a
+    /// platform in sandbox contexts (tests, benchmarks).
+    pub data_dir: Option<PathBuf>,
     pub depth: ColorDepth,
     /// Start time of sandbox worlds.
     pub sandbox_start: Timestamp,
+    /// Command the sandbox platform runs to provision read replicas.
+    pub sandbox_provisioner: Option<String>,
+    /// User name for the sandbox platform identity.
+    pub user: String,
     sandboxes: HashMap<String, SandboxHandle>,
+    sandbox_platform: Option<(LocalServer, PlatformClient)>,
+    /// Client of the current context's platform API.
+    pub platform: Option<PlatformClient>,
+    resender: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Environment {
@@ -46,9 +61,15 @@ impl Environment {
         Self {
             config,
             config_dir,
+            data_dir: None,
             depth,
             sandbox_start: Timestamp::now(),
+            sandbox_provisioner: None,
+            user: "dev".to_owned(),
             sandboxes: HashMap::new(),
+            sandbox_platform: None,
+            platform: None,
+            resender: None,
         }
     }
 
@@ -61,8 +82,46 @@ impl Environment {
             .clone()
     }
 
-    /// Starts the sources of one context.
-    pub fn spawn_sources(
+    /// The in-process platform server of the sandbox (one for all sandbox contexts),
+    /// started on first use: the sandbox exercises the real audit path.
+    async fn sandbox_platform(&mut self, world: &SandboxHandle) -> Result<PlatformClient, String> {
+        if let Some((_, client)) = &self.sandbox_platform {
+            return Ok(client.clone());
+        }
+        let data_dir = self
+            .data_dir
+            .clone()
+            .ok_or("no data dir for the sandbox platform")?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+        let mut setup = crate::platform::sandbox::sandbox_setup(&data_dir, &self.user);
+        setup
+            .options
+            .provisioner
+            .clone_from(&self.sandbox_provisioner);
+        setup.options.topic_creator = Some(std::sync::Arc::new(world.clone()));
+        let server = crate::platform::server::spawn_local(setup.options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let client = PlatformClient::new(&server.url(), Token::new(setup.token))
+            .map_err(|e| e.to_string())?;
+        self.sandbox_platform = Some((server, client.clone()));
+        Ok(client)
+    }
+
+    /// The platform client of a configured (non-sandbox) context.
+    async fn configured_platform(config: &PlatformConfig) -> Result<PlatformClient, String> {
+        let token = match config.token.clone() {
+            Some(secret) => tokio::task::spawn_blocking(move || secret.resolve())
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?,
+            None => String::new(),
+        };
+        PlatformClient::from_config(config, Token::new(token)).map_err(|e| e.to_string())
+    }
+
+    /// Starts the sources of one context and connects its platform API.
+    pub async fn spawn_sources(
         &mut self,
         context: &str,
         generation: u64,
@@ -72,24 +131,85 @@ impl Environment {
             return Vec::new();
         };
         let mut handles = Vec::new();
-        if let Some(seed) = ctx.sandbox_seed {
+        self.platform = None;
+        if let Some(task) = self.resender.take() {
+            task.abort();
+        }
+        let platform = if let Some(seed) = ctx.sandbox_seed {
             let sandbox = self.sandbox(&ctx.name, seed);
             handles.push(crate::sources::sandbox::spawn_catalog(
-                sandbox,
+                sandbox.clone(),
                 generation,
                 events.clone(),
             ));
-        } else if ctx.catalog.is_none() {
-            report_off(SourceId::Catalog, generation, events);
+            if self.data_dir.is_some() {
+                Some(self.sandbox_platform(&sandbox).await)
+            } else {
+                None
+            }
+        } else {
+            match &ctx.catalog {
+                Some(CatalogConfig::Backstage { url, token }) => {
+                    handles.push(crate::sources::backstage::spawn(
+                        url,
+                        token.clone(),
+                        generation,
+                        events.clone(),
+                    ))
+                }
+                Some(CatalogConfig::Dir { path }) => handles.push(
+                    crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),
+                ),
+                None => report(SourceId::Catalog, generation, events, SourceHealth::Off),
+            }
+            match &ctx.platform {
+                Some(config) => Some(Self::configured_platform(config).await),
+                None => None,
+            }
+        };
+        match platform {
+            Some(Ok(client)) => {
+                handles.push(crate::sources::platform_feed::spawn(
+                    client.clone(),
+                    Duration::from_secs(2),
+                    generation,
+                    events.clone(),
+                ));
+                if let Some(dir) = &self.data_dir {
+                    match Journal::open(dir) {
+                        // Outcomes left unsent by an earlier run (or a crash) go out now.
+                        Ok(journal) => {
+                            self.resender =
+                                Some(journal.spawn_resender(client.clone(), Backoff::default()));
+                        }
+                        Err(e) => tracing::error!(%e, "cannot open the audit journal"),
+                    }
+                }
+                self.platform = Some(client);
+            }
+            Some(Err(message)) => {
+                let health = SourceHealth::Error {
+                    message,
+                    since: Timestamp::now(),
+                    last_good: None,
+                };
+                report(SourceId::Platform, generation, events, health);
+            }
+            None => report(SourceId::Platform, generation, events, SourceHealth::Off),
         }
         handles
     }
 }
 
-fn report_off(source: SourceId, generation: u64, events: &mpsc::Sender<SourceEvent>) {
+fn report(
+    source: SourceId,
+    generation: u64,
+    events: &mpsc::Sender<SourceEvent>,
+    health: SourceHealth,
+) {
     let reporter = Reporter::new(source, generation, events.clone());
     tokio::spawn(async move {
-        reporter.health(SourceHealth::Off).await;
+        reporter.health(health).await;
     });
 }
 
@@ -98,6 +218,12 @@ pub fn apply_context(state: &mut State, config: &Config) {
     if let Some(ctx) = config.context(&state.context.name) {
         state.context.production = ctx.production;
         state.context.sandbox = ctx.sandbox_seed.is_some();
+        state.context.kafka_brokers = if ctx.sandbox_seed.is_some() {
+            crate::sources::sandbox::BROKERS
+        } else {
+            ctx.kafka.as_ref().map_or(0, |k| k.brokers.len())
+        };
+        state.context.platform = ctx.platform.is_some() || ctx.sandbox_seed.is_some();
         state.readonly = state.readonly || ctx.readonly || config.readonly;
     }
     state.context.available = config.contexts.iter().map(|c| c.name.clone()).collect();
@@ -129,7 +255,10 @@ where
         }
     });
     apply_context(state, &env.config);
-    let mut sources = env.spawn_sources(&state.context.name.clone(), state.generation, &tx);
+    let (app_tx, mut app_rx) = mpsc::channel::<Msg>(64);
+    let mut sources = env
+        .spawn_sources(&state.context.name.clone(), state.generation, &tx)
+        .await;
     let size = terminal.size().map_err(Into::into)?;
     resize(state, size.width, size.height);
     let mut last_draw: Option<Instant> = None;
@@ -154,6 +283,7 @@ where
                 None => input_open = false,
             },
             Some(event) = rx.recv() => batch.push(Msg::Source(event)),
+            Some(msg) = app_rx.recv() => batch.push(msg),
             () = sleep_until_opt(deadline) => {}
         }
         if !input_open && batch.is_empty() && !state.dirty {
@@ -162,6 +292,9 @@ where
         // Drain everything already waiting so one frame covers the whole burst.
         while let Ok(event) = rx.try_recv() {
             batch.push(Msg::Source(event));
+        }
+        while let Ok(msg) = app_rx.try_recv() {
+            batch.push(msg);
         }
         while let Ok(event) = input_rx.try_recv() {
             batch.push(Msg::Input(event?));
@@ -172,7 +305,13 @@ where
         update(state, Msg::Now(Timestamp::now()));
         for msg in batch {
             for cmd in update(state, msg) {
-                carry_out(cmd, state, env, &mut sources, &tx, terminal, host)?;
+                let ctx = Carry {
+                    env: &mut *env,
+                    sources: &mut sources,
+                    events: &tx,
+                    app: &app_tx,
+                };
+                carry_out(cmd, state, ctx, terminal, host).await?;
             }
             if state.quit {
                 break;
@@ -211,13 +350,18 @@ where
     result
 }
 
-#[allow(clippy::too_many_arguments)]
-fn carry_out<B, H>(
+/// What carrying out a command may touch besides the state and the terminal.
+struct Carry<'a> {
+    env: &'a mut Environment,
+    sources: &'a mut Vec<SourceHandle>,
+    events: &'a mpsc::Sender<SourceEvent>,
+    app: &'a mpsc::Sender<Msg>,
+}
+
+async fn carry_out<B, H>(
     cmd: Cmd,
     state: &mut State,
-    env: &mut Environment,
-    sources: &mut Vec<SourceHandle>,
-    tx: &mpsc::Sender<SourceEvent>,
+    carry: Carry<'_>,
     terminal: &mut Terminal<B>,
     host: &mut H,
 ) -> io::Result<()>
@@ -226,12 +370,18 @@ where
     B::Error: Into<io::Error>,
     H: Host,
 {
+    let Carry {
+        env,
+        sources,
+        events: tx,
+        app,
+    } = carry;
     match cmd {
         Cmd::Quit => state.quit = true,
         Cmd::SwitchContext { name, generation } => {
             sources.clear();
             apply_context(state, &env.config);
-            *sources = env.spawn_sources(&name, generation, tx);
+            *sources = env.spawn_sources(&name, generation, tx).await;
             for source in sources.iter() {
                 source.send(Control::SetScope(state.scope.clone()));
             }
@@ -250,6 +400,20 @@ where
             let result = Theme::load(&name, env.config_dir.as_deref(), env.depth).map(Box::new);
             update(state, Msg::ThemeLoaded(result));
         }
+        Cmd::Platform(call) => match env.platform.clone() {
+            Some(client) => {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let reply = super::platform_calls::call(&client, call).await;
+                    let _ = app.send(Msg::PlatformDone(Box::new(reply))).await;
+                });
+            }
+            None => {
+                let reply =
+                    super::platform_calls::unavailable(&call, "no platform API in this context");
+                update(state, Msg::PlatformDone(Box::new(reply)));
+            }
+        },
         Cmd::Suspend => {
             host.suspend();
             terminal.clear().map_err(Into::into)?;

@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use super::audit::AuditPane;
 use super::card::CardState;
 use super::catalog::CatalogPane;
+use super::form::Form;
 use super::palette::PaletteState;
+use super::requests::RequestsPane;
+use super::table::TablePane;
 use crate::keymap::{KeyContext, Keymap};
 use crate::model::SourceHealth;
 use crate::sources::SourceId;
@@ -96,8 +100,7 @@ impl PaneId {
     #[must_use]
     pub fn coming_in(self) -> Option<&'static str> {
         match self {
-            Self::Catalog => None,
-            Self::Requests | Self::Audit => Some("Part 2: the platform API"),
+            Self::Catalog | Self::Requests | Self::Audit => None,
             Self::Postgres => Some("Part 3: the Postgres pane"),
             Self::Kafka => Some("Part 4: the Kafka pane"),
             Self::Apps | Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
@@ -138,7 +141,13 @@ impl View {
             Self::Pane(PaneId::Catalog) => {
                 &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global]
             }
-            Self::Pane(_) => &[KeyContext::Table, KeyContext::Global],
+            Self::Pane(PaneId::Requests) => {
+                &[KeyContext::Requests, KeyContext::Table, KeyContext::Global]
+            }
+            Self::Pane(PaneId::Audit) => {
+                &[KeyContext::Audit, KeyContext::Table, KeyContext::Global]
+            }
+            Self::Pane(_) => &[KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
     }
@@ -231,11 +240,29 @@ pub struct Toast {
     pub text: String,
 }
 
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptPurpose {
+    /// The reason for rejecting a request.
+    RejectRequest(String),
+}
+
+/// A one-line text prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub title: String,
+    pub input: String,
+    pub error: Option<String>,
+    pub purpose: PromptPurpose,
+}
+
 /// A dialog over the panes; keys go to it first.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
     Palette(PaletteState),
     Help { scroll: usize },
+    Form(Form),
+    Prompt(Prompt),
 }
 
 /// The console's current environment.
@@ -246,6 +273,10 @@ pub struct ContextInfo {
     pub sandbox: bool,
     /// Every context the user can switch to.
     pub available: Vec<String>,
+    /// Kafka brokers known in this context (the replication limit in forms).
+    pub kafka_brokers: usize,
+    /// A platform API is configured (requests and audit can work).
+    pub platform: bool,
 }
 
 /// Appearance and key bindings in force.
@@ -271,6 +302,10 @@ pub struct State {
     pub scope: Option<String>,
     pub readonly: bool,
     pub catalog: CatalogPane,
+    pub requests: RequestsPane,
+    pub audit: AuditPane,
+    /// Forms cancelled with esc, restored when reopened so typing is never lost.
+    pub drafts: Vec<Form>,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
@@ -295,6 +330,9 @@ impl State {
             scope: None,
             readonly: false,
             catalog: CatalogPane::default(),
+            requests: RequestsPane::default(),
+            audit: AuditPane::default(),
+            drafts: Vec::new(),
             health: BTreeMap::new(),
             modal: None,
             toast: None,
@@ -309,6 +347,26 @@ impl State {
     #[must_use]
     pub fn view(&self) -> &View {
         self.history.current()
+    }
+
+    /// The table of the current view, when it is a table pane.
+    #[must_use]
+    pub fn active_table(&self) -> Option<&dyn TablePane> {
+        match self.view() {
+            View::Pane(PaneId::Catalog) => Some(&self.catalog),
+            View::Pane(PaneId::Requests) => Some(&self.requests),
+            View::Pane(PaneId::Audit) => Some(&self.audit),
+            _ => None,
+        }
+    }
+
+    pub fn active_table_mut(&mut self) -> Option<&mut dyn TablePane> {
+        match self.history.current() {
+            View::Pane(PaneId::Catalog) => Some(&mut self.catalog),
+            View::Pane(PaneId::Requests) => Some(&mut self.requests),
+            View::Pane(PaneId::Audit) => Some(&mut self.audit),
+            _ => None,
+        }
     }
 
     pub fn toast(&mut self, level: ToastLevel, text: impl Into<String>) {

@@ -84,6 +84,16 @@ impl TableState {
     }
 }
 
+/// A pane built on one [`TableState`]: the filter, cursor and sort keys work the same on all.
+pub trait TablePane {
+    fn table(&self) -> &TableState;
+    fn table_mut(&mut self) -> &mut TableState;
+    /// Number of sortable columns.
+    fn columns(&self) -> usize;
+    /// Re-applies filter and sort after a change.
+    fn refresh_view(&mut self);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,11 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::card::CardState;
-use super::msg::{Cmd, Msg};
+use super::form::{Form, FormContext, FormKind};
+use super::msg::{Cmd, Msg, PlatformCall, PlatformReply};
 use super::palette::{self, Command, PaletteState, Vocabulary};
-use super::state::{Modal, PaneId, State, ToastLevel, View};
+use super::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel, View};
+use super::table::TablePane;
 use crate::keymap::{Action, KeyCombo};
 use crate::model::{SourceHealth, clean};
 use crate::sources::{SourceBody, SourceEvent, SourceId};
@@ -31,6 +33,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             on_source(state, event);
             Vec::new()
         }
+        Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ThemeLoaded(result) => {
             match result {
                 Ok(theme) => {
@@ -49,8 +52,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
 /// Records the terminal size and the number of table rows that fit.
 pub fn resize(state: &mut State, width: u16, height: u16) {
     state.size = (width, height);
-    state.catalog.table.page = crate::ui::layout::table_rows(width, height);
-    state.catalog.table.scroll_into_view();
+    let page = crate::ui::layout::table_rows(width, height);
+    for table in [
+        &mut state.catalog.table,
+        &mut state.requests.table,
+        &mut state.audit.table,
+    ] {
+        table.page = page;
+        table.scroll_into_view();
+    }
     state.dirty = true;
 }
 
@@ -65,6 +75,12 @@ fn on_source(state: &mut State, event: SourceEvent) {
     match event.body {
         SourceBody::Catalog(catalog) => {
             state.catalog.set_catalog(catalog);
+            state.dirty = true;
+        }
+        SourceBody::Platform(snapshot) => {
+            snapshot.me.user.clone_into(&mut state.user);
+            state.requests.set_snapshot(snapshot.clone());
+            state.audit.set_snapshot(snapshot);
             state.dirty = true;
         }
         SourceBody::Health(health) => {
@@ -88,12 +104,21 @@ fn paste(state: &mut State, text: &str) {
         with_vocabulary(state, |v| p.update_completions(v));
         state.modal = Some(Modal::Palette(p));
         state.dirty = true;
-    } else if state.catalog.table.filter.editing {
-        let filter = &mut state.catalog.table.filter;
+    } else if let Some(Modal::Form(form)) = &mut state.modal {
+        line.chars().for_each(|c| form.type_char(c));
+        state.dirty = true;
+    } else if let Some(Modal::Prompt(prompt)) = &mut state.modal {
+        prompt.input.push_str(&line);
+        state.dirty = true;
+    } else if let Some(pane) = state
+        .active_table_mut()
+        .filter(|p| p.table().filter.editing)
+    {
+        let filter = &mut pane.table_mut().filter;
         let text = format!("{}{line}", filter.text);
         let mode = filter.mode;
         filter.set(text, mode);
-        state.catalog.refresh_view();
+        pane.refresh_view();
         state.dirty = true;
     }
 }
@@ -108,9 +133,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
             help_key(state, key);
             return Vec::new();
         }
+        Some(Modal::Form(_)) => return form_key(state, key),
+        Some(Modal::Prompt(_)) => return prompt_key(state, key),
         None => {}
     }
-    if state.catalog.table.filter.editing && matches!(state.view(), View::Pane(PaneId::Catalog)) {
+    if state
+        .active_table()
+        .is_some_and(|p| p.table().filter.editing)
+    {
         filter_key(state, key);
         return Vec::new();
     }
@@ -143,8 +173,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::Palette => open_palette(state, String::new()),
         Action::SwitchContext => open_palette(state, "ctx ".to_owned()),
         Action::Filter => {
-            if matches!(state.view(), View::Pane(PaneId::Catalog)) {
-                state.catalog.table.filter.editing = true;
+            if let Some(pane) = state.active_table_mut() {
+                pane.table_mut().filter.editing = true;
             }
         }
         Action::Back => back(state),
@@ -181,16 +211,14 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             }
         }
         Action::SortNext | Action::SortPrev | Action::SortReverse => {
-            if matches!(state.view(), View::Pane(PaneId::Catalog)) {
-                let table = &mut state.catalog.table;
+            if let Some(pane) = state.active_table_mut() {
+                let columns = pane.columns();
+                let table = pane.table_mut();
                 match action {
                     Action::SortReverse => table.sort.reverse = !table.sort.reverse,
-                    _ => table.cycle_sort(
-                        super::catalog::CatalogColumn::ALL.len(),
-                        action == Action::SortNext,
-                    ),
+                    _ => table.cycle_sort(columns, action == Action::SortNext),
                 }
-                state.catalog.refresh_view();
+                pane.refresh_view();
             }
         }
         Action::Scope => {
@@ -208,12 +236,240 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             }
         }
         Action::ClearScope => return set_scope(state, None),
+        Action::NewTopicRequest => open_form(state, FormKind::KafkaTopic),
+        Action::NewReplicaRequest => open_form(state, FormKind::ReadReplica),
+        Action::ToggleQueue => {
+            if state.requests.is_approver() {
+                state.requests.queue = !state.requests.queue;
+                state.requests.refresh_view();
+            } else {
+                state.toast(ToastLevel::Info, "the approval queue is for approvers");
+            }
+        }
+        Action::Approve => return decide(state, true),
+        Action::Reject => return decide(state, false),
+        Action::VerifyChain => {
+            if !state.context.platform {
+                state.toast(
+                    ToastLevel::Error,
+                    "no platform API configured in this context",
+                );
+                return Vec::new();
+            }
+            state.audit.verifying = true;
+            return vec![Cmd::Platform(PlatformCall::Verify)];
+        }
+    }
+    Vec::new()
+}
+
+/// Form context from the catalog and the context's Kafka brokers.
+#[must_use]
+pub fn form_context(state: &State) -> FormContext {
+    let catalog = &state.catalog.catalog;
+    let mut databases: Vec<String> = catalog
+        .services()
+        .flat_map(|s| s.mapping.databases.iter().cloned())
+        .collect();
+    databases.sort();
+    databases.dedup();
+    FormContext {
+        brokers: state.context.kafka_brokers,
+        databases,
+        services: catalog.services().map(|s| s.name.clone()).collect(),
+    }
+}
+
+fn open_form(state: &mut State, kind: FormKind) {
+    if !state.context.platform {
+        state.toast(
+            ToastLevel::Error,
+            "no platform API configured in this context: requests cannot be sent",
+        );
+        return;
+    }
+    let form = match state.drafts.iter().position(|f| f.kind == kind) {
+        Some(i) => state.drafts.remove(i),
+        None => {
+            let ctx = form_context(state);
+            let scoped = state
+                .scope
+                .as_deref()
+                .and_then(|s| state.catalog.catalog.service(s));
+            match kind {
+                FormKind::KafkaTopic => Form::topic(&ctx, state.scope.as_deref()),
+                FormKind::ReadReplica => Form::replica(
+                    &ctx,
+                    scoped
+                        .and_then(|s| s.mapping.databases.first())
+                        .map(String::as_str),
+                ),
+            }
+        }
+    };
+    state.modal = Some(Modal::Form(form));
+}
+
+fn decide(state: &mut State, approve: bool) -> Vec<Cmd> {
+    if !state.requests.is_approver() {
+        state.toast(
+            ToastLevel::Warn,
+            "only approvers can approve or reject requests",
+        );
+        return Vec::new();
+    }
+    let Some(request) = state
+        .requests
+        .selected()
+        .filter(|_| state.view().pane() == PaneId::Requests)
+    else {
+        return Vec::new();
+    };
+    if request.state != crate::platform::api::RequestState::Submitted {
+        let state_word = request.state.as_str();
+        state.toast(
+            ToastLevel::Warn,
+            format!("request is {state_word}: only submitted requests can be decided"),
+        );
+        return Vec::new();
+    }
+    let id = request.id.clone();
+    if approve {
+        state.toast(ToastLevel::Info, format!("approving {id}…"));
+        vec![Cmd::Platform(PlatformCall::Approve(id))]
+    } else {
+        state.modal = Some(Modal::Prompt(Prompt {
+            title: format!("reject {id}: reason"),
+            input: String::new(),
+            error: None,
+            purpose: PromptPurpose::RejectRequest(id),
+        }));
+        Vec::new()
+    }
+}
+
+fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<Cmd> {
+    state.dirty = true;
+    let refresh = vec![Cmd::Refresh(vec![SourceId::Platform])];
+    match reply {
+        PlatformReply::Created(Ok(request)) => {
+            if matches!(state.modal, Some(Modal::Form(_))) {
+                state.modal = None;
+            }
+            let summary = super::requests::summary(&request.spec);
+            state.toast(
+                ToastLevel::Info,
+                format!(
+                    "request {} {}: {summary}",
+                    request.id,
+                    request.state.as_str()
+                ),
+            );
+            refresh
+        }
+        PlatformReply::Created(Err(message)) => {
+            if let Some(Modal::Form(form)) = &mut state.modal {
+                form.submitting = false;
+                form.error = Some(message);
+            } else {
+                state.toast(ToastLevel::Error, message);
+            }
+            Vec::new()
+        }
+        PlatformReply::Decided(Ok(request)) => {
+            state.toast(
+                ToastLevel::Info,
+                format!("request {} is {}", request.id, request.state.as_str()),
+            );
+            refresh
+        }
+        PlatformReply::Decided(Err(message)) => {
+            state.toast(ToastLevel::Error, message);
+            Vec::new()
+        }
+        PlatformReply::Verified(result) => {
+            state.audit.verifying = false;
+            state.audit.verify = Some(result);
+            Vec::new()
+        }
+    }
+}
+
+fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    state.dirty = true;
+    let ctx = form_context(state);
+    let Some(Modal::Form(form)) = &mut state.modal else {
+        return Vec::new();
+    };
+    if form.submitting {
+        return Vec::new();
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            if let Some(Modal::Form(form)) = state.modal.take() {
+                state.toast(
+                    ToastLevel::Info,
+                    "form kept as a draft: open it again to continue",
+                );
+                state.drafts.push(form);
+            }
+        }
+        KeyCode::Char('c') if ctrl => {
+            state.modal = None;
+        }
+        KeyCode::Tab | KeyCode::Down => form.focus_by(1),
+        KeyCode::BackTab | KeyCode::Up => form.focus_by(-1),
+        KeyCode::Left => form.cycle_choice(false),
+        KeyCode::Right => form.cycle_choice(true),
+        KeyCode::Backspace => form.backspace(),
+        KeyCode::Enter => {
+            form.error = None;
+            if let Some(spec) = form.validate(&ctx) {
+                form.submitting = true;
+                return vec![Cmd::Platform(PlatformCall::Create(spec))];
+            }
+        }
+        KeyCode::Char(c) if !ctrl => form.type_char(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    state.dirty = true;
+    let Some(Modal::Prompt(prompt)) = &mut state.modal else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.modal = None,
+        KeyCode::Char('c') if ctrl => state.modal = None,
+        KeyCode::Backspace => {
+            prompt.input.pop();
+        }
+        KeyCode::Enter => match super::validate::reason(&prompt.input) {
+            Ok(reason) => {
+                let PromptPurpose::RejectRequest(id) = prompt.purpose.clone();
+                state.modal = None;
+                return vec![Cmd::Platform(PlatformCall::Reject { id, reason })];
+            }
+            Err(e) => prompt.error = Some(e),
+        },
+        KeyCode::Char(c) if !ctrl => {
+            prompt.input.push(c);
+            prompt.error = None;
+        }
+        _ => {}
     }
     Vec::new()
 }
 
 fn page(state: &State) -> isize {
-    isize::try_from(state.catalog.table.page.max(1)).unwrap_or(1)
+    let page = state
+        .active_table()
+        .map_or(state.catalog.table.page, |p| p.table().page);
+    isize::try_from(page.max(1)).unwrap_or(1)
 }
 
 fn goto(state: &mut State, pane: PaneId) {
@@ -221,10 +477,12 @@ fn goto(state: &mut State, pane: PaneId) {
 }
 
 fn back(state: &mut State) {
-    if matches!(state.view(), View::Pane(PaneId::Catalog)) && state.catalog.table.filter.is_active()
+    if let Some(pane) = state
+        .active_table_mut()
+        .filter(|p| p.table().filter.is_active())
     {
-        state.catalog.table.filter.clear();
-        state.catalog.refresh_view();
+        pane.table_mut().filter.clear();
+        pane.refresh_view();
         return;
     }
     state.history.back();
@@ -232,10 +490,10 @@ fn back(state: &mut State) {
 
 fn move_cursor(state: &mut State, delta: isize) {
     let catalog = state.catalog.catalog.clone();
-    match state.history.current_mut() {
-        View::Card(card) => card.move_by(&catalog, delta),
-        View::Pane(PaneId::Catalog) => state.catalog.table.move_by(delta),
-        View::Pane(_) => {}
+    if let View::Card(card) = state.history.current_mut() {
+        card.move_by(&catalog, delta);
+    } else if let Some(pane) = state.active_table_mut() {
+        pane.table_mut().move_by(delta);
     }
 }
 
@@ -295,6 +553,8 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
     state.context.name = name.to_owned();
     state.context.production = false;
     state.catalog.reset();
+    state.requests.reset();
+    state.audit.reset();
     state.health.clear();
     state.dirty = true;
     state.toast(ToastLevel::Info, format!("context: {name}"));
@@ -431,44 +691,47 @@ fn help_key(state: &mut State, key: KeyEvent) {
 
 fn filter_key(state: &mut State, key: KeyEvent) {
     state.dirty = true;
-    let filter = &mut state.catalog.table.filter;
+    let Some(pane) = state.active_table_mut() else {
+        return;
+    };
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let filter = &pane.table().filter;
     let mut text = filter.text.clone();
     let mut mode = filter.mode;
     match key.code {
         KeyCode::Esc => {
-            filter.clear();
-            state.catalog.refresh_view();
+            pane.table_mut().filter.clear();
+            pane.refresh_view();
             return;
         }
         KeyCode::Char('c') if ctrl => {
-            filter.clear();
-            state.catalog.refresh_view();
+            pane.table_mut().filter.clear();
+            pane.refresh_view();
             return;
         }
         KeyCode::Enter => {
-            filter.editing = false;
+            pane.table_mut().filter.editing = false;
             return;
         }
         KeyCode::Tab => mode = mode.next(),
         KeyCode::Backspace => {
             if text.pop().is_none() {
-                filter.editing = false;
+                pane.table_mut().filter.editing = false;
                 return;
             }
         }
         KeyCode::Char('u') if ctrl => text.clear(),
         KeyCode::Down => {
-            state.catalog.table.move_by(1);
+            pane.table_mut().move_by(1);
             return;
         }
         KeyCode::Up => {
-            state.catalog.table.move_by(-1);
+            pane.table_mut().move_by(-1);
             return;
         }
         KeyCode::Char(c) if !ctrl => text.push(c),
         _ => return,
     }
-    filter.set(text, mode);
-    state.catalog.refresh_view();
+    pane.table_mut().filter.set(text, mode);
+    pane.refresh_view();
 }

@@ -6,6 +6,7 @@ pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
 pub mod platform;
+pub mod platform_feed;
 pub mod poller;
 pub mod sandbox;
 
@@ -61,6 +62,8 @@ impl SourceId {
 pub enum SourceBody {
     /// The whole catalog.
     Catalog(Arc<Catalog>),
+    /// Identity, requests and recent audit events.
+    Platform(Arc<platform_feed::PlatformSnapshot>),
     /// Freshness of the source's data.
     Health(SourceHealth),
 }

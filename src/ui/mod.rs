@@ -32,6 +32,10 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
     }
     match state.view() {
         View::Pane(crate::app::PaneId::Catalog) => panes::catalog::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Requests) => {
+            panes::requests::render(frame, areas.body, state)
+        }
+        View::Pane(crate::app::PaneId::Audit) => panes::audit::render(frame, areas.body, state),
         View::Card(card) => panes::card::render(frame, areas.body, state, card),
         View::Pane(pane) => panes::placeholder::render(frame, areas.body, state, *pane),
     }
@@ -39,6 +43,8 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
     match &state.modal {
         Some(Modal::Palette(p)) => widgets::palette::render(frame, area, state, p),
         Some(Modal::Help { scroll }) => widgets::help::render(frame, area, state, *scroll),
+        Some(Modal::Form(form)) => widgets::form::render(frame, area, state, form),
+        Some(Modal::Prompt(prompt)) => widgets::prompt::render(frame, area, state, prompt),
         None => {}
     }
     if state.debug {

@@ -43,7 +43,7 @@ fn filter_narrows_inverts_and_clears() {
     key(&mut s, KeyCode::Tab); // regex
     key(&mut s, KeyCode::Tab); // fuzzy
     assert!(s.catalog.table.visible.len() < total);
-    assert!(s.catalog.table.visible.len() >= 1);
+    assert!(!s.catalog.table.visible.is_empty());
     assert_eq!(selected_name(&s), "checkout-api");
     key(&mut s, KeyCode::Enter);
     assert!(!s.catalog.table.filter.editing);

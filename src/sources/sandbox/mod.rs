@@ -5,9 +5,13 @@
 //! source-task interface as real backends, and actions change the world through it.
 
 pub mod fleet;
+pub mod provisioner;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
@@ -15,7 +19,12 @@ use tokio::sync::{mpsc, oneshot};
 use super::poller::{self, PollSettings};
 use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
 use crate::model::{Catalog, CatalogEntry};
+use crate::platform::api::KafkaTopicSpec;
+use crate::platform::fulfil::TopicCreator;
 use fleet::{Rng, SERVICES};
+
+/// Brokers of the simulated Kafka cluster.
+pub const BROKERS: usize = 3;
 
 /// Something going wrong in the simulated fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +66,8 @@ pub struct World {
     pub started: Timestamp,
     pub elapsed: Duration,
     pub incidents: Vec<Incident>,
+    /// Topics created through the platform's self-service flow.
+    pub created_topics: BTreeMap<String, KafkaTopicSpec>,
 }
 
 impl World {
@@ -102,6 +113,7 @@ impl World {
             started,
             elapsed: Duration::ZERO,
             incidents,
+            created_topics: BTreeMap::new(),
         }
     }
 
@@ -118,6 +130,29 @@ impl World {
     /// Scenario hook: adds an incident.
     pub fn inject(&mut self, incident: Incident) {
         self.incidents.push(incident);
+    }
+
+    /// Creates a topic, as the platform's fulfilment asks. Existing names are refused, as a
+    /// broker would.
+    pub fn create_topic(&mut self, spec: KafkaTopicSpec) -> Result<serde_json::Value, String> {
+        if self.created_topics.contains_key(&spec.name) {
+            return Err(format!("topic {} already exists", spec.name));
+        }
+        if spec.replication < 1 || usize::try_from(spec.replication).unwrap_or(usize::MAX) > BROKERS
+        {
+            return Err(format!(
+                "replication {} is more than the {BROKERS} brokers",
+                spec.replication
+            ));
+        }
+        let answer = serde_json::json!({
+            "topic": spec.name,
+            "partitions": spec.partitions,
+            "replication": spec.replication,
+            "cluster": "sandbox",
+        });
+        self.created_topics.insert(spec.name.clone(), spec);
+        Ok(answer)
     }
 
     /// Scenario hook: ends every incident of a service now.
@@ -166,6 +201,10 @@ pub enum SandboxRequest {
     Now(oneshot::Sender<Timestamp>),
     Inject(Incident),
     Resolve(String),
+    CreateTopic(
+        KafkaTopicSpec,
+        oneshot::Sender<Result<serde_json::Value, String>>,
+    ),
 }
 
 /// Cheap handle to a running sandbox world.
@@ -195,6 +234,9 @@ impl SandboxHandle {
                     }
                     SandboxRequest::Inject(i) => world.inject(i),
                     SandboxRequest::Resolve(s) => world.resolve(&s),
+                    SandboxRequest::CreateTopic(spec, reply) => {
+                        let _ = reply.send(world.create_topic(spec));
+                    }
                 }
             }
         });
@@ -230,6 +272,22 @@ impl SandboxHandle {
             .tx
             .send(SandboxRequest::Resolve(service.to_owned()))
             .await;
+    }
+}
+
+/// The sandbox fulfils approved topic requests itself, through the same trait a real
+/// broker's admin client implements.
+impl TopicCreator for SandboxHandle {
+    fn create_topic(
+        &self,
+        spec: KafkaTopicSpec,
+    ) -> BoxFuture<'static, Result<serde_json::Value, String>> {
+        let handle = self.clone();
+        Box::pin(async move {
+            handle
+                .ask(|reply| SandboxRequest::CreateTopic(spec, reply))
+                .await?
+        })
     }
 }
 

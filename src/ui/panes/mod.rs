@@ -1,5 +1,7 @@
 //! One file per pane.
 
+pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod placeholder;
+pub mod requests;

@@ -24,7 +24,7 @@ pub fn sections(
         let rows: Vec<(String, String)> = keymap
             .context(*context)
             .iter()
-            .filter(|(action, keys)| !keys.is_empty() && !(readonly && action.is_dangerous()))
+            .filter(|(action, keys)| !(keys.is_empty() || readonly && action.is_dangerous()))
             .map(|(action, keys)| {
                 let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
                 (keys.join(", "), action.description().to_owned())

@@ -1,10 +1,13 @@
 //! Widgets shared by panes, one per file.
 
+pub mod data_table;
 pub mod debug;
+pub mod form;
 pub mod header;
 pub mod help;
 pub mod palette;
 pub mod popup;
+pub mod prompt;
 pub mod status;
 pub mod tabs;
 pub mod too_small;

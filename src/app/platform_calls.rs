@@ -1,0 +1,33 @@
+//! Carries out [`PlatformCall`]s for the run loop and turns answers into [`PlatformReply`]s.
+
+use super::msg::{PlatformCall, PlatformReply};
+use crate::sources::platform::PlatformClient;
+
+/// Makes one call.
+pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply {
+    let err = |e: crate::sources::platform::ClientError| e.to_string();
+    match call {
+        PlatformCall::Create(spec) => {
+            PlatformReply::Created(client.create_request(&spec).await.map_err(err))
+        }
+        PlatformCall::Approve(id) => {
+            PlatformReply::Decided(client.approve_request(&id).await.map_err(err))
+        }
+        PlatformCall::Reject { id, reason } => {
+            PlatformReply::Decided(client.reject_request(&id, &reason).await.map_err(err))
+        }
+        PlatformCall::Verify => PlatformReply::Verified(client.verify().await.map_err(err)),
+    }
+}
+
+/// The reply when there is no platform to call.
+#[must_use]
+pub fn unavailable(call: &PlatformCall, why: &str) -> PlatformReply {
+    match call {
+        PlatformCall::Create(_) => PlatformReply::Created(Err(why.to_owned())),
+        PlatformCall::Approve(_) | PlatformCall::Reject { .. } => {
+            PlatformReply::Decided(Err(why.to_owned()))
+        }
+        PlatformCall::Verify => PlatformReply::Verified(Err(why.to_owned())),
+    }
+}

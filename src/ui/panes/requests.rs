@@ -1,0 +1,153 @@
+//! The requests pane: my self-service requests with their live state, or the approval queue
+//! for approvers, and the details of the selected request.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+
+use crate::app::State;
+use crate::app::requests::{state_glyph, summary};
+use crate::keymap::Action;
+use crate::platform::api::{Request, RequestState};
+use crate::theme::{Role, Theme};
+use crate::ui::text::key_hints;
+use crate::ui::widgets::data_table::{self, TableView};
+
+fn state_role(state: RequestState) -> Role {
+    match state {
+        RequestState::Ready => Role::Ok,
+        RequestState::Failed | RequestState::Rejected => Role::Error,
+        RequestState::Submitted | RequestState::Approved | RequestState::Provisioning => Role::Warn,
+    }
+}
+
+/// `2026-11-02T03:04:05Z` → `11-02 03:04`.
+fn short_time(rfc3339: &str) -> String {
+    rfc3339
+        .get(5..16)
+        .map_or_else(|| rfc3339.to_owned(), |s| s.replace('T', " "))
+}
+
+/// The last 8 characters: UUIDv7 ids share their time prefix, the tail tells them apart.
+#[must_use]
+pub fn short_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    chars[chars.len().saturating_sub(8)..].iter().collect()
+}
+
+fn cells(r: &Request, theme: &Theme) -> Vec<Cell<'static>> {
+    vec![
+        Cell::from(short_id(&r.id)),
+        Cell::from(r.spec.kind().to_owned()),
+        Cell::from(summary(&r.spec)),
+        Cell::from(Span::styled(
+            format!("{} {}", state_glyph(r.state), r.state.as_str()),
+            theme.style(state_role(r.state)),
+        )),
+        Cell::from(r.requester.clone()),
+        Cell::from(short_time(&r.created)),
+    ]
+}
+
+fn detail(r: &Request, theme: &Theme) -> Vec<Line<'static>> {
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:<10}"), theme.style(Role::Muted)),
+            Span::styled(value, theme.style(Role::Text)),
+        ])
+    };
+    let mut lines = vec![
+        field("Request", format!("{} · {}", r.id, summary(&r.spec))),
+        field(
+            "State",
+            format!(
+                "{} {} (updated {})",
+                state_glyph(r.state),
+                r.state.as_str(),
+                short_time(&r.updated)
+            ),
+        ),
+    ];
+    if let Some(reason) = &r.state_reason {
+        lines.push(field("Why", crate::model::clean(reason)));
+    }
+    if let Some(by) = &r.decided_by {
+        lines.push(field("Decided", by.clone()));
+    }
+    lines.push(field("Reason", crate::model::clean(r.spec.reason())));
+    if let Some(result) = &r.result {
+        lines.push(field("Result", crate::model::clean(&result.to_string())));
+    }
+    lines
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let pane = &state.requests;
+    if !state.context.platform {
+        let block = Block::default().borders(Borders::ALL).title(" Requests ");
+        let text = "No platform API is configured in this context. Add `platform = { url = \"…\", token = { env = \"…\" } }` to it (see `opsdeck config example`).";
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.style(Role::Muted)))
+                .block(block)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let show_detail = area.height >= 16 && pane.selected().is_some();
+    let [table_area, detail_area] = if show_detail {
+        Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area)
+    } else {
+        [area, Rect::default()]
+    };
+    let which = if pane.queue { "approval queue" } else { "mine" };
+    let hints = key_hints(
+        &state.ui.keymap,
+        state.view().key_contexts(),
+        &[
+            (Action::NewTopicRequest, "topic"),
+            (Action::NewReplicaRequest, "replica"),
+            (Action::ToggleQueue, "queue"),
+            (Action::Approve, "approve"),
+            (Action::Reject, "reject"),
+        ],
+    );
+    let empty = if pane.snapshot.is_none() {
+        "waiting for the platform…"
+    } else if pane.queue {
+        "nothing waits for approval"
+    } else {
+        "no requests yet: press the topic or replica key to make one"
+    };
+    let columns = [
+        ("ID", Constraint::Length(8)),
+        ("KIND", Constraint::Length(12)),
+        ("WHAT", Constraint::Fill(1)),
+        ("STATE", Constraint::Length(14)),
+        ("BY", Constraint::Length(10)),
+        ("CREATED", Constraint::Length(11)),
+    ];
+    let view = TableView {
+        title: format!(" Requests: {which} ({}) ", pane.rows.len()),
+        columns: &columns,
+        empty,
+        note: Some(Line::from(Span::styled(hints, theme.style(Role::Muted)))),
+    };
+    data_table::render(frame, table_area, theme, &pane.table, &view, |i| {
+        cells(&pane.rows[i], theme)
+    });
+    if show_detail && let Some(r) = pane.selected() {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.style(Role::Border))
+            .title(Span::styled(" request ", theme.style(Role::Title)));
+        frame.render_widget(
+            Paragraph::new(detail(r, theme))
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            detail_area,
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! A table over a [`TableState`]: only the rows in the viewport are built, the cursor row is
+//! marked with `▶` as well as styled, and the filter line sits in the bottom border.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table};
+
+use crate::app::table::TableState;
+use crate::theme::{Role, Theme};
+
+/// What to draw besides the rows.
+pub struct TableView<'a> {
+    pub title: String,
+    /// Column headings with their widths.
+    pub columns: &'a [(&'a str, Constraint)],
+    /// Shown inside the table when there are no rows.
+    pub empty: &'a str,
+    /// Extra text on the top border's right.
+    pub note: Option<Line<'static>>,
+}
+
+/// Draws the table; `row` builds the cells of one data row (by index into the pane's rows).
+pub fn render(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    theme: &Theme,
+    table: &TableState,
+    view: &TableView<'_>,
+    mut row: impl FnMut(usize) -> Vec<Cell<'static>>,
+) {
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::BorderFocus))
+        .title(Span::styled(view.title.clone(), theme.style(Role::Title)))
+        .title_bottom(filter_line(table, theme));
+    let sort_column = table.sort.column.min(view.columns.len().saturating_sub(1));
+    if let Some(note) = &view.note {
+        block = block.title(note.clone().right_aligned());
+    }
+    let page = usize::from(area.height.saturating_sub(3)).max(1);
+    // The pane may be shorter than the page `update` assumed: keep the cursor on screen.
+    let start = if table.selected >= table.offset + page {
+        table.selected + 1 - page
+    } else {
+        table.offset
+    }
+    .min(table.visible.len());
+    let end = (start + page).min(table.visible.len());
+    let arrow = if table.sort.reverse { "↓" } else { "↑" };
+    let header = Row::new(view.columns.iter().enumerate().map(|(i, (title, _))| {
+        let marker = if i == sort_column && !table.filter.orders_rows() {
+            arrow
+        } else {
+            ""
+        };
+        Cell::from(format!("{title}{marker}"))
+    }))
+    .style(theme.style(Role::TableHeader));
+    let rows: Vec<Row<'static>> = table.visible[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, &idx)| {
+            let r = Row::new(row(idx));
+            if start + i == table.selected {
+                r.style(theme.style(Role::Selection))
+            } else {
+                r
+            }
+        })
+        .collect();
+    let widths: Vec<Constraint> = view.columns.iter().map(|(_, w)| *w).collect();
+    let selected = table
+        .selected
+        .checked_sub(start)
+        .filter(|i| *i < rows.len());
+    let empty = rows.is_empty();
+    let widget = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1)
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut state = ratatui::widgets::TableState::default().with_selected(selected);
+    frame.render_stateful_widget(widget, area, &mut state);
+    if empty {
+        let note = if table.filter.is_active() {
+            "nothing matches the filter"
+        } else {
+            view.empty
+        };
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(note.to_owned(), theme.style(Role::Muted))),
+            inner,
+        );
+    }
+}
+
+/// The filter as typed, its mode, and any regex error, for the bottom border.
+#[must_use]
+pub fn filter_line(table: &TableState, theme: &Theme) -> Line<'static> {
+    let filter = &table.filter;
+    if !filter.editing && !filter.is_active() && filter.error.is_none() {
+        return Line::default();
+    }
+    let mut spans = vec![Span::styled(
+        format!(" /{} ", filter.mode.label()),
+        theme.style(Role::KeyHint),
+    )];
+    spans.push(Span::styled(filter.text.clone(), theme.style(Role::Input)));
+    if filter.editing {
+        spans.push(Span::styled("█", theme.style(Role::Input)));
+    }
+    if filter.inverted() {
+        spans.push(Span::styled(" (inverted)", theme.style(Role::Muted)));
+    }
+    if let Some(error) = &filter.error {
+        spans.push(Span::styled(
+            format!(" ✗ {error}"),
+            theme.style(Role::Error),
+        ));
+    }
+    if filter.editing {
+        spans.push(Span::styled(
+            " tab mode · enter keep · esc clear ",
+            theme.style(Role::Muted),
+        ));
+    }
+    Line::from(spans)
+}
