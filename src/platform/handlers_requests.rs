@@ -275,3 +275,48 @@ async fn fulfil_in_background(state: AppState, request: Request) {
         tracing::error!(request = %request.id, error = %e, "cannot record fulfilment result");
     }
 }
+
+/// Reason given to requests whose fulfilment was cut off by a server stop.
+pub(crate) const INTERRUPTED: &str = "fulfilment interrupted (the platform server stopped while provisioning); submit the request again";
+
+/// Fails requests stuck in `provisioning` for longer than the provision timeout: their
+/// fulfilment died with a previous server process. Younger ones may still be running on
+/// another replica, which would itself have timed them out by now, so they are left alone.
+pub(crate) async fn recover_interrupted(state: &AppState) {
+    let requests = match state.store.list_requests(None).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look for interrupted requests");
+            return;
+        }
+    };
+    let now = jiff::Timestamp::now();
+    let limit =
+        jiff::SignedDuration::try_from(state.fulfil.timeout).unwrap_or(jiff::SignedDuration::MAX);
+    for request in requests {
+        let Ok(updated) = request.updated.parse::<jiff::Timestamp>() else {
+            continue;
+        };
+        if request.state != RequestState::Provisioning || now.duration_since(updated) < limit {
+            continue;
+        }
+        let result = state
+            .store
+            .transition(Transition {
+                actor: platform_actor(),
+                request_id: request.id.clone(),
+                from: vec![RequestState::Provisioning],
+                to: RequestState::Failed,
+                reason: Some(INTERRUPTED.into()),
+                result: None,
+                decision: false,
+            })
+            .await;
+        match result {
+            Ok(_) => tracing::warn!(request = %request.id, "failed an interrupted request"),
+            Err(e) => {
+                tracing::error!(request = %request.id, error = %e, "cannot fail an interrupted request")
+            }
+        }
+    }
+}

@@ -191,6 +191,7 @@ pub async fn spawn_local(opts: ServeOptions) -> Result<LocalServer, PlatformErro
     let listen = opts.listen;
     let store = opts.store.to_string();
     let state = AppState::build(opts).await?;
+    requests::recover_interrupted(&state).await;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| PlatformError::Bind {

@@ -252,3 +252,36 @@ async fn topic_creator_plugs_into_fulfilment() {
         Some("topic bad.topic is invalid")
     );
 }
+
+/// A server that stops mid-provisioning leaves the request in `provisioning`; the next
+/// server start fails it (once older than the provision timeout) instead of leaving it
+/// stuck forever.
+async fn interrupted_provisioning_fails_on_restart(kind: StoreKind) {
+    let Some(store) = TestStore::new(kind).await else {
+        return;
+    };
+    let server = store
+        .serve_with(|o| o.provisioner = Some("sleep 3; echo '{\"ok\":true}'".into()))
+        .await;
+    let (alice, lee) = (client(&server, ALICE), client(&server, LEE));
+    let r = alice.create_request(&replica("orders")).await.unwrap();
+    lee.approve_request(&r.id).await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while alice.get_request(&r.id).await.unwrap().state != RequestState::Provisioning {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never started provisioning"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    server.shutdown().await.unwrap();
+
+    let server = store
+        .serve_with(|o| o.provision_timeout = std::time::Duration::ZERO)
+        .await;
+    let after = client(&server, ALICE).get_request(&r.id).await.unwrap();
+    assert_eq!(after.state, RequestState::Failed, "{after:?}");
+    assert!(after.state_reason.unwrap().contains("interrupted"));
+}
+
+both_stores!(interrupted_provisioning_fails_on_restart);
