@@ -87,6 +87,16 @@ mod tests {
     fn examples_parse_and_mean_what_they_say() {
         let tokens = Tokens::parse(TOKENS_EXAMPLE).expect("tokens example parses");
         assert_eq!(tokens.len(), 2);
+        // The comment's claim about which clear tokens the keys hash is true.
+        for (token, user) in [
+            ("alice-example-token", "alice"),
+            ("sam-example-token", "sam"),
+        ] {
+            let who = tokens
+                .authenticate(Some(&format!("Bearer {token}")))
+                .expect("documented token authenticates");
+            assert_eq!(who.user, user);
+        }
         let policy = Policy::parse(POLICY_EXAMPLE).expect("policy example parses");
         let dev = vec!["dev".to_owned()];
         assert_eq!(
