@@ -100,6 +100,56 @@ pub struct Journal {
     inner: Arc<Inner>,
 }
 
+/// Outcomes in the file at `path` not yet accepted (nor abandoned), oldest first.
+fn pending_in(path: &Path) -> io::Result<Vec<JournalEntry>> {
+    let file = File::open(path)?;
+    let mut outcomes: Vec<JournalEntry> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut done = HashSet::new();
+    for line in BufReader::new(file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Line>(&line) {
+            Ok(Line::Outcome(entry)) => {
+                if seen.insert(entry.event_id.clone()) {
+                    outcomes.push(entry);
+                }
+            }
+            Ok(Line::Sent { event_id, .. } | Line::Abandoned { event_id, .. }) => {
+                done.insert(event_id);
+            }
+            // A torn line from a crash mid-write: its outcome was never posted either,
+            // and the executor's result is gone with it; nothing to resend.
+            Err(e) => tracing::warn!(error = %e, "skipping unreadable journal line"),
+        }
+    }
+    outcomes.retain(|e| !done.contains(&e.event_id));
+    Ok(outcomes)
+}
+
+/// A journal larger than this with nothing pending is rotated at open.
+const ROTATE_AT: u64 = 1024 * 1024;
+
+/// Moves a large journal whose every outcome was delivered to `<name>.1` (replacing the
+/// previous generation), so the file does not grow forever but the last generation stays
+/// on disk as a local record.
+fn rotate_if_settled(path: &Path) -> io::Result<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if meta.len() < ROTATE_AT {
+        return Ok(());
+    }
+    if !pending_in(path)?.is_empty() {
+        return Ok(());
+    }
+    let mut old = path.as_os_str().to_owned();
+    old.push(".1");
+    std::fs::rename(path, PathBuf::from(old))
+}
+
 fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
@@ -112,6 +162,7 @@ impl Journal {
     }
 
     pub fn open_file(path: &Path) -> io::Result<Self> {
+        rotate_if_settled(path)?;
         let mut file = OpenOptions::new()
             .create(true)
             .read(true)
@@ -183,31 +234,7 @@ impl Journal {
 
     /// Outcomes not yet accepted (nor abandoned), oldest first.
     pub fn pending(&self) -> io::Result<Vec<JournalEntry>> {
-        let file = File::open(&self.inner.path)?;
-        let mut outcomes: Vec<JournalEntry> = Vec::new();
-        let mut seen = HashSet::new();
-        let mut done = HashSet::new();
-        for line in BufReader::new(file).lines() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Line>(&line) {
-                Ok(Line::Outcome(entry)) => {
-                    if seen.insert(entry.event_id.clone()) {
-                        outcomes.push(entry);
-                    }
-                }
-                Ok(Line::Sent { event_id, .. } | Line::Abandoned { event_id, .. }) => {
-                    done.insert(event_id);
-                }
-                // A torn line from a crash mid-write: its outcome was never posted either,
-                // and the executor's result is gone with it; nothing to resend.
-                Err(e) => tracing::warn!(error = %e, "skipping unreadable journal line"),
-            }
-        }
-        outcomes.retain(|e| !done.contains(&e.event_id));
-        Ok(outcomes)
+        pending_in(&self.inner.path)
     }
 
     /// Posts one journaled outcome and records the platform's answer.
@@ -353,5 +380,29 @@ mod tests {
             .map(|e| e.event_id)
             .collect();
         assert_eq!(ids, ["b", "d"]);
+    }
+
+    #[tokio::test]
+    async fn a_large_settled_journal_rotates_but_never_with_pending_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path()).expect("opens");
+        let big = "x".repeat(usize::try_from(ROTATE_AT).expect("fits"));
+        let mut e = entry("big");
+        e.detail = big;
+        journal.record(&e).await.expect("write");
+        drop(journal);
+
+        // Pending: kept where it is.
+        let journal = Journal::open(dir.path()).expect("reopens");
+        assert_eq!(journal.pending().expect("reads").len(), 1);
+        journal.mark_sent("big").await.expect("write");
+        drop(journal);
+
+        // Settled: rotated away, and the new file starts empty.
+        let journal = Journal::open(dir.path()).expect("reopens");
+        assert!(journal.pending().expect("reads").is_empty());
+        assert_eq!(std::fs::metadata(journal.path()).expect("exists").len(), 0);
+        let rotated = dir.path().join(format!("{JOURNAL_FILE}.1"));
+        assert!(std::fs::metadata(rotated).expect("rotated").len() > ROTATE_AT);
     }
 }
