@@ -239,6 +239,7 @@ fn console(ui: &UiArgs, paths: &Paths, sandbox_seed: Option<u64>) -> Result<Exit
     state.debug = ui.debug;
     let mut env = Environment::new(config, Some(paths.config_dir.clone()), depth);
     env.data_dir = Some(paths.data_dir.clone());
+    env.readonly = state.readonly;
     env.user.clone_from(&state.user);
     env.sandbox_provisioner = std::env::current_exe().ok().map(|exe| {
         format!(

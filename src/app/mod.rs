@@ -7,6 +7,8 @@
 pub mod audit;
 pub mod card;
 pub mod catalog;
+pub mod confirm;
+pub mod execute;
 pub mod filter;
 pub mod form;
 pub mod msg;

@@ -3,6 +3,8 @@
 use crossterm::event::Event;
 use jiff::Timestamp;
 
+use crate::actions::gate::{Delivery, GateOutcome};
+use crate::actions::request::ActionRequest;
 use crate::diagnostic::Diagnostic;
 use crate::platform::api::{Request, RequestSpec, VerifyReport};
 use crate::sources::{SourceEvent, SourceId};
@@ -20,6 +22,46 @@ pub enum Msg {
     Now(Timestamp),
     /// The platform answered a call made for the user.
     PlatformDone(Box<PlatformReply>),
+    /// The audit gate finished with an action.
+    ActionDone(Box<ActionReport>),
+}
+
+/// What happened to one action sent through the audit gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionReport {
+    pub request: ActionRequest,
+    pub outcome: GateOutcome,
+}
+
+impl ActionReport {
+    /// One line for the user: what ran, and how it ended or why it did not run.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let action = self.request.action_name();
+        let target = self.request.target().reference;
+        match &self.outcome {
+            GateOutcome::Executed {
+                result, delivery, ..
+            } => {
+                let audit = match delivery {
+                    Delivery::Sent => "audited".to_owned(),
+                    Delivery::Queued(why) => format!("outcome queued for the audit ({why})"),
+                    Delivery::Rejected(why) => format!("audit refused the outcome: {why}"),
+                    Delivery::NotJournaled { error, .. } => format!("journal failed: {error}"),
+                };
+                format!(
+                    "{action} {target}: {} · {} · {audit}",
+                    result.status.as_str(),
+                    result.detail
+                )
+            }
+            GateOutcome::NeedsApproval { request_id, .. } => format!(
+                "{action} {target} needs approval: request {} created (see :requests)",
+                request_id.as_deref().unwrap_or("?")
+            ),
+            GateOutcome::Refused(refusal) => format!("{action} {target} NOT executed: {refusal}"),
+        }
+    }
 }
 
 /// A call to the platform API made on the user's behalf (each is audited by the platform).
@@ -57,4 +99,10 @@ pub enum Cmd {
     Suspend,
     /// Call the platform API; the answer comes back as `Msg::PlatformDone`.
     Platform(PlatformCall),
+    /// Run a mutating action through the audit gate; the report comes back as
+    /// `Msg::ActionDone`.
+    Execute {
+        request: ActionRequest,
+        reason: String,
+    },
 }

@@ -15,10 +15,12 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::execute::AppExecutor;
 use super::msg::{Cmd, Msg};
 use super::state::State;
 use super::terminal::Host;
 use super::update::{resize, update};
+use crate::actions::gate::{AuditGate, GateOutcome, Refusal, RefusalKind, local_client_info};
 use crate::actions::journal::{Backoff, Journal};
 use crate::config::{CatalogConfig, Config, PlatformConfig};
 use crate::model::SourceHealth;
@@ -52,6 +54,12 @@ pub struct Environment {
     sandbox_platform: Option<(LocalServer, PlatformClient)>,
     /// Client of the current context's platform API.
     pub platform: Option<PlatformClient>,
+    /// The audit gate of the current context (needs the platform API).
+    pub gate: Option<AuditGate>,
+    /// Runs admitted actions in the current context.
+    pub executor: AppExecutor,
+    /// Whether the user asked for read-only mode (the gate refuses dangerous actions too).
+    pub readonly: bool,
     resender: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -69,6 +77,9 @@ impl Environment {
             sandboxes: HashMap::new(),
             sandbox_platform: None,
             platform: None,
+            gate: None,
+            executor: AppExecutor::default(),
+            readonly: false,
             resender: None,
         }
     }
@@ -132,11 +143,14 @@ impl Environment {
         };
         let mut handles = Vec::new();
         self.platform = None;
+        self.gate = None;
+        self.executor = AppExecutor::default();
         if let Some(task) = self.resender.take() {
             task.abort();
         }
         let platform = if let Some(seed) = ctx.sandbox_seed {
             let sandbox = self.sandbox(&ctx.name, seed);
+            self.executor.sandbox = Some(sandbox.clone());
             handles.push(crate::sources::sandbox::spawn_catalog(
                 sandbox.clone(),
                 generation,
@@ -181,7 +195,16 @@ impl Environment {
                         Ok(journal) => {
                             self.resender =
                                 Some(journal.spawn_resender(client.clone(), Backoff::default()));
+                            let gate = AuditGate::new(
+                                client.clone(),
+                                journal,
+                                self.user.clone(),
+                                local_client_info(),
+                            )
+                            .with_readonly(self.readonly);
+                            self.gate = Some(gate);
                         }
+                        // No journal, no gate: an outcome could be lost, so nothing may run.
                         Err(e) => tracing::error!(%e, "cannot open the audit journal"),
                     }
                 }
@@ -414,6 +437,24 @@ where
                 update(state, Msg::PlatformDone(Box::new(reply)));
             }
         },
+        Cmd::Execute { request, reason } => {
+            let app = app.clone();
+            let gate = env.gate.clone();
+            let executor = env.executor.clone();
+            tokio::spawn(async move {
+                let outcome = match gate {
+                    Some(gate) => gate.run(request.clone(), reason, &executor).await,
+                    None => GateOutcome::Refused(Refusal {
+                        kind: RefusalKind::Unreachable,
+                        reason:
+                            "no platform API in this context, so no audit: nothing was executed"
+                                .into(),
+                    }),
+                };
+                let report = super::msg::ActionReport { request, outcome };
+                let _ = app.send(Msg::ActionDone(Box::new(report))).await;
+            });
+        }
         Cmd::Suspend => {
             host.suspend();
             terminal.clear().map_err(Into::into)?;

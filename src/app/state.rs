@@ -263,6 +263,7 @@ pub enum Modal {
     Help { scroll: usize },
     Form(Form),
     Prompt(Prompt),
+    Confirm(Box<super::confirm::Confirm>),
 }
 
 /// The console's current environment.
@@ -306,6 +307,10 @@ pub struct State {
     pub audit: AuditPane,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
     pub drafts: Vec<Form>,
+    /// Actions sent to the audit gate and not answered yet.
+    pub actions_in_flight: usize,
+    /// The last action's report, shown in its pane.
+    pub last_action: Option<super::msg::ActionReport>,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
@@ -333,6 +338,8 @@ impl State {
             requests: RequestsPane::default(),
             audit: AuditPane::default(),
             drafts: Vec::new(),
+            actions_in_flight: 0,
+            last_action: None,
             health: BTreeMap::new(),
             modal: None,
             toast: None,

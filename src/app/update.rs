@@ -34,6 +34,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
+        Msg::ActionDone(report) => on_action_done(state, *report),
         Msg::ThemeLoaded(result) => {
             match result {
                 Ok(theme) => {
@@ -134,6 +135,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
             return Vec::new();
         }
         Some(Modal::Form(_)) => return form_key(state, key),
+        Some(Modal::Confirm(_)) => return confirm_key(state, key),
         Some(Modal::Prompt(_)) => return prompt_key(state, key),
         None => {}
     }
@@ -261,6 +263,72 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         }
     }
     Vec::new()
+}
+
+/// Opens the confirmation dialog of an action, unless read-only mode forbids it.
+pub fn ask_confirm(state: &mut State, confirm: super::confirm::Confirm) {
+    state.dirty = true;
+    if let Err(refusal) = crate::actions::gate::allowed(&confirm.request, state.readonly) {
+        state.toast(ToastLevel::Warn, refusal.reason);
+        return;
+    }
+    state.modal = Some(Modal::Confirm(Box::new(confirm)));
+}
+
+fn confirm_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    state.dirty = true;
+    let Some(Modal::Confirm(confirm)) = &mut state.modal else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.modal = None,
+        KeyCode::Char('c') if ctrl => state.modal = None,
+        KeyCode::Tab | KeyCode::BackTab => confirm.next_field(),
+        KeyCode::Backspace => {
+            confirm.input_mut().pop();
+        }
+        KeyCode::Enter => match confirm.accept() {
+            Ok(reason) => {
+                let request = confirm.request.clone();
+                state.modal = None;
+                state.actions_in_flight += 1;
+                state.toast(
+                    ToastLevel::Info,
+                    format!("{}: asking the audit gate…", request.action_name()),
+                );
+                return vec![Cmd::Execute { request, reason }];
+            }
+            Err(message) => confirm.error = Some(message),
+        },
+        KeyCode::Char(c) if !ctrl => {
+            if confirm.input_mut().chars().count() < 200 {
+                confirm.input_mut().push(c);
+            }
+            confirm.error = None;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_action_done(state: &mut State, report: super::msg::ActionReport) -> Vec<Cmd> {
+    use crate::actions::gate::GateOutcome;
+    state.dirty = true;
+    state.actions_in_flight = state.actions_in_flight.saturating_sub(1);
+    let level = match &report.outcome {
+        GateOutcome::Executed { result, .. }
+            if result.status == crate::platform::api::OutcomeStatus::Succeeded =>
+        {
+            ToastLevel::Info
+        }
+        GateOutcome::Executed { .. } | GateOutcome::NeedsApproval { .. } => ToastLevel::Warn,
+        GateOutcome::Refused(_) => ToastLevel::Error,
+    };
+    state.toast(level, report.summary());
+    state.last_action = Some(report);
+    // Show the real new state at once, and the audit record.
+    vec![Cmd::Refresh(SourceId::ALL.to_vec())]
 }
 
 /// Form context from the catalog and the context's Kafka brokers.

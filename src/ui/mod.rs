@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         Some(Modal::Help { scroll }) => widgets::help::render(frame, area, state, *scroll),
         Some(Modal::Form(form)) => widgets::form::render(frame, area, state, form),
         Some(Modal::Prompt(prompt)) => widgets::prompt::render(frame, area, state, prompt),
+        Some(Modal::Confirm(confirm)) => widgets::confirm::render(frame, area, state, confirm),
         None => {}
     }
     if state.debug {

@@ -1,5 +1,6 @@
 //! Widgets shared by panes, one per file.
 
+pub mod confirm;
 pub mod data_table;
 pub mod debug;
 pub mod form;

@@ -1,0 +1,122 @@
+//! The confirmation dialog of a mutating action: what will be hit, what the user should
+//! know (e.g. "cancel does nothing here"), the name to type for irreversible actions, and
+//! the reason recorded in the audit trail.
+
+use crate::actions::request::{ActionRequest, Confirmation};
+
+/// Severity of a note in the dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteLevel {
+    Info,
+    Warn,
+}
+
+/// Which input has focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmField {
+    Name,
+    Reason,
+}
+
+/// An action waiting for the user's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub request: ActionRequest,
+    pub title: String,
+    /// `(label, value)` rows describing the target.
+    pub details: Vec<(String, String)>,
+    pub notes: Vec<(NoteLevel, String)>,
+    pub typed_name: String,
+    pub reason: String,
+    pub field: ConfirmField,
+    pub error: Option<String>,
+}
+
+impl Confirm {
+    #[must_use]
+    pub fn new(request: ActionRequest, title: String, details: Vec<(String, String)>) -> Self {
+        let field = match request.confirmation() {
+            Confirmation::TypeName(_) => ConfirmField::Name,
+            Confirmation::YesNo => ConfirmField::Reason,
+        };
+        Self {
+            request,
+            title,
+            details,
+            notes: Vec::new(),
+            typed_name: String::new(),
+            reason: String::new(),
+            field,
+            error: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_note(mut self, level: NoteLevel, text: impl Into<String>) -> Self {
+        self.notes.push((level, text.into()));
+        self
+    }
+
+    /// The name the user must type, if any.
+    #[must_use]
+    pub fn required_name(&self) -> Option<String> {
+        match self.request.confirmation() {
+            Confirmation::TypeName(name) => Some(name),
+            Confirmation::YesNo => None,
+        }
+    }
+
+    /// Checks the inputs; the reason recorded with the intent on success.
+    pub fn accept(&mut self) -> Result<String, String> {
+        if let Some(name) = self.required_name() {
+            if self.typed_name != name {
+                self.field = ConfirmField::Name;
+                return Err(format!("type `{name}` exactly to confirm"));
+            }
+        }
+        let reason = self.reason.trim();
+        Ok(if reason.is_empty() {
+            format!("{} from the opsdeck console", self.request.action_name())
+        } else {
+            reason.to_owned()
+        })
+    }
+
+    pub fn input_mut(&mut self) -> &mut String {
+        match self.field {
+            ConfirmField::Name => &mut self.typed_name,
+            ConfirmField::Reason => &mut self.reason,
+        }
+    }
+
+    /// Tab between the name and the reason.
+    pub fn next_field(&mut self) {
+        if self.required_name().is_some() {
+            self.field = match self.field {
+                ConfirmField::Name => ConfirmField::Reason,
+                ConfirmField::Reason => ConfirmField::Name,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletes_need_the_name_typed() {
+        let mut c = Confirm::new(
+            ActionRequest::DeleteTopic {
+                name: "orders.v1".into(),
+            },
+            "delete".into(),
+            vec![],
+        );
+        assert_eq!(c.field, ConfirmField::Name);
+        c.typed_name = "orders".into();
+        assert!(c.accept().is_err());
+        c.typed_name = "orders.v1".into();
+        assert!(c.accept().is_ok_and(|r| r.contains("kafka.topic.delete")));
+    }
+}

@@ -1,0 +1,78 @@
+//! The confirmation dialog: the target's details, notes (warnings carry a `!`), the name to
+//! type for irreversible actions, and the reason for the audit trail.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::popup;
+use crate::app::State;
+use crate::app::confirm::{Confirm, ConfirmField, NoteLevel};
+use crate::theme::Role;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confirm) {
+    let theme = &state.ui.theme;
+    let name_rows = u16::from(confirm.required_name().is_some());
+    let height =
+        u16::try_from(confirm.details.len() + confirm.notes.len()).unwrap_or(20) + 7 + name_rows;
+    let rect = popup::centered(area, 78, height, 2);
+    let title = if confirm.request.dangerous() {
+        format!("⚠ {} ", confirm.title)
+    } else {
+        confirm.title.clone()
+    };
+    let inner = popup::frame(frame, rect, &title, theme);
+    let mut lines: Vec<Line<'static>> = confirm
+        .details
+        .iter()
+        .map(|(label, value)| {
+            Line::from(vec![
+                Span::styled(format!("{label:<10}"), theme.style(Role::Muted)),
+                Span::styled(value.clone(), theme.style(Role::Text)),
+            ])
+        })
+        .collect();
+    for (level, note) in &confirm.notes {
+        let (glyph, role) = match level {
+            NoteLevel::Info => ("i", Role::Info),
+            NoteLevel::Warn => ("!", Role::Warn),
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{glyph} {note}"),
+            theme.style(role),
+        )));
+    }
+    lines.push(Line::default());
+    let cursor = |field: ConfirmField| if confirm.field == field { "█" } else { "" };
+    if let Some(name) = confirm.required_name() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("type {name} to confirm: "), theme.style(Role::Warn)),
+            Span::styled(
+                format!("{}{}", confirm.typed_name, cursor(ConfirmField::Name)),
+                theme.style(Role::Input),
+            ),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("reason (audited): ", theme.style(Role::Muted)),
+        Span::styled(
+            format!("{}{}", confirm.reason, cursor(ConfirmField::Reason)),
+            theme.style(Role::Input),
+        ),
+    ]));
+    if let Some(error) = &confirm.error {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {error}"),
+            theme.style(Role::Error),
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        format!(
+            "enter: {} through the audit gate · esc: cancel",
+            confirm.request.action_name()
+        ),
+        theme.style(Role::Muted),
+    )));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
