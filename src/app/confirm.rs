@@ -68,11 +68,11 @@ impl Confirm {
 
     /// Checks the inputs; the reason recorded with the intent on success.
     pub fn accept(&mut self) -> Result<String, String> {
-        if let Some(name) = self.required_name() {
-            if self.typed_name != name {
-                self.field = ConfirmField::Name;
-                return Err(format!("type `{name}` exactly to confirm"));
-            }
+        if let Some(name) = self.required_name()
+            && self.typed_name != name
+        {
+            self.field = ConfirmField::Name;
+            return Err(format!("type `{name}` exactly to confirm"));
         }
         let reason = self.reason.trim();
         Ok(if reason.is_empty() {
