@@ -37,5 +37,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if state.readonly {
         spans.push(Span::styled("  [read-only]", bar));
     }
+    // Without the tabs line (short terminals) the breadcrumbs move up here.
+    if area.height > 0 && crate::ui::layout::areas(frame.area()).tabs.is_none() {
+        let crumbs = format!("  {} ", state.view().crumbs().join(" › "));
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        if room > crumbs.chars().count() {
+            spans.push(Span::styled(" ".repeat(room - crumbs.chars().count()), bar));
+            spans.push(Span::styled(crumbs, bar.patch(theme.style(Role::Accent))));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
 }
