@@ -86,6 +86,8 @@ pub enum Control {
     SetScope(Option<String>),
     /// Stop polling (the user froze the view) or resume.
     Pause(bool),
+    /// Poll at this interval from now on (sources clamp it to their own limits).
+    SetInterval(Duration),
 }
 
 /// Sending half used by source tasks; it stamps every event with the source and generation.

@@ -35,7 +35,7 @@ impl Default for PollSettings {
 pub async fn run<F, Fut>(
     reporter: Reporter,
     mut control: mpsc::Receiver<Control>,
-    settings: PollSettings,
+    mut settings: PollSettings,
     mut fetch: F,
 ) where
     F: FnMut(Option<String>) -> Fut,
@@ -57,6 +57,10 @@ pub async fn run<F, Fut>(
                     Some(Control::Refresh) => next = Instant::now(),
                     Some(Control::SetScope(s)) => {
                         scope = s;
+                        next = Instant::now();
+                    }
+                    Some(Control::SetInterval(interval)) => {
+                        settings.interval = interval.max(Duration::from_millis(100));
                         next = Instant::now();
                     }
                     Some(Control::Pause(p)) => {
