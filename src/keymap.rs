@@ -102,6 +102,13 @@ actions! {
     Reject = "reject", true, "reject the selected request with a reason (approvers)";
     ToggleQueue = "toggle_queue", false, "switch between my requests and the approval queue";
     VerifyChain = "verify_chain", false, "verify the audit hash chain";
+    ToggleView = "toggle_view", false, "switch between the sessions list and the blocking tree";
+    NextDatabase = "next_database", false, "show the next database of this context";
+    Freeze = "freeze", false, "freeze or thaw the snapshot while you read it";
+    FasterRefresh = "faster_refresh", false, "refresh more often (down to 0.5 s)";
+    SlowerRefresh = "slower_refresh", false, "refresh less often (up to 10 s)";
+    CancelQuery = "cancel_query", true, "cancel the selected session's statement (audited)";
+    TerminateBackend = "terminate_backend", true, "terminate the selected backend (audited)";
 }
 
 impl fmt::Display for Action {
@@ -120,16 +127,18 @@ pub enum KeyContext {
     Card,
     Requests,
     Audit,
+    Postgres,
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Global,
         Self::Table,
         Self::Catalog,
         Self::Card,
         Self::Requests,
         Self::Audit,
+        Self::Postgres,
     ];
 
     #[must_use]
@@ -141,6 +150,8 @@ impl KeyContext {
             Self::Card => "card",
             Self::Requests => "requests",
             Self::Audit => "audit",
+            Self::Postgres => "pg",
+            Self::Postgres => "pg",
         }
     }
 }

@@ -24,6 +24,12 @@ pub enum Msg {
     PlatformDone(Box<PlatformReply>),
     /// The audit gate finished with an action.
     ActionDone(Box<ActionReport>),
+    /// The locks of a Postgres session, or why they could not be read.
+    PgLocks {
+        database: String,
+        pid: i32,
+        locks: Result<Vec<crate::model::pg::PgLock>, String>,
+    },
 }
 
 /// What happened to one action sent through the audit gate.
@@ -99,6 +105,15 @@ pub enum Cmd {
     Suspend,
     /// Call the platform API; the answer comes back as `Msg::PlatformDone`.
     Platform(PlatformCall),
+    /// Pause or resume one kind of source (a frozen view).
+    Pause(SourceId, bool),
+    /// Change one kind of source's polling interval.
+    SetInterval(SourceId, std::time::Duration),
+    /// Load the locks of one Postgres session (answered with `Msg::PgLocks`).
+    LoadLocks {
+        database: String,
+        pid: i32,
+    },
     /// Run a mutating action through the audit gate; the report comes back as
     /// `Msg::ActionDone`.
     Execute {

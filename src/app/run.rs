@@ -119,6 +119,12 @@ impl Environment {
         Ok(client)
     }
 
+    /// Where the locks of a session in `database` can be read.
+    #[must_use]
+    pub fn locks_lookup(&self, database: &str) -> super::pg_io::LocksLookup {
+        super::pg_io::LocksLookup::new(self, database)
+    }
+
     /// The platform client of a configured (non-sandbox) context.
     async fn configured_platform(config: &PlatformConfig) -> Result<PlatformClient, String> {
         let token = match config.token.clone() {
@@ -247,6 +253,17 @@ pub fn apply_context(state: &mut State, config: &Config) {
             ctx.kafka.as_ref().map_or(0, |k| k.brokers.len())
         };
         state.context.platform = ctx.platform.is_some() || ctx.sandbox_seed.is_some();
+        let databases: Vec<String> = if ctx.sandbox_seed.is_some() {
+            crate::sources::sandbox::fleet::SQUADS
+                .iter()
+                .map(|s| s.database.to_owned())
+                .collect()
+        } else {
+            ctx.postgres.iter().map(|d| d.name.clone()).collect()
+        };
+        if state.postgres.databases != databases {
+            state.postgres.reset(databases);
+        }
         state.readonly = state.readonly || ctx.readonly || config.readonly;
     }
     state.context.available = config.contexts.iter().map(|c| c.name.clone()).collect();
@@ -437,6 +454,30 @@ where
                 update(state, Msg::PlatformDone(Box::new(reply)));
             }
         },
+        Cmd::Pause(id, paused) => {
+            for source in sources.iter().filter(|s| s.id == id) {
+                source.send(Control::Pause(paused));
+            }
+        }
+        Cmd::SetInterval(id, interval) => {
+            for source in sources.iter().filter(|s| s.id == id) {
+                source.send(Control::SetInterval(interval));
+            }
+        }
+        Cmd::LoadLocks { database, pid } => {
+            let app = app.clone();
+            let lookup = env.locks_lookup(&database);
+            tokio::spawn(async move {
+                let locks = lookup.locks(pid).await;
+                let _ = app
+                    .send(Msg::PgLocks {
+                        database,
+                        pid,
+                        locks,
+                    })
+                    .await;
+            });
+        }
         Cmd::Execute { request, reason } => {
             let app = app.clone();
             let gate = env.gate.clone();

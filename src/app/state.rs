@@ -10,6 +10,7 @@ use super::card::CardState;
 use super::catalog::CatalogPane;
 use super::form::Form;
 use super::palette::PaletteState;
+use super::postgres::{PgView, PostgresPane};
 use super::requests::RequestsPane;
 use super::table::TablePane;
 use crate::keymap::{KeyContext, Keymap};
@@ -100,8 +101,7 @@ impl PaneId {
     #[must_use]
     pub fn coming_in(self) -> Option<&'static str> {
         match self {
-            Self::Catalog | Self::Requests | Self::Audit => None,
-            Self::Postgres => Some("Part 3: the Postgres pane"),
+            Self::Catalog | Self::Requests | Self::Audit | Self::Postgres => None,
             Self::Kafka => Some("Part 4: the Kafka pane"),
             Self::Apps | Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
             Self::Logs | Self::Traces => Some("Part 6: logs and traces"),
@@ -146,6 +146,9 @@ impl View {
             }
             Self::Pane(PaneId::Audit) => {
                 &[KeyContext::Audit, KeyContext::Table, KeyContext::Global]
+            }
+            Self::Pane(PaneId::Postgres) => {
+                &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global]
             }
             Self::Pane(_) => &[KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
@@ -305,6 +308,7 @@ pub struct State {
     pub catalog: CatalogPane,
     pub requests: RequestsPane,
     pub audit: AuditPane,
+    pub postgres: PostgresPane,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
     pub drafts: Vec<Form>,
     /// Actions sent to the audit gate and not answered yet.
@@ -337,6 +341,7 @@ impl State {
             catalog: CatalogPane::default(),
             requests: RequestsPane::default(),
             audit: AuditPane::default(),
+            postgres: PostgresPane::new(Vec::new()),
             drafts: Vec::new(),
             actions_in_flight: 0,
             last_action: None,
@@ -363,6 +368,9 @@ impl State {
             View::Pane(PaneId::Catalog) => Some(&self.catalog),
             View::Pane(PaneId::Requests) => Some(&self.requests),
             View::Pane(PaneId::Audit) => Some(&self.audit),
+            View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
+                Some(&self.postgres)
+            }
             _ => None,
         }
     }
@@ -372,6 +380,9 @@ impl State {
             View::Pane(PaneId::Catalog) => Some(&mut self.catalog),
             View::Pane(PaneId::Requests) => Some(&mut self.requests),
             View::Pane(PaneId::Audit) => Some(&mut self.audit),
+            View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
+                Some(&mut self.postgres)
+            }
             _ => None,
         }
     }

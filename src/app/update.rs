@@ -6,6 +6,7 @@ use super::card::CardState;
 use super::form::{Form, FormContext, FormKind};
 use super::msg::{Cmd, Msg, PlatformCall, PlatformReply};
 use super::palette::{self, Command, PaletteState, Vocabulary};
+use super::postgres::PgView;
 use super::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel, View};
 use super::table::TablePane;
 use crate::keymap::{Action, KeyCombo};
@@ -35,6 +36,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ActionDone(report) => on_action_done(state, *report),
+        Msg::PgLocks {
+            database,
+            pid,
+            locks,
+        } => {
+            let pg = &mut state.postgres;
+            if pg.current_database() == Some(database.as_str())
+                && let Some(detail) = pg.detail.as_mut().filter(|d| d.pid == pid)
+            {
+                detail.locks = Some(locks);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Msg::ThemeLoaded(result) => {
             match result {
                 Ok(theme) => {
@@ -83,6 +98,12 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.requests.set_snapshot(snapshot.clone());
             state.audit.set_snapshot(snapshot);
             state.dirty = true;
+        }
+        SourceBody::Postgres(snapshot) => {
+            let visible = state.view().pane() == PaneId::Postgres
+                && state.postgres.current_database() == Some(snapshot.database.as_str());
+            state.postgres.set_snapshot(snapshot);
+            state.dirty |= visible && !state.postgres.frozen;
         }
         SourceBody::Health(health) => {
             let old = state.health.get(&event.source);
@@ -205,7 +226,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::PageDown => move_cursor(state, page(state)),
         Action::Top => move_cursor(state, isize::MIN / 2),
         Action::Bottom => move_cursor(state, isize::MAX / 2),
-        Action::Select => select(state),
+        Action::Select => return select(state),
         Action::Expand | Action::Collapse => {
             let catalog = state.catalog.catalog.clone();
             if let View::Card(card) = state.history.current_mut() {
@@ -250,6 +271,45 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         }
         Action::Approve => return decide(state, true),
         Action::Reject => return decide(state, false),
+        Action::ToggleView => {
+            let pg = &mut state.postgres;
+            pg.view = match pg.view {
+                PgView::Sessions => PgView::Tree,
+                PgView::Tree => PgView::Sessions,
+            };
+        }
+        Action::NextDatabase => state.postgres.next_database(),
+        Action::Freeze => {
+            state.postgres.toggle_frozen();
+            let word = if state.postgres.frozen {
+                "frozen: the snapshot stays while you read"
+            } else {
+                "live again"
+            };
+            state.toast(ToastLevel::Info, word);
+            return vec![Cmd::Pause(SourceId::Postgres, state.postgres.frozen)];
+        }
+        Action::FasterRefresh | Action::SlowerRefresh => {
+            let pg = &mut state.postgres;
+            let ms = u64::try_from(pg.refresh.as_millis()).unwrap_or(2000);
+            let ms = if action == Action::FasterRefresh {
+                ms / 2
+            } else {
+                ms * 2
+            }
+            .clamp(500, 10_000);
+            pg.refresh = std::time::Duration::from_millis(ms);
+            #[allow(clippy::cast_precision_loss)]
+            let secs = ms as f64 / 1000.0;
+            state.toast(ToastLevel::Info, format!("Postgres refresh every {secs} s"));
+            return vec![Cmd::SetInterval(SourceId::Postgres, state.postgres.refresh)];
+        }
+        Action::CancelQuery => {
+            super::pg_actions::ask_kill(state, crate::actions::request::KillMode::Cancel)
+        }
+        Action::TerminateBackend => {
+            super::pg_actions::ask_kill(state, crate::actions::request::KillMode::Terminate);
+        }
         Action::VerifyChain => {
             if !state.context.platform {
                 state.toast(
@@ -545,6 +605,9 @@ fn goto(state: &mut State, pane: PaneId) {
 }
 
 fn back(state: &mut State) {
+    if state.view().pane() == PaneId::Postgres && state.postgres.detail.take().is_some() {
+        return;
+    }
     if let Some(pane) = state
         .active_table_mut()
         .filter(|p| p.table().filter.is_active())
@@ -560,12 +623,14 @@ fn move_cursor(state: &mut State, delta: isize) {
     let catalog = state.catalog.catalog.clone();
     if let View::Card(card) = state.history.current_mut() {
         card.move_by(&catalog, delta);
+    } else if state.view().pane() == PaneId::Postgres && state.postgres.view == PgView::Tree {
+        state.postgres.move_tree(delta);
     } else if let Some(pane) = state.active_table_mut() {
         pane.table_mut().move_by(delta);
     }
 }
 
-fn select(state: &mut State) {
+fn select(state: &mut State) -> Vec<Cmd> {
     let target = match state.view() {
         View::Pane(PaneId::Catalog) => state
             .catalog
@@ -573,11 +638,15 @@ fn select(state: &mut State) {
             .and_then(|e| e.as_service())
             .map(|s| s.name.clone()),
         View::Card(card) => card.selected_service(&state.catalog.catalog),
+        View::Pane(PaneId::Postgres) => {
+            return super::pg_actions::open_detail(state);
+        }
         View::Pane(_) => None,
     };
     if let Some(service) = target {
         state.history.push(View::Card(CardState::new(service)));
     }
+    Vec::new()
 }
 
 fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
@@ -599,6 +668,14 @@ fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
         None => state.toast(ToastLevel::Info, "scope cleared: all services"),
     }
     state.scope.clone_from(&scope);
+    // Every pane follows the scope: the Postgres pane shows the service's database.
+    let database = scope
+        .as_deref()
+        .and_then(|name| state.catalog.catalog.service(name))
+        .and_then(|s| s.mapping.databases.first().cloned());
+    if let Some(database) = database {
+        state.postgres.select_database(&database);
+    }
     state.dirty = true;
     vec![Cmd::SetScope(scope)]
 }
@@ -623,6 +700,7 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
     state.catalog.reset();
     state.requests.reset();
     state.audit.reset();
+    state.postgres.reset(Vec::new());
     state.health.clear();
     state.dirty = true;
     state.toast(ToastLevel::Info, format!("context: {name}"));

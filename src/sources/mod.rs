@@ -8,6 +8,7 @@ pub mod catalog_map;
 pub mod platform;
 pub mod platform_feed;
 pub mod poller;
+pub mod postgres;
 pub mod sandbox;
 
 use std::sync::Arc;
@@ -62,6 +63,8 @@ impl SourceId {
 pub enum SourceBody {
     /// The whole catalog.
     Catalog(Arc<Catalog>),
+    /// One database's sessions, blocking edges and our role's privileges.
+    Postgres(Arc<crate::model::pg::PgSnapshot>),
     /// Identity, requests and recent audit events.
     Platform(Arc<platform_feed::PlatformSnapshot>),
     /// Freshness of the source's data.

@@ -36,6 +36,9 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
             panes::requests::render(frame, areas.body, state)
         }
         View::Pane(crate::app::PaneId::Audit) => panes::audit::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Postgres) => {
+            panes::postgres::render(frame, areas.body, state)
+        }
         View::Card(card) => panes::card::render(frame, areas.body, state, card),
         View::Pane(pane) => panes::placeholder::render(frame, areas.body, state, *pane),
     }

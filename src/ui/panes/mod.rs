@@ -4,4 +4,5 @@ pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod placeholder;
+pub mod postgres;
 pub mod requests;
