@@ -1,0 +1,315 @@
+//! PostgreSQL: the sessions and blocking-tree source, on-demand lock lists, and the guarded
+//! cancel/terminate.
+//!
+//! - [`monitor`]: one observer connection per database that polls `pg_stat_activity` on a
+//!   cadence and emits [`SourceBody::Postgres`](super::SourceBody::Postgres) snapshots;
+//! - [`locks`]: a backend's `pg_locks` rows with relation names, fetched only on demand;
+//! - [`kill`]: `pg_cancel_backend` / `pg_terminate_backend` pinned to the exact backend and
+//!   statement the user saw, and [`kill::PgExecutor`] for the audit gate.
+//!
+//! The observer rules (reference §6) shape every connection made here: `application_name`
+//! set, autocommit single statements, a short `lock_timeout` so a poll never queues behind
+//! someone's `ALTER TABLE`, and a `statement_timeout` below the refresh interval.
+
+pub mod kill;
+pub mod locks;
+pub mod monitor;
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio_postgres::error::DbError;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+
+use crate::config::PgDatabase;
+
+pub use kill::{KillReport, KillTarget, PgExecutor, kill};
+pub use locks::{fetch_locks, locks_of};
+pub use monitor::{Monitor, PgSettings, spawn};
+
+/// `application_name` of the one monitoring connection per database. Tests and operators
+/// count connections by it.
+pub const MONITOR_APP: &str = "opsdeck";
+/// `application_name` of the short-lived connections that signal backends.
+pub const KILL_APP: &str = "opsdeck-kill";
+/// `application_name` of the short-lived connections that list one backend's locks.
+pub const LOCKS_APP: &str = "opsdeck-locks";
+
+/// How long any statement of ours may wait for a lock before giving up (reference §6.3).
+pub const LOCK_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// How long connecting may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Builds the connection settings of `db`: its DSN (key=value or URL), with the libpq
+/// environment variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`,
+/// `PGCONNECT_TIMEOUT`) filling what the DSN leaves out, as libpq does. `password` (from
+/// the database's `SecretRef`) wins over both.
+pub fn pg_config(
+    db: &PgDatabase,
+    password: Option<&str>,
+    application: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, String> {
+    let mut config = if db.dsn.trim().is_empty() {
+        Config::new()
+    } else {
+        db.dsn
+            .parse::<Config>()
+            // The DSN is not echoed: a careless one could hold a password.
+            .map_err(|e| format!("database {}: bad DSN: {e}", db.name))?
+    };
+    let env = |k: &str| env(k).filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+        match env("PGHOST") {
+            Some(hosts) => {
+                for h in hosts.split(',') {
+                    config.host(h);
+                }
+            }
+            None => {
+                config.host(default_host());
+            }
+        }
+    }
+    if config.get_ports().is_empty()
+        && let Some(port) = env("PGPORT")
+    {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("PGPORT {port:?} is not a port"))?;
+        config.port(port);
+    }
+    if config.get_user().is_none()
+        && let Some(user) = env("PGUSER")
+    {
+        config.user(user);
+    }
+    if config.get_dbname().is_none()
+        && let Some(dbname) = env("PGDATABASE")
+    {
+        config.dbname(dbname);
+    }
+    match password {
+        Some(p) => {
+            config.password(p);
+        }
+        None => {
+            if config.get_password().is_none()
+                && let Some(p) = env("PGPASSWORD")
+            {
+                config.password(p);
+            }
+        }
+    }
+    if config.get_connect_timeout().is_none() {
+        let secs = env("PGCONNECT_TIMEOUT").and_then(|s| s.parse::<u64>().ok());
+        config.connect_timeout(secs.map_or(CONNECT_TIMEOUT, Duration::from_secs));
+    }
+    // Ours, whatever the DSN says: operators find and count opsdeck's sessions by it.
+    config.application_name(application);
+    Ok(config)
+}
+
+/// libpq's default when no host is given: the local socket directory if one exists.
+fn default_host() -> &'static str {
+    ["/run/postgresql", "/var/run/postgresql"]
+        .into_iter()
+        .find(|d| Path::new(d).is_dir())
+        .unwrap_or("localhost")
+}
+
+/// Notices (WARNINGs) the server sent on a connection, newest last; only the last few are
+/// kept.
+#[derive(Debug, Clone, Default)]
+pub struct Notices(Arc<Mutex<VecDeque<DbError>>>);
+
+impl Notices {
+    const KEEP: usize = 16;
+
+    fn push(&self, notice: DbError) {
+        let mut q = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if q.len() == Self::KEEP {
+            q.pop_front();
+        }
+        q.push_back(notice);
+    }
+
+    /// Takes every notice received so far.
+    #[must_use]
+    pub fn take(&self) -> Vec<DbError> {
+        let mut q = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        q.drain(..).collect()
+    }
+}
+
+/// An open connection: the client, and the notices its driver task collected.
+#[derive(Debug)]
+pub struct Connected {
+    pub client: Client,
+    pub notices: Notices,
+}
+
+/// Connects to `db` as `application` and applies the observer settings
+/// (`lock_timeout`, `statement_timeout`). The password's `SecretRef` is resolved here, off
+/// the async threads (a secret command may take a while).
+pub async fn connect(
+    db: &PgDatabase,
+    application: &str,
+    statement_timeout: Duration,
+) -> Result<Connected, String> {
+    let password = match db.password.clone() {
+        Some(secret) => Some(
+            tokio::task::spawn_blocking(move || secret.resolve())
+                .await
+                .map_err(|e| format!("secret task: {e}"))?
+                .map_err(|e| format!("database {}: password: {e}", db.name))?,
+        ),
+        None => None,
+    };
+    let config = pg_config(db, password.as_deref(), application, |k| {
+        std::env::var(k).ok()
+    })?;
+    let connecting = config.connect(NoTls);
+    let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+        .await
+        .map_err(|_| {
+            format!(
+                "database {}: no connection within {} s",
+                db.name,
+                CONNECT_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| format!("database {}: {}", db.name, error_text(&e)))?;
+    let notices = Notices::default();
+    let sink = notices.clone();
+    // Driving the connection through `poll_message` is the only way to see notices: the
+    // WARNING that says a signalled pid was not a backend arrives as one.
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notice(notice)) => sink.push(notice),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "postgres connection ended");
+                    break;
+                }
+            }
+        }
+    });
+    let setup = format!(
+        "SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
+        LOCK_TIMEOUT.as_millis(),
+        statement_timeout.as_millis()
+    );
+    client
+        .batch_execute(&setup)
+        .await
+        .map_err(|e| format!("database {}: setup: {}", db.name, error_text(&e)))?;
+    Ok(Connected { client, notices })
+}
+
+/// A tokio-postgres error as one sanitized line: the server's message (and SQLSTATE) when
+/// there is one, else the client's description.
+#[must_use]
+pub fn error_text(e: &tokio_postgres::Error) -> String {
+    let text = match e.as_db_error() {
+        Some(db) => {
+            let mut t = format!("{} ({})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                t.push_str(": ");
+                t.push_str(detail);
+            }
+            t
+        }
+        None => e.to_string(),
+    };
+    crate::model::clean(&text)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn db(dsn: &str) -> PgDatabase {
+        PgDatabase {
+            name: "orders".into(),
+            dsn: dsn.into(),
+            password: None,
+        }
+    }
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn dsn_wins_over_environment() {
+        let c = pg_config(
+            &db("host=db1 port=6432 user=ops dbname=orders application_name=psql"),
+            None,
+            MONITOR_APP,
+            env(&[("PGHOST", "other"), ("PGUSER", "nobody"), ("PGPORT", "1")]),
+        )
+        .unwrap();
+        assert_eq!(c.get_user(), Some("ops"));
+        assert_eq!(c.get_ports(), &[6432]);
+        assert_eq!(c.get_dbname(), Some("orders"));
+        assert_eq!(c.get_application_name(), Some("opsdeck"));
+    }
+
+    #[test]
+    fn environment_fills_an_empty_dsn() {
+        let c = pg_config(
+            &db(""),
+            None,
+            MONITOR_APP,
+            env(&[
+                ("PGHOST", "db2"),
+                ("PGPORT", "5433"),
+                ("PGUSER", "monitor"),
+                ("PGDATABASE", "app"),
+                ("PGPASSWORD", "pw"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.get_hosts().len(), 1);
+        assert_eq!(c.get_ports(), &[5433]);
+        assert_eq!(c.get_user(), Some("monitor"));
+        assert_eq!(c.get_dbname(), Some("app"));
+        assert_eq!(c.get_password(), Some(&b"pw"[..]));
+        assert_eq!(c.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
+    }
+
+    #[test]
+    fn secret_password_wins_and_bad_input_is_reported_without_echo() {
+        let c = pg_config(
+            &db("postgres://ops@db1/orders"),
+            Some("s3cret"),
+            KILL_APP,
+            env(&[("PGPASSWORD", "other")]),
+        )
+        .unwrap();
+        assert_eq!(c.get_password(), Some(&b"s3cret"[..]));
+        let err = pg_config(
+            &db("host=db1 password=hunter2 bogus"),
+            None,
+            MONITOR_APP,
+            env(&[]),
+        )
+        .unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = pg_config(&db(""), None, MONITOR_APP, env(&[("PGPORT", "x")])).unwrap_err();
+        assert!(err.contains("PGPORT"));
+    }
+}
