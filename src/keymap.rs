@@ -151,7 +151,6 @@ impl KeyContext {
             Self::Requests => "requests",
             Self::Audit => "audit",
             Self::Postgres => "pg",
-            Self::Postgres => "pg",
         }
     }
 }

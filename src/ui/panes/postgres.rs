@@ -296,10 +296,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             frame.render_widget(Paragraph::new(lines).block(block), main);
         }
     }
-    if let Some(detail) = &pg.detail {
-        if detail_area.height > 0 {
-            render_detail(frame, detail_area, theme, &snapshot, detail);
-        }
+    if let Some(detail) = &pg.detail
+        && detail_area.height > 0
+    {
+        render_detail(frame, detail_area, theme, &snapshot, detail);
     }
 }
 
