@@ -5,6 +5,7 @@
 //! source-task interface as real backends, and actions change the world through it.
 
 pub mod fleet;
+pub mod pg;
 pub mod provisioner;
 
 use std::collections::BTreeMap;
@@ -68,6 +69,8 @@ pub struct World {
     pub incidents: Vec<Incident>,
     /// Topics created through the platform's self-service flow.
     pub created_topics: BTreeMap<String, KafkaTopicSpec>,
+    /// Sessions the user cancelled or terminated in the simulated databases.
+    pub pg: pg::PgWorld,
 }
 
 impl World {
@@ -114,6 +117,7 @@ impl World {
             elapsed: Duration::ZERO,
             incidents,
             created_topics: BTreeMap::new(),
+            pg: pg::PgWorld::default(),
         }
     }
 
@@ -205,6 +209,26 @@ pub enum SandboxRequest {
         KafkaTopicSpec,
         oneshot::Sender<Result<serde_json::Value, String>>,
     ),
+    /// The sessions of one simulated database.
+    Postgres(
+        String,
+        oneshot::Sender<Result<Arc<crate::model::pg::PgSnapshot>, String>>,
+    ),
+    /// A guarded cancel or terminate in a simulated database.
+    Kill {
+        database: String,
+        pid: i32,
+        backend_start: Timestamp,
+        query_start: Option<Timestamp>,
+        mode: crate::actions::KillMode,
+        reply: oneshot::Sender<Result<super::postgres::KillReport, String>>,
+    },
+    /// The locks of one simulated backend.
+    PgLocks(
+        String,
+        i32,
+        oneshot::Sender<Result<Vec<crate::model::pg::PgLock>, String>>,
+    ),
 }
 
 /// Cheap handle to a running sandbox world.
@@ -236,6 +260,28 @@ impl SandboxHandle {
                     SandboxRequest::Resolve(s) => world.resolve(&s),
                     SandboxRequest::CreateTopic(spec, reply) => {
                         let _ = reply.send(world.create_topic(spec));
+                    }
+                    SandboxRequest::Postgres(database, reply) => {
+                        let _ = reply.send(world.pg_snapshot(&database).map(Arc::new));
+                    }
+                    SandboxRequest::Kill {
+                        database,
+                        pid,
+                        backend_start,
+                        query_start,
+                        mode,
+                        reply,
+                    } => {
+                        let target = super::postgres::KillTarget {
+                            pid,
+                            backend_start,
+                            query_start,
+                            mode,
+                        };
+                        let _ = reply.send(world.pg_kill(&database, &target));
+                    }
+                    SandboxRequest::PgLocks(database, pid, reply) => {
+                        let _ = reply.send(world.pg_locks(&database, pid));
                     }
                 }
             }
