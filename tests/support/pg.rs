@@ -64,6 +64,26 @@ pub fn shared() -> Option<Arc<PgCluster>> {
     }
 }
 
+/// Like [`shared`], for a cluster started with extra `settings`. One process uses one set
+/// of settings: the first caller's settings start the cluster.
+pub fn shared_with(settings: &[&str]) -> Option<Arc<PgCluster>> {
+    static SHARED: Mutex<Weak<PgCluster>> = Mutex::new(Weak::new());
+    let mut slot = SHARED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(cluster) = slot.upgrade() {
+        return Some(cluster);
+    }
+    match PgCluster::start_with(settings) {
+        Ok(cluster) => {
+            let cluster = Arc::new(cluster);
+            *slot = Arc::downgrade(&cluster);
+            Some(cluster)
+        }
+        Err(reason) => unavailable(&reason),
+    }
+}
+
 /// Panics under CI, otherwise notes the skip and returns `None`.
 pub fn unavailable<T>(reason: &str) -> Option<T> {
     assert!(
@@ -122,6 +142,12 @@ impl PgCluster {
     }
 
     pub fn start() -> Result<Self, String> {
+        Self::start_with(&[])
+    }
+
+    /// Like [`PgCluster::start`], with extra server settings (`name=value`, passed as
+    /// `-c`; later ones win over the harness defaults, e.g. `max_connections=2100`).
+    pub fn start_with(settings: &[&str]) -> Result<Self, String> {
         let bin = find_bin()?;
         let as_postgres = is_root();
         let dir = tempfile::Builder::new()
@@ -159,7 +185,7 @@ impl PgCluster {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port()?;
-            match Self::launch(&bin, as_postgres, dir.path(), &data, port) {
+            match Self::launch(&bin, as_postgres, dir.path(), &data, port, settings) {
                 Ok(child) => {
                     let cluster = Self {
                         dir,
@@ -183,6 +209,7 @@ impl PgCluster {
         dir: &Path,
         data: &Path,
         port: u16,
+        settings: &[&str],
     ) -> Result<Child, String> {
         let log_path = dir.join(format!("postgres-{port}.log"));
         let log = File::create(&log_path).map_err(|e| format!("log file: {e}"))?;
@@ -206,6 +233,7 @@ impl PgCluster {
                 "-c",
                 "max_connections=200",
             ])
+            .args(settings.iter().flat_map(|s| ["-c", s]))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)
