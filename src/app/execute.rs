@@ -4,22 +4,33 @@
 use crate::actions::gate::{ExecResult, Executor};
 use crate::actions::request::ActionRequest;
 use crate::platform::api::OutcomeStatus;
+use crate::sources::postgres::kill::PgExecutor;
+use crate::sources::sandbox::pg::SandboxExecutor;
 
 /// The executors of the current context.
 #[derive(Debug, Clone, Default)]
 pub struct AppExecutor {
-    pub sandbox: Option<crate::sources::sandbox::SandboxHandle>,
+    /// Set in sandbox contexts: every action goes to the simulated world.
+    pub sandbox: Option<SandboxExecutor>,
+    pub postgres: PgExecutor,
+}
+
+fn unsupported(request: &ActionRequest) -> ExecResult {
+    ExecResult {
+        status: OutcomeStatus::Failed,
+        detail: format!(
+            "no backend in this context can run {}",
+            request.action_name()
+        ),
+    }
 }
 
 impl Executor for AppExecutor {
     async fn execute(&self, request: &ActionRequest) -> ExecResult {
-        let _ = &self.sandbox;
-        ExecResult {
-            status: OutcomeStatus::Failed,
-            detail: format!(
-                "no backend in this context can run {} (its pane is not connected)",
-                request.action_name()
-            ),
+        match (request, &self.sandbox) {
+            (ActionRequest::KillQuery { .. }, Some(sandbox)) => sandbox.execute(request).await,
+            (ActionRequest::KillQuery { .. }, None) => self.postgres.execute(request).await,
+            _ => unsupported(request),
         }
     }
 }

@@ -22,10 +22,13 @@ use super::terminal::Host;
 use super::update::{resize, update};
 use crate::actions::gate::{AuditGate, GateOutcome, Refusal, RefusalKind, local_client_info};
 use crate::actions::journal::{Backoff, Journal};
-use crate::config::{CatalogConfig, Config, PlatformConfig};
+use crate::config::{CatalogConfig, Config, PgDatabase, PlatformConfig};
 use crate::model::SourceHealth;
 use crate::platform::server::LocalServer;
 use crate::sources::platform::{PlatformClient, Token};
+use crate::sources::postgres::kill::PgExecutor;
+use crate::sources::postgres::monitor::PgSettings;
+use crate::sources::sandbox::pg::SandboxExecutor;
 use crate::sources::sandbox::{SandboxHandle, World};
 use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId};
 use crate::theme::{ColorDepth, Theme};
@@ -61,6 +64,8 @@ pub struct Environment {
     /// Whether the user asked for read-only mode (the gate refuses dangerous actions too).
     pub readonly: bool,
     resender: Option<tokio::task::JoinHandle<()>>,
+    current_sandbox: Option<SandboxHandle>,
+    current_databases: Vec<PgDatabase>,
 }
 
 impl Environment {
@@ -81,6 +86,8 @@ impl Environment {
             executor: AppExecutor::default(),
             readonly: false,
             resender: None,
+            current_sandbox: None,
+            current_databases: Vec::new(),
         }
     }
 
@@ -119,6 +126,21 @@ impl Environment {
         Ok(client)
     }
 
+    /// The sandbox world of the current context, if it is a sandbox context.
+    #[must_use]
+    pub fn current_sandbox(&self) -> Option<SandboxHandle> {
+        self.current_sandbox.clone()
+    }
+
+    /// A configured database of the current context.
+    #[must_use]
+    pub fn current_database(&self, name: &str) -> Option<PgDatabase> {
+        self.current_databases
+            .iter()
+            .find(|d| d.name == name)
+            .cloned()
+    }
+
     /// Where the locks of a session in `database` can be read.
     #[must_use]
     pub fn locks_lookup(&self, database: &str) -> super::pg_io::LocksLookup {
@@ -151,12 +173,23 @@ impl Environment {
         self.platform = None;
         self.gate = None;
         self.executor = AppExecutor::default();
+        self.current_sandbox = None;
+        self.current_databases = ctx.postgres.clone();
         if let Some(task) = self.resender.take() {
             task.abort();
         }
         let platform = if let Some(seed) = ctx.sandbox_seed {
             let sandbox = self.sandbox(&ctx.name, seed);
-            self.executor.sandbox = Some(sandbox.clone());
+            self.executor.sandbox = Some(SandboxExecutor::new(sandbox.clone()));
+            self.current_sandbox = Some(sandbox.clone());
+            for database in crate::sources::sandbox::pg::databases() {
+                handles.push(crate::sources::sandbox::pg::spawn_postgres(
+                    sandbox.clone(),
+                    database.to_owned(),
+                    generation,
+                    events.clone(),
+                ));
+            }
             handles.push(crate::sources::sandbox::spawn_catalog(
                 sandbox.clone(),
                 generation,
@@ -181,6 +214,18 @@ impl Environment {
                     crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),
                 ),
                 None => report(SourceId::Catalog, generation, events, SourceHealth::Off),
+            }
+            self.executor.postgres = PgExecutor::new(ctx.postgres.clone());
+            for db in &ctx.postgres {
+                handles.push(crate::sources::postgres::monitor::spawn(
+                    db.clone(),
+                    PgSettings::new(PgSettings::DEFAULT_REFRESH),
+                    generation,
+                    events.clone(),
+                ));
+            }
+            if ctx.postgres.is_empty() {
+                report(SourceId::Postgres, generation, events, SourceHealth::Off);
             }
             match &ctx.platform {
                 Some(config) => Some(Self::configured_platform(config).await),

@@ -78,6 +78,9 @@ impl World {
     /// new user sees something to investigate at once.
     #[must_use]
     pub fn new(seed: u64, started: Timestamp) -> Self {
+        // PostgreSQL keeps microseconds; a world clock finer than that would make every
+        // pinned `backend_start` (the kill guard) differ from the simulated one.
+        let started = Timestamp::from_microsecond(started.as_microsecond()).unwrap_or(started);
         let mut rng = Rng::new(seed);
         let tier1: Vec<&str> = SERVICES.iter().filter(|t| t.2 == 1).map(|t| t.0).collect();
         let burst = (*rng.pick(&tier1)).to_owned();

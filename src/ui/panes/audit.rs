@@ -179,6 +179,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         } else {
             "no events yet"
         },
+        footer: None,
+        sorted: Some(pane.table.sort.column),
         note: Some(verify_note(state, theme)),
     };
     data_table::render(frame, table_area, theme, &pane.table, &view, |i| {

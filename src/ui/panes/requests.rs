@@ -133,7 +133,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         title: format!(" Requests: {which} ({}) ", pane.rows.len()),
         columns: &columns,
         empty,
-        note: Some(Line::from(Span::styled(hints, theme.style(Role::Muted)))),
+        note: None,
+        sorted: Some(pane.table.sort.column),
+        footer: Some(Line::from(Span::styled(hints, theme.style(Role::Muted)))),
     };
     data_table::render(frame, table_area, theme, &pane.table, &view, |i| {
         cells(&pane.rows[i], theme)

@@ -18,6 +18,10 @@ pub struct TableView<'a> {
     pub empty: &'a str,
     /// Extra text on the top border's right.
     pub note: Option<Line<'static>>,
+    /// Extra text on the bottom border's right (key hints).
+    pub footer: Option<Line<'static>>,
+    /// Which of `columns` the rows are sorted by (panes that hide columns map it).
+    pub sorted: Option<usize>,
 }
 
 /// Draws the table; `row` builds the cells of one data row (by index into the pane's rows).
@@ -34,9 +38,11 @@ pub fn render(
         .border_style(theme.style(Role::BorderFocus))
         .title(Span::styled(view.title.clone(), theme.style(Role::Title)))
         .title_bottom(filter_line(table, theme));
-    let sort_column = table.sort.column.min(view.columns.len().saturating_sub(1));
     if let Some(note) = &view.note {
         block = block.title(note.clone().right_aligned());
+    }
+    if let Some(footer) = &view.footer {
+        block = block.title_bottom(footer.clone().right_aligned());
     }
     let page = usize::from(area.height.saturating_sub(3)).max(1);
     // The pane may be shorter than the page `update` assumed: keep the cursor on screen.
@@ -49,7 +55,7 @@ pub fn render(
     let end = (start + page).min(table.visible.len());
     let arrow = if table.sort.reverse { "↓" } else { "↑" };
     let header = Row::new(view.columns.iter().enumerate().map(|(i, (title, _))| {
-        let marker = if i == sort_column && !table.filter.orders_rows() {
+        let marker = if Some(i) == view.sorted && !table.filter.orders_rows() {
             arrow
         } else {
             ""
