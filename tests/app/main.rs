@@ -5,3 +5,4 @@
 
 mod keys;
 mod platform;
+mod postgres;

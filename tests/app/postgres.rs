@@ -1,0 +1,189 @@
+//! The Postgres pane driven by keys over the sandbox's simulated databases: the blocking
+//! tree, the advice in the kill dialog, and the guarded kill through the sandbox executor.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyCode;
+use opsdeck::actions::gate::Executor;
+use opsdeck::actions::request::{ActionRequest, KillMode};
+use opsdeck::app::postgres::PgView;
+use opsdeck::app::state::{Modal, PaneId};
+use opsdeck::app::{Cmd, Msg, State, update};
+use opsdeck::platform::api::OutcomeStatus;
+use opsdeck::screenshot::epoch;
+use opsdeck::sources::sandbox::pg::SandboxExecutor;
+use opsdeck::sources::sandbox::{SandboxHandle, World};
+use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+
+use super::keys::{key, state, typed};
+
+async fn feed(s: &mut State, sandbox: &SandboxHandle, database: &str) {
+    let snapshot = sandbox.pg_snapshot(database).await.expect("snapshot");
+    let event = SourceEvent {
+        source: SourceId::Postgres,
+        generation: s.generation,
+        body: SourceBody::Postgres(snapshot),
+    };
+    update(s, Msg::Source(event));
+}
+
+fn screen(s: &State) -> String {
+    let buffer = opsdeck::screenshot::draw(s).expect("draws");
+    let width = usize::from(buffer.area.width);
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[tokio::test]
+async fn tree_root_cancel_is_ineffective_terminate_unblocks() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = state();
+    typed(&mut s, ":scope checkout-api");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('5'));
+    assert_eq!(s.view().pane(), PaneId::Postgres);
+    assert_eq!(
+        s.postgres.current_database(),
+        Some("orders-db"),
+        "scope picks the service's database"
+    );
+    feed(&mut s, &sandbox, "orders-db").await;
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.postgres.view, PgView::Tree);
+    let root = s.postgres.tree.first().cloned().expect("a blocking root");
+    assert_eq!(root.depth, 0);
+    assert!(
+        root.blocks_total >= 4,
+        "the root blocks the whole chain: {root:?}"
+    );
+    let text = screen(&s);
+    assert!(text.contains(&format!("{} blocks", root.pid)), "{text}");
+    assert!(text.contains("idle in tx"), "{text}");
+
+    // Cancel on the idle-in-transaction root: the dialog says it will do nothing.
+    typed(&mut s, "c");
+    let Some(Modal::Confirm(confirm)) = &s.modal else {
+        panic!("confirm dialog")
+    };
+    assert!(
+        confirm
+            .notes
+            .iter()
+            .any(|(_, n)| n.contains("cancel will do nothing")),
+        "{:?}",
+        confirm.notes
+    );
+    let cmds = key(&mut s, KeyCode::Enter);
+    let [Cmd::Execute { request, .. }] = cmds.as_slice() else {
+        panic!("execute: {cmds:?}")
+    };
+    let executor = SandboxExecutor::new(sandbox.clone());
+    let result = executor.execute(request).await;
+    assert_eq!(
+        result.status,
+        OutcomeStatus::Ineffective,
+        "{}",
+        result.detail
+    );
+
+    // Terminate the root: its children finish.
+    typed(&mut s, "x");
+    let cmds = key(&mut s, KeyCode::Enter);
+    let [Cmd::Execute { request, .. }] = cmds.as_slice() else {
+        panic!("execute: {cmds:?}")
+    };
+    assert!(
+        matches!(request, ActionRequest::KillQuery { mode: KillMode::Terminate, pid, .. } if *pid == root.pid)
+    );
+    let result = executor.execute(request).await;
+    assert_eq!(result.status, OutcomeStatus::Succeeded, "{}", result.detail);
+    feed(&mut s, &sandbox, "orders-db").await;
+    assert!(
+        s.postgres.tree.is_empty(),
+        "nothing is blocked any more: {:?}",
+        s.postgres.tree
+    );
+    assert!(screen(&s).contains("nothing is blocked"));
+}
+
+#[tokio::test]
+async fn stale_screen_cannot_hit_another_session() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = state();
+    key(&mut s, KeyCode::Char('5'));
+    feed(&mut s, &sandbox, "payments-db").await;
+    let d = s
+        .postgres
+        .databases
+        .iter()
+        .position(|d| d == "payments-db")
+        .expect("listed");
+    while s.postgres.current != d {
+        key(&mut s, KeyCode::Char('d'));
+    }
+    let session = s.postgres.selected_session().cloned().expect("a session");
+    let request = ActionRequest::KillQuery {
+        database: "payments-db".into(),
+        pid: session.pid,
+        backend_start: opsdeck::model::pg::pin(
+            session.backend_start + std::time::Duration::from_micros(1),
+        ),
+        query_start: None,
+        mode: KillMode::Terminate,
+    };
+    let result = SandboxExecutor::new(sandbox).execute(&request).await;
+    assert_eq!(result.status, OutcomeStatus::Ineffective);
+    assert!(
+        result.detail.contains("changed") || result.detail.contains("nothing sent"),
+        "{}",
+        result.detail
+    );
+}
+
+#[tokio::test]
+async fn freeze_keeps_the_snapshot_and_enter_loads_locks() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = state();
+    typed(&mut s, ":scope checkout-api");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('5'));
+    feed(&mut s, &sandbox, "orders-db").await;
+    let shown = s.postgres.shown.clone().expect("shown");
+    let cmds = typed(&mut s, "p");
+    assert_eq!(cmds, vec![Cmd::Pause(SourceId::Postgres, true)]);
+    feed(&mut s, &sandbox, "orders-db").await;
+    assert!(
+        Arc::ptr_eq(&shown, s.postgres.shown.as_ref().expect("shown")),
+        "frozen view keeps its snapshot"
+    );
+    let cmds = key(&mut s, KeyCode::Enter);
+    let [Cmd::LoadLocks { database, pid }] = cmds.as_slice() else {
+        panic!("load locks: {cmds:?}")
+    };
+    let locks = sandbox.pg_locks(database, *pid).await;
+    update(
+        &mut s,
+        Msg::PgLocks {
+            database: database.clone(),
+            pid: *pid,
+            locks,
+        },
+    );
+    let detail = s.postgres.detail.clone().expect("detail open");
+    assert!(detail.locks.is_some_and(|l| l.is_ok()));
+    key(&mut s, KeyCode::Esc);
+    assert!(s.postgres.detail.is_none(), "esc closes the detail first");
+    assert_eq!(s.view().pane(), PaneId::Postgres);
+}
+
+#[test]
+fn readonly_refuses_kills() {
+    let mut s = state();
+    s.readonly = true;
+    key(&mut s, KeyCode::Char('5'));
+    assert!(typed(&mut s, "x").is_empty());
+    assert!(s.modal.is_none());
+}
