@@ -146,15 +146,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.audit;
     if !state.context.platform {
-        let block = Block::default().borders(Borders::ALL).title(" Audit ");
         let text =
             "No platform API is configured in this context, so there is no audit trail to show.";
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.style(Role::Muted)))
-                .block(block)
-                .wrap(Wrap { trim: true }),
-            area,
-        );
+        super::notice(frame, area, theme, "Audit", text);
         return;
     }
     let show_detail = area.height >= 16 && pane.selected().is_some();

@@ -6,3 +6,24 @@ pub mod catalog;
 pub mod placeholder;
 pub mod postgres;
 pub mod requests;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::theme::{Role, Theme};
+
+/// A pane that has nothing to show yet says why, in a bordered box.
+pub fn notice(frame: &mut Frame<'_>, area: Rect, theme: &Theme, title: &str, text: &str) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(format!(" {title} "), theme.style(Role::Title)));
+    frame.render_widget(
+        Paragraph::new(Span::styled(text.to_owned(), theme.style(Role::Muted)))
+            .block(block)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

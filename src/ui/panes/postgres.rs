@@ -195,19 +195,6 @@ fn title(pg: &PostgresPane, snapshot: &PgSnapshot) -> String {
     )
 }
 
-fn message(frame: &mut Frame<'_>, area: Rect, theme: &Theme, title: &str, text: String) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Border))
-        .title(format!(" {title} "));
-    frame.render_widget(
-        Paragraph::new(Span::styled(text, theme.style(Role::Muted)))
-            .block(block)
-            .wrap(Wrap { trim: true }),
-        area,
-    );
-}
-
 fn hints(state: &State) -> String {
     key_hints(
         &state.ui.keymap,
@@ -233,7 +220,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pg = &state.postgres;
     let Some(database) = pg.current_database() else {
-        message(frame, area, theme, "Postgres", "No Postgres databases in this context. Add [[contexts.<name>.postgres]] entries (see `opsdeck config example`).".into());
+        super::notice(
+            frame,
+            area,
+            theme,
+            "Postgres",
+            "No Postgres databases in this context. Add [[contexts.<name>.postgres]] entries (see `opsdeck config example`).",
+        );
         return;
     };
     let Some(snapshot) = pg.shown.clone() else {
@@ -242,7 +235,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
             _ => "connecting…".to_owned(),
         };
-        message(frame, area, theme, &format!("Postgres {database}"), why);
+        super::notice(frame, area, theme, &format!("Postgres {database}"), &why);
         return;
     };
     let now = pg.now.unwrap_or(snapshot.taken_at);

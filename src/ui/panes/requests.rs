@@ -86,14 +86,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.requests;
     if !state.context.platform {
-        let block = Block::default().borders(Borders::ALL).title(" Requests ");
         let text = "No platform API is configured in this context. Add `platform = { url = \"…\", token = { env = \"…\" } }` to it (see `opsdeck config example`).";
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.style(Role::Muted)))
-                .block(block)
-                .wrap(Wrap { trim: true }),
-            area,
-        );
+        super::notice(frame, area, theme, "Requests", text);
         return;
     }
     let show_detail = area.height >= 16 && pane.selected().is_some();
