@@ -40,6 +40,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a reader that closed the pipe early (`| head`) is not an error.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
 /// A user-file problem: printed plainly and exit code 2, before the terminal is touched.
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("opsdeck: {message}");
@@ -51,30 +58,33 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
         None => console(&cli.ui, paths, None),
         Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Some(seed)),
         Some(Command::Paths) => {
-            println!("config file  {}", paths.config_file.display());
-            println!("config dir   {}", paths.config_dir.display());
-            println!("data dir     {}", paths.data_dir.display());
-            println!("log file     {}", paths.log_file.display());
+            out(&format!(
+                "config file  {}\nconfig dir   {}\ndata dir     {}\nlog file     {}\n",
+                paths.config_file.display(),
+                paths.config_dir.display(),
+                paths.data_dir.display(),
+                paths.log_file.display()
+            ));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Keys) => {
             let keymap = cli.ui.keymap.as_deref().unwrap_or("default");
             match opsdeck::keymap::Keymap::load(keymap, Some(&paths.config_dir)) {
                 Ok(km) => {
-                    print!("{}", opsdeck::keymap::describe(&km));
+                    out(&opsdeck::keymap::describe(&km));
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(d) => Ok(usage_error(d)),
             }
         }
         Some(Command::Themes) => {
-            print!("{}", opsdeck::theme::describe());
+            out(&opsdeck::theme::describe());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config {
             action: ConfigCommand::Example,
         }) => {
-            print!("{}", opsdeck::config::example::EXAMPLE);
+            out(opsdeck::config::example::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config {
@@ -112,12 +122,9 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "opsdeck",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut script);
+            out(&String::from_utf8_lossy(&script));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Platform { action }) => platform(action),
@@ -126,7 +133,9 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            out(&String::from_utf8_lossy(&page));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -141,8 +150,8 @@ fn platform(action: PlatformCommand) -> Result<ExitCode> {
                 .build()?;
             runtime.block_on(opsdeck::platform::cli::run(args))?;
         }
-        PlatformCommand::ExampleTokens => print!("{}", opsdeck::platform::examples::TOKENS_EXAMPLE),
-        PlatformCommand::ExamplePolicy => print!("{}", opsdeck::platform::examples::POLICY_EXAMPLE),
+        PlatformCommand::ExampleTokens => out(opsdeck::platform::examples::TOKENS_EXAMPLE),
+        PlatformCommand::ExamplePolicy => out(opsdeck::platform::examples::POLICY_EXAMPLE),
     }
     Ok(ExitCode::SUCCESS)
 }
