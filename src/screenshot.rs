@@ -22,7 +22,14 @@ use crate::sources::sandbox::World;
 use crate::theme::ColorDepth;
 
 /// Panes `opsdeck screenshot --pane` accepts, besides the pane commands.
-pub const EXTRA_VIEWS: &[&str] = &["card", "help", "palette"];
+pub const EXTRA_VIEWS: &[&str] = &[
+    "card",
+    "help",
+    "palette",
+    "pg-tree",
+    "pg-kill",
+    "request-form",
+];
 
 /// The fixed instant of screenshots.
 #[must_use]
@@ -42,12 +49,24 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     };
     let mut state = State::new(context, "dev".into(), ui, epoch());
     apply_context(&mut state, &config);
-    state
-        .catalog
-        .set_catalog(Arc::new(World::new(seed, epoch()).catalog()));
-    state
-        .health
-        .insert(SourceId::Catalog, SourceHealth::Ok { at: epoch() });
+    let mut world = World::new(seed, epoch());
+    // Let the simulated blocking chain pile up, as it has by the time someone looks.
+    world.advance(std::time::Duration::from_secs(200));
+    state.catalog.set_catalog(Arc::new(world.catalog()));
+    for database in crate::sources::sandbox::pg::databases() {
+        if let Ok(snapshot) = world.pg_snapshot(database) {
+            state.postgres.set_snapshot(Arc::new(snapshot));
+        }
+    }
+    state.postgres.select_database("orders-db");
+    let platform = Arc::new(platform_fixture());
+    state.requests.set_snapshot(platform.clone());
+    state.audit.set_snapshot(platform);
+    for source in [SourceId::Catalog, SourceId::Platform, SourceId::Postgres] {
+        state
+            .health
+            .insert(source, SourceHealth::Ok { at: epoch() });
+    }
     resize(&mut state, width, height);
     Ok(state)
 }
@@ -59,6 +78,22 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             .history
             .push(View::Card(CardState::new("checkout-api".into()))),
         "help" => state.modal = Some(Modal::Help { scroll: 0 }),
+        "pg-tree" | "pg-kill" => {
+            state.history.push(View::Pane(PaneId::Postgres));
+            state.postgres.view = crate::app::postgres::PgView::Tree;
+            if view == "pg-kill" {
+                crate::app::pg_actions::ask_kill(state, crate::actions::request::KillMode::Cancel);
+            }
+        }
+        "request-form" => {
+            state.history.push(View::Pane(PaneId::Requests));
+            let ctx = crate::app::update::form_context(state);
+            let mut form = crate::app::form::Form::topic(&ctx, Some("ledger-service"));
+            form.fields[0].value = "ledger audit v1".into();
+            form.fields[2].value = "5".into();
+            let _ = form.validate(&ctx);
+            state.modal = Some(Modal::Form(form));
+        }
         "palette" => {
             let mut p = PaletteState {
                 input: "ro".into(),
@@ -100,4 +135,69 @@ pub fn render_svg(view: &str, width: u16, height: u16, seed: u64) -> Result<Stri
     let mut state = demo_state(seed, width, height, ColorDepth::TrueColor)?;
     show(&mut state, view)?;
     Ok(crate::ui::svg::buffer_to_svg(&draw(&state)?))
+}
+
+/// A fixed platform snapshot for screenshots: what the sandbox platform shows after a topic
+/// and a replica were requested and approved (the live server's ids and times vary, so
+/// screenshots use this copy of that flow).
+fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
+    use crate::platform::api::{AuditItem, Me, Request};
+    let requests: Vec<Request> = serde_json::from_value(serde_json::json!([
+        {"id": "01a2013a-6000-7148-95ac-3447436b2dad", "requester": "dev", "state": "ready",
+         "spec": {"kind": "kafka_topic", "name": "ledger.audit.v1", "partitions": 6, "replication": 3,
+                  "configs": {"retention.ms": "604800000", "cleanup.policy": "delete"},
+                  "owner_service": "ledger-service", "reason": "compliance audit stream"},
+         "result": {"topic": "ledger.audit.v1", "partitions": 6, "replication": 3, "cluster": "sandbox"},
+         "decided_by": "dev", "created": "2026-11-02T02:51:10Z", "updated": "2026-11-02T02:52:03Z"},
+        {"id": "01a2013a-672e-7704-bec6-952f4da2397a", "requester": "dev", "state": "provisioning",
+         "spec": {"kind": "read_replica", "database": "orders-db", "size": "medium", "ttl": "8h",
+                  "reason": "month-end report for finance"},
+         "decided_by": "dev", "created": "2026-11-02T02:55:41Z", "updated": "2026-11-02T02:56:02Z"},
+        {"id": "01a2013b-1a2e-7c04-8ec6-11cf4da23f01", "requester": "dev", "state": "submitted",
+         "spec": {"kind": "read_replica", "database": "payments-db", "size": "small", "ttl": "24h",
+                  "reason": "fraud model backfill"},
+         "created": "2026-11-02T02:58:13Z", "updated": "2026-11-02T02:58:13Z"}
+    ]))
+    .unwrap_or_default();
+    let event = |seq: i64, time: &str, body: serde_json::Value| {
+        let mut event = serde_json::json!({
+            "schema": "opsdeck.audit/1.0",
+            "event_id": format!("01a2013c-0000-7000-8000-{seq:012}"),
+            "time": time,
+            "actor": {"user": "dev", "groups": ["sandbox", "approvers"]},
+        });
+        if let (Some(e), Some(b)) = (event.as_object_mut(), body.as_object()) {
+            e.extend(b.clone());
+        }
+        serde_json::json!({"seq": seq, "hash": format!("{:064x}", seq * 7_919), "event": event})
+    };
+    let target = |kind: &str, reference: &str, name: &str| serde_json::json!({"kind": kind, "ref": reference, "name": name});
+    let events: Vec<AuditItem> = serde_json::from_value(serde_json::json!([
+        event(6, "2026-11-02T02:59:40Z", serde_json::json!({"kind": "intent", "action": "pg.terminate",
+            "target": target("pg.backend", "pg.backend:orders-db/22511", "22511"), "params": {"pid": 22511},
+            "reason": "idle in transaction, blocks checkout", "client": {"version": "0.1.0", "host": "bastion"},
+            "client_actor": "dev", "decision": "allow"})),
+        event(4, "2026-11-02T02:58:13Z", serde_json::json!({"kind": "request", "request_id": "01a2013b",
+            "action": "request.submitted", "target": target("read_replica", "read_replica:payments-db", "payments-db"),
+            "state": "submitted"})),
+        event(3, "2026-11-02T02:56:02Z", serde_json::json!({"kind": "request", "request_id": "01a2013a",
+            "action": "request.approved", "target": target("read_replica", "read_replica:orders-db", "orders-db"),
+            "state": "approved"})),
+        event(2, "2026-11-02T02:52:03Z", serde_json::json!({"kind": "request", "request_id": "01a2013a",
+            "action": "request.ready", "target": target("kafka_topic", "kafka_topic:ledger.audit.v1", "ledger.audit.v1"),
+            "state": "ready"})),
+        event(1, "2026-11-02T02:51:10Z", serde_json::json!({"kind": "request", "request_id": "01a2013a",
+            "action": "request.submitted", "target": target("kafka_topic", "kafka_topic:ledger.audit.v1", "ledger.audit.v1"),
+            "state": "submitted"}))
+    ]))
+    .unwrap_or_default();
+    crate::sources::platform_feed::PlatformSnapshot {
+        me: Me {
+            user: "dev".into(),
+            groups: vec!["sandbox".into(), "approvers".into()],
+            roles: vec!["approver".into()],
+        },
+        requests,
+        events,
+    }
 }

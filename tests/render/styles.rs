@@ -80,14 +80,7 @@ fn selected_row_carries_the_selection_style() {
 /// The selected row's plain text (name, owner, tier, on-call) keeps the selection's
 /// foreground, so the row reads as one bar with the theme's contrast (black on cyan in the
 /// default theme).
-///
-/// Fails today: `ui/panes/catalog.rs` styles every text cell with `Role::Text`, whose
-/// `fg = "reset"` overrides the row's selection foreground, so the selected row shows the
-/// terminal's default foreground (light grey on a dark theme) on cyan. Fix there: build the
-/// selected row's text spans on `Role::Selection` instead of `Role::Text` (or patch
-/// `Role::Selection` over each cell), then drop this `ignore`.
 #[test]
-#[ignore = "known bug in ui/panes/catalog.rs: Role::Text fg overrides the selection fg"]
 fn selected_row_text_keeps_the_selection_foreground() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut s = state(w, h);

@@ -46,11 +46,13 @@ fn slo_role(status: SloStatus) -> Role {
 
 fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme) -> Cell<'static> {
     let filter = &state.catalog.table.filter;
+    // Plain text takes the row's style (the selection bar); the table block sets `text`.
+    let plain = ratatui::style::Style::default();
     let text_cell = |text: &str| {
         let spans = highlighted(
             text,
             &filter.highlights(text),
-            theme.style(Role::Text),
+            plain,
             theme.style(Role::MatchHighlight),
         );
         Cell::from(Line::from(spans))
@@ -60,7 +62,7 @@ fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme
             let mut spans = highlighted(
                 &s.name,
                 &filter.highlights(&s.name),
-                theme.style(Role::Text),
+                plain,
                 theme.style(Role::MatchHighlight),
             );
             if state.scope.as_deref() == Some(&s.name) {

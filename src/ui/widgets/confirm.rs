@@ -14,8 +14,13 @@ use crate::theme::Role;
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confirm) {
     let theme = &state.ui.theme;
     let name_rows = u16::from(confirm.required_name().is_some());
-    let height =
-        u16::try_from(confirm.details.len() + confirm.notes.len()).unwrap_or(20) + 7 + name_rows;
+    // Notes wrap: count the rows they take at the dialog's inner width.
+    let note_rows: usize = confirm
+        .notes
+        .iter()
+        .map(|(_, n)| n.chars().count() / 72 + 1)
+        .sum();
+    let height = u16::try_from(confirm.details.len() + note_rows).unwrap_or(20) + 7 + name_rows;
     let rect = popup::centered(area, 78, height, 2);
     let title = if confirm.request.dangerous() {
         format!("⚠ {} ", confirm.title)
