@@ -1,18 +1,20 @@
 //! The sessions source: one observer connection per database, polled on a cadence.
 //!
-//! Each refresh runs two autocommit statements (three when someone waits on a lock, PG14+):
+//! Each refresh runs two autocommit statements:
 //!
-//! 1. the reference's Q3: non-idle client backends plus every blocker, with
-//!    `pg_blocking_pids` called only for `wait_event_type = 'Lock'` rows. Both references to
-//!    `pg_stat_activity` share the statement's one backend-status copy, so the edges and
-//!    the rows come from the same instant;
+//! 1. the sessions: non-idle client backends plus every blocker (idle ones included), with
+//!    the blocking edges. This is the reference's Q3 with one change, measured in
+//!    `benches/postgres.rs`: the waiters come from `pg_locks` (`NOT granted`, one row per
+//!    waiting backend) instead of a second `pg_stat_activity` scan. Every reference to
+//!    `pg_stat_activity` builds a row for every connected backend, which is the whole cost at
+//!    2,000 connections, while `pg_locks` costs about the same at any size. The same
+//!    `pg_locks` read gives the PG14+ `waitstart`, and `pg_blocking_pids` still runs only
+//!    for waiting backends;
 //! 2. the monitoring role's privileges, the server version and clock, and
-//!    `pg_prepared_xacts` (pid 0 in the tree), in one row per prepared transaction;
-//! 3. `min(pg_locks.waitstart)` of the waiters, only when there are waiters.
+//!    `pg_prepared_xacts` (pid 0 in the tree), in one row per prepared transaction.
 //!
 //! The tree itself is built in Rust by [`crate::model::pg::blocking_tree`].
 
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
@@ -74,8 +76,8 @@ impl Default for PgSettings {
     }
 }
 
-/// Q3 of the reference, with the columns the pane needs. Versions before 13 have no
-/// `leader_pid`.
+/// The sessions statement (Q3 of the reference, waiters read from `pg_locks`). Versions
+/// before 13 have no `leader_pid`, before 14 no `waitstart`.
 #[must_use]
 pub fn sessions_sql(server_version_num: i32) -> String {
     let leader = if server_version_num >= 130_000 {
@@ -83,16 +85,23 @@ pub fn sessions_sql(server_version_num: i32) -> String {
     } else {
         "NULL::int"
     };
+    let wait_start = if server_version_num >= 140_000 {
+        "min(waitstart)"
+    } else {
+        "NULL::timestamptz"
+    };
+    // A backend waits for at most one heavyweight lock, so `NOT granted` rows name exactly
+    // the `wait_event_type = 'Lock'` backends. Prepared transactions never wait (pid NULL).
     format!(
         "WITH w AS (
-  SELECT pid, pg_blocking_pids(pid) AS blocked_by
-    FROM pg_stat_activity WHERE wait_event_type = 'Lock')
+  SELECT pid, pg_blocking_pids(pid) AS blocked_by, {wait_start} AS wait_start
+    FROM pg_locks WHERE NOT granted AND pid IS NOT NULL GROUP BY pid)
 SELECT a.pid, {leader} AS leader_pid, a.backend_type, a.usename::text AS usename,
        a.application_name,
        CASE WHEN a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END AS client,
        a.datname::text AS datname, a.state, a.wait_event_type, a.wait_event,
        a.backend_start, a.xact_start, a.query_start, a.state_change,
-       left(a.query, {QUERY_CHARS}) AS query, w.blocked_by,
+       left(a.query, {QUERY_CHARS}) AS query, w.blocked_by, w.wait_start,
        COALESCE((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), false)
          AS superuser
   FROM pg_stat_activity a LEFT JOIN w USING (pid)
@@ -116,11 +125,6 @@ pub const META_SQL: &str = "SELECT current_user::text AS me,
        p.gid, p.prepared, p.owner::text AS owner, p.database::text AS database
   FROM (SELECT 1) AS one LEFT JOIN pg_prepared_xacts p ON true
  ORDER BY p.prepared";
-
-/// How long each waiter has waited (PG14+ `pg_locks.waitstart`); run only when someone
-/// waits, since every `pg_locks` read takes all lock-manager partition locks.
-pub const WAITS_SQL: &str = "SELECT pid, min(waitstart) AS wait_start
-  FROM pg_locks WHERE NOT granted AND pid = ANY($1) GROUP BY pid";
 
 fn to_ts(t: SystemTime) -> Timestamp {
     Timestamp::try_from(t).unwrap_or(Timestamp::UNIX_EPOCH)
@@ -170,7 +174,7 @@ pub fn session_from_row(row: &Row) -> Result<PgSession, String> {
         query: clean_query(&col::<Option<String>>(row, "query")?.unwrap_or_default()),
         blocked_by,
         superuser: col(row, "superuser")?,
-        wait_start: None,
+        wait_start: opt_ts(row, "wait_start")?,
     })
 }
 
@@ -220,7 +224,6 @@ pub struct Monitor {
     version: i32,
     sessions: Statement,
     meta: Statement,
-    waits: Option<Statement>,
 }
 
 impl Monitor {
@@ -249,18 +252,12 @@ impl Monitor {
             .await
             .map_err(fail)?;
         let meta = conn.client.prepare(META_SQL).await.map_err(fail)?;
-        let waits = if version >= 140_000 {
-            Some(conn.client.prepare(WAITS_SQL).await.map_err(fail)?)
-        } else {
-            None
-        };
         Ok(Self {
             database: db.name.clone(),
             conn,
             version,
             sessions,
             meta,
-            waits,
         })
     }
 
@@ -304,30 +301,10 @@ impl Monitor {
             .query(&self.sessions, &[])
             .await
             .map_err(|e| self.poll_error(&e))?;
-        let mut sessions = rows
+        let sessions = rows
             .iter()
             .map(session_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let waiting: Vec<i32> = sessions
-            .iter()
-            .filter(|s| s.is_waiting_on_lock())
-            .map(|s| s.pid)
-            .collect();
-        if let (Some(waits), false) = (&self.waits, waiting.is_empty()) {
-            let rows = client
-                .query(waits, &[&waiting])
-                .await
-                .map_err(|e| self.poll_error(&e))?;
-            let mut since = BTreeMap::new();
-            for row in &rows {
-                if let Some(t) = opt_ts(row, "wait_start")? {
-                    since.insert(col::<i32>(row, "pid")?, t);
-                }
-            }
-            for s in &mut sessions {
-                s.wait_start = since.get(&s.pid).copied();
-            }
-        }
         let rows = client
             .query(&self.meta, &[])
             .await
@@ -542,9 +519,13 @@ mod tests {
     #[test]
     fn older_servers_get_no_leader_pid() {
         assert!(sessions_sql(150_000).contains("a.leader_pid"));
+        assert!(sessions_sql(150_000).contains("min(waitstart)"));
         assert!(sessions_sql(120_000).contains("NULL::int AS leader_pid"));
-        // The hot poll stays catalog-free apart from the role flag: no regclass, no sizes.
+        assert!(sessions_sql(130_000).contains("NULL::timestamptz AS wait_start"));
+        // The hot poll stays catalog-free apart from the role flag: no regclass, no sizes,
+        // and pg_stat_activity is built once.
         let sql = sessions_sql(150_000);
         assert!(!sql.contains("regclass") && !sql.contains("pg_relation_size"));
+        assert_eq!(sql.matches("pg_stat_activity").count(), 1);
     }
 }
