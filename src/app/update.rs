@@ -105,6 +105,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.postgres.set_snapshot(snapshot);
             state.dirty |= visible && !state.postgres.frozen;
         }
+        SourceBody::Kafka(_) => {}
         SourceBody::Health(health) => {
             let old = state.health.get(&event.source);
             // A repeated "ok" only moves its timestamp; nothing on screen changes.

@@ -5,6 +5,7 @@
 pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
+pub mod kafka;
 pub mod platform;
 pub mod platform_feed;
 pub mod poller;
@@ -65,6 +66,8 @@ pub enum SourceBody {
     Catalog(Arc<Catalog>),
     /// One database's sessions, blocking edges and our role's privileges.
     Postgres(Arc<crate::model::pg::PgSnapshot>),
+    /// Brokers, topics, consumer groups and their lag.
+    Kafka(Arc<crate::model::kafka::KafkaSnapshot>),
     /// Identity, requests and recent audit events.
     Platform(Arc<platform_feed::PlatformSnapshot>),
     /// Freshness of the source's data.
