@@ -23,6 +23,8 @@ pub mod state;
 pub mod table;
 pub mod terminal;
 pub mod update;
+pub mod update_input;
+pub mod update_platform;
 pub mod validate;
 
 pub use msg::{Cmd, Msg};

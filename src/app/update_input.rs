@@ -1,0 +1,207 @@
+//! Update steps of text input: the command palette, the help overlay, the table filter
+//! and pasted text.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::msg::Cmd;
+use super::palette::{self, Command, PaletteState, Vocabulary};
+use super::state::{Modal, PaneId, State};
+use super::update::{goto, set_scope, switch_context};
+
+struct OwnedVocabulary {
+    contexts: Vec<String>,
+    themes: Vec<String>,
+    services: Vec<String>,
+}
+
+fn vocabulary(state: &State) -> OwnedVocabulary {
+    OwnedVocabulary {
+        contexts: state.context.available.clone(),
+        themes: state.ui.theme_names.clone(),
+        services: state
+            .catalog
+            .catalog
+            .services()
+            .map(|s| s.name.clone())
+            .collect(),
+    }
+}
+
+pub(super) fn open_palette(state: &mut State, input: String) {
+    let mut palette = PaletteState {
+        input,
+        ..PaletteState::default()
+    };
+    with_vocabulary(state, |v| palette.update_completions(v));
+    state.modal = Some(Modal::Palette(palette));
+}
+
+fn with_vocabulary<R>(state: &State, f: impl FnOnce(&Vocabulary<'_>) -> R) -> R {
+    let owned = vocabulary(state);
+    let services: Vec<&str> = owned.services.iter().map(String::as_str).collect();
+    let vocab = Vocabulary {
+        contexts: &owned.contexts,
+        themes: &owned.themes,
+        services: &services,
+    };
+    f(&vocab)
+}
+
+pub(super) fn palette_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    state.dirty = true;
+    let Some(Modal::Palette(mut p)) = state.modal.take() else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Char('c' | 'g') if ctrl => return Vec::new(),
+        KeyCode::Enter => {
+            let line = p.line_to_run();
+            return match palette::parse(&line) {
+                Ok(command) => run_command(state, command),
+                Err(message) => {
+                    p.error = Some(message);
+                    state.modal = Some(Modal::Palette(p));
+                    Vec::new()
+                }
+            };
+        }
+        KeyCode::Tab => with_vocabulary(state, |v| p.accept_completion(v)),
+        KeyCode::Down => p.cycle(true),
+        KeyCode::Up | KeyCode::BackTab => p.cycle(false),
+        KeyCode::Backspace => {
+            if p.input.pop().is_none() {
+                return Vec::new();
+            }
+            with_vocabulary(state, |v| p.update_completions(v));
+        }
+        KeyCode::Char('u') if ctrl => {
+            p.input.clear();
+            with_vocabulary(state, |v| p.update_completions(v));
+        }
+        KeyCode::Char(c) if !ctrl => {
+            p.input.push(c);
+            with_vocabulary(state, |v| p.update_completions(v));
+        }
+        _ => {}
+    }
+    state.modal = Some(Modal::Palette(p));
+    Vec::new()
+}
+
+/// Runs a palette command.
+pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
+    state.dirty = true;
+    match command {
+        Command::Pane(pane, arg) => {
+            goto(state, pane);
+            if let (PaneId::Incident, Some(service)) = (pane, arg) {
+                return set_scope(state, Some(service));
+            }
+            Vec::new()
+        }
+        Command::Context(name) => switch_context(state, &name),
+        Command::Theme(name) => vec![Cmd::LoadTheme(name)],
+        Command::Scope(scope) => set_scope(state, scope),
+        Command::Help => {
+            state.modal = Some(Modal::Help { scroll: 0 });
+            Vec::new()
+        }
+        Command::Quit => {
+            state.quit = true;
+            vec![Cmd::Quit]
+        }
+    }
+}
+
+pub(super) fn help_key(state: &mut State, key: KeyEvent) {
+    state.dirty = true;
+    let Some(Modal::Help { scroll }) = &mut state.modal else {
+        return;
+    };
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+        KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => *scroll += 10,
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.modal = None;
+        }
+        KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::Enter => state.modal = None,
+        _ => {}
+    }
+}
+
+pub(super) fn filter_key(state: &mut State, key: KeyEvent) {
+    state.dirty = true;
+    let Some(pane) = state.active_table_mut() else {
+        return;
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let filter = &pane.table().filter;
+    let mut text = filter.text.clone();
+    let mut mode = filter.mode;
+    match key.code {
+        KeyCode::Esc => {
+            pane.table_mut().filter.clear();
+            pane.refresh_view();
+            return;
+        }
+        KeyCode::Char('c') if ctrl => {
+            pane.table_mut().filter.clear();
+            pane.refresh_view();
+            return;
+        }
+        KeyCode::Enter => {
+            pane.table_mut().filter.editing = false;
+            return;
+        }
+        KeyCode::Tab => mode = mode.next(),
+        KeyCode::Backspace => {
+            if text.pop().is_none() {
+                pane.table_mut().filter.editing = false;
+                return;
+            }
+        }
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Down => {
+            pane.table_mut().move_by(1);
+            return;
+        }
+        KeyCode::Up => {
+            pane.table_mut().move_by(-1);
+            return;
+        }
+        KeyCode::Char(c) if !ctrl => text.push(c),
+        _ => return,
+    }
+    pane.table_mut().filter.set(text, mode);
+    pane.refresh_view();
+}
+
+pub(super) fn paste(state: &mut State, text: &str) {
+    let line: String = text.chars().filter(|c| *c != '␊').collect();
+    if let Some(Modal::Palette(mut p)) = state.modal.take() {
+        p.input.push_str(&line);
+        with_vocabulary(state, |v| p.update_completions(v));
+        state.modal = Some(Modal::Palette(p));
+        state.dirty = true;
+    } else if let Some(Modal::Form(form)) = &mut state.modal {
+        line.chars().for_each(|c| form.type_char(c));
+        state.dirty = true;
+    } else if let Some(Modal::Prompt(prompt)) = &mut state.modal {
+        prompt.input.push_str(&line);
+        state.dirty = true;
+    } else if let Some(pane) = state
+        .active_table_mut()
+        .filter(|p| p.table().filter.editing)
+    {
+        let filter = &mut pane.table_mut().filter;
+        let text = format!("{}{line}", filter.text);
+        let mode = filter.mode;
+        filter.set(text, mode);
+        pane.refresh_view();
+        state.dirty = true;
+    }
+}
