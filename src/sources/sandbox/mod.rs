@@ -5,6 +5,7 @@
 //! source-task interface as real backends, and actions change the world through it.
 
 pub mod fleet;
+pub mod kafka;
 pub mod pg;
 pub mod provisioner;
 

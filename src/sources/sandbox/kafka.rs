@@ -1,0 +1,400 @@
+//! The sandbox's simulated Kafka cluster: [`snapshot`] builds a [`KafkaSnapshot`] from the
+//! [`World`] (the topics the fleet produces, the topics created through the platform, one
+//! consumer group per consuming service), and the `ConsumerLag` incident makes its group's
+//! lag grow with the world's clock. [`KafkaOverlay`] holds what admin actions changed
+//! (deleted topics and groups, config overrides, added partitions); [`apply`] is the
+//! simulated executor's logic, checked by the same rules as the real one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::actions::ActionRequest;
+use crate::model::kafka::{
+    BrokerInfo, ConfigSource, GroupInfo, GroupMember, KafkaSnapshot, PartitionInfo, TopicConfig,
+    TopicInfo, is_internal, validate_config, validate_new_topic, validate_partition_total,
+};
+
+use super::fleet::{Rng, SERVICES};
+use super::{BROKERS, IncidentKind, World};
+
+/// Partitions of the fleet's own topics.
+const PARTITIONS: i32 = 6;
+/// Messages per second each fleet topic receives (per partition, before jitter).
+const RATE: u64 = 5;
+/// Extra lag per second while a `ConsumerLag` incident is active.
+const LAG_RATE: u64 = 40;
+
+/// Changes made by admin actions on top of the seeded cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KafkaOverlay {
+    pub deleted_topics: BTreeSet<String>,
+    pub deleted_groups: BTreeSet<String>,
+    /// Topic → key → value (topic overrides).
+    pub configs: BTreeMap<String, BTreeMap<String, String>>,
+    /// Topic → new partition total.
+    pub partitions: BTreeMap<String, i32>,
+}
+
+fn seeded(seed: u64, name: &str) -> Rng {
+    let h = name
+        .bytes()
+        .fold(seed, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    Rng::new(h)
+}
+
+fn secs(world: &World) -> u64 {
+    world.elapsed.as_secs()
+}
+
+fn fleet_topics() -> BTreeSet<&'static str> {
+    SERVICES
+        .iter()
+        .flat_map(|t| t.5.iter().chain(t.6.iter()).copied())
+        .collect()
+}
+
+fn topic(world: &World, overlay: &KafkaOverlay, name: &str, partitions: i32, rf: i16) -> TopicInfo {
+    let mut rng = seeded(world.seed, name);
+    let total = overlay.partitions.get(name).copied().unwrap_or(partitions);
+    let rf = usize::try_from(rf).unwrap_or(1).clamp(1, BROKERS);
+    let created = world.created_topics.contains_key(name);
+    let parts = (0..total)
+        .map(|id| {
+            let leader = i32::try_from(usize::try_from(id).unwrap_or(0) % BROKERS).unwrap_or(0) + 1;
+            let replicas: Vec<i32> = (0..rf)
+                .map(|r| {
+                    let b = (usize::try_from(leader).unwrap_or(1) - 1 + r) % BROKERS;
+                    i32::try_from(b).unwrap_or(0) + 1
+                })
+                .collect();
+            let base = if created {
+                0
+            } else {
+                1_000 + rng.below(50_000) as u64
+            };
+            let rate = if created {
+                0
+            } else {
+                RATE + rng.below(5) as u64
+            };
+            let high = i64::try_from(base + rate * secs(world)).unwrap_or(i64::MAX);
+            PartitionInfo {
+                id,
+                leader,
+                isr: replicas.clone(),
+                replicas,
+                low: 0,
+                high,
+            }
+        })
+        .collect();
+    TopicInfo::new(name, parts, &configs(world, overlay, name))
+}
+
+/// The topic's configs: its overrides (from creation and later alters) and two defaults.
+#[must_use]
+pub fn configs(world: &World, overlay: &KafkaOverlay, name: &str) -> Vec<TopicConfig> {
+    let mut out: BTreeMap<String, TopicConfig> =
+        [("retention.ms", "604800000"), ("cleanup.policy", "delete")]
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.to_owned(),
+                    TopicConfig {
+                        name: k.to_owned(),
+                        value: Some(v.to_owned()),
+                        source: ConfigSource::Default,
+                    },
+                )
+            })
+            .collect();
+    let created = world.created_topics.get(name).map(|s| &s.configs);
+    for (k, v) in created
+        .into_iter()
+        .flatten()
+        .chain(overlay.configs.get(name).into_iter().flatten())
+    {
+        out.insert(
+            k.clone(),
+            TopicConfig {
+                name: k.clone(),
+                value: Some(v.clone()),
+                source: ConfigSource::TopicOverride,
+            },
+        );
+    }
+    out.into_values().collect()
+}
+
+/// The simulated cluster now.
+#[must_use]
+pub fn snapshot(world: &World, overlay: &KafkaOverlay) -> KafkaSnapshot {
+    let mut topics: Vec<TopicInfo> = fleet_topics()
+        .into_iter()
+        .map(|n| topic(world, overlay, n, PARTITIONS, 3))
+        .chain(
+            world
+                .created_topics
+                .values()
+                .map(|s| topic(world, overlay, &s.name, s.partitions, s.replication)),
+        )
+        .filter(|t| !overlay.deleted_topics.contains(&t.name))
+        .collect();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    topics.dedup_by(|a, b| a.name == b.name);
+
+    let lagging: BTreeSet<&str> = world
+        .active_incidents()
+        .filter_map(|i| match &i.kind {
+            IncidentKind::ConsumerLag { group, .. } => Some(group.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut groups = Vec::new();
+    for t in SERVICES.iter().filter(|t| !t.6.is_empty()) {
+        let name = format!("{}-consumer", t.0);
+        if overlay.deleted_groups.contains(&name) {
+            continue;
+        }
+        let mut rng = seeded(world.seed, &name);
+        let extra = if lagging.contains(name.as_str()) {
+            LAG_RATE * secs(world) + 500
+        } else {
+            0
+        };
+        let mut committed = BTreeMap::new();
+        let mut assignment = Vec::new();
+        for topic_name in t.6 {
+            let Some(info) = topics.iter().find(|x| x.name == *topic_name) else {
+                continue;
+            };
+            for p in &info.partitions {
+                let behind = rng.below(20) as u64 + extra / info.partitions.len().max(1) as u64;
+                let offset = (p.high - i64::try_from(behind).unwrap_or(0)).max(0);
+                committed.insert(((*topic_name).to_owned(), p.id), offset);
+            }
+            assignment.push((
+                (*topic_name).to_owned(),
+                info.partitions.iter().map(|p| p.id).collect(),
+            ));
+        }
+        let members = vec![GroupMember {
+            id: format!("{}-0", t.0),
+            client_id: t.0.to_owned(),
+            host: format!("/10.0.{}.{}", rng.below(8), rng.below(250)),
+            assignment,
+        }];
+        groups.push(GroupInfo::new(
+            &name, "Stable", members, &committed, &topics,
+        ));
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    KafkaSnapshot {
+        taken_at: world.now(),
+        brokers: (1..=BROKERS)
+            .map(|i| BrokerInfo {
+                id: i32::try_from(i).unwrap_or(0),
+                host: format!("kafka-{i}.sandbox"),
+                port: 9092,
+                controller: i == 1,
+            })
+            .collect(),
+        topics,
+        groups,
+    }
+}
+
+/// Carries out one Kafka action on the simulated cluster, with the real executor's rules.
+/// Topic creation goes through [`World::create_topic`], as the platform's fulfilment does.
+pub fn apply(
+    world: &mut World,
+    overlay: &mut KafkaOverlay,
+    request: &ActionRequest,
+) -> Result<String, String> {
+    let current = snapshot(world, overlay);
+    match request {
+        ActionRequest::CreateTopic {
+            name,
+            partitions,
+            replication,
+            configs,
+        } => {
+            validate_new_topic(name, *partitions, *replication, BROKERS, configs)?;
+            if current.topic(name).is_some() {
+                return Err(format!("topic {name} already exists"));
+            }
+            overlay.deleted_topics.remove(name);
+            overlay.configs.remove(name);
+            overlay.partitions.remove(name);
+            world.created_topics.remove(name);
+            world.create_topic(crate::platform::api::KafkaTopicSpec {
+                name: name.clone(),
+                partitions: *partitions,
+                replication: *replication,
+                configs: configs.clone(),
+                owner_service: String::new(),
+                reason: "sandbox action".into(),
+            })?;
+            Ok(format!("created topic {name}"))
+        }
+        ActionRequest::DeleteTopic { name } => {
+            if is_internal(name) {
+                return Err(format!(
+                    "{name} is internal to Kafka; opsdeck never deletes it"
+                ));
+            }
+            current
+                .topic(name)
+                .ok_or_else(|| format!("no topic named {name}"))?;
+            overlay.deleted_topics.insert(name.clone());
+            Ok(format!("deleted topic {name}"))
+        }
+        ActionRequest::AlterTopicConfigs { name, set, delete } => {
+            current
+                .topic(name)
+                .ok_or_else(|| format!("no topic named {name}"))?;
+            for (k, v) in set {
+                validate_config(k, v)?;
+            }
+            let o = overlay.configs.entry(name.clone()).or_default();
+            o.extend(set.clone());
+            for k in delete {
+                o.remove(k);
+            }
+            if let Some(spec) = world.created_topics.get_mut(name) {
+                for k in delete {
+                    spec.configs.remove(k);
+                }
+            }
+            Ok(format!(
+                "topic {name}: set {}, reset {}",
+                set.len(),
+                delete.len()
+            ))
+        }
+        ActionRequest::AddPartitions { name, total } => {
+            let t = current
+                .topic(name)
+                .ok_or_else(|| format!("no topic named {name}"))?;
+            validate_partition_total(t.partitions.len(), *total)?;
+            overlay.partitions.insert(name.clone(), *total);
+            Ok(format!(
+                "topic {name}: {} → {total} partitions",
+                t.partitions.len()
+            ))
+        }
+        ActionRequest::DeleteGroup { group } => {
+            let g = current
+                .group(group)
+                .ok_or_else(|| format!("no group named {group}"))?;
+            if !g.members.is_empty() {
+                return Err(format!("group {group} has active members; stop them first"));
+            }
+            overlay.deleted_groups.insert(group.clone());
+            Ok(format!("deleted consumer group {group}"))
+        }
+        other => Err(format!("{} is not a Kafka action", other.action_name())),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+
+    use super::*;
+
+    #[test]
+    fn the_lag_incident_grows_its_group() {
+        let mut world = World::new(7, Timestamp::UNIX_EPOCH);
+        let overlay = KafkaOverlay::default();
+        let before = snapshot(&world, &overlay);
+        assert!(!before.topics.is_empty());
+        assert_eq!(before.brokers.len(), BROKERS);
+        let lagging = before
+            .group("analytics-ingest-consumer")
+            .expect("group")
+            .total_lag;
+        world.advance(Duration::from_secs(60));
+        let after = snapshot(&world, &overlay);
+        let grown = after
+            .group("analytics-ingest-consumer")
+            .expect("group")
+            .total_lag;
+        assert!(grown >= lagging + 60 * 40 - 100, "{lagging} → {grown}");
+        let calm = after
+            .groups
+            .iter()
+            .filter(|g| g.name != "analytics-ingest-consumer")
+            .map(|g| g.total_lag)
+            .max()
+            .unwrap_or(0);
+        assert!(calm < grown);
+        assert_eq!(snapshot(&world, &overlay), after, "deterministic");
+    }
+
+    #[test]
+    fn actions_change_the_simulated_cluster() {
+        let mut world = World::new(7, Timestamp::UNIX_EPOCH);
+        let mut o = KafkaOverlay::default();
+        let create = ActionRequest::CreateTopic {
+            name: "sandbox.new".into(),
+            partitions: 2,
+            replication: 2,
+            configs: BTreeMap::from([("cleanup.policy".into(), "compact".into())]),
+        };
+        apply(&mut world, &mut o, &create).expect("create");
+        assert!(apply(&mut world, &mut o, &create).is_err(), "exists");
+        let t = snapshot(&world, &o)
+            .topic("sandbox.new")
+            .cloned()
+            .expect("listed");
+        assert_eq!((t.partitions.len(), t.replication), (2, 2));
+        assert_eq!(t.cleanup_policy.as_deref(), Some("compact"));
+        let alter = ActionRequest::AlterTopicConfigs {
+            name: "sandbox.new".into(),
+            set: BTreeMap::from([("retention.ms".into(), "3600000".into())]),
+            delete: vec!["cleanup.policy".into()],
+        };
+        apply(&mut world, &mut o, &alter).expect("alter");
+        let t = snapshot(&world, &o)
+            .topic("sandbox.new")
+            .cloned()
+            .expect("listed");
+        assert_eq!(t.retention_ms, Some(3_600_000));
+        assert_eq!(
+            t.cleanup_policy.as_deref(),
+            Some("delete"),
+            "back to the default"
+        );
+        let grow = ActionRequest::AddPartitions {
+            name: "sandbox.new".into(),
+            total: 4,
+        };
+        apply(&mut world, &mut o, &grow).expect("grow");
+        assert_eq!(
+            snapshot(&world, &o)
+                .topic("sandbox.new")
+                .map(|t| t.partitions.len()),
+            Some(4)
+        );
+        let internal = ActionRequest::DeleteTopic {
+            name: "__consumer_offsets".into(),
+        };
+        assert!(apply(&mut world, &mut o, &internal).is_err());
+        let delete = ActionRequest::DeleteTopic {
+            name: "sandbox.new".into(),
+        };
+        apply(&mut world, &mut o, &delete).expect("delete");
+        assert!(snapshot(&world, &o).topic("sandbox.new").is_none());
+        let group = ActionRequest::DeleteGroup {
+            group: "analytics-ingest-consumer".into(),
+        };
+        assert!(
+            apply(&mut world, &mut o, &group)
+                .expect_err("members")
+                .contains("active")
+        );
+    }
+}
