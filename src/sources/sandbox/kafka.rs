@@ -13,8 +13,16 @@ use crate::model::kafka::{
     TopicInfo, is_internal, validate_config, validate_new_topic, validate_partition_total,
 };
 
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
 use super::fleet::{Rng, SERVICES};
-use super::{BROKERS, IncidentKind, World};
+use super::{BROKERS, IncidentKind, SandboxHandle, World};
+use crate::actions::gate::{ExecResult, Executor};
+use crate::platform::api::OutcomeStatus;
+use crate::sources::poller::{self, PollSettings};
+use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
 
 /// Partitions of the fleet's own topics.
 const PARTITIONS: i32 = 6;
@@ -296,11 +304,66 @@ pub fn apply(
     }
 }
 
+impl World {
+    /// The simulated Kafka cluster now.
+    #[must_use]
+    pub fn kafka_snapshot(&self) -> KafkaSnapshot {
+        snapshot(self, &self.kafka)
+    }
+
+    /// Carries out one Kafka action on the simulated cluster.
+    pub fn kafka_action(&mut self, request: &ActionRequest) -> Result<String, String> {
+        let mut overlay = std::mem::take(&mut self.kafka);
+        let result = apply(self, &mut overlay, request);
+        self.kafka = overlay;
+        result
+    }
+}
+
+/// Runs admitted Kafka actions against the sandbox's simulated cluster.
+#[derive(Debug, Clone)]
+pub struct SandboxKafkaExecutor {
+    pub sandbox: SandboxHandle,
+}
+
+impl Executor for SandboxKafkaExecutor {
+    async fn execute(&self, request: &ActionRequest) -> ExecResult {
+        match self.sandbox.kafka_action(request.clone()).await {
+            Ok(detail) => ExecResult {
+                status: OutcomeStatus::Succeeded,
+                detail,
+            },
+            Err(detail) => ExecResult {
+                status: OutcomeStatus::Failed,
+                detail,
+            },
+        }
+    }
+}
+
+/// Starts the sandbox Kafka source (a snapshot every 2 s, like a busy real cluster).
+#[must_use]
+pub fn spawn_kafka(
+    sandbox: SandboxHandle,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+) -> SourceHandle {
+    let (control_tx, control_rx) = mpsc::channel::<Control>(8);
+    let reporter = Reporter::new(SourceId::Kafka, generation, events);
+    let settings = PollSettings {
+        interval: Duration::from_secs(2),
+        timeout: Duration::from_secs(2),
+    };
+    let task = tokio::spawn(poller::run(reporter, control_rx, settings, move |_scope| {
+        let sandbox = sandbox.clone();
+        async move { sandbox.kafka().await.map(SourceBody::Kafka) }
+    }));
+    SourceHandle::new(SourceId::Kafka, control_tx, task)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use std::time::Duration;
-
     use jiff::Timestamp;
 
     use super::*;

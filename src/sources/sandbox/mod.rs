@@ -72,6 +72,8 @@ pub struct World {
     pub created_topics: BTreeMap<String, KafkaTopicSpec>,
     /// Sessions the user cancelled or terminated in the simulated databases.
     pub pg: pg::PgWorld,
+    /// What Kafka admin actions changed in the simulated cluster.
+    pub kafka: kafka::KafkaOverlay,
 }
 
 impl World {
@@ -122,6 +124,7 @@ impl World {
             incidents,
             created_topics: BTreeMap::new(),
             pg: pg::PgWorld::default(),
+            kafka: kafka::KafkaOverlay::default(),
         }
     }
 
@@ -227,6 +230,13 @@ pub enum SandboxRequest {
         mode: crate::actions::KillMode,
         reply: oneshot::Sender<Result<super::postgres::KillReport, String>>,
     },
+    /// The simulated Kafka cluster.
+    Kafka(oneshot::Sender<Arc<crate::model::kafka::KafkaSnapshot>>),
+    /// A Kafka admin action on the simulated cluster.
+    KafkaAction(
+        crate::actions::ActionRequest,
+        oneshot::Sender<Result<String, String>>,
+    ),
     /// The locks of one simulated backend.
     PgLocks(
         String,
@@ -284,6 +294,12 @@ impl SandboxHandle {
                         };
                         let _ = reply.send(world.pg_kill(&database, &target));
                     }
+                    SandboxRequest::Kafka(reply) => {
+                        let _ = reply.send(Arc::new(world.kafka_snapshot()));
+                    }
+                    SandboxRequest::KafkaAction(request, reply) => {
+                        let _ = reply.send(world.kafka_action(&request));
+                    }
                     SandboxRequest::PgLocks(database, pid, reply) => {
                         let _ = reply.send(world.pg_locks(&database, pid));
                     }
@@ -307,6 +323,18 @@ impl SandboxHandle {
 
     pub async fn catalog(&self) -> Result<Arc<Catalog>, String> {
         self.ask(SandboxRequest::Catalog).await
+    }
+
+    pub async fn kafka(&self) -> Result<Arc<crate::model::kafka::KafkaSnapshot>, String> {
+        self.ask(SandboxRequest::Kafka).await
+    }
+
+    pub async fn kafka_action(
+        &self,
+        request: crate::actions::ActionRequest,
+    ) -> Result<String, String> {
+        self.ask(|reply| SandboxRequest::KafkaAction(request, reply))
+            .await?
     }
 
     pub async fn now(&self) -> Result<Timestamp, String> {
