@@ -8,6 +8,7 @@ pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod confirm;
+pub mod environment;
 pub mod execute;
 pub mod filter;
 pub mod form;
