@@ -26,8 +26,8 @@ use tokio_postgres::{CancelToken, Client, NoTls, Row, Statement};
 use super::{Connected, MONITOR_APP, connect, error_text};
 use crate::config::PgDatabase;
 use crate::model::SourceHealth;
+use crate::model::clean;
 use crate::model::pg::{PgRole, PgSession, PgSnapshot, PreparedXact, QUERY_CHARS, clean_query};
-use crate::model::{clean, clean_multiline};
 use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId, backoff};
 
 /// Refresh cadence and the timeouts derived from it.
@@ -202,7 +202,7 @@ pub fn meta_from_rows(rows: &[Row]) -> Result<Meta, String> {
             continue;
         };
         prepared.push(PreparedXact {
-            gid: clean_multiline(&gid),
+            gid: clean(&gid),
             prepared: opt_ts(row, "prepared")?.unwrap_or(Timestamp::UNIX_EPOCH),
             owner: text(row, "owner")?,
             database: text(row, "database")?,
