@@ -46,6 +46,8 @@ pub struct CatalogPane {
     pub catalog: Arc<Catalog>,
     /// Lower-cased search text per entry, rebuilt only when the data changes.
     haystacks: Vec<String>,
+    /// Name and owner only: fuzzy matching scores every row, so it gets the short text.
+    fuzzy_haystacks: Vec<String>,
     pub table: TableState,
     pub loaded: bool,
 }
@@ -54,6 +56,14 @@ impl CatalogPane {
     /// Replaces the data and re-applies filter and sort.
     pub fn set_catalog(&mut self, catalog: Arc<Catalog>) {
         self.haystacks = catalog.entries.iter().map(haystack).collect();
+        self.fuzzy_haystacks = catalog
+            .entries
+            .iter()
+            .map(|e| match e {
+                CatalogEntry::Service(s) => format!("{} {}", s.name, s.owner),
+                CatalogEntry::Invalid { .. } => e.name().to_owned(),
+            })
+            .collect();
         self.catalog = catalog;
         self.loaded = true;
         self.refresh_view();
@@ -72,7 +82,12 @@ impl CatalogPane {
 
     /// Recomputes the visible rows after a data, filter or sort change.
     pub fn refresh_view(&mut self) {
-        let mut visible = self.table.filter.apply(&self.haystacks);
+        let haystacks = if self.table.filter.mode == super::filter::FilterMode::Fuzzy {
+            &self.fuzzy_haystacks
+        } else {
+            &self.haystacks
+        };
+        let mut visible = self.table.filter.apply(haystacks);
         if !self.table.filter.orders_rows() {
             let column =
                 CatalogColumn::ALL[self.table.sort.column.min(CatalogColumn::ALL.len() - 1)];

@@ -135,20 +135,21 @@ impl Filter {
                 .map(|(i, _)| i)
                 .collect(),
             Compiled::Fuzzy(pattern) => {
-                let mut matcher = Matcher::new(MatcherConfig::DEFAULT);
                 let mut buf = Vec::new();
-                let mut scored: Vec<(usize, u32)> = haystacks
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, h)| {
-                        let score = pattern.score(Utf32Str::new(h, &mut buf), &mut matcher);
-                        match (score, invert) {
-                            (Some(s), false) => Some((i, s)),
-                            (None, true) => Some((i, 0)),
-                            _ => None,
-                        }
-                    })
-                    .collect();
+                let mut scored: Vec<(usize, u32)> = MATCHER.with_borrow_mut(|matcher| {
+                    haystacks
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, h)| {
+                            let score = pattern.score(Utf32Str::new(h, &mut buf), matcher);
+                            match (score, invert) {
+                                (Some(s), false) => Some((i, s)),
+                                (None, true) => Some((i, 0)),
+                                _ => None,
+                            }
+                        })
+                        .collect()
+                });
                 if !invert {
                     // Best matches first, the way fuzzy finders present them.
                     scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -193,10 +194,12 @@ impl Filter {
                 out
             }
             Compiled::Fuzzy(pattern) => {
-                let mut matcher = Matcher::new(MatcherConfig::DEFAULT);
                 let mut buf = Vec::new();
                 let mut indices = Vec::new();
-                pattern.indices(Utf32Str::new(cell, &mut buf), &mut matcher, &mut indices);
+                // One matcher per thread: building one per cell cost a quarter of a frame.
+                MATCHER.with_borrow_mut(|matcher| {
+                    pattern.indices(Utf32Str::new(cell, &mut buf), matcher, &mut indices);
+                });
                 indices.sort_unstable();
                 indices.dedup();
                 indices
@@ -206,6 +209,10 @@ impl Filter {
             }
         }
     }
+}
+
+thread_local! {
+    static MATCHER: std::cell::RefCell<Matcher> = std::cell::RefCell::new(Matcher::new(MatcherConfig::DEFAULT));
 }
 
 fn first_line(s: &str) -> String {

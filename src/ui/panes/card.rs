@@ -155,7 +155,16 @@ fn info_lines(s: &Service, theme: &Theme) -> Vec<Line<'static>> {
         plain(theme, m.trace_service.clone().unwrap_or_else(|| "-".into())),
     ));
     if !s.description.is_empty() {
-        lines.push(field(theme, "About", plain(theme, s.description.clone())));
+        // One line per description line: the box wraps, newlines must not glue words.
+        for (i, line) in s
+            .description
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+        {
+            let label = if i == 0 { "About" } else { "" };
+            lines.push(field(theme, label, plain(theme, line.trim().to_owned())));
+        }
     }
     lines
 }
@@ -217,11 +226,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, card: &CardState
         return;
     };
     let info = info_lines(service, theme);
-    let info_height = u16::try_from(info.len())
-        .unwrap_or(u16::MAX)
-        .saturating_add(2);
+    // Rows the info takes once wrapped, so no field is silently cut off.
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = info.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let info_height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
     let [top, bottom] = Layout::vertical([
-        Constraint::Length(info_height.min(area.height / 2 + 2)),
+        Constraint::Length(info_height.min(area.height.saturating_sub(6))),
         Constraint::Min(3),
     ])
     .areas(area);
