@@ -109,6 +109,7 @@ actions! {
     SlowerRefresh = "slower_refresh", false, "refresh less often (up to 10 s)";
     CancelQuery = "cancel_query", true, "cancel the selected session's statement (audited)";
     TerminateBackend = "terminate_backend", true, "terminate the selected backend (audited)";
+    ToggleInternal = "toggle_internal", false, "show or hide internal topics (__*)";
 }
 
 impl fmt::Display for Action {
@@ -128,10 +129,11 @@ pub enum KeyContext {
     Requests,
     Audit,
     Postgres,
+    Kafka,
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Global,
         Self::Table,
         Self::Catalog,
@@ -139,6 +141,7 @@ impl KeyContext {
         Self::Requests,
         Self::Audit,
         Self::Postgres,
+        Self::Kafka,
     ];
 
     #[must_use]
@@ -151,6 +154,7 @@ impl KeyContext {
             Self::Requests => "requests",
             Self::Audit => "audit",
             Self::Postgres => "pg",
+            Self::Kafka => "kafka",
         }
     }
 }

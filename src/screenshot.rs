@@ -23,6 +23,7 @@ use crate::theme::ColorDepth;
 
 /// Panes `opsdeck screenshot --pane` accepts, besides the pane commands.
 pub const EXTRA_VIEWS: &[&str] = &[
+    "kafka-groups",
     "card",
     "help",
     "palette",
@@ -50,8 +51,12 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     let mut state = State::new(context, "dev".into(), ui, epoch());
     apply_context(&mut state, &config);
     let mut world = World::new(seed, epoch());
-    // Let the simulated blocking chain pile up, as it has by the time someone looks.
-    world.advance(std::time::Duration::from_secs(200));
+    // Let the incidents develop (the blocking chain piles up, the lagging group falls
+    // behind), as they have by the time someone looks; refreshes build the lag trend.
+    for _ in 0..8 {
+        world.advance(std::time::Duration::from_secs(25));
+        state.kafka.set_snapshot(Arc::new(world.kafka_snapshot()));
+    }
     state.catalog.set_catalog(Arc::new(world.catalog()));
     for database in crate::sources::sandbox::pg::databases() {
         if let Ok(snapshot) = world.pg_snapshot(database) {
@@ -62,7 +67,12 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     let platform = Arc::new(platform_fixture());
     state.requests.set_snapshot(platform.clone());
     state.audit.set_snapshot(platform);
-    for source in [SourceId::Catalog, SourceId::Platform, SourceId::Postgres] {
+    for source in [
+        SourceId::Catalog,
+        SourceId::Platform,
+        SourceId::Postgres,
+        SourceId::Kafka,
+    ] {
         state
             .health
             .insert(source, SourceHealth::Ok { at: epoch() });
@@ -78,6 +88,10 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             .history
             .push(View::Card(CardState::new("checkout-api".into()))),
         "help" => state.modal = Some(Modal::Help { scroll: 0 }),
+        "kafka-groups" => {
+            state.history.push(View::Pane(PaneId::Kafka));
+            state.kafka.next_view();
+        }
         "pg-tree" | "pg-kill" => {
             state.history.push(View::Pane(PaneId::Postgres));
             state.postgres.view = crate::app::postgres::PgView::Tree;

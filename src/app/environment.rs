@@ -169,6 +169,11 @@ impl Environment {
             let sandbox = self.sandbox(&ctx.name, seed);
             self.executor.sandbox = Some(SandboxExecutor::new(sandbox.clone()));
             self.current_sandbox = Some(sandbox.clone());
+            handles.push(crate::sources::sandbox::kafka::spawn_kafka(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
             for database in crate::sources::sandbox::pg::databases() {
                 handles.push(crate::sources::sandbox::pg::spawn_postgres(
                     sandbox.clone(),
@@ -210,6 +215,15 @@ impl Environment {
                     generation,
                     events.clone(),
                 ));
+            }
+            match &ctx.kafka {
+                Some(kafka) => handles.push(crate::sources::kafka::spawn(
+                    kafka.clone(),
+                    crate::sources::kafka::KafkaSettings::default(),
+                    generation,
+                    events.clone(),
+                )),
+                None => report(SourceId::Kafka, generation, events, SourceHealth::Off),
             }
             if ctx.postgres.is_empty() {
                 report(SourceId::Postgres, generation, events, SourceHealth::Off);

@@ -12,6 +12,7 @@ pub mod environment;
 pub mod execute;
 pub mod filter;
 pub mod form;
+pub mod kafka;
 pub mod msg;
 pub mod palette;
 pub mod pg_actions;

@@ -9,6 +9,7 @@ use super::audit::AuditPane;
 use super::card::CardState;
 use super::catalog::CatalogPane;
 use super::form::Form;
+use super::kafka::KafkaPane;
 use super::palette::PaletteState;
 use super::postgres::{PgView, PostgresPane};
 use super::requests::RequestsPane;
@@ -101,8 +102,7 @@ impl PaneId {
     #[must_use]
     pub fn coming_in(self) -> Option<&'static str> {
         match self {
-            Self::Catalog | Self::Requests | Self::Audit | Self::Postgres => None,
-            Self::Kafka => Some("Part 4: the Kafka pane"),
+            Self::Catalog | Self::Requests | Self::Audit | Self::Postgres | Self::Kafka => None,
             Self::Apps | Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
             Self::Logs | Self::Traces => Some("Part 6: logs and traces"),
             Self::Incident => Some("Part 7: the incident view"),
@@ -149,6 +149,9 @@ impl View {
             }
             Self::Pane(PaneId::Postgres) => {
                 &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global]
+            }
+            Self::Pane(PaneId::Kafka) => {
+                &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global]
             }
             Self::Pane(_) => &[KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
@@ -309,6 +312,7 @@ pub struct State {
     pub requests: RequestsPane,
     pub audit: AuditPane,
     pub postgres: PostgresPane,
+    pub kafka: KafkaPane,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
     pub drafts: Vec<Form>,
     /// Actions sent to the audit gate and not answered yet.
@@ -342,6 +346,7 @@ impl State {
             requests: RequestsPane::default(),
             audit: AuditPane::default(),
             postgres: PostgresPane::new(Vec::new()),
+            kafka: KafkaPane::default(),
             drafts: Vec::new(),
             actions_in_flight: 0,
             last_action: None,
@@ -368,6 +373,7 @@ impl State {
             View::Pane(PaneId::Catalog) => Some(&self.catalog),
             View::Pane(PaneId::Requests) => Some(&self.requests),
             View::Pane(PaneId::Audit) => Some(&self.audit),
+            View::Pane(PaneId::Kafka) => Some(&self.kafka),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&self.postgres)
             }
@@ -380,6 +386,7 @@ impl State {
             View::Pane(PaneId::Catalog) => Some(&mut self.catalog),
             View::Pane(PaneId::Requests) => Some(&mut self.requests),
             View::Pane(PaneId::Audit) => Some(&mut self.audit),
+            View::Pane(PaneId::Kafka) => Some(&mut self.kafka),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&mut self.postgres)
             }

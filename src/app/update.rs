@@ -109,7 +109,10 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.postgres.set_snapshot(snapshot);
             state.dirty |= visible && !state.postgres.frozen;
         }
-        SourceBody::Kafka(_) => {}
+        SourceBody::Kafka(snapshot) => {
+            state.kafka.set_snapshot(snapshot);
+            state.dirty |= state.view().pane() == PaneId::Kafka;
+        }
         SourceBody::Health(health) => {
             let old = state.health.get(&event.source);
             // A repeated "ok" only moves its timestamp; nothing on screen changes.
@@ -250,6 +253,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         }
         Action::Approve => return decide(state, true),
         Action::Reject => return decide(state, false),
+        Action::ToggleInternal => state.kafka.toggle_internal(),
+        Action::ToggleView if state.view().pane() == PaneId::Kafka => state.kafka.next_view(),
         Action::ToggleView => {
             let pg = &mut state.postgres;
             pg.view = match pg.view {
@@ -387,6 +392,14 @@ pub(super) fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
     if let Some(database) = database {
         state.postgres.select_database(&database);
     }
+    state.kafka.scope = scope
+        .as_deref()
+        .and_then(|name| state.catalog.catalog.service(name))
+        .map(|s| super::kafka::KafkaScope {
+            topics: s.mapping.topics.clone(),
+            groups: s.mapping.consumer_groups.clone(),
+        });
+    state.kafka.refresh_view();
     state.dirty = true;
     vec![Cmd::SetScope(scope)]
 }
@@ -412,6 +425,7 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
     state.requests.reset();
     state.audit.reset();
     state.postgres.reset(Vec::new());
+    state.kafka.reset();
     state.health.clear();
     state.dirty = true;
     state.toast(ToastLevel::Info, format!("context: {name}"));

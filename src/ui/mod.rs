@@ -36,6 +36,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
             panes::requests::render(frame, areas.body, state)
         }
         View::Pane(crate::app::PaneId::Audit) => panes::audit::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Kafka) => panes::kafka::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Postgres) => {
             panes::postgres::render(frame, areas.body, state)
         }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod kafka;
 mod keys;
 mod platform;
 mod postgres;

@@ -1,0 +1,173 @@
+//! State of the Kafka pane: the latest cluster snapshot, which view is shown (topics,
+//! consumer groups, brokers), internal topics on or off, and the lag trend per group.
+
+use std::sync::Arc;
+
+use super::table::{TablePane, TableState};
+use crate::model::kafka::{KafkaSnapshot, LagHistory};
+
+/// Which list the pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KafkaView {
+    #[default]
+    Topics,
+    Groups,
+    Brokers,
+}
+
+impl KafkaView {
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Topics => Self::Groups,
+            Self::Groups => Self::Brokers,
+            Self::Brokers => Self::Topics,
+        }
+    }
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Topics => "topics",
+            Self::Groups => "consumer groups",
+            Self::Brokers => "brokers",
+        }
+    }
+}
+
+/// The Kafka side of a service scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KafkaScope {
+    pub topics: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+/// The Kafka pane.
+#[derive(Debug, Clone, Default)]
+pub struct KafkaPane {
+    pub snapshot: Option<Arc<KafkaSnapshot>>,
+    pub view: KafkaView,
+    pub show_internal: bool,
+    pub history: LagHistory,
+    pub table: TableState,
+    /// Topics and groups of the scoped service, when a scope is set.
+    pub scope: Option<KafkaScope>,
+    haystacks: Vec<String>,
+    /// Indices into the snapshot's list of the current view, before filter and sort.
+    rows: Vec<usize>,
+}
+
+impl KafkaPane {
+    pub fn set_snapshot(&mut self, snapshot: Arc<KafkaSnapshot>) {
+        self.history.record(&snapshot);
+        self.snapshot = Some(snapshot);
+        self.refresh_view();
+    }
+
+    pub fn reset(&mut self) {
+        let page = self.table.page;
+        *self = Self::default();
+        self.table.page = page;
+    }
+
+    pub fn next_view(&mut self) {
+        self.view = self.view.next();
+        self.table = TableState {
+            page: self.table.page,
+            ..TableState::default()
+        };
+        self.refresh_view();
+    }
+
+    pub fn toggle_internal(&mut self) {
+        self.show_internal = !self.show_internal;
+        self.refresh_view();
+    }
+
+    /// The data row under the cursor (an index into the current view's snapshot list).
+    #[must_use]
+    pub fn selected(&self) -> Option<usize> {
+        self.table
+            .selected_row()
+            .and_then(|i| self.rows.get(i).copied())
+    }
+
+    /// Indices into the current view's list, in display order.
+    #[must_use]
+    pub fn row_index(&self, visible: usize) -> usize {
+        self.rows[visible]
+    }
+}
+
+impl TablePane for KafkaPane {
+    fn table(&self) -> &TableState {
+        &self.table
+    }
+
+    fn table_mut(&mut self) -> &mut TableState {
+        &mut self.table
+    }
+
+    fn columns(&self) -> usize {
+        1
+    }
+
+    fn refresh_view(&mut self) {
+        let Some(snapshot) = self.snapshot.clone() else {
+            self.rows.clear();
+            self.haystacks.clear();
+            self.table.set_visible(Vec::new());
+            return;
+        };
+        let scope = self.scope.as_ref();
+        let topic_in_scope = |name: &str| scope.is_none_or(|s| s.topics.iter().any(|n| n == name));
+        let group_in_scope = |name: &str| scope.is_none_or(|s| s.groups.iter().any(|n| n == name));
+        let (rows, haystacks): (Vec<usize>, Vec<String>) = match self.view {
+            KafkaView::Topics => snapshot
+                .topics
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| (self.show_internal || !t.internal) && topic_in_scope(&t.name))
+                .map(|(i, t)| (i, t.name.to_lowercase()))
+                .unzip(),
+            KafkaView::Groups => snapshot
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| group_in_scope(&g.name))
+                .map(|(i, g)| (i, format!("{} {}", g.name, g.state).to_lowercase()))
+                .unzip(),
+            KafkaView::Brokers => snapshot
+                .brokers
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (i, format!("{} {}", b.id, b.host)))
+                .unzip(),
+        };
+        self.rows = rows;
+        self.haystacks = haystacks;
+        // Worst first: the lists are ordered by what needs attention.
+        let mut visible = self.table.filter.apply(&self.haystacks);
+        if !self.table.filter.orders_rows() {
+            let rows = &self.rows;
+            match self.view {
+                KafkaView::Topics => visible.sort_by_key(|&v| {
+                    let t = &snapshot.topics[rows[v]];
+                    (
+                        std::cmp::Reverse(t.offline + t.under_replicated),
+                        t.name.clone(),
+                    )
+                }),
+                KafkaView::Groups => visible.sort_by_key(|&v| {
+                    let g = &snapshot.groups[rows[v]];
+                    (std::cmp::Reverse(g.total_lag), g.name.clone())
+                }),
+                KafkaView::Brokers => visible.sort_by_key(|&v| snapshot.brokers[rows[v]].id),
+            }
+            if self.table.sort.reverse {
+                visible.reverse();
+            }
+        }
+        self.table.set_visible(visible);
+    }
+}

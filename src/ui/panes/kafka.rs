@@ -1,0 +1,205 @@
+//! The Kafka pane: topics (under-replicated and offline partitions marked and counted),
+//! consumer groups (total and worst lag with a trend across refreshes) and brokers.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Cell;
+
+use crate::app::State;
+use crate::app::kafka::{KafkaPane, KafkaView};
+use crate::keymap::Action;
+use crate::model::kafka::{GroupInfo, KafkaSnapshot, TopicInfo};
+use crate::theme::{Role, Theme};
+use crate::ui::text::key_hints;
+use crate::ui::widgets::data_table::{self, TableView};
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A small trend line, scaled to its own maximum.
+#[must_use]
+pub fn sparkline(values: &[u64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|v| {
+            SPARK[usize::try_from(v.saturating_mul(7) / max)
+                .unwrap_or(7)
+                .min(7)]
+        })
+        .collect()
+}
+
+fn retention(ms: Option<i64>) -> String {
+    match ms {
+        None => "-".into(),
+        Some(v) if v < 0 => "∞".into(),
+        Some(v) if v % 86_400_000 == 0 => format!("{}d", v / 86_400_000),
+        Some(v) if v % 3_600_000 == 0 => format!("{}h", v / 3_600_000),
+        Some(v) => format!("{}m", v / 60_000),
+    }
+}
+
+fn topic_cells(t: &TopicInfo, theme: &Theme) -> Vec<Cell<'static>> {
+    let urp = if t.under_replicated > 0 {
+        Cell::from(Span::styled(
+            format!("▲ {}", t.under_replicated),
+            theme.style(Role::Warn),
+        ))
+    } else {
+        Cell::from("0")
+    };
+    let offline = if t.offline > 0 {
+        Cell::from(Span::styled(
+            format!("✗ {}", t.offline),
+            theme.style(Role::Error),
+        ))
+    } else {
+        Cell::from("0")
+    };
+    vec![
+        Cell::from(t.name.clone()),
+        Cell::from(t.partitions.len().to_string()),
+        Cell::from(t.replication.to_string()),
+        urp,
+        offline,
+        Cell::from(t.messages.to_string()),
+        Cell::from(retention(t.retention_ms)),
+        Cell::from(t.cleanup_policy.clone().unwrap_or_else(|| "-".into())),
+    ]
+}
+
+fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'static>> {
+    let worst = g.max_lag_per_topic.iter().max_by_key(|(_, lag)| **lag);
+    let lag_role = if g.total_lag > 1_000 {
+        Role::Warn
+    } else {
+        Role::Text
+    };
+    vec![
+        Cell::from(g.name.clone()),
+        Cell::from(g.state.clone()),
+        Cell::from(g.members.len().to_string()),
+        Cell::from(Span::styled(g.total_lag.to_string(), theme.style(lag_role))),
+        Cell::from(worst.map_or_else(|| "-".into(), |(t, lag)| format!("{lag} {t}"))),
+        Cell::from(Span::styled(
+            sparkline(&pane.history.series(&g.name)),
+            theme.style(Role::Accent),
+        )),
+    ]
+}
+
+fn title(pane: &KafkaPane, snapshot: &KafkaSnapshot) -> String {
+    let scope = if pane.scope.is_some() {
+        " · scoped"
+    } else {
+        ""
+    };
+    format!(
+        " Kafka · {} · {} topics · {} groups · {} brokers · {} under-replicated · {} offline{scope} ",
+        pane.view.label(),
+        snapshot.topics.len(),
+        snapshot.groups.len(),
+        snapshot.brokers.len(),
+        snapshot.under_replicated(),
+        snapshot.offline(),
+    )
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let pane = &state.kafka;
+    let Some(snapshot) = pane.snapshot.clone() else {
+        let why = match state.health.get(&crate::sources::SourceId::Kafka) {
+            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+            Some(crate::model::SourceHealth::Off) => {
+                "No Kafka brokers in this context. Add [contexts.<name>.kafka] (see `opsdeck config example`).".into()
+            }
+            _ => "connecting…".into(),
+        };
+        super::notice(frame, area, theme, "Kafka", &why);
+        return;
+    };
+    let footer = Line::from(Span::styled(
+        key_hints(
+            &state.ui.keymap,
+            state.view().key_contexts(),
+            &[
+                (Action::ToggleView, "topics/groups/brokers"),
+                (Action::ToggleInternal, "internal"),
+            ],
+        ),
+        theme.style(Role::Muted),
+    ));
+    let (columns, empty): (Vec<(&str, Constraint)>, &str) = match pane.view {
+        KafkaView::Topics => (
+            vec![
+                ("TOPIC", Constraint::Fill(1)),
+                ("PARTS", Constraint::Length(5)),
+                ("RF", Constraint::Length(3)),
+                ("URP", Constraint::Length(5)),
+                ("OFFLINE", Constraint::Length(7)),
+                ("MESSAGES", Constraint::Length(10)),
+                ("RETAIN", Constraint::Length(6)),
+                ("CLEANUP", Constraint::Length(14)),
+            ],
+            "no topics",
+        ),
+        KafkaView::Groups => (
+            vec![
+                ("GROUP", Constraint::Fill(1)),
+                ("STATE", Constraint::Length(11)),
+                ("MEMBERS", Constraint::Length(7)),
+                ("LAG", Constraint::Length(9)),
+                ("WORST TOPIC", Constraint::Length(26)),
+                ("TREND", Constraint::Length(16)),
+            ],
+            "no consumer groups",
+        ),
+        KafkaView::Brokers => (
+            vec![
+                ("ID", Constraint::Length(6)),
+                ("HOST", Constraint::Fill(1)),
+                ("CONTROLLER", Constraint::Length(10)),
+            ],
+            "no brokers",
+        ),
+    };
+    let view = TableView {
+        title: title(pane, &snapshot),
+        columns: &columns,
+        empty,
+        note: None,
+        footer: Some(footer),
+        sorted: None,
+    };
+    data_table::render(frame, area, theme, &pane.table, &view, |v| {
+        let i = pane.row_index(v);
+        match pane.view {
+            KafkaView::Topics => topic_cells(&snapshot.topics[i], theme),
+            KafkaView::Groups => group_cells(&snapshot.groups[i], pane, theme),
+            KafkaView::Brokers => {
+                let b = &snapshot.brokers[i];
+                let controller = if b.controller { "★ yes" } else { "" };
+                vec![
+                    Cell::from(b.id.to_string()),
+                    Cell::from(format!("{}:{}", b.host, b.port)),
+                    Cell::from(controller),
+                ]
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_its_max() {
+        assert_eq!(sparkline(&[0, 7, 14]), "▁▄█");
+        assert_eq!(sparkline(&[5, 5]), "▄▄");
+        assert_eq!(sparkline(&[0, 0]), "▁▁");
+        assert_eq!(sparkline(&[]), "");
+    }
+}

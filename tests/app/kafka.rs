@@ -1,0 +1,69 @@
+//! The Kafka pane over the sandbox's simulated cluster: topics, groups sorted by lag with a
+//! trend, internal topics hidden by default, and the scope narrowing both lists.
+
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use opsdeck::app::kafka::KafkaView;
+use opsdeck::app::{Msg, State, update};
+use opsdeck::screenshot::epoch;
+use opsdeck::sources::sandbox::World;
+use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+
+use super::keys::{key, state, typed};
+
+fn feed(s: &mut State, world: &World) {
+    let snapshot = world.kafka_snapshot();
+    let event = SourceEvent {
+        source: SourceId::Kafka,
+        generation: s.generation,
+        body: SourceBody::Kafka(snapshot.into()),
+    };
+    update(s, Msg::Source(event));
+}
+
+#[test]
+fn lagging_group_sorts_first_and_scope_narrows() {
+    let mut world = World::new(7, epoch());
+    let mut s = state();
+    key(&mut s, KeyCode::Char('4'));
+    for _ in 0..3 {
+        world.advance(Duration::from_secs(10));
+        feed(&mut s, &world);
+    }
+    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    assert!(s.kafka.table.visible.len() == snapshot.topics.iter().filter(|t| !t.internal).count());
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.kafka.view, KafkaView::Groups);
+    let first = s.kafka.selected().map(|i| snapshot.groups[i].name.clone());
+    assert_eq!(
+        first.as_deref(),
+        Some("analytics-ingest-consumer"),
+        "the lagging group is first"
+    );
+    let trend = s.kafka.history.series("analytics-ingest-consumer");
+    let n = trend.len();
+    assert!(n >= 3);
+    assert!(
+        trend[n - 1] > trend[n - 3],
+        "lag grows during the incident: {trend:?}"
+    );
+    typed(&mut s, ":scope checkout-api");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('4'));
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.kafka.view, KafkaView::Topics);
+    let names: Vec<String> = s
+        .kafka
+        .table
+        .visible
+        .iter()
+        .map(|&v| snapshot.topics[s.kafka.row_index(v)].name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["orders.placed.v1".to_owned()],
+        "scoped to the service's topics"
+    );
+}
