@@ -16,14 +16,20 @@ use crate::ui::widgets::data_table::{self, TableView};
 
 const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// A small trend line, scaled to its own maximum.
+/// A small trend line over the series' own range; a flat series stays flat (low when zero).
 #[must_use]
 pub fn sparkline(values: &[u64]) -> String {
-    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let min = values.iter().copied().min().unwrap_or(0);
+    let max = values.iter().copied().max().unwrap_or(0);
+    if max == min {
+        let level = if max == 0 { SPARK[0] } else { SPARK[3] };
+        return std::iter::repeat_n(level, values.len()).collect();
+    }
+    let span = max - min;
     values
         .iter()
         .map(|v| {
-            SPARK[usize::try_from(v.saturating_mul(7) / max)
+            SPARK[usize::try_from((v - min).saturating_mul(7) / span)
                 .unwrap_or(7)
                 .min(7)]
         })
