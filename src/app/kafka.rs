@@ -52,6 +52,8 @@ pub struct KafkaPane {
     pub table: TableState,
     /// Topics and groups of the scoped service, when a scope is set.
     pub scope: Option<KafkaScope>,
+    /// The topic or group opened with enter (by name, so it survives refreshes).
+    pub detail: Option<String>,
     haystacks: Vec<String>,
     /// Indices into the snapshot's list of the current view, before filter and sort.
     rows: Vec<usize>,
@@ -70,7 +72,20 @@ impl KafkaPane {
         self.table.page = page;
     }
 
+    /// Enter: open the selected topic's partitions or the selected group's lag.
+    pub fn open_detail(&mut self) {
+        let (Some(snapshot), Some(i)) = (&self.snapshot, self.selected()) else {
+            return;
+        };
+        self.detail = match self.view {
+            KafkaView::Topics => snapshot.topics.get(i).map(|t| t.name.clone()),
+            KafkaView::Groups => snapshot.groups.get(i).map(|g| g.name.clone()),
+            KafkaView::Brokers => None,
+        };
+    }
+
     pub fn next_view(&mut self) {
+        self.detail = None;
         self.view = self.view.next();
         self.table = TableState {
             page: self.table.page,

@@ -324,6 +324,9 @@ fn back(state: &mut State) {
     if state.view().pane() == PaneId::Postgres && state.postgres.detail.take().is_some() {
         return;
     }
+    if state.view().pane() == PaneId::Kafka && state.kafka.detail.take().is_some() {
+        return;
+    }
     if let Some(pane) = state
         .active_table_mut()
         .filter(|p| p.table().filter.is_active())
@@ -356,6 +359,10 @@ fn select(state: &mut State) -> Vec<Cmd> {
         View::Card(card) => card.selected_service(&state.catalog.catalog),
         View::Pane(PaneId::Postgres) => {
             return super::pg_actions::open_detail(state);
+        }
+        View::Pane(PaneId::Kafka) => {
+            state.kafka.open_detail();
+            None
         }
         View::Pane(_) => None,
     };

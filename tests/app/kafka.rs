@@ -67,3 +67,25 @@ fn lagging_group_sorts_first_and_scope_narrows() {
         "scoped to the service's topics"
     );
 }
+
+#[test]
+fn enter_opens_partitions_and_group_lag_esc_closes() {
+    let mut world = World::new(7, epoch());
+    let mut s = state();
+    key(&mut s, KeyCode::Char('4'));
+    world.advance(Duration::from_secs(30));
+    feed(&mut s, &world);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.kafka.detail.as_deref(), Some("analytics-ingest-consumer"));
+    let text: String = opsdeck::screenshot::draw(&s)
+        .expect("draws")
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("lag per partition"), "{text}");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.kafka.detail.is_none(), "esc closes the detail first");
+    assert_eq!(s.view().pane(), opsdeck::app::PaneId::Kafka);
+}

@@ -2,9 +2,9 @@
 //! consumer groups (total and worst lag with a trend across refreshes) and brokers.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use crate::app::State;
 use crate::app::kafka::{KafkaPane, KafkaView};
@@ -171,6 +171,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             "no brokers",
         ),
     };
+    let [main, detail_area] = if pane.detail.is_some() && area.height >= 14 {
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
+    } else {
+        [area, Rect::default()]
+    };
     let view = TableView {
         title: title(pane, &snapshot),
         columns: &columns,
@@ -179,7 +184,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         footer: Some(footer),
         sorted: None,
     };
-    data_table::render(frame, area, theme, &pane.table, &view, |v| {
+    data_table::render(frame, main, theme, &pane.table, &view, |v| {
         let i = pane.row_index(v);
         match pane.view {
             KafkaView::Topics => topic_cells(&snapshot.topics[i], theme),
@@ -195,6 +200,134 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
         }
     });
+    if let Some(name) = &pane.detail
+        && detail_area.height > 0
+    {
+        render_detail(frame, detail_area, theme, &snapshot, pane.view, name);
+    }
+}
+
+fn render_detail(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    theme: &Theme,
+    snapshot: &KafkaSnapshot,
+    view: KafkaView,
+    name: &str,
+) {
+    let head = |text: &str| {
+        Line::from(Span::styled(
+            text.to_owned(),
+            theme.style(Role::TableHeader),
+        ))
+    };
+    let mut lines = Vec::new();
+    let title = match view {
+        KafkaView::Groups => {
+            lines.push(head(
+                "TOPIC                          PART  COMMITTED       HIGH        LAG  MEMBER",
+            ));
+            match snapshot.group(name) {
+                Some(g) => {
+                    for p in &g.lag {
+                        let committed = p
+                            .committed
+                            .map_or_else(|| "no commit".to_owned(), |c| c.to_string());
+                        let role = if p.lag > 0 { Role::Warn } else { Role::Text };
+                        lines.push(Line::from(vec![
+                            Span::styled(
+                                format!(
+                                    "{:<30} {:>4} {:>10} {:>10} ",
+                                    p.topic, p.partition, committed, p.high
+                                ),
+                                theme.style(Role::Text),
+                            ),
+                            Span::styled(format!("{:>10}", p.lag), theme.style(role)),
+                            Span::styled(
+                                format!("  {}", p.member.as_deref().unwrap_or("-")),
+                                theme.style(Role::Muted),
+                            ),
+                        ]));
+                    }
+                }
+                None => lines.push(Line::from(Span::styled(
+                    "this group is gone",
+                    theme.style(Role::Muted),
+                ))),
+            }
+            format!(" group {name} · lag per partition · esc closes ")
+        }
+        _ => {
+            lines.push(head(
+                "PART  LEADER  REPLICAS        ISR             LOW         HIGH",
+            ));
+            match snapshot.topic(name) {
+                Some(t) => {
+                    for p in &t.partitions {
+                        let list = |v: &[i32]| {
+                            v.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        };
+                        let (mark, role) = if p.offline() {
+                            ("✗ offline", Role::Error)
+                        } else if p.under_replicated() {
+                            ("▲ under-replicated", Role::Warn)
+                        } else {
+                            ("", Role::Text)
+                        };
+                        lines.push(Line::from(vec![
+                            Span::styled(
+                                format!(
+                                    "{:>4} {:>7}  {:<15} {:<15} {:>10} {:>12} ",
+                                    p.id,
+                                    p.leader,
+                                    list(&p.replicas),
+                                    list(&p.isr),
+                                    p.low,
+                                    p.high
+                                ),
+                                theme.style(Role::Text),
+                            ),
+                            Span::styled(mark, theme.style(role)),
+                        ]));
+                    }
+                    let readers: Vec<String> = snapshot
+                        .groups
+                        .iter()
+                        .filter_map(|g| {
+                            g.max_lag_per_topic
+                                .get(name)
+                                .map(|lag| format!("{} (lag {lag})", g.name))
+                        })
+                        .collect();
+                    lines.push(Line::default());
+                    lines.push(Line::from(vec![
+                        Span::styled("read by  ", theme.style(Role::Muted)),
+                        Span::styled(
+                            if readers.is_empty() {
+                                "no consumer group".into()
+                            } else {
+                                readers.join(", ")
+                            },
+                            theme.style(Role::Text),
+                        ),
+                    ]));
+                }
+                None => lines.push(Line::from(Span::styled(
+                    "this topic is gone",
+                    theme.style(Role::Muted),
+                ))),
+            }
+            format!(" topic {name} · partitions · esc closes ")
+        }
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(title, theme.style(Role::Title)));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 #[cfg(test)]
