@@ -110,6 +110,7 @@ actions! {
     CancelQuery = "cancel_query", true, "cancel the selected session's statement (audited)";
     TerminateBackend = "terminate_backend", true, "terminate the selected backend (audited)";
     ToggleInternal = "toggle_internal", false, "show or hide internal topics (__*)";
+    DeleteSelected = "delete", true, "delete the selected topic or empty group (type its name)";
 }
 
 impl fmt::Display for Action {

@@ -169,6 +169,10 @@ impl Environment {
             let sandbox = self.sandbox(&ctx.name, seed);
             self.executor.sandbox = Some(SandboxExecutor::new(sandbox.clone()));
             self.current_sandbox = Some(sandbox.clone());
+            self.executor.sandbox_kafka =
+                Some(crate::sources::sandbox::kafka::SandboxKafkaExecutor {
+                    sandbox: sandbox.clone(),
+                });
             handles.push(crate::sources::sandbox::kafka::spawn_kafka(
                 sandbox.clone(),
                 generation,
@@ -217,12 +221,33 @@ impl Environment {
                 ));
             }
             match &ctx.kafka {
-                Some(kafka) => handles.push(crate::sources::kafka::spawn(
-                    kafka.clone(),
-                    crate::sources::kafka::KafkaSettings::default(),
-                    generation,
-                    events.clone(),
-                )),
+                // One client per context, shared by the source and the executor.
+                Some(kafka) => {
+                    let settings = crate::sources::kafka::KafkaSettings::default();
+                    match crate::sources::kafka::connect(kafka, settings.call_timeout).await {
+                        Ok(client) => {
+                            self.executor.kafka =
+                                Some(crate::sources::kafka::admin::KafkaExecutor::new(
+                                    client.clone(),
+                                    false,
+                                ));
+                            handles.push(crate::sources::kafka::spawn_with_client(
+                                client,
+                                settings,
+                                generation,
+                                events.clone(),
+                            ));
+                        }
+                        Err(message) => {
+                            let health = SourceHealth::Error {
+                                message,
+                                since: Timestamp::now(),
+                                last_good: None,
+                            };
+                            report(SourceId::Kafka, generation, events, health);
+                        }
+                    }
+                }
                 None => report(SourceId::Kafka, generation, events, SourceHealth::Off),
             }
             if ctx.postgres.is_empty() {

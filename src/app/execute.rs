@@ -4,7 +4,9 @@
 use crate::actions::gate::{ExecResult, Executor};
 use crate::actions::request::ActionRequest;
 use crate::platform::api::OutcomeStatus;
+use crate::sources::kafka::admin::{KafkaExecutor, RdKafkaAdmin};
 use crate::sources::postgres::kill::PgExecutor;
+use crate::sources::sandbox::kafka::SandboxKafkaExecutor;
 use crate::sources::sandbox::pg::SandboxExecutor;
 
 /// The executors of the current context.
@@ -13,6 +15,8 @@ pub struct AppExecutor {
     /// Set in sandbox contexts: every action goes to the simulated world.
     pub sandbox: Option<SandboxExecutor>,
     pub postgres: PgExecutor,
+    pub sandbox_kafka: Option<SandboxKafkaExecutor>,
+    pub kafka: Option<KafkaExecutor<RdKafkaAdmin>>,
 }
 
 fn unsupported(request: &ActionRequest) -> ExecResult {
@@ -30,6 +34,18 @@ impl Executor for AppExecutor {
         match (request, &self.sandbox) {
             (ActionRequest::KillQuery { .. }, Some(sandbox)) => sandbox.execute(request).await,
             (ActionRequest::KillQuery { .. }, None) => self.postgres.execute(request).await,
+            (
+                ActionRequest::CreateTopic { .. }
+                | ActionRequest::DeleteTopic { .. }
+                | ActionRequest::AlterTopicConfigs { .. }
+                | ActionRequest::AddPartitions { .. }
+                | ActionRequest::DeleteGroup { .. },
+                _,
+            ) => match (&self.sandbox_kafka, &self.kafka) {
+                (Some(sandbox), _) => sandbox.execute(request).await,
+                (None, Some(kafka)) => kafka.execute(request).await,
+                (None, None) => unsupported(request),
+            },
             _ => unsupported(request),
         }
     }

@@ -186,3 +186,90 @@ impl TablePane for KafkaPane {
         self.table.set_visible(visible);
     }
 }
+
+/// Ctrl-D: deleting the selected topic or empty group, with its name typed to confirm.
+pub fn ask_delete(state: &mut super::state::State) {
+    use super::confirm::{Confirm, NoteLevel};
+    use super::state::ToastLevel;
+    use crate::actions::request::ActionRequest;
+    let pane = &state.kafka;
+    let (Some(snapshot), Some(i)) = (pane.snapshot.clone(), pane.selected()) else {
+        return;
+    };
+    let confirm = match pane.view {
+        KafkaView::Topics => {
+            let t = &snapshot.topics[i];
+            if t.internal {
+                state.toast(
+                    ToastLevel::Warn,
+                    format!("{} is internal to Kafka: not deleted", t.name),
+                );
+                return;
+            }
+            let readers: Vec<&str> = snapshot
+                .groups
+                .iter()
+                .filter(|g| g.max_lag_per_topic.contains_key(&t.name))
+                .map(|g| g.name.as_str())
+                .collect();
+            let details = vec![
+                ("topic".to_owned(), t.name.clone()),
+                (
+                    "holds".to_owned(),
+                    format!(
+                        "{} messages in {} partitions",
+                        t.messages,
+                        t.partitions.len()
+                    ),
+                ),
+                (
+                    "read by".to_owned(),
+                    if readers.is_empty() {
+                        "no consumer group".into()
+                    } else {
+                        readers.join(", ")
+                    },
+                ),
+            ];
+            Confirm::new(
+                ActionRequest::DeleteTopic {
+                    name: t.name.clone(),
+                },
+                format!("delete topic {}?", t.name),
+                details,
+            )
+            .with_note(
+                NoteLevel::Warn,
+                "every message in it is lost; this cannot be undone",
+            )
+        }
+        KafkaView::Groups => {
+            let g = &snapshot.groups[i];
+            if !g.members.is_empty() {
+                let n = g.members.len();
+                state.toast(
+                    ToastLevel::Warn,
+                    format!(
+                        "{} has {n} members: only empty groups can be deleted",
+                        g.name
+                    ),
+                );
+                return;
+            }
+            let details = vec![
+                ("group".to_owned(), g.name.clone()),
+                ("lag".to_owned(), g.total_lag.to_string()),
+            ];
+            Confirm::new(
+                ActionRequest::DeleteGroup {
+                    group: g.name.clone(),
+                },
+                format!("delete group {}?", g.name),
+                details,
+            )
+            .with_note(NoteLevel::Warn, "its committed offsets are lost")
+        }
+        KafkaView::Brokers => return,
+    };
+    super::update::ask_confirm(state, confirm);
+}

@@ -254,6 +254,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::Approve => return decide(state, true),
         Action::Reject => return decide(state, false),
         Action::ToggleInternal => state.kafka.toggle_internal(),
+        Action::DeleteSelected => super::kafka::ask_delete(state),
         Action::ToggleView if state.view().pane() == PaneId::Kafka => state.kafka.next_view(),
         Action::ToggleView => {
             let pg = &mut state.postgres;

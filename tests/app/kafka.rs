@@ -89,3 +89,70 @@ fn enter_opens_partitions_and_group_lag_esc_closes() {
     assert!(s.kafka.detail.is_none(), "esc closes the detail first");
     assert_eq!(s.view().pane(), opsdeck::app::PaneId::Kafka);
 }
+
+#[tokio::test]
+async fn delete_a_topic_by_typing_its_name() {
+    use crossterm::event::{Event, KeyEvent, KeyModifiers};
+    use opsdeck::actions::gate::Executor;
+    use opsdeck::app::Cmd;
+    use opsdeck::app::state::Modal;
+    use opsdeck::sources::sandbox::SandboxHandle;
+    use opsdeck::sources::sandbox::kafka::SandboxKafkaExecutor;
+
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = state();
+    key(&mut s, KeyCode::Char('4'));
+    let name = {
+        let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+        snapshot.topics[s.kafka.selected().expect("selected")]
+            .name
+            .clone()
+    };
+    update(
+        &mut s,
+        Msg::Input(Event::Key(KeyEvent::new(
+            KeyCode::Char('d'),
+            KeyModifiers::CONTROL,
+        ))),
+    );
+    assert!(
+        matches!(s.modal, Some(Modal::Confirm(_))),
+        "ctrl-d asks first"
+    );
+    typed(&mut s, "wrong");
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "a wrong name does nothing"
+    );
+    for _ in 0.."wrong".len() {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, &name);
+    let cmds = key(&mut s, KeyCode::Enter);
+    let [Cmd::Execute { request, .. }] = cmds.as_slice() else {
+        panic!("execute: {cmds:?}")
+    };
+    let result = SandboxKafkaExecutor {
+        sandbox: sandbox.clone(),
+    }
+    .execute(request)
+    .await;
+    assert_eq!(
+        result.status,
+        opsdeck::platform::api::OutcomeStatus::Succeeded,
+        "{}",
+        result.detail
+    );
+    let world_topics: Vec<String> = sandbox
+        .kafka()
+        .await
+        .expect("snapshot")
+        .topics
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    assert!(
+        !world_topics.contains(&name),
+        "{name} is gone from the cluster"
+    );
+}
