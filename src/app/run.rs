@@ -52,12 +52,15 @@ where
     });
     apply_context(state, &env.config);
     let (app_tx, mut app_rx) = mpsc::channel::<Msg>(64);
+    let size = terminal.size().map_err(Into::into)?;
+    resize(state, size.width, size.height);
+    // Draw before connecting: starting sources may wait on the platform server, a secret
+    // command or a broker, and the user should see the console at once meanwhile.
+    draw(terminal, state, host)?;
+    let mut last_draw: Option<Instant> = Some(Instant::now());
     let mut sources = env
         .spawn_sources(&state.context.name.clone(), state.generation, &tx)
         .await;
-    let size = terminal.size().map_err(Into::into)?;
-    resize(state, size.width, size.height);
-    let mut last_draw: Option<Instant> = None;
     let mut input_open = true;
     loop {
         if state.dirty {

@@ -206,20 +206,11 @@ impl SqliteStore {
     pub async fn list_requests(&self, requester: Option<&str>) -> Result<Vec<Request>, StoreError> {
         let requester = requester.map(str::to_owned);
         self.read(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT body FROM requests WHERE (?1 IS NULL OR requester = ?1) ORDER BY id DESC",
-                )
-                .map_err(db)?;
-            let bodies = stmt
-                .query_map(params![requester], |r| r.get::<_, String>(0))
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            bodies
-                .iter()
-                .map(|b| serde_json::from_str(b).map_err(StoreError::from))
-                .collect()
+            request_bodies(
+                conn,
+                "SELECT body FROM requests WHERE (?1 IS NULL OR requester = ?1) ORDER BY id DESC",
+                requester.as_deref(),
+            )
         })
         .await
     }
@@ -413,20 +404,28 @@ impl Tx for SqliteTx<'_> {
     }
 
     async fn approved_actions(&mut self, requester: &str) -> Result<Vec<Request>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT body FROM requests WHERE requester = ?1 AND kind = 'action' AND state = 'approved'",
-            )
-            .map_err(db)?;
-        let bodies = stmt
-            .query_map(params![requester], |r| r.get::<_, String>(0))
-            .map_err(db)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db)?;
-        bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).map_err(StoreError::from))
-            .collect()
+        request_bodies(
+            self.conn,
+            "SELECT body FROM requests WHERE requester = ?1 AND kind = 'action' AND state = 'approved'",
+            Some(requester),
+        )
     }
+}
+
+/// Requests stored as JSON bodies, selected by `sql` with the requester as `?1`.
+fn request_bodies(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    requester: Option<&str>,
+) -> Result<Vec<Request>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+    let bodies = stmt
+        .query_map(params![requester], |r| r.get::<_, String>(0))
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(StoreError::from))
+        .collect()
 }
