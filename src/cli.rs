@@ -113,7 +113,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum PlatformCommand {
     /// Run the reference platform API server.
-    Serve(crate::platform::cli::ServeArgs),
+    Serve(Box<crate::platform::cli::ServeArgs>),
     /// Print an example tokens file (sha256 of each token → user and groups).
     ExampleTokens,
     /// Print an example policy file.

@@ -102,7 +102,7 @@ actions! {
     Reject = "reject", true, "reject the selected request with a reason (approvers)";
     ToggleQueue = "toggle_queue", false, "switch between my requests and the approval queue";
     VerifyChain = "verify_chain", false, "verify the audit hash chain";
-    ToggleView = "toggle_view", false, "switch between the sessions list and the blocking tree";
+    ToggleView = "toggle_view", false, "switch view (sessions/tree; topics/groups/brokers; partitions/configs)";
     NextDatabase = "next_database", false, "show the next database of this context";
     Freeze = "freeze", false, "freeze or thaw the snapshot while you read it";
     FasterRefresh = "faster_refresh", false, "refresh more often (down to 0.5 s)";
@@ -111,6 +111,9 @@ actions! {
     TerminateBackend = "terminate_backend", true, "terminate the selected backend (audited)";
     ToggleInternal = "toggle_internal", false, "show or hide internal topics (__*)";
     DeleteSelected = "delete", true, "delete the selected topic or empty group (type its name)";
+    CreateTopic = "create_topic", true, "create a topic (plan first; a request when policy needs approval)";
+    EditConfigs = "edit_configs", true, "change the selected topic's configs (diff before confirming)";
+    AddPartitions = "add_partitions", true, "add partitions to the selected topic";
 }
 
 impl fmt::Display for Action {

@@ -150,7 +150,7 @@ fn platform(action: PlatformCommand) -> Result<ExitCode> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(opsdeck::platform::cli::run(args))?;
+            runtime.block_on(opsdeck::platform::cli::run(*args))?;
         }
         PlatformCommand::ExampleTokens => out(opsdeck::platform::examples::TOKENS_EXAMPLE),
         PlatformCommand::ExamplePolicy => out(opsdeck::platform::examples::POLICY_EXAMPLE),

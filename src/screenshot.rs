@@ -30,6 +30,11 @@ pub const EXTRA_VIEWS: &[&str] = &[
     "pg-tree",
     "pg-kill",
     "request-form",
+    "kafka-topic",
+    "kafka-configs",
+    "kafka-group",
+    "kafka-create",
+    "kafka-diff",
 ];
 
 /// The fixed instant of screenshots.
@@ -92,6 +97,45 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             state.history.push(View::Pane(PaneId::Kafka));
             state.kafka.next_view();
         }
+        "kafka-topic" | "kafka-configs" | "kafka-diff" => {
+            state.history.push(View::Pane(PaneId::Kafka));
+            open_kafka_row(state, "orders.placed.v1");
+            let topic = state.kafka.open_detail().unwrap_or_default();
+            if view != "kafka-topic" {
+                state.kafka.next_topic_page();
+                let mut world = World::new(7, epoch());
+                let _ = world.kafka_action(
+                    &crate::actions::request::ActionRequest::AlterTopicConfigs {
+                        name: topic.clone(),
+                        set: [("retention.ms".to_owned(), "259200000".to_owned())].into(),
+                        delete: Vec::new(),
+                    },
+                );
+                let configs = world.kafka_configs(&topic);
+                state.kafka.set_configs(topic.clone(), configs);
+            }
+            if view == "kafka-diff" {
+                let _ = crate::app::kafka_actions::configs_entered(
+                    state,
+                    &topic,
+                    "retention.ms=1d cleanup.policy=compact -segment.bytes",
+                );
+            }
+        }
+        "kafka-group" => {
+            state.history.push(View::Pane(PaneId::Kafka));
+            state.kafka.next_view();
+            let _ = state.kafka.open_detail();
+        }
+        "kafka-create" => {
+            state.history.push(View::Pane(PaneId::Kafka));
+            let ctx = crate::app::update::form_context(state);
+            let mut form = crate::app::form::Form::create_topic(&ctx, Some("ledger-service"));
+            form.fields[0].value = "ledger.audit.v1".into();
+            form.fields[1].value = "0".into();
+            let _ = form.validate(&ctx);
+            state.modal = Some(Modal::Form(form));
+        }
         "pg-tree" | "pg-kill" => {
             state.history.push(View::Pane(PaneId::Postgres));
             state.postgres.view = crate::app::postgres::PgView::Tree;
@@ -132,6 +176,19 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Puts the Kafka cursor on the topic named `name`.
+fn open_kafka_row(state: &mut State, name: &str) {
+    let Some(snapshot) = state.kafka.snapshot.clone() else {
+        return;
+    };
+    if let Some(row) = (0..state.kafka.table.visible.len()).find(|&v| {
+        let i = state.kafka.row_index(state.kafka.table.visible[v]);
+        snapshot.topics[i].name == name
+    }) {
+        state.kafka.table.selected = row;
+    }
 }
 
 /// Draws a state into a buffer.

@@ -229,7 +229,7 @@ impl Environment {
                             self.executor.kafka =
                                 Some(crate::sources::kafka::admin::KafkaExecutor::new(
                                     client.clone(),
-                                    false,
+                                    kafka.dry_run(),
                                 ));
                             handles.push(crate::sources::kafka::spawn_with_client(
                                 client,

@@ -60,6 +60,9 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
     KafkaTopic,
+    /// A topic created directly from the Kafka pane (or filed as a request when policy
+    /// needs approval); the same fields as [`FormKind::KafkaTopic`].
+    CreateTopic,
     ReadReplica,
 }
 
@@ -68,6 +71,7 @@ impl FormKind {
     pub fn title(self) -> &'static str {
         match self {
             Self::KafkaTopic => "request a Kafka topic",
+            Self::CreateTopic => "create a Kafka topic",
             Self::ReadReplica => "request a read replica",
         }
     }
@@ -144,6 +148,15 @@ impl Form {
         }
     }
 
+    /// A topic to create from the Kafka pane: the request's fields, a different purpose.
+    #[must_use]
+    pub fn create_topic(ctx: &FormContext, owner: Option<&str>) -> Self {
+        Self {
+            kind: FormKind::CreateTopic,
+            ..Self::topic(ctx, owner)
+        }
+    }
+
     /// A new read-replica request. `database` preselects one of the scoped service.
     #[must_use]
     pub fn replica(ctx: &FormContext, database: Option<&str>) -> Self {
@@ -210,7 +223,7 @@ impl Form {
             };
         let reason = check(self, "reason", validate::reason(self.value("reason")));
         let spec = match self.kind {
-            FormKind::KafkaTopic => {
+            FormKind::KafkaTopic | FormKind::CreateTopic => {
                 let name = self.value("name").trim().to_owned();
                 check(
                     self,

@@ -1,10 +1,11 @@
 //! State of the Kafka pane: the latest cluster snapshot, which view is shown (topics,
-//! consumer groups, brokers), internal topics on or off, and the lag trend per group.
+//! consumer groups, brokers), internal topics on or off, the lag trend per group, and the
+//! open topic's configs (read on demand).
 
 use std::sync::Arc;
 
 use super::table::{TablePane, TableState};
-use crate::model::kafka::{KafkaSnapshot, LagHistory};
+use crate::model::kafka::{KafkaSnapshot, LagHistory, TopicConfig};
 
 /// Which list the pane shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,6 +36,36 @@ impl KafkaView {
     }
 }
 
+/// Which part of an open topic is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TopicPage {
+    #[default]
+    Partitions,
+    Configs,
+}
+
+/// One topic's configs as last read (`Err`: why they could not be).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedConfigs {
+    pub topic: String,
+    pub result: Result<Vec<TopicConfig>, String>,
+}
+
+impl LoadedConfigs {
+    /// The topic's own overrides, the keys an edit starts from.
+    #[must_use]
+    pub fn overrides(&self) -> Vec<&TopicConfig> {
+        self.result.as_ref().map_or_else(
+            |_| Vec::new(),
+            |list| {
+                list.iter()
+                    .filter(|c| c.source == crate::model::kafka::ConfigSource::TopicOverride)
+                    .collect()
+            },
+        )
+    }
+}
+
 /// The Kafka side of a service scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KafkaScope {
@@ -54,6 +85,9 @@ pub struct KafkaPane {
     pub scope: Option<KafkaScope>,
     /// The topic or group opened with enter (by name, so it survives refreshes).
     pub detail: Option<String>,
+    pub topic_page: TopicPage,
+    /// The open topic's configs; `None` while they load.
+    pub configs: Option<LoadedConfigs>,
     haystacks: Vec<String>,
     /// Indices into the snapshot's list of the current view, before filter and sort.
     rows: Vec<usize>,
@@ -72,20 +106,68 @@ impl KafkaPane {
         self.table.page = page;
     }
 
-    /// Enter: open the selected topic's partitions or the selected group's lag.
-    pub fn open_detail(&mut self) {
+    /// Enter: open the selected topic's partitions or the selected group's lag. Returns the
+    /// topic whose configs must be read.
+    pub fn open_detail(&mut self) -> Option<String> {
         let (Some(snapshot), Some(i)) = (&self.snapshot, self.selected()) else {
-            return;
+            return None;
         };
         self.detail = match self.view {
             KafkaView::Topics => snapshot.topics.get(i).map(|t| t.name.clone()),
             KafkaView::Groups => snapshot.groups.get(i).map(|g| g.name.clone()),
             KafkaView::Brokers => None,
         };
+        self.configs = None;
+        self.open_topic().map(str::to_owned)
+    }
+
+    /// The topic whose detail is open.
+    #[must_use]
+    pub fn open_topic(&self) -> Option<&str> {
+        self.detail
+            .as_deref()
+            .filter(|_| self.view == KafkaView::Topics)
+    }
+
+    /// Closes the detail; `false` when none was open.
+    pub fn close_detail(&mut self) -> bool {
+        self.configs = None;
+        self.detail.take().is_some()
+    }
+
+    /// The selected topic: the open one, else the one under the cursor.
+    #[must_use]
+    pub fn target_topic(&self) -> Option<String> {
+        if let Some(t) = self.open_topic() {
+            return Some(t.to_owned());
+        }
+        let snapshot = self.snapshot.as_ref()?;
+        (self.view == KafkaView::Topics)
+            .then(|| self.selected())
+            .flatten()
+            .and_then(|i| snapshot.topics.get(i))
+            .map(|t| t.name.clone())
+    }
+
+    /// Tab inside an open topic: partitions ⇄ configs.
+    pub fn next_topic_page(&mut self) {
+        self.topic_page = match self.topic_page {
+            TopicPage::Partitions => TopicPage::Configs,
+            TopicPage::Configs => TopicPage::Partitions,
+        };
+    }
+
+    /// Stores configs read for `topic` if it is still the open one.
+    pub fn set_configs(&mut self, topic: String, result: Result<Vec<TopicConfig>, String>) -> bool {
+        if self.open_topic() != Some(topic.as_str()) {
+            return false;
+        }
+        self.configs = Some(LoadedConfigs { topic, result });
+        true
     }
 
     pub fn next_view(&mut self) {
-        self.detail = None;
+        self.close_detail();
         self.view = self.view.next();
         self.table = TableState {
             page: self.table.page,

@@ -13,6 +13,8 @@ pub mod execute;
 pub mod filter;
 pub mod form;
 pub mod kafka;
+pub mod kafka_actions;
+pub mod kafka_io;
 pub mod msg;
 pub mod palette;
 pub mod pg_actions;

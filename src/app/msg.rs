@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use crate::actions::gate::{Delivery, GateOutcome};
 use crate::actions::request::ActionRequest;
 use crate::diagnostic::Diagnostic;
-use crate::platform::api::{Request, RequestSpec, VerifyReport};
+use crate::platform::api::{KafkaTopicSpec, PolicyAnswer, Request, RequestSpec, VerifyReport};
 use crate::sources::{SourceEvent, SourceId};
 use crate::theme::Theme;
 
@@ -24,6 +24,18 @@ pub enum Msg {
     PlatformDone(Box<PlatformReply>),
     /// The audit gate finished with an action.
     ActionDone(Box<ActionReport>),
+    /// One topic's configs with their sources, or why they could not be read.
+    KafkaConfigs {
+        topic: String,
+        configs: Result<Vec<crate::model::kafka::TopicConfig>, String>,
+    },
+    /// The plan of a new topic was checked (by the broker's `validate_only` where it has
+    /// one): `Ok` says how, `Err` why it would fail.
+    TopicPlanned {
+        request: ActionRequest,
+        reason: String,
+        plan: Result<String, String>,
+    },
     /// The locks of a Postgres session, or why they could not be read.
     PgLocks {
         database: String,
@@ -74,8 +86,13 @@ impl ActionReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlatformCall {
     Create(RequestSpec),
+    /// What policy says about creating this topic directly (nothing is recorded).
+    CheckTopic(KafkaTopicSpec),
     Approve(String),
-    Reject { id: String, reason: String },
+    Reject {
+        id: String,
+        reason: String,
+    },
     Verify,
 }
 
@@ -85,6 +102,10 @@ pub enum PlatformReply {
     Created(Result<Request, String>),
     Decided(Result<Request, String>),
     Verified(Result<VerifyReport, String>),
+    TopicPolicy {
+        spec: KafkaTopicSpec,
+        answer: Result<PolicyAnswer, String>,
+    },
 }
 
 /// Requests from `update` to the run loop.
@@ -109,6 +130,15 @@ pub enum Cmd {
     Pause(SourceId, bool),
     /// Change one kind of source's polling interval.
     SetInterval(SourceId, std::time::Duration),
+    /// Load one topic's configs (answered with `Msg::KafkaConfigs`).
+    LoadTopicConfigs {
+        topic: String,
+    },
+    /// Check a new topic's plan without creating it (answered with `Msg::TopicPlanned`).
+    PlanTopic {
+        request: ActionRequest,
+        reason: String,
+    },
     /// Load the locks of one Postgres session (answered with `Msg::PgLocks`).
     LoadLocks {
         database: String,

@@ -1,6 +1,8 @@
 //! Carries out [`PlatformCall`]s for the run loop and turns answers into [`PlatformReply`]s.
 
 use super::msg::{PlatformCall, PlatformReply};
+use crate::actions::request::ActionRequest;
+use crate::platform::api::{KafkaTopicSpec, PolicyCheck};
 use crate::sources::platform::PlatformClient;
 
 /// Makes one call.
@@ -17,6 +19,26 @@ pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply 
             PlatformReply::Decided(client.reject_request(&id, &reason).await.map_err(err))
         }
         PlatformCall::Verify => PlatformReply::Verified(client.verify().await.map_err(err)),
+        PlatformCall::CheckTopic(spec) => {
+            let request = create_request(&spec);
+            let check = PolicyCheck {
+                action: request.action_name(),
+                target: request.target(),
+            };
+            let answer = client.check_policy(&check).await.map_err(err);
+            PlatformReply::TopicPolicy { spec, answer }
+        }
+    }
+}
+
+/// The direct creation a topic request stands for.
+#[must_use]
+pub fn create_request(spec: &KafkaTopicSpec) -> ActionRequest {
+    ActionRequest::CreateTopic {
+        name: spec.name.clone(),
+        partitions: spec.partitions,
+        replication: spec.replication,
+        configs: spec.configs.clone(),
     }
 }
 
@@ -29,5 +51,9 @@ pub fn unavailable(call: &PlatformCall, why: &str) -> PlatformReply {
             PlatformReply::Decided(Err(why.to_owned()))
         }
         PlatformCall::Verify => PlatformReply::Verified(Err(why.to_owned())),
+        PlatformCall::CheckTopic(spec) => PlatformReply::TopicPolicy {
+            spec: spec.clone(),
+            answer: Err(why.to_owned()),
+        },
     }
 }

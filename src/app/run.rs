@@ -223,6 +223,28 @@ where
                 source.send(Control::SetInterval(interval));
             }
         }
+        Cmd::LoadTopicConfigs { topic } => {
+            let app = app.clone();
+            let lookup = super::kafka_io::KafkaLookup::new(env);
+            tokio::spawn(async move {
+                let configs = lookup.configs(&topic).await;
+                let _ = app.send(Msg::KafkaConfigs { topic, configs }).await;
+            });
+        }
+        Cmd::PlanTopic { request, reason } => {
+            let app = app.clone();
+            let lookup = super::kafka_io::KafkaLookup::new(env);
+            tokio::spawn(async move {
+                let plan = lookup.plan_topic(request.clone()).await;
+                let _ = app
+                    .send(Msg::TopicPlanned {
+                        request,
+                        reason,
+                        plan,
+                    })
+                    .await;
+            });
+        }
         Cmd::LoadLocks { database, pid } => {
             let app = app.clone();
             let lookup = env.locks_lookup(&database);

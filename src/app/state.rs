@@ -251,6 +251,10 @@ pub struct Toast {
 pub enum PromptPurpose {
     /// The reason for rejecting a request.
     RejectRequest(String),
+    /// Config changes of a topic (`key=value` sets, `-key` resets to the default).
+    EditConfigs(String),
+    /// A topic's new partition total.
+    AddPartitions(String),
 }
 
 /// A one-line text prompt.
@@ -260,6 +264,8 @@ pub struct Prompt {
     pub input: String,
     pub error: Option<String>,
     pub purpose: PromptPurpose,
+    /// What to type, shown under the input.
+    pub hint: String,
 }
 
 /// A dialog over the panes; keys go to it first.

@@ -40,6 +40,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ActionDone(report) => on_action_done(state, *report),
+        Msg::KafkaConfigs { topic, configs } => {
+            state.dirty |= state.kafka.set_configs(topic, configs);
+            Vec::new()
+        }
+        Msg::TopicPlanned {
+            request,
+            reason,
+            plan,
+        } => super::kafka_actions::on_topic_planned(state, request, reason, plan),
         Msg::PgLocks {
             database,
             pid,
@@ -255,7 +264,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::Reject => return decide(state, false),
         Action::ToggleInternal => state.kafka.toggle_internal(),
         Action::DeleteSelected => super::kafka::ask_delete(state),
+        Action::ToggleView
+            if state.view().pane() == PaneId::Kafka && state.kafka.open_topic().is_some() =>
+        {
+            state.kafka.next_topic_page();
+        }
         Action::ToggleView if state.view().pane() == PaneId::Kafka => state.kafka.next_view(),
+        Action::CreateTopic => super::kafka_actions::open_create(state),
+        Action::EditConfigs => return super::kafka_actions::ask_edit_configs(state),
+        Action::AddPartitions => super::kafka_actions::ask_add_partitions(state),
         Action::ToggleView => {
             let pg = &mut state.postgres;
             pg.view = match pg.view {
@@ -325,7 +342,7 @@ fn back(state: &mut State) {
     if state.view().pane() == PaneId::Postgres && state.postgres.detail.take().is_some() {
         return;
     }
-    if state.view().pane() == PaneId::Kafka && state.kafka.detail.take().is_some() {
+    if state.view().pane() == PaneId::Kafka && state.kafka.close_detail() {
         return;
     }
     if let Some(pane) = state
@@ -362,8 +379,12 @@ fn select(state: &mut State) -> Vec<Cmd> {
             return super::pg_actions::open_detail(state);
         }
         View::Pane(PaneId::Kafka) => {
-            state.kafka.open_detail();
-            None
+            return state
+                .kafka
+                .open_detail()
+                .map(|topic| Cmd::LoadTopicConfigs { topic })
+                .into_iter()
+                .collect();
         }
         View::Pane(_) => None,
     };

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::form::{Form, FormContext, FormKind};
 use super::msg::{Cmd, PlatformCall, PlatformReply};
 use super::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel};
+use crate::platform::api::RequestSpec;
 use crate::sources::SourceId;
 
 /// Opens the confirmation dialog of an action, unless read-only mode forbids it.
@@ -69,9 +70,13 @@ pub(super) fn on_action_done(state: &mut State, report: super::msg::ActionReport
         GateOutcome::Refused(_) => ToastLevel::Error,
     };
     state.toast(level, report.summary());
+    let succeeded = matches!(&report.outcome, GateOutcome::Executed { result, .. }
+        if result.status == crate::platform::api::OutcomeStatus::Succeeded);
+    let mut cmds = super::kafka_actions::after_action(state, &report.request, succeeded);
     state.last_action = Some(report);
     // Show the real new state at once, and the audit record.
-    vec![Cmd::Refresh(SourceId::ALL.to_vec())]
+    cmds.push(Cmd::Refresh(SourceId::ALL.to_vec()));
+    cmds
 }
 
 /// Form context from the catalog and the context's Kafka brokers.
@@ -109,6 +114,7 @@ pub(super) fn open_form(state: &mut State, kind: FormKind) {
                 .and_then(|s| state.catalog.catalog.service(s));
             match kind {
                 FormKind::KafkaTopic => Form::topic(&ctx, state.scope.as_deref()),
+                FormKind::CreateTopic => Form::create_topic(&ctx, state.scope.as_deref()),
                 FormKind::ReadReplica => Form::replica(
                     &ctx,
                     scoped
@@ -154,6 +160,7 @@ pub(super) fn decide(state: &mut State, approve: bool) -> Vec<Cmd> {
             input: String::new(),
             error: None,
             purpose: PromptPurpose::RejectRequest(id),
+            hint: "recorded in the audit trail".into(),
         }));
         Vec::new()
     }
@@ -181,7 +188,7 @@ pub(super) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
         PlatformReply::Created(Err(message)) => {
             if let Some(Modal::Form(form)) = &mut state.modal {
                 form.submitting = false;
-                form.error = Some(message);
+                form.error = Some(format!("platform: {message}"));
             } else {
                 state.toast(ToastLevel::Error, message);
             }
@@ -197,6 +204,9 @@ pub(super) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
         PlatformReply::Decided(Err(message)) => {
             state.toast(ToastLevel::Error, message);
             Vec::new()
+        }
+        PlatformReply::TopicPolicy { spec, answer } => {
+            super::kafka_actions::on_topic_policy(state, spec, answer)
         }
         PlatformReply::Verified(result) => {
             state.audit.verifying = false;
@@ -238,7 +248,13 @@ pub(super) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
             form.error = None;
             if let Some(spec) = form.validate(&ctx) {
                 form.submitting = true;
-                return vec![Cmd::Platform(PlatformCall::Create(spec))];
+                // A direct creation first asks policy whether it needs approval.
+                return match (form.kind, spec) {
+                    (FormKind::CreateTopic, RequestSpec::KafkaTopic(topic)) => {
+                        vec![Cmd::Platform(PlatformCall::CheckTopic(topic))]
+                    }
+                    (_, spec) => vec![Cmd::Platform(PlatformCall::Create(spec))],
+                };
             }
         }
         KeyCode::Char(c) if !ctrl => form.type_char(c),
@@ -259,14 +275,32 @@ pub(super) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Backspace => {
             prompt.input.pop();
         }
-        KeyCode::Enter => match super::validate::reason(&prompt.input) {
-            Ok(reason) => {
-                let PromptPurpose::RejectRequest(id) = prompt.purpose.clone();
-                state.modal = None;
-                return vec![Cmd::Platform(PlatformCall::Reject { id, reason })];
+        KeyCode::Enter => {
+            let (purpose, input) = (prompt.purpose.clone(), prompt.input.clone());
+            let accepted = match purpose {
+                PromptPurpose::RejectRequest(id) => super::validate::reason(&input)
+                    .map(|reason| vec![Cmd::Platform(PlatformCall::Reject { id, reason })]),
+                PromptPurpose::EditConfigs(topic) => {
+                    super::kafka_actions::configs_entered(state, &topic, &input)
+                }
+                PromptPurpose::AddPartitions(topic) => {
+                    super::kafka_actions::partitions_entered(state, &topic, &input)
+                }
+            };
+            match accepted {
+                Ok(cmds) => {
+                    if matches!(state.modal, Some(Modal::Prompt(_))) {
+                        state.modal = None;
+                    }
+                    return cmds;
+                }
+                Err(e) => {
+                    if let Some(Modal::Prompt(prompt)) = &mut state.modal {
+                        prompt.error = Some(e);
+                    }
+                }
             }
-            Err(e) => prompt.error = Some(e),
-        },
+        }
         KeyCode::Char(c) if !ctrl => {
             prompt.input.push(c);
             prompt.error = None;

@@ -115,6 +115,9 @@ dsn = "host=localhost port=5432 user=postgres dbname=app"
 
 [contexts.local.kafka]
 brokers = ["localhost:9092"]
+# The plan of a new topic is checked by the broker first (CreateTopics with validate_only).
+# Set false for Kafka-protocol brokers that ignore the flag and create the topic (tansu 0.6).
+validate_only = false
 
 # A simulated fleet: every pane is fed by the built-in sandbox, nothing external is touched.
 # A sandbox context takes no backend keys. The seed picks the simulated incidents.

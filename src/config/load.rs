@@ -51,7 +51,12 @@ const CONTEXT_KEYS: &[&str] = &[
 
 const ARGO_KEYS: &[&str] = &["namespaces", "api_url", "token"];
 const PG_KEYS: &[&str] = &["name", "dsn", "password"];
-const KAFKA_KEYS: &[&str] = &["brokers", "properties", "secret_properties"];
+const KAFKA_KEYS: &[&str] = &[
+    "brokers",
+    "properties",
+    "secret_properties",
+    "validate_only",
+];
 const HTTP_KEYS: &[&str] = &["url", "token", "headers"];
 const CATALOG_KEYS: &[&str] = &["backstage", "dir"];
 const BACKSTAGE_KEYS: &[&str] = &["url", "token"];
@@ -876,6 +881,9 @@ impl Parser<'_> {
                     kafka.properties.insert(name.to_owned(), value);
                 }
             }
+        }
+        if let Some(bv) = t.get("validate_only") {
+            kafka.validate_only = self.bool(bv, &join(path, "validate_only"));
         }
         if let Some(sv) = t.get("secret_properties") {
             let spath = join(path, "secret_properties");

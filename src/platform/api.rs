@@ -19,6 +19,21 @@ pub struct Me {
     pub roles: Vec<String>,
 }
 
+/// `POST /v1/policy/check` body: what would policy say about this action, without
+/// recording anything? Clients use it to choose between acting and filing a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyCheck {
+    pub action: String,
+    pub target: Target,
+}
+
+/// The answer to a [`PolicyCheck`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyAnswer {
+    pub decision: Decision,
+    pub reason: String,
+}
+
 /// What an action touches. `ref` is the string policies match their target globs against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {

@@ -37,6 +37,55 @@ pub struct ServeArgs {
     /// Approver groups, in addition to the policy's `approvers`.
     #[arg(long, value_delimiter = ',')]
     pub approvers: Vec<String>,
+    /// Kafka brokers (host:port, comma-separated) that approved kafka_topic requests are
+    /// created on. Without them those requests stay approved for a human to carry out.
+    #[arg(long, value_delimiter = ',')]
+    pub kafka_brokers: Vec<String>,
+    /// A librdkafka property for that client, `KEY=VALUE` (repeatable), e.g.
+    /// `security.protocol=SASL_SSL`. Secrets go through --kafka-secret-env instead.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub kafka_property: Vec<String>,
+    /// A secret librdkafka property read from an environment variable, `KEY=ENV_VAR`
+    /// (repeatable), e.g. `sasl.password=KAFKA_PASSWORD`.
+    #[arg(long, value_name = "KEY=ENV_VAR")]
+    pub kafka_secret_env: Vec<String>,
+    /// Send a validate_only CreateTopics before creating (off for brokers that ignore it).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub kafka_validate_only: bool,
+}
+
+impl ServeArgs {
+    /// The Kafka client settings, when brokers are given.
+    pub fn kafka_config(&self) -> Result<Option<crate::config::KafkaConfig>, PlatformError> {
+        if self.kafka_brokers.is_empty() {
+            return Ok(None);
+        }
+        let pair = |flag: &str, raw: &str| -> Result<(String, String), PlatformError> {
+            raw.split_once('=')
+                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| PlatformError::Invalid {
+                    what: "Kafka flag",
+                    message: format!("--{flag} {raw}: expected KEY=VALUE"),
+                })
+        };
+        let mut kafka = crate::config::KafkaConfig {
+            brokers: self.kafka_brokers.clone(),
+            validate_only: Some(self.kafka_validate_only),
+            ..crate::config::KafkaConfig::default()
+        };
+        for raw in &self.kafka_property {
+            let (k, v) = pair("kafka-property", raw)?;
+            kafka.properties.insert(k, v);
+        }
+        for raw in &self.kafka_secret_env {
+            let (k, var) = pair("kafka-secret-env", raw)?;
+            kafka
+                .secret_properties
+                .insert(k, crate::config::SecretRef::Env(var));
+        }
+        Ok(Some(kafka))
+    }
 }
 
 impl From<ServeArgs> for ServeOptions {
@@ -56,7 +105,19 @@ impl From<ServeArgs> for ServeOptions {
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> Result<(), PlatformError> {
-    serve(args.into()).await
+    let kafka = args.kafka_config()?;
+    let mut options: ServeOptions = args.into();
+    if let Some(kafka) = kafka {
+        let client = crate::sources::kafka::connect(&kafka, Duration::from_secs(10))
+            .await
+            .map_err(|message| PlatformError::Invalid {
+                what: "Kafka client",
+                message,
+            })?;
+        let executor = crate::sources::kafka::admin::KafkaExecutor::new(client, kafka.dry_run());
+        options.topic_creator = Some(std::sync::Arc::new(executor));
+    }
+    serve(options).await
 }
 
 #[cfg(test)]
@@ -101,6 +162,56 @@ mod tests {
                 "p"
             ])
             .is_err()
+        );
+    }
+
+    #[test]
+    fn kafka_flags_build_the_topic_creators_client() {
+        let base = [
+            "x",
+            "--store",
+            "sqlite:///tmp/p.db",
+            "--tokens",
+            "t",
+            "--policy",
+            "p",
+        ];
+        let cli = Cli::try_parse_from(base).expect("parses");
+        assert_eq!(cli.serve.kafka_config().expect("ok"), None);
+        let mut args = base.to_vec();
+        args.extend([
+            "--kafka-brokers",
+            "k1:9092,k2:9092",
+            "--kafka-property",
+            "security.protocol=SASL_SSL",
+            "--kafka-secret-env",
+            "sasl.password=KAFKA_PASSWORD",
+            "--kafka-validate-only",
+            "false",
+        ]);
+        let kafka = Cli::try_parse_from(&args)
+            .expect("parses")
+            .serve
+            .kafka_config()
+            .expect("ok")
+            .expect("configured");
+        assert_eq!(kafka.brokers, ["k1:9092", "k2:9092"]);
+        assert_eq!(kafka.properties["security.protocol"], "SASL_SSL");
+        assert_eq!(
+            kafka.secret_properties["sasl.password"],
+            crate::config::SecretRef::Env("KAFKA_PASSWORD".into())
+        );
+        assert!(!kafka.dry_run());
+        let mut bad = base.to_vec();
+        bad.extend(["--kafka-brokers", "k1:9092", "--kafka-property", "novalue"]);
+        let err = Cli::try_parse_from(&bad)
+            .expect("parses")
+            .serve
+            .kafka_config()
+            .expect_err("KEY=VALUE required");
+        assert!(
+            err.to_string().contains("--kafka-property novalue"),
+            "{err}"
         );
     }
 }

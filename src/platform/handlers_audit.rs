@@ -5,7 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 
 use crate::platform::api::{
-    EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody, VerifyReport,
+    EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody, PolicyAnswer,
+    PolicyCheck, VerifyReport,
 };
 use crate::platform::server::{ApiError, AppState, Caller};
 use crate::platform::store::IntentCtx;
@@ -27,6 +28,21 @@ pub(crate) async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me
         user: caller.0.user,
         groups: caller.0.groups,
         roles,
+    })
+}
+
+/// What policy would decide for the caller, recording nothing: a question, not an intent.
+pub(crate) async fn policy_check(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(check): Json<PolicyCheck>,
+) -> Json<PolicyAnswer> {
+    let verdict = state
+        .policy
+        .decide(&check.action, &check.target.reference, &caller.0.groups);
+    Json(PolicyAnswer {
+        decision: verdict.decision,
+        reason: verdict.reason,
     })
 }
 

@@ -50,8 +50,14 @@ pub const REJECT_REQUEST: Route = Route {
     path: "/v1/requests/{id}/reject",
 };
 
+pub const POLICY_CHECK: Route = Route {
+    method: "POST",
+    path: "/v1/policy/check",
+};
+
 pub const ROUTES: &[Route] = &[
     ME,
+    POLICY_CHECK,
     POST_EVENT,
     LIST_EVENTS,
     POST_OUTCOME,

@@ -127,6 +127,7 @@ pub(crate) fn router(state: AppState) -> Router {
     use routes::*;
     Router::new()
         .route(ME.path, get(audit::me))
+        .route(POLICY_CHECK.path, post(audit::policy_check))
         .route(
             POST_EVENT.path,
             post(audit::post_event).get(audit::list_events),

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::config::PlatformConfig;
 use crate::platform::api::{
     ApiError, EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody,
-    RejectBody, Request, RequestList, RequestSpec, VerifyReport,
+    PolicyAnswer, PolicyCheck, RejectBody, Request, RequestList, RequestSpec, VerifyReport,
 };
 
 /// The audit gate's default: long enough for a healthy platform, short enough that an
@@ -205,6 +205,12 @@ impl PlatformClient {
     /// `GET /v1/me`.
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.get(self.url(&["v1", "me"])?).await
+    }
+
+    /// `POST /v1/policy/check`: what policy would decide, with nothing recorded.
+    pub async fn check_policy(&self, check: &PolicyCheck) -> Result<PolicyAnswer, ClientError> {
+        self.post(self.url(&["v1", "policy", "check"])?, check)
+            .await
     }
 
     /// `POST /v1/audit/events`. The same `idempotency_key` always gets the first answer.

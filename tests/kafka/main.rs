@@ -4,7 +4,8 @@
 //!
 //! Not exercised here because tansu 0.6.0 does not implement them: `validate_only` (it
 //! creates the topic), APPEND/SUBTRACT config ops (they panic the broker) and
-//! CreatePartitions (answered `UNSUPPORTED_FEATURE`; checked below to fail cleanly). The
+//! CreatePartitions (answered `UNSUPPORTED_FEATURE`; checked below to fail cleanly), and
+//! config sources in DescribeConfigs (it labels overrides DEFAULT_CONFIG). The
 //! executor's rules around them are unit-tested behind the `KafkaAdmin` trait.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -328,4 +329,113 @@ async fn a_dead_broker_turns_into_a_health_error() {
             _ => {}
         }
     }
+}
+
+/// The plan of a new topic (checked without creating it, as the confirmation shows it),
+/// and the pane's on-demand config read with sources, against the broker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_checked_without_creating_and_configs_carry_their_source() {
+    let Some(broker) = Tansu::start() else { return };
+    let client = client(&broker).await;
+    let exec = executor(&client);
+    let plan = kafka::admin::plan_create(&exec.admin, &create("audit.trail", 2, &[]))
+        .await
+        .expect("a fresh name plans");
+    assert!(plan.contains("checked by opsdeck"), "{plan}");
+    let snap = client.snapshot(None).await.expect("snapshot");
+    assert!(
+        snap.topic("audit.trail").is_none(),
+        "planning created nothing"
+    );
+    let mut too_wide = create("audit.trail", 2, &[]);
+    if let ActionRequest::CreateTopic { replication, .. } = &mut too_wide {
+        *replication = 3;
+    }
+    let err = kafka::admin::plan_create(&exec.admin, &too_wide)
+        .await
+        .expect_err("replication above the broker count");
+    assert!(err.contains("replication"), "{err}");
+
+    ok(
+        &exec,
+        create("audit.trail", 2, &[("retention.ms", "3600000")]),
+    )
+    .await;
+    wait_for(&client, "topic listed", |s| {
+        s.topic("audit.trail").is_some()
+    })
+    .await;
+    let err = kafka::admin::plan_create(&exec.admin, &create("audit.trail", 2, &[]))
+        .await
+        .expect_err("the name is taken");
+    assert!(err.contains("already exists"), "{err}");
+
+    let configs = client
+        .describe_configs(&["audit.trail".to_owned()])
+        .await
+        .expect("describe")
+        .remove("audit.trail")
+        .expect("configs of the topic");
+    // tansu 0.6.0 answers DescribeConfigs with the topic's stored overrides only, each
+    // labelled DEFAULT_CONFIG (Kafka says DYNAMIC_TOPIC_CONFIG and lists every inherited
+    // key too), so only the value is checked here; the source mapping is unit-tested in
+    // `sources::kafka::client`.
+    let retention = configs.iter().find(|c| c.name == "retention.ms");
+    assert_eq!(
+        retention.and_then(|c| c.value.as_deref()),
+        Some("3600000"),
+        "{configs:?}"
+    );
+}
+
+/// `opsdeck platform serve --kafka-brokers`: an approved topic request is created on the
+/// broker by the same executor the console uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_topic_requests_are_created_on_the_broker() {
+    use opsdeck::platform::api::{KafkaTopicSpec, RequestSpec, RequestState};
+    use opsdeck::platform::server::spawn_local;
+    use opsdeck::sources::platform::{PlatformClient, Token};
+
+    let Some(broker) = Tansu::start() else { return };
+    let client = client(&broker).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut setup = opsdeck::platform::sandbox::sandbox_setup(dir.path(), "dev");
+    setup.options.topic_creator = Some(Arc::new(executor(&client)));
+    let server = spawn_local(setup.options).await.expect("server");
+    let platform = PlatformClient::new(&server.url(), Token::new(setup.token)).expect("client");
+    let spec = KafkaTopicSpec {
+        name: "ledger.entries.v1".into(),
+        partitions: 2,
+        replication: 1,
+        configs: BTreeMap::from([("cleanup.policy".into(), "compact".into())]),
+        owner_service: "ledger-service".into(),
+        reason: "ledger entries for the new service".into(),
+    };
+    let request = platform
+        .create_request(&RequestSpec::KafkaTopic(spec))
+        .await
+        .expect("filed");
+    platform
+        .approve_request(&request.id)
+        .await
+        .expect("approved");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let r = platform.get_request(&request.id).await.expect("get");
+        if r.state == RequestState::Ready {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline && r.state != RequestState::Failed,
+            "request ends ready: {r:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let snap = wait_for(&client, "topic listed", |s| {
+        s.topic("ledger.entries.v1").is_some()
+    })
+    .await;
+    let t = snap.topic("ledger.entries.v1").expect("topic");
+    assert_eq!(t.partitions.len(), 2);
+    assert_eq!(t.cleanup_policy.as_deref(), Some("compact"));
 }

@@ -104,3 +104,12 @@ fn production_context_header() {
         snap("prod_header", w, h, &screen);
     }
 }
+
+/// The views reached by keys rather than a pane command (details, dialogs, forms): the
+/// same list the screenshots show.
+#[test]
+fn extra_views() {
+    for extra in opsdeck::screenshot::EXTRA_VIEWS {
+        view(extra);
+    }
+}

@@ -254,6 +254,43 @@ impl ValidateFirst for RdKafkaAdmin {
     }
 }
 
+/// Checks a new topic's plan without creating it: the form's rules, the broker count, a
+/// name not taken, and the broker's own `validate_only` CreateTopics where it has one.
+/// `Ok` says how the plan was checked, for the confirmation dialog.
+pub async fn plan_create<A: KafkaAdmin + ValidateFirst>(
+    admin: &A,
+    request: &ActionRequest,
+) -> Result<String, String> {
+    let ActionRequest::CreateTopic {
+        name,
+        partitions,
+        replication,
+        configs,
+    } = request
+    else {
+        return Err(format!("{} is not a topic creation", request.action_name()));
+    };
+    let brokers = admin.broker_count().await?;
+    validate_new_topic(name, *partitions, *replication, brokers, configs)?;
+    if admin.partition_count(name).await?.is_some() {
+        return Err(format!("topic {name} already exists"));
+    }
+    if admin.validate_first() {
+        admin
+            .create_topic(name, *partitions, *replication, configs, true)
+            .await
+            .map_err(|e| format!("the broker refused the plan: {e}"))?;
+        Ok(format!(
+            "✓ the broker accepted this plan (validate_only); {brokers} brokers"
+        ))
+    } else {
+        Ok(format!(
+            "✓ checked by opsdeck against {brokers} brokers; this cluster is configured \
+             without validate_only, so the broker does not dry-run it"
+        ))
+    }
+}
+
 impl<A: KafkaAdmin + ValidateFirst> KafkaExecutor<A> {
     /// Carries out one request; `Err` holds why nothing (or not everything) happened.
     pub async fn run(&self, request: &ActionRequest) -> Result<String, String> {
@@ -330,6 +367,34 @@ impl<A: KafkaAdmin + ValidateFirst> Executor for KafkaExecutor<A> {
             Ok(detail) => done(detail),
             Err(e) => failed(e),
         }
+    }
+}
+
+/// The platform server fulfils approved `kafka_topic` requests through the same executor
+/// the console uses, so a request is checked by the same rules (and dry-run first where the
+/// broker supports it) as a direct creation.
+impl crate::platform::fulfil::TopicCreator for KafkaExecutor<RdKafkaAdmin> {
+    fn create_topic(
+        &self,
+        spec: crate::platform::api::KafkaTopicSpec,
+    ) -> futures::future::BoxFuture<'static, Result<serde_json::Value, String>> {
+        let executor = self.clone();
+        Box::pin(async move {
+            let request = ActionRequest::CreateTopic {
+                name: spec.name.clone(),
+                partitions: spec.partitions,
+                replication: spec.replication,
+                configs: spec.configs.clone(),
+            };
+            let detail = executor.run(&request).await?;
+            Ok(serde_json::json!({
+                "topic": spec.name,
+                "partitions": spec.partitions,
+                "replication": spec.replication,
+                "configs": spec.configs,
+                "detail": detail,
+            }))
+        })
     }
 }
 

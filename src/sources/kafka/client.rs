@@ -394,3 +394,19 @@ fn config_source(source: &rdkafka::admin::ConfigSource) -> ConfigSource {
         S::Unknown => ConfigSource::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_sources_map_to_the_three_the_pane_shows() {
+        use rdkafka::admin::ConfigSource as S;
+        assert_eq!(config_source(&S::DynamicTopic), ConfigSource::TopicOverride);
+        assert_eq!(config_source(&S::Default), ConfigSource::Default);
+        for broker in [S::DynamicBroker, S::DynamicDefaultBroker, S::StaticBroker] {
+            assert_eq!(config_source(&broker), ConfigSource::Broker);
+        }
+        assert_eq!(config_source(&S::Unknown), ConfigSource::Other);
+    }
+}

@@ -98,23 +98,39 @@ fn topic(world: &World, overlay: &KafkaOverlay, name: &str, partitions: i32, rf:
     TopicInfo::new(name, parts, &configs(world, overlay, name))
 }
 
-/// The topic's configs: its overrides (from creation and later alters) and two defaults.
+/// What every simulated topic inherits: Kafka's defaults, and one value the simulated
+/// brokers set in their own configuration (as a real cluster with three brokers would).
+const DEFAULT_CONFIGS: &[(&str, &str, ConfigSource)] = &[
+    ("cleanup.policy", "delete", ConfigSource::Default),
+    ("compression.type", "producer", ConfigSource::Default),
+    ("max.message.bytes", "1048588", ConfigSource::Default),
+    ("min.insync.replicas", "2", ConfigSource::Broker),
+    ("retention.bytes", "-1", ConfigSource::Default),
+    ("retention.ms", "604800000", ConfigSource::Default),
+    ("segment.bytes", "1073741824", ConfigSource::Default),
+    (
+        "unclean.leader.election.enable",
+        "false",
+        ConfigSource::Default,
+    ),
+];
+
+/// The topic's configs: its overrides (from creation and later alters) over the defaults.
 #[must_use]
 pub fn configs(world: &World, overlay: &KafkaOverlay, name: &str) -> Vec<TopicConfig> {
-    let mut out: BTreeMap<String, TopicConfig> =
-        [("retention.ms", "604800000"), ("cleanup.policy", "delete")]
-            .into_iter()
-            .map(|(k, v)| {
-                (
-                    k.to_owned(),
-                    TopicConfig {
-                        name: k.to_owned(),
-                        value: Some(v.to_owned()),
-                        source: ConfigSource::Default,
-                    },
-                )
-            })
-            .collect();
+    let mut out: BTreeMap<String, TopicConfig> = DEFAULT_CONFIGS
+        .iter()
+        .map(|&(k, v, source)| {
+            (
+                k.to_owned(),
+                TopicConfig {
+                    name: k.to_owned(),
+                    value: Some(v.to_owned()),
+                    source,
+                },
+            )
+        })
+        .collect();
     let created = world.created_topics.get(name).map(|s| &s.configs);
     for (k, v) in created
         .into_iter()
@@ -309,6 +325,34 @@ impl World {
     #[must_use]
     pub fn kafka_snapshot(&self) -> KafkaSnapshot {
         snapshot(self, &self.kafka)
+    }
+
+    /// One topic's configs with their sources, for the topic detail.
+    pub fn kafka_configs(&self, topic: &str) -> Result<Vec<TopicConfig>, String> {
+        if self.kafka_snapshot().topic(topic).is_none() {
+            return Err(format!("no topic named {topic}"));
+        }
+        Ok(configs(self, &self.kafka, topic))
+    }
+
+    /// Checks a new topic's plan against the simulated cluster without creating it.
+    pub fn kafka_plan(&self, request: &ActionRequest) -> Result<String, String> {
+        let ActionRequest::CreateTopic {
+            name,
+            partitions,
+            replication,
+            configs,
+        } = request
+        else {
+            return Err(format!("{} is not a topic creation", request.action_name()));
+        };
+        validate_new_topic(name, *partitions, *replication, BROKERS, configs)?;
+        if self.kafka_snapshot().topic(name).is_some() {
+            return Err(format!("topic {name} already exists"));
+        }
+        Ok(format!(
+            "✓ the simulated brokers accepted this plan (validate_only); {BROKERS} brokers"
+        ))
     }
 
     /// Carries out one Kafka action on the simulated cluster.

@@ -237,6 +237,16 @@ pub enum SandboxRequest {
         crate::actions::ActionRequest,
         oneshot::Sender<Result<String, String>>,
     ),
+    /// Checks a new topic's plan without creating it.
+    KafkaPlan(
+        crate::actions::ActionRequest,
+        oneshot::Sender<Result<String, String>>,
+    ),
+    /// One simulated topic's configs.
+    KafkaConfigs(
+        String,
+        oneshot::Sender<Result<Vec<crate::model::kafka::TopicConfig>, String>>,
+    ),
     /// The locks of one simulated backend.
     PgLocks(
         String,
@@ -300,6 +310,12 @@ impl SandboxHandle {
                     SandboxRequest::KafkaAction(request, reply) => {
                         let _ = reply.send(world.kafka_action(&request));
                     }
+                    SandboxRequest::KafkaPlan(request, reply) => {
+                        let _ = reply.send(world.kafka_plan(&request));
+                    }
+                    SandboxRequest::KafkaConfigs(topic, reply) => {
+                        let _ = reply.send(world.kafka_configs(&topic));
+                    }
                     SandboxRequest::PgLocks(database, pid, reply) => {
                         let _ = reply.send(world.pg_locks(&database, pid));
                     }
@@ -334,6 +350,23 @@ impl SandboxHandle {
         request: crate::actions::ActionRequest,
     ) -> Result<String, String> {
         self.ask(|reply| SandboxRequest::KafkaAction(request, reply))
+            .await?
+    }
+
+    pub async fn kafka_plan(
+        &self,
+        request: crate::actions::ActionRequest,
+    ) -> Result<String, String> {
+        self.ask(|reply| SandboxRequest::KafkaPlan(request, reply))
+            .await?
+    }
+
+    pub async fn kafka_configs(
+        &self,
+        topic: &str,
+    ) -> Result<Vec<crate::model::kafka::TopicConfig>, String> {
+        let topic = topic.to_owned();
+        self.ask(|reply| SandboxRequest::KafkaConfigs(topic, reply))
             .await?
     }
 

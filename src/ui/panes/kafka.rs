@@ -7,12 +7,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use crate::app::State;
-use crate::app::kafka::{KafkaPane, KafkaView};
+use crate::app::kafka::{KafkaPane, KafkaView, TopicPage};
 use crate::keymap::Action;
-use crate::model::kafka::{GroupInfo, KafkaSnapshot, TopicInfo};
+use crate::model::kafka::{ConfigSource, GroupInfo, KafkaSnapshot, TopicInfo};
 use crate::theme::{Role, Theme};
 use crate::ui::text::key_hints;
 use crate::ui::widgets::data_table::{self, TableView};
+
+/// Refreshes the trend column shows (the newest ones).
+const TREND_WIDTH: usize = 12;
+
+fn latest(series: &[u64], n: usize) -> &[u64] {
+    &series[series.len().saturating_sub(n)..]
+}
 
 const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -46,6 +53,15 @@ fn retention(ms: Option<i64>) -> String {
     }
 }
 
+/// Fits the cleanup policy in its column: `compact,delete` is both.
+fn cleanup(policy: Option<&str>) -> String {
+    match policy {
+        None => "-".into(),
+        Some(p) if p.contains("compact") && p.contains("delete") => "both".into(),
+        Some(p) => p.to_owned(),
+    }
+}
+
 fn topic_cells(t: &TopicInfo, theme: &Theme) -> Vec<Cell<'static>> {
     let urp = if t.under_replicated > 0 {
         Cell::from(Span::styled(
@@ -71,7 +87,7 @@ fn topic_cells(t: &TopicInfo, theme: &Theme) -> Vec<Cell<'static>> {
         offline,
         Cell::from(t.messages.to_string()),
         Cell::from(retention(t.retention_ms)),
-        Cell::from(t.cleanup_policy.clone().unwrap_or_else(|| "-".into())),
+        Cell::from(cleanup(t.cleanup_policy.as_deref())),
     ]
 }
 
@@ -89,7 +105,7 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
         Cell::from(Span::styled(g.total_lag.to_string(), theme.style(lag_role))),
         Cell::from(worst.map_or_else(|| "-".into(), |(t, lag)| format!("{lag} {t}"))),
         Cell::from(Span::styled(
-            sparkline(&pane.history.series(&g.name)),
+            sparkline(latest(&pane.history.series(&g.name), TREND_WIDTH)),
             theme.style(Role::Accent),
         )),
     ]
@@ -133,6 +149,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             &[
                 (Action::ToggleView, "topics/groups/brokers"),
                 (Action::ToggleInternal, "internal"),
+                (Action::CreateTopic, "create"),
+                (Action::DeleteSelected, "delete"),
             ],
         ),
         theme.style(Role::Muted),
@@ -147,18 +165,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 ("OFFLINE", Constraint::Length(7)),
                 ("MESSAGES", Constraint::Length(10)),
                 ("RETAIN", Constraint::Length(6)),
-                ("CLEANUP", Constraint::Length(14)),
+                ("CLEANUP", Constraint::Length(7)),
             ],
             "no topics",
         ),
         KafkaView::Groups => (
             vec![
-                ("GROUP", Constraint::Fill(1)),
+                ("GROUP", Constraint::Fill(3)),
                 ("STATE", Constraint::Length(11)),
                 ("MEMBERS", Constraint::Length(7)),
                 ("LAG", Constraint::Length(9)),
-                ("WORST TOPIC", Constraint::Length(26)),
-                ("TREND", Constraint::Length(16)),
+                ("WORST TOPIC", Constraint::Fill(2)),
+                ("TREND", Constraint::Length(TREND_WIDTH as u16)),
             ],
             "no consumer groups",
         ),
@@ -203,18 +221,112 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if let Some(name) = &pane.detail
         && detail_area.height > 0
     {
-        render_detail(frame, detail_area, theme, &snapshot, pane.view, name);
+        if pane.open_topic().is_some() && pane.topic_page == TopicPage::Configs {
+            render_configs(frame, detail_area, state, name);
+        } else {
+            render_detail(frame, detail_area, state, &snapshot, pane.view, name);
+        }
     }
+}
+
+fn detail_hints(state: &State) -> String {
+    key_hints(
+        &state.ui.keymap,
+        state.view().key_contexts(),
+        &[
+            (Action::ToggleView, "partitions/configs"),
+            (Action::EditConfigs, "edit"),
+            (Action::AddPartitions, "partitions"),
+            (Action::Back, "close"),
+        ],
+    )
+}
+
+fn source_cell(source: ConfigSource) -> (&'static str, Role) {
+    match source {
+        ConfigSource::TopicOverride => ("● topic override", Role::Accent),
+        ConfigSource::Broker => ("◆ broker", Role::Text),
+        ConfigSource::Default => ("· default", Role::Muted),
+        ConfigSource::Other => ("? other", Role::Muted),
+    }
+}
+
+/// The open topic's configs: overrides first, then broker values, then defaults.
+fn render_configs(frame: &mut Frame<'_>, area: Rect, state: &State, name: &str) {
+    let theme = &state.ui.theme;
+    let mut lines = vec![Line::from(Span::styled(
+        format!("{:<34} {:<24} SOURCE", "CONFIG", "VALUE"),
+        theme.style(Role::TableHeader),
+    ))];
+    let mut overrides = 0;
+    match state.kafka.configs.as_ref().map(|c| &c.result) {
+        None => lines.push(Line::from(Span::styled(
+            "reading configs…",
+            theme.style(Role::Muted),
+        ))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(
+            format!("✗ {e}"),
+            theme.style(Role::Error),
+        ))),
+        Some(Ok(configs)) => {
+            let mut sorted: Vec<_> = configs.iter().collect();
+            sorted.sort_by_key(|c| {
+                let rank = match c.source {
+                    ConfigSource::TopicOverride => 0,
+                    ConfigSource::Broker => 1,
+                    ConfigSource::Default | ConfigSource::Other => 2,
+                };
+                (rank, c.name.as_str())
+            });
+            overrides = sorted
+                .iter()
+                .filter(|c| c.source == ConfigSource::TopicOverride)
+                .count();
+            let room = usize::from(area.height.saturating_sub(3));
+            let shown = if sorted.len() > room {
+                room.saturating_sub(1)
+            } else {
+                sorted.len()
+            };
+            for c in &sorted[..shown] {
+                let (word, role) = source_cell(c.source);
+                let value = c.value.as_deref().unwrap_or("(sensitive, hidden)");
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{:<34} {:<24} ", c.name, value),
+                        theme.style(if c.source == ConfigSource::Default {
+                            Role::Muted
+                        } else {
+                            Role::Text
+                        }),
+                    ),
+                    Span::styled(word, theme.style(role)),
+                ]));
+            }
+            if shown < sorted.len() {
+                lines.push(Line::from(Span::styled(
+                    format!("… {} more", sorted.len() - shown),
+                    theme.style(Role::Muted),
+                )));
+            }
+        }
+    }
+    let title = format!(" topic {name} · configs · overrides: {overrides} ");
+    frame.render_widget(
+        Paragraph::new(lines).block(detail_block(state, title)),
+        area,
+    );
 }
 
 fn render_detail(
     frame: &mut Frame<'_>,
     area: Rect,
-    theme: &Theme,
+    state: &State,
     snapshot: &KafkaSnapshot,
     view: KafkaView,
     name: &str,
 ) {
+    let theme = &state.ui.theme;
     let head = |text: &str| {
         Line::from(Span::styled(
             text.to_owned(),
@@ -255,7 +367,7 @@ fn render_detail(
                     theme.style(Role::Muted),
                 ))),
             }
-            format!(" group {name} · lag per partition · esc closes ")
+            format!(" group {name} · lag per partition ")
         }
         _ => {
             lines.push(head(
@@ -320,14 +432,35 @@ fn render_detail(
                     theme.style(Role::Muted),
                 ))),
             }
-            format!(" topic {name} · partitions · esc closes ")
+            format!(" topic {name} · partitions ")
         }
     };
-    let block = Block::default()
+    frame.render_widget(
+        Paragraph::new(lines).block(detail_block(state, title)),
+        area,
+    );
+}
+
+/// The detail's frame: its title on top, the keys that act on it at the bottom.
+fn detail_block(state: &State, title: String) -> Block<'static> {
+    let theme = &state.ui.theme;
+    let hints = if state.kafka.open_topic().is_some() {
+        detail_hints(state)
+    } else {
+        key_hints(
+            &state.ui.keymap,
+            state.view().key_contexts(),
+            &[
+                (Action::DeleteSelected, "delete if empty"),
+                (Action::Back, "close"),
+            ],
+        )
+    };
+    Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
-        .title(Span::styled(title, theme.style(Role::Title)));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        .title(Span::styled(title, theme.style(Role::Title)))
+        .title_bottom(Line::from(Span::styled(hints, theme.style(Role::Muted))).right_aligned())
 }
 
 #[cfg(test)]

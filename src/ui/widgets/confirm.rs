@@ -28,12 +28,21 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confir
         confirm.title.clone()
     };
     let inner = popup::frame(frame, rect, &title, theme);
+    // Labels line up on the longest one (config keys run long), with at least one space.
+    let label_width = confirm
+        .details
+        .iter()
+        .map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 30)
+        + 1;
     let mut lines: Vec<Line<'static>> = confirm
         .details
         .iter()
         .map(|(label, value)| {
             Line::from(vec![
-                Span::styled(format!("{label:<10}"), theme.style(Role::Muted)),
+                Span::styled(format!("{label:<label_width$}"), theme.style(Role::Muted)),
                 Span::styled(value.clone(), theme.style(Role::Text)),
             ])
         })

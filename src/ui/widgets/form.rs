@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::popup;
 use crate::app::State;
-use crate::app::form::{FieldKind, Form};
+use crate::app::form::{FieldKind, Form, FormKind};
 use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Form) {
@@ -47,12 +47,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Form) {
     }
     if let Some(error) = &form.error {
         lines.push(Line::from(Span::styled(
-            format!("✗ platform: {error}"),
+            format!("✗ {error}"),
             theme.style(Role::Error),
         )));
     }
-    let footer = if form.submitting {
+    let footer = if form.submitting && form.kind == FormKind::CreateTopic {
+        "asking policy, then checking the plan with the broker…".to_owned()
+    } else if form.submitting {
         "sending to the platform…".to_owned()
+    } else if form.kind == FormKind::CreateTopic {
+        "tab/↑↓ field · ←→ choose · enter check the plan · esc keep as draft".to_owned()
     } else {
         "tab/↑↓ field · ←→ choose · enter send · esc keep as draft".to_owned()
     };

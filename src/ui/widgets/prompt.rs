@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, prompt: &Prompt)
         )));
     }
     lines.push(Line::from(Span::styled(
-        "enter send · esc cancel",
+        format!("{} · enter send · esc cancel", prompt.hint),
         theme.style(Role::Muted),
     )));
     frame.render_widget(Paragraph::new(lines), inner);

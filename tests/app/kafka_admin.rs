@@ -1,0 +1,401 @@
+//! Topic administration from the Kafka pane against the sandbox cluster and the real
+//! platform server: create (policy → plan → confirm → gate), the same form filed as a
+//! request when policy needs approval, config changes with a diff, and added partitions.
+//! Commands run for real and their answers come back through `update`, as in the run loop.
+
+use crossterm::event::KeyCode;
+use opsdeck::actions::gate::{AuditGate, GateOutcome};
+use opsdeck::actions::journal::Journal;
+use opsdeck::app::kafka::TopicPage;
+use opsdeck::app::kafka_io::KafkaLookup;
+use opsdeck::app::msg::ActionReport;
+use opsdeck::app::platform_calls;
+use opsdeck::app::state::Modal;
+use opsdeck::app::{Cmd, Msg, State, update};
+use opsdeck::platform::api::{ClientInfo, OutcomeStatus, RequestSpec};
+use opsdeck::platform::policy::Policy;
+use opsdeck::platform::server::{LocalServer, Source, spawn_local};
+use opsdeck::screenshot::epoch;
+use opsdeck::sources::platform::{PlatformClient, Token};
+use opsdeck::sources::sandbox::kafka::SandboxKafkaExecutor;
+use opsdeck::sources::sandbox::{SandboxHandle, World};
+use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+
+use super::keys::{key, state, typed};
+
+struct Rig {
+    _server: LocalServer,
+    client: PlatformClient,
+    dir: tempfile::TempDir,
+    sandbox: SandboxHandle,
+}
+
+/// A platform whose policy is `policy` (the sandbox user's groups are `sandbox` and
+/// `approvers`), and the sandbox world the actions hit.
+async fn rig(policy: Option<&str>) -> Rig {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut setup = opsdeck::platform::sandbox::sandbox_setup(dir.path(), "dev");
+    if let Some(text) = policy {
+        setup.options.policy = Source::Value(Policy::parse(text).expect("policy"));
+    }
+    let server = spawn_local(setup.options).await.expect("server starts");
+    let client = PlatformClient::new(&server.url(), Token::new(setup.token)).expect("client");
+    Rig {
+        _server: server,
+        client,
+        dir,
+        sandbox: SandboxHandle::spawn(World::new(7, epoch())),
+    }
+}
+
+async fn feed(s: &mut State, sandbox: &SandboxHandle) {
+    let snapshot = sandbox.kafka().await.expect("snapshot");
+    let event = SourceEvent {
+        source: SourceId::Kafka,
+        generation: s.generation,
+        body: SourceBody::Kafka(snapshot),
+    };
+    update(s, Msg::Source(event));
+}
+
+/// Runs `cmds` the way the run loop does (platform calls, plans, config reads and the audit
+/// gate) until none is left; the gate's reports are returned.
+async fn carry(s: &mut State, rig: &Rig, cmds: Vec<Cmd>) -> Vec<ActionReport> {
+    let lookup = KafkaLookup::Sandbox(rig.sandbox.clone());
+    let mut queue = cmds;
+    let mut reports = Vec::new();
+    while let Some(cmd) = (!queue.is_empty()).then(|| queue.remove(0)) {
+        let msg = match cmd {
+            Cmd::Platform(call) => {
+                let reply = platform_calls::call(&rig.client, call).await;
+                Msg::PlatformDone(Box::new(reply))
+            }
+            Cmd::PlanTopic { request, reason } => Msg::TopicPlanned {
+                plan: lookup.clone().plan_topic(request.clone()).await,
+                request,
+                reason,
+            },
+            Cmd::LoadTopicConfigs { topic } => Msg::KafkaConfigs {
+                configs: lookup.clone().configs(&topic).await,
+                topic,
+            },
+            Cmd::Execute { request, reason } => {
+                let gate = AuditGate::new(
+                    rig.client.clone(),
+                    Journal::open(rig.dir.path()).expect("journal"),
+                    "dev",
+                    ClientInfo {
+                        version: "test".into(),
+                        host: "test".into(),
+                    },
+                );
+                let executor = SandboxKafkaExecutor {
+                    sandbox: rig.sandbox.clone(),
+                };
+                let outcome = gate.run(request.clone(), reason, &executor).await;
+                let report = ActionReport { request, outcome };
+                reports.push(report.clone());
+                Msg::ActionDone(Box::new(report))
+            }
+            Cmd::Refresh(_) => {
+                feed(s, &rig.sandbox).await;
+                continue;
+            }
+            other => panic!("unexpected command {other:?}"),
+        };
+        queue.extend(update(s, msg));
+    }
+    reports
+}
+
+fn kafka_state() -> State {
+    let mut s = state();
+    s.context.platform = true;
+    key(&mut s, KeyCode::Char('4'));
+    s
+}
+
+fn select_topic(s: &mut State, name: &str) {
+    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    let row = s
+        .kafka
+        .table
+        .visible
+        .iter()
+        .position(|&v| snapshot.topics[s.kafka.row_index(v)].name == name)
+        .expect("topic listed");
+    s.kafka.table.selected = row;
+}
+
+fn fill_create_form(s: &mut State, name: &str) -> Vec<Cmd> {
+    let Some(Modal::Form(form)) = &mut s.modal else {
+        panic!("the create form is open: {:?}", s.modal)
+    };
+    assert_eq!(form.kind.title(), "create a Kafka topic");
+    form.fields[0].value = name.into();
+    form.fields[3].value = "3d".into();
+    form.fields[6].value = "billing events for the ledger".into();
+    key(s, KeyCode::Enter)
+}
+
+#[tokio::test]
+async fn create_checks_policy_then_the_plan_then_runs_through_the_gate() {
+    let rig = rig(None).await;
+    let mut s = kafka_state();
+    feed(&mut s, &rig.sandbox).await;
+    assert!(key(&mut s, KeyCode::Char('c')).is_empty());
+    // A bad field never leaves the form.
+    let Some(Modal::Form(form)) = &mut s.modal else {
+        panic!("form")
+    };
+    form.fields[1].value = "0".into();
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let Some(Modal::Form(form)) = &mut s.modal else {
+        panic!("form stays open")
+    };
+    assert!(form.fields[1].error.is_some(), "partitions flagged");
+    form.fields[1].value = "12".into();
+
+    let cmds = fill_create_form(&mut s, "billing.events.v1");
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Platform(_)]),
+        "policy is asked first: {cmds:?}"
+    );
+    let reports = carry(&mut s, &rig, cmds).await;
+    assert!(reports.is_empty(), "nothing runs before the user confirms");
+    let Some(Modal::Confirm(confirm)) = &s.modal else {
+        panic!("the plan is shown: {:?}", s.modal)
+    };
+    assert!(
+        confirm
+            .notes
+            .iter()
+            .any(|(_, n)| n.contains("accepted this plan")),
+        "{:?}",
+        confirm.notes
+    );
+    assert!(
+        confirm
+            .details
+            .contains(&("retention.ms".into(), "259200000 (3d)".into()))
+    );
+    assert_eq!(s.drafts.len(), 1, "kept as a draft until created");
+
+    let cmds = key(&mut s, KeyCode::Enter);
+    let reports = carry(&mut s, &rig, cmds).await;
+    let [report] = reports.as_slice() else {
+        panic!("one action: {reports:?}")
+    };
+    let GateOutcome::Executed { result, .. } = &report.outcome else {
+        panic!("executed: {:?}", report.outcome)
+    };
+    assert_eq!(result.status, OutcomeStatus::Succeeded, "{}", result.detail);
+    assert!(s.drafts.is_empty(), "the draft goes once the topic exists");
+    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    let topic = snapshot.topic("billing.events.v1").expect("created");
+    assert_eq!(topic.partitions.len(), 12);
+    assert_eq!(topic.retention_ms, Some(259_200_000));
+
+    // The same name again: the plan fails and the form keeps its input.
+    key(&mut s, KeyCode::Char('c'));
+    let cmds = fill_create_form(&mut s, "billing.events.v1");
+    carry(&mut s, &rig, cmds).await;
+    let Some(Modal::Form(form)) = &s.modal else {
+        panic!("form stays open")
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("already exists"),
+        "{:?}",
+        form.error
+    );
+    assert_eq!(form.fields[0].value, "billing.events.v1");
+}
+
+const APPROVAL_POLICY: &str = r#"
+approvers = ["approvers"]
+self_approval = true
+
+[[rule]]
+action = "kafka.topic.create"
+groups = ["sandbox"]
+approval = true
+
+[[rule]]
+action = "kafka.*"
+groups = ["sandbox"]
+
+[[rule]]
+action = "request.*"
+groups = ["*"]
+"#;
+
+#[tokio::test]
+async fn needs_approval_files_a_topic_request_instead() {
+    let rig = rig(Some(APPROVAL_POLICY)).await;
+    let mut s = kafka_state();
+    feed(&mut s, &rig.sandbox).await;
+    key(&mut s, KeyCode::Char('c'));
+    let cmds = fill_create_form(&mut s, "billing.events.v2");
+    let reports = carry(&mut s, &rig, cmds).await;
+    assert!(reports.is_empty(), "nothing is created directly");
+    assert!(
+        s.modal.is_none(),
+        "the form closes once the request is filed"
+    );
+    let requests = rig.client.list_requests(false).await.expect("requests");
+    let [request] = requests.as_slice() else {
+        panic!("one request: {requests:?}")
+    };
+    let RequestSpec::KafkaTopic(spec) = &request.spec else {
+        panic!("a topic request")
+    };
+    assert_eq!(spec.name, "billing.events.v2");
+    assert_eq!(spec.partitions, 6);
+    let snapshot = rig.sandbox.kafka().await.expect("snapshot");
+    assert!(snapshot.topic("billing.events.v2").is_none(), "not created");
+
+    let denied = r#"
+[[rule]]
+action = "request.*"
+groups = ["*"]
+"#;
+    let rig = self::rig(Some(denied)).await;
+    let mut s = kafka_state();
+    key(&mut s, KeyCode::Char('c'));
+    let cmds = fill_create_form(&mut s, "billing.events.v3");
+    carry(&mut s, &rig, cmds).await;
+    let Some(Modal::Form(form)) = &s.modal else {
+        panic!("a denial keeps the form")
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("default deny"),
+        "{:?}",
+        form.error
+    );
+}
+
+#[tokio::test]
+async fn config_changes_show_a_diff_and_keep_other_overrides() {
+    let rig = rig(None).await;
+    let mut s = kafka_state();
+    feed(&mut s, &rig.sandbox).await;
+    select_topic(&mut s, "orders.placed.v1");
+    let cmds = key(&mut s, KeyCode::Enter);
+    carry(&mut s, &rig, cmds).await;
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.kafka.topic_page, TopicPage::Configs);
+    let configs = s.kafka.configs.clone().expect("configs read");
+    assert!(
+        configs
+            .result
+            .expect("ok")
+            .iter()
+            .any(|c| c.name == "min.insync.replicas"),
+        "broker values are listed"
+    );
+
+    // Set two overrides, then change one of them: the other must survive.
+    for (edit, expect_rows) in [
+        ("retention.ms=3d cleanup.policy=compact", 2),
+        ("retention.ms=1d", 1),
+    ] {
+        key(&mut s, KeyCode::Char('e'));
+        let Some(Modal::Prompt(prompt)) = &mut s.modal else {
+            panic!("prompt")
+        };
+        prompt.input.clear();
+        typed(&mut s, edit);
+        key(&mut s, KeyCode::Enter);
+        let Some(Modal::Confirm(confirm)) = &s.modal else {
+            panic!("diff shown: {:?}", s.modal)
+        };
+        assert_eq!(confirm.details.len(), expect_rows, "{:?}", confirm.details);
+        let cmds = key(&mut s, KeyCode::Enter);
+        let reports = carry(&mut s, &rig, cmds).await;
+        assert!(reports[0].outcome.executed(), "{:?}", reports[0].outcome);
+    }
+    let Some(Ok(configs)) = s.kafka.configs.clone().map(|c| c.result) else {
+        panic!("configs re-read after the change")
+    };
+    let value = |k: &str| {
+        configs
+            .iter()
+            .find(|c| c.name == k)
+            .and_then(|c| c.value.clone())
+    };
+    assert_eq!(value("retention.ms").as_deref(), Some("86400000"));
+    assert_eq!(
+        value("cleanup.policy").as_deref(),
+        Some("compact"),
+        "the untouched override survived"
+    );
+    let Some(Modal::Prompt(_)) = ({
+        key(&mut s, KeyCode::Char('e'));
+        &s.modal
+    }) else {
+        panic!("prompt")
+    };
+    let Some(Modal::Prompt(prompt)) = &s.modal else {
+        unreachable!()
+    };
+    assert!(
+        prompt.input.contains("cleanup.policy=compact"),
+        "the prompt starts from the overrides: {}",
+        prompt.input
+    );
+    key(&mut s, KeyCode::Enter);
+    let Some(Modal::Prompt(prompt)) = &s.modal else {
+        panic!("no change keeps the prompt")
+    };
+    assert!(
+        prompt
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("nothing changes")
+    );
+}
+
+#[tokio::test]
+async fn partitions_only_grow() {
+    let rig = rig(None).await;
+    let mut s = kafka_state();
+    feed(&mut s, &rig.sandbox).await;
+    select_topic(&mut s, "orders.placed.v1");
+    key(&mut s, KeyCode::Char('+'));
+    typed(&mut s, "3");
+    key(&mut s, KeyCode::Enter);
+    let Some(Modal::Prompt(prompt)) = &mut s.modal else {
+        panic!("prompt stays")
+    };
+    assert!(
+        prompt
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("only grow"),
+        "{:?}",
+        prompt.error
+    );
+    prompt.input.clear();
+    typed(&mut s, "12");
+    key(&mut s, KeyCode::Enter);
+    let cmds = key(&mut s, KeyCode::Enter);
+    let reports = carry(&mut s, &rig, cmds).await;
+    assert!(reports[0].outcome.executed());
+    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    assert_eq!(
+        snapshot
+            .topic("orders.placed.v1")
+            .expect("topic")
+            .partitions
+            .len(),
+        12
+    );
+}
