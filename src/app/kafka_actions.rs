@@ -194,12 +194,13 @@ pub fn ask_edit_configs(state: &mut State) -> Vec<Cmd> {
         input,
         error: None,
         purpose: PromptPurpose::EditConfigs(topic),
-        hint: "key=value sets · -key resets to default · retention.ms takes 7d".into(),
+        hint: "key=value sets · -key resets · e.g. retention.ms=3d".into(),
     }));
     cmds
 }
 
-/// Parses `key=value` (set) and `-key` (reset to default) words.
+/// Parses `key=value` (set) and `-key` (reset to default) words; the last word for a key
+/// wins.
 pub fn parse_config_edit(input: &str) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
     let valid_key = |k: &str| {
         !k.is_empty()
@@ -230,9 +231,10 @@ pub fn parse_config_edit(input: &str) -> Result<(BTreeMap<String, String>, Vec<S
                 (key, Some(value))
             }
         };
-        if set.contains_key(key) || delete.iter().any(|k| k == key) {
-            return Err(format!("{key} is given twice"));
-        }
+        // The prompt starts with the current overrides, so a later word for the same key
+        // wins, as on a command line.
+        set.remove(key);
+        delete.retain(|k| k != key);
         match value {
             None => delete.push(key.to_owned()),
             Some(value) => {
@@ -427,14 +429,19 @@ mod tests {
         assert_eq!(set["retention.ms"], "259200000");
         assert_eq!(set["cleanup.policy"], "compact");
         assert_eq!(delete, vec!["segment.bytes".to_owned()]);
+        let (set, delete) = parse_config_edit(
+            "retention.ms=1d cleanup.policy=delete retention.ms=2d -cleanup.policy",
+        )
+        .expect("valid");
+        assert_eq!(set.len(), 1, "the last word for a key wins");
+        assert_eq!(set["retention.ms"], "172800000");
+        assert_eq!(delete, vec!["cleanup.policy".to_owned()]);
         for bad in [
             "retention.ms",
             "=5",
             "retention.ms=",
             "-",
             "Retention.ms=1",
-            "a=1 a=2",
-            "a=1 -a",
             "cleanup.policy=sometimes",
             "retention.ms=soon",
         ] {

@@ -12,11 +12,21 @@ use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, prompt: &Prompt) {
     let theme = &state.ui.theme;
-    let rect = popup::centered(area, 70, 5 + u16::from(prompt.error.is_some()), 4);
+    let rect = popup::centered(area, 70, 6 + u16::from(prompt.error.is_some()), 4);
     let inner = popup::frame(frame, rect, &prompt.title, theme);
+    // Long input scrolls: the end, where the user types, stays in sight.
+    let room = usize::from(inner.width.saturating_sub(3)).max(2);
+    let chars: Vec<char> = prompt.input.chars().collect();
+    let shown: String = if chars.len() > room {
+        std::iter::once('…')
+            .chain(chars[chars.len() + 1 - room..].iter().copied())
+            .collect()
+    } else {
+        prompt.input.clone()
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled("> ", theme.style(Role::KeyHint)),
-        Span::styled(format!("{}█", prompt.input), theme.style(Role::Input)),
+        Span::styled(format!("{shown}█"), theme.style(Role::Input)),
     ])];
     if let Some(error) = &prompt.error {
         lines.push(Line::from(Span::styled(
@@ -25,7 +35,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, prompt: &Prompt)
         )));
     }
     lines.push(Line::from(Span::styled(
-        format!("{} · enter send · esc cancel", prompt.hint),
+        prompt.hint.clone(),
+        theme.style(Role::Muted),
+    )));
+    lines.push(Line::from(Span::styled(
+        "enter send · esc cancel",
         theme.style(Role::Muted),
     )));
     frame.render_widget(Paragraph::new(lines), inner);
