@@ -353,6 +353,24 @@ pub fn validate_new_topic(
     Ok(())
 }
 
+/// Checks a topic-creation request against the form's rules; returns the topic's name.
+pub fn check_create_request(
+    request: &crate::actions::request::ActionRequest,
+    brokers: usize,
+) -> Result<&str, String> {
+    let crate::actions::request::ActionRequest::CreateTopic {
+        name,
+        partitions,
+        replication,
+        configs,
+    } = request
+    else {
+        return Err(format!("{} is not a topic creation", request.action_name()));
+    };
+    validate_new_topic(name, *partitions, *replication, brokers, configs)?;
+    Ok(name)
+}
+
 /// Checks one config value opsdeck understands (`retention.ms`, `cleanup.policy`); other
 /// keys are left to the broker, which answers with its own message.
 pub fn validate_config(key: &str, value: &str) -> Result<(), String> {

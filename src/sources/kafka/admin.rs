@@ -271,7 +271,7 @@ pub async fn plan_create<A: KafkaAdmin + ValidateFirst>(
         return Err(format!("{} is not a topic creation", request.action_name()));
     };
     let brokers = admin.broker_count().await?;
-    validate_new_topic(name, *partitions, *replication, brokers, configs)?;
+    crate::model::kafka::check_create_request(request, brokers)?;
     if admin.partition_count(name).await?.is_some() {
         return Err(format!("topic {name} already exists"));
     }

@@ -337,16 +337,7 @@ impl World {
 
     /// Checks a new topic's plan against the simulated cluster without creating it.
     pub fn kafka_plan(&self, request: &ActionRequest) -> Result<String, String> {
-        let ActionRequest::CreateTopic {
-            name,
-            partitions,
-            replication,
-            configs,
-        } = request
-        else {
-            return Err(format!("{} is not a topic creation", request.action_name()));
-        };
-        validate_new_topic(name, *partitions, *replication, BROKERS, configs)?;
+        let name = crate::model::kafka::check_create_request(request, BROKERS)?;
         if self.kafka_snapshot().topic(name).is_some() {
             return Err(format!("topic {name} already exists"));
         }
