@@ -1,0 +1,54 @@
+//! Kubernetes, Argo CD and Argo Rollouts as plain data: the pure logic behind the Argo CD
+//! and rollout panes (Part 5). No I/O here. Sources fetch the objects, these modules parse
+//! the fields the panes use, derive rows, status words and trees, decide which actions are
+//! enabled, and build the exact patches or Argo CD API calls an action sends. Every rule
+//! follows `/work/shared/reference/kubernetes-argo.md`, cited by section.
+
+pub mod app;
+pub mod app_ops;
+pub mod app_row;
+pub mod deployment;
+pub mod rollout;
+pub mod status;
+pub mod workload;
+
+pub use app::Application;
+pub use app_ops::{ApiCall, AppOpError, AppPatch, HttpMethod, SyncResource};
+pub use app_row::{AppRow, AutoSync, HealthState, ResourceHealth, ResourceRow, SyncState};
+pub use deployment::{DeploymentProgress, deployment_status};
+pub use rollout::{Rollout, RolloutPhase};
+pub use status::{KindIcon, StatusIcon, StatusLabel};
+pub use workload::{Strategy, Workload, WorkloadRow};
+
+/// Implements `kube::Resource` for a namespaced custom resource modelled here, so a source can
+/// use `kube::Api<T>` without this crate enabling kube's derive feature.
+macro_rules! namespaced_crd {
+    ($ty:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+        impl kube::Resource for $ty {
+            type DynamicType = ();
+            type Scope = kube::core::NamespaceResourceScope;
+
+            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+                $kind.into()
+            }
+            fn group(_: &()) -> std::borrow::Cow<'_, str> {
+                $group.into()
+            }
+            fn version(_: &()) -> std::borrow::Cow<'_, str> {
+                $version.into()
+            }
+            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+                $plural.into()
+            }
+            fn meta(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &self.metadata
+            }
+            fn meta_mut(
+                &mut self,
+            ) -> &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
+}
+pub(crate) use namespaced_crd;
