@@ -491,7 +491,6 @@ pub(crate) mod tests {
         template(image, None)
     }
 
-    #[allow(dead_code, reason = "used by the undo tests")]
     pub(crate) fn canary_template_with_hash(image: &str, hash: &str) -> Value {
         template(image, Some(hash))
     }
