@@ -8,6 +8,7 @@
 mod kube_server;
 
 mod api;
+mod argocd;
 mod fixtures;
 mod watch;
 
