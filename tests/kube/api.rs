@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::kube_server::{ForbidRule, TOKEN};
+use crate::kube_server::{ForbidRule, TOKEN, merge_patch};
 use crate::{application_resource, peer, rollouts};
 
 const PAYMENTS_STATUS: &str =
@@ -438,4 +438,80 @@ async fn json_patch_applies_and_strategic_merge_is_refused_on_custom_resources()
             .await,
     );
     assert_eq!(status.code, 415);
+}
+
+/// The kubectl plugin's merge patches (reference §2.2), each to its subresource: the peer
+/// records them verbatim and applies them as the real server would.
+#[tokio::test]
+async fn documented_rollout_patches_land_on_the_right_subresource() {
+    let (server, client) = peer().await;
+    let api = rollouts(&client);
+    let pp = PatchParams::default();
+    let cases = [
+        (
+            "promote",
+            true,
+            json!({"status": {"pauseConditions": null}}),
+        ),
+        (
+            "promote mid-step",
+            true,
+            json!({"status": {"pauseConditions": null, "currentStepIndex": 3}}),
+        ),
+        (
+            "promote --full",
+            true,
+            json!({"status": {"promoteFull": true}}),
+        ),
+        ("abort", true, json!({"status": {"abort": true}})),
+        ("retry", true, json!({"status": {"abort": false}})),
+        (
+            "restart",
+            false,
+            json!({"spec": {"restartAt": "2026-08-22T08:00:00Z"}}),
+        ),
+        ("pause", false, json!({"spec": {"paused": true}})),
+    ];
+    for (action, status, patch) in &cases {
+        let result = if *status {
+            api.patch_status("payments-api", &pp, &Patch::Merge(patch))
+                .await
+        } else {
+            api.patch("payments-api", &pp, &Patch::Merge(patch)).await
+        };
+        let after = result.unwrap_or_else(|e| panic!("{action}: {e}"));
+        let recorded = server.patches().pop().unwrap();
+        let want = if *status {
+            PAYMENTS_STATUS.to_owned()
+        } else {
+            PAYMENTS_STATUS.trim_end_matches("/status").to_owned()
+        };
+        assert_eq!(recorded.path, want, "{action}");
+        assert_eq!(&recorded.body, patch, "{action}");
+        // What was patched now reads back as patched (nulls removed).
+        let mut expected = serde_json::to_value(&after).unwrap();
+        merge_patch(&mut expected, patch);
+        assert_eq!(serde_json::to_value(&after).unwrap(), expected, "{action}");
+    }
+    let now = server.object("Rollout", "shop", "payments-api").unwrap();
+    assert_eq!(now["status"]["abort"], false);
+    assert_eq!(now["status"]["currentStepIndex"], 3);
+    assert_eq!(now["spec"]["restartAt"], "2026-08-22T08:00:00Z");
+
+    // `abort` falls back to the object when the status subresource is a 404 (v0.9 CRDs).
+    server.set_status_subresource("rollouts", false);
+    let abort = json!({"status": {"abort": true}});
+    assert_eq!(
+        api_error(
+            api.patch_status("storefront", &pp, &Patch::Merge(&abort))
+                .await
+        )
+        .code,
+        404
+    );
+    let after = api
+        .patch("storefront", &pp, &Patch::Merge(&abort))
+        .await
+        .unwrap();
+    assert_eq!(after.data["status"]["abort"], true);
 }
