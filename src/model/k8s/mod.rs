@@ -10,8 +10,10 @@ pub mod app_row;
 pub mod deployment;
 pub mod enablement;
 pub mod patches;
+pub mod pod;
 pub mod rollout;
 pub mod status;
+pub mod stuck;
 pub mod workload;
 
 pub use app::Application;
@@ -20,8 +22,10 @@ pub use app_row::{AppRow, AutoSync, HealthState, ResourceHealth, ResourceRow, Sy
 pub use deployment::{DeploymentProgress, deployment_status};
 pub use enablement::{Enablement, WorkloadAction, enablement, op_enablement};
 pub use patches::{PatchError, PatchPlan, plan};
+pub use pod::PodSummary;
 pub use rollout::{Rollout, RolloutPhase};
 pub use status::{KindIcon, StatusIcon, StatusLabel};
+pub use stuck::{StuckKind, StuckReason, diagnose};
 pub use workload::{Strategy, Workload, WorkloadRow};
 
 /// Implements `kube::Resource` for a namespaced custom resource modelled here, so a source can
