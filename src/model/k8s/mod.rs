@@ -14,6 +14,7 @@ pub mod pod;
 pub mod rollout;
 pub mod status;
 pub mod stuck;
+pub mod tree;
 pub mod workload;
 
 pub use app::Application;
@@ -26,6 +27,7 @@ pub use pod::PodSummary;
 pub use rollout::{Rollout, RolloutPhase};
 pub use status::{KindIcon, StatusIcon, StatusLabel};
 pub use stuck::{StuckKind, StuckReason, diagnose};
+pub use tree::{AnalysisRun, TreeNode, deployment_tree, rollout_tree};
 pub use workload::{Strategy, Workload, WorkloadRow};
 
 /// Implements `kube::Resource` for a namespaced custom resource modelled here, so a source can
