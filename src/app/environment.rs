@@ -223,7 +223,8 @@ impl Environment {
             match &ctx.kafka {
                 // One client per context, shared by the source and the executor.
                 Some(kafka) => {
-                    let settings = crate::sources::kafka::KafkaSettings::default();
+                    let settings = crate::sources::kafka::KafkaSettings::default()
+                        .with_refresh(kafka.refresh_ms.map(Duration::from_millis));
                     match crate::sources::kafka::connect(kafka, settings.call_timeout).await {
                         Ok(client) => {
                             self.executor.kafka =

@@ -118,6 +118,8 @@ brokers = ["localhost:9092"]
 # The plan of a new topic is checked by the broker first (CreateTopics with validate_only).
 # Set false for Kafka-protocol brokers that ignore the flag and create the topic (tansu 0.6).
 validate_only = false
+# Time between refreshes of topics, groups and lag, in milliseconds (10000 by default).
+refresh_ms = 5000
 
 # A simulated fleet: every pane is fed by the built-in sandbox, nothing external is touched.
 # A sandbox context takes no backend keys. The seed picks the simulated incidents.

@@ -885,6 +885,19 @@ impl Parser<'_> {
         if let Some(bv) = t.get("validate_only") {
             kafka.validate_only = self.bool(bv, &join(path, "validate_only"));
         }
+        if let Some(rv) = t.get("refresh_ms") {
+            let key = join(path, "refresh_ms");
+            if let Some(n) = self.integer(rv, &key) {
+                match u64::try_from(n) {
+                    Ok(n) if (1_000..=600_000).contains(&n) => kafka.refresh_ms = Some(n),
+                    _ => self.error(
+                        rv.span(),
+                        &key,
+                        "must be between 1000 and 600000 milliseconds",
+                    ),
+                }
+            }
+        }
         if let Some(sv) = t.get("secret_properties") {
             let spath = join(path, "secret_properties");
             if let Some(props) = self.table(sv, &spath) {

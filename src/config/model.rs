@@ -65,6 +65,8 @@ pub struct KafkaConfig {
     /// Kafka-protocol brokers ignore it and create the topic), so the plan of a new topic
     /// can be checked by the broker before it is created. `None` means the default, yes.
     pub validate_only: Option<bool>,
+    /// Milliseconds between refreshes of topics, groups and lag (10 s when not given).
+    pub refresh_ms: Option<u64>,
 }
 
 impl KafkaConfig {

@@ -44,6 +44,19 @@ impl Default for KafkaSettings {
     }
 }
 
+impl KafkaSettings {
+    /// Uses the context's refresh interval when it gives one; a refresh may take up to
+    /// twice the interval (at least the default 20 s) before it counts as stuck.
+    #[must_use]
+    pub fn with_refresh(mut self, interval: Option<Duration>) -> Self {
+        if let Some(interval) = interval {
+            self.poll.interval = interval;
+            self.poll.timeout = (interval * 2).max(self.poll.timeout);
+        }
+        self
+    }
+}
+
 /// Creates the context's client off the async threads (secret commands block).
 pub async fn connect(cfg: &KafkaConfig, timeout: Duration) -> Result<Arc<KafkaClient>, String> {
     let cfg = cfg.clone();
