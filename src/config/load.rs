@@ -56,6 +56,7 @@ const KAFKA_KEYS: &[&str] = &[
     "properties",
     "secret_properties",
     "validate_only",
+    "refresh_ms",
 ];
 const HTTP_KEYS: &[&str] = &["url", "token", "headers"];
 const CATALOG_KEYS: &[&str] = &["backstage", "dir"];
