@@ -11,7 +11,7 @@
 //! - `kafka/cold_total`: a new `KafkaClient` plus one `KafkaClient::snapshot`, as at
 //!   start-up: metadata, watermarks, configs, groups, committed offsets and lag.
 //! - `kafka/warm_total`: one `snapshot(None)` on a client that already took one (a refresh:
-//!   connections and per-group consumers are cached).
+//!   connections and the watermark consumer are reused).
 //! - `kafka/warm_topics`: `snapshot(Some("topic-"))` on that client: the topics view alone
 //!   (the scope keeps every topic and no group, so only the group list is fetched).
 //!
@@ -30,8 +30,8 @@
 //! prints both with the ratio python / opsdeck. Without python3 or confluent_kafka
 //! (`pip install confluent-kafka`) the comparison is skipped with a note.
 //!
-//! Run with `cargo bench --bench kafka` (at full size, allow about 45 minutes while a
-//! snapshot takes over a minute: 3 × 12 snapshots). `OPSDECK_BENCH_KAFKA_TOPICS` and
+//! Run with `cargo bench --bench kafka` (about 5 minutes at full size, most of it the
+//! setup and the slow methods the breakdown times). `OPSDECK_BENCH_KAFKA_TOPICS` and
 //! `OPSDECK_BENCH_KAFKA_GROUPS` shrink the cluster for a quick try; `OPSDECK_PYTHON` names
 //! the interpreter (default `python3`); `OPSDECK_BENCH_KASKADE=1` also times kaskade's
 //! per-partition watermark loop once.
@@ -394,15 +394,14 @@ fn measure(
     })
 }
 
-/// Where a snapshot's time goes: the librdkafka calls `src/sources/kafka/client.rs` makes,
-/// issued here directly in the same way (one `AdminClient`; blocking calls
-/// `MAX_BLOCKING` at a time; a `BaseConsumer` per group, asked for every partition of the
-/// cluster), each timed alone, next to alternatives: batched watermarks
-/// (`offsets_for_times` with earliest/latest), committed offsets asked in chunks, and
-/// committed offsets asked only for the partitions a group has (the bench knows them; a
-/// client would need ListConsumerGroupOffsets, or a cache). librdkafka looks every
-/// partition of an answer up in the request's list linearly, so one call over n partitions
-/// costs O(n²) client CPU. Timed once, outside criterion: for the report, not the target.
+/// Where a snapshot's time goes, call kind by call kind, timed alone: the ways a client
+/// can ask librdkafka for watermarks (one partition per call, as opsdeck first did; one
+/// ListOffsets over everything; chunks of 500, as `src/sources/kafka/client.rs` does now)
+/// and for committed offsets (a consumer per group asked about every partition of the
+/// cluster, as opsdeck first did and kaskade does; chunks; only the group's own partitions,
+/// which is what ListConsumerGroupOffsets answers and the client now uses). librdkafka
+/// looks every partition of an answer up in the request's list linearly, so one call over n
+/// partitions costs O(n²) client CPU. Timed once, outside criterion: for the report.
 fn phases(broker: &Tansu, shape: Shape) -> Vec<(String, Duration)> {
     // Longer than the app's 5 s per call: here a slow call is measured, not abandoned.
     let timeout = Duration::from_secs(120);

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod group_offsets;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
