@@ -156,3 +156,46 @@ async fn delete_a_topic_by_typing_its_name() {
         "{name} is gone from the cluster"
     );
 }
+
+/// A broker that dies after a good refresh: the pane keeps the data and says, in the pane,
+/// that it is failing and how old the data is; other panes stay usable.
+#[test]
+fn a_failing_refresh_is_shown_in_the_pane_with_the_data_age() {
+    use opsdeck::model::SourceHealth;
+    let mut world = World::new(7, epoch());
+    let mut s = state();
+    key(&mut s, KeyCode::Char('4'));
+    world.advance(Duration::from_secs(10));
+    feed(&mut s, &world);
+    let taken = s.kafka.snapshot.clone().expect("snapshot").taken_at;
+    let event = SourceEvent {
+        source: SourceId::Kafka,
+        generation: s.generation,
+        body: SourceBody::Health(SourceHealth::Error {
+            message: "metadata: BrokerTransportFailure".into(),
+            since: taken,
+            last_good: Some(taken),
+        }),
+    };
+    update(&mut s, Msg::Source(event));
+    update(
+        &mut s,
+        Msg::Now(taken + jiff::SignedDuration::from_secs(95)),
+    );
+    let screen = opsdeck::screenshot::draw(&s).expect("draw");
+    let text: String = (0..screen.area.height)
+        .map(|y| {
+            (0..screen.area.width)
+                .map(|x| screen[(x, y)].symbol().to_owned())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("✗ metadata: BrokerTransportFailure · showing data from 95s ago"),
+        "{text}"
+    );
+    assert!(s.kafka.snapshot.is_some(), "the data is kept");
+    key(&mut s, KeyCode::Char('1'));
+    assert_eq!(s.view().pane(), opsdeck::app::PaneId::Catalog);
+}

@@ -128,6 +128,31 @@ fn title(pane: &KafkaPane, snapshot: &KafkaSnapshot) -> String {
     )
 }
 
+/// When the last refresh failed, the pane says so next to the data it keeps, with that
+/// data's age: a dead broker must not pass for a quiet cluster.
+fn trouble_note(state: &State, snapshot: &KafkaSnapshot) -> Option<Line<'static>> {
+    let theme = &state.ui.theme;
+    let age = |at: jiff::Timestamp| state.now.duration_since(at).as_secs().max(0);
+    let (text, role) = match state.health.get(&crate::sources::SourceId::Kafka)? {
+        crate::model::SourceHealth::Error { message, .. } => (
+            format!(
+                " ✗ {message} · showing data from {}s ago ",
+                age(snapshot.taken_at)
+            ),
+            Role::Error,
+        ),
+        crate::model::SourceHealth::Stale { reason, .. } => (
+            format!(
+                " ◐ stale: {reason} · data from {}s ago ",
+                age(snapshot.taken_at)
+            ),
+            Role::Warn,
+        ),
+        _ => return None,
+    };
+    Some(Line::from(Span::styled(text, theme.style(role))))
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.kafka;
@@ -198,7 +223,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         title: title(pane, &snapshot),
         columns: &columns,
         empty,
-        note: None,
+        note: trouble_note(state, &snapshot),
         footer: Some(footer),
         sorted: None,
     };
