@@ -24,6 +24,11 @@ pub enum Msg {
     PlatformDone(Box<PlatformReply>),
     /// The audit gate finished with an action.
     ActionDone(Box<ActionReport>),
+    /// A context's startup secrets are resolved: its sources can start without waiting.
+    ContextReady {
+        name: String,
+        generation: u64,
+    },
     /// One topic's configs with their sources, or why they could not be read.
     KafkaConfigs {
         topic: String,
@@ -114,6 +119,11 @@ pub enum Cmd {
     Quit,
     /// Stop the current context's sources and start `name`'s with `generation`.
     SwitchContext {
+        name: String,
+        generation: u64,
+    },
+    /// Start `name`'s sources (its secrets are ready) for `generation`.
+    StartSources {
         name: String,
         generation: u64,
     },

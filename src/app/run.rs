@@ -58,9 +58,8 @@ where
     // command or a broker, and the user should see the console at once meanwhile.
     draw(terminal, state, host)?;
     let mut last_draw: Option<Instant> = Some(Instant::now());
-    let mut sources = env
-        .spawn_sources(&state.context.name.clone(), state.generation, &tx)
-        .await;
+    let mut sources = Vec::new();
+    prepare_sources(env, &state.context.name, state.generation, &app_tx);
     let mut input_open = true;
     loop {
         if state.dirty {
@@ -125,6 +124,26 @@ where
     Ok(state.frames)
 }
 
+/// Resolves the context's startup secrets (a `pass` or `vault` command may take seconds) in
+/// the background; `Msg::ContextReady` then starts the sources, so keys and redraws never
+/// wait on a secret.
+fn prepare_sources(env: &Environment, name: &str, generation: u64, app: &mpsc::Sender<Msg>) {
+    let secrets = env
+        .config
+        .context(name)
+        .map(crate::config::Context::startup_secrets)
+        .unwrap_or_default();
+    let app = app.clone();
+    let name = name.to_owned();
+    tokio::spawn(async move {
+        if !secrets.is_empty() {
+            let _ = tokio::task::spawn_blocking(move || crate::config::secret::prefetch(&secrets))
+                .await;
+        }
+        let _ = app.send(Msg::ContextReady { name, generation }).await;
+    });
+}
+
 async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
@@ -180,6 +199,9 @@ where
         Cmd::SwitchContext { name, generation } => {
             sources.clear();
             apply_context(state, &env.config);
+            prepare_sources(env, &name, generation, app);
+        }
+        Cmd::StartSources { name, generation } => {
             *sources = env.spawn_sources(&name, generation, tx).await;
             for source in sources.iter() {
                 source.send(Control::SetScope(state.scope.clone()));

@@ -40,6 +40,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ActionDone(report) => on_action_done(state, *report),
+        // A context switched away from meanwhile starts nothing.
+        Msg::ContextReady { name, generation } => {
+            if generation == state.generation && name == state.context.name {
+                vec![Cmd::StartSources { name, generation }]
+            } else {
+                Vec::new()
+            }
+        }
         Msg::KafkaConfigs { topic, configs } => {
             state.dirty |= state.kafka.set_configs(topic, configs);
             Vec::new()

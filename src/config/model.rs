@@ -115,6 +115,25 @@ pub struct Context {
     pub sandbox_seed: Option<u64>,
 }
 
+impl Context {
+    /// The secrets resolved while this context's sources start (the platform token and the
+    /// Kafka client's properties); the others are resolved inside their sources' tasks.
+    #[must_use]
+    pub fn startup_secrets(&self) -> Vec<SecretRef> {
+        let mut out: Vec<SecretRef> = self
+            .platform
+            .iter()
+            .filter_map(|p| p.token.clone())
+            .collect();
+        out.extend(
+            self.kafka
+                .iter()
+                .flat_map(|k| k.secret_properties.values().cloned()),
+        );
+        out
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {

@@ -15,6 +15,36 @@ use super::model::SecretRef;
 /// passphrase on a terminal it does not have must not hang a source forever).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long a prefetched command's answer may wait to be used.
+const PREFETCH_TTL: Duration = Duration::from_secs(60);
+
+/// Answers of secret commands run ahead of use (see [`prefetch`]), each taken once.
+type Prefetched = Vec<(String, Result<String, SecretError>, Instant)>;
+static PREFETCHED: std::sync::Mutex<Prefetched> = std::sync::Mutex::new(Vec::new());
+
+/// Runs the secret commands among `secrets` now, off the caller's critical path, so that
+/// the code that needs them next (a context switch, awaited by the UI loop) does not wait
+/// on `pass` or `vault`. Each answer, success or failure, is used by the next
+/// [`SecretRef::resolve`] of the same command within a minute, then forgotten.
+pub fn prefetch(secrets: &[SecretRef]) {
+    for secret in secrets {
+        if let SecretRef::Command(command) = secret {
+            let answer = run_command(command, COMMAND_TIMEOUT);
+            if let Ok(mut cache) = PREFETCHED.lock() {
+                cache.retain(|(_, _, at)| at.elapsed() < PREFETCH_TTL);
+                cache.push((command.clone(), answer, Instant::now()));
+            }
+        }
+    }
+}
+
+fn take_prefetched(command: &str) -> Option<Result<String, SecretError>> {
+    let mut cache = PREFETCHED.lock().ok()?;
+    cache.retain(|(_, _, at)| at.elapsed() < PREFETCH_TTL);
+    let i = cache.iter().position(|(c, _, _)| c == command)?;
+    Some(cache.remove(i).1)
+}
+
 /// Largest stdout accepted from a secret command.
 const MAX_OUTPUT: u64 = 64 * 1024;
 
@@ -61,7 +91,9 @@ impl SecretRef {
     pub fn resolve(&self) -> Result<String, SecretError> {
         match self {
             Self::Env(var) => resolve_env(var, |v| std::env::var(v)),
-            Self::Command(command) => run_command(command, COMMAND_TIMEOUT),
+            Self::Command(command) => {
+                take_prefetched(command).unwrap_or_else(|| run_command(command, COMMAND_TIMEOUT))
+            }
         }
     }
 
@@ -231,5 +263,25 @@ mod tests {
             .resolve()
             .expect_err("empty");
         assert!(matches!(err, SecretError::CommandEmpty { .. }));
+    }
+
+    #[test]
+    fn a_prefetched_answer_is_used_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("runs");
+        let command = format!("echo x >> {} && printf s3cret", marker.display());
+        let secret = SecretRef::Command(command);
+        prefetch(std::slice::from_ref(&secret));
+        let runs = || {
+            std::fs::read_to_string(&marker)
+                .unwrap_or_default()
+                .lines()
+                .count()
+        };
+        assert_eq!(runs(), 1);
+        assert_eq!(secret.resolve().as_deref(), Ok("s3cret"));
+        assert_eq!(runs(), 1, "the prefetched answer was used");
+        assert_eq!(secret.resolve().as_deref(), Ok("s3cret"));
+        assert_eq!(runs(), 2, "and only once");
     }
 }
