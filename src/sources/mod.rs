@@ -6,6 +6,7 @@ pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
 pub mod kafka;
+pub mod kube;
 pub mod platform;
 pub mod platform_feed;
 pub mod poller;

@@ -10,6 +10,7 @@ mod kube_server;
 mod api;
 mod argocd;
 mod fixtures;
+mod source;
 mod watch;
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};

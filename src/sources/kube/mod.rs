@@ -1,0 +1,13 @@
+//! The Kubernetes watch layer behind the Argo CD and rollout panes (Part 5), independent of
+//! the UI: build a client for a kube context ([`client`]), keep reflector caches of the kinds
+//! and namespaces in scope and publish coalesced snapshots of them ([`watch`]), and ask the API
+//! server what the user may do ([`ssar`]) so panes offer only actions RBAC allows
+//! (`/work/shared/reference/kubernetes-argo.md` §7).
+
+pub mod client;
+pub mod ssar;
+pub mod watch;
+
+pub use client::{client_for_context, client_from_kubeconfig};
+pub use ssar::{Access, can_i};
+pub use watch::{KindHealth, KubeKind, KubeSnapshot, KubeWatch, WatchScope};

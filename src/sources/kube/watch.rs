@@ -1,0 +1,500 @@
+//! Reflector caches of the Kubernetes kinds the Argo CD and rollout panes show, published as
+//! coalesced snapshots.
+//!
+//! Why it is built this way (reference §5 and §7 item 1):
+//! - **Only what is in scope.** One kube-rs `watcher` + `reflector` store per kind *and
+//!   namespace* in [`WatchScope`]: Applications in the Argo CD namespaces; Deployments,
+//!   Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning Events in the workload namespaces.
+//!   Nothing is watched cluster-wide, so a cluster with 13k pods elsewhere costs nothing.
+//! - **Bounded memory.** Objects go through `.modify()` before they reach the store: every
+//!   kind loses `managedFields` and the `last-applied-configuration` annotation (often larger
+//!   than the object), and Pods and ReplicaSets keep only the pod-template/spec fields the
+//!   models read (container names and images, the node). They stay typed `Pod` and
+//!   `ReplicaSet` so `crate::model::k8s` functions take them unchanged. Events are filtered
+//!   server-side with `fieldSelector=type=Warning`.
+//! - **No redraw per event.** Each watch task only updates its store and pokes a `Notify`;
+//!   one publisher task waits [`COALESCE`] after the first poke and then publishes one
+//!   [`KubeSnapshot`], so a burst of any size gives one snapshot per ~100 ms. Snapshots hold
+//!   `Arc`s from the stores, so publishing copies pointers, not objects.
+//! - **Errors per kind.** A failing list/watch (a 403 RBAC denial, a missing CRD's 404) marks
+//!   only that kind [`KindHealth::Error`] with the API message; the others keep working. The
+//!   watcher retries with kube's default backoff and the kind turns Ok when a list succeeds.
+//!   A `410 Gone` (expired resourceVersion) is routine: the watcher re-lists by itself and the
+//!   store keeps the old objects until the new list is complete, so it is not shown as an error.
+//! - Dropping [`KubeWatch`] aborts every task (they live in a `JoinSet`).
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Container, Event as KubeEvent, Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::Api;
+use kube::core::NamespaceResourceScope;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::watcher::{self, watcher};
+use kube::runtime::{WatchStreamExt, watcher::Event};
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+use crate::model::k8s::{AnalysisRun, Application, Rollout};
+
+/// How long the publisher gathers events before publishing: the UI sees at most one snapshot
+/// per this interval however many events arrive.
+pub const COALESCE: Duration = Duration::from_millis(100);
+
+/// The annotation `kubectl apply` leaves: a full copy of the object, never shown.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// What to watch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchScope {
+    /// Namespaces whose Argo CD `Application`s are watched (usually `argocd`).
+    pub argo_namespaces: Vec<String>,
+    /// Namespaces whose Deployments, Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning
+    /// Events are watched.
+    pub workload_namespaces: Vec<String>,
+}
+
+/// The kinds a snapshot holds, in the order the panes list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KubeKind {
+    Applications,
+    Deployments,
+    Rollouts,
+    AnalysisRuns,
+    ReplicaSets,
+    Pods,
+    Events,
+}
+
+impl KubeKind {
+    pub const ALL: [Self; 7] = [
+        Self::Applications,
+        Self::Deployments,
+        Self::Rollouts,
+        Self::AnalysisRuns,
+        Self::ReplicaSets,
+        Self::Pods,
+        Self::Events,
+    ];
+
+    /// The plural resource name, as kubectl and RBAC messages say it.
+    #[must_use]
+    pub fn plural(self) -> &'static str {
+        match self {
+            Self::Applications => "applications",
+            Self::Deployments => "deployments",
+            Self::Rollouts => "rollouts",
+            Self::AnalysisRuns => "analysisruns",
+            Self::ReplicaSets => "replicasets",
+            Self::Pods => "pods",
+            Self::Events => "events",
+        }
+    }
+}
+
+/// Health of one kind across its namespaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindHealth {
+    /// Not in scope (no namespaces to watch it in).
+    Off,
+    /// The first list has not completed yet.
+    Syncing,
+    /// Listed and watching.
+    Ok,
+    /// The last list or watch failed; the message is the API's (e.g. the 403 RBAC denial),
+    /// prefixed with the namespace when the kind is watched in several. Objects listed
+    /// before the failure are kept.
+    Error(String),
+}
+
+/// Everything watched, at one moment. Objects are sorted by namespace, then name.
+#[derive(Debug, Clone, Default)]
+pub struct KubeSnapshot {
+    /// Counts publishes: 0 is the empty snapshot from before any watch reported, and each
+    /// later snapshot has a higher number, so a consumer can tell a new one from a repeat.
+    pub generation: u64,
+    pub applications: Vec<Arc<Application>>,
+    pub deployments: Vec<Arc<Deployment>>,
+    pub rollouts: Vec<Arc<Rollout>>,
+    pub analysis_runs: Vec<Arc<AnalysisRun>>,
+    /// Pruned: template/spec fields other than container names and images are dropped.
+    pub replica_sets: Vec<Arc<ReplicaSet>>,
+    /// Pruned: spec fields other than container names, images and the node are dropped.
+    pub pods: Vec<Arc<Pod>>,
+    /// Warning events only.
+    pub events: Vec<Arc<KubeEvent>>,
+    /// Every kind, in scope or not ([`KindHealth::Off`]).
+    pub health: BTreeMap<KubeKind, KindHealth>,
+}
+
+impl KubeSnapshot {
+    /// The health of one kind ([`KindHealth::Off`] if unknown).
+    #[must_use]
+    pub fn health(&self, kind: KubeKind) -> &KindHealth {
+        self.health.get(&kind).unwrap_or(&KindHealth::Off)
+    }
+
+    /// Every in-scope kind has completed a list (with or without errors since).
+    #[must_use]
+    pub fn synced(&self) -> bool {
+        self.health
+            .values()
+            .all(|h| !matches!(h, KindHealth::Syncing))
+    }
+}
+
+/// One watch's state, written by its task.
+#[derive(Debug)]
+struct Slot {
+    kind: KubeKind,
+    namespace: String,
+    health: KindHealth,
+}
+
+/// State shared between the watch tasks and the publisher.
+#[derive(Debug, Default)]
+struct Shared {
+    slots: Mutex<Vec<Slot>>,
+    dirty: Notify,
+}
+
+impl Shared {
+    fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn add(&self, kind: KubeKind, namespace: &str) -> usize {
+        let mut slots = self.slots();
+        slots.push(Slot {
+            kind,
+            namespace: namespace.to_owned(),
+            health: KindHealth::Syncing,
+        });
+        slots.len() - 1
+    }
+
+    fn set(&self, slot: usize, health: KindHealth) {
+        if let Some(s) = self.slots().get_mut(slot) {
+            s.health = health;
+        }
+    }
+
+    /// Per kind: Error if any namespace fails, else Syncing if any is still listing, else Ok.
+    fn health(&self) -> BTreeMap<KubeKind, KindHealth> {
+        let slots = self.slots();
+        KubeKind::ALL
+            .iter()
+            .map(|&kind| {
+                let mine: Vec<&Slot> = slots.iter().filter(|s| s.kind == kind).collect();
+                let errors: Vec<String> = mine
+                    .iter()
+                    .filter_map(|s| match &s.health {
+                        KindHealth::Error(m) if mine.len() > 1 => {
+                            Some(format!("{}: {m}", s.namespace))
+                        }
+                        KindHealth::Error(m) => Some(m.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let health = if mine.is_empty() {
+                    KindHealth::Off
+                } else if !errors.is_empty() {
+                    KindHealth::Error(errors.join("; "))
+                } else if mine.iter().any(|s| s.health == KindHealth::Syncing) {
+                    KindHealth::Syncing
+                } else {
+                    KindHealth::Ok
+                };
+                (kind, health)
+            })
+            .collect()
+    }
+}
+
+/// The stores, one per kind and namespace.
+#[derive(Default)]
+struct Stores {
+    applications: Vec<Store<Application>>,
+    deployments: Vec<Store<Deployment>>,
+    rollouts: Vec<Store<Rollout>>,
+    analysis_runs: Vec<Store<AnalysisRun>>,
+    replica_sets: Vec<Store<ReplicaSet>>,
+    pods: Vec<Store<Pod>>,
+    events: Vec<Store<KubeEvent>>,
+}
+
+/// The objects of every store of one kind, sorted by namespace and name.
+fn collect<K>(stores: &[Store<K>]) -> Vec<Arc<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + 'static,
+{
+    let mut all: Vec<Arc<K>> = stores.iter().flat_map(Store::state).collect();
+    all.sort_by(|a, b| {
+        (a.meta().namespace.as_deref(), a.meta().name.as_deref())
+            .cmp(&(b.meta().namespace.as_deref(), b.meta().name.as_deref()))
+    });
+    all
+}
+
+impl Stores {
+    fn snapshot(&self, generation: u64, shared: &Shared) -> KubeSnapshot {
+        KubeSnapshot {
+            generation,
+            applications: collect(&self.applications),
+            deployments: collect(&self.deployments),
+            rollouts: collect(&self.rollouts),
+            analysis_runs: collect(&self.analysis_runs),
+            replica_sets: collect(&self.replica_sets),
+            pods: collect(&self.pods),
+            events: collect(&self.events),
+            health: shared.health(),
+        }
+    }
+}
+
+/// A readable message for a watcher error: the API's own words for API errors.
+fn error_message(error: &watcher::Error) -> String {
+    let api = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => match e {
+            kube::Error::Api(status) => Some(status.as_ref()),
+            _ => None,
+        },
+        watcher::Error::WatchError(status) => Some(status.as_ref()),
+        watcher::Error::NoResourceVersion => None,
+    };
+    match api {
+        Some(status) if !status.message.is_empty() => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// A 410 Gone: the resourceVersion expired and the watcher is already re-listing.
+fn is_expired(error: &watcher::Error) -> bool {
+    match error {
+        watcher::Error::WatchError(status) => status.code == 410,
+        watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 410,
+        _ => false,
+    }
+}
+
+/// Drops what no pane shows and what can be bigger than the rest of the object.
+fn prune_meta(meta: &mut ObjectMeta) {
+    meta.managed_fields = None;
+    if let Some(annotations) = meta.annotations.as_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
+}
+
+/// Containers reduced to name and image (env, args, probes, mounts, resources dropped).
+fn slim_containers(containers: &[Container]) -> Vec<Container> {
+    containers
+        .iter()
+        .map(|c| Container {
+            name: c.name.clone(),
+            image: c.image.clone(),
+            ..Container::default()
+        })
+        .collect()
+}
+
+fn slim_pod_spec(spec: &PodSpec) -> PodSpec {
+    PodSpec {
+        containers: slim_containers(&spec.containers),
+        init_containers: spec.init_containers.as_deref().map(slim_containers),
+        node_name: spec.node_name.clone(),
+        ..PodSpec::default()
+    }
+}
+
+fn prune_pod(pod: &mut Pod) {
+    prune_meta(&mut pod.metadata);
+    if let Some(spec) = pod.spec.as_mut() {
+        *spec = slim_pod_spec(spec);
+    }
+}
+
+fn prune_replica_set(rs: &mut ReplicaSet) {
+    prune_meta(&mut rs.metadata);
+    let template = rs.spec.as_mut().and_then(|s| s.template.as_mut());
+    if let Some(template) = template {
+        if let Some(meta) = template.metadata.as_mut() {
+            prune_meta(meta);
+            meta.annotations = None;
+        }
+        if let Some(spec) = template.spec.as_mut() {
+            *spec = slim_pod_spec(spec);
+        }
+    }
+}
+
+fn prune_deployment(d: &mut Deployment) {
+    prune_meta(&mut d.metadata);
+}
+
+fn prune_event(e: &mut KubeEvent) {
+    prune_meta(&mut e.metadata);
+}
+
+fn prune_application(a: &mut Application) {
+    prune_meta(&mut a.metadata);
+}
+
+fn prune_rollout(r: &mut Rollout) {
+    prune_meta(&mut r.metadata);
+}
+
+fn prune_analysis_run(r: &mut AnalysisRun) {
+    prune_meta(&mut r.metadata);
+}
+
+/// Starts the watch of one kind in one namespace; returns its store.
+fn spawn_watch<K>(
+    tasks: &mut JoinSet<()>,
+    shared: &Arc<Shared>,
+    client: &Client,
+    kind: KubeKind,
+    namespace: &str,
+    config: watcher::Config,
+    prune: fn(&mut K),
+) -> Store<K>
+where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    let (reader, writer) = reflector::store::<K>();
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let stream = reflector::reflector(writer, watcher(api, config).default_backoff().modify(prune));
+    let slot = shared.add(kind, namespace);
+    let shared = Arc::clone(shared);
+    let namespace = namespace.to_owned();
+    tasks.spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            match item {
+                // The store changes only at InitDone: until then it keeps the previous list.
+                Ok(Event::Init | Event::InitApply(_)) => continue,
+                Ok(Event::InitDone | Event::Apply(_) | Event::Delete(_)) => {
+                    shared.set(slot, KindHealth::Ok);
+                }
+                Err(e) if is_expired(&e) => {
+                    tracing::debug!(?kind, %namespace, "watch expired, re-listing");
+                    continue;
+                }
+                Err(e) => {
+                    let message = error_message(&e);
+                    tracing::warn!(?kind, %namespace, %message, "kube watch failed");
+                    shared.set(slot, KindHealth::Error(message));
+                }
+            }
+            shared.dirty.notify_one();
+        }
+    });
+    reader
+}
+
+/// The running watches and their publisher. Dropping it stops them all.
+#[derive(Debug)]
+pub struct KubeWatch {
+    rx: watch::Receiver<Arc<KubeSnapshot>>,
+    _tasks: JoinSet<()>,
+}
+
+impl KubeWatch {
+    /// Starts watching `scope` through `client`. Must be called inside a tokio runtime.
+    #[must_use]
+    pub fn spawn(client: Client, scope: WatchScope) -> Self {
+        let shared = Arc::new(Shared::default());
+        let mut tasks = JoinSet::new();
+        let mut stores = Stores::default();
+        let default = watcher::Config::default;
+        for ns in &scope.argo_namespaces {
+            stores.applications.push(spawn_watch(
+                &mut tasks,
+                &shared,
+                &client,
+                KubeKind::Applications,
+                ns,
+                default(),
+                prune_application,
+            ));
+        }
+        for ns in &scope.workload_namespaces {
+            let (t, s, c) = (&mut tasks, &shared, &client);
+            let d = spawn_watch(
+                t,
+                s,
+                c,
+                KubeKind::Deployments,
+                ns,
+                default(),
+                prune_deployment,
+            );
+            stores.deployments.push(d);
+            let r = spawn_watch(t, s, c, KubeKind::Rollouts, ns, default(), prune_rollout);
+            stores.rollouts.push(r);
+            let a = spawn_watch(
+                t,
+                s,
+                c,
+                KubeKind::AnalysisRuns,
+                ns,
+                default(),
+                prune_analysis_run,
+            );
+            stores.analysis_runs.push(a);
+            let rs = spawn_watch(
+                t,
+                s,
+                c,
+                KubeKind::ReplicaSets,
+                ns,
+                default(),
+                prune_replica_set,
+            );
+            stores.replica_sets.push(rs);
+            let p = spawn_watch(t, s, c, KubeKind::Pods, ns, default(), prune_pod);
+            stores.pods.push(p);
+            // Normal events are most of the volume and no pane shows them.
+            let warnings = default().fields("type=Warning");
+            let e = spawn_watch(t, s, c, KubeKind::Events, ns, warnings, prune_event);
+            stores.events.push(e);
+        }
+
+        let (tx, rx) = watch::channel(Arc::new(stores.snapshot(0, &shared)));
+        tasks.spawn(async move {
+            let mut generation = 0;
+            loop {
+                shared.dirty.notified().await;
+                // Wait after the first event so the rest of its burst lands in the same
+                // snapshot; pokes during the wait leave one permit, i.e. one more snapshot.
+                tokio::time::sleep(COALESCE).await;
+                generation += 1;
+                tx.send_replace(Arc::new(stores.snapshot(generation, &shared)));
+            }
+        });
+        Self { rx, _tasks: tasks }
+    }
+
+    /// The latest snapshot and every later one. The first value may be the empty generation 0.
+    #[must_use]
+    pub fn subscribe(&self) -> watch::Receiver<Arc<KubeSnapshot>> {
+        self.rx.clone()
+    }
+}
