@@ -63,6 +63,11 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         state.kafka.set_snapshot(Arc::new(world.kafka_snapshot()));
     }
     state.catalog.set_catalog(Arc::new(world.catalog()));
+    state
+        .apps
+        .set_snapshot(&Arc::new(crate::sources::sandbox::apps::kube_snapshot(
+            &world, 1,
+        )));
     for database in crate::sources::sandbox::pg::databases() {
         if let Ok(snapshot) = world.pg_snapshot(database) {
             state.postgres.set_snapshot(Arc::new(snapshot));
@@ -77,6 +82,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         SourceId::Platform,
         SourceId::Postgres,
         SourceId::Kafka,
+        SourceId::Kube,
     ] {
         state
             .health

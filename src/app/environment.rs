@@ -173,6 +173,11 @@ impl Environment {
                 Some(crate::sources::sandbox::kafka::SandboxKafkaExecutor {
                     sandbox: sandbox.clone(),
                 });
+            handles.push(crate::sources::sandbox::apps::spawn_kube(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
             handles.push(crate::sources::sandbox::kafka::spawn_kafka(
                 sandbox.clone(),
                 generation,

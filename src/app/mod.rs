@@ -4,6 +4,7 @@
 //! for the run loop to carry out (switch context, set scope, load a theme). Rendering reads
 //! the state and nothing else.
 
+pub mod apps;
 pub mod audit;
 pub mod card;
 pub mod catalog;

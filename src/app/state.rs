@@ -102,8 +102,13 @@ impl PaneId {
     #[must_use]
     pub fn coming_in(self) -> Option<&'static str> {
         match self {
-            Self::Catalog | Self::Requests | Self::Audit | Self::Postgres | Self::Kafka => None,
-            Self::Apps | Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
+            Self::Catalog
+            | Self::Requests
+            | Self::Audit
+            | Self::Postgres
+            | Self::Kafka
+            | Self::Apps => None,
+            Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
             Self::Logs | Self::Traces => Some("Part 6: logs and traces"),
             Self::Incident => Some("Part 7: the incident view"),
         }
@@ -153,6 +158,7 @@ impl View {
             Self::Pane(PaneId::Kafka) => {
                 &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global]
             }
+            Self::Pane(PaneId::Apps) => &[KeyContext::Table, KeyContext::Global],
             Self::Pane(_) => &[KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
@@ -319,6 +325,7 @@ pub struct State {
     pub audit: AuditPane,
     pub postgres: PostgresPane,
     pub kafka: KafkaPane,
+    pub apps: super::apps::AppsPane,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
     pub drafts: Vec<Form>,
     /// Actions sent to the audit gate and not answered yet.
@@ -353,6 +360,7 @@ impl State {
             audit: AuditPane::default(),
             postgres: PostgresPane::new(Vec::new()),
             kafka: KafkaPane::default(),
+            apps: super::apps::AppsPane::default(),
             drafts: Vec::new(),
             actions_in_flight: 0,
             last_action: None,
@@ -380,6 +388,7 @@ impl State {
             View::Pane(PaneId::Requests) => Some(&self.requests),
             View::Pane(PaneId::Audit) => Some(&self.audit),
             View::Pane(PaneId::Kafka) => Some(&self.kafka),
+            View::Pane(PaneId::Apps) => Some(&self.apps),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&self.postgres)
             }
@@ -393,6 +402,7 @@ impl State {
             View::Pane(PaneId::Requests) => Some(&mut self.requests),
             View::Pane(PaneId::Audit) => Some(&mut self.audit),
             View::Pane(PaneId::Kafka) => Some(&mut self.kafka),
+            View::Pane(PaneId::Apps) => Some(&mut self.apps),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&mut self.postgres)
             }

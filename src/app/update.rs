@@ -126,6 +126,10 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.postgres.set_snapshot(snapshot);
             state.dirty |= visible && !state.postgres.frozen;
         }
+        SourceBody::Kube(snapshot) => {
+            state.apps.set_snapshot(&snapshot);
+            state.dirty |= state.view().pane() == PaneId::Apps;
+        }
         SourceBody::Kafka(snapshot) => {
             state.kafka.set_snapshot(snapshot);
             state.dirty |= state.view().pane() == PaneId::Kafka;
@@ -463,6 +467,7 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
     state.audit.reset();
     state.postgres.reset(Vec::new());
     state.kafka.reset();
+    state.apps.reset();
     state.health.clear();
     state.dirty = true;
     state.toast(ToastLevel::Info, format!("context: {name}"));

@@ -69,6 +69,8 @@ pub enum SourceBody {
     Postgres(Arc<crate::model::pg::PgSnapshot>),
     /// Brokers, topics, consumer groups and their lag.
     Kafka(Arc<crate::model::kafka::KafkaSnapshot>),
+    /// What the Kubernetes watches see: Argo CD Applications and workloads.
+    Kube(Arc<kube::KubeSnapshot>),
     /// Identity, requests and recent audit events.
     Platform(Arc<platform_feed::PlatformSnapshot>),
     /// Freshness of the source's data.

@@ -134,6 +134,14 @@ pub struct KubeSnapshot {
     pub health: BTreeMap<KubeKind, KindHealth>,
 }
 
+/// Two snapshots are the same publish when their generations match (the objects are only
+/// compared through it: they are large and come from one publisher).
+impl PartialEq for KubeSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+    }
+}
+
 impl KubeSnapshot {
     /// The health of one kind ([`KindHealth::Off`] if unknown).
     #[must_use]

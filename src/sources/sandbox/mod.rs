@@ -4,6 +4,7 @@
 //! actor task ([`SandboxHandle`]); sandbox sources ask the actor for snapshots through the same
 //! source-task interface as real backends, and actions change the world through it.
 
+pub mod apps;
 pub mod fleet;
 pub mod kafka;
 pub mod pg;
@@ -237,6 +238,8 @@ pub enum SandboxRequest {
         crate::actions::ActionRequest,
         oneshot::Sender<Result<String, String>>,
     ),
+    /// The simulated cluster's watch snapshot, with this publish number.
+    Kube(u64, oneshot::Sender<crate::sources::kube::KubeSnapshot>),
     /// Checks a new topic's plan without creating it.
     KafkaPlan(
         crate::actions::ActionRequest,
@@ -310,6 +313,9 @@ impl SandboxHandle {
                     SandboxRequest::KafkaAction(request, reply) => {
                         let _ = reply.send(world.kafka_action(&request));
                     }
+                    SandboxRequest::Kube(generation, reply) => {
+                        let _ = reply.send(apps::kube_snapshot(&world, generation));
+                    }
                     SandboxRequest::KafkaPlan(request, reply) => {
                         let _ = reply.send(world.kafka_plan(&request));
                     }
@@ -351,6 +357,14 @@ impl SandboxHandle {
     ) -> Result<String, String> {
         self.ask(|reply| SandboxRequest::KafkaAction(request, reply))
             .await?
+    }
+
+    pub async fn kube(
+        &self,
+        generation: u64,
+    ) -> Result<crate::sources::kube::KubeSnapshot, String> {
+        self.ask(|reply| SandboxRequest::Kube(generation, reply))
+            .await
     }
 
     pub async fn kafka_plan(

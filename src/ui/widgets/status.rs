@@ -21,22 +21,41 @@ fn health_role(health: &SourceHealth) -> Role {
     }
 }
 
+/// Room the key hints need (` ? help : cmd / filter q quit `).
+const HINTS_WIDTH: usize = 30;
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let bar = theme.style(Role::StatusBar);
-    let mut spans = Vec::new();
-    for (source, health) in &state.health {
-        let age = health
-            .age_secs(state.now)
-            .map(|s| format!(" {s}s"))
-            .unwrap_or_default();
-        spans.push(Span::styled(format!(" {} ", source.label()), bar));
-        spans.push(Span::styled(
-            format!("{} {}{age}", health.glyph(), health.word()),
-            bar.patch(theme.style(health_role(health))),
-        ));
+    // Healthy sources drop the word "ok" (the ✓ still says it) when the line would not
+    // otherwise leave room for the key hints; problems always keep their word and age.
+    let sources = |compact: bool| {
+        let mut spans = Vec::new();
+        for (source, health) in &state.health {
+            let age = health
+                .age_secs(state.now)
+                .map(|s| format!(" {s}s"))
+                .unwrap_or_default();
+            spans.push(Span::styled(format!(" {} ", source.label()), bar));
+            let text = if compact && matches!(health, SourceHealth::Ok { .. }) {
+                health.glyph().to_owned()
+            } else {
+                format!("{} {}{age}", health.glyph(), health.word())
+            };
+            spans.push(Span::styled(
+                text,
+                bar.patch(theme.style(health_role(health))),
+            ));
+        }
+        spans
+    };
+    let width_of =
+        |spans: &[Span<'_>]| -> usize { spans.iter().map(|s| s.content.chars().count()).sum() };
+    let mut spans = sources(false);
+    if width_of(&spans) + HINTS_WIDTH > usize::from(area.width) {
+        spans = sources(true);
     }
-    let left: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let left = width_of(&spans);
     let right: Vec<Span<'_>> = if let Some(toast) = &state.toast {
         let (role, tag) = match toast.level {
             ToastLevel::Info => (Role::Info, "i"),

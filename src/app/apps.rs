@@ -1,0 +1,124 @@
+//! State of the Argo CD pane: the Applications of the latest watch snapshot as rows, the
+//! apps most in need of attention first, filtered and sorted like every table.
+
+use std::sync::Arc;
+
+use super::table::{TablePane, TableState};
+use crate::model::k8s::AppRow;
+use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
+
+/// Columns the pane sorts by: attention (the default), name, project, sync, health, last sync.
+pub const SORT_COLUMNS: usize = 6;
+
+/// The `:apps` pane.
+#[derive(Debug, Clone, Default)]
+pub struct AppsPane {
+    pub rows: Vec<AppRow>,
+    /// Health of the Applications watch (a 403 shows in the pane).
+    pub health: Option<KindHealth>,
+    /// Whether a snapshot has arrived at all.
+    pub loaded: bool,
+    pub table: TableState,
+    haystacks: Vec<String>,
+}
+
+impl AppsPane {
+    pub fn set_snapshot(&mut self, snapshot: &Arc<KubeSnapshot>) {
+        self.rows = snapshot
+            .applications
+            .iter()
+            .map(|a| AppRow::from_app(a))
+            .collect();
+        self.haystacks = self
+            .rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {}",
+                    r.name,
+                    r.project,
+                    r.sync.label(),
+                    r.health.label()
+                )
+                .to_lowercase()
+            })
+            .collect();
+        self.health = Some(snapshot.health(KubeKind::Applications).clone());
+        self.loaded = true;
+        self.refresh_view();
+    }
+
+    pub fn reset(&mut self) {
+        let page = self.table.page;
+        *self = Self::default();
+        self.table.page = page;
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<&AppRow> {
+        self.table.selected_row().and_then(|i| self.rows.get(i))
+    }
+}
+
+impl TablePane for AppsPane {
+    fn table(&self) -> &TableState {
+        &self.table
+    }
+
+    fn table_mut(&mut self) -> &mut TableState {
+        &mut self.table
+    }
+
+    fn columns(&self) -> usize {
+        SORT_COLUMNS
+    }
+
+    fn refresh_view(&mut self) {
+        let mut visible = self.table.filter.apply(&self.haystacks);
+        if !self.table.filter.orders_rows() {
+            let rows = &self.rows;
+            match self.table.sort.column {
+                1 => visible.sort_by(|&a, &b| rows[a].name.cmp(&rows[b].name)),
+                2 => visible.sort_by(|&a, &b| {
+                    (&rows[a].project, &rows[a].name).cmp(&(&rows[b].project, &rows[b].name))
+                }),
+                3 => visible.sort_by_key(|&i| (rows[i].sync.label().word, rows[i].name.clone())),
+                4 => visible
+                    .sort_by_key(|&i| (std::cmp::Reverse(rows[i].health), rows[i].name.clone())),
+                5 => visible.sort_by_key(|&i| std::cmp::Reverse(rows[i].last_sync)),
+                _ => visible.sort_by(|&a, &b| rows[a].sort_key().cmp(&rows[b].sort_key())),
+            }
+            if self.table.sort.reverse {
+                visible.reverse();
+            }
+        }
+        self.table.set_visible(visible);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apps_needing_attention_come_first_and_filter_by_state() {
+        let world = crate::sources::sandbox::World::new(7, crate::screenshot::epoch());
+        let snapshot = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&world, 1));
+        let mut pane = AppsPane::default();
+        pane.set_snapshot(&snapshot);
+        let first = pane.selected().expect("rows");
+        assert_eq!(first.health, crate::model::k8s::HealthState::Degraded);
+        pane.table.filter.set(
+            "outofsync".into(),
+            crate::app::filter::FilterMode::Substring,
+        );
+        pane.refresh_view();
+        assert!(!pane.table.visible.is_empty());
+        assert!(
+            pane.table
+                .visible
+                .iter()
+                .all(|&i| pane.rows[i].sync == crate::model::k8s::SyncState::OutOfSync)
+        );
+    }
+}

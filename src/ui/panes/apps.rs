@@ -1,0 +1,204 @@
+//! The Argo CD pane (`:apps`): one row per Application with sync and health as glyph and
+//! word, the operation, target and synced revision, last sync, auto-sync and conditions;
+//! the apps most in need of attention first. The selected app's health or condition message
+//! shows below the list.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+
+use crate::app::State;
+use crate::model::k8s::{AppRow, StatusIcon, StatusLabel};
+use crate::sources::kube::KindHealth;
+use crate::theme::{Role, Theme};
+use crate::ui::widgets::data_table::{self, TableView};
+
+fn role(label: &StatusLabel) -> Role {
+    match label.icon {
+        StatusIcon::Ok => Role::Ok,
+        StatusIcon::Bad => Role::Error,
+        StatusIcon::Warning | StatusIcon::Waiting | StatusIcon::Unknown => Role::Warn,
+        StatusIcon::Progressing | StatusIcon::Paused => Role::Accent,
+        StatusIcon::Neutral => Role::Text,
+    }
+}
+
+fn status_cell(label: StatusLabel, theme: &Theme) -> Cell<'static> {
+    let style = theme.style(role(&label));
+    Cell::from(Span::styled(label.to_string(), style))
+}
+
+/// Minutes, hours or days since `at`, from the state's clock (render reads no clock).
+fn since(state: &State, at: Option<jiff::Timestamp>) -> String {
+    let Some(at) = at else {
+        return "-".into();
+    };
+    let secs = state.now.duration_since(at).as_secs().max(0);
+    match secs {
+        s if s < 3_600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3_600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// Below 120 columns the project, operation and auto-sync flags give way to the app name.
+fn cells(r: &AppRow, state: &State, wide: bool) -> Vec<Cell<'static>> {
+    let theme = &state.ui.theme;
+    let conditions = if r.conditions > 0 {
+        Cell::from(Span::styled(
+            format!("⚠ {}", r.conditions),
+            theme.style(Role::Warn),
+        ))
+    } else {
+        Cell::from("0")
+    };
+    let revision = Cell::from(format!("{} → {}", r.target_revision, r.synced_revision));
+    let synced = Cell::from(since(state, r.last_sync));
+    if !wide {
+        let auto = if r.auto_sync.enabled {
+            "auto"
+        } else {
+            "manual"
+        };
+        return vec![
+            Cell::from(r.name.clone()),
+            status_cell(r.sync.label(), theme),
+            status_cell(r.health.label(), theme),
+            revision,
+            synced,
+            Cell::from(auto),
+            conditions,
+        ];
+    }
+    let operation = r
+        .operation
+        .map_or_else(|| Cell::from("-"), |op| status_cell(op.label(), theme));
+    vec![
+        Cell::from(r.name.clone()),
+        Cell::from(r.project.clone()),
+        status_cell(r.sync.label(), theme),
+        status_cell(r.health.label(), theme),
+        operation,
+        revision,
+        synced,
+        Cell::from(r.auto_sync.text()),
+        conditions,
+    ]
+}
+
+/// Why the selected app needs attention, in words.
+fn message(r: &AppRow) -> String {
+    [&r.health_message, &r.operation_message]
+        .into_iter()
+        .find(|m| !m.is_empty())
+        .cloned()
+        .unwrap_or_else(|| format!("{} · {}", r.sync.label(), r.health.label()))
+}
+
+/// The displayed column of a sort key (`None` for attention, which has no column of its
+/// own, or a column the narrow layout hides).
+fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
+    match (sort, wide) {
+        (1, _) => Some(0),
+        (2, true) => Some(1),
+        (3, true) => Some(2),
+        (3, false) => Some(1),
+        (4, true) => Some(3),
+        (4, false) => Some(2),
+        (5, true) => Some(6),
+        (5, false) => Some(4),
+        _ => None,
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let pane = &state.apps;
+    if !pane.loaded {
+        let why = match state.health.get(&crate::sources::SourceId::Kube) {
+            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+            Some(crate::model::SourceHealth::Off) | None => {
+                "No Kubernetes context here. Set kube_context and argocd = { namespaces = [...] } (see `opsdeck config example`).".into()
+            }
+            _ => "connecting…".into(),
+        };
+        super::notice(frame, area, theme, "Argo CD", &why);
+        return;
+    }
+    let wide = area.width >= 120;
+    let columns: Vec<(&str, Constraint)> = if wide {
+        vec![
+            ("APP", Constraint::Fill(2)),
+            ("PROJECT", Constraint::Fill(1)),
+            ("SYNC", Constraint::Length(11)),
+            ("HEALTH", Constraint::Length(14)),
+            ("OPERATION", Constraint::Length(11)),
+            ("REVISION", Constraint::Length(14)),
+            ("SYNCED", Constraint::Length(6)),
+            ("AUTO-SYNC", Constraint::Length(23)),
+            ("COND", Constraint::Length(4)),
+        ]
+    } else {
+        vec![
+            ("APP", Constraint::Fill(1)),
+            ("SYNC", Constraint::Length(11)),
+            ("HEALTH", Constraint::Length(14)),
+            ("REVISION", Constraint::Length(13)),
+            ("SYNCED", Constraint::Length(6)),
+            ("AUTO", Constraint::Length(6)),
+            ("COND", Constraint::Length(4)),
+        ]
+    };
+    let attention = pane
+        .rows
+        .iter()
+        .filter(|r| r.attention < crate::model::k8s::app_row::Attention::Busy)
+        .count();
+    let note = match &pane.health {
+        Some(KindHealth::Error(e)) => Some(Line::from(Span::styled(
+            format!(" ✗ {e} "),
+            theme.style(Role::Error),
+        ))),
+        _ => None,
+    };
+    let view = TableView {
+        title: format!(
+            " Argo CD · {} apps · {attention} need attention ",
+            pane.rows.len()
+        ),
+        columns: &columns,
+        empty: "no applications",
+        note,
+        footer: None,
+        sorted: sorted_column(pane.table.sort.column, wide),
+    };
+    let [list, detail] = if area.height >= 12 {
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area)
+    } else {
+        [area, Rect::default()]
+    };
+    data_table::render(frame, list, theme, &pane.table, &view, |i| {
+        cells(&pane.rows[i], state, wide)
+    });
+    if detail.height > 0
+        && let Some(r) = pane.selected()
+    {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.style(Role::Border))
+            .title(Span::styled(
+                format!(" {} ", r.name),
+                theme.style(Role::Title),
+            ));
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(
+                message(r),
+                theme.style(Role::Text),
+            )))
+            .wrap(Wrap { trim: true })
+            .block(block),
+            detail,
+        );
+    }
+}
