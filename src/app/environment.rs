@@ -256,6 +256,21 @@ impl Environment {
                 }
                 None => report(SourceId::Kafka, generation, events, SourceHealth::Off),
             }
+            match (&ctx.kube_context, &ctx.argocd) {
+                (Some(kube_context), Some(argocd)) => {
+                    handles.push(crate::sources::kube::source::spawn(
+                        None,
+                        kube_context.clone(),
+                        crate::sources::kube::WatchScope {
+                            argo_namespaces: argocd.namespaces.clone(),
+                            workload_namespaces: Vec::new(),
+                        },
+                        generation,
+                        events.clone(),
+                    ))
+                }
+                _ => report(SourceId::Kube, generation, events, SourceHealth::Off),
+            }
             if ctx.postgres.is_empty() {
                 report(SourceId::Postgres, generation, events, SourceHealth::Off);
             }

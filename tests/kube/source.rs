@@ -359,3 +359,59 @@ async fn an_unknown_context_is_an_error_naming_it() {
         "{error}"
     );
 }
+
+/// The app-facing source: snapshots arrive as `SourceBody::Kube` events and fill the
+/// `:apps` rows; a kube context that does not exist is the source's error, by name.
+#[tokio::test]
+async fn the_source_feeds_the_apps_pane_and_names_a_bad_context() {
+    use opsdeck::app::apps::AppsPane;
+    use opsdeck::model::SourceHealth;
+    use opsdeck::sources::{SourceBody, SourceId};
+
+    let server = KubeServer::start(kube_server::fixtures()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = server.write_kubeconfig(dir.path());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let _handle = opsdeck::sources::kube::source::spawn(
+        Some(path.clone()),
+        kube_server::CONTEXT.into(),
+        scope(),
+        3,
+        tx,
+    );
+    let mut pane = AppsPane::default();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !pane.loaded {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("a snapshot in time")
+            .expect("source alive");
+        assert_eq!((event.source, event.generation), (SourceId::Kube, 3));
+        if let SourceBody::Kube(snapshot) = event.body
+            && !snapshot.applications.is_empty()
+        {
+            pane.set_snapshot(&snapshot);
+        }
+    }
+    assert!(pane.rows.len() >= 5, "{} apps", pane.rows.len());
+    let first = pane.selected().expect("a row");
+    assert!(
+        matches!(
+            first.attention,
+            opsdeck::model::k8s::app_row::Attention::Critical
+        ),
+        "the degraded app first: {first:?}"
+    );
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let _bad =
+        opsdeck::sources::kube::source::spawn(Some(path), "no-such-context".into(), scope(), 4, tx);
+    let event = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an answer")
+        .expect("an event");
+    let SourceBody::Health(SourceHealth::Error { message, .. }) = event.body else {
+        panic!("an error: {:?}", event.body)
+    };
+    assert!(message.contains("no-such-context"), "{message}");
+}
