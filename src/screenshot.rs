@@ -35,6 +35,7 @@ pub const EXTRA_VIEWS: &[&str] = &[
     "kafka-group",
     "kafka-create",
     "kafka-diff",
+    "apps-detail",
 ];
 
 /// The fixed instant of screenshots.
@@ -127,6 +128,10 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                     "retention.ms=1d cleanup.policy=compact -segment.bytes",
                 );
             }
+        }
+        "apps-detail" => {
+            state.history.push(View::Pane(PaneId::Apps));
+            state.apps.open_detail();
         }
         "kafka-group" => {
             state.history.push(View::Pane(PaneId::Kafka));

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::table::{TablePane, TableState};
-use crate::model::k8s::AppRow;
+use crate::model::k8s::{AppRow, Application};
 use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
 
 /// Columns the pane sorts by: attention (the default), name, project, sync, health, last sync.
@@ -14,6 +14,10 @@ pub const SORT_COLUMNS: usize = 6;
 #[derive(Debug, Clone, Default)]
 pub struct AppsPane {
     pub rows: Vec<AppRow>,
+    /// The Applications behind `rows`, same order (the detail reads them).
+    pub apps: Vec<Arc<Application>>,
+    /// The app opened with enter (by name, so it survives refreshes).
+    pub detail: Option<String>,
     /// Health of the Applications watch (a 403 shows in the pane).
     pub health: Option<KindHealth>,
     /// Whether a snapshot has arrived at all.
@@ -24,6 +28,7 @@ pub struct AppsPane {
 
 impl AppsPane {
     pub fn set_snapshot(&mut self, snapshot: &Arc<KubeSnapshot>) {
+        self.apps = snapshot.applications.clone();
         self.rows = snapshot
             .applications
             .iter()
@@ -52,6 +57,21 @@ impl AppsPane {
         let page = self.table.page;
         *self = Self::default();
         self.table.page = page;
+    }
+
+    /// Enter: open the selected app's detail.
+    pub fn open_detail(&mut self) {
+        self.detail = self.selected().map(|r| r.name.clone());
+    }
+
+    /// The open app, if it still exists.
+    #[must_use]
+    pub fn detail_app(&self) -> Option<&Application> {
+        let name = self.detail.as_deref()?;
+        self.apps
+            .iter()
+            .find(|a| a.metadata.name.as_deref() == Some(name))
+            .map(AsRef::as_ref)
     }
 
     #[must_use]

@@ -357,6 +357,9 @@ fn back(state: &mut State) {
     if state.view().pane() == PaneId::Kafka && state.kafka.close_detail() {
         return;
     }
+    if state.view().pane() == PaneId::Apps && state.apps.detail.take().is_some() {
+        return;
+    }
     if let Some(pane) = state
         .active_table_mut()
         .filter(|p| p.table().filter.is_active())
@@ -389,6 +392,10 @@ fn select(state: &mut State) -> Vec<Cmd> {
         View::Card(card) => card.selected_service(&state.catalog.catalog),
         View::Pane(PaneId::Postgres) => {
             return super::pg_actions::open_detail(state);
+        }
+        View::Pane(PaneId::Apps) => {
+            state.apps.open_detail();
+            None
         }
         View::Pane(PaneId::Kafka) => {
             return state

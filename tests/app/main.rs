@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod apps;
 mod kafka;
 mod kafka_admin;
 mod keys;

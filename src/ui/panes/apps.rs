@@ -173,7 +173,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         footer: None,
         sorted: sorted_column(pane.table.sort.column, wide),
     };
-    let [list, detail] = if area.height >= 12 {
+    let open = pane.detail_app();
+    let [list, detail] = if open.is_some() && area.height >= 14 {
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area)
+    } else if area.height >= 12 {
         Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area)
     } else {
         [area, Rect::default()]
@@ -181,14 +184,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     data_table::render(frame, list, theme, &pane.table, &view, |i| {
         cells(&pane.rows[i], state, wide)
     });
-    if detail.height > 0
-        && let Some(r) = pane.selected()
-    {
+    if detail.height == 0 {
+        return;
+    }
+    if let Some(app) = open {
+        super::app_detail::render(frame, detail, state, app);
+    } else if let Some(r) = pane.selected() {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.style(Role::Border))
             .title(Span::styled(
-                format!(" {} ", r.name),
+                format!(" {} · enter opens ", r.name),
                 theme.style(Role::Title),
             ));
         frame.render_widget(

@@ -1,5 +1,6 @@
 //! One file per pane.
 
+pub mod app_detail;
 pub mod apps;
 pub mod audit;
 pub mod card;

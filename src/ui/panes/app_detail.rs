@@ -1,0 +1,130 @@
+//! One Argo CD Application in detail: sync and health with the current or last operation,
+//! conditions, the drift (OutOfSync resources), every managed resource with its sync and
+//! health (or why health is not known), and the deployment history, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::State;
+use crate::model::k8s::app_row::{AppRow, drift, resource_rows, short_revision};
+use crate::model::k8s::{Application, StatusLabel};
+use crate::theme::{Role, Theme};
+
+fn head(text: &str, theme: &Theme) -> Line<'static> {
+    Line::from(Span::styled(
+        text.to_owned(),
+        theme.style(Role::TableHeader),
+    ))
+}
+
+fn label(label: StatusLabel, theme: &Theme) -> Span<'static> {
+    let role = match label.icon {
+        crate::model::k8s::StatusIcon::Ok => Role::Ok,
+        crate::model::k8s::StatusIcon::Bad => Role::Error,
+        crate::model::k8s::StatusIcon::Warning
+        | crate::model::k8s::StatusIcon::Waiting
+        | crate::model::k8s::StatusIcon::Unknown => Role::Warn,
+        _ => Role::Text,
+    };
+    Span::styled(label.to_string(), theme.style(role))
+}
+
+/// Pads a span to `width` characters so the next column lines up.
+fn padded(span: Span<'static>, width: usize) -> Span<'static> {
+    let content = format!("{:<width$}", span.content);
+    Span::styled(content, span.style)
+}
+
+fn muted(text: String, theme: &Theme) -> Span<'static> {
+    Span::styled(text, theme.style(Role::Muted))
+}
+
+fn text(text: String, theme: &Theme) -> Span<'static> {
+    Span::styled(text, theme.style(Role::Text))
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Application) {
+    let theme = &state.ui.theme;
+    let row = AppRow::from_app(app);
+    let mut lines = vec![Line::from(vec![
+        muted("sync ".into(), theme),
+        label(row.sync.label(), theme),
+        muted(
+            format!(
+                "  {} → {}   health ",
+                row.target_revision, row.synced_revision
+            ),
+            theme,
+        ),
+        label(row.health.label(), theme),
+        muted(format!("   {}", row.auto_sync.text()), theme),
+    ])];
+    if !row.health_message.is_empty() {
+        lines.push(Line::from(text(format!("  {}", row.health_message), theme)));
+    }
+    if let Some(op) = row.operation {
+        lines.push(Line::from(vec![
+            muted("operation ".into(), theme),
+            label(op.label(), theme),
+            text(format!("  {}", row.operation_message), theme),
+        ]));
+    }
+    if !app.status.conditions.is_empty() {
+        lines.push(head("CONDITIONS", theme));
+        for c in &app.status.conditions {
+            lines.push(Line::from(vec![
+                Span::styled(format!("⚠ {} ", c.kind), theme.style(Role::Warn)),
+                text(c.message.clone(), theme),
+            ]));
+        }
+    }
+    let drifted = drift(app);
+    if !drifted.is_empty() {
+        lines.push(head(&format!("DRIFT ({} OutOfSync)", drifted.len()), theme));
+        for r in &drifted {
+            lines.push(Line::from(text(
+                format!("✖ {} {}/{}", r.kind, r.namespace, r.name),
+                theme,
+            )));
+        }
+    }
+    lines.push(head(
+        &format!("{:<12} {:<34} {:<12} HEALTH", "KIND", "NAME", "SYNC"),
+        theme,
+    ));
+    for r in resource_rows(app) {
+        lines.push(Line::from(vec![
+            text(format!("{:<12} {:<34} ", r.kind, r.name), theme),
+            padded(label(r.sync.label(), theme), 13),
+            label(r.health.label(), theme),
+        ]));
+    }
+    lines.push(head("HISTORY (newest first)", theme));
+    for h in app.status.history.iter().rev() {
+        let by = if h.initiated_by.automated {
+            "automated".to_owned()
+        } else {
+            h.initiated_by.username.clone()
+        };
+        let at = h.deployed_at.as_ref().map_or_else(
+            || "-".to_owned(),
+            |t| t.0.strftime("%Y-%m-%d %H:%M").to_string(),
+        );
+        lines.push(Line::from(text(
+            format!("#{:<4} {:<9} {at}  {by}", h.id, short_revision(&h.revision)),
+            theme,
+        )));
+    }
+    let name = app.metadata.name.clone().unwrap_or_default();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(
+            format!(" {name} · project {} ", row.project),
+            theme.style(Role::Title),
+        ))
+        .title_bottom(Line::from(muted(" esc close ".into(), theme)).right_aligned());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
