@@ -399,59 +399,29 @@ impl crate::platform::fulfil::TopicCreator for KafkaExecutor<RdKafkaAdmin> {
 }
 
 /// `rd_kafka_IncrementalAlterConfigs` through `rdkafka::bindings`, which rust-rdkafka 0.39
-/// does not wrap. Kept small: build the resource, send it on a private queue, wait for the
-/// one result event, free everything.
+/// does not wrap: build the resource, send it through an [`AdminCall`], read the result.
+///
+/// [`AdminCall`]: super::admin_call::AdminCall
 #[allow(unsafe_code)]
 pub mod ffi {
     use std::collections::BTreeMap;
-    use std::ffi::{CStr, CString, c_char};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use rdkafka::bindings as rd;
     use rdkafka::client::{Client, ClientContext};
 
-    /// Frees what it holds on every return path.
-    struct Guard {
-        queue: *mut rd::rd_kafka_queue_t,
-        options: *mut rd::rd_kafka_AdminOptions_t,
-        resource: *mut rd::rd_kafka_ConfigResource_t,
-        event: *mut rd::rd_kafka_event_t,
-    }
+    use super::super::admin_call::{AdminCall, cstring, text};
 
-    impl Drop for Guard {
+    /// Frees the config resource on every return path.
+    struct Resource(*mut rd::rd_kafka_ConfigResource_t);
+
+    impl Drop for Resource {
         fn drop(&mut self) {
-            // SAFETY: each pointer is either null or was returned by the matching librdkafka
-            // constructor in `incremental_alter_topic` and is destroyed exactly once, here.
-            unsafe {
-                if !self.event.is_null() {
-                    rd::rd_kafka_event_destroy(self.event);
-                }
-                if !self.resource.is_null() {
-                    rd::rd_kafka_ConfigResource_destroy(self.resource);
-                }
-                if !self.options.is_null() {
-                    rd::rd_kafka_AdminOptions_destroy(self.options);
-                }
-                if !self.queue.is_null() {
-                    rd::rd_kafka_queue_destroy(self.queue);
-                }
+            if !self.0.is_null() {
+                // SAFETY: returned by `rd_kafka_ConfigResource_new`, destroyed once, here.
+                unsafe { rd::rd_kafka_ConfigResource_destroy(self.0) }
             }
         }
-    }
-
-    fn text(ptr: *const c_char) -> String {
-        if ptr.is_null() {
-            return String::new();
-        }
-        // SAFETY: librdkafka returns NUL-terminated strings that live as long as the object
-        // they came from, which the caller still holds.
-        unsafe { CStr::from_ptr(ptr) }
-            .to_string_lossy()
-            .into_owned()
-    }
-
-    fn cstring(s: &str) -> Result<CString, String> {
-        CString::new(s).map_err(|_| format!("{s:?} contains a NUL byte"))
     }
 
     /// SETs `set` and DELETEs `delete` on one topic; other overrides stay as they are.
@@ -465,45 +435,21 @@ pub mod ffi {
     ) -> Result<(), String> {
         let rk = client.native_ptr();
         let c_topic = cstring(topic)?;
-        let timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-        let mut g = Guard {
-            queue: std::ptr::null_mut(),
-            options: std::ptr::null_mut(),
-            resource: std::ptr::null_mut(),
-            event: std::ptr::null_mut(),
-        };
-        // SAFETY: `rk` is the live handle of `client`, borrowed for the whole call; the constructors return
-        // owned objects that the guard frees; `c_topic` outlives the call (librdkafka copies
-        // the name).
-        unsafe {
-            g.queue = rd::rd_kafka_queue_new(rk);
-            g.options = rd::rd_kafka_AdminOptions_new(
-                rk,
-                rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
-            );
-            g.resource = rd::rd_kafka_ConfigResource_new(
+        let mut call = AdminCall::new(
+            rk,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
+            timeout,
+            "incremental alter configs",
+        )?;
+        // SAFETY: librdkafka copies the name; the resource is owned by the guard.
+        let resource = Resource(unsafe {
+            rd::rd_kafka_ConfigResource_new(
                 rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
                 c_topic.as_ptr(),
-            );
-        }
-        if g.queue.is_null() || g.options.is_null() || g.resource.is_null() {
-            return Err("incremental alter configs: librdkafka could not allocate".into());
-        }
-        let mut errstr = [0 as c_char; 256];
-        // SAFETY: `options` is live; `errstr` is a writable buffer of the size passed.
-        let err = unsafe {
-            rd::rd_kafka_AdminOptions_set_request_timeout(
-                g.options,
-                timeout_ms,
-                errstr.as_mut_ptr(),
-                errstr.len(),
             )
-        };
-        if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            return Err(format!(
-                "incremental alter configs: {}",
-                text(errstr.as_ptr())
-            ));
+        });
+        if resource.0.is_null() {
+            return Err("incremental alter configs: librdkafka could not allocate".into());
         }
         let ops = set
             .iter()
@@ -521,7 +467,7 @@ pub mod ffi {
             // call (librdkafka copies them); a null value is allowed for DELETE.
             let error = unsafe {
                 rd::rd_kafka_ConfigResource_add_incremental_config(
-                    g.resource,
+                    resource.0,
                     c_key.as_ptr(),
                     op,
                     c_value.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()),
@@ -537,64 +483,37 @@ pub mod ffi {
                 return Err(format!("config {key}: {message}"));
             }
         }
-        let mut resources = [g.resource];
+        let mut resources = [resource.0];
         // SAFETY: every pointer is live; librdkafka copies the resources and options, and
-        // posts its one result event on `queue`, which we own.
+        // posts its one result event on the call's queue.
         unsafe {
             rd::rd_kafka_IncrementalAlterConfigs(
                 rk,
                 resources.as_mut_ptr(),
                 resources.len(),
-                g.options,
-                g.queue,
+                call.options,
+                call.queue,
             );
         }
-        let deadline = Instant::now() + timeout + Duration::from_secs(1);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err("incremental alter configs: no answer in time".into());
-            }
-            let wait = i32::try_from(left.as_millis()).unwrap_or(i32::MAX);
-            // SAFETY: `queue` is live; the returned event (if any) is owned by us.
-            let event = unsafe { rd::rd_kafka_queue_poll(g.queue, wait) };
-            if event.is_null() {
-                continue;
-            }
-            // SAFETY: `event` is live until destroyed; the result and resources it returns
-            // are borrowed from it and read before the guard destroys it.
-            unsafe {
-                if !g.event.is_null() {
-                    rd::rd_kafka_event_destroy(g.event);
+        // SAFETY: the event is live while `call` is; the result is borrowed from it.
+        let event = call
+            .wait(|e| unsafe { !rd::rd_kafka_event_IncrementalAlterConfigs_result(e).is_null() })?;
+        // SAFETY: `event` and the resources it lists live until `call` is dropped.
+        unsafe {
+            let result = rd::rd_kafka_event_IncrementalAlterConfigs_result(event);
+            let mut n = 0usize;
+            let list = rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut n);
+            for i in 0..n {
+                let r = *list.add(i);
+                let code = rd::rd_kafka_ConfigResource_error(r);
+                if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let why = text(rd::rd_kafka_ConfigResource_error_string(r));
+                    let name = text(rd::rd_kafka_err2str(code));
+                    return Err(format!("alter configs of {topic}: {name} {why}"));
                 }
-                g.event = event;
-                let result = rd::rd_kafka_event_IncrementalAlterConfigs_result(event);
-                if result.is_null() {
-                    continue;
-                }
-                if rd::rd_kafka_event_error(event)
-                    != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
-                {
-                    return Err(format!(
-                        "incremental alter configs: {}",
-                        text(rd::rd_kafka_event_error_string(event))
-                    ));
-                }
-                let mut n = 0usize;
-                let list = rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut n);
-                for i in 0..n {
-                    let r = *list.add(i);
-                    if rd::rd_kafka_ConfigResource_error(r)
-                        != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
-                    {
-                        let why = text(rd::rd_kafka_ConfigResource_error_string(r));
-                        let code = text(rd::rd_kafka_err2str(rd::rd_kafka_ConfigResource_error(r)));
-                        return Err(format!("alter configs of {topic}: {code} {why}"));
-                    }
-                }
-                return Ok(());
             }
         }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`admin`] holds the audited administration and [`admin::KafkaExecutor`].
 
 pub mod admin;
+pub(crate) mod admin_call;
 pub mod client;
 pub mod group_offsets;
 
