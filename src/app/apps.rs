@@ -64,14 +64,12 @@ impl AppsPane {
         self.detail = self.selected().map(|r| r.name.clone());
     }
 
-    /// The open app, if it still exists.
+    /// The open app and its row, if it still exists (`apps` and `rows` share their order).
     #[must_use]
-    pub fn detail_app(&self) -> Option<&Application> {
+    pub fn detail_app(&self) -> Option<(&Application, &AppRow)> {
         let name = self.detail.as_deref()?;
-        self.apps
-            .iter()
-            .find(|a| a.metadata.name.as_deref() == Some(name))
-            .map(AsRef::as_ref)
+        let i = self.rows.iter().position(|r| r.name == name)?;
+        Some((self.apps.get(i)?.as_ref(), &self.rows[i]))
     }
 
     #[must_use]

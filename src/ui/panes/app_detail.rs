@@ -20,15 +20,8 @@ fn head(text: &str, theme: &Theme) -> Line<'static> {
 }
 
 fn label(label: StatusLabel, theme: &Theme) -> Span<'static> {
-    let role = match label.icon {
-        crate::model::k8s::StatusIcon::Ok => Role::Ok,
-        crate::model::k8s::StatusIcon::Bad => Role::Error,
-        crate::model::k8s::StatusIcon::Warning
-        | crate::model::k8s::StatusIcon::Waiting
-        | crate::model::k8s::StatusIcon::Unknown => Role::Warn,
-        _ => Role::Text,
-    };
-    Span::styled(label.to_string(), theme.style(role))
+    let style = theme.style(super::apps::role(&label));
+    Span::styled(label.to_string(), style)
 }
 
 /// Pads a span to `width` characters so the next column lines up.
@@ -45,9 +38,8 @@ fn text(text: String, theme: &Theme) -> Span<'static> {
     Span::styled(text, theme.style(Role::Text))
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Application) {
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Application, row: &AppRow) {
     let theme = &state.ui.theme;
-    let row = AppRow::from_app(app);
     let mut lines = vec![Line::from(vec![
         muted("sync ".into(), theme),
         label(row.sync.label(), theme),

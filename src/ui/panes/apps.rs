@@ -14,7 +14,8 @@ use crate::sources::kube::KindHealth;
 use crate::theme::{Role, Theme};
 use crate::ui::widgets::data_table::{self, TableView};
 
-fn role(label: &StatusLabel) -> Role {
+/// The theme role of a status icon, shared by the list and the detail.
+pub(super) fn role(label: &StatusLabel) -> Role {
     match label.icon {
         StatusIcon::Ok => Role::Ok,
         StatusIcon::Bad => Role::Error,
@@ -187,8 +188,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if detail.height == 0 {
         return;
     }
-    if let Some(app) = open {
-        super::app_detail::render(frame, detail, state, app);
+    if let Some((app, row)) = open {
+        super::app_detail::render(frame, detail, state, app, row);
     } else if let Some(r) = pane.selected() {
         let block = Block::default()
             .borders(Borders::ALL)
