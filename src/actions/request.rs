@@ -186,6 +186,17 @@ fn target(kind: &str, namespace: Option<&str>, name: &str) -> Target {
 }
 
 impl ActionRequest {
+    /// The direct creation a self-service topic request stands for.
+    #[must_use]
+    pub fn create_topic(spec: &crate::platform::api::KafkaTopicSpec) -> Self {
+        Self::CreateTopic {
+            name: spec.name.clone(),
+            partitions: spec.partitions,
+            replication: spec.replication,
+            configs: spec.configs.clone(),
+        }
+    }
+
     /// The audit action name, e.g. `pg.terminate`, `argocd.app.sync`, `rollout.promote`.
     #[must_use]
     pub fn action_name(&self) -> String {

@@ -18,13 +18,27 @@ use crate::actions::request::ActionRequest;
 use crate::model::kafka::{ConfigSource, TopicConfig, retention_ms, validate_partition_total};
 use crate::platform::api::{Decision, KafkaTopicSpec, PolicyAnswer, RequestSpec};
 
+/// Says why, and returns true, when `--readonly` forbids an action of `probe`'s kind, so a
+/// dialog is not opened only to be refused at the end.
+fn refused(state: &mut State, probe: &ActionRequest) -> bool {
+    match crate::actions::gate::allowed(probe, state.readonly) {
+        Ok(()) => false,
+        Err(refusal) => {
+            state.toast(ToastLevel::Warn, refusal.reason);
+            true
+        }
+    }
+}
+
 /// `c`: the create-topic form (or its draft).
 pub fn open_create(state: &mut State) {
-    if state.readonly {
-        state.toast(
-            ToastLevel::Warn,
-            "read-only mode: topics cannot be created (start without --readonly)",
-        );
+    let probe = ActionRequest::CreateTopic {
+        name: String::new(),
+        partitions: 0,
+        replication: 0,
+        configs: BTreeMap::new(),
+    };
+    if refused(state, &probe) {
         return;
     }
     super::update_platform::open_form(state, FormKind::CreateTopic);
@@ -54,7 +68,7 @@ pub fn on_topic_policy(
         }
         Ok(answer) => match answer.decision {
             Decision::Allow => {
-                let request = super::platform_calls::create_request(&spec);
+                let request = ActionRequest::create_topic(&spec);
                 vec![Cmd::PlanTopic {
                     request,
                     reason: spec.reason,
@@ -157,8 +171,7 @@ pub fn ask_edit_configs(state: &mut State) -> Vec<Cmd> {
         set: BTreeMap::new(),
         delete: Vec::new(),
     };
-    if let Err(refusal) = crate::actions::gate::allowed(&probe, state.readonly) {
-        state.toast(ToastLevel::Warn, refusal.reason);
+    if refused(state, &probe) {
         return Vec::new();
     }
     if crate::model::kafka::is_internal(&topic) {
@@ -344,8 +357,7 @@ pub fn ask_add_partitions(state: &mut State) {
         name: topic.clone(),
         total: 0,
     };
-    if let Err(refusal) = crate::actions::gate::allowed(&probe, state.readonly) {
-        state.toast(ToastLevel::Warn, refusal.reason);
+    if refused(state, &probe) {
         return;
     }
     let current = current_partitions(state, &topic);

@@ -2,7 +2,7 @@
 
 use super::msg::{PlatformCall, PlatformReply};
 use crate::actions::request::ActionRequest;
-use crate::platform::api::{KafkaTopicSpec, PolicyCheck};
+use crate::platform::api::PolicyCheck;
 use crate::sources::platform::PlatformClient;
 
 /// Makes one call.
@@ -20,7 +20,7 @@ pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply 
         }
         PlatformCall::Verify => PlatformReply::Verified(client.verify().await.map_err(err)),
         PlatformCall::CheckTopic(spec) => {
-            let request = create_request(&spec);
+            let request = ActionRequest::create_topic(&spec);
             let check = PolicyCheck {
                 action: request.action_name(),
                 target: request.target(),
@@ -28,17 +28,6 @@ pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply 
             let answer = client.check_policy(&check).await.map_err(err);
             PlatformReply::TopicPolicy { spec, answer }
         }
-    }
-}
-
-/// The direct creation a topic request stands for.
-#[must_use]
-pub fn create_request(spec: &KafkaTopicSpec) -> ActionRequest {
-    ActionRequest::CreateTopic {
-        name: spec.name.clone(),
-        partitions: spec.partitions,
-        replication: spec.replication,
-        configs: spec.configs.clone(),
     }
 }
 

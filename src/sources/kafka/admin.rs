@@ -380,12 +380,7 @@ impl crate::platform::fulfil::TopicCreator for KafkaExecutor<RdKafkaAdmin> {
     ) -> futures::future::BoxFuture<'static, Result<serde_json::Value, String>> {
         let executor = self.clone();
         Box::pin(async move {
-            let request = ActionRequest::CreateTopic {
-                name: spec.name.clone(),
-                partitions: spec.partitions,
-                replication: spec.replication,
-                configs: spec.configs.clone(),
-            };
+            let request = ActionRequest::create_topic(&spec);
             let detail = executor.run(&request).await?;
             Ok(serde_json::json!({
                 "topic": spec.name,
