@@ -4,6 +4,7 @@
 pub mod health;
 pub mod k8s;
 pub mod kafka;
+pub mod logs;
 pub mod pg;
 pub mod sanitize;
 pub mod service;

@@ -1,0 +1,2 @@
+//! placeholder, replaced by the kube benchmark.
+fn main() {}
