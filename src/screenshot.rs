@@ -57,6 +57,8 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     let mut state = State::new(context, "dev".into(), ui, epoch());
     apply_context(&mut state, &config);
     let mut world = World::new(seed, epoch());
+    // The cluster starts with the world, so its canary has walked some steps by now.
+    world.cluster();
     // Let the incidents develop (the blocking chain piles up, the lagging group falls
     // behind), as they have by the time someone looks; refreshes build the lag trend.
     for _ in 0..8 {
@@ -67,7 +69,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     state
         .apps
         .set_snapshot(&Arc::new(crate::sources::sandbox::apps::kube_snapshot(
-            &world, 1,
+            &mut world, 1,
         )));
     for database in crate::sources::sandbox::pg::databases() {
         if let Ok(snapshot) = world.pg_snapshot(database) {

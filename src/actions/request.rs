@@ -94,21 +94,31 @@ pub enum ActionRequest {
         query_start: Option<String>,
         mode: KillMode,
     },
+    /// Argo CD app actions name the app's namespace too ("apps in any namespace"; empty in
+    /// journals written before it was recorded).
     SyncApp {
+        #[serde(default)]
+        namespace: String,
         app: String,
         prune: bool,
         /// Empty means the whole app.
         resources: Vec<String>,
     },
     RefreshApp {
+        #[serde(default)]
+        namespace: String,
         app: String,
         hard: bool,
     },
     RollbackApp {
+        #[serde(default)]
+        namespace: String,
         app: String,
         history_id: i64,
     },
     TerminateAppOperation {
+        #[serde(default)]
+        namespace: String,
         app: String,
     },
     RolloutAction {
@@ -225,10 +235,16 @@ impl ActionRequest {
             Self::KillQuery { database, pid, .. } => {
                 target("pg.backend", Some(database), &pid.to_string())
             }
-            Self::SyncApp { app, .. }
-            | Self::RefreshApp { app, .. }
-            | Self::RollbackApp { app, .. }
-            | Self::TerminateAppOperation { app } => target("argocd.app", None, app),
+            Self::SyncApp { namespace, app, .. }
+            | Self::RefreshApp { namespace, app, .. }
+            | Self::RollbackApp { namespace, app, .. }
+            | Self::TerminateAppOperation { namespace, app } => target(
+                "argocd.app",
+                Some(namespace)
+                    .filter(|ns| !ns.is_empty())
+                    .map(String::as_str),
+                app,
+            ),
             Self::RolloutAction {
                 namespace,
                 name,
@@ -258,13 +274,26 @@ impl ActionRequest {
                 "query_start": query_start, "mode": mode,
             }),
             Self::SyncApp {
+                namespace,
                 app,
                 prune,
                 resources,
-            } => json!({"app": app, "prune": prune, "resources": resources}),
-            Self::RefreshApp { app, hard } => json!({"app": app, "hard": hard}),
-            Self::RollbackApp { app, history_id } => json!({"app": app, "history_id": history_id}),
-            Self::TerminateAppOperation { app } => json!({"app": app}),
+            } => {
+                json!({"namespace": namespace, "app": app, "prune": prune, "resources": resources})
+            }
+            Self::RefreshApp {
+                namespace,
+                app,
+                hard,
+            } => json!({"namespace": namespace, "app": app, "hard": hard}),
+            Self::RollbackApp {
+                namespace,
+                app,
+                history_id,
+            } => json!({"namespace": namespace, "app": app, "history_id": history_id}),
+            Self::TerminateAppOperation { namespace, app } => {
+                json!({"namespace": namespace, "app": app})
+            }
             Self::RolloutAction {
                 namespace,
                 name,

@@ -120,8 +120,8 @@ mod tests {
 
     #[test]
     fn apps_needing_attention_come_first_and_filter_by_state() {
-        let world = crate::sources::sandbox::World::new(7, crate::screenshot::epoch());
-        let snapshot = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&world, 1));
+        let mut world = crate::sources::sandbox::World::new(7, crate::screenshot::epoch());
+        let snapshot = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
         let mut pane = AppsPane::default();
         pane.set_snapshot(&snapshot);
         let first = pane.selected().expect("rows");

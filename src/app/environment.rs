@@ -173,6 +173,10 @@ impl Environment {
                 Some(crate::sources::sandbox::kafka::SandboxKafkaExecutor {
                     sandbox: sandbox.clone(),
                 });
+            self.executor.sandbox_kube = Some(crate::sources::sandbox::apps::SandboxKubeExecutor {
+                sandbox: sandbox.clone(),
+                user: self.user.clone(),
+            });
             handles.push(crate::sources::sandbox::apps::spawn_kube(
                 sandbox.clone(),
                 generation,
@@ -258,6 +262,20 @@ impl Environment {
             }
             match (&ctx.kube_context, &ctx.argocd) {
                 (Some(kube_context), Some(argocd)) => {
+                    self.executor.kube =
+                        Some(crate::sources::kube::exec::KubeExecutor::for_context(
+                            None,
+                            kube_context.clone(),
+                            argocd.namespaces.clone(),
+                            argocd
+                                .api_url
+                                .clone()
+                                .map(|url| crate::sources::kube::exec::ArgoApi {
+                                    url,
+                                    token: argocd.token.clone(),
+                                }),
+                            self.user.clone(),
+                        ));
                     handles.push(crate::sources::kube::source::spawn(
                         None,
                         kube_context.clone(),

@@ -5,7 +5,9 @@ use crate::actions::gate::{ExecResult, Executor};
 use crate::actions::request::ActionRequest;
 use crate::platform::api::OutcomeStatus;
 use crate::sources::kafka::admin::{KafkaExecutor, RdKafkaAdmin};
+use crate::sources::kube::exec::KubeExecutor;
 use crate::sources::postgres::kill::PgExecutor;
+use crate::sources::sandbox::apps::SandboxKubeExecutor;
 use crate::sources::sandbox::kafka::SandboxKafkaExecutor;
 use crate::sources::sandbox::pg::SandboxExecutor;
 
@@ -17,6 +19,8 @@ pub struct AppExecutor {
     pub postgres: PgExecutor,
     pub sandbox_kafka: Option<SandboxKafkaExecutor>,
     pub kafka: Option<KafkaExecutor<RdKafkaAdmin>>,
+    pub sandbox_kube: Option<SandboxKubeExecutor>,
+    pub kube: Option<KubeExecutor>,
 }
 
 fn unsupported(request: &ActionRequest) -> ExecResult {
@@ -46,7 +50,18 @@ impl Executor for AppExecutor {
                 (None, Some(kafka)) => kafka.execute(request).await,
                 (None, None) => unsupported(request),
             },
-            _ => unsupported(request),
+            (
+                ActionRequest::SyncApp { .. }
+                | ActionRequest::RefreshApp { .. }
+                | ActionRequest::RollbackApp { .. }
+                | ActionRequest::TerminateAppOperation { .. }
+                | ActionRequest::RolloutAction { .. },
+                _,
+            ) => match (&self.sandbox_kube, &self.kube) {
+                (Some(sandbox), _) => sandbox.execute(request).await,
+                (None, Some(kube)) => kube.execute(request).await,
+                (None, None) => unsupported(request),
+            },
         }
     }
 }

@@ -101,6 +101,7 @@ fn random_action(rng: &mut Rng) -> ActionRequest {
             },
         },
         1 => ActionRequest::SyncApp {
+            namespace: "argocd".into(),
             app: format!("app{n}"),
             prune: n % 3 == 0,
             resources: vec![],
@@ -119,6 +120,7 @@ fn random_action(rng: &mut Rng) -> ActionRequest {
             total: 12,
         },
         _ => ActionRequest::RefreshApp {
+            namespace: "argocd".into(),
             app: format!("app{n}"),
             hard: true,
         },
@@ -132,6 +134,7 @@ fn allowed_action(rng: &mut Rng) -> ActionRequest {
         crate::common::cancel("orders", n)
     } else {
         ActionRequest::SyncApp {
+            namespace: "argocd".into(),
             app: format!("app{n}"),
             prune: false,
             resources: vec![],

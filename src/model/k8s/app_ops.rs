@@ -340,6 +340,7 @@ pub fn api_call(
             app,
             prune,
             resources,
+            ..
         } => {
             let mut body = json!({"name": app, "prune": prune});
             let resources = parse_resources(resources)?;
@@ -353,7 +354,7 @@ pub fn api_call(
                 body: Some(with_namespace(body, app_namespace)),
             }
         }
-        ActionRequest::RefreshApp { app, hard } => {
+        ActionRequest::RefreshApp { app, hard, .. } => {
             let mut query = vec![(
                 "refresh".to_owned(),
                 if *hard { "hard" } else { "normal" }.to_owned(),
@@ -366,7 +367,9 @@ pub fn api_call(
                 body: None,
             }
         }
-        ActionRequest::RollbackApp { app, history_id } => ApiCall {
+        ActionRequest::RollbackApp {
+            app, history_id, ..
+        } => ApiCall {
             method: HttpMethod::Post,
             path: format!("{}/rollback", app_path(app)),
             query: vec![],
@@ -375,7 +378,7 @@ pub fn api_call(
                 app_namespace,
             )),
         },
-        ActionRequest::TerminateAppOperation { app } => ApiCall {
+        ActionRequest::TerminateAppOperation { app, .. } => ApiCall {
             method: HttpMethod::Delete,
             path: format!("{}/operation", app_path(app)),
             query: namespace_query(app_namespace),
@@ -510,6 +513,7 @@ mod tests {
     #[test]
     fn cr_patch_maps_action_requests() {
         let req = ActionRequest::RollbackApp {
+            namespace: "argocd".into(),
             app: "payments".into(),
             history_id: 1,
         };
@@ -518,6 +522,7 @@ mod tests {
             Err(AppOpError::AutoSyncEnabled)
         );
         let req = ActionRequest::SyncApp {
+            namespace: "argocd".into(),
             app: "cart".into(),
             prune: false,
             resources: vec!["bad".into()],
@@ -532,6 +537,7 @@ mod tests {
     fn api_calls_per_reference_table() {
         let sync = api_call(
             &ActionRequest::SyncApp {
+                namespace: "argocd".into(),
                 app: "cart".into(),
                 prune: true,
                 resources: vec!["apps:Deployment:shop/cart".into()],
@@ -549,6 +555,7 @@ mod tests {
 
         let hard = api_call(
             &ActionRequest::RefreshApp {
+                namespace: "argocd".into(),
                 app: "cart".into(),
                 hard: true,
             },
@@ -569,6 +576,7 @@ mod tests {
 
         let rollback = api_call(
             &ActionRequest::RollbackApp {
+                namespace: "argocd".into(),
                 app: "cart".into(),
                 history_id: 3,
             },
@@ -582,7 +590,10 @@ mod tests {
         );
 
         let terminate = api_call(
-            &ActionRequest::TerminateAppOperation { app: "cart".into() },
+            &ActionRequest::TerminateAppOperation {
+                namespace: "argocd".into(),
+                app: "cart".into(),
+            },
             None,
         )
         .expect("app action");

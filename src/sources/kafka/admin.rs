@@ -703,6 +703,7 @@ mod tests {
         assert_eq!(r.status, OutcomeStatus::Succeeded);
         let r = e
             .execute(&ActionRequest::RefreshApp {
+                namespace: "argocd".into(),
                 app: "x".into(),
                 hard: false,
             })

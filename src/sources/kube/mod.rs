@@ -5,6 +5,7 @@
 //! (`/work/shared/reference/kubernetes-argo.md` §7).
 
 pub mod client;
+pub mod exec;
 pub mod source;
 pub mod ssar;
 pub mod watch;

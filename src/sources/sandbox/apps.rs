@@ -14,8 +14,11 @@ use serde_json::{Value, json};
 
 use super::fleet::{Rng, SERVICES};
 use super::{IncidentKind, World};
+use crate::actions::ActionRequest;
+use crate::actions::gate::{ExecResult, Executor};
 use crate::model::k8s::Application;
-use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
+use crate::platform::api::OutcomeStatus;
+use crate::sources::kube::KubeSnapshot;
 
 /// The namespace Argo CD runs in, in the sandbox.
 pub const ARGO_NAMESPACE: &str = "argocd";
@@ -35,7 +38,7 @@ fn ago(now: Timestamp, minutes: i64) -> String {
 
 /// What the seed made of one app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(super) enum Shape {
     Healthy,
     Drifted,
     Syncing,
@@ -103,7 +106,7 @@ fn application(
             "Progressing",
             "Waiting for rollout to finish: 1 of 3 updated replicas are available...".to_owned(),
             json!([]),
-            json!({"phase": "Running", "message": "waiting for healthy state of apps/Deployment/".to_owned() + name, "startedAt": ago(now, 2), "operation": {"sync": {"revision": head}}}),
+            json!({"phase": "Running", "message": "waiting for healthy state of apps/Deployment/".to_owned() + name, "startedAt": ago(now, 2), "operation": {"sync": {"revision": head}, "initiatedBy": {"username": "maya.cohen"}}}),
             json!({"sync": {"revision": head, "syncStrategy": {"hook": {}}}, "initiatedBy": {"username": "maya.cohen"}}),
             previous.clone(),
         ),
@@ -159,9 +162,9 @@ fn application(
     app
 }
 
-/// The sandbox's Applications now.
+/// What the seed made of each fleet service's app, in `SERVICES` order.
 #[must_use]
-pub fn applications(world: &World) -> Vec<Application> {
+pub(super) fn shapes(world: &World) -> Vec<Shape> {
     let mut rng = Rng::new(world.seed ^ 0xA26C_D0A5);
     let stuck: Vec<&str> = world
         .incidents
@@ -175,12 +178,11 @@ pub fn applications(world: &World) -> Vec<Application> {
     let drifted = [rng.below(n), rng.below(n)];
     let syncing = rng.below(n);
     let broken = rng.below(n);
-    let now = world.now();
-    let mut apps: Vec<Application> = SERVICES
+    SERVICES
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| {
-            let shape = if stuck.contains(&t.0) {
+        .map(|(i, t)| {
+            if stuck.contains(&t.0) {
                 Shape::Degraded
             } else if i == syncing {
                 Shape::Syncing
@@ -190,32 +192,70 @@ pub fn applications(world: &World) -> Vec<Application> {
                 Shape::Drifted
             } else {
                 Shape::Healthy
-            };
-            let mut app_rng = Rng::new(world.seed.wrapping_add(i as u64));
-            serde_json::from_value(application(t.0, t.1, t.2, shape, now, &mut app_rng)).ok()
+            }
         })
+        .collect()
+}
+
+/// The sandbox's Applications as first served, in `SERVICES` order: the JSON the Kubernetes
+/// API would return.
+#[must_use]
+pub(super) fn application_values(world: &World) -> Vec<Value> {
+    let now = world.now();
+    SERVICES
+        .iter()
+        .zip(shapes(world))
+        .enumerate()
+        .map(|(i, (t, shape))| {
+            let mut app_rng = Rng::new(world.seed.wrapping_add(i as u64));
+            application(t.0, t.1, t.2, shape, now, &mut app_rng)
+        })
+        .collect()
+}
+
+/// The sandbox's Applications as first served, sorted by name.
+#[must_use]
+pub fn applications(world: &World) -> Vec<Application> {
+    let mut apps: Vec<Application> = application_values(world)
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
         .collect();
     apps.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     apps
 }
 
-/// A watch snapshot of the sandbox cluster, as the real watch layer publishes one.
+/// A watch snapshot of the sandbox cluster at the world's time, as the real watch layer
+/// publishes one.
 #[must_use]
-pub fn kube_snapshot(world: &World, generation: u64) -> KubeSnapshot {
-    let mut snapshot = KubeSnapshot {
-        generation,
-        applications: applications(world).into_iter().map(Arc::new).collect(),
-        ..KubeSnapshot::default()
-    };
-    for kind in KubeKind::ALL {
-        let health = if kind == KubeKind::Applications {
-            KindHealth::Ok
-        } else {
-            KindHealth::Off
-        };
-        snapshot.health.insert(kind, health);
+pub fn kube_snapshot(world: &mut World, generation: u64) -> KubeSnapshot {
+    let now = world.now();
+    world.cluster().snapshot(generation, now)
+}
+
+/// Runs Argo CD and rollout actions on the sandbox cluster, as the user.
+#[derive(Debug, Clone)]
+pub struct SandboxKubeExecutor {
+    pub sandbox: super::SandboxHandle,
+    pub user: String,
+}
+
+impl Executor for SandboxKubeExecutor {
+    async fn execute(&self, request: &ActionRequest) -> ExecResult {
+        match self
+            .sandbox
+            .kube_action(request.clone(), self.user.clone())
+            .await
+        {
+            Ok(detail) => ExecResult {
+                status: OutcomeStatus::Succeeded,
+                detail,
+            },
+            Err(detail) => ExecResult {
+                status: OutcomeStatus::Failed,
+                detail,
+            },
+        }
     }
-    snapshot
 }
 
 /// Starts the sandbox's watch source (a snapshot every 2 s).

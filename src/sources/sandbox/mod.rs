@@ -5,10 +5,12 @@
 //! source-task interface as real backends, and actions change the world through it.
 
 pub mod apps;
+pub mod cluster;
 pub mod fleet;
 pub mod kafka;
 pub mod pg;
 pub mod provisioner;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -75,6 +77,8 @@ pub struct World {
     pub pg: pg::PgWorld,
     /// What Kafka admin actions changed in the simulated cluster.
     pub kafka: kafka::KafkaOverlay,
+    /// The simulated Kubernetes cluster, built on first use (it reads the incidents).
+    cluster: Option<Box<cluster::SandboxCluster>>,
 }
 
 impl World {
@@ -126,6 +130,7 @@ impl World {
             created_topics: BTreeMap::new(),
             pg: pg::PgWorld::default(),
             kafka: kafka::KafkaOverlay::default(),
+            cluster: None,
         }
     }
 
@@ -141,7 +146,29 @@ impl World {
 
     /// Scenario hook: adds an incident.
     pub fn inject(&mut self, incident: Incident) {
+        let now = self.now();
+        if let (IncidentKind::StuckRollout { service }, Some(cluster)) =
+            (&incident.kind, self.cluster.as_mut())
+        {
+            cluster.break_rollout(service, now);
+        }
         self.incidents.push(incident);
+    }
+
+    /// The simulated Kubernetes cluster, moved on to the world's clock.
+    pub fn cluster(&mut self) -> &mut cluster::SandboxCluster {
+        let now = self.now();
+        let built = match self.cluster.take() {
+            Some(cluster) => cluster,
+            None => Box::new(cluster::SandboxCluster::new(
+                apps::application_values(self),
+                &apps::shapes(self),
+                now,
+            )),
+        };
+        let cluster = self.cluster.insert(built);
+        cluster.tick(now);
+        cluster
     }
 
     /// Creates a topic, as the platform's fulfilment asks. Existing names are refused, as a
@@ -240,6 +267,12 @@ pub enum SandboxRequest {
     ),
     /// The simulated cluster's watch snapshot, with this publish number.
     Kube(u64, oneshot::Sender<crate::sources::kube::KubeSnapshot>),
+    /// An Argo CD or rollout action on the simulated cluster, by this user.
+    KubeAction(
+        crate::actions::ActionRequest,
+        String,
+        oneshot::Sender<Result<String, String>>,
+    ),
     /// Checks a new topic's plan without creating it.
     KafkaPlan(
         crate::actions::ActionRequest,
@@ -314,7 +347,11 @@ impl SandboxHandle {
                         let _ = reply.send(world.kafka_action(&request));
                     }
                     SandboxRequest::Kube(generation, reply) => {
-                        let _ = reply.send(apps::kube_snapshot(&world, generation));
+                        let _ = reply.send(apps::kube_snapshot(&mut world, generation));
+                    }
+                    SandboxRequest::KubeAction(request, user, reply) => {
+                        let now = world.now();
+                        let _ = reply.send(world.cluster().act(&request, &user, now));
                     }
                     SandboxRequest::KafkaPlan(request, reply) => {
                         let _ = reply.send(world.kafka_plan(&request));
@@ -365,6 +402,15 @@ impl SandboxHandle {
     ) -> Result<crate::sources::kube::KubeSnapshot, String> {
         self.ask(|reply| SandboxRequest::Kube(generation, reply))
             .await
+    }
+
+    pub async fn kube_action(
+        &self,
+        request: crate::actions::ActionRequest,
+        user: String,
+    ) -> Result<String, String> {
+        self.ask(|reply| SandboxRequest::KubeAction(request, user, reply))
+            .await?
     }
 
     pub async fn kafka_plan(

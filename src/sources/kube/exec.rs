@@ -1,0 +1,398 @@
+//! Runs admitted Argo CD and rollout actions against a real cluster (reference §1.2, §2.2, §3).
+//!
+//! - Argo CD app actions go to the Argo CD API server when the context names one (its RBAC and
+//!   guards apply), else they patch the `Application` the way the API server itself does: the
+//!   object is read fresh, the in-progress guard and the auto-sync refusal are checked on it,
+//!   and the merge patch carries the `resourceVersion` it was checked against, so a concurrent
+//!   change makes the API server answer 409 instead of two operations racing.
+//! - Rollout and Deployment actions read the workload fresh, re-check the discovery.lua
+//!   enablement on it, and send the exact merge patches of the rollouts plugin and kubectl,
+//!   in order, each to its subresource.
+//!
+//! The audit gate calls this only after the platform recorded the intent; errors become the
+//! `failed` outcome's detail, word for word.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+use crate::actions::gate::{ExecResult, Executor};
+use crate::actions::request::{ActionRequest, RolloutOp, WorkloadKind};
+use crate::config::SecretRef;
+use crate::model::k8s::{
+    ApiCall, Application, HttpMethod, PatchPlan, Rollout, Workload, app_ops, op_enablement, plan,
+};
+use crate::platform::api::OutcomeStatus;
+
+/// How long one call to the Argo CD API server may take.
+const API_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An Argo CD API server: its base URL and the bearer token, by reference.
+#[derive(Debug, Clone)]
+pub struct ArgoApi {
+    pub url: String,
+    pub token: Option<SecretRef>,
+}
+
+/// The executor of one context's Kubernetes actions.
+#[derive(Clone)]
+pub struct KubeExecutor {
+    /// Built on first use, so a context switch never waits for a kubeconfig.
+    client: Arc<OnceCell<Client>>,
+    /// Where the client comes from when it is not given.
+    kube_context: Option<(Option<PathBuf>, String)>,
+    /// Argo CD's own namespace comes first: apps elsewhere are named with `appNamespace`.
+    argo_namespaces: Vec<String>,
+    api: Option<ArgoApi>,
+    http: reqwest::Client,
+    /// `initiatedBy.username` of the operations written on the CR path.
+    username: String,
+}
+
+impl std::fmt::Debug for KubeExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeExecutor")
+            .field("argo_namespaces", &self.argo_namespaces)
+            .field("api", &self.api.as_ref().map(|a| &a.url))
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KubeExecutor {
+    /// An executor on an existing client.
+    #[must_use]
+    pub fn new(
+        client: Client,
+        argo_namespaces: Vec<String>,
+        api: Option<ArgoApi>,
+        username: String,
+    ) -> Self {
+        let mut executor = Self::lazy(None, argo_namespaces, api, username);
+        executor.client = Arc::new(OnceCell::new_with(Some(client)));
+        executor
+    }
+
+    /// An executor whose client is made from `kube_context` (and `kubeconfig`, else kubectl's
+    /// files) when first needed.
+    #[must_use]
+    pub fn for_context(
+        kubeconfig: Option<PathBuf>,
+        kube_context: String,
+        argo_namespaces: Vec<String>,
+        api: Option<ArgoApi>,
+        username: String,
+    ) -> Self {
+        Self::lazy(
+            Some((kubeconfig, kube_context)),
+            argo_namespaces,
+            api,
+            username,
+        )
+    }
+
+    fn lazy(
+        kube_context: Option<(Option<PathBuf>, String)>,
+        argo_namespaces: Vec<String>,
+        api: Option<ArgoApi>,
+        username: String,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(API_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Self {
+            client: Arc::new(OnceCell::new()),
+            kube_context,
+            argo_namespaces,
+            api,
+            http,
+            username,
+        }
+    }
+
+    /// The cluster client (shared with access reviews).
+    ///
+    /// # Errors
+    /// The kube context cannot be turned into a client.
+    pub async fn client(&self) -> Result<Client, String> {
+        self.client
+            .get_or_try_init(|| async {
+                match &self.kube_context {
+                    Some((path, context)) => {
+                        super::client_for_context(context, path.as_deref()).await
+                    }
+                    None => Err("no kube context in this opsdeck context".to_owned()),
+                }
+            })
+            .await
+            .cloned()
+    }
+
+    fn app_namespace<'a>(&'a self, requested: &'a str) -> &'a str {
+        if requested.is_empty() {
+            self.argo_namespaces
+                .first()
+                .map_or("argocd", String::as_str)
+        } else {
+            requested
+        }
+    }
+
+    async fn app_action(&self, request: &ActionRequest) -> Result<String, String> {
+        let (namespace, app) = match request {
+            ActionRequest::SyncApp { namespace, app, .. }
+            | ActionRequest::RefreshApp { namespace, app, .. }
+            | ActionRequest::RollbackApp { namespace, app, .. }
+            | ActionRequest::TerminateAppOperation { namespace, app } => {
+                (self.app_namespace(namespace), app.as_str())
+            }
+            _ => return Err("not an Argo CD application action".into()),
+        };
+        match &self.api {
+            Some(api) => {
+                // Apps in Argo CD's own namespace need no appNamespace; others must name it.
+                let own = self.argo_namespaces.first().map(String::as_str);
+                let app_namespace = (own != Some(namespace)).then_some(namespace);
+                let call = app_ops::api_call(request, app_namespace).map_err(|e| e.to_string())?;
+                self.call_api(api, &call).await
+            }
+            None => self.patch_application(request, namespace, app).await,
+        }
+    }
+
+    /// The CR path: read, check, patch with the read `resourceVersion`.
+    async fn patch_application(
+        &self,
+        request: &ActionRequest,
+        namespace: &str,
+        name: &str,
+    ) -> Result<String, String> {
+        let api: Api<Application> = Api::namespaced(self.client().await?, namespace);
+        let app = api
+            .get(name)
+            .await
+            .map_err(|e| kube_error(&format!("get application {namespace}/{name}"), &e))?;
+        let patch = app_ops::cr_patch(request, &app, &self.username).map_err(|e| e.to_string())?;
+        let body = patch.with_precondition();
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&body))
+            .await
+            .map_err(|e| kube_error(&format!("patch application {namespace}/{name}"), &e))?;
+        Ok(format!(
+            "patched applications/{name} in {namespace}: {}",
+            compact(&patch.patch)
+        ))
+    }
+
+    async fn call_api(&self, api: &ArgoApi, call: &ApiCall) -> Result<String, String> {
+        let mut url =
+            reqwest::Url::parse(&format!("{}{}", api.url.trim_end_matches('/'), call.path))
+                .map_err(|e| format!("Argo CD API url {}: {e}", api.url))?;
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&call.query);
+        }
+        let method = match call.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.http.request(method, url);
+        if let Some(token) = api.token.clone() {
+            let token = tokio::task::spawn_blocking(move || token.resolve())
+                .await
+                .map_err(|e| format!("Argo CD token: {e}"))?
+                .map_err(|e| format!("Argo CD token: {e}"))?;
+            builder = builder.bearer_auth(token);
+        }
+        if let Some(body) = &call.body {
+            builder = builder.json(body);
+        }
+        let what = format!("{} {}", call.method.as_str(), call.path);
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| format!("Argo CD API {what}: {e}"))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(format!("Argo CD API {what}: {status}"));
+        }
+        let text = response.text().await.unwrap_or_default();
+        // grpc-gateway errors carry `message`; anything else is shown as it came.
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or(text);
+        Err(format!(
+            "Argo CD API {what}: {status}: {}",
+            crate::model::clean(&message)
+        ))
+    }
+
+    async fn rollout_action(
+        &self,
+        namespace: &str,
+        name: &str,
+        kind: WorkloadKind,
+        op: RolloutOp,
+    ) -> Result<String, String> {
+        let replica_sets = if matches!(op, RolloutOp::Undo { .. }) {
+            self.replica_sets(namespace).await?
+        } else {
+            Vec::new()
+        };
+        let client = self.client().await?;
+        match kind {
+            WorkloadKind::Rollout => {
+                let api: Api<Rollout> = Api::namespaced(client, namespace);
+                let rollout = get(&api, "rollout", namespace, name).await?;
+                let owned = owned_by(&replica_sets, rollout.metadata.uid.as_deref());
+                let plans = checked_plan(Workload::Rollout(&rollout), op, &owned)?;
+                apply(&api, "rollouts", namespace, name, &plans).await
+            }
+            WorkloadKind::Deployment => {
+                let api: Api<Deployment> = Api::namespaced(client, namespace);
+                let deployment = get(&api, "deployment", namespace, name).await?;
+                let owned = owned_by(&replica_sets, deployment.metadata.uid.as_deref());
+                let plans = checked_plan(Workload::Deployment(&deployment), op, &owned)?;
+                apply(&api, "deployments", namespace, name, &plans).await
+            }
+        }
+    }
+
+    async fn replica_sets(&self, namespace: &str) -> Result<Vec<ReplicaSet>, String> {
+        let api: Api<ReplicaSet> = Api::namespaced(self.client().await?, namespace);
+        api.list(&ListParams::default())
+            .await
+            .map(|list| list.items)
+            .map_err(|e| kube_error(&format!("list replicasets in {namespace}"), &e))
+    }
+}
+
+/// The enablement rule checked again on the object as it is now, then the patches.
+fn checked_plan(
+    workload: Workload<'_>,
+    op: RolloutOp,
+    replica_sets: &[ReplicaSet],
+) -> Result<Vec<PatchPlan>, String> {
+    if let crate::model::k8s::Enablement::Disabled(reason) = op_enablement(workload, op) {
+        return Err(format!("{} refused: {reason}", op.as_str()));
+    }
+    plan(workload, op, replica_sets, Timestamp::now()).map_err(|e| e.to_string())
+}
+
+fn owned_by(replica_sets: &[ReplicaSet], uid: Option<&str>) -> Vec<ReplicaSet> {
+    let Some(uid) = uid else {
+        return Vec::new();
+    };
+    replica_sets
+        .iter()
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == uid)
+        })
+        .cloned()
+        .collect()
+}
+
+async fn get<K>(api: &Api<K>, what: &str, namespace: &str, name: &str) -> Result<K, String>
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    api.get(name)
+        .await
+        .map_err(|e| kube_error(&format!("get {what} {namespace}/{name}"), &e))
+}
+
+/// Sends the plans in order; the detail lists each patch as sent.
+async fn apply<K>(
+    api: &Api<K>,
+    plural: &str,
+    namespace: &str,
+    name: &str,
+    plans: &[PatchPlan],
+) -> Result<String, String>
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let params = PatchParams::default();
+    let mut sent = Vec::new();
+    for plan in plans {
+        let patch = Patch::Merge(&plan.patch);
+        let target = match plan.subresource {
+            Some(sub) => format!("{plural}/{name}/{sub}"),
+            None => format!("{plural}/{name}"),
+        };
+        let result = match plan.subresource {
+            Some("status") => api.patch_status(name, &params, &patch).await.map(drop),
+            Some(sub) => api
+                .patch_subresource(sub, name, &params, &patch)
+                .await
+                .map(drop),
+            None => api.patch(name, &params, &patch).await.map(drop),
+        };
+        result.map_err(|e| {
+            let done = if sent.is_empty() {
+                String::new()
+            } else {
+                format!(" (after {})", sent.join("; "))
+            };
+            format!(
+                "{}{done}",
+                kube_error(&format!("patch {target} in {namespace}"), &e)
+            )
+        })?;
+        sent.push(format!("{target} {}", compact(&plan.patch)));
+    }
+    Ok(format!("patched in {namespace}: {}", sent.join("; ")))
+}
+
+fn compact(v: &Value) -> String {
+    crate::ui::text::fit(&v.to_string(), 300)
+}
+
+/// The API's own message (e.g. the RBAC denial), with what was attempted.
+fn kube_error(what: &str, e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) if status.code == 409 => format!(
+            "{what}: it changed since it was read ({}); look again and retry",
+            status.message
+        ),
+        kube::Error::Api(status) => format!("{what}: {} ({})", status.message, status.code),
+        other => format!("{what}: {other}"),
+    }
+}
+
+impl Executor for KubeExecutor {
+    async fn execute(&self, request: &ActionRequest) -> ExecResult {
+        let result = match request {
+            ActionRequest::RolloutAction {
+                namespace,
+                name,
+                kind,
+                op,
+            } => self.rollout_action(namespace, name, *kind, *op).await,
+            _ => self.app_action(request).await,
+        };
+        match result {
+            Ok(detail) => ExecResult {
+                status: OutcomeStatus::Succeeded,
+                detail,
+            },
+            Err(detail) => ExecResult {
+                status: OutcomeStatus::Failed,
+                detail,
+            },
+        }
+    }
+}
