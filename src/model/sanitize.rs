@@ -83,6 +83,39 @@ pub fn clean_bytes(input: &[u8]) -> String {
     clean(&String::from_utf8_lossy(input))
 }
 
+/// Appends `c` to `out`, or its visible stand-in when it is unsafe. For scanners that walk the
+/// text themselves (the ANSI parser in `model::logs::ansi`) and need the same per-character rule
+/// as [`clean`].
+pub fn push_clean_char(out: &mut String, c: char) {
+    if needs_replacement(c) {
+        push_stand_in(out, c);
+    } else {
+        out.push(c);
+    }
+}
+
+/// Decodes and cleans bytes like [`clean_bytes`], but borrows when the input is already valid,
+/// harmless UTF-8. Log ingest calls this once per line, and almost every line is printable
+/// ASCII, which a bytewise check settles before the per-character scan.
+#[must_use]
+pub fn clean_bytes_cow(input: &[u8]) -> Cow<'_, str> {
+    if input.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        // Printable ASCII is valid UTF-8 and needs no replacement.
+        if let Ok(text) = std::str::from_utf8(input) {
+            return Cow::Borrowed(text);
+        }
+    }
+    match String::from_utf8_lossy(input) {
+        Cow::Borrowed(text) => clean_cow(text, false),
+        Cow::Owned(decoded) => {
+            if let Cow::Owned(cleaned) = clean_cow(&decoded, false) {
+                return Cow::Owned(cleaned);
+            }
+            Cow::Owned(decoded)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +149,33 @@ mod tests {
     fn newlines_only_survive_multiline() {
         assert_eq!(clean("a\nb"), "a␊b");
         assert_eq!(clean_multiline("a\nb\rc"), "a\nb␍c");
+    }
+}
+
+#[cfg(test)]
+mod cow_tests {
+    use super::*;
+
+    #[test]
+    fn clean_bytes_cow_borrows_only_harmless_text() {
+        assert!(matches!(
+            clean_bytes_cow(b"plain ascii"),
+            Cow::Borrowed("plain ascii")
+        ));
+        assert!(matches!(
+            clean_bytes_cow("caf\u{e9}".as_bytes()),
+            Cow::Borrowed("caf\u{e9}")
+        ));
+        assert_eq!(clean_bytes_cow(b"a\x1b[2Jb\xff"), "a\u{241B}[2Jb\u{FFFD}");
+        assert_eq!(clean_bytes_cow("\u{202E}x".as_bytes()), "<U+202E>x");
+    }
+
+    #[test]
+    fn push_clean_char_matches_clean() {
+        let mut out = String::new();
+        for c in "a\x1b\t\u{2066}\u{9b}z".chars() {
+            push_clean_char(&mut out, c);
+        }
+        assert_eq!(out, clean("a\x1b\t\u{2066}\u{9b}z"));
     }
 }
