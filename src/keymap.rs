@@ -114,6 +114,22 @@ actions! {
     CreateTopic = "create_topic", true, "create a topic (plan first; a request when policy needs approval)";
     EditConfigs = "edit_configs", true, "change the selected topic's configs (diff before confirming)";
     AddPartitions = "add_partitions", true, "add partitions to the selected topic";
+    SyncApp = "sync", true, "sync the app (only the marked resources, if any)";
+    SyncPrune = "sync_prune", true, "sync and prune resources no longer in git";
+    RefreshApp = "refresh_app", true, "refresh: compare the app with git again";
+    HardRefresh = "hard_refresh", true, "hard refresh: regenerate manifests, then compare";
+    RollbackApp = "rollback", true, "roll the app back to a history id (not under auto-sync)";
+    TerminateOperation = "terminate_operation", true, "terminate the app's running operation";
+    MarkResource = "mark", false, "mark or unmark a resource for a selective sync";
+    Promote = "promote", true, "promote the rollout to its next step";
+    PromoteFull = "promote_full", true, "promote fully: skip the remaining steps and analysis";
+    AbortRollout = "abort", true, "abort the update: back to the stable version";
+    RetryRollout = "retry", true, "retry an aborted rollout";
+    PauseRollout = "pause", true, "pause the rollout or deployment";
+    ResumeRollout = "resume", true, "resume a paused rollout or deployment";
+    RestartWorkload = "restart", true, "restart the pods (a new template stamp)";
+    UndoRollout = "undo", true, "undo to the previous (or a chosen) revision";
+    ScaleWorkload = "scale", true, "scale to a number of replicas";
 }
 
 impl fmt::Display for Action {
@@ -134,10 +150,12 @@ pub enum KeyContext {
     Audit,
     Postgres,
     Kafka,
+    Apps,
+    Rollouts,
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Global,
         Self::Table,
         Self::Catalog,
@@ -146,6 +164,8 @@ impl KeyContext {
         Self::Audit,
         Self::Postgres,
         Self::Kafka,
+        Self::Apps,
+        Self::Rollouts,
     ];
 
     #[must_use]
@@ -159,6 +179,8 @@ impl KeyContext {
             Self::Audit => "audit",
             Self::Postgres => "pg",
             Self::Kafka => "kafka",
+            Self::Apps => "apps",
+            Self::Rollouts => "rollouts",
         }
     }
 }

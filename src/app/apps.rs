@@ -1,10 +1,12 @@
 //! State of the Argo CD pane: the Applications of the latest watch snapshot as rows, the
 //! apps most in need of attention first, filtered and sorted like every table.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::table::{TablePane, TableState};
-use crate::model::k8s::{AppRow, Application};
+use crate::model::k8s::app_row::resource_rows;
+use crate::model::k8s::{AppRow, Application, SyncResource};
 use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
 
 /// Columns the pane sorts by: attention (the default), name, project, sync, health, last sync.
@@ -23,6 +25,10 @@ pub struct AppsPane {
     /// Whether a snapshot has arrived at all.
     pub loaded: bool,
     pub table: TableState,
+    /// The resource the cursor is on in the detail.
+    pub detail_cursor: usize,
+    /// Resources marked for a selective sync, as `GROUP:KIND:NAMESPACE/NAME`.
+    pub marked: BTreeSet<String>,
     haystacks: Vec<String>,
 }
 
@@ -62,6 +68,43 @@ impl AppsPane {
     /// Enter: open the selected app's detail.
     pub fn open_detail(&mut self) {
         self.detail = self.selected().map(|r| r.name.clone());
+        self.detail_cursor = 0;
+        self.marked.clear();
+    }
+
+    /// Closes the detail; true if one was open.
+    pub fn close_detail(&mut self) -> bool {
+        self.marked.clear();
+        self.detail.take().is_some()
+    }
+
+    /// Moves the detail's resource cursor.
+    pub fn move_detail_cursor(&mut self, delta: isize) {
+        let count = self
+            .detail_app()
+            .map_or(0, |(app, _)| app.status.resources.len());
+        let last = count.saturating_sub(1);
+        self.detail_cursor = self.detail_cursor.saturating_add_signed(delta).min(last);
+    }
+
+    /// The resource under the detail's cursor, as a selective sync names it.
+    #[must_use]
+    pub fn cursor_resource(&self) -> Option<String> {
+        let (app, _) = self.detail_app()?;
+        let rows = resource_rows(app);
+        let r = rows.get(self.detail_cursor)?;
+        Some(SyncResource::from_row(r).key())
+    }
+
+    /// The app actions apply to: the open one, else the selected row.
+    #[must_use]
+    pub fn target(&self) -> Option<(Arc<Application>, AppRow)> {
+        let name = match &self.detail {
+            Some(name) => name.clone(),
+            None => self.selected()?.name.clone(),
+        };
+        let i = self.rows.iter().position(|r| r.name == name)?;
+        Some((Arc::clone(self.apps.get(i)?), self.rows[i].clone()))
     }
 
     /// The open app and its row, if it still exists (`apps` and `rows` share their order).

@@ -363,6 +363,9 @@ pub fn apply_context(state: &mut State, config: &Config) {
             ctx.kafka.as_ref().map_or(0, |k| k.brokers.len())
         };
         state.context.platform = ctx.platform.is_some() || ctx.sandbox_seed.is_some();
+        state.context.argo_api =
+            ctx.sandbox_seed.is_none() && ctx.argocd.as_ref().is_some_and(|a| a.api_url.is_some());
+        state.kube_access.argo_api = state.context.argo_api;
         let databases: Vec<String> = if ctx.sandbox_seed.is_some() {
             crate::sources::sandbox::fleet::SQUADS
                 .iter()

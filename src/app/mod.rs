@@ -4,6 +4,7 @@
 //! for the run loop to carry out (switch context, set scope, load a theme). Rendering reads
 //! the state and nothing else.
 
+pub mod app_actions;
 pub mod apps;
 pub mod audit;
 pub mod card;
@@ -16,6 +17,8 @@ pub mod form;
 pub mod kafka;
 pub mod kafka_actions;
 pub mod kafka_io;
+pub mod kube_access;
+pub mod kube_io;
 pub mod msg;
 pub mod palette;
 pub mod pg_actions;
@@ -23,6 +26,8 @@ pub mod pg_io;
 pub mod platform_calls;
 pub mod postgres;
 pub mod requests;
+pub mod rollout_actions;
+pub mod rollouts;
 pub mod run;
 pub mod state;
 pub mod table;

@@ -41,6 +41,13 @@ pub enum Msg {
         reason: String,
         plan: Result<String, String>,
     },
+    /// Answers to access reviews asked with `Cmd::CheckAccess`.
+    KubeAccess(
+        Vec<(
+            super::kube_access::AccessKey,
+            super::kube_access::AccessAnswer,
+        )>,
+    ),
     /// The locks of a Postgres session, or why they could not be read.
     PgLocks {
         database: String,
@@ -154,6 +161,8 @@ pub enum Cmd {
         database: String,
         pid: i32,
     },
+    /// Ask the cluster what RBAC allows (answered with `Msg::KubeAccess`).
+    CheckAccess(Vec<super::kube_access::AccessKey>),
     /// Run a mutating action through the audit gate; the report comes back as
     /// `Msg::ActionDone`.
     Execute {

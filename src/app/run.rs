@@ -281,6 +281,15 @@ where
                     .await;
             });
         }
+        Cmd::CheckAccess(keys) => {
+            let app = app.clone();
+            let kube = env.executor.kube.clone();
+            let sandbox = env.current_sandbox().is_some();
+            tokio::spawn(async move {
+                let answers = super::kube_io::review(kube, sandbox, keys).await;
+                let _ = app.send(Msg::KubeAccess(answers)).await;
+            });
+        }
         Cmd::Execute { request, reason } => {
             let app = app.clone();
             let gate = env.gate.clone();

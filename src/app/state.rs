@@ -158,7 +158,10 @@ impl View {
             Self::Pane(PaneId::Kafka) => {
                 &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global]
             }
-            Self::Pane(PaneId::Apps) => &[KeyContext::Table, KeyContext::Global],
+            Self::Pane(PaneId::Apps) => &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
+            Self::Pane(PaneId::Rollouts) => {
+                &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global]
+            }
             Self::Pane(_) => &[KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
@@ -261,6 +264,12 @@ pub enum PromptPurpose {
     EditConfigs(String),
     /// A topic's new partition total.
     AddPartitions(String),
+    /// The history id an Argo CD app rolls back to.
+    RollbackApp(String),
+    /// The revision a workload goes back to (empty: the previous one).
+    UndoRollout(super::rollouts::WorkloadKey),
+    /// A workload's new replica count.
+    ScaleWorkload(super::rollouts::WorkloadKey),
 }
 
 /// A one-line text prompt.
@@ -296,6 +305,8 @@ pub struct ContextInfo {
     pub kafka_brokers: usize,
     /// A platform API is configured (requests and audit can work).
     pub platform: bool,
+    /// Argo CD app actions go to an Argo CD API server.
+    pub argo_api: bool,
 }
 
 /// Appearance and key bindings in force.
@@ -326,6 +337,9 @@ pub struct State {
     pub postgres: PostgresPane,
     pub kafka: KafkaPane,
     pub apps: super::apps::AppsPane,
+    pub rollouts: super::rollouts::RolloutsPane,
+    /// What RBAC allows in the current context's cluster.
+    pub kube_access: super::kube_access::KubeAccess,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
     pub drafts: Vec<Form>,
     /// Actions sent to the audit gate and not answered yet.
@@ -361,6 +375,8 @@ impl State {
             postgres: PostgresPane::new(Vec::new()),
             kafka: KafkaPane::default(),
             apps: super::apps::AppsPane::default(),
+            rollouts: super::rollouts::RolloutsPane::default(),
+            kube_access: super::kube_access::KubeAccess::default(),
             drafts: Vec::new(),
             actions_in_flight: 0,
             last_action: None,
@@ -389,6 +405,7 @@ impl State {
             View::Pane(PaneId::Audit) => Some(&self.audit),
             View::Pane(PaneId::Kafka) => Some(&self.kafka),
             View::Pane(PaneId::Apps) => Some(&self.apps),
+            View::Pane(PaneId::Rollouts) => Some(&self.rollouts),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&self.postgres)
             }
@@ -403,6 +420,7 @@ impl State {
             View::Pane(PaneId::Audit) => Some(&mut self.audit),
             View::Pane(PaneId::Kafka) => Some(&mut self.kafka),
             View::Pane(PaneId::Apps) => Some(&mut self.apps),
+            View::Pane(PaneId::Rollouts) => Some(&mut self.rollouts),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&mut self.postgres)
             }

@@ -13,6 +13,7 @@ pub use super::update_platform::{ask_confirm, form_context};
 use super::update_platform::{
     confirm_key, decide, form_key, on_action_done, on_platform_reply, open_form, prompt_key,
 };
+use crate::actions::request::RolloutOp;
 use crate::keymap::{Action, KeyCombo};
 use crate::model::{SourceHealth, clean};
 use crate::sources::{SourceBody, SourceEvent, SourceId};
@@ -34,8 +35,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Input(_) => Vec::new(),
-        Msg::Source(event) => {
-            on_source(state, event);
+        Msg::Source(event) => on_source(state, event),
+        Msg::KubeAccess(answers) => {
+            for (key, answer) in answers {
+                state.kube_access.record(key, answer);
+            }
+            state.dirty |= matches!(state.view().pane(), PaneId::Apps | PaneId::Rollouts);
             Vec::new()
         }
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
@@ -101,13 +106,13 @@ pub fn resize(state: &mut State, width: u16, height: u16) {
     state.dirty = true;
 }
 
-fn on_source(state: &mut State, event: SourceEvent) {
+fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
     if event.generation != state.generation {
         tracing::debug!(
             source = event.source.label(),
             "dropped event of an old generation"
         );
-        return;
+        return Vec::new();
     }
     match event.body {
         SourceBody::Catalog(catalog) => {
@@ -128,7 +133,14 @@ fn on_source(state: &mut State, event: SourceEvent) {
         }
         SourceBody::Kube(snapshot) => {
             state.apps.set_snapshot(&snapshot);
-            state.dirty |= state.view().pane() == PaneId::Apps;
+            state.rollouts.set_snapshot(&snapshot);
+            state.dirty |= matches!(state.view().pane(), PaneId::Apps | PaneId::Rollouts);
+            let mut probes = super::app_actions::access_probes(state);
+            probes.extend(super::rollout_actions::access_probes(state));
+            let keys = state.kube_access.to_ask(&probes);
+            if !keys.is_empty() {
+                return vec![Cmd::CheckAccess(keys)];
+            }
         }
         SourceBody::Kafka(snapshot) => {
             state.kafka.set_snapshot(snapshot);
@@ -146,6 +158,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.dirty |= visible_change;
         }
     }
+    Vec::new()
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
@@ -324,6 +337,22 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::TerminateBackend => {
             super::pg_actions::ask_kill(state, crate::actions::request::KillMode::Terminate);
         }
+        Action::SyncApp => super::app_actions::ask_sync(state, false),
+        Action::SyncPrune => super::app_actions::ask_sync(state, true),
+        Action::RefreshApp => super::app_actions::ask_refresh(state, false),
+        Action::HardRefresh => super::app_actions::ask_refresh(state, true),
+        Action::RollbackApp => super::app_actions::ask_rollback(state),
+        Action::TerminateOperation => super::app_actions::ask_terminate(state),
+        Action::MarkResource => super::app_actions::toggle_mark(state),
+        Action::Promote => rollout_op(state, RolloutOp::Promote { full: false }),
+        Action::PromoteFull => rollout_op(state, RolloutOp::Promote { full: true }),
+        Action::AbortRollout => rollout_op(state, RolloutOp::Abort),
+        Action::RetryRollout => rollout_op(state, RolloutOp::Retry),
+        Action::PauseRollout => rollout_op(state, RolloutOp::Pause),
+        Action::ResumeRollout => rollout_op(state, RolloutOp::Resume),
+        Action::RestartWorkload => rollout_op(state, RolloutOp::Restart),
+        Action::UndoRollout => rollout_op(state, RolloutOp::Undo { revision: None }),
+        Action::ScaleWorkload => rollout_op(state, RolloutOp::Scale { replicas: 0 }),
         Action::VerifyChain => {
             if !state.context.platform {
                 state.toast(
@@ -337,6 +366,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         }
     }
     Vec::new()
+}
+
+fn rollout_op(state: &mut State, op: RolloutOp) {
+    super::rollout_actions::ask(state, op);
 }
 
 fn page(state: &State) -> isize {
@@ -357,7 +390,10 @@ fn back(state: &mut State) {
     if state.view().pane() == PaneId::Kafka && state.kafka.close_detail() {
         return;
     }
-    if state.view().pane() == PaneId::Apps && state.apps.detail.take().is_some() {
+    if state.view().pane() == PaneId::Apps && state.apps.close_detail() {
+        return;
+    }
+    if state.view().pane() == PaneId::Rollouts && state.rollouts.close_detail() {
         return;
     }
     if let Some(pane) = state
@@ -377,6 +413,11 @@ fn move_cursor(state: &mut State, delta: isize) {
         card.move_by(&catalog, delta);
     } else if state.view().pane() == PaneId::Postgres && state.postgres.view == PgView::Tree {
         state.postgres.move_tree(delta);
+    } else if state.view().pane() == PaneId::Apps && state.apps.detail.is_some() {
+        state.apps.move_detail_cursor(delta);
+    } else if state.view().pane() == PaneId::Rollouts && state.rollouts.detail.is_some() {
+        let scroll = &mut state.rollouts.detail_scroll;
+        *scroll = scroll.saturating_add_signed(delta).min(10_000);
     } else if let Some(pane) = state.active_table_mut() {
         pane.table_mut().move_by(delta);
     }
@@ -395,6 +436,10 @@ fn select(state: &mut State) -> Vec<Cmd> {
         }
         View::Pane(PaneId::Apps) => {
             state.apps.open_detail();
+            None
+        }
+        View::Pane(PaneId::Rollouts) => {
+            state.rollouts.open_detail();
             None
         }
         View::Pane(PaneId::Kafka) => {
@@ -475,6 +520,8 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
     state.postgres.reset(Vec::new());
     state.kafka.reset();
     state.apps.reset();
+    state.rollouts.reset();
+    state.kube_access = super::kube_access::KubeAccess::default();
     state.health.clear();
     state.dirty = true;
     state.toast(ToastLevel::Info, format!("context: {name}"));

@@ -73,6 +73,14 @@ pub(super) fn on_action_done(state: &mut State, report: super::msg::ActionReport
     let succeeded = matches!(&report.outcome, GateOutcome::Executed { result, .. }
         if result.status == crate::platform::api::OutcomeStatus::Succeeded);
     let mut cmds = super::kafka_actions::after_action(state, &report.request, succeeded);
+    if succeeded
+        && matches!(
+            report.request,
+            crate::actions::ActionRequest::SyncApp { .. }
+        )
+    {
+        state.apps.marked.clear();
+    }
     state.last_action = Some(report);
     // Show the real new state at once, and the audit record.
     cmds.push(Cmd::Refresh(SourceId::ALL.to_vec()));
@@ -285,6 +293,15 @@ pub(super) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                 }
                 PromptPurpose::AddPartitions(topic) => {
                     super::kafka_actions::partitions_entered(state, &topic, &input)
+                }
+                PromptPurpose::RollbackApp(app) => {
+                    super::app_actions::rollback_entered(state, &app, &input).map(|()| Vec::new())
+                }
+                PromptPurpose::UndoRollout(key) => {
+                    super::rollout_actions::undo_entered(state, &key, &input).map(|()| Vec::new())
+                }
+                PromptPurpose::ScaleWorkload(key) => {
+                    super::rollout_actions::scale_entered(state, &key, &input).map(|()| Vec::new())
                 }
             };
             match accepted {

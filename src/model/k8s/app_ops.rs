@@ -119,6 +119,17 @@ impl SyncResource {
         })
     }
 
+    /// The resource of a row in the app's resource list.
+    #[must_use]
+    pub fn from_row(row: &super::app_row::ResourceRow) -> Self {
+        Self {
+            group: row.group.clone(),
+            kind: row.kind.clone(),
+            namespace: (!row.namespace.is_empty()).then(|| row.namespace.clone()),
+            name: row.name.clone(),
+        }
+    }
+
     /// The `GROUP:KIND:[NAMESPACE/]NAME` form, as `ActionRequest::SyncApp` stores it.
     #[must_use]
     pub fn key(&self) -> String {

@@ -5,6 +5,7 @@
 //! Causes come before effects: a pod's image pull error names what to fix, while
 //! `ProgressDeadlineExceeded` only reports that the deadline passed because of it.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
@@ -114,10 +115,10 @@ fn problem_kind(reason: &str) -> Option<StuckKind> {
 
 /// Every reason the workload is stuck, most important first.
 #[must_use]
-pub fn diagnose(
+pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<Pod>>(
     workload: Workload<'_>,
-    replica_sets: &[ReplicaSet],
-    pods: &[Pod],
+    replica_sets: &[R],
+    pods: &[P],
 ) -> Vec<StuckReason> {
     let workload_ref = format!("{}/{}", workload.kind().as_str(), workload.name());
     let mut reasons = Vec::new();
@@ -128,6 +129,7 @@ pub fn diagnose(
     let mut groups: BTreeMap<(StuckKind, String, String), Group> = BTreeMap::new();
     let mut unschedulable: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for pod in pods {
+        let pod = pod.borrow();
         let summary = PodSummary::of(pod);
         let object = format!("pod/{}", summary.name);
         for p in &summary.problems {
@@ -175,6 +177,7 @@ pub fn diagnose(
     }
 
     for rs in replica_sets {
+        let rs = rs.borrow();
         let failure = rs
             .status
             .as_ref()
@@ -273,7 +276,7 @@ mod tests {
     #[test]
     fn deadline_with_pull_errors_names_the_cause_first() {
         let d = dep::deadline_exceeded();
-        let found = diagnose(
+        let found = diagnose::<ReplicaSet, _>(
             Workload::Deployment(&d),
             &[],
             &[
@@ -344,7 +347,7 @@ mod tests {
     #[test]
     fn unobserved_spec_and_healthy_workloads() {
         let unobserved = dep::deployment(json!({}), json!({"observedGeneration": 3}), 4);
-        let found = diagnose(Workload::Deployment(&unobserved), &[], &[]);
+        let found = diagnose::<ReplicaSet, Pod>(Workload::Deployment(&unobserved), &[], &[]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, StuckKind::SpecNotObserved);
         assert_eq!(
@@ -353,7 +356,7 @@ mod tests {
         );
         let ok = dep::complete();
         assert!(
-            diagnose(
+            diagnose::<ReplicaSet, Pod>(
                 Workload::Deployment(&ok),
                 &[],
                 &[pods::running("api-1", "api-6b7c8d9e0")]

@@ -32,8 +32,9 @@ struct Revision {
     hash: String,
     template: Value,
     created: Timestamp,
-    /// When its replica count last grew (its new pods are ready [`READY_AFTER`] later).
-    scaled_at: Timestamp,
+    /// When each of its pods was created (each is ready [`READY_AFTER`] later); the length
+    /// is the ReplicaSet's replica count.
+    born: Vec<Timestamp>,
 }
 
 /// One simulated workload and the controller's memory of it.
@@ -55,8 +56,6 @@ pub struct SimWorkload {
     paused_step: Option<i64>,
     /// Bumped by restarts: pods get new names.
     restarts: u32,
-    /// Replicas per revision hash, as the controller last scaled them.
-    scale: Vec<(String, i64)>,
     /// A Deployment's fully rolled-out revision, which serves until the new one is ready.
     serving: String,
     /// Images the registry does not have: their pods stay in ImagePullBackOff.
@@ -176,12 +175,11 @@ impl SimWorkload {
                 hash: stable_hash.clone(),
                 template: stable,
                 created: long_ago,
-                scaled_at: long_ago,
+                born: vec![long_ago; usize::try_from(replicas).unwrap_or(0)],
             }],
             step_started: long_ago,
             paused_step: None,
             restarts: 0,
-            scale: vec![(stable_hash.clone(), replicas)],
             serving: stable_hash,
             missing_images: BTreeSet::new(),
         };
@@ -288,7 +286,7 @@ impl SimWorkload {
                 hash: hash.to_owned(),
                 template: template.clone(),
                 created: now,
-                scaled_at: now,
+                born: Vec::new(),
             }),
         }
     }
@@ -298,20 +296,17 @@ impl SimWorkload {
             .is_none_or(|r| !missing.contains(&image_of(&r.template)))
     }
 
+    /// Scales the named revisions to their counts and every other one to zero: new pods are
+    /// born `now`, removed ones are the newest.
     fn set_scale(&mut self, wanted: &[(String, i64)], now: Timestamp) {
-        for (hash, n) in wanted {
-            let before = self
-                .scale
+        for r in &mut self.revisions {
+            let n = wanted
                 .iter()
-                .find(|(h, _)| h == hash)
-                .map_or(0, |(_, n)| *n);
-            if *n > before
-                && let Some(r) = self.revisions.iter_mut().find(|r| &r.hash == hash)
-            {
-                r.scaled_at = now;
-            }
+                .filter(|(h, _)| *h == r.hash)
+                .map(|(_, n)| *n)
+                .sum::<i64>();
+            r.born.resize(usize::try_from(n).unwrap_or(0), now);
         }
-        self.scale = wanted.iter().filter(|(_, n)| *n > 0).cloned().collect();
     }
 
     /// Pods of `hash` that are ready at `now`.
@@ -319,17 +314,11 @@ impl SimWorkload {
         let Some(r) = self.revision(hash) else {
             return 0;
         };
-        let n = self
-            .scale
-            .iter()
-            .find(|(h, _)| h == hash)
-            .map_or(0, |(_, n)| *n);
-        let warm = now.duration_since(r.scaled_at).as_secs_f64() >= READY_AFTER.as_secs_f64();
-        if warm && self.image_ok(hash, missing) {
-            n
-        } else {
-            0
+        if !self.image_ok(hash, missing) {
+            return 0;
         }
+        let ready = r.born.iter().filter(|b| **b + READY_AFTER <= now).count();
+        i64::try_from(ready).unwrap_or(0)
     }
 
     fn reconcile_deployment(&mut self, hash: &str, now: Timestamp) {
@@ -406,7 +395,7 @@ impl SimWorkload {
         if restart_at.is_string() && self.object["status"]["restartedAt"] != restart_at {
             self.restarts += 1;
             for r in &mut self.revisions {
-                r.scaled_at = now;
+                r.born.fill(now);
             }
             self.status().insert("restartedAt".into(), restart_at);
         }
@@ -551,16 +540,15 @@ impl SimWorkload {
     }
 
     fn scale_of(&self, hash: &str) -> i64 {
-        self.scale
-            .iter()
-            .find(|(h, _)| h == hash)
-            .map_or(0, |(_, n)| *n)
+        self.revision(hash)
+            .map_or(0, |r| i64::try_from(r.born.len()).unwrap_or(0))
     }
 
     /// When `hash`'s pods are (or will be) ready; `None` while its image cannot be pulled.
     fn ready_after(&self, hash: &str) -> Option<Timestamp> {
         let r = self.revision(hash)?;
-        (!self.missing_image(hash)).then(|| r.scaled_at + READY_AFTER)
+        let newest = r.born.iter().max().copied().unwrap_or(r.created);
+        (!self.missing_image(hash)).then(|| newest + READY_AFTER)
     }
 
     fn missing_image(&self, hash: &str) -> bool {
@@ -594,12 +582,16 @@ impl SimWorkload {
                 .unwrap_or_default()
                 .to_owned(),
         };
-        let total: i64 = self.scale.iter().map(|(_, n)| n).sum();
+        let total: i64 = self
+            .revisions
+            .iter()
+            .map(|r| i64::try_from(r.born.len()).unwrap_or(0))
+            .sum();
         let updated = self.scale_of(&current);
         let ready: i64 = self
-            .scale
+            .revisions
             .iter()
-            .map(|(h, _)| self.ready_count(h, &missing, now))
+            .map(|r| self.ready_count(&r.hash, &missing, now))
             .sum();
         let updated_ready = self.ready_count(&current, &missing, now);
         let stuck_since = self.step_started;
@@ -760,14 +752,13 @@ impl SimWorkload {
                 "status": {"replicas": replicas, "readyReplicas": ready, "availableReplicas": ready}
             }));
             let image = image_of(&r.template);
-            for i in 0..replicas {
+            for (i, born) in r.born.iter().enumerate() {
                 let pod_name = format!(
                     "{rs_name}-{}",
                     pod_suffix(&format!("{rs_name}/{i}/{}", self.restarts))
                 );
                 let pulling = missing.contains(&image);
-                let warm =
-                    now.duration_since(r.scaled_at).as_secs_f64() >= READY_AFTER.as_secs_f64();
+                let warm = *born + READY_AFTER <= now;
                 let (phase, state, ready) = if pulling {
                     (
                         "Pending",
@@ -778,7 +769,7 @@ impl SimWorkload {
                 } else if warm {
                     (
                         "Running",
-                        json!({"running": {"startedAt": (r.scaled_at + READY_AFTER).to_string()}}),
+                        json!({"running": {"startedAt": (*born + READY_AFTER).to_string()}}),
                         true,
                     )
                 } else {
@@ -791,7 +782,7 @@ impl SimWorkload {
                 pods.push(json!({
                     "apiVersion": "v1", "kind": "Pod",
                     "metadata": {"name": pod_name, "namespace": namespace, "uid": format!("uid-pod-{pod_name}"),
-                                 "creationTimestamp": r.scaled_at.to_string(),
+                                 "creationTimestamp": born.to_string(),
                                  "labels": {hash_key: r.hash, "app": self.service},
                                  "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs_name,
                                                       "uid": format!("uid-rs-{rs_name}"), "controller": true}]},
@@ -808,7 +799,7 @@ impl SimWorkload {
                         "involvedObject": {"kind": "Pod", "name": pod_name, "namespace": namespace},
                         "type": "Warning", "reason": "Failed", "count": 7,
                         "message": format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"),
-                        "lastTimestamp": now.to_string(), "firstTimestamp": r.scaled_at.to_string()
+                        "lastTimestamp": now.to_string(), "firstTimestamp": born.to_string()
                     }));
                 }
             }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::State;
+use crate::keymap::Action;
 use crate::model::k8s::app_row::{AppRow, drift, resource_rows, short_revision};
 use crate::model::k8s::{Application, StatusLabel};
 use crate::theme::{Role, Theme};
@@ -63,6 +64,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             text(format!("  {}", row.operation_message), theme),
         ]));
     }
+    let actions = crate::app::app_actions::enablement(state, app);
+    lines.extend(super::rollout_detail::action_lines(
+        state, &actions, action_of,
+    ));
     if !app.status.conditions.is_empty() {
         lines.push(head("CONDITIONS", theme));
         for c in &app.status.conditions {
@@ -82,16 +87,42 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             )));
         }
     }
+    let marked = &state.apps.marked;
     lines.push(head(
-        &format!("{:<12} {:<34} {:<12} HEALTH", "KIND", "NAME", "SYNC"),
+        &format!(
+            "  {:<12} {:<34} {:<12} HEALTH{}",
+            "KIND",
+            "NAME",
+            "SYNC",
+            if marked.is_empty() {
+                String::new()
+            } else {
+                format!("   ({} marked for sync)", marked.len())
+            }
+        ),
         theme,
     ));
-    for r in resource_rows(app) {
-        lines.push(Line::from(vec![
-            text(format!("{:<12} {:<34} ", r.kind, r.name), theme),
+    let mut cursor_line = lines.len();
+    for (i, r) in resource_rows(app).iter().enumerate() {
+        let key = crate::model::k8s::SyncResource::from_row(r).key();
+        let here = i == state.apps.detail_cursor;
+        let pointer = if here { "›" } else { " " };
+        let mark = if marked.contains(&key) { "◆" } else { " " };
+        let mut spans = vec![
+            text(
+                format!("{pointer}{mark}{:<12} {:<34} ", r.kind, r.name),
+                theme,
+            ),
             padded(label(r.sync.label(), theme), 13),
             label(r.health.label(), theme),
-        ]));
+        ];
+        if here {
+            cursor_line = lines.len();
+            for s in &mut spans {
+                s.style = s.style.patch(theme.style(Role::Selection));
+            }
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(head("HISTORY (newest first)", theme));
     for h in app.status.history.iter().rev() {
@@ -109,6 +140,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             theme,
         )));
     }
+    // Keep the resource under the cursor on screen.
+    let inner = usize::from(area.height.saturating_sub(2));
+    let scroll = cursor_line.saturating_sub(inner.saturating_sub(2));
     let name = app.metadata.name.clone().unwrap_or_default();
     let block = Block::default()
         .borders(Borders::ALL)
@@ -117,6 +151,31 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             format!(" {name} · project {} ", row.project),
             theme.style(Role::Title),
         ))
-        .title_bottom(Line::from(muted(" esc close ".into(), theme)).right_aligned());
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        .title_bottom(
+            Line::from(muted(
+                crate::ui::text::key_hints(
+                    &state.ui.keymap,
+                    state.view().key_contexts(),
+                    &[(Action::MarkResource, "mark"), (Action::Back, "close")],
+                ),
+                theme,
+            ))
+            .right_aligned(),
+        );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        area,
+    );
+}
+
+fn action_of(word: &str) -> Option<Action> {
+    Some(match word {
+        "sync" => Action::SyncApp,
+        "refresh" => Action::RefreshApp,
+        "rollback" => Action::RollbackApp,
+        "terminate" => Action::TerminateOperation,
+        _ => return None,
+    })
 }

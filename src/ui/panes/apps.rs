@@ -31,7 +31,7 @@ fn status_cell(label: StatusLabel, theme: &Theme) -> Cell<'static> {
 }
 
 /// Minutes, hours or days since `at`, from the state's clock (render reads no clock).
-fn since(state: &State, at: Option<jiff::Timestamp>) -> String {
+pub(super) fn since(state: &State, at: Option<jiff::Timestamp>) -> String {
     let Some(at) = at else {
         return "-".into();
     };

@@ -9,6 +9,8 @@ pub mod kafka;
 pub mod placeholder;
 pub mod postgres;
 pub mod requests;
+pub mod rollout_detail;
+pub mod rollouts;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,0 +1,194 @@
+//! The rollouts pane (`:rollouts`): Deployments and Argo Rollouts in one list with the
+//! columns of `kubectl argo rollouts list` — strategy, status as glyph and word, step N/M, set
+//! and actual weight, replicas (desired, updated, ready, available) — and the first reason a
+//! workload is stuck (the "new instances don't start" alert) or its images. Stuck and degraded
+//! workloads sort first. Enter opens the tree.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+
+use super::apps::role;
+use crate::app::State;
+use crate::app::rollouts::WorkloadEntry;
+use crate::model::k8s::StatusLabel;
+use crate::sources::kube::KindHealth;
+use crate::theme::{Role, Theme};
+use crate::ui::widgets::data_table::{self, TableView};
+
+fn status_cell(label: StatusLabel, theme: &Theme) -> Cell<'static> {
+    Cell::from(Span::styled(label.to_string(), theme.style(role(&label))))
+}
+
+fn weight(e: &WorkloadEntry) -> String {
+    match (e.row.set_weight, e.row.actual_weight) {
+        (Some(set), Some(actual)) => format!("{set}/{actual}"),
+        (Some(set), None) => format!("{set}/-"),
+        _ => "-".into(),
+    }
+}
+
+/// The stuck reason (a warning), else the images.
+fn reason_cell(e: &WorkloadEntry, theme: &Theme) -> Cell<'static> {
+    match e.stuck.first() {
+        Some(s) => Cell::from(Span::styled(
+            format!("⚠ {}", s.message),
+            theme.style(Role::Warn),
+        )),
+        None => Cell::from(Span::styled(
+            e.row
+                .images
+                .iter()
+                .map(|i| i.rsplit('/').next().unwrap_or(i))
+                .collect::<Vec<_>>()
+                .join(", "),
+            theme.style(Role::Muted),
+        )),
+    }
+}
+
+/// `Rollout/Canary`, `Deployment/Rolling`.
+fn kind_text(e: &WorkloadEntry) -> String {
+    let kind = match e.row.kind {
+        crate::actions::request::WorkloadKind::Rollout => "Rollout",
+        crate::actions::request::WorkloadKind::Deployment => "Deployment",
+    };
+    let strategy = match e.row.strategy {
+        crate::model::k8s::Strategy::RollingUpdate => "Rolling",
+        other => other.as_str(),
+    };
+    format!("{kind}/{strategy}")
+}
+
+fn cells(e: &WorkloadEntry, state: &State, wide: bool) -> Vec<Cell<'static>> {
+    let theme = &state.ui.theme;
+    let r = &e.row;
+    let replicas = format!("{}/{}/{}/{}", r.desired, r.updated, r.ready, r.available);
+    if !wide {
+        return vec![
+            Cell::from(r.name.clone()),
+            status_cell(r.status.clone(), theme),
+            Cell::from(r.step_text()),
+            Cell::from(format!("{}/{}", r.ready, r.desired)),
+            reason_cell(e, theme),
+        ];
+    }
+    vec![
+        Cell::from(r.name.clone()),
+        Cell::from(r.namespace.clone()),
+        Cell::from(kind_text(e)),
+        status_cell(r.status.clone(), theme),
+        Cell::from(r.step_text()),
+        Cell::from(weight(e)),
+        Cell::from(replicas),
+        reason_cell(e, theme),
+    ]
+}
+
+/// The displayed column of a sort key (`None` for attention).
+fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
+    match (sort, wide) {
+        (1, _) => Some(0),
+        (2, true) => Some(1),
+        (3, true) => Some(3),
+        (3, false) => Some(1),
+        (4, true) => Some(2),
+        _ => None,
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let pane = &state.rollouts;
+    if !pane.loaded {
+        let why = match state.health.get(&crate::sources::SourceId::Kube) {
+            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+            Some(crate::model::SourceHealth::Off) | None => {
+                "No Kubernetes context here. Set kube_context (and kube_namespaces) in the context (see `opsdeck config example`).".into()
+            }
+            _ => "connecting…".into(),
+        };
+        super::notice(frame, area, theme, "Rollouts", &why);
+        return;
+    }
+    let wide = area.width >= 120;
+    let columns: Vec<(&str, Constraint)> = if wide {
+        vec![
+            ("NAME", Constraint::Length(22)),
+            ("NAMESPACE", Constraint::Length(11)),
+            ("KIND/STRATEGY", Constraint::Length(18)),
+            ("STATUS", Constraint::Length(14)),
+            ("STEP", Constraint::Length(5)),
+            ("WEIGHT", Constraint::Length(7)),
+            ("D/U/R/A", Constraint::Length(9)),
+            ("STUCK REASON · IMAGES", Constraint::Fill(1)),
+        ]
+    } else {
+        vec![
+            ("NAME", Constraint::Length(20)),
+            ("STATUS", Constraint::Length(14)),
+            ("STEP", Constraint::Length(4)),
+            ("READY", Constraint::Length(5)),
+            ("STUCK REASON · IMAGES", Constraint::Fill(1)),
+        ]
+    };
+    let stuck = pane.entries.iter().filter(|e| e.attention() <= 1).count();
+    let note = match &pane.health {
+        Some(KindHealth::Error(e)) => Some(Line::from(Span::styled(
+            format!(" ✗ {e} "),
+            theme.style(Role::Error),
+        ))),
+        _ => None,
+    };
+    let view = TableView {
+        title: format!(
+            " Rollouts · {} workloads · {stuck} stuck or degraded ",
+            pane.entries.len()
+        ),
+        columns: &columns,
+        empty: "no deployments or rollouts in the watched namespaces",
+        note,
+        footer: None,
+        sorted: sorted_column(pane.table.sort.column, wide),
+    };
+    let open = pane
+        .detail
+        .as_ref()
+        .and_then(|k| pane.entries.iter().find(|e| &e.key() == k));
+    let [list, detail] = if open.is_some() && area.height >= 14 {
+        Layout::vertical([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(area)
+    } else if area.height >= 12 {
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area)
+    } else {
+        [area, Rect::default()]
+    };
+    data_table::render(frame, list, theme, &pane.table, &view, |i| {
+        cells(&pane.entries[i], state, wide)
+    });
+    if detail.height == 0 {
+        return;
+    }
+    if let Some(entry) = open {
+        super::rollout_detail::render(frame, detail, state, entry);
+    } else if let Some(e) = pane.selected() {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.style(Role::Border))
+            .title(Span::styled(
+                format!(" {} · enter opens the tree ", e.row.name),
+                theme.style(Role::Title),
+            ));
+        let text = match e.stuck.first() {
+            Some(s) => format!("⚠ {} ({})", s.message, s.object),
+            None if !e.row.message.is_empty() => format!("{} · {}", e.row.status, e.row.message),
+            None => e.row.status.to_string(),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(text, theme.style(Role::Text))))
+                .wrap(Wrap { trim: true })
+                .block(block),
+            detail,
+        );
+    }
+}
