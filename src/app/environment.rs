@@ -260,34 +260,42 @@ impl Environment {
                 }
                 None => report(SourceId::Kafka, generation, events, SourceHealth::Off),
             }
-            match (&ctx.kube_context, &ctx.argocd) {
-                (Some(kube_context), Some(argocd)) => {
+            match &ctx.kube_context {
+                Some(kube_context) => {
+                    let argo_namespaces = ctx
+                        .argocd
+                        .as_ref()
+                        .map(|a| a.namespaces.clone())
+                        .unwrap_or_default();
+                    let argo_api = ctx.argocd.as_ref().and_then(|argocd| {
+                        argocd
+                            .api_url
+                            .clone()
+                            .map(|url| crate::sources::kube::exec::ArgoApi {
+                                url,
+                                token: argocd.token.clone(),
+                            })
+                    });
                     self.executor.kube =
                         Some(crate::sources::kube::exec::KubeExecutor::for_context(
                             None,
                             kube_context.clone(),
-                            argocd.namespaces.clone(),
-                            argocd
-                                .api_url
-                                .clone()
-                                .map(|url| crate::sources::kube::exec::ArgoApi {
-                                    url,
-                                    token: argocd.token.clone(),
-                                }),
+                            argo_namespaces.clone(),
+                            argo_api,
                             self.user.clone(),
                         ));
                     handles.push(crate::sources::kube::source::spawn(
                         None,
                         kube_context.clone(),
                         crate::sources::kube::WatchScope {
-                            argo_namespaces: argocd.namespaces.clone(),
-                            workload_namespaces: Vec::new(),
+                            argo_namespaces,
+                            workload_namespaces: ctx.kube_namespaces.clone(),
                         },
                         generation,
                         events.clone(),
-                    ))
+                    ));
                 }
-                _ => report(SourceId::Kube, generation, events, SourceHealth::Off),
+                None => report(SourceId::Kube, generation, events, SourceHealth::Off),
             }
             if ctx.postgres.is_empty() {
                 report(SourceId::Postgres, generation, events, SourceHealth::Off);

@@ -51,6 +51,9 @@ production = false
 readonly = false
 # The kubeconfig context for rollouts and workloads (default: kubeconfig's current context).
 kube_context = "staging-eu1"
+# Namespaces whose Deployments and Argo Rollouts the rollouts pane watches (default: the kube
+# context's own namespace).
+kube_namespaces = ["shop", "payments"]
 
 # Argo CD: the namespaces holding Application objects (default ["argocd"]), and optionally the
 # API server for history and sync. The token is an Argo CD API token.

@@ -38,6 +38,7 @@ const CONTEXT_KEYS: &[&str] = &[
     "production",
     "readonly",
     "kube_context",
+    "kube_namespaces",
     "argocd",
     "postgres",
     "kafka",
@@ -625,6 +626,19 @@ impl Parser<'_> {
         if let Some(v) = t.get("kube_context") {
             ctx.kube_context = self.non_empty_string(v, &key("kube_context"));
         }
+        if let Some(v) = t.get("kube_namespaces") {
+            let k = key("kube_namespaces");
+            if let Some(list) = self.string_list(v, &k) {
+                if list.is_empty() {
+                    self.error(
+                        v.span(),
+                        &k,
+                        "list at least one namespace, or leave the key out for the kube context's own",
+                    );
+                }
+                ctx.kube_namespaces = list;
+            }
+        }
         if let Some(v) = t.get("argocd") {
             ctx.argocd = self.argocd(v, &key("argocd"));
         }
@@ -653,6 +667,7 @@ impl Parser<'_> {
             ctx.sandbox_seed = self.sandbox(v, &key("sandbox"));
             let backends = [
                 "kube_context",
+                "kube_namespaces",
                 "argocd",
                 "postgres",
                 "kafka",

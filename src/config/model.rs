@@ -103,6 +103,9 @@ pub struct Context {
     pub production: bool,
     pub readonly: bool,
     pub kube_context: Option<String>,
+    /// Namespaces whose Deployments and Rollouts the rollouts pane watches (empty: the kube
+    /// context's own namespace).
+    pub kube_namespaces: Vec<String>,
     pub argocd: Option<ArgoConfig>,
     pub postgres: Vec<PgDatabase>,
     pub kafka: Option<KafkaConfig>,

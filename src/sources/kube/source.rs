@@ -1,6 +1,7 @@
 //! The Kubernetes source of a configured context: a [`KubeWatch`] on the context's kube
-//! context, its snapshots forwarded to the app as `SourceBody::Kube` and its health (the
-//! Applications watch's, which the `:apps` pane depends on) as the source's health.
+//! context, its snapshots forwarded to the app as `SourceBody::Kube`, and its health: the first
+//! failing kind's error (an RBAC denial on one kind shows, while the others keep updating), else
+//! ok. Without configured workload namespaces it watches the kube context's own namespace.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +49,10 @@ async fn run(
             return;
         }
     };
+    let mut scope = scope;
+    if scope.workload_namespaces.is_empty() {
+        scope.workload_namespaces = vec![client.default_namespace().to_owned()];
+    }
     let watch = KubeWatch::spawn(client, scope);
     let mut snapshots = watch.subscribe();
     let mut last_good = None;
@@ -65,13 +70,17 @@ async fn run(
                 if snapshot.generation == 0 {
                     continue;
                 }
-                let health = match snapshot.health(KubeKind::Applications) {
-                    KindHealth::Error(message) => SourceHealth::Error {
+                let failing = KubeKind::ALL.into_iter().find_map(|kind| match snapshot.health(kind) {
+                    KindHealth::Error(message) => Some(message),
+                    _ => None,
+                });
+                let health = match failing {
+                    Some(message) => SourceHealth::Error {
                         message: message.clone(),
                         since: Timestamp::now(),
                         last_good,
                     },
-                    _ => {
+                    None => {
                         let now = Timestamp::now();
                         last_good = Some(now);
                         SourceHealth::Ok { at: now }
