@@ -7,6 +7,7 @@
 #[path = "../support/kube.rs"]
 mod kube_server;
 
+mod actions;
 mod api;
 mod argocd;
 mod fixtures;
