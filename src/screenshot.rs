@@ -36,6 +36,7 @@ pub const EXTRA_VIEWS: &[&str] = &[
     "kafka-create",
     "kafka-diff",
     "apps-detail",
+    "rollouts-detail",
 ];
 
 /// The fixed instant of screenshots.
@@ -66,11 +67,9 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         state.kafka.set_snapshot(Arc::new(world.kafka_snapshot()));
     }
     state.catalog.set_catalog(Arc::new(world.catalog()));
-    state
-        .apps
-        .set_snapshot(&Arc::new(crate::sources::sandbox::apps::kube_snapshot(
-            &mut world, 1,
-        )));
+    let kube = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
+    state.apps.set_snapshot(&kube);
+    state.rollouts.set_snapshot(&kube);
     for database in crate::sources::sandbox::pg::databases() {
         if let Ok(snapshot) = world.pg_snapshot(database) {
             state.postgres.set_snapshot(Arc::new(snapshot));
@@ -134,6 +133,10 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         "apps-detail" => {
             state.history.push(View::Pane(PaneId::Apps));
             state.apps.open_detail();
+        }
+        "rollouts-detail" => {
+            state.history.push(View::Pane(PaneId::Rollouts));
+            state.rollouts.open_detail();
         }
         "kafka-group" => {
             state.history.push(View::Pane(PaneId::Kafka));

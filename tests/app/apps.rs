@@ -26,3 +26,273 @@ fn apps_list_opens_the_detail_and_esc_closes_it() {
         "esc closed only the detail"
     );
 }
+
+mod actions {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use opsdeck::actions::gate::Executor;
+    use opsdeck::actions::request::{ActionRequest, RolloutOp};
+    use opsdeck::app::state::Modal;
+    use opsdeck::app::{Cmd, Msg, State, update};
+    use opsdeck::model::k8s::SyncState;
+    use opsdeck::platform::api::OutcomeStatus;
+    use opsdeck::screenshot::epoch;
+    use opsdeck::sources::sandbox::apps::SandboxKubeExecutor;
+    use opsdeck::sources::sandbox::{SandboxHandle, World};
+    use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+
+    use super::super::keys::{key, state, typed};
+
+    fn sandbox() -> (SandboxHandle, SandboxKubeExecutor) {
+        let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+        let executor = SandboxKubeExecutor {
+            sandbox: sandbox.clone(),
+            user: "maya.cohen".into(),
+        };
+        (sandbox, executor)
+    }
+
+    /// The sandbox cluster as it is now, fed to the app as the kube source would.
+    async fn feed(s: &mut State, sandbox: &SandboxHandle, n: u64) {
+        let snapshot = sandbox.kube(n).await.expect("snapshot");
+        update(
+            s,
+            Msg::Source(SourceEvent {
+                source: SourceId::Kube,
+                generation: s.generation,
+                body: SourceBody::Kube(Arc::new(snapshot)),
+            }),
+        );
+    }
+
+    fn executed(cmds: &[Cmd]) -> ActionRequest {
+        match cmds {
+            [Cmd::Execute { request, .. }] => request.clone(),
+            other => panic!("expected one Execute, got {other:?}"),
+        }
+    }
+
+    fn confirm_details(s: &State) -> Vec<(String, String)> {
+        match &s.modal {
+            Some(Modal::Confirm(c)) => c.details.clone(),
+            other => panic!("expected a confirmation, got {other:?}"),
+        }
+    }
+
+    fn toast(s: &State) -> String {
+        s.toast.as_ref().map(|t| t.text.clone()).unwrap_or_default()
+    }
+
+    fn busy(r: &opsdeck::model::k8s::AppRow) -> bool {
+        use opsdeck::model::k8s::app_row::OperationPhase;
+        matches!(
+            r.operation,
+            Some(OperationPhase::Running | OperationPhase::Terminating)
+        )
+    }
+
+    fn select_app(s: &mut State, name: &str) {
+        let row = (0..s.apps.table.visible.len())
+            .find(|&v| s.apps.rows[s.apps.table.visible[v]].name == name)
+            .unwrap_or_else(|| panic!("{name} is listed"));
+        s.apps.table.selected = row;
+    }
+
+    /// Enter opens a drifted app; space marks its ConfigMap; `s` syncs only that resource,
+    /// and the sandbox's Argo CD runs the operation.
+    #[tokio::test]
+    async fn a_selective_sync_of_marked_resources_runs_in_the_sandbox() {
+        let (sandbox, executor) = sandbox();
+        let mut s = state();
+        feed(&mut s, &sandbox, 1).await;
+        key(&mut s, KeyCode::Char('2'));
+        let drifted = s
+            .apps
+            .rows
+            .iter()
+            .find(|r| r.sync == SyncState::OutOfSync && !busy(r))
+            .expect("a drifted app")
+            .clone();
+        select_app(&mut s, &drifted.name);
+        key(&mut s, KeyCode::Enter);
+        typed(&mut s, "jj");
+        key(&mut s, KeyCode::Char(' '));
+        assert_eq!(s.apps.marked.len(), 1);
+        let marked = s.apps.marked.iter().next().cloned().expect("marked");
+        assert!(marked.starts_with(":ConfigMap:"), "{marked}");
+        key(&mut s, KeyCode::Char('s'));
+        let details = confirm_details(&s);
+        assert!(
+            details
+                .iter()
+                .any(|(k, v)| k == "resources" && *v == marked)
+        );
+        assert!(details.iter().any(|(k, v)| k == "prune" && v == "no"));
+        let request = executed(&key(&mut s, KeyCode::Enter));
+        assert_eq!(
+            request,
+            ActionRequest::SyncApp {
+                namespace: "argocd".into(),
+                app: drifted.name.clone(),
+                prune: false,
+                resources: vec![marked],
+            }
+        );
+        let r = executor.execute(&request).await;
+        assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
+        feed(&mut s, &sandbox, 2).await;
+        let (app, _) = s.apps.detail_app().expect("still open");
+        let state = app.status.operation_state.as_ref().expect("an operation");
+        assert_eq!(state.phase, "Running");
+        // A second sync now meets Argo CD's in-progress guard before any dialog.
+        key(&mut s, KeyCode::Char('s'));
+        assert!(s.modal.is_none());
+        assert_eq!(
+            toast(&s),
+            "disabled: another operation is already in progress"
+        );
+    }
+
+    #[test]
+    fn rollback_under_auto_sync_is_refused_with_argo_cd_s_reason() {
+        let mut s = state();
+        key(&mut s, KeyCode::Char('2'));
+        let automated = s
+            .apps
+            .rows
+            .iter()
+            .find(|r| r.auto_sync.enabled)
+            .expect("an automated app")
+            .name
+            .clone();
+        select_app(&mut s, &automated);
+        key(&mut s, KeyCode::Char('b'));
+        assert!(s.modal.is_none());
+        assert_eq!(
+            toast(&s),
+            "disabled: rollback cannot be initiated when auto-sync is enabled"
+        );
+        // A manual app gets the prompt with its history ids, then the confirmation.
+        let manual = s
+            .apps
+            .rows
+            .iter()
+            .find(|r| !r.auto_sync.enabled && !busy(r))
+            .expect("a manual app")
+            .name
+            .clone();
+        select_app(&mut s, &manual);
+        key(&mut s, KeyCode::Char('b'));
+        let Some(Modal::Prompt(prompt)) = &s.modal else {
+            panic!("a prompt: {:?}", s.modal)
+        };
+        assert!(prompt.hint.contains("42"), "{}", prompt.hint);
+        typed(&mut s, "99");
+        key(&mut s, KeyCode::Enter);
+        let Some(Modal::Prompt(prompt)) = &s.modal else {
+            panic!("the prompt stays: {:?}", s.modal)
+        };
+        assert_eq!(
+            prompt.error.as_deref(),
+            Some(format!("application {manual} does not have deployment with id 99").as_str())
+        );
+        key(&mut s, KeyCode::Backspace);
+        key(&mut s, KeyCode::Backspace);
+        typed(&mut s, "41");
+        key(&mut s, KeyCode::Enter);
+        let request = executed(&key(&mut s, KeyCode::Enter));
+        assert!(matches!(
+            request,
+            ActionRequest::RollbackApp { history_id: 41, .. }
+        ));
+    }
+
+    /// The stuck rollout: abort (the dialog shows the plugin's patch), then undo to the
+    /// previous revision; it is Healthy again a few seconds later.
+    #[tokio::test(start_paused = true)]
+    async fn abort_then_undo_recovers_the_stuck_rollout() {
+        let (sandbox, executor) = sandbox();
+        let mut s = state();
+        feed(&mut s, &sandbox, 1).await;
+        key(&mut s, KeyCode::Char('3'));
+        let first = s.rollouts.selected().expect("rows").clone();
+        assert_eq!(first.row.name, "shipping-api");
+        assert!(first.stuck[0].message.contains("ImagePullBackOff"));
+        key(&mut s, KeyCode::Enter);
+        key(&mut s, KeyCode::Char('a'));
+        let details = confirm_details(&s);
+        assert!(
+            details
+                .iter()
+                .any(|(k, v)| k == "patch status" && v == r#"{"status":{"abort":true}}"#),
+            "{details:?}"
+        );
+        let request = executed(&key(&mut s, KeyCode::Enter));
+        let r = executor.execute(&request).await;
+        assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
+        feed(&mut s, &sandbox, 2).await;
+        let entry = s.rollouts.target().expect("open").clone();
+        assert!(
+            entry.row.message.starts_with("RolloutAborted"),
+            "{:?}",
+            entry.row
+        );
+        key(&mut s, KeyCode::Char('a'));
+        assert_eq!(
+            toast(&s),
+            "abort disabled: rollout is already aborted",
+            "discovery.lua: no abort twice"
+        );
+
+        key(&mut s, KeyCode::Char('b'));
+        assert!(matches!(s.modal, Some(Modal::Prompt(_))));
+        key(&mut s, KeyCode::Enter);
+        let request = executed(&key(&mut s, KeyCode::Enter));
+        assert_eq!(
+            request,
+            ActionRequest::RolloutAction {
+                namespace: entry.row.namespace.clone(),
+                name: "shipping-api".into(),
+                kind: entry.row.kind,
+                op: RolloutOp::Undo { revision: None },
+            }
+        );
+        let r = executor.execute(&request).await;
+        assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        feed(&mut s, &sandbox, 3).await;
+        let entry = s.rollouts.target().expect("open");
+        assert_eq!(entry.row.status.word, "Healthy", "{:?}", entry.row);
+        assert!(entry.stuck.is_empty(), "{:?}", entry.stuck);
+    }
+
+    #[test]
+    fn scale_to_zero_needs_the_name_typed() {
+        let mut s = state();
+        key(&mut s, KeyCode::Char('3'));
+        let name = s.rollouts.selected().expect("rows").row.name.clone();
+        key(&mut s, KeyCode::Char('s'));
+        typed(&mut s, "0");
+        key(&mut s, KeyCode::Enter);
+        assert!(matches!(s.modal, Some(Modal::Confirm(_))));
+        assert!(
+            key(&mut s, KeyCode::Enter).is_empty(),
+            "not without the name"
+        );
+        typed(&mut s, &name);
+        let request = executed(&key(&mut s, KeyCode::Enter));
+        assert!(matches!(
+            request,
+            ActionRequest::RolloutAction {
+                op: RolloutOp::Scale { replicas: 0 },
+                ..
+            }
+        ));
+        let _ = update(
+            &mut s,
+            Msg::Input(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))),
+        );
+    }
+}

@@ -65,6 +65,7 @@ fn application(
                 "deployedAt": ago(now, (3 - i) * 190),
                 "deployStartedAt": ago(now, (3 - i) * 190 + 1),
                 "initiatedBy": if tier == 3 { json!({"automated": true}) } else { json!({"username": "ci-bot"}) },
+                "source": {"repoURL": format!("https://github.com/acme/{name}.git"), "path": "deploy", "targetRevision": "main"},
             })
         })
         .collect();

@@ -430,6 +430,10 @@ fn record_history(app: &mut Value, now: Timestamp) {
     history.push(json!({
         "id": id, "revision": revision, "deployedAt": now.to_string(),
         "deployStartedAt": started,
+        "source": operation["sync"]["source"].as_object().map_or_else(
+            || app["spec"]["source"].clone(),
+            |s| Value::Object(s.clone()),
+        ),
         "initiatedBy": if operation["initiatedBy"].is_object() {
             operation["initiatedBy"].clone()
         } else {
