@@ -65,6 +65,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     for _ in 0..8 {
         world.advance(std::time::Duration::from_secs(25));
         state.kafka.set_snapshot(Arc::new(world.kafka_snapshot()));
+        world.cluster();
     }
     state.catalog.set_catalog(Arc::new(world.catalog()));
     let kube = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));

@@ -8,6 +8,7 @@ mod hostile;
 mod idle;
 pub mod probe;
 mod resize;
+mod rollouts;
 mod screenshots;
 mod snapshots;
 mod styles;

@@ -462,7 +462,8 @@ impl SimWorkload {
                     conditions = vec![json!({"reason": "CanaryPauseStep",
                                              "startTime": self.step_started.to_string()})];
                     self.paused_step = Some(index);
-                    break;
+                    // Look again: a timed pause may already be over (ticks can be far apart).
+                    continue;
                 }
             } else {
                 index += 1;
