@@ -8,6 +8,7 @@ pub mod logs;
 pub mod pg;
 pub mod sanitize;
 pub mod service;
+pub mod traces;
 
 pub use health::SourceHealth;
 pub use sanitize::{clean, clean_bytes, clean_multiline};
