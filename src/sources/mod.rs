@@ -12,6 +12,7 @@ pub mod platform_feed;
 pub mod poller;
 pub mod postgres;
 pub mod sandbox;
+pub mod traces;
 
 use std::sync::Arc;
 use std::time::Duration;
