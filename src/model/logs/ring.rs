@@ -154,6 +154,15 @@ impl LogBuffer {
         self.lines.range(start.min(self.lines.len())..)
     }
 
+    /// Lines at `positions`, clamped to what is held.
+    pub fn range(
+        &self,
+        positions: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = &LogLine> {
+        let end = positions.end.min(self.lines.len());
+        self.lines.range(positions.start.min(end)..end)
+    }
+
     /// Removes every line; sequence numbers keep counting so old anchors stay invalid.
     pub fn clear(&mut self) {
         self.lines.clear();
@@ -215,6 +224,12 @@ mod tests {
             [4]
         );
         assert_eq!(buffer.iter_from(9).count(), 0);
+        assert_eq!(
+            buffer.range(1..2).map(LogLine::seq).collect::<Vec<_>>(),
+            [3]
+        );
+        assert_eq!(buffer.range(2..9).count(), 1);
+        assert_eq!(buffer.range(5..9).count(), 0);
         assert_eq!((&buffer).into_iter().next_back().map(LogLine::seq), Some(4));
     }
 
