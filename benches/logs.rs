@@ -1,2 +1,313 @@
-//! placeholder, replaced by the logs benchmark.
-fn main() {}
+//! Log model benchmarks (criterion), with the targets they are held to:
+//!
+//! - `ingest/plain_1M`: parse 1,000,000 plain lines (~120–200 bytes, a mix of levels, formats
+//!   and trace ids) and push them into a 1M-line `LogBuffer`; target ≥ 1M lines/s.
+//! - `ingest/plain_1M_evicting`: the same into the default 100k buffer, so 900k evictions are
+//!   part of the cost (the steady state of a long tail); same target.
+//! - `ingest/json_1M`: parse and push 1,000,000 JSON lines; target ≥ 300k lines/s.
+//! - Memory of a full 1M-line buffer: live heap bytes measured by a counting global allocator,
+//!   printed before the benchmarks (not a criterion measurement); target ≤ 300 MB.
+//! - `filter/regex_1M`: `filter()` with a regex over a 1M-line buffer; target ≤ 100 ms. The
+//!   smart-case substring filter is measured next to it.
+//!
+//! Inputs are generated up front from a fixed seed, outside the timed regions. Sample counts
+//! are small (each sample is a million lines) so the whole run takes about a minute.
+
+// The counting allocator below must implement `GlobalAlloc`, which is an unsafe trait. It only
+// forwards to `System` and adjusts counters.
+#![allow(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
+use opsdeck::model::logs::{LevelSet, LogBuffer, LogQuery, QueryKind, filter, parse_line};
+
+/// Live heap bytes, tracked by [`Counting`].
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Forwards to the system allocator and keeps [`LIVE_BYTES`] current, so the bench can report
+/// what a buffer really holds (requested bytes, before the allocator's own rounding).
+struct Counting;
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the counter
+// updates do not touch the memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(new_size, Ordering::Relaxed);
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const LINES: usize = 1_000_000;
+const SEED: u64 = 0x5eed_1065;
+
+/// splitmix64: deterministic and dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const SERVICES: &[&str] = &[
+    "checkout-api",
+    "payments",
+    "cart",
+    "inventory",
+    "search",
+    "auth",
+];
+const PATHS: &[&str] = &[
+    "/api/v1/orders",
+    "/api/v1/cart/items",
+    "/healthz",
+    "/api/v2/search",
+    "/login",
+];
+const MESSAGES: &[&str] = &[
+    "request completed",
+    "upstream timeout after retry, giving up",
+    "cache miss for product listing, fetching from database",
+    "connection pool exhausted, waiting for a free connection",
+    "user session refreshed",
+    "payment authorisation declined by provider",
+];
+
+/// Level words weighted like real traffic: mostly info, some debug, few warnings and errors.
+fn level(rng: &mut Rng) -> &'static str {
+    match rng.below(100) {
+        0..=59 => "INFO",
+        60..=79 => "DEBUG",
+        80..=89 => "WARN",
+        90..=97 => "ERROR",
+        _ => "TRACE",
+    }
+}
+
+fn timestamp(rng: &mut Rng, i: usize) -> String {
+    let seconds = i / 1000;
+    format!(
+        "2026-11-22T{:02}:{:02}:{:02}.{:09}Z",
+        10 + seconds / 3600 % 10,
+        seconds / 60 % 60,
+        seconds % 60,
+        rng.below(1_000_000_000)
+    )
+}
+
+/// One plain line in one of four shapes: Kubernetes timestamp + level word, logfmt, klog,
+/// and bracketed level with no trace context.
+fn plain_line(rng: &mut Rng, i: usize) -> Vec<u8> {
+    let ts = timestamp(rng, i);
+    let level = level(rng);
+    let service = rng.pick(SERVICES);
+    let path = rng.pick(PATHS);
+    let message = rng.pick(MESSAGES);
+    let status = [200, 200, 200, 201, 404, 500, 503][rng.below(7) as usize];
+    let trace = format!("{:016x}{:016x}", rng.next(), rng.next());
+    let span = format!("{:016x}", rng.next());
+    let ms = rng.below(2000);
+    let line = match rng.below(4) {
+        0 => format!(
+            "{ts} {level} [{service}] {message} path={path} status={status} duration_ms={ms} trace_id={trace}"
+        ),
+        1 => format!(
+            "{ts} time={ts} level={} msg=\"{message}\" path={path} status={status} trace_id={trace} span_id={span}",
+            level.to_lowercase()
+        ),
+        2 => format!(
+            "{ts} {}1122 10:00:00.{:06}       1 controller.go:{ms}] {message} service={service} status={status}",
+            &level[..1],
+            rng.below(1_000_000)
+        ),
+        _ => format!("{ts} [{level}] {service}: GET {path} -> {status} in {ms}ms ({message})"),
+    };
+    line.into_bytes()
+}
+
+/// One JSON line shaped like zap, pino or ECS output, two in three with trace context.
+fn json_line(rng: &mut Rng, i: usize) -> Vec<u8> {
+    let ts = timestamp(rng, i);
+    let level = level(rng).to_lowercase();
+    let service = rng.pick(SERVICES);
+    let path = rng.pick(PATHS);
+    let message = rng.pick(MESSAGES);
+    let status = [200, 200, 200, 201, 404, 500, 503][rng.below(7) as usize];
+    let trace = format!("{:016x}{:016x}", rng.next(), rng.next());
+    let span = format!("{:016x}", rng.next());
+    let ms = rng.below(2000);
+    let line = match rng.below(3) {
+        0 => format!(
+            r#"{{"ts":"{ts}","level":"{level}","msg":"{message}","status":{status},"trace_id":"{trace}","span_id":"{span}"}}"#
+        ),
+        1 => format!(
+            r#"{{"level":{},"time":{},"msg":"{message}","req":{{"url":"{path}","ms":{ms}}},"traceId":"{trace}"}}"#,
+            [30, 20, 40, 50][rng.below(4) as usize],
+            1_795_341_600_000 + i as u64
+        ),
+        _ => format!(
+            r#"{{"@timestamp":"{ts}","log.level":"{level}","message":"{message} (\"{path}\")","service.name":"{service}"}}"#
+        ),
+    };
+    line.into_bytes()
+}
+
+fn generate(make: fn(&mut Rng, usize) -> Vec<u8>) -> Vec<Vec<u8>> {
+    let mut rng = Rng(SEED);
+    (0..LINES).map(|i| make(&mut rng, i)).collect()
+}
+
+fn ingest(lines: &[Vec<u8>], capacity: usize) -> LogBuffer {
+    let source: Arc<str> = Arc::from("checkout-api-7d9f/app");
+    let mut buffer = LogBuffer::new(capacity);
+    for raw in lines {
+        buffer.push(parse_line(raw, Arc::clone(&source)));
+    }
+    buffer
+}
+
+fn average_len(lines: &[Vec<u8>]) -> usize {
+    lines.iter().map(Vec::len).sum::<usize>() / lines.len()
+}
+
+/// Builds full 1M-line buffers and prints the live heap they hold.
+fn report_memory(plain: &[Vec<u8>], json: &[Vec<u8>]) {
+    for (name, lines) in [("plain", plain), ("json", json)] {
+        let before = LIVE_BYTES.load(Ordering::Relaxed);
+        let buffer = ingest(lines, LINES);
+        let live = LIVE_BYTES.load(Ordering::Relaxed) - before;
+        let mb = live as f64 / 1e6;
+        let verdict = if mb <= 300.0 { "meets" } else { "MISSES" };
+        println!(
+            "memory/{name}_1M: {mb:.1} MB live heap ({} bytes/line, input avg {} bytes/line; approx_bytes {:.1} MB) — {verdict} target ≤ 300 MB",
+            live / LINES,
+            average_len(lines),
+            buffer.approx_bytes() as f64 / 1e6
+        );
+        drop(buffer);
+    }
+}
+
+fn ingest_benches(c: &mut Criterion) {
+    let plain = generate(plain_line);
+    let json = generate(json_line);
+    report_memory(&plain, &json);
+
+    let mut group = c.benchmark_group("ingest");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(LINES as u64));
+    let cases: [(&str, &[Vec<u8>], usize); 3] = [
+        ("plain_1M", &plain, LINES),
+        (
+            "plain_1M_evicting",
+            &plain,
+            opsdeck::model::logs::DEFAULT_CAPACITY,
+        ),
+        ("json_1M", &json, LINES),
+    ];
+    for (name, lines, capacity) in cases {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    let buffer = ingest(lines, capacity);
+                    total += start.elapsed();
+                    // Freeing a million lines is not part of ingest.
+                    drop(black_box(buffer));
+                }
+                total
+            });
+        });
+    }
+    group.finish();
+}
+
+fn filter_benches(c: &mut Criterion) {
+    let mut rng = Rng(SEED ^ 1);
+    let mixed: Vec<Vec<u8>> = (0..LINES)
+        .map(|i| {
+            if rng.below(2) == 0 {
+                plain_line(&mut rng, i)
+            } else {
+                json_line(&mut rng, i)
+            }
+        })
+        .collect();
+    let buffer = ingest(&mixed, LINES);
+    drop(mixed);
+
+    let regex = LogQuery::new(r"status=5\d\d|timeout", QueryKind::Regex).unwrap();
+    let substring = LogQuery::substring("pool exhausted");
+    let matched = filter(&buffer, &regex, LevelSet::ALL).len();
+    println!("filter/regex_1M matches {matched} of {LINES} lines");
+
+    let mut group = c.benchmark_group("filter");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(LINES as u64));
+    group.bench_function("regex_1M", |b| {
+        b.iter(|| filter(black_box(&buffer), &regex, LevelSet::ALL));
+    });
+    group.bench_function("substring_smart_case_1M", |b| {
+        b.iter(|| filter(black_box(&buffer), &substring, LevelSet::ALL));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, ingest_benches, filter_benches);
+
+fn main() {
+    // Wall-clock numbers on a shared 2-core machine mean little without the load they ran
+    // under, so it is printed with them.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at start: {}", load.trim());
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
