@@ -1,0 +1,312 @@
+//! A Grafana Tempo query-frontend test peer: the routes opsdeck's Tempo client uses, with
+//! Tempo's real JSON quirks, in-process on a free loopback port.
+//!
+//! Reuse from any test binary with `#[path = "../support/tempo.rs"] mod tempo_server;`.
+//!
+//! - `GET /api/search`: the traces of `fixtures/traces/tempo_search.json`, filtered the way
+//!   Tempo would for the queries opsdeck builds: TraceQL `q=` (`resource.service.name="…"`,
+//!   `status=error`, `duration>Nms`) or tag search (`tags=service.name=… status.code=error`,
+//!   `minDuration=`), then `limit`. Ids come back with leading zeros dropped, as Tempo does.
+//! - `GET /api/v2/traces/{id}`: `{"trace":{"resourceSpans":…},"status":"COMPLETE"}` for the
+//!   checkout trace only ([`CHECKOUT_TRACE_ID`]); 404 for anything else, so the client's v1
+//!   fallback is exercised by [`LEGACY_TRACE_ID`].
+//! - `GET /api/traces/{id}`: the v1 form (`batches`, **base64** ids, enum **names**, 64-bit
+//!   integers as strings) for both traces; 404 `trace not found` otherwise.
+//!
+//! The checkout trace spans frontend → cart → postgres and frontend → payments (an error span
+//! with an `exception` event). The legacy trace carries hostile escape and bidi characters in
+//! an attribute. Every call is recorded; [`TempoServer::set_fault`] makes every route answer a
+//! status or a non-JSON body.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+
+/// The multi-service trace served on both trace routes.
+pub const CHECKOUT_TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+/// The trace only the v1 route knows (its id starts with a zero, which search drops).
+pub const LEGACY_TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
+
+pub const SEARCH_JSON: &str = include_str!("fixtures/traces/tempo_search.json");
+pub const V1_CHECKOUT_JSON: &str = include_str!("fixtures/traces/tempo_v1_checkout.json");
+pub const V2_CHECKOUT_JSON: &str = include_str!("fixtures/traces/tempo_v2_checkout.json");
+pub const V1_LEGACY_JSON: &str = include_str!("fixtures/traces/tempo_v1_legacy.json");
+
+/// Services each fixture trace touches, for the service filter.
+const SERVICES: &[(&str, &[&str])] = &[
+    (CHECKOUT_TRACE_ID, &["frontend", "cart", "payments"]),
+    (LEGACY_TRACE_ID, &["inventory"]),
+];
+
+/// What every route answers instead of its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// This status with a plain-text body.
+    Status(u16),
+    /// 200 with an HTML body, as a misrouted proxy would send.
+    Garbage,
+}
+
+/// One call as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub path: String,
+    /// The raw query string.
+    pub query: String,
+    /// The query decoded into pairs, in order.
+    pub params: Vec<(String, String)>,
+    pub authorization: Option<String>,
+    pub status: u16,
+}
+
+impl Call {
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    fault: Option<Fault>,
+}
+
+type Shared = Arc<Mutex<Inner>>;
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Inner> {
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A running server; it stops on Drop.
+pub struct TempoServer {
+    pub addr: SocketAddr,
+    shared: Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TempoServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TempoServer {
+    /// Starts a server on a free loopback port.
+    pub async fn start() -> TempoServer {
+        let shared: Shared = Arc::default();
+        let app = Router::new()
+            .route("/api/search", get(search))
+            .route("/api/v2/traces/{id}", get(trace_v2))
+            .route("/api/traces/{id}", get(trace_v1))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local addr");
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        TempoServer { addr, shared, task }
+    }
+
+    /// `http://127.0.0.1:port`, the query frontend's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.shared).calls.clone()
+    }
+
+    /// Makes every route answer `fault` (or serve normally again with `None`).
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        lock(&self.shared).fault = fault;
+    }
+}
+
+/// Decodes a query string into pairs (through `reqwest::Url`: `url` is not a direct
+/// dependency of the crate).
+pub fn decode(query: &str) -> Vec<(String, String)> {
+    reqwest::Url::parse(&format!("http://peer/?{query}"))
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Records the call and answers the fault if one is set.
+fn record(shared: &Shared, uri: &Uri, headers: &HeaderMap, status: u16) -> Option<Response> {
+    let mut inner = lock(shared);
+    let query = uri.query().unwrap_or_default().to_owned();
+    let fault = inner.fault.clone();
+    let status = match &fault {
+        Some(Fault::Status(s)) => *s,
+        _ => status,
+    };
+    inner.calls.push(Call {
+        path: uri.path().to_owned(),
+        params: decode(&query),
+        query,
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        status,
+    });
+    match fault? {
+        Fault::Status(s) => Some(
+            (
+                StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "rpc error: code = Unavailable desc = querier unavailable",
+            )
+                .into_response(),
+        ),
+        Fault::Garbage => Some(
+            (
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><body>502 Bad Gateway</body></html>",
+            )
+                .into_response(),
+        ),
+    }
+}
+
+fn json(body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "trace not found").into_response()
+}
+
+/// The milliseconds in `duration>500ms` / `minDuration=500ms` (ms, s or us), if any.
+fn millis(text: &str) -> Option<i64> {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    let n: i64 = digits.parse().ok()?;
+    let unit = &text[digits.len()..];
+    Some(if unit.starts_with("ms") {
+        n
+    } else if unit.starts_with("us") || unit.starts_with("µs") {
+        n / 1_000
+    } else if unit.starts_with('s') {
+        n * 1_000
+    } else {
+        n
+    })
+}
+
+/// The value after `prefix` up to a space, `&` or `}` (quotes removed).
+fn after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let start = text.find(prefix)? + prefix.len();
+    let rest = &text[start..];
+    let rest = rest.strip_prefix('"').unwrap_or(rest);
+    let end = rest
+        .find(|c: char| c == '"' || c == ' ' || c == '}' || c == '&')
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+async fn search(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(fault) = record(&shared, &uri, &headers, 200) {
+        return fault;
+    }
+    let params = decode(uri.query().unwrap_or_default());
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (q, tags) = (get("q"), get("tags"));
+    let service = after(&q, "resource.service.name=").or_else(|| after(&tags, "service.name="));
+    let errors = q.contains("status=error") || tags.contains("status.code=error");
+    let min_ms = after(&q, "duration>")
+        .and_then(millis)
+        .or_else(|| millis(&get("minDuration")));
+    let limit: usize = get("limit").parse().unwrap_or(20);
+    let mut doc: Value = serde_json::from_str(SEARCH_JSON).expect("search fixture");
+    let traces = doc["traces"].as_array().cloned().unwrap_or_default();
+    let kept: Vec<Value> = traces
+        .into_iter()
+        .filter(|t| {
+            let id = t["traceID"].as_str().unwrap_or_default();
+            let full = format!("{id:0>32}");
+            let services = SERVICES
+                .iter()
+                .find(|(tid, _)| *tid == full)
+                .map(|(_, s)| *s)
+                .unwrap_or_default();
+            let has_error = t.to_string().contains(r#""stringValue":"error""#);
+            let duration = t["durationMs"].as_i64().unwrap_or(0);
+            service.is_none_or(|s| services.contains(&s))
+                && (!errors || has_error)
+                && min_ms.is_none_or(|m| duration >= m)
+        })
+        .take(limit)
+        .collect();
+    doc["traces"] = Value::Array(kept);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        doc.to_string(),
+    )
+        .into_response()
+}
+
+async fn trace_v2(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let found = id.eq_ignore_ascii_case(CHECKOUT_TRACE_ID);
+    if let Some(fault) = record(&shared, &uri, &headers, if found { 200 } else { 404 }) {
+        return fault;
+    }
+    if found {
+        json(V2_CHECKOUT_JSON)
+    } else {
+        not_found()
+    }
+}
+
+async fn trace_v1(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let body = if id.eq_ignore_ascii_case(CHECKOUT_TRACE_ID) {
+        Some(V1_CHECKOUT_JSON)
+    } else if id.eq_ignore_ascii_case(LEGACY_TRACE_ID) {
+        Some(V1_LEGACY_JSON)
+    } else {
+        None
+    };
+    if let Some(fault) = record(
+        &shared,
+        &uri,
+        &headers,
+        if body.is_some() { 200 } else { 404 },
+    ) {
+        return fault;
+    }
+    body.map_or_else(not_found, json)
+}
