@@ -71,6 +71,12 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Read local log files (or `-` for stdin) in the logs pane, and follow them.
+    Logs {
+        /// Files to read; `-` reads stdin (`kubectl logs … | opsdeck logs -`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print the active key bindings.
     Keys,
     /// Print the themes and the roles they style.

@@ -130,6 +130,23 @@ actions! {
     RestartWorkload = "restart", true, "restart the pods (a new template stamp)";
     UndoRollout = "undo", true, "undo to the previous (or a chosen) revision";
     ScaleWorkload = "scale", true, "scale to a number of replicas";
+    ToggleErrors = "toggle_errors", false, "show or hide error lines (and fatal)";
+    ToggleWarnings = "toggle_warnings", false, "show or hide warning lines";
+    ToggleInfo = "toggle_info", false, "show or hide info lines (and lines without a level)";
+    ToggleDebugLines = "toggle_debug_lines", false, "show or hide debug and trace lines";
+    NextMatch = "next_match", false, "next line the search matches";
+    PrevMatch = "prev_match", false, "previous line the search matches";
+    OnlyMatching = "only_matching", false, "show only the lines the search matches, or all";
+    Follow = "follow", false, "follow new lines, or stay on this one";
+    Wrap = "wrap", false, "wrap long lines, or cut them";
+    Timestamps = "timestamps", false, "show or hide timestamps";
+    JumpTime = "jump_time", false, "jump to a time (HH:MM[:SS] or RFC 3339)";
+    CopyLine = "copy_line", false, "copy the selected line (OSC 52, works over SSH)";
+    OpenTrace = "open_trace", false, "open the trace of the selected line (its trace_id)";
+    OpenLogs = "open_logs", false, "open the logs of this service or trace";
+    OpenTraces = "open_traces", false, "open the traces of this service";
+    ErrorsOnly = "errors_only", false, "show only traces with errors, or all";
+    MinDuration = "min_duration", false, "show only traces slower than a duration";
 }
 
 impl fmt::Display for Action {
@@ -152,10 +169,12 @@ pub enum KeyContext {
     Kafka,
     Apps,
     Rollouts,
+    Logs,
+    Traces,
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Global,
         Self::Table,
         Self::Catalog,
@@ -166,6 +185,8 @@ impl KeyContext {
         Self::Kafka,
         Self::Apps,
         Self::Rollouts,
+        Self::Logs,
+        Self::Traces,
     ];
 
     #[must_use]
@@ -181,6 +202,8 @@ impl KeyContext {
             Self::Kafka => "kafka",
             Self::Apps => "apps",
             Self::Rollouts => "rollouts",
+            Self::Logs => "logs",
+            Self::Traces => "traces",
         }
     }
 }

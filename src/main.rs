@@ -57,8 +57,9 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 
 fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
     match cli.command {
-        None => console(&cli.ui, paths, None),
-        Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Some(seed)),
+        None => console(&cli.ui, paths, Mode::Configured),
+        Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Mode::Sandbox(seed)),
+        Some(Command::Logs { files }) => console(&cli.ui, paths, Mode::LocalLogs(files)),
         Some(Command::Paths) => {
             out(&format!(
                 "config file  {}\nconfig dir   {}\ndata dir     {}\nlog file     {}\n",
@@ -192,21 +193,54 @@ fn color_depth(choice: ColorChoice) -> ColorDepth {
     }
 }
 
-fn console(ui: &UiArgs, paths: &Paths, sandbox_seed: Option<u64>) -> Result<ExitCode> {
-    let config = match sandbox_seed {
-        Some(seed) => Config::sandbox(seed),
-        None if paths.config_file.exists() => match opsdeck::config::load::load(&paths.config_file)
-        {
-            Ok(c) => c,
-            Err(diags) => return Ok(usage_error(diags)),
-        },
-        None => {
-            return Ok(usage_error(format!(
-                "no config at {}; try `opsdeck sandbox`, or `opsdeck config example > {}`",
-                paths.config_file.display(),
-                paths.config_file.display()
-            )));
+/// What the console runs on.
+enum Mode {
+    /// The contexts of the config file.
+    Configured,
+    Sandbox(u64),
+    /// `opsdeck logs FILE…`.
+    LocalLogs(Vec<std::path::PathBuf>),
+}
+
+fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode> {
+    let user_config = || -> Option<Result<Config, String>> {
+        paths
+            .config_file
+            .exists()
+            .then(|| opsdeck::config::load::load(&paths.config_file).map_err(|d| d.to_string()))
+    };
+    let local = matches!(mode, Mode::LocalLogs(_));
+    let config = match mode {
+        Mode::Sandbox(seed) => Config::sandbox(seed),
+        Mode::LocalLogs(files) => {
+            if let Some(missing) = files.iter().find(|f| f.as_os_str() != "-" && !f.exists()) {
+                return Ok(usage_error(format!("{}: no such file", missing.display())));
+            }
+            // The user's theme, keymap and ring size apply; their contexts do not.
+            let user = match user_config() {
+                Some(Ok(c)) => Some(c),
+                Some(Err(e)) => return Ok(usage_error(e)),
+                None => None,
+            };
+            let mut config = Config::local_logs(files, user.as_ref().and_then(|c| c.log_lines));
+            if let Some(user) = user {
+                config.theme = user.theme;
+                config.keymap = user.keymap;
+                config.color = user.color;
+            }
+            config
         }
+        Mode::Configured => match user_config() {
+            Some(Ok(c)) => c,
+            Some(Err(diags)) => return Ok(usage_error(diags)),
+            None => {
+                return Ok(usage_error(format!(
+                    "no config at {}; try `opsdeck sandbox`, or `opsdeck config example > {}`",
+                    paths.config_file.display(),
+                    paths.config_file.display()
+                )));
+            }
+        },
     };
     let depth = color_depth(
         ui.color
@@ -246,6 +280,15 @@ fn console(ui: &UiArgs, paths: &Paths, sandbox_seed: Option<u64>) -> Result<Exit
         ..ContextInfo::default()
     };
     let mut state = State::new(info, user, ui_settings, jiff::Timestamp::now());
+    state.logs = opsdeck::app::logs::LogsPane::new(
+        config
+            .log_lines
+            .unwrap_or(opsdeck::model::logs::DEFAULT_CAPACITY),
+    );
+    if local {
+        state.history =
+            opsdeck::app::state::History::new(opsdeck::app::View::Pane(opsdeck::app::PaneId::Logs));
+    }
     state.readonly = ui.readonly;
     state.debug = ui.debug;
     let mut env = Environment::new(config, Some(paths.config_dir.clone()), depth);

@@ -165,6 +165,33 @@ impl Environment {
         if let Some(task) = self.resender.take() {
             task.abort();
         }
+        if !ctx.local_logs.is_empty() {
+            let inputs = ctx
+                .local_logs
+                .iter()
+                .map(|p| crate::sources::logs::local::LocalInput::parse(p))
+                .collect();
+            let keep = self
+                .config
+                .log_lines
+                .unwrap_or(crate::model::logs::DEFAULT_CAPACITY);
+            handles.push(crate::sources::logs::local::spawn(
+                inputs,
+                keep,
+                generation,
+                events.clone(),
+            ));
+            for id in [
+                SourceId::Catalog,
+                SourceId::Kube,
+                SourceId::Postgres,
+                SourceId::Kafka,
+                SourceId::Traces,
+            ] {
+                report(id, generation, events, SourceHealth::Off);
+            }
+            return handles;
+        }
         let platform = if let Some(seed) = ctx.sandbox_seed {
             let sandbox = self.sandbox(&ctx.name, seed);
             self.executor.sandbox = Some(SandboxExecutor::new(sandbox.clone()));
@@ -178,6 +205,11 @@ impl Environment {
                 user: self.user.clone(),
             });
             handles.push(crate::sources::sandbox::apps::spawn_kube(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
+            handles.push(crate::sources::sandbox::logs::spawn_logs(
                 sandbox.clone(),
                 generation,
                 events.clone(),

@@ -206,7 +206,7 @@ mod tests {
         let abort = rollout(RolloutOp::Abort);
         let asked = access.to_ask(&[abort.clone(), rollout(RolloutOp::Retry)]);
         assert_eq!(asked.len(), 1, "one review per permission");
-        assert!(access.to_ask(&[abort.clone()]).is_empty());
+        assert!(access.to_ask(std::slice::from_ref(&abort)).is_empty());
         access.record(asked[0].clone(), AccessAnswer::Denied(String::new()));
         assert_eq!(
             access.denial(&abort).as_deref(),

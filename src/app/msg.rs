@@ -161,6 +161,10 @@ pub enum Cmd {
         database: String,
         pid: i32,
     },
+    /// Point the log source at this (restarts the reading).
+    LogTarget(Box<crate::sources::logs::LogTarget>),
+    /// Put this text on the terminal's clipboard (OSC 52, works over SSH).
+    Copy(String),
     /// Ask the cluster what RBAC allows (answered with `Msg::KubeAccess`).
     CheckAccess(Vec<super::kube_access::AccessKey>),
     /// Run a mutating action through the audit gate; the report comes back as

@@ -19,7 +19,7 @@ use super::state::State;
 use super::terminal::Host;
 use super::update::{resize, update};
 use crate::actions::gate::{GateOutcome, Refusal, RefusalKind};
-use crate::sources::{Control, SourceEvent, SourceHandle};
+use crate::sources::{Control, SourceEvent, SourceHandle, SourceId};
 use crate::theme::{ColorDepth, Theme};
 
 /// Frames are at least this far apart.
@@ -235,6 +235,12 @@ where
                 update(state, Msg::PlatformDone(Box::new(reply)));
             }
         },
+        Cmd::LogTarget(target) => {
+            for source in sources.iter().filter(|s| s.id == SourceId::Logs) {
+                source.send(Control::Logs(target.clone()));
+            }
+        }
+        Cmd::Copy(text) => host.copy(&text),
         Cmd::Pause(id, paused) => {
             for source in sources.iter().filter(|s| s.id == id) {
                 source.send(Control::Pause(paused));

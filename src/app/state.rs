@@ -162,6 +162,10 @@ impl View {
             Self::Pane(PaneId::Rollouts) => {
                 &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global]
             }
+            Self::Pane(PaneId::Logs) => &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
+            Self::Pane(PaneId::Traces) => {
+                &[KeyContext::Traces, KeyContext::Table, KeyContext::Global]
+            }
             Self::Pane(_) => &[KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
@@ -270,6 +274,8 @@ pub enum PromptPurpose {
     UndoRollout(super::rollouts::WorkloadKey),
     /// A workload's new replica count.
     ScaleWorkload(super::rollouts::WorkloadKey),
+    /// The time the logs pane jumps to.
+    JumpTime,
 }
 
 /// A one-line text prompt.
@@ -338,6 +344,8 @@ pub struct State {
     pub kafka: KafkaPane,
     pub apps: super::apps::AppsPane,
     pub rollouts: super::rollouts::RolloutsPane,
+    pub logs: super::logs::LogsPane,
+    pub traces: super::traces::TracesPane,
     /// What RBAC allows in the current context's cluster.
     pub kube_access: super::kube_access::KubeAccess,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
@@ -376,6 +384,8 @@ impl State {
             kafka: KafkaPane::default(),
             apps: super::apps::AppsPane::default(),
             rollouts: super::rollouts::RolloutsPane::default(),
+            logs: super::logs::LogsPane::default(),
+            traces: super::traces::TracesPane::default(),
             kube_access: super::kube_access::KubeAccess::default(),
             drafts: Vec::new(),
             actions_in_flight: 0,

@@ -67,6 +67,18 @@ pub trait Host {
     fn end_frame(&mut self) {}
     /// Ctrl-Z: stop until the shell resumes us. Returns when resumed.
     fn suspend(&mut self) {}
+    /// Puts text on the clipboard of the terminal the user sits at (OSC 52), which works
+    /// through SSH because the terminal emulator, not the remote host, handles it.
+    fn copy(&mut self, _text: &str) {}
+}
+
+/// The OSC 52 sequence that sets the clipboard to `text` (base64, so nothing in it is an
+/// escape).
+#[must_use]
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    format!("\x1b]52;c;{payload}\x07")
 }
 
 /// A host that does nothing (tests, benchmarks, screenshots).
@@ -87,6 +99,12 @@ impl Host for Tty {
     fn end_frame(&mut self) {
         let _ = execute!(io::stdout(), EndSynchronizedUpdate);
         let _ = io::stdout().flush();
+    }
+
+    fn copy(&mut self, text: &str) {
+        let mut out = io::stdout();
+        let _ = out.write_all(osc52(text).as_bytes());
+        let _ = out.flush();
     }
 
     fn suspend(&mut self) {

@@ -142,6 +142,10 @@ fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
                 return vec![Cmd::CheckAccess(keys)];
             }
         }
+        SourceBody::Logs(batch) => {
+            state.logs.ingest(&batch);
+            state.dirty |= state.view().pane() == PaneId::Logs;
+        }
         SourceBody::Kafka(snapshot) => {
             state.kafka.set_snapshot(snapshot);
             state.dirty |= state.view().pane() == PaneId::Kafka;
@@ -176,6 +180,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         Some(Modal::Prompt(_)) => return prompt_key(state, key),
         None => {}
     }
+    if state.view().pane() == PaneId::Logs && state.logs.editing.is_some() {
+        super::logs_actions::search_key(state, key);
+        return Vec::new();
+    }
     if state
         .active_table()
         .is_some_and(|p| p.table().filter.editing)
@@ -203,6 +211,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
 /// Runs one keymap action.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
     state.dirty = true;
+    if state.view().pane() == PaneId::Logs
+        && let Some(cmds) = super::logs_actions::on_action(state, action)
+    {
+        return cmds;
+    }
     match action {
         Action::Quit => {
             state.quit = true;
@@ -353,6 +366,31 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::RestartWorkload => rollout_op(state, RolloutOp::Restart),
         Action::UndoRollout => rollout_op(state, RolloutOp::Undo { revision: None }),
         Action::ScaleWorkload => rollout_op(state, RolloutOp::Scale { replicas: 0 }),
+        Action::OpenLogs => {
+            let service = card_or_selected_service(state);
+            return super::logs_actions::open_logs(state, service, None);
+        }
+        Action::OpenTraces => {
+            let service = card_or_selected_service(state);
+            return super::traces_actions::open_traces(state, service);
+        }
+        // The logs pane's own keys (handled above while it shows) and the traces pane's.
+        Action::ToggleErrors
+        | Action::ToggleWarnings
+        | Action::ToggleInfo
+        | Action::ToggleDebugLines
+        | Action::NextMatch
+        | Action::PrevMatch
+        | Action::OnlyMatching
+        | Action::Follow
+        | Action::Wrap
+        | Action::Timestamps
+        | Action::JumpTime
+        | Action::CopyLine
+        | Action::OpenTrace => {}
+        Action::ErrorsOnly | Action::MinDuration => {
+            return super::traces_actions::on_action(state, action);
+        }
         Action::VerifyChain => {
             if !state.context.platform {
                 state.toast(
@@ -366,6 +404,19 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         }
     }
     Vec::new()
+}
+
+/// The service of the open card, or of the catalog's selected row.
+fn card_or_selected_service(state: &State) -> Option<String> {
+    match state.view() {
+        View::Card(card) => Some(card.service.clone()),
+        View::Pane(PaneId::Catalog) => state
+            .catalog
+            .selected()
+            .and_then(|e| e.as_service())
+            .map(|s| s.name.clone()),
+        View::Pane(_) => None,
+    }
 }
 
 fn rollout_op(state: &mut State, op: RolloutOp) {
@@ -494,7 +545,10 @@ pub(super) fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
         });
     state.kafka.refresh_view();
     state.dirty = true;
-    vec![Cmd::SetScope(scope)]
+    let mut cmds = vec![Cmd::SetScope(scope)];
+    let target = super::logs_actions::target_for_scope(state);
+    cmds.extend(super::logs_actions::retarget(state, target));
+    cmds
 }
 
 /// Switches the whole console to another context.

@@ -300,6 +300,7 @@ pub(super) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                 PromptPurpose::UndoRollout(key) => {
                     super::rollout_actions::undo_entered(state, &key, &input).map(|()| Vec::new())
                 }
+                PromptPurpose::JumpTime => super::logs_actions::time_entered(state, &input),
                 PromptPurpose::ScaleWorkload(key) => {
                     super::rollout_actions::scale_entered(state, &key, &input).map(|()| Vec::new())
                 }

@@ -38,6 +38,8 @@ color = "auto"
 
 # true hides every mutating action in every context (like --readonly).
 readonly = false
+# Lines the logs pane keeps in its ring (older ones are dropped and counted).
+log_lines = 100000
 
 # ---------------------------------------------------------------------------------------------
 # Contexts: one table per environment. The name (letters, digits, `-`, `_`, `.`) is what the

@@ -30,6 +30,7 @@ const TOP_KEYS: &[&str] = &[
     "keymap",
     "color",
     "readonly",
+    "log_lines",
     "contexts",
 ];
 
@@ -528,6 +529,18 @@ impl Parser<'_> {
         }
         if let Some(v) = doc.get("readonly") {
             config.readonly = self.bool(v, "readonly").unwrap_or(false);
+        }
+        if let Some(v) = doc.get("log_lines")
+            && let Some(n) = self.integer(v, "log_lines")
+        {
+            match usize::try_from(n) {
+                Ok(n) if (1_000..=10_000_000).contains(&n) => config.log_lines = Some(n),
+                _ => self.error(
+                    v.span(),
+                    "log_lines",
+                    "must be between 1000 and 10000000 lines",
+                ),
+            }
         }
         if let Some(v) = doc.get("contexts")
             && let Some(table) = self.table(v, "contexts")

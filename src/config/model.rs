@@ -116,6 +116,8 @@ pub struct Context {
     pub platform: Option<PlatformConfig>,
     /// `Some(seed)` for a simulated context served by the sandbox.
     pub sandbox_seed: Option<u64>,
+    /// `opsdeck logs FILE…`: local files (or `-` for stdin) instead of any backend.
+    pub local_logs: Vec<PathBuf>,
 }
 
 impl Context {
@@ -147,6 +149,8 @@ pub struct Config {
     pub keymap: Option<String>,
     pub color: Option<ColorChoice>,
     pub readonly: bool,
+    /// Lines the logs pane keeps (100,000 by default).
+    pub log_lines: Option<usize>,
     pub contexts: Vec<Context>,
 }
 
@@ -154,6 +158,21 @@ impl Config {
     #[must_use]
     pub fn context(&self, name: &str) -> Option<&Context> {
         self.contexts.iter().find(|c| c.name == name)
+    }
+
+    /// The one context of `opsdeck logs FILE…`: local input only.
+    #[must_use]
+    pub fn local_logs(files: Vec<PathBuf>, log_lines: Option<usize>) -> Self {
+        Self {
+            default_context: Some("local".to_owned()),
+            log_lines,
+            contexts: vec![Context {
+                name: "local".to_owned(),
+                local_logs: files,
+                ..Context::default()
+            }],
+            ..Self::default()
+        }
     }
 
     /// The contexts `opsdeck sandbox` offers: a staging and a production fleet.

@@ -7,6 +7,7 @@ pub mod catalog_files;
 pub mod catalog_map;
 pub mod kafka;
 pub mod kube;
+pub mod logs;
 pub mod platform;
 pub mod platform_feed;
 pub mod poller;
@@ -74,6 +75,8 @@ pub enum SourceBody {
     Kube(Arc<kube::KubeSnapshot>),
     /// Identity, requests and recent audit events.
     Platform(Arc<platform_feed::PlatformSnapshot>),
+    /// Log lines and stream markers, in arrival order.
+    Logs(Arc<logs::LogBatch>),
     /// Freshness of the source's data.
     Health(SourceHealth),
 }
@@ -98,6 +101,8 @@ pub enum Control {
     Pause(bool),
     /// Poll at this interval from now on (sources clamp it to their own limits).
     SetInterval(Duration),
+    /// Log sources: read this from now on (restarts the reading).
+    Logs(Box<logs::LogTarget>),
 }
 
 /// Sending half used by source tasks; it stamps every event with the source and generation.

@@ -69,6 +69,8 @@ pub async fn run<F, Fut>(
                             next = Instant::now();
                         }
                     }
+                    // Polled sources read no logs.
+                    Some(Control::Logs(_)) => {}
                 }
                 continue;
             }

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 
 use crate::kube_server::{ForbidRule, KubeServer, WriteRecord};
 
-#[path = "../support/argocd.rs"]
-mod argocd_server;
+use crate::argocd::argocd_server;
 
 async fn executor(server: &KubeServer, api: Option<ArgoApi>) -> KubeExecutor {
     KubeExecutor::new(

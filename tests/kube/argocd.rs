@@ -3,7 +3,7 @@
 //! tree, with every call recorded exactly as sent.
 
 #[path = "../support/argocd.rs"]
-mod argocd_server;
+pub mod argocd_server;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

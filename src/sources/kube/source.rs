@@ -96,7 +96,12 @@ async fn run(
                 None => return,
                 // Watches push every change; there is nothing to poll.
                 Some(Control::Pause(p)) => paused = p,
-                Some(Control::Refresh | Control::SetScope(_) | Control::SetInterval(_)) => {}
+                Some(
+                    Control::Refresh
+                    | Control::SetScope(_)
+                    | Control::SetInterval(_)
+                    | Control::Logs(_),
+                ) => {}
             },
         }
     }

@@ -446,6 +446,7 @@ async fn run(
                             next = Instant::now();
                         }
                     }
+                    Some(Control::Logs(_)) => {}
                 }
                 continue;
             }

@@ -372,6 +372,19 @@ impl SandboxCluster {
         snapshot
     }
 
+    /// The names of the service's running pods at `now` (the ones that write logs).
+    #[must_use]
+    pub fn running_pods(&self, service: &str, now: Timestamp) -> Vec<String> {
+        let Some(i) = self.service_workload(service) else {
+            return Vec::new();
+        };
+        let (_, pods, _) = self.workloads[i].children(now);
+        pods.iter()
+            .filter(|p| p["status"]["phase"] == "Running")
+            .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// The `StuckRollout` scenario injected later: the service's next image is missing.
     pub fn break_rollout(&mut self, service: &str, now: Timestamp) {
         if let Some(i) = self.service_workload(service) {

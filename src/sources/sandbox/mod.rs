@@ -8,8 +8,10 @@ pub mod apps;
 pub mod cluster;
 pub mod fleet;
 pub mod kafka;
+pub mod logs;
 pub mod pg;
 pub mod provisioner;
+pub mod telemetry;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -283,6 +285,12 @@ pub enum SandboxRequest {
         String,
         oneshot::Sender<Result<Vec<crate::model::kafka::TopicConfig>, String>>,
     ),
+    /// Log lines of the simulated pods since a time.
+    Logs(
+        crate::sources::logs::LogTarget,
+        Option<Timestamp>,
+        oneshot::Sender<logs::LogWindow>,
+    ),
     /// The locks of one simulated backend.
     PgLocks(
         String,
@@ -359,6 +367,9 @@ impl SandboxHandle {
                     SandboxRequest::KafkaConfigs(topic, reply) => {
                         let _ = reply.send(world.kafka_configs(&topic));
                     }
+                    SandboxRequest::Logs(target, from, reply) => {
+                        let _ = reply.send(world.logs(&target, from));
+                    }
                     SandboxRequest::PgLocks(database, pid, reply) => {
                         let _ = reply.send(world.pg_locks(&database, pid));
                     }
@@ -428,6 +439,15 @@ impl SandboxHandle {
         let topic = topic.to_owned();
         self.ask(|reply| SandboxRequest::KafkaConfigs(topic, reply))
             .await?
+    }
+
+    pub async fn logs(
+        &self,
+        target: crate::sources::logs::LogTarget,
+        from: Option<Timestamp>,
+    ) -> Result<logs::LogWindow, String> {
+        self.ask(|reply| SandboxRequest::Logs(target, from, reply))
+            .await
     }
 
     pub async fn now(&self) -> Result<Timestamp, String> {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod kafka;
+pub mod logs;
 pub mod placeholder;
 pub mod postgres;
 pub mod requests;

@@ -1,0 +1,290 @@
+//! The logs pane (`:logs`): time, source (each pod in a stable series colour from a hash of
+//! its name, plus its name), level as a word, and the message with search matches
+//! highlighted. `+`/`-` markers show pods coming and going. The title says what is read, how
+//! many lines are held and dropped, follow or paused, and which levels show; the search line,
+//! the selected line's fields and the source's notices sit at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::State;
+use crate::app::logs::LogsPane;
+use crate::keymap::Action;
+use crate::model::logs::{Level, LevelGroup, LogLine, QueryKind};
+use crate::theme::{Role, Theme};
+use crate::ui::text::key_hints;
+
+/// Width of the source column.
+const SOURCE_WIDTH: usize = 22;
+
+fn level_word(level: Option<Level>) -> (&'static str, Role) {
+    match level {
+        Some(Level::Fatal) => ("FATAL", Role::Error),
+        Some(Level::Error) => ("ERROR", Role::Error),
+        Some(Level::Warn) => ("WARN ", Role::Warn),
+        Some(Level::Info) => ("INFO ", Role::Info),
+        Some(Level::Debug) => ("DEBUG", Role::Muted),
+        Some(Level::Trace) => ("TRACE", Role::Muted),
+        None => ("     ", Role::Muted),
+    }
+}
+
+/// `HH:MM:SS.mmm` in UTC, or blanks.
+fn time_text(line: &LogLine) -> String {
+    line.timestamp().map_or_else(
+        || " ".repeat(12),
+        |t| t.strftime("%H:%M:%S%.3f").to_string(),
+    )
+}
+
+/// The message split at the search's matches.
+fn highlighted(text: &str, pane: &LogsPane, base: Style, hit: Style) -> Vec<Span<'static>> {
+    let ranges = if pane.query.is_empty() {
+        Vec::new()
+    } else {
+        pane.query.match_ranges(text)
+    };
+    let mut spans = Vec::with_capacity(ranges.len() * 2 + 1);
+    let mut at = 0;
+    for r in ranges {
+        if r.start > at {
+            spans.push(Span::styled(text[at..r.start].to_owned(), base));
+        }
+        spans.push(Span::styled(text[r.clone()].to_owned(), hit));
+        at = r.end;
+    }
+    if at < text.len() {
+        spans.push(Span::styled(text[at..].to_owned(), base));
+    }
+    spans
+}
+
+fn line_spans(
+    line: &LogLine,
+    marker: bool,
+    pane: &LogsPane,
+    theme: &Theme,
+    selected: bool,
+) -> Line<'static> {
+    let mut spans = Vec::new();
+    if pane.timestamps {
+        spans.push(Span::styled(
+            format!("{} ", time_text(line)),
+            theme.style(Role::Muted),
+        ));
+    }
+    let source = crate::ui::text::fit(line.source(), SOURCE_WIDTH);
+    spans.push(Span::styled(
+        format!("{source:<SOURCE_WIDTH$} "),
+        theme.style(Theme::series(line.source())),
+    ));
+    if marker {
+        let started = line.message().starts_with('+');
+        let role = if started { Role::Ok } else { Role::Warn };
+        spans.push(Span::styled(
+            format!("{} ", if started { "STREAM" } else { "ENDED " }),
+            theme.style(role),
+        ));
+        spans.push(Span::styled(line.message().to_owned(), theme.style(role)));
+    } else {
+        let (word, role) = level_word(line.level());
+        spans.push(Span::styled(format!("{word} "), theme.style(role)));
+        let base = match line.level() {
+            Some(Level::Error | Level::Fatal) => theme.style(Role::Error),
+            _ => theme.style(Role::Text),
+        };
+        spans.extend(highlighted(
+            line.message(),
+            pane,
+            base,
+            theme.style(Role::MatchHighlight),
+        ));
+    }
+    if selected {
+        for s in &mut spans {
+            s.style = s.style.patch(theme.style(Role::Selection));
+        }
+    }
+    Line::from(spans)
+}
+
+fn levels_text(pane: &LogsPane) -> String {
+    [
+        (LevelGroup::Error, "error"),
+        (LevelGroup::Warn, "warn"),
+        (LevelGroup::Info, "info"),
+        (LevelGroup::Debug, "debug"),
+    ]
+    .iter()
+    .map(|(g, word)| {
+        if pane.levels.shows(*g) {
+            format!("✓{word}")
+        } else {
+            format!("✗{word}")
+        }
+    })
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+fn target_text(pane: &LogsPane) -> String {
+    let t = &pane.target;
+    let mut parts = Vec::new();
+    if let Some(s) = &t.service {
+        parts.push(s.clone());
+    }
+    if let Some(id) = &t.trace_id {
+        parts.push(format!("trace {}", crate::ui::text::fit(id, 12)));
+    }
+    if parts.is_empty() {
+        "all".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let pane = &state.logs;
+    if !pane.loaded && pane.buffer.is_empty() {
+        let why = match state.health.get(&crate::sources::SourceId::Logs) {
+            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+            Some(crate::model::SourceHealth::Off) | None => {
+                "No log source here. Configure loki (or kube_context for pod logs) in the context, or run `opsdeck logs FILE…`.".into()
+            }
+            _ => "waiting for lines…".into(),
+        };
+        super::notice(frame, area, theme, "Logs", &why);
+        return;
+    }
+    let fields = pane.expanded.then(|| pane.selected()).flatten();
+    let detail_height = fields.map_or(0, |l| (l.fields().len() as u16 + 3).min(area.height / 2));
+    let [body, detail] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_height)]).areas(area);
+    let follow = if pane.following() {
+        "following"
+    } else {
+        "paused"
+    };
+    let title = format!(
+        " Logs · {} · {} lines · {} dropped · {follow} · {} ",
+        target_text(pane),
+        pane.buffer.len(),
+        pane.dropped(),
+        levels_text(pane)
+    );
+    let bottom = match &pane.editing {
+        Some(text) => {
+            let kind = match pane.query_kind {
+                QueryKind::Substring => "text",
+                QueryKind::Regex => "regex",
+            };
+            let error = pane
+                .query_error
+                .as_ref()
+                .map(|e| format!(" ✗ {e}"))
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!(" /{text}█ "), theme.style(Role::Input)),
+                Span::styled(
+                    format!("[{kind}, tab switches]{error} "),
+                    theme.style(Role::Muted),
+                ),
+            ])
+        }
+        None => {
+            let mut hint = key_hints(
+                &state.ui.keymap,
+                state.view().key_contexts(),
+                &[
+                    (Action::Filter, "search"),
+                    (Action::ToggleErrors, "errors"),
+                    (Action::Follow, "follow"),
+                    (Action::OpenTrace, "trace"),
+                    (Action::Select, "fields"),
+                ],
+            );
+            if !pane.query.is_empty() {
+                hint = format!(" /{} ·{hint}", pane.query.input());
+            }
+            if let Some(notice) = &pane.notice {
+                hint = format!(" ! {notice} ·{hint}");
+            }
+            Line::from(Span::styled(hint, theme.style(Role::Muted)))
+        }
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(title, theme.style(Role::Title)))
+        .title_bottom(bottom.right_aligned());
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    let height = usize::from(inner.height);
+    let len = pane.shown_len();
+    let Some(cursor) = pane.cursor_index() else {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "no lines match the levels and search",
+                theme.style(Role::Muted),
+            )),
+            inner,
+        );
+        return;
+    };
+    let anchored = pane
+        .top
+        .map(|t| pane.shown_index(t))
+        .filter(|&t| cursor >= t && cursor < t + height);
+    let start = anchored.unwrap_or_else(|| cursor + 1 - height.min(cursor + 1));
+    let end = (start + height).min(len);
+    let lines: Vec<Line<'static>> = (start..end)
+        .filter_map(|i| {
+            let seq = pane.shown_seq(i)?;
+            let line = pane.buffer.get_seq(seq)?;
+            let marker = pane.markers.contains(&seq);
+            let selected = !pane.following() && i == cursor;
+            Some(line_spans(line, marker, pane, theme, selected))
+        })
+        .collect();
+    let mut paragraph = Paragraph::new(lines);
+    if pane.wrap {
+        paragraph = paragraph.wrap(Wrap { trim: false });
+    }
+    frame.render_widget(paragraph, inner);
+    if let (Some(line), true) = (fields, detail.height > 0) {
+        render_fields(frame, detail, theme, line);
+    }
+}
+
+fn render_fields(frame: &mut Frame<'_>, area: Rect, theme: &Theme, line: &LogLine) {
+    let mut lines = Vec::new();
+    for (k, v) in line.fields() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<18} "), theme.style(Role::Muted)),
+            Span::styled(v, theme.style(Role::Text)),
+        ]));
+    }
+    if let Some(id) = line.trace_id() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18} ", "trace_id"), theme.style(Role::Muted)),
+            Span::styled(id.to_owned(), theme.style(Role::Accent)),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(
+            format!(" fields · {} ", line.source()),
+            theme.style(Role::Title),
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
