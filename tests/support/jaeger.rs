@@ -212,7 +212,7 @@ fn tag_matches(span: &Value, key: &str, want: &str) -> bool {
             t["key"] == key
                 && match &t["value"] {
                     Value::String(s) => s == want,
-                    other => other.to_string() == want,
+                    other => serde_json::from_str::<Value>(want).is_ok_and(|w| w == *other),
                 }
         })
     })

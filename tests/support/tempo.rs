@@ -217,9 +217,7 @@ fn after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let start = text.find(prefix)? + prefix.len();
     let rest = &text[start..];
     let rest = rest.strip_prefix('"').unwrap_or(rest);
-    let end = rest
-        .find(|c: char| c == '"' || c == ' ' || c == '}' || c == '&')
-        .unwrap_or(rest.len());
+    let end = rest.find(['"', ' ', '}', '&']).unwrap_or(rest.len());
     Some(&rest[..end])
 }
 

@@ -272,6 +272,19 @@ async fn jaeger_search_sends_service_filters_and_microseconds() {
     };
     let rows = backend.search(&query).await.unwrap();
     assert!(rows.is_empty(), "the inventory trace has no error");
+    let rows = backend
+        .search(&TraceSearch {
+            service: Some("frontend".into()),
+            errors_only: true,
+            ..TraceSearch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&rows),
+        [CHECKOUT_TRACE_ID],
+        "the error tag is a JSON boolean"
+    );
     let call = &server.calls()[1];
     assert_eq!(call.path, "/api/traces");
     assert_eq!(call.param("service"), Some("inventory"));
@@ -301,7 +314,7 @@ async fn jaeger_search_sends_service_filters_and_microseconds() {
 
     let err = backend.search(&TraceSearch::default()).await.unwrap_err();
     assert!(err.contains("needs a service"), "{err}");
-    assert_eq!(server.calls().len(), 4, "no request without a service");
+    assert_eq!(server.calls().len(), 5, "no request without a service");
 }
 
 #[tokio::test]

@@ -174,8 +174,11 @@ fn status_of(attributes: &[(String, String)]) -> SpanStatus {
     }
 }
 
+/// A process as spans use it: the service name and the process tags (resource attributes).
+type Process = (Arc<str>, Vec<(String, String)>);
+
 fn convert_trace(wire: WireTrace) -> Trace {
-    let processes: HashMap<String, (Arc<str>, Vec<(String, String)>)> = wire
+    let processes: HashMap<String, Process> = wire
         .processes
         .iter()
         .map(|(pid, p)| (pid.clone(), convert_process(p)))
@@ -235,7 +238,7 @@ fn convert_trace(wire: WireTrace) -> Trace {
     Trace::from_spans(Some(trace_id), spans)
 }
 
-fn convert_process(p: &WireProcess) -> (Arc<str>, Vec<(String, String)>) {
+fn convert_process(p: &WireProcess) -> Process {
     let service = if p.service_name.is_empty() {
         UNKNOWN_SERVICE.to_owned()
     } else {

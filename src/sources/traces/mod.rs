@@ -102,7 +102,7 @@ impl TraceBackend {
 #[must_use]
 pub fn go_duration(d: Duration) -> String {
     let micros = d.as_micros();
-    if micros % 1_000 == 0 {
+    if micros.is_multiple_of(1_000) {
         format!("{}ms", micros / 1_000)
     } else {
         format!("{micros}us")

@@ -12,3 +12,4 @@ pub mod prompt;
 pub mod status;
 pub mod tabs;
 pub mod too_small;
+pub mod waterfall;
