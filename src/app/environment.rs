@@ -53,6 +53,8 @@ pub struct Environment {
     resender: Option<tokio::task::JoinHandle<()>>,
     current_sandbox: Option<SandboxHandle>,
     current_databases: Vec<PgDatabase>,
+    /// Where the current context's traces come from.
+    traces: Option<crate::sources::trace_feed::TraceLookup>,
 }
 
 impl Environment {
@@ -75,6 +77,7 @@ impl Environment {
             resender: None,
             current_sandbox: None,
             current_databases: Vec::new(),
+            traces: None,
         }
     }
 
@@ -111,6 +114,45 @@ impl Environment {
             .map_err(|e| e.to_string())?;
         self.sandbox_platform = Some((server, client.clone()));
         Ok(client)
+    }
+
+    /// Where traces are opened from in the current context.
+    #[must_use]
+    pub fn trace_lookup(&self) -> crate::sources::trace_feed::TraceLookup {
+        self.traces.clone().unwrap_or_else(|| {
+            crate::sources::trace_feed::TraceLookup::Unavailable(
+                "no trace backend in this context (configure tempo or jaeger)".into(),
+            )
+        })
+    }
+
+    /// The trace backend a context configures: Tempo first, else Jaeger.
+    fn trace_backend(
+        ctx: &crate::config::Context,
+    ) -> Option<Result<crate::sources::traces::TraceBackend, String>> {
+        use crate::sources::traces::{JaegerClient, TempoClient, TraceBackend};
+        let (backend, kind) = match (&ctx.tempo, &ctx.jaeger) {
+            (Some(b), _) => (b, "tempo"),
+            (None, Some(b)) => (b, "jaeger"),
+            (None, None) => return None,
+        };
+        let token = match backend
+            .token
+            .as_ref()
+            .map(crate::config::SecretRef::resolve)
+        {
+            Some(Ok(t)) => Some(t),
+            Some(Err(e)) => return Some(Err(format!("{kind} token: {e}"))),
+            None => None,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_default();
+        Some(match kind {
+            "tempo" => TempoClient::new(http, &backend.url, token).map(TraceBackend::Tempo),
+            _ => JaegerClient::new(http, &backend.url, token).map(TraceBackend::Jaeger),
+        })
     }
 
     /// The sandbox world of the current context, if it is a sandbox context.
@@ -161,6 +203,7 @@ impl Environment {
         self.gate = None;
         self.executor = AppExecutor::default();
         self.current_sandbox = None;
+        self.traces = None;
         self.current_databases = ctx.postgres.clone();
         if let Some(task) = self.resender.take() {
             task.abort();
@@ -206,6 +249,13 @@ impl Environment {
             });
             handles.push(crate::sources::sandbox::apps::spawn_kube(
                 sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
+            let lookup = crate::sources::trace_feed::TraceLookup::Sandbox(sandbox.clone());
+            self.traces = Some(lookup.clone());
+            handles.push(crate::sources::trace_feed::spawn(
+                lookup,
                 generation,
                 events.clone(),
             ));
@@ -331,6 +381,26 @@ impl Environment {
             }
             if ctx.postgres.is_empty() {
                 report(SourceId::Postgres, generation, events, SourceHealth::Off);
+            }
+            match Self::trace_backend(&ctx) {
+                Some(Ok(backend)) => {
+                    let lookup = crate::sources::trace_feed::TraceLookup::Backend(backend);
+                    self.traces = Some(lookup.clone());
+                    handles.push(crate::sources::trace_feed::spawn(
+                        lookup,
+                        generation,
+                        events.clone(),
+                    ));
+                }
+                Some(Err(message)) => {
+                    let health = SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good: None,
+                    };
+                    report(SourceId::Traces, generation, events, health);
+                }
+                None => report(SourceId::Traces, generation, events, SourceHealth::Off),
             }
             match &ctx.platform {
                 Some(config) => Some(Self::configured_platform(config).await),

@@ -181,6 +181,7 @@ pub fn time_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> 
 /// `L` on the card (or the pivot from a span): the logs of a service or of one trace.
 pub fn open_logs(state: &mut State, service: Option<String>, trace_id: Option<String>) -> Vec<Cmd> {
     let mut target = match &service {
+        None if trace_id.is_some() => LogTarget::default(),
         Some(_) if service == state.scope => target_for_scope(state),
         Some(name) => {
             let mapping = state

@@ -41,6 +41,11 @@ pub enum Msg {
         reason: String,
         plan: Result<String, String>,
     },
+    /// One trace, or why it could not be loaded.
+    TraceLoaded {
+        trace_id: String,
+        trace: Result<crate::model::traces::Trace, String>,
+    },
     /// Answers to access reviews asked with `Cmd::CheckAccess`.
     KubeAccess(
         Vec<(
@@ -163,6 +168,12 @@ pub enum Cmd {
     },
     /// Point the log source at this (restarts the reading).
     LogTarget(Box<crate::sources::logs::LogTarget>),
+    /// Load one trace by id (answered with `Msg::TraceLoaded`).
+    LoadTrace {
+        trace_id: String,
+    },
+    /// Tell the traces source to search this from now on.
+    TraceSearch(Box<crate::sources::traces::TraceSearch>),
     /// Put this text on the terminal's clipboard (OSC 52, works over SSH).
     Copy(String),
     /// Ask the cluster what RBAC allows (answered with `Msg::KubeAccess`).

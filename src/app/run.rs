@@ -241,6 +241,19 @@ where
             }
         }
         Cmd::Copy(text) => host.copy(&text),
+        Cmd::LoadTrace { trace_id } => {
+            let app = app.clone();
+            let lookup = env.trace_lookup();
+            tokio::spawn(async move {
+                let trace = lookup.trace(&trace_id).await;
+                let _ = app.send(Msg::TraceLoaded { trace_id, trace }).await;
+            });
+        }
+        Cmd::TraceSearch(search) => {
+            for source in sources.iter().filter(|s| s.id == SourceId::Traces) {
+                source.send(Control::TraceSearch(search.clone()));
+            }
+        }
         Cmd::Pause(id, paused) => {
             for source in sources.iter().filter(|s| s.id == id) {
                 source.send(Control::Pause(paused));

@@ -276,6 +276,8 @@ pub enum PromptPurpose {
     ScaleWorkload(super::rollouts::WorkloadKey),
     /// The time the logs pane jumps to.
     JumpTime,
+    /// The shortest trace the traces list shows.
+    MinDuration,
 }
 
 /// A one-line text prompt.
@@ -416,6 +418,7 @@ impl State {
             View::Pane(PaneId::Kafka) => Some(&self.kafka),
             View::Pane(PaneId::Apps) => Some(&self.apps),
             View::Pane(PaneId::Rollouts) => Some(&self.rollouts),
+            View::Pane(PaneId::Traces) if self.traces.open_id.is_none() => Some(&self.traces),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&self.postgres)
             }
@@ -431,6 +434,7 @@ impl State {
             View::Pane(PaneId::Kafka) => Some(&mut self.kafka),
             View::Pane(PaneId::Apps) => Some(&mut self.apps),
             View::Pane(PaneId::Rollouts) => Some(&mut self.rollouts),
+            View::Pane(PaneId::Traces) if self.traces.open_id.is_none() => Some(&mut self.traces),
             View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
                 Some(&mut self.postgres)
             }

@@ -36,6 +36,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Input(_) => Vec::new(),
         Msg::Source(event) => on_source(state, event),
+        Msg::TraceLoaded { trace_id, trace } => {
+            state.dirty |= state.traces.loaded(&trace_id, trace);
+            Vec::new()
+        }
         Msg::KubeAccess(answers) => {
             for (key, answer) in answers {
                 state.kube_access.record(key, answer);
@@ -146,6 +150,13 @@ fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
             state.logs.ingest(&batch);
             state.dirty |= state.view().pane() == PaneId::Logs;
         }
+        SourceBody::Traces(list) => {
+            // A list for an older search is dropped: the latest request wins.
+            if list.search == state.traces.search() {
+                state.traces.set_list(list);
+                state.dirty |= state.view().pane() == PaneId::Traces;
+            }
+        }
         SourceBody::Kafka(snapshot) => {
             state.kafka.set_snapshot(snapshot);
             state.dirty |= state.view().pane() == PaneId::Kafka;
@@ -213,6 +224,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
     state.dirty = true;
     if state.view().pane() == PaneId::Logs
         && let Some(cmds) = super::logs_actions::on_action(state, action)
+    {
+        return cmds;
+    }
+    if state.view().pane() == PaneId::Traces
+        && let Some(cmds) = super::traces_actions::on_action(state, action)
     {
         return cmds;
     }
@@ -388,9 +404,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         | Action::JumpTime
         | Action::CopyLine
         | Action::OpenTrace => {}
-        Action::ErrorsOnly | Action::MinDuration => {
-            return super::traces_actions::on_action(state, action);
-        }
+        Action::ErrorsOnly | Action::MinDuration => {}
         Action::VerifyChain => {
             if !state.context.platform {
                 state.toast(
@@ -445,6 +459,9 @@ fn back(state: &mut State) {
         return;
     }
     if state.view().pane() == PaneId::Rollouts && state.rollouts.close_detail() {
+        return;
+    }
+    if state.view().pane() == PaneId::Traces && state.traces.close() {
         return;
     }
     if let Some(pane) = state
@@ -575,6 +592,8 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
     state.kafka.reset();
     state.apps.reset();
     state.rollouts.reset();
+    state.traces.reset();
+    state.logs.clear();
     state.kube_access = super::kube_access::KubeAccess::default();
     state.health.clear();
     state.dirty = true;

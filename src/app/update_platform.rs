@@ -301,6 +301,9 @@ pub(super) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                     super::rollout_actions::undo_entered(state, &key, &input).map(|()| Vec::new())
                 }
                 PromptPurpose::JumpTime => super::logs_actions::time_entered(state, &input),
+                PromptPurpose::MinDuration => {
+                    super::traces_actions::min_duration_entered(state, &input)
+                }
                 PromptPurpose::ScaleWorkload(key) => {
                     super::rollout_actions::scale_entered(state, &key, &input).map(|()| Vec::new())
                 }

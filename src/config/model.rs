@@ -135,6 +135,12 @@ impl Context {
                 .iter()
                 .flat_map(|k| k.secret_properties.values().cloned()),
         );
+        out.extend(
+            [&self.tempo, &self.jaeger]
+                .into_iter()
+                .flatten()
+                .filter_map(|b| b.token.clone()),
+        );
         out
     }
 }

@@ -13,6 +13,7 @@ pub mod platform_feed;
 pub mod poller;
 pub mod postgres;
 pub mod sandbox;
+pub mod trace_feed;
 pub mod traces;
 
 use std::sync::Arc;
@@ -77,6 +78,8 @@ pub enum SourceBody {
     Platform(Arc<platform_feed::PlatformSnapshot>),
     /// Log lines and stream markers, in arrival order.
     Logs(Arc<logs::LogBatch>),
+    /// The trace list of the current search.
+    Traces(Arc<trace_feed::TraceList>),
     /// Freshness of the source's data.
     Health(SourceHealth),
 }
@@ -103,6 +106,8 @@ pub enum Control {
     SetInterval(Duration),
     /// Log sources: read this from now on (restarts the reading).
     Logs(Box<logs::LogTarget>),
+    /// The traces source: search this from now on.
+    TraceSearch(Box<traces::TraceSearch>),
 }
 
 /// Sending half used by source tasks; it stamps every event with the source and generation.

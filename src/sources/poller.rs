@@ -70,7 +70,7 @@ pub async fn run<F, Fut>(
                         }
                     }
                     // Polled sources read no logs.
-                    Some(Control::Logs(_)) => {}
+                    Some(Control::Logs(_) | Control::TraceSearch(_)) => {}
                 }
                 continue;
             }

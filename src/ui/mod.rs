@@ -39,6 +39,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         View::Pane(crate::app::PaneId::Kafka) => panes::kafka::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Apps) => panes::apps::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Logs) => panes::logs::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Traces) => panes::traces::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Rollouts) => {
             panes::rollouts::render(frame, areas.body, state)
         }

@@ -100,7 +100,8 @@ async fn run(
                     Control::Refresh
                     | Control::SetScope(_)
                     | Control::SetInterval(_)
-                    | Control::Logs(_),
+                    | Control::Logs(_)
+                    | Control::TraceSearch(_),
                 ) => {}
             },
         }

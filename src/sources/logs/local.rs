@@ -184,8 +184,8 @@ async fn follow_file(
             parse_parallel(&body, &source)
         }
     })
-        .await
-        .map_err(|e| e.to_string())?;
+    .await
+    .map_err(|e| e.to_string())?;
     let mut items = Vec::with_capacity(lines.len().min(BATCH_LINES) + 1);
     if skipped > 0 {
         items.push(LogItem::Skipped(skipped));

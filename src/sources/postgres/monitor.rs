@@ -446,7 +446,7 @@ async fn run(
                             next = Instant::now();
                         }
                     }
-                    Some(Control::Logs(_)) => {}
+                    Some(Control::Logs(_) | Control::TraceSearch(_)) => {}
                 }
                 continue;
             }

@@ -96,7 +96,12 @@ async fn run(sandbox: SandboxHandle, reporter: Reporter, mut control: mpsc::Rece
                 return;
             };
             let mut items = Vec::new();
-            let now_pods: BTreeSet<String> = window.pods.values().flatten().cloned().collect();
+            // One trace's lines need no pod comings and goings around them.
+            let now_pods: BTreeSet<String> = if target.trace_id.is_some() {
+                BTreeSet::new()
+            } else {
+                window.pods.values().flatten().cloned().collect()
+            };
             for gone in pods.difference(&now_pods) {
                 items.push(LogItem::Stream {
                     source: Arc::from(gone.as_str()),
@@ -147,7 +152,12 @@ async fn run(sandbox: SandboxHandle, reporter: Reporter, mut control: mpsc::Rece
                     pods.clear();
                 }
                 Some(Control::Pause(p)) => paused = p,
-                Some(Control::Refresh | Control::SetScope(_) | Control::SetInterval(_)) => {}
+                Some(
+                    Control::Refresh
+                    | Control::SetScope(_)
+                    | Control::SetInterval(_)
+                    | Control::TraceSearch(_),
+                ) => {}
             },
         }
     }

@@ -285,6 +285,13 @@ pub enum SandboxRequest {
         String,
         oneshot::Sender<Result<Vec<crate::model::kafka::TopicConfig>, String>>,
     ),
+    /// The simulated tracing backend's search.
+    TraceSearch(
+        crate::sources::traces::TraceSearch,
+        oneshot::Sender<Vec<crate::model::traces::TraceSummary>>,
+    ),
+    /// One simulated trace by id.
+    Trace(String, oneshot::Sender<Option<crate::model::traces::Trace>>),
     /// Log lines of the simulated pods since a time.
     Logs(
         crate::sources::logs::LogTarget,
@@ -367,6 +374,12 @@ impl SandboxHandle {
                     SandboxRequest::KafkaConfigs(topic, reply) => {
                         let _ = reply.send(world.kafka_configs(&topic));
                     }
+                    SandboxRequest::TraceSearch(search, reply) => {
+                        let _ = reply.send(telemetry::search(&world, &search));
+                    }
+                    SandboxRequest::Trace(id, reply) => {
+                        let _ = reply.send(telemetry::trace(&world, &id));
+                    }
                     SandboxRequest::Logs(target, from, reply) => {
                         let _ = reply.send(world.logs(&target, from));
                     }
@@ -448,6 +461,18 @@ impl SandboxHandle {
     ) -> Result<logs::LogWindow, String> {
         self.ask(|reply| SandboxRequest::Logs(target, from, reply))
             .await
+    }
+
+    pub async fn trace_search(
+        &self,
+        search: crate::sources::traces::TraceSearch,
+    ) -> Result<Vec<crate::model::traces::TraceSummary>, String> {
+        self.ask(|reply| SandboxRequest::TraceSearch(search, reply))
+            .await
+    }
+
+    pub async fn trace(&self, id: String) -> Result<Option<crate::model::traces::Trace>, String> {
+        self.ask(|reply| SandboxRequest::Trace(id, reply)).await
     }
 
     pub async fn now(&self) -> Result<Timestamp, String> {

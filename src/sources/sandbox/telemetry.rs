@@ -16,6 +16,14 @@ use super::{IncidentKind, World};
 const REQUESTS_PER_SECOND: u64 = 1;
 /// Seconds of history a new log stream starts with.
 pub const BACKLOG_SECONDS: i64 = 300;
+/// Requests were served for this long before the world started, so a fresh sandbox has an
+/// hour of traces and logs to look at.
+const HISTORY: SignedDuration = SignedDuration::from_hours(1);
+
+/// Where request number 0 happened.
+fn origin(world: &World) -> Timestamp {
+    world.started - HISTORY
+}
 
 /// One simulated request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,9 +86,12 @@ fn failing(world: &World, service: &str, at: Timestamp) -> bool {
 pub fn request(world: &World, index: usize, number: u64) -> Option<Request> {
     let t = SERVICES.get(index)?;
     let mut rng = Rng::new(world.seed ^ (index as u64) << 32 ^ number);
-    let offset_ms = i64::try_from(number * 1000 / REQUESTS_PER_SECOND).ok()?
+    // Ids are user input (a pasted trace id): numbers far in the future are no request.
+    let offset_ms = i64::try_from(number.checked_mul(1000)? / REQUESTS_PER_SECOND).ok()?
         + i64::try_from(rng.below(900)).ok()?;
-    let at = world.started + SignedDuration::from_millis(offset_ms);
+    let at = origin(world)
+        .checked_add(SignedDuration::from_millis(offset_ms))
+        .ok()?;
     let burst = failing(world, t.0, at);
     let error = if burst {
         rng.below(10) < 7
@@ -110,7 +121,7 @@ pub fn requests(world: &World, service: &str, from: Timestamp, to: Timestamp) ->
     let Some(index) = SERVICES.iter().position(|t| t.0 == service) else {
         return Vec::new();
     };
-    let second = |t: Timestamp| t.duration_since(world.started).as_secs().max(0);
+    let second = |t: Timestamp| t.duration_since(origin(world)).as_secs().max(0);
     let first = u64::try_from(second(from)).unwrap_or(0).saturating_sub(1) * REQUESTS_PER_SECOND;
     let last = (u64::try_from(second(to)).unwrap_or(0) + 1) * REQUESTS_PER_SECOND;
     (first..last)
@@ -207,5 +218,229 @@ mod tests {
                 .trace_id()
                 .is_some_and(|t| decode_trace_id(t).is_some())
         );
+    }
+}
+
+/// What a request's trace looks like without building it: its span count.
+fn span_count(index: usize) -> usize {
+    // The server span, one client + one server span per dependency, and a database query.
+    1 + 2 * SERVICES[index].4.len() + 1
+}
+
+fn hex64(rng: &mut Rng) -> String {
+    format!("{:016x}", rng.next_u64())
+}
+
+fn nanos(t: Timestamp) -> i64 {
+    i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
+}
+
+/// The trace of a sandbox request, rebuilt from its id: the service's server span, a client
+/// span and the callee's server span per dependency, and a database query. A failing request
+/// fails in its first dependency, which times out; the error climbs to the root.
+#[must_use]
+pub fn trace(world: &World, id: &str) -> Option<crate::model::traces::Trace> {
+    use crate::model::traces::{Span, SpanEvent, SpanKind, SpanStatus, StatusCode, Trace};
+    let (index, number) = decode_trace_id(id)?;
+    let r = request(world, index, number)?;
+    if r.at > world.now() {
+        return None;
+    }
+    let mut rng = Rng::new(world.seed ^ number.rotate_left(17) ^ index as u64);
+    let service = std::sync::Arc::<str>::from(r.service);
+    let start = nanos(r.at);
+    let total = i64::try_from(r.duration_ms).unwrap_or(0) * 1_000_000;
+    let status = |error: bool, message: &str| SpanStatus {
+        code: if error {
+            StatusCode::Error
+        } else {
+            StatusCode::Ok
+        },
+        message: if error {
+            message.to_owned()
+        } else {
+            String::new()
+        },
+    };
+    let timeout = format!("upstream {} timed out", upstream(index));
+    let mut spans = vec![Span {
+        trace_id: r.trace_id.clone(),
+        span_id: r.span_id.clone(),
+        parent_id: None,
+        name: r.route.to_owned(),
+        service: service.clone(),
+        kind: SpanKind::Server,
+        start_ns: start,
+        duration_ns: total,
+        status: status(r.error, &timeout),
+        attributes: vec![
+            ("http.route".into(), r.route.to_owned()),
+            (
+                "http.response.status_code".into(),
+                if r.error { "502" } else { "200" }.into(),
+            ),
+        ],
+        resource: vec![("k8s.namespace.name".into(), SERVICES[index].1.to_owned())],
+        events: Vec::new(),
+    }];
+    let deps = SERVICES[index].4;
+    let mut at = start + total / 15;
+    let slot = (total * 8 / 10) / i64::try_from(deps.len().max(1)).unwrap_or(1);
+    for (d, dep) in deps.iter().enumerate() {
+        let failing = r.error && d == 0;
+        let took = if failing {
+            total - (at - start) - total / 40
+        } else {
+            (slot * i64::try_from(5 + rng.below(4)).unwrap_or(5) / 10).max(100_000)
+        };
+        let client_id = hex64(&mut rng);
+        let dep_service = std::sync::Arc::<str>::from(*dep);
+        let route = ROUTES[rng.below(ROUTES.len())];
+        spans.push(Span {
+            trace_id: r.trace_id.clone(),
+            span_id: client_id.clone(),
+            parent_id: Some(r.span_id.clone()),
+            name: format!("{route} {dep}"),
+            service: service.clone(),
+            kind: SpanKind::Client,
+            start_ns: at,
+            duration_ns: took,
+            status: status(failing, &format!("{dep}: deadline exceeded")),
+            attributes: vec![("peer.service".into(), (*dep).to_owned())],
+            resource: Vec::new(),
+            events: if failing {
+                vec![SpanEvent {
+                    time_ns: at + took,
+                    name: "exception".into(),
+                    attributes: vec![
+                        ("exception.type".into(), "DeadlineExceeded".into()),
+                        (
+                            "exception.message".into(),
+                            format!("context deadline exceeded after {}ms", took / 1_000_000),
+                        ),
+                    ],
+                }]
+            } else {
+                Vec::new()
+            },
+        });
+        let inner = took * 8 / 10;
+        spans.push(Span {
+            trace_id: r.trace_id.clone(),
+            span_id: hex64(&mut rng),
+            parent_id: Some(client_id),
+            name: route.to_owned(),
+            service: dep_service,
+            kind: SpanKind::Server,
+            start_ns: at + took / 10,
+            duration_ns: inner,
+            status: status(failing, "handler still running when the caller gave up"),
+            attributes: vec![("http.route".into(), route.to_owned())],
+            resource: Vec::new(),
+            events: Vec::new(),
+        });
+        at += took + took / 20;
+    }
+    spans.push(Span {
+        trace_id: r.trace_id.clone(),
+        span_id: hex64(&mut rng),
+        parent_id: Some(r.span_id.clone()),
+        name: "SELECT items".into(),
+        service,
+        kind: SpanKind::Client,
+        // The query runs first, then the calls: a slow dependency, not the database, is what
+        // the critical path shows.
+        start_ns: start + total / 40,
+        duration_ns: (total / 50).max(50_000),
+        status: status(false, ""),
+        attributes: vec![
+            ("db.system".into(), "postgresql".into()),
+            (
+                "db.statement".into(),
+                "SELECT id, name FROM items WHERE id = $1".into(),
+            ),
+        ],
+        resource: Vec::new(),
+        events: Vec::new(),
+    });
+    Some(Trace::from_spans(Some(r.trace_id.clone()), spans))
+}
+
+/// The trace list for a search: the requests of the service (every service when none is
+/// named) of the last fifteen minutes, newest first, with the filters applied.
+#[must_use]
+pub fn search(
+    world: &World,
+    query: &crate::sources::traces::TraceSearch,
+) -> Vec<crate::model::traces::TraceSummary> {
+    use crate::model::traces::TraceSummary;
+    let now = world.now();
+    let from = query.start.unwrap_or(now - SignedDuration::from_mins(15));
+    let to = query.end.unwrap_or(now);
+    let services: Vec<&str> = match &query.service {
+        Some(s) => SERVICES.iter().filter(|t| t.0 == s).map(|t| t.0).collect(),
+        None => SERVICES.iter().map(|t| t.0).collect(),
+    };
+    let min_ms = query
+        .min_duration
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let mut rows: Vec<(Timestamp, TraceSummary)> = services
+        .into_iter()
+        .flat_map(|service| requests(world, service, from, to))
+        .filter(|r| (!query.errors_only || r.error) && r.duration_ms >= min_ms)
+        .map(|r| {
+            let index = SERVICES.iter().position(|t| t.0 == r.service).unwrap_or(0);
+            let row = TraceSummary {
+                trace_id: r.trace_id.clone(),
+                root_service: r.service.to_owned(),
+                root_name: r.route.to_owned(),
+                start: r.at,
+                duration_ns: i64::try_from(r.duration_ms).unwrap_or(0) * 1_000_000,
+                span_count: span_count(index),
+                error: r.error,
+            };
+            (r.at, row)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.truncate(query.limit.max(1));
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+#[cfg(test)]
+mod trace_tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_request_s_trace_blames_its_first_dependency() {
+        let mut world = World::new(7, crate::screenshot::epoch());
+        world.advance(std::time::Duration::from_secs(120));
+        let burst = world
+            .incidents
+            .iter()
+            .find_map(|i| match &i.kind {
+                IncidentKind::ErrorBurst { service } => Some(service.clone()),
+                _ => None,
+            })
+            .expect("a burst");
+        let query = crate::sources::traces::TraceSearch {
+            service: Some(burst.clone()),
+            errors_only: true,
+            ..crate::sources::traces::TraceSearch::default()
+        };
+        let rows = search(&world, &query);
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|r| r.error && r.root_service == burst));
+        assert!(
+            rows.windows(2).all(|w| w[0].start >= w[1].start),
+            "newest first"
+        );
+        let t = trace(&world, &rows[0].trace_id).expect("the trace");
+        assert_eq!(t.spans.len(), rows[0].span_count);
+        assert!(t.root().is_some_and(|s| s.is_error()));
+        let tree = crate::model::traces::SpanTree::new(&t);
+        assert_eq!(tree.roots().len(), 1, "every span hangs off the root");
+        assert!(t.spans.iter().any(|s| s.is_error() && !s.events.is_empty()));
+        assert!(trace(&world, "0000ffffffffffff0000000000000000").is_none());
     }
 }

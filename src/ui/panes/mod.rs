@@ -12,6 +12,7 @@ pub mod postgres;
 pub mod requests;
 pub mod rollout_detail;
 pub mod rollouts;
+pub mod traces;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

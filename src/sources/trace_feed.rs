@@ -1,0 +1,121 @@
+//! The traces source of a context: searches the trace backend (Tempo, Jaeger or the sandbox)
+//! for the traces pane's current search every ten seconds, or at once when the search, the
+//! scope or a refresh asks, and opens single traces on demand through [`TraceLookup`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use crate::model::SourceHealth;
+use crate::model::traces::{Trace, TraceSummary};
+use crate::sources::sandbox::SandboxHandle;
+use crate::sources::traces::{TraceBackend, TraceSearch};
+use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
+
+/// How often the trace list is searched again.
+const EVERY: Duration = Duration::from_secs(10);
+
+/// One answer to a search: the rows, for which search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceList {
+    pub search: TraceSearch,
+    pub rows: Vec<TraceSummary>,
+}
+
+/// Where traces come from in the current context.
+#[derive(Debug, Clone)]
+pub enum TraceLookup {
+    Sandbox(SandboxHandle),
+    Backend(TraceBackend),
+    Unavailable(String),
+}
+
+impl TraceLookup {
+    /// Searches for traces.
+    ///
+    /// # Errors
+    /// The backend's error, or why there is none.
+    pub async fn search(&self, search: &TraceSearch) -> Result<Vec<TraceSummary>, String> {
+        match self {
+            Self::Sandbox(s) => s.trace_search(search.clone()).await,
+            Self::Backend(b) => b.search(search).await,
+            Self::Unavailable(why) => Err(why.clone()),
+        }
+    }
+
+    /// One trace by id.
+    ///
+    /// # Errors
+    /// The backend's error, or why there is none.
+    pub async fn trace(&self, trace_id: &str) -> Result<Trace, String> {
+        match self {
+            Self::Sandbox(s) => s
+                .trace(trace_id.to_owned())
+                .await?
+                .ok_or_else(|| format!("trace {trace_id} not found in the sandbox")),
+            Self::Backend(b) => b.trace(trace_id).await,
+            Self::Unavailable(why) => Err(why.clone()),
+        }
+    }
+}
+
+/// Starts searching with `lookup`.
+#[must_use]
+pub fn spawn(
+    lookup: TraceLookup,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+) -> SourceHandle {
+    let (control_tx, control_rx) = mpsc::channel::<Control>(8);
+    let reporter = Reporter::new(SourceId::Traces, generation, events);
+    let task = tokio::spawn(run(lookup, reporter, control_rx));
+    SourceHandle::new(SourceId::Traces, control_tx, task)
+}
+
+async fn run(lookup: TraceLookup, reporter: Reporter, mut control: mpsc::Receiver<Control>) {
+    let mut search = TraceSearch {
+        limit: 50,
+        ..TraceSearch::default()
+    };
+    let mut last_good = None;
+    let mut paused = false;
+    loop {
+        if !paused {
+            let health = match lookup.search(&search).await {
+                Ok(rows) => {
+                    let list = TraceList {
+                        search: search.clone(),
+                        rows,
+                    };
+                    if !reporter.send(SourceBody::Traces(Arc::new(list))).await {
+                        return;
+                    }
+                    let now = Timestamp::now();
+                    last_good = Some(now);
+                    SourceHealth::Ok { at: now }
+                }
+                Err(message) => SourceHealth::Error {
+                    message,
+                    since: Timestamp::now(),
+                    last_good,
+                },
+            };
+            if !reporter.health(health).await {
+                return;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(EVERY) => {}
+            message = control.recv() => match message {
+                None => return,
+                Some(Control::TraceSearch(new)) => search = *new,
+                Some(Control::SetScope(scope)) => search.service = scope,
+                Some(Control::Pause(p)) => paused = p,
+                Some(Control::Refresh) => {}
+                Some(Control::SetInterval(_) | Control::Logs(_)) => continue,
+            },
+        }
+    }
+}
