@@ -31,6 +31,9 @@ fn key_kind(key: &[u8]) -> Option<KeyKind> {
     }
 }
 
+/// Longest key [`key_kind`] knows (`otelTraceID`), rounded up.
+const MAX_KEY_LEN: usize = 12;
+
 enum KeyKind {
     Timestamp,
     Level,
@@ -47,10 +50,17 @@ pub(super) fn scan(text: &str) -> LogfmtHits {
     while let Some(offset) = bytes[from..].iter().position(|&b| b == b'=') {
         let eq = from + offset;
         from = eq + 1;
-        let key_start = bytes[..eq]
+        // Look back at most one key's length: an unbounded look-back would make a hostile
+        // line of `a=a=a=…` without spaces quadratic.
+        let window = eq.saturating_sub(MAX_KEY_LEN + 1);
+        let key_start = match bytes[window..eq]
             .iter()
             .rposition(|&b| b == b' ' || b == b'"')
-            .map_or(0, |space| space + 1);
+        {
+            Some(space) => window + space + 1,
+            None if window == 0 => 0,
+            None => continue,
+        };
         let Some(kind) = key_kind(&bytes[key_start..eq]) else {
             continue;
         };
@@ -165,6 +175,17 @@ mod tests {
         assert_eq!(hits.level, Some(Level::Info));
         let hits = scan("a=b==c trace_id=\"not an id\"");
         assert_eq!(hits, LogfmtHits::default());
+    }
+
+    #[test]
+    fn scan_is_linear_on_hostile_lines() {
+        let hostile = "a=".repeat(32 * 1024);
+        let start = std::time::Instant::now();
+        assert_eq!(scan(&hostile), LogfmtHits::default());
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        let long_key = format!("{}level=warn", "x".repeat(40));
+        assert_eq!(scan(&long_key).level, None);
+        assert_eq!(scan("otelTraceID=ab").trace_id, Some(12..14));
     }
 
     #[test]

@@ -23,5 +23,5 @@ pub use line::{LineFormat, LogLine};
 pub use parse::{AnsiMode, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_with};
 pub use ring::{DEFAULT_CAPACITY, LogBuffer};
 pub use search::{
-    LogQuery, QueryError, QueryKind, filter, next_in, next_match, prev_in, prev_match,
+    LogQuery, QueryError, QueryKind, filter, filter_since, next_in, next_match, prev_in, prev_match,
 };

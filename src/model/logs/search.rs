@@ -190,6 +190,20 @@ pub fn filter(buffer: &LogBuffer, query: &LogQuery, levels: LevelSet) -> Vec<u64
     })
 }
 
+/// Like [`filter`], but only over lines pushed after sequence number `after` (or all held
+/// lines when `after` is `None`). A view with an active filter calls this for each batch of
+/// new lines and appends the result, so a full rescan only happens when the query changes.
+#[must_use]
+pub fn filter_since(
+    buffer: &LogBuffer,
+    query: &LogQuery,
+    levels: LevelSet,
+    after: Option<u64>,
+) -> Vec<u64> {
+    let start = after.map_or(0, |seq| buffer.position_at_or_after(seq.saturating_add(1)));
+    filter_positions(buffer, query, levels, start..buffer.len())
+}
+
 /// [`filter`] over the lines at `positions`.
 fn filter_positions(
     buffer: &LogBuffer,
@@ -385,6 +399,22 @@ mod tests {
         let matches = filter(&buffer, &LogQuery::substring("line"), errors);
         let expected: Vec<u64> = (0..buffer.len() as u64).filter(|i| i % 3 == 0).collect();
         assert_eq!(matches, expected);
+    }
+
+    #[test]
+    fn filter_since_only_looks_at_new_lines() {
+        let mut buffer = buffer(&["ERROR a", "INFO b"]);
+        let query = LogQuery::substring("");
+        let mut matches = filter(&buffer, &query, LevelSet::ALL);
+        let last_seen = buffer.next_seq().checked_sub(1);
+        buffer.push(parse_line(b"WARN c", Arc::from("src")));
+        matches.extend(filter_since(&buffer, &query, LevelSet::ALL, last_seen));
+        assert_eq!(matches, vec![0, 1, 2]);
+        assert_eq!(
+            filter_since(&buffer, &query, LevelSet::ALL, None),
+            vec![0, 1, 2]
+        );
+        assert!(filter_since(&buffer, &query, LevelSet::ALL, Some(2)).is_empty());
     }
 
     #[test]
