@@ -11,6 +11,8 @@ use std::time::Duration;
 use crate::model::logs::LogLine;
 
 pub mod local;
+pub mod loki;
+pub mod pods;
 
 /// Lines are sent in batches of at most this many, or every [`BATCH_INTERVAL`].
 pub const BATCH_LINES: usize = 4096;

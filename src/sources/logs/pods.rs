@@ -1,0 +1,706 @@
+//! Kubernetes pod logs, stern-like: every container of every pod matching a label selector,
+//! followed at once through the API server's log subresource (kube-rs `log_stream`).
+//!
+//! - **What is read.** The pods of [`LogTarget::namespace`] (the context's namespace when
+//!   unset) matching [`LogTarget::selector`], watched with a kube-rs watcher so new pods are
+//!   picked up and deleted pods are dropped. Every container of `spec.containers` is followed,
+//!   or only [`LogTarget::container`]. Containers that are waiting to start are followed once
+//!   they run.
+//! - **How far back.** [`LogTarget::since`], by default [`DEFAULT_SINCE`] (10 minutes; stern
+//!   defaults to 48 h, which on a busy service is more than the pane's ring keeps anyway).
+//!   With [`LogTarget::previous`] the previous (crashed) containers' logs are read once, without
+//!   following.
+//! - **Timestamps.** Every request asks for `timestamps=true`. The line is handed to
+//!   [`parse_line`] with the API's RFC3339Nano prefix still on: the parser reads a leading
+//!   timestamp as the line's time (a JSON body's own time field wins) and recognises JSON after
+//!   it. The prefix is also read here for resuming.
+//! - **Markers.** `LogItem::Stream { started: true }` when a stream starts (`+ pod › container`)
+//!   and `started: false` when it ends, with the reason when it failed or the pod went away.
+//!   The source column is `pod › container` for pods with several containers, else the pod.
+//! - **Stream cap.** At most [`MAX_STREAMS`] streams run at once (stern's
+//!   `--max-log-requests` default). Stern exits at the limit; here the containers beyond it are
+//!   not followed, a `LogItem::Notice` says how many, and they start when a slot frees up.
+//! - **Resume.** When a stream ends while its pod still runs (the API server or a proxy cut
+//!   it), it reconnects after [`backoff`] with `sinceTime` = the second of the last line seen
+//!   and skips the lines of that second already delivered (stern's `LinesToSkip`): `sinceTime`
+//!   has second precision only, so no line is lost or repeated. The resume time is truncated
+//!   to the second here, because kube-rs *rounds* `since_time` to the second, which could
+//!   round up past lines not yet seen.
+//! - Lines are sent in batches of at most [`BATCH_LINES`] or every [`BATCH_INTERVAL`].
+//!   A `Control::Logs` with a new target stops every stream and starts over.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{AsyncBufReadExt as _, StreamExt as _};
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::LogParams;
+use kube::runtime::WatchStreamExt as _;
+use kube::runtime::watcher::{self, Event, watcher};
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinSet};
+
+use super::{BATCH_INTERVAL, BATCH_LINES, LogBatch, LogItem, LogTarget};
+use crate::model::SourceHealth;
+use crate::model::logs::parse_line;
+use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId, backoff};
+
+/// Most log streams open at once (stern's `--max-log-requests` when following).
+pub const MAX_STREAMS: usize = 50;
+/// How far back a new target starts when it does not say.
+pub const DEFAULT_SINCE: Duration = Duration::from_secs(10 * 60);
+/// What the pane shows before it has a target.
+pub const NO_TARGET: &str = "pick a service (scope) to follow its pods";
+
+/// Starts the pod log source. It idles until a `Control::Logs` target arrives;
+/// `namespace_default` is used when the target names no namespace.
+#[must_use]
+pub fn spawn(
+    client: kube::Client,
+    namespace_default: String,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+) -> SourceHandle {
+    let (control_tx, mut control_rx) = mpsc::channel::<Control>(8);
+    let reporter = Reporter::new(SourceId::Logs, generation, events);
+    let task = tokio::spawn(async move {
+        idle(&reporter, NO_TARGET).await;
+        let mut session: Option<tokio::task::JoinHandle<()>> = None;
+        while let Some(control) = control_rx.recv().await {
+            let Control::Logs(target) = control else {
+                continue;
+            };
+            if let Some(old) = session.take() {
+                old.abort();
+            }
+            match Plan::of(&target, &namespace_default) {
+                Ok(plan) => {
+                    let client = client.clone();
+                    let reporter = reporter.clone();
+                    session = Some(tokio::spawn(follow(client, plan, reporter)));
+                }
+                Err(message) => idle(&reporter, &message).await,
+            }
+        }
+        if let Some(old) = session {
+            old.abort();
+        }
+    });
+    SourceHandle::new(SourceId::Logs, control_tx, task)
+}
+
+async fn idle(reporter: &Reporter, message: &str) {
+    let _ = reporter.health(SourceHealth::Off).await;
+    let _ = send(reporter, vec![LogItem::Notice(message.to_owned())]).await;
+}
+
+async fn send(reporter: &Reporter, items: Vec<LogItem>) -> bool {
+    items.is_empty()
+        || reporter
+            .send(SourceBody::Logs(Arc::new(LogBatch::new(items))))
+            .await
+}
+
+/// A target resolved to what the Kubernetes API needs.
+#[derive(Debug, Clone)]
+struct Plan {
+    namespace: String,
+    selector: String,
+    container: Option<String>,
+    since: Duration,
+    previous: bool,
+}
+
+impl Plan {
+    fn of(target: &LogTarget, namespace_default: &str) -> Result<Self, String> {
+        let Some(selector) = target.selector.clone().filter(|s| !s.trim().is_empty()) else {
+            return Err(match &target.service {
+                Some(service) => format!("no pod selector is known for {service}"),
+                None => NO_TARGET.to_owned(),
+            });
+        };
+        Ok(Self {
+            namespace: target
+                .namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| namespace_default.to_owned()),
+            selector,
+            container: target.container.clone(),
+            since: target.since.unwrap_or(DEFAULT_SINCE),
+            previous: target.previous,
+        })
+    }
+}
+
+/// One stream: a pod and one of its containers.
+type StreamKey = (String, String);
+
+/// What the session knows of a container, from the last pod event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Container {
+    name: String,
+    source: Arc<str>,
+    /// Whether a stream may start now (running, or state unknown).
+    ready: bool,
+    restarts: i32,
+}
+
+fn containers_of(pod: &Pod, plan: &Plan) -> Vec<Container> {
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let spec: Vec<String> = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default();
+    let several = spec.len() > 1;
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default();
+    spec.into_iter()
+        .filter(|c| plan.container.as_ref().is_none_or(|want| want == c))
+        .map(|c| {
+            let status = statuses.iter().find(|s| s.name == c);
+            let state = status.and_then(|s| s.state.as_ref());
+            let ready = if plan.previous {
+                status.is_none_or(|s| {
+                    s.restart_count > 0
+                        || s.last_state
+                            .as_ref()
+                            .is_some_and(|l| l.terminated.is_some())
+                })
+            } else {
+                // Unknown (no status yet), running, or finished (its logs can still be read).
+                state.is_none_or(|s| s.waiting.is_none())
+            };
+            let source: Arc<str> = if several {
+                Arc::from(format!("{name} › {c}").as_str())
+            } else {
+                Arc::from(name.as_str())
+            };
+            Container {
+                source,
+                ready,
+                restarts: status.map_or(0, |s| s.restart_count),
+                name: c,
+            }
+        })
+        .collect()
+}
+
+/// Whether the container has stopped for good (terminated and not running again).
+fn finished(pod: &Pod, container: &str) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|s| s.iter().find(|s| s.name == container))
+        .and_then(|s| s.state.as_ref())
+        .is_some_and(|s| s.terminated.is_some() && s.running.is_none())
+}
+
+/// A readable message for a kube error: the API's own words for API errors.
+fn kube_message(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) if !status.message.is_empty() => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        other => other.to_string(),
+    }
+}
+
+fn watcher_message(error: &watcher::Error) -> String {
+    match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => kube_message(e),
+        other => other.to_string(),
+    }
+}
+
+/// The session of one target: a pod watcher, the streams and the batcher.
+struct Session {
+    plan: Plan,
+    api: Api<Pod>,
+    reporter: Reporter,
+    tx: mpsc::Sender<LogItem>,
+    rx: mpsc::Receiver<LogItem>,
+    tasks: JoinSet<StreamKey>,
+    active: HashMap<StreamKey, AbortHandle>,
+    /// Containers of known pods, by pod.
+    pods: BTreeMap<String, Vec<Container>>,
+    /// Streams that ended on their own, with the container's restart count then: they start
+    /// again only when the container restarts.
+    ended: HashMap<StreamKey, i32>,
+    /// Pods seen during a watcher re-list (`Init` … `InitDone`).
+    relisting: Option<BTreeSet<String>>,
+    /// Containers not followed because of the cap, as last reported.
+    over_cap: usize,
+    batch: Vec<LogItem>,
+}
+
+async fn follow(client: kube::Client, plan: Plan, reporter: Reporter) {
+    let api: Api<Pod> = Api::namespaced(client, &plan.namespace);
+    let config = watcher::Config::default().labels(&plan.selector);
+    let mut pods = pin!(watcher(api.clone(), config).default_backoff());
+    let (tx, rx) = mpsc::channel(BATCH_LINES);
+    let mut session = Session {
+        plan,
+        api,
+        reporter,
+        tx,
+        rx,
+        tasks: JoinSet::new(),
+        active: HashMap::new(),
+        pods: BTreeMap::new(),
+        ended: HashMap::new(),
+        relisting: None,
+        over_cap: 0,
+        batch: Vec::new(),
+    };
+    let mut flush_at = tokio::time::Instant::now() + BATCH_INTERVAL;
+    loop {
+        let pending = !session.batch.is_empty();
+        tokio::select! {
+            event = pods.next() => {
+                let Some(event) = event else { return };
+                if !session.pod_event(event).await {
+                    return;
+                }
+            }
+            Some(item) = session.rx.recv() => {
+                if session.batch.is_empty() {
+                    flush_at = tokio::time::Instant::now() + BATCH_INTERVAL;
+                }
+                session.batch.push(item);
+                if session.batch.len() >= BATCH_LINES && !session.flush().await {
+                    return;
+                }
+            }
+            Some(done) = session.tasks.join_next() => {
+                if let Ok(key) = done {
+                    session.stream_ended(key);
+                    session.reconcile();
+                }
+            }
+            () = tokio::time::sleep_until(flush_at), if pending => {
+                if !session.flush().await {
+                    return;
+                }
+            }
+        }
+        if !session.batch.is_empty() && session.batch.len() >= BATCH_LINES && !session.flush().await
+        {
+            return;
+        }
+    }
+}
+
+impl Session {
+    async fn flush(&mut self) -> bool {
+        send(&self.reporter, std::mem::take(&mut self.batch)).await
+    }
+
+    /// Applies a watcher event; `false` when the app has gone away.
+    async fn pod_event(&mut self, event: Result<Event<Pod>, watcher::Error>) -> bool {
+        match event {
+            Ok(Event::Init) => self.relisting = Some(BTreeSet::new()),
+            Ok(Event::InitApply(pod)) => {
+                if let (Some(seen), Some(name)) = (&mut self.relisting, &pod.metadata.name) {
+                    seen.insert(name.clone());
+                }
+                self.pod_applied(&pod);
+            }
+            Ok(Event::InitDone) => {
+                let seen = self.relisting.take().unwrap_or_default();
+                let gone: Vec<String> = self
+                    .pods
+                    .keys()
+                    .filter(|p| !seen.contains(*p))
+                    .cloned()
+                    .collect();
+                for pod in gone {
+                    self.pod_gone(&pod);
+                }
+                self.reconcile();
+                if !self
+                    .reporter
+                    .health(SourceHealth::Ok {
+                        at: Timestamp::now(),
+                    })
+                    .await
+                {
+                    return false;
+                }
+            }
+            Ok(Event::Apply(pod)) => {
+                self.pod_applied(&pod);
+                self.reconcile();
+            }
+            Ok(Event::Delete(pod)) => {
+                if let Some(name) = &pod.metadata.name {
+                    self.pod_gone(name);
+                }
+                self.reconcile();
+            }
+            Err(error) => {
+                let message = format!(
+                    "pods in {} ({}): {}",
+                    self.plan.namespace,
+                    self.plan.selector,
+                    watcher_message(&error)
+                );
+                return self
+                    .reporter
+                    .health(SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good: None,
+                    })
+                    .await;
+            }
+        }
+        if !self.batch.is_empty() && self.batch.len() >= BATCH_LINES {
+            return self.flush().await;
+        }
+        true
+    }
+
+    fn pod_applied(&mut self, pod: &Pod) {
+        let Some(name) = pod.metadata.name.clone() else {
+            return;
+        };
+        let containers = containers_of(pod, &self.plan);
+        self.pods.insert(name, containers);
+    }
+
+    /// A pod went away: its streams end (with a marker) and its slots free up.
+    fn pod_gone(&mut self, pod: &str) {
+        let Some(containers) = self.pods.remove(pod) else {
+            return;
+        };
+        // Lines the streams already sent come before their end marker.
+        while let Ok(item) = self.rx.try_recv() {
+            self.batch.push(item);
+        }
+        for container in containers {
+            let key = (pod.to_owned(), container.name.clone());
+            self.ended.remove(&key);
+            if let Some(handle) = self.active.remove(&key) {
+                handle.abort();
+                self.batch.push(LogItem::Stream {
+                    source: container.source,
+                    started: false,
+                    detail: "pod deleted".into(),
+                });
+            }
+        }
+    }
+
+    fn stream_ended(&mut self, key: StreamKey) {
+        self.active.remove(&key);
+        let restarts = self
+            .pods
+            .get(&key.0)
+            .and_then(|cs| cs.iter().find(|c| c.name == key.1))
+            .map_or(0, |c| c.restarts);
+        self.ended.insert(key, restarts);
+    }
+
+    /// Starts the streams that should run, up to the cap, and reports what the cap leaves out.
+    fn reconcile(&mut self) {
+        let mut wanted: Vec<(StreamKey, Arc<str>)> = Vec::new();
+        for (pod, containers) in &self.pods {
+            for c in containers {
+                let key = (pod.clone(), c.name.clone());
+                if self.active.contains_key(&key) || !c.ready {
+                    continue;
+                }
+                if self.ended.get(&key).is_some_and(|r| *r == c.restarts) {
+                    continue;
+                }
+                wanted.push((key, Arc::clone(&c.source)));
+            }
+        }
+        let room = MAX_STREAMS.saturating_sub(self.active.len());
+        let over = wanted.len().saturating_sub(room);
+        for (key, source) in wanted.into_iter().take(room) {
+            self.ended.remove(&key);
+            let stream = Stream {
+                api: self.api.clone(),
+                pod: key.0.clone(),
+                container: key.1.clone(),
+                source,
+                since: self.plan.since,
+                previous: self.plan.previous,
+                tx: self.tx.clone(),
+            };
+            let handle = self.tasks.spawn(stream.run());
+            self.active.insert(key, handle);
+        }
+        if over != self.over_cap {
+            self.over_cap = over;
+            let pods: BTreeSet<&String> = self.pods.keys().collect();
+            self.batch.push(LogItem::Notice(if over == 0 {
+                "every container is followed again".to_owned()
+            } else {
+                format!(
+                    "stream cap reached: {over} container(s) not followed \
+                     ({MAX_STREAMS} streams open for {} pod(s))",
+                    pods.len()
+                )
+            }));
+        }
+    }
+}
+
+/// Resuming state: the second of the last line delivered and how many lines of that second
+/// were delivered (stern's `ResumeRequest{Timestamp, LinesToSkip}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Resume {
+    second: i64,
+    lines: usize,
+}
+
+impl Resume {
+    fn delivered(&mut self, second: i64) {
+        if second == self.second {
+            self.lines += 1;
+        } else {
+            self.second = second;
+            self.lines = 1;
+        }
+    }
+}
+
+/// The k8s timestamp prefix of a line (`2026-11-22T08:00:00.123456789Z message`).
+fn k8s_timestamp(line: &[u8]) -> Option<Timestamp> {
+    let end = memchr::memchr(b' ', line).unwrap_or(line.len());
+    std::str::from_utf8(&line[..end]).ok()?.parse().ok()
+}
+
+struct Stream {
+    api: Api<Pod>,
+    pod: String,
+    container: String,
+    source: Arc<str>,
+    since: Duration,
+    previous: bool,
+    tx: mpsc::Sender<LogItem>,
+}
+
+/// How a read ended.
+enum ReadEnd {
+    /// The stream closed (or failed) after this many new lines.
+    Closed { lines: usize, error: Option<String> },
+    /// The session is gone.
+    Stop,
+}
+
+impl Stream {
+    fn params(&self, resume: Option<Resume>) -> LogParams {
+        let mut params = LogParams {
+            container: Some(self.container.clone()),
+            follow: !self.previous,
+            previous: self.previous,
+            timestamps: true,
+            ..LogParams::default()
+        };
+        match resume {
+            // Whole seconds: kube-rs rounds to the second, which must not round up.
+            Some(r) => params.since_time = Timestamp::from_second(r.second).ok(),
+            None => {
+                params.since_seconds = Some(i64::try_from(self.since.as_secs()).unwrap_or(i64::MAX))
+            }
+        }
+        params
+    }
+
+    async fn emit(&self, item: LogItem) -> bool {
+        self.tx.send(item).await.is_ok()
+    }
+
+    async fn marker(&self, started: bool, detail: String) -> bool {
+        self.emit(LogItem::Stream {
+            source: Arc::clone(&self.source),
+            started,
+            detail,
+        })
+        .await
+    }
+
+    /// Follows the container until it stops or its pod goes away, resuming after cuts.
+    async fn run(self) -> StreamKey {
+        let key = (self.pod.clone(), self.container.clone());
+        let mut resume: Option<Resume> = None;
+        let mut flowing = false;
+        let mut attempt: u32 = 0;
+        loop {
+            let skip = resume.map_or(0, |r| r.lines);
+            let end = match self.api.log_stream(&self.pod, &self.params(resume)).await {
+                Ok(reader) => {
+                    if !flowing {
+                        if !self.marker(true, String::new()).await {
+                            return key;
+                        }
+                        flowing = true;
+                    }
+                    self.read(reader, &mut resume, skip).await
+                }
+                Err(error) => ReadEnd::Closed {
+                    lines: 0,
+                    error: Some(kube_message(&error)),
+                },
+            };
+            let ReadEnd::Closed { lines, error } = end else {
+                return key;
+            };
+            if lines > 0 {
+                attempt = 0;
+            }
+            if self.previous {
+                let _ = self.marker(false, error.unwrap_or_default()).await;
+                return key;
+            }
+            // Does the container still run? Then the stream was cut: resume.
+            match self.api.get_opt(&self.pod).await {
+                Ok(None) => {
+                    let _ = self.marker(false, "pod deleted".into()).await;
+                    return key;
+                }
+                Ok(Some(pod)) if finished(&pod, &self.container) && error.is_none() => {
+                    let _ = self.marker(false, String::new()).await;
+                    return key;
+                }
+                _ => {}
+            }
+            match error {
+                Some(detail) if flowing => {
+                    flowing = false;
+                    if !self.marker(false, detail).await {
+                        return key;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    let from = resume
+                        .and_then(|r| Timestamp::from_second(r.second).ok())
+                        .map_or_else(|| "the start".to_owned(), |t| t.to_string());
+                    let notice = format!("{}: log stream ended; resuming from {from}", self.source);
+                    if !self.emit(LogItem::Notice(notice)).await {
+                        return key;
+                    }
+                }
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt = attempt.saturating_add(1);
+        }
+    }
+
+    /// Reads lines until the stream ends, skipping the first `skip` lines of the resume second.
+    async fn read(
+        &self,
+        reader: impl futures::AsyncBufRead,
+        resume: &mut Option<Resume>,
+        mut skip: usize,
+    ) -> ReadEnd {
+        let mut reader = pin!(reader);
+        let from = *resume;
+        let mut buf = Vec::with_capacity(256);
+        let mut lines = 0;
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf).await {
+                Ok(0) => return ReadEnd::Closed { lines, error: None },
+                Ok(_) => {}
+                Err(error) => {
+                    return ReadEnd::Closed {
+                        lines,
+                        error: Some(error.to_string()),
+                    };
+                }
+            }
+            let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            if let Some(ts) = k8s_timestamp(text) {
+                let second = ts.as_second();
+                if let Some(from) = from {
+                    if second < from.second {
+                        continue;
+                    }
+                    if second == from.second && skip > 0 {
+                        skip -= 1;
+                        continue;
+                    }
+                }
+                skip = 0;
+                resume.get_or_insert_default().delivered(second);
+            }
+            lines += 1;
+            let line = parse_line(text, Arc::clone(&self.source));
+            if !self.emit(LogItem::Line(line)).await {
+                return ReadEnd::Stop;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_k8s_prefix_is_the_line_time_and_json_is_still_seen() {
+        let raw = br#"2026-11-22T08:00:01.123456789Z {"level":"error","msg":"boom"}"#;
+        let line = parse_line(raw, Arc::from("p"));
+        assert_eq!(
+            line.timestamp().unwrap(),
+            "2026-11-22T08:00:01.123456789Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+        assert_eq!(line.message(), "boom");
+        let plain = parse_line(b"2026-11-22T08:00:02.5Z INFO hello", Arc::from("p"));
+        assert_eq!(
+            plain.timestamp().unwrap(),
+            "2026-11-22T08:00:02.5Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(
+            k8s_timestamp(b"2026-11-22T08:00:02.5Z INFO hello").unwrap(),
+            "2026-11-22T08:00:02.5Z".parse::<Timestamp>().unwrap()
+        );
+        assert!(k8s_timestamp(b"no time here").is_none());
+    }
+
+    #[test]
+    fn resume_counts_the_lines_of_the_last_second() {
+        let mut r = Resume::default();
+        r.delivered(10);
+        r.delivered(11);
+        r.delivered(11);
+        assert_eq!(
+            r,
+            Resume {
+                second: 11,
+                lines: 2
+            }
+        );
+    }
+
+    #[test]
+    fn since_time_is_truncated_not_rounded() {
+        let stream_params = |second| LogParams {
+            since_time: Timestamp::from_second(second).ok(),
+            ..LogParams::default()
+        };
+        // The resume second is whole, so kube-rs's rounding keeps it.
+        let p = stream_params(1_790_000_000);
+        assert_eq!(p.since_time.unwrap().subsec_nanosecond(), 0);
+    }
+}
