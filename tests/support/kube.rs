@@ -25,6 +25,13 @@
 //!   merge patch on a custom resource.
 //! - `SelfSubjectAccessReview` answered from configurable rules, and minimal discovery
 //!   (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/{group}/{version}`).
+//! - Pod logs (`GET …/pods/{name}/log`) from lines a test pushes per pod and container
+//!   ([`KubeServer::push_log`], [`KubeServer::push_previous_log`]), honouring `container` (a
+//!   400 when it is missing on a multi-container pod or unknown), `follow`, `timestamps` (the
+//!   kubelet's nine-digit RFC3339Nano prefix), `sinceTime`, `sinceSeconds`, `previous` and
+//!   `tailLines`. A followed stream ends when its pod is deleted or on
+//!   [`KubeServer::cut_log_streams`] (a disconnect); [`KubeServer::log_requests`] lists the
+//!   requests as sent.
 //!
 //! Fixtures shaped like real objects live in `tests/support/fixtures/k8s/`; see [`fixtures`].
 
@@ -320,6 +327,10 @@ struct Shared {
     signals: broadcast::Sender<Signal>,
     open_watches: AtomicUsize,
     addr: SocketAddr,
+    /// Pod logs (see [`KubeServer::push_log`]).
+    logs: Mutex<LogStore>,
+    log_signals: broadcast::Sender<LogSignal>,
+    open_log_streams: AtomicUsize,
 }
 
 impl Shared {
@@ -373,6 +384,9 @@ impl KubeServer {
             signals,
             open_watches: AtomicUsize::new(0),
             addr,
+            logs: Mutex::new(LogStore::default()),
+            log_signals: broadcast::channel(4096).0,
+            open_log_streams: AtomicUsize::new(0),
         });
         let server = KubeServer {
             addr,
@@ -635,9 +649,313 @@ impl KubeServer {
         self.shared.lock().ssar_requests.clone()
     }
 
+    /// Appends a line to the log of a pod's container (its current instance), as the kubelet
+    /// would write it at `ts`; open `follow` streams of that container get it at once.
+    pub fn push_log(&self, ns: &str, pod: &str, container: &str, ts: jiff::Timestamp, line: &str) {
+        self.push_log_entry(ns, pod, container, false, ts, line);
+    }
+
+    /// Appends a line to the log of the previous (terminated) instance of a container, which
+    /// `previous=true` reads.
+    pub fn push_previous_log(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        ts: jiff::Timestamp,
+        line: &str,
+    ) {
+        self.push_log_entry(ns, pod, container, true, ts, line);
+    }
+
+    fn push_log_entry(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+        ts: jiff::Timestamp,
+        line: &str,
+    ) {
+        let key = LogKey {
+            namespace: ns.into(),
+            pod: pod.into(),
+            container: container.into(),
+            previous,
+        };
+        let mut logs = self
+            .shared
+            .logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        logs.lines
+            .entry(key.clone())
+            .or_default()
+            .push((ts, line.to_owned()));
+        // Sent under the lock so a stream that snapshots under it neither misses nor repeats.
+        let _ = self.shared.log_signals.send(LogSignal::Pushed(key));
+    }
+
+    /// Ends every open log stream at once (the body ends, as when the API server or a proxy
+    /// drops the connection), to exercise a client's resume.
+    pub fn cut_log_streams(&self) {
+        let _ = self.shared.log_signals.send(LogSignal::Cut);
+    }
+
+    /// How many `follow` log streams are open now.
+    pub fn open_log_streams(&self) -> usize {
+        self.shared.open_log_streams.load(Ordering::SeqCst)
+    }
+
+    /// Every pod log request so far, in order (`path` names the pod, `query` holds
+    /// `container`, `follow`, `timestamps`, `sinceTime`, `sinceSeconds`, `previous`,
+    /// `tailLines` as sent).
+    pub fn log_requests(&self) -> Vec<RequestRecord> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.resource == "pods" && r.subresource.as_deref() == Some("log"))
+            .collect()
+    }
+
     fn store(&self, inner: &mut Inner, key: Key, object: Value, kind: &'static str) -> Value {
         store(&self.shared, inner, key, object, kind)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod logs
+
+/// Whose log a line belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct LogKey {
+    namespace: String,
+    pod: String,
+    container: String,
+    /// The previous (terminated) instance of the container.
+    previous: bool,
+}
+
+#[derive(Debug, Default)]
+struct LogStore {
+    /// Lines in the order pushed (tests push them in time order, as a kubelet writes them).
+    lines: BTreeMap<LogKey, Vec<(jiff::Timestamp, String)>>,
+}
+
+#[derive(Debug, Clone)]
+enum LogSignal {
+    Pushed(LogKey),
+    Cut,
+}
+
+/// Counts an open log stream for as long as its task runs.
+struct LogStreamGuard(Arc<Shared>);
+
+impl Drop for LogStreamGuard {
+    fn drop(&mut self) {
+        self.0.open_log_streams.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A pod shaped like the API server returns it: labels, containers, and a `Running` status
+/// with a running state for each container.
+pub fn pod_object(ns: &str, name: &str, labels: &[(&str, &str)], containers: &[&str]) -> Value {
+    let labels: Map<String, Value> = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect();
+    let specs: Vec<Value> = containers
+        .iter()
+        .map(|c| json!({"name": c, "image": format!("registry.example/{c}:1.0")}))
+        .collect();
+    let statuses: Vec<Value> = containers
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c,
+                "image": format!("registry.example/{c}:1.0"),
+                "imageID": "",
+                "ready": true,
+                "restartCount": 0,
+                "started": true,
+                "state": {"running": {"startedAt": "2026-08-22T08:00:00Z"}},
+            })
+        })
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {"containers": specs},
+        "status": {"phase": "Running", "containerStatuses": statuses},
+    })
+}
+
+/// `2026-08-22T08:00:01.000000001Z`: the kubelet's fixed nine-digit RFC3339Nano.
+fn kubelet_time(ts: jiff::Timestamp) -> String {
+    format!(
+        "{}.{:09}Z",
+        ts.strftime("%Y-%m-%dT%H:%M:%S"),
+        ts.subsec_nanosecond()
+    )
+}
+
+fn bad_request(message: &str) -> Response {
+    status(StatusCode::BAD_REQUEST, "BadRequest", message, json!({}))
+}
+
+/// `GET …/pods/{name}/log`: `container`, `follow`, `timestamps`, `sinceTime`, `sinceSeconds`,
+/// `previous`, `tailLines`, with the real server's 400s for a missing or unknown container.
+fn pod_log(
+    shared: &Arc<Shared>,
+    inner: MutexGuard<'_, Inner>,
+    target: &Target,
+    query: &[(String, String)],
+) -> Response {
+    let name = target.name.clone().unwrap_or_default();
+    let Some(pod) = inner.objects.get(&target.key(&name)).cloned() else {
+        return not_found(target, &name);
+    };
+    drop(inner);
+    let containers: Vec<String> = pod["spec"]["containers"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let container = match param(query, "container") {
+        Some(c) if containers.iter().any(|have| have == c) => c.to_owned(),
+        Some(c) => return bad_request(&format!("container {c} is not valid for pod {name}")),
+        None if containers.len() == 1 => containers[0].clone(),
+        None => {
+            return bad_request(&format!(
+                "a container name must be specified for pod {name}, choose one of: [{}]",
+                containers.join(" ")
+            ));
+        }
+    };
+    let previous = is_true(param(query, "previous"));
+    let follow = is_true(param(query, "follow"));
+    let timestamps = is_true(param(query, "timestamps"));
+    let since = if let Some(seconds) = param(query, "sinceSeconds") {
+        let Ok(seconds) = seconds.parse::<i64>() else {
+            return bad_request(&format!("invalid sinceSeconds: {seconds}"));
+        };
+        Some(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(seconds))
+    } else if let Some(time) = param(query, "sinceTime") {
+        let Ok(time) = time.parse::<jiff::Timestamp>() else {
+            return bad_request(&format!("invalid sinceTime: {time}"));
+        };
+        Some(time)
+    } else {
+        None
+    };
+    let tail_lines = param(query, "tailLines").and_then(|t| t.parse::<usize>().ok());
+    let key = LogKey {
+        namespace: target.namespace.clone().unwrap_or_default(),
+        pod: name.clone(),
+        container: container.clone(),
+        previous,
+    };
+    let render = move |lines: &[(jiff::Timestamp, String)]| -> Vec<u8> {
+        let mut out = Vec::new();
+        for (ts, line) in lines {
+            if since.is_some_and(|s| *ts < s) {
+                continue;
+            }
+            if timestamps {
+                out.extend_from_slice(kubelet_time(*ts).as_bytes());
+                out.push(b' ');
+            }
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    };
+    let logs = shared
+        .logs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let stored = logs.lines.get(&key).cloned();
+    if previous && stored.is_none() {
+        return bad_request(&format!(
+            "previous terminated container \"{container}\" in pod \"{name}\" not found"
+        ));
+    }
+    let stored = stored.unwrap_or_default();
+    let mut backlog: Vec<(jiff::Timestamp, String)> = stored
+        .iter()
+        .filter(|(ts, _)| since.is_none_or(|s| *ts >= s))
+        .cloned()
+        .collect();
+    if let Some(n) = tail_lines {
+        backlog.drain(..backlog.len().saturating_sub(n));
+    }
+    let mut sent = stored.len();
+    let first = render(&backlog);
+    if !follow {
+        drop(logs);
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(first))
+            .expect("response");
+    }
+    let mut signals = shared.log_signals.subscribe();
+    drop(logs);
+    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    shared.open_log_streams.fetch_add(1, Ordering::SeqCst);
+    let guard = LogStreamGuard(Arc::clone(shared));
+    let shared = Arc::clone(shared);
+    let pod_key = target.key(&name);
+    tokio::spawn(async move {
+        let _guard = guard;
+        if !first.is_empty() && tx.send(Bytes::from(first)).await.is_err() {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            tokio::select! {
+                signal = signals.recv() => match signal {
+                    Ok(LogSignal::Pushed(pushed)) if pushed == key => {
+                        let fresh: Vec<(jiff::Timestamp, String)> = {
+                            let logs = shared
+                                .logs
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let all = logs.lines.get(&key).map(Vec::as_slice).unwrap_or_default();
+                            let fresh = all.get(sent..).unwrap_or_default().to_vec();
+                            sent = all.len();
+                            fresh
+                        };
+                        let bytes = render(&fresh);
+                        if !bytes.is_empty() && tx.send(Bytes::from(bytes)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(LogSignal::Pushed(_)) => {}
+                    Ok(LogSignal::Cut) | Err(_) => return,
+                },
+                _ = tick.tick() => {
+                    // The pod is gone: the kubelet ends the stream.
+                    if !shared.lock().objects.contains_key(&pod_key) {
+                        return;
+                    }
+                }
+                () = tx.closed() => return,
+            }
+        }
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .header(header::TRANSFER_ENCODING, "chunked")
+        .body(Body::from_stream(stream))
+        .expect("response")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -968,6 +1286,12 @@ async fn handle(
                     record_write(&mut inner, &method, &uri, &target, &headers, &body, 403);
                 }
                 return response;
+            }
+            if verb == "get"
+                && target.ty.plural == "pods"
+                && target.subresource.as_deref() == Some("log")
+            {
+                return pod_log(&shared, inner, &target, &query);
             }
             match verb {
                 "list" => list(&inner, &target, &query),

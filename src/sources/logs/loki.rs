@@ -467,7 +467,9 @@ impl LokiClient {
                 .collect();
             end = oldest + 1;
         }
-        out.sort_by_key(|e| e.timestamp_ns);
+        // Pages came newest first, each continuing the one before: reversed, the whole is
+        // oldest first, and lines of one nanosecond keep the order Loki stored them in.
+        out.reverse();
         Ok(out)
     }
 

@@ -241,6 +241,9 @@ struct Session {
     relisting: Option<BTreeSet<String>>,
     /// Containers not followed because of the cap, as last reported.
     over_cap: usize,
+    /// Sources whose `+` marker went out without a `-` yet (so a stream stopped by the
+    /// session gets exactly one `-`).
+    flowing: BTreeSet<Arc<str>>,
     batch: Vec<LogItem>,
 }
 
@@ -261,6 +264,7 @@ async fn follow(client: kube::Client, plan: Plan, reporter: Reporter) {
         ended: HashMap::new(),
         relisting: None,
         over_cap: 0,
+        flowing: BTreeSet::new(),
         batch: Vec::new(),
     };
     let mut flush_at = tokio::time::Instant::now() + BATCH_INTERVAL;
@@ -277,7 +281,7 @@ async fn follow(client: kube::Client, plan: Plan, reporter: Reporter) {
                 if session.batch.is_empty() {
                     flush_at = tokio::time::Instant::now() + BATCH_INTERVAL;
                 }
-                session.batch.push(item);
+                session.take(item);
                 if session.batch.len() >= BATCH_LINES && !session.flush().await {
                     return;
                 }
@@ -302,6 +306,21 @@ async fn follow(client: kube::Client, plan: Plan, reporter: Reporter) {
 }
 
 impl Session {
+    /// Adds an item from a stream to the batch, tracking which streams are flowing.
+    fn take(&mut self, item: LogItem) {
+        if let LogItem::Stream {
+            source, started, ..
+        } = &item
+        {
+            if *started {
+                self.flowing.insert(Arc::clone(source));
+            } else {
+                self.flowing.remove(source);
+            }
+        }
+        self.batch.push(item);
+    }
+
     async fn flush(&mut self) -> bool {
         send(&self.reporter, std::mem::take(&mut self.batch)).await
     }
@@ -386,13 +405,15 @@ impl Session {
         };
         // Lines the streams already sent come before their end marker.
         while let Ok(item) = self.rx.try_recv() {
-            self.batch.push(item);
+            self.take(item);
         }
         for container in containers {
             let key = (pod.to_owned(), container.name.clone());
             self.ended.remove(&key);
             if let Some(handle) = self.active.remove(&key) {
                 handle.abort();
+            }
+            if self.flowing.remove(&container.source) {
                 self.batch.push(LogItem::Stream {
                     source: container.source,
                     started: false,

@@ -1,0 +1,313 @@
+//! Kubernetes pod logs through the kube peer's log subresource.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use opsdeck::sources::Control;
+use opsdeck::sources::logs::pods::{self, MAX_STREAMS, NO_TARGET};
+use opsdeck::sources::logs::{LogItem, LogTarget};
+use tokio::sync::mpsc;
+
+use crate::kube_server::{KubeServer, pod_object};
+use crate::{Feed, pair, query_pairs};
+
+fn target(selector: &str) -> Control {
+    Control::Logs(Box::new(LogTarget {
+        service: Some("cart".into()),
+        selector: Some(selector.into()),
+        ..LogTarget::default()
+    }))
+}
+
+async fn start(server: &KubeServer) -> (opsdeck::sources::SourceHandle, Feed) {
+    let (tx, rx) = mpsc::channel(1024);
+    let handle = pods::spawn(server.client().await, "shop".into(), 1, tx);
+    (handle, Feed::new(rx))
+}
+
+fn ms(n: i64) -> SignedDuration {
+    SignedDuration::from_millis(n)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pods_of_a_selector_are_followed_with_markers() {
+    let server = KubeServer::start(vec![
+        pod_object("shop", "cart-a", &[("app", "cart")], &["app"]),
+        pod_object("shop", "cart-b", &[("app", "cart")], &["app", "sidecar"]),
+        pod_object("shop", "web-a", &[("app", "web")], &["app"]),
+    ])
+    .await;
+    let t0 = Timestamp::now() - SignedDuration::from_secs(30);
+    server.push_log(
+        "shop",
+        "cart-a",
+        "app",
+        t0 - SignedDuration::from_mins(20),
+        "too old for the default window",
+    );
+    server.push_log("shop", "cart-a", "app", t0, "INFO a one");
+    server.push_log("shop", "cart-b", "app", t0 + ms(1), "b app one");
+    server.push_log("shop", "cart-b", "sidecar", t0 + ms(2), "b side one");
+    server.push_log("shop", "web-a", "app", t0, "web one");
+
+    let (handle, mut feed) = start(&server).await;
+    feed.wait("the no-target notice", |f| f.has_notice(NO_TARGET))
+        .await;
+    handle.send(target("app=cart"));
+    feed.wait("three streams and their lines", |f| {
+        f.markers().len() >= 3 && f.texts().len() >= 3
+    })
+    .await;
+    let markers: BTreeSet<String> = feed.markers().into_iter().collect();
+    assert_eq!(
+        markers,
+        BTreeSet::from([
+            "+ cart-a".to_owned(),
+            "+ cart-b › app".to_owned(),
+            "+ cart-b › sidecar".to_owned()
+        ])
+    );
+    let texts: BTreeSet<(String, String)> = feed.texts().into_iter().collect();
+    assert_eq!(
+        texts,
+        BTreeSet::from([
+            ("cart-a".to_owned(), "INFO a one".to_owned()),
+            ("cart-b › app".to_owned(), "b app one".to_owned()),
+            ("cart-b › sidecar".to_owned(), "b side one".to_owned()),
+        ])
+    );
+    // The Kubernetes timestamp is the line's time; the level is read after it.
+    let first = feed
+        .items
+        .iter()
+        .find_map(|i| match i {
+            LogItem::Line(l) if l.raw().ends_with("a one") => Some(l.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(first.timestamp(), Some(t0));
+    assert_eq!(first.level().map(|l| l.as_str()), Some("INFO"));
+
+    // Live lines, a new pod, a deleted pod.
+    server.push_log("shop", "cart-a", "app", Timestamp::now(), "a live");
+    feed.wait("a live line", |f| f.lines().contains(&"a live".to_owned()))
+        .await;
+    server.insert(pod_object("shop", "cart-c", &[("app", "cart")], &["app"]));
+    server.push_log("shop", "cart-c", "app", Timestamp::now(), "c one");
+    feed.wait("the new pod", |f| {
+        f.markers().contains(&"+ cart-c".to_owned()) && f.lines().contains(&"c one".to_owned())
+    })
+    .await;
+    server.delete("Pod", "shop", "cart-a");
+    feed.wait("the deleted pod's end marker", |f| {
+        f.markers().contains(&"- cart-a (pod deleted)".to_owned())
+    })
+    .await;
+    feed.settle(Duration::from_millis(300)).await;
+    assert_eq!(
+        feed.markers()
+            .iter()
+            .filter(|m| m.starts_with("- cart-a"))
+            .count(),
+        1,
+        "{:?}",
+        feed.markers()
+    );
+    assert!(
+        !feed
+            .lines()
+            .iter()
+            .any(|l| l.contains("web one") || l.contains("too old"))
+    );
+
+    for request in server.log_requests() {
+        let q = query_pairs(&request.query);
+        assert_eq!(pair(&q, "timestamps"), Some("true"), "{q:?}");
+        assert_eq!(pair(&q, "follow"), Some("true"), "{q:?}");
+        assert_eq!(pair(&q, "sinceSeconds"), Some("600"), "{q:?}");
+        assert!(pair(&q, "container").is_some(), "{q:?}");
+        assert!(
+            request
+                .path
+                .starts_with("/api/v1/namespaces/shop/pods/cart-")
+        );
+    }
+    assert!(
+        feed.is_ok()
+            || feed
+                .health
+                .iter()
+                .any(|h| matches!(h, opsdeck::model::SourceHealth::Ok { .. }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_stream_resumes_without_repeating_a_line() {
+    let server = KubeServer::start(vec![pod_object(
+        "shop",
+        "cart-a",
+        &[("app", "cart")],
+        &["app"],
+    )])
+    .await;
+    let second = Timestamp::from_second(Timestamp::now().as_second() - 5).unwrap();
+    for (i, at) in [100, 200, 300].into_iter().enumerate() {
+        server.push_log(
+            "shop",
+            "cart-a",
+            "app",
+            second + ms(at),
+            &format!("r{}", i + 1),
+        );
+    }
+    let (handle, mut feed) = start(&server).await;
+    handle.send(target("app=cart"));
+    feed.wait("the first three lines", |f| f.lines().len() >= 3)
+        .await;
+    server.cut_log_streams();
+    // Two more lines in the same second, then one in the next, while disconnected.
+    server.push_log("shop", "cart-a", "app", second + ms(400), "r4");
+    server.push_log("shop", "cart-a", "app", second + ms(500), "r5");
+    server.push_log("shop", "cart-a", "app", second + ms(1100), "r6");
+    feed.wait("the lines after the cut", |f| f.lines().len() >= 6)
+        .await;
+    // And live ones on the resumed stream.
+    server.push_log("shop", "cart-a", "app", Timestamp::now(), "r7");
+    feed.wait("a line on the resumed stream", |f| f.lines().len() >= 7)
+        .await;
+    feed.settle(Duration::from_millis(500)).await;
+    assert_eq!(feed.lines(), ["r1", "r2", "r3", "r4", "r5", "r6", "r7"]);
+    assert!(feed.has_notice("resuming"), "{:?}", feed.notices());
+    assert_eq!(feed.markers(), ["+ cart-a"], "a resume is not a new stream");
+
+    let requests = server.log_requests();
+    assert!(requests.len() >= 2, "{requests:?}");
+    let resumed = query_pairs(&requests[1].query);
+    assert_eq!(
+        pair(&resumed, "sinceTime"),
+        Some(second.to_string().as_str())
+    );
+    assert_eq!(pair(&resumed, "sinceSeconds"), None);
+    assert_eq!(pair(&resumed, "timestamps"), Some("true"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_fifty_streams_and_a_notice_for_the_rest() {
+    let pods: Vec<_> = (0..60)
+        .map(|i| {
+            pod_object(
+                "shop",
+                &format!("cart-{i:02}"),
+                &[("app", "cart")],
+                &["app"],
+            )
+        })
+        .collect();
+    let server = KubeServer::start(pods).await;
+    let now = Timestamp::now();
+    for i in 0..60 {
+        server.push_log(
+            "shop",
+            &format!("cart-{i:02}"),
+            "app",
+            now,
+            &format!("hello {i}"),
+        );
+    }
+    let (handle, mut feed) = start(&server).await;
+    handle.send(target("app=cart"));
+    feed.wait("fifty streams and the cap notice", |f| {
+        f.markers().len() >= MAX_STREAMS && f.has_notice("10 container(s) not followed")
+    })
+    .await;
+    feed.settle(Duration::from_millis(500)).await;
+    assert_eq!(feed.markers().len(), MAX_STREAMS, "{:?}", feed.markers());
+    assert_eq!(feed.lines().len(), MAX_STREAMS);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.open_log_streams() != MAX_STREAMS && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.open_log_streams(), MAX_STREAMS);
+
+    // Slots that free up go to the pods left out.
+    let followed: Vec<String> = feed
+        .markers()
+        .iter()
+        .take(5)
+        .map(|m| m.trim_start_matches("+ ").to_owned())
+        .collect();
+    for pod in &followed {
+        server.delete("Pod", "shop", pod);
+    }
+    feed.wait("five more streams", |f| {
+        f.markers().iter().filter(|m| m.starts_with('+')).count() == MAX_STREAMS + 5
+            && f.has_notice("5 container(s) not followed")
+    })
+    .await;
+    feed.wait("their lines", |f| f.lines().len() == MAX_STREAMS + 5)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_container_then_the_previous_instance() {
+    let server = KubeServer::start(vec![pod_object(
+        "shop",
+        "cart-a",
+        &[("app", "cart")],
+        &["app", "sidecar"],
+    )])
+    .await;
+    let now = Timestamp::now();
+    server.push_log("shop", "cart-a", "app", now, "from app");
+    server.push_log("shop", "cart-a", "sidecar", now, "from sidecar");
+    server.push_previous_log(
+        "shop",
+        "cart-a",
+        "sidecar",
+        now - ms(5000),
+        "crashed: OOMKilled",
+    );
+    let (handle, mut feed) = start(&server).await;
+    handle.send(Control::Logs(Box::new(LogTarget {
+        namespace: Some("shop".into()),
+        selector: Some("app=cart".into()),
+        container: Some("sidecar".into()),
+        ..LogTarget::default()
+    })));
+    feed.wait("the sidecar", |f| !f.lines().is_empty()).await;
+    feed.settle(Duration::from_millis(300)).await;
+    assert_eq!(feed.markers(), ["+ cart-a › sidecar"]);
+    assert_eq!(feed.lines(), ["from sidecar"]);
+    assert!(
+        server
+            .log_requests()
+            .iter()
+            .all(|r| { pair(&query_pairs(&r.query), "container") == Some("sidecar") })
+    );
+
+    // The previous instance: only once the container has restarted.
+    server.modify("Pod", "shop", "cart-a", |pod| {
+        pod["status"]["containerStatuses"][1]["restartCount"] = 1.into();
+    });
+    server.clear_records();
+    feed.items.clear();
+    handle.send(Control::Logs(Box::new(LogTarget {
+        namespace: Some("shop".into()),
+        selector: Some("app=cart".into()),
+        container: Some("sidecar".into()),
+        previous: true,
+        ..LogTarget::default()
+    })));
+    feed.wait("the previous logs and the end", |f| {
+        f.markers().contains(&"- cart-a › sidecar".to_owned())
+    })
+    .await;
+    assert_eq!(feed.lines(), ["crashed: OOMKilled"]);
+    assert_eq!(feed.markers(), ["+ cart-a › sidecar", "- cart-a › sidecar"]);
+    let requests = server.log_requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let q = query_pairs(&requests[0].query);
+    assert_eq!(pair(&q, "previous"), Some("true"));
+    assert_eq!(pair(&q, "follow"), None);
+}
