@@ -37,6 +37,8 @@ pub const EXTRA_VIEWS: &[&str] = &[
     "kafka-diff",
     "apps-detail",
     "rollouts-detail",
+    "trace",
+    "logs-search",
 ];
 
 /// The fixed instant of screenshots.
@@ -77,6 +79,46 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         }
     }
     state.postgres.select_database("orders-db");
+    // The last minute of the fleet's logs, and the traces of the last fifteen minutes.
+    let logs = world.logs(
+        &crate::sources::logs::LogTarget::default(),
+        Some(world.now() - jiff::SignedDuration::from_secs(60)),
+    );
+    let items = logs
+        .lines
+        .iter()
+        .map(|(pod, line)| {
+            crate::sources::logs::LogItem::Line(crate::model::logs::parse_line(
+                line.as_bytes(),
+                Arc::from(pod.as_str()),
+            ))
+        })
+        .collect();
+    state
+        .logs
+        .ingest(&crate::sources::logs::LogBatch::new(items));
+    let search = state.traces.search();
+    let rows = crate::sources::sandbox::telemetry::search(&world, &search);
+    state
+        .traces
+        .set_list(Arc::new(crate::sources::trace_feed::TraceList {
+            search,
+            rows,
+        }));
+    let first_error = state
+        .traces
+        .rows()
+        .iter()
+        .find(|r| r.error)
+        .map(|r| r.trace_id.clone());
+    if let Some(id) = first_error {
+        state.traces.open_id = Some(id.clone());
+        let trace = crate::sources::sandbox::telemetry::trace(&world, &id)
+            .ok_or_else(|| format!("sandbox trace {id}"));
+        state.traces.loaded(&id, trace);
+        // The list shows until the trace view is asked for.
+        state.traces.stash_open();
+    }
     let platform = Arc::new(platform_fixture());
     state.requests.set_snapshot(platform.clone());
     state.audit.set_snapshot(platform);
@@ -86,6 +128,8 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         SourceId::Postgres,
         SourceId::Kafka,
         SourceId::Kube,
+        SourceId::Logs,
+        SourceId::Traces,
     ] {
         state
             .health
@@ -134,6 +178,21 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         "apps-detail" => {
             state.history.push(View::Pane(PaneId::Apps));
             state.apps.open_detail();
+        }
+        "trace" => {
+            state.history.push(View::Pane(PaneId::Traces));
+            state.traces.unstash_open();
+            if let Some(open) = state.traces.open.as_mut() {
+                open.detail = true;
+            }
+        }
+        "logs-search" => {
+            state.history.push(View::Pane(PaneId::Logs));
+            state.logs.set_query("timed out");
+            state.logs.only_matches = true;
+            state.logs.recompute();
+            state.logs.move_by(-2);
+            state.logs.expanded = true;
         }
         "rollouts-detail" => {
             state.history.push(View::Pane(PaneId::Rollouts));

@@ -104,6 +104,8 @@ pub struct TracesPane {
     /// Why the last load failed.
     pub error: Option<String>,
     haystacks: Vec<String>,
+    /// A loaded trace kept aside while the list shows (screenshots open it on demand).
+    stashed: Option<(String, OpenTrace)>,
 }
 
 impl TracesPane {
@@ -172,6 +174,21 @@ impl TracesPane {
             }
         }
         true
+    }
+
+    /// Puts the open trace aside so the list shows.
+    pub fn stash_open(&mut self) {
+        if let (Some(id), Some(open)) = (self.open_id.take(), self.open.take()) {
+            self.stashed = Some((id, open));
+        }
+    }
+
+    /// Shows the trace put aside with [`Self::stash_open`].
+    pub fn unstash_open(&mut self) {
+        if let Some((id, open)) = self.stashed.take() {
+            self.open_id = Some(id);
+            self.open = Some(open);
+        }
     }
 
     /// Closes the open trace; true if one was open (or loading).

@@ -28,9 +28,34 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let bar = theme.style(Role::StatusBar);
     // Healthy sources drop the word "ok" (the ✓ still says it) when the line would not
-    // otherwise leave room for the key hints; problems always keep their word and age.
-    let sources = |compact: bool| {
+    // otherwise leave room for the key hints; then sources that are off or healthy fold into
+    // one count. Problems always keep their name, word and age.
+    let sources = |compact: bool, fold: bool| {
         let mut spans = Vec::new();
+        if fold {
+            let quiet = |h: &SourceHealth| matches!(h, SourceHealth::Ok { .. } | SourceHealth::Off);
+            let ok = state
+                .health
+                .values()
+                .filter(|h| matches!(h, SourceHealth::Ok { .. }))
+                .count();
+            spans.push(Span::styled(
+                format!(" ✓ {ok} ok"),
+                bar.patch(theme.style(Role::Ok)),
+            ));
+            for (source, health) in state.health.iter().filter(|(_, h)| !quiet(h)) {
+                let age = health
+                    .age_secs(state.now)
+                    .map(|s| format!(" {s}s"))
+                    .unwrap_or_default();
+                spans.push(Span::styled(format!(" {} ", source.label()), bar));
+                spans.push(Span::styled(
+                    format!("{} {}{age}", health.glyph(), health.word()),
+                    bar.patch(theme.style(health_role(health))),
+                ));
+            }
+            return spans;
+        }
         for (source, health) in &state.health {
             let age = health
                 .age_secs(state.now)
@@ -51,9 +76,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let width_of =
         |spans: &[Span<'_>]| -> usize { spans.iter().map(|s| s.content.chars().count()).sum() };
-    let mut spans = sources(false);
+    let mut spans = sources(false, false);
     if width_of(&spans) + HINTS_WIDTH > usize::from(area.width) {
-        spans = sources(true);
+        spans = sources(true, false);
+    }
+    if width_of(&spans) + HINTS_WIDTH > usize::from(area.width) {
+        spans = sources(true, true);
     }
     let left = width_of(&spans);
     let right: Vec<Span<'_>> = if let Some(toast) = &state.toast {
