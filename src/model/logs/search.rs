@@ -178,8 +178,12 @@ pub fn filter(buffer: &LogBuffer, query: &LogQuery, levels: LevelSet) -> Vec<u64
         return filter_positions(buffer, query, levels, 0..len);
     }
     let middle = len / 2;
+    // The second thread gets its own clone: a cloned Regex has its own cache pool, while a
+    // shared one makes every non-owner thread lock the pool on each of its million calls.
+    let second_query = query.clone();
     std::thread::scope(|scope| {
-        let second = scope.spawn(|| filter_positions(buffer, query, levels, middle..len));
+        let second =
+            scope.spawn(move || filter_positions(buffer, &second_query, levels, middle..len));
         let mut matches = filter_positions(buffer, query, levels, 0..middle);
         match second.join() {
             Ok(rest) => matches.extend(rest),
