@@ -311,3 +311,64 @@ async fn one_container_then_the_previous_instance() {
     assert_eq!(pair(&q, "previous"), Some("true"));
     assert_eq!(pair(&q, "follow"), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exited_container_ends_its_stream_and_a_restart_starts_it_again() {
+    let server = KubeServer::start(vec![pod_object(
+        "shop",
+        "cart-a",
+        &[("app", "cart")],
+        &["app"],
+    )])
+    .await;
+    server.push_log("shop", "cart-a", "app", Timestamp::now(), "first run");
+    let (handle, mut feed) = start(&server).await;
+    handle.send(Control::Logs(Box::new(LogTarget {
+        service: Some("cart".into()),
+        ..LogTarget::default()
+    })));
+    feed.wait("the no-selector notice", |f| {
+        f.has_notice("no pod selector is known for cart")
+    })
+    .await;
+    handle.send(target("app=cart"));
+    feed.wait("the first run", |f| f.lines() == ["first run"])
+        .await;
+
+    // The container exits: the kubelet ends the stream, the status says terminated.
+    server.modify("Pod", "shop", "cart-a", |pod| {
+        pod["status"]["containerStatuses"][0]["state"] =
+            serde_json::json!({"terminated": {"exitCode": 1, "reason": "Error"}});
+    });
+    server.cut_log_streams();
+    feed.wait("the end marker", |f| {
+        f.markers() == ["+ cart-a", "- cart-a"]
+    })
+    .await;
+    feed.settle(Duration::from_millis(1500)).await;
+    assert_eq!(feed.markers(), ["+ cart-a", "- cart-a"], "not resumed");
+    assert_eq!(server.open_log_streams(), 0);
+
+    // It restarts: a new run with a fresh log.
+    server.restart_container_log("shop", "cart-a", "app");
+    server.push_log("shop", "cart-a", "app", Timestamp::now(), "second run");
+    server.modify("Pod", "shop", "cart-a", |pod| {
+        let status = &mut pod["status"]["containerStatuses"][0];
+        status["state"] = serde_json::json!({"running": {"startedAt": "2026-08-22T09:00:00Z"}});
+        status["restartCount"] = 1.into();
+        status["containerID"] = "containerd://b2".into();
+    });
+    feed.wait("the second run", |f| {
+        f.lines() == ["first run", "second run"]
+    })
+    .await;
+    assert_eq!(feed.markers(), ["+ cart-a", "- cart-a", "+ cart-a"]);
+
+    // A new target stops every stream.
+    handle.send(target("app=none"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.open_log_streams() != 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.open_log_streams(), 0);
+}

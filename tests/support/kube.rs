@@ -696,6 +696,24 @@ impl KubeServer {
         let _ = self.shared.log_signals.send(LogSignal::Pushed(key));
     }
 
+    /// A container restarted: its current log becomes the previous instance's (what
+    /// `previous=true` reads) and the current log starts empty.
+    pub fn restart_container_log(&self, ns: &str, pod: &str, container: &str) {
+        let key = |previous| LogKey {
+            namespace: ns.into(),
+            pod: pod.into(),
+            container: container.into(),
+            previous,
+        };
+        let mut logs = self
+            .shared
+            .logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current = logs.lines.remove(&key(false)).unwrap_or_default();
+        logs.lines.insert(key(true), current);
+    }
+
     /// Ends every open log stream at once (the body ends, as when the API server or a proxy
     /// drops the connection), to exercise a client's resume.
     pub fn cut_log_streams(&self) {

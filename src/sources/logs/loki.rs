@@ -56,6 +56,9 @@ pub const HISTORY_LINES: usize = 5_000;
 pub const PAGE_LINES: usize = 1_000;
 /// How often `query_range` is polled when the tail is not available.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the tail is tried again while polling, and how long a tail must have run for
+/// its end to be met with an immediate reopen instead of polling.
+pub const TAIL_RETRY: Duration = Duration::from_secs(30);
 /// Longest a single `query_range` may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest `query_range` body read.
@@ -743,8 +746,12 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
             }
         }
     };
-    let mut last_good = Timestamp::now();
-    if !reporter.health(SourceHealth::Ok { at: last_good }).await {
+    if !reporter
+        .health(SourceHealth::Ok {
+            at: Timestamp::now(),
+        })
+        .await
+    {
         return;
     }
     if entries.len() >= HISTORY_LINES {
@@ -768,67 +775,107 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
     }
     drop(entries);
 
-    let why = match client.tail(&query, cursor.last_ns).await {
-        Ok(mut tail) => loop {
-            match tail.next().await {
-                Some(Ok(frame)) => {
-                    if !deliver(&reporter, &mut cursor, &frame.entries).await {
-                        return;
-                    }
-                    if frame.dropped > 0
-                        && !send(
-                            &reporter,
-                            vec![LogItem::Notice(format!(
-                                "Loki dropped {} line(s) from the live tail (too many to send)",
-                                frame.dropped
-                            ))],
-                        )
-                        .await
-                    {
-                        return;
-                    }
-                }
-                Some(Err(e)) => break e,
-                None => break "Loki closed the live tail".to_owned(),
-            }
-        },
-        Err(e) => e,
-    };
-    let notice = format!(
-        "live tail unavailable ({why}); polling Loki every {} s",
-        POLL_INTERVAL.as_secs()
-    );
-    if !send(&reporter, vec![LogItem::Notice(clean(&notice))]).await {
-        return;
-    }
+    live(&client, &query, &mut cursor, &reporter).await;
+}
+
+/// Follows `query` from `cursor`: the WebSocket tail while it works, else `query_range`
+/// polling, trying the tail again every [`TAIL_RETRY`]. A tail that closes after running a
+/// while (Loki ends tails after `tail_max_duration`, one hour by default) is simply reopened.
+async fn live(client: &LokiClient, query: &str, cursor: &mut Cursor, reporter: &Reporter) {
+    let mut polling = false;
+    let mut last_good = Timestamp::now();
     loop {
-        tokio::time::sleep(POLL_INTERVAL).await;
-        // Forward pages from the last line seen until a page is not full.
-        loop {
-            let from = cursor.last_ns;
-            match client
-                .query_range(&query, from, now_ns(), HISTORY_LINES, Direction::Forward)
-                .await
-            {
-                Ok(page) => {
-                    last_good = Timestamp::now();
-                    let full = page.len() >= HISTORY_LINES;
-                    if !deliver(&reporter, &mut cursor, &page).await
-                        || !reporter.health(SourceHealth::Ok { at: last_good }).await
+        let opened = tokio::time::Instant::now();
+        let why = match client.tail(query, cursor.last_ns).await {
+            Ok(mut tail) => {
+                if polling {
+                    polling = false;
+                    let notice = LogItem::Notice("live tail is back".into());
+                    if !send(reporter, vec![notice]).await
+                        || !reporter
+                            .health(SourceHealth::Ok {
+                                at: Timestamp::now(),
+                            })
+                            .await
                     {
                         return;
                     }
-                    if !full || cursor.last_ns == from {
-                        break;
-                    }
                 }
-                Err(message) => {
-                    if !error(&reporter, message, Some(last_good)).await {
-                        return;
+                loop {
+                    match tail.next().await {
+                        Some(Ok(frame)) => {
+                            if !deliver(reporter, cursor, &frame.entries).await {
+                                return;
+                            }
+                            if frame.dropped > 0 {
+                                let notice = LogItem::Notice(format!(
+                                    "Loki dropped {} line(s) from the live tail (too many to send)",
+                                    frame.dropped
+                                ));
+                                if !send(reporter, vec![notice]).await {
+                                    return;
+                                }
+                            }
+                        }
+                        Some(Err(e)) => break e,
+                        None => break "Loki closed the live tail".to_owned(),
                     }
-                    break;
                 }
             }
+            Err(e) => e,
+        };
+        if !polling && opened.elapsed() >= TAIL_RETRY {
+            // A long-lived tail that ended: reopen it from where it stopped.
+            continue;
+        }
+        if !polling {
+            polling = true;
+            let notice = format!(
+                "live tail unavailable ({why}); polling Loki every {} s",
+                POLL_INTERVAL.as_secs()
+            );
+            if !send(reporter, vec![LogItem::Notice(clean(&notice))]).await {
+                return;
+            }
+        }
+        let retry_at = tokio::time::Instant::now() + TAIL_RETRY;
+        while tokio::time::Instant::now() < retry_at {
+            tokio::time::sleep(POLL_INTERVAL).await;
+            if !poll(client, query, cursor, reporter, &mut last_good).await {
+                return;
+            }
+        }
+    }
+}
+
+/// One polling round: forward pages from the last line seen until a page is not full.
+/// Errors are reported as the source's health; `false` when the app has gone away.
+async fn poll(
+    client: &LokiClient,
+    query: &str,
+    cursor: &mut Cursor,
+    reporter: &Reporter,
+    last_good: &mut Timestamp,
+) -> bool {
+    loop {
+        let from = cursor.last_ns;
+        match client
+            .query_range(query, from, now_ns(), HISTORY_LINES, Direction::Forward)
+            .await
+        {
+            Ok(page) => {
+                let full = page.len() >= HISTORY_LINES;
+                *last_good = Timestamp::now();
+                if !deliver(reporter, cursor, &page).await
+                    || !reporter.health(SourceHealth::Ok { at: *last_good }).await
+                {
+                    return false;
+                }
+                if !full || cursor.last_ns == from {
+                    return true;
+                }
+            }
+            Err(message) => return error(reporter, message, Some(*last_good)).await,
         }
     }
 }

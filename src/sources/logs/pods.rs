@@ -147,7 +147,9 @@ struct Container {
     source: Arc<str>,
     /// Whether a stream may start now (running, or state unknown).
     ready: bool,
-    restarts: i32,
+    /// Which run of the container this is (restart count and container id): a stream that
+    /// ended starts again only for a new run.
+    instance: String,
 }
 
 fn containers_of(pod: &Pod, plan: &Plan) -> Vec<Container> {
@@ -187,21 +189,40 @@ fn containers_of(pod: &Pod, plan: &Plan) -> Vec<Container> {
             Container {
                 source,
                 ready,
-                restarts: status.map_or(0, |s| s.restart_count),
+                instance: status.map_or_else(String::new, |s| {
+                    format!(
+                        "{}:{}",
+                        s.restart_count,
+                        s.container_id.as_deref().unwrap_or_default()
+                    )
+                }),
                 name: c,
             }
         })
         .collect()
 }
 
-/// Whether the container has stopped for good (terminated and not running again).
-fn finished(pod: &Pod, container: &str) -> bool {
-    pod.status
+/// Why a container's log will not grow for now: `Some("")` when it terminated, the waiting
+/// reason (`CrashLoopBackOff`) when it waits to start again; `None` while it runs.
+fn stopped(pod: &Pod, container: &str) -> Option<String> {
+    let state = pod
+        .status
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
         .and_then(|s| s.iter().find(|s| s.name == container))
-        .and_then(|s| s.state.as_ref())
-        .is_some_and(|s| s.terminated.is_some() && s.running.is_none())
+        .and_then(|s| s.state.as_ref())?;
+    if state.running.is_some() {
+        None
+    } else if let Some(waiting) = &state.waiting {
+        Some(format!(
+            "container waiting: {}",
+            waiting.reason.as_deref().unwrap_or("unknown reason")
+        ))
+    } else if state.terminated.is_some() {
+        Some(String::new())
+    } else {
+        None
+    }
 }
 
 /// A readable message for a kube error: the API's own words for API errors.
@@ -234,9 +255,9 @@ struct Session {
     active: HashMap<StreamKey, AbortHandle>,
     /// Containers of known pods, by pod.
     pods: BTreeMap<String, Vec<Container>>,
-    /// Streams that ended on their own, with the container's restart count then: they start
-    /// again only when the container restarts.
-    ended: HashMap<StreamKey, i32>,
+    /// Streams that ended on their own, with the container's run then: they start again only
+    /// for a new run.
+    ended: HashMap<StreamKey, String>,
     /// Pods seen during a watcher re-list (`Init` … `InitDone`).
     relisting: Option<BTreeSet<String>>,
     /// Containers not followed because of the cap, as last reported.
@@ -425,12 +446,13 @@ impl Session {
 
     fn stream_ended(&mut self, key: StreamKey) {
         self.active.remove(&key);
-        let restarts = self
+        let instance = self
             .pods
             .get(&key.0)
             .and_then(|cs| cs.iter().find(|c| c.name == key.1))
-            .map_or(0, |c| c.restarts);
-        self.ended.insert(key, restarts);
+            .map(|c| c.instance.clone())
+            .unwrap_or_default();
+        self.ended.insert(key, instance);
     }
 
     /// Starts the streams that should run, up to the cap, and reports what the cap leaves out.
@@ -442,7 +464,7 @@ impl Session {
                 if self.active.contains_key(&key) || !c.ready {
                     continue;
                 }
-                if self.ended.get(&key).is_some_and(|r| *r == c.restarts) {
+                if self.ended.get(&key).is_some_and(|run| *run == c.instance) {
                     continue;
                 }
                 wanted.push((key, Arc::clone(&c.source)));
@@ -563,7 +585,8 @@ impl Stream {
         let mut attempt: u32 = 0;
         loop {
             let skip = resume.map_or(0, |r| r.lines);
-            let end = match self.api.log_stream(&self.pod, &self.params(resume)).await {
+            // `refused`: the request failed; `cut`: an open stream ended (cleanly or not).
+            let (refused, cut) = match self.api.log_stream(&self.pod, &self.params(resume)).await {
                 Ok(reader) => {
                     if !flowing {
                         if !self.marker(true, String::new()).await {
@@ -571,51 +594,56 @@ impl Stream {
                         }
                         flowing = true;
                     }
-                    self.read(reader, &mut resume, skip).await
+                    match self.read(reader, &mut resume, skip).await {
+                        ReadEnd::Stop => return key,
+                        ReadEnd::Closed { lines, error } => {
+                            if lines > 0 {
+                                attempt = 0;
+                            }
+                            (None, error)
+                        }
+                    }
                 }
-                Err(error) => ReadEnd::Closed {
-                    lines: 0,
-                    error: Some(kube_message(&error)),
-                },
+                Err(error) => (Some(kube_message(&error)), None),
             };
-            let ReadEnd::Closed { lines, error } = end else {
-                return key;
-            };
-            if lines > 0 {
-                attempt = 0;
-            }
             if self.previous {
-                let _ = self.marker(false, error.unwrap_or_default()).await;
+                let _ = self.marker(false, refused.unwrap_or_default()).await;
                 return key;
             }
             // Does the container still run? Then the stream was cut: resume.
             match self.api.get_opt(&self.pod).await {
                 Ok(None) => {
-                    let _ = self.marker(false, "pod deleted".into()).await;
+                    if flowing {
+                        let _ = self.marker(false, "pod deleted".into()).await;
+                    }
                     return key;
                 }
-                Ok(Some(pod)) if finished(&pod, &self.container) && error.is_none() => {
-                    let _ = self.marker(false, String::new()).await;
-                    return key;
+                Ok(Some(pod)) => {
+                    if let Some(why) = stopped(&pod, &self.container) {
+                        if flowing {
+                            let _ = self.marker(false, why).await;
+                        }
+                        return key;
+                    }
                 }
-                _ => {}
+                Err(_) => {}
             }
-            match error {
-                Some(detail) if flowing => {
+            if let Some(detail) = refused {
+                // Said once; the `+` comes again when a retry gets through.
+                if flowing || attempt == 0 {
                     flowing = false;
                     if !self.marker(false, detail).await {
                         return key;
                     }
                 }
-                Some(_) => {}
-                None => {
-                    let from = resume
-                        .and_then(|r| Timestamp::from_second(r.second).ok())
-                        .map_or_else(|| "the start".to_owned(), |t| t.to_string());
-                    let notice = format!("{}: log stream ended; resuming from {from}", self.source);
-                    if !self.emit(LogItem::Notice(notice)).await {
-                        return key;
-                    }
+            } else {
+                let from = resume
+                    .and_then(|r| Timestamp::from_second(r.second).ok())
+                    .map_or_else(|| "the start".to_owned(), |t| t.to_string());
+                let how = cut.map_or_else(|| "ended".to_owned(), |e| format!("broke ({e})"));
+                let notice = format!("{}: log stream {how}; resuming from {from}", self.source);
+                if !self.emit(LogItem::Notice(notice)).await {
+                    return key;
                 }
             }
             tokio::time::sleep(backoff(attempt)).await;
