@@ -17,6 +17,11 @@
 //! - **Markers.** `LogItem::Stream { started: true }` when a stream starts (`+ pod › container`)
 //!   and `started: false` when it ends, with the reason when it failed or the pod went away.
 //!   The source column is `pod › container` for pods with several containers, else the pod.
+//!   A stream ends when its pod is deleted (`pod deleted`) or its container terminates or
+//!   waits to restart (`container waiting: CrashLoopBackOff`), and starts again for the
+//!   container's next run (a new restart count or container id). A refused request ends it
+//!   with the API's message and is retried with [`backoff`] while the pod exists; the `+`
+//!   comes again when a retry gets through.
 //! - **Stream cap.** At most [`MAX_STREAMS`] streams run at once (stern's
 //!   `--max-log-requests` default). Stern exits at the limit; here the containers beyond it are
 //!   not followed, a `LogItem::Notice` says how many, and they start when a slot frees up.
@@ -307,8 +312,12 @@ async fn follow(client: kube::Client, plan: Plan, reporter: Reporter) {
                     return;
                 }
             }
-            Some(done) = session.tasks.join_next() => {
-                if let Ok(key) = done {
+            Some(done) = session.tasks.join_next_with_id() => {
+                // Aborted tasks (their pod went away) are done with already; a key may belong
+                // to a newer stream by now (a StatefulSet pod recreated under its name).
+                if let Ok((id, key)) = done
+                    && session.active.get(&key).is_some_and(|h| h.id() == id)
+                {
                     session.stream_ended(key);
                     session.reconcile();
                 }
@@ -488,14 +497,13 @@ impl Session {
         }
         if over != self.over_cap {
             self.over_cap = over;
-            let pods: BTreeSet<&String> = self.pods.keys().collect();
             self.batch.push(LogItem::Notice(if over == 0 {
                 "every container is followed again".to_owned()
             } else {
                 format!(
                     "stream cap reached: {over} container(s) not followed \
-                     ({MAX_STREAMS} streams open for {} pod(s))",
-                    pods.len()
+                     (at most {MAX_STREAMS} streams; {} pod(s) match)",
+                    self.pods.len()
                 )
             }));
         }
