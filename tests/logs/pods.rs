@@ -9,7 +9,7 @@ use opsdeck::sources::logs::pods::{self, MAX_STREAMS, NO_TARGET};
 use opsdeck::sources::logs::{LogItem, LogTarget};
 use tokio::sync::mpsc;
 
-use crate::kube_server::{KubeServer, pod_object};
+use crate::kube_server::{ForbidRule, KubeServer, pod_object};
 use crate::{Feed, pair, query_pairs};
 
 fn target(selector: &str) -> Control {
@@ -371,4 +371,131 @@ async fn an_exited_container_ends_its_stream_and_a_restart_starts_it_again() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(server.open_log_streams(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_said_with_the_api_message() {
+    let server = KubeServer::start(vec![pod_object(
+        "shop",
+        "cart-a",
+        &[("app", "cart")],
+        &["app"],
+    )])
+    .await;
+    server.forbid(ForbidRule::new("get", "", "pods").subresource("log"));
+    let (handle, mut feed) = start(&server).await;
+    handle.send(target("app=cart"));
+    feed.wait("the refusal", |f| !f.markers().is_empty()).await;
+    let marker = &feed.markers()[0];
+    assert!(
+        marker.starts_with("- cart-a (403 Forbidden: pods \"cart-a\" is forbidden"),
+        "{marker}"
+    );
+    assert!(feed.is_ok() || !feed.health.is_empty());
+
+    // Pods that cannot be listed are an error of the source.
+    let server = KubeServer::start(vec![pod_object(
+        "shop",
+        "cart-a",
+        &[("app", "cart")],
+        &["app"],
+    )])
+    .await;
+    server.forbid(ForbidRule::new("list", "", "pods"));
+    let (handle, mut feed) = start(&server).await;
+    handle.send(target("app=cart"));
+    feed.wait("a health error", |f| !f.errors().is_empty())
+        .await;
+    assert!(
+        feed.errors()[0].contains("forbidden"),
+        "{:?}",
+        feed.errors()
+    );
+}
+
+/// The peer's log endpoint read directly with kube-rs, as the real API server answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_peer_log_endpoint_honours_its_parameters() {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, LogParams};
+
+    let server = KubeServer::start(vec![pod_object(
+        "shop",
+        "cart-a",
+        &[("app", "cart")],
+        &["app", "sidecar"],
+    )])
+    .await;
+    let base = Timestamp::from_second(Timestamp::now().as_second() - 60).unwrap();
+    for i in 0..5 {
+        server.push_log(
+            "shop",
+            "cart-a",
+            "app",
+            base + SignedDuration::from_secs(i),
+            &format!("l{i}"),
+        );
+    }
+    let pods: Api<Pod> = Api::namespaced(server.client().await, "shop");
+    let err = pods
+        .logs("cart-a", &LogParams::default())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "a container name must be specified for pod cart-a, choose one of: [app sidecar]"
+        ),
+        "{err}"
+    );
+    let app = |p: LogParams| LogParams {
+        container: Some("app".into()),
+        ..p
+    };
+    let all = pods
+        .logs("cart-a", &app(LogParams::default()))
+        .await
+        .unwrap();
+    assert_eq!(all, "l0\nl1\nl2\nl3\nl4\n");
+    let tail = pods
+        .logs(
+            "cart-a",
+            &app(LogParams {
+                tail_lines: Some(2),
+                timestamps: true,
+                ..LogParams::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let third = base + SignedDuration::from_secs(3);
+    assert_eq!(
+        tail.lines().next().unwrap(),
+        format!("{}.000000000Z l3", third.strftime("%Y-%m-%dT%H:%M:%S"))
+    );
+    let since = pods
+        .logs(
+            "cart-a",
+            &app(LogParams {
+                since_time: Some(third),
+                ..LogParams::default()
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(since, "l3\nl4\n");
+    let err = pods
+        .logs(
+            "cart-a",
+            &app(LogParams {
+                previous: true,
+                ..LogParams::default()
+            }),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("previous terminated container \"app\" in pod \"cart-a\" not found"),
+        "{err}"
+    );
 }
