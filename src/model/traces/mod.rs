@@ -4,6 +4,7 @@
 //! Parsers clean every external string with [`crate::model::clean`] as it enters, so nothing
 //! downstream has to think about escapes again.
 
+pub mod fxhash;
 pub mod ids;
 pub mod jaeger;
 pub mod layout;

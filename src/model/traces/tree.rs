@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::fxhash::FxBuild;
 use super::span::Trace;
 
 /// One visible line of the waterfall.
@@ -36,8 +37,16 @@ pub struct SpanTree {
     parent: Vec<Option<usize>>,
     /// Root span indices, by start time.
     roots: Vec<usize>,
-    /// Span id → span index (the first span of a duplicated id).
-    by_id: HashMap<String, usize>,
+    /// Every span id back to back, ended at `id_ends[i]`: one allocation instead of one per
+    /// span, since ids are only looked up on a keypress (a linear scan is fine there).
+    ids: String,
+    id_ends: Vec<usize>,
+    /// Earliest start and latest end over the trace, and counts for the title line, so
+    /// drawing a frame never walks all spans.
+    trace_start_ns: i64,
+    trace_end_ns: i64,
+    service_count: usize,
+    error_count: usize,
     start_ns: Vec<i64>,
     end_ns: Vec<i64>,
     /// Collapsed spans by id, so the set survives a rebuild after the trace refreshes.
@@ -52,9 +61,18 @@ impl SpanTree {
     pub fn new(trace: &Trace) -> Self {
         let spans = &trace.spans;
         let n = spans.len();
-        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(n);
+        let mut by_id: HashMap<&str, usize, FxBuild> =
+            HashMap::with_capacity_and_hasher(n, FxBuild::default());
+        let mut ids = String::with_capacity(n * 16);
+        let mut id_ends = Vec::with_capacity(n);
+        let mut services: HashSet<&str, FxBuild> = HashSet::default();
+        let mut error_count = 0;
         for (i, span) in spans.iter().enumerate() {
-            by_id.entry(span.span_id.clone()).or_insert(i);
+            by_id.entry(span.span_id.as_str()).or_insert(i);
+            ids.push_str(&span.span_id);
+            id_ends.push(ids.len());
+            services.insert(&span.service);
+            error_count += usize::from(span.is_error());
         }
         let start_ns: Vec<i64> = spans.iter().map(|s| s.start_ns).collect();
         let end_ns: Vec<i64> = spans.iter().map(super::span::Span::end_ns).collect();
@@ -144,7 +162,12 @@ impl SpanTree {
             position,
             parent,
             roots,
-            by_id,
+            ids,
+            id_ends,
+            trace_start_ns: start_ns.iter().copied().min().unwrap_or(0),
+            trace_end_ns: end_ns.iter().copied().max().unwrap_or(0),
+            service_count: services.len(),
+            error_count,
             start_ns,
             end_ns,
             collapsed: HashSet::new(),
@@ -211,7 +234,36 @@ impl SpanTree {
     /// The span index of an id.
     #[must_use]
     pub fn index_of(&self, span_id: &str) -> Option<usize> {
-        self.by_id.get(span_id).copied()
+        let mut from = 0;
+        self.id_ends.iter().position(|&end| {
+            let id = &self.ids[from..end];
+            from = end;
+            id == span_id
+        })
+    }
+
+    /// The trace's earliest span start (unix ns), as [`Trace::start_ns`] but precomputed.
+    #[must_use]
+    pub fn trace_start_ns(&self) -> i64 {
+        self.trace_start_ns
+    }
+
+    /// The trace's length, as [`Trace::duration_ns`] but precomputed.
+    #[must_use]
+    pub fn trace_duration_ns(&self) -> i64 {
+        self.trace_end_ns.saturating_sub(self.trace_start_ns).max(0)
+    }
+
+    /// Distinct services in the trace.
+    #[must_use]
+    pub fn service_count(&self) -> usize {
+        self.service_count
+    }
+
+    /// Spans with status error.
+    #[must_use]
+    pub fn error_count(&self) -> usize {
+        self.error_count
     }
 
     /// Collapses or expands a span. Returns whether anything changed (leaves and unknown ids

@@ -86,14 +86,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, view: &Waterfall
     } else {
         Role::Border
     };
+    let tree = view.tree;
     let short_id: String = trace.trace_id.chars().take(16).collect();
     let mut summary = format!(
         " {} spans · {} services · {}",
         trace.spans.len(),
-        trace.services().len(),
-        format_duration(trace.duration_ns())
+        tree.service_count(),
+        format_duration(tree.trace_duration_ns())
     );
-    let errors = trace.error_count();
+    let errors = tree.error_count();
     if errors > 0 {
         let _ = write!(
             summary,
@@ -122,8 +123,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, view: &Waterfall
 
     let cols = columns(inner.width);
     let mut lines: Vec<Line<'static>> = Vec::with_capacity(usize::from(inner.height));
-    lines.push(axis_line(trace, &cols, theme));
+    lines.push(axis_line(tree.trace_duration_ns(), &cols, theme));
     let page = usize::from(inner.height.saturating_sub(1));
+    let mut bars: Vec<(u16, BarCells)> = Vec::with_capacity(page);
     if view.rows.is_empty() {
         lines.push(Line::from(Span::styled(
             "  no spans in this trace",
@@ -132,24 +134,49 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, view: &Waterfall
     } else if page > 0 {
         let start = first_row(view.selected, view.offset, page, view.rows.len());
         let end = (start + page).min(view.rows.len());
-        let trace_start = trace.start_ns();
-        let trace_duration = trace.duration_ns();
+        let axis = (tree.trace_start_ns(), tree.trace_duration_ns());
         for (i, row) in view.rows[start..end].iter().enumerate() {
-            lines.push(row_line(
-                view,
-                row,
-                start + i == view.selected,
-                &cols,
-                (trace_start, trace_duration),
-                theme,
-            ));
+            let selected = start + i == view.selected;
+            let (line, cells) = row_line(view, row, selected, &cols, axis, theme);
+            lines.push(line);
+            if let Some(cells) = cells {
+                bars.push((u16::try_from(i + 1).unwrap_or(u16::MAX), cells));
+            }
         }
     }
     frame.render_widget(Paragraph::new(lines).style(theme.style(Role::Text)), inner);
+    // Bars are written cell by cell: a few thousand identical glyphs would otherwise go
+    // through grapheme segmentation every frame.
+    let bar_x = inner.x + inner.width - cols.bar;
+    let buffer = frame.buffer_mut();
+    for (dy, cells) in bars {
+        let y = inner.y + dy;
+        if y >= inner.y + inner.height {
+            break;
+        }
+        if let Some(fill) = cells.fill {
+            buffer.set_style(Rect::new(bar_x, y, cols.bar, 1), fill);
+        }
+        for x in 0..cells.len {
+            let cell = &mut buffer[(bar_x + cells.start + x, y)];
+            cell.set_symbol(cells.glyph);
+            cell.set_style(cells.style);
+        }
+    }
+}
+
+/// Where and how one row's bar is drawn.
+struct BarCells {
+    start: u16,
+    len: u16,
+    glyph: &'static str,
+    style: Style,
+    /// The selection highlight over the whole bar area.
+    fill: Option<Style>,
 }
 
 /// The header: column names and time ticks over the bars.
-fn axis_line(trace: &Trace, cols: &Columns, theme: &Theme) -> Line<'static> {
+fn axis_line(trace_duration_ns: i64, cols: &Columns, theme: &Theme) -> Line<'static> {
     let head = theme.style(Role::TableHeader);
     let mut text = format!(
         "{:w$}{:<lw$} {:>dw$} ",
@@ -162,7 +189,7 @@ fn axis_line(trace: &Trace, cols: &Columns, theme: &Theme) -> Line<'static> {
     );
     if cols.bar > 0 {
         let mut axis = vec![' '; usize::from(cols.bar)];
-        for (col, label) in axis_ticks(trace.duration_ns(), cols.bar, 12) {
+        for (col, label) in axis_ticks(trace_duration_ns, cols.bar, 12) {
             let col = usize::from(col);
             // A label that would run off the end is pulled left, unless it would overwrite
             // the previous one.
@@ -190,7 +217,7 @@ fn row_line(
     cols: &Columns,
     (trace_start, trace_duration): (i64, i64),
     theme: &Theme,
-) -> Line<'static> {
+) -> (Line<'static>, Option<BarCells>) {
     let span = &view.trace.spans[row.index];
     let critical = view.critical.contains(&row.index);
     let error = span.status.code == StatusCode::Error;
@@ -256,7 +283,7 @@ fn row_line(
         base,
     ));
 
-    if cols.bar > 0 {
+    let cells = (cols.bar > 0).then(|| {
         let geometry = bar(
             span.start_ns,
             span.duration_ns,
@@ -264,8 +291,6 @@ fn row_line(
             trace_duration,
             cols.bar,
         );
-        spans.push(Span::styled(" ".repeat(usize::from(geometry.start)), base));
-        let glyph = if critical { "█" } else { "━" };
         let bar_style = if error {
             theme.style(Role::Error)
         } else {
@@ -277,18 +302,20 @@ fn row_line(
             bar_style
         };
         // The selected row keeps its bar colour so the bar stays readable on the highlight.
-        let bar_style = if selected {
-            base.patch(bar_style)
-        } else {
-            bar_style
-        };
-        spans.push(Span::styled(
-            glyph.repeat(usize::from(geometry.len)),
-            bar_style,
-        ));
-    }
+        BarCells {
+            start: geometry.start,
+            len: geometry.len,
+            glyph: if critical { "█" } else { "━" },
+            style: if selected {
+                base.patch(bar_style)
+            } else {
+                bar_style
+            },
+            fill: selected.then_some(base),
+        }
+    });
     let line = Line::from(spans);
-    if selected { line.style(base) } else { line }
+    (if selected { line.style(base) } else { line }, cells)
 }
 
 /// The selected span in full: identity, timing, status, attributes, events and resource.
