@@ -196,3 +196,56 @@ fn unsanitized_text_would_be_caught() {
     let caught = std::panic::catch_unwind(|| assert_inert(&buf, "raw owner"));
     assert!(caught.is_err(), "a raw bidi override is detected");
 }
+
+mod logs_fuzz {
+    use std::sync::Arc;
+
+    use opsdeck::app::state::{PaneId, View};
+    use opsdeck::model::logs::parse_line;
+    use opsdeck::sources::logs::{LogBatch, LogItem};
+    use proptest::prelude::*;
+
+    use super::assert_inert;
+    use crate::{buffer, state};
+
+    /// Bytes that look like what breaks terminals: escapes, C1 controls, bidi overrides,
+    /// broken UTF-8, JSON fragments, and ordinary text.
+    fn hostile_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"\x1b[31m".to_vec()),
+            Just(b"\x1b]52;c;aGk=\x07".to_vec()),
+            Just(b"\x1b[2J\x1b[H".to_vec()),
+            Just("\u{202e}\u{2066}".as_bytes().to_vec()),
+            Just(b"\xc2\x9b6n".to_vec()),
+            Just(b"\xff\xfe\xc3".to_vec()),
+            Just(b"{\"level\":\"error\",\"msg\":\"".to_vec()),
+            Just(b"\r\x08\t\x00".to_vec()),
+            "[a-z ]{0,12}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..16),
+        ];
+        prop::collection::vec(piece, 1..12).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever a log line holds, the logs pane (in the plain and the expanded view) draws
+        /// only inert text and never panics.
+        #[test]
+        fn arbitrary_log_bytes_draw_inert(lines in prop::collection::vec(hostile_bytes(), 1..20)) {
+            let mut s = state(100, 30);
+            s.history.push(View::Pane(PaneId::Logs));
+            s.logs.clear();
+            let source: Arc<str> = Arc::from("pod\u{1b}[31m");
+            let items = lines
+                .iter()
+                .map(|l| LogItem::Line(parse_line(l, Arc::clone(&source))))
+                .collect();
+            s.logs.ingest(&LogBatch::new(items));
+            assert_inert(&buffer(&s), "log lines");
+            s.logs.move_by(-1);
+            s.logs.expanded = true;
+            s.logs.wrap = true;
+            assert_inert(&buffer(&s), "expanded log line");
+        }
+    }
+}
