@@ -314,3 +314,22 @@ async fn a_dead_loki_is_a_health_error() {
     feed.wait("a config error", |f| !f.errors().is_empty())
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_is_capped_at_five_thousand_lines_with_a_notice() {
+    let server = LokiServer::start().await;
+    let base = now_ns() - 300_000_000_000;
+    for i in 0..5_100_i64 {
+        server.push(CART, base + i * 1_000_000, &format!("n{i}"), &[]);
+    }
+    let (handle, mut feed) = start(&server);
+    handle.send(service("cart"));
+    feed.wait("the history and its notice", |f| {
+        f.lines().len() >= 5_000 && f.has_notice("newest 5000 lines")
+    })
+    .await;
+    let lines = feed.lines();
+    assert_eq!(lines.first().map(String::as_str), Some("n100"));
+    assert_eq!(lines.last().map(String::as_str), Some("n5099"));
+    assert_eq!(lines.len(), 5_000);
+}

@@ -91,12 +91,13 @@ pub struct LokiEntry {
 }
 
 impl LokiEntry {
-    /// The trace id in the structured metadata, if any.
+    /// The trace id in the structured metadata, if any. A Loki that does not categorize
+    /// labels merges structured metadata into the stream labels, so they are read too.
     #[must_use]
     pub fn metadata_trace_id(&self) -> Option<&str> {
         ["trace_id", "traceId", "traceID"]
             .iter()
-            .find_map(|k| self.metadata.get(*k))
+            .find_map(|k| self.metadata.get(*k).or_else(|| self.labels.get(*k)))
             .map(String::as_str)
             .filter(|id| is_id(id))
     }
