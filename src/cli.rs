@@ -63,6 +63,24 @@ impl From<ColorArg> for ColorChoice {
     }
 }
 
+/// `--ansi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnsiArg {
+    Visible,
+    Strip,
+    Colors,
+}
+
+impl From<AnsiArg> for crate::model::logs::AnsiMode {
+    fn from(value: AnsiArg) -> Self {
+        match value {
+            AnsiArg::Visible => Self::Visible,
+            AnsiArg::Strip => Self::Strip,
+            AnsiArg::Colors => Self::KeepSgr,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run on the embedded simulated fleet: no infrastructure needed.
@@ -76,6 +94,10 @@ pub enum Command {
         /// Files to read; `-` reads stdin (`kubectl logs … | opsdeck logs -`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// ANSI escapes in the lines: shown as inert text (visible), removed (strip), or
+        /// only their colours kept (colors; every other sequence is dropped).
+        #[arg(long, value_enum, default_value_t = AnsiArg::Visible)]
+        ansi: AnsiArg,
     },
     /// Print the active key bindings.
     Keys,

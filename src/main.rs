@@ -59,7 +59,9 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
     match cli.command {
         None => console(&cli.ui, paths, Mode::Configured),
         Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Mode::Sandbox(seed)),
-        Some(Command::Logs { files }) => console(&cli.ui, paths, Mode::LocalLogs(files)),
+        Some(Command::Logs { files, ansi }) => {
+            console(&cli.ui, paths, Mode::LocalLogs(files, ansi.into()))
+        }
         Some(Command::Paths) => {
             out(&format!(
                 "config file  {}\nconfig dir   {}\ndata dir     {}\nlog file     {}\n",
@@ -198,8 +200,8 @@ enum Mode {
     /// The contexts of the config file.
     Configured,
     Sandbox(u64),
-    /// `opsdeck logs FILE…`.
-    LocalLogs(Vec<std::path::PathBuf>),
+    /// `opsdeck logs FILE…`, with what to do with ANSI escapes.
+    LocalLogs(Vec<std::path::PathBuf>, opsdeck::model::logs::AnsiMode),
 }
 
 fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode> {
@@ -209,10 +211,10 @@ fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode> {
             .exists()
             .then(|| opsdeck::config::load::load(&paths.config_file).map_err(|d| d.to_string()))
     };
-    let local = matches!(mode, Mode::LocalLogs(_));
+    let local = matches!(mode, Mode::LocalLogs(..));
     let config = match mode {
         Mode::Sandbox(seed) => Config::sandbox(seed),
-        Mode::LocalLogs(files) => {
+        Mode::LocalLogs(files, ansi) => {
             if let Some(missing) = files.iter().find(|f| f.as_os_str() != "-" && !f.exists()) {
                 return Ok(usage_error(format!("{}: no such file", missing.display())));
             }
@@ -222,7 +224,8 @@ fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode> {
                 Some(Err(e)) => return Ok(usage_error(e)),
                 None => None,
             };
-            let mut config = Config::local_logs(files, user.as_ref().and_then(|c| c.log_lines));
+            let mut config =
+                Config::local_logs(files, user.as_ref().and_then(|c| c.log_lines), ansi);
             if let Some(user) = user {
                 config.theme = user.theme;
                 config.keymap = user.keymap;

@@ -221,6 +221,9 @@ impl Environment {
             handles.push(crate::sources::logs::local::spawn(
                 inputs,
                 keep,
+                crate::model::logs::ParseOptions {
+                    ansi: ctx.local_ansi,
+                },
                 generation,
                 events.clone(),
             ));

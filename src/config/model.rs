@@ -118,6 +118,8 @@ pub struct Context {
     pub sandbox_seed: Option<u64>,
     /// `opsdeck logs FILE…`: local files (or `-` for stdin) instead of any backend.
     pub local_logs: Vec<PathBuf>,
+    /// What local input's ANSI escapes become.
+    pub local_ansi: crate::model::logs::AnsiMode,
 }
 
 impl Context {
@@ -168,13 +170,18 @@ impl Config {
 
     /// The one context of `opsdeck logs FILE…`: local input only.
     #[must_use]
-    pub fn local_logs(files: Vec<PathBuf>, log_lines: Option<usize>) -> Self {
+    pub fn local_logs(
+        files: Vec<PathBuf>,
+        log_lines: Option<usize>,
+        ansi: crate::model::logs::AnsiMode,
+    ) -> Self {
         Self {
             default_context: Some("local".to_owned()),
             log_lines,
             contexts: vec![Context {
                 name: "local".to_owned(),
                 local_logs: files,
+                local_ansi: ansi,
                 ..Context::default()
             }],
             ..Self::default()

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::{BATCH_INTERVAL, BATCH_LINES, LogBatch, LogItem};
 use crate::model::SourceHealth;
-use crate::model::logs::{LogLine, parse_line};
+use crate::model::logs::{LogLine, ParseOptions, parse_line_with};
 use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
 
 /// How often a followed file is checked for growth.
@@ -62,6 +62,7 @@ impl LocalInput {
 pub fn spawn(
     inputs: Vec<LocalInput>,
     keep: usize,
+    options: ParseOptions,
     generation: u64,
     events: mpsc::Sender<SourceEvent>,
 ) -> SourceHandle {
@@ -74,9 +75,9 @@ pub fn spawn(
             readers.spawn(async move {
                 let result = match &input {
                     LocalInput::File(path) => {
-                        follow_file(path, input.label(), keep, &reporter).await
+                        follow_file(path, input.label(), keep, options, &reporter).await
                     }
-                    LocalInput::Stdin => read_stdin(&reporter).await,
+                    LocalInput::Stdin => read_stdin(options, &reporter).await,
                 };
                 if let Err(message) = result {
                     let _ = reporter
@@ -104,19 +105,19 @@ async fn send(reporter: &Reporter, items: Vec<LogItem>) -> bool {
 }
 
 /// Splits `bytes` into lines (without `\n` or `\r\n`) and parses them.
-fn parse_lines(bytes: &[u8], source: &Arc<str>) -> Vec<LogLine> {
+fn parse_lines(bytes: &[u8], source: &Arc<str>, options: ParseOptions) -> Vec<LogLine> {
     bytes
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .map(|l| parse_line(l, Arc::clone(source)))
+        .map(|l| parse_line_with(l, Arc::clone(source), options))
         .collect()
 }
 
 /// Parses many lines on every core: the order is kept, chunks go to scoped threads.
-fn parse_parallel(bytes: &[u8], source: &Arc<str>) -> Vec<LogLine> {
+fn parse_parallel(bytes: &[u8], source: &Arc<str>, options: ParseOptions) -> Vec<LogLine> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads < 2 || bytes.len() < 1 << 20 {
-        return parse_lines(bytes, source);
+        return parse_lines(bytes, source, options);
     }
     let chunk = bytes.len() / threads;
     let mut cuts = vec![0];
@@ -134,7 +135,7 @@ fn parse_parallel(bytes: &[u8], source: &Arc<str>) -> Vec<LogLine> {
             .map(|w| {
                 let part = &bytes[w[0]..w[1]];
                 let part = part.strip_suffix(b"\n").unwrap_or(part);
-                scope.spawn(move || parse_lines(part, source))
+                scope.spawn(move || parse_lines(part, source, options))
             })
             .collect();
         handles
@@ -164,6 +165,7 @@ async fn follow_file(
     path: &Path,
     label: Arc<str>,
     keep: usize,
+    options: ParseOptions,
     reporter: &Reporter,
 ) -> Result<(), String> {
     let what = |e: std::io::Error| format!("{}: {e}", path.display());
@@ -181,7 +183,7 @@ async fn follow_file(
         if body.is_empty() && start == complete {
             Vec::new()
         } else {
-            parse_parallel(&body, &source)
+            parse_parallel(&body, &source, options)
         }
     })
     .await
@@ -242,7 +244,7 @@ async fn follow_file(
             continue;
         };
         let ready: Vec<u8> = partial.drain(..=end).collect();
-        let lines = parse_lines(&ready[..ready.len() - 1], &label);
+        let lines = parse_lines(&ready[..ready.len() - 1], &label, options);
         if !send(reporter, lines.into_iter().map(LogItem::Line).collect()).await {
             return Ok(());
         }
@@ -251,7 +253,7 @@ async fn follow_file(
 
 /// Reads stdin line by line until it closes, sending a batch at least every
 /// [`BATCH_INTERVAL`].
-async fn read_stdin(reporter: &Reporter) -> Result<(), String> {
+async fn read_stdin(options: ParseOptions, reporter: &Reporter) -> Result<(), String> {
     if !reporter
         .health(SourceHealth::Ok {
             at: jiff::Timestamp::now(),
@@ -284,7 +286,11 @@ async fn read_stdin(reporter: &Reporter) -> Result<(), String> {
         }
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        items.push(LogItem::Line(parse_line(text, Arc::clone(&source))));
+        items.push(LogItem::Line(parse_line_with(
+            text,
+            Arc::clone(&source),
+            options,
+        )));
         if items.len() >= BATCH_LINES {
             if !send(reporter, std::mem::take(&mut items)).await {
                 return Ok(());
@@ -312,7 +318,7 @@ mod tests {
         let text: String = (0..100_000).map(|i| format!("INFO line {i}\n")).collect();
         let source: Arc<str> = Arc::from("f");
         let body = text.strip_suffix('\n').unwrap();
-        let lines = parse_parallel(body.as_bytes(), &source);
+        let lines = parse_parallel(body.as_bytes(), &source, ParseOptions::default());
         assert_eq!(lines.len(), 100_000);
         assert!(
             lines
@@ -328,7 +334,13 @@ mod tests {
         let path = dir.path().join("app.log");
         std::fs::write(&path, "INFO one\nERROR two\nINFO three\n").unwrap();
         let (tx, mut rx) = mpsc::channel(64);
-        let _handle = spawn(vec![LocalInput::File(path.clone())], 2, 1, tx);
+        let _handle = spawn(
+            vec![LocalInput::File(path.clone())],
+            2,
+            ParseOptions::default(),
+            1,
+            tx,
+        );
         let mut seen = Vec::new();
         let mut skipped = 0;
         let mut collect = |body: SourceBody, seen: &mut Vec<String>| {

@@ -6,14 +6,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::State;
 use crate::app::logs::LogsPane;
 use crate::keymap::Action;
-use crate::model::logs::{Level, LevelGroup, LogLine, QueryKind};
+use crate::model::logs::{Level, LevelGroup, LogLine, QueryKind, SgrColour, SgrModifiers};
 use crate::theme::{Role, Theme};
 use crate::ui::text::key_hints;
 
@@ -62,6 +62,56 @@ fn highlighted(text: &str, pane: &LogsPane, base: Style, hit: Style) -> Vec<Span
     spans
 }
 
+fn sgr_colour(c: SgrColour, theme: &Theme) -> Option<Color> {
+    let colour = match c {
+        SgrColour::Indexed(n) => Color::Indexed(n),
+        SgrColour::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    };
+    crate::theme::reduce(Some(colour), theme.depth)
+}
+
+/// The message with the colours its writer gave it (`--ansi colors`), reduced to the
+/// terminal's depth (none under NO_COLOR; bold and underline stay).
+fn kept_colours(line: &LogLine, base: Style, theme: &Theme) -> Vec<Span<'static>> {
+    let text = line.message();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for s in line.message_styles() {
+        let (start, end) = (s.range.start.min(text.len()), s.range.end.min(text.len()));
+        if start > at && text.is_char_boundary(start) {
+            spans.push(Span::styled(text[at..start].to_owned(), base));
+        }
+        if !(text.is_char_boundary(start) && text.is_char_boundary(end)) || start >= end {
+            continue;
+        }
+        let mut style = base;
+        if let Some(fg) = s.style.fg.and_then(|c| sgr_colour(c, theme)) {
+            style = style.fg(fg);
+        }
+        if let Some(bg) = s.style.bg.and_then(|c| sgr_colour(c, theme)) {
+            style = style.bg(bg);
+        }
+        let m = s.style.modifiers;
+        for (bit, modifier) in [
+            (SgrModifiers::BOLD, Modifier::BOLD),
+            (SgrModifiers::DIM, Modifier::DIM),
+            (SgrModifiers::ITALIC, Modifier::ITALIC),
+            (SgrModifiers::UNDERLINED, Modifier::UNDERLINED),
+            (SgrModifiers::REVERSED, Modifier::REVERSED),
+        ] {
+            if m.contains(bit) {
+                style = style.add_modifier(modifier);
+            }
+        }
+        spans.push(Span::styled(text[start..end].to_owned(), style));
+        at = end;
+    }
+    if at < text.len() && text.is_char_boundary(at) {
+        spans.push(Span::styled(text[at..].to_owned(), base));
+    }
+    spans
+}
+
 fn line_spans(
     line: &LogLine,
     marker: bool,
@@ -96,12 +146,16 @@ fn line_spans(
             Some(Level::Error | Level::Fatal) => theme.style(Role::Error),
             _ => theme.style(Role::Text),
         };
-        spans.extend(highlighted(
-            line.message(),
-            pane,
-            base,
-            theme.style(Role::MatchHighlight),
-        ));
+        if line.message_styles().is_empty() || !pane.query.is_empty() {
+            spans.extend(highlighted(
+                line.message(),
+                pane,
+                base,
+                theme.style(Role::MatchHighlight),
+            ));
+        } else {
+            spans.extend(kept_colours(line, base, theme));
+        }
     }
     if selected {
         for s in &mut spans {
