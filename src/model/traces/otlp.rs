@@ -17,8 +17,7 @@ use serde::Deserialize;
 
 use super::ids::{normalize_id, normalize_trace_id};
 use super::span::{Span, SpanEvent, SpanKind, SpanStatus, StatusCode, Trace};
-use super::wire::{Int64, WireEnum, describe_json_error, nullable};
-use crate::model::clean;
+use super::wire::{Int64, WireEnum, clean_owned, describe_json_error, nullable};
 
 /// The service name OTel SDKs use when none is configured.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
@@ -204,6 +203,18 @@ struct KvList {
 }
 
 impl AnyValue {
+    /// The value as text, uncleaned; a plain string is moved, not copied (most values are).
+    fn into_text(self) -> String {
+        match self.string_value {
+            Some(s) => s,
+            None => {
+                let mut out = String::new();
+                self.render(&mut out);
+                out
+            }
+        }
+    }
+
     /// The value as one line of text, uncleaned (the caller cleans once).
     fn render(&self, out: &mut String) {
         use std::fmt::Write;
@@ -249,14 +260,11 @@ impl AnyValue {
     }
 }
 
-fn attributes(kvs: &[KeyValue]) -> Vec<(String, String)> {
-    kvs.iter()
+fn attributes(kvs: Vec<KeyValue>) -> Vec<(String, String)> {
+    kvs.into_iter()
         .map(|kv| {
-            let mut value = String::new();
-            if let Some(v) = &kv.value {
-                v.render(&mut value);
-            }
-            (clean(&kv.key), clean(&value))
+            let value = kv.value.map(AnyValue::into_text).unwrap_or_default();
+            (clean_owned(kv.key), clean_owned(value))
         })
         .collect()
 }
@@ -269,7 +277,7 @@ fn kind_of(wire: &WireEnum) -> SpanKind {
     }
 }
 
-fn status_of(wire: Option<&WireStatus>) -> SpanStatus {
+fn status_of(wire: Option<WireStatus>) -> SpanStatus {
     let Some(status) = wire else {
         return SpanStatus::default();
     };
@@ -280,14 +288,14 @@ fn status_of(wire: Option<&WireStatus>) -> SpanStatus {
     };
     SpanStatus {
         code,
-        message: clean(&status.message),
+        message: clean_owned(status.message),
     }
 }
 
 fn convert_resource(resource_spans: ResourceSpans, out: &mut Vec<Span>) {
     let mut resource = resource_spans
         .resource
-        .map(|r| attributes(&r.attributes))
+        .map(|r| attributes(r.attributes))
         .unwrap_or_default();
     let service: Arc<str> = match resource.iter().position(|(k, _)| k == "service.name") {
         Some(i) => Arc::from(resource.remove(i).1),
@@ -304,9 +312,9 @@ fn convert_resource(resource_spans: ResourceSpans, out: &mut Vec<Span>) {
         if let Some(scope) = scope_spans.scope.or(scope_spans.instrumentation_library)
             && !scope.name.is_empty()
         {
-            span_resource.push(("otel.scope.name".into(), clean(&scope.name)));
+            span_resource.push(("otel.scope.name".into(), clean_owned(scope.name)));
             if !scope.version.is_empty() {
-                span_resource.push(("otel.scope.version".into(), clean(&scope.version)));
+                span_resource.push(("otel.scope.version".into(), clean_owned(scope.version)));
             }
         }
         out.reserve(scope_spans.spans.len());
@@ -324,22 +332,22 @@ fn convert_span(wire: WireSpan, service: &Arc<str>, resource: &[(String, String)
         trace_id: normalize_trace_id(&wire.trace_id),
         span_id: normalize_id(&wire.span_id),
         parent_id: (!parent.is_empty()).then(|| normalize_id(parent)),
-        name: clean(&wire.name),
+        name: clean_owned(wire.name),
         service: Arc::clone(service),
         kind: kind_of(&wire.kind),
         start_ns,
         // A span whose end precedes its start (clock skew, a crash) is shown as instant.
         duration_ns: end_ns.saturating_sub(start_ns).max(0),
-        status: status_of(wire.status.as_ref()),
-        attributes: attributes(&wire.attributes),
+        status: status_of(wire.status),
+        attributes: attributes(wire.attributes),
         resource: resource.to_vec(),
         events: wire
             .events
-            .iter()
+            .into_iter()
             .map(|e| SpanEvent {
                 time_ns: e.time_unix_nano.0,
-                name: clean(&e.name),
-                attributes: attributes(&e.attributes),
+                name: clean_owned(e.name),
+                attributes: attributes(e.attributes),
             })
             .collect(),
     }

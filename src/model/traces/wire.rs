@@ -9,6 +9,16 @@ use serde::de::{self, Deserializer, Visitor};
 
 use crate::model::clean;
 
+/// [`clean`] for a string we already own: returns it as is (no copy) when nothing needed
+/// replacing, which is nearly always.
+#[must_use]
+pub fn clean_owned(text: String) -> String {
+    match crate::model::sanitize::clean_cow(&text, false) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cleaned) => cleaned,
+    }
+}
+
 /// `null` becomes the type's default instead of an error (some exporters write
 /// `"attributes": null`).
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -164,6 +174,12 @@ pub fn describe_json_error(what: &str, err: &serde_json::Error, body: &[u8]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_owned_keeps_or_replaces() {
+        assert_eq!(clean_owned("plain".into()), "plain");
+        assert_eq!(clean_owned("a\u{1b}b".into()), "a␛b");
+    }
 
     #[test]
     fn int64_accepts_numbers_and_strings() {
