@@ -126,6 +126,48 @@ impl Environment {
         })
     }
 
+    /// The log source a context configures: Loki first, else the pods of its kube context.
+    async fn log_source(
+        &self,
+        ctx: &crate::config::Context,
+        generation: u64,
+        events: &mpsc::Sender<SourceEvent>,
+    ) -> Result<Option<SourceHandle>, String> {
+        if let Some(loki) = &ctx.loki {
+            let token = loki
+                .token
+                .as_ref()
+                .map(crate::config::SecretRef::resolve)
+                .transpose()
+                .map_err(|e| format!("loki token: {e}"))?;
+            let config = crate::sources::logs::loki::LokiConfig {
+                url: loki.url.clone(),
+                token,
+                headers: loki.headers.clone(),
+            };
+            return Ok(Some(crate::sources::logs::loki::spawn(
+                config,
+                generation,
+                events.clone(),
+            )));
+        }
+        let Some(kube_context) = &ctx.kube_context else {
+            return Ok(None);
+        };
+        let client = crate::sources::kube::client_for_context(kube_context, None).await?;
+        let namespace = ctx
+            .kube_namespaces
+            .first()
+            .cloned()
+            .unwrap_or_else(|| client.default_namespace().to_owned());
+        Ok(Some(crate::sources::logs::pods::spawn(
+            client,
+            namespace,
+            generation,
+            events.clone(),
+        )))
+    }
+
     /// The trace backend a context configures: Tempo first, else Jaeger.
     fn trace_backend(
         ctx: &crate::config::Context,
@@ -384,6 +426,18 @@ impl Environment {
             }
             if ctx.postgres.is_empty() {
                 report(SourceId::Postgres, generation, events, SourceHealth::Off);
+            }
+            match self.log_source(&ctx, generation, events).await {
+                Ok(Some(handle)) => handles.push(handle),
+                Ok(None) => report(SourceId::Logs, generation, events, SourceHealth::Off),
+                Err(message) => {
+                    let health = SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good: None,
+                    };
+                    report(SourceId::Logs, generation, events, health);
+                }
             }
             match Self::trace_backend(&ctx) {
                 Some(Ok(backend)) => {

@@ -206,6 +206,18 @@ where
             for source in sources.iter() {
                 source.send(Control::SetScope(state.scope.clone()));
             }
+            // The panes' own requests outlive a restart of their sources.
+            let target = Box::new(state.logs.target.clone());
+            let search = Box::new(state.traces.search());
+            for source in sources.iter() {
+                match source.id {
+                    SourceId::Logs if *target != crate::sources::logs::LogTarget::default() => {
+                        source.send(Control::Logs(target.clone()));
+                    }
+                    SourceId::Traces => source.send(Control::TraceSearch(search.clone())),
+                    _ => {}
+                }
+            }
         }
         Cmd::SetScope(scope) => {
             for source in sources.iter() {

@@ -123,8 +123,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// The secrets resolved while this context's sources start (the platform token and the
-    /// Kafka client's properties); the others are resolved inside their sources' tasks.
+    /// The secrets resolved while this context's sources start (the platform token, the Kafka
+    /// client's properties, the Loki, Tempo and Jaeger tokens); the others are resolved inside
+    /// their sources' tasks.
     #[must_use]
     pub fn startup_secrets(&self) -> Vec<SecretRef> {
         let mut out: Vec<SecretRef> = self
@@ -138,7 +139,7 @@ impl Context {
                 .flat_map(|k| k.secret_properties.values().cloned()),
         );
         out.extend(
-            [&self.tempo, &self.jaeger]
+            [&self.tempo, &self.jaeger, &self.loki]
                 .into_iter()
                 .flatten()
                 .filter_map(|b| b.token.clone()),
