@@ -83,6 +83,8 @@ pub struct RolloutsPane {
     pub loaded: bool,
     pub table: TableState,
     haystacks: Vec<String>,
+    /// A snapshot not turned into rows yet.
+    pending: Option<Arc<KubeSnapshot>>,
 }
 
 fn uid(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
@@ -142,6 +144,24 @@ fn worst(a: &KindHealth, b: &KindHealth) -> KindHealth {
 }
 
 impl RolloutsPane {
+    /// Keeps a new snapshot; its rows are built when the pane shows ([`Self::apply_pending`]),
+    /// so a busy cluster costs nothing while the user looks elsewhere.
+    pub fn offer(&mut self, snapshot: &Arc<KubeSnapshot>) {
+        self.pending = Some(Arc::clone(snapshot));
+        self.loaded = true;
+    }
+
+    /// Builds the rows of the snapshot kept by [`Self::offer`], if any; true if it did.
+    pub fn apply_pending(&mut self) -> bool {
+        match self.pending.take() {
+            Some(snapshot) => {
+                self.set_snapshot(&snapshot);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn set_snapshot(&mut self, snapshot: &Arc<KubeSnapshot>) {
         let owners = Owners::new(snapshot);
         let mut entries = Vec::with_capacity(snapshot.deployments.len() + snapshot.rollouts.len());

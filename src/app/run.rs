@@ -100,6 +100,9 @@ where
         if batch.is_empty() {
             continue;
         }
+        coalesce_snapshots(&mut batch);
+        // A key gets its frame at once: the frame cap is for bursts of source events.
+        let keyed = batch.iter().any(|m| matches!(m, Msg::Input(Event::Key(_))));
         update(state, Msg::Now(Timestamp::now()));
         for msg in batch {
             for cmd in update(state, msg) {
@@ -118,10 +121,45 @@ where
         if state.quit {
             break;
         }
+        if keyed && state.dirty {
+            draw(terminal, state, host)?;
+            last_draw = Some(Instant::now());
+        }
     }
     input_task.abort();
     tracing::info!(frames = state.frames, "run loop ended");
     Ok(state.frames)
+}
+
+/// Keeps only the newest whole-state snapshot of each source in a batch: a Kubernetes
+/// snapshot replaces the previous one entirely, so applying older ones queued behind it (when
+/// the loop fell behind) would only delay the keys after them.
+fn coalesce_snapshots(batch: &mut Vec<Msg>) {
+    let is_snapshot = |m: &Msg| {
+        matches!(
+            m,
+            Msg::Source(SourceEvent {
+                body: crate::sources::SourceBody::Kube(_) | crate::sources::SourceBody::Traces(_),
+                ..
+            })
+        )
+    };
+    let mut seen: Vec<(SourceId, u64)> = Vec::new();
+    let mut keep = vec![true; batch.len()];
+    for (i, m) in batch.iter().enumerate().rev() {
+        if let Msg::Source(e) = m
+            && is_snapshot(m)
+        {
+            let key = (e.source, e.generation);
+            if seen.contains(&key) {
+                keep[i] = false;
+            } else {
+                seen.push(key);
+            }
+        }
+    }
+    let mut flags = keep.into_iter();
+    batch.retain(|_| flags.next().unwrap_or(true));
 }
 
 /// Resolves the context's startup secrets (a `pass` or `vault` command may take seconds) in

@@ -20,6 +20,20 @@ use crate::sources::{SourceBody, SourceEvent, SourceId};
 
 /// Applies one message. Sets `state.dirty` when the screen must change.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    let mut cmds = handle(state, msg);
+    // The rollouts pane builds its rows only while it shows (they cost a pass over every pod).
+    if state.view().pane() == PaneId::Rollouts && state.rollouts.apply_pending() {
+        state.dirty = true;
+        let probes = super::rollout_actions::access_probes(state);
+        let keys = state.kube_access.to_ask(&probes);
+        if !keys.is_empty() {
+            cmds.push(Cmd::CheckAccess(keys));
+        }
+    }
+    cmds
+}
+
+fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Now(now) => {
             state.now = now;
@@ -137,10 +151,9 @@ fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         }
         SourceBody::Kube(snapshot) => {
             state.apps.set_snapshot(&snapshot);
-            state.rollouts.set_snapshot(&snapshot);
+            state.rollouts.offer(&snapshot);
             state.dirty |= matches!(state.view().pane(), PaneId::Apps | PaneId::Rollouts);
-            let mut probes = super::app_actions::access_probes(state);
-            probes.extend(super::rollout_actions::access_probes(state));
+            let probes = super::app_actions::access_probes(state);
             let keys = state.kube_access.to_ask(&probes);
             if !keys.is_empty() {
                 return vec![Cmd::CheckAccess(keys)];

@@ -147,7 +147,13 @@ fn scope_from_catalog_and_palette() {
     typed(&mut s, "/ledger");
     key(&mut s, KeyCode::Enter);
     let cmds = typed(&mut s, "s");
-    assert_eq!(cmds, vec![Cmd::SetScope(Some("ledger-service".into()))]);
+    assert_eq!(cmds[0], Cmd::SetScope(Some("ledger-service".into())));
+    // The logs pane follows the scope: the service's pods and Loki selector.
+    assert!(
+        matches!(&cmds[1], Cmd::LogTarget(t) if t.service.as_deref() == Some("ledger-service")
+            && t.selector.is_some()),
+        "{cmds:?}"
+    );
     assert_eq!(s.scope.as_deref(), Some("ledger-service"));
     typed(&mut s, ":scope nope");
     key(&mut s, KeyCode::Enter);
@@ -163,7 +169,7 @@ fn scope_from_catalog_and_palette() {
     );
     typed(&mut s, ":scope all");
     let cmds = key(&mut s, KeyCode::Enter);
-    assert_eq!(cmds, vec![Cmd::SetScope(None)]);
+    assert_eq!(cmds[0], Cmd::SetScope(None));
     assert_eq!(s.scope, None);
 }
 

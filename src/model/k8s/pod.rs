@@ -63,9 +63,11 @@ fn problem(c: &ContainerStatus) -> Option<ContainerProblem> {
 impl PodSummary {
     #[must_use]
     pub fn of(pod: &Pod) -> Self {
-        let status = pod.status.clone().unwrap_or_default();
-        let containers = status.container_statuses.clone().unwrap_or_default();
-        let init = status.init_container_statuses.clone().unwrap_or_default();
+        // Borrowed, not cloned: this runs for every pod of every snapshot.
+        let empty = k8s_openapi::api::core::v1::PodStatus::default();
+        let status = pod.status.as_ref().unwrap_or(&empty);
+        let containers = status.container_statuses.as_deref().unwrap_or(&[]);
+        let init = status.init_container_statuses.as_deref().unwrap_or(&[]);
         let total = pod
             .spec
             .as_ref()
@@ -73,7 +75,7 @@ impl PodSummary {
         let ready = containers.iter().filter(|c| c.ready).count();
         let restarts = containers.iter().map(|c| c.restart_count).sum();
         let problems: Vec<ContainerProblem> =
-            init.iter().chain(&containers).filter_map(problem).collect();
+            init.iter().chain(containers).filter_map(problem).collect();
         let unschedulable = status
             .conditions
             .as_ref()

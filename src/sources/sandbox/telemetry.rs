@@ -402,7 +402,7 @@ pub fn search(
             (r.at, row)
         })
         .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     rows.truncate(query.limit.max(1));
     rows.into_iter().map(|(_, row)| row).collect()
 }
