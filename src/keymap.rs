@@ -143,6 +143,7 @@ actions! {
     JumpTime = "jump_time", false, "jump to a time (HH:MM[:SS] or RFC 3339)";
     CopyLine = "copy_line", false, "copy the selected line (OSC 52, works over SSH)";
     OpenTrace = "open_trace", false, "open the trace of the selected line (its trace_id)";
+    LogOptions = "log_options", false, "pods: choose the container, how far back, previous logs";
     OpenLogs = "open_logs", false, "open the logs of this service or trace";
     OpenTraces = "open_traces", false, "open the traces of this service";
     ErrorsOnly = "errors_only", false, "show only traces with errors, or all";

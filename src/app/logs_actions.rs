@@ -91,6 +91,26 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
             return Some(vec![Cmd::Copy(text)]);
         }
         Action::OpenTrace => return Some(open_trace(state)),
+        Action::LogOptions => {
+            let t = &logs.target;
+            let mut current = Vec::new();
+            if let Some(c) = &t.container {
+                current.push(format!("container={c}"));
+            }
+            if let Some(d) = t.since {
+                current.push(format!("since={}s", d.as_secs()));
+            }
+            if t.previous {
+                current.push("previous".to_owned());
+            }
+            state.modal = Some(Modal::Prompt(Prompt {
+                title: "log options".into(),
+                input: current.join(" "),
+                error: None,
+                purpose: PromptPurpose::LogOptions,
+                hint: "container=NAME since=15m|2h|90s previous (empty: every container, the default window)".into(),
+            }));
+        }
         Action::Filter => {
             logs.editing = Some(logs.query.input().to_owned());
         }
@@ -168,6 +188,52 @@ pub fn search_key(state: &mut State, key: KeyEvent) {
     logs.set_query(&typed);
 }
 
+/// Reads `container=NAME since=15m previous`.
+///
+/// # Errors
+/// An unknown word or a bad duration, named.
+pub fn parse_options(input: &str, mut target: LogTarget) -> Result<LogTarget, String> {
+    target.container = None;
+    target.since = None;
+    target.previous = false;
+    for word in input.split_whitespace() {
+        match word.split_once('=') {
+            Some(("container", name)) if !name.is_empty() => {
+                target.container = Some(name.to_owned())
+            }
+            Some(("since", text)) => {
+                let (number, unit) = text.split_at(
+                    text.find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(text.len()),
+                );
+                let n: u64 = number
+                    .parse()
+                    .map_err(|_| format!("`{word}`: since takes 90s, 15m or 2h"))?;
+                let secs = match unit {
+                    "s" | "" => n,
+                    "m" => n * 60,
+                    "h" => n * 3600,
+                    _ => return Err(format!("`{word}`: since takes 90s, 15m or 2h")),
+                };
+                target.since = Some(std::time::Duration::from_secs(secs));
+            }
+            None if word == "previous" => target.previous = true,
+            _ => {
+                return Err(format!(
+                    "`{word}`: use container=NAME, since=15m or previous"
+                ));
+            }
+        }
+    }
+    Ok(target)
+}
+
+/// The log-options prompt was answered: read again with them.
+pub fn options_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> {
+    let target = parse_options(input, state.logs.target.clone())?;
+    Ok(retarget(state, target))
+}
+
 /// The jump-to-time prompt was answered.
 pub fn time_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> {
     let at = super::logs::parse_jump_time(input, state.now)?;
@@ -209,4 +275,22 @@ pub fn open_logs(state: &mut State, service: Option<String>, trace_id: Option<St
         state.logs.set_query(&id);
     }
     cmds
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_and_reset() {
+        let t = parse_options("container=api since=15m previous", LogTarget::default()).unwrap();
+        assert_eq!(t.container.as_deref(), Some("api"));
+        assert_eq!(t.since, Some(std::time::Duration::from_secs(900)));
+        assert!(t.previous);
+        let t = parse_options("", t).unwrap();
+        assert_eq!((t.container, t.since, t.previous), (None, None, false));
+        assert!(parse_options("since=soon", LogTarget::default()).is_err());
+        assert!(parse_options("tail=5", LogTarget::default()).is_err());
+    }
 }

@@ -278,6 +278,8 @@ pub enum PromptPurpose {
     JumpTime,
     /// The shortest trace the traces list shows.
     MinDuration,
+    /// Which container, how far back, and previous logs, for the log source.
+    LogOptions,
 }
 
 /// A one-line text prompt.

@@ -416,7 +416,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         | Action::Timestamps
         | Action::JumpTime
         | Action::CopyLine
-        | Action::OpenTrace => {}
+        | Action::OpenTrace
+        | Action::LogOptions => {}
         Action::ErrorsOnly | Action::MinDuration => {}
         Action::VerifyChain => {
             if !state.context.platform {

@@ -301,6 +301,7 @@ pub(super) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                     super::rollout_actions::undo_entered(state, &key, &input).map(|()| Vec::new())
                 }
                 PromptPurpose::JumpTime => super::logs_actions::time_entered(state, &input),
+                PromptPurpose::LogOptions => super::logs_actions::options_entered(state, &input),
                 PromptPurpose::MinDuration => {
                     super::traces_actions::min_duration_entered(state, &input)
                 }
