@@ -14,20 +14,6 @@ use opsdeck::sources::trace_feed::TraceLookup;
 
 use super::keys::{key, state, typed};
 
-/// The burst service's name in the seed-7 sandbox.
-fn burst(world: &World) -> String {
-    world
-        .incidents
-        .iter()
-        .find_map(|i| match &i.kind {
-            opsdeck::sources::sandbox::IncidentKind::ErrorBurst { service } => {
-                Some(service.clone())
-            }
-            _ => None,
-        })
-        .expect("a burst")
-}
-
 /// Carries out the trace loads and log retargets the keys asked for, as the run loop does.
 async fn carry(s: &mut State, sandbox: &SandboxHandle, cmds: Vec<Cmd>) {
     for cmd in cmds {
@@ -58,7 +44,7 @@ async fn carry(s: &mut State, sandbox: &SandboxHandle, cmds: Vec<Cmd>) {
 #[tokio::test]
 async fn an_error_line_opens_its_trace_and_the_trace_opens_its_logs() {
     let world = World::new(7, epoch());
-    let service = burst(&world);
+    let service = world.burst_service().expect("a burst");
     let sandbox = SandboxHandle::spawn(world);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let mut s = state();

@@ -206,6 +206,15 @@ impl World {
         }
     }
 
+    /// The service of the first `ErrorBurst` incident (the one whose logs fill with errors).
+    #[must_use]
+    pub fn burst_service(&self) -> Option<String> {
+        self.incidents.iter().find_map(|i| match &i.kind {
+            IncidentKind::ErrorBurst { service } => Some(service.clone()),
+            _ => None,
+        })
+    }
+
     pub fn active_incidents(&self) -> impl Iterator<Item = &Incident> {
         self.incidents.iter().filter(|i| {
             i.starts_after <= self.elapsed && i.ends_after.is_none_or(|end| end > self.elapsed)

@@ -199,14 +199,7 @@ mod tests {
     fn the_burst_service_fails_with_trace_ids_in_its_lines() {
         let mut world = World::new(7, crate::screenshot::epoch());
         world.advance(std::time::Duration::from_secs(120));
-        let burst = world
-            .incidents
-            .iter()
-            .find_map(|i| match &i.kind {
-                IncidentKind::ErrorBurst { service } => Some(service.clone()),
-                _ => None,
-            })
-            .expect("a burst");
+        let burst = world.burst_service().expect("a burst");
         let reqs = requests(&world, &burst, world.started, world.now());
         let errors = reqs.iter().filter(|r| r.error).count();
         assert!(errors * 2 > reqs.len(), "{errors} of {}", reqs.len());
@@ -415,14 +408,7 @@ mod trace_tests {
     fn a_failing_request_s_trace_blames_its_first_dependency() {
         let mut world = World::new(7, crate::screenshot::epoch());
         world.advance(std::time::Duration::from_secs(120));
-        let burst = world
-            .incidents
-            .iter()
-            .find_map(|i| match &i.kind {
-                IncidentKind::ErrorBurst { service } => Some(service.clone()),
-                _ => None,
-            })
-            .expect("a burst");
+        let burst = world.burst_service().expect("a burst");
         let query = crate::sources::traces::TraceSearch {
             service: Some(burst.clone()),
             errors_only: true,

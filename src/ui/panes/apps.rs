@@ -117,14 +117,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.apps;
     if !pane.loaded {
-        let why = match state.health.get(&crate::sources::SourceId::Kube) {
-            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-            Some(crate::model::SourceHealth::Off) | None => {
-                "No Kubernetes context here. Set kube_context and argocd = { namespaces = [...] } (see `opsdeck config example`).".into()
-            }
-            _ => "connecting…".into(),
-        };
-        super::notice(frame, area, theme, "Argo CD", &why);
+        super::unavailable(
+            frame,
+            area,
+            state,
+            crate::sources::SourceId::Kube,
+            "Argo CD",
+            "No Kubernetes context here. Set kube_context and argocd = { namespaces = [...] } (see `opsdeck config example`).",
+            "connecting…",
+        );
         return;
     }
     let wide = area.width >= 120;

@@ -204,14 +204,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.logs;
     if !pane.loaded && pane.buffer.is_empty() {
-        let why = match state.health.get(&crate::sources::SourceId::Logs) {
-            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-            Some(crate::model::SourceHealth::Off) | None => {
-                "No log source here. Configure loki (or kube_context for pod logs) in the context, or run `opsdeck logs FILE…`.".into()
-            }
-            _ => "waiting for lines…".into(),
-        };
-        super::notice(frame, area, theme, "Logs", &why);
+        super::unavailable(
+            frame,
+            area,
+            state,
+            crate::sources::SourceId::Logs,
+            "Logs",
+            "No log source here. Configure loki (or kube_context for pod logs) in the context, or run `opsdeck logs FILE…`.",
+            "waiting for lines…",
+        );
         return;
     }
     let fields = pane.expanded.then(|| pane.selected()).flatten();

@@ -21,6 +21,25 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::theme::{Role, Theme};
 
+/// A pane whose source has sent nothing yet says why: the source's error, that it is not
+/// configured (`off`, with what to configure), or that it is still connecting (`waiting`).
+pub fn unavailable(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &crate::app::State,
+    source: crate::sources::SourceId,
+    title: &str,
+    off: &str,
+    waiting: &str,
+) {
+    let why = match state.health.get(&source) {
+        Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+        Some(crate::model::SourceHealth::Off) | None => off.to_owned(),
+        _ => waiting.to_owned(),
+    };
+    notice(frame, area, &state.ui.theme, title, &why);
+}
+
 /// A pane that has nothing to show yet says why, in a bordered box.
 pub fn notice(frame: &mut Frame<'_>, area: Rect, theme: &Theme, title: &str, text: &str) {
     let block = Block::default()

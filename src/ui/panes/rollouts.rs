@@ -102,14 +102,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.rollouts;
     if !pane.loaded {
-        let why = match state.health.get(&crate::sources::SourceId::Kube) {
-            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-            Some(crate::model::SourceHealth::Off) | None => {
-                "No Kubernetes context here. Set kube_context (and kube_namespaces) in the context (see `opsdeck config example`).".into()
-            }
-            _ => "connecting…".into(),
-        };
-        super::notice(frame, area, theme, "Rollouts", &why);
+        super::unavailable(
+            frame,
+            area,
+            state,
+            crate::sources::SourceId::Kube,
+            "Rollouts",
+            "No Kubernetes context here. Set kube_context (and kube_namespaces) in the context (see `opsdeck config example`).",
+            "connecting…",
+        );
         return;
     }
     let wide = area.width >= 120;

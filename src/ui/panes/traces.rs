@@ -133,14 +133,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     }
     if pane.list.is_none() {
-        let why = match state.health.get(&crate::sources::SourceId::Traces) {
-            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-            Some(crate::model::SourceHealth::Off) | None => {
-                "No trace backend here. Configure tempo or jaeger in the context (see `opsdeck config example`).".into()
-            }
-            _ => "searching…".into(),
-        };
-        super::notice(frame, area, theme, "Traces", &why);
+        super::unavailable(
+            frame,
+            area,
+            state,
+            crate::sources::SourceId::Traces,
+            "Traces",
+            "No trace backend here. Configure tempo or jaeger in the context (see `opsdeck config example`).",
+            "searching…",
+        );
         return;
     }
     let wide = area.width >= 120;
