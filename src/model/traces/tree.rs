@@ -103,12 +103,16 @@ impl SpanTree {
                 fill[p] += 1;
             }
         }
+        // Spans from `Trace::from_spans` are already in start order, and then so is every
+        // child list (filled in index order): the sorts are only for hand-built traces.
         let by_start = |a: &usize, b: &usize| start_ns[*a].cmp(&start_ns[*b]).then(a.cmp(b));
-        for p in 0..n {
-            child_list[child_start[p]..child_start[p + 1]].sort_unstable_by(by_start);
-        }
         let mut candidates: Vec<usize> = (0..n).collect();
-        candidates.sort_unstable_by(by_start);
+        if !start_ns.is_sorted() {
+            for p in 0..n {
+                child_list[child_start[p]..child_start[p + 1]].sort_unstable_by(by_start);
+            }
+            candidates.sort_unstable_by(by_start);
+        }
 
         let mut order = Vec::with_capacity(n);
         let mut depth = Vec::with_capacity(n);
@@ -426,6 +430,24 @@ mod tests {
             .collect();
         assert_eq!(kids, ["a", "b"]);
         assert_eq!(tree.depth(tree.index_of("b2").unwrap_or_default()), 2);
+    }
+
+    #[test]
+    fn hand_built_unsorted_traces_are_still_ordered_by_start() {
+        let trace = Trace {
+            trace_id: "t".into(),
+            spans: vec![
+                test_span("late", Some("root"), 50, 5),
+                test_span("root", None, 0, 100),
+                test_span("early", Some("root"), 10, 5),
+            ],
+            dropped: 0,
+        };
+        let tree = SpanTree::new(&trace);
+        assert_eq!(
+            names(&trace, &tree.visible_rows()),
+            ["root", " early", " late"]
+        );
     }
 
     #[test]
