@@ -12,6 +12,8 @@ pub(super) struct LogfmtHits {
     pub(super) level: Option<Level>,
     pub(super) trace_id: Option<Range<usize>>,
     pub(super) span_id: Option<Range<usize>>,
+    /// `msg=` / `message=`: the line's message when it is logfmt.
+    pub(super) message: Option<Range<usize>>,
 }
 
 /// Keys that carry the level, trace id and span id (the same spellings as JSON fields).
@@ -27,6 +29,7 @@ fn key_kind(key: &[u8]) -> Option<KeyKind> {
         b"span_id" | b"spanId" | b"spanID" | b"span.id" | b"otelSpanID" | b"spanid" => {
             Some(KeyKind::Span)
         }
+        b"msg" | b"message" => Some(KeyKind::Message),
         _ => None,
     }
 }
@@ -39,6 +42,7 @@ enum KeyKind {
     Level,
     Trace,
     Span,
+    Message,
 }
 
 /// Finds `time=`, `level=`, `trace_id=` and `span_id=` (and their spellings) by jumping from `=` to `=`,
@@ -78,6 +82,7 @@ pub(super) fn scan(text: &str) -> LogfmtHits {
             KeyKind::Span if hits.span_id.is_none() && is_id(value_text) => {
                 hits.span_id = Some(value);
             }
+            KeyKind::Message if hits.message.is_none() => hits.message = Some(value),
             _ => {}
         }
     }

@@ -213,7 +213,11 @@ fn plain_parts(
         raw_end: text.len(),
         timestamp_nanos,
         level,
-        message: TextRange::new(body_start, text.len()),
+        // A logfmt line (it names its level) shows its `msg=` value; other lines show all.
+        message: match (&hits.message, hits.level) {
+            (Some(_), Some(_)) => to_range(hits.message.clone()),
+            _ => TextRange::new(body_start, text.len()),
+        },
         trace_id: to_range(hits.trace_id),
         span_id: to_range(hits.span_id),
         format: LineFormat::Plain,
@@ -513,5 +517,23 @@ mod tests {
         assert_eq!(line.span_id(), None);
         let line = parse(r#"{"traceId":"a\u0062c"}"#);
         assert_eq!(line.trace_id(), Some("abc"));
+    }
+}
+
+#[cfg(test)]
+mod logfmt_message_tests {
+    use super::*;
+
+    #[test]
+    fn a_logfmt_line_shows_its_msg_value() {
+        let line = parse_line(
+            br#"ts=2026-11-22T10:00:00Z level=warn msg="disk 91% full" trace_id=abc123"#,
+            std::sync::Arc::from("pod"),
+        );
+        assert_eq!(line.message(), "disk 91% full");
+        assert_eq!(line.level(), Some(Level::Warn));
+        assert_eq!(line.trace_id(), Some("abc123"));
+        let plain = parse_line(b"msg=hello without a level", std::sync::Arc::from("pod"));
+        assert_eq!(plain.message(), "msg=hello without a level");
     }
 }
