@@ -6,7 +6,7 @@
 mod apps;
 mod kafka;
 mod kafka_admin;
-mod logs_traces;
 mod keys;
+mod logs_traces;
 mod platform;
 mod postgres;

@@ -391,7 +391,10 @@ async fn deployment_restart_undo_and_scale_use_kubectl_patches() {
     // The patch is the merge diff from the live template to revision 6's, so applied it
     // leaves exactly that template.
     let p = only_patch(&server);
-    assert_eq!(p.path, "/apis/apps/v1/namespaces/shop/deployments/cart-service");
+    assert_eq!(
+        p.path,
+        "/apis/apps/v1/namespaces/shop/deployments/cart-service"
+    );
     assert_eq!(p.body.as_object().map(|o| o.len()), Some(1), "{}", p.body);
     let live = server
         .object("Deployment", "shop", "cart-service")
