@@ -20,9 +20,13 @@ fn views() -> Vec<&'static str> {
 fn every_view_draws_at_every_size() {
     for view in views() {
         for depth in [ColorDepth::TrueColor, ColorDepth::Mono] {
+            // One sandbox state per view and depth (building it is the slow part), resized
+            // into every size the way a terminal resize reaches the app.
+            let base = state_in(view, 80, 24, depth);
             for w in WIDTHS {
                 for h in HEIGHTS {
-                    let s = state_in(view, w, h, depth);
+                    let mut s = base.clone();
+                    update(&mut s, Msg::Input(Event::Resize(w, h)));
                     let buf = buffer(&s);
                     assert_eq!((buf.area.width, buf.area.height), (w, h), "{view} {w}×{h}");
                 }
