@@ -112,7 +112,10 @@ pub enum Command {
     },
     /// Render a sandbox pane to SVG.
     Screenshot {
-        /// Pane: svc, card, apps, rollouts, kafka, pg, logs, traces, requests, audit, incident, help, palette.
+        /// View: a pane (svc, apps, rollouts, kafka, pg, logs, traces, requests, audit,
+        /// incident) or card, help, palette, apps-detail, rollouts-detail, trace, logs-search,
+        /// kafka-groups, kafka-topic, kafka-configs, kafka-group, kafka-create, kafka-diff,
+        /// pg-tree, pg-kill, request-form.
         #[arg(long)]
         pane: String,
         /// Size as COLSxROWS.
