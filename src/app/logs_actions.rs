@@ -202,20 +202,11 @@ pub fn parse_options(input: &str, mut target: LogTarget) -> Result<LogTarget, St
                 target.container = Some(name.to_owned())
             }
             Some(("since", text)) => {
-                let (number, unit) = text.split_at(
-                    text.find(|c: char| !c.is_ascii_digit())
-                        .unwrap_or(text.len()),
-                );
-                let n: u64 = number
-                    .parse()
-                    .map_err(|_| format!("`{word}`: since takes 90s, 15m or 2h"))?;
-                let secs = match unit {
-                    "s" | "" => n,
-                    "m" => n * 60,
-                    "h" => n * 3600,
-                    _ => return Err(format!("`{word}`: since takes 90s, 15m or 2h")),
-                };
-                target.since = Some(std::time::Duration::from_secs(secs));
+                let ms = super::validate::duration_ms(text)
+                    .map_err(|e| format!("`{word}`: since takes 90s, 15m or 2h ({e})"))?;
+                target.since = Some(std::time::Duration::from_millis(
+                    u64::try_from(ms).unwrap_or(0),
+                ));
             }
             None if word == "previous" => target.previous = true,
             _ => {

@@ -231,32 +231,25 @@ impl TablePane for TracesPane {
     }
 }
 
-/// Parses `500ms`, `2s`, `1.5s` or a bare number of milliseconds.
+/// Parses `500ms`, `2s`, `1.5s` or a bare number of milliseconds; empty or `0` is no minimum.
 ///
 /// # Errors
-/// Anything else.
+/// Anything else, or more than an hour.
 pub fn parse_min_duration(text: &str) -> Result<Option<Duration>, String> {
     let text = text.trim();
     if text.is_empty() || text == "0" {
         return Ok(None);
     }
-    let (number, unit) = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or((text, "ms"), |i| text.split_at(i));
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}`: type a duration like 500ms or 2s"))?;
-    let ms = match unit.trim() {
-        "ms" => value,
-        "s" => value * 1000.0,
-        "m" => value * 60_000.0,
-        _ => return Err(format!("`{text}`: the unit is ms, s or m")),
+    let with_unit = if text.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{text}ms")
+    } else {
+        text.to_owned()
     };
-    if !(0.0..=3_600_000.0).contains(&ms) {
+    let ms = super::validate::duration_ms(&with_unit).map_err(|e| format!("`{text}`: {e}"))?;
+    if ms > 3_600_000 {
         return Err(format!("`{text}`: at most an hour"));
     }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(Some(Duration::from_millis(ms.round() as u64)))
+    Ok(Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0))))
 }
 
 #[cfg(test)]

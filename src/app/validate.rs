@@ -60,14 +60,20 @@ pub fn replication(raw: &str, brokers: usize) -> Result<i16, String> {
     Ok(n)
 }
 
-/// Parses a duration such as `7d`, `12h`, `30m`, `45s`, `2w` or `500ms` into milliseconds.
+/// Parses a duration such as `7d`, `12h`, `30m`, `45s`, `1.5s`, `2w` or `500ms` into
+/// milliseconds (a fraction finer than a millisecond is dropped).
 pub fn duration_ms(raw: &str) -> Result<i64, String> {
     let raw = raw.trim().to_ascii_lowercase();
-    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
-    let (digits, unit) = raw.split_at(split);
-    let value: i64 = digits
-        .parse()
-        .map_err(|_| "a number and a unit, e.g. 7d or 12h".to_owned())?;
+    let split = raw
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let bad = || "a number and a unit, e.g. 7d or 12h".to_owned();
+    let (digits, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let value: i64 = digits.parse().map_err(|_| bad())?;
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 9 {
+        return Err(bad());
+    }
     let factor: i64 = match unit {
         "ms" => 1,
         "s" => 1_000,
@@ -78,8 +84,19 @@ pub fn duration_ms(raw: &str) -> Result<i64, String> {
         "" => return Err("add a unit: ms, s, m, h, d or w".into()),
         other => return Err(format!("unknown unit `{other}`; use ms, s, m, h, d or w")),
     };
+    let fraction_ms = if fraction.is_empty() {
+        0
+    } else {
+        let scale = 10_i64.pow(u32::try_from(fraction.len()).unwrap_or(9));
+        fraction
+            .parse::<i64>()
+            .map_err(|_| bad())?
+            .saturating_mul(factor)
+            / scale
+    };
     value
         .checked_mul(factor)
+        .and_then(|v| v.checked_add(fraction_ms))
         .filter(|v| *v > 0)
         .ok_or_else(|| "must be positive and not absurd".into())
 }

@@ -334,6 +334,27 @@ pub fn merge_diff(from: &Value, to: &Value) -> Value {
     }
 }
 
+/// Applies an RFC 7386 JSON merge patch, as the API server does: the inverse of
+/// [`merge_diff`] (the sandbox's simulated cluster applies the patches actions send).
+pub fn apply_merge_patch(target: &mut Value, patch: &Value) {
+    let Some(patch) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Some(obj) = target.as_object_mut() {
+        for (key, value) in patch {
+            if value.is_null() {
+                obj.remove(key);
+            } else {
+                apply_merge_patch(obj.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
 /// The deprecated `promote --skip-current-step` (Argo CD's `skip-current-step`):
 /// `{"status":{"currentStepIndex":N+1}}` on the status subresource.
 pub fn skip_step_plan(r: &Rollout) -> Result<PatchPlan, PatchError> {
@@ -608,5 +629,14 @@ mod tests {
             ),
             json!({"a": null, "b": {"d": 4}, "e": [1]})
         );
+    }
+
+    #[test]
+    fn applying_the_diff_gives_the_target() {
+        let from = json!({"a": 1, "b": {"c": 2, "d": 3}, "x": [1, 2]});
+        let to = json!({"b": {"c": 2, "d": 4}, "e": [1], "x": [3]});
+        let mut live = from.clone();
+        apply_merge_patch(&mut live, &merge_diff(&from, &to));
+        assert_eq!(live, to);
     }
 }

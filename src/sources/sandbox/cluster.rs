@@ -19,9 +19,10 @@ use serde_json::{Value, json};
 
 use super::apps::{ARGO_NAMESPACE, Shape};
 use super::fleet::SERVICES;
-use super::workloads::{Scenario, SimWorkload, merge};
+use super::workloads::{Scenario, SimWorkload};
 use crate::actions::request::{ActionRequest, WorkloadKind};
 use crate::model::k8s::app_ops::{self, REFRESH_ANNOTATION};
+use crate::model::k8s::patches::apply_merge_patch;
 use crate::model::k8s::{Application, Enablement, Rollout, Workload, op_enablement, plan};
 use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
 
@@ -301,7 +302,7 @@ impl SandboxCluster {
                 {
                     return Err("the application changed since it was read; retry".into());
                 }
-                merge(object, &patch.patch);
+                apply_merge_patch(object, &patch.patch);
                 resource_version(object);
                 format!(
                     "patched applications/{app_name} in {ARGO_NAMESPACE}: {}",

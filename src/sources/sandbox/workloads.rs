@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::actions::request::WorkloadKind;
 use crate::model::k8s::patches::{
     DEPLOYMENT_HASH_LABEL, DEPLOYMENT_REVISION, ROLLOUT_HASH_LABEL, ROLLOUT_REVISION,
+    apply_merge_patch,
 };
 
 /// How long new pods take to become ready.
@@ -244,7 +245,7 @@ impl SimWorkload {
     /// `metadata.generation`.
     pub fn merge_patch(&mut self, patch: &Value) {
         let spec_before = self.object["spec"].clone();
-        merge(&mut self.object, patch);
+        apply_merge_patch(&mut self.object, patch);
         if self.object["spec"] != spec_before {
             let generation = self.object["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
             self.object["metadata"]["generation"] = json!(generation);
@@ -844,38 +845,17 @@ fn canary_replicas(desired: i64, weight: i64) -> i64 {
     (desired * weight + 99) / 100
 }
 
-/// `30s`, `5m`, `1h` or a bare number of seconds.
+/// A canary pause's `duration`: `30s`, `5m`, `1h`, or a number (or digits) of seconds.
 fn parse_duration(v: &Value) -> Option<jiff::SignedDuration> {
+    let seconds = |n: i64| Some(jiff::SignedDuration::from_secs(n));
     if let Some(n) = v.as_i64() {
-        return Some(jiff::SignedDuration::from_secs(n));
+        return seconds(n);
     }
     let s = v.as_str()?;
-    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = number.parse().ok()?;
-    Some(match unit {
-        "s" => jiff::SignedDuration::from_secs(n),
-        "m" => jiff::SignedDuration::from_mins(n),
-        "h" => jiff::SignedDuration::from_hours(n),
-        _ => return None,
-    })
-}
-
-/// RFC 7386 JSON merge patch.
-pub fn merge(target: &mut Value, patch: &Value) {
-    let Some(patch) = patch.as_object() else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = json!({});
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return seconds(s.parse().ok()?);
     }
-    if let Some(obj) = target.as_object_mut() {
-        for (key, value) in patch {
-            if value.is_null() {
-                obj.remove(key);
-            } else {
-                merge(obj.entry(key.clone()).or_insert(Value::Null), value);
-            }
-        }
-    }
+    crate::app::validate::duration_ms(s)
+        .ok()
+        .map(jiff::SignedDuration::from_millis)
 }
