@@ -322,13 +322,17 @@ pub fn enablement(state: &State, app: &Application) -> Vec<(&'static str, Option
 /// Every app action of the listed apps, for the access reviews.
 #[must_use]
 pub fn access_probes(state: &State) -> Vec<ActionRequest> {
-    let mut namespaces: Vec<String> = state.apps.apps.iter().map(|a| namespace_of(a)).collect();
-    namespaces.sort();
-    namespaces.dedup();
+    // Runs on every snapshot: a set of borrowed names, not one String per app.
+    let namespaces: std::collections::BTreeSet<&str> = state
+        .apps
+        .apps
+        .iter()
+        .filter_map(|a| a.metadata.namespace.as_deref())
+        .collect();
     namespaces
         .into_iter()
         .map(|namespace| ActionRequest::RefreshApp {
-            namespace,
+            namespace: namespace.to_owned(),
             app: String::new(),
             hard: false,
         })

@@ -343,20 +343,25 @@ impl LogsPane {
         }
     }
 
-    /// The first line on screen for a body of `height` lines, keeping the cursor in view:
-    /// the view scrolls only when the cursor leaves it.
-    pub fn window_start(&mut self, height: usize) -> usize {
+    /// The first line on screen for a body of `height` lines: where the view starts now, or,
+    /// when the cursor has left it, where the cursor is back in sight (at the top when it
+    /// moved up past the first line, else at the bottom). The view scrolls only then.
+    #[must_use]
+    pub fn view_start(&self, height: usize) -> usize {
         let Some(cursor) = self.cursor_index() else {
             return 0;
         };
         let height = height.max(1);
-        let bottom = cursor + 1 - height.min(cursor + 1);
-        let top = match self.top.map(|t| self.shown_index(t)) {
+        match self.top.map(|t| self.shown_index(t)) {
             Some(t) if t <= cursor && cursor < t + height => t,
-            // Moved up past the first line: the cursor becomes the first line.
             Some(t) if t > cursor => cursor,
-            _ => bottom,
-        };
+            _ => cursor + 1 - height.min(cursor + 1),
+        }
+    }
+
+    /// Keeps the view's first line after a move, so the next frame starts there.
+    pub fn window_start(&mut self, height: usize) -> usize {
+        let top = self.view_start(height);
         self.top = if self.following() {
             None
         } else {

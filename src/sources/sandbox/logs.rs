@@ -44,9 +44,14 @@ impl World {
             to: Some(now),
             ..LogWindow::default()
         };
+        // One tick of the simulated cluster for the whole window, not one per service.
+        let cluster = self.cluster();
+        let pods_of: Vec<Vec<String>> = services
+            .iter()
+            .map(|s| cluster.running_pods(s, now))
+            .collect();
         let mut lines: Vec<(Timestamp, String, String)> = Vec::new();
-        for service in services {
-            let pods = self.cluster().running_pods(service, now);
+        for (service, pods) in services.into_iter().zip(pods_of) {
             for r in requests(self, service, from, now) {
                 if pods.is_empty() {
                     break;

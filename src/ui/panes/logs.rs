@@ -215,8 +215,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         );
         return;
     }
-    let fields = pane.expanded.then(|| pane.selected()).flatten();
-    let detail_height = fields.map_or(0, |l| (l.fields().len() as u16 + 3).min(area.height / 2));
+    // The selected line's fields are parsed on demand: once per frame, for both the panel's
+    // height and its text.
+    let fields = pane
+        .expanded
+        .then(|| pane.selected())
+        .flatten()
+        .map(|line| (line, line.fields()));
+    let detail_height = fields.as_ref().map_or(0, |(_, f)| {
+        (u16::try_from(f.len()).unwrap_or(u16::MAX).saturating_add(3)).min(area.height / 2)
+    });
     let [body, detail] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_height)]).areas(area);
     let follow = if pane.following() {
@@ -290,11 +298,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         );
         return;
     };
-    let anchored = pane
-        .top
-        .map(|t| pane.shown_index(t))
-        .filter(|&t| cursor >= t && cursor < t + height);
-    let start = anchored.unwrap_or_else(|| cursor + 1 - height.min(cursor + 1));
+    let start = pane.view_start(height);
     let end = (start + height).min(len);
     let lines: Vec<Line<'static>> = (start..end)
         .filter_map(|i| {
@@ -310,14 +314,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         paragraph = paragraph.wrap(Wrap { trim: false });
     }
     frame.render_widget(paragraph, inner);
-    if let (Some(line), true) = (fields, detail.height > 0) {
-        render_fields(frame, detail, theme, line);
+    if let (Some((line, fields)), true) = (fields, detail.height > 0) {
+        render_fields(frame, detail, theme, line, fields);
     }
 }
 
-fn render_fields(frame: &mut Frame<'_>, area: Rect, theme: &Theme, line: &LogLine) {
+fn render_fields(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    theme: &Theme,
+    line: &LogLine,
+    fields: Vec<(String, String)>,
+) {
     let mut lines = Vec::new();
-    for (k, v) in line.fields() {
+    for (k, v) in fields {
         lines.push(Line::from(vec![
             Span::styled(format!("{k:<18} "), theme.style(Role::Muted)),
             Span::styled(v, theme.style(Role::Text)),
