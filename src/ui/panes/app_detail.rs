@@ -5,7 +5,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::State;
 use crate::keymap::Action;
@@ -144,29 +143,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
     let inner = usize::from(area.height.saturating_sub(2));
     let scroll = cursor_line.saturating_sub(inner.saturating_sub(2));
     let name = app.metadata.name.clone().unwrap_or_default();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Border))
-        .title(Span::styled(
-            format!(" {name} · project {} ", row.project),
-            theme.style(Role::Title),
-        ))
-        .title_bottom(
-            Line::from(muted(
-                crate::ui::text::key_hints(
-                    &state.ui.keymap,
-                    state.view().key_contexts(),
-                    &[(Action::MarkResource, "mark"), (Action::Back, "close")],
-                ),
-                theme,
-            ))
-            .right_aligned(),
-        );
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+    super::rollout_detail::scrolled_detail(
+        frame,
         area,
+        state,
+        format!(" {name} · project {} ", row.project),
+        lines,
+        scroll,
+        &[(Action::MarkResource, "mark"), (Action::Back, "close")],
     );
 }
 

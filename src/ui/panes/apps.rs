@@ -4,13 +4,12 @@
 //! shows below the list.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::Cell;
 
 use crate::app::State;
 use crate::model::k8s::{AppRow, StatusIcon, StatusLabel};
-use crate::sources::kube::KindHealth;
 use crate::theme::{Role, Theme};
 use crate::ui::widgets::data_table::{self, TableView};
 
@@ -157,13 +156,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .iter()
         .filter(|r| r.attention < crate::model::k8s::app_row::Attention::Busy)
         .count();
-    let note = match &pane.health {
-        Some(KindHealth::Error(e)) => Some(Line::from(Span::styled(
-            format!(" ✗ {e} "),
-            theme.style(Role::Error),
-        ))),
-        _ => None,
-    };
+    let note = super::kind_error_note(pane.health.as_ref(), theme);
     let view = TableView {
         title: format!(
             " Argo CD · {} apps · {attention} need attention ",
@@ -176,13 +169,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         sorted: sorted_column(pane.table.sort.column, wide),
     };
     let open = pane.detail_app();
-    let [list, detail] = if open.is_some() && area.height >= 14 {
-        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area)
-    } else if area.height >= 12 {
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area)
-    } else {
-        [area, Rect::default()]
-    };
+    let [list, detail] = super::list_and_detail(area, open.is_some(), 60);
     data_table::render(frame, list, theme, &pane.table, &view, |i| {
         cells(&pane.rows[i], state, wide)
     });
@@ -192,21 +179,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if let Some((app, row)) = open {
         super::app_detail::render(frame, detail, state, app, row);
     } else if let Some(r) = pane.selected() {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style(Role::Border))
-            .title(Span::styled(
-                format!(" {} · enter opens ", r.name),
-                theme.style(Role::Title),
-            ));
-        frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(
-                message(r),
-                theme.style(Role::Text),
-            )))
-            .wrap(Wrap { trim: true })
-            .block(block),
+        super::selected_summary(
+            frame,
             detail,
+            theme,
+            format!(" {} · enter opens ", r.name),
+            message(r),
         );
     }
 }

@@ -21,6 +21,58 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::theme::{Role, Theme};
 
+/// The list above and, below it, the open item's detail (taking `detail_percent` of the
+/// height) or a few lines about the selected row; the list alone on very short terminals.
+#[must_use]
+pub fn list_and_detail(area: Rect, open: bool, detail_percent: u16) -> [Rect; 2] {
+    use ratatui::layout::{Constraint, Layout};
+    if open && area.height >= 14 {
+        Layout::vertical([
+            Constraint::Percentage(100 - detail_percent),
+            Constraint::Percentage(detail_percent),
+        ])
+        .areas(area)
+    } else if area.height >= 12 {
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area)
+    } else {
+        [area, Rect::default()]
+    }
+}
+
+/// The few wrapped lines about the selected row under a list, titled with how to open it.
+pub fn selected_summary(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    theme: &Theme,
+    title: String,
+    text: String,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(title, theme.style(Role::Title)));
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, theme.style(Role::Text)))
+            .wrap(Wrap { trim: true })
+            .block(block),
+        area,
+    );
+}
+
+/// A watched kind's error, for a table's title line (`None` when it is fine).
+#[must_use]
+pub fn kind_error_note(
+    health: Option<&crate::sources::kube::KindHealth>,
+    theme: &Theme,
+) -> Option<ratatui::text::Line<'static>> {
+    match health {
+        Some(crate::sources::kube::KindHealth::Error(e)) => Some(ratatui::text::Line::from(
+            Span::styled(format!(" ✗ {e} "), theme.style(Role::Error)),
+        )),
+        _ => None,
+    }
+}
+
 /// A pane whose source has sent nothing yet says why: the source's error, that it is not
 /// configured (`off`, with what to configure), or that it is still connecting (`waiting`).
 pub fn unavailable(

@@ -211,20 +211,37 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
         .rollouts
         .detail_scroll
         .min(lines.len().saturating_sub(inner));
+    scrolled_detail(
+        frame,
+        area,
+        state,
+        format!(" {} {}/{} ", r.kind.as_str(), r.namespace, r.name),
+        lines,
+        scroll,
+        &[(Action::Down, "scroll"), (Action::Back, "close")],
+    );
+}
+
+/// A bordered detail view of `lines` from line `scroll` on, with its title and the key hints
+/// of `hints` (from the active keymap) in the bottom border. Shared by the app and rollout
+/// details.
+pub(super) fn scrolled_detail(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    title: String,
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+    hints: &[(Action, &str)],
+) {
+    let theme = &state.ui.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
-        .title(Span::styled(
-            format!(" {} {}/{} ", r.kind.as_str(), r.namespace, r.name),
-            theme.style(Role::Title),
-        ))
+        .title(Span::styled(title, theme.style(Role::Title)))
         .title_bottom(
             Line::from(muted(
-                crate::ui::text::key_hints(
-                    &state.ui.keymap,
-                    state.view().key_contexts(),
-                    &[(Action::Down, "scroll"), (Action::Back, "close")],
-                ),
+                crate::ui::text::key_hints(&state.ui.keymap, state.view().key_contexts(), hints),
                 theme,
             ))
             .right_aligned(),

@@ -5,15 +5,14 @@
 //! workloads sort first. Enter opens the tree.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::Cell;
 
 use super::apps::role;
 use crate::app::State;
 use crate::app::rollouts::WorkloadEntry;
 use crate::model::k8s::StatusLabel;
-use crate::sources::kube::KindHealth;
 use crate::theme::{Role, Theme};
 use crate::ui::widgets::data_table::{self, TableView};
 
@@ -135,13 +134,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ]
     };
     let stuck = pane.entries.iter().filter(|e| e.attention() <= 1).count();
-    let note = match &pane.health {
-        Some(KindHealth::Error(e)) => Some(Line::from(Span::styled(
-            format!(" ✗ {e} "),
-            theme.style(Role::Error),
-        ))),
-        _ => None,
-    };
+    let note = super::kind_error_note(pane.health.as_ref(), theme);
     let view = TableView {
         title: format!(
             " Rollouts · {} workloads · {stuck} stuck or degraded ",
@@ -157,13 +150,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .detail
         .as_ref()
         .and_then(|k| pane.entries.iter().find(|e| &e.key() == k));
-    let [list, detail] = if open.is_some() && area.height >= 14 {
-        Layout::vertical([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(area)
-    } else if area.height >= 12 {
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area)
-    } else {
-        [area, Rect::default()]
-    };
+    let [list, detail] = super::list_and_detail(area, open.is_some(), 65);
     data_table::render(frame, list, theme, &pane.table, &view, |i| {
         cells(&pane.entries[i], state, wide)
     });
@@ -173,23 +160,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if let Some(entry) = open {
         super::rollout_detail::render(frame, detail, state, entry);
     } else if let Some(e) = pane.selected() {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style(Role::Border))
-            .title(Span::styled(
-                format!(" {} · enter opens the tree ", e.row.name),
-                theme.style(Role::Title),
-            ));
         let text = match e.stuck.first() {
             Some(s) => format!("⚠ {} ({})", s.message, s.object),
             None if !e.row.message.is_empty() => format!("{} · {}", e.row.status, e.row.message),
             None => e.row.status.to_string(),
         };
-        frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(text, theme.style(Role::Text))))
-                .wrap(Wrap { trim: true })
-                .block(block),
+        super::selected_summary(
+            frame,
             detail,
+            theme,
+            format!(" {} · enter opens the tree ", e.row.name),
+            text,
         );
     }
 }
