@@ -78,6 +78,9 @@ pub struct RolloutsPane {
     pub detail: Option<WorkloadKey>,
     /// First line of the detail shown (the tree scrolls).
     pub detail_scroll: usize,
+    /// The open workload's tree, built when it opens and with each snapshot (selecting its
+    /// objects scans every pod, which has no place in a frame).
+    pub detail_tree: Vec<TreeNode>,
     /// The worst health of the Deployments and Rollouts watches.
     pub health: Option<KindHealth>,
     pub loaded: bool,
@@ -204,6 +207,14 @@ impl RolloutsPane {
         self.snapshot = Some(Arc::clone(snapshot));
         self.loaded = true;
         self.refresh_view();
+        self.rebuild_tree();
+    }
+
+    fn rebuild_tree(&mut self) {
+        self.detail_tree = match self.detail.clone() {
+            Some(key) => self.tree(&key),
+            None => Vec::new(),
+        };
     }
 
     pub fn reset(&mut self) {
@@ -221,9 +232,11 @@ impl RolloutsPane {
     pub fn open_detail(&mut self) {
         self.detail = self.selected().map(WorkloadEntry::key);
         self.detail_scroll = 0;
+        self.rebuild_tree();
     }
 
     pub fn close_detail(&mut self) -> bool {
+        self.detail_tree.clear();
         self.detail.take().is_some()
     }
 

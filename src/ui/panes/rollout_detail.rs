@@ -203,7 +203,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
     }
     lines.push(head("TREE", theme));
     let room = usize::from(area.width.saturating_sub(2));
-    lines.extend(tree_lines(state, &state.rollouts.tree(&entry.key()), room));
+    lines.extend(tree_lines(state, &state.rollouts.detail_tree, room));
     let actions = crate::app::rollout_actions::enablement(state, entry);
     lines.extend(action_lines(state, &actions, action_of));
     let inner = area.height.saturating_sub(2) as usize;
