@@ -89,6 +89,32 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Learn on-call hands on: a guided tour on the sandbox (without NAME, the list).
+    ///
+    /// Tours are TOML files: the shipped ones, and yours in the config dir's `tours/`.
+    /// Progress is saved per chapter, so starting a tour again resumes it.
+    Tour {
+        /// The tour to start or resume (`opsdeck tour --list` shows the names).
+        name: Option<String>,
+        /// List the tours with their progress and exit.
+        #[arg(long, conflicts_with_all = ["name", "check"])]
+        list: bool,
+        /// Check tour files and exit: each error names the file, the line and the key.
+        #[arg(long, value_name = "FILE", conflicts_with = "name")]
+        check: Vec<PathBuf>,
+        /// Seed of the sandbox fleet.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Run in your configured (real) contexts instead of the sandbox: read-only.
+        #[arg(long)]
+        real: bool,
+        /// With --real: let the tour's actions run (each is still audited).
+        #[arg(long, requires = "real")]
+        allow_writes: bool,
+        /// Start from the first chapter, forgetting saved progress.
+        #[arg(long)]
+        restart: bool,
+    },
     /// Read local log files (or `-` for stdin) in the logs pane, and follow them.
     Logs {
         /// Files to read; `-` reads stdin (`kubectl logs … | opsdeck logs -`).

@@ -16,4 +16,5 @@ pub mod platform;
 pub mod screenshot;
 pub mod sources;
 pub mod theme;
+pub mod tour;
 pub mod ui;

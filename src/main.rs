@@ -12,6 +12,7 @@ use opsdeck::cli::{Cli, Command, ConfigCommand, PlatformCommand, UiArgs};
 use opsdeck::config::paths::Paths;
 use opsdeck::config::{ColorChoice, Config};
 use opsdeck::theme::ColorDepth;
+use opsdeck::tour::library::TourLibrary;
 
 fn main() -> ExitCode {
     let paths = Paths::resolve();
@@ -59,6 +60,50 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
     match cli.command {
         None => console(&cli.ui, paths, Mode::Configured),
         Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Mode::Sandbox(seed)),
+        Some(Command::Tour {
+            name,
+            list,
+            check,
+            seed,
+            real,
+            allow_writes,
+            restart,
+        }) => {
+            if !check.is_empty() {
+                return Ok(check_tours(&check));
+            }
+            let library = TourLibrary::load(Some(&paths.config_dir));
+            if list {
+                out(&describe_tours(&library, &paths.data_dir));
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(name) = &name
+                && library.find(name).is_none()
+            {
+                // A user file of that name that does not load says why, with file and line.
+                let broken = library.broken.iter().find(|d| {
+                    std::path::Path::new(&d.file)
+                        .file_stem()
+                        .is_some_and(|s| s == name.as_str())
+                });
+                return Ok(usage_error(broken.map_or_else(
+                    || format!("no tour `{name}`; tours: {}", library.names().join(", ")),
+                    ToString::to_string,
+                )));
+            }
+            let tour = TourStart {
+                name,
+                library,
+                allow_writes,
+                restart,
+            };
+            let mode = if real {
+                Mode::Configured
+            } else {
+                Mode::Sandbox(seed)
+            };
+            console_with_tour(&cli.ui, paths, mode, Some(tour))
+        }
         Some(Command::Logs { files, ansi }) => {
             console(&cli.ui, paths, Mode::LocalLogs(files, ansi.into()))
         }
@@ -204,7 +249,68 @@ enum Mode {
     LocalLogs(Vec<std::path::PathBuf>, opsdeck::model::logs::AnsiMode),
 }
 
+/// What `opsdeck tour` starts the console with.
+struct TourStart {
+    /// `None` opens the list.
+    name: Option<String>,
+    library: TourLibrary,
+    allow_writes: bool,
+    restart: bool,
+}
+
+/// `opsdeck tour --check FILE…`: each file's first problem, or ok.
+fn check_tours(files: &[std::path::PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        match opsdeck::tour::library::load_file(file) {
+            Ok(spec) => println!(
+                "{}: ok ({}, {} chapters, {} steps)",
+                file.display(),
+                spec.name(),
+                spec.chapters().len(),
+                spec.step_count()
+            ),
+            Err(d) => {
+                eprintln!("{d}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `opsdeck tour --list`.
+fn describe_tours(library: &TourLibrary, data_dir: &std::path::Path) -> String {
+    let progress = opsdeck::tour::progress::load(data_dir);
+    let mut text = String::new();
+    for tour in &library.tours {
+        let state = match progress.get(tour.name()) {
+            Some(p) if p.finished => "done".to_owned(),
+            Some(p) => format!("{}/{} chapters", p.chapters_done, tour.chapters().len()),
+            None => "new".to_owned(),
+        };
+        text.push_str(&format!("{:<22} {:<40} {state}\n", tour.name(), tour.title));
+    }
+    for broken in &library.broken {
+        text.push_str(&format!("broken: {broken}\n"));
+    }
+    text
+}
+
 fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode> {
+    console_with_tour(ui, paths, mode, None)
+}
+
+fn console_with_tour(
+    ui: &UiArgs,
+    paths: &Paths,
+    mode: Mode,
+    tour: Option<TourStart>,
+) -> Result<ExitCode> {
     let user_config = || -> Option<Result<Config, String>> {
         paths
             .config_file
@@ -294,6 +400,32 @@ fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode> {
     }
     state.readonly = ui.readonly;
     state.debug = ui.debug;
+    state.tour_progress = opsdeck::tour::progress::load(&paths.data_dir);
+    match tour {
+        Some(tour) => {
+            state.tour_allow_writes = tour.allow_writes;
+            if let Some(name) = &tour.name {
+                if tour.restart {
+                    state.tour_progress.remove(name);
+                }
+                if let Some(spec) = tour.library.find(name).cloned() {
+                    let mut run = opsdeck::tour::run::TourRun::new(
+                        spec,
+                        state.tour_progress.get(name),
+                        state.now,
+                    );
+                    run.allow_writes = tour.allow_writes;
+                    state.tour = Some(run);
+                }
+            } else {
+                state.modal = Some(opsdeck::app::state::Modal::Tours { selected: 0 });
+            }
+            state.tours = std::sync::Arc::new(tour.library);
+        }
+        None => {
+            state.tours = std::sync::Arc::new(TourLibrary::load(Some(&paths.config_dir)));
+        }
+    }
     let mut env = Environment::new(config, Some(paths.config_dir.clone()), depth);
     env.data_dir = Some(paths.data_dir.clone());
     env.readonly = state.readonly;

@@ -238,6 +238,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                 contexts: &contexts,
                 themes: &[],
                 services: &[],
+                tours: &[],
             };
             p.update_completions(&vocab);
             state.modal = Some(Modal::Palette(p));

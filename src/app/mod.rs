@@ -34,6 +34,7 @@ pub mod run;
 pub mod state;
 pub mod table;
 pub mod terminal;
+pub mod tours;
 pub mod traces;
 pub mod traces_actions;
 pub mod update;

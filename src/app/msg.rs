@@ -129,6 +129,8 @@ pub enum PlatformReply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
     Quit,
+    /// Write the tours' progress to the data dir.
+    SaveTourProgress(crate::tour::progress::ProgressMap),
     /// Stop the current context's sources and start `name`'s with `generation`.
     SwitchContext {
         name: String,

@@ -9,6 +9,8 @@ pub enum Command {
     Context(String),
     Theme(String),
     Scope(Option<String>),
+    /// `:tour` lists the tours, `:tour NAME` starts one, `:tour stop` ends the running one.
+    Tour(Option<String>),
     Help,
     Quit,
 }
@@ -18,6 +20,7 @@ const ARG_COMMANDS: &[(&str, &[&str])] = &[
     ("ctx", &["context", "contexts"]),
     ("theme", &["themes"]),
     ("scope", &[]),
+    ("tour", &["tours", "tutorial"]),
 ];
 const PLAIN_COMMANDS: &[(&str, &[&str])] = &[("help", &["h"]), ("q", &["quit", "q!", "exit"])];
 
@@ -27,6 +30,7 @@ pub struct Vocabulary<'a> {
     pub contexts: &'a [String],
     pub themes: &'a [String],
     pub services: &'a [&'a str],
+    pub tours: &'a [&'a str],
 }
 
 /// Why a command line was refused.
@@ -66,6 +70,9 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             Some("all" | "-" | "none") => Ok(Command::Scope(None)),
             Some(s) => Ok(Command::Scope(Some(s.to_owned()))),
         };
+    }
+    if is(ARG_COMMANDS, "tour") {
+        return Ok(Command::Tour(arg));
     }
     if is(PLAIN_COMMANDS, "help") {
         return Ok(Command::Help);
@@ -117,6 +124,10 @@ pub fn complete(input: &str, vocab: &Vocabulary<'_>) -> Vec<String> {
                     .chain(vocab.services.iter().map(|s| (*s).to_owned()))
                     .collect(),
                 Some("incident") => vocab.services.iter().map(|s| (*s).to_owned()).collect(),
+                Some("tour") => std::iter::once("stop")
+                    .chain(vocab.tours.iter().copied())
+                    .map(str::to_owned)
+                    .collect(),
                 _ => Vec::new(),
             };
             candidates
@@ -238,6 +249,7 @@ mod tests {
             contexts: &contexts,
             themes: &[],
             services: &services,
+            tours: &[],
         };
         assert!(complete("ro", &vocab).contains(&"rollouts".to_owned()));
         assert_eq!(complete("ctx sandbox-p", &vocab), vec!["ctx sandbox-prod"]);

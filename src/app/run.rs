@@ -234,6 +234,19 @@ where
     } = carry;
     match cmd {
         Cmd::Quit => state.quit = true,
+        Cmd::SaveTourProgress(progress) => {
+            // Without a data dir (tests, benchmarks) progress lives only in memory.
+            if let Some(dir) = &env.data_dir
+                && let Err(e) = crate::tour::progress::save(dir, &progress)
+            {
+                tracing::warn!(error = %e, "tour progress not saved");
+                state.toast(
+                    super::state::ToastLevel::Warn,
+                    format!("tour progress not saved: {e}"),
+                );
+                state.dirty = true;
+            }
+        }
         Cmd::SwitchContext { name, generation } => {
             sources.clear();
             apply_context(state, &env.config);

@@ -297,10 +297,16 @@ pub struct Prompt {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
     Palette(PaletteState),
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Form(Form),
     Prompt(Prompt),
     Confirm(Box<super::confirm::Confirm>),
+    /// The `:tour` list; the index of the selected tour.
+    Tours {
+        selected: usize,
+    },
 }
 
 /// The console's current environment.
@@ -358,6 +364,14 @@ pub struct State {
     pub actions_in_flight: usize,
     /// The last action's report, shown in its pane.
     pub last_action: Option<super::msg::ActionReport>,
+    /// The tour in progress.
+    pub tour: Option<crate::tour::run::TourRun>,
+    /// The tours on offer (`:tour`).
+    pub tours: Arc<crate::tour::library::TourLibrary>,
+    /// Saved progress of every tour.
+    pub tour_progress: crate::tour::progress::ProgressMap,
+    /// Tours may run actions outside the sandbox (`opsdeck tour --allow-writes`).
+    pub tour_allow_writes: bool,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
@@ -394,6 +408,10 @@ impl State {
             drafts: Vec::new(),
             actions_in_flight: 0,
             last_action: None,
+            tour: None,
+            tours: Arc::default(),
+            tour_progress: crate::tour::progress::ProgressMap::new(),
+            tour_allow_writes: false,
             health: BTreeMap::new(),
             modal: None,
             toast: None,

@@ -20,6 +20,10 @@ use crate::sources::{SourceBody, SourceEvent, SourceId};
 
 /// Applies one message. Sets `state.dirty` when the screen must change.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    let tour_event = state
+        .tour
+        .as_ref()
+        .and_then(|_| super::tours::event_of(&msg));
     let mut cmds = handle(state, msg);
     // The rollouts pane builds its rows only while it shows (they cost a pass over every pod).
     if state.view().pane() == PaneId::Rollouts && state.rollouts.apply_pending() {
@@ -30,6 +34,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             cmds.push(Cmd::CheckAccess(keys));
         }
     }
+    cmds.extend(super::tours::after_update(state, tour_event));
     cmds
 }
 
@@ -112,7 +117,8 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
 /// Records the terminal size and the number of table rows that fit.
 pub fn resize(state: &mut State, width: u16, height: u16) {
     state.size = (width, height);
-    let page = crate::ui::layout::table_rows(width, height);
+    let tour_rows = crate::ui::widgets::tour::panel_rows(state, height);
+    let page = crate::ui::layout::table_rows(width, height, tour_rows);
     for table in [
         &mut state.catalog.table,
         &mut state.requests.table,
@@ -202,6 +208,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         Some(Modal::Form(_)) => return form_key(state, key),
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
         Some(Modal::Prompt(_)) => return prompt_key(state, key),
+        Some(Modal::Tours { .. }) => return super::tours::list_key(state, key),
         None => {}
     }
     if state.view().pane() == PaneId::Logs && state.logs.editing.is_some() {

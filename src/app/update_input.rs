@@ -12,6 +12,7 @@ struct OwnedVocabulary {
     contexts: Vec<String>,
     themes: Vec<String>,
     services: Vec<String>,
+    tours: Vec<String>,
 }
 
 fn vocabulary(state: &State) -> OwnedVocabulary {
@@ -24,6 +25,7 @@ fn vocabulary(state: &State) -> OwnedVocabulary {
             .services()
             .map(|s| s.name.clone())
             .collect(),
+        tours: state.tours.names().into_iter().map(str::to_owned).collect(),
     }
 }
 
@@ -39,10 +41,12 @@ pub(super) fn open_palette(state: &mut State, input: String) {
 fn with_vocabulary<R>(state: &State, f: impl FnOnce(&Vocabulary<'_>) -> R) -> R {
     let owned = vocabulary(state);
     let services: Vec<&str> = owned.services.iter().map(String::as_str).collect();
+    let tours: Vec<&str> = owned.tours.iter().map(String::as_str).collect();
     let vocab = Vocabulary {
         contexts: &owned.contexts,
         themes: &owned.themes,
         services: &services,
+        tours: &tours,
     };
     f(&vocab)
 }
@@ -104,6 +108,12 @@ pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
         Command::Context(name) => switch_context(state, &name),
         Command::Theme(name) => vec![Cmd::LoadTheme(name)],
         Command::Scope(scope) => set_scope(state, scope),
+        Command::Tour(None) => {
+            super::tours::open_list(state);
+            Vec::new()
+        }
+        Command::Tour(Some(name)) if name == "stop" => super::tours::stop(state),
+        Command::Tour(Some(name)) => super::tours::start(state, &name),
         Command::Help => {
             state.modal = Some(Modal::Help { scroll: 0 });
             Vec::new()

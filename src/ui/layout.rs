@@ -7,6 +7,7 @@
 //! │ ┌ pane ───────────────────────────────────┐  │
 //! │ │ body                                    │  │
 //! │ └──────────────────────────────── filter ─┘  │
+//! │ tour panel (only while a tour runs)          │  3–8 rows
 //! │ status: source health · hints or toast       │  1 row
 //! └──────────────────────────────────────────────┘
 //! ```
@@ -23,6 +24,8 @@ pub struct Areas {
     pub header: Rect,
     pub tabs: Option<Rect>,
     pub body: Rect,
+    /// The tour panel, between the body and the status line.
+    pub tour: Option<Rect>,
     pub status: Rect,
 }
 
@@ -31,9 +34,15 @@ pub fn too_small(width: u16, height: u16) -> bool {
     width < MIN_WIDTH || height < MIN_HEIGHT
 }
 
-/// Splits the screen.
+/// Splits the screen (no tour panel).
 #[must_use]
 pub fn areas(area: Rect) -> Areas {
+    areas_with(area, 0)
+}
+
+/// Splits the screen, with `tour_rows` rows for the tour panel above the status line.
+#[must_use]
+pub fn areas_with(area: Rect, tour_rows: u16) -> Areas {
     let show_tabs = area.height >= 20;
     let header = Rect { height: 1, ..area };
     let tabs = show_tabs.then(|| Rect {
@@ -47,22 +56,30 @@ pub fn areas(area: Rect) -> Areas {
         height: 1,
         ..area
     };
+    let full = area.height.saturating_sub(top + 1);
+    let tour_rows = tour_rows.min(full.saturating_sub(3));
     let body = Rect {
         y: area.y + top,
-        height: area.height.saturating_sub(top + 1),
+        height: full - tour_rows,
         ..area
     };
+    let tour = (tour_rows > 0).then(|| Rect {
+        y: body.y + body.height,
+        height: tour_rows,
+        ..area
+    });
     Areas {
         header,
         tabs,
         body,
+        tour,
         status,
     }
 }
 
 /// Data rows a bordered table with one heading row shows in the body.
 #[must_use]
-pub fn table_rows(width: u16, height: u16) -> usize {
-    let body = areas(Rect::new(0, 0, width, height)).body;
+pub fn table_rows(width: u16, height: u16, tour_rows: u16) -> usize {
+    let body = areas_with(Rect::new(0, 0, width, height), tour_rows).body;
     usize::from(body.height.saturating_sub(3))
 }

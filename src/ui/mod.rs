@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         widgets::too_small::render(frame, area, theme);
         return;
     }
-    let areas = layout::areas(area);
+    let areas = layout::areas_with(area, widgets::tour::panel_rows(state, area.height));
     widgets::header::render(frame, areas.header, state);
     if let Some(tabs) = areas.tabs {
         widgets::tabs::render(frame, tabs, state);
@@ -49,6 +49,9 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         View::Card(card) => panes::card::render(frame, areas.body, state, card),
         View::Pane(pane) => panes::placeholder::render(frame, areas.body, state, *pane),
     }
+    if let (Some(tour_area), Some(run)) = (areas.tour, &state.tour) {
+        widgets::tour::render(frame, tour_area, state, run);
+    }
     widgets::status::render(frame, areas.status, state);
     match &state.modal {
         Some(Modal::Palette(p)) => widgets::palette::render(frame, area, state, p),
@@ -56,6 +59,9 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         Some(Modal::Form(form)) => widgets::form::render(frame, area, state, form),
         Some(Modal::Prompt(prompt)) => widgets::prompt::render(frame, area, state, prompt),
         Some(Modal::Confirm(confirm)) => widgets::confirm::render(frame, area, state, confirm),
+        Some(Modal::Tours { selected }) => {
+            widgets::tour_list::render(frame, area, state, *selected)
+        }
         None => {}
     }
     if state.debug {

@@ -12,4 +12,6 @@ pub mod prompt;
 pub mod status;
 pub mod tabs;
 pub mod too_small;
+pub mod tour;
+pub mod tour_list;
 pub mod waterfall;

@@ -96,6 +96,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             format!(" {tag} {text} "),
             bar.patch(theme.style(role)),
         )]
+    } else if let Some(step) = state.tour.as_ref().and_then(|t| t.current_step()) {
+        // lnav's habit: the tour's hint lives in the status line, where the eye goes.
+        let room = usize::from(area.width).saturating_sub(left + 4);
+        let hint = super::tour::with_keys(state, &step.hint);
+        vec![Span::styled(
+            format!(" ▶ {} ", crate::ui::text::fit(&hint, room.max(10))),
+            bar.patch(theme.style(Role::KeyHint)),
+        )]
     } else {
         let keymap = &state.ui.keymap;
         let contexts = state.view().key_contexts();

@@ -1,0 +1,93 @@
+//! The `:tour` list: every tour with its progress and summary, and the tour files that did
+//! not load, each with its error.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::popup;
+use crate::app::State;
+use crate::theme::Role;
+
+/// `✓ done`, `▶ running`, `2/4 chapters` or `new`.
+fn progress_label(state: &State, name: &str, chapters: usize) -> (String, Role) {
+    if state.tour.as_ref().is_some_and(|t| t.spec.name() == name) {
+        return ("▶ running".into(), Role::Accent);
+    }
+    match state.tour_progress.get(name) {
+        Some(p) if p.finished => ("✓ done".into(), Role::Ok),
+        Some(p) if p.chapters_done > 0 => (
+            format!("{}/{chapters} chapters", p.chapters_done),
+            Role::Warn,
+        ),
+        _ => ("new".into(), Role::Muted),
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, selected: usize) {
+    let theme = &state.ui.theme;
+    let library = &state.tours;
+    let height = u16::try_from(library.tours.len() + library.broken.len() * 2 + 8).unwrap_or(40);
+    let rect = popup::centered(area, 86, height, 2);
+    let inner = popup::frame(
+        frame,
+        rect,
+        "Tours · enter starts or resumes · esc closes",
+        theme,
+    );
+    let width = usize::from(inner.width);
+    let mut lines = Vec::new();
+    for (i, tour) in library.tours.iter().enumerate() {
+        let (label, role) = progress_label(state, tour.name(), tour.chapters().len());
+        let minutes = tour
+            .minutes
+            .map(|m| format!(" ~{m} min"))
+            .unwrap_or_default();
+        let marker = if i == selected { "▶ " } else { "  " };
+        let text = format!("{marker}{:<22} {:<34}{minutes}", tour.name(), tour.title);
+        let text = crate::ui::text::fit(&text, width.saturating_sub(16));
+        let style = if i == selected {
+            theme.style(Role::Selection).add_modifier(Modifier::BOLD)
+        } else {
+            theme.style(Role::Text)
+        };
+        let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()) + 14);
+        lines.push(Line::from(vec![
+            Span::styled(text, style),
+            Span::raw(" ".repeat(pad)),
+            Span::styled(format!("{label:>13}"), theme.style(role)),
+        ]));
+    }
+    if let Some(tour) = library.tours.get(selected) {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            tour.summary.clone(),
+            theme.style(Role::Muted),
+        )));
+        let chapters: Vec<&str> = tour.chapters().iter().map(|c| c.title.as_str()).collect();
+        lines.push(Line::from(Span::styled(
+            format!("Chapters: {}", chapters.join(" · ")),
+            theme.style(Role::Muted),
+        )));
+    }
+    if !state.context.sandbox && !state.tour_allow_writes {
+        lines.push(Line::from(Span::styled(
+            "Not a sandbox context: tours here are read-only (`opsdeck tour NAME` uses the sandbox).",
+            theme.style(Role::Warn),
+        )));
+    }
+    for broken in &library.broken {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {broken}"),
+            theme.style(Role::Error),
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .style(theme.style(Role::Dialog)),
+        inner,
+    );
+}
