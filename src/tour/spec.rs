@@ -58,8 +58,16 @@ impl TourSpec {
     /// # Errors
     /// A diagnostic naming the file, the line and the key of the first problem.
     pub fn parse(file: &str, source: &str) -> Result<Self, Diagnostic> {
-        let spec: Self =
-            toml::from_str(source).map_err(|e| Diagnostic::from_toml(file, source, &e))?;
+        let spec: Self = toml::from_str(source).map_err(|e| {
+            let mut d = Diagnostic::from_toml(file, source, &e);
+            if let Some(path) = e
+                .span()
+                .and_then(|span| key_path(source, span, e.message()))
+            {
+                d.key = Some(path);
+            }
+            d
+        })?;
         spec.validate(file, source)?;
         Ok(spec)
     }
@@ -188,6 +196,78 @@ impl Chapter {
     }
 }
 
+/// The dotted path of the key an error at `span` is about: `chapter[2].step[1].check.pane`.
+/// Counts the `[[chapter]]` and `[[chapter.step]]` headers before it, then names the key of
+/// its line and, inside an inline table, the key within it.
+fn key_path(source: &str, span: std::ops::Range<usize>, message: &str) -> Option<String> {
+    let before = source.get(..span.start)?;
+    // Headers up to the end of the span's line: a missing field points at its table header.
+    let line_end = source[span.start..]
+        .find('\n')
+        .map_or(source.len(), |i| span.start + i);
+    let mut chapter = 0;
+    let mut step = 0;
+    for line in source[..line_end].lines() {
+        match line.trim() {
+            "[[chapter]]" => {
+                chapter += 1;
+                step = 0;
+            }
+            "[[chapter.step]]" => step += 1,
+            _ => {}
+        }
+    }
+    let mut path = String::new();
+    if chapter > 0 {
+        path.push_str(&format!("chapter[{chapter}]"));
+        if step > 0 {
+            path.push_str(&format!(".step[{step}]"));
+        }
+    }
+    let push = |path: &mut String, key: &str| {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    };
+    // "missing field `done`": the span is the table that lacks it.
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        push(&mut path, field);
+        return Some(path);
+    }
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = &source[line_start..];
+    let line = line.lines().next().unwrap_or_default();
+    let (key, rest) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') {
+        return (!path.is_empty()).then_some(path);
+    }
+    push(&mut path, key);
+    // Inside `{ a = 1, b = 2 }`: the key whose value (or name) the span points at.
+    let value_start = line_start + line.len() - rest.len();
+    if rest.trim_start().starts_with('{') && span.start > value_start {
+        let inner = &source[value_start..span.start];
+        let entry = inner.rsplit([',', '{']).next().unwrap_or_default();
+        let inline = match entry.split_once('=') {
+            Some((k, _)) => k.trim(),
+            // The span is the key itself (an unknown field).
+            None => source
+                .get(span.clone())
+                .unwrap_or_default()
+                .trim()
+                .trim_matches('"'),
+        };
+        if !inline.is_empty() {
+            push(&mut path, inline);
+        }
+    }
+    Some(path)
+}
+
 /// Where `field = ` is written in the step whose check is at `check`: the nearest such line
 /// before the check (steps are written field by field, the check usually last).
 fn step_field_span(
@@ -246,7 +326,11 @@ check = { modal = "help" }
         assert_eq!(err.file, "demo.toml");
         assert_eq!(err.line, 15, "{err}");
         assert!(err.message.contains("unknown field `modle`"), "{err}");
-        assert_eq!(err.key.as_deref(), Some("check"), "{err}");
+        assert_eq!(
+            err.key.as_deref(),
+            Some("chapter[1].step[1].check.modle"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Config, theme and keymap files: every malformed file in `tests/bad/` fails with the
+//! Config, theme, keymap and tour files: every malformed file in `tests/bad/` fails with the
 //! message its first line expects, every shipped theme and keymap loads, the documented
 //! example config parses, and user overrides change only what they name.
 #![allow(clippy::unwrap_used)]
@@ -26,8 +26,14 @@ fn error_of(name: &str, source: &str) -> Option<String> {
         Keymap::parse("bad", name, source)
             .err()
             .map(|d| d.to_string())
+    } else if name.ends_with(".tour.toml") {
+        opsdeck::tour::spec::TourSpec::parse(name, source)
+            .err()
+            .map(|d| d.to_string())
     } else {
-        panic!("{name}: tests/bad holds *.config.toml, *.theme.toml and *.keymap.toml only")
+        panic!(
+            "{name}: tests/bad holds *.config.toml, *.theme.toml, *.keymap.toml and *.tour.toml only"
+        )
     }
 }
 
@@ -43,7 +49,7 @@ fn every_bad_file_fails_with_its_expected_message() {
         "at least 18 bad files, found {}",
         files.len()
     );
-    let mut kinds = [0usize; 3];
+    let mut kinds = [0usize; 4];
     let mut failures = Vec::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -56,7 +62,7 @@ fn every_bad_file_fails_with_its_expected_message() {
             .trim()
             .to_owned();
         assert!(!expect.is_empty(), "{name}: empty expectation");
-        for (i, suffix) in [".config.toml", ".theme.toml", ".keymap.toml"]
+        for (i, suffix) in [".config.toml", ".theme.toml", ".keymap.toml", ".tour.toml"]
             .iter()
             .enumerate()
         {
