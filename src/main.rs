@@ -404,23 +404,16 @@ fn console_with_tour(
     match tour {
         Some(tour) => {
             state.tour_allow_writes = tour.allow_writes;
-            if let Some(name) = &tour.name {
-                if tour.restart {
-                    state.tour_progress.remove(name);
-                }
-                if let Some(spec) = tour.library.find(name).cloned() {
-                    let mut run = opsdeck::tour::run::TourRun::new(
-                        spec,
-                        state.tour_progress.get(name),
-                        state.now,
-                    );
-                    run.allow_writes = tour.allow_writes;
-                    state.tour = Some(run);
-                }
-            } else {
-                state.modal = Some(opsdeck::app::state::Modal::Tours { selected: 0 });
-            }
             state.tours = std::sync::Arc::new(tour.library);
+            match &tour.name {
+                Some(name) => {
+                    if tour.restart {
+                        state.tour_progress.remove(name);
+                    }
+                    opsdeck::app::tours::begin(&mut state, name);
+                }
+                None => state.modal = Some(opsdeck::app::state::Modal::Tours { selected: 0 }),
+            }
         }
         None => {
             state.tours = std::sync::Arc::new(TourLibrary::load(Some(&paths.config_dir)));

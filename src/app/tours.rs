@@ -83,6 +83,18 @@ pub fn after_update(state: &mut State, event: Option<TourEvent>) -> Vec<Cmd> {
 
 /// Starts (or resumes) the tour `name`.
 pub fn start(state: &mut State, name: &str) -> Vec<Cmd> {
+    if !begin(state, name) {
+        return Vec::new();
+    }
+    let (width, height) = state.size;
+    super::update::resize(state, width, height);
+    after_update(state, None)
+}
+
+/// Makes `name` the running tour, resumed at its first chapter not done, and says so when
+/// it resumes. Returns false (with a toast) for an unknown name. The checks run with the
+/// next message, so this is safe before the run loop starts.
+pub fn begin(state: &mut State, name: &str) -> bool {
     state.dirty = true;
     let Some(spec) = state.tours.find(name).cloned() else {
         let known = state.tours.names().join(", ");
@@ -90,23 +102,21 @@ pub fn start(state: &mut State, name: &str) -> Vec<Cmd> {
             ToastLevel::Error,
             format!("no tour `{name}`; known: {known}"),
         );
-        return Vec::new();
+        return false;
     };
     let mut run = TourRun::new(spec, state.tour_progress.get(name), state.now);
     run.allow_writes = state.tour_allow_writes;
-    let resumed = run.chapter > 0;
+    let resumed_at = (run.chapter > 0).then(|| run.current_chapter().title.clone());
     let title = run.spec.title.clone();
     state.tour = Some(run);
     state.modal = None;
-    let (width, height) = state.size;
-    super::update::resize(state, width, height);
-    if resumed {
+    if let Some(chapter) = resumed_at {
         state.toast(
             ToastLevel::Info,
-            format!("tour: {title}, resumed at the first chapter not done"),
+            format!("{title}: tour resumed at “{chapter}” (opsdeck tour --restart starts over)"),
         );
     }
-    after_update(state, None)
+    true
 }
 
 /// Ends the running tour (its progress stays saved).
@@ -177,4 +187,129 @@ pub fn list_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::screenshot::demo_state;
+    use crate::theme::ColorDepth;
+    use crate::tour::library::TourLibrary;
+    use crate::tour::progress::TourProgress;
+
+    fn state() -> State {
+        let mut s = demo_state(7, 80, 24, ColorDepth::Ansi16).expect("demo state");
+        s.tours = Arc::new(TourLibrary::load(None));
+        s
+    }
+
+    fn key(s: &mut State, code: KeyCode) -> Vec<Cmd> {
+        list_key(s, KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn the_list_starts_the_selected_tour_and_stop_ends_it() {
+        let mut s = state();
+        open_list(&mut s);
+        assert!(matches!(s.modal, Some(Modal::Tours { selected: 0 })));
+        key(&mut s, KeyCode::Down);
+        key(&mut s, KeyCode::Enter);
+        assert!(s.modal.is_none());
+        let run = s.tour.as_ref().expect("started");
+        assert_eq!(run.spec.name(), "blocking-query");
+        assert_eq!((run.chapter, run.step), (0, 0));
+        open_list(&mut s);
+        assert!(
+            matches!(s.modal, Some(Modal::Tours { selected: 1 })),
+            "the list opens on the running tour"
+        );
+        key(&mut s, KeyCode::Esc);
+        stop(&mut s);
+        assert!(s.tour.is_none());
+        assert!(start(&mut s, "no-such-tour").is_empty());
+        assert!(
+            s.toast
+                .as_ref()
+                .is_some_and(|t| t.text.contains("known: first-day-on-call"))
+        );
+    }
+
+    #[test]
+    fn a_tour_resumes_at_its_first_unfinished_chapter_and_restarts_once_finished() {
+        let mut s = state();
+        s.tour_progress.insert(
+            "blocking-query".into(),
+            TourProgress {
+                chapters_done: 2,
+                finished: false,
+            },
+        );
+        start(&mut s, "blocking-query");
+        let run = s.tour.as_ref().expect("started");
+        assert_eq!(run.chapter, 2);
+        assert!(run.done[0].iter().chain(&run.done[1]).all(|d| *d));
+        assert!(run.done[2].iter().all(|d| !*d));
+        assert!(s.toast.as_ref().is_some_and(|t| t.text.contains("resumed")));
+        s.tour_progress.insert(
+            "blocking-query".into(),
+            TourProgress {
+                chapters_done: 3,
+                finished: true,
+            },
+        );
+        start(&mut s, "blocking-query");
+        assert_eq!(
+            s.tour.as_ref().map(|r| r.chapter),
+            Some(0),
+            "finished: again"
+        );
+    }
+
+    #[test]
+    fn outside_the_sandbox_a_tour_is_read_only_unless_writes_are_allowed() {
+        let mut s = state();
+        s.context.sandbox = false;
+        s.readonly = false;
+        start(&mut s, "first-day-on-call");
+        assert!(s.readonly, "a tour in a real context only looks");
+        let mut s = state();
+        s.context.sandbox = false;
+        s.readonly = false;
+        s.tour_allow_writes = true;
+        start(&mut s, "first-day-on-call");
+        assert!(!s.readonly, "--allow-writes keeps actions available");
+        let mut s = state();
+        start(&mut s, "first-day-on-call");
+        assert!(!s.readonly, "the sandbox is for trying things");
+    }
+
+    #[test]
+    fn a_chapter_done_asks_to_save_progress() {
+        let mut s = state();
+        start(&mut s, "first-day-on-call");
+        s.modal = Some(Modal::Help { scroll: 0 });
+        assert!(
+            after_update(&mut s, None).is_empty(),
+            "a step is not a chapter"
+        );
+        s.modal = Some(Modal::Palette(crate::app::palette::PaletteState::default()));
+        after_update(&mut s, None);
+        s.modal = None;
+        s.history
+            .push(crate::app::View::Pane(crate::app::PaneId::Kafka));
+        after_update(&mut s, None);
+        s.history
+            .push(crate::app::View::Pane(crate::app::PaneId::Catalog));
+        let cmds = after_update(&mut s, None);
+        let expected = TourProgress {
+            chapters_done: 1,
+            finished: false,
+        };
+        assert_eq!(s.tour_progress.get("first-day-on-call"), Some(&expected));
+        assert!(
+            matches!(cmds.as_slice(), [Cmd::SaveTourProgress(p)] if p.get("first-day-on-call") == Some(&expected))
+        );
+    }
 }

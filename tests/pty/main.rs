@@ -431,3 +431,74 @@ fn version_names_the_log_file() {
         log.display()
     );
 }
+
+/// `opsdeck tour first-day-on-call`: the tour starts on the sandbox, its steps complete from
+/// keys typed into the terminal, `q` quits cleanly with the terminal restored, the finished
+/// chapter is saved, and starting the tour again resumes after it.
+#[test]
+fn tour_starts_accepts_keys_quits_cleanly_and_resumes() {
+    let sandbox = Sandbox::new();
+    let env = sandbox.env(&[]);
+    let mut s = Session::start(&["tour", "first-day-on-call"], &env, sandbox.path());
+    s.expect_text("Tour 0/12", Duration::from_secs(30));
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    s.send("?");
+    s.expect_text("esc closes help", Duration::from_secs(10));
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.send(":");
+    s.expect_text("type kafka", Duration::from_secs(10));
+    s.send("kafka\r");
+    s.expect_text("✓ 3 Go to Kafka by name", Duration::from_secs(10));
+    s.send("1");
+    s.expect_text("Chapter done", Duration::from_secs(10));
+    s.send("q");
+    let code = s.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    assert_restored(&s);
+    let saved = std::fs::read_to_string(sandbox.data_dir().join("tours.json"))
+        .expect("progress saved in the data dir");
+    assert!(
+        saved.contains("\"first-day-on-call\"") && saved.contains("\"chapters_done\": 1"),
+        "{saved}"
+    );
+
+    let mut again = Session::start(&["tour", "first-day-on-call"], &env, sandbox.path());
+    again.expect_text("Tour 4/12", Duration::from_secs(30));
+    again.expect_text("resumed", Duration::from_secs(10));
+    again.send("q");
+    assert_eq!(again.wait_exit(Duration::from_secs(10)), 0);
+}
+
+/// A broken tour file stops `opsdeck tour` with code 2 and a message naming the file, the
+/// line and the key, before the terminal is touched.
+#[test]
+fn broken_user_tour_exits_2_naming_file_line_and_key() {
+    let sandbox = Sandbox::new();
+    let tours = sandbox.config_dir().join("tours");
+    std::fs::create_dir_all(&tours).unwrap();
+    let file = tours.join("mine.toml");
+    std::fs::write(
+        &file,
+        "name = \"mine\"\ntitle = \"Mine\"\nsummary = \"x\"\n[[chapter]]\ntitle = \"c\"\nrecap = \"r\"\n[[chapter.step]]\ntitle = \"t\"\ntext = \"t\"\nhint = \"h\"\ndone = \"d\"\ncheck = { pane = \"postgres\" }\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&["tour", "mine"], &sandbox.env(&[]), sandbox.path());
+    let code = s.wait_exit(Duration::from_secs(10));
+    let out = s.text();
+    assert_eq!(code, 2, "exit code; output:\n{}", visible(&out));
+    let expected = format!(
+        "{}:12:18: key `chapter[1].step[1].check.pane`: unknown variant `postgres`",
+        path_str(&file)
+    );
+    assert!(
+        out.contains(&expected),
+        "expected {expected}:\n{}",
+        visible(&out)
+    );
+    assert!(
+        !out.contains(ENTER_ALT),
+        "touched the terminal:\n{}",
+        visible(&out)
+    );
+}
