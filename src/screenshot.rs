@@ -39,6 +39,8 @@ pub const EXTRA_VIEWS: &[&str] = &[
     "rollouts-detail",
     "trace",
     "logs-search",
+    "tour",
+    "tours",
 ];
 
 /// The fixed instant of screenshots.
@@ -211,6 +213,35 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             form.fields[1].value = "0".into();
             let _ = form.validate(&ctx);
             state.modal = Some(Modal::Form(form));
+        }
+        "tour" => {
+            // The blocking-query tour, its first chapter done: the recap and the next step.
+            state.tours = std::sync::Arc::new(crate::tour::library::TourLibrary::load(None));
+            crate::app::tours::begin(state, "blocking-query");
+            state.toast = None;
+            state.scope = Some("checkout-api".into());
+            state.history.push(View::Pane(PaneId::Postgres));
+            state.postgres.view = crate::app::postgres::PgView::Tree;
+            let _ = crate::app::tours::after_update(state, None);
+            let (width, height) = state.size;
+            crate::app::update::resize(state, width, height);
+        }
+        "tours" => {
+            state.tours = std::sync::Arc::new(crate::tour::library::TourLibrary::load(None));
+            let done = |chapters_done, finished| crate::tour::progress::TourProgress {
+                chapters_done,
+                finished,
+            };
+            state
+                .tour_progress
+                .insert("first-day-on-call".into(), done(3, true));
+            state
+                .tour_progress
+                .insert("blocking-query".into(), done(1, false));
+            crate::app::tours::open_list(state);
+            if let Some(Modal::Tours { selected }) = &mut state.modal {
+                *selected = 1;
+            }
         }
         "pg-tree" | "pg-kill" => {
             state.history.push(View::Pane(PaneId::Postgres));
