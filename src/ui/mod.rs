@@ -47,7 +47,9 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
             panes::postgres::render(frame, areas.body, state)
         }
         View::Card(card) => panes::card::render(frame, areas.body, state, card),
-        View::Pane(pane) => panes::placeholder::render(frame, areas.body, state, *pane),
+        View::Pane(crate::app::PaneId::Incident) => {
+            panes::incident::render(frame, areas.body, state)
+        }
     }
     widgets::status::render(frame, areas.status, state);
     match &state.modal {
