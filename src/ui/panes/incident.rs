@@ -141,13 +141,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let [heading, grid] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     render_heading(frame, heading, state, service);
-    let rows = Layout::vertical([
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-    ])
-    .areas::<4>(grid);
+    // Equal rows: at 80×24 each panel keeps three lines (a head fact and two details).
+    let rows = Layout::vertical([Constraint::Fill(1); 4]).areas::<4>(grid);
     let halves = |r: Rect| {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas::<2>(r)
     };
