@@ -17,6 +17,7 @@ pub mod form;
 pub mod incident;
 pub mod incident_actions;
 pub mod incident_facts;
+pub mod incident_signals;
 pub mod kafka;
 pub mod kafka_actions;
 pub mod kafka_io;

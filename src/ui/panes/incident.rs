@@ -16,6 +16,7 @@ use crate::app::State;
 use crate::app::incident::Panel;
 use crate::app::incident_actions::service;
 use crate::app::incident_facts::{self as facts, Fact, Severity};
+use crate::app::incident_signals as signals;
 use crate::keymap::Action;
 use crate::model::Service;
 use crate::theme::{Role, Theme};
@@ -149,7 +150,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let [card, argo] = halves(rows[0]);
     let [rollout, database] = halves(rows[1]);
     let [lag, logs] = halves(rows[2]);
-    let (log_facts, series) = facts::logs(state, service, &state.incident.error_rate);
+    let (log_facts, series) = signals::logs(state, service, &state.incident.error_rate);
     let panels: [(Panel, Rect, Vec<Fact>); 6] = [
         (Panel::Card, card, facts::card(service)),
         (Panel::Argo, argo, facts::argo(state, service)),
@@ -158,9 +159,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             rollout,
             facts::rollout(state, service, state.incident.workload.as_ref()),
         ),
-        (Panel::Database, database, facts::databases(state, service)),
-        (Panel::Lag, lag, facts::lag(state, service)),
-        (Panel::Traces, rows[3], facts::traces(state, service)),
+        (
+            Panel::Database,
+            database,
+            signals::databases(state, service),
+        ),
+        (Panel::Lag, lag, signals::lag(state, service)),
+        (Panel::Traces, rows[3], signals::traces(state, service)),
     ];
     for (panel, rect, content) in &panels {
         render_panel(frame, *rect, state, *panel, content, &[]);
