@@ -186,10 +186,10 @@ pub fn argo(state: &State, service: &Service) -> Vec<Fact> {
     let sync = row.sync.label();
     let health = row.health.label();
     let mut facts = vec![Fact::label(&health, &format!(" · {sync} · app {name}"))];
-    // The sync state can be worse than the health (out of sync but healthy).
-    facts[0].severity = facts[0]
-        .severity
-        .max(Severity::of_icon(sync.icon).min(Severity::Warn));
+    // Out of sync but healthy is a warning; a synced app says nothing more than its health.
+    if Severity::of_icon(sync.icon) == Severity::Bad {
+        facts[0].severity = facts[0].severity.max(Severity::Warn);
+    }
     if !row.health_message.is_empty() {
         facts.push(Fact::new(Severity::Info, row.health_message.clone()));
     }

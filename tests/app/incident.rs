@@ -149,3 +149,32 @@ fn without_a_service_enter_says_how_to_choose_one() {
     let toast = s.toast.as_ref().expect("a hint");
     assert!(toast.text.contains(":incident <service>"), "{}", toast.text);
 }
+
+#[test]
+fn source_data_redraws_the_view_and_a_repeated_ok_does_not() {
+    use opsdeck::app::{Msg, update};
+    use opsdeck::model::SourceHealth;
+    use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+    let mut s = state();
+    open_incident(&mut s, "analytics-ingest");
+    let generation = s.generation;
+    let event = |body| {
+        Msg::Source(SourceEvent {
+            source: SourceId::Kafka,
+            generation,
+            body,
+        })
+    };
+    s.dirty = false;
+    let ok = SourceHealth::Ok {
+        at: opsdeck::screenshot::epoch(),
+    };
+    update(&mut s, event(SourceBody::Health(ok)));
+    assert!(!s.dirty, "a repeated ok changes nothing on screen");
+    let snapshot = s.kafka.snapshot.clone().expect("a kafka snapshot");
+    update(&mut s, event(SourceBody::Kafka(snapshot)));
+    assert!(
+        s.dirty,
+        "new lag data is drawn while the incident view shows"
+    );
+}

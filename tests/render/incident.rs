@@ -80,3 +80,32 @@ fn without_a_service_it_says_how_to_choose_one() {
         );
     }
 }
+
+#[test]
+fn severities_and_focus_use_the_theme_roles() {
+    use opsdeck::theme::Role;
+    for (w, h) in SIZES {
+        let s = state_in("incident", w, h, ColorDepth::TrueColor);
+        let theme = &s.ui.theme;
+        let buf = buffer(&s);
+        let (x, y) = find(&buf, "✖ SLO breached").expect("the breached SLO");
+        assert_eq!(
+            buf[(x, y)].fg,
+            theme.style(Role::Error).fg.expect("error colour")
+        );
+        let (x, y) = find(&buf, "✔ payments-db").expect("the quiet database");
+        assert_eq!(buf[(x, y)].fg, theme.style(Role::Ok).fg.expect("ok colour"));
+        // The focused panel's title is in the selection role, and bold.
+        let selection = theme.style(Role::Selection);
+        let (x, y) = find(&buf, "▶ Service").expect("the focused title");
+        let cell = &buf[(x, y)];
+        assert_eq!(cell.bg, selection.bg.expect("selection background"));
+        assert!(cell.modifier.contains(Modifier::BOLD));
+        let (x, y) = find(&buf, "Argo CD").expect("an unfocused title");
+        assert_ne!(
+            buf[(x, y)].bg,
+            cell.bg,
+            "only the focused title is selected"
+        );
+    }
+}
