@@ -17,6 +17,17 @@ use crate::model::logs::{LevelGroup, LevelSet};
 /// Opens the incident view of `service` (scoping every pane to it), or of the current
 /// scope when none is named.
 pub fn open(state: &mut State, service: Option<String>) -> Vec<Cmd> {
+    // An unknown name leaves the user where they were, with the reason.
+    if let Some(name) = &service
+        && state.catalog.loaded
+        && state.catalog.catalog.service(name).is_none()
+    {
+        state.toast(
+            ToastLevel::Error,
+            format!("no service named `{name}` in the catalog"),
+        );
+        return Vec::new();
+    }
     goto(state, PaneId::Incident);
     let mut cmds = match service {
         Some(name) => set_scope(state, Some(name)),

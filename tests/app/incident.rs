@@ -178,3 +178,13 @@ fn source_data_redraws_the_view_and_a_repeated_ok_does_not() {
         "new lag data is drawn while the incident view shows"
     );
 }
+
+#[test]
+fn an_unknown_service_is_refused_where_the_user_is() {
+    let mut s = state();
+    open_incident(&mut s, "no-such-service");
+    assert_eq!(s.view().pane(), PaneId::Catalog);
+    assert_eq!(s.scope, None);
+    let toast = s.toast.as_ref().expect("the reason");
+    assert!(toast.text.contains("no-such-service"), "{}", toast.text);
+}
