@@ -11,8 +11,10 @@
 use super::incident::WorkloadFacts;
 use super::state::State;
 use crate::model::k8s::{StatusIcon, StatusLabel};
+use crate::model::service::WorkloadKind;
 use crate::model::{Service, SloStatus, SourceHealth};
 use crate::sources::SourceId;
+use crate::sources::kube::{KindHealth, KubeKind};
 
 /// How bad a fact is. The glyph keeps it readable without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,6 +121,20 @@ pub(super) fn absent(state: &State, source: SourceId, off: &str, waiting: &str) 
     }
 }
 
+/// Why a watched kind has no such object: not watched here, still listing, its error, or
+/// (when it is listed fine) that the object really is not there.
+fn not_found(health: Option<&KindHealth>, what: &str, missing: String) -> Fact {
+    match health {
+        Some(KindHealth::Off) => Fact::new(
+            Severity::Quiet,
+            format!("{what} are not watched in this context"),
+        ),
+        Some(KindHealth::Syncing) => Fact::new(Severity::Quiet, format!("waiting for {what}")),
+        Some(KindHealth::Error(e)) => Fact::new(Severity::Bad, format!("{what}: {e}")),
+        Some(KindHealth::Ok) | None => Fact::new(Severity::Warn, missing),
+    }
+}
+
 /// Owner, on-call, tier, SLO and budget.
 #[must_use]
 pub fn card(service: &Service) -> Vec<Fact> {
@@ -178,8 +194,9 @@ pub fn argo(state: &State, service: &Service) -> Vec<Fact> {
         )];
     }
     let Some(row) = state.apps.rows.iter().find(|r| &r.name == name) else {
-        return vec![Fact::new(
-            Severity::Warn,
+        return vec![not_found(
+            state.apps.health.as_ref(),
+            "Argo CD apps",
             format!("app {name} not found in Argo CD"),
         )];
     };
@@ -217,17 +234,22 @@ pub fn rollout(state: &State, service: &Service, facts: Option<&WorkloadFacts>) 
     let Some(wanted) = &service.mapping.workload else {
         return vec![Fact::new(Severity::Quiet, "no workload mapped")];
     };
-    if state.rollouts.latest_snapshot().is_none() {
+    let Some(snapshot) = state.rollouts.latest_snapshot() else {
         return vec![absent(
             state,
             SourceId::Kube,
             "Kubernetes is not configured in this context",
             "waiting for Kubernetes",
         )];
-    }
+    };
     let Some(found) = facts else {
-        return vec![Fact::new(
-            Severity::Warn,
+        let (kind, what) = match wanted.kind {
+            WorkloadKind::Deployment => (KubeKind::Deployments, "Deployments"),
+            WorkloadKind::Rollout => (KubeKind::Rollouts, "Argo Rollouts"),
+        };
+        return vec![not_found(
+            Some(snapshot.health(kind)),
+            what,
             format!("{} not found in the cluster", wanted.name),
         )];
     };
@@ -272,6 +294,24 @@ mod tests {
         assert_eq!(short_age(600), "10m");
         assert_eq!(short_age(7200), "2h");
         assert_eq!(short_age(-5), "0s");
+    }
+
+    #[test]
+    fn a_missing_object_says_whether_its_kind_is_watched() {
+        let missing = || "x not found".to_owned();
+        let off = not_found(Some(&KindHealth::Off), "Argo Rollouts", missing());
+        assert_eq!(off.text, "Argo Rollouts are not watched in this context");
+        let denied = not_found(
+            Some(&KindHealth::Error("403".into())),
+            "Deployments",
+            missing(),
+        );
+        assert_eq!(denied.severity, Severity::Bad);
+        let listed = not_found(Some(&KindHealth::Ok), "Deployments", missing());
+        assert_eq!(
+            (listed.severity, listed.text.as_str()),
+            (Severity::Warn, "x not found")
+        );
     }
 
     #[test]
