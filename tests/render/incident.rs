@@ -109,3 +109,21 @@ fn severities_and_focus_use_the_theme_roles() {
         );
     }
 }
+
+/// The other sandbox incidents show in their services' views, opened with keys.
+#[test]
+fn the_stuck_rollout_and_the_blocked_database_show_in_their_services() {
+    use crate::typed;
+    for (service, needles) in [
+        ("shipping-api", ["✖ stuck: ", "Rollout ✖"]),
+        ("checkout-api", ["✖ orders-db: ", "root blocker"]),
+    ] {
+        let mut s = state(120, 40);
+        typed(&mut s, &format!(":incident {service}"));
+        key(&mut s, KeyCode::Enter);
+        let screen = text(&s);
+        for needle in needles {
+            assert!(screen.contains(needle), "{service}: `{needle}`\n{screen}");
+        }
+    }
+}
