@@ -148,6 +148,11 @@ actions! {
     OpenTraces = "open_traces", false, "open the traces of this service";
     ErrorsOnly = "errors_only", false, "show only traces with errors, or all";
     MinDuration = "min_duration", false, "show only traces slower than a duration";
+    OpenIncident = "open_incident", false, "open the incident view of this service";
+    NextPanel = "next_panel", false, "focus the next panel";
+    PrevPanel = "prev_panel", false, "focus the previous panel";
+    PanelLeft = "panel_left", false, "focus the panel on the left";
+    PanelRight = "panel_right", false, "focus the panel on the right";
 }
 
 impl fmt::Display for Action {
@@ -172,10 +177,11 @@ pub enum KeyContext {
     Rollouts,
     Logs,
     Traces,
+    Incident,
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Global,
         Self::Table,
         Self::Catalog,
@@ -188,6 +194,7 @@ impl KeyContext {
         Self::Rollouts,
         Self::Logs,
         Self::Traces,
+        Self::Incident,
     ];
 
     #[must_use]
@@ -205,6 +212,7 @@ impl KeyContext {
             Self::Rollouts => "rollouts",
             Self::Logs => "logs",
             Self::Traces => "traces",
+            Self::Incident => "incident",
         }
     }
 }

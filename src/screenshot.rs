@@ -196,6 +196,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             state.logs.move_by(-2);
             state.logs.expanded = true;
         }
+        "incident" => show_incident(state),
         "rollouts-detail" => {
             state.history.push(View::Pane(PaneId::Rollouts));
             state.rollouts.open_detail();
@@ -284,6 +285,46 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The incident view of the service with the most signals: the error burst's (its SLO
+/// burns, its logs and traces fail; it also has a rollout, a database and a consumer
+/// group), with its own logs of the last half hour and its own traces, as the scope's
+/// sources would send them.
+fn show_incident(state: &mut State) {
+    // The world of `demo_state` at seed 7 (the screenshots' seed), at the same instant.
+    let mut world = World::new(7, epoch());
+    for _ in 0..8 {
+        world.advance(std::time::Duration::from_secs(25));
+    }
+    state.now = world.now();
+    let service = world.burst_service();
+    let _ = crate::app::incident_actions::open(state, service);
+    state.toast = None;
+    let since = world.now() - jiff::SignedDuration::from_mins(30);
+    let logs = world.logs(&state.logs.target.clone(), Some(since));
+    let items = logs
+        .lines
+        .iter()
+        .map(|(pod, line)| {
+            crate::sources::logs::LogItem::Line(crate::model::logs::parse_line(
+                line.as_bytes(),
+                Arc::from(pod.as_str()),
+            ))
+        })
+        .collect();
+    state
+        .logs
+        .ingest(&crate::sources::logs::LogBatch::new(items));
+    let search = state.traces.search();
+    let rows = crate::sources::sandbox::telemetry::search(&world, &search);
+    state
+        .traces
+        .set_list(Arc::new(crate::sources::trace_feed::TraceList {
+            search,
+            rows,
+        }));
+    crate::app::incident_actions::refresh(state);
 }
 
 /// Puts the Kafka cursor on the topic named `name`.

@@ -154,6 +154,13 @@ impl RolloutsPane {
         self.loaded = true;
     }
 
+    /// The newest snapshot, whether or not its rows are built yet (the incident view reads
+    /// one workload from it without building every row).
+    #[must_use]
+    pub fn latest_snapshot(&self) -> Option<&Arc<KubeSnapshot>> {
+        self.pending.as_ref().or(self.snapshot.as_ref())
+    }
+
     /// Builds the rows of the snapshot kept by [`Self::offer`], if any; true if it did.
     pub fn apply_pending(&mut self) -> bool {
         match self.pending.take() {

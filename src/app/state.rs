@@ -110,7 +110,7 @@ impl PaneId {
             | Self::Apps => None,
             Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
             Self::Logs | Self::Traces => Some("Part 6: logs and traces"),
-            Self::Incident => Some("Part 7: the incident view"),
+            Self::Incident => None,
         }
     }
 
@@ -166,7 +166,7 @@ impl View {
             Self::Pane(PaneId::Traces) => {
                 &[KeyContext::Traces, KeyContext::Table, KeyContext::Global]
             }
-            Self::Pane(_) => &[KeyContext::Global],
+            Self::Pane(PaneId::Incident) => &[KeyContext::Incident, KeyContext::Global],
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
     }
@@ -356,6 +356,7 @@ pub struct State {
     pub rollouts: super::rollouts::RolloutsPane,
     pub logs: super::logs::LogsPane,
     pub traces: super::traces::TracesPane,
+    pub incident: super::incident::IncidentState,
     /// What RBAC allows in the current context's cluster.
     pub kube_access: super::kube_access::KubeAccess,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
@@ -404,6 +405,7 @@ impl State {
             rollouts: super::rollouts::RolloutsPane::default(),
             logs: super::logs::LogsPane::default(),
             traces: super::traces::TracesPane::default(),
+            incident: super::incident::IncidentState::default(),
             kube_access: super::kube_access::KubeAccess::default(),
             drafts: Vec::new(),
             actions_in_flight: 0,

@@ -24,7 +24,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         .tour
         .as_ref()
         .and_then(|_| super::tours::event_of(&msg));
+    // The incident view reads every source, so any data (not health) may change it.
+    let data = matches!(&msg, Msg::Source(e) if !matches!(e.body, SourceBody::Health(_)));
     let mut cmds = handle(state, msg);
+    if state.view().pane() == PaneId::Incident {
+        state.dirty |= super::incident_actions::refresh(state) || data;
+    }
     // The rollouts pane builds its rows only while it shows (they cost a pass over every pod).
     if state.view().pane() == PaneId::Rollouts && state.rollouts.apply_pending() {
         state.dirty = true;
@@ -252,6 +257,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
     {
         return cmds;
     }
+    if state.view().pane() == PaneId::Incident
+        && let Some(cmds) = super::incident_actions::on_action(state, action)
+    {
+        return cmds;
+    }
     match action {
         Action::Quit => {
             state.quit = true;
@@ -426,6 +436,14 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         | Action::OpenTrace
         | Action::LogOptions => {}
         Action::ErrorsOnly | Action::MinDuration => {}
+        // The incident view's own keys (handled above while it shows).
+        Action::NextPanel | Action::PrevPanel | Action::PanelLeft | Action::PanelRight => {}
+        Action::OpenIncident => {
+            let service = card_or_selected_service(state);
+            if service.is_some() {
+                return super::incident_actions::open(state, service);
+            }
+        }
         Action::VerifyChain => {
             if !state.context.platform {
                 state.toast(

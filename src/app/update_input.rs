@@ -98,11 +98,9 @@ pub(super) fn palette_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
 pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
     state.dirty = true;
     match command {
-        Command::Pane(pane, arg) => {
+        Command::Pane(PaneId::Incident, arg) => super::incident_actions::open(state, arg),
+        Command::Pane(pane, _) => {
             goto(state, pane);
-            if let (PaneId::Incident, Some(service)) = (pane, arg) {
-                return set_scope(state, Some(service));
-            }
             Vec::new()
         }
         Command::Context(name) => switch_context(state, &name),

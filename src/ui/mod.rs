@@ -47,7 +47,9 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
             panes::postgres::render(frame, areas.body, state)
         }
         View::Card(card) => panes::card::render(frame, areas.body, state, card),
-        View::Pane(pane) => panes::placeholder::render(frame, areas.body, state, *pane),
+        View::Pane(crate::app::PaneId::Incident) => {
+            panes::incident::render(frame, areas.body, state)
+        }
     }
     if let (Some(tour_area), Some(run)) = (areas.tour, &state.tour) {
         widgets::tour::render(frame, tour_area, state, run);

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod apps;
+mod incident;
 mod kafka;
 mod kafka_admin;
 mod keys;

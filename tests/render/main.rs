@@ -6,6 +6,7 @@
 
 mod hostile;
 mod idle;
+mod incident;
 pub mod probe;
 mod resize;
 mod rollouts;

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod audit;
 pub mod card;
 pub mod catalog;
+pub mod incident;
 pub mod kafka;
 pub mod logs;
 pub mod placeholder;

@@ -1,0 +1,197 @@
+//! Keys of the incident view: opening it for a service (`:incident <service>`, `i` on the
+//! catalog or the card), moving between panels, and enter on a panel opening the full pane
+//! with the service's item selected (its app, workload, database, group, logs, traces).
+
+use super::card::CardState;
+use super::incident::Panel;
+use super::kafka::KafkaView;
+use super::msg::Cmd;
+use super::postgres::PgView;
+use super::state::{PaneId, State, ToastLevel, View};
+use super::table::TablePane;
+use super::update::{goto, set_scope};
+use crate::keymap::Action;
+use crate::model::Service;
+use crate::model::logs::{LevelGroup, LevelSet};
+
+/// Opens the incident view of `service` (scoping every pane to it), or of the current
+/// scope when none is named.
+pub fn open(state: &mut State, service: Option<String>) -> Vec<Cmd> {
+    // An unknown name leaves the user where they were, with the reason.
+    if let Some(name) = &service
+        && state.catalog.loaded
+        && state.catalog.catalog.service(name).is_none()
+    {
+        state.toast(
+            ToastLevel::Error,
+            format!("no service named `{name}` in the catalog"),
+        );
+        return Vec::new();
+    }
+    goto(state, PaneId::Incident);
+    let mut cmds = match service {
+        Some(name) => set_scope(state, Some(name)),
+        None => Vec::new(),
+    };
+    // The traces panel reads the traces pane's list: ask for this service's.
+    if let Some(name) = state.scope.clone()
+        && state.traces.service.as_deref() != Some(name.as_str())
+    {
+        state.traces.service = Some(name);
+        cmds.push(Cmd::TraceSearch(Box::new(state.traces.search())));
+    }
+    state.dirty = true;
+    cmds
+}
+
+/// The service of the incident view, when the scope names one in the catalog.
+#[must_use]
+pub fn service(state: &State) -> Option<&Service> {
+    state
+        .scope
+        .as_deref()
+        .and_then(|name| state.catalog.catalog.service(name))
+}
+
+/// Brings the view's cached facts (workload, error rate) up to date; true if they changed.
+/// Called after every message while the view shows, so it costs nothing when idle.
+pub fn refresh(state: &mut State) -> bool {
+    let workload = service(state).and_then(|s| s.mapping.workload.clone());
+    let log_service = state.logs.target.service.clone();
+    state.incident.refresh(
+        workload.as_ref(),
+        &state.rollouts,
+        &state.logs.buffer,
+        log_service.as_deref(),
+    )
+}
+
+/// Runs an incident-view action; `None` when the action is not the view's.
+pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
+    let focus = state.incident.focus;
+    state.incident.focus = match action {
+        Action::NextPanel => focus.cycle(true),
+        Action::PrevPanel => focus.cycle(false),
+        Action::Up => focus.step(-1, 0),
+        Action::Down => focus.step(1, 0),
+        Action::PanelLeft => focus.step(0, -1),
+        Action::PanelRight => focus.step(0, 1),
+        Action::Select => return Some(open_panel(state, focus)),
+        _ => return None,
+    };
+    state.dirty = true;
+    Some(Vec::new())
+}
+
+/// Enter: the full pane behind a panel, with the service's item selected.
+fn open_panel(state: &mut State, panel: Panel) -> Vec<Cmd> {
+    let Some(service) = service(state).cloned() else {
+        state.toast(
+            ToastLevel::Info,
+            "no service: `:incident <service>` or `i` on a service",
+        );
+        return Vec::new();
+    };
+    state.dirty = true;
+    let mapping = &service.mapping;
+    match panel {
+        Panel::Card => state
+            .history
+            .push(View::Card(CardState::new(service.name.clone()))),
+        Panel::Argo => {
+            goto(state, PaneId::Apps);
+            if let Some(app) = &mapping.argocd_app {
+                let apps = &mut state.apps;
+                let row = apps.rows.iter().position(|r| &r.name == app);
+                select_row(apps, row);
+            }
+        }
+        Panel::Rollout => return open_workload(state, &service),
+        Panel::Database => {
+            goto(state, PaneId::Postgres);
+            if let Some(db) = mapping.databases.first() {
+                state.postgres.select_database(db);
+            }
+            state.postgres.view = PgView::Tree;
+        }
+        Panel::Lag => {
+            goto(state, PaneId::Kafka);
+            let kafka = &mut state.kafka;
+            kafka.close_detail();
+            while kafka.view != KafkaView::Groups {
+                kafka.next_view();
+            }
+            if let (Some(group), Some(snapshot)) =
+                (mapping.consumer_groups.first(), kafka.snapshot.clone())
+            {
+                let index = snapshot.groups.iter().position(|g| &g.name == group);
+                let visible = index.and_then(|i| {
+                    (0..kafka.table.visible.len()).find(|&v| kafka.row_index(v) == i)
+                });
+                if let Some(v) = visible {
+                    kafka.table.selected = v;
+                    kafka.table.scroll_into_view();
+                }
+            }
+        }
+        Panel::Logs => {
+            let cmds = super::logs_actions::open_logs(state, Some(service.name.clone()), None);
+            state.logs.levels = LevelSet::NONE.with(LevelGroup::Error);
+            state.logs.recompute();
+            state.toast(
+                ToastLevel::Info,
+                "errors only: the level keys show the rest",
+            );
+            return cmds;
+        }
+        Panel::Traces => {
+            return super::traces_actions::open_traces(state, Some(service.name.clone()));
+        }
+    }
+    Vec::new()
+}
+
+/// Puts a table's cursor on data row `row`, clearing a filter that hides it.
+fn select_row(pane: &mut dyn TablePane, row: Option<usize>) {
+    let Some(row) = row else {
+        return;
+    };
+    if !pane.table().visible.contains(&row) {
+        pane.table_mut().filter.clear();
+        pane.refresh_view();
+    }
+    let table = pane.table_mut();
+    if let Some(v) = table.visible.iter().position(|&r| r == row) {
+        table.selected = v;
+        table.scroll_into_view();
+    }
+}
+
+/// The rollouts pane with the service's workload opened (its tree).
+fn open_workload(state: &mut State, service: &Service) -> Vec<Cmd> {
+    goto(state, PaneId::Rollouts);
+    // The rows are built when the pane shows; build them now to select the workload.
+    let mut cmds = Vec::new();
+    if state.rollouts.apply_pending() {
+        let probes = super::rollout_actions::access_probes(state);
+        let keys = state.kube_access.to_ask(&probes);
+        if !keys.is_empty() {
+            cmds.push(Cmd::CheckAccess(keys));
+        }
+    }
+    if let Some(wanted) = &service.mapping.workload {
+        let rollouts = &mut state.rollouts;
+        let row = rollouts.entries.iter().position(|e| {
+            e.row.name == wanted.name
+                && wanted
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| ns == e.row.namespace)
+        });
+        select_row(rollouts, row);
+        if row.is_some() {
+            rollouts.open_detail();
+        }
+    }
+    cmds
+}
