@@ -451,7 +451,7 @@ fn tour_starts_accepts_keys_quits_cleanly_and_resumes() {
     s.send("kafka\r");
     s.expect_text("✓ 3 Go to Kafka by name", Duration::from_secs(10));
     s.send("1");
-    s.expect_text("Chapter done", Duration::from_secs(10));
+    s.expect_text("Recap of", Duration::from_secs(10));
     s.send("q");
     let code = s.wait_exit(Duration::from_secs(10));
     assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));

@@ -21,8 +21,8 @@ pub fn panel_rows(state: &State, height: u16) -> u16 {
         return 0;
     }
     match height {
-        36.. => 8,
-        20..=35 => 7,
+        36.. => 9,
+        20..=35 => 8,
         14..=19 => 4,
         _ => 0,
     }
@@ -97,8 +97,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, run: &TourRun) {
         ]),
     };
     let after = last_done(state, run);
-    // The step to do gets the rows it needs first; what was just done gets the rest.
-    let top_rows = if inner.height >= 4 { 3 } else { inner.height };
+    // The step to do gets its rows first (markers and two lines), what was just done (up to
+    // three lines) the rest; on tall screens the step gets a third line.
+    let top_rows = match inner.height {
+        7.. => 4,
+        4..=6 => 3,
+        _ => inner.height,
+    };
     lines.push(current);
     frame.render_widget(
         Paragraph::new(lines)
@@ -174,11 +179,77 @@ fn last_done(state: &State, run: &TourRun) -> Option<Line<'static>> {
             let chapter = &run.spec.chapters()[chapter];
             Some(Line::from(vec![
                 Span::styled(
-                    format!("✓ Chapter done, {}. Recap: ", chapter.title),
+                    format!("✓ Recap of “{}”: ", chapter.title),
                     theme.style(Role::Ok).add_modifier(Modifier::BOLD),
                 ),
                 Span::styled(with_keys(state, &chapter.recap), theme.style(Role::Text)),
             ]))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use unicode_width::UnicodeWidthStr;
+
+    use crate::keymap::Keymap;
+    use crate::tour::library::TourLibrary;
+    use crate::tour::spec::fill_keys;
+
+    /// Rows `text` takes when word-wrapped to `width` columns.
+    fn rows(text: &str, width: usize) -> usize {
+        let mut rows = 1;
+        let mut used = 0;
+        for word in text.split(' ') {
+            let w = word.width();
+            if used > 0 && used + 1 + w > width {
+                rows += 1;
+                used = w;
+            } else {
+                used += usize::from(used > 0) + w;
+            }
+        }
+        rows
+    }
+
+    /// Every step of every shipped tour reads whole in the panel of an 80×24 terminal under
+    /// every shipped keymap: the step to do in two rows, what it did in three, a recap in three.
+    #[test]
+    fn every_shipped_text_fits_the_panel_at_80_columns() {
+        let library = TourLibrary::load(None);
+        let mut long = Vec::new();
+        for (keymap_name, _) in crate::keymap::SHIPPED {
+            let keymap = Keymap::load(keymap_name, None).expect("keymap");
+            let keys = |text: &str| {
+                fill_keys(text, |a| super::key_of(&keymap, &[], a)).expect("valid placeholders")
+            };
+            for tour in &library.tours {
+                for chapter in tour.chapters() {
+                    let recap = format!("✓ Recap of “{}”: {}", chapter.title, keys(&chapter.recap));
+                    if rows(&recap, 80) > 3 {
+                        long.push(format!("{} recap ({keymap_name}): {recap}", tour.name()));
+                    }
+                    for step in chapter.steps() {
+                        let todo = format!("▶ {}: {}", keys(&step.title), keys(&step.text));
+                        let done = format!("✓ {}: {}", keys(&step.title), keys(&step.done));
+                        if rows(&todo, 80) > 2 {
+                            long.push(format!("{} ({keymap_name}): {todo}", tour.name()));
+                        }
+                        if rows(&done, 80) > 3 {
+                            long.push(format!("{} ({keymap_name}): {done}", tour.name()));
+                        }
+                        let hint = keys(&step.hint);
+                        if hint.width() > 40 {
+                            long.push(format!("{} hint ({keymap_name}): {hint}", tour.name()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            long.is_empty(),
+            "too long for the panel:\n{}",
+            long.join("\n")
+        );
     }
 }

@@ -39,31 +39,30 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, selected: usize)
     );
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
+    let title_width = width.saturating_sub(2 + 22 + 1 + 14);
     for (i, tour) in library.tours.iter().enumerate() {
         let (label, role) = progress_label(state, tour.name(), tour.chapters().len());
-        let minutes = tour
-            .minutes
-            .map(|m| format!(" ~{m} min"))
-            .unwrap_or_default();
         let marker = if i == selected { "▶ " } else { "  " };
-        let text = format!("{marker}{:<22} {:<34}{minutes}", tour.name(), tour.title);
-        let text = crate::ui::text::fit(&text, width.saturating_sub(16));
+        let title = crate::ui::text::fit(&tour.title, title_width);
+        let text = format!("{marker}{:<22} {title:<title_width$}", tour.name());
         let style = if i == selected {
             theme.style(Role::Selection).add_modifier(Modifier::BOLD)
         } else {
             theme.style(Role::Text)
         };
-        let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()) + 14);
         lines.push(Line::from(vec![
             Span::styled(text, style),
-            Span::raw(" ".repeat(pad)),
-            Span::styled(format!("{label:>13}"), theme.style(role)),
+            Span::styled(format!(" {label:>13}"), theme.style(role)),
         ]));
     }
     if let Some(tour) = library.tours.get(selected) {
         lines.push(Line::raw(""));
+        let minutes = tour
+            .minutes
+            .map(|m| format!(" (about {m} minutes)"))
+            .unwrap_or_default();
         lines.push(Line::from(Span::styled(
-            tour.summary.clone(),
+            format!("{}{minutes}", tour.summary),
             theme.style(Role::Muted),
         )));
         let chapters: Vec<&str> = tour.chapters().iter().map(|c| c.title.as_str()).collect();
