@@ -354,29 +354,55 @@ impl SpanTree {
         rows
     }
 
-    /// The critical path as span indices.
+    /// The critical path as span indices (Jaeger's rule).
     ///
-    /// Rule: start at the root that ends last; at each span, step to the child that ends last
-    /// (on equal ends, the one that started later, since the parent was still waiting on it
-    /// after the other had started); stop at a leaf. This is the "latest finishing child"
-    /// chain: the work the trace's end waited on. Time the parent spent itself between
-    /// children is not attributed, and children that overlap the chosen one are off the path
-    /// even when they were long.
+    /// Start at the root that ends last, with a cursor at its end. At each span, walk its
+    /// children from the one that ends last: a child that started before the cursor was
+    /// running when the span waited, so it joins the path (with its own part before the
+    /// cursor) and the cursor moves to its start. So sequential calls are all on the path
+    /// (each one gated the next), while a child overlapped by a later-finishing sibling only
+    /// counts when it started before that sibling. One sort per span: linear in spans.
     #[must_use]
     pub fn critical_path(&self) -> HashSet<usize> {
         let mut path = HashSet::new();
-        let latest = |candidates: &mut dyn Iterator<Item = usize>| {
-            candidates.max_by(|&a, &b| {
-                self.end_ns[a]
-                    .cmp(&self.end_ns[b])
-                    .then(self.start_ns[a].cmp(&self.start_ns[b]))
-                    .then(b.cmp(&a))
-            })
-        };
-        let mut at = latest(&mut self.roots.iter().copied());
-        while let Some(span) = at {
-            path.insert(span);
-            at = latest(&mut self.children(span));
+        let root = self.roots.iter().copied().max_by(|&a, &b| {
+            self.end_ns[a]
+                .cmp(&self.end_ns[b])
+                .then(self.start_ns[a].cmp(&self.start_ns[b]))
+                .then(b.cmp(&a))
+        });
+        let mut stack: Vec<(usize, i64)> = Vec::new();
+        if let Some(root) = root {
+            path.insert(root);
+            stack.push((root, self.end_ns[root]));
+        }
+        while let Some((span, until)) = stack.pop() {
+            let mut cursor = until.min(self.end_ns[span]);
+            let mut children: Vec<usize> = self.children(span).collect();
+            // Latest end first; on equal ends the later start (the parent still waited on
+            // it after the other had started).
+            children.sort_unstable_by(|&a, &b| {
+                self.end_ns[b]
+                    .cmp(&self.end_ns[a])
+                    .then(self.start_ns[b].cmp(&self.start_ns[a]))
+                    .then(a.cmp(&b))
+            });
+            let mut took_any = false;
+            for &child in &children {
+                if self.start_ns[child] <= cursor && path.insert(child) {
+                    stack.push((child, cursor));
+                    cursor = self.start_ns[child];
+                    took_any = true;
+                }
+            }
+            // Clock skew between services can put every child after its parent's end; the
+            // one ending last is still what the parent waited on.
+            if !took_any
+                && let Some(&last) = children.first()
+                && path.insert(last)
+            {
+                stack.push((last, self.end_ns[last]));
+            }
         }
         path
     }
@@ -470,7 +496,7 @@ mod tests {
     }
 
     #[test]
-    fn critical_path_follows_the_latest_finishing_child() {
+    fn critical_path_walks_back_from_the_end_through_what_each_span_waited_on() {
         let trace = sample();
         let tree = SpanTree::new(&trace);
         let path: HashSet<&str> = tree
@@ -478,7 +504,29 @@ mod tests {
             .into_iter()
             .map(|i| trace.spans[i].span_id.as_str())
             .collect();
-        assert_eq!(path, HashSet::from(["root", "b", "b1"]));
+        // root waited on b (30..90) and, before b started, on a (10..30 of it) and a1; inside
+        // b, b1 ends last and b2 started after b1, so it gated nothing.
+        assert_eq!(path, HashSet::from(["root", "b", "b1", "a", "a1"]));
+        let sequential = Trace::from_spans(
+            Some("s".into()),
+            vec![
+                test_span("root", None, 0, 100),
+                test_span("slow", Some("root"), 5, 70),
+                test_span("next", Some("root"), 80, 15),
+                test_span("parallel", Some("root"), 6, 10),
+            ],
+        );
+        let tree = SpanTree::new(&sequential);
+        let path: HashSet<&str> = tree
+            .critical_path()
+            .into_iter()
+            .map(|i| sequential.spans[i].span_id.as_str())
+            .collect();
+        assert_eq!(
+            path,
+            HashSet::from(["root", "next", "slow"]),
+            "a slow call before the last one gated it; a short parallel one did not"
+        );
         assert!(SpanTree::new(&Trace::default()).critical_path().is_empty());
     }
 
