@@ -126,7 +126,11 @@ pub enum Command {
         ansi: AnsiArg,
     },
     /// Print the active key bindings.
-    Keys,
+    Keys {
+        /// Print them as Markdown tables, one per context (the README's keys section).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print the themes and the roles they style.
     Themes,
     /// Print the config, data and log paths.

@@ -576,6 +576,45 @@ pub fn describe(keymap: &Keymap) -> String {
     out
 }
 
+/// The keymap as Markdown: one table (keys, action, description) per context, for
+/// `opsdeck keys --markdown` and the README's keys section.
+#[must_use]
+pub fn markdown_table(keymap: &Keymap) -> String {
+    use std::fmt::Write;
+    // A key as inline code; `|` is escaped so it cannot end a table cell.
+    fn code(key: &str) -> String {
+        let key = key.replace('|', "\\|");
+        if key.contains('`') {
+            format!("`` {key} ``")
+        } else {
+            format!("`{key}`")
+        }
+    }
+    let mut out = String::new();
+    for context in KeyContext::ALL {
+        let rows = keymap.context(context);
+        if rows.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "**`[{}]`**\n", context.name());
+        out.push_str("| keys | action | description |\n|---|---|---|\n");
+        for (action, keys) in rows {
+            let keys: Vec<String> = keys.iter().map(|k| code(&k.to_string())).collect();
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} |",
+                keys.join(", "),
+                action.name(),
+                action.description().replace('|', "\\|")
+            );
+        }
+    }
+    out
+}
+
 fn missing_default() -> Diagnostic {
     Diagnostic {
         file: "keymaps/default.toml".into(),
@@ -651,5 +690,28 @@ mod tests {
         assert_eq!(km.lookup(&[KeyContext::Global], q), Some(Action::Help));
         let ctrl_c: KeyCombo = "ctrl-c".parse().expect("key");
         assert_eq!(km.lookup(&[KeyContext::Global], ctrl_c), Some(Action::Quit));
+    }
+
+    #[test]
+    fn markdown_table_has_one_table_per_context_and_every_binding() {
+        let km = Keymap::shipped("default").expect("listed").expect("parses");
+        let md = markdown_table(&km);
+        assert!(
+            md.starts_with("**`[global]`**\n\n| keys | action | description |\n|---|---|---|\n")
+        );
+        for context in KeyContext::ALL {
+            let rows = km.context(context);
+            let heading = format!("**`[{}]`**", context.name());
+            assert_eq!(md.contains(&heading), !rows.is_empty(), "{heading}");
+        }
+        assert!(md.contains("| `q`, `ctrl-c` | `quit` | quit opsdeck |"));
+        let bindings: usize = KeyContext::ALL.iter().map(|c| km.context(*c).len()).sum();
+        let table_rows = md.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(table_rows, bindings);
+        // Every row has exactly four unescaped cell separators.
+        for line in md.lines().filter(|l| l.starts_with('|')) {
+            let bars = line.replace("\\|", "").matches('|').count();
+            assert_eq!(bars, 4, "{line}");
+        }
     }
 }

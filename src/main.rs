@@ -117,9 +117,13 @@ fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             ));
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Keys) => {
+        Some(Command::Keys { markdown }) => {
             let keymap = cli.ui.keymap.as_deref().unwrap_or("default");
             match opsdeck::keymap::Keymap::load(keymap, Some(&paths.config_dir)) {
+                Ok(km) if markdown => {
+                    out(&opsdeck::keymap::markdown_table(&km));
+                    Ok(ExitCode::SUCCESS)
+                }
                 Ok(km) => {
                     out(&opsdeck::keymap::describe(&km));
                     Ok(ExitCode::SUCCESS)
