@@ -279,3 +279,215 @@ fn user_theme_overrides_only_what_it_names() {
     assert_eq!(mine.style(Role::Ok).fg, Some(Color::Blue));
     assert_eq!(mine.style(Role::Title), light.style(Role::Title));
 }
+
+// --- The README's generated and reference sections stay true to the code. ---
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md")
+}
+
+/// The text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`, trimmed.
+fn between_markers<'a>(text: &'a str, name: &str) -> &'a str {
+    let begin = format!("<!-- {name}:begin -->");
+    let end = format!("<!-- {name}:end -->");
+    let start = text
+        .find(&begin)
+        .unwrap_or_else(|| panic!("README.md has no `{begin}` marker"))
+        + begin.len();
+    let stop = text[start..]
+        .find(&end)
+        .unwrap_or_else(|| panic!("README.md has no `{end}` marker after `{begin}`"))
+        + start;
+    text[start..stop].trim()
+}
+
+/// The `## heading` section of the README, up to the next `## ` heading.
+fn readme_section<'a>(text: &'a str, heading: &str) -> &'a str {
+    let title = format!("\n## {heading}\n");
+    let start = text
+        .find(&title)
+        .unwrap_or_else(|| panic!("README.md has no `## {heading}` section"));
+    let rest = &text[start + title.len()..];
+    let stop = rest.find("\n## ").unwrap_or(rest.len());
+    &rest[..stop]
+}
+
+#[test]
+fn readme_keys_table_is_generated_from_the_default_keymap() {
+    let keymap = Keymap::load("default", None).expect("the default keymap loads");
+    let table = opsdeck::keymap::markdown_table(&keymap);
+    let readme = readme();
+    assert!(
+        between_markers(&readme, "keys") == table.trim(),
+        "README.md's keys table (between <!-- keys:begin --> and <!-- keys:end -->) is not \
+         what the default keymap says; replace it with the output of \
+         `cargo run -q -- keys --markdown`"
+    );
+}
+
+#[test]
+fn readme_config_example_is_the_shipped_example() {
+    let readme = readme();
+    let block = between_markers(&readme, "config-example");
+    let expected = format!("```toml\n{}```", opsdeck::config::example::EXAMPLE);
+    assert!(
+        block == expected,
+        "README.md's config example (between <!-- config-example:begin --> and \
+         <!-- config-example:end -->) is not `opsdeck config example`; replace it with \
+         ```toml, the output of `cargo run -q -- config example`, and ```"
+    );
+}
+
+/// Every key the example config uses, as `(level, key)`: `top`, `context`, or the dotted
+/// path of the table it is in. Free-form maps (`properties`, `secret_properties`,
+/// `headers`) contribute their own name only, not their entries.
+fn example_keys() -> Vec<(String, String)> {
+    fn walk(level: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+        for (key, value) in table {
+            out.push((level.to_owned(), key.clone()));
+            if matches!(key.as_str(), "properties" | "secret_properties" | "headers") {
+                continue;
+            }
+            let inner = format!("{level}.{key}");
+            match value {
+                toml::Value::Table(t) => walk(&inner, t, out),
+                toml::Value::Array(items) => {
+                    for item in items {
+                        if let toml::Value::Table(t) = item {
+                            walk(&inner, t, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let doc: toml::Table =
+        toml::from_str(opsdeck::config::example::EXAMPLE).expect("the example parses as TOML");
+    let mut out = Vec::new();
+    for (key, value) in &doc {
+        out.push(("top".to_owned(), key.clone()));
+        if key == "contexts" {
+            let contexts = value.as_table().expect("contexts is a table");
+            for context in contexts.values() {
+                walk(
+                    "context",
+                    context.as_table().expect("a context table"),
+                    &mut out,
+                );
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn readme_config_reference_names_every_key() {
+    let readme = readme();
+    let config = readme_section(&readme, "Config");
+    // The reference is the prose and tables, not the copied example.
+    let reference = config
+        .split("<!-- config-example:begin -->")
+        .next()
+        .expect("text before the example");
+    let keys = example_keys();
+    assert!(keys.len() > 30, "the example has its keys: {keys:?}");
+    let mut missing = Vec::new();
+    for (level, key) in &keys {
+        let found = match level.as_str() {
+            // Top-level and context keys each have a row in their table.
+            "top" | "context" => {
+                let table = if level == "top" {
+                    "### Top-level keys"
+                } else {
+                    "### Context keys"
+                };
+                let start = reference.find(table).expect(table);
+                let rest = &reference[start..];
+                let end = rest[4..].find("\n### ").map_or(rest.len(), |i| i + 4);
+                rest[..end].contains(&format!("\n| `{key}` |"))
+            }
+            _ => reference.contains(&format!("`{key}`")),
+        };
+        if !found {
+            missing.push(format!("{level}.{key}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README.md's config reference does not describe: {missing:?}"
+    );
+}
+
+/// The fields of `struct Check` in `src/tour/check.rs`: each `pub NAME: Option<` line.
+fn check_fields() -> Vec<String> {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tour/check.rs"))
+            .expect("src/tour/check.rs");
+    let start = source.find("pub struct Check {").expect("struct Check");
+    let body = &source[start..];
+    let body = &body[..body.find("\n}").expect("end of struct Check")];
+    body.lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("pub ")?;
+            let (name, ty) = rest.split_once(':')?;
+            ty.trim()
+                .starts_with("Option<")
+                .then(|| name.trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn readme_tours_section_names_every_check_key_and_shipped_tour() {
+    let readme = readme();
+    let tours = readme_section(&readme, "Tours");
+    let fields = check_fields();
+    assert!(fields.len() > 20, "struct Check parsed: {fields:?}");
+    let missing: Vec<_> = fields
+        .iter()
+        .filter(|f| !tours.contains(&format!("\n| `{f}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's Tours section has no row for these check keys: {missing:?}"
+    );
+    for (file, source) in opsdeck::tour::library::SHIPPED {
+        let spec = opsdeck::tour::spec::TourSpec::parse(file, source).expect("shipped parses");
+        let row = format!("\n| `{}` | {} |", spec.name(), spec.title);
+        assert!(
+            tours.contains(&row),
+            "README.md's Tours section lists {row:?}"
+        );
+    }
+}
+
+#[test]
+fn readme_gallery_shows_every_committed_screenshot() {
+    let readme = readme();
+    let gallery = readme_section(&readme, "Gallery");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let mut svgs: Vec<String> = std::fs::read_dir(&dir)
+        .expect("screenshots/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".svg"))
+        .collect();
+    svgs.sort();
+    assert!(svgs.len() > 20, "screenshots found: {svgs:?}");
+    let missing: Vec<_> = svgs
+        .iter()
+        .filter(|name| !gallery.contains(&format!("](screenshots/{name})")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's gallery does not show: {missing:?}"
+    );
+    // Every image has alt text.
+    assert!(
+        !gallery.contains("![]("),
+        "every gallery image has alt text"
+    );
+}
