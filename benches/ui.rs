@@ -6,6 +6,11 @@
 //!   substring, regex and fuzzy matching; target ≤ 2 ms median.
 //! - `first_frame/sandbox`: building the state and environment and running the real run loop
 //!   until the first frame that shows the loaded sandbox catalog; target ≤ 50 ms.
+//! - `tour/*`: the checks of a running tour after one message (they run after every message,
+//!   so they must cost nothing next to a frame), and one frame with the tour panel; target
+//!   ≤ 10 µs for the checks, ≤ 1 ms for the frame.
+//! - `incident/*`: one frame of the incident view at 120×40 and at 80×24 (every panel is
+//!   derived from the other panes' state); target ≤ 1 ms.
 //! - Frames during 10 s of idle: a count, not a time. It is printed before the benchmarks
 //!   (the run loop on a paused tokio clock); `tests/render/idle.rs` asserts it is zero.
 
@@ -292,7 +297,47 @@ fn idle_frames() -> (u64, u64) {
     })
 }
 
-criterion_group!(benches, draw, filter_key, first_frame_bench);
+fn tour_and_incident(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tour");
+    let mut state = demo_state(SEED, 120, 40, ColorDepth::TrueColor).expect("demo state");
+    opsdeck::screenshot::show(&mut state, "tour").expect("tour view");
+    assert!(state.tour.is_some(), "the tour view runs a tour");
+    group.bench_function("checks_after_a_message", |b| {
+        b.iter(|| black_box(opsdeck::app::tours::after_update(&mut state, None)));
+    });
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    group.bench_function("frame_with_panel_120x40", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::render(f, black_box(&state)))
+                .expect("draw");
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("incident");
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut state = demo_state(SEED, w, h, ColorDepth::TrueColor).expect("demo state");
+        opsdeck::screenshot::show(&mut state, "incident").expect("incident view");
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        group.bench_function(format!("frame_{w}x{h}"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| opsdeck::ui::render(f, black_box(&state)))
+                    .expect("draw");
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    draw,
+    filter_key,
+    first_frame_bench,
+    tour_and_incident
+);
 
 fn main() {
     let (settled, idle) = idle_frames();
