@@ -86,27 +86,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         &crate::sources::logs::LogTarget::default(),
         Some(world.now() - jiff::SignedDuration::from_secs(60)),
     );
-    let items = logs
-        .lines
-        .iter()
-        .map(|(pod, line)| {
-            crate::sources::logs::LogItem::Line(crate::model::logs::parse_line(
-                line.as_bytes(),
-                Arc::from(pod.as_str()),
-            ))
-        })
-        .collect();
-    state
-        .logs
-        .ingest(&crate::sources::logs::LogBatch::new(items));
-    let search = state.traces.search();
-    let rows = crate::sources::sandbox::telemetry::search(&world, &search);
-    state
-        .traces
-        .set_list(Arc::new(crate::sources::trace_feed::TraceList {
-            search,
-            rows,
-        }));
+    feed_telemetry(&mut state, &world, &logs);
     let first_error = state
         .traces
         .rows()
@@ -303,6 +283,17 @@ fn show_incident(state: &mut State) {
     state.toast = None;
     let since = world.now() - jiff::SignedDuration::from_mins(30);
     let logs = world.logs(&state.logs.target.clone(), Some(since));
+    feed_telemetry(state, &world, &logs);
+    crate::app::incident_actions::refresh(state);
+}
+
+/// Feeds `logs` (a window the sandbox served) to the logs pane, and the world's traces for
+/// the pane's current search to the traces list.
+fn feed_telemetry(
+    state: &mut State,
+    world: &World,
+    logs: &crate::sources::sandbox::logs::LogWindow,
+) {
     let items = logs
         .lines
         .iter()
@@ -317,14 +308,13 @@ fn show_incident(state: &mut State) {
         .logs
         .ingest(&crate::sources::logs::LogBatch::new(items));
     let search = state.traces.search();
-    let rows = crate::sources::sandbox::telemetry::search(&world, &search);
+    let rows = crate::sources::sandbox::telemetry::search(world, &search);
     state
         .traces
         .set_list(Arc::new(crate::sources::trace_feed::TraceList {
             search,
             rows,
         }));
-    crate::app::incident_actions::refresh(state);
 }
 
 /// Puts the Kafka cursor on the topic named `name`.

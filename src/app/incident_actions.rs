@@ -19,13 +19,8 @@ use crate::model::logs::{LevelGroup, LevelSet};
 pub fn open(state: &mut State, service: Option<String>) -> Vec<Cmd> {
     // An unknown name leaves the user where they were, with the reason.
     if let Some(name) = &service
-        && state.catalog.loaded
-        && state.catalog.catalog.service(name).is_none()
+        && super::update::refuse_unknown_service(state, name)
     {
-        state.toast(
-            ToastLevel::Error,
-            format!("no service named `{name}` in the catalog"),
-        );
         return Vec::new();
     }
     goto(state, PaneId::Incident);

@@ -565,15 +565,23 @@ fn select(state: &mut State) -> Vec<Cmd> {
     Vec::new()
 }
 
-pub(super) fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
-    if let Some(name) = &scope
-        && state.catalog.loaded
-        && state.catalog.catalog.service(name).is_none()
-    {
+/// Says so, and returns true, when the loaded catalog has no service `name` (before the
+/// catalog loads every name is taken on trust).
+pub(super) fn refuse_unknown_service(state: &mut State, name: &str) -> bool {
+    let unknown = state.catalog.loaded && state.catalog.catalog.service(name).is_none();
+    if unknown {
         state.toast(
             ToastLevel::Error,
             format!("no service named `{name}` in the catalog"),
         );
+    }
+    unknown
+}
+
+pub(super) fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
+    if let Some(name) = &scope
+        && refuse_unknown_service(state, name)
+    {
         return Vec::new();
     }
     if state.scope == scope {

@@ -527,8 +527,9 @@ mod tests {
         assert!(lines[2].contains("◆  ▾ frontend op-a"), "{screen}");
         assert!(lines[2].contains("480ms"));
         assert!(lines[2].ends_with("█│"), "{screen}");
-        assert!(lines[3].contains("▾ cart op-b"), "{screen}");
-        assert!(lines[3].contains('━'));
+        // b ran before c, which the root waited on next: it gated c, so it is critical too.
+        assert!(lines[3].contains("◆    ▾ cart op-b"), "{screen}");
+        assert!(lines[3].contains('█'), "{screen}");
         // The cursor row.
         assert!(lines[4].starts_with("│▶"), "{screen}");
         assert!(lines[4].contains("cart op-d"));
