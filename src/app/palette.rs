@@ -9,7 +9,8 @@ pub enum Command {
     Context(String),
     Theme(String),
     Scope(Option<String>),
-    /// `:tour` lists the tours, `:tour NAME` starts one, `:tour stop` ends the running one.
+    /// `:tour` lists the tours, `:tour NAME` starts one, `:tour skip` skips the current
+    /// step, `:tour stop` ends the running one.
     Tour(Option<String>),
     Help,
     Quit,
@@ -124,7 +125,8 @@ pub fn complete(input: &str, vocab: &Vocabulary<'_>) -> Vec<String> {
                     .chain(vocab.services.iter().map(|s| (*s).to_owned()))
                     .collect(),
                 Some("incident") => vocab.services.iter().map(|s| (*s).to_owned()).collect(),
-                Some("tour") => std::iter::once("stop")
+                Some("tour") => ["skip", "stop"]
+                    .into_iter()
                     .chain(vocab.tours.iter().copied())
                     .map(str::to_owned)
                     .collect(),

@@ -119,6 +119,25 @@ pub fn begin(state: &mut State, name: &str) -> bool {
     true
 }
 
+/// Skips the running tour's current step.
+pub fn skip(state: &mut State) -> Vec<Cmd> {
+    state.dirty = true;
+    let Some(mut run) = state.tour.take() else {
+        state.toast(ToastLevel::Info, "no tour is running");
+        return Vec::new();
+    };
+    let saved = run.skip(state);
+    let name = run.spec.name().to_owned();
+    state.tour = Some(run);
+    match saved {
+        Some(progress) => {
+            state.tour_progress.insert(name, progress);
+            vec![Cmd::SaveTourProgress(state.tour_progress.clone())]
+        }
+        None => Vec::new(),
+    }
+}
+
 /// Ends the running tour (its progress stays saved).
 pub fn stop(state: &mut State) -> Vec<Cmd> {
     state.dirty = true;
@@ -283,6 +302,26 @@ mod tests {
         let mut s = state();
         start(&mut s, "first-day-on-call");
         assert!(!s.readonly, "the sandbox is for trying things");
+    }
+
+    #[test]
+    fn skip_moves_past_a_step_that_cannot_complete_and_marks_it() {
+        let mut s = state();
+        start(&mut s, "blocking-query");
+        s.scope = Some("checkout-api".into());
+        after_update(&mut s, None);
+        assert_eq!(s.tour.as_ref().map(|r| (r.chapter, r.step)), Some((0, 1)));
+        assert!(skip(&mut s).is_empty(), "not the end of a chapter");
+        let run = s.tour.as_ref().expect("running");
+        assert!(run.skipped[0][1] && !run.done[0][1]);
+        assert_eq!((run.chapter, run.step), (0, 2));
+        assert_eq!(run.steps_done(), 1, "a skipped step is not done");
+        let cmds = skip(&mut s);
+        assert!(
+            matches!(cmds.as_slice(), [Cmd::SaveTourProgress(_)]),
+            "skipping the last step of a chapter ends it: {cmds:?}"
+        );
+        assert_eq!(s.tour.as_ref().map(|r| r.chapter), Some(1));
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
             Vec::new()
         }
         Command::Tour(Some(name)) if name == "stop" => super::tours::stop(state),
+        Command::Tour(Some(name)) if name == "skip" => super::tours::skip(state),
         Command::Tour(Some(name)) => super::tours::start(state, &name),
         Command::Help => {
             state.modal = Some(Modal::Help { scroll: 0 });

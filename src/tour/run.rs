@@ -33,6 +33,8 @@ pub struct TourRun {
     pub step: usize,
     /// Per chapter, per step: done.
     pub done: Vec<Vec<bool>>,
+    /// Per chapter, per step: skipped with `:tour skip` (not done).
+    pub skipped: Vec<Vec<bool>>,
     pub events: Vec<TourEvent>,
     /// Index into `events` where the current step began.
     step_start: usize,
@@ -58,11 +60,17 @@ impl TourRun {
             .enumerate()
             .map(|(c, chapter)| vec![c < resume_at; chapter.steps().len()])
             .collect();
+        let skipped = spec
+            .chapters()
+            .iter()
+            .map(|chapter| vec![false; chapter.steps().len()])
+            .collect();
         Self {
             spec,
             chapter: resume_at,
             step: 0,
             done,
+            skipped,
             events: Vec::new(),
             step_start: 0,
             last: None,
@@ -114,30 +122,49 @@ impl TourRun {
                 "tour step done"
             );
             self.done[self.chapter][self.step] = true;
-            self.last = Some(Completed::Step {
-                chapter: self.chapter,
-                step: self.step,
-            });
-            self.step_start = self.events.len();
-            self.step += 1;
-            if self.step == self.current_chapter().steps().len() {
-                self.last = Some(Completed::Chapter(self.chapter));
-                self.step = 0;
-                if self.chapter + 1 == self.spec.chapters().len() {
-                    self.finished = true;
-                } else {
-                    self.chapter += 1;
-                }
-                save = Some(TourProgress {
-                    chapters_done: if self.finished {
-                        self.spec.chapters().len()
-                    } else {
-                        self.chapter
-                    },
-                    finished: self.finished,
-                });
-            }
+            save = self.next_step().or(save);
         }
         save
+    }
+
+    /// Skips the current step (`:tour skip`): for a step that cannot complete here, such as
+    /// an action in a read-only context. Returns the progress to save when a chapter ends.
+    pub fn skip(&mut self, state: &State) -> Option<TourProgress> {
+        if self.finished {
+            return None;
+        }
+        self.skipped[self.chapter][self.step] = true;
+        let save = self.next_step();
+        // Later steps may already hold.
+        self.advance(state).or(save)
+    }
+
+    /// Moves past the current step (done or skipped), closing its chapter when it was the
+    /// last one.
+    fn next_step(&mut self) -> Option<TourProgress> {
+        self.last = Some(Completed::Step {
+            chapter: self.chapter,
+            step: self.step,
+        });
+        self.step_start = self.events.len();
+        self.step += 1;
+        if self.step < self.current_chapter().steps().len() {
+            return None;
+        }
+        self.last = Some(Completed::Chapter(self.chapter));
+        self.step = 0;
+        if self.chapter + 1 == self.spec.chapters().len() {
+            self.finished = true;
+        } else {
+            self.chapter += 1;
+        }
+        Some(TourProgress {
+            chapters_done: if self.finished {
+                self.spec.chapters().len()
+            } else {
+                self.chapter
+            },
+            finished: self.finished,
+        })
     }
 }

@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, run: &TourRun) {
             theme.style(Role::Title),
         ))
         .title_bottom(Line::from(Span::styled(
-            " :tour list · :tour stop ",
+            " :tour list · :tour skip · :tour stop ",
             theme.style(Role::Muted),
         )));
     let inner = block.inner(area);
@@ -135,10 +135,11 @@ fn markers(state: &State, run: &TourRun, width: u16) -> Line<'static> {
     let mut used = 0usize;
     let room = usize::from(width);
     for (i, step) in run.current_chapter().steps().iter().enumerate() {
-        let done = run.done[run.chapter][i];
         let current = !run.finished && i == run.step;
-        let (glyph, role) = if done {
+        let (glyph, role) = if run.done[run.chapter][i] {
             ("✓", Role::Ok)
+        } else if run.skipped[run.chapter][i] {
+            ("↷", Role::Warn)
         } else {
             ("✗", Role::Muted)
         };
@@ -165,12 +166,20 @@ fn markers(state: &State, run: &TourRun, width: u16) -> Line<'static> {
 fn last_done(state: &State, run: &TourRun) -> Option<Line<'static>> {
     let theme = &state.ui.theme;
     match run.last? {
-        Completed::Step { chapter, step } => {
-            let step = &run.spec.chapters()[chapter].steps()[step];
+        Completed::Step {
+            chapter,
+            step: index,
+        } => {
+            let step = &run.spec.chapters()[chapter].steps()[index];
+            let (mark, role) = if run.skipped[chapter][index] {
+                ("↷ skipped,", Role::Warn)
+            } else {
+                ("✓", Role::Ok)
+            };
             Some(Line::from(vec![
                 Span::styled(
-                    format!("✓ {}: ", with_keys(state, &step.title)),
-                    theme.style(Role::Ok),
+                    format!("{mark} {}: ", with_keys(state, &step.title)),
+                    theme.style(role),
                 ),
                 Span::styled(with_keys(state, &step.done), theme.style(Role::Muted)),
             ]))
