@@ -63,6 +63,42 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` word-wrapped to `width` columns, in at most `rows` rows; the last row ends with `…`
+/// when text is left over. A word longer than the width is cut.
+#[must_use]
+pub fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    // A text that fits keeps its spacing (aligned columns).
+    if text.width() <= width {
+        return vec![text.to_owned()];
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let needed = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > rows && rows > 0 {
+        let rest = lines[rows - 1..].join(" ");
+        lines.truncate(rows - 1);
+        lines.push(format!("{rest}…"));
+    }
+    lines.truncate(rows);
+    lines.into_iter().map(|l| fit(&l, width)).collect()
+}
+
 /// A percentage with one decimal, or a dash.
 #[must_use]
 pub fn percent(value: Option<f64>) -> String {
@@ -89,6 +125,22 @@ pub fn key_hints(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wrap_fills_rows_and_marks_what_is_left_out() {
+        assert_eq!(super::wrap("one two three", 7, 3), ["one two", "three"]);
+        assert_eq!(
+            super::wrap("one two three four", 7, 2),
+            ["one two", "three …"]
+        );
+        assert_eq!(super::wrap("", 7, 2), [""]);
+        assert_eq!(
+            super::wrap("a    b", 7, 2),
+            ["a    b"],
+            "spacing kept when it fits"
+        );
+        assert_eq!(super::wrap("abcdefghij", 5, 1), ["abcd…"]);
+    }
+
     use super::*;
 
     #[test]

@@ -32,18 +32,14 @@ fn role(severity: Severity) -> Role {
     }
 }
 
-/// One fact as a line: the glyph and the text in the severity's role, cut to `width`.
-fn fact_line(fact: &Fact, theme: &Theme, width: usize) -> Line<'static> {
-    let glyph = fact.severity.glyph();
-    let text = if glyph.is_empty() {
-        fact.text.clone()
-    } else {
-        format!("{glyph} {}", fact.text)
-    };
-    Line::from(Span::styled(
-        fit(&text, width),
-        theme.style(role(fact.severity)),
-    ))
+/// One fact in at most `rows` lines: the glyph and the text in the severity's role,
+/// word-wrapped to `width` (the last line ends with `…` when text is left over).
+fn fact_lines(fact: &Fact, theme: &Theme, width: usize, rows: usize) -> Vec<Line<'static>> {
+    let style = theme.style(role(fact.severity));
+    crate::ui::text::wrap(&fact_text(fact), width, rows)
+        .into_iter()
+        .map(|line| Line::from(Span::styled(line, style)))
+        .collect()
 }
 
 /// A panel's frame: title with its worst severity, focus marked without relying on colour.
@@ -74,13 +70,30 @@ fn panel_block(panel: Panel, worst: Severity, focused: bool, theme: &Theme) -> B
     }
 }
 
+/// A fact's text with its severity glyph in front.
+fn fact_text(fact: &Fact) -> String {
+    let glyph = fact.severity.glyph();
+    if glyph.is_empty() {
+        fact.text.clone()
+    } else {
+        format!("{glyph} {}", fact.text)
+    }
+}
+
+/// Every fact gets a row; rows left over go to the facts that need them to be read whole,
+/// first come first served, so a narrow panel wraps instead of cutting.
 fn render_facts(frame: &mut Frame<'_>, area: Rect, theme: &Theme, facts: &[Fact]) {
     let width = usize::from(area.width);
-    let lines: Vec<Line<'static>> = facts
-        .iter()
-        .take(usize::from(area.height))
-        .map(|f| fact_line(f, theme, width))
-        .collect();
+    let height = usize::from(area.height);
+    let shown = &facts[..facts.len().min(height)];
+    let mut spare = height - shown.len();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for fact in shown {
+        let full = crate::ui::text::wrap(&fact_text(fact), width, usize::MAX);
+        let extra = (full.len() - 1).min(spare);
+        spare -= extra;
+        lines.extend(fact_lines(fact, theme, width, 1 + extra));
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
