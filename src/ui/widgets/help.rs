@@ -79,6 +79,7 @@ fn lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
             ":scope <svc|all>",
             "scope every pane to a service, or clear",
         ),
+        (":tour [name]", "the guided tours; :tour skip, :tour stop"),
         (":q", "quit"),
     ] {
         lines.push(Line::from(vec![
