@@ -2,7 +2,8 @@
 //! Jaeger's envelope `{"data":…,"total","limit","offset","errors":[{code,msg}]}`, in-process
 //! on a free loopback port.
 //!
-//! Reuse from any test binary with `#[path = "../support/jaeger.rs"] mod jaeger_server;`.
+//! Reuse from any test binary with `#[path = "../support/jaeger.rs"] mod jaeger_server;`
+//! and `#[path = "../support/recorded_peer.rs"] mod recorded_peer;` (the call log it uses).
 //!
 //! - `GET /api/traces?service=&limit=&minDuration=&tags=&start=&end=`: the traces of
 //!   `fixtures/traces/jaeger_traces.json` (the checkout and legacy traces of the Tempo peer, in
@@ -17,9 +18,6 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -29,138 +27,56 @@ use serde_json::{Value, json};
 
 pub const TRACES_JSON: &str = include_str!("fixtures/traces/jaeger_traces.json");
 
-/// What every route answers instead of its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fault {
-    /// This status with a plain-text body.
-    Status(u16),
-    /// 200 with an HTML body.
-    Garbage,
-}
+pub use crate::recorded_peer::{Call, Fault};
+use crate::recorded_peer::{FaultBodies, Recorder, Served, decode};
 
-/// One call as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub path: String,
-    pub query: String,
-    pub params: Vec<(String, String)>,
-    pub authorization: Option<String>,
-    pub status: u16,
-}
+type Shared = Recorder;
 
-impl Call {
-    /// The first value of a query parameter.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-#[derive(Default)]
-struct Inner {
-    calls: Vec<Call>,
-    fault: Option<Fault>,
-}
-
-type Shared = Arc<Mutex<Inner>>;
-
-fn lock(shared: &Shared) -> MutexGuard<'_, Inner> {
-    shared
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+/// What a fault answers, in the words of the real server.
+const FAULT_BODIES: FaultBodies = FaultBodies {
+    status: "internal error",
+    garbage: "<html><body>oops</body></html>",
+};
 
 /// A running server; it stops on Drop.
 pub struct JaegerServer {
-    pub addr: SocketAddr,
+    served: Served,
     shared: Shared,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for JaegerServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl JaegerServer {
     /// Starts a server on a free loopback port.
     pub async fn start() -> JaegerServer {
-        let shared: Shared = Arc::default();
+        let shared = Recorder::default();
         let app = Router::new()
             .route("/api/traces", get(search))
             .route("/api/traces/{id}", get(trace))
-            .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let addr = listener.local_addr().expect("local addr");
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve");
-        });
-        JaegerServer { addr, shared, task }
+            .with_state(shared.clone());
+        JaegerServer {
+            served: Served::start(app).await,
+            shared,
+        }
     }
 
     /// `http://127.0.0.1:port`, the query service's base URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
+    /// Every call so far.
     pub fn calls(&self) -> Vec<Call> {
-        lock(&self.shared).calls.clone()
+        self.shared.calls()
     }
 
+    /// Makes every route answer `fault` (or serve normally again with `None`).
     pub fn set_fault(&self, fault: Option<Fault>) {
-        lock(&self.shared).fault = fault;
+        self.shared.set_fault(fault);
     }
 }
 
-fn decode(query: &str) -> Vec<(String, String)> {
-    reqwest::Url::parse(&format!("http://peer/?{query}"))
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
+/// Records the call and answers the fault if one is set.
 fn record(shared: &Shared, uri: &Uri, headers: &HeaderMap, status: u16) -> Option<Response> {
-    let mut inner = lock(shared);
-    let query = uri.query().unwrap_or_default().to_owned();
-    let fault = inner.fault.clone();
-    let status = match &fault {
-        Some(Fault::Status(s)) => *s,
-        _ => status,
-    };
-    inner.calls.push(Call {
-        path: uri.path().to_owned(),
-        params: decode(&query),
-        query,
-        authorization: headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        status,
-    });
-    match fault? {
-        Fault::Status(s) => Some(
-            (
-                StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                "internal error",
-            )
-                .into_response(),
-        ),
-        Fault::Garbage => Some(
-            (
-                [(header::CONTENT_TYPE, "text/html")],
-                "<html><body>oops</body></html>",
-            )
-                .into_response(),
-        ),
-    }
+    shared.record(uri, headers, status, FAULT_BODIES)
 }
 
 /// Jaeger's envelope around `data`, with `errors` when given.

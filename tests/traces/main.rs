@@ -7,6 +7,8 @@
 
 #[path = "../support/jaeger.rs"]
 mod jaeger_server;
+#[path = "../support/recorded_peer.rs"]
+mod recorded_peer;
 #[path = "../support/tempo.rs"]
 mod tempo_server;
 
