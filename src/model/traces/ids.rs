@@ -63,6 +63,23 @@ pub fn is_hex_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= TRACE_ID_HEX && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// A trace id as typed or pasted (spaces around it, any case), normalized for a request
+/// path: trimmed and lower-cased, and refused unless it is 1 to 32 hex digits, so nothing
+/// else can reach a URL.
+///
+/// # Errors
+/// The sanitized message naming what was given.
+pub fn request_trace_id(raw: &str) -> Result<String, String> {
+    let id = raw.trim().to_ascii_lowercase();
+    if is_hex_id(&id) {
+        Ok(id)
+    } else {
+        Err(crate::model::clean(&format!(
+            "`{raw}` is not a trace id (1 to 32 hex digits)"
+        )))
+    }
+}
+
 /// Standard or URL-safe base64, with or without padding.
 fn decode_base64(raw: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -101,6 +118,12 @@ mod tests {
     fn nonsense_is_cleaned_not_trusted() {
         assert_eq!(normalize_id("x\u{1b}[2J"), "x␛[2j");
         assert!(!is_hex_id("../admin"));
+        assert_eq!(
+            request_trace_id(" 4BF92F ").as_deref(),
+            Ok("4bf92f"),
+            "trimmed and lower-cased"
+        );
+        assert!(request_trace_id("../admin").is_err());
         assert!(is_hex_id("4bf92f3577b34da6a3ce929d0e0e4736"));
     }
 }

@@ -8,7 +8,7 @@ use reqwest::Url;
 use super::http::{Answer, Endpoint};
 use super::{TraceSearch, go_duration};
 use crate::model::clean;
-use crate::model::traces::ids::is_hex_id;
+use crate::model::traces::ids::request_trace_id;
 use crate::model::traces::{Trace, TraceSummary, jaeger};
 
 /// A Jaeger query service (`http://jaeger:16686`).
@@ -80,12 +80,7 @@ impl JaegerClient {
     /// A non-hex id (refused before any request), "not found" for a 404, other failures as
     /// for [`Self::search`].
     pub async fn trace(&self, trace_id: &str) -> Result<Trace, String> {
-        let id = trace_id.trim().to_ascii_lowercase();
-        if !is_hex_id(&id) {
-            return Err(clean(&format!(
-                "`{trace_id}` is not a trace id (1 to 32 hex digits)"
-            )));
-        }
+        let id = request_trace_id(trace_id)?;
         let url = self.endpoint.url(&format!("/api/traces/{id}"))?;
         let answer = self.endpoint.get(url.clone()).await?;
         if answer.status == 404 {

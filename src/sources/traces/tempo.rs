@@ -9,7 +9,7 @@ use reqwest::Url;
 
 use super::http::Endpoint;
 use super::{TraceSearch, go_duration};
-use crate::model::traces::ids::is_hex_id;
+use crate::model::traces::ids::request_trace_id;
 use crate::model::traces::{Trace, TraceSummary, otlp, tempo_search};
 
 /// How a search is expressed.
@@ -105,12 +105,7 @@ impl TempoClient {
     /// A non-hex id (refused before any request, so it cannot reach the URL path), transport
     /// failures, a 404 from both routes ("not found"), other statuses and unreadable bodies.
     pub async fn trace(&self, trace_id: &str) -> Result<Trace, String> {
-        let id = trace_id.trim().to_ascii_lowercase();
-        if !is_hex_id(&id) {
-            return Err(crate::model::clean(&format!(
-                "`{trace_id}` is not a trace id (1 to 32 hex digits)"
-            )));
-        }
+        let id = request_trace_id(trace_id)?;
         let v2 = self.endpoint.url(&format!("/api/v2/traces/{id}"))?;
         let answer = self.endpoint.get(v2.clone()).await?;
         let (url, answer) = if answer.status == 404 {
