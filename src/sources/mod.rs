@@ -142,6 +142,16 @@ impl Reporter {
     pub async fn health(&self, health: SourceHealth) -> bool {
         self.send(SourceBody::Health(health)).await
     }
+
+    /// Reports the source as failing now with `message`, and when it last worked.
+    pub async fn error(&self, message: String, last_good: Option<jiff::Timestamp>) -> bool {
+        self.health(SourceHealth::Error {
+            message,
+            since: jiff::Timestamp::now(),
+            last_good,
+        })
+        .await
+    }
 }
 
 /// A running source task and its control channel. Dropping it stops the task.

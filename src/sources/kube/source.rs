@@ -39,13 +39,7 @@ async fn run(
     let client = match client_for_context(&kube_context, kubeconfig.as_deref()).await {
         Ok(client) => client,
         Err(message) => {
-            reporter
-                .health(SourceHealth::Error {
-                    message,
-                    since: Timestamp::now(),
-                    last_good: None,
-                })
-                .await;
+            reporter.error(message, None).await;
             return;
         }
     };

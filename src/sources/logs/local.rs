@@ -15,10 +15,10 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, BufReader};
 use tokio::sync::mpsc;
 
-use super::{BATCH_INTERVAL, BATCH_LINES, LogBatch, LogItem};
+use super::{BATCH_INTERVAL, BATCH_LINES, LogItem, send};
 use crate::model::SourceHealth;
 use crate::model::logs::{LogLine, ParseOptions, parse_line_with};
-use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
+use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId};
 
 /// How often a followed file is checked for growth.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
@@ -80,13 +80,7 @@ pub fn spawn(
                     LocalInput::Stdin => read_stdin(options, &reporter).await,
                 };
                 if let Err(message) = result {
-                    let _ = reporter
-                        .health(SourceHealth::Error {
-                            message,
-                            since: jiff::Timestamp::now(),
-                            last_good: None,
-                        })
-                        .await;
+                    let _ = reporter.error(message, None).await;
                 }
             });
         }
@@ -95,13 +89,6 @@ pub fn spawn(
         readers.abort_all();
     });
     SourceHandle::new(SourceId::Logs, control_tx, task)
-}
-
-async fn send(reporter: &Reporter, items: Vec<LogItem>) -> bool {
-    items.is_empty()
-        || reporter
-            .send(SourceBody::Logs(Arc::new(LogBatch::new(items))))
-            .await
 }
 
 /// Splits `bytes` into lines (without `\n` or `\r\n`) and parses them.
@@ -304,6 +291,7 @@ async fn read_stdin(options: ParseOptions, reporter: &Reporter) -> Result<(), St
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::sources::SourceBody;
 
     #[test]
     fn tail_start_keeps_the_newest_lines() {

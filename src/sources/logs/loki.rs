@@ -43,10 +43,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 
-use super::{BATCH_LINES, LogBatch, LogItem, LogTarget};
+use super::{BATCH_LINES, LogItem, LogTarget, idle, send, session_per_target};
 use crate::model::logs::{LineFormat, LogLine, parse_line};
 use crate::model::{SourceHealth, clean};
-use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId, backoff};
+use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId, backoff};
 
 /// How far back a new target's history goes when it does not say.
 pub const HISTORY: Duration = Duration::from_secs(15 * 60);
@@ -618,55 +618,22 @@ pub fn spawn(
         let client = match LokiClient::new(&backend) {
             Ok(c) => Arc::new(c),
             Err(message) => {
-                let _ = reporter
-                    .health(SourceHealth::Error {
-                        message,
-                        since: Timestamp::now(),
-                        last_good: None,
-                    })
-                    .await;
+                let _ = reporter.error(message, None).await;
                 while control_rx.recv().await.is_some() {}
                 return;
             }
         };
-        let _ = reporter.health(SourceHealth::Off).await;
-        let _ = send(&reporter, vec![LogItem::Notice(NO_TARGET.into())]).await;
-        let mut session: Option<tokio::task::JoinHandle<()>> = None;
-        while let Some(control) = control_rx.recv().await {
-            let Control::Logs(target) = control else {
-                continue;
-            };
-            if let Some(old) = session.take() {
-                old.abort();
-            }
-            session = Some(tokio::spawn(run(
+        idle(&reporter, NO_TARGET).await;
+        session_per_target(&mut control_rx, &reporter, |target| {
+            Ok(tokio::spawn(run(
                 Arc::clone(&client),
-                *target,
+                target,
                 reporter.clone(),
-            )));
-        }
-        if let Some(old) = session {
-            old.abort();
-        }
+            )))
+        })
+        .await;
     });
     SourceHandle::new(SourceId::Logs, control_tx, task)
-}
-
-async fn send(reporter: &Reporter, items: Vec<LogItem>) -> bool {
-    items.is_empty()
-        || reporter
-            .send(SourceBody::Logs(Arc::new(LogBatch::new(items))))
-            .await
-}
-
-async fn error(reporter: &Reporter, message: String, last_good: Option<Timestamp>) -> bool {
-    reporter
-        .health(SourceHealth::Error {
-            message,
-            since: Timestamp::now(),
-            last_good,
-        })
-        .await
 }
 
 /// Sends entries as lines (through `cursor`, which drops repeats) in batches.
@@ -739,7 +706,7 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
         {
             Ok(found) => break found,
             Err(message) => {
-                if !error(&reporter, message, None).await {
+                if !reporter.error(message, None).await {
                     return;
                 }
                 tokio::time::sleep(backoff(attempt)).await;
@@ -876,7 +843,7 @@ async fn poll(
                     return true;
                 }
             }
-            Err(message) => return error(reporter, message, Some(*last_good)).await,
+            Err(message) => return reporter.error(message, Some(*last_good)).await,
         }
     }
 }

@@ -8,7 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::model::SourceHealth;
 use crate::model::logs::LogLine;
+use crate::sources::{Control, Reporter, SourceBody};
 
 pub mod local;
 pub mod loki;
@@ -18,6 +23,46 @@ pub mod pods;
 pub const BATCH_LINES: usize = 4096;
 /// How long a source gathers lines before sending what it has.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Sends `items` as one batch (nothing when empty). `false`: the app has gone away.
+async fn send(reporter: &Reporter, items: Vec<LogItem>) -> bool {
+    items.is_empty()
+        || reporter
+            .send(SourceBody::Logs(Arc::new(LogBatch::new(items))))
+            .await
+}
+
+/// Nothing to read: the source is off and the pane shows `message` as a notice.
+async fn idle(reporter: &Reporter, message: &str) {
+    let _ = reporter.health(SourceHealth::Off).await;
+    let _ = send(reporter, vec![LogItem::Notice(message.to_owned())]).await;
+}
+
+/// Follows one target at a time: each `Control::Logs` from the pane aborts the previous
+/// session and starts one with `start` (the latest request wins); a target `start` refuses
+/// leaves the source idle with the reason. Returns when the app drops the control channel.
+async fn session_per_target(
+    control: &mut mpsc::Receiver<Control>,
+    reporter: &Reporter,
+    mut start: impl FnMut(LogTarget) -> Result<JoinHandle<()>, String>,
+) {
+    let mut session: Option<JoinHandle<()>> = None;
+    while let Some(message) = control.recv().await {
+        let Control::Logs(target) = message else {
+            continue;
+        };
+        if let Some(old) = session.take() {
+            old.abort();
+        }
+        match start(*target) {
+            Ok(handle) => session = Some(handle),
+            Err(why) => idle(reporter, &why).await,
+        }
+    }
+    if let Some(old) = session {
+        old.abort();
+    }
+}
 
 /// What to read. Built by the logs pane from the scope, the catalog's mapping and pivots.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -49,10 +49,10 @@ use kube::runtime::watcher::{self, Event, watcher};
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinSet};
 
-use super::{BATCH_INTERVAL, BATCH_LINES, LogBatch, LogItem, LogTarget};
+use super::{BATCH_INTERVAL, BATCH_LINES, LogItem, LogTarget, idle, send, session_per_target};
 use crate::model::SourceHealth;
 use crate::model::logs::parse_line;
-use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId, backoff};
+use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId, backoff};
 
 /// Most log streams open at once (stern's `--max-log-requests` when following).
 pub const MAX_STREAMS: usize = 50;
@@ -74,40 +74,13 @@ pub fn spawn(
     let reporter = Reporter::new(SourceId::Logs, generation, events);
     let task = tokio::spawn(async move {
         idle(&reporter, NO_TARGET).await;
-        let mut session: Option<tokio::task::JoinHandle<()>> = None;
-        while let Some(control) = control_rx.recv().await {
-            let Control::Logs(target) = control else {
-                continue;
-            };
-            if let Some(old) = session.take() {
-                old.abort();
-            }
-            match Plan::of(&target, &namespace_default) {
-                Ok(plan) => {
-                    let client = client.clone();
-                    let reporter = reporter.clone();
-                    session = Some(tokio::spawn(follow(client, plan, reporter)));
-                }
-                Err(message) => idle(&reporter, &message).await,
-            }
-        }
-        if let Some(old) = session {
-            old.abort();
-        }
+        session_per_target(&mut control_rx, &reporter, |target| {
+            let plan = Plan::of(&target, &namespace_default)?;
+            Ok(tokio::spawn(follow(client.clone(), plan, reporter.clone())))
+        })
+        .await;
     });
     SourceHandle::new(SourceId::Logs, control_tx, task)
-}
-
-async fn idle(reporter: &Reporter, message: &str) {
-    let _ = reporter.health(SourceHealth::Off).await;
-    let _ = send(reporter, vec![LogItem::Notice(message.to_owned())]).await;
-}
-
-async fn send(reporter: &Reporter, items: Vec<LogItem>) -> bool {
-    items.is_empty()
-        || reporter
-            .send(SourceBody::Logs(Arc::new(LogBatch::new(items))))
-            .await
 }
 
 /// A target resolved to what the Kubernetes API needs.
@@ -404,14 +377,7 @@ impl Session {
                     self.plan.selector,
                     watcher_message(&error)
                 );
-                return self
-                    .reporter
-                    .health(SourceHealth::Error {
-                        message,
-                        since: Timestamp::now(),
-                        last_good: None,
-                    })
-                    .await;
+                return self.reporter.error(message, None).await;
             }
         }
         if !self.batch.is_empty() && self.batch.len() >= BATCH_LINES {
