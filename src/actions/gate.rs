@@ -24,6 +24,30 @@ pub struct ExecResult {
     pub detail: String,
 }
 
+impl ExecResult {
+    /// The action failed, for this reason.
+    #[must_use]
+    pub fn failed(detail: String) -> Self {
+        Self {
+            status: OutcomeStatus::Failed,
+            detail,
+        }
+    }
+}
+
+/// `Ok(detail)`: succeeded; `Err(detail)`: failed.
+impl From<Result<String, String>> for ExecResult {
+    fn from(result: Result<String, String>) -> Self {
+        match result {
+            Ok(detail) => Self {
+                status: OutcomeStatus::Succeeded,
+                detail,
+            },
+            Err(detail) => Self::failed(detail),
+        }
+    }
+}
+
 /// Carries out admitted actions (the Postgres, Argo CD, Kubernetes and Kafka parts).
 pub trait Executor: Send + Sync {
     fn execute(&self, request: &ActionRequest) -> impl Future<Output = ExecResult> + Send;

@@ -3,7 +3,6 @@
 
 use crate::actions::gate::{ExecResult, Executor};
 use crate::actions::request::ActionRequest;
-use crate::platform::api::OutcomeStatus;
 use crate::sources::kafka::admin::{KafkaExecutor, RdKafkaAdmin};
 use crate::sources::kube::exec::KubeExecutor;
 use crate::sources::postgres::kill::PgExecutor;
@@ -24,13 +23,10 @@ pub struct AppExecutor {
 }
 
 fn unsupported(request: &ActionRequest) -> ExecResult {
-    ExecResult {
-        status: OutcomeStatus::Failed,
-        detail: format!(
-            "no backend in this context can run {}",
-            request.action_name()
-        ),
-    }
+    ExecResult::failed(format!(
+        "no backend in this context can run {}",
+        request.action_name()
+    ))
 }
 
 impl Executor for AppExecutor {

@@ -236,13 +236,6 @@ fn done(detail: String) -> ExecResult {
     }
 }
 
-fn failed(detail: String) -> ExecResult {
-    ExecResult {
-        status: OutcomeStatus::Failed,
-        detail,
-    }
-}
-
 /// Whether the real admin validates creations first; fakes say so through this.
 pub trait ValidateFirst {
     fn validate_first(&self) -> bool;
@@ -365,7 +358,7 @@ impl<A: KafkaAdmin + ValidateFirst> Executor for KafkaExecutor<A> {
     async fn execute(&self, request: &ActionRequest) -> ExecResult {
         match self.run(request).await {
             Ok(detail) => done(detail),
-            Err(e) => failed(e),
+            Err(e) => ExecResult::failed(e),
         }
     }
 }

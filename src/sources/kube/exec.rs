@@ -30,7 +30,6 @@ use crate::config::SecretRef;
 use crate::model::k8s::{
     ApiCall, Application, HttpMethod, PatchPlan, Rollout, Workload, app_ops, op_enablement, plan,
 };
-use crate::platform::api::OutcomeStatus;
 
 /// How long one call to the Argo CD API server may take.
 const API_TIMEOUT: Duration = Duration::from_secs(15);
@@ -384,15 +383,6 @@ impl Executor for KubeExecutor {
             } => self.rollout_action(namespace, name, *kind, *op).await,
             _ => self.app_action(request).await,
         };
-        match result {
-            Ok(detail) => ExecResult {
-                status: OutcomeStatus::Succeeded,
-                detail,
-            },
-            Err(detail) => ExecResult {
-                status: OutcomeStatus::Failed,
-                detail,
-            },
-        }
+        result.into()
     }
 }

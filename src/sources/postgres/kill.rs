@@ -27,7 +27,6 @@ use crate::actions::{ActionRequest, ExecResult, Executor, KillMode};
 use crate::config::PgDatabase;
 use crate::model::clean;
 use crate::model::pg::{KillOutcome, parse_pin};
-use crate::platform::api::OutcomeStatus;
 
 /// How long `pg_terminate_backend` waits for the process to exit (PG14+).
 pub const TERMINATE_WAIT_MS: i64 = 5_000;
@@ -254,13 +253,6 @@ impl PgExecutor {
     }
 }
 
-fn failed(detail: String) -> ExecResult {
-    ExecResult {
-        status: OutcomeStatus::Failed,
-        detail,
-    }
-}
-
 impl Executor for PgExecutor {
     fn execute(&self, request: &ActionRequest) -> impl Future<Output = ExecResult> + Send {
         let job = KillTarget::from_request(request).and_then(|(name, target)| {
@@ -273,11 +265,11 @@ impl Executor for PgExecutor {
         async move {
             let (db, target) = match job {
                 Ok(job) => job,
-                Err(e) => return failed(e),
+                Err(e) => return ExecResult::failed(e),
             };
             match kill(&db, &target).await {
                 Ok(report) => report.exec_result(&target),
-                Err(e) => failed(format!("nothing sent: {e}")),
+                Err(e) => ExecResult::failed(format!("nothing sent: {e}")),
             }
         }
     }
@@ -288,6 +280,7 @@ impl Executor for PgExecutor {
 mod tests {
     use super::*;
     use crate::model::pg::pin;
+    use crate::platform::api::OutcomeStatus;
 
     #[test]
     fn requests_parse_with_microsecond_pins() {

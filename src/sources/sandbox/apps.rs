@@ -17,7 +17,6 @@ use super::{IncidentKind, World};
 use crate::actions::ActionRequest;
 use crate::actions::gate::{ExecResult, Executor};
 use crate::model::k8s::Application;
-use crate::platform::api::OutcomeStatus;
 use crate::sources::kube::KubeSnapshot;
 
 /// The namespace Argo CD runs in, in the sandbox.
@@ -242,20 +241,10 @@ pub struct SandboxKubeExecutor {
 
 impl Executor for SandboxKubeExecutor {
     async fn execute(&self, request: &ActionRequest) -> ExecResult {
-        match self
-            .sandbox
+        self.sandbox
             .kube_action(request.clone(), self.user.clone())
             .await
-        {
-            Ok(detail) => ExecResult {
-                status: OutcomeStatus::Succeeded,
-                detail,
-            },
-            Err(detail) => ExecResult {
-                status: OutcomeStatus::Failed,
-                detail,
-            },
-        }
+            .into()
     }
 }
 

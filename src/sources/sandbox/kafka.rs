@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 use super::fleet::{Rng, SERVICES};
 use super::{BROKERS, IncidentKind, SandboxHandle, World};
 use crate::actions::gate::{ExecResult, Executor};
-use crate::platform::api::OutcomeStatus;
 use crate::sources::poller::{self, PollSettings};
 use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
 
@@ -363,16 +362,7 @@ pub struct SandboxKafkaExecutor {
 
 impl Executor for SandboxKafkaExecutor {
     async fn execute(&self, request: &ActionRequest) -> ExecResult {
-        match self.sandbox.kafka_action(request.clone()).await {
-            Ok(detail) => ExecResult {
-                status: OutcomeStatus::Succeeded,
-                detail,
-            },
-            Err(detail) => ExecResult {
-                status: OutcomeStatus::Failed,
-                detail,
-            },
-        }
+        self.sandbox.kafka_action(request.clone()).await.into()
     }
 }
 

@@ -22,7 +22,6 @@ use crate::actions::{ActionRequest, ExecResult, Executor, KillMode};
 use crate::model::pg::{
     KillOutcome, PgLock, PgRole, PgSession, PgSnapshot, clean_query, kill_permission,
 };
-use crate::platform::api::OutcomeStatus;
 use crate::sources::poller::{self, PollSettings};
 use crate::sources::postgres::{KillReport, KillTarget};
 use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
@@ -743,17 +742,13 @@ impl Executor for SandboxExecutor {
         let job = KillTarget::from_request(request);
         let sandbox = self.sandbox.clone();
         async move {
-            let failed = |detail| ExecResult {
-                status: OutcomeStatus::Failed,
-                detail,
-            };
             let (database, target) = match job {
                 Ok(job) => job,
-                Err(e) => return failed(e),
+                Err(e) => return ExecResult::failed(e),
             };
             match sandbox.pg_kill(&database, target.clone()).await {
                 Ok(report) => report.exec_result(&target),
-                Err(e) => failed(format!("nothing sent: {e}")),
+                Err(e) => ExecResult::failed(format!("nothing sent: {e}")),
             }
         }
     }
@@ -764,6 +759,7 @@ impl Executor for SandboxExecutor {
 mod tests {
     use super::*;
     use crate::model::pg::{blocking_tree, pin};
+    use crate::platform::api::OutcomeStatus;
 
     fn world() -> World {
         let mut w = World::new(42, Timestamp::from_second(1_750_000_000).unwrap());
