@@ -64,15 +64,7 @@ fn endpoint(base_url: &str) -> Result<reqwest::Url, String> {
 /// Describes a transport error with its root cause ("Connection refused"), without the
 /// query string.
 fn transport_error(base_url: &str, err: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = err;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    let what = if err.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        cause.to_string()
-    };
+    let what = super::transport_cause(err);
     clean(&format!("cannot reach Backstage at {base_url}: {what}"))
 }
 

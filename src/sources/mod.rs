@@ -185,6 +185,37 @@ impl Drop for SourceHandle {
     }
 }
 
+/// A double-quoted string literal with `"` and `\` escaped, as LogQL and TraceQL both
+/// write them.
+#[must_use]
+pub fn quoted_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Why an HTTP request failed, in the words a user can act on: "timed out", or the
+/// innermost cause ("Connection refused", "dns error: failed to lookup address"). The outer
+/// layers repeat the URL (with its query string) and say nothing more.
+#[must_use]
+pub fn transport_cause(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
 /// Backoff between reconnect attempts of a failing source: 1 s doubling up to 30 s.
 #[must_use]
 pub fn backoff(attempt: u32) -> Duration {

@@ -266,20 +266,6 @@ fn metadata_map(value: &Value) -> BTreeMap<String, String> {
     }
 }
 
-/// Quotes a LogQL string.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        if matches!(c, '"' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
 /// The stream selector of a target, or `None` when it names nothing to read.
 #[must_use]
 pub fn base_query(target: &LogTarget) -> Option<String> {
@@ -287,19 +273,25 @@ pub fn base_query(target: &LogTarget) -> Option<String> {
         return Some(logql.trim().to_owned());
     }
     let service = target.service.as_deref().filter(|s| !s.is_empty())?;
-    Some(format!("{{service_name={}}}", quote(service)))
+    Some(format!(
+        "{{service_name={}}}",
+        crate::sources::quoted_literal(service)
+    ))
 }
 
 /// `<query> | trace_id="<id>"`: the structured-metadata filter.
 #[must_use]
 pub fn trace_query(base: &str, trace_id: &str) -> String {
-    format!("{base} | trace_id={}", quote(trace_id))
+    format!(
+        "{base} | trace_id={}",
+        crate::sources::quoted_literal(trace_id)
+    )
 }
 
 /// `<query> |= "<id>"`: the line filter used when the metadata filter finds nothing.
 #[must_use]
 pub fn trace_text_query(base: &str, trace_id: &str) -> String {
-    format!("{base} |= {}", quote(trace_id))
+    format!("{base} |= {}", crate::sources::quoted_literal(trace_id))
 }
 
 fn now_ns() -> i64 {
@@ -377,13 +369,13 @@ impl LokiClient {
         let mut response = request
             .send()
             .await
-            .map_err(|e| clean(&format!("{shown}: {}", root_cause(&e))))?;
+            .map_err(|e| clean(&format!("{shown}: {}", crate::sources::transport_cause(&e))))?;
         let status = response.status();
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| clean(&format!("{shown}: {}", root_cause(&e))))?
+            .map_err(|e| clean(&format!("{shown}: {}", crate::sources::transport_cause(&e))))?
         {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(clean(&format!(
@@ -519,20 +511,6 @@ impl LokiClient {
             .map_err(|e| clean(&format!("Loki tail: {e}")))?;
         Ok(Tail { socket })
     }
-}
-
-fn root_cause(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(next) = source {
-        let part = next.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = next.source();
-    }
-    text
 }
 
 /// One frame of the live tail.

@@ -139,15 +139,7 @@ impl Endpoint {
 
     /// Describes a transport error with its root cause ("Connection refused").
     fn transport_error(&self, url: &str, err: &reqwest::Error) -> String {
-        let mut cause: &dyn std::error::Error = err;
-        while let Some(next) = cause.source() {
-            cause = next;
-        }
-        let what = if err.is_timeout() {
-            "timed out".to_owned()
-        } else {
-            cause.to_string()
-        };
+        let what = crate::sources::transport_cause(err);
         clean(&format!("cannot reach {} at {url}: {what}", self.server))
     }
 }

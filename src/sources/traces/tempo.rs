@@ -134,20 +134,6 @@ impl TempoClient {
     }
 }
 
-/// A TraceQL string literal: quotes and backslashes escaped.
-fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        if matches!(c, '"' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
 /// The TraceQL for a search: the user's own query as written, else one spanset from the
 /// structured filters, e.g. `{ resource.service.name="cart" && status=error && duration>500ms }`.
 /// Being one spanset, the conditions hold for the same span: "cart spans that failed and took
@@ -161,7 +147,10 @@ pub fn traceql(query: &TraceSearch) -> String {
     }
     let mut conditions = Vec::new();
     if let Some(service) = query.service.as_deref().filter(|s| !s.is_empty()) {
-        conditions.push(format!("resource.service.name={}", quoted(service)));
+        conditions.push(format!(
+            "resource.service.name={}",
+            crate::sources::quoted_literal(service)
+        ));
     }
     if query.errors_only {
         conditions.push("status=error".to_owned());
@@ -184,7 +173,10 @@ fn tags(query: &TraceSearch) -> String {
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '"' | '='));
         if needs_quotes {
-            parts.push(format!("service.name={}", quoted(service)));
+            parts.push(format!(
+                "service.name={}",
+                crate::sources::quoted_literal(service)
+            ));
         } else {
             parts.push(format!("service.name={service}"));
         }
