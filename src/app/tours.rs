@@ -8,6 +8,7 @@ use super::state::{Modal, State, ToastLevel};
 use crate::actions::gate::GateOutcome;
 use crate::platform::api::OutcomeStatus;
 use crate::tour::check::TourEvent;
+use crate::tour::progress::TourProgress;
 use crate::tour::run::TourRun;
 
 /// What a message means for the running tour, read before `update` consumes it.
@@ -70,6 +71,12 @@ pub fn after_update(state: &mut State, event: Option<TourEvent>) -> Vec<Cmd> {
     if (run.chapter, run.step, run.finished) != before {
         state.dirty = true;
     }
+    put_back(state, run, saved)
+}
+
+/// Makes `run` the running tour again (it was taken out so its checks could read the
+/// state), and asks to save `saved` progress when a chapter ended.
+fn put_back(state: &mut State, run: TourRun, saved: Option<TourProgress>) -> Vec<Cmd> {
     let name = run.spec.name().to_owned();
     state.tour = Some(run);
     match saved {
@@ -127,15 +134,7 @@ pub fn skip(state: &mut State) -> Vec<Cmd> {
         return Vec::new();
     };
     let saved = run.skip(state);
-    let name = run.spec.name().to_owned();
-    state.tour = Some(run);
-    match saved {
-        Some(progress) => {
-            state.tour_progress.insert(name, progress);
-            vec![Cmd::SaveTourProgress(state.tour_progress.clone())]
-        }
-        None => Vec::new(),
-    }
+    put_back(state, run, saved)
 }
 
 /// Ends the running tour (its progress stays saved).

@@ -320,15 +320,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             }
         }
         Action::Scope => {
-            let service = match state.view() {
-                View::Card(card) => Some(card.service.clone()),
-                View::Pane(PaneId::Catalog) => state
-                    .catalog
-                    .selected()
-                    .and_then(|e| e.as_service())
-                    .map(|s| s.name.clone()),
-                View::Pane(_) => None,
-            };
+            let service = card_or_selected_service(state);
             if let Some(service) = service {
                 return set_scope(state, Some(service));
             }
