@@ -545,6 +545,7 @@ pub fn apply_context(state: &mut State, config: &Config) {
             state.postgres.reset(databases);
         }
         state.readonly = state.readonly || ctx.readonly || config.readonly;
+        super::tours::enforce_read_only(state);
     }
     state.context.available = config.contexts.iter().map(|c| c.name.clone()).collect();
 }

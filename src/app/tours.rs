@@ -50,19 +50,6 @@ pub fn after_update(state: &mut State, event: Option<TourEvent>) -> Vec<Cmd> {
     let Some(mut run) = state.tour.take() else {
         return Vec::new();
     };
-    // Outside the sandbox a tour only looks, unless the user said otherwise. (No contexts
-    // yet means the run loop has not applied one: nothing can run before it does.)
-    if !state.context.available.is_empty()
-        && !state.context.sandbox
-        && !run.allow_writes
-        && !state.readonly
-    {
-        state.readonly = true;
-        state.toast(
-            ToastLevel::Warn,
-            "tour in a real context: read-only (start it with --allow-writes to act)",
-        );
-    }
     if let Some(event) = event {
         run.record(event);
     }
@@ -88,11 +75,26 @@ fn put_back(state: &mut State, run: TourRun, saved: Option<TourProgress>) -> Vec
     }
 }
 
-/// Starts (or resumes) the tour `name`.
+/// Outside the sandbox a tour only looks, unless the user said otherwise: called where a
+/// context is applied and where a tour starts in one. Read-only then lasts the session.
+pub fn enforce_read_only(state: &mut State) {
+    let writes_allowed = state.tour.as_ref().is_none_or(|run| run.allow_writes);
+    if writes_allowed || state.context.sandbox || state.readonly {
+        return;
+    }
+    state.readonly = true;
+    state.toast(
+        ToastLevel::Warn,
+        "tour in a real context: read-only (start it with --allow-writes to act)",
+    );
+}
+
+/// Starts (or resumes) the tour `name` in the running console.
 pub fn start(state: &mut State, name: &str) -> Vec<Cmd> {
     if !begin(state, name) {
         return Vec::new();
     }
+    enforce_read_only(state);
     let (width, height) = state.size;
     super::update::resize(state, width, height);
     after_update(state, None)
@@ -100,7 +102,8 @@ pub fn start(state: &mut State, name: &str) -> Vec<Cmd> {
 
 /// Makes `name` the running tour, resumed at its first chapter not done, and says so when
 /// it resumes. Returns false (with a toast) for an unknown name. The checks run with the
-/// next message, so this is safe before the run loop starts.
+/// next message and read-only is decided when the run loop applies the context, so this is
+/// safe before the run loop starts.
 pub fn begin(state: &mut State, name: &str) -> bool {
     state.dirty = true;
     let Some(spec) = state.tours.find(name).cloned() else {
