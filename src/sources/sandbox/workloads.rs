@@ -569,14 +569,18 @@ impl SimWorkload {
         self.reconcile(now);
     }
 
-    /// Fills in the counts, phase, message and conditions the panes read, at `now`.
-    pub fn publish_status(&mut self, now: Timestamp) {
-        let missing: BTreeSet<String> = self
-            .revisions
+    /// The images of revisions whose image cannot be pulled.
+    fn missing_images(&self) -> BTreeSet<String> {
+        self.revisions
             .iter()
             .filter(|r| self.missing_image(&r.hash))
             .map(|r| image_of(&r.template))
-            .collect();
+            .collect()
+    }
+
+    /// Fills in the counts, phase, message and conditions the panes read, at `now`.
+    pub fn publish_status(&mut self, now: Timestamp) {
+        let missing = self.missing_images();
         let current = match self.kind {
             WorkloadKind::Deployment => template_hash(&self.object["spec"]["template"]),
             WorkloadKind::Rollout => self.object["status"]["currentPodHash"]
@@ -730,12 +734,7 @@ impl SimWorkload {
         let mut replica_sets = Vec::new();
         let mut pods = Vec::new();
         let mut events = Vec::new();
-        let missing: BTreeSet<String> = self
-            .revisions
-            .iter()
-            .filter(|r| self.missing_image(&r.hash))
-            .map(|r| image_of(&r.template))
-            .collect();
+        let missing = self.missing_images();
         for r in &self.revisions {
             let rs_name = format!("{}-{}", self.name(), r.hash);
             let replicas = self.scale_of(&r.hash);
