@@ -207,18 +207,7 @@ mod tests {
 
     /// Rows `text` takes when word-wrapped to `width` columns.
     fn rows(text: &str, width: usize) -> usize {
-        let mut rows = 1;
-        let mut used = 0;
-        for word in text.split(' ') {
-            let w = word.width();
-            if used > 0 && used + 1 + w > width {
-                rows += 1;
-                used = w;
-            } else {
-                used += usize::from(used > 0) + w;
-            }
-        }
-        rows
+        crate::ui::text::wrap(text, width, usize::MAX).len()
     }
 
     /// Every step of every shipped tour reads whole in the panel of an 80×24 terminal under
