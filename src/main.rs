@@ -292,11 +292,9 @@ fn describe_tours(library: &TourLibrary, data_dir: &std::path::Path) -> String {
     let progress = opsdeck::tour::progress::load(data_dir);
     let mut text = String::new();
     for tour in &library.tours {
-        let state = match progress.get(tour.name()) {
-            Some(p) if p.finished => "done".to_owned(),
-            Some(p) => format!("{}/{} chapters", p.chapters_done, tour.chapters().len()),
-            None => "new".to_owned(),
-        };
+        let state =
+            opsdeck::tour::progress::Standing::of(progress.get(tour.name()), tour.chapters().len())
+                .word();
         text.push_str(&format!("{:<22} {:<40} {state}\n", tour.name(), tour.title));
     }
     for broken in &library.broken {

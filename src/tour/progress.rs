@@ -13,6 +13,37 @@ pub struct TourProgress {
     pub finished: bool,
 }
 
+/// Where a tour stands, for the list and `opsdeck tour --list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    New,
+    /// Chapters done of all.
+    Partly(usize, usize),
+    Done,
+}
+
+impl Standing {
+    /// How far `progress` got in a tour of `chapters` chapters.
+    #[must_use]
+    pub fn of(progress: Option<&TourProgress>, chapters: usize) -> Self {
+        match progress {
+            Some(p) if p.finished => Self::Done,
+            Some(p) if p.chapters_done > 0 => Self::Partly(p.chapters_done, chapters),
+            _ => Self::New,
+        }
+    }
+
+    /// `new`, `1/3 chapters` or `done`.
+    #[must_use]
+    pub fn word(self) -> String {
+        match self {
+            Self::New => "new".into(),
+            Self::Partly(done, of) => format!("{done}/{of} chapters"),
+            Self::Done => "done".into(),
+        }
+    }
+}
+
 /// Progress of every tour, by name.
 pub type ProgressMap = BTreeMap<String, TourProgress>;
 

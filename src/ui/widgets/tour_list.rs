@@ -10,19 +10,18 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::popup;
 use crate::app::State;
 use crate::theme::Role;
+use crate::tour::progress::Standing;
 
 /// `✓ done`, `▶ running`, `2/4 chapters` or `new`.
 fn progress_label(state: &State, name: &str, chapters: usize) -> (String, Role) {
     if state.tour.as_ref().is_some_and(|t| t.spec.name() == name) {
         return ("▶ running".into(), Role::Accent);
     }
-    match state.tour_progress.get(name) {
-        Some(p) if p.finished => ("✓ done".into(), Role::Ok),
-        Some(p) if p.chapters_done > 0 => (
-            format!("{}/{chapters} chapters", p.chapters_done),
-            Role::Warn,
-        ),
-        _ => ("new".into(), Role::Muted),
+    let standing = Standing::of(state.tour_progress.get(name), chapters);
+    match standing {
+        Standing::Done => (format!("✓ {}", standing.word()), Role::Ok),
+        Standing::Partly(..) => (standing.word(), Role::Warn),
+        Standing::New => (standing.word(), Role::Muted),
     }
 }
 
