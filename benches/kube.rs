@@ -35,7 +35,7 @@
 //!   latency is from handing the key to the app's input stream to the flush of the first
 //!   frame showing its effect (read from the screen text: the selected app's name in the
 //!   detail title, the filter text). Two drivers:
-//!   - `real loop`: `opsdeck::app::run::run` with `Headless`, sources started from a config
+//!   - `real loop`: `opsdeck::runtime::run::run` with `Headless`, sources started from a config
 //!     context pointing at the peer (through `KUBECONFIG`, with `kube_namespaces` set to the
 //!     workload namespaces), so input handling, draining and the 33 ms draw cap are real.
 //!   - `direct`: a loop doing the run loop's work minus its draw cap: each snapshot is applied
@@ -69,14 +69,14 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
-use opsdeck::app::apps::AppsPane;
-use opsdeck::app::run::{Environment, load_ui, run};
+use opsdeck::app::panes::apps::AppsPane;
 use opsdeck::app::state::{ContextInfo, State};
-use opsdeck::app::terminal::Headless;
 use opsdeck::app::update::resize;
 use opsdeck::app::{Msg, update};
 use opsdeck::config::{ArgoConfig, Config, Context};
 use opsdeck::model::k8s::AppRow;
+use opsdeck::runtime::run::{Environment, load_ui, run};
+use opsdeck::runtime::terminal::Headless;
 use opsdeck::screenshot::epoch;
 use opsdeck::sources::kube::{KubeSnapshot, KubeWatch, WatchScope, client_for_context};
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
@@ -586,7 +586,7 @@ fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
     });
     // The `:rollouts` pane takes the same snapshot (1,000 Deployments, 2,000 ReplicaSets,
     // 20,000 Pods): where its time goes.
-    let mut rollouts = opsdeck::app::rollouts::RolloutsPane::default();
+    let mut rollouts = opsdeck::app::panes::rollouts::RolloutsPane::default();
     group.bench_function("rollouts_pane_set_snapshot", |b| {
         b.iter(|| rollouts.set_snapshot(&snapshot));
     });

@@ -26,12 +26,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use opsdeck::app::run::{Environment, load_ui, run};
 use opsdeck::app::state::{ContextInfo, State};
-use opsdeck::app::terminal::Headless;
 use opsdeck::app::{Msg, update};
 use opsdeck::config::Config;
 use opsdeck::model::{Catalog, CatalogEntry};
+use opsdeck::runtime::run::{Environment, load_ui, run};
+use opsdeck::runtime::terminal::Headless;
 use opsdeck::screenshot::{demo_state, epoch};
 use opsdeck::sources::sandbox::World;
 use opsdeck::theme::ColorDepth;
@@ -62,8 +62,8 @@ fn big_catalog(n: usize) -> Catalog {
 
 fn big_state(width: u16, height: u16) -> State {
     let mut state = demo_state(SEED, width, height, ColorDepth::TrueColor).expect("state");
-    state.catalog.set_catalog(Arc::new(big_catalog(ROWS)));
-    assert_eq!(state.catalog.table.visible.len(), ROWS);
+    state.panes.catalog.set_catalog(Arc::new(big_catalog(ROWS)));
+    assert_eq!(state.panes.catalog.table.visible.len(), ROWS);
     state
 }
 
@@ -98,13 +98,13 @@ fn draw(c: &mut Criterion) {
     // A page down per frame, wrapping: every table row changes.
     let mut state = big_state(w, h);
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    let page = isize::try_from(state.catalog.table.page).expect("page");
+    let page = isize::try_from(state.panes.catalog.table.page).expect("page");
     group.bench_function("catalog_10k_200x60/page_down", |b| {
         b.iter(|| {
-            if state.catalog.table.selected + 1 >= ROWS {
-                state.catalog.table.to_top();
+            if state.panes.catalog.table.selected + 1 >= ROWS {
+                state.panes.catalog.table.to_top();
             } else {
-                state.catalog.table.move_by(page);
+                state.panes.catalog.table.move_by(page);
             }
             terminal
                 .draw(|f| opsdeck::ui::render(f, black_box(&state)))
@@ -141,7 +141,7 @@ fn filter_key(c: &mut Criterion) {
             key(&mut state, KeyCode::Tab);
         }
         typed(&mut state, "ap");
-        assert!(state.catalog.table.filter.editing);
+        assert!(state.panes.catalog.table.filter.editing);
         // Alternately type `i` and erase it: every iteration is one keystroke that refilters
         // all 10,000 rows.
         let mut add = true;
@@ -156,7 +156,7 @@ fn filter_key(c: &mut Criterion) {
                     },
                 );
                 add = !add;
-                black_box(state.catalog.table.visible.len());
+                black_box(state.panes.catalog.table.visible.len());
             });
         });
 

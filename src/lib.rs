@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod keymap;
 pub mod model;
 pub mod platform;
+pub mod runtime;
 pub mod screenshot;
 pub mod sources;
 pub mod theme;

@@ -10,13 +10,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use crate::app::card::CardState;
-use crate::app::palette::PaletteState;
-use crate::app::run::{apply_context, load_ui};
+use crate::app::modal::palette::PaletteState;
+use crate::app::panes::catalog::card::CardState;
 use crate::app::state::{ContextInfo, Modal, PaneId, State, View};
 use crate::app::update::resize;
 use crate::config::Config;
 use crate::model::SourceHealth;
+use crate::runtime::run::{apply_context, load_ui};
 use crate::sources::SourceId;
 use crate::sources::sandbox::World;
 use crate::theme::ColorDepth;
@@ -68,19 +68,22 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     // behind), as they have by the time someone looks; refreshes build the lag trend.
     for _ in 0..8 {
         world.advance(std::time::Duration::from_secs(25));
-        state.kafka.set_snapshot(Arc::new(world.kafka_snapshot()));
+        state
+            .panes
+            .kafka
+            .set_snapshot(Arc::new(world.kafka_snapshot()));
         world.cluster();
     }
-    state.catalog.set_catalog(Arc::new(world.catalog()));
+    state.panes.catalog.set_catalog(Arc::new(world.catalog()));
     let kube = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
-    state.apps.set_snapshot(&kube);
-    state.rollouts.set_snapshot(&kube);
+    state.panes.apps.set_snapshot(&kube);
+    state.panes.rollouts.set_snapshot(&kube);
     for database in crate::sources::sandbox::pg::databases() {
         if let Ok(snapshot) = world.pg_snapshot(database) {
-            state.postgres.set_snapshot(Arc::new(snapshot));
+            state.panes.postgres.set_snapshot(Arc::new(snapshot));
         }
     }
-    state.postgres.select_database("orders-db");
+    state.panes.postgres.select_database("orders-db");
     // The last minute of the fleet's logs, and the traces of the last fifteen minutes.
     let logs = world.logs(
         &crate::sources::logs::LogTarget::default(),
@@ -88,22 +91,23 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     );
     feed_telemetry(&mut state, &world, &logs);
     let first_error = state
+        .panes
         .traces
         .rows()
         .iter()
         .find(|r| r.error)
         .map(|r| r.trace_id.clone());
     if let Some(id) = first_error {
-        state.traces.open_id = Some(id.clone());
+        state.panes.traces.open_id = Some(id.clone());
         let trace = crate::sources::sandbox::telemetry::trace(&world, &id)
             .ok_or_else(|| format!("sandbox trace {id}"));
-        state.traces.loaded(&id, trace);
+        state.panes.traces.loaded(&id, trace);
         // The list shows until the trace view is asked for.
-        state.traces.stash_open();
+        state.panes.traces.stash_open();
     }
     let platform = Arc::new(platform_fixture());
-    state.requests.set_snapshot(platform.clone());
-    state.audit.set_snapshot(platform);
+    state.panes.requests.set_snapshot(platform.clone());
+    state.panes.audit.set_snapshot(platform);
     for source in [
         SourceId::Catalog,
         SourceId::Platform,
@@ -130,14 +134,14 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         "help" => state.modal = Some(Modal::Help { scroll: 0 }),
         "kafka-groups" => {
             state.history.push(View::Pane(PaneId::Kafka));
-            state.kafka.next_view();
+            state.panes.kafka.next_view();
         }
         "kafka-topic" | "kafka-configs" | "kafka-diff" => {
             state.history.push(View::Pane(PaneId::Kafka));
             open_kafka_row(state, "orders.placed.v1");
-            let topic = state.kafka.open_detail().unwrap_or_default();
+            let topic = state.panes.kafka.open_detail().unwrap_or_default();
             if view != "kafka-topic" {
-                state.kafka.next_topic_page();
+                state.panes.kafka.next_topic_page();
                 let mut world = World::new(7, epoch());
                 let _ = world.kafka_action(
                     &crate::actions::request::ActionRequest::AlterTopicConfigs {
@@ -147,10 +151,10 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                     },
                 );
                 let configs = world.kafka_configs(&topic);
-                state.kafka.set_configs(topic.clone(), configs);
+                state.panes.kafka.set_configs(topic.clone(), configs);
             }
             if view == "kafka-diff" {
-                let _ = crate::app::kafka_actions::configs_entered(
+                let _ = crate::app::panes::kafka::actions::configs_entered(
                     state,
                     &topic,
                     "retention.ms=1d cleanup.policy=compact -segment.bytes",
@@ -159,37 +163,38 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         }
         "apps-detail" => {
             state.history.push(View::Pane(PaneId::Apps));
-            state.apps.open_detail();
+            state.panes.apps.open_detail();
         }
         "trace" => {
             state.history.push(View::Pane(PaneId::Traces));
-            state.traces.unstash_open();
-            if let Some(open) = state.traces.open.as_mut() {
+            state.panes.traces.unstash_open();
+            if let Some(open) = state.panes.traces.open.as_mut() {
                 open.detail = true;
             }
         }
         "logs-search" => {
             state.history.push(View::Pane(PaneId::Logs));
-            state.logs.set_query("timed out");
-            state.logs.only_matches = true;
-            state.logs.recompute();
-            state.logs.move_by(-2);
-            state.logs.expanded = true;
+            state.panes.logs.set_query("timed out");
+            state.panes.logs.only_matches = true;
+            state.panes.logs.recompute();
+            state.panes.logs.move_by(-2);
+            state.panes.logs.expanded = true;
         }
         "incident" => show_incident(state),
         "rollouts-detail" => {
             state.history.push(View::Pane(PaneId::Rollouts));
-            state.rollouts.open_detail();
+            state.panes.rollouts.open_detail();
         }
         "kafka-group" => {
             state.history.push(View::Pane(PaneId::Kafka));
-            state.kafka.next_view();
-            let _ = state.kafka.open_detail();
+            state.panes.kafka.next_view();
+            let _ = state.panes.kafka.open_detail();
         }
         "kafka-create" => {
             state.history.push(View::Pane(PaneId::Kafka));
             let ctx = crate::app::update::form_context(state);
-            let mut form = crate::app::form::Form::create_topic(&ctx, Some("ledger-service"));
+            let mut form =
+                crate::app::modal::form::Form::create_topic(&ctx, Some("ledger-service"));
             form.fields[0].value = "ledger.audit.v1".into();
             form.fields[1].value = "0".into();
             let _ = form.validate(&ctx);
@@ -202,7 +207,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             state.toast = None;
             state.scope = Some("checkout-api".into());
             state.history.push(View::Pane(PaneId::Postgres));
-            state.postgres.view = crate::app::postgres::PgView::Tree;
+            state.panes.postgres.view = crate::app::panes::postgres::PgView::Tree;
             let _ = crate::app::tours::after_update(state, None);
             let (width, height) = state.size;
             crate::app::update::resize(state, width, height);
@@ -226,15 +231,18 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
         }
         "pg-tree" | "pg-kill" => {
             state.history.push(View::Pane(PaneId::Postgres));
-            state.postgres.view = crate::app::postgres::PgView::Tree;
+            state.panes.postgres.view = crate::app::panes::postgres::PgView::Tree;
             if view == "pg-kill" {
-                crate::app::pg_actions::ask_kill(state, crate::actions::request::KillMode::Cancel);
+                crate::app::panes::postgres::actions::ask_kill(
+                    state,
+                    crate::actions::request::KillMode::Cancel,
+                );
             }
         }
         "request-form" => {
             state.history.push(View::Pane(PaneId::Requests));
             let ctx = crate::app::update::form_context(state);
-            let mut form = crate::app::form::Form::topic(&ctx, Some("ledger-service"));
+            let mut form = crate::app::modal::form::Form::topic(&ctx, Some("ledger-service"));
             form.fields[0].value = "ledger audit v1".into();
             form.fields[2].value = "5".into();
             let _ = form.validate(&ctx);
@@ -246,7 +254,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                 ..PaletteState::default()
             };
             let contexts = state.context.available.clone();
-            let vocab = crate::app::palette::Vocabulary {
+            let vocab = crate::app::modal::palette::Vocabulary {
                 contexts: &contexts,
                 themes: &[],
                 services: &[],
@@ -279,12 +287,12 @@ fn show_incident(state: &mut State) {
     }
     state.now = world.now();
     let service = world.burst_service();
-    let _ = crate::app::incident_actions::open(state, service);
+    let _ = crate::app::panes::incident::actions::open(state, service);
     state.toast = None;
     let since = world.now() - jiff::SignedDuration::from_mins(30);
-    let logs = world.logs(&state.logs.target.clone(), Some(since));
+    let logs = world.logs(&state.panes.logs.target.clone(), Some(since));
     feed_telemetry(state, &world, &logs);
-    crate::app::incident_actions::refresh(state);
+    crate::app::panes::incident::actions::refresh(state);
 }
 
 /// Feeds `logs` (a window the sandbox served) to the logs pane, and the world's traces for
@@ -305,11 +313,13 @@ fn feed_telemetry(
         })
         .collect();
     state
+        .panes
         .logs
         .ingest(&crate::sources::logs::LogBatch::new(items));
-    let search = state.traces.search();
+    let search = state.panes.traces.search();
     let rows = crate::sources::sandbox::telemetry::search(world, &search);
     state
+        .panes
         .traces
         .set_list(Arc::new(crate::sources::trace_feed::TraceList {
             search,
@@ -319,14 +329,17 @@ fn feed_telemetry(
 
 /// Puts the Kafka cursor on the topic named `name`.
 fn open_kafka_row(state: &mut State, name: &str) {
-    let Some(snapshot) = state.kafka.snapshot.clone() else {
+    let Some(snapshot) = state.panes.kafka.snapshot.clone() else {
         return;
     };
-    if let Some(row) = (0..state.kafka.table.visible.len()).find(|&v| {
-        let i = state.kafka.row_index(state.kafka.table.visible[v]);
+    if let Some(row) = (0..state.panes.kafka.table.visible.len()).find(|&v| {
+        let i = state
+            .panes
+            .kafka
+            .row_index(state.panes.kafka.table.visible[v]);
         snapshot.topics[i].name == name
     }) {
-        state.kafka.table.selected = row;
+        state.panes.kafka.table.select(row);
     }
 }
 

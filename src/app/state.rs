@@ -5,123 +5,16 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::audit::AuditPane;
-use super::card::CardState;
-use super::catalog::CatalogPane;
-use super::form::Form;
-use super::kafka::KafkaPane;
-use super::palette::PaletteState;
-use super::postgres::{PgView, PostgresPane};
-use super::requests::RequestsPane;
-use super::table::TablePane;
+pub use super::panes::PaneId;
+use super::panes::{Pane, Panes};
+use super::table::TableState;
+use crate::app::modal::form::Form;
+use crate::app::modal::palette::PaletteState;
+use crate::app::panes::catalog::card::CardState;
 use crate::keymap::{KeyContext, Keymap};
 use crate::model::SourceHealth;
 use crate::sources::SourceId;
 use crate::theme::Theme;
-
-/// The panes of the console, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PaneId {
-    Catalog,
-    Apps,
-    Rollouts,
-    Kafka,
-    Postgres,
-    Logs,
-    Traces,
-    Requests,
-    Audit,
-    Incident,
-}
-
-impl PaneId {
-    pub const ALL: [Self; 10] = [
-        Self::Catalog,
-        Self::Apps,
-        Self::Rollouts,
-        Self::Kafka,
-        Self::Postgres,
-        Self::Logs,
-        Self::Traces,
-        Self::Requests,
-        Self::Audit,
-        Self::Incident,
-    ];
-
-    /// The palette command and tab label.
-    #[must_use]
-    pub fn command(self) -> &'static str {
-        match self {
-            Self::Catalog => "svc",
-            Self::Apps => "apps",
-            Self::Rollouts => "rollouts",
-            Self::Kafka => "kafka",
-            Self::Postgres => "pg",
-            Self::Logs => "logs",
-            Self::Traces => "traces",
-            Self::Requests => "requests",
-            Self::Audit => "audit",
-            Self::Incident => "incident",
-        }
-    }
-
-    /// Other names the palette accepts.
-    #[must_use]
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Self::Catalog => &["services", "service", "catalog", "cat"],
-            Self::Apps => &["app", "argo", "argocd", "applications"],
-            Self::Rollouts => &["rollout", "ro", "deploy", "deployments"],
-            Self::Kafka => &["topics", "topic", "groups", "kf"],
-            Self::Postgres => &["postgres", "db", "sessions", "locks"],
-            Self::Logs => &["log"],
-            Self::Traces => &["trace", "tr"],
-            Self::Requests => &["request", "req", "reqs"],
-            Self::Audit => &["events"],
-            Self::Incident => &["inc"],
-        }
-    }
-
-    #[must_use]
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Catalog => "Services",
-            Self::Apps => "Argo CD apps",
-            Self::Rollouts => "Rollouts",
-            Self::Kafka => "Kafka",
-            Self::Postgres => "Postgres",
-            Self::Logs => "Logs",
-            Self::Traces => "Traces",
-            Self::Requests => "Requests",
-            Self::Audit => "Audit",
-            Self::Incident => "Incident",
-        }
-    }
-
-    /// The release that brings a pane not built yet (shown instead of fake data).
-    #[must_use]
-    pub fn coming_in(self) -> Option<&'static str> {
-        match self {
-            Self::Catalog
-            | Self::Requests
-            | Self::Audit
-            | Self::Postgres
-            | Self::Kafka
-            | Self::Apps => None,
-            Self::Rollouts => Some("Part 5: Kubernetes and Argo CD"),
-            Self::Logs | Self::Traces => Some("Part 6: logs and traces"),
-            Self::Incident => None,
-        }
-    }
-
-    /// Looks a pane up by command or alias.
-    #[must_use]
-    pub fn from_command(word: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.command() == word || p.aliases().contains(&word))
-    }
-}
 
 /// Where the user is. History is a list of these.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,30 +36,7 @@ impl View {
     #[must_use]
     pub fn key_contexts(&self) -> &'static [KeyContext] {
         match self {
-            Self::Pane(PaneId::Catalog) => {
-                &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Requests) => {
-                &[KeyContext::Requests, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Audit) => {
-                &[KeyContext::Audit, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Postgres) => {
-                &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Kafka) => {
-                &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Apps) => &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
-            Self::Pane(PaneId::Rollouts) => {
-                &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Logs) => &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
-            Self::Pane(PaneId::Traces) => {
-                &[KeyContext::Traces, KeyContext::Table, KeyContext::Global]
-            }
-            Self::Pane(PaneId::Incident) => &[KeyContext::Incident, KeyContext::Global],
+            Self::Pane(p) => p.info().key_contexts,
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
     }
@@ -271,9 +141,9 @@ pub enum PromptPurpose {
     /// The history id an Argo CD app rolls back to.
     RollbackApp(String),
     /// The revision a workload goes back to (empty: the previous one).
-    UndoRollout(super::rollouts::WorkloadKey),
+    UndoRollout(crate::app::panes::rollouts::WorkloadKey),
     /// A workload's new replica count.
-    ScaleWorkload(super::rollouts::WorkloadKey),
+    ScaleWorkload(crate::app::panes::rollouts::WorkloadKey),
     /// The time the logs pane jumps to.
     JumpTime,
     /// The shortest trace the traces list shows.
@@ -302,7 +172,7 @@ pub enum Modal {
     },
     Form(Form),
     Prompt(Prompt),
-    Confirm(Box<super::confirm::Confirm>),
+    Confirm(Box<crate::app::modal::confirm::Confirm>),
     /// The `:tour` list; the index of the selected tour.
     Tours {
         selected: usize,
@@ -347,16 +217,8 @@ pub struct State {
     pub user: String,
     pub scope: Option<String>,
     pub readonly: bool,
-    pub catalog: CatalogPane,
-    pub requests: RequestsPane,
-    pub audit: AuditPane,
-    pub postgres: PostgresPane,
-    pub kafka: KafkaPane,
-    pub apps: super::apps::AppsPane,
-    pub rollouts: super::rollouts::RolloutsPane,
-    pub logs: super::logs::LogsPane,
-    pub traces: super::traces::TracesPane,
-    pub incident: super::incident::IncidentState,
+    /// Every pane's own state.
+    pub panes: Panes,
     /// What RBAC allows in the current context's cluster.
     pub kube_access: super::kube_access::KubeAccess,
     /// Forms cancelled with esc, restored when reopened so typing is never lost.
@@ -396,16 +258,7 @@ impl State {
             user,
             scope: None,
             readonly: false,
-            catalog: CatalogPane::default(),
-            requests: RequestsPane::default(),
-            audit: AuditPane::default(),
-            postgres: PostgresPane::new(Vec::new()),
-            kafka: KafkaPane::default(),
-            apps: super::apps::AppsPane::default(),
-            rollouts: super::rollouts::RolloutsPane::default(),
-            logs: super::logs::LogsPane::default(),
-            traces: super::traces::TracesPane::default(),
-            incident: super::incident::IncidentState::default(),
+            panes: Panes::default(),
             kube_access: super::kube_access::KubeAccess::default(),
             drafts: Vec::new(),
             actions_in_flight: 0,
@@ -430,37 +283,38 @@ impl State {
         self.history.current()
     }
 
-    /// The table of the current view, when it is a table pane.
+    /// The pane of the current view (the card belongs to the catalog).
     #[must_use]
-    pub fn active_table(&self) -> Option<&dyn TablePane> {
+    pub fn pane(&self) -> &dyn Pane {
+        self.panes.get(self.view().pane())
+    }
+
+    pub fn pane_mut(&mut self) -> &mut dyn Pane {
+        let id = self.view().pane();
+        self.panes.get_mut(id)
+    }
+
+    /// The table of the current view, when it shows one (the card does not).
+    #[must_use]
+    pub fn active_table(&self) -> Option<&TableState> {
         match self.view() {
-            View::Pane(PaneId::Catalog) => Some(&self.catalog),
-            View::Pane(PaneId::Requests) => Some(&self.requests),
-            View::Pane(PaneId::Audit) => Some(&self.audit),
-            View::Pane(PaneId::Kafka) => Some(&self.kafka),
-            View::Pane(PaneId::Apps) => Some(&self.apps),
-            View::Pane(PaneId::Rollouts) => Some(&self.rollouts),
-            View::Pane(PaneId::Traces) if self.traces.open_id.is_none() => Some(&self.traces),
-            View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
-                Some(&self.postgres)
-            }
+            View::Pane(_) => self.pane().table(),
+            View::Card(_) => None,
+        }
+    }
+
+    /// The pane of the current view when it shows a table.
+    pub fn table_pane_mut(&mut self) -> Option<&mut dyn Pane> {
+        match self.view() {
+            View::Pane(_) if self.pane().table().is_some() => Some(self.pane_mut()),
             _ => None,
         }
     }
 
-    pub fn active_table_mut(&mut self) -> Option<&mut dyn TablePane> {
-        match self.history.current() {
-            View::Pane(PaneId::Catalog) => Some(&mut self.catalog),
-            View::Pane(PaneId::Requests) => Some(&mut self.requests),
-            View::Pane(PaneId::Audit) => Some(&mut self.audit),
-            View::Pane(PaneId::Kafka) => Some(&mut self.kafka),
-            View::Pane(PaneId::Apps) => Some(&mut self.apps),
-            View::Pane(PaneId::Rollouts) => Some(&mut self.rollouts),
-            View::Pane(PaneId::Traces) if self.traces.open_id.is_none() => Some(&mut self.traces),
-            View::Pane(PaneId::Postgres) if self.postgres.view == PgView::Sessions => {
-                Some(&mut self.postgres)
-            }
-            _ => None,
+    pub fn active_table_mut(&mut self) -> Option<&mut TableState> {
+        match self.view() {
+            View::Pane(_) => self.pane_mut().table_mut(),
+            View::Card(_) => None,
         }
     }
 

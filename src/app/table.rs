@@ -1,6 +1,18 @@
-//! Selection, scrolling and sorting of one table, independent of what the rows are.
+//! One generic table: filter, sort, paging, and a selection that follows identity.
+//!
+//! A pane keeps its rows and a lower-cased search text per row; [`TableState::rebuild`]
+//! filters, orders and keeps the cursor on the row with the same [`RowKey`] (pid and
+//! backend start, topic, app, request id...), never on the same position. When that row is
+//! gone the cursor moves to its neighbour and [`TableState::vanished`] says which row left,
+//! for the pane to show. Every table pane runs this one body; only its keys and its order
+//! are its own.
+
+use std::cmp::Ordering;
 
 use super::filter::Filter;
+
+/// The identity of one row, stable across refreshes and re-sorts.
+pub type RowKey = String;
 
 /// Sort order of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,15 +30,66 @@ pub struct TableState {
     pub sort: Sort,
     pub filter: Filter,
     pub visible: Vec<usize>,
-    /// Rows that fit on screen, learned from the last layout (set by `Msg::Resize`).
+    /// The identity of each visible row, in the same order.
+    keys: Vec<RowKey>,
+    /// The identity of the row under the cursor: what the selection follows.
+    selected_key: Option<RowKey>,
+    /// The row that was selected and is gone since the last refresh (the cursor is on its
+    /// neighbour); cleared by the next cursor move.
+    pub vanished: Option<RowKey>,
+    /// Rows that fit on screen, learned from the last layout (set on resize).
     pub page: usize,
 }
 
 impl TableState {
+    /// An empty table that keeps only this one's page size (a context switch, or another
+    /// view of the same pane).
+    #[must_use]
+    pub fn emptied(&self) -> Self {
+        Self {
+            page: self.page,
+            ..Self::default()
+        }
+    }
+
     /// The row index (into the pane's data) under the cursor.
     #[must_use]
     pub fn selected_row(&self) -> Option<usize> {
         self.visible.get(self.selected).copied()
+    }
+
+    /// The identity of the row under the cursor.
+    #[must_use]
+    pub fn selected_key(&self) -> Option<&str> {
+        self.selected_key.as_deref()
+    }
+
+    /// Lets go of the selected row's identity (another data set comes next, such as another
+    /// database's sessions): the cursor starts at the top and nothing is said to vanish.
+    pub fn forget_selection(&mut self) {
+        self.selected = 0;
+        self.offset = 0;
+        self.selected_key = None;
+        self.vanished = None;
+    }
+
+    /// Puts the cursor on display position `position` (clamped).
+    pub fn select(&mut self, position: usize) {
+        self.selected = position.min(self.visible.len().saturating_sub(1));
+        self.selected_key = self.keys.get(self.selected).cloned();
+        self.vanished = None;
+        self.scroll_into_view();
+    }
+
+    /// Puts the cursor on data row `row` when it is visible; true when it is.
+    pub fn select_row(&mut self, row: usize) -> bool {
+        match self.visible.iter().position(|&r| r == row) {
+            Some(position) => {
+                self.select(position);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Moves the cursor by `delta` rows, clamped.
@@ -36,22 +99,19 @@ impl TableState {
             return;
         }
         let last = self.visible.len() - 1;
-        let target = self.selected.saturating_add_signed(delta).min(last);
-        self.selected = target;
-        self.scroll_into_view();
+        self.select(self.selected.saturating_add_signed(delta).min(last));
     }
 
     pub fn to_top(&mut self) {
-        self.selected = 0;
-        self.scroll_into_view();
+        self.select(0);
     }
 
     pub fn to_bottom(&mut self) {
-        self.selected = self.visible.len().saturating_sub(1);
-        self.scroll_into_view();
+        self.select(self.visible.len().saturating_sub(1));
     }
 
-    /// Keeps the selected row inside the viewport.
+    /// Keeps the selected row inside the viewport, and no further down than needed: when
+    /// every row fits, none is scrolled out of view.
     pub fn scroll_into_view(&mut self) {
         let page = self.page.max(1);
         if self.selected < self.offset {
@@ -63,13 +123,52 @@ impl TableState {
         self.offset = self.offset.min(max_offset);
     }
 
-    /// Replaces the visible rows, keeping the cursor on the same data row when it survives.
-    pub fn set_visible(&mut self, visible: Vec<usize>) {
-        let keep = self.selected_row();
+    /// Filters the rows by their search text, orders the survivors with `order` (unless the
+    /// filter ranks them itself, as fuzzy matching does), and keeps the cursor on the row with
+    /// the same key.
+    pub fn rebuild(
+        &mut self,
+        haystacks: &[String],
+        key: impl Fn(usize) -> RowKey,
+        mut order: impl FnMut(usize, usize) -> Ordering,
+    ) {
+        let mut visible = self.filter.apply(haystacks);
+        if !self.filter.orders_rows() {
+            visible.sort_by(|&a, &b| order(a, b));
+            if self.sort.reverse {
+                visible.reverse();
+            }
+        }
+        self.set_rows(visible, key);
+    }
+
+    /// Replaces the visible rows, keeping the cursor on the row with the same key. When that
+    /// row is gone the cursor stays at its position (its neighbour) and `vanished` names it.
+    pub fn set_rows(&mut self, visible: Vec<usize>, key: impl Fn(usize) -> RowKey) {
+        self.keys = visible.iter().map(|&row| key(row)).collect();
         self.visible = visible;
-        self.selected = keep
-            .and_then(|row| self.visible.iter().position(|&r| r == row))
-            .unwrap_or_else(|| self.selected.min(self.visible.len().saturating_sub(1)));
+        let found = self
+            .selected_key
+            .as_ref()
+            .and_then(|k| self.keys.iter().position(|other| other == k));
+        match (found, self.selected_key.take()) {
+            (Some(position), key) => {
+                self.selected = position;
+                self.selected_key = key;
+            }
+            (None, Some(gone)) => {
+                self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+                self.selected_key = self.keys.get(self.selected).cloned();
+                // A row hidden by the user's own filter did not vanish.
+                if !self.filter.is_active() {
+                    self.vanished = Some(gone);
+                }
+            }
+            (None, None) => {
+                self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+                self.selected_key = self.keys.get(self.selected).cloned();
+            }
+        }
         self.scroll_into_view();
     }
 
@@ -84,34 +183,59 @@ impl TableState {
     }
 }
 
-/// A pane built on one [`TableState`]: the filter, cursor and sort keys work the same on all.
-pub trait TablePane {
-    fn table(&self) -> &TableState;
-    fn table_mut(&mut self) -> &mut TableState;
-    /// Number of sortable columns.
-    fn columns(&self) -> usize;
-    /// Re-applies filter and sort after a change.
-    fn refresh_view(&mut self);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn keyed(names: &[&str]) -> (Vec<String>, impl Fn(usize) -> RowKey) {
+        let owned: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let keys = owned.clone();
+        (owned, move |i: usize| keys[i].clone())
+    }
+
     #[test]
-    fn cursor_follows_its_row_across_refilters() {
+    fn cursor_follows_its_row_across_a_reorder() {
         let mut t = TableState {
             page: 3,
             ..TableState::default()
         };
-        t.set_visible((0..10).collect());
-        t.move_by(5);
-        assert_eq!(t.selected_row(), Some(5));
-        assert_eq!(t.offset, 3);
-        t.set_visible(vec![1, 5, 7]);
-        assert_eq!(t.selected_row(), Some(5));
-        t.set_visible(vec![2, 3]);
-        assert_eq!(t.selected, 1, "clamped when its row is gone");
+        let (rows, key) = keyed(&["a", "b", "c", "d"]);
+        t.rebuild(&rows, &key, |a, b| rows[a].cmp(&rows[b]));
+        t.move_by(2);
+        assert_eq!(t.selected_key(), Some("c"));
+        // The next refresh orders the same rows the other way round.
+        t.rebuild(&rows, &key, |a, b| rows[b].cmp(&rows[a]));
+        assert_eq!(t.selected_key(), Some("c"));
+        assert_eq!(t.selected, 1);
+        assert_eq!(t.vanished, None);
+    }
+
+    #[test]
+    fn a_vanished_row_leaves_the_cursor_on_its_neighbour_and_says_so() {
+        let mut t = TableState::default();
+        let (rows, key) = keyed(&["a", "b", "c"]);
+        t.rebuild(&rows, &key, |a, b| a.cmp(&b));
+        t.move_by(1);
+        let (rows, key) = keyed(&["a", "c"]);
+        t.rebuild(&rows, &key, |a, b| a.cmp(&b));
+        assert_eq!(t.selected_key(), Some("c"));
+        assert_eq!(t.vanished.as_deref(), Some("b"));
+        t.move_by(-1);
+        assert_eq!(t.vanished, None, "the next move clears the notice");
+    }
+
+    #[test]
+    fn rows_above_the_cursor_stay_visible_when_everything_fits() {
+        let mut t = TableState {
+            page: 10,
+            ..TableState::default()
+        };
+        let (rows, key) = keyed(&["a", "b", "c", "d", "e"]);
+        t.rebuild(&rows, &key, |a, b| a.cmp(&b));
+        t.to_bottom();
+        assert_eq!(t.offset, 0);
+        t.move_by(-1);
+        assert_eq!(t.offset, 0);
     }
 
     #[test]

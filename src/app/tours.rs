@@ -335,7 +335,9 @@ mod tests {
             after_update(&mut s, None).is_empty(),
             "a step is not a chapter"
         );
-        s.modal = Some(Modal::Palette(crate::app::palette::PaletteState::default()));
+        s.modal = Some(Modal::Palette(
+            crate::app::modal::palette::PaletteState::default(),
+        ));
         after_update(&mut s, None);
         s.modal = None;
         s.history

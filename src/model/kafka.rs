@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use jiff::Timestamp;
 
-use crate::app::validate;
+use crate::model::validate;
 
 /// How many lag totals [`LagHistory`] keeps per group (one sparkline's width).
 pub const LAG_HISTORY: usize = 30;

@@ -9,6 +9,7 @@ pub mod pg;
 pub mod sanitize;
 pub mod service;
 pub mod traces;
+pub mod validate;
 
 pub use health::SourceHealth;
 pub use sanitize::{clean, clean_bytes, clean_multiline};

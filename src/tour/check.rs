@@ -7,8 +7,8 @@
 
 use serde::Deserialize;
 
-use crate::app::kafka::KafkaView;
-use crate::app::postgres::PgView;
+use crate::app::panes::kafka::KafkaView;
+use crate::app::panes::postgres::PgView;
 use crate::app::state::{Modal, PaneId, State, View};
 use crate::model::logs::level::LevelGroup;
 use crate::platform::api::RequestState;
@@ -252,7 +252,7 @@ impl Check {
         if let Some(text) = &self.filter {
             let filter = state
                 .active_table()
-                .map(|t| &t.table().filter)
+                .map(|t| &t.filter)
                 .filter(|f| !f.editing)
                 .map(|f| f.text.as_str());
             if !filter.is_some_and(|f| f.to_lowercase().contains(&text.to_lowercase())) {
@@ -268,7 +268,7 @@ impl Check {
     }
 
     fn pg_holds(&self, state: &State) -> bool {
-        let pg = &state.postgres;
+        let pg = &state.panes.postgres;
         if let Some(view) = self.pg_view {
             let have = match pg.view {
                 PgView::Sessions => PgViewName::Sessions,
@@ -319,7 +319,7 @@ impl Check {
     }
 
     fn rollout_holds(&self, state: &State) -> bool {
-        let rollouts = &state.rollouts;
+        let rollouts = &state.panes.rollouts;
         if let Some(name) = &self.workload {
             let open = (state.view().pane() == PaneId::Rollouts)
                 .then(|| rollouts.detail.as_ref().map(|k| k.name.as_str()))
@@ -343,7 +343,7 @@ impl Check {
     }
 
     fn kafka_holds(&self, state: &State) -> bool {
-        let kafka = &state.kafka;
+        let kafka = &state.panes.kafka;
         if let Some(view) = self.kafka_view {
             let have = match kafka.view {
                 KafkaView::Topics => KafkaViewName::Topics,
@@ -386,7 +386,7 @@ impl Check {
     }
 
     fn telemetry_holds(&self, state: &State) -> bool {
-        let logs = &state.logs;
+        let logs = &state.panes.logs;
         if let Some(levels) = &self.logs_levels {
             let shown = |group| logs.levels.shows(group);
             let groups = [
@@ -415,7 +415,7 @@ impl Check {
         {
             return false;
         }
-        let open = state.traces.open.as_ref();
+        let open = state.panes.traces.open.as_ref();
         if let Some(want) = self.trace_open
             && (state.view().pane() == PaneId::Traces && open.is_some()) != want
         {
@@ -467,17 +467,18 @@ impl Check {
             };
             let shown = state.view().pane() == PaneId::Audit
                 && state
+                    .panes
                     .audit
                     .table
                     .selected_row()
-                    .and_then(|i| state.audit.rows.get(i))
+                    .and_then(|i| state.panes.audit.rows.get(i))
                     .is_some_and(|item| item.outcome.is_some() && ours(&item.event.event_id));
             if !shown {
                 return false;
             }
         }
         if let Some(want) = self.queue
-            && (state.view().pane() == PaneId::Requests && state.requests.queue) != want
+            && (state.view().pane() == PaneId::Requests && state.panes.requests.queue) != want
         {
             return false;
         }
@@ -507,7 +508,7 @@ impl Check {
         }
         if let Some(kind) = self.ready {
             let ids = created_ids(kind, facts.tour);
-            let ready = state.requests.snapshot.as_ref().is_some_and(|s| {
+            let ready = state.panes.requests.snapshot.as_ref().is_some_and(|s| {
                 s.requests
                     .iter()
                     .any(|r| ids.contains(&r.id) && r.state == RequestState::Ready)
@@ -569,11 +570,11 @@ fn modal_name(modal: Option<&Modal>) -> ModalName {
 /// The name of the selected row of the table shown.
 fn selected_name(state: &State) -> Option<String> {
     match state.view() {
-        View::Pane(PaneId::Catalog) => state.catalog.selected().map(|e| e.name().to_owned()),
-        View::Pane(PaneId::Apps) => state.apps.selected().map(|r| r.name.clone()),
-        View::Pane(PaneId::Rollouts) => state.rollouts.selected().map(|e| e.row.name.clone()),
+        View::Pane(PaneId::Catalog) => state.panes.catalog.selected().map(|e| e.name().to_owned()),
+        View::Pane(PaneId::Apps) => state.panes.apps.selected().map(|r| r.name.clone()),
+        View::Pane(PaneId::Rollouts) => state.panes.rollouts.selected().map(|e| e.row.name.clone()),
         View::Pane(PaneId::Kafka) => {
-            let kafka = &state.kafka;
+            let kafka = &state.panes.kafka;
             let index = kafka.selected()?;
             let snapshot = kafka.snapshot.as_ref()?;
             match kafka.view {

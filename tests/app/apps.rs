@@ -10,16 +10,16 @@ fn apps_list_opens_the_detail_and_esc_closes_it() {
     let mut s = state();
     key(&mut s, KeyCode::Char('2'));
     assert_eq!(s.view().pane(), opsdeck::app::PaneId::Apps);
-    let first = s.apps.selected().expect("apps").clone();
+    let first = s.panes.apps.selected().expect("apps").clone();
     assert_eq!(
         first.attention,
         opsdeck::model::k8s::app_row::Attention::Critical
     );
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.apps.detail.as_deref(), Some(first.name.as_str()));
-    assert!(s.apps.detail_app().is_some());
+    assert_eq!(s.panes.apps.detail.as_deref(), Some(first.name.as_str()));
+    assert!(s.panes.apps.detail_app().is_some());
     key(&mut s, KeyCode::Esc);
-    assert!(s.apps.detail.is_none());
+    assert!(s.panes.apps.detail.is_none());
     assert_eq!(
         s.view().pane(),
         opsdeck::app::PaneId::Apps,
@@ -94,10 +94,10 @@ mod actions {
     }
 
     fn select_app(s: &mut State, name: &str) {
-        let row = (0..s.apps.table.visible.len())
-            .find(|&v| s.apps.rows[s.apps.table.visible[v]].name == name)
+        let row = (0..s.panes.apps.table.visible.len())
+            .find(|&v| s.panes.apps.rows[s.panes.apps.table.visible[v]].name == name)
             .unwrap_or_else(|| panic!("{name} is listed"));
-        s.apps.table.selected = row;
+        s.panes.apps.table.select(row);
     }
 
     /// Enter opens a drifted app; space marks its ConfigMap; `s` syncs only that resource,
@@ -109,6 +109,7 @@ mod actions {
         feed(&mut s, &sandbox, 1).await;
         key(&mut s, KeyCode::Char('2'));
         let drifted = s
+            .panes
             .apps
             .rows
             .iter()
@@ -119,8 +120,8 @@ mod actions {
         key(&mut s, KeyCode::Enter);
         typed(&mut s, "jj");
         key(&mut s, KeyCode::Char(' '));
-        assert_eq!(s.apps.marked.len(), 1);
-        let marked = s.apps.marked.iter().next().cloned().expect("marked");
+        assert_eq!(s.panes.apps.marked.len(), 1);
+        let marked = s.panes.apps.marked.iter().next().cloned().expect("marked");
         assert!(marked.starts_with(":ConfigMap:"), "{marked}");
         key(&mut s, KeyCode::Char('s'));
         let details = confirm_details(&s);
@@ -143,7 +144,7 @@ mod actions {
         let r = executor.execute(&request).await;
         assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
         feed(&mut s, &sandbox, 2).await;
-        let (app, _) = s.apps.detail_app().expect("still open");
+        let (app, _) = s.panes.apps.detail_app().expect("still open");
         let state = app.status.operation_state.as_ref().expect("an operation");
         assert_eq!(state.phase, "Running");
         // A second sync now meets Argo CD's in-progress guard before any dialog.
@@ -160,6 +161,7 @@ mod actions {
         let mut s = state();
         key(&mut s, KeyCode::Char('2'));
         let automated = s
+            .panes
             .apps
             .rows
             .iter()
@@ -176,6 +178,7 @@ mod actions {
         );
         // A manual app gets the prompt with its history ids, then the confirmation.
         let manual = s
+            .panes
             .apps
             .rows
             .iter()
@@ -217,7 +220,7 @@ mod actions {
         let mut s = state();
         feed(&mut s, &sandbox, 1).await;
         key(&mut s, KeyCode::Char('3'));
-        let first = s.rollouts.selected().expect("rows").clone();
+        let first = s.panes.rollouts.selected().expect("rows").clone();
         assert_eq!(first.row.name, "shipping-api");
         assert!(first.stuck[0].message.contains("ImagePullBackOff"));
         key(&mut s, KeyCode::Enter);
@@ -233,7 +236,7 @@ mod actions {
         let r = executor.execute(&request).await;
         assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
         feed(&mut s, &sandbox, 2).await;
-        let entry = s.rollouts.target().expect("open").clone();
+        let entry = s.panes.rollouts.target().expect("open").clone();
         assert!(
             entry.row.message.starts_with("RolloutAborted"),
             "{:?}",
@@ -263,7 +266,7 @@ mod actions {
         assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
         tokio::time::advance(Duration::from_secs(5)).await;
         feed(&mut s, &sandbox, 3).await;
-        let entry = s.rollouts.target().expect("open");
+        let entry = s.panes.rollouts.target().expect("open");
         assert_eq!(entry.row.status.word, "Healthy", "{:?}", entry.row);
         assert!(entry.stuck.is_empty(), "{:?}", entry.stuck);
     }
@@ -272,7 +275,7 @@ mod actions {
     fn scale_to_zero_needs_the_name_typed() {
         let mut s = state();
         key(&mut s, KeyCode::Char('3'));
-        let name = s.rollouts.selected().expect("rows").row.name.clone();
+        let name = s.panes.rollouts.selected().expect("rows").row.name.clone();
         key(&mut s, KeyCode::Char('s'));
         typed(&mut s, "0");
         key(&mut s, KeyCode::Enter);

@@ -3,9 +3,9 @@
 //! the catalog and on the card.
 
 use crossterm::event::KeyCode;
-use opsdeck::app::incident::Panel;
-use opsdeck::app::kafka::KafkaView;
-use opsdeck::app::postgres::PgView;
+use opsdeck::app::panes::incident::Panel;
+use opsdeck::app::panes::kafka::KafkaView;
+use opsdeck::app::panes::postgres::PgView;
 use opsdeck::app::state::{PaneId, View};
 use opsdeck::app::{Cmd, State};
 use opsdeck::model::logs::LevelGroup;
@@ -45,77 +45,85 @@ fn incident_command_scopes_and_asks_for_the_service_s_traces() {
         cmds.iter()
             .any(|c| matches!(c, Cmd::TraceSearch(q) if q.service.as_deref() == Some(SERVICE)))
     );
-    assert_eq!(s.postgres.current_database(), Some("orders-db"));
+    assert_eq!(s.panes.postgres.current_database(), Some("orders-db"));
 }
 
 #[test]
 fn each_panel_opens_its_pane_and_esc_comes_back() {
     let mut s = state();
     open_incident(&mut s, SERVICE);
-    assert_eq!(s.incident.focus, Panel::Card);
+    assert_eq!(s.panes.incident.focus, Panel::Card);
     enter_and_back(&mut s, |s| {
         assert!(matches!(s.view(), View::Card(c) if c.service == SERVICE));
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Argo);
+    assert_eq!(s.panes.incident.focus, Panel::Argo);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Apps);
-        assert_eq!(s.apps.selected().map(|r| r.name.as_str()), Some(SERVICE));
+        assert_eq!(
+            s.panes.apps.selected().map(|r| r.name.as_str()),
+            Some(SERVICE)
+        );
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Rollout);
+    assert_eq!(s.panes.incident.focus, Panel::Rollout);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Rollouts);
-        let open = s.rollouts.detail.as_ref().expect("the workload is opened");
+        let open = s
+            .panes
+            .rollouts
+            .detail
+            .as_ref()
+            .expect("the workload is opened");
         assert_eq!(open.name, SERVICE);
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Database);
+    assert_eq!(s.panes.incident.focus, Panel::Database);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Postgres);
-        assert_eq!(s.postgres.view, PgView::Tree);
-        assert_eq!(s.postgres.current_database(), Some("orders-db"));
+        assert_eq!(s.panes.postgres.view, PgView::Tree);
+        assert_eq!(s.panes.postgres.current_database(), Some("orders-db"));
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Lag);
+    assert_eq!(s.panes.incident.focus, Panel::Lag);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Kafka);
-        assert_eq!(s.kafka.view, KafkaView::Groups);
+        assert_eq!(s.panes.kafka.view, KafkaView::Groups);
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Logs);
+    assert_eq!(s.panes.incident.focus, Panel::Logs);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Logs);
-        assert!(s.logs.levels.shows(LevelGroup::Error));
-        assert!(!s.logs.levels.shows(LevelGroup::Info), "errors only");
-        assert_eq!(s.logs.target.service.as_deref(), Some(SERVICE));
+        assert!(s.panes.logs.levels.shows(LevelGroup::Error));
+        assert!(!s.panes.logs.levels.shows(LevelGroup::Info), "errors only");
+        assert_eq!(s.panes.logs.target.service.as_deref(), Some(SERVICE));
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Traces);
+    assert_eq!(s.panes.incident.focus, Panel::Traces);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Traces);
-        assert_eq!(s.traces.service.as_deref(), Some(SERVICE));
+        assert_eq!(s.panes.traces.service.as_deref(), Some(SERVICE));
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.incident.focus, Panel::Card, "tab wraps");
+    assert_eq!(s.panes.incident.focus, Panel::Card, "tab wraps");
     key(&mut s, KeyCode::BackTab);
-    assert_eq!(s.incident.focus, Panel::Traces);
+    assert_eq!(s.panes.incident.focus, Panel::Traces);
     key(&mut s, KeyCode::Up);
-    assert_eq!(s.incident.focus, Panel::Lag);
+    assert_eq!(s.panes.incident.focus, Panel::Lag);
     key(&mut s, KeyCode::Char('l'));
-    assert_eq!(s.incident.focus, Panel::Logs);
+    assert_eq!(s.panes.incident.focus, Panel::Logs);
     key(&mut s, KeyCode::Char('k'));
-    assert_eq!(s.incident.focus, Panel::Database);
+    assert_eq!(s.panes.incident.focus, Panel::Database);
 }
 
 #[test]
 fn the_lag_panel_selects_the_service_s_group() {
     let mut s = state();
     open_incident(&mut s, "analytics-ingest");
-    s.incident.focus = Panel::Lag;
+    s.panes.incident.focus = Panel::Lag;
     key(&mut s, KeyCode::Enter);
-    let snapshot = s.kafka.snapshot.clone().expect("a kafka snapshot");
-    let i = s.kafka.selected().expect("a selected group");
+    let snapshot = s.panes.kafka.snapshot.clone().expect("a kafka snapshot");
+    let i = s.panes.kafka.selected().expect("a selected group");
     assert_eq!(snapshot.groups[i].name, "analytics-ingest-consumer");
 }
 
@@ -123,6 +131,7 @@ fn the_lag_panel_selects_the_service_s_group() {
 fn i_opens_the_incident_view_from_the_catalog_and_the_card() {
     let mut s = state();
     let name = s
+        .panes
         .catalog
         .selected()
         .map(|e| e.name().to_owned())
@@ -171,7 +180,7 @@ fn source_data_redraws_the_view_and_a_repeated_ok_does_not() {
     };
     update(&mut s, event(SourceBody::Health(ok)));
     assert!(!s.dirty, "a repeated ok changes nothing on screen");
-    let snapshot = s.kafka.snapshot.clone().expect("a kafka snapshot");
+    let snapshot = s.panes.kafka.snapshot.clone().expect("a kafka snapshot");
     update(&mut s, event(SourceBody::Kafka(snapshot)));
     assert!(
         s.dirty,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use opsdeck::app::kafka::KafkaView;
+use opsdeck::app::panes::kafka::KafkaView;
 use opsdeck::app::{Msg, State, update};
 use opsdeck::screenshot::epoch;
 use opsdeck::sources::sandbox::World;
@@ -31,17 +31,23 @@ fn lagging_group_sorts_first_and_scope_narrows() {
         world.advance(Duration::from_secs(10));
         feed(&mut s, &world);
     }
-    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
-    assert!(s.kafka.table.visible.len() == snapshot.topics.iter().filter(|t| !t.internal).count());
+    let snapshot = s.panes.kafka.snapshot.clone().expect("snapshot");
+    assert!(
+        s.panes.kafka.table.visible.len() == snapshot.topics.iter().filter(|t| !t.internal).count()
+    );
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.kafka.view, KafkaView::Groups);
-    let first = s.kafka.selected().map(|i| snapshot.groups[i].name.clone());
+    assert_eq!(s.panes.kafka.view, KafkaView::Groups);
+    let first = s
+        .panes
+        .kafka
+        .selected()
+        .map(|i| snapshot.groups[i].name.clone());
     assert_eq!(
         first.as_deref(),
         Some("analytics-ingest-consumer"),
         "the lagging group is first"
     );
-    let trend = s.kafka.history.series("analytics-ingest-consumer");
+    let trend = s.panes.kafka.history.series("analytics-ingest-consumer");
     let n = trend.len();
     assert!(n >= 3);
     assert!(
@@ -53,13 +59,14 @@ fn lagging_group_sorts_first_and_scope_narrows() {
     key(&mut s, KeyCode::Char('4'));
     key(&mut s, KeyCode::Tab);
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.kafka.view, KafkaView::Topics);
+    assert_eq!(s.panes.kafka.view, KafkaView::Topics);
     let names: Vec<String> = s
+        .panes
         .kafka
         .table
         .visible
         .iter()
-        .map(|&v| snapshot.topics[s.kafka.row_index(v)].name.clone())
+        .map(|&v| snapshot.topics[s.panes.kafka.row_index(v)].name.clone())
         .collect();
     assert_eq!(
         names,
@@ -77,7 +84,10 @@ fn enter_opens_partitions_and_group_lag_esc_closes() {
     feed(&mut s, &world);
     key(&mut s, KeyCode::Tab);
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.kafka.detail.as_deref(), Some("analytics-ingest-consumer"));
+    assert_eq!(
+        s.panes.kafka.detail.as_deref(),
+        Some("analytics-ingest-consumer")
+    );
     let text: String = opsdeck::screenshot::draw(&s)
         .expect("draws")
         .content()
@@ -86,7 +96,10 @@ fn enter_opens_partitions_and_group_lag_esc_closes() {
         .collect();
     assert!(text.contains("lag per partition"), "{text}");
     key(&mut s, KeyCode::Esc);
-    assert!(s.kafka.detail.is_none(), "esc closes the detail first");
+    assert!(
+        s.panes.kafka.detail.is_none(),
+        "esc closes the detail first"
+    );
     assert_eq!(s.view().pane(), opsdeck::app::PaneId::Kafka);
 }
 
@@ -103,8 +116,8 @@ async fn delete_a_topic_by_typing_its_name() {
     let mut s = state();
     key(&mut s, KeyCode::Char('4'));
     let name = {
-        let snapshot = s.kafka.snapshot.clone().expect("snapshot");
-        snapshot.topics[s.kafka.selected().expect("selected")]
+        let snapshot = s.panes.kafka.snapshot.clone().expect("snapshot");
+        snapshot.topics[s.panes.kafka.selected().expect("selected")]
             .name
             .clone()
     };
@@ -167,7 +180,7 @@ fn a_failing_refresh_is_shown_in_the_pane_with_the_data_age() {
     key(&mut s, KeyCode::Char('4'));
     world.advance(Duration::from_secs(10));
     feed(&mut s, &world);
-    let taken = s.kafka.snapshot.clone().expect("snapshot").taken_at;
+    let taken = s.panes.kafka.snapshot.clone().expect("snapshot").taken_at;
     let event = SourceEvent {
         source: SourceId::Kafka,
         generation: s.generation,
@@ -195,7 +208,7 @@ fn a_failing_refresh_is_shown_in_the_pane_with_the_data_age() {
         text.contains("✗ metadata: BrokerTransportFailure · showing data from 95s ago"),
         "{text}"
     );
-    assert!(s.kafka.snapshot.is_some(), "the data is kept");
+    assert!(s.panes.kafka.snapshot.is_some(), "the data is kept");
     key(&mut s, KeyCode::Char('1'));
     assert_eq!(s.view().pane(), opsdeck::app::PaneId::Catalog);
 }

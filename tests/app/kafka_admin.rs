@@ -6,15 +6,15 @@
 use crossterm::event::KeyCode;
 use opsdeck::actions::gate::{AuditGate, GateOutcome};
 use opsdeck::actions::journal::Journal;
-use opsdeck::app::kafka::TopicPage;
-use opsdeck::app::kafka_io::KafkaLookup;
 use opsdeck::app::msg::ActionReport;
-use opsdeck::app::platform_calls;
+use opsdeck::app::panes::kafka::TopicPage;
 use opsdeck::app::state::Modal;
 use opsdeck::app::{Cmd, Msg, State, update};
 use opsdeck::platform::api::{ClientInfo, OutcomeStatus, RequestSpec};
 use opsdeck::platform::policy::Policy;
 use opsdeck::platform::server::{LocalServer, Source, spawn_local};
+use opsdeck::runtime::kafka_io::KafkaLookup;
+use opsdeck::runtime::platform_calls;
 use opsdeck::screenshot::epoch;
 use opsdeck::sources::platform::{PlatformClient, Token};
 use opsdeck::sources::sandbox::kafka::SandboxKafkaExecutor;
@@ -116,15 +116,16 @@ fn kafka_state() -> State {
 }
 
 fn select_topic(s: &mut State, name: &str) {
-    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    let snapshot = s.panes.kafka.snapshot.clone().expect("snapshot");
     let row = s
+        .panes
         .kafka
         .table
         .visible
         .iter()
-        .position(|&v| snapshot.topics[s.kafka.row_index(v)].name == name)
+        .position(|&v| snapshot.topics[s.panes.kafka.row_index(v)].name == name)
         .expect("topic listed");
-    s.kafka.table.selected = row;
+    s.panes.kafka.table.select(row);
 }
 
 fn fill_create_form(s: &mut State, name: &str) -> Vec<Cmd> {
@@ -191,7 +192,7 @@ async fn create_checks_policy_then_the_plan_then_runs_through_the_gate() {
     };
     assert_eq!(result.status, OutcomeStatus::Succeeded, "{}", result.detail);
     assert!(s.drafts.is_empty(), "the draft goes once the topic exists");
-    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    let snapshot = s.panes.kafka.snapshot.clone().expect("snapshot");
     let topic = snapshot.topic("billing.events.v1").expect("created");
     assert_eq!(topic.partitions.len(), 12);
     assert_eq!(topic.retention_ms, Some(259_200_000));
@@ -289,8 +290,8 @@ async fn config_changes_show_a_diff_and_keep_other_overrides() {
     let cmds = key(&mut s, KeyCode::Enter);
     carry(&mut s, &rig, cmds).await;
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.kafka.topic_page, TopicPage::Configs);
-    let configs = s.kafka.configs.clone().expect("configs read");
+    assert_eq!(s.panes.kafka.topic_page, TopicPage::Configs);
+    let configs = s.panes.kafka.configs.clone().expect("configs read");
     assert!(
         configs
             .result
@@ -320,7 +321,7 @@ async fn config_changes_show_a_diff_and_keep_other_overrides() {
         let reports = carry(&mut s, &rig, cmds).await;
         assert!(reports[0].outcome.executed(), "{:?}", reports[0].outcome);
     }
-    let Some(Ok(configs)) = s.kafka.configs.clone().map(|c| c.result) else {
+    let Some(Ok(configs)) = s.panes.kafka.configs.clone().map(|c| c.result) else {
         panic!("configs re-read after the change")
     };
     let value = |k: &str| {
@@ -389,7 +390,7 @@ async fn partitions_only_grow() {
     let cmds = key(&mut s, KeyCode::Enter);
     let reports = carry(&mut s, &rig, cmds).await;
     assert!(reports[0].outcome.executed());
-    let snapshot = s.kafka.snapshot.clone().expect("snapshot");
+    let snapshot = s.panes.kafka.snapshot.clone().expect("snapshot");
     assert_eq!(
         snapshot
             .topic("orders.placed.v1")

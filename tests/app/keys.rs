@@ -27,6 +27,7 @@ pub fn typed(state: &mut State, text: &str) -> Vec<Cmd> {
 
 fn selected_name(state: &State) -> String {
     state
+        .panes
         .catalog
         .selected()
         .map(|e| e.name().to_owned())
@@ -36,20 +37,20 @@ fn selected_name(state: &State) -> String {
 #[test]
 fn filter_narrows_inverts_and_clears() {
     let mut s = state();
-    let total = s.catalog.table.visible.len();
+    let total = s.panes.catalog.table.visible.len();
     typed(&mut s, "/chk");
-    assert!(s.catalog.table.filter.editing);
-    assert_eq!(s.catalog.table.filter.text, "chk");
+    assert!(s.panes.catalog.table.filter.editing);
+    assert_eq!(s.panes.catalog.table.filter.text, "chk");
     key(&mut s, KeyCode::Tab); // regex
     key(&mut s, KeyCode::Tab); // fuzzy
-    assert!(s.catalog.table.visible.len() < total);
-    assert!(!s.catalog.table.visible.is_empty());
+    assert!(s.panes.catalog.table.visible.len() < total);
+    assert!(!s.panes.catalog.table.visible.is_empty());
     assert_eq!(selected_name(&s), "checkout-api");
     key(&mut s, KeyCode::Enter);
-    assert!(!s.catalog.table.filter.editing);
+    assert!(!s.panes.catalog.table.filter.editing);
     key(&mut s, KeyCode::Esc);
     assert_eq!(
-        s.catalog.table.visible.len(),
+        s.panes.catalog.table.visible.len(),
         total,
         "esc clears an applied filter"
     );
@@ -57,11 +58,11 @@ fn filter_narrows_inverts_and_clears() {
     typed(&mut s, "/");
     key(&mut s, KeyCode::Tab);
     assert_eq!(
-        s.catalog.table.filter.mode,
+        s.panes.catalog.table.filter.mode,
         opsdeck::app::filter::FilterMode::Substring
     );
     typed(&mut s, "!tier-1");
-    let non_tier1 = s.catalog.table.visible.len();
+    let non_tier1 = s.panes.catalog.table.visible.len();
     assert!(non_tier1 > 0 && non_tier1 < total);
 }
 
@@ -190,7 +191,7 @@ fn context_switch_bumps_generation_and_drops_stale_events() {
         }]
     );
     assert_eq!(s.context.name, "sandbox-prod");
-    assert!(!s.catalog.loaded, "the old context's data is gone");
+    assert!(!s.panes.catalog.loaded, "the old context's data is gone");
     let stale = SourceEvent {
         source: SourceId::Catalog,
         generation: old,
@@ -198,7 +199,7 @@ fn context_switch_bumps_generation_and_drops_stale_events() {
     };
     update(&mut s, Msg::Source(stale));
     assert!(
-        !s.catalog.loaded,
+        !s.panes.catalog.loaded,
         "events of the old generation are dropped"
     );
     let fresh = SourceEvent {
@@ -240,10 +241,10 @@ fn help_lists_keys_from_the_keymap_and_sort_cycles() {
     key(&mut s, KeyCode::Esc);
     assert!(s.modal.is_none());
     let first = selected_name(&s);
-    let top = s.catalog.table.visible[0];
+    let top = s.panes.catalog.table.visible[0];
     key(&mut s, KeyCode::Char('='));
-    assert_ne!(s.catalog.table.visible[0], top, "reversed order");
+    assert_ne!(s.panes.catalog.table.visible[0], top, "reversed order");
     assert_eq!(selected_name(&s), first, "the cursor stays on its service");
     key(&mut s, KeyCode::Char('>'));
-    assert_eq!(s.catalog.table.sort.column, 1);
+    assert_eq!(s.panes.catalog.table.sort.column, 1);
 }

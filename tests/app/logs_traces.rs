@@ -34,7 +34,7 @@ async fn carry(s: &mut State, sandbox: &SandboxHandle, cmds: Vec<Cmd>) {
                         ))
                     })
                     .collect();
-                s.logs.ingest(&LogBatch::new(items));
+                s.panes.logs.ingest(&LogBatch::new(items));
             }
             _ => {}
         }
@@ -51,13 +51,13 @@ async fn an_error_line_opens_its_trace_and_the_trace_opens_its_logs() {
     key(&mut s, KeyCode::Char('6'));
     assert_eq!(s.view().pane(), PaneId::Logs);
     // Fresh lines from the running sandbox: only errors.
-    s.logs.clear();
+    s.panes.logs.clear();
     carry(&mut s, &sandbox, vec![Cmd::LogTarget(Box::default())]).await;
     for toggle in ['W', 'I', 'D'] {
         key(&mut s, KeyCode::Char(toggle));
     }
-    assert!(s.logs.shown_len() > 0, "the burst logs errors");
-    let selected = s.logs.selected().expect("a line");
+    assert!(s.panes.logs.shown_len() > 0, "the burst logs errors");
+    let selected = s.panes.logs.selected().expect("a line");
     assert_eq!(selected.level(), Some(Level::Error));
     let trace_id = selected
         .trace_id()
@@ -72,7 +72,7 @@ async fn an_error_line_opens_its_trace_and_the_trace_opens_its_logs() {
     let cmds = key(&mut s, KeyCode::Char('o'));
     assert_eq!(s.view().pane(), PaneId::Traces);
     carry(&mut s, &sandbox, cmds).await;
-    let open = s.traces.open.as_ref().expect("the trace opened");
+    let open = s.panes.traces.open.as_ref().expect("the trace opened");
     assert_eq!(open.trace.trace_id, trace_id);
     assert!(open.trace.has_error());
     let span = open.selected_span().expect("a span");
@@ -81,46 +81,56 @@ async fn an_error_line_opens_its_trace_and_the_trace_opens_its_logs() {
     // And back: every service's lines of this trace.
     let cmds = key(&mut s, KeyCode::Char('l'));
     assert_eq!(s.view().pane(), PaneId::Logs);
-    assert_eq!(s.logs.target.trace_id.as_deref(), Some(trace_id.as_str()));
+    assert_eq!(
+        s.panes.logs.target.trace_id.as_deref(),
+        Some(trace_id.as_str())
+    );
     carry(&mut s, &sandbox, cmds).await;
-    assert!(s.logs.shown_len() >= 1);
-    let line = s.logs.selected().expect("the trace's line");
+    assert!(s.panes.logs.shown_len() >= 1);
+    let line = s.panes.logs.selected().expect("the trace's line");
     assert_eq!(line.trace_id(), Some(trace_id.as_str()));
     // The search highlights the id.
-    assert_eq!(s.logs.query.input(), trace_id);
+    assert_eq!(s.panes.logs.query.input(), trace_id);
 }
 
 #[test]
 fn search_narrows_and_n_walks_the_matches() {
     let mut s = state();
     key(&mut s, KeyCode::Char('6'));
-    let total = s.logs.shown_len();
+    let total = s.panes.logs.shown_len();
     assert!(total > 100, "{total}");
     typed(&mut s, "/timed out");
     key(&mut s, KeyCode::Enter);
-    let first = s.logs.selected().expect("a match").seq();
-    assert!(s.logs.selected().unwrap().message().contains("timed out"));
+    let first = s.panes.logs.selected().expect("a match").seq();
+    assert!(
+        s.panes
+            .logs
+            .selected()
+            .unwrap()
+            .message()
+            .contains("timed out")
+    );
     key(&mut s, KeyCode::Char('N'));
-    let earlier = s.logs.selected().expect("an earlier match").seq();
+    let earlier = s.panes.logs.selected().expect("an earlier match").seq();
     assert!(earlier < first);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.logs.selected().unwrap().seq(), first);
+    assert_eq!(s.panes.logs.selected().unwrap().seq(), first);
     key(&mut s, KeyCode::Char('m'));
-    assert!(s.logs.shown_len() < total);
+    assert!(s.panes.logs.shown_len() < total);
     // Regex mode through tab; a bad pattern says why and keeps the last good search.
     typed(&mut s, "/");
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "(");
-    assert!(s.logs.query_error.is_some());
+    assert!(s.panes.logs.query_error.is_some());
     key(&mut s, KeyCode::Esc);
-    assert!(s.logs.query.is_empty(), "esc clears the search");
+    assert!(s.panes.logs.query.is_empty(), "esc clears the search");
 }
 
 #[test]
 fn the_trace_list_filters_and_opens_on_enter() {
     let mut s = state();
     key(&mut s, KeyCode::Char('7'));
-    assert!(!s.traces.rows().is_empty());
+    assert!(!s.panes.traces.rows().is_empty());
     let cmds = key(&mut s, KeyCode::Char('e'));
     assert!(matches!(cmds.as_slice(), [Cmd::TraceSearch(q)] if q.errors_only));
     let cmds = key(&mut s, KeyCode::Char('m'));
@@ -137,5 +147,5 @@ fn the_trace_list_filters_and_opens_on_enter() {
         "{cmds:?}"
     );
     key(&mut s, KeyCode::Esc);
-    assert!(s.traces.open_id.is_none(), "esc closes the trace");
+    assert!(s.panes.traces.open_id.is_none(), "esc closes the trace");
 }

@@ -9,5 +9,6 @@ mod kafka;
 mod kafka_admin;
 mod keys;
 mod logs_traces;
+mod paging;
 mod platform;
 mod postgres;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 use opsdeck::app::msg::{PlatformCall, PlatformReply};
-use opsdeck::app::platform_calls;
 use opsdeck::app::state::{Modal, PaneId};
 use opsdeck::app::{Cmd, Msg, State, update};
 use opsdeck::platform::api::RequestState;
 use opsdeck::platform::server::{LocalServer, spawn_local};
+use opsdeck::runtime::platform_calls;
 use opsdeck::sources::platform::{PlatformClient, Token};
 use opsdeck::sources::platform_feed;
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
@@ -96,12 +96,12 @@ async fn request_a_topic_approve_it_and_see_it_ready_and_audited() {
         s.modal.is_none(),
         "the form closes once the platform accepted it"
     );
-    assert_eq!(s.requests.rows.len(), 1);
-    assert_eq!(s.requests.rows[0].state, RequestState::Submitted);
+    assert_eq!(s.panes.requests.rows.len(), 1);
+    assert_eq!(s.panes.requests.rows[0].state, RequestState::Submitted);
 
     // The sandbox user is an approver: the queue lists it, `a` approves.
     key(&mut s, KeyCode::Tab);
-    assert!(s.requests.queue);
+    assert!(s.panes.requests.queue);
     let cmds = typed(&mut s, "a");
     assert!(matches!(
         cmds.as_slice(),
@@ -110,7 +110,7 @@ async fn request_a_topic_approve_it_and_see_it_ready_and_audited() {
     carry(&mut s, &p.client, cmds).await;
     key(&mut s, KeyCode::Tab);
     // No topic creator on this server: approved, with the reason shown.
-    let request = &s.requests.rows[0];
+    let request = &s.panes.requests.rows[0];
     assert_eq!(request.state, RequestState::Approved);
     assert!(
         request
@@ -122,13 +122,25 @@ async fn request_a_topic_approve_it_and_see_it_ready_and_audited() {
 
     // The audit pane shows the transitions and verifies the chain.
     key(&mut s, KeyCode::Char('9'));
-    let actions: Vec<&str> = s.audit.rows.iter().map(|i| i.event.body.action()).collect();
+    let actions: Vec<&str> = s
+        .panes
+        .audit
+        .rows
+        .iter()
+        .map(|i| i.event.body.action())
+        .collect();
     assert!(actions.contains(&"request.submitted"), "{actions:?}");
     assert!(actions.contains(&"request.approved"), "{actions:?}");
     let cmds = typed(&mut s, "v");
     assert_eq!(cmds, vec![Cmd::Platform(PlatformCall::Verify)]);
     carry(&mut s, &p.client, cmds).await;
-    let report = s.audit.verify.clone().expect("answered").expect("verified");
+    let report = s
+        .panes
+        .audit
+        .verify
+        .clone()
+        .expect("answered")
+        .expect("verified");
     assert!(report.ok && report.checked >= 2);
 }
 
@@ -157,7 +169,7 @@ async fn reject_needs_a_reason_and_is_recorded() {
     let cmds = key(&mut s, KeyCode::Enter);
     carry(&mut s, &p.client, cmds).await;
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.requests.rows[0].state, RequestState::Rejected);
+    assert_eq!(s.panes.requests.rows[0].state, RequestState::Rejected);
 }
 
 #[tokio::test]

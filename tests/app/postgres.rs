@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crossterm::event::KeyCode;
 use opsdeck::actions::gate::Executor;
 use opsdeck::actions::request::{ActionRequest, KillMode};
-use opsdeck::app::postgres::PgView;
+use opsdeck::app::panes::postgres::PgView;
 use opsdeck::app::state::{Modal, PaneId};
 use opsdeck::app::{Cmd, Msg, State, update};
 use opsdeck::platform::api::OutcomeStatus;
@@ -46,14 +46,20 @@ async fn tree_root_cancel_is_ineffective_terminate_unblocks() {
     key(&mut s, KeyCode::Char('5'));
     assert_eq!(s.view().pane(), PaneId::Postgres);
     assert_eq!(
-        s.postgres.current_database(),
+        s.panes.postgres.current_database(),
         Some("orders-db"),
         "scope picks the service's database"
     );
     feed(&mut s, &sandbox, "orders-db").await;
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.postgres.view, PgView::Tree);
-    let root = s.postgres.tree.first().cloned().expect("a blocking root");
+    assert_eq!(s.panes.postgres.view, PgView::Tree);
+    let root = s
+        .panes
+        .postgres
+        .tree
+        .first()
+        .cloned()
+        .expect("a blocking root");
     assert_eq!(root.depth, 0);
     assert!(
         root.blocks_total >= 4,
@@ -102,9 +108,9 @@ async fn tree_root_cancel_is_ineffective_terminate_unblocks() {
     assert_eq!(result.status, OutcomeStatus::Succeeded, "{}", result.detail);
     feed(&mut s, &sandbox, "orders-db").await;
     assert!(
-        s.postgres.tree.is_empty(),
+        s.panes.postgres.tree.is_empty(),
         "nothing is blocked any more: {:?}",
-        s.postgres.tree
+        s.panes.postgres.tree
     );
     assert!(screen(&s).contains("nothing is blocked"));
 }
@@ -116,15 +122,21 @@ async fn stale_screen_cannot_hit_another_session() {
     key(&mut s, KeyCode::Char('5'));
     feed(&mut s, &sandbox, "payments-db").await;
     let d = s
+        .panes
         .postgres
         .databases
         .iter()
         .position(|d| d == "payments-db")
         .expect("listed");
-    while s.postgres.current != d {
+    while s.panes.postgres.current != d {
         key(&mut s, KeyCode::Char('d'));
     }
-    let session = s.postgres.selected_session().cloned().expect("a session");
+    let session = s
+        .panes
+        .postgres
+        .selected_session()
+        .cloned()
+        .expect("a session");
     let request = ActionRequest::KillQuery {
         database: "payments-db".into(),
         pid: session.pid,
@@ -151,12 +163,12 @@ async fn freeze_keeps_the_snapshot_and_enter_loads_locks() {
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('5'));
     feed(&mut s, &sandbox, "orders-db").await;
-    let shown = s.postgres.shown.clone().expect("shown");
+    let shown = s.panes.postgres.shown.clone().expect("shown");
     let cmds = typed(&mut s, "p");
     assert_eq!(cmds, vec![Cmd::Pause(SourceId::Postgres, true)]);
     feed(&mut s, &sandbox, "orders-db").await;
     assert!(
-        Arc::ptr_eq(&shown, s.postgres.shown.as_ref().expect("shown")),
+        Arc::ptr_eq(&shown, s.panes.postgres.shown.as_ref().expect("shown")),
         "frozen view keeps its snapshot"
     );
     let cmds = key(&mut s, KeyCode::Enter);
@@ -172,10 +184,13 @@ async fn freeze_keeps_the_snapshot_and_enter_loads_locks() {
             locks,
         },
     );
-    let detail = s.postgres.detail.clone().expect("detail open");
+    let detail = s.panes.postgres.detail.clone().expect("detail open");
     assert!(detail.locks.is_some_and(|l| l.is_ok()));
     key(&mut s, KeyCode::Esc);
-    assert!(s.postgres.detail.is_none(), "esc closes the detail first");
+    assert!(
+        s.panes.postgres.detail.is_none(),
+        "esc closes the detail first"
+    );
     assert_eq!(s.view().pane(), PaneId::Postgres);
 }
 

@@ -364,7 +364,7 @@ async fn an_unknown_context_is_an_error_naming_it() {
 /// `:apps` rows; a kube context that does not exist is the source's error, by name.
 #[tokio::test]
 async fn the_source_feeds_the_apps_pane_and_names_a_bad_context() {
-    use opsdeck::app::apps::AppsPane;
+    use opsdeck::app::panes::apps::AppsPane;
     use opsdeck::model::SourceHealth;
     use opsdeck::sources::{SourceBody, SourceId};
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use opsdeck::app::card::CardState;
+use opsdeck::app::panes::catalog::card::CardState;
 use opsdeck::app::state::View;
 use opsdeck::model::{Catalog, CatalogEntry, clean_bytes};
 use opsdeck::sources::catalog_map::{Origin, map_entities};
@@ -121,7 +121,7 @@ fn hostile_state(width: u16, height: u16) -> (opsdeck::app::State, String) {
         .name
         .clone();
     let mut s = state(width, height);
-    s.catalog.set_catalog(Arc::new(Catalog::new(entries)));
+    s.panes.catalog.set_catalog(Arc::new(Catalog::new(entries)));
     (s, name)
 }
 
@@ -181,7 +181,7 @@ fn hostile_strings_in_the_filter_and_palette_stay_inert() {
 #[test]
 fn unsanitized_text_would_be_caught() {
     let (mut s, _) = hostile_state(120, 40);
-    let mut raw = s.catalog.catalog.as_ref().clone();
+    let mut raw = s.panes.catalog.catalog.as_ref().clone();
     let svc = raw
         .entries
         .iter_mut()
@@ -191,7 +191,7 @@ fn unsanitized_text_would_be_caught() {
         })
         .unwrap();
     svc.owner = "raw\u{202e}nwo".into();
-    s.catalog.set_catalog(Arc::new(raw));
+    s.panes.catalog.set_catalog(Arc::new(raw));
     let buf = buffer(&s);
     let caught = std::panic::catch_unwind(|| assert_inert(&buf, "raw owner"));
     assert!(caught.is_err(), "a raw bidi override is detected");
@@ -234,17 +234,17 @@ mod logs_fuzz {
         fn arbitrary_log_bytes_draw_inert(lines in prop::collection::vec(hostile_bytes(), 1..20)) {
             let mut s = state(100, 30);
             s.history.push(View::Pane(PaneId::Logs));
-            s.logs.clear();
+            s.panes.logs.clear();
             let source: Arc<str> = Arc::from("pod\u{1b}[31m");
             let items = lines
                 .iter()
                 .map(|l| LogItem::Line(parse_line(l, Arc::clone(&source))))
                 .collect();
-            s.logs.ingest(&LogBatch::new(items));
+            s.panes.logs.ingest(&LogBatch::new(items));
             assert_inert(&buffer(&s), "log lines");
-            s.logs.move_by(-1);
-            s.logs.expanded = true;
-            s.logs.wrap = true;
+            s.panes.logs.move_by(-1);
+            s.panes.logs.expanded = true;
+            s.panes.logs.wrap = true;
             assert_inert(&buffer(&s), "expanded log line");
         }
     }

@@ -1,4 +1,4 @@
-//! Idle means zero frames: the real run loop (`app::run::run`) on a `TestBackend`, the
+//! Idle means zero frames: the real run loop (`runtime::run::run`) on a `TestBackend`, the
 //! sandbox context and a paused tokio clock draws its first frames, then nothing during 10 s
 //! of simulated idle (the catalog keeps polling), then exactly one frame for one key.
 
@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc;
-use opsdeck::app::run::{Environment, load_ui, run};
 use opsdeck::app::state::{ContextInfo, State};
-use opsdeck::app::terminal::Headless;
 use opsdeck::config::Config;
+use opsdeck::runtime::run::{Environment, load_ui, run};
+use opsdeck::runtime::terminal::Headless;
 use opsdeck::screenshot::epoch;
 use opsdeck::theme::ColorDepth;
 use ratatui::Terminal;
@@ -87,7 +87,10 @@ async fn idle_draws_no_frames_and_a_key_draws_one() {
         state.frames, expected,
         "state.frames counts the frames drawn"
     );
-    assert_eq!(state.catalog.table.selected, 1, "the key moved the cursor");
+    assert_eq!(
+        state.panes.catalog.table.selected, 1,
+        "the key moved the cursor"
+    );
     assert!(
         screen.contains("▶"),
         "the selection marker is drawn:\n{screen}"

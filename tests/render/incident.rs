@@ -2,7 +2,7 @@
 //! (no colour: a glyph, reverse and bold), and the instruction shown without a service.
 
 use crossterm::event::KeyCode;
-use opsdeck::app::incident::Panel;
+use opsdeck::app::panes::incident::Panel;
 use opsdeck::app::state::{PaneId, View};
 use opsdeck::theme::ColorDepth;
 use ratatui::style::{Color, Modifier};
@@ -46,7 +46,7 @@ fn the_focused_panel_is_marked_without_colour() {
     for (w, h) in SIZES {
         let mut s = state_in("incident", w, h, ColorDepth::Mono);
         key(&mut s, KeyCode::Tab);
-        assert_eq!(s.incident.focus, Panel::Argo);
+        assert_eq!(s.panes.incident.focus, Panel::Argo);
         let buf = buffer(&s);
         for cell in &buf.content {
             assert!(

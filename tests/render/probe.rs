@@ -3,7 +3,7 @@
 //!
 //! [`Probe`] wraps a [`TestBackend`] and, after every frame the run loop flushes, records the
 //! frame count, the screen as text, and the instant the first frame that satisfied a
-//! predicate was flushed. Its error type is `io::Error`, which `app::run::run` requires
+//! predicate was flushed. Its error type is `io::Error`, which `runtime::run::run` requires
 //! (`TestBackend`'s `Infallible` does not convert into `io::Error`).
 
 use std::convert::Infallible;

@@ -61,7 +61,7 @@ fn live_state_survives_shrinking_and_growing() {
             let buf = buffer(&s);
             assert_eq!((buf.area.width, buf.area.height), (w, h), "{view} {w}×{h}");
             if view == "svc" {
-                let t = &s.catalog.table;
+                let t = &s.panes.catalog.table;
                 assert!(t.visible.is_empty() || t.selected < t.visible.len());
                 assert!(t.offset <= t.visible.len(), "offset stays in the rows");
             }

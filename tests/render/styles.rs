@@ -2,7 +2,7 @@
 //! filter match highlights, and SLO states that never rely on colour alone.
 
 use crossterm::event::KeyCode;
-use opsdeck::app::card::CardState;
+use opsdeck::app::panes::catalog::card::CardState;
 use opsdeck::app::state::View;
 use opsdeck::model::SloStatus;
 use opsdeck::theme::{ColorDepth, Role};
@@ -35,7 +35,8 @@ fn table_row(buf: &Buffer, y: u16) -> impl Iterator<Item = &Cell> {
 }
 
 fn selected_name(s: &opsdeck::app::State) -> String {
-    s.catalog
+    s.panes
+        .catalog
         .selected()
         .map(|e| e.name().to_owned())
         .expect("a selected row")
@@ -161,9 +162,9 @@ fn filter_matches_carry_the_match_highlight() {
         let buf = buffer(&s);
         let selected = selected_name(&s);
         // A visible, unselected row whose name contains the match.
-        let (y, name) = s.catalog.table.visible[s.catalog.table.offset..]
+        let (y, name) = s.panes.catalog.table.visible[s.panes.catalog.table.offset..]
             .iter()
-            .filter_map(|&i| s.catalog.catalog.entries[i].as_service())
+            .filter_map(|&i| s.panes.catalog.catalog.entries[i].as_service())
             .filter(|svc| svc.name != selected && svc.name.contains("api"))
             .find_map(|svc| find(&buf, &svc.name).map(|(_, y)| (y, svc.name.clone())))
             .expect("an unselected matching row on screen");
@@ -190,7 +191,8 @@ fn filter_matches_carry_the_match_highlight() {
 
 fn breached_service() -> String {
     let s = state(120, 40);
-    s.catalog
+    s.panes
+        .catalog
         .catalog
         .services()
         .find(|svc| svc.slo_status() == SloStatus::Breached)

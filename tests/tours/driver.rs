@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc::{UnboundedSender, unbounded};
-use opsdeck::app::run::{Environment, load_ui, run};
 use opsdeck::app::state::{ContextInfo, State};
-use opsdeck::app::terminal::Headless;
 use opsdeck::config::Config;
+use opsdeck::runtime::run::{Environment, load_ui, run};
+use opsdeck::runtime::terminal::Headless;
 use opsdeck::theme::ColorDepth;
 use opsdeck::tour::library::TourLibrary;
 use ratatui::Terminal;

@@ -854,7 +854,7 @@ fn parse_duration(v: &Value) -> Option<jiff::SignedDuration> {
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return seconds(s.parse().ok()?);
     }
-    crate::app::validate::duration_ms(s)
+    crate::model::validate::duration_ms(s)
         .ok()
         .map(jiff::SignedDuration::from_millis)
 }

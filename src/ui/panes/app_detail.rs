@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             text(format!("  {}", row.operation_message), theme),
         ]));
     }
-    let actions = crate::app::app_actions::enablement(state, app);
+    let actions = crate::app::panes::apps::actions::enablement(state, app);
     lines.extend(super::rollout_detail::action_lines(
         state, &actions, action_of,
     ));
@@ -86,7 +86,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             )));
         }
     }
-    let marked = &state.apps.marked;
+    let marked = &state.panes.apps.marked;
     lines.push(head(
         &format!(
             "  {:<12} {:<34} {:<12} HEALTH{}",
@@ -104,7 +104,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
     let mut cursor_line = lines.len();
     for (i, r) in resource_rows(app).iter().enumerate() {
         let key = crate::model::k8s::SyncResource::from_row(r).key();
-        let here = i == state.apps.detail_cursor;
+        let here = i == state.panes.apps.detail_cursor;
         let pointer = if here { "›" } else { " " };
         let mark = if marked.contains(&key) { "◆" } else { " " };
         let mut spans = vec![

@@ -114,7 +114,7 @@ fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.apps;
+    let pane = &state.panes.apps;
     if !pane.loaded {
         super::unavailable(
             frame,

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::app::audit::actor;
+use crate::app::panes::audit::actor;
 use crate::keymap::Action;
 use crate::platform::api::{AuditItem, Decision, EventBody, OutcomeStatus};
 use crate::theme::{Role, Theme};
@@ -119,7 +119,7 @@ fn verify_note(state: &State, theme: &Theme) -> Line<'static> {
         state.view().key_contexts(),
         &[(Action::VerifyChain, "verify chain")],
     );
-    let (text, role) = match (&state.audit.verify, state.audit.verifying) {
+    let (text, role) = match (&state.panes.audit.verify, state.panes.audit.verifying) {
         (_, true) => ("verifying…".to_owned(), Role::Info),
         (Some(Ok(r)), _) if r.ok => (format!("chain ✓ ok ({} events)", r.checked), Role::Ok),
         (Some(Ok(r)), _) => (
@@ -144,7 +144,7 @@ fn verify_note(state: &State, theme: &Theme) -> Line<'static> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.audit;
+    let pane = &state.panes.audit;
     if !state.context.platform {
         let text =
             "No platform API is configured in this context, so there is no audit trail to show.";

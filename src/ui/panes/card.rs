@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::app::card::{CardState, TreeLine};
+use crate::app::panes::catalog::card::{CardState, TreeLine};
 use crate::keymap::Action;
 use crate::model::{Service, SloStatus};
 use crate::theme::{Role, Theme};
@@ -210,11 +210,11 @@ fn tree_line(line: &TreeLine, selected: bool, theme: &Theme) -> Line<'static> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, card: &CardState) {
     let theme = &state.ui.theme;
-    let Some(service) = state.catalog.catalog.service(&card.service) else {
+    let Some(service) = state.panes.catalog.catalog.service(&card.service) else {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(format!(" {} ", card.service));
-        let text = if state.catalog.loaded {
+        let text = if state.panes.catalog.loaded {
             "this service is not in the catalog (any more)"
         } else {
             "waiting for the catalog source…"
@@ -256,7 +256,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, card: &CardState
         top,
     );
 
-    let lines = card.lines(&state.catalog.catalog);
+    let lines = card.lines(&state.panes.catalog.catalog);
     let page = usize::from(bottom.height.saturating_sub(2)).max(1);
     let offset = card.selected.saturating_sub(page - 1);
     let rendered: Vec<Line<'static>> = lines

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use crate::app::State;
-use crate::app::catalog::CatalogColumn;
+use crate::app::panes::catalog::CatalogColumn;
 use crate::model::{CatalogEntry, Service, SloStatus};
 use crate::theme::{Role, Theme};
 use crate::ui::text::{highlighted, percent};
@@ -45,7 +45,7 @@ fn slo_role(status: SloStatus) -> Role {
 }
 
 fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme) -> Cell<'static> {
-    let filter = &state.catalog.table.filter;
+    let filter = &state.panes.catalog.table.filter;
     // Plain text takes the row's style (the selection bar); the table block sets `text`.
     let plain = ratatui::style::Style::default();
     let text_cell = |text: &str| {
@@ -117,7 +117,7 @@ fn cells(
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.catalog;
+    let pane = &state.panes.catalog;
     let table = &pane.table;
     let cols = columns(area.width);
     let sort_col = CatalogColumn::ALL

@@ -13,10 +13,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Sparkline};
 
 use crate::app::State;
-use crate::app::incident::Panel;
-use crate::app::incident_actions::service;
-use crate::app::incident_facts::{self as facts, Fact, Severity};
-use crate::app::incident_signals as signals;
+use crate::app::panes::incident::Panel;
+use crate::app::panes::incident::actions::service;
+use crate::app::panes::incident::facts::{self as facts, Fact, Severity};
+use crate::app::panes::incident::signals;
 use crate::keymap::Action;
 use crate::model::Service;
 use crate::theme::{Role, Theme};
@@ -106,7 +106,7 @@ fn render_panel(
     series: &[u64],
 ) {
     let theme = &state.ui.theme;
-    let focused = state.incident.focus == panel;
+    let focused = state.panes.incident.focus == panel;
     let block = panel_block(panel, facts::worst(content), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -135,7 +135,7 @@ fn render_panel(
 /// What the view says with no service to show.
 fn instruction(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let text = match &state.scope {
-        Some(name) if state.catalog.loaded => {
+        Some(name) if state.panes.catalog.loaded => {
             format!(
                 "No service named `{name}` in the catalog. Use `:incident <service>` or `i` on a service."
             )
@@ -163,14 +163,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let [card, argo] = halves(rows[0]);
     let [rollout, database] = halves(rows[1]);
     let [lag, logs] = halves(rows[2]);
-    let (log_facts, series) = signals::logs(state, service, &state.incident.error_rate);
+    let (log_facts, series) = signals::logs(state, service, &state.panes.incident.error_rate);
     let panels: [(Panel, Rect, Vec<Fact>); 6] = [
         (Panel::Card, card, facts::card(service)),
         (Panel::Argo, argo, facts::argo(state, service)),
         (
             Panel::Rollout,
             rollout,
-            facts::rollout(state, service, state.incident.workload.as_ref()),
+            facts::rollout(state, service, state.panes.incident.workload.as_ref()),
         ),
         (
             Panel::Database,

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use crate::app::State;
-use crate::app::kafka::{KafkaPane, KafkaView, TopicPage};
+use crate::app::panes::kafka::{KafkaPane, KafkaView, TopicPage};
 use crate::keymap::Action;
 use crate::model::kafka::{ConfigSource, GroupInfo, KafkaSnapshot, TopicInfo};
 use crate::theme::{Role, Theme};
@@ -155,7 +155,7 @@ fn trouble_note(state: &State, snapshot: &KafkaSnapshot) -> Option<Line<'static>
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.kafka;
+    let pane = &state.panes.kafka;
     let Some(snapshot) = pane.snapshot.clone() else {
         let why = match state.health.get(&crate::sources::SourceId::Kafka) {
             Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
@@ -284,7 +284,7 @@ fn render_configs(frame: &mut Frame<'_>, area: Rect, state: &State, name: &str) 
         theme.style(Role::TableHeader),
     ))];
     let mut overrides = 0;
-    match state.kafka.configs.as_ref().map(|c| &c.result) {
+    match state.panes.kafka.configs.as_ref().map(|c| &c.result) {
         None => lines.push(Line::from(Span::styled(
             "reading configs…",
             theme.style(Role::Muted),
@@ -469,7 +469,7 @@ fn render_detail(
 /// The detail's frame: its title on top, the keys that act on it at the bottom.
 fn detail_block(state: &State, title: String) -> Block<'static> {
     let theme = &state.ui.theme;
-    let hints = if state.kafka.open_topic().is_some() {
+    let hints = if state.panes.kafka.open_topic().is_some() {
         detail_hints(state)
     } else {
         key_hints(

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::app::logs::LogsPane;
+use crate::app::panes::logs::LogsPane;
 use crate::keymap::Action;
 use crate::model::logs::{Level, LevelGroup, LogLine, QueryKind, SgrColour, SgrModifiers};
 use crate::theme::{Role, Theme};
@@ -202,7 +202,7 @@ fn target_text(pane: &LogsPane) -> String {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.logs;
+    let pane = &state.panes.logs;
     if !pane.loaded && pane.buffer.is_empty() {
         super::unavailable(
             frame,

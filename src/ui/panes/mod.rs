@@ -8,7 +8,6 @@ pub mod catalog;
 pub mod incident;
 pub mod kafka;
 pub mod logs;
-pub mod placeholder;
 pub mod postgres;
 pub mod requests;
 pub mod rollout_detail;

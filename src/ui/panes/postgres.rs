@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::app::pg_actions::short_age;
-use crate::app::postgres::{LONG_IDLE_XACT, LONG_XACT, PgView, PostgresPane};
+use crate::app::panes::postgres::actions::short_age;
+use crate::app::panes::postgres::{LONG_IDLE_XACT, LONG_XACT, PgView, PostgresPane};
 use crate::keymap::Action;
 use crate::model::pg::{BlockingLine, PREPARED_PID, PgSession, PgSnapshot, kill_permission};
 use crate::theme::{Role, Theme};
@@ -218,7 +218,7 @@ fn disabled_reason(pg: &PostgresPane) -> Option<String> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pg = &state.postgres;
+    let pg = &state.panes.postgres;
     let Some(database) = pg.current_database() else {
         super::notice(
             frame,
@@ -254,7 +254,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     match pg.view {
         PgView::Sessions => {
             let cols = columns(main.width);
-            let sorted_name = crate::app::postgres::COLUMNS
+            let sorted_name = crate::app::panes::postgres::COLUMNS
                 .get(pg.table.sort.column)
                 .copied();
             let view = TableView {
@@ -274,7 +274,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .borders(Borders::ALL)
                 .border_style(theme.style(Role::BorderFocus))
                 .title(Span::styled(title(pg, &snapshot), theme.style(Role::Title)))
-                .title_bottom(bottom);
+                .title_bottom(match &pg.tree_vanished {
+                    Some(gone) => data_table::vanished_line(gone, theme),
+                    None => bottom,
+                });
             let page = usize::from(main.height.saturating_sub(2)).max(1);
             let offset = pg.tree_selected.saturating_sub(page - 1);
             let lines: Vec<Line<'static>> = if pg.tree.is_empty() {
@@ -306,7 +309,7 @@ fn render_detail(
     area: Rect,
     theme: &Theme,
     snapshot: &PgSnapshot,
-    detail: &crate::app::postgres::SessionDetail,
+    detail: &crate::app::panes::postgres::SessionDetail,
 ) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     match snapshot.session(detail.pid) {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::app::requests::{state_glyph, summary};
+use crate::app::panes::requests::{state_glyph, summary};
 use crate::keymap::Action;
 use crate::platform::api::{Request, RequestState};
 use crate::theme::{Role, Theme};
@@ -84,7 +84,7 @@ fn detail(r: &Request, theme: &Theme) -> Vec<Line<'static>> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.requests;
+    let pane = &state.panes.requests;
     if !state.context.platform {
         let text = "No platform API is configured in this context. Add `platform = { url = \"…\", token = { env = \"…\" } }` to it (see `opsdeck config example`).";
         super::notice(frame, area, theme, "Requests", text);

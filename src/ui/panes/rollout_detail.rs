@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::apps::{role, since};
 use crate::app::State;
-use crate::app::rollouts::WorkloadEntry;
+use crate::app::panes::rollouts::WorkloadEntry;
 use crate::keymap::Action;
 use crate::model::k8s::TreeNode;
 use crate::theme::{Role, Theme};
@@ -203,11 +203,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
     }
     lines.push(head("TREE", theme));
     let room = usize::from(area.width.saturating_sub(2));
-    lines.extend(tree_lines(state, &state.rollouts.detail_tree, room));
-    let actions = crate::app::rollout_actions::enablement(state, entry);
+    lines.extend(tree_lines(state, &state.panes.rollouts.detail_tree, room));
+    let actions = crate::app::panes::rollouts::actions::enablement(state, entry);
     lines.extend(action_lines(state, &actions, action_of));
     let inner = area.height.saturating_sub(2) as usize;
     let scroll = state
+        .panes
         .rollouts
         .detail_scroll
         .min(lines.len().saturating_sub(inner));

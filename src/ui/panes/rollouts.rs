@@ -11,7 +11,7 @@ use ratatui::widgets::Cell;
 
 use super::apps::role;
 use crate::app::State;
-use crate::app::rollouts::WorkloadEntry;
+use crate::app::panes::rollouts::WorkloadEntry;
 use crate::model::k8s::StatusLabel;
 use crate::theme::{Role, Theme};
 use crate::ui::widgets::data_table::{self, TableView};
@@ -99,7 +99,7 @@ fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.rollouts;
+    let pane = &state.panes.rollouts;
     if !pane.loaded {
         super::unavailable(
             frame,

@@ -63,7 +63,7 @@ fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
 }
 
 fn filters(state: &State) -> String {
-    let t = &state.traces;
+    let t = &state.panes.traces;
     let mut parts = vec![t.service.clone().unwrap_or_else(|| "all services".into())];
     if t.errors_only {
         parts.push("errors only".into());
@@ -79,7 +79,7 @@ fn filters(state: &State) -> String {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
-    let pane = &state.traces;
+    let pane = &state.panes.traces;
     if let Some(open) = &pane.open {
         let detail_height = if open.detail { area.height * 2 / 5 } else { 0 };
         let [top, bottom] =

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::popup;
 use crate::app::State;
-use crate::app::confirm::{Confirm, ConfirmField, NoteLevel};
+use crate::app::modal::confirm::{Confirm, ConfirmField, NoteLevel};
 use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confirm) {

@@ -38,11 +38,14 @@ pub fn render(
         .border_style(theme.style(Role::BorderFocus))
         .title(Span::styled(view.title.clone(), theme.style(Role::Title)))
         .title_bottom(filter_line(table, theme));
+    // The notice outranks the key hints: it says the cursor is not where the user put it.
+    if let Some(gone) = &table.vanished {
+        block = block.title_bottom(vanished_line(gone, theme));
+    } else if let Some(footer) = &view.footer {
+        block = block.title_bottom(footer.clone().right_aligned());
+    }
     if let Some(note) = &view.note {
         block = block.title(note.clone().right_aligned());
-    }
-    if let Some(footer) = &view.footer {
-        block = block.title_bottom(footer.clone().right_aligned());
     }
     let page = usize::from(area.height.saturating_sub(3)).max(1);
     // The pane may be shorter than the page `update` assumed: keep the cursor on screen.
@@ -106,6 +109,19 @@ pub fn render(
             inner,
         );
     }
+}
+
+/// Says that the selected row left with the last refresh and the cursor is on its
+/// neighbour, so an action is never aimed at a row the user did not pick without notice.
+#[must_use]
+pub fn vanished_line(gone: &str, theme: &Theme) -> Line<'static> {
+    Line::from(Span::styled(
+        format!(
+            " ⚠ {} is gone; cursor on its neighbour ",
+            crate::model::clean(gone)
+        ),
+        theme.style(Role::Warn),
+    ))
 }
 
 /// The filter as typed, its mode, and any regex error, for the bottom border.

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::popup;
 use crate::app::State;
-use crate::app::form::{FieldKind, Form, FormKind};
+use crate::app::modal::form::{FieldKind, Form, FormKind};
 use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Form) {

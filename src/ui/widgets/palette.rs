@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::popup;
 use crate::app::State;
-use crate::app::palette::PaletteState;
+use crate::app::modal::palette::PaletteState;
 use crate::theme::Role;
 
 /// Completions shown at most.

@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let compact = area.width < 110;
     let current = state.view().pane();
     let mut spans = Vec::new();
-    for (i, pane) in PaneId::ALL.into_iter().enumerate() {
+    for (i, pane) in PaneId::ALL.iter().copied().enumerate() {
         let key = (i + 1) % 10;
         let label = if compact { short(pane) } else { pane.command() };
         if pane == current {

@@ -1,0 +1,360 @@
+//! Argo CD app actions from the `:apps` pane: sync (with prune, or only the marked
+//! resources), refresh and hard refresh, rollback to a history id, and terminate. Each is
+//! checked first the way Argo CD would check it (the in-progress guard, the auto-sync refusal,
+//! the history lookup) and against RBAC, so a refused action says why before any dialog; the
+//! confirmed action goes through the audit gate.
+
+use crate::actions::request::ActionRequest;
+use crate::app::modal::confirm::{Confirm, NoteLevel};
+use crate::app::msg::Cmd;
+use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::model::k8s::Application;
+use crate::model::k8s::app_ops::cr_patch;
+use crate::model::k8s::app_row::short_revision;
+
+fn namespace_of(app: &Application) -> String {
+    app.metadata.namespace.clone().unwrap_or_default()
+}
+
+/// Why `request` cannot run now, by Argo CD's rules on the app as last seen, then RBAC.
+fn refusal(state: &State, request: &ActionRequest, app: &Application) -> Option<String> {
+    if let Err(e) = crate::actions::gate::allowed(request, state.readonly) {
+        return Some(e.reason);
+    }
+    if let Err(e) = cr_patch(request, app, &state.user) {
+        return Some(e.to_string());
+    }
+    state.kube_access.denial(request)
+}
+
+/// Shows the refusal as a toast; true if there was one.
+fn refused(state: &mut State, request: &ActionRequest, app: &Application) -> bool {
+    match refusal(state, request, app) {
+        Some(reason) => {
+            state.toast(ToastLevel::Warn, format!("disabled: {reason}"));
+            true
+        }
+        None => false,
+    }
+}
+
+fn no_app(state: &mut State) {
+    state.toast(ToastLevel::Info, "select an application first");
+}
+
+/// `s` / `S`: sync the app, pruning with `S`; only the marked resources when any are marked.
+pub fn ask_sync(state: &mut State, prune: bool) {
+    state.dirty = true;
+    let Some((app, row)) = state.panes.apps.target() else {
+        return no_app(state);
+    };
+    let resources: Vec<String> = if state.panes.apps.detail.is_some() {
+        state.panes.apps.marked.iter().cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let request = ActionRequest::SyncApp {
+        namespace: namespace_of(&app),
+        app: row.name.clone(),
+        prune,
+        resources: resources.clone(),
+    };
+    if refused(state, &request, &app) {
+        return;
+    }
+    let drift = crate::model::k8s::app_row::drift(&app).len();
+    let mut details = vec![
+        ("app".to_owned(), format!("{} ({})", row.name, row.project)),
+        (
+            "revision".to_owned(),
+            format!("{} → {}", row.synced_revision, row.target_revision),
+        ),
+        (
+            "state".to_owned(),
+            format!(
+                "{} · {} · {drift} OutOfSync",
+                row.sync.label(),
+                row.health.label()
+            ),
+        ),
+        (
+            "resources".to_owned(),
+            if resources.is_empty() {
+                "all".to_owned()
+            } else {
+                resources.join(", ")
+            },
+        ),
+        (
+            "prune".to_owned(),
+            if prune { "yes" } else { "no" }.to_owned(),
+        ),
+    ];
+    if state.kube_access.argo_api {
+        details.push(("via".to_owned(), "Argo CD API server".to_owned()));
+    }
+    let mut confirm = Confirm::new(request, format!("sync {}?", row.name), details);
+    if prune {
+        confirm = confirm.with_note(
+            NoteLevel::Warn,
+            "prune deletes live resources that are no longer in git",
+        );
+    }
+    if !resources.is_empty() {
+        confirm = confirm.with_note(
+            NoteLevel::Info,
+            "only the marked resources are synced (space marks them in the detail)",
+        );
+    }
+    crate::app::modal::platform::ask_confirm(state, confirm);
+}
+
+/// `r` / `R`: refresh (compare with git again) or hard refresh (regenerate manifests too).
+pub fn ask_refresh(state: &mut State, hard: bool) {
+    state.dirty = true;
+    let Some((app, row)) = state.panes.apps.target() else {
+        return no_app(state);
+    };
+    let request = ActionRequest::RefreshApp {
+        namespace: namespace_of(&app),
+        app: row.name.clone(),
+        hard,
+    };
+    if refused(state, &request, &app) {
+        return;
+    }
+    let word = if hard { "hard refresh" } else { "refresh" };
+    let details = vec![
+        ("app".to_owned(), format!("{} ({})", row.name, row.project)),
+        (
+            "effect".to_owned(),
+            if hard {
+                "manifests are generated again (cache skipped), then compared".to_owned()
+            } else {
+                "the live state is compared with git again".to_owned()
+            },
+        ),
+    ];
+    let confirm = Confirm::new(request, format!("{word} {}?", row.name), details);
+    crate::app::modal::platform::ask_confirm(state, confirm);
+}
+
+/// `b`: roll back to a history id (asked for in a prompt that lists the history).
+pub fn ask_rollback(state: &mut State) {
+    state.dirty = true;
+    let Some((app, row)) = state.panes.apps.target() else {
+        return no_app(state);
+    };
+    let Some(last) = app.status.history.last() else {
+        state.toast(ToastLevel::Info, format!("{} has no history yet", row.name));
+        return;
+    };
+    // Probe with the newest id: the refusals that do not depend on the id show now.
+    let probe = ActionRequest::RollbackApp {
+        namespace: namespace_of(&app),
+        app: row.name.clone(),
+        history_id: last.id,
+    };
+    if refused(state, &probe, &app) {
+        return;
+    }
+    let ids: Vec<String> = app
+        .status
+        .history
+        .iter()
+        .rev()
+        .map(|h| format!("{} ({})", h.id, short_revision(&h.revision)))
+        .collect();
+    state.modal = Some(Modal::Prompt(Prompt {
+        title: format!("roll {} back to history id", row.name),
+        input: String::new(),
+        error: None,
+        purpose: PromptPurpose::RollbackApp(row.name.clone()),
+        hint: format!("one of {}", ids.join(", ")),
+    }));
+}
+
+/// The rollback prompt was answered: confirm the rollback to that id.
+pub fn rollback_entered(state: &mut State, name: &str, input: &str) -> Result<(), String> {
+    let id: i64 = input
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}`: type a history id (a number)", input.trim()))?;
+    let (app, row) = state
+        .panes
+        .apps
+        .target()
+        .filter(|(_, row)| row.name == name)
+        .ok_or_else(|| format!("{name} is no longer listed"))?;
+    let request = ActionRequest::RollbackApp {
+        namespace: namespace_of(&app),
+        app: name.to_owned(),
+        history_id: id,
+    };
+    if let Some(reason) = refusal(state, &request, &app) {
+        return Err(reason);
+    }
+    let entry = app.status.history.iter().find(|h| h.id == id);
+    let details = vec![
+        ("app".to_owned(), format!("{} ({})", row.name, row.project)),
+        (
+            "to".to_owned(),
+            entry.map_or_else(
+                || format!("history #{id}"),
+                |h| {
+                    format!(
+                        "history #{id}: revision {} deployed {}",
+                        short_revision(&h.revision),
+                        h.deployed_at.as_ref().map_or_else(
+                            || "-".to_owned(),
+                            |t| t.0.strftime("%Y-%m-%d %H:%M").to_string()
+                        )
+                    )
+                },
+            ),
+        ),
+        ("from".to_owned(), row.synced_revision.clone()),
+    ];
+    let confirm = Confirm::new(request, format!("roll {name} back?"), details).with_note(
+        NoteLevel::Warn,
+        "the app then differs from git until git is fixed; auto-sync stays off",
+    );
+    crate::app::modal::platform::ask_confirm(state, confirm);
+    Ok(())
+}
+
+/// `ctrl-k`: terminate the running operation.
+pub fn ask_terminate(state: &mut State) {
+    state.dirty = true;
+    let Some((app, row)) = state.panes.apps.target() else {
+        return no_app(state);
+    };
+    let request = ActionRequest::TerminateAppOperation {
+        namespace: namespace_of(&app),
+        app: row.name.clone(),
+    };
+    if refused(state, &request, &app) {
+        return;
+    }
+    let details = vec![
+        ("app".to_owned(), format!("{} ({})", row.name, row.project)),
+        (
+            "operation".to_owned(),
+            format!(
+                "{} {}",
+                row.operation
+                    .map_or_else(|| "-".to_owned(), |p| p.label().to_string()),
+                row.operation_message
+            ),
+        ),
+    ];
+    let confirm = Confirm::new(
+        request,
+        format!("terminate {}'s operation?", row.name),
+        details,
+    )
+    .with_note(
+        NoteLevel::Warn,
+        "resources already applied stay as they are; the operation ends as Failed",
+    );
+    crate::app::modal::platform::ask_confirm(state, confirm);
+}
+
+/// `space` in the detail: mark or unmark the resource under the cursor.
+pub fn toggle_mark(state: &mut State) {
+    state.dirty = true;
+    let Some(key) = state.panes.apps.cursor_resource() else {
+        state.toast(
+            ToastLevel::Info,
+            "open an app (enter), then mark its resources",
+        );
+        return;
+    };
+    if !state.panes.apps.marked.remove(&key) {
+        state.panes.apps.marked.insert(key);
+    }
+}
+
+/// The app actions with whether each is offered now, and why not: the detail lists them.
+#[must_use]
+pub fn enablement(state: &State, app: &Application) -> Vec<(&'static str, Option<String>)> {
+    let namespace = namespace_of(app);
+    let name = app.metadata.name.clone().unwrap_or_default();
+    let history_id = app.status.history.last().map_or(0, |h| h.id);
+    let requests = [
+        (
+            "sync",
+            ActionRequest::SyncApp {
+                namespace: namespace.clone(),
+                app: name.clone(),
+                prune: false,
+                resources: Vec::new(),
+            },
+        ),
+        (
+            "refresh",
+            ActionRequest::RefreshApp {
+                namespace: namespace.clone(),
+                app: name.clone(),
+                hard: false,
+            },
+        ),
+        (
+            "rollback",
+            ActionRequest::RollbackApp {
+                namespace: namespace.clone(),
+                app: name.clone(),
+                history_id,
+            },
+        ),
+        (
+            "terminate",
+            ActionRequest::TerminateAppOperation {
+                namespace,
+                app: name,
+            },
+        ),
+    ];
+    requests
+        .into_iter()
+        .map(|(word, request)| (word, refusal(state, &request, app)))
+        .collect()
+}
+
+/// Every app action of the listed apps, for the access reviews.
+#[must_use]
+pub fn access_probes(state: &State) -> Vec<ActionRequest> {
+    // Runs on every snapshot: a set of borrowed names, not one String per app.
+    let namespaces: std::collections::BTreeSet<&str> = state
+        .panes
+        .apps
+        .apps
+        .iter()
+        .filter_map(|a| a.metadata.namespace.as_deref())
+        .collect();
+    namespaces
+        .into_iter()
+        .map(|namespace| ActionRequest::RefreshApp {
+            namespace: namespace.to_owned(),
+            app: String::new(),
+            hard: false,
+        })
+        .collect()
+}
+
+/// The Argo CD apps pane's own keys; `None` for an action that is not the pane's.
+pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+    use crate::keymap::Action;
+    match action {
+        Action::Select => state.panes.apps.open_detail(),
+        Action::SyncApp => ask_sync(state, false),
+        Action::SyncPrune => ask_sync(state, true),
+        Action::RefreshApp => ask_refresh(state, false),
+        Action::HardRefresh => ask_refresh(state, true),
+        Action::RollbackApp => ask_rollback(state),
+        Action::TerminateOperation => ask_terminate(state),
+        Action::MarkResource => toggle_mark(state),
+        _ => return None,
+    }
+    Some(Vec::new())
+}

@@ -1,0 +1,190 @@
+//! State of the catalog pane: the services table with its filter and sort.
+
+pub mod actions;
+
+pub mod card;
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use crate::app::panes::{Pane, PaneInfo};
+use crate::app::table::TableState;
+use crate::keymap::KeyContext;
+use crate::model::{Catalog, CatalogEntry};
+
+/// Catalog table columns, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogColumn {
+    Name,
+    Owner,
+    Tier,
+    Lifecycle,
+    OnCall,
+    Slo,
+}
+
+impl CatalogColumn {
+    pub const ALL: [Self; 6] = [
+        Self::Name,
+        Self::Owner,
+        Self::Tier,
+        Self::Lifecycle,
+        Self::OnCall,
+        Self::Slo,
+    ];
+
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Name => "NAME",
+            Self::Owner => "OWNER",
+            Self::Tier => "TIER",
+            Self::Lifecycle => "LIFECYCLE",
+            Self::OnCall => "ON-CALL",
+            Self::Slo => "SLO",
+        }
+    }
+}
+
+/// The catalog pane.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogPane {
+    pub catalog: Arc<Catalog>,
+    /// Lower-cased search text per entry, rebuilt only when the data changes.
+    haystacks: Vec<String>,
+    /// Name and owner only: fuzzy matching scores every row, so it gets the short text.
+    fuzzy_haystacks: Vec<String>,
+    pub table: TableState,
+    pub loaded: bool,
+}
+
+impl CatalogPane {
+    /// Replaces the data and re-applies filter and sort.
+    pub fn set_catalog(&mut self, catalog: Arc<Catalog>) {
+        self.haystacks = catalog.entries.iter().map(haystack).collect();
+        self.fuzzy_haystacks = catalog
+            .entries
+            .iter()
+            .map(|e| match e {
+                CatalogEntry::Service(s) => format!("{} {}", s.name, s.owner),
+                CatalogEntry::Invalid { .. } => e.name().to_owned(),
+            })
+            .collect();
+        self.catalog = catalog;
+        self.loaded = true;
+        self.refresh_view();
+    }
+
+    /// Drops the data (context switch).
+    pub fn reset(&mut self) {
+        *self = Self {
+            table: self.table.emptied(),
+            ..Self::default()
+        };
+    }
+
+    /// Recomputes the visible rows after a data, filter or sort change.
+    pub fn refresh_view(&mut self) {
+        let haystacks = if self.table.filter.mode == crate::app::filter::FilterMode::Fuzzy {
+            &self.fuzzy_haystacks
+        } else {
+            &self.haystacks
+        };
+        let column = CatalogColumn::ALL[self.table.sort.column.min(CatalogColumn::ALL.len() - 1)];
+        let entries = &self.catalog.entries;
+        self.table.rebuild(
+            haystacks,
+            |i| entries[i].name().to_owned(),
+            |a, b| compare(&entries[a], &entries[b], column),
+        );
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<&CatalogEntry> {
+        self.table
+            .selected_row()
+            .and_then(|i| self.catalog.entries.get(i))
+    }
+}
+
+fn haystack(entry: &CatalogEntry) -> String {
+    match entry {
+        CatalogEntry::Service(s) => format!(
+            "{} {} {} {} {} {}",
+            s.name,
+            s.owner,
+            s.tier.label(),
+            s.lifecycle,
+            s.oncall.as_deref().unwrap_or_default(),
+            s.slo_status().word()
+        )
+        .to_lowercase(),
+        CatalogEntry::Invalid {
+            origin,
+            entity,
+            message,
+        } => format!(
+            "{} {origin} invalid {message}",
+            entity.as_deref().unwrap_or_default()
+        )
+        .to_lowercase(),
+    }
+}
+
+fn compare(a: &CatalogEntry, b: &CatalogEntry, column: CatalogColumn) -> Ordering {
+    let (sa, sb) = match (a, b) {
+        (CatalogEntry::Service(x), CatalogEntry::Service(y)) => (x, y),
+        // Broken entities sort first: someone should fix them.
+        (CatalogEntry::Invalid { .. }, CatalogEntry::Service(_)) => return Ordering::Less,
+        (CatalogEntry::Service(_), CatalogEntry::Invalid { .. }) => return Ordering::Greater,
+        _ => return a.name().cmp(b.name()),
+    };
+    let primary = match column {
+        CatalogColumn::Name => Ordering::Equal,
+        CatalogColumn::Owner => sa.owner.cmp(&sb.owner),
+        CatalogColumn::Tier => sa.tier.cmp(&sb.tier),
+        CatalogColumn::Lifecycle => sa.lifecycle.cmp(&sb.lifecycle),
+        CatalogColumn::OnCall => sa.oncall.cmp(&sb.oncall),
+        CatalogColumn::Slo => sa.slo_status().cmp(&sb.slo_status()).then_with(|| {
+            let left = |s: &crate::model::Service| s.slo.as_ref().and_then(|s| s.budget_left);
+            left(sa).partial_cmp(&left(sb)).unwrap_or(Ordering::Equal)
+        }),
+    };
+    primary.then_with(|| sa.name.cmp(&sb.name))
+}
+
+impl CatalogPane {
+    pub const INFO: PaneInfo = PaneInfo {
+        command: "svc",
+        aliases: &["services", "service", "catalog", "cat"],
+        title: "Services",
+        key_contexts: &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global],
+        on_action: actions::on_action,
+    };
+}
+
+impl Pane for CatalogPane {
+    fn info(&self) -> &'static PaneInfo {
+        &Self::INFO
+    }
+
+    fn table(&self) -> Option<&TableState> {
+        Some(&self.table)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut TableState> {
+        Some(&mut self.table)
+    }
+
+    fn sort_columns(&self) -> usize {
+        CatalogColumn::ALL.len()
+    }
+
+    fn refresh_view(&mut self) {
+        CatalogPane::refresh_view(self);
+    }
+
+    fn reset(&mut self) {
+        Self::reset(self);
+    }
+}

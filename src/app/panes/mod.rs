@@ -1,0 +1,171 @@
+//! The panes: one folder each, holding the pane's state and its update code, and the one
+//! registration ([`panes!`]) that makes a pane part of the console.
+//!
+//! Every cross-pane operation (resize, back, cursor moves, context switch, the palette's
+//! commands, help, tabs) loops over [`Panes`] or asks [`PaneId::info`]; none names a pane.
+//! Adding a pane is one folder here (its state implementing [`Pane`], with a [`PaneInfo`]),
+//! its view under `ui/panes/`, and one line in the [`panes!`] call below.
+
+pub mod apps;
+pub mod audit;
+pub mod catalog;
+pub mod incident;
+pub mod kafka;
+pub mod logs;
+pub mod postgres;
+pub mod requests;
+pub mod rollouts;
+pub mod traces;
+
+use super::msg::Cmd;
+use super::state::State;
+use super::table::TableState;
+use crate::keymap::{Action, KeyContext};
+
+/// What the console knows of a pane without its state: names, title and key sections.
+#[derive(Debug, Clone, Copy)]
+pub struct PaneInfo {
+    /// The palette command and tab label.
+    pub command: &'static str,
+    /// Other names the palette accepts.
+    pub aliases: &'static [&'static str],
+    pub title: &'static str,
+    /// Keymap sections searched while the pane shows, most specific first.
+    pub key_contexts: &'static [KeyContext],
+    /// The pane's own keys, asked first while the pane shows: `None` for an action that is
+    /// not the pane's, which then goes to the global keys (or nowhere).
+    pub on_action: fn(&mut State, Action) -> Option<Vec<Cmd>>,
+}
+
+/// What every pane does the same way, so the router loops instead of naming panes.
+pub trait Pane {
+    /// Names, title and key sections.
+    fn info(&self) -> &'static PaneInfo;
+    /// The table the pane shows now, if its current view is one.
+    fn table(&self) -> Option<&TableState> {
+        None
+    }
+    fn table_mut(&mut self) -> Option<&mut TableState> {
+        None
+    }
+    /// How many columns the table can be sorted by.
+    fn sort_columns(&self) -> usize {
+        1
+    }
+    /// Re-applies filter and sort after either changed.
+    fn refresh_view(&mut self) {}
+    /// `esc`: closes what the pane has open over its list (a detail, a trace); true when it
+    /// did, so `esc` goes no further.
+    fn close(&mut self) -> bool {
+        false
+    }
+    /// Moves the cursor of a view that is not the table (a tree, a detail); true when the
+    /// pane took the move.
+    fn move_other(&mut self, _delta: isize) -> bool {
+        false
+    }
+    /// Sets the rows that fit on screen (learned from the layout).
+    fn set_page(&mut self, page: usize) {
+        for table in self.tables_mut() {
+            table.page = page;
+            table.scroll_into_view();
+        }
+    }
+    /// Every table of the pane, shown or not, so a resize reaches all of them.
+    fn tables_mut(&mut self) -> Vec<&mut TableState> {
+        self.table_mut().into_iter().collect()
+    }
+    /// Drops the data of the old context on a switch (view settings like the page stay).
+    fn reset(&mut self);
+}
+
+/// Declares the panes once: the [`PaneId`] enum in tab order, the [`Panes`] collection, and
+/// the dispatch from one to the other.
+macro_rules! panes {
+    ($($variant:ident => $field:ident: $ty:ty),* $(,)?) => {
+        /// The panes of the console, in tab order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum PaneId {
+            $($variant),*
+        }
+
+        impl PaneId {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// Names, title and key sections of the pane.
+            #[must_use]
+            pub fn info(self) -> &'static PaneInfo {
+                match self {
+                    $(Self::$variant => &<$ty>::INFO),*
+                }
+            }
+        }
+
+        /// The state of every pane.
+        #[derive(Debug, Clone, Default)]
+        pub struct Panes {
+            $(pub $field: $ty),*
+        }
+
+        impl Panes {
+            #[must_use]
+            pub fn get(&self, id: PaneId) -> &dyn Pane {
+                match id {
+                    $(PaneId::$variant => &self.$field),*
+                }
+            }
+
+            pub fn get_mut(&mut self, id: PaneId) -> &mut dyn Pane {
+                match id {
+                    $(PaneId::$variant => &mut self.$field),*
+                }
+            }
+
+            /// Every pane, in tab order.
+            pub fn all_mut(&mut self) -> Vec<&mut dyn Pane> {
+                vec![$(&mut self.$field as &mut dyn Pane),*]
+            }
+        }
+    };
+}
+
+panes! {
+    Catalog => catalog: catalog::CatalogPane,
+    Apps => apps: apps::AppsPane,
+    Rollouts => rollouts: rollouts::RolloutsPane,
+    Kafka => kafka: kafka::KafkaPane,
+    Postgres => postgres: postgres::PostgresPane,
+    Logs => logs: logs::LogsPane,
+    Traces => traces: traces::TracesPane,
+    Requests => requests: requests::RequestsPane,
+    Audit => audit: audit::AuditPane,
+    Incident => incident: incident::IncidentState,
+}
+
+impl PaneId {
+    /// The palette command and tab label.
+    #[must_use]
+    pub fn command(self) -> &'static str {
+        self.info().command
+    }
+
+    /// Other names the palette accepts.
+    #[must_use]
+    pub fn aliases(self) -> &'static [&'static str] {
+        self.info().aliases
+    }
+
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        self.info().title
+    }
+
+    /// Looks a pane up by command or alias.
+    #[must_use]
+    pub fn from_command(word: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.command() == word || p.aliases().contains(&word))
+    }
+}

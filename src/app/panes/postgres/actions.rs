@@ -1,0 +1,171 @@
+//! Postgres pane actions: opening a session's detail (its locks are loaded on demand) and
+//! building the guarded cancel/terminate confirmation.
+
+use crate::actions::request::{ActionRequest, KillMode};
+use crate::app::modal::confirm::{Confirm, NoteLevel};
+use crate::app::msg::Cmd;
+use crate::app::panes::postgres::SessionDetail;
+use crate::app::state::{State, ToastLevel};
+use crate::app::update::ask_confirm;
+use crate::model::pg::{KillAdvice, advice, kill_permission, pin};
+
+/// A duration as `1h02m`, `3m05s` or `42s`.
+#[must_use]
+pub fn short_age(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Enter on a session: show the whole query and load its locks.
+pub fn open_detail(state: &mut State) -> Vec<Cmd> {
+    let pg = &mut state.panes.postgres;
+    let (Some(session), Some(database)) = (pg.selected_session(), pg.current_database()) else {
+        return Vec::new();
+    };
+    let pid = session.pid;
+    let database = database.to_owned();
+    pg.detail = Some(SessionDetail { pid, locks: None });
+    vec![Cmd::LoadLocks { database, pid }]
+}
+
+/// `c` / `x`: the confirmation of a guarded kill, or the reason it cannot be offered.
+pub fn ask_kill(state: &mut State, mode: KillMode) {
+    let pg = &state.panes.postgres;
+    let (Some(snapshot), Some(session)) = (pg.shown.clone(), pg.selected_session().cloned()) else {
+        state.toast(ToastLevel::Info, "select a session first");
+        return;
+    };
+    if let Err(reason) = kill_permission(&snapshot.role, &session) {
+        state.toast(ToastLevel::Warn, format!("disabled: {reason}"));
+        return;
+    }
+    let now = pg.now.unwrap_or(snapshot.taken_at);
+    let (direct, total) = pg
+        .tree_line(session.pid)
+        .map_or((0, 0), |l| (l.blocks_direct, l.blocks_total));
+    let request = ActionRequest::KillQuery {
+        database: snapshot.database.clone(),
+        pid: session.pid,
+        backend_start: pin(session.backend_start),
+        query_start: match mode {
+            KillMode::Cancel => session.query_start.map(pin),
+            KillMode::Terminate => None,
+        },
+        mode,
+    };
+    let verb = match mode {
+        KillMode::Cancel => "cancel the statement of",
+        KillMode::Terminate => "terminate",
+    };
+    let ages = format!(
+        "transaction {} · query {} · connected {}",
+        session.xact_age(now).map_or_else(|| "-".into(), short_age),
+        session.query_age(now).map_or_else(|| "-".into(), short_age),
+        short_age(session.backend_age(now)),
+    );
+    let details = vec![
+        (
+            "pid".to_owned(),
+            format!(
+                "{} on {} ({})",
+                session.pid, snapshot.database, session.state
+            ),
+        ),
+        (
+            "user".to_owned(),
+            session.user.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "app".to_owned(),
+            format!("{} from {}", session.application, session.client),
+        ),
+        ("age".to_owned(), ages),
+        (
+            "blocks".to_owned(),
+            format!("{direct} sessions directly, {total} in total"),
+        ),
+        (
+            "query".to_owned(),
+            crate::ui::text::fit(&session.query_line(), 200),
+        ),
+    ];
+    let title = format!("{verb} backend {}?", session.pid);
+    let KillAdvice {
+        recommended,
+        cancel_effective,
+        reason,
+    } = advice(&session);
+    let mut confirm = Confirm::new(request, title, details);
+    if mode == KillMode::Cancel && !cancel_effective {
+        confirm = confirm
+            .with_note(
+                NoteLevel::Warn,
+                format!("cancel will do nothing here. {reason}"),
+            )
+            .with_note(NoteLevel::Warn, "press esc, then terminate (x) instead");
+    } else if mode != recommended {
+        confirm = confirm.with_note(NoteLevel::Info, reason);
+    }
+    confirm = confirm.with_note(
+        NoteLevel::Info,
+        "guarded: it hits this pid only if backend_start (and query_start) still match",
+    );
+    ask_confirm(state, confirm);
+}
+
+/// The Postgres pane's own keys; `None` for an action that is not the pane's.
+pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+    use crate::actions::request::KillMode;
+    use crate::app::panes::postgres::PgView;
+    use crate::app::state::ToastLevel;
+    use crate::keymap::Action;
+    use crate::sources::SourceId;
+    let pg = &mut state.panes.postgres;
+    match action {
+        Action::Select => return Some(open_detail(state)),
+        Action::ToggleView => {
+            pg.view = match pg.view {
+                PgView::Sessions => PgView::Tree,
+                PgView::Tree => PgView::Sessions,
+            };
+        }
+        Action::NextDatabase => pg.next_database(),
+        Action::Freeze => {
+            pg.toggle_frozen();
+            let frozen = pg.frozen;
+            let word = if frozen {
+                "frozen: the snapshot stays while you read"
+            } else {
+                "live again"
+            };
+            state.toast(ToastLevel::Info, word);
+            return Some(vec![Cmd::Pause(SourceId::Postgres, frozen)]);
+        }
+        Action::FasterRefresh | Action::SlowerRefresh => {
+            let ms = u64::try_from(pg.refresh.as_millis()).unwrap_or(2000);
+            let ms = if action == Action::FasterRefresh {
+                ms / 2
+            } else {
+                ms * 2
+            }
+            .clamp(500, 10_000);
+            pg.refresh = std::time::Duration::from_millis(ms);
+            let refresh = pg.refresh;
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "at most 10 000 ms: exact in an f64"
+            )]
+            let secs = ms as f64 / 1000.0;
+            state.toast(ToastLevel::Info, format!("Postgres refresh every {secs} s"));
+            return Some(vec![Cmd::SetInterval(SourceId::Postgres, refresh)]);
+        }
+        Action::CancelQuery => ask_kill(state, KillMode::Cancel),
+        Action::TerminateBackend => ask_kill(state, KillMode::Terminate),
+        _ => return None,
+    }
+    Some(Vec::new())
+}

@@ -1,0 +1,363 @@
+//! State of the Postgres pane: the databases of the context, their latest snapshots, the
+//! sessions table, the blocking tree cursor, the frozen flag and the open session detail.
+
+pub mod actions;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::app::panes::{Pane, PaneInfo};
+use crate::app::table::{RowKey, TableState};
+use crate::keymap::KeyContext;
+use crate::model::pg::{BlockingLine, PgLock, PgSession, PgSnapshot, blocking_tree};
+
+/// Which view of the pane is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PgView {
+    #[default]
+    Sessions,
+    Tree,
+}
+
+/// Sessions table columns.
+pub const COLUMNS: [&str; 10] = [
+    "PID", "USER", "APP", "CLIENT", "DB", "STATE", "XACT", "QUERY", "WAIT", "SQL",
+];
+
+/// A transaction older than this stands out.
+pub const LONG_XACT: Duration = Duration::from_secs(60);
+/// An idle-in-transaction session older than this stands out.
+pub const LONG_IDLE_XACT: Duration = Duration::from_secs(30);
+
+/// The locks of one session, as loaded on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionDetail {
+    pub pid: i32,
+    pub locks: Option<Result<Vec<PgLock>, String>>,
+}
+
+/// The Postgres pane.
+#[derive(Debug, Clone)]
+pub struct PostgresPane {
+    /// Database names of the context, in config order.
+    pub databases: Vec<String>,
+    pub current: usize,
+    pub snapshots: BTreeMap<String, Arc<PgSnapshot>>,
+    /// The snapshot on screen: the latest, or the one frozen by the user.
+    pub shown: Option<Arc<PgSnapshot>>,
+    pub view: PgView,
+    pub table: TableState,
+    pub tree: Vec<BlockingLine>,
+    pub tree_selected: usize,
+    /// The identity of the tree line under the cursor (its session, and which of that
+    /// session's lines), which the cursor follows across refreshes.
+    tree_key: Option<(RowKey, usize)>,
+    /// The session whose line was selected and is gone from the tree since the last
+    /// refresh; the cursor is on its neighbour. Cleared by the next move.
+    pub tree_vanished: Option<RowKey>,
+    pub frozen: bool,
+    pub detail: Option<SessionDetail>,
+    /// Refresh interval asked of the sources.
+    pub refresh: Duration,
+    haystacks: Vec<String>,
+    /// `now` of the last refresh of ages (the snapshot's own clock, so ages are consistent).
+    pub now: Option<Timestamp>,
+}
+
+impl Default for PostgresPane {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+impl PostgresPane {
+    #[must_use]
+    pub fn new(databases: Vec<String>) -> Self {
+        let mut pane = Self {
+            databases,
+            current: 0,
+            snapshots: BTreeMap::new(),
+            shown: None,
+            view: PgView::default(),
+            table: TableState::default(),
+            tree: Vec::new(),
+            tree_selected: 0,
+            tree_key: None,
+            tree_vanished: None,
+            frozen: false,
+            detail: None,
+            refresh: Duration::from_secs(2),
+            haystacks: Vec::new(),
+            now: None,
+        };
+        // Longest transactions first: that is where blockers hide.
+        pane.table.sort.column = 6;
+        pane
+    }
+
+    #[must_use]
+    pub fn current_database(&self) -> Option<&str> {
+        self.databases.get(self.current).map(String::as_str)
+    }
+
+    /// Stores a snapshot; shows it unless the view is frozen or it is another database's.
+    pub fn set_snapshot(&mut self, snapshot: Arc<PgSnapshot>) {
+        let name = snapshot.database.clone();
+        if !self.databases.contains(&name) {
+            self.databases.push(name.clone());
+        }
+        self.snapshots.insert(name.clone(), snapshot.clone());
+        if !self.frozen && self.current_database() == Some(name.as_str()) {
+            self.show(Some(snapshot));
+        }
+    }
+
+    fn show(&mut self, snapshot: Option<Arc<PgSnapshot>>) {
+        self.tree = snapshot.as_deref().map(blocking_tree).unwrap_or_default();
+        let keys = tree_keys(&self.tree, snapshot.as_deref());
+        let found = self
+            .tree_key
+            .as_ref()
+            .and_then(|k| keys.iter().position(|other| other == k))
+            .or_else(|| {
+                // The same session on another branch of the tree is still the same session.
+                let (session, _) = self.tree_key.as_ref()?;
+                keys.iter().position(|(other, _)| other == session)
+            });
+        match (found, self.tree_key.take()) {
+            (Some(line), _) => self.tree_selected = line,
+            (None, gone) => {
+                self.tree_selected = self.tree_selected.min(self.tree.len().saturating_sub(1));
+                if let Some((session, _)) = gone
+                    && snapshot.is_some()
+                {
+                    self.tree_vanished = Some(session);
+                }
+            }
+        }
+        self.tree_key = keys.get(self.tree_selected).cloned();
+        self.now = snapshot.as_ref().map(|s| s.taken_at);
+        self.shown = snapshot;
+        self.refresh_view();
+    }
+
+    /// Switches to the next database.
+    pub fn next_database(&mut self) {
+        if self.databases.is_empty() {
+            return;
+        }
+        self.current = (self.current + 1) % self.databases.len();
+        self.frozen = false;
+        self.detail = None;
+        self.forget_selection();
+        let snapshot = self
+            .current_database()
+            .and_then(|d| self.snapshots.get(d))
+            .cloned();
+        self.show(snapshot);
+    }
+
+    /// Shows `name` if it is one of the context's databases (scope follows the service).
+    pub fn select_database(&mut self, name: &str) {
+        if let Some(i) = self.databases.iter().position(|d| d == name)
+            && i != self.current
+        {
+            self.current = i;
+            self.frozen = false;
+            self.detail = None;
+            self.forget_selection();
+            let snapshot = self.snapshots.get(name).cloned();
+            self.show(snapshot);
+        }
+    }
+
+    /// Another database's sessions come next: no cursor follows a session across databases.
+    fn forget_selection(&mut self) {
+        self.table.forget_selection();
+        self.tree_selected = 0;
+        self.tree_key = None;
+        self.tree_vanished = None;
+    }
+
+    /// Freezes or thaws the view; thawing shows the latest snapshot at once.
+    pub fn toggle_frozen(&mut self) {
+        self.frozen = !self.frozen;
+        if !self.frozen {
+            let snapshot = self
+                .current_database()
+                .and_then(|d| self.snapshots.get(d))
+                .cloned();
+            self.show(snapshot);
+        }
+    }
+
+    pub fn reset(&mut self, databases: Vec<String>) {
+        let page = self.table.page;
+        *self = Self::new(databases);
+        self.table.page = page;
+    }
+
+    #[must_use]
+    pub fn sessions(&self) -> &[PgSession] {
+        self.shown.as_ref().map_or(&[], |s| s.sessions.as_slice())
+    }
+
+    /// The session under the cursor of the current view.
+    #[must_use]
+    pub fn selected_session(&self) -> Option<&PgSession> {
+        let shown = self.shown.as_ref()?;
+        match self.view {
+            PgView::Sessions => self
+                .table
+                .selected_row()
+                .and_then(|i| shown.sessions.get(i)),
+            PgView::Tree => {
+                let line = self.tree.get(self.tree_selected)?;
+                shown.session(line.pid)
+            }
+        }
+    }
+
+    /// The tree line of a pid (first occurrence), for blocked counts.
+    #[must_use]
+    pub fn tree_line(&self, pid: i32) -> Option<&BlockingLine> {
+        self.tree.iter().find(|l| l.pid == pid)
+    }
+
+    pub fn move_tree(&mut self, delta: isize) {
+        self.tree_selected = self
+            .tree_selected
+            .saturating_add_signed(delta)
+            .min(self.tree.len().saturating_sub(1));
+        self.tree_vanished = None;
+        self.tree_key = tree_keys(&self.tree, self.shown.as_deref())
+            .get(self.tree_selected)
+            .cloned();
+    }
+}
+
+/// Each tree line's identity: its session's key (the pid alone for a prepared transaction or
+/// a session that has exited), and the how-manieth line of that session it is.
+fn tree_keys(tree: &[BlockingLine], snapshot: Option<&PgSnapshot>) -> Vec<(RowKey, usize)> {
+    let mut seen: BTreeMap<RowKey, usize> = BTreeMap::new();
+    tree.iter()
+        .map(|line| {
+            let key = snapshot
+                .and_then(|s| s.session(line.pid))
+                .map_or_else(|| line.pid.to_string(), session_key);
+            let n = seen.entry(key.clone()).or_default();
+            let occurrence = *n;
+            *n += 1;
+            (key, occurrence)
+        })
+        .collect()
+}
+
+/// A session's identity: a pid is reused once its backend exits, so the backend's start
+/// tells two sessions with the same pid apart.
+#[must_use]
+pub fn session_key(s: &PgSession) -> RowKey {
+    format!("pid {} (started {})", s.pid, s.backend_start)
+}
+
+fn sort_key(s: &PgSession, column: usize, now: Timestamp) -> (i64, String) {
+    let secs =
+        |d: Option<Duration>| d.map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    match column {
+        0 => (i64::from(s.pid), String::new()),
+        1 => (0, s.user.clone().unwrap_or_default()),
+        2 => (0, s.application.clone()),
+        3 => (0, s.client.clone()),
+        4 => (0, s.database.clone()),
+        5 => (0, s.state.clone()),
+        6 => (-secs(s.xact_age(now)), String::new()),
+        7 => (-secs(s.query_age(now)), String::new()),
+        8 => (0, s.wait_label()),
+        _ => (0, s.query_line()),
+    }
+}
+
+impl PostgresPane {
+    pub const INFO: PaneInfo = PaneInfo {
+        command: "pg",
+        aliases: &["postgres", "db", "sessions", "locks"],
+        title: "Postgres",
+        key_contexts: &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global],
+        on_action: actions::on_action,
+    };
+}
+
+impl Pane for PostgresPane {
+    fn info(&self) -> &'static PaneInfo {
+        &Self::INFO
+    }
+
+    fn table(&self) -> Option<&TableState> {
+        (self.view == PgView::Sessions).then_some(&self.table)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut TableState> {
+        (self.view == PgView::Sessions).then_some(&mut self.table)
+    }
+
+    fn tables_mut(&mut self) -> Vec<&mut TableState> {
+        vec![&mut self.table]
+    }
+
+    fn sort_columns(&self) -> usize {
+        COLUMNS.len()
+    }
+
+    fn refresh_view(&mut self) {
+        let sessions = self.sessions();
+        self.haystacks = sessions
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {} {} {} {} {}",
+                    s.pid,
+                    s.user.as_deref().unwrap_or_default(),
+                    s.application,
+                    s.client,
+                    s.state,
+                    s.wait_label(),
+                    s.query_line()
+                )
+                .to_lowercase()
+            })
+            .collect();
+        let now = self.now.unwrap_or(Timestamp::UNIX_EPOCH);
+        let column = self.table.sort.column;
+        let sessions = self
+            .shown
+            .as_ref()
+            .map_or(&[][..], |s| s.sessions.as_slice());
+        self.table.rebuild(
+            &self.haystacks,
+            |i| session_key(&sessions[i]),
+            |a, b| {
+                (sort_key(&sessions[a], column, now), sessions[a].pid)
+                    .cmp(&(sort_key(&sessions[b], column, now), sessions[b].pid))
+            },
+        );
+    }
+
+    fn close(&mut self) -> bool {
+        self.detail.take().is_some()
+    }
+
+    fn move_other(&mut self, delta: isize) -> bool {
+        if self.view != PgView::Tree {
+            return false;
+        }
+        self.move_tree(delta);
+        true
+    }
+
+    fn reset(&mut self) {
+        Self::reset(self, Vec::new());
+    }
+}

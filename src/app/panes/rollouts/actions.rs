@@ -1,0 +1,315 @@
+//! Rollout and Deployment actions from the `:rollouts` pane: promote (and promote fully),
+//! abort, retry, pause, resume, restart, undo and scale. Each is offered by Argo CD's
+//! discovery.lua rules (kubectl's for Deployments) and by RBAC; the dialog shows the exact
+//! patches that will be sent, and the confirmed action goes through the audit gate.
+
+use crate::actions::request::{ActionRequest, RolloutOp, WorkloadKind};
+use crate::app::modal::confirm::{Confirm, NoteLevel};
+use crate::app::msg::Cmd;
+use crate::app::panes::rollouts::WorkloadEntry;
+use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::model::k8s::patches::{DEPLOYMENT_REVISION, ROLLOUT_REVISION, replica_set_revision};
+use crate::model::k8s::{Enablement, Workload, op_enablement, plan};
+
+/// The actions the pane offers, in menu order, with a probe op for enablement.
+pub const ACTIONS: [(&str, RolloutOp); 9] = [
+    ("promote", RolloutOp::Promote { full: false }),
+    ("promote-full", RolloutOp::Promote { full: true }),
+    ("abort", RolloutOp::Abort),
+    ("retry", RolloutOp::Retry),
+    ("pause", RolloutOp::Pause),
+    ("resume", RolloutOp::Resume),
+    ("restart", RolloutOp::Restart),
+    ("undo", RolloutOp::Undo { revision: None }),
+    ("scale", RolloutOp::Scale { replicas: 1 }),
+];
+
+fn request(entry: &WorkloadEntry, op: RolloutOp) -> ActionRequest {
+    ActionRequest::RolloutAction {
+        namespace: entry.row.namespace.clone(),
+        name: entry.row.name.clone(),
+        kind: entry.row.kind,
+        op,
+    }
+}
+
+/// Why `op` is not offered for `workload` now: read-only mode, the discovery rules, RBAC.
+fn refusal(
+    state: &State,
+    entry: &WorkloadEntry,
+    workload: Workload<'_>,
+    op: RolloutOp,
+) -> Option<String> {
+    let request = request(entry, op);
+    if let Err(e) = crate::actions::gate::allowed(&request, state.readonly) {
+        return Some(e.reason);
+    }
+    if let Enablement::Disabled(reason) = op_enablement(workload, op) {
+        return Some(reason);
+    }
+    state.kube_access.denial(&request)
+}
+
+/// Every action with whether it is offered, and why not (the detail lists them).
+#[must_use]
+pub fn enablement(state: &State, entry: &WorkloadEntry) -> Vec<(&'static str, Option<String>)> {
+    let key = entry.key();
+    let Some(workload) = state.panes.rollouts.workload(&key) else {
+        return Vec::new();
+    };
+    ACTIONS
+        .iter()
+        .filter(|(_, op)| {
+            entry.row.kind == WorkloadKind::Rollout
+                || !matches!(
+                    op,
+                    RolloutOp::Promote { .. } | RolloutOp::Abort | RolloutOp::Retry
+                )
+        })
+        .map(|(word, op)| (*word, refusal(state, entry, workload, *op)))
+        .collect()
+}
+
+/// A key for `op` was pressed: the prompt (undo, scale) or the confirmation, or why not.
+pub fn ask(state: &mut State, op: RolloutOp) {
+    state.dirty = true;
+    let Some(entry) = state.panes.rollouts.target().cloned() else {
+        state.toast(ToastLevel::Info, "select a rollout or deployment first");
+        return;
+    };
+    let key = entry.key();
+    let Some(workload) = state.panes.rollouts.workload(&key) else {
+        return;
+    };
+    if let Some(reason) = refusal(state, &entry, workload, op) {
+        state.toast(
+            ToastLevel::Warn,
+            format!("{} disabled: {reason}", op.as_str()),
+        );
+        return;
+    }
+    match op {
+        RolloutOp::Undo { .. } => {
+            let revisions = revisions(state, &entry);
+            state.modal = Some(Modal::Prompt(Prompt {
+                title: format!(
+                    "undo {} {} to revision",
+                    entry.row.kind.as_str(),
+                    entry.row.name
+                ),
+                input: String::new(),
+                error: None,
+                purpose: PromptPurpose::UndoRollout(key),
+                hint: format!(
+                    "empty for the previous one; revisions: {}",
+                    revisions
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }));
+        }
+        RolloutOp::Scale { .. } => {
+            state.modal = Some(Modal::Prompt(Prompt {
+                title: format!(
+                    "scale {} {} (now {})",
+                    entry.row.kind.as_str(),
+                    entry.row.name,
+                    entry.row.desired
+                ),
+                input: String::new(),
+                error: None,
+                purpose: PromptPurpose::ScaleWorkload(key),
+                hint: "replicas; 0 stops every pod (you will type the name)".into(),
+            }));
+        }
+        _ => confirm(state, &entry, op),
+    }
+}
+
+/// Revision numbers of the workload's ReplicaSets, newest first.
+fn revisions(state: &State, entry: &WorkloadEntry) -> Vec<i64> {
+    let annotation = match entry.row.kind {
+        WorkloadKind::Rollout => ROLLOUT_REVISION,
+        WorkloadKind::Deployment => DEPLOYMENT_REVISION,
+    };
+    let mut out: Vec<i64> = state
+        .panes
+        .rollouts
+        .children(&entry.key())
+        .replica_sets
+        .iter()
+        .filter_map(|rs| replica_set_revision(rs, annotation))
+        .collect();
+    out.sort_unstable_by(|a, b| b.cmp(a));
+    out
+}
+
+/// The undo prompt was answered.
+pub fn undo_entered(
+    state: &mut State,
+    key: &crate::app::panes::rollouts::WorkloadKey,
+    input: &str,
+) -> Result<(), String> {
+    let revision = match input.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<i64>()
+                .map_err(|_| format!("`{text}`: type a revision number, or nothing"))?,
+        ),
+    };
+    let entry = entry_for(state, key)?;
+    confirm(state, &entry, RolloutOp::Undo { revision });
+    Ok(())
+}
+
+/// The scale prompt was answered.
+pub fn scale_entered(
+    state: &mut State,
+    key: &crate::app::panes::rollouts::WorkloadKey,
+    input: &str,
+) -> Result<(), String> {
+    let replicas: i32 = input
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}`: type a number of replicas", input.trim()))?;
+    if !(0..=1000).contains(&replicas) {
+        return Err(format!("{replicas}: between 0 and 1000 replicas"));
+    }
+    let entry = entry_for(state, key)?;
+    confirm(state, &entry, RolloutOp::Scale { replicas });
+    Ok(())
+}
+
+fn entry_for(
+    state: &State,
+    key: &crate::app::panes::rollouts::WorkloadKey,
+) -> Result<WorkloadEntry, String> {
+    state
+        .panes
+        .rollouts
+        .entries
+        .iter()
+        .find(|e| &e.key() == key)
+        .cloned()
+        .ok_or_else(|| format!("{} is no longer listed", key.name))
+}
+
+/// The confirmation, with the patches the action will send as computed on the object the pane
+/// shows (the executor computes them again on the live object).
+fn confirm(state: &mut State, entry: &WorkloadEntry, op: RolloutOp) {
+    let key = entry.key();
+    let children = state.panes.rollouts.children(&key);
+    let Some(workload) = state.panes.rollouts.workload(&key) else {
+        return;
+    };
+    let planned = plan(workload, op, &children.replica_sets, state.now);
+    let row = &entry.row;
+    let mut details = vec![
+        (
+            row.kind.as_str().to_owned(),
+            format!("{}/{} ({})", row.namespace, row.name, row.strategy.as_str()),
+        ),
+        (
+            "status".to_owned(),
+            format!("{} {}", row.status, row.message),
+        ),
+        (
+            "replicas".to_owned(),
+            format!(
+                "desired {} · updated {} · ready {} · available {}",
+                row.desired, row.updated, row.ready, row.available
+            ),
+        ),
+        ("images".to_owned(), row.images.join(", ")),
+    ];
+    if let Some((n, m)) = row.step {
+        details.push(("step".to_owned(), format!("{n}/{m}")));
+    }
+    let plans = match planned {
+        Ok(plans) => plans,
+        Err(e) => {
+            state.toast(ToastLevel::Warn, format!("{} refused: {e}", op.as_str()));
+            return;
+        }
+    };
+    for p in &plans {
+        let target = match p.subresource {
+            Some(sub) => format!("patch {sub}"),
+            None => "patch".to_owned(),
+        };
+        let text = if matches!(op, RolloutOp::Undo { .. }) {
+            format!(
+                "spec.template ← images {}",
+                crate::model::k8s::workload::images(&p.patch["spec"]["template"]).join(", ")
+            )
+        } else {
+            p.patch.to_string()
+        };
+        details.push((target, crate::ui::text::fit(&text, 160)));
+    }
+    let title = format!("{} {} {}?", op.as_str(), row.kind.as_str(), row.name);
+    let mut confirm = Confirm::new(request(entry, op), title, details);
+    confirm = match op {
+        RolloutOp::Abort => confirm.with_note(
+            NoteLevel::Warn,
+            "traffic and replicas go back to the stable version; the rollout shows Degraded until retried or updated",
+        ),
+        RolloutOp::Promote { full: true } => confirm.with_note(
+            NoteLevel::Warn,
+            "skips every remaining step and analysis",
+        ),
+        RolloutOp::Restart => confirm.with_note(
+            NoteLevel::Info,
+            "pods are replaced one by one under the workload's strategy",
+        ),
+        RolloutOp::Undo { .. } => confirm.with_note(
+            NoteLevel::Warn,
+            "the live template then differs from git: Argo CD shows OutOfSync (self-heal would revert it)",
+        ),
+        RolloutOp::Scale { replicas: 0 } => {
+            confirm.with_note(NoteLevel::Warn, "every pod stops")
+        }
+        _ => confirm,
+    };
+    crate::app::modal::platform::ask_confirm(state, confirm);
+}
+
+/// Every rollout action of the listed workloads' namespaces and kinds, for access reviews.
+#[must_use]
+pub fn access_probes(state: &State) -> Vec<ActionRequest> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for e in &state.panes.rollouts.entries {
+        if seen.insert((e.row.namespace.clone(), e.row.kind)) {
+            for (_, op) in ACTIONS {
+                out.push(request(e, op));
+            }
+        }
+    }
+    out
+}
+
+/// The rollouts pane's own keys; `None` for an action that is not the pane's.
+pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+    use crate::keymap::Action;
+    let op = match action {
+        Action::Select => {
+            state.panes.rollouts.open_detail();
+            return Some(Vec::new());
+        }
+        Action::Promote => RolloutOp::Promote { full: false },
+        Action::PromoteFull => RolloutOp::Promote { full: true },
+        Action::AbortRollout => RolloutOp::Abort,
+        Action::RetryRollout => RolloutOp::Retry,
+        Action::PauseRollout => RolloutOp::Pause,
+        Action::ResumeRollout => RolloutOp::Resume,
+        Action::RestartWorkload => RolloutOp::Restart,
+        Action::UndoRollout => RolloutOp::Undo { revision: None },
+        Action::ScaleWorkload => RolloutOp::Scale { replicas: 0 },
+        _ => return None,
+    };
+    ask(state, op);
+    Some(Vec::new())
+}

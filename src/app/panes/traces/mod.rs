@@ -1,0 +1,317 @@
+//! State of the traces pane: the trace list of the current search (service in scope, errors
+//! only, minimum duration), filtered and sorted like every table, and the open trace's
+//! waterfall (span tree with collapsed spans, the selected span, the critical path).
+
+pub mod actions;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::app::panes::{Pane, PaneInfo};
+use crate::app::table::TableState;
+use crate::keymap::KeyContext;
+use crate::model::traces::{Row, Span, SpanTree, Trace, TraceSummary};
+use crate::sources::trace_feed::TraceList;
+use crate::sources::traces::TraceSearch;
+
+/// Columns the list sorts by: newest (the default), duration, service, name, errors first.
+pub const SORT_COLUMNS: usize = 5;
+
+/// A trace shown as a waterfall.
+#[derive(Debug, Clone)]
+pub struct OpenTrace {
+    pub trace: Arc<Trace>,
+    pub tree: SpanTree,
+    pub rows: Vec<Row>,
+    /// Index into `rows`.
+    pub selected: usize,
+    pub critical: HashSet<usize>,
+    /// Show the selected span's attributes, events and status.
+    pub detail: bool,
+}
+
+impl OpenTrace {
+    #[must_use]
+    pub fn new(trace: Trace) -> Self {
+        let tree = SpanTree::new(&trace);
+        let rows = tree.visible_rows();
+        let critical = tree.critical_path();
+        Self {
+            trace: Arc::new(trace),
+            tree,
+            rows,
+            selected: 0,
+            critical,
+            detail: false,
+        }
+    }
+
+    #[must_use]
+    pub fn selected_span(&self) -> Option<&Span> {
+        let row = self.rows.get(self.selected)?;
+        self.trace.spans.get(row.index)
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Collapses or expands the selected span's children (`expand`: only expand).
+    pub fn set_collapsed(&mut self, collapsed: bool) {
+        let Some(row) = self.rows.get(self.selected).copied() else {
+            return;
+        };
+        if !row.has_children || row.collapsed == collapsed {
+            return;
+        }
+        let id = self.trace.spans[row.index].span_id.clone();
+        self.tree.toggle(&id);
+        self.rows = self.tree.visible_rows();
+        self.selected = self
+            .rows
+            .iter()
+            .position(|r| r.index == row.index)
+            .unwrap_or(0);
+    }
+
+    /// Selects the first error span (the reason people open a trace).
+    pub fn select_first_error(&mut self) {
+        if let Some(i) = self
+            .rows
+            .iter()
+            .position(|r| self.trace.spans[r.index].is_error() && !self.tree.has_children(r.index))
+            .or_else(|| {
+                self.rows
+                    .iter()
+                    .position(|r| self.trace.spans[r.index].is_error())
+            })
+        {
+            self.selected = i;
+        }
+    }
+}
+
+/// The `:traces` pane.
+#[derive(Debug, Clone, Default)]
+pub struct TracesPane {
+    pub list: Option<Arc<TraceList>>,
+    pub table: TableState,
+    /// The service whose traces are listed (`None`: every service the backend has).
+    pub service: Option<String>,
+    pub errors_only: bool,
+    pub min_duration: Option<Duration>,
+    /// The trace being opened or shown, by id.
+    pub open_id: Option<String>,
+    pub open: Option<OpenTrace>,
+    /// Why the last load failed.
+    pub error: Option<String>,
+    haystacks: Vec<String>,
+    /// A loaded trace kept aside while the list shows (screenshots open it on demand).
+    stashed: Option<(String, OpenTrace)>,
+}
+
+impl TracesPane {
+    /// The search the source should run.
+    #[must_use]
+    pub fn search(&self) -> TraceSearch {
+        TraceSearch {
+            service: self.service.clone(),
+            errors_only: self.errors_only,
+            min_duration: self.min_duration,
+            limit: 50,
+            ..TraceSearch::default()
+        }
+    }
+
+    #[must_use]
+    pub fn rows(&self) -> &[TraceSummary] {
+        self.list.as_ref().map_or(&[], |l| l.rows.as_slice())
+    }
+
+    pub fn set_list(&mut self, list: Arc<TraceList>) {
+        self.haystacks = list
+            .rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {}",
+                    r.trace_id,
+                    r.root_service,
+                    r.root_name,
+                    if r.error { "error" } else { "ok" }
+                )
+                .to_lowercase()
+            })
+            .collect();
+        self.list = Some(list);
+        self.refresh_view();
+    }
+
+    pub fn reset(&mut self) {
+        let page = self.table.page;
+        *self = Self::default();
+        self.table.page = page;
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<&TraceSummary> {
+        self.table.selected_row().and_then(|i| self.rows().get(i))
+    }
+
+    /// A loaded trace arrived; only the one asked for last is kept.
+    pub fn loaded(&mut self, trace_id: &str, trace: Result<Trace, String>) -> bool {
+        if self.open_id.as_deref() != Some(trace_id) {
+            return false;
+        }
+        match trace {
+            Ok(trace) => {
+                let mut open = OpenTrace::new(trace);
+                open.select_first_error();
+                self.open = Some(open);
+                self.error = None;
+            }
+            Err(e) => {
+                self.open = None;
+                self.error = Some(e);
+            }
+        }
+        true
+    }
+
+    /// Puts the open trace aside so the list shows.
+    pub fn stash_open(&mut self) {
+        if let (Some(id), Some(open)) = (self.open_id.take(), self.open.take()) {
+            self.stashed = Some((id, open));
+        }
+    }
+
+    /// Shows the trace put aside with [`Self::stash_open`].
+    pub fn unstash_open(&mut self) {
+        if let Some((id, open)) = self.stashed.take() {
+            self.open_id = Some(id);
+            self.open = Some(open);
+        }
+    }
+
+    /// Closes the open trace; true if one was open (or loading).
+    pub fn close(&mut self) -> bool {
+        self.error = None;
+        self.open = None;
+        self.open_id.take().is_some()
+    }
+}
+
+impl TracesPane {
+    pub const INFO: PaneInfo = PaneInfo {
+        command: "traces",
+        aliases: &["trace", "tr"],
+        title: "Traces",
+        key_contexts: &[KeyContext::Traces, KeyContext::Table, KeyContext::Global],
+        on_action: actions::on_action,
+    };
+}
+
+impl Pane for TracesPane {
+    fn info(&self) -> &'static PaneInfo {
+        &Self::INFO
+    }
+
+    fn table(&self) -> Option<&TableState> {
+        (self.open_id.is_none()).then_some(&self.table)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut TableState> {
+        (self.open_id.is_none()).then_some(&mut self.table)
+    }
+
+    fn tables_mut(&mut self) -> Vec<&mut TableState> {
+        vec![&mut self.table]
+    }
+
+    fn sort_columns(&self) -> usize {
+        SORT_COLUMNS
+    }
+
+    fn refresh_view(&mut self) {
+        let rows = self.list.as_ref().map_or(&[][..], |l| l.rows.as_slice());
+        let column = self.table.sort.column;
+        self.table.rebuild(
+            &self.haystacks,
+            |i| rows[i].trace_id.clone(),
+            |a, b| {
+                let (x, y) = (&rows[a], &rows[b]);
+                match column {
+                    1 => y.duration_ns.cmp(&x.duration_ns),
+                    2 => x.root_service.cmp(&y.root_service),
+                    3 => x.root_name.cmp(&y.root_name),
+                    4 => (!x.error, y.start).cmp(&(!y.error, x.start)),
+                    _ => y.start.cmp(&x.start),
+                }
+            },
+        );
+    }
+
+    fn close(&mut self) -> bool {
+        self.close()
+    }
+
+    fn reset(&mut self) {
+        Self::reset(self);
+    }
+}
+
+/// Parses `500ms`, `2s`, `1.5s` or a bare number of milliseconds; empty or `0` is no minimum.
+///
+/// # Errors
+/// Anything else, or more than an hour.
+pub fn parse_min_duration(text: &str) -> Result<Option<Duration>, String> {
+    let text = text.trim();
+    if text.is_empty() || text == "0" {
+        return Ok(None);
+    }
+    let with_unit = if text.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{text}ms")
+    } else {
+        text.to_owned()
+    };
+    let ms =
+        crate::model::validate::duration_ms(&with_unit).map_err(|e| format!("`{text}`: {e}"))?;
+    if ms > 3_600_000 {
+        return Err(format!("`{text}`: at most an hour"));
+    }
+    Ok(Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0))))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(
+            parse_min_duration("500ms").unwrap(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_min_duration("1.5s").unwrap(),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(parse_min_duration("").unwrap(), None);
+        assert!(parse_min_duration("fast").is_err());
+    }
+
+    #[test]
+    fn only_the_last_asked_trace_is_kept() {
+        let mut pane = TracesPane {
+            open_id: Some("b".into()),
+            ..TracesPane::default()
+        };
+        assert!(!pane.loaded("a", Err("late".into())));
+        assert!(pane.error.is_none());
+        assert!(pane.loaded("b", Err("boom".into())));
+        assert_eq!(pane.error.as_deref(), Some("boom"));
+    }
+}

@@ -1,0 +1,193 @@
+//! Command-line definition (clap). [`super::run`] dispatches on it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::ColorChoice;
+
+/// A terminal operations console for developers on call.
+#[derive(Debug, Parser)]
+#[command(name = "opsdeck", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub ui: UiArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of the full-screen console.
+#[derive(Debug, Args, Clone, Default)]
+pub struct UiArgs {
+    /// Context (environment) to start in.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Theme name (shipped: default, light, high-contrast, colorblind, mono).
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// Keymap name (shipped: default, vim, emacs).
+    #[arg(long, global = true)]
+    pub keymap: Option<String>,
+    /// Colour depth: auto detects from NO_COLOR, COLORTERM and TERM.
+    #[arg(long, global = true, value_enum)]
+    pub color: Option<ColorArg>,
+    /// Hide and refuse every mutating action.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Show the debug overlay (frame counter).
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Never,
+    #[value(name = "16")]
+    Ansi16,
+    #[value(name = "256")]
+    Ansi256,
+    Truecolor,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(value: ColorArg) -> Self {
+        match value {
+            ColorArg::Auto => Self::Auto,
+            ColorArg::Never => Self::Never,
+            ColorArg::Ansi16 => Self::Ansi16,
+            ColorArg::Ansi256 => Self::Ansi256,
+            ColorArg::Truecolor => Self::TrueColor,
+        }
+    }
+}
+
+/// `--ansi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnsiArg {
+    Visible,
+    Strip,
+    Colors,
+}
+
+impl From<AnsiArg> for crate::model::logs::AnsiMode {
+    fn from(value: AnsiArg) -> Self {
+        match value {
+            AnsiArg::Visible => Self::Visible,
+            AnsiArg::Strip => Self::Strip,
+            AnsiArg::Colors => Self::KeepSgr,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run on the embedded simulated fleet: no infrastructure needed.
+    Sandbox {
+        /// Seed of the simulated fleet (same seed, same world).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Learn on-call hands on: a guided tour on the sandbox (without NAME, the list).
+    ///
+    /// Tours are TOML files: the shipped ones, and yours in the config dir's `tours/`.
+    /// Progress is saved per chapter, so starting a tour again resumes it.
+    Tour {
+        /// The tour to start or resume (`opsdeck tour --list` shows the names).
+        name: Option<String>,
+        /// List the tours with their progress and exit.
+        #[arg(long, conflicts_with_all = ["name", "check"])]
+        list: bool,
+        /// Check tour files and exit: each error names the file, the line and the key.
+        #[arg(long, value_name = "FILE", conflicts_with = "name")]
+        check: Vec<PathBuf>,
+        /// Seed of the sandbox fleet.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Run in your configured (real) contexts instead of the sandbox: read-only.
+        #[arg(long)]
+        real: bool,
+        /// With --real: let the tour's actions run (each is still audited).
+        #[arg(long, requires = "real")]
+        allow_writes: bool,
+        /// Start from the first chapter, forgetting saved progress.
+        #[arg(long)]
+        restart: bool,
+    },
+    /// Read local log files (or `-` for stdin) in the logs pane, and follow them.
+    Logs {
+        /// Files to read; `-` reads stdin (`kubectl logs … | opsdeck logs -`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// ANSI escapes in the lines: shown as inert text (visible), removed (strip), or
+        /// only their colours kept (colors; every other sequence is dropped).
+        #[arg(long, value_enum, default_value_t = AnsiArg::Visible)]
+        ansi: AnsiArg,
+    },
+    /// Print the active key bindings.
+    Keys {
+        /// Print them as Markdown tables, one per context (the README's keys section).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Print the themes and the roles they style.
+    Themes,
+    /// Print the config, data and log paths.
+    Paths,
+    /// Validate or print a configuration file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+    /// Render a sandbox pane to SVG.
+    Screenshot {
+        /// View: a pane (svc, apps, rollouts, kafka, pg, logs, traces, requests, audit,
+        /// incident) or card, help, palette, apps-detail, rollouts-detail, trace, logs-search,
+        /// kafka-groups, kafka-topic, kafka-configs, kafka-group, kafka-create, kafka-diff,
+        /// pg-tree, pg-kill, request-form.
+        #[arg(long)]
+        pane: String,
+        /// Size as COLSxROWS.
+        #[arg(long, default_value = "120x36")]
+        size: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
+    /// The platform API: audit trail and self-service requests.
+    Platform {
+        #[command(subcommand)]
+        action: PlatformCommand,
+    },
+    /// The sandbox's read-replica provisioner (JSON on stdin, JSON on stdout); the sandbox
+    /// platform runs it for approved requests.
+    #[command(hide = true)]
+    SandboxProvisioner,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlatformCommand {
+    /// Run the reference platform API server.
+    Serve(Box<crate::platform::cli::ServeArgs>),
+    /// Print an example tokens file (sha256 of each token → user and groups).
+    ExampleTokens,
+    /// Print an example policy file.
+    ExamplePolicy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a config file and print every error with its file, line and column.
+    Check {
+        /// Defaults to the config file in use.
+        file: Option<PathBuf>,
+    },
+    /// Print a fully commented example config.
+    Example,
+}

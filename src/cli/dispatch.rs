@@ -1,0 +1,257 @@
+//! The dispatch of each subcommand: everything `main` does after parsing the command line.
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::args::{Cli, Command, ConfigCommand, PlatformCommand};
+use super::console::{Mode, TourStart, console, console_with_tour};
+use crate::config::ColorChoice;
+use crate::config::paths::Paths;
+use crate::theme::ColorDepth;
+use crate::tour::library::TourLibrary;
+
+/// Writes to stdout; a reader that closed the pipe early (`| head`) is not an error.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// A user-file problem: printed plainly and exit code 2, before the terminal is touched.
+pub(super) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("opsdeck: {message}");
+    ExitCode::from(2)
+}
+
+pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
+    match cli.command {
+        None => console(&cli.ui, paths, Mode::Configured),
+        Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Mode::Sandbox(seed)),
+        Some(Command::Tour {
+            name,
+            list,
+            check,
+            seed,
+            real,
+            allow_writes,
+            restart,
+        }) => {
+            if !check.is_empty() {
+                return Ok(check_tours(&check));
+            }
+            let library = TourLibrary::load(Some(&paths.config_dir));
+            if list {
+                out(&describe_tours(&library, &paths.data_dir));
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(name) = &name
+                && library.find(name).is_none()
+            {
+                // A user file of that name that does not load says why, with file and line.
+                let broken = library.broken.iter().find(|d| {
+                    std::path::Path::new(&d.file)
+                        .file_stem()
+                        .is_some_and(|s| s == name.as_str())
+                });
+                return Ok(usage_error(broken.map_or_else(
+                    || format!("no tour `{name}`; tours: {}", library.names().join(", ")),
+                    ToString::to_string,
+                )));
+            }
+            let tour = TourStart {
+                name,
+                library,
+                allow_writes,
+                restart,
+            };
+            let mode = if real {
+                Mode::Configured
+            } else {
+                Mode::Sandbox(seed)
+            };
+            console_with_tour(&cli.ui, paths, mode, Some(tour))
+        }
+        Some(Command::Logs { files, ansi }) => {
+            console(&cli.ui, paths, Mode::LocalLogs(files, ansi.into()))
+        }
+        Some(Command::Paths) => {
+            out(&format!(
+                "config file  {}\nconfig dir   {}\ndata dir     {}\nlog file     {}\n",
+                paths.config_file.display(),
+                paths.config_dir.display(),
+                paths.data_dir.display(),
+                paths.log_file.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Keys { markdown }) => {
+            let keymap = cli.ui.keymap.as_deref().unwrap_or("default");
+            match crate::keymap::Keymap::load(keymap, Some(&paths.config_dir)) {
+                Ok(km) if markdown => {
+                    out(&crate::keymap::markdown_table(&km));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(km) => {
+                    out(&crate::keymap::describe(&km));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(d) => Ok(usage_error(d)),
+            }
+        }
+        Some(Command::Themes) => {
+            out(&crate::theme::describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config {
+            action: ConfigCommand::Example,
+        }) => {
+            out(crate::config::example::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config {
+            action: ConfigCommand::Check { file },
+        }) => {
+            let file = file.unwrap_or_else(|| paths.config_file.clone());
+            match crate::config::load::load(&file) {
+                Ok(config) => {
+                    println!(
+                        "{}: ok ({} contexts)",
+                        file.display(),
+                        config.contexts.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(diags) => Ok(usage_error(format!(
+                    "{} problem(s)\n{diags}",
+                    diags.0.len()
+                ))),
+            }
+        }
+        Some(Command::Screenshot {
+            pane,
+            size,
+            out,
+            seed,
+        }) => {
+            let (w, h) = size
+                .split_once('x')
+                .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                .ok_or_else(|| color_eyre::eyre::eyre!("--size must be COLSxROWS, e.g. 120x36"))?;
+            let svg = crate::screenshot::render_svg(&pane, w, h, seed)
+                .map_err(|e| color_eyre::eyre::eyre!(e))?;
+            std::fs::write(&out, svg).wrap_err_with(|| format!("writing {}", out.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut script);
+            out(&String::from_utf8_lossy(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Platform { action }) => platform(action),
+        Some(Command::SandboxProvisioner) => {
+            crate::sources::sandbox::provisioner::run(std::io::stdin(), std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            out(&String::from_utf8_lossy(&page));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn platform(action: PlatformCommand) -> Result<ExitCode> {
+    match action {
+        PlatformCommand::Serve(args) => {
+            let _guard = init_logging(&Paths::resolve());
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(crate::platform::cli::run(*args))?;
+        }
+        PlatformCommand::ExampleTokens => out(crate::platform::examples::TOKENS_EXAMPLE),
+        PlatformCommand::ExamplePolicy => out(crate::platform::examples::POLICY_EXAMPLE),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(&paths.data_dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.log_file)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+    Some(guard)
+}
+
+pub(super) fn color_depth(choice: ColorChoice) -> ColorDepth {
+    let var = |k: &str| std::env::var(k).ok();
+    match choice {
+        ColorChoice::Auto => ColorDepth::detect(
+            var("NO_COLOR").as_deref(),
+            var("COLORTERM").as_deref(),
+            var("TERM").as_deref(),
+        ),
+        ColorChoice::Never => ColorDepth::Mono,
+        ColorChoice::Ansi16 => ColorDepth::Ansi16,
+        ColorChoice::Ansi256 => ColorDepth::Ansi256,
+        ColorChoice::TrueColor => ColorDepth::TrueColor,
+    }
+}
+
+/// `opsdeck tour --check FILE…`: each file's first problem, or ok.
+fn check_tours(files: &[std::path::PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        match crate::tour::library::load_file(file) {
+            Ok(spec) => println!(
+                "{}: ok ({}, {} chapters, {} steps)",
+                file.display(),
+                spec.name(),
+                spec.chapters().len(),
+                spec.step_count()
+            ),
+            Err(d) => {
+                eprintln!("{d}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `opsdeck tour --list`.
+fn describe_tours(library: &TourLibrary, data_dir: &std::path::Path) -> String {
+    let progress = crate::tour::progress::load(data_dir);
+    let mut text = String::new();
+    for tour in &library.tours {
+        let state =
+            crate::tour::progress::Standing::of(progress.get(tour.name()), tour.chapters().len())
+                .word();
+        text.push_str(&format!("{:<22} {:<40} {state}\n", tour.name(), tour.title));
+    }
+    for broken in &library.broken {
+        text.push_str(&format!("broken: {broken}\n"));
+    }
+    text
+}

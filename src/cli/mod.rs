@@ -1,0 +1,9 @@
+//! The command line: clap types ([`args`]) and the dispatch of each subcommand
+//! ([`dispatch`]), with the full-screen console's start-up in [`console`].
+
+pub mod args;
+mod console;
+pub mod dispatch;
+
+pub use args::*;
+pub use dispatch::dispatch;

@@ -1,0 +1,551 @@
+//! The environment of the run loop: the config, the sandbox worlds, and per context the
+//! sources, the platform client, the audit gate and the executors.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use super::execute::AppExecutor;
+use crate::actions::gate::{AuditGate, local_client_info};
+use crate::actions::journal::{Backoff, Journal};
+use crate::app::state::State;
+use crate::config::{CatalogConfig, Config, PgDatabase, PlatformConfig};
+use crate::model::SourceHealth;
+use crate::platform::server::LocalServer;
+use crate::sources::platform::{PlatformClient, Token};
+use crate::sources::postgres::kill::PgExecutor;
+use crate::sources::postgres::monitor::PgSettings;
+use crate::sources::sandbox::pg::SandboxExecutor;
+use crate::sources::sandbox::{SandboxHandle, World};
+use crate::sources::{Reporter, SourceEvent, SourceHandle, SourceId};
+use crate::theme::ColorDepth;
+
+/// Everything the loop needs besides the state: config, where user files live, the
+/// sandbox worlds (kept per context so switching back finds the same world) and the platform
+/// API client of the current context.
+#[derive(Debug)]
+pub struct Environment {
+    pub config: Config,
+    pub config_dir: Option<PathBuf>,
+    /// Where the sandbox platform store and the audit journal live; `None` runs without a
+    /// platform in sandbox contexts (tests, benchmarks).
+    pub data_dir: Option<PathBuf>,
+    pub depth: ColorDepth,
+    /// Start time of sandbox worlds.
+    pub sandbox_start: Timestamp,
+    /// Command the sandbox platform runs to provision read replicas.
+    pub sandbox_provisioner: Option<String>,
+    /// User name for the sandbox platform identity.
+    pub user: String,
+    sandboxes: HashMap<String, SandboxHandle>,
+    sandbox_platform: Option<(LocalServer, PlatformClient)>,
+    /// Client of the current context's platform API.
+    pub platform: Option<PlatformClient>,
+    /// The audit gate of the current context (needs the platform API).
+    pub gate: Option<AuditGate>,
+    /// Runs admitted actions in the current context.
+    pub executor: AppExecutor,
+    /// Whether the user asked for read-only mode (the gate refuses dangerous actions too).
+    pub readonly: bool,
+    resender: Option<tokio::task::JoinHandle<()>>,
+    current_sandbox: Option<SandboxHandle>,
+    current_databases: Vec<PgDatabase>,
+    /// Where the current context's traces come from.
+    traces: Option<crate::sources::trace_feed::TraceLookup>,
+}
+
+impl Environment {
+    #[must_use]
+    pub fn new(config: Config, config_dir: Option<PathBuf>, depth: ColorDepth) -> Self {
+        Self {
+            config,
+            config_dir,
+            data_dir: None,
+            depth,
+            sandbox_start: Timestamp::now(),
+            sandbox_provisioner: None,
+            user: "dev".to_owned(),
+            sandboxes: HashMap::new(),
+            sandbox_platform: None,
+            platform: None,
+            gate: None,
+            executor: AppExecutor::default(),
+            readonly: false,
+            resender: None,
+            current_sandbox: None,
+            current_databases: Vec::new(),
+            traces: None,
+        }
+    }
+
+    /// The sandbox world of a context, started on first use.
+    pub fn sandbox(&mut self, context: &str, seed: u64) -> SandboxHandle {
+        let start = self.sandbox_start;
+        self.sandboxes
+            .entry(context.to_owned())
+            .or_insert_with(|| SandboxHandle::spawn(World::new(seed, start)))
+            .clone()
+    }
+
+    /// The in-process platform server of the sandbox (one for all sandbox contexts),
+    /// started on first use: the sandbox exercises the real audit path.
+    async fn sandbox_platform(&mut self, world: &SandboxHandle) -> Result<PlatformClient, String> {
+        if let Some((_, client)) = &self.sandbox_platform {
+            return Ok(client.clone());
+        }
+        let data_dir = self
+            .data_dir
+            .clone()
+            .ok_or("no data dir for the sandbox platform")?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+        let mut setup = crate::platform::sandbox::sandbox_setup(&data_dir, &self.user);
+        setup
+            .options
+            .provisioner
+            .clone_from(&self.sandbox_provisioner);
+        setup.options.topic_creator = Some(std::sync::Arc::new(world.clone()));
+        let server = crate::platform::server::spawn_local(setup.options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let client = PlatformClient::new(&server.url(), Token::new(setup.token))
+            .map_err(|e| e.to_string())?;
+        self.sandbox_platform = Some((server, client.clone()));
+        Ok(client)
+    }
+
+    /// Where traces are opened from in the current context.
+    #[must_use]
+    pub fn trace_lookup(&self) -> crate::sources::trace_feed::TraceLookup {
+        self.traces.clone().unwrap_or_else(|| {
+            crate::sources::trace_feed::TraceLookup::Unavailable(
+                "no trace backend in this context (configure tempo or jaeger)".into(),
+            )
+        })
+    }
+
+    /// The log source a context configures: Loki first, else the pods of its kube context.
+    async fn log_source(
+        &self,
+        ctx: &crate::config::Context,
+        generation: u64,
+        events: &mpsc::Sender<SourceEvent>,
+    ) -> Result<Option<SourceHandle>, String> {
+        if let Some(loki) = &ctx.loki {
+            let token = loki
+                .token
+                .as_ref()
+                .map(crate::config::SecretRef::resolve)
+                .transpose()
+                .map_err(|e| format!("loki token: {e}"))?;
+            let config = crate::sources::logs::loki::LokiConfig {
+                url: loki.url.clone(),
+                token,
+                headers: loki.headers.clone(),
+            };
+            return Ok(Some(crate::sources::logs::loki::spawn(
+                config,
+                generation,
+                events.clone(),
+            )));
+        }
+        let Some(kube_context) = &ctx.kube_context else {
+            return Ok(None);
+        };
+        let client = crate::sources::kube::client_for_context(kube_context, None).await?;
+        let namespace = ctx
+            .kube_namespaces
+            .first()
+            .cloned()
+            .unwrap_or_else(|| client.default_namespace().to_owned());
+        Ok(Some(crate::sources::logs::pods::spawn(
+            client,
+            namespace,
+            generation,
+            events.clone(),
+        )))
+    }
+
+    /// The trace backend a context configures: Tempo first, else Jaeger.
+    fn trace_backend(
+        ctx: &crate::config::Context,
+    ) -> Option<Result<crate::sources::traces::TraceBackend, String>> {
+        use crate::sources::traces::{JaegerClient, TempoClient, TraceBackend};
+        let (backend, kind) = match (&ctx.tempo, &ctx.jaeger) {
+            (Some(b), _) => (b, "tempo"),
+            (None, Some(b)) => (b, "jaeger"),
+            (None, None) => return None,
+        };
+        let token = match backend
+            .token
+            .as_ref()
+            .map(crate::config::SecretRef::resolve)
+        {
+            Some(Ok(t)) => Some(t),
+            Some(Err(e)) => return Some(Err(format!("{kind} token: {e}"))),
+            None => None,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_default();
+        Some(match kind {
+            "tempo" => TempoClient::new(http, &backend.url, token).map(TraceBackend::Tempo),
+            _ => JaegerClient::new(http, &backend.url, token).map(TraceBackend::Jaeger),
+        })
+    }
+
+    /// The sandbox world of the current context, if it is a sandbox context.
+    #[must_use]
+    pub fn current_sandbox(&self) -> Option<SandboxHandle> {
+        self.current_sandbox.clone()
+    }
+
+    /// A configured database of the current context.
+    #[must_use]
+    pub fn current_database(&self, name: &str) -> Option<PgDatabase> {
+        self.current_databases
+            .iter()
+            .find(|d| d.name == name)
+            .cloned()
+    }
+
+    /// Where the locks of a session in `database` can be read.
+    #[must_use]
+    pub fn locks_lookup(&self, database: &str) -> super::pg_io::LocksLookup {
+        super::pg_io::LocksLookup::new(self, database)
+    }
+
+    /// The platform client of a configured (non-sandbox) context.
+    async fn configured_platform(config: &PlatformConfig) -> Result<PlatformClient, String> {
+        let token = match config.token.clone() {
+            Some(secret) => tokio::task::spawn_blocking(move || secret.resolve())
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?,
+            None => String::new(),
+        };
+        PlatformClient::from_config(config, Token::new(token)).map_err(|e| e.to_string())
+    }
+
+    /// Starts the sources of one context and connects its platform API.
+    pub async fn spawn_sources(
+        &mut self,
+        context: &str,
+        generation: u64,
+        events: &mpsc::Sender<SourceEvent>,
+    ) -> Vec<SourceHandle> {
+        let Some(ctx) = self.config.context(context).cloned() else {
+            return Vec::new();
+        };
+        let mut handles = Vec::new();
+        self.platform = None;
+        self.gate = None;
+        self.executor = AppExecutor::default();
+        self.current_sandbox = None;
+        self.traces = None;
+        self.current_databases = ctx.postgres.clone();
+        if let Some(task) = self.resender.take() {
+            task.abort();
+        }
+        if !ctx.local_logs.is_empty() {
+            let inputs = ctx
+                .local_logs
+                .iter()
+                .map(|p| crate::sources::logs::local::LocalInput::parse(p))
+                .collect();
+            let keep = self
+                .config
+                .log_lines
+                .unwrap_or(crate::model::logs::DEFAULT_CAPACITY);
+            handles.push(crate::sources::logs::local::spawn(
+                inputs,
+                keep,
+                crate::model::logs::ParseOptions {
+                    ansi: ctx.local_ansi,
+                },
+                generation,
+                events.clone(),
+            ));
+            for id in [
+                SourceId::Catalog,
+                SourceId::Kube,
+                SourceId::Postgres,
+                SourceId::Kafka,
+                SourceId::Traces,
+            ] {
+                report(id, generation, events, SourceHealth::Off);
+            }
+            return handles;
+        }
+        let platform = if let Some(seed) = ctx.sandbox_seed {
+            let sandbox = self.sandbox(&ctx.name, seed);
+            self.executor.sandbox = Some(SandboxExecutor::new(sandbox.clone()));
+            self.current_sandbox = Some(sandbox.clone());
+            self.executor.sandbox_kafka =
+                Some(crate::sources::sandbox::kafka::SandboxKafkaExecutor {
+                    sandbox: sandbox.clone(),
+                });
+            self.executor.sandbox_kube = Some(crate::sources::sandbox::apps::SandboxKubeExecutor {
+                sandbox: sandbox.clone(),
+                user: self.user.clone(),
+            });
+            handles.push(crate::sources::sandbox::apps::spawn_kube(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
+            let lookup = crate::sources::trace_feed::TraceLookup::Sandbox(sandbox.clone());
+            self.traces = Some(lookup.clone());
+            handles.push(crate::sources::trace_feed::spawn(
+                lookup,
+                generation,
+                events.clone(),
+            ));
+            handles.push(crate::sources::sandbox::logs::spawn_logs(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
+            handles.push(crate::sources::sandbox::kafka::spawn_kafka(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
+            for database in crate::sources::sandbox::pg::databases() {
+                handles.push(crate::sources::sandbox::pg::spawn_postgres(
+                    sandbox.clone(),
+                    database.to_owned(),
+                    generation,
+                    events.clone(),
+                ));
+            }
+            handles.push(crate::sources::sandbox::spawn_catalog(
+                sandbox.clone(),
+                generation,
+                events.clone(),
+            ));
+            if self.data_dir.is_some() {
+                Some(self.sandbox_platform(&sandbox).await)
+            } else {
+                None
+            }
+        } else {
+            match &ctx.catalog {
+                Some(CatalogConfig::Backstage { url, token }) => {
+                    handles.push(crate::sources::backstage::spawn(
+                        url,
+                        token.clone(),
+                        generation,
+                        events.clone(),
+                    ))
+                }
+                Some(CatalogConfig::Dir { path }) => handles.push(
+                    crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),
+                ),
+                None => report(SourceId::Catalog, generation, events, SourceHealth::Off),
+            }
+            self.executor.postgres = PgExecutor::new(ctx.postgres.clone());
+            for db in &ctx.postgres {
+                handles.push(crate::sources::postgres::monitor::spawn(
+                    db.clone(),
+                    PgSettings::new(PgSettings::DEFAULT_REFRESH),
+                    generation,
+                    events.clone(),
+                ));
+            }
+            match &ctx.kafka {
+                // One client per context, shared by the source and the executor.
+                Some(kafka) => {
+                    let settings = crate::sources::kafka::KafkaSettings::default()
+                        .with_refresh(kafka.refresh_ms.map(Duration::from_millis));
+                    match crate::sources::kafka::connect(kafka, settings.call_timeout).await {
+                        Ok(client) => {
+                            self.executor.kafka =
+                                Some(crate::sources::kafka::admin::KafkaExecutor::new(
+                                    client.clone(),
+                                    kafka.dry_run(),
+                                ));
+                            handles.push(crate::sources::kafka::spawn_with_client(
+                                client,
+                                settings,
+                                generation,
+                                events.clone(),
+                            ));
+                        }
+                        Err(message) => {
+                            let health = SourceHealth::Error {
+                                message,
+                                since: Timestamp::now(),
+                                last_good: None,
+                            };
+                            report(SourceId::Kafka, generation, events, health);
+                        }
+                    }
+                }
+                None => report(SourceId::Kafka, generation, events, SourceHealth::Off),
+            }
+            match &ctx.kube_context {
+                Some(kube_context) => {
+                    let argo_namespaces = ctx
+                        .argocd
+                        .as_ref()
+                        .map(|a| a.namespaces.clone())
+                        .unwrap_or_default();
+                    let argo_api = ctx.argocd.as_ref().and_then(|argocd| {
+                        argocd
+                            .api_url
+                            .clone()
+                            .map(|url| crate::sources::kube::exec::ArgoApi {
+                                url,
+                                token: argocd.token.clone(),
+                            })
+                    });
+                    self.executor.kube =
+                        Some(crate::sources::kube::exec::KubeExecutor::for_context(
+                            None,
+                            kube_context.clone(),
+                            argo_namespaces.clone(),
+                            argo_api,
+                            self.user.clone(),
+                        ));
+                    handles.push(crate::sources::kube::source::spawn(
+                        None,
+                        kube_context.clone(),
+                        crate::sources::kube::WatchScope {
+                            argo_namespaces,
+                            workload_namespaces: ctx.kube_namespaces.clone(),
+                        },
+                        generation,
+                        events.clone(),
+                    ));
+                }
+                None => report(SourceId::Kube, generation, events, SourceHealth::Off),
+            }
+            if ctx.postgres.is_empty() {
+                report(SourceId::Postgres, generation, events, SourceHealth::Off);
+            }
+            match self.log_source(&ctx, generation, events).await {
+                Ok(Some(handle)) => handles.push(handle),
+                Ok(None) => report(SourceId::Logs, generation, events, SourceHealth::Off),
+                Err(message) => {
+                    let health = SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good: None,
+                    };
+                    report(SourceId::Logs, generation, events, health);
+                }
+            }
+            match Self::trace_backend(&ctx) {
+                Some(Ok(backend)) => {
+                    let lookup = crate::sources::trace_feed::TraceLookup::Backend(backend);
+                    self.traces = Some(lookup.clone());
+                    handles.push(crate::sources::trace_feed::spawn(
+                        lookup,
+                        generation,
+                        events.clone(),
+                    ));
+                }
+                Some(Err(message)) => {
+                    let health = SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good: None,
+                    };
+                    report(SourceId::Traces, generation, events, health);
+                }
+                None => report(SourceId::Traces, generation, events, SourceHealth::Off),
+            }
+            match &ctx.platform {
+                Some(config) => Some(Self::configured_platform(config).await),
+                None => None,
+            }
+        };
+        match platform {
+            Some(Ok(client)) => {
+                handles.push(crate::sources::platform_feed::spawn(
+                    client.clone(),
+                    Duration::from_secs(2),
+                    generation,
+                    events.clone(),
+                ));
+                if let Some(dir) = &self.data_dir {
+                    match Journal::open(dir) {
+                        // Outcomes left unsent by an earlier run (or a crash) go out now.
+                        Ok(journal) => {
+                            self.resender =
+                                Some(journal.spawn_resender(client.clone(), Backoff::default()));
+                            let gate = AuditGate::new(
+                                client.clone(),
+                                journal,
+                                self.user.clone(),
+                                local_client_info(),
+                            )
+                            .with_readonly(self.readonly);
+                            self.gate = Some(gate);
+                        }
+                        // No journal, no gate: an outcome could be lost, so nothing may run.
+                        Err(e) => tracing::error!(%e, "cannot open the audit journal"),
+                    }
+                }
+                self.platform = Some(client);
+            }
+            Some(Err(message)) => {
+                let health = SourceHealth::Error {
+                    message,
+                    since: Timestamp::now(),
+                    last_good: None,
+                };
+                report(SourceId::Platform, generation, events, health);
+            }
+            None => report(SourceId::Platform, generation, events, SourceHealth::Off),
+        }
+        handles
+    }
+}
+
+fn report(
+    source: SourceId,
+    generation: u64,
+    events: &mpsc::Sender<SourceEvent>,
+    health: SourceHealth,
+) {
+    let reporter = Reporter::new(source, generation, events.clone());
+    tokio::spawn(async move {
+        reporter.health(health).await;
+    });
+}
+
+/// Fills the context fields of the state from the config.
+pub fn apply_context(state: &mut State, config: &Config) {
+    if let Some(ctx) = config.context(&state.context.name) {
+        state.context.production = ctx.production;
+        state.context.sandbox = ctx.sandbox_seed.is_some();
+        state.context.kafka_brokers = if ctx.sandbox_seed.is_some() {
+            crate::sources::sandbox::BROKERS
+        } else {
+            ctx.kafka.as_ref().map_or(0, |k| k.brokers.len())
+        };
+        state.context.platform = ctx.platform.is_some() || ctx.sandbox_seed.is_some();
+        state.context.argo_api =
+            ctx.sandbox_seed.is_none() && ctx.argocd.as_ref().is_some_and(|a| a.api_url.is_some());
+        state.kube_access.argo_api = state.context.argo_api;
+        let databases: Vec<String> = if ctx.sandbox_seed.is_some() {
+            crate::sources::sandbox::fleet::SQUADS
+                .iter()
+                .map(|s| s.database.to_owned())
+                .collect()
+        } else {
+            ctx.postgres.iter().map(|d| d.name.clone()).collect()
+        };
+        if state.panes.postgres.databases != databases {
+            state.panes.postgres.reset(databases);
+        }
+        state.readonly = state.readonly || ctx.readonly || config.readonly;
+        crate::app::tours::enforce_read_only(state);
+    }
+    state.context.available = config.contexts.iter().map(|c| c.name.clone()).collect();
+}

@@ -1,0 +1,13 @@
+//! The runtime: everything with effects. The run loop owns the [`crate::app::State`], feeds
+//! it messages and carries out the [`crate::app::Cmd`]s it returns; every effect answers
+//! with a [`crate::app::Msg`] on the queue and never calls `update` itself. The per-context
+//! environment, the executor routing, the backend look-ups and the terminal live here too.
+
+pub mod environment;
+pub mod execute;
+pub mod kafka_io;
+pub mod kube_io;
+pub mod pg_io;
+pub mod platform_calls;
+pub mod run;
+pub mod terminal;

@@ -1,0 +1,48 @@
+//! Carries out [`PlatformCall`]s for the run loop and turns answers into [`PlatformReply`]s.
+
+use crate::actions::request::ActionRequest;
+use crate::app::msg::{PlatformCall, PlatformReply};
+use crate::platform::api::PolicyCheck;
+use crate::sources::platform::PlatformClient;
+
+/// Makes one call.
+pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply {
+    let err = |e: crate::sources::platform::ClientError| e.to_string();
+    match call {
+        PlatformCall::Create(spec) => {
+            PlatformReply::Created(client.create_request(&spec).await.map_err(err))
+        }
+        PlatformCall::Approve(id) => {
+            PlatformReply::Decided(client.approve_request(&id).await.map_err(err))
+        }
+        PlatformCall::Reject { id, reason } => {
+            PlatformReply::Decided(client.reject_request(&id, &reason).await.map_err(err))
+        }
+        PlatformCall::Verify => PlatformReply::Verified(client.verify().await.map_err(err)),
+        PlatformCall::CheckTopic(spec) => {
+            let request = ActionRequest::create_topic(&spec);
+            let check = PolicyCheck {
+                action: request.action_name(),
+                target: request.target(),
+            };
+            let answer = client.check_policy(&check).await.map_err(err);
+            PlatformReply::TopicPolicy { spec, answer }
+        }
+    }
+}
+
+/// The reply when there is no platform to call.
+#[must_use]
+pub fn unavailable(call: &PlatformCall, why: &str) -> PlatformReply {
+    match call {
+        PlatformCall::Create(_) => PlatformReply::Created(Err(why.to_owned())),
+        PlatformCall::Approve(_) | PlatformCall::Reject { .. } => {
+            PlatformReply::Decided(Err(why.to_owned()))
+        }
+        PlatformCall::Verify => PlatformReply::Verified(Err(why.to_owned())),
+        PlatformCall::CheckTopic(spec) => PlatformReply::TopicPolicy {
+            spec: spec.clone(),
+            answer: Err(why.to_owned()),
+        },
+    }
+}

@@ -1,0 +1,499 @@
+//! The run loop: owns the [`State`], feeds it messages, carries out [`Cmd`]s, and draws only
+//! when something changed, at most every 33 ms, after draining every pending message.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+pub use super::environment::{Environment, apply_context};
+use super::terminal::Host;
+use crate::actions::gate::{GateOutcome, Refusal, RefusalKind};
+use crate::app::msg::{Cmd, Msg};
+use crate::app::state::State;
+use crate::app::update::{resize, update};
+use crate::sources::{Control, SourceEvent, SourceHandle, SourceId};
+use crate::theme::{ColorDepth, Theme};
+
+/// Frames are at least this far apart.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+
+/// Runs until the user quits or input ends. Returns the number of frames drawn.
+pub async fn run<B, S, H>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    mut input: S,
+    env: &mut Environment,
+    host: &mut H,
+) -> io::Result<u64>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    S: Stream<Item = io::Result<Event>> + Unpin + Send + 'static,
+    H: Host,
+{
+    let (tx, mut rx) = mpsc::channel::<SourceEvent>(1024);
+    // Input is read by its own task: polling the terminal stream outside an awaited future
+    // would hand its wake-up to nobody and stall keys until another event arrives.
+    let (input_tx, mut input_rx) = mpsc::channel::<io::Result<Event>>(256);
+    let input_task = tokio::spawn(async move {
+        while let Some(event) = input.next().await {
+            if input_tx.send(event).await.is_err() {
+                break;
+            }
+        }
+    });
+    apply_context(state, &env.config);
+    let (app_tx, mut app_rx) = mpsc::channel::<Msg>(64);
+    let size = terminal.size().map_err(Into::into)?;
+    resize(state, size.width, size.height);
+    // Draw before connecting: starting sources may wait on the platform server, a secret
+    // command or a broker, and the user should see the console at once meanwhile.
+    draw(terminal, state, host)?;
+    let mut last_draw: Option<Instant> = Some(Instant::now());
+    let mut sources = Vec::new();
+    prepare_sources(env, &state.context.name, state.generation, &app_tx);
+    let mut input_open = true;
+    loop {
+        if state.dirty {
+            let due = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
+            if Instant::now() >= due {
+                draw(terminal, state, host)?;
+                last_draw = Some(Instant::now());
+                continue;
+            }
+        }
+        let deadline = state
+            .dirty
+            .then(|| last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL));
+        let mut batch: Vec<Msg> = Vec::new();
+        tokio::select! {
+            event = input_rx.recv(), if input_open => match event {
+                Some(Ok(e)) => batch.push(Msg::Input(e)),
+                Some(Err(e)) => return Err(e),
+                None => input_open = false,
+            },
+            Some(event) = rx.recv() => batch.push(Msg::Source(event)),
+            Some(msg) = app_rx.recv() => batch.push(msg),
+            () = sleep_until_opt(deadline) => {}
+        }
+        if !input_open && batch.is_empty() && !state.dirty {
+            break;
+        }
+        // Drain everything already waiting so one frame covers the whole burst.
+        while let Ok(event) = rx.try_recv() {
+            batch.push(Msg::Source(event));
+        }
+        while let Ok(msg) = app_rx.try_recv() {
+            batch.push(msg);
+        }
+        while let Ok(event) = input_rx.try_recv() {
+            batch.push(Msg::Input(event?));
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        coalesce_snapshots(&mut batch);
+        // A key gets its frame at once: the frame cap is for bursts of source events.
+        let keyed = batch.iter().any(|m| matches!(m, Msg::Input(Event::Key(_))));
+        update(state, Msg::Now(Timestamp::now()));
+        apply_batch(state, batch, async |cmd, state: &mut State| {
+            let ctx = Carry {
+                env: &mut *env,
+                sources: &mut sources,
+                events: &tx,
+                app: &app_tx,
+            };
+            carry_out(cmd, state, ctx, terminal, host).await
+        })
+        .await?;
+        if state.quit {
+            break;
+        }
+        if keyed && state.dirty {
+            draw(terminal, state, host)?;
+            last_draw = Some(Instant::now());
+        }
+    }
+    input_task.abort();
+    tracing::info!(frames = state.frames, "run loop ended");
+    Ok(state.frames)
+}
+
+/// Applies a batch of messages in order and carries out every command `update` returns.
+/// Answers that an effect has at once (a theme read, a refusal without a platform) join the
+/// queue behind the batch, so their own commands run like any other message's: no effect
+/// calls `update` itself.
+async fn apply_batch<F>(state: &mut State, batch: Vec<Msg>, mut carry: F) -> io::Result<()>
+where
+    F: AsyncFnMut(Cmd, &mut State) -> io::Result<Option<Msg>>,
+{
+    let mut queue: VecDeque<Msg> = batch.into();
+    while let Some(msg) = queue.pop_front() {
+        for cmd in update(state, msg) {
+            if let Some(answer) = carry(cmd, state).await? {
+                queue.push_back(answer);
+            }
+        }
+        if state.quit {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps only the newest whole-state snapshot of each source in a batch: a Kubernetes
+/// snapshot replaces the previous one entirely, so applying older ones queued behind it (when
+/// the loop fell behind) would only delay the keys after them.
+fn coalesce_snapshots(batch: &mut Vec<Msg>) {
+    let is_snapshot = |m: &Msg| {
+        matches!(
+            m,
+            Msg::Source(SourceEvent {
+                body: crate::sources::SourceBody::Kube(_) | crate::sources::SourceBody::Traces(_),
+                ..
+            })
+        )
+    };
+    let mut seen: Vec<(SourceId, u64)> = Vec::new();
+    let mut keep = vec![true; batch.len()];
+    for (i, m) in batch.iter().enumerate().rev() {
+        if let Msg::Source(e) = m
+            && is_snapshot(m)
+        {
+            let key = (e.source, e.generation);
+            if seen.contains(&key) {
+                keep[i] = false;
+            } else {
+                seen.push(key);
+            }
+        }
+    }
+    let mut flags = keep.into_iter();
+    batch.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// Resolves the context's startup secrets (a `pass` or `vault` command may take seconds) in
+/// the background; `Msg::ContextReady` then starts the sources, so keys and redraws never
+/// wait on a secret.
+fn prepare_sources(env: &Environment, name: &str, generation: u64, app: &mpsc::Sender<Msg>) {
+    let secrets = env
+        .config
+        .context(name)
+        .map(crate::config::Context::startup_secrets)
+        .unwrap_or_default();
+    let app = app.clone();
+    let name = name.to_owned();
+    tokio::spawn(async move {
+        if !secrets.is_empty() {
+            let _ = tokio::task::spawn_blocking(move || crate::config::secret::prefetch(&secrets))
+                .await;
+        }
+        let _ = app.send(Msg::ContextReady { name, generation }).await;
+    });
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn draw<B, H>(terminal: &mut Terminal<B>, state: &mut State, host: &mut H) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    H: Host,
+{
+    state.frames += 1;
+    host.begin_frame();
+    let result = terminal
+        .draw(|frame| crate::ui::render(frame, state))
+        .map(|_| ())
+        .map_err(Into::into);
+    host.end_frame();
+    state.dirty = false;
+    result
+}
+
+/// What carrying out a command may touch besides the state and the terminal.
+struct Carry<'a> {
+    env: &'a mut Environment,
+    sources: &'a mut Vec<SourceHandle>,
+    events: &'a mpsc::Sender<SourceEvent>,
+    app: &'a mpsc::Sender<Msg>,
+}
+
+/// Carries out one command. An effect whose answer is ready at once returns it as a message
+/// for the queue; it never calls `update` itself (that would drop the commands `update`
+/// returns for it).
+async fn carry_out<B, H>(
+    cmd: Cmd,
+    state: &mut State,
+    carry: Carry<'_>,
+    terminal: &mut Terminal<B>,
+    host: &mut H,
+) -> io::Result<Option<Msg>>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    H: Host,
+{
+    let Carry {
+        env,
+        sources,
+        events: tx,
+        app,
+    } = carry;
+    match cmd {
+        Cmd::Quit => state.quit = true,
+        Cmd::SaveTourProgress(progress) => {
+            // Without a data dir (tests, benchmarks) progress lives only in memory.
+            if let Some(dir) = &env.data_dir
+                && let Err(e) = crate::tour::progress::save(dir, &progress)
+            {
+                tracing::warn!(error = %e, "tour progress not saved");
+                state.toast(
+                    crate::app::state::ToastLevel::Warn,
+                    format!("tour progress not saved: {e}"),
+                );
+                state.dirty = true;
+            }
+        }
+        Cmd::SwitchContext { name, generation } => {
+            sources.clear();
+            apply_context(state, &env.config);
+            prepare_sources(env, &name, generation, app);
+        }
+        Cmd::StartSources { name, generation } => {
+            *sources = env.spawn_sources(&name, generation, tx).await;
+            for source in sources.iter() {
+                source.send(Control::SetScope(state.scope.clone()));
+            }
+            // The panes' own requests outlive a restart of their sources.
+            let target = Box::new(state.panes.logs.target.clone());
+            let search = Box::new(state.panes.traces.search());
+            for source in sources.iter() {
+                match source.id {
+                    SourceId::Logs if *target != crate::sources::logs::LogTarget::default() => {
+                        source.send(Control::Logs(target.clone()));
+                    }
+                    SourceId::Traces => source.send(Control::TraceSearch(search.clone())),
+                    _ => {}
+                }
+            }
+        }
+        Cmd::SetScope(scope) => {
+            for source in sources.iter() {
+                source.send(Control::SetScope(scope.clone()));
+            }
+        }
+        Cmd::Refresh(ids) => {
+            for source in sources.iter().filter(|s| ids.contains(&s.id)) {
+                source.send(Control::Refresh);
+            }
+        }
+        Cmd::LoadTheme(name) => {
+            let result = Theme::load(&name, env.config_dir.as_deref(), env.depth).map(Box::new);
+            return Ok(Some(Msg::ThemeLoaded(result)));
+        }
+        Cmd::Platform(call) => match env.platform.clone() {
+            Some(client) => {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let reply = super::platform_calls::call(&client, call).await;
+                    let _ = app.send(Msg::PlatformDone(Box::new(reply))).await;
+                });
+            }
+            None => {
+                let reply =
+                    super::platform_calls::unavailable(&call, "no platform API in this context");
+                return Ok(Some(Msg::PlatformDone(Box::new(reply))));
+            }
+        },
+        Cmd::LogTarget(target) => {
+            for source in sources.iter().filter(|s| s.id == SourceId::Logs) {
+                source.send(Control::Logs(target.clone()));
+            }
+        }
+        Cmd::Copy(text) => host.copy(&text),
+        Cmd::LoadTrace { trace_id } => {
+            let app = app.clone();
+            let lookup = env.trace_lookup();
+            tokio::spawn(async move {
+                let trace = lookup.trace(&trace_id).await;
+                let _ = app.send(Msg::TraceLoaded { trace_id, trace }).await;
+            });
+        }
+        Cmd::TraceSearch(search) => {
+            for source in sources.iter().filter(|s| s.id == SourceId::Traces) {
+                source.send(Control::TraceSearch(search.clone()));
+            }
+        }
+        Cmd::Pause(id, paused) => {
+            for source in sources.iter().filter(|s| s.id == id) {
+                source.send(Control::Pause(paused));
+            }
+        }
+        Cmd::SetInterval(id, interval) => {
+            for source in sources.iter().filter(|s| s.id == id) {
+                source.send(Control::SetInterval(interval));
+            }
+        }
+        Cmd::LoadTopicConfigs { topic } => {
+            let app = app.clone();
+            let lookup = super::kafka_io::KafkaLookup::new(env);
+            tokio::spawn(async move {
+                let configs = lookup.configs(&topic).await;
+                let _ = app.send(Msg::KafkaConfigs { topic, configs }).await;
+            });
+        }
+        Cmd::PlanTopic { request, reason } => {
+            let app = app.clone();
+            let lookup = super::kafka_io::KafkaLookup::new(env);
+            tokio::spawn(async move {
+                let plan = lookup.plan_topic(request.clone()).await;
+                let _ = app
+                    .send(Msg::TopicPlanned {
+                        request,
+                        reason,
+                        plan,
+                    })
+                    .await;
+            });
+        }
+        Cmd::LoadLocks { database, pid } => {
+            let app = app.clone();
+            let lookup = env.locks_lookup(&database);
+            tokio::spawn(async move {
+                let locks = lookup.locks(pid).await;
+                let _ = app
+                    .send(Msg::PgLocks {
+                        database,
+                        pid,
+                        locks,
+                    })
+                    .await;
+            });
+        }
+        Cmd::CheckAccess(keys) => {
+            let app = app.clone();
+            let kube = env.executor.kube.clone();
+            let sandbox = env.current_sandbox().is_some();
+            tokio::spawn(async move {
+                let answers = super::kube_io::review(kube, sandbox, keys).await;
+                let _ = app.send(Msg::KubeAccess(answers)).await;
+            });
+        }
+        Cmd::Execute { request, reason } => {
+            let app = app.clone();
+            let gate = env.gate.clone();
+            let executor = env.executor.clone();
+            tokio::spawn(async move {
+                let outcome = match gate {
+                    Some(gate) => gate.run(request.clone(), reason, &executor).await,
+                    None => GateOutcome::Refused(Refusal {
+                        kind: RefusalKind::Unreachable,
+                        reason:
+                            "no platform API in this context, so no audit: nothing was executed"
+                                .into(),
+                    }),
+                };
+                let report = crate::app::msg::ActionReport { request, outcome };
+                let _ = app.send(Msg::ActionDone(Box::new(report))).await;
+            });
+        }
+        Cmd::Suspend => {
+            host.suspend();
+            terminal.clear().map_err(Into::into)?;
+            state.dirty = true;
+        }
+    }
+    Ok(None)
+}
+
+/// Builds the UI settings from names, for `main` and tests.
+pub fn load_ui(
+    theme: &str,
+    keymap: &str,
+    config_dir: Option<&std::path::Path>,
+    depth: ColorDepth,
+) -> Result<crate::app::state::Ui, crate::diagnostic::Diagnostic> {
+    let theme = Theme::load(theme, config_dir, depth)?;
+    let keymap = crate::keymap::Keymap::load(keymap, config_dir)?;
+    let mut theme_names: Vec<String> = crate::theme::SHIPPED
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    if let Some(dir) = config_dir
+        && let Ok(entries) = std::fs::read_dir(dir.join("themes"))
+    {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml")
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                && !theme_names.iter().any(|n| n == stem)
+            {
+                theme_names.push(stem.to_owned());
+            }
+        }
+    }
+    Ok(crate::app::state::Ui {
+        theme: Arc::new(theme),
+        keymap: Arc::new(keymap),
+        theme_names,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An effect's immediate answer goes through `update`, and the commands `update` returns
+    /// for it are carried out too (they used to be dropped when effects called `update`).
+    #[tokio::test]
+    async fn commands_of_an_effects_answer_are_carried_out() {
+        let mut state =
+            crate::screenshot::demo_state(7, 80, 24, ColorDepth::Ansi16).expect("demo state");
+        let (name, generation) = (state.context.name.clone(), state.generation);
+        let mut carried = Vec::new();
+        let batch = vec![Msg::Input(Event::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('r'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )))];
+        apply_batch(&mut state, batch, async |cmd, _state: &mut State| {
+            let answer = match &cmd {
+                // The refresh's effect answers at once that the context is ready...
+                Cmd::Refresh(_) => Some(Msg::ContextReady {
+                    name: name.clone(),
+                    generation,
+                }),
+                _ => None,
+            };
+            carried.push(cmd);
+            Ok(answer)
+        })
+        .await
+        .expect("no terminal error");
+        assert!(
+            matches!(carried.first(), Some(Cmd::Refresh(_))),
+            "ctrl-r refreshes: {carried:?}"
+        );
+        // ...and the command `update` returns for that answer runs.
+        assert!(
+            carried
+                .iter()
+                .any(|c| matches!(c, Cmd::StartSources { .. })),
+            "{carried:?}"
+        );
+    }
+}
