@@ -15,7 +15,7 @@ mod pg;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use opsdeck::platform::api::{
+use opsdeck::model::platform::{
     Actor, ClientInfo, Decision, IntentBody, OutcomeBody, OutcomeStatus, Target,
 };
 use opsdeck::platform::policy::Verdict;

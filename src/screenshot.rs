@@ -143,13 +143,12 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             if view != "kafka-topic" {
                 state.panes.kafka.next_topic_page();
                 let mut world = World::new(7, epoch());
-                let _ = world.kafka_action(
-                    &crate::actions::request::ActionRequest::AlterTopicConfigs {
+                let _ =
+                    world.kafka_action(&crate::model::action::ActionRequest::AlterTopicConfigs {
                         name: topic.clone(),
                         set: [("retention.ms".to_owned(), "259200000".to_owned())].into(),
                         delete: Vec::new(),
-                    },
-                );
+                    });
                 let configs = world.kafka_configs(&topic);
                 state.panes.kafka.set_configs(topic.clone(), configs);
             }
@@ -235,7 +234,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             if view == "pg-kill" {
                 crate::app::panes::postgres::actions::ask_kill(
                     state,
-                    crate::actions::request::KillMode::Cancel,
+                    crate::model::action::KillMode::Cancel,
                 );
             }
         }
@@ -364,7 +363,7 @@ pub fn render_svg(view: &str, width: u16, height: u16, seed: u64) -> Result<Stri
 /// and a replica were requested and approved (the live server's ids and times vary, so
 /// screenshots use this copy of that flow).
 fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
-    use crate::platform::api::{AuditItem, Me, Request};
+    use crate::model::platform::{AuditItem, Me, Request};
     let requests: Vec<Request> = serde_json::from_value(serde_json::json!([
         {"id": "01a2013a-6000-7148-95ac-3447436b2dad", "requester": "dev", "state": "ready",
          "spec": {"kind": "kafka_topic", "name": "ledger.audit.v1", "partitions": 6, "replication": 3,

@@ -13,8 +13,8 @@
 use std::future::Future;
 
 use crate::actions::journal::{Journal, JournalEntry};
-use crate::actions::request::ActionRequest;
-use crate::platform::api::{ClientInfo, Decision, IntentBody, OutcomeStatus};
+use crate::model::action::ActionRequest;
+use crate::model::platform::{ClientInfo, Decision, IntentBody, OutcomeStatus};
 use crate::sources::platform::{ClientError, PlatformClient};
 
 /// How an executed action ended, as reported by its executor.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::platform::api::{OutcomeAnswer, OutcomeBody, OutcomeStatus};
+use crate::model::platform::{OutcomeAnswer, OutcomeBody, OutcomeStatus};
 use crate::sources::platform::{ClientError, PlatformClient};
 
 /// File name inside the data dir.

@@ -12,11 +12,10 @@
 
 pub mod gate;
 pub mod journal;
-pub mod request;
 
+pub use crate::model::action::{ActionRequest, Confirmation, KillMode, RolloutOp, WorkloadKind};
 pub use gate::{
     Admitted, AuditGate, Delivery, ExecResult, Executor, GateOutcome, Refusal, RefusalKind,
     allowed, local_client_info,
 };
 pub use journal::{Backoff, Journal, JournalEntry, ReplayReport};
-pub use request::{ActionRequest, Confirmation, KillMode, RolloutOp, WorkloadKind};

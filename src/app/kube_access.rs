@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::actions::request::{ActionRequest, RolloutOp, WorkloadKind};
+use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 
 /// One permission: `verb` on `group`/`resource`[/`subresource`] in `namespace`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -4,9 +4,9 @@ use crossterm::event::Event;
 use jiff::Timestamp;
 
 use crate::actions::gate::{Delivery, GateOutcome};
-use crate::actions::request::ActionRequest;
 use crate::diagnostic::Diagnostic;
-use crate::platform::api::{KafkaTopicSpec, PolicyAnswer, Request, RequestSpec, VerifyReport};
+use crate::model::action::ActionRequest;
+use crate::model::platform::{KafkaTopicSpec, PolicyAnswer, Request, RequestSpec, VerifyReport};
 use crate::sources::{SourceEvent, SourceId};
 use crate::theme::Theme;
 

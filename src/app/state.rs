@@ -13,7 +13,7 @@ use crate::app::modal::palette::PaletteState;
 use crate::app::panes::catalog::card::CardState;
 use crate::keymap::{KeyContext, Keymap};
 use crate::model::SourceHealth;
-use crate::sources::SourceId;
+use crate::model::source::SourceId;
 use crate::theme::Theme;
 
 /// Where the user is. History is a list of these.

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::msg::{ActionReport, Cmd, Msg, PlatformReply};
 use super::state::{Modal, State, ToastLevel};
 use crate::actions::gate::GateOutcome;
-use crate::platform::api::OutcomeStatus;
+use crate::model::platform::OutcomeStatus;
 use crate::tour::check::TourEvent;
 use crate::tour::progress::TourProgress;
 use crate::tour::run::TourRun;

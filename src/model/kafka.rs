@@ -355,10 +355,10 @@ pub fn validate_new_topic(
 
 /// Checks a topic-creation request against the form's rules; returns the topic's name.
 pub fn check_create_request(
-    request: &crate::actions::request::ActionRequest,
+    request: &crate::model::action::ActionRequest,
     brokers: usize,
 ) -> Result<&str, String> {
-    let crate::actions::request::ActionRequest::CreateTopic {
+    let crate::model::action::ActionRequest::CreateTopic {
         name,
         partitions,
         replication,

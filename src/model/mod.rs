@@ -1,13 +1,17 @@
 //! Plain domain types, one file per area. No I/O and no ratatui here: sources build these
 //! values, the app state stores them and the UI reads them.
 
+pub mod action;
 pub mod health;
 pub mod k8s;
 pub mod kafka;
 pub mod logs;
 pub mod pg;
+pub mod platform;
 pub mod sanitize;
 pub mod service;
+pub mod source;
+pub mod text;
 pub mod traces;
 pub mod validate;
 

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::actions::KillMode;
+use crate::model::action::KillMode;
+use crate::model::platform::OutcomeStatus;
 use crate::model::sanitize::clean_multiline;
-use crate::platform::api::OutcomeStatus;
 
 /// Longest query text kept per session, in characters (the server already sends at most
 /// this many with `left(query, 1024)`; the sandbox and cleaning are held to it too).

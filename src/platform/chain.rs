@@ -9,7 +9,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::platform::api::AuditEvent;
+use crate::model::platform::AuditEvent;
 
 /// `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -211,12 +211,12 @@ impl Verifier {
     }
 
     #[must_use]
-    pub fn report(self) -> crate::platform::api::VerifyReport {
+    pub fn report(self) -> crate::model::platform::VerifyReport {
         let (first_bad_event, reason) = match self.bad {
             Some((id, reason)) => (Some(id), Some(reason)),
             None => (None, None),
         };
-        crate::platform::api::VerifyReport {
+        crate::model::platform::VerifyReport {
             ok: first_bad_event.is_none(),
             checked: self.checked,
             first_bad_event,
@@ -228,11 +228,11 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::api::{Actor, EventBody};
+    use crate::model::platform::{Actor, EventBody};
 
     fn event(id: &str) -> AuditEvent {
         AuditEvent {
-            schema: crate::platform::api::SCHEMA.into(),
+            schema: crate::model::platform::SCHEMA.into(),
             event_id: id.into(),
             time: "2025-01-02T03:04:05.123456Z".into(),
             actor: Some(Actor {

@@ -79,7 +79,7 @@ groups = ["security"]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::api::Decision;
+    use crate::model::platform::Decision;
     use crate::platform::auth::Tokens;
     use crate::platform::policy::Policy;
 

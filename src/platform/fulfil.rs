@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use crate::platform::api::{KafkaTopicSpec, Request, RequestSpec};
+use crate::model::platform::{KafkaTopicSpec, Request, RequestSpec};
 
 /// Reason shown on an approved `kafka_topic` request when no creator is configured.
 pub const NO_BROKERS: &str = "no Kafka brokers configured";

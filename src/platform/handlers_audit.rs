@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 
-use crate::platform::api::{
+use crate::model::platform::{
     EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody, PolicyAnswer,
     PolicyCheck, VerifyReport,
 };
@@ -52,7 +52,7 @@ fn reads_all(state: &AppState, caller: &Caller) -> bool {
             .policy
             .decide(AUDIT_READ, "audit", &caller.0.groups)
             .decision
-            == crate::platform::api::Decision::Allow
+            == crate::model::platform::Decision::Allow
 }
 
 pub(crate) async fn post_event(

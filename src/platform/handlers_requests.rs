@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::platform::api::{
+use crate::model::platform::{
     Actor, AuditEvent, Decision, EventBody, RejectBody, Request, RequestList, RequestSpec,
     RequestState, SCHEMA, Target,
 };

@@ -6,7 +6,6 @@
 //! The wire types in [`api`] are shared with the client in `sources::platform`, so both
 //! sides cannot drift apart; `openapi.yaml` beside this file documents the same shapes.
 
-pub mod api;
 pub mod auth;
 pub mod chain;
 pub mod cli;

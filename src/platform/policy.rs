@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::platform::api::Decision;
+use crate::model::platform::Decision;
 use crate::platform::error::PlatformError;
 
 /// One rule of the policy file.

@@ -90,7 +90,7 @@ pub fn sandbox_setup(data_dir: &Path, user: &str) -> SandboxSetup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::api::Decision;
+    use crate::model::platform::Decision;
 
     #[test]
     fn sandbox_user_may_do_everything_and_approve() {

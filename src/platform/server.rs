@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tokio::sync::oneshot;
 
-use crate::platform::api::{self, Actor, AuditEvent, EventBody, SCHEMA};
+use crate::model::platform::{self as api, Actor, AuditEvent, EventBody, SCHEMA};
 use crate::platform::auth::{Identity, Tokens};
 use crate::platform::error::PlatformError;
 use crate::platform::fulfil::{Fulfiller, TopicCreator};

@@ -2,7 +2,7 @@
 //! action's kind. The audit gate calls it only after the platform allowed the intent.
 
 use crate::actions::gate::{ExecResult, Executor};
-use crate::actions::request::ActionRequest;
+use crate::model::action::ActionRequest;
 use crate::sources::kafka::admin::{KafkaExecutor, RdKafkaAdmin};
 use crate::sources::kube::exec::KubeExecutor;
 use crate::sources::postgres::kill::PgExecutor;

@@ -2,7 +2,7 @@
 //! dry run of a new topic), routed
 //! to the sandbox's simulated cluster or to the context's cached client.
 
-use crate::actions::request::ActionRequest;
+use crate::model::action::ActionRequest;
 use crate::model::kafka::TopicConfig;
 use crate::sources::kafka::admin::{RdKafkaAdmin, plan_create};
 use crate::sources::sandbox::SandboxHandle;

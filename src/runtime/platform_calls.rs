@@ -1,8 +1,8 @@
 //! Carries out [`PlatformCall`]s for the run loop and turns answers into [`PlatformReply`]s.
 
-use crate::actions::request::ActionRequest;
 use crate::app::msg::{PlatformCall, PlatformReply};
-use crate::platform::api::PolicyCheck;
+use crate::model::action::ActionRequest;
+use crate::model::platform::PolicyCheck;
 use crate::sources::platform::PlatformClient;
 
 /// Makes one call.

@@ -23,45 +23,7 @@ use tokio::sync::mpsc;
 
 use crate::model::{Catalog, SourceHealth};
 
-/// Which backend an event comes from. The status line lists them in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SourceId {
-    Catalog,
-    Platform,
-    Argo,
-    Kube,
-    Postgres,
-    Kafka,
-    Logs,
-    Traces,
-}
-
-impl SourceId {
-    pub const ALL: [Self; 8] = [
-        Self::Catalog,
-        Self::Platform,
-        Self::Argo,
-        Self::Kube,
-        Self::Postgres,
-        Self::Kafka,
-        Self::Logs,
-        Self::Traces,
-    ];
-
-    #[must_use]
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Catalog => "catalog",
-            Self::Platform => "platform",
-            Self::Argo => "argo",
-            Self::Kube => "kube",
-            Self::Postgres => "pg",
-            Self::Kafka => "kafka",
-            Self::Logs => "logs",
-            Self::Traces => "traces",
-        }
-    }
-}
+pub use crate::model::source::SourceId;
 
 /// What a source reports.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,5 @@
 //! Client of the platform API (`/v1`): the audit gate's intents and outcomes, the audit
-//! trail, and self-service requests. Wire types come from [`crate::platform::api`], the
+//! trail, and self-service requests. Wire types come from [`crate::model::platform`], the
 //! same ones the server uses.
 //!
 //! The bearer token is held in a type whose `Debug` prints `***` and that has no
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::PlatformConfig;
-use crate::platform::api::{
+use crate::model::platform::{
     ApiError, EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody,
     PolicyAnswer, PolicyCheck, RejectBody, Request, RequestList, RequestSpec, VerifyReport,
 };

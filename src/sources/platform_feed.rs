@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::platform::PlatformClient;
 use super::poller::{self, PollSettings};
 use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
-use crate::platform::api::{AuditItem, EventQuery, Me, Request};
+use crate::model::platform::{AuditItem, EventQuery, Me, Request};
 
 /// Audit events kept in the snapshot (newest first).
 pub const RECENT_EVENTS: u32 = 500;

@@ -11,7 +11,7 @@ use crate::app::panes::kafka::KafkaView;
 use crate::app::panes::postgres::PgView;
 use crate::app::state::{Modal, PaneId, State, View};
 use crate::model::logs::level::LevelGroup;
-use crate::platform::api::RequestState;
+use crate::model::platform::RequestState;
 
 /// A pane, or the service card, as a check names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -2,7 +2,6 @@
 
 use ratatui::style::Style;
 use ratatui::text::Span;
-use unicode_width::UnicodeWidthStr;
 
 /// Splits `text` into spans, with the characters at `indices` (sorted char indices) in
 /// `highlight` and the rest in `base`.
@@ -43,67 +42,7 @@ pub fn highlighted(
     spans
 }
 
-/// Cuts `text` to `width` columns, ending with `…` when cut.
-#[must_use]
-pub fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
-/// `text` word-wrapped to `width` columns, in at most `rows` rows; the last row ends with `…`
-/// when text is left over. A word longer than the width is cut.
-#[must_use]
-pub fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
-    // A text that fits keeps its spacing (aligned columns).
-    if text.width() <= width {
-        return vec![text.to_owned()];
-    }
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let needed = if line.is_empty() {
-            word.width()
-        } else {
-            line.width() + 1 + word.width()
-        };
-        if needed > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    if lines.len() > rows && rows > 0 {
-        let rest = lines[rows - 1..].join(" ");
-        lines.truncate(rows - 1);
-        lines.push(format!("{rest}…"));
-    }
-    lines.truncate(rows);
-    lines.into_iter().map(|l| fit(&l, width)).collect()
-}
-
-/// A percentage with one decimal, or a dash.
-#[must_use]
-pub fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{:.0}%", v * 100.0))
-}
+pub use crate::model::text::{fit, percent, wrap};
 
 /// ` key word · key word ` hints for actions, from the active keymap (so they never lie).
 #[must_use]

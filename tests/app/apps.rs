@@ -33,11 +33,11 @@ mod actions {
 
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     use opsdeck::actions::gate::Executor;
-    use opsdeck::actions::request::{ActionRequest, RolloutOp};
     use opsdeck::app::state::Modal;
     use opsdeck::app::{Cmd, Msg, State, update};
+    use opsdeck::model::action::{ActionRequest, RolloutOp};
     use opsdeck::model::k8s::SyncState;
-    use opsdeck::platform::api::OutcomeStatus;
+    use opsdeck::model::platform::OutcomeStatus;
     use opsdeck::screenshot::epoch;
     use opsdeck::sources::sandbox::apps::SandboxKubeExecutor;
     use opsdeck::sources::sandbox::{SandboxHandle, World};

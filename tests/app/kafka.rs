@@ -152,7 +152,7 @@ async fn delete_a_topic_by_typing_its_name() {
     .await;
     assert_eq!(
         result.status,
-        opsdeck::platform::api::OutcomeStatus::Succeeded,
+        opsdeck::model::platform::OutcomeStatus::Succeeded,
         "{}",
         result.detail
     );

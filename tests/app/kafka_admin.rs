@@ -10,7 +10,7 @@ use opsdeck::app::msg::ActionReport;
 use opsdeck::app::panes::kafka::TopicPage;
 use opsdeck::app::state::Modal;
 use opsdeck::app::{Cmd, Msg, State, update};
-use opsdeck::platform::api::{ClientInfo, OutcomeStatus, RequestSpec};
+use opsdeck::model::platform::{ClientInfo, OutcomeStatus, RequestSpec};
 use opsdeck::platform::policy::Policy;
 use opsdeck::platform::server::{LocalServer, Source, spawn_local};
 use opsdeck::runtime::kafka_io::KafkaLookup;

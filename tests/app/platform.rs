@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use opsdeck::app::msg::{PlatformCall, PlatformReply};
 use opsdeck::app::state::{Modal, PaneId};
 use opsdeck::app::{Cmd, Msg, State, update};
-use opsdeck::platform::api::RequestState;
+use opsdeck::model::platform::RequestState;
 use opsdeck::platform::server::{LocalServer, spawn_local};
 use opsdeck::runtime::platform_calls;
 use opsdeck::sources::platform::{PlatformClient, Token};

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 use opsdeck::actions::gate::Executor;
-use opsdeck::actions::request::{ActionRequest, KillMode};
 use opsdeck::app::panes::postgres::PgView;
 use opsdeck::app::state::{Modal, PaneId};
 use opsdeck::app::{Cmd, Msg, State, update};
-use opsdeck::platform::api::OutcomeStatus;
+use opsdeck::model::action::{ActionRequest, KillMode};
+use opsdeck::model::platform::OutcomeStatus;
 use opsdeck::screenshot::epoch;
 use opsdeck::sources::sandbox::pg::SandboxExecutor;
 use opsdeck::sources::sandbox::{SandboxHandle, World};

@@ -22,7 +22,7 @@ use opsdeck::actions::gate::Executor;
 use opsdeck::config::KafkaConfig;
 use opsdeck::model::SourceHealth;
 use opsdeck::model::kafka::{ConfigSource, KafkaSnapshot};
-use opsdeck::platform::api::OutcomeStatus;
+use opsdeck::model::platform::OutcomeStatus;
 use opsdeck::sources::kafka::{self, KafkaClient, KafkaExecutor, KafkaSettings};
 use opsdeck::sources::poller::PollSettings;
 use opsdeck::sources::{SourceBody, SourceEvent};
@@ -392,7 +392,7 @@ async fn a_plan_is_checked_without_creating_and_configs_carry_their_source() {
 /// broker by the same executor the console uses.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approved_topic_requests_are_created_on_the_broker() {
-    use opsdeck::platform::api::{KafkaTopicSpec, RequestSpec, RequestState};
+    use opsdeck::model::platform::{KafkaTopicSpec, RequestSpec, RequestState};
     use opsdeck::platform::server::spawn_local;
     use opsdeck::sources::platform::{PlatformClient, Token};
 

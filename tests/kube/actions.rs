@@ -4,10 +4,10 @@
 //! the API's own words. Access reviews go through SelfSubjectAccessReview.
 
 use opsdeck::actions::gate::Executor;
-use opsdeck::actions::request::{ActionRequest, RolloutOp, WorkloadKind};
 use opsdeck::app::kube_access::{AccessAnswer, KubeAccess};
 use opsdeck::config::SecretRef;
-use opsdeck::platform::api::OutcomeStatus;
+use opsdeck::model::action::{ActionRequest, RolloutOp, WorkloadKind};
+use opsdeck::model::platform::OutcomeStatus;
 use opsdeck::sources::kube::exec::{ArgoApi, KubeExecutor};
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! decide, approvals gate dangerous actions, outcomes and idempotency behave.
 
 use opsdeck::actions::{ActionRequest, GateOutcome, RefusalKind};
-use opsdeck::platform::api::{
+use opsdeck::model::platform::{
     ClientInfo, Decision, EventBody, EventQuery, IntentBody, OutcomeBody, OutcomeStatus,
     RequestState,
 };

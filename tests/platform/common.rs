@@ -9,7 +9,7 @@ use std::time::Duration;
 use opsdeck::actions::{
     ActionRequest, AuditGate, ExecResult, Executor, Journal, KillMode, local_client_info,
 };
-use opsdeck::platform::api::{OutcomeStatus, Request, RequestState};
+use opsdeck::model::platform::{OutcomeStatus, Request, RequestState};
 use opsdeck::platform::auth::{Identity, Tokens};
 use opsdeck::platform::policy::Policy;
 use opsdeck::platform::{LocalServer, ServeOptions, Source, StoreUrl, spawn_local};

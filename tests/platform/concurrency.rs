@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use opsdeck::platform::api::{ClientInfo, Decision, EventQuery, IntentBody};
+use opsdeck::model::platform::{ClientInfo, Decision, EventQuery, IntentBody};
 
 use crate::common::{ALICE, LEE, StoreKind, TestStore, cancel, client};
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use opsdeck::actions::{Backoff, Delivery, Journal};
-use opsdeck::platform::api::{EventQuery, OutcomeStatus};
+use opsdeck::model::platform::{EventQuery, OutcomeStatus};
 use opsdeck::sources::platform::PlatformClient;
 
 use crate::both_stores;

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use opsdeck::actions::{
     ActionRequest, AuditGate, Delivery, GateOutcome, KillMode, RefusalKind, RolloutOp, WorkloadKind,
 };
-use opsdeck::platform::api::{Decision, IntentAnswer};
+use opsdeck::model::platform::{Decision, IntentAnswer};
 
 use crate::both_stores;
 use crate::common::{

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use opsdeck::platform::api::{
+use opsdeck::model::platform::{
     EventBody, EventQuery, KafkaTopicSpec, ReadReplicaSpec, RequestSpec, RequestState,
 };
 use opsdeck::platform::fulfil::{NO_BROKERS, NO_PROVISIONER, TopicCreator};

@@ -1,8 +1,8 @@
 //! Tampering: editing one row directly in the database (after getting past the append-only
 //! trigger, as an attacker with database access could) makes `verify` name that event.
 
+use opsdeck::model::platform::EventQuery;
 use opsdeck::platform::StoreUrl;
-use opsdeck::platform::api::EventQuery;
 
 use crate::both_stores;
 use crate::common::{ALICE, CountingExecutor, LEE, StoreKind, TestStore, cancel, client, gate};

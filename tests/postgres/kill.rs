@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use opsdeck::actions::{ActionRequest, Executor, KillMode};
 use opsdeck::model::pg::{KillOutcome, kill_permission, pin};
-use opsdeck::platform::api::OutcomeStatus;
+use opsdeck::model::platform::OutcomeStatus;
 use opsdeck::sources::postgres::{KillTarget, Monitor, PgExecutor, PgSettings, kill};
 
 use crate::common::{bounded, finished, run_blocking, session, test_db, wait_for};

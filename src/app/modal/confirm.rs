@@ -2,7 +2,7 @@
 //! know (e.g. "cancel does nothing here"), the name to type for irreversible actions, and
 //! the reason recorded in the audit trail.
 
-use crate::actions::request::{ActionRequest, Confirmation};
+use crate::model::action::{ActionRequest, Confirmation};
 
 /// Severity of a note in the dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

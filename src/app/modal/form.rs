@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::platform::{KafkaTopicSpec, ReadReplicaSpec, RequestSpec};
 use crate::model::validate;
-use crate::platform::api::{KafkaTopicSpec, ReadReplicaSpec, RequestSpec};
 
 /// How a field takes input.
 #[derive(Debug, Clone, PartialEq, Eq)]

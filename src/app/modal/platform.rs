@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::app::modal::form::{Form, FormContext, FormKind};
 use crate::app::msg::{Cmd, PlatformCall, PlatformReply};
 use crate::app::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel};
-use crate::platform::api::RequestSpec;
-use crate::sources::SourceId;
+use crate::model::platform::RequestSpec;
+use crate::model::source::SourceId;
 
 /// Opens the confirmation dialog of an action, unless read-only mode forbids it.
 pub fn ask_confirm(state: &mut State, confirm: crate::app::modal::confirm::Confirm) {
@@ -62,7 +62,7 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
     state.actions_in_flight = state.actions_in_flight.saturating_sub(1);
     let level = match &report.outcome {
         GateOutcome::Executed { result, .. }
-            if result.status == crate::platform::api::OutcomeStatus::Succeeded =>
+            if result.status == crate::model::platform::OutcomeStatus::Succeeded =>
         {
             ToastLevel::Info
         }
@@ -71,7 +71,7 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
     };
     state.toast(level, report.summary());
     let succeeded = matches!(&report.outcome, GateOutcome::Executed { result, .. }
-        if result.status == crate::platform::api::OutcomeStatus::Succeeded);
+        if result.status == crate::model::platform::OutcomeStatus::Succeeded);
     let mut cmds =
         crate::app::panes::kafka::actions::after_action(state, &report.request, succeeded);
     if succeeded
@@ -152,7 +152,7 @@ pub(crate) fn decide(state: &mut State, approve: bool) -> Vec<Cmd> {
     else {
         return Vec::new();
     };
-    if request.state != crate::platform::api::RequestState::Submitted {
+    if request.state != crate::model::platform::RequestState::Submitted {
         let state_word = request.state.as_str();
         state.toast(
             ToastLevel::Warn,

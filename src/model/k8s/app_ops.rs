@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use super::app::Application;
 use super::app_row::OperationPhase;
-use crate::actions::request::ActionRequest;
+use crate::model::action::ActionRequest;
 
 /// The annotation the controller watches for a refresh and removes afterwards.
 pub const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";

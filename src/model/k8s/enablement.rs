@@ -4,7 +4,7 @@
 
 use super::deployment::is_paused;
 use super::workload::Workload;
-use crate::actions::request::RolloutOp;
+use crate::model::action::RolloutOp;
 
 /// Every action the rollout pane can offer. `SkipStep` has no [`RolloutOp`] yet (the plugin
 /// deprecated it in favour of promote), but Argo CD still offers it, so it is judged here.

@@ -12,6 +12,7 @@ pub mod enablement;
 pub mod patches;
 pub mod pod;
 pub mod rollout;
+pub mod snapshot;
 pub mod status;
 pub mod stuck;
 pub mod tree;

@@ -14,7 +14,7 @@ use super::deployment::is_paused;
 use super::enablement::RESTART_PAUSED;
 use super::rollout::Rollout;
 use super::workload::Workload;
-use crate::actions::request::RolloutOp;
+use crate::model::action::RolloutOp;
 
 /// Revision annotations on ReplicaSets.
 pub const ROLLOUT_REVISION: &str = "rollout.argoproj.io/revision";

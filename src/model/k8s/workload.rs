@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::deployment::deployment_phase;
 use super::rollout::Rollout;
 use super::status::StatusLabel;
-use crate::actions::request::WorkloadKind;
+use crate::model::action::WorkloadKind;
 
 /// A Deployment or a Rollout, borrowed.
 #[derive(Debug, Clone, Copy)]

@@ -2,7 +2,7 @@
 //! outcome per intent, request state machine, approvals. Every function runs inside a
 //! transaction that already holds the chain lock, so read-then-append is race free.
 
-use crate::platform::api::{
+use crate::model::platform::{
     ActionApprovalSpec, Actor, AuditEvent, Decision, EventBody, IntentAnswer, OutcomeAnswer,
     Request, RequestSpec, RequestState, SCHEMA, Target,
 };
@@ -163,7 +163,7 @@ async fn outcome<T: Tx>(
     tx: &mut T,
     actor: Actor,
     intent_id: &str,
-    body: crate::platform::api::OutcomeBody,
+    body: crate::model::platform::OutcomeBody,
 ) -> Result<OutcomeAnswer, StoreError> {
     let Some(row) = tx.event(intent_id).await? else {
         return Err(StoreError::NotFound(format!("no event {intent_id}")));

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::platform::api::{
+use crate::model::platform::{
     Actor, AuditEvent, EventPage, EventQuery, IntentAnswer, IntentBody, OutcomeAnswer, OutcomeBody,
     Request, RequestSpec, RequestState, VerifyReport,
 };
@@ -360,7 +360,7 @@ pub(crate) fn page_from(
     let items = rows
         .into_iter()
         .map(|(seq, hash, body, outcome)| {
-            Ok(crate::platform::api::AuditItem {
+            Ok(crate::model::platform::AuditItem {
                 seq,
                 hash,
                 event: serde_json::from_str(&body)?,

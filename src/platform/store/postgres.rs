@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls, Row, Transaction};
 
-use crate::platform::api::{EventPage, Request, VerifyReport};
+use crate::model::platform::{EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
 use crate::platform::store::{
     EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,

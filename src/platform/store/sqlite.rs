@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::platform::api::{EventPage, Request, VerifyReport};
+use crate::model::platform::{EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
 use crate::platform::store::{
     EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,

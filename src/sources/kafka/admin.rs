@@ -19,9 +19,9 @@ use rdkafka::admin::{NewPartitions, NewTopic, TopicReplication};
 
 use super::client::KafkaClient;
 use crate::actions::gate::{ExecResult, Executor};
-use crate::actions::request::ActionRequest;
+use crate::model::action::ActionRequest;
 use crate::model::kafka::{is_internal, validate_config, validate_new_topic};
-use crate::platform::api::OutcomeStatus;
+use crate::model::platform::OutcomeStatus;
 
 /// The admin operations the executor needs.
 pub trait KafkaAdmin: Send + Sync {
@@ -369,7 +369,7 @@ impl<A: KafkaAdmin + ValidateFirst> Executor for KafkaExecutor<A> {
 impl crate::platform::fulfil::TopicCreator for KafkaExecutor<RdKafkaAdmin> {
     fn create_topic(
         &self,
-        spec: crate::platform::api::KafkaTopicSpec,
+        spec: crate::model::platform::KafkaTopicSpec,
     ) -> futures::future::BoxFuture<'static, Result<serde_json::Value, String>> {
         let executor = self.clone();
         Box::pin(async move {

@@ -25,8 +25,8 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use crate::actions::gate::{ExecResult, Executor};
-use crate::actions::request::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::config::SecretRef;
+use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::model::k8s::{
     ApiCall, Application, HttpMethod, PatchPlan, Rollout, Workload, app_ops, op_enablement, plan,
 };

@@ -280,7 +280,7 @@ impl Executor for PgExecutor {
 mod tests {
     use super::*;
     use crate::model::pg::pin;
-    use crate::platform::api::OutcomeStatus;
+    use crate::model::platform::OutcomeStatus;
 
     #[test]
     fn requests_parse_with_microsecond_pins() {

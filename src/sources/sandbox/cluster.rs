@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::apps::{ARGO_NAMESPACE, Shape};
 use super::fleet::SERVICES;
 use super::workloads::{Scenario, SimWorkload};
-use crate::actions::request::{ActionRequest, WorkloadKind};
+use crate::model::action::{ActionRequest, WorkloadKind};
 use crate::model::k8s::app_ops::{self, REFRESH_ANNOTATION};
 use crate::model::k8s::patches::apply_merge_patch;
 use crate::model::k8s::{Application, Enablement, Rollout, Workload, op_enablement, plan};
@@ -397,7 +397,7 @@ impl SandboxCluster {
 
 fn checked(
     workload: Workload<'_>,
-    op: crate::actions::request::RolloutOp,
+    op: crate::model::action::RolloutOp,
     replica_sets: &[ReplicaSet],
     now: Timestamp,
 ) -> Result<Vec<crate::model::k8s::PatchPlan>, String> {
@@ -494,7 +494,7 @@ fn mark_synced(app: &mut Value) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::actions::request::RolloutOp;
+    use crate::model::action::RolloutOp;
     use crate::model::k8s::{StuckKind, WorkloadRow, diagnose};
     use crate::sources::sandbox::World;
 

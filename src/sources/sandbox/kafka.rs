@@ -249,7 +249,7 @@ pub fn apply(
             overlay.configs.remove(name);
             overlay.partitions.remove(name);
             world.created_topics.remove(name);
-            world.create_topic(crate::platform::api::KafkaTopicSpec {
+            world.create_topic(crate::model::platform::KafkaTopicSpec {
                 name: name.clone(),
                 partitions: *partitions,
                 replication: *replication,

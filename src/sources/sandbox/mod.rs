@@ -25,8 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::poller::{self, PollSettings};
 use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
+use crate::model::platform::KafkaTopicSpec;
 use crate::model::{Catalog, CatalogEntry};
-use crate::platform::api::KafkaTopicSpec;
 use crate::platform::fulfil::TopicCreator;
 use fleet::{Rng, SERVICES};
 

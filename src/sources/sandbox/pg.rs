@@ -759,7 +759,7 @@ impl Executor for SandboxExecutor {
 mod tests {
     use super::*;
     use crate::model::pg::{blocking_tree, pin};
-    use crate::platform::api::OutcomeStatus;
+    use crate::model::platform::OutcomeStatus;
 
     fn world() -> World {
         let mut w = World::new(42, Timestamp::from_second(1_750_000_000).unwrap());

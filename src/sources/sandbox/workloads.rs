@@ -15,7 +15,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::actions::request::WorkloadKind;
+use crate::model::action::WorkloadKind;
 use crate::model::k8s::patches::{
     DEPLOYMENT_HASH_LABEL, DEPLOYMENT_REVISION, ROLLOUT_HASH_LABEL, ROLLOUT_REVISION,
     apply_merge_patch,

@@ -120,7 +120,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             frame,
             area,
             state,
-            crate::sources::SourceId::Kube,
+            crate::model::source::SourceId::Kube,
             "Argo CD",
             "No Kubernetes context here. Set kube_context and argocd = { namespaces = [...] } (see `opsdeck config example`).",
             "connecting…",

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 use crate::app::State;
 use crate::app::panes::audit::actor;
 use crate::keymap::Action;
-use crate::platform::api::{AuditItem, Decision, EventBody, OutcomeStatus};
+use crate::model::platform::{AuditItem, Decision, EventBody, OutcomeStatus};
 use crate::theme::{Role, Theme};
 use crate::ui::text::key_hints;
 use crate::ui::widgets::data_table::{self, TableView};

@@ -133,7 +133,7 @@ fn title(pane: &KafkaPane, snapshot: &KafkaSnapshot) -> String {
 fn trouble_note(state: &State, snapshot: &KafkaSnapshot) -> Option<Line<'static>> {
     let theme = &state.ui.theme;
     let age = |at: jiff::Timestamp| state.now.duration_since(at).as_secs().max(0);
-    let (text, role) = match state.health.get(&crate::sources::SourceId::Kafka)? {
+    let (text, role) = match state.health.get(&crate::model::source::SourceId::Kafka)? {
         crate::model::SourceHealth::Error { message, .. } => (
             format!(
                 " ✗ {message} · showing data from {}s ago ",
@@ -157,7 +157,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.kafka;
     let Some(snapshot) = pane.snapshot.clone() else {
-        let why = match state.health.get(&crate::sources::SourceId::Kafka) {
+        let why = match state.health.get(&crate::model::source::SourceId::Kafka) {
             Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
             Some(crate::model::SourceHealth::Off) => {
                 "No Kafka brokers in this context. Add [contexts.<name>.kafka] (see `opsdeck config example`).".into()

@@ -208,7 +208,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             frame,
             area,
             state,
-            crate::sources::SourceId::Logs,
+            crate::model::source::SourceId::Logs,
             "Logs",
             "No log source here. Configure loki (or kube_context for pod logs) in the context, or run `opsdeck logs FILE…`.",
             "waiting for lines…",

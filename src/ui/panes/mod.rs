@@ -62,11 +62,11 @@ pub fn selected_summary(
 /// A watched kind's error, for a table's title line (`None` when it is fine).
 #[must_use]
 pub fn kind_error_note(
-    health: Option<&crate::sources::kube::KindHealth>,
+    health: Option<&crate::model::k8s::snapshot::KindHealth>,
     theme: &Theme,
 ) -> Option<ratatui::text::Line<'static>> {
     match health {
-        Some(crate::sources::kube::KindHealth::Error(e)) => Some(ratatui::text::Line::from(
+        Some(crate::model::k8s::snapshot::KindHealth::Error(e)) => Some(ratatui::text::Line::from(
             Span::styled(format!(" ✗ {e} "), theme.style(Role::Error)),
         )),
         _ => None,
@@ -79,7 +79,7 @@ pub fn unavailable(
     frame: &mut Frame<'_>,
     area: Rect,
     state: &crate::app::State,
-    source: crate::sources::SourceId,
+    source: crate::model::source::SourceId,
     title: &str,
     off: &str,
     waiting: &str,

@@ -230,7 +230,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     };
     let Some(snapshot) = pg.shown.clone() else {
-        let health = state.health.get(&crate::sources::SourceId::Postgres);
+        let health = state.health.get(&crate::model::source::SourceId::Postgres);
         let why = match health {
             Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
             _ => "connecting…".to_owned(),

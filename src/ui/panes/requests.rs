@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 use crate::app::State;
 use crate::app::panes::requests::{state_glyph, summary};
 use crate::keymap::Action;
-use crate::platform::api::{Request, RequestState};
+use crate::model::platform::{Request, RequestState};
 use crate::theme::{Role, Theme};
 use crate::ui::text::key_hints;
 use crate::ui::widgets::data_table::{self, TableView};

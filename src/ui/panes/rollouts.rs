@@ -50,8 +50,8 @@ fn reason_cell(e: &WorkloadEntry, theme: &Theme) -> Cell<'static> {
 /// `Rollout/Canary`, `Deployment/Rolling`.
 fn kind_text(e: &WorkloadEntry) -> String {
     let kind = match e.row.kind {
-        crate::actions::request::WorkloadKind::Rollout => "Rollout",
-        crate::actions::request::WorkloadKind::Deployment => "Deployment",
+        crate::model::action::WorkloadKind::Rollout => "Rollout",
+        crate::model::action::WorkloadKind::Deployment => "Deployment",
     };
     let strategy = match e.row.strategy {
         crate::model::k8s::Strategy::RollingUpdate => "Rolling",
@@ -105,7 +105,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             frame,
             area,
             state,
-            crate::sources::SourceId::Kube,
+            crate::model::source::SourceId::Kube,
             "Rollouts",
             "No Kubernetes context here. Set kube_context (and kube_namespaces) in the context (see `opsdeck config example`).",
             "connecting…",

@@ -137,7 +137,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             frame,
             area,
             state,
-            crate::sources::SourceId::Traces,
+            crate::model::source::SourceId::Traces,
             "Traces",
             "No trace backend here. Configure tempo or jaeger in the context (see `opsdeck config example`).",
             "searching…",
@@ -168,7 +168,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let errors = rows.iter().filter(|r| r.error).count();
     let note = state
         .health
-        .get(&crate::sources::SourceId::Traces)
+        .get(&crate::model::source::SourceId::Traces)
         .and_then(|h| match h {
             crate::model::SourceHealth::Error { message, .. } => Some(Line::from(Span::styled(
                 format!(" ✗ {message} "),

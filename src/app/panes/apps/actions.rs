@@ -4,10 +4,10 @@
 //! the history lookup) and against RBAC, so a refused action says why before any dialog; the
 //! confirmed action goes through the audit gate.
 
-use crate::actions::request::ActionRequest;
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
 use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::model::action::ActionRequest;
 use crate::model::k8s::Application;
 use crate::model::k8s::app_ops::cr_patch;
 use crate::model::k8s::app_row::short_revision;

@@ -10,8 +10,8 @@ use crate::app::panes::{Pane, PaneInfo};
 use crate::app::table::TableState;
 use crate::keymap::KeyContext;
 use crate::model::k8s::app_row::resource_rows;
+use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{AppRow, Application, SyncResource};
-use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
 
 /// Columns the pane sorts by: attention (the default), name, project, sync, health, last sync.
 pub const SORT_COLUMNS: usize = 6;

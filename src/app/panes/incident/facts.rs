@@ -10,11 +10,11 @@
 
 use crate::app::panes::incident::WorkloadFacts;
 use crate::app::state::State;
+use crate::model::k8s::snapshot::{KindHealth, KubeKind};
 use crate::model::k8s::{StatusIcon, StatusLabel};
 use crate::model::service::WorkloadKind;
+use crate::model::source::SourceId;
 use crate::model::{Service, SloStatus, SourceHealth};
-use crate::sources::SourceId;
-use crate::sources::kube::{KindHealth, KubeKind};
 
 /// How bad a fact is. The glyph keeps it readable without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,7 +156,7 @@ pub fn card(service: &Service) -> Vec<Fact> {
                 format!(
                     "SLO {}: budget {} · {}% / {} now {current}",
                     status.word(),
-                    crate::ui::text::percent(slo.budget_left),
+                    crate::model::text::percent(slo.budget_left),
                     slo.target,
                     slo.window
                 ),

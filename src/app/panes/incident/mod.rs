@@ -18,11 +18,11 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::app::panes::rollouts::RolloutsPane;
+use crate::model::k8s::snapshot::KubeSnapshot;
 use crate::model::k8s::{StuckReason, Workload, WorkloadRow, diagnose};
 use crate::model::logs::{Level, LogBuffer};
 use crate::model::service::Workload as WorkloadRef;
 use crate::model::service::WorkloadKind as MappedKind;
-use crate::sources::kube::KubeSnapshot;
 
 /// Minutes of error-log history the logs panel shows (one sparkline bar per minute).
 pub const RATE_WINDOW_MINUTES: usize = 30;

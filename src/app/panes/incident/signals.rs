@@ -9,8 +9,8 @@ use crate::app::panes::incident::facts::{Fact, Severity, absent, short_age, thou
 use crate::app::state::State;
 use crate::model::Service;
 use crate::model::pg::PgSnapshot;
+use crate::model::source::SourceId;
 use crate::model::traces::TraceSummary;
-use crate::sources::SourceId;
 
 /// Blocked sessions of one database snapshot, and the root blocker that holds them up.
 fn blockers(database: &str, snapshot: &PgSnapshot) -> Vec<Fact> {

@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::actions::request::ActionRequest;
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::modal::form::FormKind;
 use crate::app::msg::{Cmd, PlatformCall};
 use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::model::action::ActionRequest;
 use crate::model::kafka::{ConfigSource, TopicConfig, retention_ms, validate_partition_total};
-use crate::platform::api::{Decision, KafkaTopicSpec, PolicyAnswer, RequestSpec};
+use crate::model::platform::{Decision, KafkaTopicSpec, PolicyAnswer, RequestSpec};
 
 /// Says why, and returns true, when `--readonly` forbids an action of `probe`'s kind, so a
 /// dialog is not opened only to be refused at the end.

@@ -294,9 +294,9 @@ impl Pane for KafkaPane {
 
 /// Ctrl-D: deleting the selected topic or empty group, with its name typed to confirm.
 pub fn ask_delete(state: &mut crate::app::state::State) {
-    use crate::actions::request::ActionRequest;
     use crate::app::modal::confirm::{Confirm, NoteLevel};
     use crate::app::state::ToastLevel;
+    use crate::model::action::ActionRequest;
     let pane = &state.panes.kafka;
     let (Some(snapshot), Some(i)) = (pane.snapshot.clone(), pane.selected()) else {
         return;

@@ -1,12 +1,12 @@
 //! Postgres pane actions: opening a session's detail (its locks are loaded on demand) and
 //! building the guarded cancel/terminate confirmation.
 
-use crate::actions::request::{ActionRequest, KillMode};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
 use crate::app::panes::postgres::SessionDetail;
 use crate::app::state::{State, ToastLevel};
 use crate::app::update::ask_confirm;
+use crate::model::action::{ActionRequest, KillMode};
 use crate::model::pg::{KillAdvice, advice, kill_permission, pin};
 
 /// A duration as `1h02m`, `3m05s` or `42s`.
@@ -90,7 +90,7 @@ pub fn ask_kill(state: &mut State, mode: KillMode) {
         ),
         (
             "query".to_owned(),
-            crate::ui::text::fit(&session.query_line(), 200),
+            crate::model::text::fit(&session.query_line(), 200),
         ),
     ];
     let title = format!("{verb} backend {}?", session.pid);
@@ -119,11 +119,11 @@ pub fn ask_kill(state: &mut State, mode: KillMode) {
 
 /// The Postgres pane's own keys; `None` for an action that is not the pane's.
 pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
-    use crate::actions::request::KillMode;
     use crate::app::panes::postgres::PgView;
     use crate::app::state::ToastLevel;
     use crate::keymap::Action;
-    use crate::sources::SourceId;
+    use crate::model::action::KillMode;
+    use crate::model::source::SourceId;
     let pg = &mut state.panes.postgres;
     match action {
         Action::Select => return Some(open_detail(state)),

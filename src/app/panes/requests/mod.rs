@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::app::panes::{Pane, PaneInfo};
 use crate::app::table::TableState;
 use crate::keymap::KeyContext;
-use crate::platform::api::{Request, RequestSpec, RequestState};
+use crate::model::platform::{Request, RequestSpec, RequestState};
 use crate::sources::platform_feed::PlatformSnapshot;
 
 /// Columns of the requests table.

@@ -3,11 +3,11 @@
 //! discovery.lua rules (kubectl's for Deployments) and by RBAC; the dialog shows the exact
 //! patches that will be sent, and the confirmed action goes through the audit gate.
 
-use crate::actions::request::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
 use crate::app::panes::rollouts::WorkloadEntry;
 use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::model::k8s::patches::{DEPLOYMENT_REVISION, ROLLOUT_REVISION, replica_set_revision};
 use crate::model::k8s::{Enablement, Workload, op_enablement, plan};
 
@@ -247,7 +247,7 @@ fn confirm(state: &mut State, entry: &WorkloadEntry, op: RolloutOp) {
         } else {
             p.patch.to_string()
         };
-        details.push((target, crate::ui::text::fit(&text, 160)));
+        details.push((target, crate::model::text::fit(&text, 160)));
     }
     let title = format!("{} {} {}?", op.as_str(), row.kind.as_str(), row.name);
     let mut confirm = Confirm::new(request(entry, op), title, details);

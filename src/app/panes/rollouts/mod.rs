@@ -11,15 +11,15 @@ use std::sync::Arc;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 
-use crate::actions::request::WorkloadKind;
 use crate::app::panes::{Pane, PaneInfo};
 use crate::app::table::TableState;
 use crate::keymap::KeyContext;
+use crate::model::action::WorkloadKind;
+use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{
     AnalysisRun, Rollout, RolloutPhase, StuckReason, TreeNode, Workload, WorkloadRow,
     deployment_tree, diagnose, rollout_tree,
 };
-use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
 
 /// Columns the pane sorts by: attention (the default), name, namespace, status, kind.
 pub const SORT_COLUMNS: usize = 5;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::platform::api::Target;
+use crate::model::platform::Target;
 
 /// `pg_cancel_backend` or `pg_terminate_backend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,7 +198,7 @@ fn target(kind: &str, namespace: Option<&str>, name: &str) -> Target {
 impl ActionRequest {
     /// The direct creation a self-service topic request stands for.
     #[must_use]
-    pub fn create_topic(spec: &crate::platform::api::KafkaTopicSpec) -> Self {
+    pub fn create_topic(spec: &crate::model::platform::KafkaTopicSpec) -> Self {
         Self::CreateTopic {
             name: spec.name.clone(),
             partitions: spec.partitions,
