@@ -244,8 +244,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     }
 }
 
-/// Runs one keymap action.
+/// Runs one keymap action. An action that no keymap section of the current view accepts
+/// (another pane's, say Postgres's `freeze` while Kafka shows) does nothing: it must never
+/// reach a pane that is not on screen.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    if !state
+        .view()
+        .key_contexts()
+        .iter()
+        .any(|context| context.accepts(action))
+    {
+        tracing::debug!(%action, "ignored: not an action of the current view");
+        return Vec::new();
+    }
     state.dirty = true;
     if state.view().pane() == PaneId::Logs
         && let Some(cmds) = super::logs_actions::on_action(state, action)

@@ -11,3 +11,4 @@ mod keys;
 mod logs_traces;
 mod platform;
 mod postgres;
+mod routing;
