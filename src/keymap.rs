@@ -3,7 +3,9 @@
 //! Shipped keymaps are compiled in. A user file with the same name in the config dir's
 //! `keymaps/` folder overrides only the actions it names; a key the user gives to one action
 //! is taken away from whichever action had it by default in that context. Help is generated
-//! from the active table, so hints always match the bindings.
+//! from the active table, so hints always match the bindings. A section binds only the
+//! actions its views handle ([`KeyContext::accepts`]): global ones anywhere, cursor, filter
+//! and sort keys where there is a table, and each pane's own actions in its own section.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -217,6 +219,178 @@ impl KeyContext {
     }
 }
 
+/// Actions that work in every view: `[global]` binds them, and any section may too (there
+/// the binding applies only in that section's views).
+const GLOBAL_ACTIONS: &[Action] = &[
+    Action::Quit,
+    Action::Help,
+    Action::Palette,
+    Action::Back,
+    Action::HistoryBack,
+    Action::HistoryForward,
+    Action::SwitchContext,
+    Action::Refresh,
+    Action::ToggleDebug,
+    Action::Suspend,
+    Action::PaneCatalog,
+    Action::PaneApps,
+    Action::PaneRollouts,
+    Action::PaneKafka,
+    Action::PanePostgres,
+    Action::PaneLogs,
+    Action::PaneTraces,
+    Action::PaneRequests,
+    Action::PaneAudit,
+    Action::PaneIncident,
+    Action::ClearScope,
+];
+
+/// Cursor, selection, filter and sort: `[table]`, and the sections of panes that fall back
+/// to it.
+const TABLE_ACTIONS: &[Action] = &[
+    Action::Up,
+    Action::Down,
+    Action::PageUp,
+    Action::PageDown,
+    Action::Top,
+    Action::Bottom,
+    Action::Select,
+    Action::SortNext,
+    Action::SortPrev,
+    Action::SortReverse,
+    Action::Filter,
+];
+
+impl KeyContext {
+    /// The actions only this section's views handle (global and table ones aside).
+    fn own_actions(self) -> &'static [Action] {
+        use Action as A;
+        match self {
+            Self::Global | Self::Table => &[],
+            Self::Catalog => &[A::Scope, A::OpenIncident, A::OpenLogs, A::OpenTraces],
+            Self::Card => &[
+                A::Up,
+                A::Down,
+                A::PageUp,
+                A::PageDown,
+                A::Top,
+                A::Bottom,
+                A::Select,
+                A::Expand,
+                A::Collapse,
+                A::Scope,
+                A::OpenIncident,
+                A::OpenLogs,
+                A::OpenTraces,
+            ],
+            Self::Requests => &[
+                A::NewTopicRequest,
+                A::NewReplicaRequest,
+                A::Approve,
+                A::Reject,
+                A::ToggleQueue,
+            ],
+            Self::Audit => &[A::VerifyChain],
+            Self::Postgres => &[
+                A::ToggleView,
+                A::NextDatabase,
+                A::Freeze,
+                A::FasterRefresh,
+                A::SlowerRefresh,
+                A::CancelQuery,
+                A::TerminateBackend,
+            ],
+            Self::Kafka => &[
+                A::ToggleView,
+                A::ToggleInternal,
+                A::DeleteSelected,
+                A::CreateTopic,
+                A::EditConfigs,
+                A::AddPartitions,
+            ],
+            Self::Apps => &[
+                A::SyncApp,
+                A::SyncPrune,
+                A::RefreshApp,
+                A::HardRefresh,
+                A::RollbackApp,
+                A::TerminateOperation,
+                A::MarkResource,
+            ],
+            Self::Rollouts => &[
+                A::Promote,
+                A::PromoteFull,
+                A::AbortRollout,
+                A::RetryRollout,
+                A::PauseRollout,
+                A::ResumeRollout,
+                A::RestartWorkload,
+                A::UndoRollout,
+                A::ScaleWorkload,
+            ],
+            Self::Logs => &[
+                A::ToggleErrors,
+                A::ToggleWarnings,
+                A::ToggleInfo,
+                A::ToggleDebugLines,
+                A::NextMatch,
+                A::PrevMatch,
+                A::OnlyMatching,
+                A::Follow,
+                A::Wrap,
+                A::Timestamps,
+                A::JumpTime,
+                A::CopyLine,
+                A::OpenTrace,
+                A::LogOptions,
+            ],
+            Self::Traces => &[
+                A::OpenLogs,
+                A::Expand,
+                A::Collapse,
+                A::ErrorsOnly,
+                A::MinDuration,
+            ],
+            Self::Incident => &[
+                A::NextPanel,
+                A::PrevPanel,
+                A::PanelLeft,
+                A::PanelRight,
+                A::Up,
+                A::Down,
+                A::Select,
+            ],
+        }
+    }
+
+    /// The views of this section fall back to `[table]` (the card and the incident view
+    /// have no table).
+    fn has_table(self) -> bool {
+        !matches!(self, Self::Global | Self::Card | Self::Incident)
+    }
+
+    /// Whether `action` does something in this section's views, so a keymap may bind it
+    /// here. The app routes actions by the same rule: an action no section of the current
+    /// view accepts does nothing (Postgres's `freeze` cannot reach a hidden pane).
+    #[must_use]
+    pub fn accepts(self, action: Action) -> bool {
+        GLOBAL_ACTIONS.contains(&action)
+            || (self.has_table() && TABLE_ACTIONS.contains(&action))
+            || self.own_actions().contains(&action)
+    }
+}
+
+impl Action {
+    /// The keymap sections that may bind this action.
+    #[must_use]
+    pub fn contexts(self) -> Vec<KeyContext> {
+        KeyContext::ALL
+            .into_iter()
+            .filter(|c| c.accepts(self))
+            .collect()
+    }
+}
+
 impl FromStr for KeyContext {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
@@ -426,6 +600,24 @@ impl Keymap {
                         ),
                     )
                 })?;
+                if !context.accepts(action) {
+                    let sections: Vec<String> = action
+                        .contexts()
+                        .iter()
+                        .map(|c| format!("[{}]", c.name()))
+                        .collect();
+                    return Err(Diagnostic::at(
+                        file,
+                        source,
+                        Some(action_name.span()),
+                        Some(path),
+                        format!(
+                            "`{action}` does nothing in [{}]; bind it in {}",
+                            context.name(),
+                            sections.join(", ")
+                        ),
+                    ));
+                }
                 let key_strings = match keys.get_ref() {
                     KeysValue::One(k) => vec![k.clone()],
                     KeysValue::Many(ks) => ks.clone(),
@@ -671,6 +863,52 @@ mod tests {
         let err = Keymap::parse("t", "t.toml", src).expect_err("unknown action");
         assert_eq!((err.line, err.key.as_deref()), (3, Some("global.fly")));
         assert!(err.message.contains("unknown action `fly`"));
+    }
+
+    #[test]
+    fn an_action_outside_its_sections_is_refused() {
+        let src = "[global]\nquit = \"q\"\nfreeze = \"F\"\n";
+        let err = Keymap::parse("t", "t.toml", src).expect_err("wrong section");
+        assert_eq!((err.line, err.key.as_deref()), (3, Some("global.freeze")));
+        assert_eq!(
+            err.message,
+            "`freeze` does nothing in [global]; bind it in [pg]"
+        );
+        let src = "[kafka]\nfreeze = \"F\"\n";
+        assert!(
+            Keymap::parse("t", "t.toml", src).is_err(),
+            "not in another pane"
+        );
+        let src = "[global]\nup = \"k\"\n";
+        let err = Keymap::parse("t", "t.toml", src).expect_err("cursor keys are not global");
+        assert!(err.message.contains("[table]"), "{err}");
+        for src in [
+            "[pg]\nfreeze = \"F\"\n",
+            "[pg]\nquit = \"Q\"\n",
+            "[pg]\nup = \"w\"\n",
+            "[card]\nup = \"w\"\n",
+        ] {
+            Keymap::parse("t", "t.toml", src).expect(src);
+        }
+    }
+
+    #[test]
+    fn every_action_belongs_somewhere_and_pane_actions_are_not_global() {
+        for &action in Action::ALL {
+            assert!(!action.contexts().is_empty(), "{action} has a section");
+            if !KeyContext::Global.accepts(action) {
+                assert!(action.contexts().len() < KeyContext::ALL.len(), "{action}");
+            }
+        }
+        for action in [Action::Freeze, Action::DeleteSelected, Action::SyncApp] {
+            assert!(!KeyContext::Global.accepts(action), "{action}");
+            assert!(!KeyContext::Table.accepts(action), "{action}");
+        }
+        assert_eq!(Action::Freeze.contexts(), [KeyContext::Postgres]);
+        assert_eq!(
+            Action::ToggleView.contexts(),
+            [KeyContext::Postgres, KeyContext::Kafka]
+        );
     }
 
     #[test]

@@ -235,10 +235,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     }
 }
 
-/// Runs one keymap action: the shown pane's own keys first, then the global ones. A pane's
-/// action that arrives while another pane shows does nothing, so no key reaches a hidden
-/// pane (a `freeze` bound globally cannot freeze the Postgres source from the Kafka pane).
+/// Runs one keymap action: the shown pane's own keys first, then the global ones. An action
+/// that no keymap section of the current view accepts (another pane's, say Postgres's
+/// `freeze` while Kafka shows) does nothing: it never reaches a pane that is not on screen.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    if !state
+        .view()
+        .key_contexts()
+        .iter()
+        .any(|context| context.accepts(action))
+    {
+        tracing::debug!(%action, "ignored: not an action of the current view");
+        return Vec::new();
+    }
     state.dirty = true;
     if let View::Pane(pane) = state.view()
         && let Some(cmds) = (pane.info().on_action)(state, action)

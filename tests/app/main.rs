@@ -12,3 +12,4 @@ mod logs_traces;
 mod paging;
 mod platform;
 mod postgres;
+mod routing;

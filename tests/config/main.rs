@@ -195,6 +195,32 @@ fn every_shipped_theme_and_keymap_loads() {
 }
 
 #[test]
+fn a_binding_outside_its_actions_sections_names_file_line_and_key() {
+    let name = "wrong-section.keymap.toml";
+    let source = std::fs::read_to_string(bad_dir().join(name)).expect("readable");
+    assert_eq!(
+        error_of(name, &source).as_deref(),
+        Some(
+            "wrong-section.keymap.toml:3:1: key `global.freeze`: `freeze` does nothing in \
+             [global]; bind it in [pg]"
+        )
+    );
+    // Every shipped keymap binds each action only where its views handle it.
+    for (name, _) in opsdeck::keymap::SHIPPED {
+        let keymap = Keymap::load(name, None).unwrap_or_else(|d| panic!("keymap {name}: {d}"));
+        for context in KeyContext::ALL {
+            for (action, _) in keymap.context(context) {
+                assert!(
+                    context.accepts(*action),
+                    "{name}: [{}] {action}",
+                    context.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn user_keymap_overrides_only_what_it_names() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("keymaps")).expect("mkdir");
