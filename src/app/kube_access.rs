@@ -1,6 +1,7 @@
 //! What RBAC lets the user do in the cluster, asked once per permission through
-//! SelfSubjectAccessReview (reference §7 item 4) so the Argo CD and rollout panes grey out an
-//! action with the server's reason instead of letting the user meet a 403 after confirming.
+//! SelfSubjectAccessReview (as k9s offers only what RBAC allows: derailed/k9s,
+//! internal/view/browser.go) so the Argo CD and rollout panes grey out an action with the
+//! server's reason instead of letting the user meet a 403 after confirming.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -94,7 +95,8 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
                 WorkloadKind::Rollout => ("argoproj.io", "rollouts"),
                 WorkloadKind::Deployment => ("apps", "deployments"),
             };
-            // promote, abort and retry write the status subresource (reference §2.2).
+            // promote, abort and retry write the status subresource (argoproj/argo-rollouts,
+            // pkg/kubectl-argo-rollouts/cmd/{promote,abort,retry}).
             let status = *kind == WorkloadKind::Rollout
                 && matches!(
                     op,

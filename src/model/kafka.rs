@@ -2,10 +2,12 @@
 //! source (`sources::kafka`) and the sandbox build these values, the app stores them and the
 //! Kafka pane draws them.
 //!
-//! Lag follows the reference (§2): `lag = high watermark − committed offset`; a partition with
-//! no commit (absent or negative) counts from the low watermark, and keeps `committed: None`
-//! so the pane can say "no commit" instead of a number that looks like progress.
-//! Under-replicated and offline partitions come from metadata alone (§1.1).
+//! Lag is computed as kafkactl does (deviceinsight/kafkactl,
+//! internal/consumergroups/consumer-group-operation.go): `lag = high watermark − committed
+//! offset`; a partition with no commit (absent or negative) counts from the low watermark,
+//! and keeps `committed: None` so the pane can say "no commit" instead of a number that looks
+//! like progress. Under-replicated and offline partitions come from metadata alone (`leader`,
+//! `replicas` and `isr` in fede1024/rust-rdkafka, src/metadata.rs).
 
 use std::collections::{BTreeMap, VecDeque};
 

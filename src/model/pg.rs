@@ -2,9 +2,11 @@
 //! terminate. Plain data with no I/O: the real source (`sources::postgres`) and the sandbox
 //! build these values, the app stores them and the Postgres pane draws them.
 //!
-//! The tree follows the reference's recommendation (§1.3): the server's
-//! `pg_blocking_pids` decides who blocks whom (it knows the lock-conflict matrix), and the
-//! tree is assembled here, in Rust, rather than with a recursive query on the server.
+//! The tree splits the work: the server's `pg_blocking_pids`
+//! (<https://www.postgresql.org/docs/current/functions-info.html>) decides who blocks whom (it
+//! knows the lock-conflict matrix), and the tree is assembled here, in Rust, rather than with
+//! a recursive query on the server (such as the one in
+//! <https://postgres.ai/blog/20211018-postgresql-lock-trees>, not meant for frequent polls).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -481,7 +483,8 @@ pub struct PgLock {
     pub wait_start: Option<Timestamp>,
 }
 
-/// How a guarded cancel or terminate ended (reference §5).
+/// How a guarded cancel or terminate ended (the answers of postgres/postgres,
+/// src/backend/storage/ipc/signalfuncs.c).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KillOutcome {
     /// The signal was sent (terminate with a timeout: the process exited).
@@ -569,7 +572,9 @@ impl KillOutcome {
 }
 
 /// Whether the monitoring role may signal `target`; `Err` holds the reason to show next to
-/// the disabled action (reference §4).
+/// the disabled action (`pg_signal_backend()` in postgres/postgres,
+/// src/backend/storage/ipc/signalfuncs.c, and
+/// <https://www.postgresql.org/docs/current/predefined-roles.html>).
 pub fn kill_permission(role: &PgRole, target: &PgSession) -> Result<(), String> {
     if role.superuser {
         return Ok(());
@@ -613,7 +618,8 @@ pub struct KillAdvice {
     pub reason: String,
 }
 
-/// Which of cancel and terminate fits `target` (reference §3).
+/// Which of cancel and terminate fits `target` (postgres/postgres: `ProcessInterrupts` in
+/// src/backend/tcop/postgres.c, and src/backend/storage/ipc/signalfuncs.c).
 #[must_use]
 pub fn advice(target: &PgSession) -> KillAdvice {
     if target.is_parallel_worker() {

@@ -1,7 +1,9 @@
 //! The real executor against the Kubernetes and Argo CD peers: each action sends exactly the
-//! documented patch (reference §1.2, §2.2, §3) to the right resource or subresource, refuses
-//! what Argo CD and the plugin refuse without writing anything, and reports RBAC denials in
-//! the API's own words. Access reviews go through SelfSubjectAccessReview.
+//! documented patch (argoproj/argo-cd, docs/user-guide/sync-kubectl.md; argoproj/argo-rollouts,
+//! pkg/kubectl-argo-rollouts/cmd/; kubernetes/kubernetes,
+//! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/) to the right resource or subresource,
+//! refuses what Argo CD and the plugin refuse without writing anything, and reports RBAC
+//! denials in the API's own words. Access reviews go through SelfSubjectAccessReview.
 
 use opsdeck::actions::gate::Executor;
 use opsdeck::app::kube_access::{AccessAnswer, KubeAccess};

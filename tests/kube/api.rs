@@ -440,8 +440,9 @@ async fn json_patch_applies_and_strategic_merge_is_refused_on_custom_resources()
     assert_eq!(status.code, 415);
 }
 
-/// The kubectl plugin's merge patches (reference §2.2), each to its subresource: the peer
-/// records them verbatim and applies them as the real server would.
+/// The kubectl plugin's merge patches (argoproj/argo-rollouts, pkg/kubectl-argo-rollouts/cmd/),
+/// each to its subresource: the peer records them verbatim and applies them as the real server
+/// would.
 #[tokio::test]
 async fn documented_rollout_patches_land_on_the_right_subresource() {
     let (server, client) = peer().await;

@@ -1,6 +1,6 @@
 //! The Argo CD `Application` (`argoproj.io/v1alpha1`) as the panes read it: only the fields
-//! they use (reference §1), everything defaulted so a partial or newer object still parses,
-//! unknown fields ignored.
+//! they use (argoproj/argo-cd, pkg/apis/application/v1alpha1/types.go), everything defaulted
+//! so a partial or newer object still parses, unknown fields ignored.
 //!
 //! These types only deserialize. Writing one back would drop every field they do not model,
 //! so changes go out as the merge patches in [`super::app_ops`].

@@ -1,4 +1,5 @@
-//! Argo CD actions as data, on both paths of reference §1.2:
+//! Argo CD actions as data, on both paths Argo CD offers (argoproj/argo-cd: the CR patch of
+//! docs/user-guide/sync-kubectl.md, the REST API of server/application/application.proto):
 //!
 //! - **CR path** (Kubernetes API only): the exact JSON merge patch for the `Application`,
 //!   with the API server's checks copied — the in-progress guard, the auto-sync refusal for
@@ -67,8 +68,8 @@ impl AppPatch {
     }
 }
 
-/// The in-progress guard (`SetAppOperation`, reference §1.2): refuse when an operation is
-/// requested (`.operation` set) or still running or terminating.
+/// The in-progress guard (`SetAppOperation` in argoproj/argo-cd, util/argo/argo.go): refuse
+/// when an operation is requested (`.operation` set) or still running or terminating.
 pub fn ensure_no_operation(app: &Application) -> Result<(), AppOpError> {
     let phase = app
         .status
@@ -163,8 +164,9 @@ fn resource_version(app: &Application) -> Option<String> {
     app.metadata.resource_version.clone()
 }
 
-/// Sync: write the top-level `operation` (reference §1.2), hook strategy like the UI's
-/// default, `prune` and `resources` only when asked for (both are `omitempty` in Argo CD).
+/// Sync: write the top-level `operation` (argoproj/argo-cd, docs/user-guide/sync-kubectl.md),
+/// hook strategy like the UI's default, `prune` and `resources` only when asked for (both are
+/// `omitempty` in Argo CD).
 pub fn sync_patch(
     app: &Application,
     username: &str,
@@ -313,7 +315,8 @@ impl HttpMethod {
     }
 }
 
-/// One call to the Argo CD API server (reference §1.2), relative to the server's base URL.
+/// One call to the Argo CD API server (argoproj/argo-cd, server/application/application.proto),
+/// relative to the server's base URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiCall {
     pub method: HttpMethod,

@@ -2,8 +2,9 @@
 //! glyph plus a word, the operation phase, revisions, the auto-sync policy, and an attention
 //! rank so the apps that need a human sort first. Also the drift list (OutOfSync resources).
 //!
-//! Per-resource health is not in the CR on a default Argo CD 3.x install (reference §1.1);
-//! [`ResourceHealth::NotPersisted`] says so instead of pretending the health is "Unknown".
+//! Per-resource health is not in the CR on a default Argo CD 3.x install (argoproj/argo-cd,
+//! docs/operator-manual/upgrading/2.14-3.0.md); [`ResourceHealth::NotPersisted`] says so
+//! instead of pretending the health is "Unknown".
 
 use std::cmp::Reverse;
 
@@ -41,8 +42,9 @@ impl SyncState {
     }
 }
 
-/// Argo CD health, declared best to worst as gitops-engine orders it (reference §1), so `Ord`
-/// ranks them: `Healthy < … < Unknown`.
+/// Argo CD health, declared best to worst as gitops-engine orders it (`healthOrder` in
+/// argoproj/argo-cd, gitops-engine/pkg/health/health.go), so `Ord` ranks them:
+/// `Healthy < … < Unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HealthState {
     Healthy,
@@ -117,7 +119,8 @@ impl OperationPhase {
         })
     }
 
-    /// Failed, Error and Succeeded are final (reference §1).
+    /// Failed, Error and Succeeded are final (`OperationPhase::Completed` in argoproj/argo-cd,
+    /// gitops-engine/pkg/sync/common/types.go).
     #[must_use]
     pub fn completed(self) -> bool {
         matches!(self, Self::Failed | Self::Error | Self::Succeeded)

@@ -1,6 +1,8 @@
 //! Which rollout actions are offered for a workload, and why not when they are greyed out.
-//! Rollouts follow Argo CD's `Rollout/actions/discovery.lua` (reference §2.3); Deployments
-//! follow kubectl (restart refuses a paused Deployment, §3).
+//! Rollouts follow Argo CD's `discovery.lua` (argoproj/argo-cd,
+//! resource_customizations/argoproj.io/Rollout/actions/discovery.lua); Deployments follow
+//! kubectl (restart refuses a paused Deployment: kubernetes/kubernetes,
+//! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go).
 
 use super::deployment::is_paused;
 use super::workload::Workload;

@@ -1,7 +1,8 @@
 //! The exact JSON merge patches each [`RolloutOp`] sends: the `kubectl argo rollouts` plugin's
-//! for Rollouts (reference §2.2), kubectl's for Deployments (§3). A plan is one or two
-//! patches in order; promote, abort and retry write the `status` subresource, which needs
-//! `patch` on `rollouts/status` in RBAC.
+//! for Rollouts (argoproj/argo-rollouts, pkg/kubectl-argo-rollouts/cmd/), kubectl's for
+//! Deployments (kubernetes/kubernetes, staging/src/k8s.io/kubectl/pkg/polymorphichelpers/).
+//! A plan is one or two patches in order; promote, abort and retry write the `status`
+//! subresource, which needs `patch` on `rollouts/status` in RBAC.
 
 use std::collections::BTreeMap;
 

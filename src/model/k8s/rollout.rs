@@ -1,6 +1,7 @@
 //! The Argo Rollouts `Rollout` (`argoproj.io/v1alpha1`): the spec and status fields the panes
-//! use (reference §2.1), defaulted so partial objects parse, and the client-side status rule
-//! of `utils/rollout/rolloututil.go` (`GetRolloutPhase`).
+//! use (argoproj/argo-rollouts, pkg/apis/rollouts/v1alpha1/types.go), defaulted so partial
+//! objects parse, and the client-side status rule of `utils/rollout/rolloututil.go`
+//! (`GetRolloutPhase`).
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::{Deserialize, Deserializer};

@@ -1,6 +1,7 @@
 //! The status and kind glyphs shared by the Argo CD, rollout and workload panes. They copy the
-//! `kubectl argo rollouts` plugin (reference §2.4) so users who know the plugin read them at
-//! once, and every status carries a word as well: colour is never the only signal.
+//! `kubectl argo rollouts` plugin (argoproj/argo-rollouts, pkg/kubectl-argo-rollouts/info/info.go
+//! and cmd/get/get.go) so users who know the plugin read them at once, and every status
+//! carries a word as well: colour is never the only signal.
 
 use std::fmt;
 

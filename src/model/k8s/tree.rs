@@ -1,4 +1,5 @@
-//! The rollout detail as a tree, like `kubectl argo rollouts get rollout` (reference §2.4):
+//! The rollout detail as a tree, like `kubectl argo rollouts get rollout` (argoproj/argo-rollouts,
+//! pkg/kubectl-argo-rollouts/cmd/get/get_rollout.go):
 //! workload → revision → ReplicaSet → pods, with analysis runs under their revision, plus the
 //! canary steps (current one marked), the blue-green services, and recent Warning events.
 //! Plain data with a depth per node; the UI draws the branches.

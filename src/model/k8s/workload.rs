@@ -1,6 +1,7 @@
 //! One row type for both kinds of workload the rollout pane lists: plain Deployments and Argo
-//! Rollouts, with the columns of `kubectl argo rollouts list` (reference §2.4) — strategy,
-//! status, step, set weight against actual weight, replica counts — plus the images.
+//! Rollouts, with the columns of `kubectl argo rollouts list` (argoproj/argo-rollouts,
+//! pkg/kubectl-argo-rollouts/cmd/list/rollloutinfo.go) — strategy, status, step, set weight
+//! against actual weight, replica counts — plus the images.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use serde_json::Value;

@@ -1,5 +1,7 @@
-//! Jaeger's query JSON (`/api/traces`, `/api/traces/{id}`, reference §6), the "internal"
-//! `model/json` shape: `{"data":[trace…],"errors":[{code,msg,traceID}]}` where a trace is
+//! Jaeger's query JSON (`/api/traces`, `/api/traces/{id}`), the "internal" API
+//! (jaegertracing/documentation, content/docs/next-release/apis.md), in the `model/json`
+//! shape (jaegertracing/jaeger, model/json/model.go):
+//! `{"data":[trace…],"errors":[{code,msg,traceID}]}` where a trace is
 //! `{traceID, spans, processes{pid:{serviceName,tags}}}`.
 //!
 //! Jaeger has no parent field: the parent is the span's `CHILD_OF` reference (else its first

@@ -1,4 +1,5 @@
-//! Tempo `/api/search` answers (reference §4) as trace-list rows:
+//! Tempo `/api/search` answers (grafana/tempo, docs/sources/tempo/api_docs/_index.md) as
+//! trace-list rows:
 //! `{"traces":[{traceID, rootServiceName, rootTraceName, startTimeUnixNano, durationMs,
 //! spanSets:[{spans:[{spanID, startTimeUnixNano, durationNanos, attributes}], matched}]}]}`.
 //!

@@ -5,7 +5,8 @@
 //! first, refuse internal topics, partitions only grow) are unit-tested without a broker.
 //! Config edits go through `IncrementalAlterConfigs` (SET and DELETE per key) in the small
 //! [`ffi`] module; the legacy `alter_configs`, which resets every key not sent, is never
-//! used (reference §1.3).
+//! used (<https://github.com/fede1024/rust-rdkafka/pull/660>,
+//! <https://github.com/birdayz/kaf/issues/188>).
 //!
 //! Not implemented by tansu 0.6.0 (the test broker): CreatePartitions (answers
 //! `UNSUPPORTED_FEATURE`), and `validate_only` on CreateTopics, which tansu ignores and so

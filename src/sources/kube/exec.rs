@@ -1,4 +1,7 @@
-//! Runs admitted Argo CD and rollout actions against a real cluster (reference §1.2, §2.2, §3).
+//! Runs admitted Argo CD and rollout actions against a real cluster (argoproj/argo-cd,
+//! docs/user-guide/sync-kubectl.md and util/argo/argo.go; argoproj/argo-rollouts,
+//! pkg/kubectl-argo-rollouts/cmd/; kubernetes/kubernetes,
+//! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/).
 //!
 //! - Argo CD app actions go to the Argo CD API server when the context names one (its RBAC and
 //!   guards apply), else they patch the `Application` the way the API server itself does: the

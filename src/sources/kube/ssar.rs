@@ -1,6 +1,6 @@
 //! "Can I?" through a `SelfSubjectAccessReview`: the API server evaluates the user's own RBAC,
-//! so panes offer an action only when it would be allowed (reference §7 item 4) instead of
-//! letting the user find out from a 403 after confirming.
+//! so panes offer an action only when it would be allowed (as k9s does: derailed/k9s,
+//! internal/view/browser.go) instead of letting the user find out from a 403 after confirming.
 
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,

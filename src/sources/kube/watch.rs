@@ -1,7 +1,9 @@
 //! Reflector caches of the Kubernetes kinds the Argo CD and rollout panes show, published as
 //! coalesced snapshots.
 //!
-//! Why it is built this way (reference §5 and §7 item 1):
+//! Why it is built this way (k9s's caches stall on big clusters, e.g.
+//! <https://github.com/derailed/k9s/issues/1462>,
+//! <https://github.com/derailed/k9s/issues/3245>):
 //! - **Only what is in scope.** One kube-rs `watcher` + `reflector` store per kind *and
 //!   namespace* in [`WatchScope`]: Applications in the Argo CD namespaces; Deployments,
 //!   Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning Events in the workload namespaces.

@@ -1,5 +1,6 @@
-//! The guarded cancel and terminate (reference §5), on a short-lived connection of their own
-//! so a kill never waits behind, or disturbs, the monitor's poll.
+//! The guarded cancel and terminate (postgres/postgres, src/backend/storage/ipc/signalfuncs.c),
+//! on a short-lived connection of their own so a kill never waits behind, or disturbs, the
+//! monitor's poll.
 //!
 //! A pid alone is never signalled: the statement only matches the backend that started at
 //! the `backend_start` the user saw (and, for cancel, the statement that started at

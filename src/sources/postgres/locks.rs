@@ -1,6 +1,7 @@
 //! One backend's locks, granted and awaited, with relation names resolved. This reads the
 //! catalogs (`pg_class`, `pg_namespace`), so it runs only on demand, when the user opens a
-//! session's detail, never in the periodic poll (reference §6.6).
+//! session's detail, never in the periodic poll (monitoring polls that touch relations pile
+//! up behind DDL: <https://github.com/nbari/pg_exporter/issues/23>).
 
 use std::time::{Duration, SystemTime};
 

@@ -7,9 +7,12 @@
 //! - [`kill`]: `pg_cancel_backend` / `pg_terminate_backend` pinned to the exact backend and
 //!   statement the user saw, and [`kill::PgExecutor`] for the audit gate.
 //!
-//! The observer rules (reference §6) shape every connection made here: `application_name`
-//! set, autocommit single statements, a short `lock_timeout` so a poll never queues behind
-//! someone's `ALTER TABLE`, and a `statement_timeout` below the refresh interval.
+//! The observer rules (drawn from monitors that used up every connection:
+//! <https://github.com/nbari/pg_exporter/issues/23>,
+//! <https://github.com/innogames/igcollect/pull/192>) shape every connection made here:
+//! `application_name` set, autocommit single statements, a short `lock_timeout` so a poll
+//! never queues behind someone's `ALTER TABLE`, and a `statement_timeout` below the refresh
+//! interval.
 
 pub mod kill;
 pub mod locks;
@@ -38,7 +41,8 @@ pub const KILL_APP: &str = "opsdeck-kill";
 /// `application_name` of the short-lived connections that list one backend's locks.
 pub const LOCKS_APP: &str = "opsdeck-locks";
 
-/// How long any statement of ours may wait for a lock before giving up (reference §6.3).
+/// How long any statement of ours may wait for a lock before giving up (as in
+/// <https://github.com/innogames/igcollect/pull/192>).
 pub const LOCK_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// How long connecting may take.

@@ -1,7 +1,8 @@
 //! Simulated PostgreSQL databases: one per squad, with a realistic mix of sessions, and a
 //! blocking chain on the database of every active [`IncidentKind::DbBlocking`] incident.
 //!
-//! The chain is the classic outage shape (reference §1.2): an `idle in transaction` root
+//! The chain is the classic outage shape
+//! (<https://postgres.ai/blog/20211018-postgresql-lock-trees>): an `idle in transaction` root
 //! holding a row lock, two `UPDATE`s of the same row queued behind it, an `ALTER TABLE`
 //! queued for an ACCESS EXCLUSIVE lock, and ever more `SELECT`s piling up behind the
 //! `ALTER`. Kills follow the real server's rules and report the same [`KillOutcome`]s:
