@@ -7,53 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 
-/// One permission: `verb` on `group`/`resource`[/`subresource`] in `namespace`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AccessKey {
-    pub verb: &'static str,
-    pub group: &'static str,
-    pub resource: &'static str,
-    pub subresource: &'static str,
-    pub namespace: String,
-}
-
-impl AccessKey {
-    fn new(
-        verb: &'static str,
-        group: &'static str,
-        resource: &'static str,
-        subresource: &'static str,
-        namespace: &str,
-    ) -> Self {
-        Self {
-            verb,
-            group,
-            resource,
-            subresource,
-            namespace: namespace.to_owned(),
-        }
-    }
-
-    /// `patch rollouts/status in shop`, as a denial names it.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        let resource = if self.subresource.is_empty() {
-            self.resource.to_owned()
-        } else {
-            format!("{}/{}", self.resource, self.subresource)
-        };
-        format!("{} {resource} in {}", self.verb, self.namespace)
-    }
-}
-
-/// The answer to one review.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccessAnswer {
-    Allowed,
-    Denied(String),
-    /// The review itself failed; the action is offered and the server decides.
-    Unknown(String),
-}
+pub use crate::model::k8s::access::{AccessAnswer, AccessKey};
 
 /// The permissions asked about so far in this context, and their answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,22 +3,25 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use super::execute::AppExecutor;
 use crate::actions::gate::{AuditGate, local_client_info};
 use crate::actions::journal::{Backoff, Journal};
 use crate::app::state::State;
-use crate::config::{CatalogConfig, Config, PgDatabase, PlatformConfig};
+use crate::config::{CatalogConfig, Config, PlatformConfig};
 use crate::model::SourceHealth;
 use crate::platform::server::LocalServer;
+use crate::sources::backend::{Backends, Unavailable};
+use crate::sources::kafka::backend::RealKafka;
+use crate::sources::kube::backend::RealKube;
 use crate::sources::platform::{PlatformClient, Token};
-use crate::sources::postgres::kill::PgExecutor;
+use crate::sources::postgres::backend::RealPg;
 use crate::sources::postgres::monitor::PgSettings;
-use crate::sources::sandbox::pg::SandboxExecutor;
+use crate::sources::sandbox::backend::SandboxBackend;
 use crate::sources::sandbox::{SandboxHandle, World};
 use crate::sources::{Reporter, SourceEvent, SourceHandle, SourceId};
 use crate::theme::ColorDepth;
@@ -47,12 +50,12 @@ pub struct Environment {
     /// The audit gate of the current context (needs the platform API).
     pub gate: Option<AuditGate>,
     /// Runs admitted actions in the current context.
-    pub executor: AppExecutor,
+    /// The backends of the current context (real or sandbox), chosen when it starts.
+    pub backends: Backends,
     /// Whether the user asked for read-only mode (the gate refuses dangerous actions too).
     pub readonly: bool,
     resender: Option<tokio::task::JoinHandle<()>>,
     current_sandbox: Option<SandboxHandle>,
-    current_databases: Vec<PgDatabase>,
     /// Where the current context's traces come from.
     traces: Option<crate::sources::trace_feed::TraceLookup>,
 }
@@ -72,11 +75,10 @@ impl Environment {
             sandbox_platform: None,
             platform: None,
             gate: None,
-            executor: AppExecutor::default(),
+            backends: Backends::default(),
             readonly: false,
             resender: None,
             current_sandbox: None,
-            current_databases: Vec::new(),
             traces: None,
         }
     }
@@ -197,27 +199,6 @@ impl Environment {
         })
     }
 
-    /// The sandbox world of the current context, if it is a sandbox context.
-    #[must_use]
-    pub fn current_sandbox(&self) -> Option<SandboxHandle> {
-        self.current_sandbox.clone()
-    }
-
-    /// A configured database of the current context.
-    #[must_use]
-    pub fn current_database(&self, name: &str) -> Option<PgDatabase> {
-        self.current_databases
-            .iter()
-            .find(|d| d.name == name)
-            .cloned()
-    }
-
-    /// Where the locks of a session in `database` can be read.
-    #[must_use]
-    pub fn locks_lookup(&self, database: &str) -> super::pg_io::LocksLookup {
-        super::pg_io::LocksLookup::new(self, database)
-    }
-
     /// The platform client of a configured (non-sandbox) context.
     async fn configured_platform(config: &PlatformConfig) -> Result<PlatformClient, String> {
         let token = match config.token.clone() {
@@ -243,10 +224,9 @@ impl Environment {
         let mut handles = Vec::new();
         self.platform = None;
         self.gate = None;
-        self.executor = AppExecutor::default();
+        self.backends = Backends::default();
         self.current_sandbox = None;
         self.traces = None;
-        self.current_databases = ctx.postgres.clone();
         if let Some(task) = self.resender.take() {
             task.abort();
         }
@@ -282,16 +262,13 @@ impl Environment {
         }
         let platform = if let Some(seed) = ctx.sandbox_seed {
             let sandbox = self.sandbox(&ctx.name, seed);
-            self.executor.sandbox = Some(SandboxExecutor::new(sandbox.clone()));
             self.current_sandbox = Some(sandbox.clone());
-            self.executor.sandbox_kafka =
-                Some(crate::sources::sandbox::kafka::SandboxKafkaExecutor {
-                    sandbox: sandbox.clone(),
-                });
-            self.executor.sandbox_kube = Some(crate::sources::sandbox::apps::SandboxKubeExecutor {
-                sandbox: sandbox.clone(),
-                user: self.user.clone(),
-            });
+            let world = Arc::new(SandboxBackend::new(sandbox.clone(), self.user.clone()));
+            self.backends = Backends {
+                pg: world.clone(),
+                kafka: world.clone(),
+                kube: world,
+            };
             handles.push(crate::sources::sandbox::apps::spawn_kube(
                 sandbox.clone(),
                 generation,
@@ -347,7 +324,9 @@ impl Environment {
                 ),
                 None => report(SourceId::Catalog, generation, events, SourceHealth::Off),
             }
-            self.executor.postgres = PgExecutor::new(ctx.postgres.clone());
+            if !ctx.postgres.is_empty() {
+                self.backends.pg = Arc::new(RealPg::new(ctx.postgres.clone()));
+            }
             for db in &ctx.postgres {
                 handles.push(crate::sources::postgres::monitor::spawn(
                     db.clone(),
@@ -363,11 +342,12 @@ impl Environment {
                         .with_refresh(kafka.refresh_ms.map(Duration::from_millis));
                     match crate::sources::kafka::connect(kafka, settings.call_timeout).await {
                         Ok(client) => {
-                            self.executor.kafka =
-                                Some(crate::sources::kafka::admin::KafkaExecutor::new(
+                            self.backends.kafka = Arc::new(RealKafka {
+                                executor: crate::sources::kafka::admin::KafkaExecutor::new(
                                     client.clone(),
                                     kafka.dry_run(),
-                                ));
+                                ),
+                            });
                             handles.push(crate::sources::kafka::spawn_with_client(
                                 client,
                                 settings,
@@ -376,6 +356,7 @@ impl Environment {
                             ));
                         }
                         Err(message) => {
+                            self.backends.kafka = Arc::new(Unavailable(message.clone()));
                             let health = SourceHealth::Error {
                                 message,
                                 since: Timestamp::now(),
@@ -403,14 +384,15 @@ impl Environment {
                                 token: argocd.token.clone(),
                             })
                     });
-                    self.executor.kube =
-                        Some(crate::sources::kube::exec::KubeExecutor::for_context(
+                    self.backends.kube = Arc::new(RealKube {
+                        executor: crate::sources::kube::exec::KubeExecutor::for_context(
                             None,
                             kube_context.clone(),
                             argo_namespaces.clone(),
                             argo_api,
                             self.user.clone(),
-                        ));
+                        ),
+                    });
                     handles.push(crate::sources::kube::source::spawn(
                         None,
                         kube_context.clone(),

@@ -4,10 +4,6 @@
 //! environment, the executor routing, the backend look-ups and the terminal live here too.
 
 pub mod environment;
-pub mod execute;
-pub mod kafka_io;
-pub mod kube_io;
-pub mod pg_io;
 pub mod platform_calls;
 pub mod run;
 pub mod terminal;

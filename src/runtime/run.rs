@@ -351,17 +351,20 @@ where
         }
         Cmd::LoadTopicConfigs { topic } => {
             let app = app.clone();
-            let lookup = super::kafka_io::KafkaLookup::new(env);
+            let kafka = env.backends.kafka.clone();
             tokio::spawn(async move {
-                let configs = lookup.configs(&topic).await;
+                let configs = kafka.topic_configs(&topic).await.map_err(String::from);
                 let _ = app.send(Msg::KafkaConfigs { topic, configs }).await;
             });
         }
         Cmd::PlanTopic { request, reason } => {
             let app = app.clone();
-            let lookup = super::kafka_io::KafkaLookup::new(env);
+            let kafka = env.backends.kafka.clone();
             tokio::spawn(async move {
-                let plan = lookup.plan_topic(request.clone()).await;
+                let plan = kafka
+                    .plan_topic(request.clone())
+                    .await
+                    .map_err(String::from);
                 let _ = app
                     .send(Msg::TopicPlanned {
                         request,
@@ -373,9 +376,9 @@ where
         }
         Cmd::LoadLocks { database, pid } => {
             let app = app.clone();
-            let lookup = env.locks_lookup(&database);
+            let pg = env.backends.pg.clone();
             tokio::spawn(async move {
-                let locks = lookup.locks(pid).await;
+                let locks = pg.locks(&database, pid).await.map_err(String::from);
                 let _ = app
                     .send(Msg::PgLocks {
                         database,
@@ -387,17 +390,16 @@ where
         }
         Cmd::CheckAccess(keys) => {
             let app = app.clone();
-            let kube = env.executor.kube.clone();
-            let sandbox = env.current_sandbox().is_some();
+            let kube = env.backends.kube.clone();
             tokio::spawn(async move {
-                let answers = super::kube_io::review(kube, sandbox, keys).await;
+                let answers = kube.review(keys).await;
                 let _ = app.send(Msg::KubeAccess(answers)).await;
             });
         }
         Cmd::Execute { request, reason } => {
             let app = app.clone();
             let gate = env.gate.clone();
-            let executor = env.executor.clone();
+            let executor = env.backends.clone();
             tokio::spawn(async move {
                 let outcome = match gate {
                     Some(gate) => gate.run(request.clone(), reason, &executor).await,

@@ -13,10 +13,11 @@ use opsdeck::app::{Cmd, Msg, State, update};
 use opsdeck::model::platform::{ClientInfo, OutcomeStatus, RequestSpec};
 use opsdeck::platform::policy::Policy;
 use opsdeck::platform::server::{LocalServer, Source, spawn_local};
-use opsdeck::runtime::kafka_io::KafkaLookup;
 use opsdeck::runtime::platform_calls;
 use opsdeck::screenshot::epoch;
+use opsdeck::sources::backend::KafkaBackend;
 use opsdeck::sources::platform::{PlatformClient, Token};
+use opsdeck::sources::sandbox::backend::SandboxBackend;
 use opsdeck::sources::sandbox::kafka::SandboxKafkaExecutor;
 use opsdeck::sources::sandbox::{SandboxHandle, World};
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
@@ -61,7 +62,7 @@ async fn feed(s: &mut State, sandbox: &SandboxHandle) {
 /// Runs `cmds` the way the run loop does (platform calls, plans, config reads and the audit
 /// gate) until none is left; the gate's reports are returned.
 async fn carry(s: &mut State, rig: &Rig, cmds: Vec<Cmd>) -> Vec<ActionReport> {
-    let lookup = KafkaLookup::Sandbox(rig.sandbox.clone());
+    let kafka = SandboxBackend::new(rig.sandbox.clone(), "dev".into());
     let mut queue = cmds;
     let mut reports = Vec::new();
     while let Some(cmd) = (!queue.is_empty()).then(|| queue.remove(0)) {
@@ -71,12 +72,15 @@ async fn carry(s: &mut State, rig: &Rig, cmds: Vec<Cmd>) -> Vec<ActionReport> {
                 Msg::PlatformDone(Box::new(reply))
             }
             Cmd::PlanTopic { request, reason } => Msg::TopicPlanned {
-                plan: lookup.clone().plan_topic(request.clone()).await,
+                plan: kafka
+                    .plan_topic(request.clone())
+                    .await
+                    .map_err(String::from),
                 request,
                 reason,
             },
             Cmd::LoadTopicConfigs { topic } => Msg::KafkaConfigs {
-                configs: lookup.clone().configs(&topic).await,
+                configs: kafka.topic_configs(&topic).await.map_err(String::from),
                 topic,
             },
             Cmd::Execute { request, reason } => {

@@ -449,7 +449,9 @@ async fn access_reviews_grey_out_what_rbac_denies() {
     let pause = rollout("payments-api", WorkloadKind::Rollout, RolloutOp::Pause);
     let keys = access.to_ask(&[abort.clone(), pause.clone()]);
     assert_eq!(keys.len(), 2);
-    for (key, answer) in opsdeck::runtime::kube_io::review(Some(e), false, keys).await {
+    let kube = opsdeck::sources::kube::backend::RealKube { executor: e };
+    let answers = opsdeck::sources::backend::KubeBackend::review(&kube, keys).await;
+    for (key, answer) in answers {
         assert!(
             matches!(answer, AccessAnswer::Allowed | AccessAnswer::Denied(_)),
             "{key:?}: {answer:?}"

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use opsdeck::config::PgDatabase;
 use opsdeck::model::SourceHealth;
 use opsdeck::sources::postgres::{Monitor, PgSettings, locks_of, spawn};
 use opsdeck::sources::{Control, SourceBody, SourceEvent};
@@ -236,4 +237,43 @@ fn signal(pid: i32, sig: &str) {
         .status()
         .unwrap();
     assert!(status.success(), "kill -{sig} {pid}");
+}
+
+/// Backend errors carry their kind: a missing database is `NotFound`, a role the server does
+/// not know is `Auth`, a closed port is `Unreachable`; the message keeps the server's words.
+#[tokio::test]
+async fn backend_errors_are_typed_by_kind() {
+    use opsdeck::model::error::ErrorKind;
+    use opsdeck::sources::backend::PgBackend;
+    use opsdeck::sources::postgres::backend::RealPg;
+    let Some(t) = test_db("kinds").await else {
+        return;
+    };
+    let missing = PgDatabase {
+        name: "missing".into(),
+        dsn: t
+            .url
+            .replacen(&format!("/{}", t.name), "/no_such_database", 1),
+        password: None,
+    };
+    let stranger = PgDatabase {
+        name: "stranger".into(),
+        ..t.as_role("no_such_role")
+    };
+    let closed = PgDatabase {
+        name: "closed".into(),
+        dsn: "postgresql://postgres@127.0.0.1:1/postgres".into(),
+        password: None,
+    };
+    let pg = RealPg::new(vec![missing, stranger, closed]);
+    let kind = async |db: &str| pg.locks(db, 1).await.expect_err("fails").kind;
+    assert_eq!(kind("missing").await, ErrorKind::NotFound);
+    assert_eq!(kind("stranger").await, ErrorKind::Auth);
+    assert_eq!(kind("closed").await, ErrorKind::Unreachable);
+    let unknown = pg
+        .locks("not-configured", 1)
+        .await
+        .expect_err("not configured");
+    assert_eq!(unknown.kind, ErrorKind::NotFound);
+    assert!(unknown.message.contains("not-configured"), "{unknown}");
 }

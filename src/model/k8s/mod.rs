@@ -4,6 +4,7 @@
 //! enabled, and build the exact patches or Argo CD API calls an action sends. Every rule
 //! follows `/work/shared/reference/kubernetes-argo.md`, cited by section.
 
+pub mod access;
 pub mod app;
 pub mod app_ops;
 pub mod app_row;

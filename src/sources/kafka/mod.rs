@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub(crate) mod admin_call;
+pub mod backend;
 pub mod client;
 pub mod group_offsets;
 

@@ -4,6 +4,7 @@
 //! server what the user may do ([`ssar`]) so panes offer only actions RBAC allows (as k9s
 //! does: derailed/k9s, internal/view/browser.go).
 
+pub mod backend;
 pub mod client;
 pub mod exec;
 pub mod source;

@@ -3,12 +3,13 @@
 //! session's detail, never in the periodic poll (monitoring polls that touch relations pile
 //! up behind DDL: <https://github.com/nbari/pg_exporter/issues/23>).
 
+use crate::model::error::BackendError;
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
 use tokio_postgres::{Client, Row};
 
-use super::{LOCKS_APP, connect, error_text};
+use super::{LOCKS_APP, connect};
 use crate::config::PgDatabase;
 use crate::model::clean;
 use crate::model::pg::PgLock;
@@ -91,25 +92,19 @@ fn advisory_key(classid: Option<i64>, objid: Option<i64>, objsubid: Option<i16>)
 }
 
 /// Every lock `pid` holds or waits for, waits first.
-pub async fn locks_of(client: &Client, pid: i32) -> Result<Vec<PgLock>, String> {
-    let rows = client
-        .query(LOCKS_SQL, &[&pid])
-        .await
-        .map_err(|e| error_text(&e))?;
-    rows.iter()
-        .map(lock_from_row)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| error_text(&e))
+pub async fn locks_of(client: &Client, pid: i32) -> Result<Vec<PgLock>, tokio_postgres::Error> {
+    let rows = client.query(LOCKS_SQL, &[&pid]).await?;
+    rows.iter().map(lock_from_row).collect()
 }
 
 /// [`locks_of`] on a short-lived connection of its own (`application_name =
 /// 'opsdeck-locks'`, same observer timeouts), so the monitor's cadence is never held up by
 /// an on-demand read.
-pub async fn fetch_locks(db: &PgDatabase, pid: i32) -> Result<Vec<PgLock>, String> {
+pub async fn fetch_locks(db: &PgDatabase, pid: i32) -> Result<Vec<PgLock>, BackendError> {
     let conn = connect(db, LOCKS_APP, Duration::from_secs(2)).await?;
     locks_of(&conn.client, pid)
         .await
-        .map_err(|e| format!("database {}: locks of {pid}: {e}", db.name))
+        .map_err(|e| super::typed_error(&e, &format!("database {}: locks of {pid}", db.name)))
 }
 
 #[cfg(test)]

@@ -14,10 +14,12 @@
 //! never queues behind someone's `ALTER TABLE`, and a `statement_timeout` below the refresh
 //! interval.
 
+pub mod backend;
 pub mod kill;
 pub mod locks;
 pub mod monitor;
 
+use crate::model::error::{BackendError, ErrorKind};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -164,30 +166,39 @@ pub async fn connect(
     db: &PgDatabase,
     application: &str,
     statement_timeout: Duration,
-) -> Result<Connected, String> {
+) -> Result<Connected, BackendError> {
     let password = match db.password.clone() {
         Some(secret) => Some(
             tokio::task::spawn_blocking(move || secret.resolve())
                 .await
-                .map_err(|e| format!("secret task: {e}"))?
-                .map_err(|e| format!("database {}: password: {e}", db.name))?,
+                .map_err(|e| BackendError::other(format!("secret task: {e}")))?
+                .map_err(|e| {
+                    BackendError::new(
+                        ErrorKind::Auth,
+                        format!("database {}: password: {e}", db.name),
+                    )
+                })?,
         ),
         None => None,
     };
     let config = pg_config(db, password.as_deref(), application, |k| {
         std::env::var(k).ok()
-    })?;
+    })
+    .map_err(|e| BackendError::new(ErrorKind::Invalid, e))?;
     let connecting = config.connect(NoTls);
     let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await
         .map_err(|_| {
-            format!(
-                "database {}: no connection within {} s",
-                db.name,
-                CONNECT_TIMEOUT.as_secs()
+            BackendError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "database {}: no connection within {} s",
+                    db.name,
+                    CONNECT_TIMEOUT.as_secs()
+                ),
             )
         })?
-        .map_err(|e| format!("database {}: {}", db.name, error_text(&e)))?;
+        .map_err(|e| typed_error(&e, &format!("database {}", db.name)))?;
     let notices = Notices::default();
     let sink = notices.clone();
     // Driving the connection through `poll_message` is the only way to see notices: the
@@ -213,8 +224,53 @@ pub async fn connect(
     client
         .batch_execute(&setup)
         .await
-        .map_err(|e| format!("database {}: setup: {}", db.name, error_text(&e)))?;
+        .map_err(|e| typed_error(&e, &format!("database {}: setup", db.name)))?;
     Ok(Connected { client, notices })
+}
+
+/// A tokio-postgres error as a [`BackendError`]: `context: message`, with its kind read from
+/// the SQLSTATE class the server sent (PostgreSQL's "PostgreSQL Error Codes" appendix,
+/// <https://www.postgresql.org/docs/current/errcodes-appendix.html>) or, without one, from
+/// whether the connection itself failed.
+#[must_use]
+pub fn typed_error(e: &tokio_postgres::Error, context: &str) -> BackendError {
+    BackendError::new(error_kind(e), format!("{context}: {}", error_text(e)))
+}
+
+/// The kind of a tokio-postgres error.
+#[must_use]
+pub fn error_kind(e: &tokio_postgres::Error) -> ErrorKind {
+    let Some(db) = e.as_db_error() else {
+        // No server answer: the socket failed, or the connection closed under us.
+        return if e.is_closed() || std::error::Error::source(e).is_some() {
+            ErrorKind::Unreachable
+        } else {
+            ErrorKind::Other
+        };
+    };
+    sqlstate_kind(db.code().code())
+}
+
+/// The kind of a SQLSTATE: by its class (the first two characters), with the few codes whose
+/// class says too little looked at one by one.
+#[must_use]
+pub fn sqlstate_kind(code: &str) -> ErrorKind {
+    match code {
+        // invalid_password, and the class of invalid_authorization_specification.
+        "28P01" => ErrorKind::Auth,
+        "42501" => ErrorKind::Denied, // insufficient_privilege
+        // query_canceled (statement_timeout), lock_not_available (lock_timeout).
+        "57014" | "55P03" => ErrorKind::Timeout,
+        "3D000" | "42P01" | "42704" | "42883" => ErrorKind::NotFound,
+        // too_many_connections; admin_shutdown, crash_shutdown, cannot_connect_now.
+        "53300" | "57P01" | "57P02" | "57P03" => ErrorKind::Unreachable,
+        _ => match code.get(..2) {
+            Some("28") => ErrorKind::Auth,
+            Some("08") => ErrorKind::Unreachable, // connection_exception
+            Some("22" | "42" | "23") => ErrorKind::Invalid,
+            _ => ErrorKind::Other,
+        },
+    }
 }
 
 /// A tokio-postgres error as one sanitized line: the server's message (and SQLSTATE) when
@@ -239,6 +295,20 @@ pub fn error_text(e: &tokio_postgres::Error) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlstates_map_to_kinds_by_class_and_code() {
+        assert_eq!(sqlstate_kind("28P01"), ErrorKind::Auth);
+        assert_eq!(sqlstate_kind("28000"), ErrorKind::Auth);
+        assert_eq!(sqlstate_kind("42501"), ErrorKind::Denied);
+        assert_eq!(sqlstate_kind("57014"), ErrorKind::Timeout);
+        assert_eq!(sqlstate_kind("55P03"), ErrorKind::Timeout);
+        assert_eq!(sqlstate_kind("3D000"), ErrorKind::NotFound);
+        assert_eq!(sqlstate_kind("08006"), ErrorKind::Unreachable);
+        assert_eq!(sqlstate_kind("53300"), ErrorKind::Unreachable);
+        assert_eq!(sqlstate_kind("42601"), ErrorKind::Invalid);
+        assert_eq!(sqlstate_kind("XX000"), ErrorKind::Other);
+    }
 
     fn db(dsn: &str) -> PgDatabase {
         PgDatabase {

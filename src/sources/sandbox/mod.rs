@@ -5,6 +5,7 @@
 //! source-task interface as real backends, and actions change the world through it.
 
 pub mod apps;
+pub mod backend;
 pub mod cluster;
 pub mod fleet;
 pub mod kafka;

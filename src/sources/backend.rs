@@ -1,0 +1,157 @@
+//! One trait per backend for what the panes ask on demand (a session's locks, a topic's
+//! configs, a topic's dry run, RBAC reviews) and for the actions they run. The real clients
+//! and the sandbox implement the same traits, so the choice between them is made once, when
+//! a context starts ([`Backends`]), and nothing after that asks "is this the sandbox?".
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::actions::gate::ExecResult;
+use crate::model::action::ActionRequest;
+use crate::model::error::BackendError;
+use crate::model::k8s::access::{AccessAnswer, AccessKey};
+use crate::model::kafka::TopicConfig;
+use crate::model::pg::PgLock;
+
+/// What a backend call returns: a boxed future, so the traits can sit behind `Arc<dyn _>`.
+pub type Answer<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The Postgres databases of a context.
+pub trait PgBackend: Send + Sync + Debug {
+    /// The locks of `pid` in `database`, granted and waiting.
+    fn locks<'a>(
+        &'a self,
+        database: &'a str,
+        pid: i32,
+    ) -> Answer<'a, Result<Vec<PgLock>, BackendError>>;
+    /// Runs an admitted Postgres action (cancel or terminate a backend).
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
+}
+
+/// The Kafka cluster of a context.
+pub trait KafkaBackend: Send + Sync + Debug {
+    /// Every config of `topic`, with its value and where it comes from.
+    fn topic_configs<'a>(
+        &'a self,
+        topic: &'a str,
+    ) -> Answer<'a, Result<Vec<TopicConfig>, BackendError>>;
+    /// Checks a new topic's plan without creating it; `Ok` says how it was checked.
+    fn plan_topic(&self, request: ActionRequest) -> Answer<'_, Result<String, BackendError>>;
+    /// Runs an admitted topic or group action.
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
+}
+
+/// The Kubernetes cluster (and Argo CD) of a context.
+pub trait KubeBackend: Send + Sync + Debug {
+    /// Answers every permission, one access review each.
+    fn review(&self, keys: Vec<AccessKey>) -> Answer<'_, Vec<(AccessKey, AccessAnswer)>>;
+    /// Runs an admitted Argo CD or workload action.
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
+}
+
+/// A backend the context does not have: every read says why, every action fails with it.
+#[derive(Debug, Clone)]
+pub struct Unavailable(pub String);
+
+impl Unavailable {
+    fn error(&self) -> BackendError {
+        BackendError::unavailable(self.0.clone())
+    }
+
+    fn refuse(&self, request: &ActionRequest) -> ExecResult {
+        ExecResult::failed(format!(
+            "no backend in this context can run {}: {}",
+            request.action_name(),
+            self.0
+        ))
+    }
+}
+
+impl PgBackend for Unavailable {
+    fn locks<'a>(
+        &'a self,
+        _database: &'a str,
+        _pid: i32,
+    ) -> Answer<'a, Result<Vec<PgLock>, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
+        Box::pin(async move { self.refuse(request) })
+    }
+}
+
+impl KafkaBackend for Unavailable {
+    fn topic_configs<'a>(
+        &'a self,
+        _topic: &'a str,
+    ) -> Answer<'a, Result<Vec<TopicConfig>, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn plan_topic(&self, _request: ActionRequest) -> Answer<'_, Result<String, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
+        Box::pin(async move { self.refuse(request) })
+    }
+}
+
+impl KubeBackend for Unavailable {
+    fn review(&self, keys: Vec<AccessKey>) -> Answer<'_, Vec<(AccessKey, AccessAnswer)>> {
+        let answers = keys
+            .into_iter()
+            .map(|k| (k, AccessAnswer::Unknown(self.0.clone())))
+            .collect();
+        Box::pin(async move { answers })
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
+        Box::pin(async move { self.refuse(request) })
+    }
+}
+
+/// The backends of the current context, chosen when it starts.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    pub pg: Arc<dyn PgBackend>,
+    pub kafka: Arc<dyn KafkaBackend>,
+    pub kube: Arc<dyn KubeBackend>,
+}
+
+impl Default for Backends {
+    /// Before a context starts, nothing is reachable.
+    fn default() -> Self {
+        Self {
+            pg: Arc::new(Unavailable(
+                "no Postgres database is configured in this context".into(),
+            )),
+            kafka: Arc::new(Unavailable(
+                "no Kafka brokers are connected in this context".into(),
+            )),
+            kube: Arc::new(Unavailable("no kube context in this context".into())),
+        }
+    }
+}
+
+/// Runs an admitted action on the backend its kind belongs to.
+impl crate::actions::gate::Executor for Backends {
+    async fn execute(&self, request: &ActionRequest) -> ExecResult {
+        match request {
+            ActionRequest::KillQuery { .. } => self.pg.execute(request).await,
+            ActionRequest::CreateTopic { .. }
+            | ActionRequest::DeleteTopic { .. }
+            | ActionRequest::AlterTopicConfigs { .. }
+            | ActionRequest::AddPartitions { .. }
+            | ActionRequest::DeleteGroup { .. } => self.kafka.execute(request).await,
+            ActionRequest::SyncApp { .. }
+            | ActionRequest::RefreshApp { .. }
+            | ActionRequest::RollbackApp { .. }
+            | ActionRequest::TerminateAppOperation { .. }
+            | ActionRequest::RolloutAction { .. } => self.kube.execute(request).await,
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The real [`KubeBackend`]: a context's cluster (and Argo CD API server, when configured).
+
+use crate::actions::gate::{ExecResult, Executor};
+use crate::model::action::ActionRequest;
+use crate::model::k8s::access::{AccessAnswer, AccessKey};
+use crate::sources::backend::{Answer, KubeBackend};
+
+use super::exec::KubeExecutor;
+use super::{Access, can_i};
+
+/// One cluster through kube-rs.
+#[derive(Debug, Clone)]
+pub struct RealKube {
+    pub executor: KubeExecutor,
+}
+
+impl KubeBackend for RealKube {
+    fn review(&self, keys: Vec<AccessKey>) -> Answer<'_, Vec<(AccessKey, AccessAnswer)>> {
+        Box::pin(async move {
+            let client = self.executor.client().await;
+            let mut out = Vec::with_capacity(keys.len());
+            for key in keys {
+                let answer = match &client {
+                    Ok(client) => match can_i(
+                        client,
+                        key.verb,
+                        key.group,
+                        key.resource,
+                        key.subresource,
+                        Some(&key.namespace),
+                        None,
+                    )
+                    .await
+                    {
+                        Ok(Access::Allowed) => AccessAnswer::Allowed,
+                        Ok(Access::Denied(reason)) => AccessAnswer::Denied(reason),
+                        Err(e) => AccessAnswer::Unknown(e),
+                    },
+                    Err(e) => AccessAnswer::Unknown(e.clone()),
+                };
+                out.push((key, answer));
+            }
+            out
+        })
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
+        Box::pin(self.executor.execute(request))
+    }
+}
