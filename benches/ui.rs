@@ -300,7 +300,7 @@ fn idle_frames() -> (u64, u64) {
 fn tour_and_incident(c: &mut Criterion) {
     let mut group = c.benchmark_group("tour");
     let mut state = demo_state(SEED, 120, 40, ColorDepth::TrueColor).expect("demo state");
-    opsdeck::screenshot::show(&mut state, "tour").expect("tour view");
+    opsdeck::screenshot::show(&mut state, opsdeck::screenshot::DemoView::Tour);
     assert!(state.tour.is_some(), "the tour view runs a tour");
     group.bench_function("checks_after_a_message", |b| {
         b.iter(|| black_box(opsdeck::app::tours::after_update(&mut state, None)));
@@ -318,7 +318,10 @@ fn tour_and_incident(c: &mut Criterion) {
     let mut group = c.benchmark_group("incident");
     for (w, h) in [(120, 40), (80, 24)] {
         let mut state = demo_state(SEED, w, h, ColorDepth::TrueColor).expect("demo state");
-        opsdeck::screenshot::show(&mut state, "incident").expect("incident view");
+        opsdeck::screenshot::show(
+            &mut state,
+            opsdeck::screenshot::DemoView::Pane(opsdeck::app::PaneId::Incident),
+        );
         let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         group.bench_function(format!("frame_{w}x{h}"), |b| {
             b.iter(|| {

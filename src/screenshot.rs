@@ -21,27 +21,111 @@ use crate::sources::SourceId;
 use crate::sources::sandbox::World;
 use crate::theme::ColorDepth;
 
-/// Panes `opsdeck screenshot --pane` accepts, besides the pane commands.
-pub const EXTRA_VIEWS: &[&str] = &[
-    "kafka-groups",
-    "card",
-    "help",
-    "palette",
-    "pg-tree",
-    "pg-kill",
-    "request-form",
-    "kafka-topic",
-    "kafka-configs",
-    "kafka-group",
-    "kafka-create",
-    "kafka-diff",
-    "apps-detail",
-    "rollouts-detail",
-    "trace",
-    "logs-search",
-    "tour",
-    "tours",
-];
+/// A view of the sandbox that `opsdeck screenshot`, the gallery and the render tests show:
+/// a pane as it opens, or a view reached by keys (a detail, a dialog, a form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DemoView {
+    Pane(PaneId),
+    KafkaGroups,
+    Card,
+    Help,
+    Palette,
+    PgTree,
+    PgKill,
+    RequestForm,
+    KafkaTopic,
+    KafkaConfigs,
+    KafkaGroup,
+    KafkaCreate,
+    KafkaDiff,
+    AppsDetail,
+    RolloutsDetail,
+    Trace,
+    LogsSearch,
+    Tour,
+    Tours,
+}
+
+impl DemoView {
+    /// The views reached by keys rather than by a pane's command, in gallery order.
+    pub const EXTRA: &'static [Self] = &[
+        Self::KafkaGroups,
+        Self::Card,
+        Self::Help,
+        Self::Palette,
+        Self::PgTree,
+        Self::PgKill,
+        Self::RequestForm,
+        Self::KafkaTopic,
+        Self::KafkaConfigs,
+        Self::KafkaGroup,
+        Self::KafkaCreate,
+        Self::KafkaDiff,
+        Self::AppsDetail,
+        Self::RolloutsDetail,
+        Self::Trace,
+        Self::LogsSearch,
+        Self::Tour,
+        Self::Tours,
+    ];
+
+    /// Every view: the panes, then the extra views.
+    #[must_use]
+    pub fn all() -> Vec<Self> {
+        PaneId::ALL
+            .iter()
+            .map(|&p| Self::Pane(p))
+            .chain(Self::EXTRA.iter().copied())
+            .collect()
+    }
+
+    /// The name on the command line and of the screenshot file.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pane(pane) => pane.command(),
+            Self::KafkaGroups => "kafka-groups",
+            Self::Card => "card",
+            Self::Help => "help",
+            Self::Palette => "palette",
+            Self::PgTree => "pg-tree",
+            Self::PgKill => "pg-kill",
+            Self::RequestForm => "request-form",
+            Self::KafkaTopic => "kafka-topic",
+            Self::KafkaConfigs => "kafka-configs",
+            Self::KafkaGroup => "kafka-group",
+            Self::KafkaCreate => "kafka-create",
+            Self::KafkaDiff => "kafka-diff",
+            Self::AppsDetail => "apps-detail",
+            Self::RolloutsDetail => "rollouts-detail",
+            Self::Trace => "trace",
+            Self::LogsSearch => "logs-search",
+            Self::Tour => "tour",
+            Self::Tours => "tours",
+        }
+    }
+}
+
+impl std::str::FromStr for DemoView {
+    type Err = String;
+
+    /// A pane's command or alias, or an extra view's name.
+    fn from_str(word: &str) -> Result<Self, String> {
+        if let Some(view) = Self::EXTRA.iter().find(|v| v.name() == word) {
+            return Ok(*view);
+        }
+        PaneId::from_command(word).map(Self::Pane).ok_or_else(|| {
+            let known: Vec<&str> = Self::all().into_iter().map(Self::name).collect();
+            format!("unknown view `{word}`; known: {}", known.join(", "))
+        })
+    }
+}
+
+impl std::fmt::Display for DemoView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The fixed instant of screenshots.
 #[must_use]
@@ -125,22 +209,22 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     Ok(state)
 }
 
-/// Moves a demo state to the named view.
-pub fn show(state: &mut State, view: &str) -> Result<(), String> {
+/// Moves a demo state to `view`.
+pub fn show(state: &mut State, view: DemoView) {
     match view {
-        "card" => state
+        DemoView::Card => state
             .history
             .push(View::Card(CardState::new("checkout-api".into()))),
-        "help" => state.modal = Some(Modal::Help { scroll: 0 }),
-        "kafka-groups" => {
+        DemoView::Help => state.modal = Some(Modal::Help { scroll: 0 }),
+        DemoView::KafkaGroups => {
             state.history.push(View::Pane(PaneId::Kafka));
             state.panes.kafka.next_view();
         }
-        "kafka-topic" | "kafka-configs" | "kafka-diff" => {
+        DemoView::KafkaTopic | DemoView::KafkaConfigs | DemoView::KafkaDiff => {
             state.history.push(View::Pane(PaneId::Kafka));
             open_kafka_row(state, "orders.placed.v1");
             let topic = state.panes.kafka.open_detail().unwrap_or_default();
-            if view != "kafka-topic" {
+            if view != DemoView::KafkaTopic {
                 state.panes.kafka.next_topic_page();
                 let mut world = World::new(7, epoch());
                 let _ =
@@ -152,7 +236,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                 let configs = world.kafka_configs(&topic);
                 state.panes.kafka.set_configs(topic.clone(), configs);
             }
-            if view == "kafka-diff" {
+            if view == DemoView::KafkaDiff {
                 let _ = crate::app::panes::kafka::actions::configs_entered(
                     state,
                     &topic,
@@ -160,18 +244,18 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                 );
             }
         }
-        "apps-detail" => {
+        DemoView::AppsDetail => {
             state.history.push(View::Pane(PaneId::Apps));
             state.panes.apps.open_detail();
         }
-        "trace" => {
+        DemoView::Trace => {
             state.history.push(View::Pane(PaneId::Traces));
             state.panes.traces.unstash_open();
             if let Some(open) = state.panes.traces.open.as_mut() {
                 open.detail = true;
             }
         }
-        "logs-search" => {
+        DemoView::LogsSearch => {
             state.history.push(View::Pane(PaneId::Logs));
             state.panes.logs.set_query("timed out");
             state.panes.logs.only_matches = true;
@@ -179,17 +263,17 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             state.panes.logs.move_by(-2);
             state.panes.logs.expanded = true;
         }
-        "incident" => show_incident(state),
-        "rollouts-detail" => {
+        DemoView::Pane(PaneId::Incident) => show_incident(state),
+        DemoView::RolloutsDetail => {
             state.history.push(View::Pane(PaneId::Rollouts));
             state.panes.rollouts.open_detail();
         }
-        "kafka-group" => {
+        DemoView::KafkaGroup => {
             state.history.push(View::Pane(PaneId::Kafka));
             state.panes.kafka.next_view();
             let _ = state.panes.kafka.open_detail();
         }
-        "kafka-create" => {
+        DemoView::KafkaCreate => {
             state.history.push(View::Pane(PaneId::Kafka));
             let ctx = crate::app::update::form_context(state);
             let mut form =
@@ -199,7 +283,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             let _ = form.validate(&ctx);
             state.modal = Some(Modal::Form(form));
         }
-        "tour" => {
+        DemoView::Tour => {
             // The blocking-query tour, its first chapter done: the recap and the next step.
             state.tours = std::sync::Arc::new(crate::tour::library::TourLibrary::load(None));
             crate::app::tours::begin(state, "blocking-query");
@@ -211,7 +295,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             let (width, height) = state.size;
             crate::app::update::resize(state, width, height);
         }
-        "tours" => {
+        DemoView::Tours => {
             state.tours = std::sync::Arc::new(crate::tour::library::TourLibrary::load(None));
             let done = |chapters_done, finished| crate::tour::progress::TourProgress {
                 chapters_done,
@@ -228,17 +312,17 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
                 *selected = 1;
             }
         }
-        "pg-tree" | "pg-kill" => {
+        DemoView::PgTree | DemoView::PgKill => {
             state.history.push(View::Pane(PaneId::Postgres));
             state.panes.postgres.view = crate::app::panes::postgres::PgView::Tree;
-            if view == "pg-kill" {
+            if view == DemoView::PgKill {
                 crate::app::panes::postgres::actions::ask_kill(
                     state,
                     crate::model::action::KillMode::Cancel,
                 );
             }
         }
-        "request-form" => {
+        DemoView::RequestForm => {
             state.history.push(View::Pane(PaneId::Requests));
             let ctx = crate::app::update::form_context(state);
             let mut form = crate::app::modal::form::Form::topic(&ctx, Some("ledger-service"));
@@ -247,7 +331,7 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             let _ = form.validate(&ctx);
             state.modal = Some(Modal::Form(form));
         }
-        "palette" => {
+        DemoView::Palette => {
             let mut p = PaletteState {
                 input: "ro".into(),
                 ..PaletteState::default()
@@ -262,16 +346,8 @@ pub fn show(state: &mut State, view: &str) -> Result<(), String> {
             p.update_completions(&vocab);
             state.modal = Some(Modal::Palette(p));
         }
-        other => {
-            let pane = PaneId::from_command(other).ok_or_else(|| {
-                let mut known: Vec<&str> = PaneId::ALL.iter().map(|p| p.command()).collect();
-                known.extend(EXTRA_VIEWS);
-                format!("unknown pane `{other}`; known: {}", known.join(", "))
-            })?;
-            state.history.push(View::Pane(pane));
-        }
+        DemoView::Pane(pane) => state.history.push(View::Pane(pane)),
     }
-    Ok(())
 }
 
 /// The incident view of the service with the most signals: the error burst's (its SLO
@@ -353,9 +429,9 @@ pub fn draw(state: &State) -> Result<Buffer, String> {
 }
 
 /// The SVG of one sandbox view.
-pub fn render_svg(view: &str, width: u16, height: u16, seed: u64) -> Result<String, String> {
+pub fn render_svg(view: DemoView, width: u16, height: u16, seed: u64) -> Result<String, String> {
     let mut state = demo_state(seed, width, height, ColorDepth::TrueColor)?;
-    show(&mut state, view)?;
+    show(&mut state, view);
     Ok(crate::ui::svg::buffer_to_svg(&draw(&state)?))
 }
 

@@ -147,7 +147,7 @@ pub enum Command {
         /// kafka-groups, kafka-topic, kafka-configs, kafka-group, kafka-create, kafka-diff,
         /// pg-tree, pg-kill, request-form.
         #[arg(long)]
-        pane: String,
+        pane: crate::screenshot::DemoView,
         /// Size as COLSxROWS.
         #[arg(long, default_value = "120x36")]
         size: String,

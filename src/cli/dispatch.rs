@@ -141,7 +141,7 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
                 .split_once('x')
                 .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
                 .ok_or_else(|| color_eyre::eyre::eyre!("--size must be COLSxROWS, e.g. 120x36"))?;
-            let svg = crate::screenshot::render_svg(&pane, w, h, seed)
+            let svg = crate::screenshot::render_svg(pane, w, h, seed)
                 .map_err(|e| color_eyre::eyre::eyre!(e))?;
             std::fs::write(&out, svg).wrap_err_with(|| format!("writing {}", out.display()))?;
             Ok(ExitCode::SUCCESS)

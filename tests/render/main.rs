@@ -31,7 +31,7 @@ pub fn state(width: u16, height: u16) -> State {
 /// A demo state in a view (`svc`, `card`, `help`, a pane command...).
 pub fn state_in(view: &str, width: u16, height: u16, depth: ColorDepth) -> State {
     let mut s = demo_state(SEED, width, height, depth).expect("demo state");
-    opsdeck::screenshot::show(&mut s, view).expect("known view");
+    opsdeck::screenshot::show(&mut s, view.parse().expect("known view"));
     s
 }
 

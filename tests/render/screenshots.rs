@@ -5,13 +5,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use opsdeck::app::PaneId;
-use opsdeck::screenshot::{EXTRA_VIEWS, render_svg};
+use opsdeck::screenshot::{DemoView, render_svg};
 
-fn views() -> Vec<&'static str> {
-    let mut v: Vec<&str> = PaneId::ALL.iter().map(|p| p.command()).collect();
-    v.extend(EXTRA_VIEWS);
-    v
+fn views() -> Vec<DemoView> {
+    DemoView::all()
 }
 
 fn dir() -> PathBuf {
@@ -58,7 +55,7 @@ fn regenerate_script_lists_every_view() {
         assert!(
             script
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .any(|w| w == view),
+                .any(|w| w == view.name()),
             "screenshots/regenerate.sh does not list `{view}`"
         );
     }
