@@ -25,6 +25,7 @@ pub mod kube_access;
 pub mod kube_io;
 pub mod logs;
 pub mod logs_actions;
+pub mod messages;
 pub mod msg;
 pub mod palette;
 pub mod pg_actions;

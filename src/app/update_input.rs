@@ -117,6 +117,10 @@ pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
             state.modal = Some(Modal::Help { scroll: 0 });
             Vec::new()
         }
+        Command::Messages => {
+            super::messages::open(state);
+            Vec::new()
+        }
         Command::Quit => {
             state.quit = true;
             vec![Cmd::Quit]

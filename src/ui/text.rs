@@ -99,6 +99,47 @@ pub fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
     lines.into_iter().map(|l| fit(&l, width)).collect()
 }
 
+/// `text` word-wrapped to `width` columns with nothing left out: a word longer than a row
+/// is broken across rows, and a line break starts a new row. Always at least one row.
+#[must_use]
+pub fn wrap_all(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let w = word.width();
+            if used > 0 && used + 1 + w <= width {
+                line.push(' ');
+                line.push_str(word);
+                used += 1 + w;
+                continue;
+            }
+            if used > 0 {
+                rows.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            if w <= width {
+                line.push_str(word);
+                used = w;
+                continue;
+            }
+            for c in word.chars() {
+                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if used > 0 && used + cw > width {
+                    rows.push(std::mem::take(&mut line));
+                    used = 0;
+                }
+                line.push(c);
+                used += cw;
+            }
+        }
+        rows.push(line);
+    }
+    rows
+}
+
 /// A percentage with one decimal, or a dash.
 #[must_use]
 pub fn percent(value: Option<f64>) -> String {
@@ -142,6 +183,26 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn wrap_all_keeps_every_character() {
+        assert_eq!(wrap_all("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap_all("", 7), [""]);
+        assert_eq!(
+            wrap_all("ab abcdefghij c", 4),
+            ["ab", "abcd", "efgh", "ij c"]
+        );
+        assert_eq!(wrap_all("one\ntwo", 10), ["one", "two"]);
+        let text = "pg.terminate pg.backend:orders-db/22511 NOT executed: policy denies it";
+        let rows = wrap_all(text, 12);
+        assert!(rows.iter().all(|r| r.width() <= 12), "{rows:?}");
+        assert_eq!(rows.join(" ").replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(
+            wrap_all("界界界", 4),
+            ["界界", "界"],
+            "wide characters count twice"
+        );
+    }
 
     #[test]
     fn highlight_splits_runs() {
