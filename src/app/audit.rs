@@ -21,6 +21,10 @@ pub struct AuditPane {
     /// Last `verify` answer, or why it could not be asked.
     pub verify: Option<Result<VerifyReport, String>>,
     pub verifying: bool,
+    /// The event whose detail is open (enter), by its sequence number; j/k scroll it.
+    pub detail: Option<i64>,
+    /// First row of the open detail shown.
+    pub detail_scroll: usize,
 }
 
 impl AuditPane {
@@ -38,6 +42,33 @@ impl AuditPane {
     #[must_use]
     pub fn selected(&self) -> Option<&AuditItem> {
         self.table.selected_row().and_then(|i| self.rows.get(i))
+    }
+
+    /// Enter: reads the selected event in full.
+    pub fn open_detail(&mut self) {
+        self.detail = self.selected().map(|item| item.seq);
+        self.detail_scroll = 0;
+    }
+
+    /// Closes the detail; false when none was open.
+    pub fn close_detail(&mut self) -> bool {
+        self.detail.take().is_some()
+    }
+
+    /// The event whose detail is open (it stays open across refreshes).
+    #[must_use]
+    pub fn open_item(&self) -> Option<&AuditItem> {
+        let seq = self.detail?;
+        self.rows.iter().find(|item| item.seq == seq)
+    }
+
+    /// Scrolls the open detail by `delta` rows, within `0..=max`.
+    pub fn scroll_detail(&mut self, delta: isize, max: usize) {
+        self.detail_scroll = self
+            .detail_scroll
+            .min(max)
+            .saturating_add_signed(delta)
+            .min(max);
     }
 }
 

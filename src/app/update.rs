@@ -510,6 +510,9 @@ fn back(state: &mut State) {
     if state.view().pane() == PaneId::Traces && state.traces.close() {
         return;
     }
+    if state.view().pane() == PaneId::Audit && state.audit.close_detail() {
+        return;
+    }
     if let Some(pane) = state
         .active_table_mut()
         .filter(|p| p.table().filter.is_active())
@@ -532,6 +535,9 @@ fn move_cursor(state: &mut State, delta: isize) {
     } else if state.view().pane() == PaneId::Rollouts && state.rollouts.detail.is_some() {
         let scroll = &mut state.rollouts.detail_scroll;
         *scroll = scroll.saturating_add_signed(delta).min(10_000);
+    } else if state.view().pane() == PaneId::Audit && state.audit.open_item().is_some() {
+        let max = crate::ui::panes::audit::detail_max_scroll(state);
+        state.audit.scroll_detail(delta, max);
     } else if let Some(pane) = state.active_table_mut() {
         pane.table_mut().move_by(delta);
     }
@@ -554,6 +560,10 @@ fn select(state: &mut State) -> Vec<Cmd> {
         }
         View::Pane(PaneId::Rollouts) => {
             state.rollouts.open_detail();
+            None
+        }
+        View::Pane(PaneId::Audit) => {
+            state.audit.open_detail();
             None
         }
         View::Pane(PaneId::Kafka) => {

@@ -1,5 +1,8 @@
-//! Reasons are readable in full: a long toast wraps above the status line, and `:messages`
-//! keeps every toast with its time after the status line has moved on.
+//! Reasons are readable in full: a long toast wraps above the status line, `:messages`
+//! keeps every toast with its time after the status line has moved on, and the audit
+//! detail wraps a long decision and outcome and scrolls through them.
+
+use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 use jiff::Timestamp;
@@ -8,6 +11,7 @@ use opsdeck::actions::request::{ActionRequest, KillMode};
 use opsdeck::app::msg::ActionReport;
 use opsdeck::app::state::{Modal, ToastLevel};
 use opsdeck::app::{Msg, State, update};
+use opsdeck::platform::api::{Decision, EventBody, OutcomeStatus};
 use opsdeck::theme::ColorDepth;
 use opsdeck::ui::widgets::toast::MORE;
 use ratatui::buffer::Buffer;
@@ -162,6 +166,112 @@ fn messages_scroll_and_keep_the_newest_last() {
         "k after G moves at once"
     );
     assert!(screen.contains("message number 58"));
+}
+
+const DECISION: &str = "policy `pg-prod-terminate` (rule 4 of 7, owner team dba, reviewed \
+    2026-10-01) refused this intent because terminating a backend in a production database \
+    needs an approved change request or the dba role and the caller had neither";
+
+const OUTCOME: &str = "the backend had already exited when the executor reached it: \
+    pg_terminate_backend returned false for pid 22511 started at 02:41:07.118, and a new \
+    session with the same pid was left alone because its backend_start differs";
+
+/// The audit pane with its first event denied for a long reason and failed for a long one.
+fn audit_with_long_reasons() -> State {
+    let mut s = state(120, 40);
+    key(&mut s, KeyCode::Char('9'));
+    let mut snapshot = (**s.audit.snapshot.as_ref().expect("audit data")).clone();
+    let seq = s.audit.selected().expect("a selected event").seq;
+    let item = snapshot
+        .events
+        .iter_mut()
+        .find(|i| i.seq == seq)
+        .expect("the event");
+    let EventBody::Intent {
+        decision,
+        decision_reason,
+        action,
+        target,
+        ..
+    } = &mut item.event.body
+    else {
+        panic!("an intent")
+    };
+    *decision = Decision::Deny;
+    *decision_reason = Some([DECISION; 4].join(" "));
+    let body = EventBody::Outcome {
+        intent_id: item.event.event_id.clone(),
+        action: action.clone(),
+        target: target.clone(),
+        status: OutcomeStatus::Failed,
+        detail: [OUTCOME; 4].join(" "),
+    };
+    let mut outcome = item.event.clone();
+    outcome.body = body;
+    item.outcome = Some(outcome);
+    s.audit.set_snapshot(Arc::new(snapshot));
+    s
+}
+
+/// The open detail box's inner rows: from under its title to above its bottom border.
+fn detail_rows(b: &Buffer) -> Vec<String> {
+    let (_, title) = find(b, "event #").expect("the open detail");
+    (title + 1..b.area.bottom())
+        .take_while(|&y| b[(0, y)].symbol() == "│")
+        .map(|y| row(b, y, 1, 119))
+        .collect()
+}
+
+#[test]
+fn the_audit_detail_shows_a_long_decision_and_outcome_in_full_and_scrolls() {
+    let mut s = audit_with_long_reasons();
+    // Closed, the small box says how to read it all.
+    assert!(text(&s).contains("enter read it all"), "{}", text(&s));
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!("audit-detail_120x40", text(&s));
+    let first = detail_rows(&buffer(&s));
+    assert!(first[0].starts_with("Event    #"), "{first:?}");
+    assert!(
+        !first.iter().any(|r| r.starts_with("Hash")),
+        "the end is below"
+    );
+    // j scrolls one row at a time; collect every row there is.
+    let mut all = first.clone();
+    let mut shown = first.clone();
+    for _ in 0..200 {
+        key(&mut s, KeyCode::Char('j'));
+        let rows = detail_rows(&buffer(&s));
+        if rows == shown {
+            break;
+        }
+        assert_eq!(rows[..rows.len() - 1], shown[1..], "one row at a time");
+        all.push(rows.last().cloned().unwrap_or_default());
+        shown = rows;
+    }
+    assert!(all.last().is_some_and(|r| r.starts_with("Hash")), "{all:?}");
+    let text_all = words(&all.join(" "));
+    assert!(
+        text_all.contains(&words(&format!(
+            "Decision ✗ deny: {}",
+            [DECISION; 4].join(" ")
+        ))),
+        "{text_all}"
+    );
+    assert!(
+        text_all.contains(&words(&format!(
+            "Outcome ✗ failed: {}",
+            [OUTCOME; 4].join(" ")
+        ))),
+        "{text_all}"
+    );
+    // g goes back to the top, k does not go above it, esc closes the detail.
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(detail_rows(&buffer(&s)), first);
+    key(&mut s, KeyCode::Up);
+    assert_eq!(detail_rows(&buffer(&s)), first);
+    key(&mut s, KeyCode::Esc);
+    assert!(s.audit.detail.is_none());
+    assert!(find(&buffer(&s), "event #").is_none());
 }
 
 #[test]
