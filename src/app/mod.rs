@@ -6,6 +6,7 @@
 
 pub mod filter;
 pub mod kube_access;
+pub mod messages;
 pub mod modal;
 pub mod msg;
 pub mod panes;

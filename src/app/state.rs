@@ -122,7 +122,8 @@ pub enum ToastLevel {
     Error,
 }
 
-/// A one-line message shown until the next key press (no timers: idle means no frames).
+/// A message shown until the next key press (no timers: idle means no frames), on the status
+/// line or wrapped above it when longer; `:messages` keeps it after that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
     pub level: ToastLevel,
@@ -176,6 +177,10 @@ pub enum Modal {
     /// The `:tour` list; the index of the selected tour.
     Tours {
         selected: usize,
+    },
+    /// `:messages`: the message history; the first row shown.
+    Messages {
+        scroll: usize,
     },
 }
 
@@ -238,6 +243,8 @@ pub struct State {
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
+    /// Every toast of the session (`:messages`).
+    pub messages: super::messages::Messages,
     pub debug: bool,
     pub frames: u64,
     pub ui: Ui,
@@ -270,6 +277,7 @@ impl State {
             health: BTreeMap::new(),
             modal: None,
             toast: None,
+            messages: super::messages::Messages::default(),
             debug: false,
             frames: 0,
             ui,
@@ -318,10 +326,10 @@ impl State {
         }
     }
 
+    /// Shows a toast until the next key, and keeps it in the message history.
     pub fn toast(&mut self, level: ToastLevel, text: impl Into<String>) {
-        self.toast = Some(Toast {
-            level,
-            text: text.into(),
-        });
+        let text = text.into();
+        self.messages.push(self.now, level, &text);
+        self.toast = Some(Toast { level, text });
     }
 }

@@ -208,6 +208,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
         Some(Modal::Prompt(_)) => return prompt_key(state, key),
         Some(Modal::Tours { .. }) => return super::tours::list_key(state, key),
+        Some(Modal::Messages { .. }) => {
+            super::messages::key(state, key);
+            return Vec::new();
+        }
         None => {}
     }
     if state.view().pane() == PaneId::Logs && state.panes.logs.editing.is_some() {

@@ -64,3 +64,44 @@ pub fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
 pub fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| format!("{:.0}%", v * 100.0))
 }
+
+/// `text` word-wrapped to `width` columns with nothing left out: a word longer than a row
+/// is broken across rows, and a line break starts a new row. Always at least one row.
+#[must_use]
+pub fn wrap_all(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let w = word.width();
+            if used > 0 && used + 1 + w <= width {
+                line.push(' ');
+                line.push_str(word);
+                used += 1 + w;
+                continue;
+            }
+            if used > 0 {
+                rows.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            if w <= width {
+                line.push_str(word);
+                used = w;
+                continue;
+            }
+            for c in word.chars() {
+                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if used > 0 && used + cw > width {
+                    rows.push(std::mem::take(&mut line));
+                    used = 0;
+                }
+                line.push(c);
+                used += cw;
+            }
+        }
+        rows.push(line);
+    }
+    rows
+}

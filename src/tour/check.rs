@@ -41,6 +41,7 @@ pub enum ModalName {
     Prompt,
     Confirm,
     Tours,
+    Messages,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -564,6 +565,7 @@ fn modal_name(modal: Option<&Modal>) -> ModalName {
         Some(Modal::Prompt(_)) => ModalName::Prompt,
         Some(Modal::Confirm(_)) => ModalName::Confirm,
         Some(Modal::Tours { .. }) => ModalName::Tours,
+        Some(Modal::Messages { .. }) => ModalName::Messages,
     }
 }
 

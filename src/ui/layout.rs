@@ -11,6 +11,9 @@
 //! │ status: source health · hints or toast       │  1 row
 //! └──────────────────────────────────────────────┘
 //! ```
+//!
+//! A toast too long for the status line is drawn over the body's last rows (at most a third
+//! of the screen, see `widgets::toast`); the areas, and so the table page size, stay put.
 
 use ratatui::layout::Rect;
 

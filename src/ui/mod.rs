@@ -55,6 +55,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         widgets::tour::render(frame, tour_area, state, run);
     }
     widgets::status::render(frame, areas.status, state);
+    widgets::toast::render(frame, area, &areas, state);
     match &state.modal {
         Some(Modal::Palette(p)) => widgets::palette::render(frame, area, state, p),
         Some(Modal::Help { scroll }) => widgets::help::render(frame, area, state, *scroll),
@@ -64,6 +65,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         Some(Modal::Tours { selected }) => {
             widgets::tour_list::render(frame, area, state, *selected)
         }
+        Some(Modal::Messages { scroll }) => widgets::messages::render(frame, area, state, *scroll),
         None => {}
     }
     if state.debug {

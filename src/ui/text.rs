@@ -42,7 +42,7 @@ pub fn highlighted(
     spans
 }
 
-pub use crate::model::text::{fit, percent, wrap};
+pub use crate::model::text::{fit, percent, wrap, wrap_all};
 
 /// ` key word · key word ` hints for actions, from the active keymap (so they never lie).
 #[must_use]
@@ -81,6 +81,27 @@ mod tests {
     }
 
     use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn wrap_all_keeps_every_character() {
+        assert_eq!(wrap_all("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap_all("", 7), [""]);
+        assert_eq!(
+            wrap_all("ab abcdefghij c", 4),
+            ["ab", "abcd", "efgh", "ij c"]
+        );
+        assert_eq!(wrap_all("one\ntwo", 10), ["one", "two"]);
+        let text = "pg.terminate pg.backend:orders-db/22511 NOT executed: policy denies it";
+        let rows = wrap_all(text, 12);
+        assert!(rows.iter().all(|r| r.width() <= 12), "{rows:?}");
+        assert_eq!(rows.join(" ").replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(
+            wrap_all("界界界", 4),
+            ["界界", "界"],
+            "wide characters count twice"
+        );
+    }
 
     #[test]
     fn highlight_splits_runs() {

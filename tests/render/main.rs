@@ -8,6 +8,7 @@ mod hostile;
 mod idle;
 mod incident;
 pub mod probe;
+mod reasons;
 mod resize;
 mod rollouts;
 mod screenshots;

@@ -120,6 +120,10 @@ pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
             state.modal = Some(Modal::Help { scroll: 0 });
             Vec::new()
         }
+        Command::Messages => {
+            crate::app::messages::open(state);
+            Vec::new()
+        }
         Command::Quit => {
             state.quit = true;
             vec![Cmd::Quit]

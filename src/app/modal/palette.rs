@@ -12,6 +12,8 @@ pub enum Command {
     /// `:tour` lists the tours, `:tour NAME` starts one, `:tour skip` skips the current
     /// step, `:tour stop` ends the running one.
     Tour(Option<String>),
+    /// `:messages`: every toast of the session.
+    Messages,
     Help,
     Quit,
 }
@@ -23,7 +25,11 @@ const ARG_COMMANDS: &[(&str, &[&str])] = &[
     ("scope", &[]),
     ("tour", &["tours", "tutorial"]),
 ];
-const PLAIN_COMMANDS: &[(&str, &[&str])] = &[("help", &["h"]), ("q", &["quit", "q!", "exit"])];
+const PLAIN_COMMANDS: &[(&str, &[&str])] = &[
+    ("help", &["h"]),
+    ("messages", &["mes", "msgs"]),
+    ("q", &["quit", "q!", "exit"]),
+];
 
 /// What completion can offer for arguments.
 #[derive(Debug, Clone, Copy, Default)]
@@ -77,6 +83,9 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
     }
     if is(PLAIN_COMMANDS, "help") {
         return Ok(Command::Help);
+    }
+    if is(PLAIN_COMMANDS, "messages") {
+        return Ok(Command::Messages);
     }
     if is(PLAIN_COMMANDS, "q") {
         return Ok(Command::Quit);
@@ -239,6 +248,8 @@ mod tests {
         assert_eq!(parse("ctx prod"), Ok(Command::Context("prod".into())));
         assert_eq!(parse("scope all"), Ok(Command::Scope(None)));
         assert_eq!(parse("q"), Ok(Command::Quit));
+        assert_eq!(parse("messages"), Ok(Command::Messages));
+        assert_eq!(parse("mes"), Ok(Command::Messages));
         assert!(parse("fly").is_err());
         assert!(parse("ctx").is_err());
     }

@@ -1,17 +1,18 @@
 //! The audit pane: recent events with each intent's outcome beside it, filterable, with the
-//! hash-chain verification result and the selected event's details.
+//! hash-chain verification result and the selected event's details. Enter opens the
+//! event's detail over most of the pane, every field wrapped in full; j/k scroll it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use crate::app::State;
 use crate::app::panes::audit::actor;
 use crate::keymap::Action;
 use crate::model::platform::{AuditItem, Decision, EventBody, OutcomeStatus};
 use crate::theme::{Role, Theme};
-use crate::ui::text::key_hints;
+use crate::ui::text::{key_hints, wrap_all};
 use crate::ui::widgets::data_table::{self, TableView};
 
 fn decision(item: &AuditItem) -> (String, Role) {
@@ -64,14 +65,33 @@ fn cells(item: &AuditItem, theme: &Theme) -> Vec<Cell<'static>> {
     ]
 }
 
-fn detail(item: &AuditItem, theme: &Theme) -> Vec<Line<'static>> {
-    let field = |name: &str, value: String| {
-        Line::from(vec![
-            Span::styled(format!("{name:<9}"), theme.style(Role::Muted)),
-            Span::styled(crate::model::clean(&value), theme.style(Role::Text)),
-        ])
-    };
-    let mut lines = vec![field(
+/// Columns of a detail field's label.
+const LABEL: usize = 9;
+
+/// One field of the detail: its label, then its value wrapped under itself (never cut).
+fn field(lines: &mut Vec<Line<'static>>, theme: &Theme, width: u16, name: &str, value: &str) {
+    let rows = wrap_all(
+        &crate::model::clean(value),
+        usize::from(width).saturating_sub(LABEL),
+    );
+    for (i, row) in rows.into_iter().enumerate() {
+        let label = if i == 0 {
+            format!("{name:<LABEL$}")
+        } else {
+            " ".repeat(LABEL)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(label, theme.style(Role::Muted)),
+            Span::styled(row, theme.style(Role::Text)),
+        ]));
+    }
+}
+
+/// The event's detail, wrapped to `width` columns.
+fn detail(item: &AuditItem, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut add = |name: &str, value: String| field(&mut lines, theme, width, name, &value);
+    add(
         "Event",
         format!(
             "#{} {} ({})",
@@ -79,7 +99,7 @@ fn detail(item: &AuditItem, theme: &Theme) -> Vec<Line<'static>> {
             item.event.event_id,
             item.event.body.kind()
         ),
-    )];
+    );
     match &item.event.body {
         EventBody::Intent {
             reason,
@@ -87,30 +107,58 @@ fn detail(item: &AuditItem, theme: &Theme) -> Vec<Line<'static>> {
             decision_reason,
             ..
         } => {
-            lines.push(field("Reason", reason.clone()));
-            lines.push(field("Params", params.to_string()));
+            add("Reason", reason.clone());
+            add("Params", params.to_string());
             if let Some(why) = decision_reason {
-                lines.push(field("Decision", why.clone()));
+                add("Decision", format!("{}: {why}", decision(item).0));
             }
         }
         EventBody::Request {
             detail: Some(d), ..
-        } => lines.push(field("Detail", d.clone())),
+        } => add("Detail", d.clone()),
         EventBody::AuthDenied { reason, path, .. }
         | EventBody::Forbidden {
             reason,
             action: path,
             ..
         } => {
-            lines.push(field("Denied", format!("{path}: {reason}")));
+            add("Denied", format!("{path}: {reason}"));
         }
         _ => {}
     }
     if let Some(EventBody::Outcome { detail, .. }) = item.outcome.as_ref().map(|o| &o.body) {
-        lines.push(field("Outcome", detail.clone()));
+        add("Outcome", format!("{}: {detail}", outcome(item).0));
     }
-    lines.push(field("Hash", item.hash.clone()));
+    add("Hash", item.hash.clone());
     lines
+}
+
+/// The table's and the detail box's areas in the pane's `area`: a small box under the table
+/// for the selected event, most of the pane for the open one (all of it when short).
+fn split(area: Rect, open: bool, selected: bool) -> [Rect; 2] {
+    if open && area.height >= 16 {
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area)
+    } else if open {
+        [Rect::default(), area]
+    } else if area.height >= 16 && selected {
+        Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area)
+    } else {
+        [area, Rect::default()]
+    }
+}
+
+/// The largest first row of the open detail on the current screen (0 when none is open).
+#[must_use]
+pub fn detail_max_scroll(state: &State) -> usize {
+    let Some(item) = state.panes.audit.open_item() else {
+        return 0;
+    };
+    let (width, height) = state.size;
+    let tour_rows = crate::ui::widgets::tour::panel_rows(state, height);
+    let body = crate::ui::layout::areas_with(Rect::new(0, 0, width, height), tour_rows).body;
+    let [_, area] = split(body, true, true);
+    let rows = detail(item, &state.ui.theme, area.width.saturating_sub(2)).len();
+    rows.saturating_sub(usize::from(area.height.saturating_sub(2)))
 }
 
 fn verify_note(state: &State, theme: &Theme) -> Line<'static> {
@@ -151,12 +199,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, "Audit", text);
         return;
     }
-    let show_detail = area.height >= 16 && pane.selected().is_some();
-    let [table_area, detail_area] = if show_detail {
-        Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area)
-    } else {
-        [area, Rect::default()]
-    };
+    let open = pane.open_item();
+    let [table_area, detail_area] = split(area, open.is_some(), pane.selected().is_some());
     let columns = [
         ("TIME", Constraint::Length(14)),
         ("ACTOR", Constraint::Length(10)),
@@ -177,19 +221,58 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         sorted: Some(pane.table.sort.column),
         note: Some(verify_note(state, theme)),
     };
-    data_table::render(frame, table_area, theme, &pane.table, &view, |i| {
-        cells(&pane.rows[i], theme)
-    });
-    if show_detail && let Some(item) = pane.selected() {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style(Role::Border))
-            .title(Span::styled(" event ", theme.style(Role::Title)));
-        frame.render_widget(
-            Paragraph::new(detail(item, theme))
-                .block(block)
-                .wrap(Wrap { trim: false }),
-            detail_area,
-        );
+    if table_area.height > 0 {
+        data_table::render(frame, table_area, theme, &pane.table, &view, |i| {
+            cells(&pane.rows[i], theme)
+        });
     }
+    if detail_area.height == 0 {
+        return;
+    }
+    let Some(item) = open.or_else(|| pane.selected()) else {
+        return;
+    };
+    let lines = detail(item, theme, detail_area.width.saturating_sub(2));
+    let inner_height = usize::from(detail_area.height.saturating_sub(2));
+    let max = lines.len().saturating_sub(inner_height);
+    let contexts = state.view().key_contexts();
+    let (title, scroll, hints) = if open.is_some() {
+        let scroll = pane.detail_scroll.min(max);
+        let position = if max > 0 {
+            let last = (scroll + inner_height).min(lines.len());
+            format!("rows {}–{last} of {} · ", scroll + 1, lines.len())
+        } else {
+            String::new()
+        };
+        let hints = key_hints(
+            &state.ui.keymap,
+            contexts,
+            &[(Action::Down, "scroll"), (Action::Back, "close")],
+        );
+        (
+            format!(" event #{} ", item.seq),
+            scroll,
+            format!(" {position}{}", hints.trim_start()),
+        )
+    } else if max > 0 {
+        let hints = key_hints(
+            &state.ui.keymap,
+            contexts,
+            &[(Action::Select, "read it all")],
+        );
+        (" event ".to_owned(), 0, hints)
+    } else {
+        (" event ".to_owned(), 0, String::new())
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(title, theme.style(Role::Title)))
+        .title_bottom(Line::from(Span::styled(hints, theme.style(Role::Muted))).right_aligned());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        detail_area,
+    );
 }

@@ -80,6 +80,10 @@ fn lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
             "scope every pane to a service, or clear",
         ),
         (":tour [name]", "the guided tours; :tour skip, :tour stop"),
+        (
+            ":messages",
+            "every message of this session, in full, with its time",
+        ),
         (":q", "quit"),
     ] {
         lines.push(Line::from(vec![

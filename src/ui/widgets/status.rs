@@ -1,13 +1,14 @@
 //! The bottom line: each source's health as a glyph and a word (and how long it has been
-//! stale or failing), then the latest toast or the key hints.
+//! stale or failing), then the latest toast (when it fits; a longer one is wrapped above
+//! the line by `widgets::toast`) or the key hints.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::State;
-use crate::app::state::ToastLevel;
 use crate::keymap::Action;
 use crate::model::SourceHealth;
 use crate::theme::Role;
@@ -24,7 +25,8 @@ fn health_role(health: &SourceHealth) -> Role {
 /// Room the key hints need (` ? help : cmd / filter q quit `).
 const HINTS_WIDTH: usize = 30;
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+/// The source-health part of the status line for a line `width` columns wide.
+fn source_spans(state: &State, width: u16) -> Vec<Span<'static>> {
     let theme = &state.ui.theme;
     let bar = theme.style(Role::StatusBar);
     // Healthy sources drop the word "ok" (the ✓ still says it) when the line would not
@@ -74,26 +76,41 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         spans
     };
-    let width_of =
-        |spans: &[Span<'_>]| -> usize { spans.iter().map(|s| s.content.chars().count()).sum() };
     let mut spans = sources(false, false);
-    if width_of(&spans) + HINTS_WIDTH > usize::from(area.width) {
+    if width_of(&spans) + HINTS_WIDTH > usize::from(width) {
         spans = sources(true, false);
     }
-    if width_of(&spans) + HINTS_WIDTH > usize::from(area.width) {
+    if width_of(&spans) + HINTS_WIDTH > usize::from(width) {
         spans = sources(true, true);
     }
+    spans
+}
+
+fn width_of(spans: &[Span<'_>]) -> usize {
+    spans.iter().map(|s| s.content.width()).sum()
+}
+
+/// Whether the toast fits on a status line `width` columns wide; a longer one is wrapped
+/// above the status line (`widgets::toast`), which then shows its usual hints.
+#[must_use]
+pub fn toast_inline(state: &State, width: u16) -> bool {
+    let Some(toast) = &state.toast else {
+        return false;
+    };
+    let room = usize::from(width).saturating_sub(width_of(&source_spans(state, width)) + 4);
+    toast.text.width() <= room
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let theme = &state.ui.theme;
+    let bar = theme.style(Role::StatusBar);
+    let mut spans = source_spans(state, area.width);
+    let inline = toast_inline(state, area.width);
     let left = width_of(&spans);
-    let right: Vec<Span<'_>> = if let Some(toast) = &state.toast {
-        let (role, tag) = match toast.level {
-            ToastLevel::Info => (Role::Info, "i"),
-            ToastLevel::Warn => (Role::Warn, "!"),
-            ToastLevel::Error => (Role::Error, "✗"),
-        };
-        let room = usize::from(area.width).saturating_sub(left + 4);
-        let text = crate::ui::text::fit(&toast.text, room.max(10));
+    let right: Vec<Span<'_>> = if let Some(toast) = state.toast.as_ref().filter(|_| inline) {
+        let (role, tag, _) = super::toast::tag(toast.level);
         vec![Span::styled(
-            format!(" {tag} {text} "),
+            format!(" {tag} {} ", toast.text),
             bar.patch(theme.style(role)),
         )]
     } else if let Some(step) = state.tour.as_ref().and_then(|t| t.current_step()) {
@@ -125,9 +142,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         hints.push(Span::styled(" ", bar));
         hints
     };
-    let right_width: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let right_width = width_of(&right);
     let gap = usize::from(area.width).saturating_sub(left + right_width);
-    if gap > 0 || state.toast.is_some() {
+    if gap > 0 || inline {
         spans.push(Span::styled(" ".repeat(gap), bar));
         spans.extend(right);
     }

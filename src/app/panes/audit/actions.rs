@@ -7,6 +7,10 @@ use crate::keymap::Action;
 /// The audit pane's own keys; `None` for an action that is not the pane's.
 pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
     match action {
+        Action::Select => {
+            state.panes.audit.open_detail();
+            Some(Vec::new())
+        }
         Action::VerifyChain => {
             if !state.context.platform {
                 state.toast(

@@ -25,6 +25,10 @@ pub struct AuditPane {
     /// Last `verify` answer, or why it could not be asked.
     pub verify: Option<Result<VerifyReport, String>>,
     pub verifying: bool,
+    /// The event whose detail is open (enter), by its sequence number; j/k scroll it.
+    pub detail: Option<i64>,
+    /// First row of the open detail shown.
+    pub detail_scroll: usize,
 }
 
 impl AuditPane {
@@ -43,6 +47,33 @@ impl AuditPane {
     pub fn selected(&self) -> Option<&AuditItem> {
         self.table.selected_row().and_then(|i| self.rows.get(i))
     }
+
+    /// Enter: reads the selected event in full.
+    pub fn open_detail(&mut self) {
+        self.detail = self.selected().map(|item| item.seq);
+        self.detail_scroll = 0;
+    }
+
+    /// Closes the detail; false when none was open.
+    pub fn close_detail(&mut self) -> bool {
+        self.detail.take().is_some()
+    }
+
+    /// The event whose detail is open (it stays open across refreshes).
+    #[must_use]
+    pub fn open_item(&self) -> Option<&AuditItem> {
+        let seq = self.detail?;
+        self.rows.iter().find(|item| item.seq == seq)
+    }
+
+    /// Scrolls the open detail by `delta` rows, within `0..=max`.
+    pub fn scroll_detail(&mut self, delta: isize, max: usize) {
+        self.detail_scroll = self
+            .detail_scroll
+            .min(max)
+            .saturating_add_signed(delta)
+            .min(max);
+    }
 }
 
 /// The actor's name, or why there is none.
@@ -53,6 +84,9 @@ pub fn actor(item: &AuditItem) -> String {
         .as_ref()
         .map_or_else(|| "(no token)".to_owned(), |a| a.user.clone())
 }
+
+/// No detail is this long; scrolling stops here even before the view clamps it.
+const DETAIL_SCROLL_CAP: usize = 10_000;
 
 impl AuditPane {
     pub const INFO: PaneInfo = PaneInfo {
@@ -123,6 +157,20 @@ impl Pane for AuditPane {
                 }
             },
         );
+    }
+
+    fn close(&mut self) -> bool {
+        self.close_detail()
+    }
+
+    /// Scrolls the open detail; the view clamps it to the rows the detail has at the
+    /// screen's width (which only the view knows).
+    fn move_other(&mut self, delta: isize) -> bool {
+        if self.open_item().is_none() {
+            return false;
+        }
+        self.scroll_detail(delta, DETAIL_SCROLL_CAP);
+        true
     }
 
     fn reset(&mut self) {

@@ -13,7 +13,13 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
             let requests = &mut state.panes.requests;
             if requests.is_approver() {
                 requests.queue = !requests.queue;
+                // Another list: the cursor starts on its newest request (the one just made).
+                requests.table.forget_selection();
                 requests.refresh_view();
+                let newest = (0..requests.rows.len()).max_by_key(|&i| &requests.rows[i].created);
+                if let Some(row) = newest {
+                    requests.table.select_row(row);
+                }
             } else {
                 state.toast(ToastLevel::Info, "the approval queue is for approvers");
             }

@@ -1,0 +1,124 @@
+//! The message history (vim's `:messages`): every toast of the session with its time and
+//! level, newest last, bounded. A reason cleared from the status line by the next key stays
+//! readable in full here. Also the keys of the `:messages` dialog.
+
+use std::collections::VecDeque;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+
+use super::state::{Modal, State, ToastLevel};
+
+/// One toast as it was shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// `state.now` when it was shown.
+    pub time: Timestamp,
+    pub level: ToastLevel,
+    pub text: String,
+}
+
+/// The last [`Messages::CAP`] toasts, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Messages {
+    entries: VecDeque<Message>,
+    dropped: usize,
+}
+
+impl Messages {
+    /// At most this many are kept; older ones are dropped (and counted).
+    pub const CAP: usize = 500;
+
+    pub fn push(&mut self, time: Timestamp, level: ToastLevel, text: &str) {
+        if self.entries.len() == Self::CAP {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(Message {
+            time,
+            level,
+            text: text.to_owned(),
+        });
+    }
+
+    /// Oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Message> {
+        self.entries.iter()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many older messages were dropped to stay within the cap.
+    #[must_use]
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+}
+
+/// `:messages`: opens the history scrolled to its end (the newest).
+pub fn open(state: &mut State) {
+    let scroll = crate::ui::widgets::messages::max_scroll(state);
+    state.modal = Some(Modal::Messages { scroll });
+    state.dirty = true;
+}
+
+/// Keys while `:messages` is open: j/k, page up/down, g/G scroll; esc, q or enter close.
+pub fn key(state: &mut State, key: KeyEvent) {
+    let Some(Modal::Messages { scroll }) = state.modal else {
+        return;
+    };
+    state.dirty = true;
+    let max = crate::ui::widgets::messages::max_scroll(state);
+    let page = usize::from(state.size.1.saturating_sub(6)).max(1);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let current = scroll.min(max);
+    let next = match key.code {
+        KeyCode::Down | KeyCode::Char('j') => current + 1,
+        KeyCode::Up | KeyCode::Char('k') => current.saturating_sub(1),
+        KeyCode::Char('f' | 'd') if ctrl => current + page,
+        KeyCode::Char('b' | 'u') if ctrl => current.saturating_sub(page),
+        KeyCode::PageDown | KeyCode::Char(' ') => current + page,
+        KeyCode::PageUp => current.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => max,
+        KeyCode::Char('c') if ctrl => {
+            state.modal = None;
+            return;
+        }
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+            state.modal = None;
+            return;
+        }
+        _ => current,
+    };
+    state.modal = Some(Modal::Messages {
+        scroll: next.min(max),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_cap_messages_in_order() {
+        let mut messages = Messages::default();
+        let now = Timestamp::UNIX_EPOCH;
+        for i in 0..Messages::CAP + 3 {
+            messages.push(now, ToastLevel::Info, &format!("m{i}"));
+        }
+        assert_eq!(messages.len(), Messages::CAP);
+        assert_eq!(messages.dropped(), 3);
+        assert_eq!(messages.iter().next().map(|m| m.text.as_str()), Some("m3"));
+        let last = messages.iter().last().map(|m| m.text.clone());
+        assert_eq!(last, Some(format!("m{}", Messages::CAP + 2)));
+    }
+}
