@@ -9,6 +9,7 @@
 pub mod admin;
 pub(crate) mod admin_call;
 pub mod client;
+pub mod coordinator;
 pub mod group_offsets;
 
 use std::sync::{Arc, Mutex};
