@@ -433,6 +433,8 @@ fn console_with_tour(
     });
 
     terminal::install_panic_hook();
+    // Before raw mode: saves the terminal's mode for a death by signal (SIGABRT, SIGSEGV..).
+    opsdeck::app::crash_restore::install();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

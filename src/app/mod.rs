@@ -10,6 +10,7 @@ pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod confirm;
+pub mod crash_restore;
 pub mod environment;
 pub mod execute;
 pub mod filter;
