@@ -162,6 +162,8 @@ pub(super) fn console_with_tour(
     });
 
     terminal::install_panic_hook();
+    // A crash inside a C library (librdkafka asserting) still gives the terminal back.
+    crate::runtime::crash_restore::install();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -3,6 +3,7 @@
 //! with a [`crate::app::Msg`] on the queue and never calls `update` itself. The per-context
 //! environment, the executor routing, the backend look-ups and the terminal live here too.
 
+pub mod crash_restore;
 pub mod environment;
 pub mod platform_calls;
 pub mod run;

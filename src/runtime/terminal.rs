@@ -1,5 +1,7 @@
 //! Terminal setup and teardown: raw mode, alternate screen, bracketed paste, synchronized
 //! updates, a panic hook that restores the terminal before the report, and Ctrl-Z suspend.
+//! A death by signal (an `abort()` in a C library, a segfault) is covered by
+//! [`super::crash_restore`], which `enter` and `restore` keep informed.
 
 use std::io::{self, Write};
 
@@ -12,6 +14,7 @@ use crossterm::{cursor, execute};
 
 /// Puts the terminal in TUI mode.
 pub fn enter() -> io::Result<()> {
+    super::crash_restore::set_active(true);
     enable_raw_mode()?;
     execute!(
         io::stdout(),
@@ -23,6 +26,7 @@ pub fn enter() -> io::Result<()> {
 
 /// Gives the terminal back. Safe to call more than once.
 pub fn restore() {
+    super::crash_restore::set_active(false);
     let _ = execute!(
         io::stdout(),
         EndSynchronizedUpdate,
@@ -34,7 +38,7 @@ pub fn restore() {
 }
 
 /// Restores the terminal first, then lets the previous hook (color-eyre's) print the report
-/// on a sane screen. Install before entering raw mode.
+/// on a sane screen. Install before entering raw mode, with [`super::crash_restore::install`].
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

@@ -439,3 +439,179 @@ async fn approved_topic_requests_are_created_on_the_broker() {
     assert_eq!(t.partitions.len(), 2);
     assert_eq!(t.cleanup_policy.as_deref(), Some("compact"));
 }
+
+/// The env var that makes [`outage_child`] run: it is a helper of
+/// [`admin_calls_survive_a_broker_outage`], run in a child process.
+const OUTAGE_CHILD: &str = "OPSDECK_KAFKA_OUTAGE_CHILD";
+
+/// Every admin call the executor and the pane make, sent while the broker is down so each
+/// ends in a timeout, then the broker comes back on the same port. librdkafka used to
+/// abort the whole process here, 2 to 8 s after the broker returned
+/// (`rd_kafka_enq_once_del_source_return: Assertion 'eonce->refcnt > 0' failed`, see
+/// `src/sources/kafka/coordinator.rs`), so the sequence runs in a child process (this test
+/// binary again, running only [`outage_child`]) and the test asserts the child exited
+/// cleanly rather than on SIGABRT.
+#[test]
+fn admin_calls_survive_a_broker_outage() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+    // The child starts its own broker: under CI=true it fails (and so does this test) when
+    // tansu cannot start, elsewhere it skips with a note.
+    let exe = std::env::current_exe().expect("test binary");
+    let started = Instant::now();
+    let child = std::process::Command::new(exe)
+        .args(["outage_child", "--exact", "--ignored", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env(OUTAGE_CHILD, "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        // A group of its own, so the broker it started can be killed if it dies abruptly
+        // (an abort skips the broker's Drop).
+        .process_group(0)
+        .spawn()
+        .expect("run the child");
+    let group = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    let out = child.wait_with_output().expect("the child's output");
+    // Nothing is left in the group after a clean exit (ESRCH, ignored).
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the child died ({:?}, signal {:?}) after {:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status.code(),
+        out.status.signal(),
+        started.elapsed(),
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran its test:\n{stdout}\n{stderr}"
+    );
+    if stderr.contains("SKIP") {
+        eprintln!("{stderr}");
+    }
+}
+
+/// The child of [`admin_calls_survive_a_broker_outage`]; does nothing unless
+/// `OPSDECK_KAFKA_OUTAGE_CHILD` is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a helper run in a child process by admin_calls_survive_a_broker_outage"]
+async fn outage_child() {
+    use opsdeck::sources::kafka::KafkaAdmin;
+
+    if std::env::var_os(OUTAGE_CHILD).is_none() {
+        return;
+    }
+    let Some(mut broker) = Tansu::start() else {
+        return;
+    };
+    let short = Duration::from_millis(1500);
+    let client = kafka::connect(&config(&broker), short)
+        .await
+        .expect("client");
+    let exec = executor(&client);
+    let admin = &exec.admin;
+    ok(&exec, create("outage.before", 1, &[])).await;
+    {
+        let b = &broker;
+        tokio::task::block_in_place(|| commit(b, "outage.group", "outage.before", 0, 1));
+    }
+    wait_for(&client, "group listed", |s| {
+        s.group("outage.group").is_some()
+    })
+    .await;
+
+    broker.stop();
+    let down = Instant::now();
+    let set = BTreeMap::from([("retention.ms".to_owned(), "1000".to_owned())]);
+    let none = BTreeMap::new();
+    let described = ["outage.before".to_owned()];
+    let delete_group = ActionRequest::DeleteGroup {
+        group: "outage.group".into(),
+    };
+    let group_offsets = {
+        let client = Arc::clone(&client);
+        tokio::task::spawn_blocking(move || client.group_offsets("outage.group"))
+    };
+    let (
+        create_r,
+        delete_r,
+        alter_r,
+        parts_r,
+        group_r,
+        executed,
+        brokers_r,
+        count_r,
+        describe_r,
+        snap_r,
+    ) = tokio::join!(
+        admin.create_topic("outage.new", 1, 1, &none, false),
+        admin.delete_topic("outage.before"),
+        admin.alter_configs("outage.before", &set, &[]),
+        admin.add_partitions("outage.before", 2),
+        admin.delete_group("outage.group"),
+        exec.execute(&delete_group),
+        admin.broker_count(),
+        admin.partition_count("outage.before"),
+        client.describe_configs(&described),
+        client.snapshot(None),
+    );
+    let offsets_r = group_offsets.await.expect("join");
+    let outcomes = [
+        ("create topic", create_r.err()),
+        ("delete topic", delete_r.err()),
+        ("alter configs", alter_r.err()),
+        ("add partitions", parts_r.err()),
+        ("delete group", group_r.err()),
+        (
+            "delete group (executor)",
+            (executed.status != OutcomeStatus::Succeeded).then_some(executed.detail),
+        ),
+        ("broker count", brokers_r.err()),
+        ("partition count", count_r.err()),
+        ("describe configs", describe_r.err()),
+        ("snapshot", snap_r.err()),
+        ("group offsets", offsets_r.err()),
+    ];
+    for (what, err) in &outcomes {
+        eprintln!("broker down: {what}: {err:?}");
+        assert!(err.is_some(), "{what} succeeded with the broker down");
+    }
+    eprintln!("every call failed within {:?}", down.elapsed());
+
+    broker.restart().expect("tansu restarts on the same port");
+    let up = Instant::now();
+    // librdkafka aborted 2–8 s after the broker came back; the client must also recover.
+    let mut recovered = None;
+    while up.elapsed() < Duration::from_secs(12) {
+        if recovered.is_none() && client.snapshot(None).await.is_ok() {
+            recovered = Some(up.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let recovered = recovered.expect("the client recovers once the broker is back");
+    eprintln!("snapshot again after {recovered:?}");
+    ok(&exec, create("outage.after", 1, &[])).await;
+    wait_for(&client, "topic after the outage", |s| {
+        s.topic("outage.after").is_some()
+    })
+    .await;
+    {
+        let b = &broker;
+        tokio::task::block_in_place(|| commit(b, "outage.group2", "outage.after", 0, 1));
+    }
+    // The snapshot reads the group's offsets on the group instance that replaced the one
+    // the abandoned read was left in.
+    wait_for(&client, "group after the outage", |s| {
+        s.group("outage.group2")
+            .is_some_and(|g| g.lag.iter().any(|l| l.committed == Some(1)))
+    })
+    .await;
+    ok(
+        &exec,
+        ActionRequest::DeleteGroup {
+            group: "outage.group2".into(),
+        },
+    )
+    .await;
+}

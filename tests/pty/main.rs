@@ -3,8 +3,10 @@
 //! They check what only a real terminal shows: the sandbox comes up and draws, `q` quits
 //! with code 0, and the terminal is given back (alternate screen left, cursor shown,
 //! bracketed paste off, cooked mode again); a broken user keymap stops the binary with
-//! code 2 before the terminal is touched; `NO_COLOR` yields no colour escape at all; and
-//! `--version` names the log file.
+//! code 2 before the terminal is touched; `NO_COLOR` yields no colour escape at all;
+//! `--version` names the log file; and a death by SIGABRT or SIGSEGV (what an assertion or
+//! a crash in a C library such as librdkafka does) still gives the terminal back and exits
+//! with that signal.
 //!
 //! Every child gets a cleared environment with `HOME`, `OPSDECK_CONFIG` and `OPSDECK_DATA`
 //! inside a temp dir, so the user's own files are never read or written. These tests need
@@ -188,6 +190,11 @@ impl Session {
 
     /// Waits for the child to exit, then drains its last output. Returns the exit code.
     fn wait_exit(&mut self, timeout: Duration) -> u32 {
+        self.wait_status(timeout).exit_code()
+    }
+
+    /// Waits for the child to exit, then drains its last output. Returns its status.
+    fn wait_status(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + timeout;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -205,7 +212,7 @@ impl Session {
         };
         // Whatever the child wrote before exiting is still in the pty: read it to EOF.
         self.pump_until(Instant::now() + Duration::from_secs(5), |s| s.eof);
-        status.exit_code()
+        status
     }
 
     /// The pty's local mode flags as their names (`ICANON`, `ECHO`, ...).
@@ -501,4 +508,62 @@ fn broken_user_tour_exits_2_naming_file_line_and_key() {
         "touched the terminal:\n{}",
         visible(&out)
     );
+}
+
+/// Starts the sandbox, sends it `signal` as a C library's `abort()` or a segfault would,
+/// and checks that the terminal was given back after the signal and that the process still
+/// died of it (exit status 134 or 139 in a shell).
+fn fatal_signal_restores_the_terminal(signal: nix::sys::signal::Signal, name: &str) {
+    let sandbox = Sandbox::new();
+    let mut s = Session::start(&["sandbox"], &sandbox.env(&[]), sandbox.path());
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    let running = s.local_flags();
+    assert!(
+        !running.iter().any(|f| f == "ICANON" || f == "ECHO"),
+        "the terminal is not in raw mode while opsdeck runs: {running:?}"
+    );
+    let before = s.output.len();
+    let pid = s.child.process_id().expect("the child's pid");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
+        signal,
+    )
+    .unwrap();
+    let status = s.wait_status(Duration::from_secs(10));
+    let after = String::from_utf8_lossy(&s.output[before..]).into_owned();
+    for (seq, what) in [
+        (LEAVE_ALT, "leave the alternate screen"),
+        (SHOW_CURSOR, "show the cursor"),
+        (PASTE_OFF, "disable bracketed paste"),
+    ] {
+        assert!(
+            after.contains(seq),
+            "did not {what} after {signal}; output after the signal:\n{}",
+            visible(&after)
+        );
+    }
+    assert!(
+        after.contains(&format!("opsdeck: fatal signal {}", signal.as_str())),
+        "names the signal after restoring the terminal:\n{}",
+        visible(&after)
+    );
+    assert!(
+        status.signal().is_some_and(|s| s.contains(name)),
+        "the exit status names {signal} ({name}): {status:?}"
+    );
+    let flags = s.local_flags();
+    assert!(
+        flags.iter().any(|f| f == "ICANON") && flags.iter().any(|f| f == "ECHO"),
+        "raw mode was not left after {signal} (local flags {flags:?})"
+    );
+}
+
+#[test]
+fn sigabrt_restores_the_terminal_and_still_aborts() {
+    fatal_signal_restores_the_terminal(nix::sys::signal::Signal::SIGABRT, "Abort");
+}
+
+#[test]
+fn sigsegv_restores_the_terminal_and_still_dies_of_it() {
+    fatal_signal_restores_the_terminal(nix::sys::signal::Signal::SIGSEGV, "Segmentation");
 }

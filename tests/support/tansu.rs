@@ -82,8 +82,24 @@ impl Tansu {
         }
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         let port = free_port()?;
-        let url = format!("tcp://127.0.0.1:{port}");
-        let log = std::fs::File::create(dir.path().join("tansu.log"))
+        let mut tansu = Self {
+            dir,
+            port,
+            child: None,
+        };
+        tansu.spawn()?;
+        tansu.wait_ready()?;
+        Ok(tansu)
+    }
+
+    /// Spawns the broker on `self.port`, appending to the log.
+    fn spawn(&mut self) -> Result<(), String> {
+        let bin = binary();
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("tansu.log"))
             .map_err(|e| format!("log file: {e}"))?;
         let err = log.try_clone().map_err(|e| format!("log file: {e}"))?;
         let child = Command::new(&bin)
@@ -91,20 +107,23 @@ impl Tansu {
             .args(["--listener-url", &url])
             .args(["--advertised-listener-url", &url])
             .args(["--storage-engine", "memory://tansu/"])
-            .current_dir(dir.path())
+            .current_dir(self.dir.path())
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
             .spawn()
             .map_err(|e| format!("{}: {e}", bin.display()))?;
-        let mut tansu = Self {
-            dir,
-            port,
-            child: Some(child),
-        };
-        tansu.wait_ready()?;
-        Ok(tansu)
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// Starts a stopped broker again on the same port (memory storage: it comes back
+    /// empty), for tests of what a client does when its broker returns.
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.stop();
+        self.spawn()?;
+        self.wait_ready()
     }
 
     /// Waits until the broker answers a metadata request.

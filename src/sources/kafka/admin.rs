@@ -15,10 +15,12 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rdkafka::admin::{NewPartitions, NewTopic, TopicReplication};
+use rdkafka::error::KafkaResult;
 
-use super::client::KafkaClient;
+use super::client::{KafkaClient, admin_error, item_error, no_answer};
 use crate::actions::gate::{ExecResult, Executor};
 use crate::model::action::ActionRequest;
 use crate::model::kafka::{is_internal, validate_config, validate_new_topic};
@@ -67,28 +69,34 @@ pub struct RdKafkaAdmin {
     pub validate_first: bool,
 }
 
-fn one<T>(what: &str, results: Result<Vec<rdkafka::admin::TopicResult>, T>) -> Result<(), String>
-where
-    T: std::fmt::Display,
-{
+fn one(
+    what: &str,
+    results: KafkaResult<Vec<rdkafka::admin::TopicResult>>,
+    timeout: Duration,
+) -> Result<(), String> {
     match results {
-        Err(e) => Err(format!("{what}: {e}")),
+        Err(e) => Err(admin_error(what, &e, timeout)),
         Ok(list) => match list.into_iter().next() {
             Some(Ok(_)) => Ok(()),
-            Some(Err((name, code))) => Err(format!("{what} {name}: {code}")),
+            Some(Err((name, code))) => Err(item_error(&format!("{what} {name}"), code, timeout)),
             None => Err(format!("{what}: no result from the broker")),
         },
     }
 }
 
 impl RdKafkaAdmin {
+    /// Waits for a call made with [`KafkaClient::admin_options`]: librdkafka's request
+    /// timeout ends it first, with its reason; the deadline here is a backstop (dropping a
+    /// rust-rdkafka admin future early is harmless for these calls, see
+    /// [`super::coordinator`]). Never for a coordinator-targeted call.
     async fn timed<F, T>(&self, what: &str, fut: F) -> Result<T, String>
     where
         F: Future<Output = T>,
     {
-        tokio::time::timeout(self.client.timeout * 2, fut)
+        let wait = self.client.answer_wait();
+        tokio::time::timeout(wait, fut)
             .await
-            .map_err(|_| format!("{what}: no answer in time"))
+            .map_err(|_| no_answer(what, wait))
     }
 }
 
@@ -150,7 +158,7 @@ impl KafkaAdmin for RdKafkaAdmin {
         let r = self
             .timed(what, self.client.admin().create_topics([&topic], &opts))
             .await?;
-        one(what, r)
+        one(what, r, self.client.timeout)
     }
 
     async fn delete_topic(&self, name: &str) -> Result<(), String> {
@@ -161,7 +169,7 @@ impl KafkaAdmin for RdKafkaAdmin {
                 self.client.admin().delete_topics(&[name], &opts),
             )
             .await?;
-        one("delete topic", r)
+        one("delete topic", r, self.client.timeout)
     }
 
     async fn alter_configs(
@@ -189,22 +197,38 @@ impl KafkaAdmin for RdKafkaAdmin {
                 self.client.admin().create_partitions([&parts], &opts),
             )
             .await?;
-        one("add partitions", r)
+        one("add partitions", r, self.client.timeout)
     }
 
+    /// DeleteGroups goes to the group's coordinator: it runs on a librdkafka instance of its
+    /// own, without librdkafka's request timeout, and the instance is destroyed when the
+    /// call ends, which cancels a request still pending at the deadline
+    /// ([`super::coordinator`] says why).
     async fn delete_group(&self, group: &str) -> Result<(), String> {
-        let opts = self.client.admin_options();
-        let r = self
-            .timed(
-                "delete group",
-                self.client.admin().delete_groups(&[group], &opts),
+        let client = Arc::clone(&self.client);
+        let admin = tokio::task::spawn_blocking(move || client.group_admins().fresh())
+            .await
+            .map_err(|e| format!("delete group: {e}"))??;
+        let opts = self.client.coordinator_options();
+        let wait = self.client.timeout;
+        let r = tokio::time::timeout(wait, admin.admin().delete_groups(&[group], &opts)).await;
+        // Destroys the instance (off this thread), cancelling the request if it is pending.
+        drop(admin);
+        let r = r.map_err(|_| {
+            format!(
+                "delete group {group}: timed out, the group coordinator did not answer within \
+                 {:.1} s; the request was cancelled, but a broker that received it may still \
+                 delete the group",
+                wait.as_secs_f64()
             )
-            .await?;
+        })?;
         match r {
-            Err(e) => Err(format!("delete group: {e}")),
+            Err(e) => Err(admin_error("delete group", &e, wait)),
             Ok(list) => match list.into_iter().next() {
                 Some(Ok(_)) => Ok(()),
-                Some(Err((name, code))) => Err(format!("delete group {name}: {code}")),
+                Some(Err((name, code))) => {
+                    Err(item_error(&format!("delete group {name}"), code, wait))
+                }
                 None => Err("delete group: no result from the broker".into()),
             },
         }
@@ -400,6 +424,7 @@ pub mod ffi {
     use rdkafka::client::{Client, ClientContext};
 
     use super::super::admin_call::{AdminCall, cstring, text};
+    use super::super::client::ANSWER_GRACE;
 
     /// Frees the config resource on every return path.
     struct Resource(*mut rd::rd_kafka_ConfigResource_t);
@@ -424,10 +449,13 @@ pub mod ffi {
     ) -> Result<(), String> {
         let rk = client.native_ptr();
         let c_topic = cstring(topic)?;
+        // Topic configs go to any broker, not a coordinator: librdkafka's own timeout
+        // ends the request (see `super::super::coordinator`).
         let mut call = AdminCall::new(
             rk,
             rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
             timeout,
+            timeout + ANSWER_GRACE,
             "incremental alter configs",
         )?;
         // SAFETY: librdkafka copies the name; the resource is owned by the guard.

@@ -2,6 +2,10 @@
 //! 0.39 does not wrap (IncrementalAlterConfigs, ListConsumerGroupOffsets): a private queue
 //! and admin options with the request timeout, freed on every return path, and the wait for
 //! the one result event. Callers build and submit their own request objects.
+//!
+//! Freeing the queue and options while the request is still pending is safe: librdkafka
+//! copies the options and keeps its own reference on the reply queue, and a reply to a
+//! destroyed queue is discarded (`rd_kafka_admin_request_op_new`, `rd_kafka_q_enq1`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_char};
@@ -26,10 +30,34 @@ pub fn cstring(s: &str) -> Result<CString, String> {
     CString::new(s).map_err(|_| format!("{s:?} contains a NUL byte"))
 }
 
+/// Why an admin request gave no result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// No answer by opsdeck's deadline: the request may still be pending in librdkafka.
+    Abandoned(String),
+    /// librdkafka or the broker answered with an error (its own timeout included).
+    Failed(String),
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Abandoned(m) | Self::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<CallError> for String {
+    fn from(e: CallError) -> Self {
+        e.to_string()
+    }
+}
+
 /// The queue, options and result event of one admin request.
 pub struct AdminCall {
     what: &'static str,
-    timeout: Duration,
+    /// How long [`AdminCall::wait`] waits for the result.
+    wait: Duration,
     pub queue: *mut rd::rd_kafka_queue_t,
     pub options: *mut rd::rd_kafka_AdminOptions_t,
     event: *mut rd::rd_kafka_event_t,
@@ -54,17 +82,19 @@ impl Drop for AdminCall {
 }
 
 impl AdminCall {
-    /// A queue and options for `op` on the client `rk`, with `timeout` as the request
-    /// timeout. `what` names the call in errors.
+    /// A queue and options for `op` on the client `rk`, with `request_timeout` as
+    /// librdkafka's request timeout; [`AdminCall::wait`] gives up after `wait`. `what` names
+    /// the call in errors.
     pub fn new(
         rk: *mut rd::rd_kafka_t,
         op: rd::rd_kafka_admin_op_t,
-        timeout: Duration,
+        request_timeout: Duration,
+        wait: Duration,
         what: &'static str,
     ) -> Result<Self, String> {
         let mut call = Self {
             what,
-            timeout,
+            wait,
             queue: std::ptr::null_mut(),
             options: std::ptr::null_mut(),
             event: std::ptr::null_mut(),
@@ -78,7 +108,7 @@ impl AdminCall {
         if call.queue.is_null() || call.options.is_null() {
             return Err(format!("{what}: librdkafka could not allocate"));
         }
-        let timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        let timeout_ms = i32::try_from(request_timeout.as_millis()).unwrap_or(i32::MAX);
         let mut errstr = [0 as c_char; 256];
         // SAFETY: `options` is live; `errstr` is a writable buffer of the size passed.
         let err = unsafe {
@@ -101,12 +131,16 @@ impl AdminCall {
     pub fn wait(
         &mut self,
         is_result: impl Fn(*mut rd::rd_kafka_event_t) -> bool,
-    ) -> Result<*mut rd::rd_kafka_event_t, String> {
-        let deadline = Instant::now() + self.timeout + Duration::from_secs(1);
+    ) -> Result<*mut rd::rd_kafka_event_t, CallError> {
+        let deadline = Instant::now() + self.wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(format!("{}: no answer in time", self.what));
+                return Err(CallError::Abandoned(format!(
+                    "{}: timed out, no answer within {:.1} s",
+                    self.what,
+                    self.wait.as_secs_f64()
+                )));
             }
             let wait = i32::try_from(left.as_millis()).unwrap_or(i32::MAX);
             // SAFETY: `queue` is live; a returned event is owned by us and kept in
@@ -126,11 +160,11 @@ impl AdminCall {
                 if rd::rd_kafka_event_error(event)
                     != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
                 {
-                    return Err(format!(
+                    return Err(CallError::Failed(format!(
                         "{}: {}",
                         self.what,
                         text(rd::rd_kafka_event_error_string(event))
-                    ));
+                    )));
                 }
                 return Ok(event);
             }

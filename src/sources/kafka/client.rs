@@ -1,11 +1,20 @@
 //! The cached librdkafka handles of one context and the blocking reads behind a snapshot.
 //!
-//! One [`AdminClient`] serves metadata, the group list, each group's committed offsets
-//! (ListConsumerGroupOffsets, [`super::group_offsets`]) and the admin calls; one
+//! One [`AdminClient`] serves metadata, the group list and the topic admin calls; one
 //! `BaseConsumer` (never subscribed, auto-commit off) answers ListOffsets for watermarks, in
 //! chunks. Never a client per partition or per group. Every blocking librdkafka call runs
 //! in `spawn_blocking` behind a shared semaphore, so a slow cluster cannot take every
 //! blocking thread.
+//!
+//! Requests to a group's coordinator (each group's committed offsets, ListConsumerGroupOffsets
+//! in [`super::group_offsets`], and group deletion) run on librdkafka instances of their
+//! own, [`GroupAdmins`], with opsdeck's deadline in place of librdkafka's request timeout:
+//! a librdkafka-side timeout of such a request aborts the process when the broker comes
+//! back (librdkafka 2.12.1; the cause and the upstream references are in
+//! [`super::coordinator`]).
+//!
+//! Every other admin call is given the call timeout as librdkafka's request timeout and
+//! waited on [`ANSWER_GRACE`] longer, so librdkafka's own "timed out" ends it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,9 +24,12 @@ use jiff::Timestamp;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::Semaphore;
 
+use super::admin_call::CallError;
+use super::coordinator::{GroupAdmins, LIBRDKAFKA_MAX_TIMEOUT};
 use super::group_offsets::list_group_offsets;
 use crate::config::KafkaConfig;
 use crate::model::clean;
@@ -28,6 +40,10 @@ use crate::model::kafka::{
 
 /// Blocking calls allowed at once per context.
 pub const MAX_BLOCKING: usize = 4;
+
+/// How much longer than librdkafka's request timeout opsdeck waits for an admin answer, so
+/// librdkafka ends the request and says why.
+pub const ANSWER_GRACE: Duration = Duration::from_secs(2);
 
 /// `((topic, partition), (low, high))`.
 type PartitionWatermarks = ((String, i32), (i64, i64));
@@ -56,6 +72,8 @@ pub fn client_config(cfg: &KafkaConfig) -> Result<ClientConfig, String> {
 /// The handles of one context. Cheap to share: clone the `Arc`.
 pub struct KafkaClient {
     admin: AdminClient<DefaultClientContext>,
+    /// Coordinator-targeted requests (group offsets, group deletion).
+    groups: GroupAdmins,
     /// Answers ListOffsets (watermarks); it never subscribes or commits.
     offsets: BaseConsumer,
     limit: Arc<Semaphore>,
@@ -87,6 +105,7 @@ impl KafkaClient {
             .map_err(|e| format!("kafka client: {e}"))?;
         Ok(Arc::new(Self {
             admin,
+            groups: GroupAdmins::new(config),
             offsets,
             limit: Arc::new(Semaphore::new(MAX_BLOCKING)),
             timeout,
@@ -99,12 +118,48 @@ impl KafkaClient {
         &self.admin
     }
 
-    /// Options for one admin call with this client's timeout.
+    /// Options for one admin call to the controller or any broker, with this client's
+    /// timeout as librdkafka's: wait [`KafkaClient::answer_wait`] for the answer.
     #[must_use]
     pub fn admin_options(&self) -> AdminOptions {
         AdminOptions::new()
             .request_timeout(Some(self.timeout))
             .operation_timeout(Some(self.timeout))
+    }
+
+    /// How long to wait for the answer to a call made with [`KafkaClient::admin_options`].
+    #[must_use]
+    pub fn answer_wait(&self) -> Duration {
+        self.timeout + ANSWER_GRACE
+    }
+
+    /// Options for one coordinator-targeted call: librdkafka must never time it out
+    /// ([`super::coordinator`]); the caller waits [`KafkaClient::timeout`] and then destroys
+    /// the instance the request is pending in.
+    #[must_use]
+    pub fn coordinator_options(&self) -> AdminOptions {
+        AdminOptions::new().request_timeout(Some(LIBRDKAFKA_MAX_TIMEOUT))
+    }
+
+    /// The coordinator-targeted instances.
+    #[must_use]
+    pub fn group_admins(&self) -> &GroupAdmins {
+        &self.groups
+    }
+
+    /// Every committed offset of `group` (ListConsumerGroupOffsets), waiting up to the call
+    /// timeout; an abandoned request retires the shared group instance. Blocking: call it
+    /// from [`KafkaClient::blocking`].
+    pub fn group_offsets(&self, group: &str) -> Result<BTreeMap<(String, i32), i64>, String> {
+        let admin = self.groups.current()?;
+        match list_group_offsets(admin.admin().inner(), group, self.timeout) {
+            Ok(offsets) => Ok(offsets),
+            Err(CallError::Abandoned(why)) => {
+                self.groups.retire(&admin);
+                Err(why)
+            }
+            Err(CallError::Failed(why)) => Err(why),
+        }
     }
 
     /// Runs one blocking call on the blocking pool, holding a permit of the semaphore.
@@ -184,10 +239,10 @@ impl KafkaClient {
             .map(|t| ResourceSpecifier::Topic(t.as_str()))
             .collect();
         let fut = self.admin.describe_configs(&specs, &self.admin_options());
-        let results = tokio::time::timeout(self.timeout, fut)
+        let results = tokio::time::timeout(self.answer_wait(), fut)
             .await
-            .map_err(|_| "describe configs: no answer in time".to_owned())?
-            .map_err(|e| format!("describe configs: {e}"))?;
+            .map_err(|_| no_answer("describe configs", self.answer_wait()))?
+            .map_err(|e| admin_error("describe configs", &e, self.timeout))?;
         let mut out = BTreeMap::new();
         for (topic, result) in topics.iter().zip(results) {
             let Ok(resource) = result else { continue };
@@ -348,7 +403,8 @@ impl KafkaClient {
         let mut jobs = Vec::new();
         for (name, state, members) in listed {
             jobs.push(self.blocking(move |c| {
-                let offsets = list_group_offsets(c.admin.inner(), &name, timeout)
+                let offsets = c
+                    .group_offsets(&name)
                     .map_err(|e| format!("offsets of group {}: {e}", clean(&name)))?;
                 Ok((name, state, members, offsets))
             }));
@@ -379,6 +435,56 @@ impl KafkaClient {
     }
 }
 
+/// The error of an admin call, saying plainly when librdkafka's own request timeout (set
+/// to `timeout`) ended it.
+#[must_use]
+pub fn admin_error(what: &str, e: &KafkaError, timeout: Duration) -> String {
+    // rust-rdkafka's `rdkafka_error_code()` is `None` for admin errors.
+    let code = match e {
+        KafkaError::AdminOp(code) => Some(*code),
+        other => other.rdkafka_error_code(),
+    };
+    if code.is_some_and(is_timeout) {
+        timed_out(what, &e.to_string(), timeout)
+    } else {
+        format!("{what}: {e}")
+    }
+}
+
+/// The error code of one item of an admin result (a topic, a group), like
+/// [`admin_error`].
+#[must_use]
+pub fn item_error(what: &str, code: RDKafkaErrorCode, timeout: Duration) -> String {
+    if is_timeout(code) {
+        timed_out(what, &code.to_string(), timeout)
+    } else {
+        format!("{what}: {code}")
+    }
+}
+
+fn is_timeout(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::RequestTimedOut
+    )
+}
+
+fn timed_out(what: &str, detail: &str, timeout: Duration) -> String {
+    format!(
+        "{what}: timed out after {:.1} s without an answer from the broker ({detail})",
+        timeout.as_secs_f64()
+    )
+}
+
+/// opsdeck's own deadline passed (librdkafka should have answered first).
+#[must_use]
+pub fn no_answer(what: &str, waited: Duration) -> String {
+    format!(
+        "{what}: timed out, no answer within {:.1} s",
+        waited.as_secs_f64()
+    )
+}
+
 fn config_source(source: &rdkafka::admin::ConfigSource) -> ConfigSource {
     use rdkafka::admin::ConfigSource as S;
     match source {
@@ -392,6 +498,26 @@ fn config_source(source: &rdkafka::admin::ConfigSource) -> ConfigSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_are_named_as_such() {
+        let t = Duration::from_millis(1500);
+        let e = KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut);
+        let m = admin_error("create topic", &e, t);
+        assert!(m.starts_with("create topic: timed out after 1.5 s"), "{m}");
+        let m = item_error("delete group g", RDKafkaErrorCode::RequestTimedOut, t);
+        assert!(
+            m.starts_with("delete group g: timed out after 1.5 s"),
+            "{m}"
+        );
+        let e = KafkaError::AdminOp(RDKafkaErrorCode::UnknownTopicOrPartition);
+        let m = admin_error("delete topic", &e, t);
+        assert!(!m.contains("timed out"), "{m}");
+        assert_eq!(
+            no_answer("describe configs", t),
+            "describe configs: timed out, no answer within 1.5 s"
+        );
+    }
 
     #[test]
     fn config_sources_map_to_the_three_the_pane_shows() {

@@ -15,7 +15,8 @@ use std::time::Duration;
 use rdkafka::bindings as rd;
 use rdkafka::client::{Client, ClientContext};
 
-use super::admin_call::{AdminCall, cstring, text};
+use super::admin_call::{AdminCall, CallError, cstring, text};
+use super::coordinator::LIBRDKAFKA_MAX_TIMEOUT;
 
 /// Frees the request on every return path.
 struct Request(*mut rd::rd_kafka_ListConsumerGroupOffsets_t);
@@ -30,27 +31,32 @@ impl Drop for Request {
 }
 
 /// Every committed offset of `group`, keyed by (topic, partition). Partitions the group
-/// never committed to are absent. Blocking: call it from `spawn_blocking`.
+/// never committed to are absent. Waits up to `timeout`. Blocking: call it from
+/// `spawn_blocking`.
 pub fn list_group_offsets<C: ClientContext>(
     client: &Client<C>,
     group: &str,
     timeout: Duration,
-) -> Result<BTreeMap<(String, i32), i64>, String> {
+) -> Result<BTreeMap<(String, i32), i64>, CallError> {
     let rk = client.native_ptr();
-    let c_group = cstring(group)?;
+    let c_group = cstring(group).map_err(CallError::Failed)?;
     let mut call = AdminCall::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+        LIBRDKAFKA_MAX_TIMEOUT,
         timeout,
         "list group offsets",
-    )?;
+    )
+    .map_err(CallError::Failed)?;
     // SAFETY: librdkafka copies the group name; a null partition list asks for every
     // committed partition; the request is owned by the guard.
     let request = Request(unsafe {
         rd::rd_kafka_ListConsumerGroupOffsets_new(c_group.as_ptr(), std::ptr::null())
     });
     if request.0.is_null() {
-        return Err("list group offsets: librdkafka could not allocate".into());
+        return Err(CallError::Failed(
+            "list group offsets: librdkafka could not allocate".into(),
+        ));
     }
     let mut requests = [request.0];
     // SAFETY: every pointer is live; librdkafka copies the request and options and posts its
@@ -78,10 +84,10 @@ pub fn list_group_offsets<C: ClientContext>(
             let group_result = *groups.add(i);
             let error = rd::rd_kafka_group_result_error(group_result);
             if !error.is_null() {
-                return Err(format!(
+                return Err(CallError::Failed(format!(
                     "list group offsets: {}",
                     text(rd::rd_kafka_error_string(error))
-                ));
+                )));
             }
             let list = rd::rd_kafka_group_result_partitions(group_result);
             if list.is_null() {
