@@ -6,6 +6,19 @@
 //! Adding a pane is one folder here (its state implementing [`Pane`], with a [`PaneInfo`]),
 //! its view under `ui/panes/`, and one line in the [`panes!`] call below.
 
+/// The accessors of a pane whose one table always shows (its `table` field).
+macro_rules! always_table {
+    () => {
+        fn table(&self) -> Option<&$crate::app::table::TableState> {
+            Some(&self.table)
+        }
+
+        fn table_mut(&mut self) -> Option<&mut $crate::app::table::TableState> {
+            Some(&mut self.table)
+        }
+    };
+}
+
 pub mod apps;
 pub mod audit;
 pub mod catalog;
@@ -39,8 +52,6 @@ pub struct PaneInfo {
 
 /// What every pane does the same way, so the router loops instead of naming panes.
 pub trait Pane {
-    /// Names, title and key sections.
-    fn info(&self) -> &'static PaneInfo;
     /// The table the pane shows now, if its current view is one.
     fn table(&self) -> Option<&TableState> {
         None
@@ -79,10 +90,20 @@ pub trait Pane {
     fn reset(&mut self);
 }
 
+/// Drops everything of a pane but the page size its table learned from the layout (a
+/// context switch: the old context's rows, selection, filter and details all go).
+pub(crate) fn reset_keeping_page<P: Pane + Default>(pane: &mut P) {
+    let page = pane.table().map(|t| t.page);
+    *pane = P::default();
+    if let (Some(page), Some(table)) = (page, pane.table_mut()) {
+        table.page = page;
+    }
+}
+
 /// Declares the panes once: the [`PaneId`] enum in tab order, the [`Panes`] collection, and
 /// the dispatch from one to the other.
 macro_rules! panes {
-    ($($variant:ident => $field:ident: $ty:ty),* $(,)?) => {
+    ($($variant:ident => $field:ident: $ty:ty { $($info:tt)* }),* $(,)?) => {
         /// The panes of the console, in tab order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum PaneId {
@@ -96,7 +117,10 @@ macro_rules! panes {
             #[must_use]
             pub fn info(self) -> &'static PaneInfo {
                 match self {
-                    $(Self::$variant => &<$ty>::INFO),*
+                    $(Self::$variant => {
+                        const INFO: PaneInfo = PaneInfo { $($info)* };
+                        &INFO
+                    }),*
                 }
             }
         }
@@ -130,16 +154,76 @@ macro_rules! panes {
 }
 
 panes! {
-    Catalog => catalog: catalog::CatalogPane,
-    Apps => apps: apps::AppsPane,
-    Rollouts => rollouts: rollouts::RolloutsPane,
-    Kafka => kafka: kafka::KafkaPane,
-    Postgres => postgres: postgres::PostgresPane,
-    Logs => logs: logs::LogsPane,
-    Traces => traces: traces::TracesPane,
-    Requests => requests: requests::RequestsPane,
-    Audit => audit: audit::AuditPane,
-    Incident => incident: incident::IncidentState,
+    Catalog => catalog: catalog::CatalogPane {
+        command: "svc",
+        aliases: &["services", "service", "catalog", "cat"],
+        title: "Services",
+        key_contexts: &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global],
+        on_action: catalog::actions::on_action,
+    },
+    Apps => apps: apps::AppsPane {
+        command: "apps",
+        aliases: &["app", "argo", "argocd", "applications"],
+        title: "Argo CD apps",
+        key_contexts: &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
+        on_action: apps::actions::on_action,
+    },
+    Rollouts => rollouts: rollouts::RolloutsPane {
+        command: "rollouts",
+        aliases: &["rollout", "ro", "deploy", "deployments"],
+        title: "Rollouts",
+        key_contexts: &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global],
+        on_action: rollouts::actions::on_action,
+    },
+    Kafka => kafka: kafka::KafkaPane {
+        command: "kafka",
+        aliases: &["topics", "topic", "groups", "kf"],
+        title: "Kafka",
+        key_contexts: &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global],
+        on_action: kafka::actions::on_action,
+    },
+    Postgres => postgres: postgres::PostgresPane {
+        command: "pg",
+        aliases: &["postgres", "db", "sessions", "locks"],
+        title: "Postgres",
+        key_contexts: &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global],
+        on_action: postgres::actions::on_action,
+    },
+    Logs => logs: logs::LogsPane {
+        command: "logs",
+        aliases: &["log"],
+        title: "Logs",
+        key_contexts: &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
+        on_action: logs::actions::on_action,
+    },
+    Traces => traces: traces::TracesPane {
+        command: "traces",
+        aliases: &["trace", "tr"],
+        title: "Traces",
+        key_contexts: &[KeyContext::Traces, KeyContext::Table, KeyContext::Global],
+        on_action: traces::actions::on_action,
+    },
+    Requests => requests: requests::RequestsPane {
+        command: "requests",
+        aliases: &["request", "req", "reqs"],
+        title: "Requests",
+        key_contexts: &[KeyContext::Requests, KeyContext::Table, KeyContext::Global],
+        on_action: requests::actions::on_action,
+    },
+    Audit => audit: audit::AuditPane {
+        command: "audit",
+        aliases: &["events"],
+        title: "Audit",
+        key_contexts: &[KeyContext::Audit, KeyContext::Table, KeyContext::Global],
+        on_action: audit::actions::on_action,
+    },
+    Incident => incident: incident::IncidentState {
+        command: "incident",
+        aliases: &["inc"],
+        title: "Incident",
+        key_contexts: &[KeyContext::Incident, KeyContext::Global],
+        on_action: incident::actions::on_action,
+    },
 }
 
 impl PaneId {

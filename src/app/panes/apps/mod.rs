@@ -6,9 +6,8 @@ pub mod actions;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::TableState;
-use crate::keymap::KeyContext;
 use crate::model::k8s::app_row::resource_rows;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{AppRow, Application, SyncResource};
@@ -74,12 +73,6 @@ impl AppsPane {
             self.loaded = true;
             self.refresh_view();
         }
-    }
-
-    pub fn reset(&mut self) {
-        let page = self.table.page;
-        *self = Self::default();
-        self.table.page = page;
     }
 
     /// Enter: open the selected app's detail.
@@ -150,28 +143,8 @@ fn haystack(r: &AppRow) -> String {
     .to_lowercase()
 }
 
-impl AppsPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "apps",
-        aliases: &["app", "argo", "argocd", "applications"],
-        title: "Argo CD apps",
-        key_contexts: &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for AppsPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
-    fn table(&self) -> Option<&TableState> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        Some(&mut self.table)
-    }
+    always_table!();
 
     fn sort_columns(&self) -> usize {
         SORT_COLUMNS
@@ -211,7 +184,7 @@ impl Pane for AppsPane {
     }
 
     fn reset(&mut self) {
-        Self::reset(self);
+        super::reset_keeping_page(self);
     }
 }
 

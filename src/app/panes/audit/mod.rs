@@ -5,9 +5,8 @@ pub mod actions;
 
 use std::sync::Arc;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::TableState;
-use crate::keymap::KeyContext;
 use crate::model::platform::{AuditItem, EventBody, VerifyReport};
 use crate::sources::platform_feed::PlatformSnapshot;
 
@@ -35,12 +34,6 @@ impl AuditPane {
     pub fn set_snapshot(&mut self, snapshot: Arc<PlatformSnapshot>) {
         self.snapshot = Some(snapshot);
         self.refresh_view();
-    }
-
-    pub fn reset(&mut self) {
-        let page = self.table.page;
-        *self = Self::default();
-        self.table.page = page;
     }
 
     #[must_use]
@@ -88,28 +81,8 @@ pub fn actor(item: &AuditItem) -> String {
 /// No detail is this long; scrolling stops here even before the view clamps it.
 const DETAIL_SCROLL_CAP: usize = 10_000;
 
-impl AuditPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "audit",
-        aliases: &["events"],
-        title: "Audit",
-        key_contexts: &[KeyContext::Audit, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for AuditPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
-    fn table(&self) -> Option<&TableState> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        Some(&mut self.table)
-    }
+    always_table!();
 
     fn sort_columns(&self) -> usize {
         COLUMNS.len()
@@ -174,6 +147,6 @@ impl Pane for AuditPane {
     }
 
     fn reset(&mut self) {
-        Self::reset(self);
+        super::reset_keeping_page(self);
     }
 }

@@ -7,9 +7,8 @@ pub mod card;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::TableState;
-use crate::keymap::KeyContext;
 use crate::model::{Catalog, CatalogEntry};
 
 /// Catalog table columns, in display order.
@@ -153,28 +152,8 @@ fn compare(a: &CatalogEntry, b: &CatalogEntry, column: CatalogColumn) -> Orderin
     primary.then_with(|| sa.name.cmp(&sb.name))
 }
 
-impl CatalogPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "svc",
-        aliases: &["services", "service", "catalog", "cat"],
-        title: "Services",
-        key_contexts: &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for CatalogPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
-    fn table(&self) -> Option<&TableState> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        Some(&mut self.table)
-    }
+    always_table!();
 
     fn sort_columns(&self) -> usize {
         CatalogColumn::ALL.len()

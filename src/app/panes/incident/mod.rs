@@ -10,8 +10,7 @@ pub mod actions;
 pub mod facts;
 pub mod signals;
 
-use crate::app::panes::{Pane, PaneInfo};
-use crate::keymap::KeyContext;
+use crate::app::panes::Pane;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -293,23 +292,9 @@ pub fn workload_facts(snapshot: &Arc<KubeSnapshot>, wanted: &WorkloadRef) -> Opt
     })
 }
 
-impl IncidentState {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "incident",
-        aliases: &["inc"],
-        title: "Incident",
-        key_contexts: &[KeyContext::Incident, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 /// The incident view is built from the other panes' data on every change, so a context
 /// switch leaves nothing of its own to drop.
 impl Pane for IncidentState {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
     fn reset(&mut self) {}
 }
 

@@ -6,9 +6,8 @@ pub mod actions;
 
 use std::sync::Arc;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::{RowKey, TableState};
-use crate::keymap::KeyContext;
 use crate::model::kafka::{KafkaSnapshot, LagHistory, TopicConfig};
 
 /// Which list the pane shows.
@@ -197,28 +196,8 @@ impl KafkaPane {
     }
 }
 
-impl KafkaPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "kafka",
-        aliases: &["topics", "topic", "groups", "kf"],
-        title: "Kafka",
-        key_contexts: &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for KafkaPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
-    fn table(&self) -> Option<&TableState> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        Some(&mut self.table)
-    }
+    always_table!();
 
     fn sort_columns(&self) -> usize {
         1

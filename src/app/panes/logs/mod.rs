@@ -6,8 +6,7 @@
 
 pub mod actions;
 
-use crate::app::panes::{Pane, PaneInfo};
-use crate::keymap::KeyContext;
+use crate::app::panes::Pane;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -403,22 +402,8 @@ pub fn parse_jump_time(text: &str, now: Timestamp) -> Result<Timestamp, String> 
         .map_err(|e| format!("`{text}`: {e}"))
 }
 
-impl LogsPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "logs",
-        aliases: &["log"],
-        title: "Logs",
-        key_contexts: &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 /// The logs pane keeps its own cursor over the ring (its keys are its own actions).
 impl Pane for LogsPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
     fn reset(&mut self) {
         self.clear();
     }

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::{RowKey, TableState};
-use crate::keymap::KeyContext;
 use crate::model::pg::{BlockingLine, PgLock, PgSession, PgSnapshot, blocking_tree};
 
 /// Which view of the pane is shown.
@@ -280,21 +279,7 @@ fn sort_key(s: &PgSession, column: usize, now: Timestamp) -> (i64, String) {
     }
 }
 
-impl PostgresPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "pg",
-        aliases: &["postgres", "db", "sessions", "locks"],
-        title: "Postgres",
-        key_contexts: &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for PostgresPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
     fn table(&self) -> Option<&TableState> {
         (self.view == PgView::Sessions).then_some(&self.table)
     }

@@ -5,9 +5,8 @@ pub mod actions;
 
 use std::sync::Arc;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::TableState;
-use crate::keymap::KeyContext;
 use crate::model::platform::{Request, RequestSpec, RequestState};
 use crate::sources::platform_feed::PlatformSnapshot;
 
@@ -59,12 +58,6 @@ impl RequestsPane {
         self.refresh_view();
     }
 
-    pub fn reset(&mut self) {
-        let page = self.table.page;
-        *self = Self::default();
-        self.table.page = page;
-    }
-
     #[must_use]
     pub fn is_approver(&self) -> bool {
         self.snapshot.as_ref().is_some_and(|s| s.is_approver())
@@ -112,28 +105,8 @@ impl RequestsPane {
     }
 }
 
-impl RequestsPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "requests",
-        aliases: &["request", "req", "reqs"],
-        title: "Requests",
-        key_contexts: &[KeyContext::Requests, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for RequestsPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
-    fn table(&self) -> Option<&TableState> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        Some(&mut self.table)
-    }
+    always_table!();
 
     fn sort_columns(&self) -> usize {
         COLUMNS.len()
@@ -165,6 +138,6 @@ impl Pane for RequestsPane {
     }
 
     fn reset(&mut self) {
-        Self::reset(self);
+        super::reset_keeping_page(self);
     }
 }

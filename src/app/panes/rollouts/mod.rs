@@ -11,9 +11,8 @@ use std::sync::Arc;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::TableState;
-use crate::keymap::KeyContext;
 use crate::model::action::WorkloadKind;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{
@@ -228,12 +227,6 @@ impl RolloutsPane {
         };
     }
 
-    pub fn reset(&mut self) {
-        let page = self.table.page;
-        *self = Self::default();
-        self.table.page = page;
-    }
-
     #[must_use]
     pub fn selected(&self) -> Option<&WorkloadEntry> {
         self.table.selected_row().and_then(|i| self.entries.get(i))
@@ -360,28 +353,8 @@ impl RolloutsPane {
     }
 }
 
-impl RolloutsPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "rollouts",
-        aliases: &["rollout", "ro", "deploy", "deployments"],
-        title: "Rollouts",
-        key_contexts: &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for RolloutsPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
-    fn table(&self) -> Option<&TableState> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        Some(&mut self.table)
-    }
+    always_table!();
 
     fn sort_columns(&self) -> usize {
         SORT_COLUMNS
@@ -425,7 +398,7 @@ impl Pane for RolloutsPane {
     }
 
     fn reset(&mut self) {
-        Self::reset(self);
+        super::reset_keeping_page(self);
     }
 }
 

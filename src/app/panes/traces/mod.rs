@@ -8,9 +8,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::panes::{Pane, PaneInfo};
+use crate::app::panes::Pane;
 use crate::app::table::TableState;
-use crate::keymap::KeyContext;
 use crate::model::traces::{Row, Span, SpanTree, Trace, TraceSummary};
 use crate::sources::trace_feed::TraceList;
 use crate::sources::traces::TraceSearch;
@@ -149,12 +148,6 @@ impl TracesPane {
         self.refresh_view();
     }
 
-    pub fn reset(&mut self) {
-        let page = self.table.page;
-        *self = Self::default();
-        self.table.page = page;
-    }
-
     #[must_use]
     pub fn selected(&self) -> Option<&TraceSummary> {
         self.table.selected_row().and_then(|i| self.rows().get(i))
@@ -203,21 +196,7 @@ impl TracesPane {
     }
 }
 
-impl TracesPane {
-    pub const INFO: PaneInfo = PaneInfo {
-        command: "traces",
-        aliases: &["trace", "tr"],
-        title: "Traces",
-        key_contexts: &[KeyContext::Traces, KeyContext::Table, KeyContext::Global],
-        on_action: actions::on_action,
-    };
-}
-
 impl Pane for TracesPane {
-    fn info(&self) -> &'static PaneInfo {
-        &Self::INFO
-    }
-
     fn table(&self) -> Option<&TableState> {
         (self.open_id.is_none()).then_some(&self.table)
     }
@@ -258,7 +237,7 @@ impl Pane for TracesPane {
     }
 
     fn reset(&mut self) {
-        Self::reset(self);
+        super::reset_keeping_page(self);
     }
 }
 
