@@ -54,11 +54,10 @@
 #![allow(unsafe_code)]
 
 #[path = "../tests/support/kube.rs"]
-mod kube_support;
+pub mod kube_support;
 
-#[path = "../tests/render/probe.rs"]
-#[allow(dead_code)]
-mod probe;
+#[path = "../tests/headless/render/probe.rs"]
+pub mod probe;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};

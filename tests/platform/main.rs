@@ -2,10 +2,14 @@
 //! server spawned in-process on loopback port 0, with both stores: SQLite and a
 //! PostgreSQL cluster started by `tests/support/pg.rs`.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns unwrap; a panic is the failure report"
+)]
 
-#[path = "../support/pg.rs"]
-mod pg;
+#[path = "../support/mod.rs"]
+pub mod support;
 
 mod auth_policy;
 mod common;

@@ -2,7 +2,7 @@
 //! real API server uses for the resources opsdeck touches, so the real kube-rs client code
 //! runs against it through a generated kubeconfig.
 //!
-//! Reuse from any test binary with `#[path = "../support/kube.rs"] mod kube_server;`.
+//! Reached as `support::kube` from a test binary that includes `tests/support/mod.rs`.
 //!
 //! What it speaks, and why each piece matters to a client:
 //! - LIST with a global, monotonically increasing `resourceVersion` on the list and on every
@@ -34,8 +34,6 @@
 //!   requests as sent.
 //!
 //! Fixtures shaped like real objects live in `tests/support/fixtures/k8s/`; see [`fixtures`].
-
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
