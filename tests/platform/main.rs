@@ -5,7 +5,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "test helpers outside #[test] fns unwrap; a panic is the failure report"
+    reason = "helpers and the bodies `both_stores!` wraps are outside #[test] fns; a panic fails"
 )]
 
 #[path = "../support/mod.rs"]
