@@ -39,7 +39,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/tansu.rs"]
-mod tansu;
+pub mod tansu;
 
 use std::collections::BTreeSet;
 use std::process::Command;

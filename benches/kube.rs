@@ -1,5 +1,5 @@
 //! Kubernetes benchmarks (criterion plus a printed summary): 10,000 Argo CD Applications and
-//! 20,000 Pods served by the in-process Kubernetes API peer (`tests/support/kube.rs`) and
+//! 20,000 Pods served by the in-process Kubernetes API peer (`tests/support/kube/`) and
 //! read through the real kube-rs client and [`KubeWatch`], at 120×40. Run with
 //! `cargo bench --bench kube` (about 3 minutes).
 //!
@@ -53,12 +53,11 @@
 // The counting allocator implements `GlobalAlloc`, and `KUBECONFIG` is set before any thread.
 #![allow(unsafe_code)]
 
-#[path = "../tests/support/kube.rs"]
-mod kube_support;
+#[path = "../tests/support/kube/mod.rs"]
+pub mod kube_support;
 
-#[path = "../tests/render/probe.rs"]
-#[allow(dead_code)]
-mod probe;
+#[path = "../tests/headless/render/probe.rs"]
+pub mod probe;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};

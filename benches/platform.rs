@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used)]
 
 #[path = "../tests/support/pg.rs"]
-mod pg;
+pub mod pg;
 
 use std::time::{Duration, Instant};
 

@@ -20,7 +20,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/pg.rs"]
-mod pg;
+pub mod pg;
 
 use std::time::{Duration, Instant};
 

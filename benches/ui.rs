@@ -12,13 +12,12 @@
 //! - `incident/*`: one frame of the incident view at 120×40 and at 80×24 (every panel is
 //!   derived from the other panes' state); target ≤ 1 ms.
 //! - Frames during 10 s of idle: a count, not a time. It is printed before the benchmarks
-//!   (the run loop on a paused tokio clock); `tests/render/idle.rs` asserts it is zero.
+//!   (the run loop on a paused tokio clock); `tests/headless/render/idle.rs` asserts it is zero.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/render/probe.rs"]
-#[allow(dead_code)]
-mod probe;
+#[path = "../tests/headless/render/probe.rs"]
+pub mod probe;
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates screenshots/*.svg with the real binary (120x36, sandbox seed 7).
-# `cargo test --test render` fails until the committed files match what the code draws.
+# `cargo test --test headless render::screenshots` fails until the committed files match what the code draws.
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --quiet --bin opsdeck

@@ -258,6 +258,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
     {
         return cmds;
     }
+    // The keys that go to a pane are declared with the pane (`PaneInfo::goto`).
+    if let Some(pane) = PaneId::ALL.iter().find(|p| p.info().goto == action) {
+        goto(state, *pane);
+        return Vec::new();
+    }
     match action {
         Action::Quit => {
             state.quit = true;
@@ -281,16 +286,6 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::Refresh => return vec![Cmd::Refresh(SourceId::ALL.to_vec())],
         Action::ToggleDebug => state.debug = !state.debug,
         Action::Suspend => return vec![Cmd::Suspend],
-        Action::PaneCatalog => goto(state, PaneId::Catalog),
-        Action::PaneApps => goto(state, PaneId::Apps),
-        Action::PaneRollouts => goto(state, PaneId::Rollouts),
-        Action::PaneKafka => goto(state, PaneId::Kafka),
-        Action::PanePostgres => goto(state, PaneId::Postgres),
-        Action::PaneLogs => goto(state, PaneId::Logs),
-        Action::PaneTraces => goto(state, PaneId::Traces),
-        Action::PaneRequests => goto(state, PaneId::Requests),
-        Action::PaneAudit => goto(state, PaneId::Audit),
-        Action::PaneIncident => goto(state, PaneId::Incident),
         Action::Up => move_cursor(state, -1),
         Action::Down => move_cursor(state, 1),
         Action::PageUp => move_cursor(state, -page(state)),

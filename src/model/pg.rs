@@ -670,7 +670,6 @@ pub fn advice(target: &PgSession) -> KillAdvice {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -200,7 +200,6 @@ extern "C" fn on_fatal_signal(signal: c_int, info: *mut libc::siginfo_t, _contex
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,7 +1,11 @@
 //! Config, theme, keymap and tour files: every malformed file in `tests/bad/` fails with the
 //! message its first line expects, every shipped theme and keymap loads, the documented
 //! example config parses, and user overrides change only what they name.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns unwrap; a panic is the failure report"
+)]
 
 use std::path::{Path, PathBuf};
 

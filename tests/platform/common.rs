@@ -15,7 +15,7 @@ use opsdeck::platform::policy::Policy;
 use opsdeck::platform::{LocalServer, ServeOptions, Source, StoreUrl, spawn_local};
 use opsdeck::sources::platform::{PlatformClient, Token};
 
-use crate::pg;
+use crate::support::pg;
 
 /// Generates `sqlite` and `postgres` tests calling `async fn $name(kind: StoreKind)`.
 #[macro_export]

@@ -2,10 +2,14 @@
 //! server spawned in-process on loopback port 0, with both stores: SQLite and a
 //! PostgreSQL cluster started by `tests/support/pg.rs`.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers and the bodies `both_stores!` wraps are outside #[test] fns; a panic fails"
+)]
 
-#[path = "../support/pg.rs"]
-mod pg;
+#[path = "../support/mod.rs"]
+pub mod support;
 
 mod auth_policy;
 mod common;

@@ -12,7 +12,11 @@
 //! inside a temp dir, so the user's own files are never read or written. These tests need
 //! no peer and never skip.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns unwrap; a panic is the failure report"
+)]
 
 use std::io::{Read, Write};
 use std::path::Path;

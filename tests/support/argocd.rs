@@ -1,7 +1,7 @@
 //! An Argo CD API server test peer: the REST routes opsdeck's API-server path uses for each
 //! application action, with the real server's guards and error shapes.
 //!
-//! Reuse from any test binary with `#[path = "../support/argocd.rs"] mod argocd_server;`.
+//! Reached as `support::argocd` from a test binary that includes `tests/support/mod.rs`.
 //!
 //! - `GET /api/v1/applications` (`{"metadata":{…},"items":[…]}`, filters `projects`, `selector`,
 //!   `appNamespace`, `name`; applications the caller may not `get` are left out silently, as
@@ -21,8 +21,6 @@
 //!   names a `project` (then Argo CD does say "not found"), 400 for failed preconditions.
 //!
 //! Every call is recorded for assertions.
-
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

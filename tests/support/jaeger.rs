@@ -2,8 +2,8 @@
 //! Jaeger's envelope `{"data":…,"total","limit","offset","errors":[{code,msg}]}`, in-process
 //! on a free loopback port.
 //!
-//! Reuse from any test binary with `#[path = "../support/jaeger.rs"] mod jaeger_server;`
-//! and `#[path = "../support/recorded_peer.rs"] mod recorded_peer;` (the call log it uses).
+//! Reached as `support::jaeger` from a test binary that includes `tests/support/mod.rs`; its
+//! call log is `support::recorded_peer`.
 //!
 //! - `GET /api/traces?service=&limit=&minDuration=&tags=&start=&end=`: the traces of
 //!   `fixtures/traces/jaeger_traces.json` (the checkout and legacy traces of the Tempo peer, in
@@ -16,8 +16,6 @@
 //! Every call is recorded; [`JaegerServer::set_fault`] makes every route answer a status or a
 //! non-JSON body.
 
-#![allow(dead_code)]
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -27,8 +25,8 @@ use serde_json::{Value, json};
 
 pub const TRACES_JSON: &str = include_str!("fixtures/traces/jaeger_traces.json");
 
-pub use crate::recorded_peer::{Call, Fault};
-use crate::recorded_peer::{FaultBodies, Recorder, Served, decode};
+pub use super::recorded_peer::{Call, Fault};
+use super::recorded_peer::{FaultBodies, Recorder, Served, decode};
 
 type Shared = Recorder;
 

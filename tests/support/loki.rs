@@ -2,7 +2,7 @@
 //! the wire shapes of `pkg/util/marshal` (nanosecond timestamps as strings, streams grouped by
 //! labels).
 //!
-//! Reuse from any test binary with `#[path = "../support/loki.rs"] mod loki_server;`.
+//! Reached as `support::loki` from a test binary that includes `tests/support/mod.rs`.
 //!
 //! - LogQL, honestly applied to the stored entries: a selector of `=`/`!=` matchers
 //!   (`{service_name="cart", env!="dev"}`), then any number of line filters `|= "x"`,
@@ -27,8 +27,6 @@
 //!   [`LokiServer::set_reject_label_filters`] answers queries with a label filter with a 400
 //!   (a Loki without structured metadata support).
 //! - Every request is recorded with its parameters and headers.
-
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! A real PostgreSQL cluster for tests: `initdb` in a temp dir, `postgres` on a free
 //! loopback port (its socket in the temp dir too), stopped on Drop.
 //!
-//! Reuse from any test binary with `#[path = "../support/pg.rs"] mod pg;`.
+//! Reached as `support::pg` from a test binary that includes `tests/support/mod.rs`.
 //!
 //! - PostgreSQL refuses to run as root, so under euid 0 both `initdb` and `postgres` run
 //!   through `runuser -u postgres --` in a temp dir chowned to that user.
@@ -11,8 +11,6 @@
 //!   stderr and the caller skips.
 //! - A watchdog shell stops the cluster if the test process dies without running Drop
 //!   (abort, SIGKILL), so no orphaned postmaster outlives the run.
-
-#![allow(dead_code)]
 
 use std::fs::File;
 use std::net::TcpListener;

@@ -2,10 +2,7 @@
 //! (every route answers a status or a non-JSON body instead of its data), query decoding,
 //! and serving a router on a free loopback port until dropped.
 //!
-//! A peer module uses it as `crate::recorded_peer`, so a test binary that includes a peer
-//! includes this file too: `#[path = "../support/recorded_peer.rs"] mod recorded_peer;`.
-
-#![allow(dead_code)]
+//! The Tempo and Jaeger peers use it as `super::recorded_peer`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,7 +1,7 @@
 //! A real Kafka-protocol broker for tests: tansu 0.6.0 (`~/.cargo/bin/tansu`, built with
 //! the `dynostore` feature) with in-memory storage on a free loopback port, killed on Drop.
 //!
-//! Reuse from any test binary with `#[path = "../support/tansu.rs"] mod tansu;`.
+//! Reached as `support::tansu` from a test binary that includes `tests/support/mod.rs`.
 //!
 //! - Each [`Tansu::start`] is a broker of its own (it is ready in milliseconds), so tests
 //!   never see each other's topics and one test may stop its broker.
@@ -9,8 +9,6 @@
 //! - Under `CI=true` a broker that cannot start panics with the reason: a test that needs a
 //!   peer must never pass silently. Elsewhere [`Tansu::start`] returns `None` after a note
 //!   on stderr and the caller skips.
-
-#![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

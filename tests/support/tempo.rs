@@ -1,8 +1,8 @@
 //! A Grafana Tempo query-frontend test peer: the routes opsdeck's Tempo client uses, with
 //! Tempo's real JSON quirks, in-process on a free loopback port.
 //!
-//! Reuse from any test binary with `#[path = "../support/tempo.rs"] mod tempo_server;`
-//! and `#[path = "../support/recorded_peer.rs"] mod recorded_peer;` (the call log it uses).
+//! Reached as `support::tempo` from a test binary that includes `tests/support/mod.rs`; its
+//! call log is `support::recorded_peer`.
 //!
 //! - `GET /api/search`: the traces of `fixtures/traces/tempo_search.json`, filtered the way
 //!   Tempo would for the queries opsdeck builds: TraceQL `q=` (`resource.service.name="…"`,
@@ -18,8 +18,6 @@
 //! with an `exception` event). The legacy trace carries hostile escape and bidi characters in
 //! an attribute. Every call is recorded; [`TempoServer::set_fault`] makes every route answer a
 //! status or a non-JSON body.
-
-#![allow(dead_code)]
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -44,8 +42,8 @@ const SERVICES: &[(&str, &[&str])] = &[
     (LEGACY_TRACE_ID, &["inventory"]),
 ];
 
-pub use crate::recorded_peer::{Call, Fault};
-use crate::recorded_peer::{FaultBodies, Recorder, Served, decode};
+pub use super::recorded_peer::{Call, Fault};
+use super::recorded_peer::{FaultBodies, Recorder, Served, decode};
 
 type Shared = Recorder;
 

@@ -48,6 +48,8 @@ pub struct PaneInfo {
     /// The pane's own keys, asked first while the pane shows: `None` for an action that is
     /// not the pane's, which then goes to the global keys (or nowhere).
     pub on_action: fn(&mut State, Action) -> Option<Vec<Cmd>>,
+    /// The keymap action that shows this pane from anywhere.
+    pub goto: Action,
 }
 
 /// What every pane does the same way, so the router loops instead of naming panes.
@@ -160,6 +162,7 @@ panes! {
         title: "Services",
         key_contexts: &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global],
         on_action: catalog::actions::on_action,
+        goto: Action::PaneCatalog,
     },
     Apps => apps: apps::AppsPane {
         command: "apps",
@@ -167,6 +170,7 @@ panes! {
         title: "Argo CD apps",
         key_contexts: &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
         on_action: apps::actions::on_action,
+        goto: Action::PaneApps,
     },
     Rollouts => rollouts: rollouts::RolloutsPane {
         command: "rollouts",
@@ -174,6 +178,7 @@ panes! {
         title: "Rollouts",
         key_contexts: &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global],
         on_action: rollouts::actions::on_action,
+        goto: Action::PaneRollouts,
     },
     Kafka => kafka: kafka::KafkaPane {
         command: "kafka",
@@ -181,6 +186,7 @@ panes! {
         title: "Kafka",
         key_contexts: &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global],
         on_action: kafka::actions::on_action,
+        goto: Action::PaneKafka,
     },
     Postgres => postgres: postgres::PostgresPane {
         command: "pg",
@@ -188,6 +194,7 @@ panes! {
         title: "Postgres",
         key_contexts: &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global],
         on_action: postgres::actions::on_action,
+        goto: Action::PanePostgres,
     },
     Logs => logs: logs::LogsPane {
         command: "logs",
@@ -195,6 +202,7 @@ panes! {
         title: "Logs",
         key_contexts: &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
         on_action: logs::actions::on_action,
+        goto: Action::PaneLogs,
     },
     Traces => traces: traces::TracesPane {
         command: "traces",
@@ -202,6 +210,7 @@ panes! {
         title: "Traces",
         key_contexts: &[KeyContext::Traces, KeyContext::Table, KeyContext::Global],
         on_action: traces::actions::on_action,
+        goto: Action::PaneTraces,
     },
     Requests => requests: requests::RequestsPane {
         command: "requests",
@@ -209,6 +218,7 @@ panes! {
         title: "Requests",
         key_contexts: &[KeyContext::Requests, KeyContext::Table, KeyContext::Global],
         on_action: requests::actions::on_action,
+        goto: Action::PaneRequests,
     },
     Audit => audit: audit::AuditPane {
         command: "audit",
@@ -216,6 +226,7 @@ panes! {
         title: "Audit",
         key_contexts: &[KeyContext::Audit, KeyContext::Table, KeyContext::Global],
         on_action: audit::actions::on_action,
+        goto: Action::PaneAudit,
     },
     Incident => incident: incident::IncidentState {
         command: "incident",
@@ -223,6 +234,7 @@ panes! {
         title: "Incident",
         key_contexts: &[KeyContext::Incident, KeyContext::Global],
         on_action: incident::actions::on_action,
+        goto: Action::PaneIncident,
     },
 }
 

@@ -403,7 +403,6 @@ pub fn api_call(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::k8s::app_row::tests::{

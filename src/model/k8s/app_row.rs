@@ -401,7 +401,6 @@ pub fn drift(app: &Application) -> Vec<ResourceRow> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub(crate) mod tests {
     use serde_json::{Value, json};
 

@@ -102,7 +102,6 @@ pub fn deployment_phase(deployment: &Deployment) -> (RolloutPhase, String) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub(crate) mod tests {
     use serde_json::{Value, json};
 

@@ -134,7 +134,6 @@ pub fn op_enablement(workload: Workload<'_>, op: RolloutOp) -> Enablement {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::k8s::deployment::tests as dep;

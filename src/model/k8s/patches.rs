@@ -366,7 +366,6 @@ pub fn skip_step_plan(r: &Rollout) -> Result<PatchPlan, PatchError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use serde_json::json;
 

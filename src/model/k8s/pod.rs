@@ -124,7 +124,6 @@ impl PodSummary {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub(crate) mod tests {
     use serde_json::{Value, json};
 

@@ -466,7 +466,6 @@ pub fn analysis_completed(phase: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub(crate) mod tests {
     use serde_json::json;
 

@@ -205,7 +205,6 @@ pub fn images(template: &Value) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::k8s::deployment::tests as dep;

@@ -307,7 +307,6 @@ fn word_level(body: &str) -> Option<Level> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::logs::ansi::{Sgr, SgrColour};

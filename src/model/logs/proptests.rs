@@ -1,8 +1,6 @@
 //! Property tests: whatever bytes arrive, parsing never panics and nothing it produces can put
 //! a control character, an escape or a bidi override into a terminal cell.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 
 use proptest::prelude::*;

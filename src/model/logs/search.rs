@@ -269,7 +269,6 @@ pub fn prev_in(matches: &[u64], before: u64) -> Option<u64> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use std::sync::Arc;
 

@@ -162,7 +162,6 @@ impl GroupAdmins {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -288,7 +288,6 @@ async fn read_stdin(options: ParseOptions, reporter: &Reporter) -> Result<(), St
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::sources::SourceBody;

@@ -277,7 +277,6 @@ impl Executor for PgExecutor {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::pg::pin;

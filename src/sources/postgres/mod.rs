@@ -292,7 +292,6 @@ pub fn error_text(e: &tokio_postgres::Error) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

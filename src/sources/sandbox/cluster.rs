@@ -491,7 +491,6 @@ fn mark_synced(app: &mut Value) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::action::RolloutOp;

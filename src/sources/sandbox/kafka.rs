@@ -387,7 +387,6 @@ pub fn spawn_kafka(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use jiff::Timestamp;
 

@@ -756,7 +756,6 @@ impl Executor for SandboxExecutor {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::pg::{blocking_tree, pin};

@@ -271,7 +271,6 @@ pub fn open_logs(state: &mut State, service: Option<String>, trace_id: Option<St
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

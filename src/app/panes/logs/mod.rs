@@ -410,7 +410,6 @@ impl Pane for LogsPane {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

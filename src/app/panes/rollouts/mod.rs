@@ -403,7 +403,6 @@ impl Pane for RolloutsPane {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::k8s::{KindIcon, StuckKind};

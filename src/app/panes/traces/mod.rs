@@ -264,7 +264,6 @@ pub fn parse_min_duration(text: &str) -> Result<Option<Duration>, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

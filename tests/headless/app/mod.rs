@@ -1,0 +1,13 @@
+//! Headless app tests: keys and source events driven through `update`, then assertions on the
+//! state, the commands, and the rendered buffer.
+
+mod apps;
+mod incident;
+mod kafka;
+mod kafka_admin;
+mod keys;
+mod logs_traces;
+mod paging;
+mod platform;
+mod postgres;
+mod routing;

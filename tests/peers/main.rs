@@ -1,0 +1,23 @@
+//! The backend sources against their peers: the Kubernetes and Argo CD API servers, Loki,
+//! Tempo, Jaeger and Backstage run in-process (`tests/support/`); PostgreSQL and the tansu
+//! Kafka broker are spawned (under `CI=true` a peer that cannot start fails its tests,
+//! elsewhere they are skipped with a note).
+//!
+//! One test binary, so the crate is linked once for every backend; filter with a module
+//! path, e.g. `cargo test --test peers kube::watch`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers and peers outside #[test] fns unwrap; a panic is the failure report"
+)]
+
+#[path = "../support/mod.rs"]
+pub mod support;
+
+mod catalog;
+mod kafka;
+mod kube;
+mod logs;
+mod postgres;
+mod traces;

@@ -1,0 +1,19 @@
+//! The test peers and harnesses the test binaries share, one module included once per binary
+//! with `#[path = "../support/mod.rs"] mod support;` and reached as `support::kube`,
+//! `support::pg`...
+//!
+//! In-process HTTP peers speaking the real wire formats: the Kubernetes API server
+//! ([`kube`]), Argo CD ([`argocd`]), Loki ([`loki`]), Tempo ([`tempo`]) and Jaeger
+//! ([`jaeger`]) with the call log they share ([`recorded_peer`]), and Backstage
+//! ([`backstage`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
+//! ([`tansu`]). Fixture files live in `tests/support/fixtures/`.
+
+pub mod argocd;
+pub mod backstage;
+pub mod jaeger;
+pub mod kube;
+pub mod loki;
+pub mod pg;
+pub mod recorded_peer;
+pub mod tansu;
+pub mod tempo;
