@@ -51,9 +51,9 @@ pub struct PostgresPane {
     pub table: TableState,
     pub tree: Vec<BlockingLine>,
     pub tree_selected: usize,
-    /// The identity of the tree line under the cursor (its session, and which of that
-    /// session's lines), which the cursor follows across refreshes.
-    tree_key: Option<(RowKey, usize)>,
+    /// Each tree line's identity (its session, and which of that session's lines), built
+    /// once per snapshot; the cursor follows its line's identity across refreshes.
+    tree_keys: Vec<(RowKey, usize)>,
     /// The session whose line was selected and is gone from the tree since the last
     /// refresh; the cursor is on its neighbour. Cleared by the next move.
     pub tree_vanished: Option<RowKey>,
@@ -84,7 +84,7 @@ impl PostgresPane {
             table: TableState::default(),
             tree: Vec::new(),
             tree_selected: 0,
-            tree_key: None,
+            tree_keys: Vec::new(),
             tree_vanished: None,
             frozen: false,
             detail: None,
@@ -115,18 +115,18 @@ impl PostgresPane {
     }
 
     fn show(&mut self, snapshot: Option<Arc<PgSnapshot>>) {
+        let picked = self.tree_keys.get(self.tree_selected).cloned();
         self.tree = snapshot.as_deref().map(blocking_tree).unwrap_or_default();
         let keys = tree_keys(&self.tree, snapshot.as_deref());
-        let found = self
-            .tree_key
+        let found = picked
             .as_ref()
             .and_then(|k| keys.iter().position(|other| other == k))
             .or_else(|| {
                 // The same session on another branch of the tree is still the same session.
-                let (session, _) = self.tree_key.as_ref()?;
+                let (session, _) = picked.as_ref()?;
                 keys.iter().position(|(other, _)| other == session)
             });
-        match (found, self.tree_key.take()) {
+        match (found, picked) {
             (Some(line), _) => self.tree_selected = line,
             (None, gone) => {
                 self.tree_selected = self.tree_selected.min(self.tree.len().saturating_sub(1));
@@ -137,7 +137,7 @@ impl PostgresPane {
                 }
             }
         }
-        self.tree_key = keys.get(self.tree_selected).cloned();
+        self.tree_keys = keys;
         self.now = snapshot.as_ref().map(|s| s.taken_at);
         self.shown = snapshot;
         self.refresh_view();
@@ -177,7 +177,7 @@ impl PostgresPane {
     fn forget_selection(&mut self) {
         self.table.forget_selection();
         self.tree_selected = 0;
-        self.tree_key = None;
+        self.tree_keys.clear();
         self.tree_vanished = None;
     }
 
@@ -232,9 +232,6 @@ impl PostgresPane {
             .saturating_add_signed(delta)
             .min(self.tree.len().saturating_sub(1));
         self.tree_vanished = None;
-        self.tree_key = tree_keys(&self.tree, self.shown.as_deref())
-            .get(self.tree_selected)
-            .cloned();
     }
 }
 
