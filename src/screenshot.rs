@@ -237,11 +237,14 @@ pub fn show(state: &mut State, view: DemoView) {
                 state.panes.kafka.set_configs(topic.clone(), configs);
             }
             if view == DemoView::KafkaDiff {
-                let _ = crate::app::panes::kafka::actions::configs_entered(
-                    state,
-                    &topic,
-                    "retention.ms=1d cleanup.policy=compact -segment.bytes",
-                );
+                let _ = state.lend(|panes, ctx| {
+                    crate::app::panes::kafka::actions::configs_entered(
+                        &panes.kafka,
+                        ctx,
+                        &topic,
+                        "retention.ms=1d cleanup.policy=compact -segment.bytes",
+                    )
+                });
             }
         }
         DemoView::AppsDetail => {
@@ -316,10 +319,13 @@ pub fn show(state: &mut State, view: DemoView) {
             state.history.push(View::Pane(PaneId::Postgres));
             state.panes.postgres.view = crate::app::panes::postgres::PgView::Tree;
             if view == DemoView::PgKill {
-                crate::app::panes::postgres::actions::ask_kill(
-                    state,
-                    crate::model::action::KillMode::Cancel,
-                );
+                let _ = state.lend(|panes, ctx| {
+                    crate::app::panes::postgres::actions::ask_kill(
+                        &panes.postgres,
+                        ctx,
+                        crate::model::action::KillMode::Cancel,
+                    );
+                });
             }
         }
         DemoView::RequestForm => {
@@ -362,7 +368,7 @@ fn show_incident(state: &mut State) {
     }
     state.now = world.now();
     let service = world.burst_service();
-    let _ = crate::app::panes::incident::actions::open(state, service);
+    let _ = crate::app::route::open_incident(state, service);
     state.toast = None;
     let since = world.now() - jiff::SignedDuration::from_mins(30);
     let logs = world.logs(&state.panes.logs.target.clone(), Some(since));

@@ -4,12 +4,14 @@
 //! for the run loop to carry out (switch context, set scope, load a theme). Rendering reads
 //! the state and nothing else.
 
+pub mod ctx;
 pub mod filter;
 pub mod kube_access;
 pub mod messages;
 pub mod modal;
 pub mod msg;
 pub mod panes;
+pub mod route;
 pub mod state;
 pub mod table;
 pub mod tours;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use super::ctx::{Ctx, Intent, Lent, Permits};
 pub use super::panes::PaneId;
 use super::panes::{Pane, Panes};
 use super::table::TableState;
@@ -151,6 +152,21 @@ pub enum PromptPurpose {
     MinDuration,
     /// Which container, how far back, and previous logs, for the log source.
     LogOptions,
+}
+
+impl PromptPurpose {
+    /// The pane that asked, and gets the answer.
+    #[must_use]
+    pub fn pane(&self) -> PaneId {
+        match self {
+            Self::RejectRequest(_) => PaneId::Requests,
+            Self::EditConfigs(_) | Self::AddPartitions(_) => PaneId::Kafka,
+            Self::RollbackApp(_) => PaneId::Apps,
+            Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
+            Self::JumpTime | Self::LogOptions => PaneId::Logs,
+            Self::MinDuration => PaneId::Traces,
+        }
+    }
 }
 
 /// A one-line text prompt.
@@ -324,6 +340,58 @@ impl State {
             View::Pane(_) => self.pane_mut().table_mut(),
             View::Card(_) => None,
         }
+    }
+
+    /// Who acts and what they may do (views ask it to show why an action is off).
+    #[must_use]
+    pub fn permits(&self) -> Permits<'_> {
+        Permits {
+            readonly: self.readonly,
+            user: &self.user,
+            access: &self.kube_access,
+        }
+    }
+
+    /// Lends the panes and a [`Ctx`] over the rest of the state to `f` (the router, which
+    /// hands one pane and the `Ctx` to that pane's code); applies the toasts asked for and
+    /// returns the intents for the router to carry out.
+    pub fn lend<R>(&mut self, f: impl FnOnce(&mut Panes, &mut Ctx<'_>) -> R) -> (R, Vec<Intent>) {
+        let catalog = Arc::clone(&self.panes.catalog.catalog);
+        let catalog_loaded = self.panes.catalog.loaded;
+        let Self {
+            now,
+            size,
+            context,
+            user,
+            scope,
+            readonly,
+            panes,
+            kube_access,
+            health,
+            modal,
+            drafts,
+            ..
+        } = self;
+        let mut ctx = Ctx::new(Lent {
+            now: *now,
+            size: *size,
+            context,
+            user,
+            scope: scope.as_deref(),
+            readonly: *readonly,
+            catalog,
+            catalog_loaded,
+            health,
+            kube_access,
+            modal,
+            drafts,
+        });
+        let out = f(panes, &mut ctx);
+        let asked = ctx.finish();
+        for (level, text) in asked.toasts {
+            self.toast(level, text);
+        }
+        (out, asked.intents)
     }
 
     /// Shows a toast until the next key, and keeps it in the message history.

@@ -4,14 +4,16 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 use super::msg::{Cmd, Msg};
 use super::state::{Modal, PaneId, State, ToastLevel, View};
+use crate::app::ctx::{Focus, Intent};
 use crate::app::modal::form::FormKind;
 use crate::app::modal::input::{filter_key, help_key, open_palette, palette_key, paste};
-pub use crate::app::modal::platform::{ask_confirm, form_context};
+pub use crate::app::modal::platform::form_context;
 use crate::app::modal::platform::{
-    confirm_key, form_key, on_action_done, on_platform_reply, open_form, prompt_key,
+    confirm_key, form_key, on_action_done, on_platform_reply, prompt_key,
 };
 use crate::app::panes::Pane;
 use crate::app::panes::catalog::card::CardState;
+use crate::app::route;
 use crate::keymap::{Action, KeyCombo};
 use crate::model::{SourceHealth, clean};
 use crate::sources::{SourceBody, SourceEvent, SourceId};
@@ -29,12 +31,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         state.dirty |= crate::app::panes::incident::actions::refresh(state) || data;
     }
     // The rollouts pane builds its rows only while it shows (they cost a pass over every pod).
-    if state.view().pane() == PaneId::Rollouts && state.panes.rollouts.apply_pending() {
-        state.dirty = true;
-        let probes = crate::app::panes::rollouts::actions::access_probes(state);
-        let keys = state.kube_access.to_ask(&probes);
-        if !keys.is_empty() {
-            cmds.push(Cmd::CheckAccess(keys));
+    if state.view().pane() == PaneId::Rollouts {
+        let (built, _) = state.lend(|panes, ctx| {
+            crate::app::panes::rollouts::actions::apply_pending(&mut panes.rollouts, ctx)
+        });
+        if let Some(access) = built {
+            state.dirty = true;
+            cmds.extend(access);
         }
     }
     cmds.extend(super::tours::after_update(state, tour_event));
@@ -87,7 +90,12 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             request,
             reason,
             plan,
-        } => crate::app::panes::kafka::actions::on_topic_planned(state, request, reason, plan),
+        } => {
+            state.dirty = true;
+            route::with_ctx(state, |ctx| {
+                crate::app::panes::kafka::actions::on_topic_planned(ctx, request, reason, plan)
+            })
+        }
         Msg::PgLocks {
             database,
             pid,
@@ -158,7 +166,7 @@ fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
             state.panes.apps.set_snapshot(&snapshot);
             state.panes.rollouts.offer(&snapshot);
             state.dirty |= matches!(state.view().pane(), PaneId::Apps | PaneId::Rollouts);
-            let probes = crate::app::panes::apps::actions::access_probes(state);
+            let probes = crate::app::panes::apps::actions::access_probes(&state.panes.apps);
             let keys = state.kube_access.to_ask(&probes);
             if !keys.is_empty() {
                 return vec![Cmd::CheckAccess(keys)];
@@ -214,9 +222,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         }
         None => {}
     }
-    if state.view().pane() == PaneId::Logs && state.panes.logs.editing.is_some() {
-        crate::app::panes::logs::actions::search_key(state, key);
-        return Vec::new();
+    if matches!(state.view(), View::Pane(_)) && state.pane().captures_keys() {
+        state.dirty = true;
+        let pane = state.view().pane();
+        return route::run_pane(state, pane, |pane, ctx| {
+            pane.on_text_key(ctx, key);
+            Vec::new()
+        });
     }
     if state.active_table().is_some_and(|t| t.filter.editing) {
         filter_key(state, key);
@@ -253,10 +265,14 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         return Vec::new();
     }
     state.dirty = true;
-    if let View::Pane(pane) = state.view()
-        && let Some(cmds) = (pane.info().on_action)(state, action)
-    {
-        return cmds;
+    if let View::Pane(pane) = *state.view() {
+        let (handled, intents) =
+            state.lend(|panes, ctx| panes.get_mut(pane).on_action(ctx, action));
+        let mut after = route::carry_out(state, intents);
+        if let Some(mut cmds) = handled {
+            cmds.append(&mut after);
+            return cmds;
+        }
     }
     // The keys that go to a pane are declared with the pane (`PaneInfo::goto`).
     if let Some(pane) = PaneId::ALL.iter().find(|p| p.info().goto == action) {
@@ -326,20 +342,36 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             }
         }
         Action::ClearScope => return set_scope(state, None),
-        Action::NewTopicRequest => open_form(state, FormKind::KafkaTopic),
-        Action::NewReplicaRequest => open_form(state, FormKind::ReadReplica),
+        Action::NewTopicRequest | Action::NewReplicaRequest => {
+            let kind = if action == Action::NewTopicRequest {
+                FormKind::KafkaTopic
+            } else {
+                FormKind::ReadReplica
+            };
+            return route::with_ctx(state, |ctx| {
+                ctx.open_form(kind);
+                Vec::new()
+            });
+        }
         Action::OpenLogs => {
             let service = card_or_selected_service(state);
-            return crate::app::panes::logs::actions::open_logs(state, service, None);
+            return route::carry_out(
+                state,
+                vec![Intent::Focus(Focus::Logs {
+                    service,
+                    trace_id: None,
+                    errors_only: false,
+                })],
+            );
         }
         Action::OpenTraces => {
             let service = card_or_selected_service(state);
-            return crate::app::panes::traces::actions::open_traces(state, service);
+            return route::carry_out(state, vec![Intent::Focus(Focus::Traces { service })]);
         }
         Action::OpenIncident => {
             let service = card_or_selected_service(state);
             if service.is_some() {
-                return crate::app::panes::incident::actions::open(state, service);
+                return route::open_incident(state, service);
             }
         }
         // Every other action is a pane's own: it ran above if that pane shows.
@@ -447,8 +479,14 @@ pub(crate) fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
     state.panes.kafka.refresh_view();
     state.dirty = true;
     let mut cmds = vec![Cmd::SetScope(scope)];
-    let target = crate::app::panes::logs::actions::target_for_scope(state);
-    cmds.extend(crate::app::panes::logs::actions::retarget(state, target));
+    let target = crate::app::panes::logs::actions::target_for(
+        &state.panes.catalog.catalog,
+        state.scope.as_deref(),
+    );
+    cmds.extend(crate::app::panes::logs::actions::retarget(
+        &mut state.panes.logs,
+        target,
+    ));
     cmds
 }
 

@@ -99,9 +99,7 @@ pub(crate) fn palette_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
 pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
     state.dirty = true;
     match command {
-        Command::Pane(PaneId::Incident, arg) => {
-            crate::app::panes::incident::actions::open(state, arg)
-        }
+        Command::Pane(PaneId::Incident, arg) => crate::app::route::open_incident(state, arg),
         Command::Pane(pane, _) => {
             goto(state, pane);
             Vec::new()

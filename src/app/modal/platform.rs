@@ -3,21 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::modal::form::{Form, FormContext, FormKind};
+use crate::app::modal::form::{FormContext, FormKind};
 use crate::app::msg::{Cmd, PlatformCall, PlatformReply};
-use crate::app::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel};
+use crate::app::state::{Modal, PaneId, State, ToastLevel};
 use crate::model::platform::RequestSpec;
 use crate::model::source::SourceId;
-
-/// Opens the confirmation dialog of an action, unless read-only mode forbids it.
-pub fn ask_confirm(state: &mut State, confirm: crate::app::modal::confirm::Confirm) {
-    state.dirty = true;
-    if let Err(refusal) = crate::actions::gate::allowed(&confirm.request, state.readonly) {
-        state.toast(ToastLevel::Warn, refusal.reason);
-        return;
-    }
-    state.modal = Some(Modal::Confirm(Box::new(confirm)));
-}
 
 pub(crate) fn confirm_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     state.dirty = true;
@@ -72,15 +62,13 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
     state.toast(level, report.summary());
     let succeeded = matches!(&report.outcome, GateOutcome::Executed { result, .. }
         if result.status == crate::model::platform::OutcomeStatus::Succeeded);
-    let mut cmds =
-        crate::app::panes::kafka::actions::after_action(state, &report.request, succeeded);
-    if succeeded
-        && matches!(
-            report.request,
-            crate::actions::ActionRequest::SyncApp { .. }
-        )
-    {
-        state.panes.apps.marked.clear();
+    // Every pane hears of every action (a draft to drop, configs to read again, marks to
+    // clear).
+    let mut cmds = Vec::new();
+    for &pane in PaneId::ALL {
+        cmds.extend(crate::app::route::run_pane(state, pane, |pane, ctx| {
+            pane.after_action(ctx, &report.request, succeeded)
+        }));
     }
     state.last_action = Some(report);
     // Show the real new state at once, and the audit record.
@@ -91,89 +79,7 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
 /// Form context from the catalog and the context's Kafka brokers.
 #[must_use]
 pub fn form_context(state: &State) -> FormContext {
-    let catalog = &state.panes.catalog.catalog;
-    let mut databases: Vec<String> = catalog
-        .services()
-        .flat_map(|s| s.mapping.databases.iter().cloned())
-        .collect();
-    databases.sort();
-    databases.dedup();
-    FormContext {
-        brokers: state.context.kafka_brokers,
-        databases,
-        services: catalog.services().map(|s| s.name.clone()).collect(),
-    }
-}
-
-pub(crate) fn open_form(state: &mut State, kind: FormKind) {
-    if !state.context.platform {
-        state.toast(
-            ToastLevel::Error,
-            "no platform API configured in this context: requests cannot be sent",
-        );
-        return;
-    }
-    let form = match state.drafts.iter().position(|f| f.kind == kind) {
-        Some(i) => state.drafts.remove(i),
-        None => {
-            let ctx = form_context(state);
-            let scoped = state
-                .scope
-                .as_deref()
-                .and_then(|s| state.panes.catalog.catalog.service(s));
-            match kind {
-                FormKind::KafkaTopic => Form::topic(&ctx, state.scope.as_deref()),
-                FormKind::CreateTopic => Form::create_topic(&ctx, state.scope.as_deref()),
-                FormKind::ReadReplica => Form::replica(
-                    &ctx,
-                    scoped
-                        .and_then(|s| s.mapping.databases.first())
-                        .map(String::as_str),
-                ),
-            }
-        }
-    };
-    state.modal = Some(Modal::Form(form));
-}
-
-pub(crate) fn decide(state: &mut State, approve: bool) -> Vec<Cmd> {
-    if !state.panes.requests.is_approver() {
-        state.toast(
-            ToastLevel::Warn,
-            "only approvers can approve or reject requests",
-        );
-        return Vec::new();
-    }
-    let Some(request) = state
-        .panes
-        .requests
-        .selected()
-        .filter(|_| state.view().pane() == PaneId::Requests)
-    else {
-        return Vec::new();
-    };
-    if request.state != crate::model::platform::RequestState::Submitted {
-        let state_word = request.state.as_str();
-        state.toast(
-            ToastLevel::Warn,
-            format!("request is {state_word}: only submitted requests can be decided"),
-        );
-        return Vec::new();
-    }
-    let id = request.id.clone();
-    if approve {
-        state.toast(ToastLevel::Info, format!("approving {id}…"));
-        vec![Cmd::Platform(PlatformCall::Approve(id))]
-    } else {
-        state.modal = Some(Modal::Prompt(Prompt {
-            title: format!("reject {id}: reason"),
-            input: String::new(),
-            error: None,
-            purpose: PromptPurpose::RejectRequest(id),
-            hint: "recorded in the audit trail".into(),
-        }));
-        Vec::new()
-    }
+    crate::app::ctx::form_context(&state.panes.catalog.catalog, &state.context)
 }
 
 pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<Cmd> {
@@ -215,9 +121,9 @@ pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
             state.toast(ToastLevel::Error, message);
             Vec::new()
         }
-        PlatformReply::TopicPolicy { spec, answer } => {
-            crate::app::panes::kafka::actions::on_topic_policy(state, spec, answer)
-        }
+        PlatformReply::TopicPolicy { spec, answer } => crate::app::route::with_ctx(state, |ctx| {
+            crate::app::panes::kafka::actions::on_topic_policy(ctx, spec, answer)
+        }),
         PlatformReply::Verified(result) => {
             state.panes.audit.verifying = false;
             state.panes.audit.verify = Some(result);
@@ -287,42 +193,19 @@ pub(crate) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Enter => {
             let (purpose, input) = (prompt.purpose.clone(), prompt.input.clone());
-            let accepted = match purpose {
-                PromptPurpose::RejectRequest(id) => crate::model::validate::reason(&input)
-                    .map(|reason| vec![Cmd::Platform(PlatformCall::Reject { id, reason })]),
-                PromptPurpose::EditConfigs(topic) => {
-                    crate::app::panes::kafka::actions::configs_entered(state, &topic, &input)
-                }
-                PromptPurpose::AddPartitions(topic) => {
-                    crate::app::panes::kafka::actions::partitions_entered(state, &topic, &input)
-                }
-                PromptPurpose::RollbackApp(app) => {
-                    crate::app::panes::apps::actions::rollback_entered(state, &app, &input)
-                        .map(|()| Vec::new())
-                }
-                PromptPurpose::UndoRollout(key) => {
-                    crate::app::panes::rollouts::actions::undo_entered(state, &key, &input)
-                        .map(|()| Vec::new())
-                }
-                PromptPurpose::JumpTime => {
-                    crate::app::panes::logs::actions::time_entered(state, &input)
-                }
-                PromptPurpose::LogOptions => {
-                    crate::app::panes::logs::actions::options_entered(state, &input)
-                }
-                PromptPurpose::MinDuration => {
-                    crate::app::panes::traces::actions::min_duration_entered(state, &input)
-                }
-                PromptPurpose::ScaleWorkload(key) => {
-                    crate::app::panes::rollouts::actions::scale_entered(state, &key, &input)
-                        .map(|()| Vec::new())
-                }
-            };
+            // The answer goes to the pane that asked.
+            let (accepted, intents) = state.lend(|panes, ctx| {
+                panes
+                    .get_mut(purpose.pane())
+                    .on_prompt(ctx, &purpose, &input)
+            });
+            let mut after = crate::app::route::carry_out(state, intents);
             match accepted {
-                Ok(cmds) => {
+                Ok(mut cmds) => {
                     if matches!(state.modal, Some(Modal::Prompt(_))) {
                         state.modal = None;
                     }
+                    cmds.append(&mut after);
                     return cmds;
                 }
                 Err(e) => {

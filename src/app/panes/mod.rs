@@ -30,10 +30,14 @@ pub mod requests;
 pub mod rollouts;
 pub mod traces;
 
+use crossterm::event::KeyEvent;
+
+use super::ctx::{Ctx, Focus};
 use super::msg::Cmd;
-use super::state::State;
+use super::state::PromptPurpose;
 use super::table::TableState;
 use crate::keymap::{Action, KeyContext};
+use crate::model::action::ActionRequest;
 
 /// What the console knows of a pane without its state: names, title and key sections.
 #[derive(Debug, Clone, Copy)]
@@ -45,15 +49,49 @@ pub struct PaneInfo {
     pub title: &'static str,
     /// Keymap sections searched while the pane shows, most specific first.
     pub key_contexts: &'static [KeyContext],
-    /// The pane's own keys, asked first while the pane shows: `None` for an action that is
-    /// not the pane's, which then goes to the global keys (or nowhere).
-    pub on_action: fn(&mut State, Action) -> Option<Vec<Cmd>>,
     /// The keymap action that shows this pane from anywhere.
     pub goto: Action,
 }
 
-/// What every pane does the same way, so the router loops instead of naming panes.
+/// What every pane does the same way, so the router loops instead of naming panes. The
+/// update methods get the pane's own state and a [`Ctx`]: a pane reads the shared facts and
+/// asks for effects through it, and never writes another pane's state.
 pub trait Pane {
+    /// The pane's own keys, asked first while the pane shows: `None` for an action that is
+    /// not the pane's, which then goes to the global keys (or nowhere).
+    fn on_action(&mut self, _ctx: &mut Ctx<'_>, _action: Action) -> Option<Vec<Cmd>> {
+        None
+    }
+    /// Another pane asked to show this one prepared for `focus` (always one of this
+    /// pane's, [`Focus::pane`]).
+    fn focus(&mut self, _ctx: &mut Ctx<'_>, _focus: &Focus) -> Vec<Cmd> {
+        Vec::new()
+    }
+    /// The answer to one of the pane's prompts ([`PromptPurpose::pane`]); `Err` keeps the
+    /// prompt open with the reason.
+    fn on_prompt(
+        &mut self,
+        _ctx: &mut Ctx<'_>,
+        _purpose: &PromptPurpose,
+        _input: &str,
+    ) -> Result<Vec<Cmd>, String> {
+        Ok(Vec::new())
+    }
+    /// An action went through the audit gate; every pane hears of every action.
+    fn after_action(
+        &mut self,
+        _ctx: &mut Ctx<'_>,
+        _request: &ActionRequest,
+        _succeeded: bool,
+    ) -> Vec<Cmd> {
+        Vec::new()
+    }
+    /// Keys go to the pane as text (a search being typed) instead of to the keymap.
+    fn captures_keys(&self) -> bool {
+        false
+    }
+    /// A key while [`Pane::captures_keys`].
+    fn on_text_key(&mut self, _ctx: &mut Ctx<'_>, _key: KeyEvent) {}
     /// The table the pane shows now, if its current view is one.
     fn table(&self) -> Option<&TableState> {
         None
@@ -99,6 +137,20 @@ pub(crate) fn reset_keeping_page<P: Pane + Default>(pane: &mut P) {
     *pane = P::default();
     if let (Some(page), Some(table)) = (page, pane.table_mut()) {
         table.page = page;
+    }
+}
+
+/// Puts a pane's cursor on data row `row`, clearing a filter that hides it.
+pub fn select_row(pane: &mut dyn Pane, row: usize) {
+    let Some(table) = pane.table_mut() else {
+        return;
+    };
+    if !table.select_row(row) {
+        table.filter.clear();
+        pane.refresh_view();
+        if let Some(table) = pane.table_mut() {
+            table.select_row(row);
+        }
     }
 }
 
@@ -161,7 +213,6 @@ panes! {
         aliases: &["services", "service", "catalog", "cat"],
         title: "Services",
         key_contexts: &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global],
-        on_action: catalog::actions::on_action,
         goto: Action::PaneCatalog,
     },
     Apps => apps: apps::AppsPane {
@@ -169,7 +220,6 @@ panes! {
         aliases: &["app", "argo", "argocd", "applications"],
         title: "Argo CD apps",
         key_contexts: &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
-        on_action: apps::actions::on_action,
         goto: Action::PaneApps,
     },
     Rollouts => rollouts: rollouts::RolloutsPane {
@@ -177,7 +227,6 @@ panes! {
         aliases: &["rollout", "ro", "deploy", "deployments"],
         title: "Rollouts",
         key_contexts: &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global],
-        on_action: rollouts::actions::on_action,
         goto: Action::PaneRollouts,
     },
     Kafka => kafka: kafka::KafkaPane {
@@ -185,7 +234,6 @@ panes! {
         aliases: &["topics", "topic", "groups", "kf"],
         title: "Kafka",
         key_contexts: &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global],
-        on_action: kafka::actions::on_action,
         goto: Action::PaneKafka,
     },
     Postgres => postgres: postgres::PostgresPane {
@@ -193,7 +241,6 @@ panes! {
         aliases: &["postgres", "db", "sessions", "locks"],
         title: "Postgres",
         key_contexts: &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global],
-        on_action: postgres::actions::on_action,
         goto: Action::PanePostgres,
     },
     Logs => logs: logs::LogsPane {
@@ -201,7 +248,6 @@ panes! {
         aliases: &["log"],
         title: "Logs",
         key_contexts: &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
-        on_action: logs::actions::on_action,
         goto: Action::PaneLogs,
     },
     Traces => traces: traces::TracesPane {
@@ -209,7 +255,6 @@ panes! {
         aliases: &["trace", "tr"],
         title: "Traces",
         key_contexts: &[KeyContext::Traces, KeyContext::Table, KeyContext::Global],
-        on_action: traces::actions::on_action,
         goto: Action::PaneTraces,
     },
     Requests => requests: requests::RequestsPane {
@@ -217,7 +262,6 @@ panes! {
         aliases: &["request", "req", "reqs"],
         title: "Requests",
         key_contexts: &[KeyContext::Requests, KeyContext::Table, KeyContext::Global],
-        on_action: requests::actions::on_action,
         goto: Action::PaneRequests,
     },
     Audit => audit: audit::AuditPane {
@@ -225,7 +269,6 @@ panes! {
         aliases: &["events"],
         title: "Audit",
         key_contexts: &[KeyContext::Audit, KeyContext::Table, KeyContext::Global],
-        on_action: audit::actions::on_action,
         goto: Action::PaneAudit,
     },
     Incident => incident: incident::IncidentState {
@@ -233,7 +276,6 @@ panes! {
         aliases: &["inc"],
         title: "Incident",
         key_contexts: &[KeyContext::Incident, KeyContext::Global],
-        on_action: incident::actions::on_action,
         goto: Action::PaneIncident,
     },
 }

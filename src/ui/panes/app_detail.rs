@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             text(format!("  {}", row.operation_message), theme),
         ]));
     }
-    let actions = crate::app::panes::apps::actions::enablement(state, app);
+    let actions = crate::app::panes::apps::actions::enablement(state.permits(), app);
     lines.extend(super::rollout_detail::action_lines(
         state, &actions, action_of,
     ));

@@ -204,7 +204,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
     lines.push(head("TREE", theme));
     let room = usize::from(area.width.saturating_sub(2));
     lines.extend(tree_lines(state, &state.panes.rollouts.detail_tree, room));
-    let actions = crate::app::panes::rollouts::actions::enablement(state, entry);
+    let actions = crate::app::panes::rollouts::actions::enablement(
+        &state.panes.rollouts,
+        state.permits(),
+        entry,
+    );
     lines.extend(action_lines(state, &actions, action_of));
     let inner = area.height.saturating_sub(2) as usize;
     let scroll = state

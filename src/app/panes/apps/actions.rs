@@ -4,9 +4,12 @@
 //! the history lookup) and against RBAC, so a refused action says why before any dialog; the
 //! confirmed action goes through the audit gate.
 
+use crate::app::ctx::{Ctx, Focus, Permits};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
-use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::app::panes::apps::AppsPane;
+use crate::app::panes::{PaneId, select_row};
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::model::action::ActionRequest;
 use crate::model::k8s::Application;
 use crate::model::k8s::app_ops::cr_patch;
@@ -17,39 +20,38 @@ fn namespace_of(app: &Application) -> String {
 }
 
 /// Why `request` cannot run now, by Argo CD's rules on the app as last seen, then RBAC.
-fn refusal(state: &State, request: &ActionRequest, app: &Application) -> Option<String> {
-    if let Err(e) = crate::actions::gate::allowed(request, state.readonly) {
+fn refusal(permits: Permits<'_>, request: &ActionRequest, app: &Application) -> Option<String> {
+    if let Err(e) = crate::actions::gate::allowed(request, permits.readonly) {
         return Some(e.reason);
     }
-    if let Err(e) = cr_patch(request, app, &state.user) {
+    if let Err(e) = cr_patch(request, app, permits.user) {
         return Some(e.to_string());
     }
-    state.kube_access.denial(request)
+    permits.access.denial(request)
 }
 
 /// Shows the refusal as a toast; true if there was one.
-fn refused(state: &mut State, request: &ActionRequest, app: &Application) -> bool {
-    match refusal(state, request, app) {
+fn refused(ctx: &mut Ctx<'_>, request: &ActionRequest, app: &Application) -> bool {
+    match refusal(ctx.permits(), request, app) {
         Some(reason) => {
-            state.toast(ToastLevel::Warn, format!("disabled: {reason}"));
+            ctx.toast(ToastLevel::Warn, format!("disabled: {reason}"));
             true
         }
         None => false,
     }
 }
 
-fn no_app(state: &mut State) {
-    state.toast(ToastLevel::Info, "select an application first");
+fn no_app(ctx: &mut Ctx<'_>) {
+    ctx.toast(ToastLevel::Info, "select an application first");
 }
 
 /// `s` / `S`: sync the app, pruning with `S`; only the marked resources when any are marked.
-pub fn ask_sync(state: &mut State, prune: bool) {
-    state.dirty = true;
-    let Some((app, row)) = state.panes.apps.target() else {
-        return no_app(state);
+pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
+    let Some((app, row)) = apps.target() else {
+        return no_app(ctx);
     };
-    let resources: Vec<String> = if state.panes.apps.detail.is_some() {
-        state.panes.apps.marked.iter().cloned().collect()
+    let resources: Vec<String> = if apps.detail.is_some() {
+        apps.marked.iter().cloned().collect()
     } else {
         Vec::new()
     };
@@ -59,7 +61,7 @@ pub fn ask_sync(state: &mut State, prune: bool) {
         prune,
         resources: resources.clone(),
     };
-    if refused(state, &request, &app) {
+    if refused(ctx, &request, &app) {
         return;
     }
     let drift = crate::model::k8s::app_row::drift(&app).len();
@@ -90,7 +92,7 @@ pub fn ask_sync(state: &mut State, prune: bool) {
             if prune { "yes" } else { "no" }.to_owned(),
         ),
     ];
-    if state.kube_access.argo_api {
+    if ctx.argo_api() {
         details.push(("via".to_owned(), "Argo CD API server".to_owned()));
     }
     let mut confirm = Confirm::new(request, format!("sync {}?", row.name), details);
@@ -106,21 +108,20 @@ pub fn ask_sync(state: &mut State, prune: bool) {
             "only the marked resources are synced (space marks them in the detail)",
         );
     }
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
 }
 
 /// `r` / `R`: refresh (compare with git again) or hard refresh (regenerate manifests too).
-pub fn ask_refresh(state: &mut State, hard: bool) {
-    state.dirty = true;
-    let Some((app, row)) = state.panes.apps.target() else {
-        return no_app(state);
+pub fn ask_refresh(apps: &mut AppsPane, ctx: &mut Ctx<'_>, hard: bool) {
+    let Some((app, row)) = apps.target() else {
+        return no_app(ctx);
     };
     let request = ActionRequest::RefreshApp {
         namespace: namespace_of(&app),
         app: row.name.clone(),
         hard,
     };
-    if refused(state, &request, &app) {
+    if refused(ctx, &request, &app) {
         return;
     }
     let word = if hard { "hard refresh" } else { "refresh" };
@@ -136,17 +137,16 @@ pub fn ask_refresh(state: &mut State, hard: bool) {
         ),
     ];
     let confirm = Confirm::new(request, format!("{word} {}?", row.name), details);
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
 }
 
 /// `b`: roll back to a history id (asked for in a prompt that lists the history).
-pub fn ask_rollback(state: &mut State) {
-    state.dirty = true;
-    let Some((app, row)) = state.panes.apps.target() else {
-        return no_app(state);
+pub fn ask_rollback(apps: &mut AppsPane, ctx: &mut Ctx<'_>) {
+    let Some((app, row)) = apps.target() else {
+        return no_app(ctx);
     };
     let Some(last) = app.status.history.last() else {
-        state.toast(ToastLevel::Info, format!("{} has no history yet", row.name));
+        ctx.toast(ToastLevel::Info, format!("{} has no history yet", row.name));
         return;
     };
     // Probe with the newest id: the refusals that do not depend on the id show now.
@@ -155,7 +155,7 @@ pub fn ask_rollback(state: &mut State) {
         app: row.name.clone(),
         history_id: last.id,
     };
-    if refused(state, &probe, &app) {
+    if refused(ctx, &probe, &app) {
         return;
     }
     let ids: Vec<String> = app
@@ -165,24 +165,27 @@ pub fn ask_rollback(state: &mut State) {
         .rev()
         .map(|h| format!("{} ({})", h.id, short_revision(&h.revision)))
         .collect();
-    state.modal = Some(Modal::Prompt(Prompt {
+    ctx.prompt(Prompt {
         title: format!("roll {} back to history id", row.name),
         input: String::new(),
         error: None,
         purpose: PromptPurpose::RollbackApp(row.name.clone()),
         hint: format!("one of {}", ids.join(", ")),
-    }));
+    });
 }
 
 /// The rollback prompt was answered: confirm the rollback to that id.
-pub fn rollback_entered(state: &mut State, name: &str, input: &str) -> Result<(), String> {
+pub fn rollback_entered(
+    apps: &AppsPane,
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    input: &str,
+) -> Result<(), String> {
     let id: i64 = input
         .trim()
         .parse()
         .map_err(|_| format!("`{}`: type a history id (a number)", input.trim()))?;
-    let (app, row) = state
-        .panes
-        .apps
+    let (app, row) = apps
         .target()
         .filter(|(_, row)| row.name == name)
         .ok_or_else(|| format!("{name} is no longer listed"))?;
@@ -191,7 +194,7 @@ pub fn rollback_entered(state: &mut State, name: &str, input: &str) -> Result<()
         app: name.to_owned(),
         history_id: id,
     };
-    if let Some(reason) = refusal(state, &request, &app) {
+    if let Some(reason) = refusal(ctx.permits(), &request, &app) {
         return Err(reason);
     }
     let entry = app.status.history.iter().find(|h| h.id == id);
@@ -219,21 +222,20 @@ pub fn rollback_entered(state: &mut State, name: &str, input: &str) -> Result<()
         NoteLevel::Warn,
         "the app then differs from git until git is fixed; auto-sync stays off",
     );
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
     Ok(())
 }
 
 /// `ctrl-k`: terminate the running operation.
-pub fn ask_terminate(state: &mut State) {
-    state.dirty = true;
-    let Some((app, row)) = state.panes.apps.target() else {
-        return no_app(state);
+pub fn ask_terminate(apps: &mut AppsPane, ctx: &mut Ctx<'_>) {
+    let Some((app, row)) = apps.target() else {
+        return no_app(ctx);
     };
     let request = ActionRequest::TerminateAppOperation {
         namespace: namespace_of(&app),
         app: row.name.clone(),
     };
-    if refused(state, &request, &app) {
+    if refused(ctx, &request, &app) {
         return;
     }
     let details = vec![
@@ -257,27 +259,26 @@ pub fn ask_terminate(state: &mut State) {
         NoteLevel::Warn,
         "resources already applied stay as they are; the operation ends as Failed",
     );
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
 }
 
 /// `space` in the detail: mark or unmark the resource under the cursor.
-pub fn toggle_mark(state: &mut State) {
-    state.dirty = true;
-    let Some(key) = state.panes.apps.cursor_resource() else {
-        state.toast(
+pub fn toggle_mark(apps: &mut AppsPane, ctx: &mut Ctx<'_>) {
+    let Some(key) = apps.cursor_resource() else {
+        ctx.toast(
             ToastLevel::Info,
             "open an app (enter), then mark its resources",
         );
         return;
     };
-    if !state.panes.apps.marked.remove(&key) {
-        state.panes.apps.marked.insert(key);
+    if !apps.marked.remove(&key) {
+        apps.marked.insert(key);
     }
 }
 
 /// The app actions with whether each is offered now, and why not: the detail lists them.
 #[must_use]
-pub fn enablement(state: &State, app: &Application) -> Vec<(&'static str, Option<String>)> {
+pub fn enablement(permits: Permits<'_>, app: &Application) -> Vec<(&'static str, Option<String>)> {
     let namespace = namespace_of(app);
     let name = app.metadata.name.clone().unwrap_or_default();
     let history_id = app.status.history.last().map_or(0, |h| h.id);
@@ -317,17 +318,15 @@ pub fn enablement(state: &State, app: &Application) -> Vec<(&'static str, Option
     ];
     requests
         .into_iter()
-        .map(|(word, request)| (word, refusal(state, &request, app)))
+        .map(|(word, request)| (word, refusal(permits, &request, app)))
         .collect()
 }
 
 /// Every app action of the listed apps, for the access reviews.
 #[must_use]
-pub fn access_probes(state: &State) -> Vec<ActionRequest> {
+pub fn access_probes(apps: &AppsPane) -> Vec<ActionRequest> {
     // Runs on every snapshot: a set of borrowed names, not one String per app.
-    let namespaces: std::collections::BTreeSet<&str> = state
-        .panes
-        .apps
+    let namespaces: std::collections::BTreeSet<&str> = apps
         .apps
         .iter()
         .filter_map(|a| a.metadata.namespace.as_deref())
@@ -343,18 +342,34 @@ pub fn access_probes(state: &State) -> Vec<ActionRequest> {
 }
 
 /// The Argo CD apps pane's own keys; `None` for an action that is not the pane's.
-pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+pub fn on_action(
+    apps: &mut AppsPane,
+    ctx: &mut Ctx<'_>,
+    action: crate::keymap::Action,
+) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
     match action {
-        Action::Select => state.panes.apps.open_detail(),
-        Action::SyncApp => ask_sync(state, false),
-        Action::SyncPrune => ask_sync(state, true),
-        Action::RefreshApp => ask_refresh(state, false),
-        Action::HardRefresh => ask_refresh(state, true),
-        Action::RollbackApp => ask_rollback(state),
-        Action::TerminateOperation => ask_terminate(state),
-        Action::MarkResource => toggle_mark(state),
+        Action::Select => apps.open_detail(),
+        Action::SyncApp => ask_sync(apps, ctx, false),
+        Action::SyncPrune => ask_sync(apps, ctx, true),
+        Action::RefreshApp => ask_refresh(apps, ctx, false),
+        Action::HardRefresh => ask_refresh(apps, ctx, true),
+        Action::RollbackApp => ask_rollback(apps, ctx),
+        Action::TerminateOperation => ask_terminate(apps, ctx),
+        Action::MarkResource => toggle_mark(apps, ctx),
         _ => return None,
     }
     Some(Vec::new())
+}
+
+/// The incident view's Argo CD panel: the service's app, selected.
+pub fn focus(apps: &mut AppsPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
+    if let Focus::App(name) = focus {
+        ctx.show(PaneId::Apps);
+        let row = apps.rows.iter().position(|r| &r.name == name);
+        if let Some(row) = row {
+            select_row(apps, row);
+        }
+    }
+    Vec::new()
 }

@@ -144,6 +144,49 @@ fn haystack(r: &AppRow) -> String {
 }
 
 impl Pane for AppsPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn focus(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        focus: &crate::app::ctx::Focus,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::focus(self, ctx, focus)
+    }
+
+    fn on_prompt(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        match purpose {
+            crate::app::state::PromptPurpose::RollbackApp(app) => {
+                actions::rollback_entered(self, ctx, app, input).map(|()| Vec::new())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn after_action(
+        &mut self,
+        _ctx: &mut crate::app::ctx::Ctx<'_>,
+        request: &crate::model::action::ActionRequest,
+        succeeded: bool,
+    ) -> Vec<crate::app::msg::Cmd> {
+        // The marks were for the sync that just ran.
+        if succeeded && matches!(request, crate::model::action::ActionRequest::SyncApp { .. }) {
+            self.marked.clear();
+        }
+        Vec::new()
+    }
+
     always_table!();
 
     fn sort_columns(&self) -> usize {

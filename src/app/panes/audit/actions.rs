@@ -1,25 +1,27 @@
-//! The audit pane's own keys: verifying the hash chain.
+//! The audit pane's own keys: the detail of a record, verifying the hash chain.
 
+use crate::app::ctx::Ctx;
 use crate::app::msg::{Cmd, PlatformCall};
-use crate::app::state::{State, ToastLevel};
+use crate::app::panes::audit::AuditPane;
+use crate::app::state::ToastLevel;
 use crate::keymap::Action;
 
 /// The audit pane's own keys; `None` for an action that is not the pane's.
-pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
+pub fn on_action(pane: &mut AuditPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
     match action {
         Action::Select => {
-            state.panes.audit.open_detail();
+            pane.open_detail();
             Some(Vec::new())
         }
         Action::VerifyChain => {
-            if !state.context.platform {
-                state.toast(
+            if !ctx.context.platform {
+                ctx.toast(
                     ToastLevel::Error,
                     "no platform API configured in this context",
                 );
                 return Some(Vec::new());
             }
-            state.panes.audit.verifying = true;
+            pane.verifying = true;
             Some(vec![Cmd::Platform(PlatformCall::Verify)])
         }
         _ => None,

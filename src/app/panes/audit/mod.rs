@@ -82,6 +82,14 @@ pub fn actor(item: &AuditItem) -> String {
 const DETAIL_SCROLL_CAP: usize = 10_000;
 
 impl Pane for AuditPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
     always_table!();
 
     fn sort_columns(&self) -> usize {

@@ -10,54 +10,38 @@
 
 use std::collections::BTreeMap;
 
+use crate::app::ctx::{Ctx, Focus};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::modal::form::FormKind;
 use crate::app::msg::{Cmd, PlatformCall};
-use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::app::panes::PaneId;
+use crate::app::panes::kafka::{KafkaPane, KafkaView, TopicPage};
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::model::action::ActionRequest;
 use crate::model::kafka::{ConfigSource, TopicConfig, retention_ms, validate_partition_total};
 use crate::model::platform::{Decision, KafkaTopicSpec, PolicyAnswer, RequestSpec};
 
-/// Says why, and returns true, when `--readonly` forbids an action of `probe`'s kind, so a
-/// dialog is not opened only to be refused at the end.
-fn refused(state: &mut State, probe: &ActionRequest) -> bool {
-    match crate::actions::gate::allowed(probe, state.readonly) {
-        Ok(()) => false,
-        Err(refusal) => {
-            state.toast(ToastLevel::Warn, refusal.reason);
-            true
-        }
-    }
-}
-
 /// `c`: the create-topic form (or its draft).
-pub fn open_create(state: &mut State) {
+pub fn open_create(ctx: &mut Ctx<'_>) {
     let probe = ActionRequest::CreateTopic {
         name: String::new(),
         partitions: 0,
         replication: 0,
         configs: BTreeMap::new(),
     };
-    if refused(state, &probe) {
+    if ctx.refused(&probe) {
         return;
     }
-    crate::app::modal::platform::open_form(state, FormKind::CreateTopic);
-}
-
-fn create_form(state: &mut State) -> Option<&mut crate::app::modal::form::Form> {
-    match &mut state.modal {
-        Some(Modal::Form(form)) if form.kind == FormKind::CreateTopic => Some(form),
-        _ => None,
-    }
+    ctx.open_form(FormKind::CreateTopic);
 }
 
 /// Policy answered for a direct creation: plan it, file a request instead, or say no.
 pub fn on_topic_policy(
-    state: &mut State,
+    ctx: &mut Ctx<'_>,
     spec: KafkaTopicSpec,
     answer: Result<PolicyAnswer, String>,
 ) -> Vec<Cmd> {
-    let Some(form) = create_form(state) else {
+    let Some(form) = ctx.form_mut(FormKind::CreateTopic) else {
         return Vec::new();
     };
     match answer {
@@ -75,7 +59,7 @@ pub fn on_topic_policy(
                 }]
             }
             Decision::NeedsApproval => {
-                state.toast(
+                ctx.toast(
                     ToastLevel::Info,
                     format!(
                         "{}: filing it as a topic request for approval (see :requests)",
@@ -111,13 +95,12 @@ fn config_value(key: &str, value: &str) -> String {
 
 /// The plan was checked: show it for confirmation, or hand the problem back to the form.
 pub fn on_topic_planned(
-    state: &mut State,
+    ctx: &mut Ctx<'_>,
     request: ActionRequest,
     reason: String,
     plan: Result<String, String>,
 ) -> Vec<Cmd> {
-    state.dirty = true;
-    let Some(form) = create_form(state) else {
+    let Some(form) = ctx.form_mut(FormKind::CreateTopic) else {
         return Vec::new();
     };
     form.submitting = false;
@@ -130,9 +113,7 @@ pub fn on_topic_planned(
     };
     // The form is kept as a draft until the topic exists, so a cancelled confirmation
     // loses nothing.
-    if let Some(Modal::Form(form)) = state.modal.take() {
-        state.drafts.push(form);
-    }
+    ctx.keep_form_as_draft();
     let ActionRequest::CreateTopic {
         name,
         partitions,
@@ -147,23 +128,22 @@ pub fn on_topic_planned(
         ("partitions".to_owned(), partitions.to_string()),
         (
             "replication".to_owned(),
-            format!("{replication} (of {} brokers)", state.context.kafka_brokers),
+            format!("{replication} (of {} brokers)", ctx.context.kafka_brokers),
         ),
     ];
     details.extend(configs.iter().map(|(k, v)| (k.clone(), config_value(k, v))));
     let title = format!("create topic {name}?");
     let mut confirm = Confirm::new(request, title, details).with_note(NoteLevel::Info, note);
     confirm.reason = reason;
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
     Vec::new()
 }
 
 /// `e`: change the selected (or open) topic's configs. Opens the topic on its configs so
 /// the current values are there to diff against.
-pub fn ask_edit_configs(state: &mut State) -> Vec<Cmd> {
-    state.dirty = true;
-    let Some(topic) = state.panes.kafka.target_topic() else {
-        state.toast(ToastLevel::Info, "select a topic first");
+pub fn ask_edit_configs(kafka: &mut KafkaPane, ctx: &mut Ctx<'_>) -> Vec<Cmd> {
+    let Some(topic) = kafka.target_topic() else {
+        ctx.toast(ToastLevel::Info, "select a topic first");
         return Vec::new();
     };
     let probe = ActionRequest::AlterTopicConfigs {
@@ -171,28 +151,26 @@ pub fn ask_edit_configs(state: &mut State) -> Vec<Cmd> {
         set: BTreeMap::new(),
         delete: Vec::new(),
     };
-    if refused(state, &probe) {
+    if ctx.refused(&probe) {
         return Vec::new();
     }
     if crate::model::kafka::is_internal(&topic) {
-        state.toast(
+        ctx.toast(
             ToastLevel::Warn,
             format!("{topic} is internal to Kafka: opsdeck does not change it"),
         );
         return Vec::new();
     }
     let mut cmds = Vec::new();
-    if state.panes.kafka.open_topic() != Some(topic.as_str()) {
-        state.panes.kafka.detail = Some(topic.clone());
-        state.panes.kafka.configs = None;
+    if kafka.open_topic() != Some(topic.as_str()) {
+        kafka.detail = Some(topic.clone());
+        kafka.configs = None;
         cmds.push(Cmd::LoadTopicConfigs {
             topic: topic.clone(),
         });
     }
-    state.panes.kafka.topic_page = crate::app::panes::kafka::TopicPage::Configs;
-    let input = state
-        .panes
-        .kafka
+    kafka.topic_page = TopicPage::Configs;
+    let input = kafka
         .configs
         .as_ref()
         .map(|c| {
@@ -203,13 +181,13 @@ pub fn ask_edit_configs(state: &mut State) -> Vec<Cmd> {
                 .join(" ")
         })
         .unwrap_or_default();
-    state.modal = Some(Modal::Prompt(Prompt {
+    ctx.prompt(Prompt {
         title: format!("change configs of {topic}"),
         input,
         error: None,
         purpose: PromptPurpose::EditConfigs(topic),
         hint: "key=value sets · -key resets · e.g. retention.ms=3d".into(),
-    }));
+    });
     cmds
 }
 
@@ -319,11 +297,14 @@ pub fn config_diff(
 }
 
 /// The config prompt was answered: show the diff for confirmation.
-pub fn configs_entered(state: &mut State, topic: &str, input: &str) -> Result<Vec<Cmd>, String> {
+pub fn configs_entered(
+    kafka: &KafkaPane,
+    ctx: &mut Ctx<'_>,
+    topic: &str,
+    input: &str,
+) -> Result<Vec<Cmd>, String> {
     let (mut set, mut delete) = parse_config_edit(input)?;
-    let loaded = state
-        .panes
-        .kafka
+    let loaded = kafka
         .configs
         .as_ref()
         .filter(|c| c.topic == topic)
@@ -344,38 +325,35 @@ pub fn configs_entered(state: &mut State, topic: &str, input: &str) -> Result<Ve
             NoteLevel::Info,
             "only these keys change (IncrementalAlterConfigs); other overrides stay",
         );
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
     Ok(Vec::new())
 }
 
 /// `+`: add partitions to the selected (or open) topic.
-pub fn ask_add_partitions(state: &mut State) {
-    state.dirty = true;
-    let Some(topic) = state.panes.kafka.target_topic() else {
-        state.toast(ToastLevel::Info, "select a topic first");
+pub fn ask_add_partitions(kafka: &KafkaPane, ctx: &mut Ctx<'_>) {
+    let Some(topic) = kafka.target_topic() else {
+        ctx.toast(ToastLevel::Info, "select a topic first");
         return;
     };
     let probe = ActionRequest::AddPartitions {
         name: topic.clone(),
         total: 0,
     };
-    if refused(state, &probe) {
+    if ctx.refused(&probe) {
         return;
     }
-    let current = current_partitions(state, &topic);
-    state.modal = Some(Modal::Prompt(Prompt {
+    let current = current_partitions(kafka, &topic);
+    ctx.prompt(Prompt {
         title: format!("add partitions to {topic} (has {current})"),
         input: String::new(),
         error: None,
         purpose: PromptPurpose::AddPartitions(topic),
         hint: format!("the new total, more than {current}"),
-    }));
+    });
 }
 
-fn current_partitions(state: &State, topic: &str) -> usize {
-    state
-        .panes
-        .kafka
+fn current_partitions(kafka: &KafkaPane, topic: &str) -> usize {
+    kafka
         .snapshot
         .as_ref()
         .and_then(|s| s.topic(topic))
@@ -383,12 +361,17 @@ fn current_partitions(state: &State, topic: &str) -> usize {
 }
 
 /// The partition prompt was answered: confirm the growth.
-pub fn partitions_entered(state: &mut State, topic: &str, input: &str) -> Result<Vec<Cmd>, String> {
+pub fn partitions_entered(
+    kafka: &KafkaPane,
+    ctx: &mut Ctx<'_>,
+    topic: &str,
+    input: &str,
+) -> Result<Vec<Cmd>, String> {
     let total: i32 = input
         .trim()
         .parse()
         .map_err(|_| format!("`{}`: type the new total as a number", input.trim()))?;
-    let current = current_partitions(state, topic);
+    let current = current_partitions(kafka, topic);
     validate_partition_total(current, total)?;
     let request = ActionRequest::AddPartitions {
         name: topic.to_owned(),
@@ -402,19 +385,24 @@ pub fn partitions_entered(state: &mut State, topic: &str, input: &str) -> Result
         NoteLevel::Warn,
         "keyed messages map to other partitions afterwards; partitions cannot be removed",
     );
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
     Ok(Vec::new())
 }
 
 /// After a Kafka action ran: drop the creation draft, re-read the open topic's configs.
-pub fn after_action(state: &mut State, request: &ActionRequest, succeeded: bool) -> Vec<Cmd> {
+pub fn after_action(
+    kafka: &KafkaPane,
+    ctx: &mut Ctx<'_>,
+    request: &ActionRequest,
+    succeeded: bool,
+) -> Vec<Cmd> {
     match request {
         ActionRequest::CreateTopic { .. } if succeeded => {
-            state.drafts.retain(|f| f.kind != FormKind::CreateTopic);
+            ctx.drop_draft(FormKind::CreateTopic);
             Vec::new()
         }
         ActionRequest::AlterTopicConfigs { name, .. }
-            if state.panes.kafka.open_topic() == Some(name.as_str()) =>
+            if kafka.open_topic() == Some(name.as_str()) =>
         {
             vec![Cmd::LoadTopicConfigs {
                 topic: name.clone(),
@@ -425,9 +413,12 @@ pub fn after_action(state: &mut State, request: &ActionRequest, succeeded: bool)
 }
 
 /// The Kafka pane's own keys; `None` for an action that is not the pane's.
-pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+pub fn on_action(
+    kafka: &mut KafkaPane,
+    ctx: &mut Ctx<'_>,
+    action: crate::keymap::Action,
+) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
-    let kafka = &mut state.panes.kafka;
     match action {
         Action::Select => {
             return Some(
@@ -439,15 +430,50 @@ pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec
             );
         }
         Action::ToggleInternal => kafka.toggle_internal(),
-        Action::DeleteSelected => crate::app::panes::kafka::ask_delete(state),
+        Action::DeleteSelected => crate::app::panes::kafka::ask_delete(kafka, ctx),
         Action::ToggleView if kafka.open_topic().is_some() => kafka.next_topic_page(),
         Action::ToggleView => kafka.next_view(),
-        Action::CreateTopic => open_create(state),
-        Action::EditConfigs => return Some(ask_edit_configs(state)),
-        Action::AddPartitions => ask_add_partitions(state),
+        Action::CreateTopic => open_create(ctx),
+        Action::EditConfigs => return Some(ask_edit_configs(kafka, ctx)),
+        Action::AddPartitions => ask_add_partitions(kafka, ctx),
         _ => return None,
     }
     Some(Vec::new())
+}
+
+/// A Kafka prompt was answered: the configs' diff or the partitions' growth to confirm.
+pub fn on_prompt(
+    kafka: &KafkaPane,
+    ctx: &mut Ctx<'_>,
+    purpose: &PromptPurpose,
+    input: &str,
+) -> Result<Vec<Cmd>, String> {
+    match purpose {
+        PromptPurpose::EditConfigs(topic) => configs_entered(kafka, ctx, topic, input),
+        PromptPurpose::AddPartitions(topic) => partitions_entered(kafka, ctx, topic, input),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The incident view's lag panel: the consumer groups, with the service's group selected.
+pub fn focus(kafka: &mut KafkaPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
+    let Focus::Group(group) = focus else {
+        return Vec::new();
+    };
+    ctx.show(PaneId::Kafka);
+    kafka.close_detail();
+    while kafka.view != KafkaView::Groups {
+        kafka.next_view();
+    }
+    if let (Some(group), Some(snapshot)) = (group, kafka.snapshot.clone()) {
+        let index = snapshot.groups.iter().position(|g| &g.name == group);
+        let visible =
+            index.and_then(|i| (0..kafka.table.visible.len()).find(|&v| kafka.row_index(v) == i));
+        if let Some(v) = visible {
+            kafka.table.select(v);
+        }
+    }
+    Vec::new()
 }
 
 #[cfg(test)]

@@ -197,6 +197,40 @@ impl KafkaPane {
 }
 
 impl Pane for KafkaPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn focus(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        focus: &crate::app::ctx::Focus,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::focus(self, ctx, focus)
+    }
+
+    fn on_prompt(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        actions::on_prompt(self, ctx, purpose, input)
+    }
+
+    fn after_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        request: &crate::model::action::ActionRequest,
+        succeeded: bool,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::after_action(self, ctx, request, succeeded)
+    }
+
     always_table!();
 
     fn sort_columns(&self) -> usize {
@@ -272,11 +306,10 @@ impl Pane for KafkaPane {
 }
 
 /// Ctrl-D: deleting the selected topic or empty group, with its name typed to confirm.
-pub fn ask_delete(state: &mut crate::app::state::State) {
+pub fn ask_delete(pane: &KafkaPane, ctx: &mut crate::app::ctx::Ctx<'_>) {
     use crate::app::modal::confirm::{Confirm, NoteLevel};
     use crate::app::state::ToastLevel;
     use crate::model::action::ActionRequest;
-    let pane = &state.panes.kafka;
     let (Some(snapshot), Some(i)) = (pane.snapshot.clone(), pane.selected()) else {
         return;
     };
@@ -284,7 +317,7 @@ pub fn ask_delete(state: &mut crate::app::state::State) {
         KafkaView::Topics => {
             let t = &snapshot.topics[i];
             if t.internal {
-                state.toast(
+                ctx.toast(
                     ToastLevel::Warn,
                     format!("{} is internal to Kafka: not deleted", t.name),
                 );
@@ -331,7 +364,7 @@ pub fn ask_delete(state: &mut crate::app::state::State) {
             let g = &snapshot.groups[i];
             if !g.members.is_empty() {
                 let n = g.members.len();
-                state.toast(
+                ctx.toast(
                     ToastLevel::Warn,
                     format!(
                         "{} has {n} members: only empty groups can be deleted",
@@ -355,5 +388,5 @@ pub fn ask_delete(state: &mut crate::app::state::State) {
         }
         KafkaView::Brokers => return,
     };
-    crate::app::update::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
 }

@@ -5,45 +5,46 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::app::ctx::{Ctx, Focus, Intent};
 use crate::app::msg::Cmd;
-use crate::app::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel, View};
+use crate::app::panes::PaneId;
+use crate::app::panes::logs::LogsPane;
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
-use crate::model::logs::{LevelGroup, QueryKind};
+use crate::model::Catalog;
+use crate::model::logs::{LevelGroup, LevelSet, QueryKind};
 use crate::sources::logs::LogTarget;
 
-/// What to read for the scope: the service's pods (namespace and selector from the catalog)
-/// and its Loki selector; everything when no service is in scope.
+/// What to read for a service: its pods (namespace and selector from the catalog) and its
+/// Loki selector; everything when no service is named.
 #[must_use]
-pub fn target_for_scope(state: &State) -> LogTarget {
-    let Some(name) = state.scope.clone() else {
+pub fn target_for(catalog: &Catalog, service: Option<&str>) -> LogTarget {
+    let Some(name) = service else {
         return LogTarget::default();
     };
-    let service = state.panes.catalog.catalog.service(&name);
-    let mapping = service.map(|s| &s.mapping);
+    let mapping = catalog.service(name).map(|s| &s.mapping);
     LogTarget {
         namespace: mapping.and_then(|m| m.kube_namespace.clone()),
         selector: mapping.and_then(|m| m.pod_selector.clone()),
         logql: mapping.and_then(|m| m.log_selector.clone()),
-        service: Some(name),
+        service: Some(name.to_owned()),
         ..LogTarget::default()
     }
 }
 
 /// Points the log source at `target`, forgetting the lines of the previous one.
-pub fn retarget(state: &mut State, target: LogTarget) -> Vec<Cmd> {
-    if state.panes.logs.target == target && state.panes.logs.loaded {
+pub fn retarget(logs: &mut LogsPane, target: LogTarget) -> Vec<Cmd> {
+    if logs.target == target && logs.loaded {
         return Vec::new();
     }
-    state.panes.logs.clear();
-    state.panes.logs.target = target.clone();
-    state.dirty = true;
+    logs.clear();
+    logs.target = target.clone();
     vec![Cmd::LogTarget(Box::new(target))]
 }
 
 /// Runs a logs-pane action; `None` when the action is not the pane's.
-pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
-    let page = page(state);
-    let logs = &mut state.panes.logs;
+pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
+    let page = page(ctx.size);
     match action {
         Action::ToggleErrors => logs.toggle_level(LevelGroup::Error),
         Action::ToggleWarnings => logs.toggle_level(LevelGroup::Warn),
@@ -51,14 +52,14 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
         Action::ToggleDebugLines => logs.toggle_level(LevelGroup::Debug),
         Action::NextMatch | Action::PrevMatch => {
             if logs.query.is_empty() {
-                state.toast(ToastLevel::Info, "search first (/)");
+                ctx.toast(ToastLevel::Info, "search first (/)");
             } else if !logs.jump_match(action == Action::NextMatch) {
                 let word = if action == Action::NextMatch {
                     "below"
                 } else {
                     "above"
                 };
-                state.toast(ToastLevel::Info, format!("no more matches {word}"));
+                ctx.toast(ToastLevel::Info, format!("no more matches {word}"));
             }
         }
         Action::OnlyMatching => {
@@ -70,27 +71,30 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
         Action::Timestamps => logs.timestamps = !logs.timestamps,
         Action::Select => logs.expanded = !logs.expanded,
         Action::JumpTime => {
-            state.modal = Some(Modal::Prompt(Prompt {
+            ctx.prompt(Prompt {
                 title: "jump to time".into(),
                 input: String::new(),
                 error: None,
                 purpose: PromptPurpose::JumpTime,
                 hint: "HH:MM or HH:MM:SS (UTC, today), or 2026-11-22T10:04:00Z".into(),
-            }));
+            });
         }
         Action::CopyLine => {
             let Some(line) = logs.selected() else {
-                state.toast(ToastLevel::Info, "no line to copy");
+                ctx.toast(ToastLevel::Info, "no line to copy");
                 return Some(Vec::new());
             };
             let text = line.raw().to_owned();
-            state.toast(
+            ctx.toast(
                 ToastLevel::Info,
                 format!("copied {} bytes (OSC 52)", text.len()),
             );
             return Some(vec![Cmd::Copy(text)]);
         }
-        Action::OpenTrace => return Some(open_trace(state)),
+        Action::OpenTrace => {
+            open_trace(logs, ctx);
+            return Some(Vec::new());
+        }
         Action::LogOptions => {
             let t = &logs.target;
             let mut current = Vec::new();
@@ -103,13 +107,13 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
             if t.previous {
                 current.push("previous".to_owned());
             }
-            state.modal = Some(Modal::Prompt(Prompt {
+            ctx.prompt(Prompt {
                 title: "log options".into(),
                 input: current.join(" "),
                 error: None,
                 purpose: PromptPurpose::LogOptions,
                 hint: "container=NAME since=15m|2h|90s previous (empty: every container, the default window)".into(),
-            }));
+            });
         }
         Action::Filter => {
             logs.editing = Some(logs.query.input().to_owned());
@@ -123,35 +127,25 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
         _ => return None,
     }
     // Keep the view's first line where the cursor stays in sight.
-    let height = usize::from(state.size.1.saturating_sub(6));
-    state.panes.logs.window_start(height);
-    state.dirty = true;
+    let height = usize::from(ctx.size.1.saturating_sub(6));
+    logs.window_start(height);
     Some(Vec::new())
 }
 
-fn page(state: &State) -> isize {
-    isize::try_from(state.size.1.saturating_sub(8).max(1)).unwrap_or(1)
+fn page(size: (u16, u16)) -> isize {
+    isize::try_from(size.1.saturating_sub(8).max(1)).unwrap_or(1)
 }
 
 /// `o`: the selected line's trace, in the traces pane.
-fn open_trace(state: &mut State) -> Vec<Cmd> {
-    let Some(trace_id) = state
-        .panes
-        .logs
-        .selected()
-        .and_then(|l| l.trace_id())
-        .map(str::to_owned)
-    else {
-        state.toast(ToastLevel::Info, "this line has no trace_id");
-        return Vec::new();
-    };
-    crate::app::panes::traces::actions::open_trace_by_id(state, &trace_id)
+fn open_trace(logs: &LogsPane, ctx: &mut Ctx<'_>) {
+    match logs.selected().and_then(|l| l.trace_id()) {
+        Some(trace_id) => ctx.intent(Intent::Focus(Focus::Trace(trace_id.to_owned()))),
+        None => ctx.toast(ToastLevel::Info, "this line has no trace_id"),
+    }
 }
 
 /// Keys while the search is typed: text, `tab` (substring/regex), enter, esc.
-pub fn search_key(state: &mut State, key: KeyEvent) {
-    state.dirty = true;
-    let logs = &mut state.panes.logs;
+pub fn search_key(logs: &mut LogsPane, key: KeyEvent) {
     let Some(text) = logs.editing.as_mut() else {
         return;
     };
@@ -220,52 +214,60 @@ pub fn parse_options(input: &str, mut target: LogTarget) -> Result<LogTarget, St
     Ok(target)
 }
 
-/// The log-options prompt was answered: read again with them.
-pub fn options_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> {
-    let target = parse_options(input, state.panes.logs.target.clone())?;
-    Ok(retarget(state, target))
-}
-
-/// The jump-to-time prompt was answered.
-pub fn time_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> {
-    let at = crate::app::panes::logs::parse_jump_time(input, state.now)?;
-    if state.panes.logs.jump_to_time(at) {
-        Ok(Vec::new())
-    } else {
-        Err(format!("no line at or after {at}"))
-    }
-}
-
-/// `L` on the card (or the pivot from a span): the logs of a service or of one trace.
-pub fn open_logs(state: &mut State, service: Option<String>, trace_id: Option<String>) -> Vec<Cmd> {
-    let mut target = match &service {
-        None if trace_id.is_some() => LogTarget::default(),
-        Some(_) if service == state.scope => target_for_scope(state),
-        Some(name) => {
-            let mapping = state
-                .panes
-                .catalog
-                .catalog
-                .service(name)
-                .map(|s| s.mapping.clone());
-            LogTarget {
-                service: Some(name.clone()),
-                namespace: mapping.as_ref().and_then(|m| m.kube_namespace.clone()),
-                selector: mapping.as_ref().and_then(|m| m.pod_selector.clone()),
-                logql: mapping.as_ref().and_then(|m| m.log_selector.clone()),
-                ..LogTarget::default()
+/// A logs prompt was answered: read again with new options, or jump to a time.
+pub fn on_prompt(
+    logs: &mut LogsPane,
+    ctx: &Ctx<'_>,
+    purpose: &PromptPurpose,
+    input: &str,
+) -> Result<Vec<Cmd>, String> {
+    match purpose {
+        PromptPurpose::LogOptions => {
+            let target = parse_options(input, logs.target.clone())?;
+            Ok(retarget(logs, target))
+        }
+        PromptPurpose::JumpTime => {
+            let at = crate::app::panes::logs::parse_jump_time(input, ctx.now)?;
+            if logs.jump_to_time(at) {
+                Ok(Vec::new())
+            } else {
+                Err(format!("no line at or after {at}"))
             }
         }
-        None => target_for_scope(state),
-    };
-    target.trace_id = trace_id.clone();
-    if state.view().pane() != PaneId::Logs {
-        state.history.push(View::Pane(PaneId::Logs));
+        _ => Ok(Vec::new()),
     }
-    let cmds = retarget(state, target);
+}
+
+/// `L` on the card, the pivot from a span, or the incident view's errors panel: the logs
+/// of a service (the scope's when none is named) or of one trace.
+pub fn focus(logs: &mut LogsPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
+    let Focus::Logs {
+        service,
+        trace_id,
+        errors_only,
+    } = focus
+    else {
+        return Vec::new();
+    };
+    let mut target = match (service, trace_id) {
+        (None, Some(_)) => LogTarget::default(),
+        (Some(name), _) => target_for(&ctx.catalog, Some(name)),
+        (None, None) => target_for(&ctx.catalog, ctx.scope),
+    };
+    target.trace_id.clone_from(trace_id);
+    ctx.show(PaneId::Logs);
+    let cmds = retarget(logs, target);
     if let Some(id) = trace_id {
         // Highlight the trace id in what arrives.
-        state.panes.logs.set_query(&id);
+        logs.set_query(id);
+    }
+    if *errors_only {
+        logs.levels = LevelSet::NONE.with(LevelGroup::Error);
+        logs.recompute();
+        ctx.toast(
+            ToastLevel::Info,
+            "errors only: the level keys show the rest",
+        );
     }
     cmds
 }

@@ -404,6 +404,43 @@ pub fn parse_jump_time(text: &str, now: Timestamp) -> Result<Timestamp, String> 
 
 /// The logs pane keeps its own cursor over the ring (its keys are its own actions).
 impl Pane for LogsPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn focus(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        focus: &crate::app::ctx::Focus,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::focus(self, ctx, focus)
+    }
+
+    fn on_prompt(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        actions::on_prompt(self, ctx, purpose, input)
+    }
+
+    fn captures_keys(&self) -> bool {
+        self.editing.is_some()
+    }
+
+    fn on_text_key(
+        &mut self,
+        _ctx: &mut crate::app::ctx::Ctx<'_>,
+        key: crossterm::event::KeyEvent,
+    ) {
+        actions::search_key(self, key);
+    }
+
     fn reset(&mut self) {
         self.clear();
     }

@@ -1,11 +1,12 @@
 //! Postgres pane actions: opening a session's detail (its locks are loaded on demand) and
 //! building the guarded cancel/terminate confirmation.
 
+use crate::app::ctx::{Ctx, Focus};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
-use crate::app::panes::postgres::SessionDetail;
-use crate::app::state::{State, ToastLevel};
-use crate::app::update::ask_confirm;
+use crate::app::panes::PaneId;
+use crate::app::panes::postgres::{PgView, PostgresPane, SessionDetail};
+use crate::app::state::ToastLevel;
 use crate::model::action::{ActionRequest, KillMode};
 use crate::model::pg::{KillAdvice, advice, kill_permission, pin};
 
@@ -21,8 +22,7 @@ pub fn short_age(d: std::time::Duration) -> String {
 }
 
 /// Enter on a session: show the whole query and load its locks.
-pub fn open_detail(state: &mut State) -> Vec<Cmd> {
-    let pg = &mut state.panes.postgres;
+pub fn open_detail(pg: &mut PostgresPane) -> Vec<Cmd> {
     let (Some(session), Some(database)) = (pg.selected_session(), pg.current_database()) else {
         return Vec::new();
     };
@@ -33,14 +33,13 @@ pub fn open_detail(state: &mut State) -> Vec<Cmd> {
 }
 
 /// `c` / `x`: the confirmation of a guarded kill, or the reason it cannot be offered.
-pub fn ask_kill(state: &mut State, mode: KillMode) {
-    let pg = &state.panes.postgres;
+pub fn ask_kill(pg: &PostgresPane, ctx: &mut Ctx<'_>, mode: KillMode) {
     let (Some(snapshot), Some(session)) = (pg.shown.clone(), pg.selected_session().cloned()) else {
-        state.toast(ToastLevel::Info, "select a session first");
+        ctx.toast(ToastLevel::Info, "select a session first");
         return;
     };
     if let Err(reason) = kill_permission(&snapshot.role, &session) {
-        state.toast(ToastLevel::Warn, format!("disabled: {reason}"));
+        ctx.toast(ToastLevel::Warn, format!("disabled: {reason}"));
         return;
     }
     let now = pg.now.unwrap_or(snapshot.taken_at);
@@ -114,19 +113,19 @@ pub fn ask_kill(state: &mut State, mode: KillMode) {
         NoteLevel::Info,
         "guarded: it hits this pid only if backend_start (and query_start) still match",
     );
-    ask_confirm(state, confirm);
+    ctx.confirm(confirm);
 }
 
 /// The Postgres pane's own keys; `None` for an action that is not the pane's.
-pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
-    use crate::app::panes::postgres::PgView;
-    use crate::app::state::ToastLevel;
+pub fn on_action(
+    pg: &mut PostgresPane,
+    ctx: &mut Ctx<'_>,
+    action: crate::keymap::Action,
+) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
-    use crate::model::action::KillMode;
     use crate::model::source::SourceId;
-    let pg = &mut state.panes.postgres;
     match action {
-        Action::Select => return Some(open_detail(state)),
+        Action::Select => return Some(open_detail(pg)),
         Action::ToggleView => {
             pg.view = match pg.view {
                 PgView::Sessions => PgView::Tree,
@@ -142,7 +141,7 @@ pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec
             } else {
                 "live again"
             };
-            state.toast(ToastLevel::Info, word);
+            ctx.toast(ToastLevel::Info, word);
             return Some(vec![Cmd::Pause(SourceId::Postgres, frozen)]);
         }
         Action::FasterRefresh | Action::SlowerRefresh => {
@@ -160,12 +159,24 @@ pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec
                 reason = "at most 10 000 ms: exact in an f64"
             )]
             let secs = ms as f64 / 1000.0;
-            state.toast(ToastLevel::Info, format!("Postgres refresh every {secs} s"));
+            ctx.toast(ToastLevel::Info, format!("Postgres refresh every {secs} s"));
             return Some(vec![Cmd::SetInterval(SourceId::Postgres, refresh)]);
         }
-        Action::CancelQuery => ask_kill(state, KillMode::Cancel),
-        Action::TerminateBackend => ask_kill(state, KillMode::Terminate),
+        Action::CancelQuery => ask_kill(pg, ctx, KillMode::Cancel),
+        Action::TerminateBackend => ask_kill(pg, ctx, KillMode::Terminate),
         _ => return None,
     }
     Some(Vec::new())
+}
+
+/// The incident view's databases panel: the blocking tree of the service's database.
+pub fn focus(pg: &mut PostgresPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
+    if let Focus::DatabaseTree(database) = focus {
+        if let Some(db) = database {
+            pg.select_database(db);
+        }
+        pg.view = PgView::Tree;
+        ctx.show(PaneId::Postgres);
+    }
+    Vec::new()
 }

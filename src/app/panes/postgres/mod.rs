@@ -277,6 +277,22 @@ fn sort_key(s: &PgSession, column: usize, now: Timestamp) -> (i64, String) {
 }
 
 impl Pane for PostgresPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn focus(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        focus: &crate::app::ctx::Focus,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::focus(self, ctx, focus)
+    }
+
     fn table(&self) -> Option<&TableState> {
         (self.view == PgView::Sessions).then_some(&self.table)
     }

@@ -1,16 +1,22 @@
-//! The requests pane's own keys: the approval queue, approving and rejecting.
+//! The requests pane's own keys: the approval queue, approving and rejecting (with the
+//! reason asked in a prompt).
 
-use crate::app::modal::platform::decide;
-use crate::app::msg::Cmd;
+use crate::app::ctx::Ctx;
+use crate::app::msg::{Cmd, PlatformCall};
 use crate::app::panes::Pane;
-use crate::app::state::{State, ToastLevel};
+use crate::app::panes::requests::RequestsPane;
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
+use crate::model::platform::RequestState;
 
 /// The requests pane's own keys; `None` for an action that is not the pane's.
-pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
+pub fn on_action(
+    requests: &mut RequestsPane,
+    ctx: &mut Ctx<'_>,
+    action: Action,
+) -> Option<Vec<Cmd>> {
     match action {
         Action::ToggleQueue => {
-            let requests = &mut state.panes.requests;
             if requests.is_approver() {
                 requests.queue = !requests.queue;
                 // Another list: the cursor starts on its newest request (the one just made).
@@ -21,12 +27,61 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
                     requests.table.select_row(row);
                 }
             } else {
-                state.toast(ToastLevel::Info, "the approval queue is for approvers");
+                ctx.toast(ToastLevel::Info, "the approval queue is for approvers");
             }
             Some(Vec::new())
         }
-        Action::Approve => Some(decide(state, true)),
-        Action::Reject => Some(decide(state, false)),
+        Action::Approve => Some(decide(requests, ctx, true)),
+        Action::Reject => Some(decide(requests, ctx, false)),
         _ => None,
+    }
+}
+
+/// `a`/`x`: approve the selected submitted request, or ask for the reason to reject it.
+fn decide(requests: &RequestsPane, ctx: &mut Ctx<'_>, approve: bool) -> Vec<Cmd> {
+    if !requests.is_approver() {
+        ctx.toast(
+            ToastLevel::Warn,
+            "only approvers can approve or reject requests",
+        );
+        return Vec::new();
+    }
+    let Some(request) = requests.selected() else {
+        return Vec::new();
+    };
+    if request.state != RequestState::Submitted {
+        let state_word = request.state.as_str();
+        ctx.toast(
+            ToastLevel::Warn,
+            format!("request is {state_word}: only submitted requests can be decided"),
+        );
+        return Vec::new();
+    }
+    let id = request.id.clone();
+    if approve {
+        ctx.toast(ToastLevel::Info, format!("approving {id}…"));
+        vec![Cmd::Platform(PlatformCall::Approve(id))]
+    } else {
+        ctx.prompt(Prompt {
+            title: format!("reject {id}: reason"),
+            input: String::new(),
+            error: None,
+            purpose: PromptPurpose::RejectRequest(id),
+            hint: "recorded in the audit trail".into(),
+        });
+        Vec::new()
+    }
+}
+
+/// The reject prompt was answered: send the rejection with its reason.
+pub fn on_prompt(purpose: &PromptPurpose, input: &str) -> Result<Vec<Cmd>, String> {
+    match purpose {
+        PromptPurpose::RejectRequest(id) => crate::model::validate::reason(input).map(|reason| {
+            vec![Cmd::Platform(PlatformCall::Reject {
+                id: id.clone(),
+                reason,
+            })]
+        }),
+        _ => Ok(Vec::new()),
     }
 }

@@ -106,6 +106,23 @@ impl RequestsPane {
 }
 
 impl Pane for RequestsPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn on_prompt(
+        &mut self,
+        _ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        actions::on_prompt(purpose, input)
+    }
+
     always_table!();
 
     fn sort_columns(&self) -> usize {

@@ -3,10 +3,12 @@
 //! discovery.lua rules (kubectl's for Deployments) and by RBAC; the dialog shows the exact
 //! patches that will be sent, and the confirmed action goes through the audit gate.
 
+use crate::app::ctx::{Ctx, Focus, Permits};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
-use crate::app::panes::rollouts::WorkloadEntry;
-use crate::app::state::{Modal, Prompt, PromptPurpose, State, ToastLevel};
+use crate::app::panes::rollouts::{RolloutsPane, WorkloadEntry, WorkloadKey};
+use crate::app::panes::{PaneId, select_row};
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::model::k8s::patches::{DEPLOYMENT_REVISION, ROLLOUT_REVISION, replica_set_revision};
 use crate::model::k8s::{Enablement, Workload, op_enablement, plan};
@@ -35,26 +37,30 @@ fn request(entry: &WorkloadEntry, op: RolloutOp) -> ActionRequest {
 
 /// Why `op` is not offered for `workload` now: read-only mode, the discovery rules, RBAC.
 fn refusal(
-    state: &State,
+    permits: Permits<'_>,
     entry: &WorkloadEntry,
     workload: Workload<'_>,
     op: RolloutOp,
 ) -> Option<String> {
     let request = request(entry, op);
-    if let Err(e) = crate::actions::gate::allowed(&request, state.readonly) {
+    if let Err(e) = crate::actions::gate::allowed(&request, permits.readonly) {
         return Some(e.reason);
     }
     if let Enablement::Disabled(reason) = op_enablement(workload, op) {
         return Some(reason);
     }
-    state.kube_access.denial(&request)
+    permits.access.denial(&request)
 }
 
 /// Every action with whether it is offered, and why not (the detail lists them).
 #[must_use]
-pub fn enablement(state: &State, entry: &WorkloadEntry) -> Vec<(&'static str, Option<String>)> {
+pub fn enablement(
+    rollouts: &RolloutsPane,
+    permits: Permits<'_>,
+    entry: &WorkloadEntry,
+) -> Vec<(&'static str, Option<String>)> {
     let key = entry.key();
-    let Some(workload) = state.panes.rollouts.workload(&key) else {
+    let Some(workload) = rollouts.workload(&key) else {
         return Vec::new();
     };
     ACTIONS
@@ -66,23 +72,22 @@ pub fn enablement(state: &State, entry: &WorkloadEntry) -> Vec<(&'static str, Op
                     RolloutOp::Promote { .. } | RolloutOp::Abort | RolloutOp::Retry
                 )
         })
-        .map(|(word, op)| (*word, refusal(state, entry, workload, *op)))
+        .map(|(word, op)| (*word, refusal(permits, entry, workload, *op)))
         .collect()
 }
 
 /// A key for `op` was pressed: the prompt (undo, scale) or the confirmation, or why not.
-pub fn ask(state: &mut State, op: RolloutOp) {
-    state.dirty = true;
-    let Some(entry) = state.panes.rollouts.target().cloned() else {
-        state.toast(ToastLevel::Info, "select a rollout or deployment first");
+pub fn ask(rollouts: &RolloutsPane, ctx: &mut Ctx<'_>, op: RolloutOp) {
+    let Some(entry) = rollouts.target().cloned() else {
+        ctx.toast(ToastLevel::Info, "select a rollout or deployment first");
         return;
     };
     let key = entry.key();
-    let Some(workload) = state.panes.rollouts.workload(&key) else {
+    let Some(workload) = rollouts.workload(&key) else {
         return;
     };
-    if let Some(reason) = refusal(state, &entry, workload, op) {
-        state.toast(
+    if let Some(reason) = refusal(ctx.permits(), &entry, workload, op) {
+        ctx.toast(
             ToastLevel::Warn,
             format!("{} disabled: {reason}", op.as_str()),
         );
@@ -90,8 +95,8 @@ pub fn ask(state: &mut State, op: RolloutOp) {
     }
     match op {
         RolloutOp::Undo { .. } => {
-            let revisions = revisions(state, &entry);
-            state.modal = Some(Modal::Prompt(Prompt {
+            let revisions = revisions(rollouts, &entry);
+            ctx.prompt(Prompt {
                 title: format!(
                     "undo {} {} to revision",
                     entry.row.kind.as_str(),
@@ -108,10 +113,10 @@ pub fn ask(state: &mut State, op: RolloutOp) {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            }));
+            });
         }
         RolloutOp::Scale { .. } => {
-            state.modal = Some(Modal::Prompt(Prompt {
+            ctx.prompt(Prompt {
                 title: format!(
                     "scale {} {} (now {})",
                     entry.row.kind.as_str(),
@@ -122,21 +127,19 @@ pub fn ask(state: &mut State, op: RolloutOp) {
                 error: None,
                 purpose: PromptPurpose::ScaleWorkload(key),
                 hint: "replicas; 0 stops every pod (you will type the name)".into(),
-            }));
+            });
         }
-        _ => confirm(state, &entry, op),
+        _ => confirm(rollouts, ctx, &entry, op),
     }
 }
 
 /// Revision numbers of the workload's ReplicaSets, newest first.
-fn revisions(state: &State, entry: &WorkloadEntry) -> Vec<i64> {
+fn revisions(rollouts: &RolloutsPane, entry: &WorkloadEntry) -> Vec<i64> {
     let annotation = match entry.row.kind {
         WorkloadKind::Rollout => ROLLOUT_REVISION,
         WorkloadKind::Deployment => DEPLOYMENT_REVISION,
     };
-    let mut out: Vec<i64> = state
-        .panes
-        .rollouts
+    let mut out: Vec<i64> = rollouts
         .children(&entry.key())
         .replica_sets
         .iter()
@@ -148,8 +151,9 @@ fn revisions(state: &State, entry: &WorkloadEntry) -> Vec<i64> {
 
 /// The undo prompt was answered.
 pub fn undo_entered(
-    state: &mut State,
-    key: &crate::app::panes::rollouts::WorkloadKey,
+    rollouts: &RolloutsPane,
+    ctx: &mut Ctx<'_>,
+    key: &WorkloadKey,
     input: &str,
 ) -> Result<(), String> {
     let revision = match input.trim() {
@@ -159,15 +163,16 @@ pub fn undo_entered(
                 .map_err(|_| format!("`{text}`: type a revision number, or nothing"))?,
         ),
     };
-    let entry = entry_for(state, key)?;
-    confirm(state, &entry, RolloutOp::Undo { revision });
+    let entry = entry_for(rollouts, key)?;
+    confirm(rollouts, ctx, &entry, RolloutOp::Undo { revision });
     Ok(())
 }
 
 /// The scale prompt was answered.
 pub fn scale_entered(
-    state: &mut State,
-    key: &crate::app::panes::rollouts::WorkloadKey,
+    rollouts: &RolloutsPane,
+    ctx: &mut Ctx<'_>,
+    key: &WorkloadKey,
     input: &str,
 ) -> Result<(), String> {
     let replicas: i32 = input
@@ -177,18 +182,13 @@ pub fn scale_entered(
     if !(0..=1000).contains(&replicas) {
         return Err(format!("{replicas}: between 0 and 1000 replicas"));
     }
-    let entry = entry_for(state, key)?;
-    confirm(state, &entry, RolloutOp::Scale { replicas });
+    let entry = entry_for(rollouts, key)?;
+    confirm(rollouts, ctx, &entry, RolloutOp::Scale { replicas });
     Ok(())
 }
 
-fn entry_for(
-    state: &State,
-    key: &crate::app::panes::rollouts::WorkloadKey,
-) -> Result<WorkloadEntry, String> {
-    state
-        .panes
-        .rollouts
+fn entry_for(rollouts: &RolloutsPane, key: &WorkloadKey) -> Result<WorkloadEntry, String> {
+    rollouts
         .entries
         .iter()
         .find(|e| &e.key() == key)
@@ -198,13 +198,13 @@ fn entry_for(
 
 /// The confirmation, with the patches the action will send as computed on the object the pane
 /// shows (the executor computes them again on the live object).
-fn confirm(state: &mut State, entry: &WorkloadEntry, op: RolloutOp) {
+fn confirm(rollouts: &RolloutsPane, ctx: &mut Ctx<'_>, entry: &WorkloadEntry, op: RolloutOp) {
     let key = entry.key();
-    let children = state.panes.rollouts.children(&key);
-    let Some(workload) = state.panes.rollouts.workload(&key) else {
+    let children = rollouts.children(&key);
+    let Some(workload) = rollouts.workload(&key) else {
         return;
     };
-    let planned = plan(workload, op, &children.replica_sets, state.now);
+    let planned = plan(workload, op, &children.replica_sets, ctx.now);
     let row = &entry.row;
     let mut details = vec![
         (
@@ -230,7 +230,7 @@ fn confirm(state: &mut State, entry: &WorkloadEntry, op: RolloutOp) {
     let plans = match planned {
         Ok(plans) => plans,
         Err(e) => {
-            state.toast(ToastLevel::Warn, format!("{} refused: {e}", op.as_str()));
+            ctx.toast(ToastLevel::Warn, format!("{} refused: {e}", op.as_str()));
             return;
         }
     };
@@ -273,15 +273,15 @@ fn confirm(state: &mut State, entry: &WorkloadEntry, op: RolloutOp) {
         }
         _ => confirm,
     };
-    crate::app::modal::platform::ask_confirm(state, confirm);
+    ctx.confirm(confirm);
 }
 
 /// Every rollout action of the listed workloads' namespaces and kinds, for access reviews.
 #[must_use]
-pub fn access_probes(state: &State) -> Vec<ActionRequest> {
+pub fn access_probes(rollouts: &RolloutsPane) -> Vec<ActionRequest> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for e in &state.panes.rollouts.entries {
+    for e in &rollouts.entries {
         if seen.insert((e.row.namespace.clone(), e.row.kind)) {
             for (_, op) in ACTIONS {
                 out.push(request(e, op));
@@ -292,11 +292,15 @@ pub fn access_probes(state: &State) -> Vec<ActionRequest> {
 }
 
 /// The rollouts pane's own keys; `None` for an action that is not the pane's.
-pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+pub fn on_action(
+    rollouts: &mut RolloutsPane,
+    ctx: &mut Ctx<'_>,
+    action: crate::keymap::Action,
+) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
     let op = match action {
         Action::Select => {
-            state.panes.rollouts.open_detail();
+            rollouts.open_detail();
             return Some(Vec::new());
         }
         Action::Promote => RolloutOp::Promote { full: false },
@@ -310,6 +314,38 @@ pub fn on_action(state: &mut State, action: crate::keymap::Action) -> Option<Vec
         Action::ScaleWorkload => RolloutOp::Scale { replicas: 0 },
         _ => return None,
     };
-    ask(state, op);
+    ask(rollouts, ctx, op);
     Some(Vec::new())
+}
+
+/// The rows are built only while the pane shows (they cost a pass over every pod): builds
+/// them when a snapshot waits, and asks the access reviews its actions need.
+pub fn apply_pending(rollouts: &mut RolloutsPane, ctx: &mut Ctx<'_>) -> Option<Vec<Cmd>> {
+    rollouts.apply_pending().then(|| {
+        ctx.check_access(&access_probes(rollouts))
+            .into_iter()
+            .collect()
+    })
+}
+
+/// The incident view's rollout panel: the service's workload, selected and opened.
+pub fn focus(rollouts: &mut RolloutsPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
+    let Focus::Workload(wanted) = focus else {
+        return Vec::new();
+    };
+    ctx.show(PaneId::Rollouts);
+    // The rows are built when the pane shows; build them now to select the workload.
+    let cmds = apply_pending(rollouts, ctx).unwrap_or_default();
+    let row = rollouts.entries.iter().position(|e| {
+        e.row.name == wanted.name
+            && wanted
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| ns == e.row.namespace)
+    });
+    if let Some(row) = row {
+        select_row(rollouts, row);
+        rollouts.open_detail();
+    }
+    cmds
 }

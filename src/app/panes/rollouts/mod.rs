@@ -354,6 +354,37 @@ impl RolloutsPane {
 }
 
 impl Pane for RolloutsPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn focus(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        focus: &crate::app::ctx::Focus,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::focus(self, ctx, focus)
+    }
+
+    fn on_prompt(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        use crate::app::state::PromptPurpose;
+        match purpose {
+            PromptPurpose::UndoRollout(key) => actions::undo_entered(self, ctx, key, input),
+            PromptPurpose::ScaleWorkload(key) => actions::scale_entered(self, ctx, key, input),
+            _ => Ok(()),
+        }
+        .map(|()| Vec::new())
+    }
+
     always_table!();
 
     fn sort_columns(&self) -> usize {

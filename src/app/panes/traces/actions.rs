@@ -2,41 +2,60 @@
 //! line), move through its spans, collapse and expand, the span detail, errors only and a
 //! minimum duration for the list, and from a span to the logs of its trace.
 
+use crate::app::ctx::{Ctx, Focus, Intent};
 use crate::app::msg::Cmd;
-use crate::app::state::{Modal, PaneId, Prompt, PromptPurpose, State, ToastLevel, View};
+use crate::app::panes::PaneId;
+use crate::app::panes::traces::TracesPane;
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
 
 /// Opens the trace `trace_id` in the traces pane and asks the source for it.
-pub fn open_trace_by_id(state: &mut State, trace_id: &str) -> Vec<Cmd> {
+pub fn open_trace_by_id(traces: &mut TracesPane, ctx: &mut Ctx<'_>, trace_id: &str) -> Vec<Cmd> {
     let id = trace_id.trim().to_ascii_lowercase();
-    state.panes.traces.open_id = Some(id.clone());
-    state.panes.traces.open = None;
-    state.panes.traces.error = None;
-    if state.view().pane() != PaneId::Traces {
-        state.history.push(View::Pane(PaneId::Traces));
-    }
-    state.dirty = true;
+    traces.open_id = Some(id.clone());
+    traces.open = None;
+    traces.error = None;
+    ctx.show(PaneId::Traces);
     vec![Cmd::LoadTrace { trace_id: id }]
 }
 
-fn search(state: &State) -> Vec<Cmd> {
-    vec![Cmd::TraceSearch(Box::new(state.panes.traces.search()))]
+fn search(traces: &TracesPane) -> Vec<Cmd> {
+    vec![Cmd::TraceSearch(Box::new(traces.search()))]
 }
 
 /// `T` on the card: the traces of a service (the scope's when none is named).
-pub fn open_traces(state: &mut State, service: Option<String>) -> Vec<Cmd> {
-    state.panes.traces.service = service.or_else(|| state.scope.clone());
-    if state.view().pane() != PaneId::Traces {
-        state.history.push(View::Pane(PaneId::Traces));
+pub fn open_traces(
+    traces: &mut TracesPane,
+    ctx: &mut Ctx<'_>,
+    service: Option<String>,
+) -> Vec<Cmd> {
+    traces.service = service.or_else(|| ctx.scope.map(str::to_owned));
+    ctx.show(PaneId::Traces);
+    search(traces)
+}
+
+/// Another pane asked for the traces of a service, or for one trace.
+pub fn focus(traces: &mut TracesPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
+    match focus {
+        Focus::Traces { service } => open_traces(traces, ctx, service.clone()),
+        Focus::Trace(trace_id) => open_trace_by_id(traces, ctx, trace_id),
+        _ => Vec::new(),
     }
-    state.dirty = true;
-    search(state)
+}
+
+/// The logs of a trace: every service's lines (the span's own service may have logged
+/// nothing about it, its caller did).
+fn logs_of(ctx: &mut Ctx<'_>, trace_id: String) -> Vec<Cmd> {
+    ctx.intent(Intent::Focus(Focus::Logs {
+        service: None,
+        trace_id: Some(trace_id),
+        errors_only: false,
+    }));
+    Vec::new()
 }
 
 /// Runs a traces-pane action; `None` when the action is not the pane's.
-pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
-    state.dirty = true;
-    let traces = &mut state.panes.traces;
+pub fn on_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
     if let Some(open) = traces.open.as_mut() {
         match action {
             Action::Up => open.move_by(-1),
@@ -48,15 +67,9 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
             Action::Select => open.detail = !open.detail,
             Action::Expand => open.set_collapsed(false),
             Action::Collapse => open.set_collapsed(true),
-            // Every service's lines of the trace: the span's own service may have logged
-            // nothing about it, its caller did.
             Action::OpenLogs => {
                 let trace_id = open.trace.trace_id.clone();
-                return Some(crate::app::panes::logs::actions::open_logs(
-                    state,
-                    None,
-                    Some(trace_id),
-                ));
+                return Some(logs_of(ctx, trace_id));
             }
             _ => return None,
         }
@@ -65,15 +78,11 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
     match action {
         Action::Select => {
             let id = traces.selected()?.trace_id.clone();
-            Some(open_trace_by_id(state, &id))
+            Some(open_trace_by_id(traces, ctx, &id))
         }
         Action::OpenLogs => {
             let trace_id = traces.selected()?.trace_id.clone();
-            Some(crate::app::panes::logs::actions::open_logs(
-                state,
-                None,
-                Some(trace_id),
-            ))
+            Some(logs_of(ctx, trace_id))
         }
         Action::ErrorsOnly => {
             traces.errors_only = !traces.errors_only;
@@ -82,17 +91,17 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
             } else {
                 "all traces"
             };
-            state.toast(ToastLevel::Info, word);
-            Some(search(state))
+            ctx.toast(ToastLevel::Info, word);
+            Some(search(traces))
         }
         Action::MinDuration => {
-            state.modal = Some(Modal::Prompt(Prompt {
+            ctx.prompt(Prompt {
                 title: "show traces at least this long".into(),
                 input: String::new(),
                 error: None,
                 purpose: PromptPurpose::MinDuration,
                 hint: "500ms, 2s, 1.5s; empty shows every trace".into(),
-            }));
+            });
             Some(Vec::new())
         }
         _ => None,
@@ -100,7 +109,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Cmd>> {
 }
 
 /// The minimum-duration prompt was answered.
-pub fn min_duration_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> {
-    state.panes.traces.min_duration = crate::app::panes::traces::parse_min_duration(input)?;
-    Ok(search(state))
+pub fn min_duration_entered(traces: &mut TracesPane, input: &str) -> Result<Vec<Cmd>, String> {
+    traces.min_duration = crate::app::panes::traces::parse_min_duration(input)?;
+    Ok(search(traces))
 }

@@ -154,6 +154,16 @@ impl TracesPane {
     }
 
     /// A loaded trace arrived; only the one asked for last is kept.
+    /// Follows a service's traces (the incident view's panel); the search to send when the
+    /// service changed.
+    pub fn follow_service(&mut self, name: String) -> Option<crate::app::msg::Cmd> {
+        if self.service.as_deref() == Some(name.as_str()) {
+            return None;
+        }
+        self.service = Some(name);
+        Some(crate::app::msg::Cmd::TraceSearch(Box::new(self.search())))
+    }
+
     pub fn loaded(&mut self, trace_id: &str, trace: Result<Trace, String>) -> bool {
         if self.open_id.as_deref() != Some(trace_id) {
             return false;
@@ -197,6 +207,31 @@ impl TracesPane {
 }
 
 impl Pane for TracesPane {
+    fn on_action(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        action: crate::keymap::Action,
+    ) -> Option<Vec<crate::app::msg::Cmd>> {
+        actions::on_action(self, ctx, action)
+    }
+
+    fn focus(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        focus: &crate::app::ctx::Focus,
+    ) -> Vec<crate::app::msg::Cmd> {
+        actions::focus(self, ctx, focus)
+    }
+
+    fn on_prompt(
+        &mut self,
+        _ctx: &mut crate::app::ctx::Ctx<'_>,
+        _purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        actions::min_duration_entered(self, input)
+    }
+
     fn table(&self) -> Option<&TableState> {
         (self.open_id.is_none()).then_some(&self.table)
     }
