@@ -373,7 +373,7 @@ fn show_incident(state: &mut State) {
     let since = world.now() - jiff::SignedDuration::from_mins(30);
     let logs = world.logs(&state.panes.logs.target.clone(), Some(since));
     feed_telemetry(state, &world, &logs);
-    crate::app::panes::incident::actions::refresh(state);
+    crate::app::update::refresh_incident(state);
 }
 
 /// Feeds `logs` (a window the sandbox served) to the logs pane, and the world's traces for

@@ -63,9 +63,63 @@ impl Messages {
     }
 }
 
+/// Columns before a message's text: `HH:MM:SS ✗ error `.
+pub const PREFIX: usize = 18;
+
+/// One screen row of the `:messages` dialog, before styling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row<'a> {
+    /// How many older messages were dropped.
+    Dropped(usize),
+    /// The history is empty.
+    Empty,
+    /// A message's first row, with its time and level.
+    First(&'a Message, String),
+    /// A message's further rows.
+    More(String),
+}
+
+/// The dialog's rows: every message wrapped to a dialog `width` columns wide inside.
+#[must_use]
+pub fn rows(messages: &Messages, width: u16) -> Vec<Row<'_>> {
+    let mut out = Vec::new();
+    if messages.dropped() > 0 {
+        out.push(Row::Dropped(messages.dropped()));
+    }
+    if messages.is_empty() {
+        out.push(Row::Empty);
+    }
+    let text_width = usize::from(width).saturating_sub(PREFIX).max(10);
+    for message in messages.iter() {
+        for (i, row) in crate::model::text::wrap_all(&message.text, text_width)
+            .into_iter()
+            .enumerate()
+        {
+            out.push(if i == 0 {
+                Row::First(message, row)
+            } else {
+                Row::More(row)
+            });
+        }
+    }
+    out
+}
+
+/// The largest first row on the current screen (the view of the newest messages).
+#[must_use]
+pub fn max_scroll(state: &State) -> usize {
+    let (width, height) = state.size;
+    let inner = super::layout::inside(super::layout::messages_dialog(ratatui::layout::Rect::new(
+        0, 0, width, height,
+    )));
+    rows(&state.messages, inner.width)
+        .len()
+        .saturating_sub(usize::from(inner.height))
+}
+
 /// `:messages`: opens the history scrolled to its end (the newest).
 pub fn open(state: &mut State) {
-    let scroll = crate::ui::widgets::messages::max_scroll(state);
+    let scroll = max_scroll(state);
     state.modal = Some(Modal::Messages { scroll });
     state.dirty = true;
 }
@@ -76,7 +130,7 @@ pub fn key(state: &mut State, key: KeyEvent) {
         return;
     };
     state.dirty = true;
-    let max = crate::ui::widgets::messages::max_scroll(state);
+    let max = max_scroll(state);
     let page = usize::from(state.size.1.saturating_sub(6)).max(1);
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let current = scroll.min(max);

@@ -7,6 +7,7 @@
 pub mod ctx;
 pub mod filter;
 pub mod kube_access;
+pub mod layout;
 pub mod messages;
 pub mod modal;
 pub mod msg;

@@ -342,6 +342,24 @@ impl State {
         }
     }
 
+    /// The service the scope names, when the catalog has it (the incident view's).
+    #[must_use]
+    pub fn scoped_service(&self) -> Option<&crate::model::Service> {
+        self.scope
+            .as_deref()
+            .and_then(|name| self.panes.catalog.catalog.service(name))
+    }
+
+    /// What the incident view reads: every pane's state, the sources' health, the time.
+    #[must_use]
+    pub fn seen(&self) -> crate::app::panes::incident::Seen<'_> {
+        crate::app::panes::incident::Seen {
+            panes: &self.panes,
+            health: &self.health,
+            now: self.now,
+        }
+    }
+
     /// Who acts and what they may do (views ask it to show why an action is off).
     #[must_use]
     pub fn permits(&self) -> Permits<'_> {

@@ -28,7 +28,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     let data = matches!(&msg, Msg::Source(e) if !matches!(e.body, SourceBody::Health(_)));
     let mut cmds = handle(state, msg);
     if state.view().pane() == PaneId::Incident {
-        state.dirty |= crate::app::panes::incident::actions::refresh(state) || data;
+        state.dirty |= refresh_incident(state) || data;
     }
     // The rollouts pane builds its rows only while it shows (they cost a pass over every pod).
     if state.view().pane() == PaneId::Rollouts {
@@ -42,6 +42,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     }
     cmds.extend(super::tours::after_update(state, tour_event));
     cmds
+}
+
+/// Brings the incident view's cached facts (workload, error rate) up to date from the
+/// rollouts and logs panes; true if they changed. Runs after every message while the view
+/// shows, so it costs nothing when idle.
+pub fn refresh_incident(state: &mut State) -> bool {
+    let workload = state
+        .scoped_service()
+        .and_then(|s| s.mapping.workload.clone());
+    let log_service = state.panes.logs.target.service.clone();
+    let panes = &mut state.panes;
+    panes.incident.refresh(
+        workload.as_ref(),
+        &panes.rollouts,
+        &panes.logs.buffer,
+        log_service.as_deref(),
+    )
 }
 
 fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
@@ -129,8 +146,8 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
 /// fit, so paging works the same in all of them.
 pub fn resize(state: &mut State, width: u16, height: u16) {
     state.size = (width, height);
-    let tour_rows = crate::ui::widgets::tour::panel_rows(state, height);
-    let page = crate::ui::layout::table_rows(width, height, tour_rows);
+    let tour_rows = crate::app::layout::tour_panel_rows(state.tour.is_some(), height);
+    let page = crate::app::layout::table_rows(width, height, tour_rows);
     for pane in state.panes.all_mut() {
         pane.set_page(page);
     }

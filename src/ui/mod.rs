@@ -1,10 +1,9 @@
 //! Pure rendering: `render(frame, &State)` draws everything from the state, with no I/O,
 //! no `.await`, no locks and no clock reads. Widgets ask the theme for roles, never colours.
 //!
-//! The frame layout is drawn in [`layout`]; panes live in `panes/` and widgets in
+//! The frame layout is computed in [`crate::app::layout`]; panes live in `panes/` and widgets in
 //! `widgets/`, one per file.
 
-pub mod layout;
 pub mod panes;
 pub mod svg;
 pub mod text;
@@ -21,11 +20,11 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
     let theme = &state.ui.theme;
     frame.render_widget(Block::default().style(theme.style(Role::Background)), area);
-    if layout::too_small(area.width, area.height) {
+    if crate::app::layout::too_small(area.width, area.height) {
         widgets::too_small::render(frame, area, theme);
         return;
     }
-    let areas = layout::areas_with(area, widgets::tour::panel_rows(state, area.height));
+    let areas = crate::app::layout::areas_with(area, widgets::tour::panel_rows(state, area.height));
     widgets::header::render(frame, areas.header, state);
     if let Some(tabs) = areas.tabs {
         widgets::tabs::render(frame, tabs, state);

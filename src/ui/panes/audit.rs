@@ -147,20 +147,6 @@ fn split(area: Rect, open: bool, selected: bool) -> [Rect; 2] {
     }
 }
 
-/// The largest first row of the open detail on the current screen (0 when none is open).
-#[must_use]
-pub fn detail_max_scroll(state: &State) -> usize {
-    let Some(item) = state.panes.audit.open_item() else {
-        return 0;
-    };
-    let (width, height) = state.size;
-    let tour_rows = crate::ui::widgets::tour::panel_rows(state, height);
-    let body = crate::ui::layout::areas_with(Rect::new(0, 0, width, height), tour_rows).body;
-    let [_, area] = split(body, true, true);
-    let rows = detail(item, &state.ui.theme, area.width.saturating_sub(2)).len();
-    rows.saturating_sub(usize::from(area.height.saturating_sub(2)))
-}
-
 fn verify_note(state: &State, theme: &Theme) -> Line<'static> {
     let hints = key_hints(
         &state.ui.keymap,

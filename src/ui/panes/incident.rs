@@ -14,7 +14,6 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Sparkline};
 
 use crate::app::State;
 use crate::app::panes::incident::Panel;
-use crate::app::panes::incident::actions::service;
 use crate::app::panes::incident::facts::{self as facts, Fact, Severity};
 use crate::app::panes::incident::signals;
 use crate::keymap::Action;
@@ -148,7 +147,7 @@ fn instruction(frame: &mut Frame<'_>, area: Rect, state: &State) {
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let Some(service) = service(state) else {
+    let Some(service) = state.scoped_service() else {
         instruction(frame, area, state);
         return;
     };
@@ -163,22 +162,31 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let [card, argo] = halves(rows[0]);
     let [rollout, database] = halves(rows[1]);
     let [lag, logs] = halves(rows[2]);
-    let (log_facts, series) = signals::logs(state, service, &state.panes.incident.error_rate);
+    let (log_facts, series) =
+        signals::logs(&state.seen(), service, &state.panes.incident.error_rate);
     let panels: [(Panel, Rect, Vec<Fact>); 6] = [
         (Panel::Card, card, facts::card(service)),
-        (Panel::Argo, argo, facts::argo(state, service)),
+        (Panel::Argo, argo, facts::argo(&state.seen(), service)),
         (
             Panel::Rollout,
             rollout,
-            facts::rollout(state, service, state.panes.incident.workload.as_ref()),
+            facts::rollout(
+                &state.seen(),
+                service,
+                state.panes.incident.workload.as_ref(),
+            ),
         ),
         (
             Panel::Database,
             database,
-            signals::databases(state, service),
+            signals::databases(&state.seen(), service),
         ),
-        (Panel::Lag, lag, signals::lag(state, service)),
-        (Panel::Traces, rows[3], signals::traces(state, service)),
+        (Panel::Lag, lag, signals::lag(&state.seen(), service)),
+        (
+            Panel::Traces,
+            rows[3],
+            signals::traces(&state.seen(), service),
+        ),
     ];
     for (panel, rect, content) in &panels {
         render_panel(frame, *rect, state, *panel, content, &[]);

@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         spans.push(Span::styled("  [read-only]", bar));
     }
     // Without the tabs line (short terminals) the breadcrumbs move up here.
-    if area.height > 0 && crate::ui::layout::areas(frame.area()).tabs.is_none() {
+    if area.height > 0 && crate::app::layout::areas(frame.area()).tabs.is_none() {
         let crumbs = format!("  {} ", state.view().crumbs().join(" › "));
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
         let room = usize::from(area.width).saturating_sub(used);

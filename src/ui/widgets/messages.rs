@@ -9,82 +9,44 @@ use ratatui::widgets::Paragraph;
 
 use super::popup;
 use crate::app::State;
+use crate::app::layout::messages_dialog;
+use crate::app::messages::{PREFIX, Row, rows};
 use crate::theme::{Role, Theme};
-use crate::ui::text::wrap_all;
-
-/// Columns before a message's text: `HH:MM:SS ✗ error `.
-const PREFIX: usize = 18;
-
-/// The dialog's area on a screen `area`.
-fn dialog(area: Rect) -> Rect {
-    popup::centered(area, 110, area.height.saturating_sub(2), 1)
-}
-
-/// The inner area (inside the frame) of the dialog.
-fn inner(area: Rect) -> Rect {
-    let rect = dialog(area);
-    Rect {
-        x: rect.x + 1,
-        y: rect.y + 1,
-        width: rect.width.saturating_sub(2),
-        height: rect.height.saturating_sub(2),
-    }
-}
 
 /// Every message, wrapped to `width` columns.
 fn lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
-    let messages = &state.messages;
-    let mut out = Vec::new();
-    if messages.dropped() > 0 {
-        out.push(Line::from(Span::styled(
-            format!(
-                "({} older messages dropped; the last {} are kept)",
-                messages.dropped(),
-                crate::app::messages::Messages::CAP
-            ),
-            theme.style(Role::Muted),
-        )));
-    }
-    if messages.is_empty() {
-        out.push(Line::from(Span::styled(
-            "no messages yet",
-            theme.style(Role::Muted),
-        )));
-    }
-    let text_width = usize::from(width).saturating_sub(PREFIX).max(10);
-    for message in messages.iter() {
-        let (role, glyph, word) = super::toast::tag(message.level);
-        let time = message.time.strftime("%H:%M:%S").to_string();
-        for (i, row) in wrap_all(&message.text, text_width).into_iter().enumerate() {
-            let head = if i == 0 {
-                vec![
-                    Span::styled(format!("{time} "), theme.style(Role::Muted)),
+    let muted = theme.style(Role::Muted);
+    rows(&state.messages, width)
+        .into_iter()
+        .map(|row| match row {
+            Row::Dropped(n) => Line::from(Span::styled(
+                format!(
+                    "({n} older messages dropped; the last {} are kept)",
+                    crate::app::messages::Messages::CAP
+                ),
+                muted,
+            )),
+            Row::Empty => Line::from(Span::styled("no messages yet", muted)),
+            Row::First(message, text) => {
+                let (role, glyph, word) = super::toast::tag(message.level);
+                let time = message.time.strftime("%H:%M:%S").to_string();
+                Line::from(vec![
+                    Span::styled(format!("{time} "), muted),
                     Span::styled(format!("{glyph} {word:<5}  "), theme.style(role)),
-                ]
-            } else {
-                vec![Span::raw(" ".repeat(PREFIX))]
-            };
-            let mut spans = head;
-            spans.push(Span::styled(row, theme.style(Role::Text)));
-            out.push(Line::from(spans));
-        }
-    }
-    out
-}
-
-/// The largest first row on the current screen (the view of the newest messages).
-#[must_use]
-pub fn max_scroll(state: &State) -> usize {
-    let (width, height) = state.size;
-    let inner = inner(Rect::new(0, 0, width, height));
-    lines(state, &state.ui.theme, inner.width)
-        .len()
-        .saturating_sub(usize::from(inner.height))
+                    Span::styled(text, theme.style(Role::Text)),
+                ])
+            }
+            Row::More(text) => Line::from(vec![
+                Span::raw(" ".repeat(PREFIX)),
+                Span::styled(text, theme.style(Role::Text)),
+            ]),
+        })
+        .collect()
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: usize) {
     let theme = &state.ui.theme;
-    let rect = dialog(area);
+    let rect = messages_dialog(area);
     let title = format!(
         "messages ({}) · esc closes · j/k scroll",
         state.messages.len()

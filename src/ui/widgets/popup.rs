@@ -7,18 +7,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
 use crate::theme::{Role, Theme};
 
-/// A rectangle of at most `width`×`height`, centred horizontally in `area`, `top` rows down.
-#[must_use]
-pub fn centered(area: Rect, width: u16, height: u16, top: u16) -> Rect {
-    let width = width.min(area.width.saturating_sub(2)).max(1);
-    let height = height.min(area.height.saturating_sub(top + 1)).max(1);
-    Rect {
-        x: area.x + (area.width.saturating_sub(width)) / 2,
-        y: area.y + top.min(area.height.saturating_sub(height)),
-        width,
-        height,
-    }
-}
+pub use crate::app::layout::centered;
 
 /// Clears `area` and draws a dialog frame; returns the inner area.
 pub fn frame(frame: &mut Frame<'_>, area: Rect, title: &str, theme: &Theme) -> Rect {

@@ -16,9 +16,9 @@ use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::State;
+use crate::app::layout::Areas;
 use crate::app::state::ToastLevel;
 use crate::theme::Role;
-use crate::ui::layout::Areas;
 use crate::ui::text::wrap_all;
 
 /// Ends the last row when the toast is longer than its rows.

@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::theme::{Role, Theme};
-use crate::ui::layout::{MIN_HEIGHT, MIN_WIDTH};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let lines = vec![

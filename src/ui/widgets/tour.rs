@@ -17,15 +17,7 @@ use crate::tour::spec::fill_keys;
 /// Rows the panel takes on a screen `height` rows tall (0 without a tour).
 #[must_use]
 pub fn panel_rows(state: &State, height: u16) -> u16 {
-    if state.tour.is_none() {
-        return 0;
-    }
-    match height {
-        36.. => 9,
-        20..=35 => 8,
-        14..=19 => 4,
-        _ => 0,
-    }
+    crate::app::layout::tour_panel_rows(state.tour.is_some(), height)
 }
 
 /// The key bound to `action`, preferring the view's own contexts.

@@ -6,33 +6,8 @@
 use crate::app::ctx::{Ctx, Focus, Intent};
 use crate::app::msg::Cmd;
 use crate::app::panes::incident::{IncidentState, Panel};
-use crate::app::state::{State, ToastLevel};
+use crate::app::state::ToastLevel;
 use crate::keymap::Action;
-use crate::model::Service;
-
-/// The service of the incident view, when the scope names one in the catalog.
-#[must_use]
-pub fn service(state: &State) -> Option<&Service> {
-    state
-        .scope
-        .as_deref()
-        .and_then(|name| state.panes.catalog.catalog.service(name))
-}
-
-/// Brings the view's cached facts (workload, error rate) up to date; true if they changed.
-/// Called by the router after every message while the view shows, so it costs nothing
-/// when idle. It reads the other panes' state and writes only the incident view's.
-pub fn refresh(state: &mut State) -> bool {
-    let workload = service(state).and_then(|s| s.mapping.workload.clone());
-    let log_service = state.panes.logs.target.service.clone();
-    let panes = &mut state.panes;
-    panes.incident.refresh(
-        workload.as_ref(),
-        &panes.rollouts,
-        &panes.logs.buffer,
-        log_service.as_deref(),
-    )
-}
 
 /// Runs an incident-view action; `None` when the action is not the view's.
 pub fn on_action(

@@ -8,8 +8,8 @@
 //! This file holds the fact types and the deployment panels (card, Argo CD, rollout);
 //! [`crate::app::panes::incident::signals`] the runtime ones (databases, lag, error logs, traces).
 
+use crate::app::panes::incident::Seen;
 use crate::app::panes::incident::WorkloadFacts;
-use crate::app::state::State;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind};
 use crate::model::k8s::{StatusIcon, StatusLabel};
 use crate::model::service::WorkloadKind;
@@ -113,8 +113,8 @@ pub fn short_age(secs: i64) -> String {
 }
 
 /// Why a source has nothing: its error, that it is off here, or that it is connecting.
-pub(crate) fn absent(state: &State, source: SourceId, off: &str, waiting: &str) -> Fact {
-    match state.health.get(&source) {
+pub(crate) fn absent(seen: &Seen<'_>, source: SourceId, off: &str, waiting: &str) -> Fact {
+    match seen.health.get(&source) {
         Some(SourceHealth::Error { message, .. }) => Fact::new(Severity::Bad, message.clone()),
         Some(SourceHealth::Off) | None => Fact::new(Severity::Quiet, off),
         _ => Fact::new(Severity::Quiet, waiting),
@@ -181,21 +181,21 @@ pub fn card(service: &Service) -> Vec<Fact> {
 
 /// Sync and health of the mapped Argo CD app, and its last operation.
 #[must_use]
-pub fn argo(state: &State, service: &Service) -> Vec<Fact> {
+pub fn argo(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
     let Some(name) = &service.mapping.argocd_app else {
         return vec![Fact::new(Severity::Quiet, "no Argo CD app mapped")];
     };
-    if !state.panes.apps.loaded {
+    if !seen.panes.apps.loaded {
         return vec![absent(
-            state,
+            seen,
             SourceId::Kube,
             "Argo CD is not configured in this context",
             "waiting for Argo CD",
         )];
     }
-    let Some(row) = state.panes.apps.rows.iter().find(|r| &r.name == name) else {
+    let Some(row) = seen.panes.apps.rows.iter().find(|r| &r.name == name) else {
         return vec![not_found(
-            state.panes.apps.health.as_ref(),
+            seen.panes.apps.health.as_ref(),
             "Argo CD apps",
             format!("app {name} not found in Argo CD"),
         )];
@@ -212,7 +212,7 @@ pub fn argo(state: &State, service: &Service) -> Vec<Fact> {
     }
     let age = row
         .last_sync
-        .map(|t| format!(" {} ago", short_age((state.now - t).get_seconds())))
+        .map(|t| format!(" {} ago", short_age((seen.now - t).get_seconds())))
         .unwrap_or_default();
     facts.push(match row.operation {
         Some(phase) => {
@@ -230,13 +230,13 @@ pub fn argo(state: &State, service: &Service) -> Vec<Fact> {
 
 /// The mapped workload's status, canary step and why it is stuck.
 #[must_use]
-pub fn rollout(state: &State, service: &Service, facts: Option<&WorkloadFacts>) -> Vec<Fact> {
+pub fn rollout(seen: &Seen<'_>, service: &Service, facts: Option<&WorkloadFacts>) -> Vec<Fact> {
     let Some(wanted) = &service.mapping.workload else {
         return vec![Fact::new(Severity::Quiet, "no workload mapped")];
     };
-    let Some(snapshot) = state.panes.rollouts.latest_snapshot() else {
+    let Some(snapshot) = seen.panes.rollouts.latest_snapshot() else {
         return vec![absent(
-            state,
+            seen,
             SourceId::Kube,
             "Kubernetes is not configured in this context",
             "waiting for Kubernetes",

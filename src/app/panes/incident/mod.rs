@@ -23,6 +23,15 @@ use crate::model::logs::{Level, LogBuffer};
 use crate::model::service::Workload as WorkloadRef;
 use crate::model::service::WorkloadKind as MappedKind;
 
+/// What the incident view reads to build its panels: every pane's state (read only),
+/// the sources' health and the time. The view writes none of it.
+#[derive(Clone, Copy)]
+pub struct Seen<'a> {
+    pub panes: &'a crate::app::panes::Panes,
+    pub health: &'a BTreeMap<crate::model::source::SourceId, crate::model::SourceHealth>,
+    pub now: Timestamp,
+}
+
 /// Minutes of error-log history the logs panel shows (one sparkline bar per minute).
 pub const RATE_WINDOW_MINUTES: usize = 30;
 

@@ -5,8 +5,8 @@
 use jiff::Timestamp;
 
 use crate::app::panes::incident::ErrorRate;
+use crate::app::panes::incident::Seen;
 use crate::app::panes::incident::facts::{Fact, Severity, absent, short_age, thousands};
-use crate::app::state::State;
 use crate::model::Service;
 use crate::model::pg::PgSnapshot;
 use crate::model::source::SourceId;
@@ -75,21 +75,21 @@ fn blockers(database: &str, snapshot: &PgSnapshot) -> Vec<Fact> {
 
 /// Blockers in each of the service's databases.
 #[must_use]
-pub fn databases(state: &State, service: &Service) -> Vec<Fact> {
+pub fn databases(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
     let names = &service.mapping.databases;
     if names.is_empty() {
         return vec![Fact::new(Severity::Quiet, "no databases mapped")];
     }
     names
         .iter()
-        .flat_map(|db| match state.panes.postgres.snapshots.get(db) {
+        .flat_map(|db| match seen.panes.postgres.snapshots.get(db) {
             Some(snapshot) => blockers(db, snapshot),
-            None if !state.panes.postgres.databases.contains(db) => vec![Fact::new(
+            None if !seen.panes.postgres.databases.contains(db) => vec![Fact::new(
                 Severity::Quiet,
                 format!("{db}: not configured in this context"),
             )],
             None => vec![absent(
-                state,
+                seen,
                 SourceId::Postgres,
                 &format!("{db}: Postgres is not configured in this context"),
                 &format!("{db}: waiting for Postgres"),
@@ -100,14 +100,14 @@ pub fn databases(state: &State, service: &Service) -> Vec<Fact> {
 
 /// Total lag of each mapped consumer group, with its trend over the recent refreshes.
 #[must_use]
-pub fn lag(state: &State, service: &Service) -> Vec<Fact> {
+pub fn lag(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
     let groups = &service.mapping.consumer_groups;
     if groups.is_empty() {
         return vec![Fact::new(Severity::Quiet, "no consumer groups mapped")];
     }
-    let Some(snapshot) = &state.panes.kafka.snapshot else {
+    let Some(snapshot) = &seen.panes.kafka.snapshot else {
         return vec![absent(
-            state,
+            seen,
             SourceId::Kafka,
             "Kafka is not configured in this context",
             "waiting for Kafka",
@@ -119,7 +119,7 @@ pub fn lag(state: &State, service: &Service) -> Vec<Fact> {
             |name| match snapshot.groups.iter().find(|g| &g.name == name) {
                 None => Fact::new(Severity::Warn, format!("{name}: not found in the cluster")),
                 Some(g) => {
-                    let series = state.panes.kafka.history.series(name);
+                    let series = seen.panes.kafka.history.series(name);
                     let trend = match (series.first(), series.last()) {
                         (Some(a), Some(b)) if series.len() > 1 && b > a => " rising",
                         (Some(a), Some(b)) if series.len() > 1 && b < a => " falling",
@@ -149,8 +149,8 @@ pub fn lag(state: &State, service: &Service) -> Vec<Fact> {
 
 /// Errors per minute now and at the peak of the window, from the counted rate.
 #[must_use]
-pub fn logs(state: &State, service: &Service, rate: &ErrorRate) -> (Vec<Fact>, Vec<u64>) {
-    if state.panes.logs.target.service.as_deref() != Some(service.name.as_str()) {
+pub fn logs(seen: &Seen<'_>, service: &Service, rate: &ErrorRate) -> (Vec<Fact>, Vec<u64>) {
+    if seen.panes.logs.target.service.as_deref() != Some(service.name.as_str()) {
         return (
             vec![Fact::new(
                 Severity::Quiet,
@@ -159,9 +159,9 @@ pub fn logs(state: &State, service: &Service, rate: &ErrorRate) -> (Vec<Fact>, V
             Vec::new(),
         );
     }
-    if !state.panes.logs.loaded {
+    if !seen.panes.logs.loaded {
         let fact = absent(
-            state,
+            seen,
             SourceId::Logs,
             "no log source in this context",
             "waiting for logs",
@@ -174,7 +174,7 @@ pub fn logs(state: &State, service: &Service, rate: &ErrorRate) -> (Vec<Fact>, V
             Vec::new(),
         );
     }
-    let series = rate.series(state.now);
+    let series = rate.series(seen.now);
     let now = series.last().copied().unwrap_or(0);
     let peak = series.iter().copied().max().unwrap_or(0);
     let total: u64 = series.iter().sum();
@@ -209,10 +209,10 @@ fn trace_line(t: &TraceSummary, now: Timestamp) -> String {
 
 /// The failing and the slowest traces of the service in the traces pane's list.
 #[must_use]
-pub fn traces(state: &State, service: &Service) -> Vec<Fact> {
-    let Some(list) = &state.panes.traces.list else {
+pub fn traces(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
+    let Some(list) = &seen.panes.traces.list else {
         return vec![absent(
-            state,
+            seen,
             SourceId::Traces,
             "no trace backend in this context",
             "waiting for traces",
@@ -258,13 +258,13 @@ pub fn traces(state: &State, service: &Service) -> Vec<Fact> {
         if let Some(t) = f {
             facts.push(Fact::new(
                 Severity::Bad,
-                format!("failed {}", trace_line(t, state.now)),
+                format!("failed {}", trace_line(t, seen.now)),
             ));
         }
         if let Some(t) = s {
             facts.push(Fact::new(
                 Severity::Info,
-                format!("◷ slow   {}", trace_line(t, state.now)),
+                format!("◷ slow   {}", trace_line(t, seen.now)),
             ));
         }
     }
@@ -274,6 +274,7 @@ pub fn traces(state: &State, service: &Service) -> Vec<Fact> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::State;
     use crate::app::panes::incident::facts::argo;
 
     fn demo() -> State {
@@ -298,18 +299,18 @@ mod tests {
     fn the_mapped_app_database_and_group_are_the_ones_shown() {
         let state = demo();
         let checkout = service(&state, "checkout-api");
-        let argo = argo(&state, checkout);
+        let argo = argo(&state.seen(), checkout);
         assert!(says(&argo, "app checkout-api"), "{argo:?}");
-        let dbs = databases(&state, checkout);
+        let dbs = databases(&state.seen(), checkout);
         assert_eq!(dbs[0].severity, Severity::Bad, "{dbs:?}");
         assert!(says(&dbs, "orders-db: "), "{dbs:?}");
         assert!(says(&dbs, "root blocker"), "{dbs:?}");
         let lagging = service(&state, "analytics-ingest");
-        let groups = lag(&state, lagging);
+        let groups = lag(&state.seen(), lagging);
         assert!(says(&groups, "analytics-ingest-consumer"), "{groups:?}");
         assert!(groups[0].text.starts_with("lag "), "{groups:?}");
         assert_eq!(
-            lag(&state, checkout),
+            lag(&state.seen(), checkout),
             vec![Fact::new(Severity::Quiet, "no consumer groups mapped")]
         );
     }
@@ -321,11 +322,11 @@ mod tests {
         state.panes.kafka.snapshot = None;
         state.health.remove(&SourceId::Kafka);
         let svc = service(&state, "analytics-ingest").clone();
-        let argo = argo(&state, &svc);
+        let argo = argo(&state.seen(), &svc);
         assert_eq!(argo[0].text, "waiting for Argo CD", "the kube source is up");
-        let groups = lag(&state, &svc);
+        let groups = lag(&state.seen(), &svc);
         assert_eq!(groups[0].text, "Kafka is not configured in this context");
-        let (logs, series) = logs(&state, &svc, &ErrorRate::default());
+        let (logs, series) = logs(&state.seen(), &svc, &ErrorRate::default());
         assert!(series.is_empty());
         assert!(logs[0].text.contains("another target"), "{logs:?}");
     }

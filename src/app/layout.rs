@@ -1,4 +1,5 @@
-//! Screen geometry shared by rendering and by `update` (which needs the page size).
+//! Screen geometry: pure arithmetic on the terminal size, shared by `update` (the page
+//! size, how far a dialog scrolls) and by the views (where to draw).
 //!
 //! ```text
 //! ┌──────────────────────────────────────────────┐
@@ -85,4 +86,49 @@ pub fn areas_with(area: Rect, tour_rows: u16) -> Areas {
 pub fn table_rows(width: u16, height: u16, tour_rows: u16) -> usize {
     let body = areas_with(Rect::new(0, 0, width, height), tour_rows).body;
     usize::from(body.height.saturating_sub(3))
+}
+
+/// A rectangle of at most `width`×`height` centred horizontally in `area`, `top` rows down
+/// (dialogs).
+#[must_use]
+pub fn centered(area: Rect, width: u16, height: u16, top: u16) -> Rect {
+    let width = width.min(area.width.saturating_sub(2)).max(1);
+    let height = height.min(area.height.saturating_sub(top + 1)).max(1);
+    Rect {
+        x: area.x + (area.width.saturating_sub(width)) / 2,
+        y: area.y + top.min(area.height.saturating_sub(height)),
+        width,
+        height,
+    }
+}
+
+/// Rows the tour panel takes on a screen `height` rows tall (0 without a tour).
+#[must_use]
+pub fn tour_panel_rows(tour_running: bool, height: u16) -> u16 {
+    if !tour_running {
+        return 0;
+    }
+    match height {
+        36.. => 9,
+        20..=35 => 8,
+        14..=19 => 4,
+        _ => 0,
+    }
+}
+
+/// The `:messages` dialog on a screen `area`.
+#[must_use]
+pub fn messages_dialog(area: Rect) -> Rect {
+    centered(area, 110, area.height.saturating_sub(2), 1)
+}
+
+/// The inside of a framed dialog.
+#[must_use]
+pub fn inside(rect: Rect) -> Rect {
+    Rect {
+        x: rect.x + 1,
+        y: rect.y + 1,
+        width: rect.width.saturating_sub(2),
+        height: rect.height.saturating_sub(2),
+    }
 }
