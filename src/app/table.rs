@@ -11,6 +11,27 @@ use std::cmp::Ordering;
 
 use super::filter::Filter;
 
+/// One order a table offers, declared once by its pane: `update` cycles through the pane's
+/// list, and the view marks the column headed `heading` (none for an order with no column
+/// of its own, such as "needs attention first").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub heading: Option<&'static str>,
+}
+
+impl SortKey {
+    /// The order of the column headed `heading`.
+    #[must_use]
+    pub const fn on(heading: &'static str) -> Self {
+        Self {
+            heading: Some(heading),
+        }
+    }
+
+    /// An order no single column shows.
+    pub const OWN: Self = Self { heading: None };
+}
+
 /// The identity of one row, stable across refreshes and re-sorts.
 pub type RowKey = String;
 

@@ -343,7 +343,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             if state.active_table().is_some() =>
         {
             let pane = state.pane_mut();
-            let columns = pane.sort_columns();
+            let columns = pane.sort_keys().len().max(1);
             if let Some(table) = pane.table_mut() {
                 match action {
                     Action::SortReverse => table.sort.reverse = !table.sort.reverse,

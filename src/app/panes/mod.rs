@@ -35,7 +35,7 @@ use crossterm::event::KeyEvent;
 use super::ctx::{Ctx, Focus};
 use super::msg::Cmd;
 use super::state::PromptPurpose;
-use super::table::TableState;
+use super::table::{SortKey, TableState};
 use crate::keymap::{Action, KeyContext};
 use crate::model::action::ActionRequest;
 
@@ -99,9 +99,10 @@ pub trait Pane {
     fn table_mut(&mut self) -> Option<&mut TableState> {
         None
     }
-    /// How many columns the table can be sorted by.
-    fn sort_columns(&self) -> usize {
-        1
+    /// The orders the table offers, in the order `s` cycles through them (the first is
+    /// the default); none for a fixed order.
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &[]
     }
     /// Re-applies filter and sort after either changed.
     fn refresh_view(&mut self) {}

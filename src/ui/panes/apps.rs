@@ -96,22 +96,6 @@ fn message(r: &AppRow) -> String {
         .unwrap_or_else(|| format!("{} · {}", r.sync.label(), r.health.label()))
 }
 
-/// The displayed column of a sort key (`None` for attention, which has no column of its
-/// own, or a column the narrow layout hides).
-fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
-    match (sort, wide) {
-        (1, _) => Some(0),
-        (2, true) => Some(1),
-        (3, true) => Some(2),
-        (3, false) => Some(1),
-        (4, true) => Some(3),
-        (4, false) => Some(2),
-        (5, true) => Some(6),
-        (5, false) => Some(4),
-        _ => None,
-    }
-}
-
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.apps;
@@ -136,7 +120,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("HEALTH", Constraint::Length(14)),
             ("OPERATION", Constraint::Length(11)),
             ("REVISION", Constraint::Length(14)),
-            ("SYNCED", Constraint::Length(6)),
+            ("SYNCED", Constraint::Length(7)),
             ("AUTO-SYNC", Constraint::Length(23)),
             ("COND", Constraint::Length(4)),
         ]
@@ -146,7 +130,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("SYNC", Constraint::Length(11)),
             ("HEALTH", Constraint::Length(14)),
             ("REVISION", Constraint::Length(13)),
-            ("SYNCED", Constraint::Length(6)),
+            ("SYNCED", Constraint::Length(7)),
             ("AUTO", Constraint::Length(6)),
             ("COND", Constraint::Length(4)),
         ]
@@ -166,7 +150,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         empty: "no applications",
         note,
         footer: None,
-        sorted: sorted_column(pane.table.sort.column, wide),
+        sort_keys: &crate::app::panes::apps::SORT_KEYS,
     };
     let open = pane.detail_app();
     let [list, detail] = super::list_and_detail(area, open.is_some(), 60);

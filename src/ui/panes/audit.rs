@@ -204,7 +204,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             "no events yet"
         },
         footer: None,
-        sorted: Some(pane.table.sort.column),
+        sort_keys: &crate::app::panes::audit::SORT_KEYS,
         note: Some(verify_note(state, theme)),
     };
     if table_area.height > 0 {

@@ -157,7 +157,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         empty: "the catalog is empty",
         note,
         footer: None,
-        sorted: cols.iter().position(|(c, _)| *c == sort_col),
+        sort_keys: &crate::app::panes::catalog::SORT_KEYS,
     };
     data_table::render(frame, area, theme, table, &view, |i| {
         cells(&pane.catalog.entries[i], &cols, state, theme)

@@ -225,7 +225,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         empty,
         note: trouble_note(state, &snapshot),
         footer: Some(footer),
-        sorted: None,
+        sort_keys: &[],
     };
     data_table::render(frame, main, theme, &pane.table, &view, |v| {
         let i = pane.row_index(v);

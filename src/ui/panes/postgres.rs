@@ -254,16 +254,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     match pg.view {
         PgView::Sessions => {
             let cols = columns(main.width);
-            let sorted_name = crate::app::panes::postgres::COLUMNS
-                .get(pg.table.sort.column)
-                .copied();
             let view = TableView {
                 title: title(pg, &snapshot),
                 columns: &cols,
                 empty: "no sessions besides idle ones",
                 note: None,
                 footer: Some(bottom),
-                sorted: cols.iter().position(|(c, _)| Some(*c) == sorted_name),
+                sort_keys: &crate::app::panes::postgres::SORT_KEYS,
             };
             data_table::render(frame, main, theme, &pg.table, &view, |i| {
                 session_cells(&snapshot.sessions[i], &cols, now, theme)

@@ -128,7 +128,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         columns: &columns,
         empty,
         note: None,
-        sorted: Some(pane.table.sort.column),
+        sort_keys: &crate::app::panes::requests::SORT_KEYS,
         footer: Some(Line::from(Span::styled(hints, theme.style(Role::Muted)))),
     };
     data_table::render(frame, table_area, theme, &pane.table, &view, |i| {

@@ -85,18 +85,6 @@ fn cells(e: &WorkloadEntry, state: &State, wide: bool) -> Vec<Cell<'static>> {
     ]
 }
 
-/// The displayed column of a sort key (`None` for attention).
-fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
-    match (sort, wide) {
-        (1, _) => Some(0),
-        (2, true) => Some(1),
-        (3, true) => Some(3),
-        (3, false) => Some(1),
-        (4, true) => Some(2),
-        _ => None,
-    }
-}
-
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.rollouts;
@@ -144,7 +132,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         empty: "no deployments or rollouts in the watched namespaces",
         note,
         footer: None,
-        sorted: sorted_column(pane.table.sort.column, wide),
+        sort_keys: &crate::app::panes::rollouts::SORT_KEYS,
     };
     let open = pane
         .detail

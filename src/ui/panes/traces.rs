@@ -50,18 +50,6 @@ fn cells(r: &TraceSummary, state: &State, wide: bool) -> Vec<Cell<'static>> {
     ]
 }
 
-fn sorted_column(sort: usize, wide: bool) -> Option<usize> {
-    match (sort, wide) {
-        (0, _) => Some(0),
-        (1, _) => Some(3),
-        (2, _) => Some(1),
-        (3, _) => Some(2),
-        (4, true) => Some(5),
-        (4, false) => Some(4),
-        _ => None,
-    }
-}
-
 fn filters(state: &State) -> String {
     let t = &state.panes.traces;
     let mut parts = vec![t.service.clone().unwrap_or_else(|| "all services".into())];
@@ -160,7 +148,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("START", Constraint::Length(8)),
             ("SERVICE", Constraint::Length(18)),
             ("ROOT SPAN", Constraint::Fill(1)),
-            ("DURATION", Constraint::Length(8)),
+            ("DURATION", Constraint::Length(9)),
             ("STATUS", Constraint::Length(7)),
         ]
     };
@@ -199,7 +187,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         empty: "no traces match",
         note,
         footer: Some(footer),
-        sorted: sorted_column(pane.table.sort.column, wide),
+        sort_keys: &crate::app::panes::traces::SORT_KEYS,
     };
     data_table::render(frame, area, theme, &pane.table, &view, |i| {
         cells(&rows[i], state, wide)

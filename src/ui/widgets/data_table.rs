@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table};
 
-use crate::app::table::TableState;
+use crate::app::table::{SortKey, TableState};
 use crate::theme::{Role, Theme};
 
 /// What to draw besides the rows.
@@ -20,8 +20,8 @@ pub struct TableView<'a> {
     pub note: Option<Line<'static>>,
     /// Extra text on the bottom border's right (key hints).
     pub footer: Option<Line<'static>>,
-    /// Which of `columns` the rows are sorted by (panes that hide columns map it).
-    pub sorted: Option<usize>,
+    /// The pane's orders ([`SortKey`]): the heading of the one in force is marked.
+    pub sort_keys: &'a [SortKey],
 }
 
 /// Draws the table; `row` builds the cells of one data row (by index into the pane's rows).
@@ -57,12 +57,13 @@ pub fn render(
     .min(table.visible.len());
     let end = (start + page).min(table.visible.len());
     let arrow = if table.sort.reverse { "↓" } else { "↑" };
-    let header = Row::new(view.columns.iter().enumerate().map(|(i, (title, _))| {
-        let marker = if Some(i) == view.sorted && !table.filter.orders_rows() {
-            arrow
-        } else {
-            ""
-        };
+    let sorted = view
+        .sort_keys
+        .get(table.sort.column)
+        .and_then(|k| k.heading)
+        .filter(|_| !table.filter.orders_rows());
+    let header = Row::new(view.columns.iter().map(|(title, _)| {
+        let marker = if Some(*title) == sorted { arrow } else { "" };
         Cell::from(format!("{title}{marker}"))
     }))
     .style(theme.style(Role::TableHeader));

@@ -11,6 +11,7 @@ mod resize;
 mod rollouts;
 mod screenshots;
 mod snapshots;
+mod sorting;
 mod styles;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};

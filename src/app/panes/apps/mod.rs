@@ -7,13 +7,20 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::app::panes::Pane;
-use crate::app::table::TableState;
+use crate::app::table::{SortKey, TableState};
 use crate::model::k8s::app_row::resource_rows;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{AppRow, Application, SyncResource};
 
-/// Columns the pane sorts by: attention (the default), name, project, sync, health, last sync.
-pub const SORT_COLUMNS: usize = 6;
+/// The orders of the list: attention (the default), name, project, sync, health, last sync.
+pub const SORT_KEYS: [SortKey; 6] = [
+    SortKey::OWN,
+    SortKey::on("APP"),
+    SortKey::on("PROJECT"),
+    SortKey::on("SYNC"),
+    SortKey::on("HEALTH"),
+    SortKey::on("SYNCED"),
+];
 
 /// The `:apps` pane.
 #[derive(Debug, Clone, Default)]
@@ -189,8 +196,8 @@ impl Pane for AppsPane {
 
     always_table!();
 
-    fn sort_columns(&self) -> usize {
-        SORT_COLUMNS
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
     }
 
     fn refresh_view(&mut self) {

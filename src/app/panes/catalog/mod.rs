@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::app::panes::Pane;
-use crate::app::table::TableState;
+use crate::app::table::{SortKey, TableState};
 use crate::model::{Catalog, CatalogEntry};
 
 /// Catalog table columns, in display order.
@@ -33,7 +33,7 @@ impl CatalogColumn {
     ];
 
     #[must_use]
-    pub fn title(self) -> &'static str {
+    pub const fn title(self) -> &'static str {
         match self {
             Self::Name => "NAME",
             Self::Owner => "OWNER",
@@ -44,6 +44,16 @@ impl CatalogColumn {
         }
     }
 }
+
+/// The orders of the list: one per column, in [`CatalogColumn::ALL`]'s order.
+pub const SORT_KEYS: [SortKey; 6] = [
+    SortKey::on(CatalogColumn::Name.title()),
+    SortKey::on(CatalogColumn::Owner.title()),
+    SortKey::on(CatalogColumn::Tier.title()),
+    SortKey::on(CatalogColumn::Lifecycle.title()),
+    SortKey::on(CatalogColumn::OnCall.title()),
+    SortKey::on(CatalogColumn::Slo.title()),
+];
 
 /// The catalog pane.
 #[derive(Debug, Clone, Default)]
@@ -163,8 +173,8 @@ impl Pane for CatalogPane {
 
     always_table!();
 
-    fn sort_columns(&self) -> usize {
-        CatalogColumn::ALL.len()
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
     }
 
     fn refresh_view(&mut self) {

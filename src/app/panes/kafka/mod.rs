@@ -233,10 +233,6 @@ impl Pane for KafkaPane {
 
     always_table!();
 
-    fn sort_columns(&self) -> usize {
-        1
-    }
-
     fn refresh_view(&mut self) {
         let Some(snapshot) = self.snapshot.clone() else {
             self.rows.clear();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::app::panes::Pane;
-use crate::app::table::{RowKey, TableState};
+use crate::app::table::{RowKey, SortKey, TableState};
 use crate::model::pg::{BlockingLine, PgLock, PgSession, PgSnapshot, blocking_tree};
 
 /// Which view of the pane is shown.
@@ -24,6 +24,20 @@ pub enum PgView {
 /// Sessions table columns.
 pub const COLUMNS: [&str; 10] = [
     "PID", "USER", "APP", "CLIENT", "DB", "STATE", "XACT", "QUERY", "WAIT", "SQL",
+];
+
+/// The orders of the sessions: one per column.
+pub const SORT_KEYS: [SortKey; 10] = [
+    SortKey::on(COLUMNS[0]),
+    SortKey::on(COLUMNS[1]),
+    SortKey::on(COLUMNS[2]),
+    SortKey::on(COLUMNS[3]),
+    SortKey::on(COLUMNS[4]),
+    SortKey::on(COLUMNS[5]),
+    SortKey::on(COLUMNS[6]),
+    SortKey::on(COLUMNS[7]),
+    SortKey::on(COLUMNS[8]),
+    SortKey::on(COLUMNS[9]),
 ];
 
 /// A transaction older than this stands out.
@@ -305,8 +319,8 @@ impl Pane for PostgresPane {
         vec![&mut self.table]
     }
 
-    fn sort_columns(&self) -> usize {
-        COLUMNS.len()
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
     }
 
     fn refresh_view(&mut self) {

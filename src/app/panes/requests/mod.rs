@@ -6,12 +6,22 @@ pub mod actions;
 use std::sync::Arc;
 
 use crate::app::panes::Pane;
-use crate::app::table::TableState;
+use crate::app::table::{SortKey, TableState};
 use crate::model::platform::{Request, RequestSpec, RequestState};
 use crate::sources::platform_feed::PlatformSnapshot;
 
 /// Columns of the requests table.
 pub const COLUMNS: [&str; 6] = ["ID", "KIND", "WHAT", "STATE", "BY", "CREATED"];
+
+/// The orders of the list: one per column.
+pub const SORT_KEYS: [SortKey; 6] = [
+    SortKey::on(COLUMNS[0]),
+    SortKey::on(COLUMNS[1]),
+    SortKey::on(COLUMNS[2]),
+    SortKey::on(COLUMNS[3]),
+    SortKey::on(COLUMNS[4]),
+    SortKey::on(COLUMNS[5]),
+];
 
 /// The requests pane.
 #[derive(Debug, Clone, Default)]
@@ -125,8 +135,8 @@ impl Pane for RequestsPane {
 
     always_table!();
 
-    fn sort_columns(&self) -> usize {
-        COLUMNS.len()
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
     }
 
     fn refresh_view(&mut self) {

@@ -12,7 +12,7 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 
 use crate::app::panes::Pane;
-use crate::app::table::TableState;
+use crate::app::table::{SortKey, TableState};
 use crate::model::action::WorkloadKind;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{
@@ -20,8 +20,14 @@ use crate::model::k8s::{
     deployment_tree, diagnose, rollout_tree,
 };
 
-/// Columns the pane sorts by: attention (the default), name, namespace, status, kind.
-pub const SORT_COLUMNS: usize = 5;
+/// The orders of the list: attention (the default), name, namespace, status, kind.
+pub const SORT_KEYS: [SortKey; 5] = [
+    SortKey::OWN,
+    SortKey::on("NAME"),
+    SortKey::on("NAMESPACE"),
+    SortKey::on("STATUS"),
+    SortKey::on("KIND/STRATEGY"),
+];
 
 /// One listed workload.
 #[derive(Debug, Clone, PartialEq)]
@@ -387,8 +393,8 @@ impl Pane for RolloutsPane {
 
     always_table!();
 
-    fn sort_columns(&self) -> usize {
-        SORT_COLUMNS
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
     }
 
     fn refresh_view(&mut self) {

@@ -9,13 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::panes::Pane;
-use crate::app::table::TableState;
+use crate::app::table::{SortKey, TableState};
 use crate::model::traces::{Row, Span, SpanTree, Trace, TraceSummary};
 use crate::sources::trace_feed::TraceList;
 use crate::sources::traces::TraceSearch;
 
-/// Columns the list sorts by: newest (the default), duration, service, name, errors first.
-pub const SORT_COLUMNS: usize = 5;
+/// The orders of the list: newest (the default), duration, service, name, errors first.
+pub const SORT_KEYS: [SortKey; 5] = [
+    SortKey::on("START"),
+    SortKey::on("DURATION"),
+    SortKey::on("SERVICE"),
+    SortKey::on("ROOT SPAN"),
+    SortKey::on("STATUS"),
+];
 
 /// A trace shown as a waterfall.
 #[derive(Debug, Clone)]
@@ -244,8 +250,8 @@ impl Pane for TracesPane {
         vec![&mut self.table]
     }
 
-    fn sort_columns(&self) -> usize {
-        SORT_COLUMNS
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
     }
 
     fn refresh_view(&mut self) {
