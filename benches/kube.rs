@@ -301,7 +301,7 @@ async fn watch_until_complete(
         .expect("client");
     let watch = KubeWatch::spawn(client, scope);
     let mut rx = watch.subscribe();
-    let snapshot = tokio::time::timeout(Duration::from_secs(60), async {
+    let snapshot = tokio::time::timeout(Duration::from_mins(1), async {
         loop {
             let s = Arc::clone(&rx.borrow_and_update());
             if complete(&s, apps, pods) {
@@ -815,7 +815,7 @@ fn drive(
     // The apps pane with every app.
     while !last.apps {
         let (_, screen) = frames
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .expect("the loaded apps pane");
         last = read_screen(&screen);
     }

@@ -256,7 +256,7 @@ fn waterfall(c: &mut Criterion) {
                 &tree,
                 &rows,
                 &critical,
-            )
+            );
         });
     });
     group.finish();

@@ -651,6 +651,7 @@ impl Keymap {
     }
 
     /// A shipped keymap by name.
+    #[must_use]
     pub fn shipped(name: &str) -> Option<Result<Self, Diagnostic>> {
         SHIPPED
             .iter()

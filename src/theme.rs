@@ -97,7 +97,7 @@ impl fmt::Display for Role {
 /// How many colours the terminal can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColorDepth {
-    /// No colour at all (NO_COLOR, `--color never`): only bold, reverse, underline.
+    /// No colour at all (`NO_COLOR`, `--color never`): only bold, reverse, underline.
     Mono,
     Ansi16,
     Ansi256,
@@ -305,6 +305,7 @@ impl Theme {
     }
 
     /// A shipped theme by name.
+    #[must_use]
     pub fn shipped(name: &str, depth: ColorDepth) -> Option<Result<Self, Diagnostic>> {
         SHIPPED.iter().find(|(n, _)| *n == name).map(|(n, src)| {
             Self::parse(n, &format!("themes/{n}.toml (built in)"), src, None, depth)
@@ -386,7 +387,7 @@ pub fn describe() -> String {
     out
 }
 
-/// Parses a colour: ratatui's names (red, lightblue, light_blue, dark_gray...), `#rrggbb`,
+/// Parses a colour: ratatui's names (red, lightblue, `light_blue`, `dark_gray`...), `#rrggbb`,
 /// an index 0-255, or `reset`. `none` means "leave unset".
 fn parse_color(raw: &str) -> Option<Option<Color>> {
     let raw = raw.trim();

@@ -129,7 +129,7 @@ impl ChainRow {
 pub fn parse_time_us(time: &str) -> Option<i64> {
     time.parse::<jiff::Timestamp>()
         .ok()
-        .map(|t| t.as_microsecond())
+        .map(jiff::Timestamp::as_microsecond)
 }
 
 /// Checks rows fed in `seq` order; stops at the first bad one.

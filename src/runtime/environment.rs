@@ -317,7 +317,7 @@ impl Environment {
                         token.clone(),
                         generation,
                         events.clone(),
-                    ))
+                    ));
                 }
                 Some(CatalogConfig::Dir { path }) => handles.push(
                     crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),

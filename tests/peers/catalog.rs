@@ -317,7 +317,7 @@ async fn backstage_accepts_a_base_url_with_api_catalog() {
 }
 
 const FAST: PollSettings = PollSettings {
-    interval: Duration::from_secs(60),
+    interval: Duration::from_mins(1),
     timeout: Duration::from_secs(10),
 };
 

@@ -4,8 +4,8 @@
 //!
 //! Not exercised here because tansu 0.6.0 does not implement them: `validate_only` (it
 //! creates the topic), APPEND/SUBTRACT config ops (they panic the broker) and
-//! CreatePartitions (answered `UNSUPPORTED_FEATURE`; checked below to fail cleanly), and
-//! config sources in DescribeConfigs (it labels overrides DEFAULT_CONFIG). The
+//! `CreatePartitions` (answered `UNSUPPORTED_FEATURE`; checked below to fail cleanly), and
+//! config sources in `DescribeConfigs` (it labels overrides `DEFAULT_CONFIG`). The
 //! executor's rules around them are unit-tested behind the `KafkaAdmin` trait.
 
 use std::collections::BTreeMap;

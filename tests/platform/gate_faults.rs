@@ -22,7 +22,7 @@ use crate::common::{
 const TRIALS: usize = 1000;
 /// The gate's timeout in these trials, generous so a busy machine's quick 5xx answers are
 /// not taken for timeouts; the slow stub answers well after it.
-const TIMEOUT: Duration = Duration::from_millis(1_000);
+const TIMEOUT: Duration = Duration::from_secs(1);
 
 /// SplitMix64: tiny, seedable, good enough to shuffle scenarios.
 struct Rng(u64);
@@ -70,7 +70,7 @@ fn failing(code: u16) -> Router {
 /// Answers `allow`, but only after the gate has given up: a late allow must not count.
 fn slow() -> Router {
     Router::new().fallback(|| async {
-        tokio::time::sleep(Duration::from_millis(3_000)).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
         axum::Json(IntentAnswer {
             event_id: "late".into(),
             decision: Decision::Allow,

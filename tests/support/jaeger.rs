@@ -57,11 +57,13 @@ impl JaegerServer {
     }
 
     /// `http://127.0.0.1:port`, the query service's base URL.
+    #[must_use]
     pub fn url(&self) -> String {
         self.served.url()
     }
 
     /// Every call so far.
+    #[must_use]
     pub fn calls(&self) -> Vec<Call> {
         self.shared.calls()
     }

@@ -1,6 +1,6 @@
 //! A plain `apps/v1` Deployment's rollout progress, checked in the order `kubectl rollout
 //! status` checks it (`DeploymentStatusViewer` in kubernetes/kubectl,
-//! pkg/polymorphichelpers/rollout_status.go), with kubectl's messages.
+//! `pkg/polymorphichelpers/rollout_status.go`), with kubectl's messages.
 
 use k8s_openapi::api::apps::v1::Deployment;
 

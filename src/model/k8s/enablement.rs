@@ -1,6 +1,6 @@
 //! Which rollout actions are offered for a workload, and why not when they are greyed out.
 //! Rollouts follow Argo CD's `discovery.lua` (argoproj/argo-cd,
-//! resource_customizations/argoproj.io/Rollout/actions/discovery.lua); Deployments follow
+//! `resource_customizations/argoproj.io/Rollout/actions/discovery.lua`); Deployments follow
 //! kubectl (restart refuses a paused Deployment: kubernetes/kubernetes,
 //! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go).
 

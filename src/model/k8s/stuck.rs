@@ -1,8 +1,8 @@
 //! Why a rollout is not progressing, in words a human can act on: built from the workload's
 //! conditions, its ReplicaSets and its pods (kubectl's rollout-status rules in
-//! kubernetes/kubectl, pkg/polymorphichelpers/rollout_status.go, and the pod warnings of
+//! kubernetes/kubectl, `pkg/polymorphichelpers/rollout_status.go`, and the pod warnings of
 //! <https://github.com/kubernetes/kubernetes/pull/140240>).
-//! Pods with the same problem are counted together ("3 pods ImagePullBackOff: …").
+//! Pods with the same problem are counted together ("3 pods `ImagePullBackOff`: …").
 //!
 //! Causes come before effects: a pod's image pull error names what to fix, while
 //! `ProgressDeadlineExceeded` only reports that the deadline passed because of it.

@@ -176,7 +176,7 @@ fn json_parts(
     })
 }
 
-/// Byte range of `part` inside `text`, which it borrows from (serde_json hands out slices of
+/// Byte range of `part` inside `text`, which it borrows from (`serde_json` hands out slices of
 /// its input). Falls back to empty if it is not a slice of `text` after all.
 fn range_within(text: &str, part: &str) -> TextRange {
     let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);

@@ -1,4 +1,4 @@
-//! Tempo `/api/search` answers (grafana/tempo, docs/sources/tempo/api_docs/_index.md) as
+//! Tempo `/api/search` answers (grafana/tempo, `docs/sources/tempo/api_docs`/_index.md) as
 //! trace-list rows:
 //! `{"traces":[{traceID, rootServiceName, rootTraceName, startTimeUnixNano, durationMs,
 //! spanSets:[{spans:[{spanID, startTimeUnixNano, durationNanos, attributes}], matched}]}]}`.

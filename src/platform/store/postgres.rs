@@ -15,7 +15,7 @@ use crate::platform::store::{
     EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
 };
 
-/// Advisory lock key of the chain ("opsdeck" in ASCII, so it is recognisable in pg_locks).
+/// Advisory lock key of the chain ("opsdeck" in ASCII, so it is recognisable in `pg_locks`).
 const CHAIN_LOCK: i64 = 0x006f_7073_6465_636b;
 /// Connections per server; writes serialize on the chain lock anyway, reads do not.
 const POOL_SIZE: usize = 8;

@@ -6,13 +6,13 @@
 //! <https://github.com/derailed/k9s/issues/3245>):
 //! - **Only what is in scope.** One kube-rs `watcher` + `reflector` store per kind *and
 //!   namespace* in [`WatchScope`]: Applications in the Argo CD namespaces; Deployments,
-//!   Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning Events in the workload namespaces.
+//!   Rollouts, `AnalysisRuns`, ReplicaSets, Pods and Warning Events in the workload namespaces.
 //!   Nothing is watched cluster-wide, so a cluster with 13k pods elsewhere costs nothing.
 //! - **Bounded memory.** Objects go through `.modify()` before they reach the store: every
 //!   kind loses `managedFields` and the `last-applied-configuration` annotation (often larger
 //!   than the object), and Pods and ReplicaSets keep only the pod-template/spec fields the
 //!   models read (container names and images, the node). They stay typed `Pod` and
-//!   `ReplicaSet` so `crate::model::k8s` functions take them unchanged. Events are filtered
+//!   ReplicaSet so `crate::model::k8s` functions take them unchanged. Events are filtered
 //!   server-side with `fieldSelector=type=Warning`.
 //! - **No redraw per event.** Each watch task only updates its store and pokes a `Notify`;
 //!   one publisher task waits [`COALESCE`] after the first poke and then publishes one
@@ -59,7 +59,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 pub struct WatchScope {
     /// Namespaces whose Argo CD `Application`s are watched (usually `argocd`).
     pub argo_namespaces: Vec<String>,
-    /// Namespaces whose Deployments, Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning
+    /// Namespaces whose Deployments, Rollouts, `AnalysisRuns`, ReplicaSets, Pods and Warning
     /// Events are watched.
     pub workload_namespaces: Vec<String>,
 }

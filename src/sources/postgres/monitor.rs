@@ -41,7 +41,7 @@ impl PgSettings {
     pub const MIN_REFRESH: Duration = Duration::from_millis(500);
     pub const MAX_REFRESH: Duration = Duration::from_secs(10);
 
-    /// `refresh` is clamped to 0.5–10 s (pg_activity offers 0.5–5 s, pganalyze samples
+    /// `refresh` is clamped to 0.5–10 s (`pg_activity` offers 0.5–5 s, pganalyze samples
     /// every 10 s).
     #[must_use]
     pub fn new(refresh: Duration) -> Self {
@@ -512,7 +512,7 @@ mod tests {
         let fast = PgSettings::new(Duration::from_millis(100));
         assert_eq!(fast.refresh(), PgSettings::MIN_REFRESH);
         assert!(fast.statement_timeout() < fast.refresh());
-        let slow = PgSettings::new(Duration::from_secs(60));
+        let slow = PgSettings::new(Duration::from_mins(1));
         assert_eq!(slow.refresh(), PgSettings::MAX_REFRESH);
         assert!(slow.statement_timeout() < slow.refresh());
     }

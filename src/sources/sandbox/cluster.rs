@@ -327,7 +327,7 @@ impl SandboxCluster {
             .filter_map(|v| {
                 serde_json::from_value(v.clone())
                     .inspect_err(|e| {
-                        tracing::error!("sandbox application does not parse: {e}: {v}")
+                        tracing::error!("sandbox application does not parse: {e}: {v}");
                     })
                     .ok()
             })
@@ -601,7 +601,7 @@ mod tests {
         )
         .expect("promote");
         assert!(
-            detail.contains(r#"rollouts/"#)
+            detail.contains(r"rollouts/")
                 && detail.contains(r#"{"status":{"pauseConditions":null}}"#),
             "{detail}"
         );

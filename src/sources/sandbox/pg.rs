@@ -41,7 +41,7 @@ const POOL: i32 = 10;
 pub struct PgWorld {
     /// database -> pids terminated (they never come back).
     terminated: BTreeMap<String, BTreeSet<i32>>,
-    /// database -> (pid, query_start) of cancelled statements (the session goes idle).
+    /// database -> (pid, `query_start`) of cancelled statements (the session goes idle).
     cancelled: BTreeMap<String, BTreeSet<(i32, Timestamp)>>,
 }
 
@@ -827,7 +827,7 @@ mod tests {
     fn readers_pile_up_over_time() {
         let mut w = world();
         let before = w.pg_snapshot("orders-db").unwrap().waiting().count();
-        w.advance(Duration::from_secs(120));
+        w.advance(Duration::from_mins(2));
         let after = w.pg_snapshot("orders-db").unwrap().waiting().count();
         assert!(after > before, "{before} -> {after}");
     }

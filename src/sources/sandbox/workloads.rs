@@ -3,7 +3,7 @@
 //! patches the real actions send (promote, abort, retry, pause, resume, restart, undo, scale).
 //!
 //! Scenarios: most services run a healthy Deployment; the `StuckRollout` incident's service is
-//! a canary whose new image cannot be pulled (ImagePullBackOff, past its progress deadline);
+//! a canary whose new image cannot be pulled (`ImagePullBackOff`, past its progress deadline);
 //! one service's canary progresses step by step and then waits for a promote; one service is
 //! blue-green. ReplicaSets, pods and Warning events are derived from the workloads on each
 //! snapshot, so the tree, the stuck diagnosis and the rows come from the same models as a real
@@ -24,7 +24,7 @@ use crate::model::k8s::patches::{
 /// How long new pods take to become ready.
 pub const READY_AFTER: Duration = Duration::from_secs(3);
 /// `progressDeadlineSeconds`' default.
-const PROGRESS_DEADLINE: Duration = Duration::from_secs(600);
+const PROGRESS_DEADLINE: Duration = Duration::from_mins(10);
 
 /// One ReplicaSet the controller made: a revision of the pod template.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +59,7 @@ pub struct SimWorkload {
     restarts: u32,
     /// A Deployment's fully rolled-out revision, which serves until the new one is ready.
     serving: String,
-    /// Images the registry does not have: their pods stay in ImagePullBackOff.
+    /// Images the registry does not have: their pods stay in `ImagePullBackOff`.
     missing_images: BTreeSet<String>,
 }
 

@@ -1,5 +1,5 @@
 //! One Argo CD Application in detail: sync and health with the current or last operation,
-//! conditions, the drift (OutOfSync resources), every managed resource with its sync and
+//! conditions, the drift (`OutOfSync` resources), every managed resource with its sync and
 //! health (or why health is not known), and the deployment history, newest first.
 
 use ratatui::Frame;

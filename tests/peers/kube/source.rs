@@ -1,7 +1,7 @@
 //! opsdeck's own Kubernetes watch layer (`opsdeck::sources::kube`) against the test peer: the
 //! client built from a kubeconfig and a named context, the coalesced snapshots of the
 //! reflector stores (initial list, updates, re-list after 410 Expired, a 403 on one kind only,
-//! bursts), and `can_i` through SelfSubjectAccessReview.
+//! bursts), and `can_i` through `SelfSubjectAccessReview`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -334,7 +334,11 @@ async fn can_i_asks_a_self_subject_access_review() {
     assert_eq!(attrs["namespace"], "shop");
     assert_eq!(attrs["name"], "payments-api");
     assert_eq!(attrs["verb"], "patch");
-    assert!(attrs.get("subresource").is_none_or(|s| s.is_null()));
+    assert!(
+        attrs
+            .get("subresource")
+            .is_none_or(serde_json::Value::is_null)
+    );
     assert_eq!(
         asked[1]["spec"]["resourceAttributes"]["subresource"],
         "status"

@@ -87,7 +87,10 @@ async fn the_pods_of_a_selector_are_followed_with_markers() {
         })
         .unwrap();
     assert_eq!(first.timestamp(), Some(t0));
-    assert_eq!(first.level().map(|l| l.as_str()), Some("INFO"));
+    assert_eq!(
+        first.level().map(opsdeck::model::logs::Level::as_str),
+        Some("INFO")
+    );
 
     // Live lines, a new pod, a deleted pod.
     server.push_log("shop", "cart-a", "app", Timestamp::now(), "a live");

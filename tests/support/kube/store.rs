@@ -12,6 +12,7 @@ use super::types::{Key, ResourceType};
 
 impl KubeServer {
     /// The current global resourceVersion.
+    #[must_use]
     pub fn resource_version(&self) -> u64 {
         self.shared.lock().rv
     }
@@ -44,6 +45,7 @@ impl KubeServer {
 
     /// Replaces an existing object wholesale (status included, as the controller would) and
     /// emits MODIFIED. Panics if it does not exist: a test typo should not pass as an ADDED.
+    #[must_use]
     pub fn update(&self, object: Value) -> Value {
         let mut inner = self.shared.lock();
         let key = key_of(&mut inner, &object);
@@ -81,6 +83,7 @@ impl KubeServer {
     }
 
     /// The stored object of this kind, namespace (`""` if cluster-scoped) and name.
+    #[must_use]
     pub fn object(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         self.shared
             .lock()
@@ -91,6 +94,7 @@ impl KubeServer {
     }
 
     /// Every stored object of this kind.
+    #[must_use]
     pub fn objects(&self, kind: &str) -> Vec<Value> {
         self.shared
             .lock()

@@ -27,7 +27,7 @@ pub const COLUMNS: [&str; 10] = [
 ];
 
 /// A transaction older than this stands out.
-pub const LONG_XACT: Duration = Duration::from_secs(60);
+pub const LONG_XACT: Duration = Duration::from_mins(1);
 /// An idle-in-transaction session older than this stands out.
 pub const LONG_IDLE_XACT: Duration = Duration::from_secs(30);
 
