@@ -187,9 +187,10 @@ fn applications() -> Vec<Value> {
         .expect("fixture dir")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("application-") && n.ends_with(".json"))
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("application-"))
         })
         .map(|p| fixture(p.file_stem().and_then(|s| s.to_str()).expect("stem")))
         .collect();
@@ -299,7 +300,7 @@ async fn watch_until_complete(
     let client = client_for_context(CONTEXT, Some(kubeconfig))
         .await
         .expect("client");
-    let watch = KubeWatch::spawn(client, scope);
+    let watch = KubeWatch::spawn(&client, &scope);
     let mut rx = watch.subscribe();
     let snapshot = tokio::time::timeout(Duration::from_mins(1), async {
         loop {
@@ -805,7 +806,7 @@ struct Latencies {
 fn drive(
     keys: Vec<KeyCode>,
     input: futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>,
-    frames: std_mpsc::Receiver<(Instant, String)>,
+    frames: &std_mpsc::Receiver<(Instant, String)>,
 ) -> (Vec<f64>, usize) {
     let mut last = Seen {
         selected: None,
@@ -880,7 +881,7 @@ fn latency_real_loop(
         .expect("open");
     let (stop, churn) = spawn_churn(server_rt, &cluster.server, 50);
     let start = Instant::now();
-    let driver = std::thread::spawn(move || drive(key_plan(n), keys, frames));
+    let driver = std::thread::spawn(move || drive(key_plan(n), keys, &frames));
     let mut host = Headless;
     app_rt
         .block_on(run(&mut terminal, &mut state, input, &mut env, &mut host))
@@ -904,7 +905,7 @@ fn latency_direct(app_rt: &Runtime, server_rt: &Runtime, cluster: &Cluster, n: u
     let (keys, mut input) = futures::channel::mpsc::unbounded::<std::io::Result<Event>>();
     let (stop, churn) = spawn_churn(server_rt, &cluster.server, 50);
     let start = Instant::now();
-    let driver = std::thread::spawn(move || drive(key_plan(n), keys, frames));
+    let driver = std::thread::spawn(move || drive(key_plan(n), keys, &frames));
     app_rt.block_on(async {
         let (kube_watch, snapshot) =
             watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;

@@ -363,7 +363,7 @@ impl Theme {
         if let (Some(src), Some(path)) = (user_source, user_path) {
             theme = Self::parse(name, &path.display().to_string(), &src, Some(&theme), depth)?;
         }
-        theme.name = name.to_owned();
+        name.clone_into(&mut theme.name);
         Ok(theme)
     }
 }
@@ -460,10 +460,10 @@ pub fn reduce(color: Option<Color>, depth: ColorDepth) -> Option<Color> {
     let color = color?;
     Some(match (depth, color) {
         (ColorDepth::Mono, _) => return None,
-        (ColorDepth::TrueColor, c) => c,
         (ColorDepth::Ansi256, Color::Rgb(r, g, b)) => nearest_256((r, g, b)),
         (ColorDepth::Ansi16, Color::Rgb(r, g, b)) => nearest_16((r, g, b)),
         (ColorDepth::Ansi16, Color::Indexed(i)) => nearest_16(indexed_rgb(i)),
+        // True colour, and every colour the depth shows as it is.
         (_, c) => c,
     })
 }

@@ -467,7 +467,7 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
         return Vec::new();
     }
     state.generation += 1;
-    state.context.name = name.to_owned();
+    name.clone_into(&mut state.context.name);
     state.context.production = false;
     for pane in state.panes.all_mut() {
         pane.reset();

@@ -1,5 +1,6 @@
 //! The dispatch of each subcommand: everything `main` does after parsing the command line.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
@@ -248,10 +249,10 @@ fn describe_tours(library: &TourLibrary, data_dir: &std::path::Path) -> String {
         let state =
             crate::tour::progress::Standing::of(progress.get(tour.name()), tour.chapters().len())
                 .word();
-        text.push_str(&format!("{:<22} {:<40} {state}\n", tour.name(), tour.title));
+        let _ = writeln!(text, "{:<22} {:<40} {state}", tour.name(), tour.title);
     }
     for broken in &library.broken {
-        text.push_str(&format!("broken: {broken}\n"));
+        let _ = writeln!(text, "broken: {broken}");
     }
     text
 }

@@ -95,7 +95,7 @@ impl ChainRow {
         let mut row = Self::columns_of(event)?;
         row.seq = prev_seq + 1;
         row.body = body;
-        row.prev_hash = prev_hash.to_owned();
+        prev_hash.clone_into(&mut row.prev_hash);
         row.hash = hash;
         Ok(row)
     }

@@ -197,9 +197,10 @@ pub fn fixture_applications() -> Vec<Value> {
         .expect("fixture dir")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("application-") && n.ends_with(".json"))
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("application-"))
         })
         .collect();
     paths.sort();

@@ -540,7 +540,7 @@ pub(crate) mod tests {
     #[test]
     fn operation_written_but_not_picked_up_is_requested() {
         let mut a = synced_healthy();
-        a.operation = Some(Default::default());
+        a.operation = Some(crate::model::k8s::app::Operation::default());
         assert_eq!(operation_phase(&a), Some(OperationPhase::Requested));
         assert_eq!(
             AppRow::from_app(&a).attention,

@@ -117,8 +117,8 @@ pub(crate) mod tests {
                 "spec": {"containers": [{"name": "api", "image": "registry.example.com/api:v2"}]}
             }
         });
-        if let (Some(s), Some(extra)) = (spec.as_object_mut(), spec_extra.as_object()) {
-            s.extend(extra.clone());
+        if let (Some(s), Value::Object(extra)) = (spec.as_object_mut(), spec_extra) {
+            s.extend(extra);
         }
         serde_json::from_value(json!({
             "apiVersion": "apps/v1", "kind": "Deployment",

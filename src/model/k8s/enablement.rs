@@ -73,18 +73,16 @@ pub fn enablement(workload: Workload<'_>, action: WorkloadAction) -> Enablement 
     use WorkloadAction as A;
     match workload {
         Workload::Rollout(r) => {
+            const PROMOTED: &str = "rollout is already fully promoted";
             let promoted = r.fully_promoted();
             let aborted = r.status.abort;
             let paused = r.paused();
-            const PROMOTED: &str = "rollout is already fully promoted";
             match action {
                 A::Promote | A::Resume => E::unless(!paused, "rollout is not paused"),
                 A::PromoteFull => E::unless(promoted, PROMOTED),
-                A::Abort if promoted => E::Disabled(PROMOTED.into()),
+                A::Abort | A::Retry | A::Pause if promoted => E::Disabled(PROMOTED.into()),
                 A::Abort => E::unless(aborted, "rollout is already aborted"),
-                A::Retry if promoted => E::Disabled(PROMOTED.into()),
                 A::Retry => E::unless(!aborted, "rollout is not aborted"),
-                A::Pause if promoted => E::Disabled(PROMOTED.into()),
                 A::Pause if aborted => E::Disabled("rollout is aborted".into()),
                 A::Pause => E::unless(paused, "rollout is already paused"),
                 A::SkipStep => {

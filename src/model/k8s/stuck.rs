@@ -122,12 +122,12 @@ pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<Pod>>(
     replica_sets: &[R],
     pods: &[P],
 ) -> Vec<StuckReason> {
+    type Group = (usize, String, ContainerProblem);
     let workload_ref = format!("{}/{}", workload.kind().as_str(), workload.name());
     let mut reasons = Vec::new();
 
     // Pods with the same problem, keyed so identical problems count once per group; the
     // first pod seen names the group.
-    type Group = (usize, String, ContainerProblem);
     let mut groups: BTreeMap<(StuckKind, String, String), Group> = BTreeMap::new();
     let mut unschedulable: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for pod in pods {

@@ -132,9 +132,9 @@ fn json_parts(
                 AnsiMode::Visible => extras.push_str(&clean_cow(message, false)),
                 AnsiMode::Strip => extras.push_str(&ansi::strip_ansi(message)),
                 AnsiMode::KeepSgr => {
-                    let styled = ansi::parse_sgr(message);
-                    extras.push_str(&styled.text);
-                    styles = styled.spans;
+                    let sgr = ansi::parse_sgr(message);
+                    extras.push_str(&sgr.text);
+                    styles = sgr.spans;
                 }
             }
             TextRange::new(start, text.len() + extras.len())

@@ -432,8 +432,9 @@ async fn run(
                     None => return,
                     Some(Control::Refresh) => next = Instant::now(),
                     // A database's sessions are not narrowed by service: the scope decides
-                    // which databases have a source at all.
-                    Some(Control::SetScope(_)) => {}
+                    // which databases have a source at all. Logs and trace searches are
+                    // other sources' business.
+                    Some(Control::SetScope(_) | Control::Logs(_) | Control::TraceSearch(_)) => {}
                     Some(Control::SetInterval(interval)) => {
                         let new = PgSettings::new(interval);
                         retime |= new.statement_timeout() != settings.statement_timeout();
@@ -446,7 +447,6 @@ async fn run(
                             next = Instant::now();
                         }
                     }
-                    Some(Control::Logs(_) | Control::TraceSearch(_)) => {}
                 }
                 continue;
             }

@@ -27,7 +27,7 @@ fn sha(rng: &mut Rng) -> String {
         "{:016x}{:016x}{:08x}",
         rng.next_u64(),
         rng.next_u64(),
-        rng.next_u64() as u32
+        rng.next_u64() & 0xffff_ffff
     )
 }
 

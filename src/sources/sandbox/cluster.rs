@@ -276,12 +276,27 @@ impl SandboxCluster {
                 format!("patched in {namespace}: {}", sent.join("; "))
             }
             _ => {
-                let (namespace, app_name) = match request {
-                    ActionRequest::SyncApp { namespace, app, .. }
-                    | ActionRequest::RefreshApp { namespace, app, .. }
-                    | ActionRequest::RollbackApp { namespace, app, .. }
-                    | ActionRequest::TerminateAppOperation { namespace, app } => (namespace, app),
-                    _ => return Err("not a Kubernetes action".into()),
+                let (ActionRequest::SyncApp {
+                    namespace,
+                    app: app_name,
+                    ..
+                }
+                | ActionRequest::RefreshApp {
+                    namespace,
+                    app: app_name,
+                    ..
+                }
+                | ActionRequest::RollbackApp {
+                    namespace,
+                    app: app_name,
+                    ..
+                }
+                | ActionRequest::TerminateAppOperation {
+                    namespace,
+                    app: app_name,
+                }) = request
+                else {
+                    return Err("not a Kubernetes action".into());
                 };
                 if !namespace.is_empty() && namespace != ARGO_NAMESPACE {
                     return Err(format!(

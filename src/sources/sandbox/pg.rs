@@ -215,7 +215,7 @@ impl World {
             let backend_start = self.started - ms(1_800_000 + slot_u * 420_000 + slot_u * 37);
             let mut s = blank(pid, database, backend_start);
             s.user = Some(role_of(service));
-            s.application = service.to_owned();
+            service.clone_into(&mut s.application);
             s.client = format!("10.42.{index}.{}", 10 + slot);
             let table = *rng.pick(tables);
             // Slot 0 is always busy so no database ever looks dead.
@@ -360,7 +360,7 @@ impl World {
         let member = |link, start: Timestamp, user: &str, app: &str, query: String| {
             let mut s = blank(pid(link), database, start);
             s.user = Some(user.to_owned());
-            s.application = app.to_owned();
+            app.clone_into(&mut s.application);
             s.client = format!("10.42.{index}.{}", 50 + (pid(link) % 50));
             s.query = clean_query(&query);
             s

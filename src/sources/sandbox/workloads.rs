@@ -76,7 +76,7 @@ pub fn template_hash(template: &Value) -> String {
     let mut h = fnv(template.to_string().as_bytes());
     (0..9)
         .map(|_| {
-            let c = ALPHABET[(h % ALPHABET.len() as u64) as usize];
+            let c = ALPHABET[usize::try_from(h % ALPHABET.len() as u64).unwrap_or_default()];
             h /= ALPHABET.len() as u64;
             char::from(c)
         })
@@ -338,7 +338,7 @@ impl SimWorkload {
         let serving = self.serving.clone();
         self.set_scale(&[(serving, desired), (hash.to_owned(), desired)], now);
         if self.ready_after(hash).is_some_and(|at| at <= now) {
-            self.serving = hash.to_owned();
+            hash.clone_into(&mut self.serving);
             self.set_scale(&[(hash.to_owned(), desired)], now);
         }
     }
@@ -463,8 +463,8 @@ impl SimWorkload {
                     conditions = vec![json!({"reason": "CanaryPauseStep",
                                              "startTime": self.step_started.to_string()})];
                     self.paused_step = Some(index);
-                    // Look again: a timed pause may already be over (ticks can be far apart).
-                    continue;
+                    // The loop looks again: a timed pause may already be over (ticks can be
+                    // far apart).
                 }
             } else {
                 index += 1;

@@ -47,7 +47,7 @@ impl Feed {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(event)) => self.take(event),
                 Ok(None) => panic!("the source stopped while waiting for {what}"),
-                Err(_) => panic!(
+                Err(_elapsed) => panic!(
                     "timed out waiting for {what}\nmarkers: {:?}\nnotices: {:?}\nlines: {:?}\nhealth: {:?}",
                     self.markers(),
                     self.notices(),

@@ -8,6 +8,8 @@
 //! This file holds the fact types and the deployment panels (card, Argo CD, rollout);
 //! [`crate::app::panes::incident::signals`] the runtime ones (databases, lag, error logs, traces).
 
+use std::fmt::Write as _;
+
 use crate::app::panes::incident::WorkloadFacts;
 use crate::app::state::State;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind};
@@ -269,10 +271,10 @@ pub fn rollout(state: &State, service: &Service, facts: Option<&WorkloadFacts>) 
         row.ready, row.desired, row.updated
     );
     if let Some((step, steps)) = row.step {
-        progress.push_str(&format!(" · step {step}/{steps}"));
+        let _ = write!(progress, " · step {step}/{steps}");
     }
     if let Some(weight) = row.set_weight {
-        progress.push_str(&format!(" · weight {weight}%"));
+        let _ = write!(progress, " · weight {weight}%");
     }
     out.push(Fact::new(Severity::Info, progress));
     if !row.message.is_empty() {

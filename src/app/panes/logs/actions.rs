@@ -238,18 +238,18 @@ pub fn time_entered(state: &mut State, input: &str) -> Result<Vec<Cmd>, String> 
 
 /// `L` on the card (or the pivot from a span): the logs of a service or of one trace.
 pub fn open_logs(state: &mut State, service: Option<String>, trace_id: Option<String>) -> Vec<Cmd> {
-    let mut target = match &service {
+    let mut target = match service {
         None if trace_id.is_some() => LogTarget::default(),
-        Some(_) if service == state.scope => target_for_scope(state),
+        Some(name) if state.scope.as_ref() == Some(&name) => target_for_scope(state),
         Some(name) => {
             let mapping = state
                 .panes
                 .catalog
                 .catalog
-                .service(name)
+                .service(&name)
                 .map(|s| s.mapping.clone());
             LogTarget {
-                service: Some(name.clone()),
+                service: Some(name),
                 namespace: mapping.as_ref().and_then(|m| m.kube_namespace.clone()),
                 selector: mapping.as_ref().and_then(|m| m.pod_selector.clone()),
                 logql: mapping.as_ref().and_then(|m| m.log_selector.clone()),
@@ -258,7 +258,7 @@ pub fn open_logs(state: &mut State, service: Option<String>, trace_id: Option<St
         }
         None => target_for_scope(state),
     };
-    target.trace_id = trace_id.clone();
+    target.trace_id.clone_from(&trace_id);
     if state.view().pane() != PaneId::Logs {
         state.history.push(View::Pane(PaneId::Logs));
     }
