@@ -38,6 +38,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../tests/support/tansu.rs"]
 pub mod tansu;
 
@@ -402,6 +406,10 @@ fn measure(
 /// which is what `ListConsumerGroupOffsets` answers and the client now uses). librdkafka
 /// looks every partition of an answer up in the request's list linearly, so one call over n
 /// partitions costs O(n²) client CPU. Timed once, outside criterion: for the report.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the phases measured in order on one client; each phase's setup sits next to its timing"
+)]
 fn phases(broker: &Tansu, shape: Shape) -> Vec<(String, Duration)> {
     // Longer than the app's 5 s per call: here a slow call is measured, not abandoned.
     let timeout = Duration::from_mins(2);

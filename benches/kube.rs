@@ -53,6 +53,10 @@
 // The counting allocator implements `GlobalAlloc`, and `KUBECONFIG` is set before any thread.
 #![allow(unsafe_code)]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../tests/support/kube/mod.rs"]
 pub mod kube_support;
 
@@ -484,6 +488,10 @@ fn memory(app_rt: &Runtime, server_rt: &Runtime, full: &Cluster, pods: &[Value])
 
 /// Where the `:apps` pane's time goes when a 10k-app snapshot arrives, and the sort the
 /// watch layer does per kind on every publish (`collect` in `sources/kube/watch.rs`).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one benchmark group; each measurement's setup sits next to it"
+)]
 fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
     let snapshot = rt.block_on(async {
         let (watch, s) = watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;
@@ -1030,6 +1038,10 @@ fn main() {
 
     let mem = memory(&app_rt, &server_rt, &cluster, &pods);
     drop(pods);
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "sizes printed as f64; a lossy cast is fine for a report"
+    )]
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let mem_lines = format!(
         "memory retained per cached object: Application {:.0} B, Pod {:.0} B, all kinds \

@@ -217,6 +217,10 @@ fn average_len(lines: &[Vec<u8>]) -> usize {
 }
 
 /// Builds full 1M-line buffers and prints the live heap they hold.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn report_memory(plain: &[Vec<u8>], json: &[Vec<u8>]) {
     for (name, lines) in [("plain", plain), ("json", json)] {
         let before = LIVE_BYTES.load(Ordering::Relaxed);
@@ -234,6 +238,10 @@ fn report_memory(plain: &[Vec<u8>], json: &[Vec<u8>]) {
     }
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn ingest_benches(c: &mut Criterion) {
     let plain = generate(plain_line);
     let json = generate(json_line);
@@ -286,6 +294,10 @@ fn ingest_benches(c: &mut Criterion) {
     }
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn filter_benches(c: &mut Criterion) {
     let mut rng = Rng(SEED ^ 1);
     let mixed: Vec<Vec<u8>> = (0..LINES)

@@ -19,6 +19,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../tests/support/pg.rs"]
 pub mod pg;
 

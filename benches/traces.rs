@@ -262,6 +262,10 @@ fn waterfall(c: &mut Criterion) {
     group.finish();
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn parse(c: &mut Criterion) {
     let trace = synthetic_trace();
     let body = tempo_v1_json(&trace);

@@ -133,6 +133,10 @@ impl ColorDepth {
 /// A role's style as written in a theme file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent style modifiers, as a theme file writes them"
+)]
 struct StyleSpec {
     fg: Option<String>,
     bg: Option<String>,
@@ -389,6 +393,10 @@ pub fn describe() -> String {
 
 /// Parses a colour: ratatui's names (red, lightblue, `light_blue`, `dark_gray`...), `#rrggbb`,
 /// an index 0-255, or `reset`. `none` means "leave unset".
+#[expect(
+    clippy::option_option,
+    reason = "`None`: not a colour; `Some(None)`: `none`, the terminal's own colour"
+)]
 fn parse_color(raw: &str) -> Option<Option<Color>> {
     let raw = raw.trim();
     if raw.eq_ignore_ascii_case("none") {

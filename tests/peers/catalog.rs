@@ -138,6 +138,10 @@ fn names(catalog: &Catalog) -> Vec<&str> {
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario checked end to end; its assertions read in order"
+)]
 async fn backstage_pages_through_every_component() {
     let server = support::backstage::start(fixture_entities(), Options::default()).await;
     let client = reqwest::Client::new();

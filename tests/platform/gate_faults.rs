@@ -151,6 +151,10 @@ struct Gates {
     allow: AuditGate,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario per fault against the same store; they read in order"
+)]
 async fn gate_fault_injection(kind: StoreKind) {
     let Some(store) = TestStore::new(kind).await else {
         return;

@@ -120,13 +120,13 @@ pub(crate) mod tests {
         if let (Some(s), Value::Object(extra)) = (spec.as_object_mut(), spec_extra) {
             s.extend(extra);
         }
-        serde_json::from_value(json!({
+        let mut object = json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "api", "namespace": "shop", "generation": generation},
             "spec": spec,
-            "status": status
-        }))
-        .expect("fixture parses")
+        });
+        object["status"] = status;
+        serde_json::from_value(object).expect("fixture parses")
     }
 
     pub(crate) fn rolling() -> Deployment {

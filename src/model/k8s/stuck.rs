@@ -117,6 +117,10 @@ fn problem_kind(reason: &str) -> Option<StuckKind> {
 
 /// Every reason the workload is stuck, most important first.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over pods and replica sets; every reason shares the groups it builds"
+)]
 pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<Pod>>(
     workload: Workload<'_>,
     replica_sets: &[R],

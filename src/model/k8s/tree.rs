@@ -248,6 +248,10 @@ fn warning_events(events: &[Event]) -> Vec<TreeNode> {
 /// The tree for an Argo Rollout. `replica_sets`, `pods`, `analysis_runs` and `events` are
 /// the rollout's own (the source selects them by owner and selector).
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "builds the tree level by level with the lookups every level shares"
+)]
 pub fn rollout_tree(
     rollout: &Rollout,
     replica_sets: &[ReplicaSet],

@@ -181,6 +181,10 @@ struct KeyValue {
 /// OTLP `AnyValue`: exactly one of these is set.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "the OTLP JSON field names, which serde maps one to one"
+)]
 struct AnyValue {
     string_value: Option<String>,
     int_value: Option<Int64>,

@@ -63,6 +63,10 @@ CREATE INDEX IF NOT EXISTS requests_by_requester ON requests(requester, state);
 const ROW_COLUMNS: &str =
     "seq, event_id, kind, actor, action, target_ref, intent_id, ts_us, body, prev_hash, hash";
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a `map_err` adapter: `.map_err(db)` hands the error over"
+)]
 fn db(e: tokio_postgres::Error) -> StoreError {
     // The plain Display is often just "db error"; the server's message is what helps.
     match e.as_db_error() {

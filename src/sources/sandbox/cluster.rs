@@ -113,6 +113,10 @@ impl SandboxCluster {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one reconcile of a simulated app, phase after phase on the same state"
+    )]
     fn reconcile_app(&mut self, name: &str, now: Timestamp) {
         let workload = self.service_workload(name);
         let rollout_healthy =

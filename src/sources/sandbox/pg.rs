@@ -332,6 +332,10 @@ impl World {
     }
 
     /// The blocking chain of one incident that started at `t0`.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the chain's members and their locks, in the order the incident builds them"
+    )]
     fn chain(
         &self,
         database: &str,
@@ -540,6 +544,10 @@ impl World {
     }
 
     /// Plausible `pg_locks` rows for a simulated session.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per link of the chain: the rows `pg_locks` shows for that session"
+    )]
     pub fn pg_locks(&self, database: &str, pid: i32) -> Result<Vec<PgLock>, String> {
         let snapshot = self.pg_snapshot(database)?;
         let Some(session) = snapshot.session(pid) else {

@@ -346,6 +346,10 @@ fn render_configs(frame: &mut Frame<'_>, area: Rect, state: &State, name: &str) 
     );
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "renders the panel's sections in order over one layout"
+)]
 fn render_detail(
     frame: &mut Frame<'_>,
     area: Rect,

@@ -50,13 +50,12 @@ async fn wait_for(
         }
     })
     .await;
-    match found {
-        Ok(s) => s,
-        Err(_elapsed) => panic!(
+    found.unwrap_or_else(|_elapsed| {
+        panic!(
             "no snapshot with {what} within 10 s: {:?}",
             rx.borrow().health
-        ),
-    }
+        )
+    })
 }
 
 fn names<K: kube::Resource>(objects: &[Arc<K>]) -> Vec<String> {

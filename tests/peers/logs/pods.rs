@@ -31,6 +31,10 @@ fn ms(n: i64) -> SignedDuration {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario checked end to end; its steps read in order"
+)]
 async fn the_pods_of_a_selector_are_followed_with_markers() {
     let server = KubeServer::start(vec![
         pod_object("shop", "cart-a", &[("app", "cart")], &["app"]),

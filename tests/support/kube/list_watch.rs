@@ -198,6 +198,10 @@ impl Drop for WatchGuard {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the fake server's watch in one place, as the real server's: initial events, changes, bookmarks, timeout"
+)]
 pub(super) fn watch(
     shared: &Arc<Shared>,
     mut inner: MutexGuard<'_, Inner>,

@@ -37,6 +37,10 @@ impl KubeServer {
 
     /// Adds an object (replacing one with the same key) and emits ADDED. Returns the stored
     /// object, with its new resourceVersion.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "a mutation; the stored object is returned for the callers that want it"
+    )]
     pub fn insert(&self, object: Value) -> Value {
         let mut inner = self.shared.lock();
         let key = key_of(&mut inner, &object);
@@ -72,6 +76,10 @@ impl KubeServer {
     }
 
     /// Deletes an object and emits DELETED; returns it if it existed.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "a mutation; the deleted object is returned for the callers that want it"
+    )]
     pub fn delete(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         let mut inner = self.shared.lock();
         let key = inner
