@@ -53,6 +53,10 @@
 // The counting allocator implements `GlobalAlloc`, and `KUBECONFIG` is set before any thread.
 #![allow(unsafe_code)]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../tests/support/kube/mod.rs"]
 pub mod kube_support;
 
@@ -187,9 +191,10 @@ fn applications() -> Vec<Value> {
         .expect("fixture dir")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("application-") && n.ends_with(".json"))
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("application-"))
         })
         .map(|p| fixture(p.file_stem().and_then(|s| s.to_str()).expect("stem")))
         .collect();
@@ -299,9 +304,9 @@ async fn watch_until_complete(
     let client = client_for_context(CONTEXT, Some(kubeconfig))
         .await
         .expect("client");
-    let watch = KubeWatch::spawn(client, scope);
+    let watch = KubeWatch::spawn(&client, &scope);
     let mut rx = watch.subscribe();
-    let snapshot = tokio::time::timeout(Duration::from_secs(60), async {
+    let snapshot = tokio::time::timeout(Duration::from_mins(1), async {
         loop {
             let s = Arc::clone(&rx.borrow_and_update());
             if complete(&s, apps, pods) {
@@ -483,6 +488,10 @@ fn memory(app_rt: &Runtime, server_rt: &Runtime, full: &Cluster, pods: &[Value])
 
 /// Where the `:apps` pane's time goes when a 10k-app snapshot arrives, and the sort the
 /// watch layer does per kind on every publish (`collect` in `sources/kube/watch.rs`).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one benchmark group; each measurement's setup sits next to it"
+)]
 fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
     let snapshot = rt.block_on(async {
         let (watch, s) = watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;
@@ -805,7 +814,7 @@ struct Latencies {
 fn drive(
     keys: Vec<KeyCode>,
     input: futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>,
-    frames: std_mpsc::Receiver<(Instant, String)>,
+    frames: &std_mpsc::Receiver<(Instant, String)>,
 ) -> (Vec<f64>, usize) {
     let mut last = Seen {
         selected: None,
@@ -815,7 +824,7 @@ fn drive(
     // The apps pane with every app.
     while !last.apps {
         let (_, screen) = frames
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .expect("the loaded apps pane");
         last = read_screen(&screen);
     }
@@ -880,7 +889,7 @@ fn latency_real_loop(
         .expect("open");
     let (stop, churn) = spawn_churn(server_rt, &cluster.server, 50);
     let start = Instant::now();
-    let driver = std::thread::spawn(move || drive(key_plan(n), keys, frames));
+    let driver = std::thread::spawn(move || drive(key_plan(n), keys, &frames));
     let mut host = Headless;
     app_rt
         .block_on(run(&mut terminal, &mut state, input, &mut env, &mut host))
@@ -904,7 +913,7 @@ fn latency_direct(app_rt: &Runtime, server_rt: &Runtime, cluster: &Cluster, n: u
     let (keys, mut input) = futures::channel::mpsc::unbounded::<std::io::Result<Event>>();
     let (stop, churn) = spawn_churn(server_rt, &cluster.server, 50);
     let start = Instant::now();
-    let driver = std::thread::spawn(move || drive(key_plan(n), keys, frames));
+    let driver = std::thread::spawn(move || drive(key_plan(n), keys, &frames));
     app_rt.block_on(async {
         let (kube_watch, snapshot) =
             watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;
@@ -1029,6 +1038,10 @@ fn main() {
 
     let mem = memory(&app_rt, &server_rt, &cluster, &pods);
     drop(pods);
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "sizes printed as f64; a lossy cast is fine for a report"
+    )]
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let mem_lines = format!(
         "memory retained per cached object: Application {:.0} B, Pod {:.0} B, all kinds \

@@ -85,8 +85,13 @@ impl Rng {
         self.next() % n
     }
 
+    /// An index below `len`: the same draw as `below`.
+    fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap()
+    }
+
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
+        items[self.index(items.len())]
     }
 }
 
@@ -144,7 +149,7 @@ fn plain_line(rng: &mut Rng, i: usize) -> Vec<u8> {
     let service = rng.pick(SERVICES);
     let path = rng.pick(PATHS);
     let message = rng.pick(MESSAGES);
-    let status = [200, 200, 200, 201, 404, 500, 503][rng.below(7) as usize];
+    let status = [200, 200, 200, 201, 404, 500, 503][rng.index(7)];
     let trace = format!("{:016x}{:016x}", rng.next(), rng.next());
     let span = format!("{:016x}", rng.next());
     let ms = rng.below(2000);
@@ -173,7 +178,7 @@ fn json_line(rng: &mut Rng, i: usize) -> Vec<u8> {
     let service = rng.pick(SERVICES);
     let path = rng.pick(PATHS);
     let message = rng.pick(MESSAGES);
-    let status = [200, 200, 200, 201, 404, 500, 503][rng.below(7) as usize];
+    let status = [200, 200, 200, 201, 404, 500, 503][rng.index(7)];
     let trace = format!("{:016x}{:016x}", rng.next(), rng.next());
     let span = format!("{:016x}", rng.next());
     let ms = rng.below(2000);
@@ -183,7 +188,7 @@ fn json_line(rng: &mut Rng, i: usize) -> Vec<u8> {
         ),
         1 => format!(
             r#"{{"level":{},"time":{},"msg":"{message}","req":{{"url":"{path}","ms":{ms}}},"traceId":"{trace}"}}"#,
-            [30, 20, 40, 50][rng.below(4) as usize],
+            [30, 20, 40, 50][rng.index(4)],
             1_795_341_600_000 + i as u64
         ),
         _ => format!(
@@ -212,6 +217,10 @@ fn average_len(lines: &[Vec<u8>]) -> usize {
 }
 
 /// Builds full 1M-line buffers and prints the live heap they hold.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn report_memory(plain: &[Vec<u8>], json: &[Vec<u8>]) {
     for (name, lines) in [("plain", plain), ("json", json)] {
         let before = LIVE_BYTES.load(Ordering::Relaxed);
@@ -229,6 +238,10 @@ fn report_memory(plain: &[Vec<u8>], json: &[Vec<u8>]) {
     }
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn ingest_benches(c: &mut Criterion) {
     let plain = generate(plain_line);
     let json = generate(json_line);
@@ -281,6 +294,10 @@ fn ingest_benches(c: &mut Criterion) {
     }
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn filter_benches(c: &mut Criterion) {
     let mut rng = Rng(SEED ^ 1);
     let mixed: Vec<Vec<u8>> = (0..LINES)

@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../tests/support/pg.rs"]
 pub mod pg;
 
@@ -111,6 +115,12 @@ async fn store_round_trip(store: &Store, i: usize) {
         .unwrap();
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a rank from a length and a fraction in 0..=1: small, non-negative, rounded up"
+)]
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64) * p).ceil() as usize;
     sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
@@ -167,6 +177,10 @@ fn bench_round_trip(c: &mut Criterion) {
 }
 
 /// Appends `CLIENTS × PER_CLIENT` intents concurrently; returns events per second.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a rate printed as f64; a lossy cast is fine for a report"
+)]
 fn append_throughput(rt: &Runtime, client: &PlatformClient) -> f64 {
     let start = Instant::now();
     rt.block_on(async {

@@ -1,12 +1,12 @@
-//! What one Postgres refresh costs the server, next to pg_activity's blocking query, at
+//! What one Postgres refresh costs the server, next to `pg_activity`'s blocking query, at
 //! about 30, 500 and 2,000 connections, with the same lock chain in place (an idle-in-
 //! transaction row lock, two UPDATEs, a queued ALTER TABLE and five SELECTs behind it).
 //!
 //! - Server time: `EXPLAIN (ANALYZE, TIMING OFF)` planning + execution time of both
 //!   statements of one refresh (sessions with edges and wait ages; role and prepared
-//!   transactions), against the same for pg_activity's blocking query. Median of many
+//!   transactions), against the same for `pg_activity`'s blocking query. Median of many
 //!   samples.
-//! - Wall time seen by the client for one `Monitor::poll()` and for the pg_activity query.
+//! - Wall time seen by the client for one `Monitor::poll()` and for the `pg_activity` query.
 //! - Client CPU per refresh at 2,000 connections: the process's CPU time over many polls
 //!   (tokio-postgres decoding included), and the pure Rust part (rows to sessions, plus
 //!   the blocking tree).
@@ -15,10 +15,14 @@
 //! idle connections are plain tokio-postgres clients. Run with
 //! `cargo bench --bench postgres`. The server-side cost grows with connected backends because
 //! `pgstat_read_current_status()` (postgres/postgres,
-//! src/backend/utils/activity/backend_status.c) copies every backend's status slot.
+//! `src/backend/utils/activity/backend_status.c`) copies every backend's status slot.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../tests/support/pg.rs"]
 pub mod pg;
 
@@ -38,11 +42,11 @@ const SAMPLES: usize = 25;
 /// Polls over which client CPU is measured.
 const CPU_POLLS: u32 = 200;
 
-/// pg_activity 3.6.2's blocking query for PostgreSQL 14+ (dalibo/pg_activity,
-/// pgactivity/queries/get_blocking_post_140000.sql), written out here: three `pg_locks`
+/// `pg_activity` 3.6.2's blocking query for PostgreSQL 14+ (`dalibo/pg_activity`,
+/// `pgactivity/queries/get_blocking_post_140000.sql`), written out here: three `pg_locks`
 /// self-joins (same transaction id; same virtual xid; same database and relation), granted
 /// holders against ungranted waiters, each joined to `pg_stat_activity`, with a `regclass`
-/// cast, the database encoding, grouped, and sorted by duration. pg_activity runs it with its
+/// cast, the database encoding, grouped, and sorted by duration. `pg_activity` runs it with its
 /// duration column set to `query_start`, no minimum duration and no database filter, as here.
 const PG_ACTIVITY_BLOCKING: &str = "
 SELECT b.pid, b.application_name, b.datname AS database, b.usename, b.client, b.relation,
@@ -241,7 +245,7 @@ async fn client_cpu(monitor: &Monitor) -> (Duration, Duration, usize) {
         let snapshot = monitor.poll().await.unwrap();
         std::hint::black_box(blocking_tree(&snapshot));
     }
-    let per_poll = (process_cpu() - before) / CPU_POLLS;
+    let per_poll = process_cpu().checked_sub(before).unwrap() / CPU_POLLS;
 
     let rows = monitor
         .client()

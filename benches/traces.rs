@@ -256,12 +256,16 @@ fn waterfall(c: &mut Criterion) {
                 &tree,
                 &rows,
                 &critical,
-            )
+            );
         });
     });
     group.finish();
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
+)]
 fn parse(c: &mut Criterion) {
     let trace = synthetic_trace();
     let body = tempo_v1_json(&trace);

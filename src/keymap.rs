@@ -651,6 +651,7 @@ impl Keymap {
     }
 
     /// A shipped keymap by name.
+    #[must_use]
     pub fn shipped(name: &str) -> Option<Result<Self, Diagnostic>> {
         SHIPPED
             .iter()
@@ -677,7 +678,7 @@ impl Keymap {
                 });
             }
         };
-        base.name = name.to_owned();
+        name.clone_into(&mut base.name);
         if let (Some(path), true) = (user_path, user_exists) {
             let file = path.display().to_string();
             let source = std::fs::read_to_string(&path).map_err(|e| Diagnostic {

@@ -97,7 +97,7 @@ impl fmt::Display for Role {
 /// How many colours the terminal can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColorDepth {
-    /// No colour at all (NO_COLOR, `--color never`): only bold, reverse, underline.
+    /// No colour at all (`NO_COLOR`, `--color never`): only bold, reverse, underline.
     Mono,
     Ansi16,
     Ansi256,
@@ -133,6 +133,10 @@ impl ColorDepth {
 /// A role's style as written in a theme file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent style modifiers, as a theme file writes them"
+)]
 struct StyleSpec {
     fg: Option<String>,
     bg: Option<String>,
@@ -305,6 +309,7 @@ impl Theme {
     }
 
     /// A shipped theme by name.
+    #[must_use]
     pub fn shipped(name: &str, depth: ColorDepth) -> Option<Result<Self, Diagnostic>> {
         SHIPPED.iter().find(|(n, _)| *n == name).map(|(n, src)| {
             Self::parse(n, &format!("themes/{n}.toml (built in)"), src, None, depth)
@@ -362,7 +367,7 @@ impl Theme {
         if let (Some(src), Some(path)) = (user_source, user_path) {
             theme = Self::parse(name, &path.display().to_string(), &src, Some(&theme), depth)?;
         }
-        theme.name = name.to_owned();
+        name.clone_into(&mut theme.name);
         Ok(theme)
     }
 }
@@ -386,8 +391,12 @@ pub fn describe() -> String {
     out
 }
 
-/// Parses a colour: ratatui's names (red, lightblue, light_blue, dark_gray...), `#rrggbb`,
+/// Parses a colour: ratatui's names (red, lightblue, `light_blue`, `dark_gray`...), `#rrggbb`,
 /// an index 0-255, or `reset`. `none` means "leave unset".
+#[expect(
+    clippy::option_option,
+    reason = "`None`: not a colour; `Some(None)`: `none`, the terminal's own colour"
+)]
 fn parse_color(raw: &str) -> Option<Option<Color>> {
     let raw = raw.trim();
     if raw.eq_ignore_ascii_case("none") {
@@ -459,10 +468,10 @@ pub fn reduce(color: Option<Color>, depth: ColorDepth) -> Option<Color> {
     let color = color?;
     Some(match (depth, color) {
         (ColorDepth::Mono, _) => return None,
-        (ColorDepth::TrueColor, c) => c,
         (ColorDepth::Ansi256, Color::Rgb(r, g, b)) => nearest_256((r, g, b)),
         (ColorDepth::Ansi16, Color::Rgb(r, g, b)) => nearest_16((r, g, b)),
         (ColorDepth::Ansi16, Color::Indexed(i)) => nearest_16(indexed_rgb(i)),
+        // True colour, and every colour the depth shows as it is.
         (_, c) => c,
     })
 }

@@ -80,7 +80,7 @@ impl Default for Backoff {
     fn default() -> Self {
         Self {
             initial: Duration::from_millis(500),
-            max: Duration::from_secs(60),
+            max: Duration::from_mins(1),
         }
     }
 }
@@ -298,6 +298,7 @@ impl Journal {
 
     /// Replays now and whenever woken; retries with exponential backoff while anything is
     /// pending. Runs until the handle is aborted.
+    #[must_use]
     pub fn spawn_resender(
         &self,
         client: PlatformClient,

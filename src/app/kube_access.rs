@@ -1,5 +1,5 @@
 //! What RBAC lets the user do in the cluster, asked once per permission through
-//! SelfSubjectAccessReview (as k9s offers only what RBAC allows: derailed/k9s,
+//! `SelfSubjectAccessReview` (as k9s offers only what RBAC allows: derailed/k9s,
 //! internal/view/browser.go) so the Argo CD and rollout panes grey out an action with the
 //! server's reason instead of letting the user meet a 403 after confirming.
 

@@ -202,6 +202,10 @@ pub enum Modal {
 
 /// The console's current environment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about the context; no two of them make a state"
+)]
 pub struct ContextInfo {
     pub name: String,
     pub production: bool,
@@ -227,6 +231,10 @@ pub struct Ui {
 
 /// The one owner of mutable state.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches of the console; no two of them make a state"
+)]
 pub struct State {
     /// Wall-clock time of the last message batch; rendering uses it instead of the clock.
     pub now: Timestamp,

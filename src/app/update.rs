@@ -271,6 +271,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
 /// Runs one keymap action: the shown pane's own keys first, then the global ones. An action
 /// that no keymap section of the current view accepts (another pane's, say Postgres's
 /// `freeze` while Kafka shows) does nothing: it never reaches a pane that is not on screen.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per global action: the dispatch table reads best whole"
+)]
 pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
     if !state
         .view()
@@ -522,7 +526,7 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
         return Vec::new();
     }
     state.generation += 1;
-    state.context.name = name.to_owned();
+    name.clone_into(&mut state.context.name);
     state.context.production = false;
     for pane in state.panes.all_mut() {
         pane.reset();

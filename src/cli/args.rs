@@ -28,7 +28,7 @@ pub struct UiArgs {
     /// Keymap name (shipped: default, vim, emacs).
     #[arg(long, global = true)]
     pub keymap: Option<String>,
-    /// Colour depth: auto detects from NO_COLOR, COLORTERM and TERM.
+    /// Colour depth: auto detects from `NO_COLOR`, COLORTERM and TERM.
     #[arg(long, global = true, value_enum)]
     pub color: Option<ColorArg>,
     /// Hide and refuse every mutating action.
@@ -148,7 +148,7 @@ pub enum Command {
         /// pg-tree, pg-kill, request-form.
         #[arg(long)]
         pane: crate::screenshot::DemoView,
-        /// Size as COLSxROWS.
+        /// Size as `COLSxROWS`.
         #[arg(long, default_value = "120x36")]
         size: String,
         #[arg(long)]

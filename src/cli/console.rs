@@ -36,6 +36,10 @@ pub(super) fn console(ui: &UiArgs, paths: &Paths, mode: Mode) -> Result<ExitCode
     console_with_tour(ui, paths, mode, None)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the console's start-up in order; each step uses what the ones before set up"
+)]
 pub(super) fn console_with_tour(
     ui: &UiArgs,
     paths: &Paths,

@@ -1,5 +1,6 @@
 //! The dispatch of each subcommand: everything `main` does after parsing the command line.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
@@ -27,6 +28,10 @@ pub(super) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per subcommand: the CLI's dispatch table reads best whole"
+)]
 pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
     match cli.command {
         None => console(&cli.ui, paths, Mode::Configured),
@@ -248,10 +253,10 @@ fn describe_tours(library: &TourLibrary, data_dir: &std::path::Path) -> String {
         let state =
             crate::tour::progress::Standing::of(progress.get(tour.name()), tour.chapters().len())
                 .word();
-        text.push_str(&format!("{:<22} {:<40} {state}\n", tour.name(), tour.title));
+        let _ = writeln!(text, "{:<22} {:<40} {state}", tour.name(), tour.title);
     }
     for broken in &library.broken {
-        text.push_str(&format!("broken: {broken}\n"));
+        let _ = writeln!(text, "broken: {broken}");
     }
     text
 }

@@ -4,7 +4,7 @@
 //! they do not need. It is also the format's reference documentation.
 
 /// A complete, commented example configuration.
-pub const EXAMPLE: &str = r##"# opsdeck configuration
+pub const EXAMPLE: &str = r#"# opsdeck configuration
 #
 # Location: $XDG_CONFIG_HOME/opsdeck/config.toml (usually ~/.config/opsdeck/config.toml),
 # or the file named by OPSDECK_CONFIG. Unknown keys are errors, and every error is reported
@@ -130,7 +130,7 @@ refresh_ms = 5000
 # A sandbox context takes no backend keys. The seed picks the simulated incidents.
 [contexts.demo]
 sandbox = { seed = 42 }
-"##;
+"#;
 
 #[cfg(test)]
 mod tests {

@@ -295,7 +295,7 @@ impl Parser<'_> {
 
     /// Reports keys of `table` not in `valid`.
     fn check_keys(&mut self, table: &DeTable<'_>, path: &str, valid: &[&str]) {
-        for (key, _) in table.iter() {
+        for (key, _) in table {
             let name: &str = key.get_ref();
             if !valid.contains(&name) {
                 let hint = did_you_mean(name, valid);
@@ -879,7 +879,7 @@ impl Parser<'_> {
         if let Some(pv) = t.get("properties") {
             let ppath = join(path, "properties");
             if let Some(props) = self.table(pv, &ppath) {
-                for (k, val) in props.iter() {
+                for (k, val) in props {
                     let name: &str = k.get_ref();
                     let key = join(&ppath, name);
                     if is_secret_property(name) {
@@ -930,7 +930,7 @@ impl Parser<'_> {
         if let Some(sv) = t.get("secret_properties") {
             let spath = join(path, "secret_properties");
             if let Some(props) = self.table(sv, &spath) {
-                for (k, val) in props.iter() {
+                for (k, val) in props {
                     let name: &str = k.get_ref();
                     let key = join(&spath, name);
                     if let Some(secret) = self.secret(val, &key, &env_name(&["KAFKA", name])) {
@@ -970,7 +970,7 @@ impl Parser<'_> {
         if let Some(hv) = t.get("headers") {
             let hpath = join(path, "headers");
             if let Some(ht) = self.table(hv, &hpath) {
-                for (k, val) in ht.iter() {
+                for (k, val) in ht {
                     let name: &str = k.get_ref();
                     let key = join(&hpath, name);
                     if CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {

@@ -61,7 +61,7 @@ pub struct KafkaConfig {
     pub properties: BTreeMap<String, String>,
     /// Properties whose values are secrets (`sasl.password`, ...).
     pub secret_properties: BTreeMap<String, SecretRef>,
-    /// Whether the brokers honour `validate_only` on CreateTopics (Kafka does; some
+    /// Whether the brokers honour `validate_only` on `CreateTopics` (Kafka does; some
     /// Kafka-protocol brokers ignore it and create the topic), so the plan of a new topic
     /// can be checked by the broker before it is created. `None` means the default, yes.
     pub validate_only: Option<bool>,

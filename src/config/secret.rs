@@ -16,7 +16,7 @@ use super::model::SecretRef;
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long a prefetched command's answer may wait to be used.
-const PREFETCH_TTL: Duration = Duration::from_secs(60);
+const PREFETCH_TTL: Duration = Duration::from_mins(1);
 
 /// Answers of secret commands run ahead of use (see [`prefetch`]), each taken once.
 type Prefetched = Vec<(String, Result<String, SecretError>, Instant)>;

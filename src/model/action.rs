@@ -346,9 +346,9 @@ impl ActionRequest {
     #[must_use]
     pub fn confirmation(&self) -> Confirmation {
         match self {
-            Self::DeleteTopic { name } => Confirmation::TypeName(name.clone()),
-            Self::DeleteGroup { group } => Confirmation::TypeName(group.clone()),
-            Self::RolloutAction {
+            Self::DeleteTopic { name }
+            | Self::DeleteGroup { group: name }
+            | Self::RolloutAction {
                 name,
                 op: RolloutOp::Scale { replicas: 0 },
                 ..

@@ -904,7 +904,7 @@ mod tests {
         let s = session(1, "idle in transaction (aborted)", &[]);
         assert!(s.is_idle_in_transaction());
         assert!(!s.is_waiting_on_lock());
-        assert_eq!(s.xact_age(ts(70)), Some(Duration::from_secs(60)));
+        assert_eq!(s.xact_age(ts(70)), Some(Duration::from_mins(1)));
         assert_eq!(s.query_age(ts(70)), Some(Duration::from_secs(50)));
         assert_eq!(s.query_age(ts(0)), Some(Duration::ZERO), "clock skew");
         let w = session(2, "active", &[1]);

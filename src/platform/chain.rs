@@ -95,7 +95,7 @@ impl ChainRow {
         let mut row = Self::columns_of(event)?;
         row.seq = prev_seq + 1;
         row.body = body;
-        row.prev_hash = prev_hash.to_owned();
+        prev_hash.clone_into(&mut row.prev_hash);
         row.hash = hash;
         Ok(row)
     }
@@ -129,7 +129,7 @@ impl ChainRow {
 pub fn parse_time_us(time: &str) -> Option<i64> {
     time.parse::<jiff::Timestamp>()
         .ok()
-        .map(|t| t.as_microsecond())
+        .map(jiff::Timestamp::as_microsecond)
 }
 
 /// Checks rows fed in `seq` order; stops at the first bad one.

@@ -28,7 +28,7 @@ pub struct ServeArgs {
     /// Policy file: action/target globs → groups, approval (see `platform::examples`).
     #[arg(long)]
     pub policy: PathBuf,
-    /// Command fulfilling read_replica requests: JSON on stdin, JSON on stdout.
+    /// Command fulfilling `read_replica` requests: JSON on stdin, JSON on stdout.
     #[arg(long)]
     pub provisioner: Option<String>,
     /// Seconds a provisioner may run before the request fails.
@@ -37,7 +37,7 @@ pub struct ServeArgs {
     /// Approver groups, in addition to the policy's `approvers`.
     #[arg(long, value_delimiter = ',')]
     pub approvers: Vec<String>,
-    /// Kafka brokers (host:port, comma-separated) that approved kafka_topic requests are
+    /// Kafka brokers (host:port, comma-separated) that approved `kafka_topic` requests are
     /// created on. Without them those requests stay approved for a human to carry out.
     #[arg(long, value_delimiter = ',')]
     pub kafka_brokers: Vec<String>,
@@ -49,7 +49,7 @@ pub struct ServeArgs {
     /// (repeatable), e.g. `sasl.password=KAFKA_PASSWORD`.
     #[arg(long, value_name = "KEY=ENV_VAR")]
     pub kafka_secret_env: Vec<String>,
-    /// Send a validate_only CreateTopics before creating (off for brokers that ignore it).
+    /// Send a `validate_only` `CreateTopics` before creating (off for brokers that ignore it).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub kafka_validate_only: bool,
 }

@@ -315,7 +315,7 @@ pub(crate) async fn recover_interrupted(state: &AppState) {
         match result {
             Ok(_) => tracing::warn!(request = %request.id, "failed an interrupted request"),
             Err(e) => {
-                tracing::error!(request = %request.id, error = %e, "cannot fail an interrupted request")
+                tracing::error!(request = %request.id, error = %e, "cannot fail an interrupted request");
             }
         }
     }

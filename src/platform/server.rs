@@ -74,7 +74,7 @@ impl ServeOptions {
             tokens,
             policy,
             provisioner: None,
-            provision_timeout: Duration::from_secs(600),
+            provision_timeout: Duration::from_mins(10),
             approvers: Vec::new(),
             topic_creator: None,
         }
@@ -124,7 +124,10 @@ impl AppState {
 
 /// The router; its routes are exactly [`routes::ROUTES`].
 pub(crate) fn router(state: AppState) -> Router {
-    use routes::*;
+    use routes::{
+        APPROVE_REQUEST, CREATE_REQUEST, GET_REQUEST, ME, POLICY_CHECK, POST_EVENT, POST_OUTCOME,
+        REJECT_REQUEST, VERIFY,
+    };
     Router::new()
         .route(ME.path, get(audit::me))
         .route(POLICY_CHECK.path, post(audit::policy_check))

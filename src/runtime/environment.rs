@@ -212,6 +212,10 @@ impl Environment {
     }
 
     /// Starts the sources of one context and connects its platform API.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "starts each configured source in turn, with the client, journal and gate they share"
+    )]
     pub async fn spawn_sources(
         &mut self,
         context: &str,
@@ -317,7 +321,7 @@ impl Environment {
                         token.clone(),
                         generation,
                         events.clone(),
-                    ))
+                    ));
                 }
                 Some(CatalogConfig::Dir { path }) => handles.push(
                     crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),

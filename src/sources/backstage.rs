@@ -35,7 +35,7 @@ spec.type,spec.lifecycle,spec.owner,spec.system,spec.dependsOn,spec.dependencyOf
 
 /// Default cadence: the catalog changes slowly.
 pub const SETTINGS: PollSettings = PollSettings {
-    interval: Duration::from_secs(60),
+    interval: Duration::from_mins(1),
     timeout: Duration::from_secs(45),
 };
 

@@ -272,7 +272,7 @@ mod tests {
                     "{message}"
                 );
             }
-            other => panic!("expected invalid, got {other:?}"),
+            other @ CatalogEntry::Service(_) => panic!("expected invalid, got {other:?}"),
         }
     }
 

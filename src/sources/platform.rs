@@ -163,8 +163,7 @@ impl PlatformClient {
         if !status.is_success() {
             let text = resp.text().await.unwrap_or_default();
             let message = serde_json::from_str::<ApiError>(&text)
-                .map(|e| e.error)
-                .unwrap_or_else(|_| text.chars().take(500).collect());
+                .map_or_else(|_| text.chars().take(500).collect(), |e| e.error);
             return Err(ClientError::Status {
                 status: status.as_u16(),
                 message,

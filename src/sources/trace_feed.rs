@@ -113,8 +113,7 @@ async fn run(lookup: TraceLookup, reporter: Reporter, mut control: mpsc::Receive
                 Some(Control::TraceSearch(new)) => search = *new,
                 Some(Control::SetScope(scope)) => search.service = scope,
                 Some(Control::Pause(p)) => paused = p,
-                Some(Control::Refresh) => {}
-                Some(Control::SetInterval(_) | Control::Logs(_)) => continue,
+                Some(Control::Refresh | Control::SetInterval(_) | Control::Logs(_)) => {}
             },
         }
     }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::check::Check;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use crate::diagnostic::Diagnostic;
@@ -219,9 +220,9 @@ fn key_path(source: &str, span: std::ops::Range<usize>, message: &str) -> Option
     }
     let mut path = String::new();
     if chapter > 0 {
-        path.push_str(&format!("chapter[{chapter}]"));
+        let _ = write!(path, "chapter[{chapter}]");
         if step > 0 {
-            path.push_str(&format!(".step[{step}]"));
+            let _ = write!(path, ".step[{step}]");
         }
     }
     let push = |path: &mut String, key: &str| {

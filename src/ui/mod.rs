@@ -32,7 +32,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
     match state.view() {
         View::Pane(crate::app::PaneId::Catalog) => panes::catalog::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Requests) => {
-            panes::requests::render(frame, areas.body, state)
+            panes::requests::render(frame, areas.body, state);
         }
         View::Pane(crate::app::PaneId::Audit) => panes::audit::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Kafka) => panes::kafka::render(frame, areas.body, state),
@@ -40,14 +40,14 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         View::Pane(crate::app::PaneId::Logs) => panes::logs::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Traces) => panes::traces::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Rollouts) => {
-            panes::rollouts::render(frame, areas.body, state)
+            panes::rollouts::render(frame, areas.body, state);
         }
         View::Pane(crate::app::PaneId::Postgres) => {
-            panes::postgres::render(frame, areas.body, state)
+            panes::postgres::render(frame, areas.body, state);
         }
         View::Card(card) => panes::card::render(frame, areas.body, state, card),
         View::Pane(crate::app::PaneId::Incident) => {
-            panes::incident::render(frame, areas.body, state)
+            panes::incident::render(frame, areas.body, state);
         }
     }
     if let (Some(tour_area), Some(run)) = (areas.tour, &state.tour) {
@@ -62,7 +62,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         Some(Modal::Prompt(prompt)) => widgets::prompt::render(frame, area, state, prompt),
         Some(Modal::Confirm(confirm)) => widgets::confirm::render(frame, area, state, confirm),
         Some(Modal::Tours { selected }) => {
-            widgets::tour_list::render(frame, area, state, *selected)
+            widgets::tour_list::render(frame, area, state, *selected);
         }
         Some(Modal::Messages { scroll }) => widgets::messages::render(frame, area, state, *scroll),
         None => {}

@@ -12,6 +12,10 @@
     reason = "test helpers and peers outside #[test] fns unwrap; a panic is the failure report"
 )]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../support/mod.rs"]
 pub mod support;
 

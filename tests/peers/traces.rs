@@ -38,7 +38,11 @@ fn assert_checkout(trace: &Trace) {
     assert_eq!(trace.trace_id, CHECKOUT_TRACE_ID);
     assert_eq!(trace.spans.len(), 7);
     assert_eq!(trace.duration_ns(), 480_000_000);
-    let services: Vec<String> = trace.services().iter().map(|s| s.to_string()).collect();
+    let services: Vec<String> = trace
+        .services()
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert_eq!(services, ["frontend", "cart", "payments"]);
     let root = trace.root().unwrap();
     assert_eq!(root.span_id, "00f067aa0ba902b7");

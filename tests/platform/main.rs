@@ -8,6 +8,10 @@
     reason = "helpers and the bodies `both_stores!` wraps are outside #[test] fns; a panic fails"
 )]
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
 #[path = "../support/mod.rs"]
 pub mod support;
 

@@ -133,21 +133,25 @@ impl ArgoServer {
     }
 
     /// `http://127.0.0.1:port`, the Argo CD server's base URL.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// The bearer token the server expects.
+    #[must_use]
     pub fn token(&self) -> String {
         self.shared.lock().options.token.clone()
     }
 
     /// Every call so far, in order.
+    #[must_use]
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
     }
 
     /// The application as the server holds it now.
+    #[must_use]
     pub fn application(&self, name: &str) -> Option<Value> {
         self.shared.lock().apps.get(name).cloned()
     }
@@ -186,15 +190,17 @@ impl ArgoServer {
 }
 
 /// The Argo CD applications among the Kubernetes fixtures (`application-*.json`).
+#[must_use]
 pub fn fixture_applications() -> Vec<Value> {
     let dir = fixtures_dir();
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixture dir")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("application-") && n.ends_with(".json"))
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("application-"))
         })
         .collect();
     paths.sort();
@@ -202,6 +208,7 @@ pub fn fixture_applications() -> Vec<Value> {
 }
 
 /// The resource trees of `fixtures/k8s/argocd-api/resource-tree-<app>.json`, by app name.
+#[must_use]
 pub fn fixture_resource_trees() -> BTreeMap<String, Value> {
     let dir = fixtures_dir().join("argocd-api");
     std::fs::read_dir(&dir)

@@ -45,10 +45,12 @@ pub struct Server {
 
 impl Server {
     /// `http://127.0.0.1:port`, the Backstage backend's base URL.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    #[must_use]
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("lock").clone()
     }
@@ -92,6 +94,7 @@ pub async fn start(entities: Vec<Value>, options: Options) -> Server {
 }
 
 /// The fixture set of `tests/support/fixtures/catalog/backstage/entities.json`.
+#[must_use]
 pub fn fixture_entities() -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/support/fixtures/catalog/backstage/entities.json");

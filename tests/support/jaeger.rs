@@ -57,11 +57,13 @@ impl JaegerServer {
     }
 
     /// `http://127.0.0.1:port`, the query service's base URL.
+    #[must_use]
     pub fn url(&self) -> String {
         self.served.url()
     }
 
     /// Every call so far.
+    #[must_use]
     pub fn calls(&self) -> Vec<Call> {
         self.shared.calls()
     }
@@ -78,7 +80,7 @@ fn record(shared: &Shared, uri: &Uri, headers: &HeaderMap, status: u16) -> Optio
 }
 
 /// Jaeger's envelope around `data`, with `errors` when given.
-fn envelope(status: StatusCode, data: Value, errors: Option<(u16, &str)>) -> Response {
+fn envelope(status: StatusCode, data: &Value, errors: Option<(u16, &str)>) -> Response {
     let errors = errors.map_or(
         Value::Null,
         |(code, msg)| json!([{"code": code, "msg": msg}]),
@@ -141,7 +143,7 @@ async fn search(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> R
         }
         return envelope(
             StatusCode::BAD_REQUEST,
-            Value::Null,
+            &Value::Null,
             Some((400, "parameter 'service' is required")),
         );
     };
@@ -172,7 +174,7 @@ async fn search(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> R
         })
         .take(limit)
         .collect();
-    envelope(StatusCode::OK, Value::Array(kept), None)
+    envelope(StatusCode::OK, &Value::Array(kept), None)
 }
 
 async fn trace(
@@ -192,10 +194,10 @@ async fn trace(
         return fault;
     }
     match found {
-        Some(t) => envelope(StatusCode::OK, json!([t]), None),
+        Some(t) => envelope(StatusCode::OK, &json!([t]), None),
         None => envelope(
             StatusCode::NOT_FOUND,
-            Value::Null,
+            &Value::Null,
             Some((404, "trace not found")),
         ),
     }

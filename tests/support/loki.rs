@@ -70,6 +70,7 @@ pub struct LokiRequest {
 }
 
 impl LokiRequest {
+    #[must_use]
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -158,6 +159,7 @@ impl LokiServer {
     }
 
     /// `http://127.0.0.1:port`.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -204,11 +206,13 @@ impl LokiServer {
     }
 
     /// Every request so far, in order.
+    #[must_use]
     pub fn requests(&self) -> Vec<LokiRequest> {
         self.shared.lock().requests.clone()
     }
 
     /// The `query_range` requests so far.
+    #[must_use]
     pub fn query_requests(&self) -> Vec<LokiRequest> {
         self.requests()
             .into_iter()
@@ -217,6 +221,7 @@ impl LokiServer {
     }
 
     /// The tail requests so far (refused ones included).
+    #[must_use]
     pub fn tail_requests(&self) -> Vec<LokiRequest> {
         self.requests()
             .into_iter()
@@ -225,6 +230,7 @@ impl LokiServer {
     }
 
     /// How many tail sockets are open now.
+    #[must_use]
     pub fn open_tails(&self) -> usize {
         self.shared.open_tails.load(Ordering::SeqCst)
     }

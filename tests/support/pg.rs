@@ -83,6 +83,10 @@ pub fn shared_with(settings: &[&str]) -> Option<Arc<PgCluster>> {
 }
 
 /// Panics under CI, otherwise notes the skip and returns `None`.
+#[expect(
+    clippy::must_use_candidate,
+    reason = "called for its panic or skip note; the `None` is there for `return unavailable(..)`"
+)]
 pub fn unavailable<T>(reason: &str) -> Option<T> {
     assert!(
         !in_ci(),

@@ -34,6 +34,7 @@ pub struct Call {
 
 impl Call {
     /// The first value of a query parameter.
+    #[must_use]
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -67,6 +68,7 @@ impl Recorder {
     }
 
     /// Every call so far.
+    #[must_use]
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
     }
@@ -118,6 +120,7 @@ impl Recorder {
 
 /// Decodes a query string into pairs (through `reqwest::Url`: `url` is not a direct
 /// dependency of the crate).
+#[must_use]
 pub fn decode(query: &str) -> Vec<(String, String)> {
     reqwest::Url::parse(&format!("http://peer/?{query}"))
         .map(|u| {
@@ -153,6 +156,7 @@ impl Served {
     }
 
     /// `http://127.0.0.1:port`.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -38,6 +38,7 @@ fn in_ci() -> bool {
 }
 
 /// Where `tests/run` installs it (`$OPSDECK_TANSU` overrides).
+#[must_use]
 pub fn binary() -> PathBuf {
     if let Some(p) = std::env::var_os("OPSDECK_TANSU") {
         return PathBuf::from(p);
@@ -55,6 +56,7 @@ fn free_port() -> Result<u16, String> {
 
 impl Tansu {
     /// Starts a broker, or `None` (outside CI) when it cannot.
+    #[must_use]
     pub fn start() -> Option<Self> {
         match Self::try_start() {
             Ok(t) => Some(t),
@@ -155,15 +157,18 @@ impl Tansu {
     }
 
     /// `127.0.0.1:PORT`.
+    #[must_use]
     pub fn bootstrap(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
+    #[must_use]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// The broker's output so far.
+    #[must_use]
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("tansu.log")).unwrap_or_default()
     }

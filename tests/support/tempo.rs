@@ -75,11 +75,13 @@ impl TempoServer {
     }
 
     /// `http://127.0.0.1:port`, the query frontend's base URL.
+    #[must_use]
     pub fn url(&self) -> String {
         self.served.url()
     }
 
     /// Every call so far.
+    #[must_use]
     pub fn calls(&self) -> Vec<Call> {
         self.shared.calls()
     }

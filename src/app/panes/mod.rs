@@ -134,10 +134,10 @@ pub trait Pane {
 /// Drops everything of a pane but the page size its table learned from the layout (a
 /// context switch: the old context's rows, selection, filter and details all go).
 pub(crate) fn reset_keeping_page<P: Pane + Default>(pane: &mut P) {
-    let page = pane.table().map(|t| t.page);
+    let kept = pane.table().map(|t| t.page);
     *pane = P::default();
-    if let (Some(page), Some(table)) = (page, pane.table_mut()) {
-        table.page = page;
+    if let (Some(kept), Some(table)) = (kept, pane.table_mut()) {
+        table.page = kept;
     }
 }
 

@@ -1,6 +1,6 @@
 //! What the Argo CD app list and detail show for one [`Application`]: sync and health as a
 //! glyph plus a word, the operation phase, revisions, the auto-sync policy, and an attention
-//! rank so the apps that need a human sort first. Also the drift list (OutOfSync resources).
+//! rank so the apps that need a human sort first. Also the drift list (`OutOfSync` resources).
 //!
 //! Per-resource health is not in the CR on a default Argo CD 3.x install (argoproj/argo-cd,
 //! docs/operator-manual/upgrading/2.14-3.0.md); [`ResourceHealth::NotPersisted`] says so
@@ -196,7 +196,7 @@ impl AutoSync {
 pub enum Attention {
     /// Degraded or Missing, or the last operation failed.
     Critical,
-    /// OutOfSync, conditions reported, or sync/health unknown.
+    /// `OutOfSync`, conditions reported, or sync/health unknown.
     Warning,
     /// Something is moving: an operation, Progressing, Suspended.
     Busy,
@@ -331,7 +331,7 @@ pub enum ResourceHealth {
     /// only the API server's resource tree has it. The UI says "see Argo CD".
     NotPersisted,
     /// Health is persisted inline but this resource has none: Argo CD has no health check for
-    /// its kind (a ConfigMap, say). Not a problem, and not "Unknown".
+    /// its kind (a `ConfigMap`, say). Not a problem, and not "Unknown".
     NotAssessed,
 }
 
@@ -540,7 +540,7 @@ pub(crate) mod tests {
     #[test]
     fn operation_written_but_not_picked_up_is_requested() {
         let mut a = synced_healthy();
-        a.operation = Some(Default::default());
+        a.operation = Some(crate::model::k8s::app::Operation::default());
         assert_eq!(operation_phase(&a), Some(OperationPhase::Requested));
         assert_eq!(
             AppRow::from_app(&a).attention,

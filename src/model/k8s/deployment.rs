@@ -1,6 +1,6 @@
 //! A plain `apps/v1` Deployment's rollout progress, checked in the order `kubectl rollout
 //! status` checks it (`DeploymentStatusViewer` in kubernetes/kubectl,
-//! pkg/polymorphichelpers/rollout_status.go), with kubectl's messages.
+//! `pkg/polymorphichelpers/rollout_status.go`), with kubectl's messages.
 
 use k8s_openapi::api::apps::v1::Deployment;
 
@@ -117,16 +117,16 @@ pub(crate) mod tests {
                 "spec": {"containers": [{"name": "api", "image": "registry.example.com/api:v2"}]}
             }
         });
-        if let (Some(s), Some(extra)) = (spec.as_object_mut(), spec_extra.as_object()) {
-            s.extend(extra.clone());
+        if let (Some(s), Value::Object(extra)) = (spec.as_object_mut(), spec_extra) {
+            s.extend(extra);
         }
-        serde_json::from_value(json!({
+        let mut object = json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "api", "namespace": "shop", "generation": generation},
             "spec": spec,
-            "status": status
-        }))
-        .expect("fixture parses")
+        });
+        object["status"] = status;
+        serde_json::from_value(object).expect("fixture parses")
     }
 
     pub(crate) fn rolling() -> Deployment {

@@ -1,6 +1,6 @@
 //! Which rollout actions are offered for a workload, and why not when they are greyed out.
 //! Rollouts follow Argo CD's `discovery.lua` (argoproj/argo-cd,
-//! resource_customizations/argoproj.io/Rollout/actions/discovery.lua); Deployments follow
+//! `resource_customizations/argoproj.io/Rollout/actions/discovery.lua`); Deployments follow
 //! kubectl (restart refuses a paused Deployment: kubernetes/kubernetes,
 //! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go).
 
@@ -73,18 +73,16 @@ pub fn enablement(workload: Workload<'_>, action: WorkloadAction) -> Enablement 
     use WorkloadAction as A;
     match workload {
         Workload::Rollout(r) => {
+            const PROMOTED: &str = "rollout is already fully promoted";
             let promoted = r.fully_promoted();
             let aborted = r.status.abort;
             let paused = r.paused();
-            const PROMOTED: &str = "rollout is already fully promoted";
             match action {
                 A::Promote | A::Resume => E::unless(!paused, "rollout is not paused"),
                 A::PromoteFull => E::unless(promoted, PROMOTED),
-                A::Abort if promoted => E::Disabled(PROMOTED.into()),
+                A::Abort | A::Retry | A::Pause if promoted => E::Disabled(PROMOTED.into()),
                 A::Abort => E::unless(aborted, "rollout is already aborted"),
-                A::Retry if promoted => E::Disabled(PROMOTED.into()),
                 A::Retry => E::unless(!aborted, "rollout is not aborted"),
-                A::Pause if promoted => E::Disabled(PROMOTED.into()),
                 A::Pause if aborted => E::Disabled("rollout is aborted".into()),
                 A::Pause => E::unless(paused, "rollout is already paused"),
                 A::SkipStep => {

@@ -237,6 +237,7 @@ fn deployment_plan(
     })
 }
 
+#[derive(Clone, Copy)]
 struct UndoTarget<'a> {
     kind: &'static str,
     name: &'a str,
@@ -420,7 +421,8 @@ mod tests {
         let mut r = ro::canary_paused();
         r.status.current_step_index = Some(4);
         r.status.pause_conditions[0].reason = "InconclusiveAnalysisRun".into();
-        r.status.canary.current_step_analysis_run_status = Some(Default::default());
+        r.status.canary.current_step_analysis_run_status =
+            Some(crate::model::k8s::rollout::RolloutAnalysisRunStatus::default());
         if let Some(a) = r.status.canary.current_step_analysis_run_status.as_mut() {
             a.status = "Inconclusive".into();
         }
@@ -532,7 +534,7 @@ mod tests {
         );
     }
 
-    fn replica_set(name: &str, annotation: &str, revision: i64, template: Value) -> ReplicaSet {
+    fn replica_set(name: &str, annotation: &str, revision: i64, template: &Value) -> ReplicaSet {
         serde_json::from_value(json!({
             "metadata": {"name": name, "namespace": "shop",
                          "annotations": {annotation: revision.to_string()}},
@@ -550,13 +552,13 @@ mod tests {
                 "checkout-5c7d8e9f1",
                 ROLLOUT_REVISION,
                 4,
-                ro::canary_template_with_hash("registry.example.com/checkout:v1", "5c7d8e9f1"),
+                &ro::canary_template_with_hash("registry.example.com/checkout:v1", "5c7d8e9f1"),
             ),
             replica_set(
                 "checkout-6d8f9c7b4",
                 ROLLOUT_REVISION,
                 5,
-                ro::canary_template_with_hash("registry.example.com/checkout:v2", "6d8f9c7b4"),
+                &ro::canary_template_with_hash("registry.example.com/checkout:v2", "6d8f9c7b4"),
             ),
         ];
         let expected = Ok(vec![main(
@@ -594,7 +596,7 @@ mod tests {
             "metadata": {"labels": {"app": "api", "pod-template-hash": "6b7c8d9e0"}},
             "spec": {"containers": [{"name": "api", "image": "registry.example.com/api:v1"}]}
         });
-        let sets = [replica_set("api-6b7c8d9e0", DEPLOYMENT_REVISION, 2, old)];
+        let sets = [replica_set("api-6b7c8d9e0", DEPLOYMENT_REVISION, 2, &old)];
         assert_eq!(
             plan(
                 Workload::Deployment(&d),

@@ -129,7 +129,7 @@ pub(crate) mod tests {
 
     use super::*;
 
-    pub(crate) fn pod(name: &str, owner: &str, status: Value) -> Pod {
+    pub(crate) fn pod(name: &str, owner: &str, status: &Value) -> Pod {
         serde_json::from_value(json!({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": "shop",
@@ -145,7 +145,7 @@ pub(crate) mod tests {
         pod(
             name,
             owner,
-            json!({"phase": "Pending", "containerStatuses": [{
+            &json!({"phase": "Pending", "containerStatuses": [{
                 "name": "api", "image": "registry.example.com/api:v2", "imageID": "", "ready": false,
                 "restartCount": 0,
                 "state": {"waiting": {"reason": "ImagePullBackOff",
@@ -157,7 +157,7 @@ pub(crate) mod tests {
         pod(
             name,
             owner,
-            json!({"phase": "Running", "containerStatuses": [{
+            &json!({"phase": "Running", "containerStatuses": [{
                 "name": "api", "image": "registry.example.com/api:v2", "imageID": "", "ready": false,
                 "restartCount": 7,
                 "state": {"waiting": {"reason": "CrashLoopBackOff",
@@ -170,7 +170,7 @@ pub(crate) mod tests {
         pod(
             name,
             owner,
-            json!({"phase": "Pending", "containerStatuses": [{
+            &json!({"phase": "Pending", "containerStatuses": [{
                 "name": "api", "image": "registry.example.com/api:v2", "imageID": "", "ready": false,
                 "restartCount": 0,
                 "state": {"waiting": {"reason": "CreateContainerConfigError",
@@ -182,7 +182,7 @@ pub(crate) mod tests {
         pod(
             name,
             owner,
-            json!({"phase": "Pending", "conditions": [{
+            &json!({"phase": "Pending", "conditions": [{
                 "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                 "message": "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}]}),
         )
@@ -192,7 +192,7 @@ pub(crate) mod tests {
         pod(
             name,
             owner,
-            json!({"phase": "Running", "containerStatuses": [{
+            &json!({"phase": "Running", "containerStatuses": [{
                 "name": "api", "image": "registry.example.com/api:v1", "imageID": "", "ready": true,
                 "restartCount": 0, "state": {"running": {"startedAt": "2026-08-20T08:00:00Z"}}}]}),
         )

@@ -508,7 +508,7 @@ pub(crate) mod tests {
         ])
     }
 
-    /// Canary paused on CanaryPauseStep at step index 1 (the plugin prints `Step: 1/8`),
+    /// Canary paused on `CanaryPauseStep` at step index 1 (the plugin prints `Step: 1/8`),
     /// having set weight 20.
     pub(crate) fn canary_paused() -> Rollout {
         rollout(json!({

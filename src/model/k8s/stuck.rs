@@ -1,8 +1,8 @@
 //! Why a rollout is not progressing, in words a human can act on: built from the workload's
 //! conditions, its ReplicaSets and its pods (kubectl's rollout-status rules in
-//! kubernetes/kubectl, pkg/polymorphichelpers/rollout_status.go, and the pod warnings of
+//! kubernetes/kubectl, `pkg/polymorphichelpers/rollout_status.go`, and the pod warnings of
 //! <https://github.com/kubernetes/kubernetes/pull/140240>).
-//! Pods with the same problem are counted together ("3 pods ImagePullBackOff: …").
+//! Pods with the same problem are counted together ("3 pods `ImagePullBackOff`: …").
 //!
 //! Causes come before effects: a pod's image pull error names what to fix, while
 //! `ProgressDeadlineExceeded` only reports that the deadline passed because of it.
@@ -117,17 +117,21 @@ fn problem_kind(reason: &str) -> Option<StuckKind> {
 
 /// Every reason the workload is stuck, most important first.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over pods and replica sets; every reason shares the groups it builds"
+)]
 pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<Pod>>(
     workload: Workload<'_>,
     replica_sets: &[R],
     pods: &[P],
 ) -> Vec<StuckReason> {
+    type Group = (usize, String, ContainerProblem);
     let workload_ref = format!("{}/{}", workload.kind().as_str(), workload.name());
     let mut reasons = Vec::new();
 
     // Pods with the same problem, keyed so identical problems count once per group; the
     // first pod seen names the group.
-    type Group = (usize, String, ContainerProblem);
     let mut groups: BTreeMap<(StuckKind, String, String), Group> = BTreeMap::new();
     let mut unschedulable: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for pod in pods {

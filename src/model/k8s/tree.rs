@@ -83,7 +83,7 @@ pub struct TreeNode {
     /// 0 for the workload; children are one deeper than their parent.
     pub depth: usize,
     pub icon: KindIcon,
-    /// `Rollout`, `Deployment`, `Revision`, `ReplicaSet`, `Pod`, `AnalysisRun`, `Step`,
+    /// `Rollout`, `Deployment`, `Revision`, ReplicaSet, `Pod`, `AnalysisRun`, `Step`,
     /// `Service`, `Event`, or a section heading (`Steps`, `Events`).
     pub kind: String,
     pub name: String,
@@ -126,7 +126,7 @@ impl TreeNode {
 /// How many Warning events the tree lists.
 pub const MAX_EVENTS: usize = 5;
 
-/// The plugin's ReplicaSet status: ScaledDown, Healthy (all available) or Progressing.
+/// The plugin's ReplicaSet status: `ScaledDown`, Healthy (all available) or Progressing.
 fn replica_set_label(rs: &ReplicaSet) -> StatusLabel {
     let desired = rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let available = rs
@@ -248,6 +248,10 @@ fn warning_events(events: &[Event]) -> Vec<TreeNode> {
 /// The tree for an Argo Rollout. `replica_sets`, `pods`, `analysis_runs` and `events` are
 /// the rollout's own (the source selects them by owner and selector).
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "builds the tree level by level with the lookups every level shares"
+)]
 pub fn rollout_tree(
     rollout: &Rollout,
     replica_sets: &[ReplicaSet],

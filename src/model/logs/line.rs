@@ -279,7 +279,10 @@ mod tests {
         assert_eq!(line.trace_id(), Some("abc"));
         assert_eq!(line.span_id(), None);
         assert_eq!(line.level(), Some(Level::Error));
-        assert_eq!(line.timestamp().map(|t| t.as_nanosecond()), Some(5));
+        assert_eq!(
+            line.timestamp().map(jiff::Timestamp::as_nanosecond),
+            Some(5)
+        );
         assert_eq!(&**line.source(), "pod/app");
         assert!(!line.message_is_separate());
         assert!(line.message_styles().is_empty());

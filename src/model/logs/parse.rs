@@ -132,9 +132,9 @@ fn json_parts(
                 AnsiMode::Visible => extras.push_str(&clean_cow(message, false)),
                 AnsiMode::Strip => extras.push_str(&ansi::strip_ansi(message)),
                 AnsiMode::KeepSgr => {
-                    let styled = ansi::parse_sgr(message);
-                    extras.push_str(&styled.text);
-                    styles = styled.spans;
+                    let sgr = ansi::parse_sgr(message);
+                    extras.push_str(&sgr.text);
+                    styles = sgr.spans;
                 }
             }
             TextRange::new(start, text.len() + extras.len())
@@ -176,7 +176,7 @@ fn json_parts(
     })
 }
 
-/// Byte range of `part` inside `text`, which it borrows from (serde_json hands out slices of
+/// Byte range of `part` inside `text`, which it borrows from (`serde_json` hands out slices of
 /// its input). Falls back to empty if it is not a slice of `text` after all.
 fn range_within(text: &str, part: &str) -> TextRange {
     let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);

@@ -145,16 +145,19 @@ impl LogBuffer {
     }
 
     /// Oldest to newest.
+    #[must_use]
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> + ExactSizeIterator {
         self.lines.iter()
     }
 
     /// Lines from position `start` on (an empty iterator when past the end).
+    #[must_use]
     pub fn iter_from(&self, start: usize) -> impl DoubleEndedIterator<Item = &LogLine> {
         self.lines.range(start.min(self.lines.len())..)
     }
 
     /// Lines at `positions`, clamped to what is held.
+    #[must_use]
     pub fn range(
         &self,
         positions: std::ops::Range<usize>,

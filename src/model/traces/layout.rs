@@ -60,10 +60,10 @@ fn cell(v: i128) -> u16 {
 /// `1h02m`. One decimal below 10 of a unit, none above, so labels stay ≤ 6 cells.
 #[must_use]
 pub fn format_duration(ns: i64) -> String {
-    let ns = ns.max(0);
     const US: i64 = 1_000;
     const MS: i64 = 1_000_000;
     const S: i64 = 1_000_000_000;
+    let ns = ns.max(0);
     let scaled = |unit: i64, suffix: &str| {
         // Tenths, rounded; `9.96ms` would print as `10.0ms`, so switch to whole units there.
         let tenths = (ns * 10 + unit / 2) / unit;

@@ -1,7 +1,7 @@
 //! One tolerant reader for every OTLP-shaped trace JSON opsdeck meets (OTLP/JSON rules:
 //! open-telemetry/opentelemetry-proto, docs/specification.md and
 //! opentelemetry/proto/trace/v1/trace.proto; Tempo's departures: grafana/tempo,
-//! pkg/tempopb/trace_utils.go):
+//! `pkg/tempopb/trace_utils.go)`:
 //!
 //! - OTLP/JSON proper (`resourceSpans`, hex ids, integer enums, 64-bit integers as strings);
 //! - Tempo `/api/traces/<id>` (top key `batches`, **base64** ids, enum **names**);
@@ -181,6 +181,10 @@ struct KeyValue {
 /// OTLP `AnyValue`: exactly one of these is set.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "the OTLP JSON field names, which serde maps one to one"
+)]
 struct AnyValue {
     string_value: Option<String>,
     int_value: Option<Int64>,

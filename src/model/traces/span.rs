@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn the_cap_keeps_the_earliest_spans_and_counts_the_rest() {
-        let spans = (0..MAX_SPANS_PER_TRACE as i64 + 5)
+        let spans = (0..i64::try_from(MAX_SPANS_PER_TRACE).unwrap() + 5)
             .rev()
             .map(|i| test_span(&i.to_string(), None, i, 1))
             .collect();

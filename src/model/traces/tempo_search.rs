@@ -1,4 +1,4 @@
-//! Tempo `/api/search` answers (grafana/tempo, docs/sources/tempo/api_docs/_index.md) as
+//! Tempo `/api/search` answers (grafana/tempo, `docs/sources/tempo/api_docs`/_index.md) as
 //! trace-list rows:
 //! `{"traces":[{traceID, rootServiceName, rootTraceName, startTimeUnixNano, durationMs,
 //! spanSets:[{spans:[{spanID, startTimeUnixNano, durationNanos, attributes}], matched}]}]}`.
@@ -21,7 +21,7 @@ use crate::model::clean;
 pub fn parse_search(body: &[u8]) -> Result<Vec<TraceSummary>, String> {
     let answer: Answer = serde_json::from_slice(body)
         .map_err(|e| describe_json_error("a Tempo search answer", &e, body))?;
-    Ok(answer.traces.into_iter().map(convert).collect())
+    Ok(answer.traces.iter().map(convert).collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -92,7 +92,7 @@ fn marks_error(attribute: &Attribute) -> bool {
             .is_some_and(|v| v.eq_ignore_ascii_case("error") || v == "STATUS_CODE_ERROR")
 }
 
-fn convert(wire: WireTrace) -> TraceSummary {
+fn convert(wire: &WireTrace) -> TraceSummary {
     let sets: Vec<&SpanSet> = wire
         .span_sets
         .iter()

@@ -58,6 +58,10 @@ pub struct SpanTree {
 impl SpanTree {
     /// Builds the tree of `trace`; nothing is collapsed.
     #[must_use]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "dependent passes (children, order, depths, sizes) over the same buffers"
+    )]
     pub fn new(trace: &Trace) -> Self {
         let spans = &trace.spans;
         let n = spans.len();

@@ -150,7 +150,7 @@ pub fn render_json(value: &serde_json::Value) -> String {
     }
 }
 
-/// Says whether a serde_json error means "this is not JSON at all" (an HTML error page, a
+/// Says whether a `serde_json` error means "this is not JSON at all" (an HTML error page, a
 /// proxy's plain-text answer) rather than "JSON of an unexpected shape", so messages can say
 /// which.
 #[must_use]

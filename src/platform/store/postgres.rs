@@ -15,7 +15,7 @@ use crate::platform::store::{
     EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
 };
 
-/// Advisory lock key of the chain ("opsdeck" in ASCII, so it is recognisable in pg_locks).
+/// Advisory lock key of the chain ("opsdeck" in ASCII, so it is recognisable in `pg_locks`).
 const CHAIN_LOCK: i64 = 0x006f_7073_6465_636b;
 /// Connections per server; writes serialize on the chain lock anyway, reads do not.
 const POOL_SIZE: usize = 8;
@@ -63,6 +63,10 @@ CREATE INDEX IF NOT EXISTS requests_by_requester ON requests(requester, state);
 const ROW_COLUMNS: &str =
     "seq, event_id, kind, actor, action, target_ref, intent_id, ts_us, body, prev_hash, hash";
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a `map_err` adapter: `.map_err(db)` hands the error over"
+)]
 fn db(e: tokio_postgres::Error) -> StoreError {
     // The plain Display is often just "db error"; the server's message is what helps.
     match e.as_db_error() {

@@ -62,6 +62,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 const ROW_COLUMNS: &str =
     "seq, event_id, kind, actor, action, target_ref, intent_id, ts_us, body, prev_hash, hash";
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a `map_err` adapter: `.map_err(db)` hands the error over"
+)]
 fn db(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }

@@ -8,8 +8,8 @@
 //! used (<https://github.com/fede1024/rust-rdkafka/pull/660>,
 //! <https://github.com/birdayz/kaf/issues/188>).
 //!
-//! Not implemented by tansu 0.6.0 (the test broker): CreatePartitions (answers
-//! `UNSUPPORTED_FEATURE`), and `validate_only` on CreateTopics, which tansu ignores and so
+//! Not implemented by tansu 0.6.0 (the test broker): `CreatePartitions` (answers
+//! `UNSUPPORTED_FEATURE`), and `validate_only` on `CreateTopics`, which tansu ignores and so
 //! creates the topic. Both are covered by unit tests against a fake [`KafkaAdmin`].
 
 use std::collections::BTreeMap;
@@ -64,7 +64,7 @@ pub trait KafkaAdmin: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct RdKafkaAdmin {
     pub client: Arc<KafkaClient>,
-    /// Send a `validate_only` CreateTopics before the real one. Off against tansu 0.6.0,
+    /// Send a `validate_only` `CreateTopics` before the real one. Off against tansu 0.6.0,
     /// which ignores the flag and creates the topic.
     pub validate_first: bool,
 }
@@ -200,7 +200,7 @@ impl KafkaAdmin for RdKafkaAdmin {
         one("add partitions", r, self.client.timeout)
     }
 
-    /// DeleteGroups goes to the group's coordinator: it runs on a librdkafka instance of its
+    /// `DeleteGroups` goes to the group's coordinator: it runs on a librdkafka instance of its
     /// own, without librdkafka's request timeout, and the instance is destroyed when the
     /// call ends, which cancels a request still pending at the deadline
     /// ([`super::coordinator`] says why).
@@ -273,7 +273,7 @@ impl ValidateFirst for RdKafkaAdmin {
 }
 
 /// Checks a new topic's plan without creating it: the form's rules, the broker count, a
-/// name not taken, and the broker's own `validate_only` CreateTopics where it has one.
+/// name not taken, and the broker's own `validate_only` `CreateTopics` where it has one.
 /// `Ok` says how the plan was checked, for the confirmation dialog.
 pub async fn plan_create<A: KafkaAdmin + ValidateFirst>(
     admin: &A,
@@ -519,7 +519,7 @@ pub mod ffi {
         unsafe {
             let result = rd::rd_kafka_event_IncrementalAlterConfigs_result(event);
             let mut n = 0usize;
-            let list = rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut n);
+            let list = rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &raw mut n);
             for i in 0..n {
                 let r = *list.add(i);
                 let code = rd::rd_kafka_ConfigResource_error(r);
@@ -687,7 +687,7 @@ mod tests {
         assert_eq!(e.execute(&ok).await.status, OutcomeStatus::Succeeded);
     }
 
-    /// CreatePartitions is not implemented by tansu 0.6.0: its refusal must surface as a
+    /// `CreatePartitions` is not implemented by tansu 0.6.0: its refusal must surface as a
     /// failure, and a shrink or unknown topic must not be sent at all.
     #[tokio::test]
     async fn partitions_only_grow_and_unsupported_fails() {

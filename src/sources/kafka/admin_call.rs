@@ -1,5 +1,5 @@
 //! One librdkafka admin request made through `rdkafka::bindings`, for the calls rust-rdkafka
-//! 0.39 does not wrap (IncrementalAlterConfigs, ListConsumerGroupOffsets): a private queue
+//! 0.39 does not wrap (`IncrementalAlterConfigs`, ListConsumerGroupOffsets): a private queue
 //! and admin options with the request timeout, freed on every return path, and the wait for
 //! the one result event. Callers build and submit their own request objects.
 //!

@@ -1,12 +1,12 @@
 //! The cached librdkafka handles of one context and the blocking reads behind a snapshot.
 //!
 //! One [`AdminClient`] serves metadata, the group list and the topic admin calls; one
-//! `BaseConsumer` (never subscribed, auto-commit off) answers ListOffsets for watermarks, in
+//! `BaseConsumer` (never subscribed, auto-commit off) answers `ListOffsets` for watermarks, in
 //! chunks. Never a client per partition or per group. Every blocking librdkafka call runs
 //! in `spawn_blocking` behind a shared semaphore, so a slow cluster cannot take every
 //! blocking thread.
 //!
-//! Requests to a group's coordinator (each group's committed offsets, ListConsumerGroupOffsets
+//! Requests to a group's coordinator (each group's committed offsets, `ListConsumerGroupOffsets`
 //! in [`super::group_offsets`], and group deletion) run on librdkafka instances of their
 //! own, [`GroupAdmins`], with opsdeck's deadline in place of librdkafka's request timeout:
 //! a librdkafka-side timeout of such a request aborts the process when the broker comes
@@ -48,7 +48,7 @@ pub const ANSWER_GRACE: Duration = Duration::from_secs(2);
 /// `((topic, partition), (low, high))`.
 type PartitionWatermarks = ((String, i32), (i64, i64));
 
-/// Partitions per ListOffsets request (`benches/kafka.rs`: 12,000 partitions in 500s take
+/// Partitions per `ListOffsets` request (`benches/kafka.rs`: 12,000 partitions in 500s take
 /// about a tenth of the time one request over all of them does).
 const WATERMARK_CHUNK: usize = 500;
 
@@ -74,7 +74,7 @@ pub struct KafkaClient {
     admin: AdminClient<DefaultClientContext>,
     /// Coordinator-targeted requests (group offsets, group deletion).
     groups: GroupAdmins,
-    /// Answers ListOffsets (watermarks); it never subscribes or commits.
+    /// Answers `ListOffsets` (watermarks); it never subscribes or commits.
     offsets: BaseConsumer,
     limit: Arc<Semaphore>,
     /// Per blocking call.
@@ -147,7 +147,7 @@ impl KafkaClient {
         &self.groups
     }
 
-    /// Every committed offset of `group` (ListConsumerGroupOffsets), waiting up to the call
+    /// Every committed offset of `group` (`ListConsumerGroupOffsets`), waiting up to the call
     /// timeout; an abandoned request retires the shared group instance. Blocking: call it
     /// from [`KafkaClient::blocking`].
     pub fn group_offsets(&self, group: &str) -> Result<BTreeMap<(String, i32), i64>, String> {
@@ -180,7 +180,7 @@ impl KafkaClient {
             .map_err(|e| format!("kafka call panicked or was cancelled: {e}"))?
     }
 
-    /// Low and high watermarks of `partitions` (two ListOffsets requests). Blocking.
+    /// Low and high watermarks of `partitions` (two `ListOffsets` requests). Blocking.
     fn watermarks(
         &self,
         partitions: &[(String, i32)],

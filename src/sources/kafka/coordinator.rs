@@ -1,5 +1,5 @@
-//! Admin requests that go to a consumer group's coordinator (ListConsumerGroupOffsets,
-//! DeleteGroups), and why librdkafka's own request timeout must never end one.
+//! Admin requests that go to a consumer group's coordinator (`ListConsumerGroupOffsets`,
+//! `DeleteGroups`), and why librdkafka's own request timeout must never end one.
 //!
 //! # The abort this avoids
 //!
@@ -26,11 +26,11 @@
 //!    `rd_kafka_admin_coord_response_parse` calls `rd_kafka_enq_once_del_source_return` on it
 //!    again: a use after free, caught (most of the time) by the refcount assertion.
 //!
-//! Upstream: confluentinc/librdkafka#4605 (DescribeConsumerGroups, open) and #3663 (the same
-//! assertion from ListConsumerGroupOffsets after a broker restart); PR
+//! Upstream: confluentinc/librdkafka#4605 (`DescribeConsumerGroups`, open) and #3663 (the same
+//! assertion from `ListConsumerGroupOffsets` after a broker restart); PR
 //! confluentinc/librdkafka#5397 (open, unreleased) fixes the related error path of
-//! `rd_kafka_admin_coord_request`. Requests to the controller or any broker (CreateTopics,
-//! DeleteTopics, CreatePartitions, DescribeConfigs and IncrementalAlterConfigs of topics,
+//! `rd_kafka_admin_coord_request`. Requests to the controller or any broker (`CreateTopics`,
+//! `DeleteTopics`, `CreatePartitions`, `DescribeConfigs` and `IncrementalAlterConfigs` of topics,
 //! metadata) wait through `rd_kafka_brokers_wait_state_change_async` (`rdkafka_broker.c`),
 //! which only triggers the eonce, and are not affected.
 //!
@@ -49,7 +49,7 @@
 //!   destroyed ([`GroupAdmin`] destroys it on a thread of its own when dropped).
 //!   `rd_kafka_destroy` fails parked lookups with `__DESTROY` while their eonce is still
 //!   referenced (`rdkafka.c` `rd_kafka_destroy_internal` → `rd_kafka_coord_reqs_term`), a path
-//!   librdkafka handles, and it also means an abandoned DeleteGroups cannot run later.
+//!   librdkafka handles, and it also means an abandoned `DeleteGroups` cannot run later.
 //! - So these requests run on an instance of their own, never the one that serves metadata
 //!   and topic administration: [`GroupAdmins`] hands out the shared one for the offset reads
 //!   of every snapshot and replaces it when one of them is abandoned; a group deletion gets a
@@ -64,7 +64,7 @@ use rdkafka::client::DefaultClientContext;
 
 /// The largest request timeout librdkafka accepts (`rd_kafka_AdminOptions_init`:
 /// `request_timeout` ranges over 0..3600000 ms).
-pub const LIBRDKAFKA_MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+pub const LIBRDKAFKA_MAX_TIMEOUT: Duration = Duration::from_hours(1);
 
 /// A librdkafka instance for coordinator-targeted requests. Dropping it destroys the
 /// instance, which cancels what is still pending in it, on a thread of its own:

@@ -79,7 +79,7 @@ pub fn list_group_offsets<C: ClientContext>(
     unsafe {
         let result = rd::rd_kafka_event_ListConsumerGroupOffsets_result(event);
         let mut n = 0usize;
-        let groups = rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut n);
+        let groups = rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &raw mut n);
         for i in 0..n {
             let group_result = *groups.add(i);
             let error = rd::rd_kafka_group_result_error(group_result);

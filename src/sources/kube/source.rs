@@ -47,7 +47,7 @@ async fn run(
     if scope.workload_namespaces.is_empty() {
         scope.workload_namespaces = vec![client.default_namespace().to_owned()];
     }
-    let watch = KubeWatch::spawn(client, scope);
+    let watch = KubeWatch::spawn(&client, &scope);
     let mut snapshots = watch.subscribe();
     let mut last_good = None;
     let mut paused = false;

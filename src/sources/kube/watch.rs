@@ -6,13 +6,13 @@
 //! <https://github.com/derailed/k9s/issues/3245>):
 //! - **Only what is in scope.** One kube-rs `watcher` + `reflector` store per kind *and
 //!   namespace* in [`WatchScope`]: Applications in the Argo CD namespaces; Deployments,
-//!   Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning Events in the workload namespaces.
+//!   Rollouts, `AnalysisRuns`, ReplicaSets, Pods and Warning Events in the workload namespaces.
 //!   Nothing is watched cluster-wide, so a cluster with 13k pods elsewhere costs nothing.
 //! - **Bounded memory.** Objects go through `.modify()` before they reach the store: every
 //!   kind loses `managedFields` and the `last-applied-configuration` annotation (often larger
 //!   than the object), and Pods and ReplicaSets keep only the pod-template/spec fields the
 //!   models read (container names and images, the node). They stay typed `Pod` and
-//!   `ReplicaSet` so `crate::model::k8s` functions take them unchanged. Events are filtered
+//!   ReplicaSet so `crate::model::k8s` functions take them unchanged. Events are filtered
 //!   server-side with `fieldSelector=type=Warning`.
 //! - **No redraw per event.** Each watch task only updates its store and pokes a `Notify`;
 //!   one publisher task waits [`COALESCE`] after the first poke and then publishes one
@@ -59,7 +59,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 pub struct WatchScope {
     /// Namespaces whose Argo CD `Application`s are watched (usually `argocd`).
     pub argo_namespaces: Vec<String>,
-    /// Namespaces whose Deployments, Rollouts, AnalysisRuns, ReplicaSets, Pods and Warning
+    /// Namespaces whose Deployments, Rollouts, `AnalysisRuns`, ReplicaSets, Pods and Warning
     /// Events are watched.
     pub workload_namespaces: Vec<String>,
 }
@@ -196,8 +196,8 @@ fn error_message(error: &watcher::Error) -> String {
 /// A 410 Gone: the resourceVersion expired and the watcher is already re-listing.
 fn is_expired(error: &watcher::Error) -> bool {
     match error {
-        watcher::Error::WatchError(status) => status.code == 410,
-        watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        watcher::Error::WatchError(status)
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
         | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 410,
         _ => false,
     }
@@ -333,7 +333,7 @@ pub struct KubeWatch {
 impl KubeWatch {
     /// Starts watching `scope` through `client`. Must be called inside a tokio runtime.
     #[must_use]
-    pub fn spawn(client: Client, scope: WatchScope) -> Self {
+    pub fn spawn(client: &Client, scope: &WatchScope) -> Self {
         let shared = Arc::new(Shared::default());
         let mut tasks = JoinSet::new();
         let mut stores = Stores::default();
@@ -342,7 +342,7 @@ impl KubeWatch {
             stores.applications.push(spawn_watch(
                 &mut tasks,
                 &shared,
-                &client,
+                client,
                 KubeKind::Applications,
                 ns,
                 default(),
@@ -350,8 +350,8 @@ impl KubeWatch {
             ));
         }
         for ns in &scope.workload_namespaces {
-            let (t, s, c) = (&mut tasks, &shared, &client);
-            let d = spawn_watch(
+            let (t, s, c) = (&mut tasks, &shared, client);
+            stores.deployments.push(spawn_watch(
                 t,
                 s,
                 c,
@@ -359,11 +359,17 @@ impl KubeWatch {
                 ns,
                 default(),
                 prune_deployment,
-            );
-            stores.deployments.push(d);
-            let r = spawn_watch(t, s, c, KubeKind::Rollouts, ns, default(), prune_rollout);
-            stores.rollouts.push(r);
-            let a = spawn_watch(
+            ));
+            stores.rollouts.push(spawn_watch(
+                t,
+                s,
+                c,
+                KubeKind::Rollouts,
+                ns,
+                default(),
+                prune_rollout,
+            ));
+            stores.analysis_runs.push(spawn_watch(
                 t,
                 s,
                 c,
@@ -371,9 +377,8 @@ impl KubeWatch {
                 ns,
                 default(),
                 prune_analysis_run,
-            );
-            stores.analysis_runs.push(a);
-            let rs = spawn_watch(
+            ));
+            stores.replica_sets.push(spawn_watch(
                 t,
                 s,
                 c,
@@ -381,14 +386,27 @@ impl KubeWatch {
                 ns,
                 default(),
                 prune_replica_set,
-            );
-            stores.replica_sets.push(rs);
-            let p = spawn_watch(t, s, c, KubeKind::Pods, ns, default(), prune_pod);
-            stores.pods.push(p);
+            ));
+            stores.pods.push(spawn_watch(
+                t,
+                s,
+                c,
+                KubeKind::Pods,
+                ns,
+                default(),
+                prune_pod,
+            ));
             // Normal events are most of the volume and no pane shows them.
             let warnings = default().fields("type=Warning");
-            let e = spawn_watch(t, s, c, KubeKind::Events, ns, warnings, prune_event);
-            stores.events.push(e);
+            stores.events.push(spawn_watch(
+                t,
+                s,
+                c,
+                KubeKind::Events,
+                ns,
+                warnings,
+                prune_event,
+            ));
         }
 
         let (tx, rx) = watch::channel(Arc::new(stores.snapshot(0, &shared)));

@@ -302,7 +302,11 @@ mod tests {
 
     #[test]
     fn parallel_parsing_keeps_the_order() {
-        let text: String = (0..100_000).map(|i| format!("INFO line {i}\n")).collect();
+        use std::fmt::Write as _;
+        let text = (0..100_000).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "INFO line {i}");
+            text
+        });
         let source: Arc<str> = Arc::from("f");
         let body = text.strip_suffix('\n').unwrap();
         let lines = parse_parallel(body.as_bytes(), &source, ParseOptions::default());
@@ -317,6 +321,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_is_loaded_then_followed_through_truncation() {
+        use std::io::Write as _;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.log");
         std::fs::write(&path, "INFO one\nERROR two\nINFO three\n").unwrap();
@@ -346,7 +351,6 @@ mod tests {
             collect(event.body, &mut seen);
         }
         assert_eq!(seen, ["ERROR two", "INFO three"]);
-        use std::io::Write as _;
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)

@@ -49,7 +49,7 @@ use crate::model::{SourceHealth, clean};
 use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId, backoff};
 
 /// How far back a new target's history goes when it does not say.
-pub const HISTORY: Duration = Duration::from_secs(15 * 60);
+pub const HISTORY: Duration = Duration::from_mins(15);
 /// Most history lines fetched for a new target.
 pub const HISTORY_LINES: usize = 5_000;
 /// Lines per `query_range` page.
@@ -881,7 +881,10 @@ mod tests {
         let ts = 1_763_798_400_123_456_789;
         let plain = entry(ts, "INFO paid", &[("trace_id", "4bf92f3577b34da6")]).to_log_line();
         assert_eq!(plain.trace_id(), Some("4bf92f3577b34da6"));
-        assert_eq!(plain.level().map(|l| l.as_str()), Some("INFO"));
+        assert_eq!(
+            plain.level().map(crate::model::logs::level::Level::as_str),
+            Some("INFO")
+        );
         assert_eq!(plain.timestamp().unwrap().as_nanosecond(), i128::from(ts));
         let json = entry(
             ts,

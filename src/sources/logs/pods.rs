@@ -11,7 +11,7 @@
 //!   With [`LogTarget::previous`] the previous (crashed) containers' logs are read once, without
 //!   following.
 //! - **Timestamps.** Every request asks for `timestamps=true`. The line is handed to
-//!   [`parse_line`] with the API's RFC3339Nano prefix still on: the parser reads a leading
+//!   [`parse_line`] with the API's `RFC3339Nano` prefix still on: the parser reads a leading
 //!   timestamp as the line's time (a JSON body's own time field wins) and recognises JSON after
 //!   it. The prefix is also read here for resuming.
 //! - **Markers.** `LogItem::Stream { started: true }` when a stream starts (`+ pod › container`)
@@ -57,7 +57,7 @@ use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId, bac
 /// Most log streams open at once (stern's `--max-log-requests` when following).
 pub const MAX_STREAMS: usize = 50;
 /// How far back a new target starts when it does not say.
-pub const DEFAULT_SINCE: Duration = Duration::from_secs(10 * 60);
+pub const DEFAULT_SINCE: Duration = Duration::from_mins(10);
 /// What the pane shows before it has a target.
 pub const NO_TARGET: &str = "pick a service (scope) to follow its pods";
 
@@ -532,7 +532,8 @@ impl Stream {
             // Whole seconds: kube-rs rounds to the second, which must not round up.
             Some(r) => params.since_time = Timestamp::from_second(r.second).ok(),
             None => {
-                params.since_seconds = Some(i64::try_from(self.since.as_secs()).unwrap_or(i64::MAX))
+                params.since_seconds =
+                    Some(i64::try_from(self.since.as_secs()).unwrap_or(i64::MAX));
             }
         }
         params

@@ -17,6 +17,7 @@
 //! | cancel sent to a session running no statement | [`KillOutcome::Ineffective`] |
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -91,10 +92,10 @@ impl KillReport {
         if let Some(state) = &self.state_before
             && self.outcome == KillOutcome::Ineffective
         {
-            detail.push_str(&format!(" (state: {state})"));
+            let _ = write!(detail, " (state: {state})");
         }
         if !self.notices.is_empty() {
-            detail.push_str(&format!("; server: {}", self.notices.join("; ")));
+            let _ = write!(detail, "; server: {}", self.notices.join("; "));
         }
         ExecResult {
             status: self.outcome.status(),

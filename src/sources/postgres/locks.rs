@@ -82,6 +82,10 @@ fn lock_from_row(row: &Row) -> Result<PgLock, tokio_postgres::Error> {
 
 /// The key as the user passed it: `pg_advisory_lock(bigint)` is stored as two 32-bit
 /// halves with `objsubid = 1`, `pg_advisory_lock(int, int)` with `objsubid = 2`.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "an int4 advisory key is stored as an oid: its low 32 bits, read back as signed"
+)]
 fn advisory_key(classid: Option<i64>, objid: Option<i64>, objsubid: Option<i16>) -> String {
     let (hi, lo) = (classid.unwrap_or_default(), objid.unwrap_or_default());
     match objsubid {

@@ -41,7 +41,7 @@ impl PgSettings {
     pub const MIN_REFRESH: Duration = Duration::from_millis(500);
     pub const MAX_REFRESH: Duration = Duration::from_secs(10);
 
-    /// `refresh` is clamped to 0.5–10 s (pg_activity offers 0.5–5 s, pganalyze samples
+    /// `refresh` is clamped to 0.5–10 s (`pg_activity` offers 0.5–5 s, pganalyze samples
     /// every 10 s).
     #[must_use]
     pub fn new(refresh: Duration) -> Self {
@@ -432,8 +432,9 @@ async fn run(
                     None => return,
                     Some(Control::Refresh) => next = Instant::now(),
                     // A database's sessions are not narrowed by service: the scope decides
-                    // which databases have a source at all.
-                    Some(Control::SetScope(_)) => {}
+                    // which databases have a source at all. Logs and trace searches are
+                    // other sources' business.
+                    Some(Control::SetScope(_) | Control::Logs(_) | Control::TraceSearch(_)) => {}
                     Some(Control::SetInterval(interval)) => {
                         let new = PgSettings::new(interval);
                         retime |= new.statement_timeout() != settings.statement_timeout();
@@ -446,7 +447,6 @@ async fn run(
                             next = Instant::now();
                         }
                     }
-                    Some(Control::Logs(_) | Control::TraceSearch(_)) => {}
                 }
                 continue;
             }
@@ -512,7 +512,7 @@ mod tests {
         let fast = PgSettings::new(Duration::from_millis(100));
         assert_eq!(fast.refresh(), PgSettings::MIN_REFRESH);
         assert!(fast.statement_timeout() < fast.refresh());
-        let slow = PgSettings::new(Duration::from_secs(60));
+        let slow = PgSettings::new(Duration::from_mins(1));
         assert_eq!(slow.refresh(), PgSettings::MAX_REFRESH);
         assert!(slow.statement_timeout() < slow.refresh());
     }

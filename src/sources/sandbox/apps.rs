@@ -27,7 +27,7 @@ fn sha(rng: &mut Rng) -> String {
         "{:016x}{:016x}{:08x}",
         rng.next_u64(),
         rng.next_u64(),
-        rng.next_u64() as u32
+        rng.next_u64() & 0xffff_ffff
     )
 }
 
@@ -45,6 +45,10 @@ pub(super) enum Shape {
     Degraded,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one simulated Argo CD application, written out the way the API returns it"
+)]
 fn application(
     name: &str,
     squad: &str,

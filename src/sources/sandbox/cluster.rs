@@ -113,6 +113,10 @@ impl SandboxCluster {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one reconcile of a simulated app, phase after phase on the same state"
+    )]
     fn reconcile_app(&mut self, name: &str, now: Timestamp) {
         let workload = self.service_workload(name);
         let rollout_healthy =
@@ -276,12 +280,27 @@ impl SandboxCluster {
                 format!("patched in {namespace}: {}", sent.join("; "))
             }
             _ => {
-                let (namespace, app_name) = match request {
-                    ActionRequest::SyncApp { namespace, app, .. }
-                    | ActionRequest::RefreshApp { namespace, app, .. }
-                    | ActionRequest::RollbackApp { namespace, app, .. }
-                    | ActionRequest::TerminateAppOperation { namespace, app } => (namespace, app),
-                    _ => return Err("not a Kubernetes action".into()),
+                let (ActionRequest::SyncApp {
+                    namespace,
+                    app: app_name,
+                    ..
+                }
+                | ActionRequest::RefreshApp {
+                    namespace,
+                    app: app_name,
+                    ..
+                }
+                | ActionRequest::RollbackApp {
+                    namespace,
+                    app: app_name,
+                    ..
+                }
+                | ActionRequest::TerminateAppOperation {
+                    namespace,
+                    app: app_name,
+                }) = request
+                else {
+                    return Err("not a Kubernetes action".into());
                 };
                 if !namespace.is_empty() && namespace != ARGO_NAMESPACE {
                     return Err(format!(
@@ -327,7 +346,7 @@ impl SandboxCluster {
             .filter_map(|v| {
                 serde_json::from_value(v.clone())
                     .inspect_err(|e| {
-                        tracing::error!("sandbox application does not parse: {e}: {v}")
+                        tracing::error!("sandbox application does not parse: {e}: {v}");
                     })
                     .ok()
             })
@@ -601,7 +620,7 @@ mod tests {
         )
         .expect("promote");
         assert!(
-            detail.contains(r#"rollouts/"#)
+            detail.contains(r"rollouts/")
                 && detail.contains(r#"{"status":{"pauseConditions":null}}"#),
             "{detail}"
         );

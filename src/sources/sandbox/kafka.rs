@@ -403,7 +403,7 @@ mod tests {
             .group("analytics-ingest-consumer")
             .expect("group")
             .total_lag;
-        world.advance(Duration::from_secs(60));
+        world.advance(Duration::from_mins(1));
         let after = snapshot(&world, &overlay);
         let grown = after
             .group("analytics-ingest-consumer")

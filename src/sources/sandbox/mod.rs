@@ -41,7 +41,7 @@ pub enum IncidentKind {
     ErrorBurst { service: String },
     /// A transaction holds a lock on a service's database and others queue behind it.
     DbBlocking { service: String, database: String },
-    /// A new version cannot start (ImagePullBackOff).
+    /// A new version cannot start (`ImagePullBackOff`).
     StuckRollout { service: String },
     /// A consumer group falls behind.
     ConsumerLag { service: String, group: String },

@@ -41,7 +41,7 @@ const POOL: i32 = 10;
 pub struct PgWorld {
     /// database -> pids terminated (they never come back).
     terminated: BTreeMap<String, BTreeSet<i32>>,
-    /// database -> (pid, query_start) of cancelled statements (the session goes idle).
+    /// database -> (pid, `query_start`) of cancelled statements (the session goes idle).
     cancelled: BTreeMap<String, BTreeSet<(i32, Timestamp)>>,
 }
 
@@ -215,7 +215,7 @@ impl World {
             let backend_start = self.started - ms(1_800_000 + slot_u * 420_000 + slot_u * 37);
             let mut s = blank(pid, database, backend_start);
             s.user = Some(role_of(service));
-            s.application = service.to_owned();
+            service.clone_into(&mut s.application);
             s.client = format!("10.42.{index}.{}", 10 + slot);
             let table = *rng.pick(tables);
             // Slot 0 is always busy so no database ever looks dead.
@@ -332,6 +332,10 @@ impl World {
     }
 
     /// The blocking chain of one incident that started at `t0`.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the chain's members and their locks, in the order the incident builds them"
+    )]
     fn chain(
         &self,
         database: &str,
@@ -360,7 +364,7 @@ impl World {
         let member = |link, start: Timestamp, user: &str, app: &str, query: String| {
             let mut s = blank(pid(link), database, start);
             s.user = Some(user.to_owned());
-            s.application = app.to_owned();
+            app.clone_into(&mut s.application);
             s.client = format!("10.42.{index}.{}", 50 + (pid(link) % 50));
             s.query = clean_query(&query);
             s
@@ -540,6 +544,10 @@ impl World {
     }
 
     /// Plausible `pg_locks` rows for a simulated session.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per link of the chain: the rows `pg_locks` shows for that session"
+    )]
     pub fn pg_locks(&self, database: &str, pid: i32) -> Result<Vec<PgLock>, String> {
         let snapshot = self.pg_snapshot(database)?;
         let Some(session) = snapshot.session(pid) else {
@@ -827,7 +835,7 @@ mod tests {
     fn readers_pile_up_over_time() {
         let mut w = world();
         let before = w.pg_snapshot("orders-db").unwrap().waiting().count();
-        w.advance(Duration::from_secs(120));
+        w.advance(Duration::from_mins(2));
         let after = w.pg_snapshot("orders-db").unwrap().waiting().count();
         assert!(after > before, "{before} -> {after}");
     }

@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(decode_trace_id(&id), Some((12, 345)));
         assert_eq!(decode_trace_id("not-a-trace"), None);
         let mut w = world.clone();
-        w.advance(std::time::Duration::from_secs(60));
+        w.advance(std::time::Duration::from_mins(1));
         let a = requests(&w, "payments-api", w.started, w.now());
         let b = requests(&w, "payments-api", w.started, w.now());
         assert_eq!(a, b);
@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn the_burst_service_fails_with_trace_ids_in_its_lines() {
         let mut world = World::new(7, crate::screenshot::epoch());
-        world.advance(std::time::Duration::from_secs(120));
+        world.advance(std::time::Duration::from_mins(2));
         let burst = world.burst_service().expect("a burst");
         let reqs = requests(&world, &burst, world.started, world.now());
         let errors = reqs.iter().filter(|r| r.error).count();
@@ -232,6 +232,10 @@ fn nanos(t: Timestamp) -> i64 {
 /// span and the callee's server span per dependency, and a database query. A failing request
 /// fails in its first dependency, which times out; the error climbs to the root.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one simulated trace, span by span, in the order the request makes its calls"
+)]
 pub fn trace(world: &World, id: &str) -> Option<crate::model::traces::Trace> {
     use crate::model::traces::{Span, SpanEvent, SpanKind, SpanStatus, StatusCode, Trace};
     let (index, number) = decode_trace_id(id)?;
@@ -407,7 +411,7 @@ mod trace_tests {
     #[test]
     fn a_failing_request_s_trace_blames_its_first_dependency() {
         let mut world = World::new(7, crate::screenshot::epoch());
-        world.advance(std::time::Duration::from_secs(120));
+        world.advance(std::time::Duration::from_mins(2));
         let burst = world.burst_service().expect("a burst");
         let query = crate::sources::traces::TraceSearch {
             service: Some(burst.clone()),
@@ -423,7 +427,10 @@ mod trace_tests {
         );
         let t = trace(&world, &rows[0].trace_id).expect("the trace");
         assert_eq!(t.spans.len(), rows[0].span_count);
-        assert!(t.root().is_some_and(|s| s.is_error()));
+        assert!(
+            t.root()
+                .is_some_and(crate::model::traces::span::Span::is_error)
+        );
         let tree = crate::model::traces::SpanTree::new(&t);
         assert_eq!(tree.roots().len(), 1, "every span hangs off the root");
         assert!(t.spans.iter().any(|s| s.is_error() && !s.events.is_empty()));

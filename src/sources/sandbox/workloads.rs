@@ -3,7 +3,7 @@
 //! patches the real actions send (promote, abort, retry, pause, resume, restart, undo, scale).
 //!
 //! Scenarios: most services run a healthy Deployment; the `StuckRollout` incident's service is
-//! a canary whose new image cannot be pulled (ImagePullBackOff, past its progress deadline);
+//! a canary whose new image cannot be pulled (`ImagePullBackOff`, past its progress deadline);
 //! one service's canary progresses step by step and then waits for a promote; one service is
 //! blue-green. ReplicaSets, pods and Warning events are derived from the workloads on each
 //! snapshot, so the tree, the stuck diagnosis and the rows come from the same models as a real
@@ -24,7 +24,7 @@ use crate::model::k8s::patches::{
 /// How long new pods take to become ready.
 pub const READY_AFTER: Duration = Duration::from_secs(3);
 /// `progressDeadlineSeconds`' default.
-const PROGRESS_DEADLINE: Duration = Duration::from_secs(600);
+const PROGRESS_DEADLINE: Duration = Duration::from_mins(10);
 
 /// One ReplicaSet the controller made: a revision of the pod template.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +59,7 @@ pub struct SimWorkload {
     restarts: u32,
     /// A Deployment's fully rolled-out revision, which serves until the new one is ready.
     serving: String,
-    /// Images the registry does not have: their pods stay in ImagePullBackOff.
+    /// Images the registry does not have: their pods stay in `ImagePullBackOff`.
     missing_images: BTreeSet<String>,
 }
 
@@ -76,7 +76,7 @@ pub fn template_hash(template: &Value) -> String {
     let mut h = fnv(template.to_string().as_bytes());
     (0..9)
         .map(|_| {
-            let c = ALPHABET[(h % ALPHABET.len() as u64) as usize];
+            let c = ALPHABET[usize::try_from(h % ALPHABET.len() as u64).unwrap_or_default()];
             h /= ALPHABET.len() as u64;
             char::from(c)
         })
@@ -338,7 +338,7 @@ impl SimWorkload {
         let serving = self.serving.clone();
         self.set_scale(&[(serving, desired), (hash.to_owned(), desired)], now);
         if self.ready_after(hash).is_some_and(|at| at <= now) {
-            self.serving = hash.to_owned();
+            hash.clone_into(&mut self.serving);
             self.set_scale(&[(hash.to_owned(), desired)], now);
         }
     }
@@ -463,8 +463,8 @@ impl SimWorkload {
                     conditions = vec![json!({"reason": "CanaryPauseStep",
                                              "startTime": self.step_started.to_string()})];
                     self.paused_step = Some(index);
-                    // Look again: a timed pause may already be over (ticks can be far apart).
-                    continue;
+                    // The loop looks again: a timed pause may already be over (ticks can be
+                    // far apart).
                 }
             } else {
                 index += 1;

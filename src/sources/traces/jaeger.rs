@@ -1,4 +1,4 @@
-//! Jaeger query client (jaegertracing/jaeger, cmd/query/app/query_parser.go and
+//! Jaeger query client (jaegertracing/jaeger, `cmd/query/app/query_parser.go` and
 //! model/json/model.go): `GET /api/traces` to search and `GET /api/traces/{id}`. This is
 //! Jaeger's "internal" JSON API, the one its UI uses and the one every Jaeger version serves.
 //! Times go to Jaeger in **microseconds**, durations as Go duration strings; `service` is

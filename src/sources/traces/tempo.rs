@@ -1,4 +1,4 @@
-//! Grafana Tempo client (grafana/tempo, docs/sources/tempo/api_docs/_index.md): `/api/search`
+//! Grafana Tempo client (grafana/tempo, `docs/sources/tempo/api_docs`/_index.md): `/api/search`
 //! and trace by id, preferring `/api/v2/traces/<id>` and falling back to `/api/traces/<id>`
 //! when the v2 route answers 404 (Tempo before 2.5 has no v2 route; a trace only in an old
 //! block may be missing from it).

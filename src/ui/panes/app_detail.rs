@@ -1,5 +1,5 @@
 //! One Argo CD Application in detail: sync and health with the current or last operation,
-//! conditions, the drift (OutOfSync resources), every managed resource with its sync and
+//! conditions, the drift (`OutOfSync` resources), every managed resource with its sync and
 //! health (or why health is not known), and the deployment history, newest first.
 
 use ratatui::Frame;
@@ -19,13 +19,13 @@ fn head(text: &str, theme: &Theme) -> Line<'static> {
     ))
 }
 
-fn label(label: StatusLabel, theme: &Theme) -> Span<'static> {
-    let style = theme.style(super::apps::role(&label));
+fn label(label: &StatusLabel, theme: &Theme) -> Span<'static> {
+    let style = theme.style(super::apps::role(label));
     Span::styled(label.to_string(), style)
 }
 
 /// Pads a span to `width` characters so the next column lines up.
-fn padded(span: Span<'static>, width: usize) -> Span<'static> {
+fn padded(span: &Span<'static>, width: usize) -> Span<'static> {
     let content = format!("{:<width$}", span.content);
     Span::styled(content, span.style)
 }
@@ -38,11 +38,15 @@ fn text(text: String, theme: &Theme) -> Span<'static> {
     Span::styled(text, theme.style(Role::Text))
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "renders the view top to bottom; its sections share the layout and the cursor"
+)]
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Application, row: &AppRow) {
     let theme = &state.ui.theme;
     let mut lines = vec![Line::from(vec![
         muted("sync ".into(), theme),
-        label(row.sync.label(), theme),
+        label(&row.sync.label(), theme),
         muted(
             format!(
                 "  {} → {}   health ",
@@ -50,7 +54,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             ),
             theme,
         ),
-        label(row.health.label(), theme),
+        label(&row.health.label(), theme),
         muted(format!("   {}", row.auto_sync.text()), theme),
     ])];
     if !row.health_message.is_empty() {
@@ -59,7 +63,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
     if let Some(op) = row.operation {
         lines.push(Line::from(vec![
             muted("operation ".into(), theme),
-            label(op.label(), theme),
+            label(&op.label(), theme),
             text(format!("  {}", row.operation_message), theme),
         ]));
     }
@@ -112,8 +116,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
                 format!("{pointer}{mark}{:<12} {:<34} ", r.kind, r.name),
                 theme,
             ),
-            padded(label(r.sync.label(), theme), 13),
-            label(r.health.label(), theme),
+            padded(&label(&r.sync.label(), theme), 13),
+            label(&r.health.label(), theme),
         ];
         if here {
             cursor_line = lines.len();

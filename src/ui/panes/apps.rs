@@ -24,8 +24,8 @@ pub(super) fn role(label: &StatusLabel) -> Role {
     }
 }
 
-fn status_cell(label: StatusLabel, theme: &Theme) -> Cell<'static> {
-    let style = theme.style(role(&label));
+fn status_cell(label: &StatusLabel, theme: &Theme) -> Cell<'static> {
+    let style = theme.style(role(label));
     Cell::from(Span::styled(label.to_string(), style))
 }
 
@@ -63,8 +63,8 @@ fn cells(r: &AppRow, state: &State, wide: bool) -> Vec<Cell<'static>> {
         };
         return vec![
             Cell::from(r.name.clone()),
-            status_cell(r.sync.label(), theme),
-            status_cell(r.health.label(), theme),
+            status_cell(&r.sync.label(), theme),
+            status_cell(&r.health.label(), theme),
             revision,
             synced,
             Cell::from(auto),
@@ -73,12 +73,12 @@ fn cells(r: &AppRow, state: &State, wide: bool) -> Vec<Cell<'static>> {
     }
     let operation = r
         .operation
-        .map_or_else(|| Cell::from("-"), |op| status_cell(op.label(), theme));
+        .map_or_else(|| Cell::from("-"), |op| status_cell(&op.label(), theme));
     vec![
         Cell::from(r.name.clone()),
         Cell::from(r.project.clone()),
-        status_cell(r.sync.label(), theme),
-        status_cell(r.health.label(), theme),
+        status_cell(&r.sync.label(), theme),
+        status_cell(&r.health.label(), theme),
         operation,
         revision,
         synced,

@@ -15,7 +15,7 @@ use crate::ui::text::key_hints;
 use crate::ui::widgets::data_table::{self, TableView};
 
 /// Refreshes the trend column shows (the newest ones).
-const TREND_WIDTH: usize = 12;
+const TREND_WIDTH: u16 = 12;
 
 fn latest(series: &[u64], n: usize) -> &[u64] {
     &series[series.len().saturating_sub(n)..]
@@ -105,7 +105,10 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
         Cell::from(Span::styled(g.total_lag.to_string(), theme.style(lag_role))),
         Cell::from(worst.map_or_else(|| "-".into(), |(t, lag)| format!("{lag} {t}"))),
         Cell::from(Span::styled(
-            sparkline(latest(&pane.history.series(&g.name), TREND_WIDTH)),
+            sparkline(latest(
+                &pane.history.series(&g.name),
+                usize::from(TREND_WIDTH),
+            )),
             theme.style(Role::Accent),
         )),
     ]
@@ -201,7 +204,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 ("MEMBERS", Constraint::Length(7)),
                 ("LAG", Constraint::Length(9)),
                 ("WORST TOPIC", Constraint::Fill(2)),
-                ("TREND", Constraint::Length(TREND_WIDTH as u16)),
+                ("TREND", Constraint::Length(TREND_WIDTH)),
             ],
             "no consumer groups",
         ),
@@ -343,6 +346,10 @@ fn render_configs(frame: &mut Frame<'_>, area: Rect, state: &State, name: &str) 
     );
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "renders the panel's sections in order over one layout"
+)]
 fn render_detail(
     frame: &mut Frame<'_>,
     area: Rect,

@@ -71,7 +71,7 @@ fn sgr_colour(c: SgrColour, theme: &Theme) -> Option<Color> {
 }
 
 /// The message with the colours its writer gave it (`--ansi colors`), reduced to the
-/// terminal's depth (none under NO_COLOR; bold and underline stay).
+/// terminal's depth (none under `NO_COLOR`; bold and underline stay).
 fn kept_colours(line: &LogLine, base: Style, theme: &Theme) -> Vec<Span<'static>> {
     let text = line.message();
     let mut spans = Vec::new();
@@ -200,6 +200,10 @@ fn target_text(pane: &LogsPane) -> String {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "renders the pane top to bottom; its parts share the layout and the selection"
+)]
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.logs;

@@ -4,6 +4,8 @@
 //! runs, recent Warning events) drawn with branches; and every action with its key, or the
 //! reason it is not offered. Up and down scroll.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -171,14 +173,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
     ])];
     let mut facts = format!("strategy {}", r.strategy.as_str());
     if let Some((n, m)) = r.step {
-        facts.push_str(&format!(" · step {n}/{m}"));
+        let _ = write!(facts, " · step {n}/{m}");
     }
     if let Some(set) = r.set_weight {
-        facts.push_str(&format!(
+        let _ = write!(
+            facts,
             " · weight set {set} actual {}",
             r.actual_weight
                 .map_or_else(|| "-".into(), |a| a.to_string())
-        ));
+        );
     }
     lines.push(Line::from(muted(facts, theme)));
     lines.push(Line::from(muted(

@@ -16,8 +16,8 @@ use crate::model::k8s::StatusLabel;
 use crate::theme::{Role, Theme};
 use crate::ui::widgets::data_table::{self, TableView};
 
-fn status_cell(label: StatusLabel, theme: &Theme) -> Cell<'static> {
-    Cell::from(Span::styled(label.to_string(), theme.style(role(&label))))
+fn status_cell(label: &StatusLabel, theme: &Theme) -> Cell<'static> {
+    Cell::from(Span::styled(label.to_string(), theme.style(role(label))))
 }
 
 fn weight(e: &WorkloadEntry) -> String {
@@ -67,7 +67,7 @@ fn cells(e: &WorkloadEntry, state: &State, wide: bool) -> Vec<Cell<'static>> {
     if !wide {
         return vec![
             Cell::from(r.name.clone()),
-            status_cell(r.status.clone(), theme),
+            status_cell(&r.status, theme),
             Cell::from(r.step_text()),
             Cell::from(format!("{}/{}", r.ready, r.desired)),
             reason_cell(e, theme),
@@ -77,7 +77,7 @@ fn cells(e: &WorkloadEntry, state: &State, wide: bool) -> Vec<Cell<'static>> {
         Cell::from(r.name.clone()),
         Cell::from(r.namespace.clone()),
         Cell::from(kind_text(e)),
-        status_cell(r.status.clone(), theme),
+        status_cell(&r.status, theme),
         Cell::from(r.step_text()),
         Cell::from(weight(e)),
         Cell::from(replicas),

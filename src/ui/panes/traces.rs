@@ -65,6 +65,10 @@ fn filters(state: &State) -> String {
     parts.join(" · ")
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "renders the pane top to bottom; its parts share the layout and the selection"
+)]
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.traces;

@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ));
         } else {
             spans.push(Span::styled(
-                format!(" {key} ",),
+                format!(" {key} "),
                 theme.on_text(Role::KeyHint),
             ));
             spans.push(Span::styled(

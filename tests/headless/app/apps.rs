@@ -100,7 +100,7 @@ mod actions {
         s.panes.apps.table.select(row);
     }
 
-    /// Enter opens a drifted app; space marks its ConfigMap; `s` syncs only that resource,
+    /// Enter opens a drifted app; space marks its `ConfigMap`; `s` syncs only that resource,
     /// and the sandbox's Argo CD runs the operation.
     #[tokio::test]
     async fn a_selective_sync_of_marked_resources_runs_in_the_sandbox() {

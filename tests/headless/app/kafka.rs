@@ -92,7 +92,7 @@ fn enter_opens_partitions_and_group_lag_esc_closes() {
         .expect("draws")
         .content()
         .iter()
-        .map(|c| c.symbol())
+        .map(ratatui::buffer::Cell::symbol)
         .collect();
     assert!(text.contains("lag per partition"), "{text}");
     key(&mut s, KeyCode::Esc);

@@ -225,7 +225,11 @@ fn help_lists_keys_from_the_keymap_and_sort_cycles() {
     assert!(matches!(s.modal, Some(Modal::Help { .. })));
     let screen = |s: &State| -> String {
         let buffer = opsdeck::screenshot::draw(s).expect("draws");
-        buffer.content().iter().map(|c| c.symbol()).collect()
+        buffer
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect()
     };
     assert!(
         screen(&s).contains("scope every pane"),

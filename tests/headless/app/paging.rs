@@ -1,4 +1,4 @@
-//! Paging and selection by identity in every table pane: PageDown moves one page wherever a
+//! Paging and selection by identity in every table pane: `PageDown` moves one page wherever a
 //! table shows, rows above the cursor stay on screen when everything fits, and a refresh that
 //! reorders or drops rows keeps the cursor on the same item (or says it is gone).
 
@@ -132,7 +132,12 @@ fn screen(s: &State) -> String {
     buffer
         .content()
         .chunks(width)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .map(|row| {
+            row.iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect::<String>()
+                + "\n"
+        })
         .collect()
 }
 

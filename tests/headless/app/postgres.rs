@@ -33,7 +33,12 @@ fn screen(s: &State) -> String {
     buffer
         .content()
         .chunks(width)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .map(|row| {
+            row.iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect::<String>()
+                + "\n"
+        })
         .collect()
 }
 

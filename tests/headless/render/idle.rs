@@ -31,8 +31,8 @@ fn sandbox_state() -> (State, Environment) {
     (state, env)
 }
 
-fn down() -> std::io::Result<Event> {
-    Ok(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)))
+fn down() -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))
 }
 
 /// Sleeps on the (paused) clock until the probe saw the loaded catalog.
@@ -69,7 +69,8 @@ async fn idle_draws_no_frames_and_a_key_draws_one() {
             let idle = seen.frames() - settled;
             println!("frames after load: {settled}; frames in 10 s of idle: {idle}");
             assert_eq!(idle, 0, "idle drew frames; screen:\n{}", seen.seen().screen);
-            keys.unbounded_send(down()).expect("run loop reads keys");
+            keys.unbounded_send(Ok(down()))
+                .expect("run loop reads keys");
             tokio::time::sleep(Duration::from_secs(1)).await;
             assert_eq!(seen.frames(), settled + 1, "one key, one frame");
             let screen = seen.seen().screen.clone();

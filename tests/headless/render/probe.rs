@@ -86,7 +86,9 @@ pub struct Probe {
 
 impl std::fmt::Debug for Probe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Probe").field("seen", &self.seen).finish()
+        f.debug_struct("Probe")
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
     }
 }
 

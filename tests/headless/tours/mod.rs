@@ -24,7 +24,7 @@ async fn start(ui: &Ui, name: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_day_on_call() {
-    with_console(120, 40, |ui| async move {
+    Box::pin(with_console(120, 40, |ui| async move {
         let total = start(&ui, "first-day-on-call").await;
         ui.step(1, "", "?").await;
         ui.step(2, "<esc>", ":").await;
@@ -45,13 +45,13 @@ async fn first_day_on_call() {
             s.contains("Tour complete")
         })
         .await;
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocking_query() {
-    with_console(120, 40, |ui| async move {
+    Box::pin(with_console(120, 40, |ui| async move {
         let total = start(&ui, "blocking-query").await;
         ui.step(1, ":scope checkout-api", "<enter>").await;
         ui.step(2, "", "5").await;
@@ -74,13 +74,13 @@ async fn blocking_query() {
         ui.until_done(7).await;
         ui.step(8, "", "9").await;
         assert_eq!(total, 8);
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stuck_rollout() {
-    with_console(120, 40, |ui| async move {
+    Box::pin(with_console(120, 40, |ui| async move {
         let total = start(&ui, "stuck-rollout").await;
         ui.wait_for("the cluster", Duration::from_secs(10), |s| {
             s.contains("kube ✓")
@@ -93,13 +93,13 @@ async fn stuck_rollout() {
         ui.step(5, "b<enter>", "<enter>").await;
         ui.until_done(6).await;
         assert_eq!(total, 6);
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lagging_consumer() {
-    with_console(120, 40, |ui| async move {
+    Box::pin(with_console(120, 40, |ui| async move {
         let total = start(&ui, "lagging-consumer").await;
         ui.step(1, "", "4").await;
         ui.step(2, "", "<tab>").await;
@@ -107,13 +107,13 @@ async fn lagging_consumer() {
         ui.step(4, "", "<esc>").await;
         ui.step(5, ":scope analytics-ingest", "<enter>").await;
         assert_eq!(total, 5);
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_request() {
-    with_console(120, 40, |ui| async move {
+    Box::pin(with_console(120, 40, |ui| async move {
         let total = start(&ui, "failing-request").await;
         ui.step(1, "", "6").await;
         ui.wait_for("log lines", Duration::from_secs(10), |s| {
@@ -127,13 +127,13 @@ async fn failing_request() {
         ui.step(6, "", "<enter>").await;
         ui.step(7, "", "l").await;
         assert_eq!(total, 7);
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn self_service() {
-    with_console(120, 40, |ui| async move {
+    Box::pin(with_console(120, 40, |ui| async move {
         let total = start(&ui, "self-service").await;
         ui.step(1, "", "8").await;
         ui.step(2, "", "t").await;
@@ -155,6 +155,6 @@ async fn self_service() {
         ui.step(8, "", "<tab>").await;
         ui.until_done(9).await;
         assert_eq!(total, 9);
-    })
+    }))
     .await;
 }

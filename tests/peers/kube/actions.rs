@@ -3,7 +3,7 @@
 //! pkg/kubectl-argo-rollouts/cmd/; kubernetes/kubernetes,
 //! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/) to the right resource or subresource,
 //! refuses what Argo CD and the plugin refuse without writing anything, and reports RBAC
-//! denials in the API's own words. Access reviews go through SelfSubjectAccessReview.
+//! denials in the API's own words. Access reviews go through `SelfSubjectAccessReview`.
 
 use opsdeck::actions::gate::Executor;
 use opsdeck::app::kube_access::{AccessAnswer, KubeAccess};
@@ -304,7 +304,7 @@ async fn rollout_actions_send_the_plugin_patches_to_the_status_subresource() {
     assert_eq!(p.subresource, None, "restart patches the object");
     let at = p.body["spec"]["restartAt"].as_str().expect("restartAt");
     assert!(at.parse::<jiff::Timestamp>().is_ok(), "{at}");
-    assert_eq!(p.body.as_object().map(|o| o.len()), Some(1));
+    assert_eq!(p.body.as_object().map(serde_json::Map::len), Some(1));
 }
 
 #[tokio::test]
@@ -397,7 +397,12 @@ async fn deployment_restart_undo_and_scale_use_kubectl_patches() {
         p.path,
         "/apis/apps/v1/namespaces/shop/deployments/cart-service"
     );
-    assert_eq!(p.body.as_object().map(|o| o.len()), Some(1), "{}", p.body);
+    assert_eq!(
+        p.body.as_object().map(serde_json::Map::len),
+        Some(1),
+        "{}",
+        p.body
+    );
     let live = server
         .object("Deployment", "shop", "cart-service")
         .expect("deployment");

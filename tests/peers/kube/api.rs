@@ -1,6 +1,6 @@
 //! The request/response side of the Kubernetes peer through kube-rs: kubeconfig, discovery,
 //! list (dynamic and typed, selectors, pages), get, patches to the right subresource with the
-//! exact body, SelfSubjectAccessReview, and the error `Status`es (403, 404, 409, 415).
+//! exact body, `SelfSubjectAccessReview`, and the error `Status`es (403, 404, 409, 415).
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::authorization::v1::{
@@ -45,7 +45,7 @@ async fn discovery_finds_the_argo_resources() {
     assert!(discovery.has_group("argoproj.io"));
     let (rollout, caps) = discovery
         .groups()
-        .flat_map(|g| g.recommended_resources())
+        .flat_map(kube::discovery::ApiGroup::recommended_resources)
         .find(|(r, _)| r.kind == "Rollout")
         .unwrap();
     assert_eq!(rollout.plural, "rollouts");
@@ -370,7 +370,7 @@ async fn stale_resource_version_is_a_conflict() {
     let api = rollouts(&client);
     let read = api.get("storefront").await.unwrap();
     server.modify("Rollout", "shop", "storefront", |r| {
-        r["spec"]["replicas"] = json!(4)
+        r["spec"]["replicas"] = json!(4);
     });
     // A guarded write: the merge patch carries the resourceVersion that was read.
     let guarded = json!({"metadata": {"resourceVersion": read.metadata.resource_version}, "spec": {"paused": true}});

@@ -1,6 +1,6 @@
 //! The Kubernetes and Argo CD test peers, proven against the real clients: kube-rs builds its
 //! client from the peer's generated kubeconfig and lists, watches (through a 410 Expired),
-//! patches and asks SelfSubjectAccessReviews exactly as opsdeck's panes will; the Argo CD API
+//! patches and asks `SelfSubjectAccessReviews` exactly as opsdeck's panes will; the Argo CD API
 //! peer is driven with reqwest. The peers run in-process, so nothing here is ever skipped.
 mod actions;
 mod api;

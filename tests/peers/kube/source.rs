@@ -1,7 +1,7 @@
 //! opsdeck's own Kubernetes watch layer (`opsdeck::sources::kube`) against the test peer: the
 //! client built from a kubeconfig and a named context, the coalesced snapshots of the
 //! reflector stores (initial list, updates, re-list after 410 Expired, a 403 on one kind only,
-//! bursts), and `can_i` through SelfSubjectAccessReview.
+//! bursts), and `can_i` through `SelfSubjectAccessReview`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,13 +50,12 @@ async fn wait_for(
         }
     })
     .await;
-    match found {
-        Ok(s) => s,
-        Err(_) => panic!(
+    found.unwrap_or_else(|_elapsed| {
+        panic!(
             "no snapshot with {what} within 10 s: {:?}",
             rx.borrow().health
-        ),
-    }
+        )
+    })
 }
 
 fn names<K: kube::Resource>(objects: &[Arc<K>]) -> Vec<String> {
@@ -94,7 +93,7 @@ fn all_ok(snapshot: &KubeSnapshot) -> bool {
 #[tokio::test]
 async fn first_synced_snapshot_holds_the_fixtures() {
     let (server, client, _dir) = start().await;
-    let watch = KubeWatch::spawn(client, scope());
+    let watch = KubeWatch::spawn(&client, &scope());
     let mut rx = watch.subscribe();
     let snapshot = wait_for(&mut rx, "every kind listed", all_ok).await;
 
@@ -164,7 +163,7 @@ async fn first_synced_snapshot_holds_the_fixtures() {
 #[tokio::test]
 async fn an_update_shows_up_in_a_later_snapshot() {
     let (server, client, _dir) = start().await;
-    let watch = KubeWatch::spawn(client, scope());
+    let watch = KubeWatch::spawn(&client, &scope());
     let mut rx = watch.subscribe();
     let first = wait_for(&mut rx, "every kind listed", all_ok).await;
     assert_ne!(step_index(&first, "payments-api"), Some(7));
@@ -182,7 +181,7 @@ async fn an_update_shows_up_in_a_later_snapshot() {
 #[tokio::test]
 async fn a_410_expired_watch_relists_and_keeps_delivering() {
     let (server, client, _dir) = start().await;
-    let watch = KubeWatch::spawn(client, scope());
+    let watch = KubeWatch::spawn(&client, &scope());
     let mut rx = watch.subscribe();
     wait_for(&mut rx, "every kind listed", all_ok).await;
     assert_eq!(server.request_count("list", "rollouts"), 1);
@@ -229,7 +228,7 @@ async fn a_410_expired_watch_relists_and_keeps_delivering() {
 async fn a_forbidden_kind_reports_the_403_and_the_others_stay_ok() {
     let (server, client, _dir) = start().await;
     server.forbid(ForbidRule::new("list", "argoproj.io", "rollouts"));
-    let watch = KubeWatch::spawn(client, scope());
+    let watch = KubeWatch::spawn(&client, &scope());
     let mut rx = watch.subscribe();
     let snapshot = wait_for(&mut rx, "the rollouts error and the rest listed", |s| {
         matches!(s.health(KubeKind::Rollouts), KindHealth::Error(_))
@@ -255,7 +254,7 @@ async fn a_forbidden_kind_reports_the_403_and_the_others_stay_ok() {
 #[tokio::test]
 async fn a_burst_of_updates_is_coalesced() {
     let (server, client, _dir) = start().await;
-    let watch = KubeWatch::spawn(client, scope());
+    let watch = KubeWatch::spawn(&client, &scope());
     let mut rx = watch.subscribe();
     let first = wait_for(&mut rx, "every kind listed", all_ok).await;
 
@@ -278,7 +277,7 @@ async fn a_burst_of_updates_is_coalesced() {
 #[tokio::test]
 async fn dropping_the_watch_closes_every_stream() {
     let (server, client, _dir) = start().await;
-    let watch = KubeWatch::spawn(client, scope());
+    let watch = KubeWatch::spawn(&client, &scope());
     let mut rx = watch.subscribe();
     wait_for(&mut rx, "every kind listed", all_ok).await;
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -334,7 +333,11 @@ async fn can_i_asks_a_self_subject_access_review() {
     assert_eq!(attrs["namespace"], "shop");
     assert_eq!(attrs["name"], "payments-api");
     assert_eq!(attrs["verb"], "patch");
-    assert!(attrs.get("subresource").is_none_or(|s| s.is_null()));
+    assert!(
+        attrs
+            .get("subresource")
+            .is_none_or(serde_json::Value::is_null)
+    );
     assert_eq!(
         asked[1]["spec"]["resourceAttributes"]["subresource"],
         "status"

@@ -114,7 +114,7 @@ async fn watcher_on_one_object_uses_a_field_selector() {
     assert_eq!(initial_list(&mut stream).await, ["storefront"]);
     // A change elsewhere is not delivered; the next event is the storefront one.
     server.modify("Rollout", "shop", "payments-api", |r| {
-        r["spec"]["paused"] = json!(true)
+        r["spec"]["paused"] = json!(true);
     });
     server.modify("Rollout", "shop", "storefront", |r| {
         r["status"]["pauseConditions"] = json!(null);
@@ -175,7 +175,7 @@ async fn raw_watch_gets_410_for_a_compacted_version_and_for_the_expire_hook() {
         .unwrap()
         .boxed();
     server.modify("Rollout", "shop", "storefront", |r| {
-        r["spec"]["paused"] = json!(true)
+        r["spec"]["paused"] = json!(true);
     });
     assert!(
         matches!(next(&mut events).await.unwrap(), WatchEvent::Modified(o) if name(&o) == "storefront")
@@ -200,7 +200,7 @@ async fn raw_watch_delivers_bookmarks_only_when_asked() {
     wait_until_open(&server, 2).await;
     server.bookmark();
     server.modify("Rollout", "shop", "storefront", |r| {
-        r["spec"]["paused"] = json!(true)
+        r["spec"]["paused"] = json!(true);
     });
     match next(&mut with).await.unwrap() {
         WatchEvent::Bookmark(b) => assert_eq!(b.metadata.resource_version, current),

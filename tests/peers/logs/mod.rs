@@ -44,16 +44,20 @@ impl Feed {
     pub async fn wait(&mut self, what: &str, done: impl Fn(&Feed) -> bool) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while !done(self) {
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(event)) => self.take(event),
-                Ok(None) => panic!("the source stopped while waiting for {what}"),
-                Err(_) => panic!(
-                    "timed out waiting for {what}\nmarkers: {:?}\nnotices: {:?}\nlines: {:?}\nhealth: {:?}",
-                    self.markers(),
-                    self.notices(),
-                    self.texts(),
-                    self.health
-                ),
+            let received = tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    panic!(
+                        "timed out waiting for {what}\nmarkers: {:?}\nnotices: {:?}\nlines: {:?}\nhealth: {:?}",
+                        self.markers(),
+                        self.notices(),
+                        self.texts(),
+                        self.health
+                    )
+                });
+            match received {
+                Some(event) => self.take(event),
+                None => panic!("the source stopped while waiting for {what}"),
             }
         }
     }

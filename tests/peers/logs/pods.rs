@@ -31,6 +31,10 @@ fn ms(n: i64) -> SignedDuration {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario checked end to end; its steps read in order"
+)]
 async fn the_pods_of_a_selector_are_followed_with_markers() {
     let server = KubeServer::start(vec![
         pod_object("shop", "cart-a", &[("app", "cart")], &["app"]),
@@ -87,7 +91,10 @@ async fn the_pods_of_a_selector_are_followed_with_markers() {
         })
         .unwrap();
     assert_eq!(first.timestamp(), Some(t0));
-    assert_eq!(first.level().map(|l| l.as_str()), Some("INFO"));
+    assert_eq!(
+        first.level().map(opsdeck::model::logs::Level::as_str),
+        Some("INFO")
+    );
 
     // Live lines, a new pod, a deleted pod.
     server.push_log("shop", "cart-a", "app", Timestamp::now(), "a live");

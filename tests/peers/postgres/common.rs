@@ -169,7 +169,8 @@ pub async fn wait_for(
 /// Polls until `pid` waits on a heavyweight lock.
 pub async fn wait_waiting(monitor: &Monitor, datname: &str, pid: i32) -> PgSnapshot {
     wait_for(monitor, datname, &format!("{pid} to wait on a lock"), |s| {
-        s.session(pid).is_some_and(|x| x.is_waiting_on_lock())
+        s.session(pid)
+            .is_some_and(opsdeck::model::pg::PgSession::is_waiting_on_lock)
     })
     .await
 }

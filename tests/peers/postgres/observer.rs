@@ -156,10 +156,7 @@ async fn a_locked_catalog_or_a_frozen_backend_never_hangs_the_poll() {
     let took = started.elapsed();
     let err = result.expect_err("the poll must give up, not wait");
     assert!(err.contains("lock_timeout"), "{err}");
-    assert!(
-        took < Duration::from_millis(1_000),
-        "gave up after {took:?}"
-    );
+    assert!(took < Duration::from_secs(1), "gave up after {took:?}");
     locker.client.batch_execute("ROLLBACK").await.unwrap();
     monitor
         .poll()

@@ -50,6 +50,10 @@ fn lines_of(tree: &[BlockingLine], pid: i32) -> Vec<&BlockingLine> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(
+    clippy::many_single_char_names,
+    reason = "the five sessions are A to E, as `Chain`'s doc names them"
+)]
 async fn chain_roots_depth_and_counts() {
     let Some(t) = test_db("pg_chain").await else {
         return;

@@ -25,6 +25,7 @@ pub struct ForbidRule {
 }
 
 impl ForbidRule {
+    #[must_use]
     pub fn new(verb: &str, group: &str, resource: &str) -> Self {
         Self {
             verb: verb.into(),
@@ -35,11 +36,13 @@ impl ForbidRule {
         }
     }
 
+    #[must_use]
     pub fn subresource(mut self, sub: &str) -> Self {
         self.subresource = Some(sub.into());
         self
     }
 
+    #[must_use]
     pub fn namespace(mut self, ns: &str) -> Self {
         self.namespace = Some(ns.into());
         self
@@ -136,6 +139,7 @@ impl KubeServer {
     }
 
     /// The `SelfSubjectAccessReview` bodies received.
+    #[must_use]
     pub fn ssar_requests(&self) -> Vec<Value> {
         self.shared.lock().ssar_requests.clone()
     }

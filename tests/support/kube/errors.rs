@@ -1,5 +1,5 @@
 //! `Status` objects, the body of every API error, with the real server's reasons and
-//! messages: 404 NotFound, 409 Conflict, 400 BadRequest.
+//! messages: 404 `NotFound`, 409 Conflict, 400 `BadRequest`.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 /// `tests/support/fixtures/k8s`.
+#[must_use]
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fixtures/k8s")
 }
 
 /// One fixture file as written (an object, or a `v1 List` of objects), by file stem.
+#[must_use]
 pub fn fixture(stem: &str) -> Value {
     let path = fixtures_dir().join(format!("{stem}.json"));
     let text = std::fs::read_to_string(&path)
@@ -19,6 +21,7 @@ pub fn fixture(stem: &str) -> Value {
 }
 
 /// Every object of every top-level `*.json` fixture, `List`s flattened, in file-name order.
+#[must_use]
 pub fn fixtures() -> Vec<Value> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
         .expect("fixture dir")
@@ -36,6 +39,7 @@ pub fn fixtures() -> Vec<Value> {
 }
 
 /// The objects of a fixture value: itself, or the items of a `List`.
+#[must_use]
 pub fn flatten(value: Value) -> Vec<Value> {
     if value["kind"] == "List" {
         value["items"].as_array().cloned().unwrap_or_default()
@@ -46,6 +50,7 @@ pub fn flatten(value: Value) -> Vec<Value> {
 
 /// A pod shaped like the API server returns it: labels, containers, and a `Running` status
 /// with a running state for each container.
+#[must_use]
 pub fn pod_object(ns: &str, name: &str, labels: &[(&str, &str)], containers: &[&str]) -> Value {
     let labels: Map<String, Value> = labels
         .iter()

@@ -50,6 +50,7 @@ impl KubeServer {
     }
 
     /// How many watch streams are open now.
+    #[must_use]
     pub fn open_watches(&self) -> usize {
         self.shared.open_watches.load(Ordering::SeqCst)
     }
@@ -81,7 +82,7 @@ fn selected(object: &Value, query: &[(String, String)]) -> bool {
         && param(query, "fieldSelector").is_none_or(|s| fields_match(object, s))
 }
 
-/// Equality (`a=b`, `a==b`, `a!=b`) and existence (`a`, `!a`) terms, ANDed.
+/// Equality (`a=b`, `a==b`, `a!=b`) and existence (`a`, `!a`) terms, all of which must hold.
 fn labels_match(object: &Value, selector: &str) -> bool {
     let labels = &object["metadata"]["labels"];
     let label = |k: &str| labels.get(k.trim()).and_then(Value::as_str);
@@ -197,6 +198,10 @@ impl Drop for WatchGuard {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the fake server's watch in one place, as the real server's: initial events, changes, bookmarks, timeout"
+)]
 pub(super) fn watch(
     shared: &Arc<Shared>,
     mut inner: MutexGuard<'_, Inner>,
@@ -265,7 +270,7 @@ pub(super) fn watch(
             }
         }
         let deadline =
-            tokio::time::sleep(timeout.map_or(Duration::from_secs(86_400), Duration::from_secs));
+            tokio::time::sleep(timeout.map_or(Duration::from_hours(24), Duration::from_secs));
         tokio::pin!(deadline);
         loop {
             let signal = tokio::select! {

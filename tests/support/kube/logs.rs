@@ -124,6 +124,7 @@ impl KubeServer {
     }
 
     /// How many `follow` log streams are open now.
+    #[must_use]
     pub fn open_log_streams(&self) -> usize {
         self.shared.open_log_streams.load(Ordering::SeqCst)
     }
@@ -131,6 +132,7 @@ impl KubeServer {
     /// Every pod log request so far, in order (`path` names the pod, `query` holds
     /// `container`, `follow`, `timestamps`, `sinceTime`, `sinceSeconds`, `previous`,
     /// `tailLines` as sent).
+    #[must_use]
     pub fn log_requests(&self) -> Vec<RequestRecord> {
         self.requests()
             .into_iter()
@@ -139,7 +141,7 @@ impl KubeServer {
     }
 }
 
-/// `2026-08-22T08:00:01.000000001Z`: the kubelet's fixed nine-digit RFC3339Nano.
+/// `2026-08-22T08:00:01.000000001Z`: the kubelet's fixed nine-digit `RFC3339Nano`.
 fn kubelet_time(ts: jiff::Timestamp) -> String {
     format!(
         "{}.{:09}Z",
@@ -150,6 +152,10 @@ fn kubelet_time(ts: jiff::Timestamp) -> String {
 
 /// `GET …/pods/{name}/log`: `container`, `follow`, `timestamps`, `sinceTime`, `sinceSeconds`,
 /// `previous`, `tailLines`, with the real server's 400s for a missing or unknown container.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the fake kubelet's log stream with every query parameter it honours"
+)]
 pub(super) fn pod_log(
     shared: &Arc<Shared>,
     inner: MutexGuard<'_, Inner>,

@@ -20,7 +20,7 @@
 //!   `status` and a write to `/status` keeps everything but `status` (for types with a status
 //!   subresource; Argo CD's `Application` has none, so its `/status` is a 404). Every write is
 //!   recorded (path, subresource, content type, body) so tests assert the exact patch.
-//! - Errors as `Status` objects with the real messages: 404 NotFound, 403 Forbidden (see
+//! - Errors as `Status` objects with the real messages: 404 `NotFound`, 403 Forbidden (see
 //!   [`KubeServer::forbid`]), 409 Conflict on a stale `resourceVersion`, 415 for a strategic
 //!   merge patch on a custom resource.
 //! - `SelfSubjectAccessReview` answered from configurable rules, and minimal discovery
@@ -28,7 +28,7 @@
 //! - Pod logs (`GET …/pods/{name}/log`) from lines a test pushes per pod and container
 //!   ([`KubeServer::push_log`], [`KubeServer::push_previous_log`]), honouring `container` (a
 //!   400 when it is missing on a multi-container pod or unknown), `follow`, `timestamps` (the
-//!   kubelet's nine-digit RFC3339Nano prefix), `sinceTime`, `sinceSeconds`, `previous` and
+//!   kubelet's nine-digit `RFC3339Nano` prefix), `sinceTime`, `sinceSeconds`, `previous` and
 //!   `tailLines`. A followed stream ends when its pod is deleted or on
 //!   [`KubeServer::cut_log_streams`] (a disconnect); [`KubeServer::log_requests`] lists the
 //!   requests as sent.

@@ -28,8 +28,8 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, String> {
     let mut doc = doc.clone();
     for op in patch.as_array().ok_or("a JSON patch is an array")? {
-        let path = op["path"].as_str().ok_or("operation without path")?;
-        let parts: Vec<String> = path
+        let pointer = op["path"].as_str().ok_or("operation without path")?;
+        let parts: Vec<String> = pointer
             .split('/')
             .skip(1)
             .map(|p| p.replace("~1", "/").replace("~0", "~"))
@@ -42,7 +42,7 @@ pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, String> {
                 Value::Array(a) => p.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
                 _ => None,
             })
-            .ok_or_else(|| format!("path {path} does not exist"))?;
+            .ok_or_else(|| format!("path {pointer} does not exist"))?;
         let value = op.get("value").cloned().unwrap_or(Value::Null);
         match (op["op"].as_str().unwrap_or_default(), parent) {
             ("add" | "replace", Value::Object(m)) => {
@@ -55,7 +55,7 @@ pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, String> {
                     last.parse().map_err(|_| "bad index")?
                 };
                 if i > a.len() {
-                    return Err(format!("index out of range in {path}"));
+                    return Err(format!("index out of range in {pointer}"));
                 }
                 a.insert(i, value);
             }
@@ -64,7 +64,7 @@ pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, String> {
                     .parse::<usize>()
                     .ok()
                     .and_then(|i| a.get_mut(i))
-                    .ok_or_else(|| format!("index out of range in {path}"))?;
+                    .ok_or_else(|| format!("index out of range in {pointer}"))?;
                 *slot = value;
             }
             ("remove", Value::Object(m)) => {
@@ -75,7 +75,7 @@ pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, String> {
             ("remove", Value::Array(a)) => {
                 let i: usize = last.parse().map_err(|_| "bad index")?;
                 if i >= a.len() {
-                    return Err(format!("index out of range in {path}"));
+                    return Err(format!("index out of range in {pointer}"));
                 }
                 a.remove(i);
             }
@@ -86,12 +86,12 @@ pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, String> {
                     _ => None,
                 };
                 if have != Some(&value) {
-                    return Err(format!("testing value {path} failed"));
+                    return Err(format!("testing value {pointer} failed"));
                 }
             }
             (other, _) => {
                 return Err(format!(
-                    "unsupported JSON patch operation {other:?} at {path}"
+                    "unsupported JSON patch operation {other:?} at {pointer}"
                 ));
             }
         }

@@ -42,11 +42,13 @@ pub struct WriteRecord {
 
 impl KubeServer {
     /// Every request so far, in order.
+    #[must_use]
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().requests.clone()
     }
 
     /// How many requests had this verb on this plural resource (e.g. `("list", "rollouts")`).
+    #[must_use]
     pub fn request_count(&self, verb: &str, resource: &str) -> usize {
         self.shared
             .lock()
@@ -57,11 +59,13 @@ impl KubeServer {
     }
 
     /// Every write (PATCH, PUT, POST, DELETE) received, including refused ones.
+    #[must_use]
     pub fn writes(&self) -> Vec<WriteRecord> {
         self.shared.lock().writes.clone()
     }
 
     /// Every PATCH received, including refused ones.
+    #[must_use]
     pub fn patches(&self) -> Vec<WriteRecord> {
         self.writes()
             .into_iter()

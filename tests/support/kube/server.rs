@@ -140,11 +140,13 @@ impl KubeServer {
     }
 
     /// `http://127.0.0.1:port`.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// A kubeconfig with one context ([`CONTEXT`], default namespace `shop`) pointing here.
+    #[must_use]
     pub fn kubeconfig_yaml(&self) -> String {
         format!(
             "apiVersion: v1\nkind: Config\npreferences: {{}}\ncurrent-context: {CONTEXT}\n\
@@ -156,6 +158,7 @@ impl KubeServer {
     }
 
     /// Writes [`Self::kubeconfig_yaml`] to `dir/kubeconfig` and returns the path.
+    #[must_use]
     pub fn write_kubeconfig(&self, dir: &Path) -> PathBuf {
         let path = dir.join("kubeconfig");
         std::fs::write(&path, self.kubeconfig_yaml()).expect("write kubeconfig");

@@ -12,6 +12,7 @@ use super::types::{Key, ResourceType};
 
 impl KubeServer {
     /// The current global resourceVersion.
+    #[must_use]
     pub fn resource_version(&self) -> u64 {
         self.shared.lock().rv
     }
@@ -36,6 +37,10 @@ impl KubeServer {
 
     /// Adds an object (replacing one with the same key) and emits ADDED. Returns the stored
     /// object, with its new resourceVersion.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "a mutation; the stored object is returned for the callers that want it"
+    )]
     pub fn insert(&self, object: Value) -> Value {
         let mut inner = self.shared.lock();
         let key = key_of(&mut inner, &object);
@@ -44,6 +49,7 @@ impl KubeServer {
 
     /// Replaces an existing object wholesale (status included, as the controller would) and
     /// emits MODIFIED. Panics if it does not exist: a test typo should not pass as an ADDED.
+    #[must_use]
     pub fn update(&self, object: Value) -> Value {
         let mut inner = self.shared.lock();
         let key = key_of(&mut inner, &object);
@@ -70,6 +76,10 @@ impl KubeServer {
     }
 
     /// Deletes an object and emits DELETED; returns it if it existed.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "a mutation; the deleted object is returned for the callers that want it"
+    )]
     pub fn delete(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         let mut inner = self.shared.lock();
         let key = inner
@@ -81,6 +91,7 @@ impl KubeServer {
     }
 
     /// The stored object of this kind, namespace (`""` if cluster-scoped) and name.
+    #[must_use]
     pub fn object(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         self.shared
             .lock()
@@ -91,6 +102,7 @@ impl KubeServer {
     }
 
     /// Every stored object of this kind.
+    #[must_use]
     pub fn objects(&self, kind: &str) -> Vec<Value> {
         self.shared
             .lock()

@@ -49,6 +49,7 @@ impl ResourceType {
     }
 
     /// `v1` or `argoproj.io/v1alpha1`.
+    #[must_use]
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
@@ -58,6 +59,7 @@ impl ResourceType {
     }
 
     /// `pods` or `rollouts.argoproj.io`, as the real server names a resource in messages.
+    #[must_use]
     pub fn qualified(&self) -> String {
         if self.group.is_empty() {
             self.plural.clone()
@@ -68,6 +70,7 @@ impl ResourceType {
 }
 
 /// The types served out of the box: what the Kubernetes, Argo CD and rollouts panes use.
+#[must_use]
 pub fn builtin_types() -> Vec<ResourceType> {
     vec![
         ResourceType::new("", "v1", "namespaces", "Namespace").cluster(),

@@ -78,10 +78,10 @@ fn finish_write(old: &Value, mut next: Value) -> Value {
     }
     let generation = old["metadata"]["generation"].as_i64();
     if let Some(generation) = generation {
-        let bumped = if old.get("spec") != next.get("spec") {
-            generation + 1
-        } else {
+        let bumped = if old.get("spec") == next.get("spec") {
             generation
+        } else {
+            generation + 1
         };
         next["metadata"]["generation"] = json!(bumped);
     }

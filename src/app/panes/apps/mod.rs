@@ -72,7 +72,7 @@ impl AppsPane {
                 }
             }
         }
-        self.apps = snapshot.applications.clone();
+        self.apps.clone_from(&snapshot.applications);
         self.rows = rows;
         self.haystacks = haystacks;
         self.health = Some(snapshot.health(KubeKind::Applications).clone());

@@ -34,6 +34,10 @@ impl Direction {
 
 /// One visible line of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about one tree line, each drawn on its own"
+)]
 pub struct TreeLine {
     pub depth: usize,
     /// Service name, or the branch label for depth-0 branch lines.

@@ -9,6 +9,8 @@
 //! [`crate::app::panes::incident::signals`] the runtime ones (databases, lag, error logs, traces).
 
 use crate::app::panes::incident::Seen;
+use std::fmt::Write as _;
+
 use crate::app::panes::incident::WorkloadFacts;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind};
 use crate::model::k8s::{StatusIcon, StatusLabel};
@@ -269,10 +271,10 @@ pub fn rollout(seen: &Seen<'_>, service: &Service, facts: Option<&WorkloadFacts>
         row.ready, row.desired, row.updated
     );
     if let Some((step, steps)) = row.step {
-        progress.push_str(&format!(" · step {step}/{steps}"));
+        let _ = write!(progress, " · step {step}/{steps}");
     }
     if let Some(weight) = row.set_weight {
-        progress.push_str(&format!(" · weight {weight}%"));
+        let _ = write!(progress, " · weight {weight}%");
     }
     out.push(Fact::new(Severity::Info, progress));
     if !row.message.is_empty() {

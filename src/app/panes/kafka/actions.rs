@@ -5,7 +5,7 @@
 //!   policy says `needs_approval` the same form is filed as a self-service topic request
 //!   instead, which the requests pane tracks;
 //! - change configs: `key=value` sets, `-key` resets to the default; the dialog shows the
-//!   diff of old and new values (IncrementalAlterConfigs touches only these keys);
+//!   diff of old and new values (`IncrementalAlterConfigs` touches only these keys);
 //! - add partitions: the new total, with what it means for keyed messages.
 
 use std::collections::BTreeMap;

@@ -194,7 +194,7 @@ pub fn parse_options(input: &str, mut target: LogTarget) -> Result<LogTarget, St
     for word in input.split_whitespace() {
         match word.split_once('=') {
             Some(("container", name)) if !name.is_empty() => {
-                target.container = Some(name.to_owned())
+                target.container = Some(name.to_owned());
             }
             Some(("since", text)) => {
                 let ms = crate::model::validate::duration_ms(text)
@@ -280,7 +280,7 @@ mod tests {
     fn options_parse_and_reset() {
         let t = parse_options("container=api since=15m previous", LogTarget::default()).unwrap();
         assert_eq!(t.container.as_deref(), Some("api"));
-        assert_eq!(t.since, Some(std::time::Duration::from_secs(900)));
+        assert_eq!(t.since, Some(std::time::Duration::from_mins(15)));
         assert!(t.previous);
         let t = parse_options("", t).unwrap();
         assert_eq!((t.container, t.since, t.previous), (None, None, false));

@@ -20,6 +20,10 @@ use crate::sources::logs::{LogBatch, LogItem, LogTarget};
 
 /// The `:logs` pane.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent view switches, each toggled by its own key"
+)]
 pub struct LogsPane {
     pub buffer: LogBuffer,
     /// What the source was asked to read.

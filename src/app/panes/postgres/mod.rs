@@ -41,7 +41,7 @@ pub const SORT_KEYS: [SortKey; 10] = [
 ];
 
 /// A transaction older than this stands out.
-pub const LONG_XACT: Duration = Duration::from_secs(60);
+pub const LONG_XACT: Duration = Duration::from_mins(1);
 /// An idle-in-transaction session older than this stands out.
 pub const LONG_IDLE_XACT: Duration = Duration::from_secs(30);
 
