@@ -11,11 +11,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::app::panes::PaneId;
 use crate::diagnostic::Diagnostic;
 
 /// Shipped keymaps, compiled in: `(name, file contents)`.
@@ -169,52 +171,37 @@ impl fmt::Display for Action {
 pub enum KeyContext {
     Global,
     Table,
-    Catalog,
+    /// The service card (a view of the catalog pane).
     Card,
-    Requests,
-    Audit,
-    Postgres,
-    Kafka,
-    Apps,
-    Rollouts,
-    Logs,
-    Traces,
-    Incident,
+    /// A pane's own section, named by its registration (`PaneInfo::section`).
+    Pane(PaneId),
 }
 
 impl KeyContext {
-    pub const ALL: [Self; 13] = [
-        Self::Global,
-        Self::Table,
-        Self::Catalog,
-        Self::Card,
-        Self::Requests,
-        Self::Audit,
-        Self::Postgres,
-        Self::Kafka,
-        Self::Apps,
-        Self::Rollouts,
-        Self::Logs,
-        Self::Traces,
-        Self::Incident,
-    ];
+    /// Every section, in the order help and `opsdeck keys` list them: global, table, then
+    /// each pane in tab order (the card after the catalog).
+    #[must_use]
+    pub fn all() -> &'static [Self] {
+        static ALL: LazyLock<Vec<KeyContext>> = LazyLock::new(|| {
+            let mut all = vec![KeyContext::Global, KeyContext::Table];
+            for &pane in PaneId::ALL {
+                all.push(KeyContext::Pane(pane));
+                if pane == PaneId::Catalog {
+                    all.push(KeyContext::Card);
+                }
+            }
+            all
+        });
+        &ALL
+    }
 
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Self::Global => "global",
             Self::Table => "table",
-            Self::Catalog => "catalog",
             Self::Card => "card",
-            Self::Requests => "requests",
-            Self::Audit => "audit",
-            Self::Postgres => "pg",
-            Self::Kafka => "kafka",
-            Self::Apps => "apps",
-            Self::Rollouts => "rollouts",
-            Self::Logs => "logs",
-            Self::Traces => "traces",
-            Self::Incident => "incident",
+            Self::Pane(pane) => pane.info().section,
         }
     }
 }
@@ -261,112 +248,43 @@ const TABLE_ACTIONS: &[Action] = &[
     Action::Filter,
 ];
 
+/// The service card's keys: its own cursor over the dependency tree, and the service's
+/// pivots.
+const CARD_ACTIONS: &[Action] = &[
+    Action::Up,
+    Action::Down,
+    Action::PageUp,
+    Action::PageDown,
+    Action::Top,
+    Action::Bottom,
+    Action::Select,
+    Action::Expand,
+    Action::Collapse,
+    Action::Scope,
+    Action::OpenIncident,
+    Action::OpenLogs,
+    Action::OpenTraces,
+];
+
 impl KeyContext {
-    /// The actions only this section's views handle (global and table ones aside).
+    /// The actions only this section's views handle (global and table ones aside): a
+    /// pane's are declared with the pane (`PaneInfo::actions`).
     fn own_actions(self) -> &'static [Action] {
-        use Action as A;
         match self {
             Self::Global | Self::Table => &[],
-            Self::Catalog => &[A::Scope, A::OpenIncident, A::OpenLogs, A::OpenTraces],
-            Self::Card => &[
-                A::Up,
-                A::Down,
-                A::PageUp,
-                A::PageDown,
-                A::Top,
-                A::Bottom,
-                A::Select,
-                A::Expand,
-                A::Collapse,
-                A::Scope,
-                A::OpenIncident,
-                A::OpenLogs,
-                A::OpenTraces,
-            ],
-            Self::Requests => &[
-                A::NewTopicRequest,
-                A::NewReplicaRequest,
-                A::Approve,
-                A::Reject,
-                A::ToggleQueue,
-            ],
-            Self::Audit => &[A::VerifyChain],
-            Self::Postgres => &[
-                A::ToggleView,
-                A::NextDatabase,
-                A::Freeze,
-                A::FasterRefresh,
-                A::SlowerRefresh,
-                A::CancelQuery,
-                A::TerminateBackend,
-            ],
-            Self::Kafka => &[
-                A::ToggleView,
-                A::ToggleInternal,
-                A::DeleteSelected,
-                A::CreateTopic,
-                A::EditConfigs,
-                A::AddPartitions,
-            ],
-            Self::Apps => &[
-                A::SyncApp,
-                A::SyncPrune,
-                A::RefreshApp,
-                A::HardRefresh,
-                A::RollbackApp,
-                A::TerminateOperation,
-                A::MarkResource,
-            ],
-            Self::Rollouts => &[
-                A::Promote,
-                A::PromoteFull,
-                A::AbortRollout,
-                A::RetryRollout,
-                A::PauseRollout,
-                A::ResumeRollout,
-                A::RestartWorkload,
-                A::UndoRollout,
-                A::ScaleWorkload,
-            ],
-            Self::Logs => &[
-                A::ToggleErrors,
-                A::ToggleWarnings,
-                A::ToggleInfo,
-                A::ToggleDebugLines,
-                A::NextMatch,
-                A::PrevMatch,
-                A::OnlyMatching,
-                A::Follow,
-                A::Wrap,
-                A::Timestamps,
-                A::JumpTime,
-                A::CopyLine,
-                A::OpenTrace,
-                A::LogOptions,
-            ],
-            Self::Traces => &[
-                A::OpenLogs,
-                A::Expand,
-                A::Collapse,
-                A::ErrorsOnly,
-                A::MinDuration,
-            ],
-            Self::Incident => &[
-                A::NextPanel,
-                A::PrevPanel,
-                A::PanelLeft,
-                A::PanelRight,
-                A::Up,
-                A::Down,
-                A::Select,
-            ],
+            Self::Card => CARD_ACTIONS,
+            Self::Pane(pane) => pane.info().actions,
         }
     }
 
-    /// The views of this section fall back to `[table]` (the card and the incident view
-    /// have no table).
+    /// The views of this section fall back to `[table]` (the card has no table; a pane
+    /// says whether it has one).
     fn has_table(self) -> bool {
-        !matches!(self, Self::Global | Self::Card | Self::Incident)
+        match self {
+            Self::Global | Self::Card => false,
+            Self::Table => true,
+            Self::Pane(pane) => pane.info().table,
+        }
     }
 
     /// Whether `action` does something in this section's views, so a keymap may bind it
@@ -384,8 +302,9 @@ impl Action {
     /// The keymap sections that may bind this action.
     #[must_use]
     pub fn contexts(self) -> Vec<KeyContext> {
-        KeyContext::ALL
-            .into_iter()
+        KeyContext::all()
+            .iter()
+            .copied()
             .filter(|c| c.accepts(self))
             .collect()
     }
@@ -394,7 +313,11 @@ impl Action {
 impl FromStr for KeyContext {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL.into_iter().find(|c| c.name() == s).ok_or(())
+        Self::all()
+            .iter()
+            .copied()
+            .find(|c| c.name() == s)
+            .ok_or(())
     }
 }
 
@@ -573,7 +496,7 @@ impl Keymap {
         contexts.sort_by_key(|(name, _)| name.span().start);
         for (context_name, actions) in contexts {
             let context = KeyContext::from_str(context_name.get_ref()).map_err(|()| {
-                let known: Vec<_> = KeyContext::ALL.iter().map(|c| c.name()).collect();
+                let known: Vec<_> = KeyContext::all().iter().map(|c| c.name()).collect();
                 Diagnostic::at(
                     file,
                     source,
@@ -749,7 +672,7 @@ impl Keymap {
 pub fn describe(keymap: &Keymap) -> String {
     use std::fmt::Write;
     let mut out = format!("keymap: {}\n", keymap.name);
-    for context in KeyContext::ALL {
+    for &context in KeyContext::all() {
         let rows = keymap.context(context);
         if rows.is_empty() {
             continue;
@@ -784,7 +707,7 @@ pub fn markdown_table(keymap: &Keymap) -> String {
         }
     }
     let mut out = String::new();
-    for context in KeyContext::ALL {
+    for &context in KeyContext::all() {
         let rows = keymap.context(context);
         if rows.is_empty() {
             continue;
@@ -898,17 +821,26 @@ mod tests {
         for &action in Action::ALL {
             assert!(!action.contexts().is_empty(), "{action} has a section");
             if !KeyContext::Global.accepts(action) {
-                assert!(action.contexts().len() < KeyContext::ALL.len(), "{action}");
+                assert!(
+                    action.contexts().len() < KeyContext::all().len(),
+                    "{action}"
+                );
             }
         }
         for action in [Action::Freeze, Action::DeleteSelected, Action::SyncApp] {
             assert!(!KeyContext::Global.accepts(action), "{action}");
             assert!(!KeyContext::Table.accepts(action), "{action}");
         }
-        assert_eq!(Action::Freeze.contexts(), [KeyContext::Postgres]);
+        assert_eq!(
+            Action::Freeze.contexts(),
+            [KeyContext::Pane(PaneId::Postgres)]
+        );
         assert_eq!(
             Action::ToggleView.contexts(),
-            [KeyContext::Postgres, KeyContext::Kafka]
+            [
+                KeyContext::Pane(PaneId::Kafka),
+                KeyContext::Pane(PaneId::Postgres)
+            ]
         );
     }
 
@@ -938,13 +870,13 @@ mod tests {
         assert!(
             md.starts_with("**`[global]`**\n\n| keys | action | description |\n|---|---|---|\n")
         );
-        for context in KeyContext::ALL {
+        for &context in KeyContext::all() {
             let rows = km.context(context);
             let heading = format!("**`[{}]`**", context.name());
             assert_eq!(md.contains(&heading), !rows.is_empty(), "{heading}");
         }
         assert!(md.contains("| `q`, `ctrl-c` | `quit` | quit opsdeck |"));
-        let bindings: usize = KeyContext::ALL.iter().map(|c| km.context(*c).len()).sum();
+        let bindings: usize = KeyContext::all().iter().map(|c| km.context(*c).len()).sum();
         let table_rows = md.lines().filter(|l| l.starts_with("| `")).count();
         assert_eq!(table_rows, bindings);
         // Every row has exactly four unescaped cell separators.

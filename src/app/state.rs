@@ -37,7 +37,7 @@ impl View {
     #[must_use]
     pub fn key_contexts(&self) -> &'static [KeyContext] {
         match self {
-            Self::Pane(p) => p.info().key_contexts,
+            Self::Pane(p) => p.key_contexts(),
             Self::Card(_) => &[KeyContext::Card, KeyContext::Global],
         }
     }

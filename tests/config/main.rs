@@ -212,7 +212,7 @@ fn a_binding_outside_its_actions_sections_names_file_line_and_key() {
     // Every shipped keymap binds each action only where its views handle it.
     for (name, _) in opsdeck::keymap::SHIPPED {
         let keymap = Keymap::load(name, None).unwrap_or_else(|d| panic!("keymap {name}: {d}"));
-        for context in KeyContext::ALL {
+        for &context in KeyContext::all() {
             for (action, _) in keymap.context(context) {
                 assert!(
                     context.accepts(*action),
@@ -239,7 +239,7 @@ fn user_keymap_overrides_only_what_it_names() {
     assert_eq!(user.lookup(&[KeyContext::Global], f1), Some(Action::Help));
     // Help has exactly the user's key now; everything else is as shipped.
     assert_eq!(user.key_for(&[KeyContext::Global], Action::Help), Some(f1));
-    for ctx in KeyContext::ALL {
+    for &ctx in KeyContext::all() {
         for (action, keys) in shipped.context(ctx) {
             if ctx == KeyContext::Global && *action == Action::Help {
                 continue;

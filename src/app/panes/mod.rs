@@ -47,8 +47,13 @@ pub struct PaneInfo {
     /// Other names the palette accepts.
     pub aliases: &'static [&'static str],
     pub title: &'static str,
-    /// Keymap sections searched while the pane shows, most specific first.
-    pub key_contexts: &'static [KeyContext],
+    /// The keymap section of the pane's own keys (`[kafka]`).
+    pub section: &'static str,
+    /// The pane's own actions: what its section may bind and what the router lets reach
+    /// [`Pane::on_action`] (with the global ones, and the `[table]` ones when `table`).
+    pub actions: &'static [Action],
+    /// The pane shows a table, so its views fall back to the `[table]` keys.
+    pub table: bool,
     /// The keymap action that shows this pane from anywhere.
     pub goto: Action,
 }
@@ -178,6 +183,23 @@ macro_rules! panes {
                     }),*
                 }
             }
+
+            /// Keymap sections searched while the pane shows, most specific first.
+            #[must_use]
+            pub fn key_contexts(self) -> &'static [KeyContext] {
+                match self {
+                    $(Self::$variant => {
+                        const WITH_TABLE: &[KeyContext] = &[
+                            KeyContext::Pane(PaneId::$variant),
+                            KeyContext::Table,
+                            KeyContext::Global,
+                        ];
+                        const WITHOUT: &[KeyContext] =
+                            &[KeyContext::Pane(PaneId::$variant), KeyContext::Global];
+                        if self.info().table { WITH_TABLE } else { WITHOUT }
+                    }),*
+                }
+            }
         }
 
         /// The state of every pane.
@@ -213,70 +235,90 @@ panes! {
         command: "svc",
         aliases: &["services", "service", "catalog", "cat"],
         title: "Services",
-        key_contexts: &[KeyContext::Catalog, KeyContext::Table, KeyContext::Global],
+        section: "catalog",
+        actions: catalog::actions::ACTIONS,
+        table: true,
         goto: Action::PaneCatalog,
     },
     Apps => apps: apps::AppsPane {
         command: "apps",
         aliases: &["app", "argo", "argocd", "applications"],
         title: "Argo CD apps",
-        key_contexts: &[KeyContext::Apps, KeyContext::Table, KeyContext::Global],
+        section: "apps",
+        actions: apps::actions::ACTIONS,
+        table: true,
         goto: Action::PaneApps,
     },
     Rollouts => rollouts: rollouts::RolloutsPane {
         command: "rollouts",
         aliases: &["rollout", "ro", "deploy", "deployments"],
         title: "Rollouts",
-        key_contexts: &[KeyContext::Rollouts, KeyContext::Table, KeyContext::Global],
+        section: "rollouts",
+        actions: rollouts::actions::ACTIONS,
+        table: true,
         goto: Action::PaneRollouts,
     },
     Kafka => kafka: kafka::KafkaPane {
         command: "kafka",
         aliases: &["topics", "topic", "groups", "kf"],
         title: "Kafka",
-        key_contexts: &[KeyContext::Kafka, KeyContext::Table, KeyContext::Global],
+        section: "kafka",
+        actions: kafka::actions::ACTIONS,
+        table: true,
         goto: Action::PaneKafka,
     },
     Postgres => postgres: postgres::PostgresPane {
         command: "pg",
         aliases: &["postgres", "db", "sessions", "locks"],
         title: "Postgres",
-        key_contexts: &[KeyContext::Postgres, KeyContext::Table, KeyContext::Global],
+        section: "pg",
+        actions: postgres::actions::ACTIONS,
+        table: true,
         goto: Action::PanePostgres,
     },
     Logs => logs: logs::LogsPane {
         command: "logs",
         aliases: &["log"],
         title: "Logs",
-        key_contexts: &[KeyContext::Logs, KeyContext::Table, KeyContext::Global],
+        section: "logs",
+        actions: logs::actions::ACTIONS,
+        table: true,
         goto: Action::PaneLogs,
     },
     Traces => traces: traces::TracesPane {
         command: "traces",
         aliases: &["trace", "tr"],
         title: "Traces",
-        key_contexts: &[KeyContext::Traces, KeyContext::Table, KeyContext::Global],
+        section: "traces",
+        actions: traces::actions::ACTIONS,
+        table: true,
         goto: Action::PaneTraces,
     },
     Requests => requests: requests::RequestsPane {
         command: "requests",
         aliases: &["request", "req", "reqs"],
         title: "Requests",
-        key_contexts: &[KeyContext::Requests, KeyContext::Table, KeyContext::Global],
+        section: "requests",
+        actions: requests::actions::ACTIONS,
+        table: true,
         goto: Action::PaneRequests,
     },
     Audit => audit: audit::AuditPane {
         command: "audit",
         aliases: &["events"],
         title: "Audit",
-        key_contexts: &[KeyContext::Audit, KeyContext::Table, KeyContext::Global],
+        section: "audit",
+        actions: audit::actions::ACTIONS,
+        table: true,
         goto: Action::PaneAudit,
     },
     Incident => incident: incident::IncidentState {
         command: "incident",
         aliases: &["inc"],
         title: "Incident",
-        key_contexts: &[KeyContext::Incident, KeyContext::Global],
+        section: "incident",
+        actions: incident::actions::ACTIONS,
+        table: false,
         goto: Action::PaneIncident,
     },
 }

@@ -25,7 +25,7 @@ pub fn panel_rows(state: &State, height: u16) -> u16 {
 pub fn key_of(keymap: &Keymap, contexts: &[KeyContext], action: Action) -> String {
     keymap
         .key_for(contexts, action)
-        .or_else(|| keymap.key_for(&KeyContext::ALL, action))
+        .or_else(|| keymap.key_for(KeyContext::all(), action))
         .map_or_else(
             || format!("({} is unbound)", action.name()),
             |k| k.to_string(),

@@ -87,3 +87,28 @@ fn every_bound_key_of_a_view_is_an_action_it_accepts() {
         }
     }
 }
+
+/// A pane's update code answers only the actions it declares (`PaneInfo::actions`) and the
+/// `[table]` ones: an action it handled without declaring could never reach it, and one it
+/// declares is what its keymap section may bind.
+#[test]
+fn a_pane_handles_only_the_actions_it_declares() {
+    let base = state();
+    for &pane in PaneId::ALL {
+        let info = pane.info();
+        for &action in Action::ALL {
+            let declared = info.actions.contains(&action)
+                || (info.table && opsdeck::keymap::KeyContext::Table.accepts(action));
+            if declared {
+                continue;
+            }
+            let mut s = base.clone();
+            s.history.push(View::Pane(pane));
+            let (handled, _) = s.lend(|panes, ctx| panes.get_mut(pane).on_action(ctx, action));
+            assert!(
+                handled.is_none(),
+                "{pane:?} handles {action} without declaring it"
+            );
+        }
+    }
+}

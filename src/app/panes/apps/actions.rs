@@ -15,6 +15,18 @@ use crate::model::k8s::Application;
 use crate::model::k8s::app_ops::cr_patch;
 use crate::model::k8s::app_row::short_revision;
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::SyncApp,
+    crate::keymap::Action::SyncPrune,
+    crate::keymap::Action::RefreshApp,
+    crate::keymap::Action::HardRefresh,
+    crate::keymap::Action::RollbackApp,
+    crate::keymap::Action::TerminateOperation,
+    crate::keymap::Action::MarkResource,
+];
+
 fn namespace_of(app: &Application) -> String {
     app.metadata.namespace.clone().unwrap_or_default()
 }

@@ -6,6 +6,10 @@ use crate::app::panes::audit::AuditPane;
 use crate::app::state::ToastLevel;
 use crate::keymap::Action;
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[crate::keymap::Action::VerifyChain];
+
 /// The audit pane's own keys; `None` for an action that is not the pane's.
 pub fn on_action(pane: &mut AuditPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
     match action {

@@ -9,6 +9,18 @@ use crate::app::panes::incident::{IncidentState, Panel};
 use crate::app::state::ToastLevel;
 use crate::keymap::Action;
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::NextPanel,
+    crate::keymap::Action::PrevPanel,
+    crate::keymap::Action::PanelLeft,
+    crate::keymap::Action::PanelRight,
+    crate::keymap::Action::Up,
+    crate::keymap::Action::Down,
+    crate::keymap::Action::Select,
+];
+
 /// Runs an incident-view action; `None` when the action is not the view's.
 pub fn on_action(
     incident: &mut IncidentState,

@@ -21,6 +21,17 @@ use crate::model::action::ActionRequest;
 use crate::model::kafka::{ConfigSource, TopicConfig, retention_ms, validate_partition_total};
 use crate::model::platform::{Decision, KafkaTopicSpec, PolicyAnswer, RequestSpec};
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::ToggleView,
+    crate::keymap::Action::ToggleInternal,
+    crate::keymap::Action::DeleteSelected,
+    crate::keymap::Action::CreateTopic,
+    crate::keymap::Action::EditConfigs,
+    crate::keymap::Action::AddPartitions,
+];
+
 /// `c`: the create-topic form (or its draft).
 pub fn open_create(ctx: &mut Ctx<'_>) {
     let probe = ActionRequest::CreateTopic {

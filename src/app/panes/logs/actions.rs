@@ -15,6 +15,25 @@ use crate::model::Catalog;
 use crate::model::logs::{LevelGroup, LevelSet, QueryKind};
 use crate::sources::logs::LogTarget;
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::ToggleErrors,
+    crate::keymap::Action::ToggleWarnings,
+    crate::keymap::Action::ToggleInfo,
+    crate::keymap::Action::ToggleDebugLines,
+    crate::keymap::Action::NextMatch,
+    crate::keymap::Action::PrevMatch,
+    crate::keymap::Action::OnlyMatching,
+    crate::keymap::Action::Follow,
+    crate::keymap::Action::Wrap,
+    crate::keymap::Action::Timestamps,
+    crate::keymap::Action::JumpTime,
+    crate::keymap::Action::CopyLine,
+    crate::keymap::Action::OpenTrace,
+    crate::keymap::Action::LogOptions,
+];
+
 /// What to read for a service: its pods (namespace and selector from the catalog) and its
 /// Loki selector; everything when no service is named.
 #[must_use]

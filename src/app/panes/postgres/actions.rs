@@ -10,6 +10,18 @@ use crate::app::state::ToastLevel;
 use crate::model::action::{ActionRequest, KillMode};
 use crate::model::pg::{KillAdvice, advice, kill_permission, pin};
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::ToggleView,
+    crate::keymap::Action::NextDatabase,
+    crate::keymap::Action::Freeze,
+    crate::keymap::Action::FasterRefresh,
+    crate::keymap::Action::SlowerRefresh,
+    crate::keymap::Action::CancelQuery,
+    crate::keymap::Action::TerminateBackend,
+];
+
 /// A duration as `1h02m`, `3m05s` or `42s`.
 #[must_use]
 pub fn short_age(d: std::time::Duration) -> String {

@@ -9,6 +9,16 @@ use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
 use crate::model::platform::RequestState;
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::NewTopicRequest,
+    crate::keymap::Action::NewReplicaRequest,
+    crate::keymap::Action::Approve,
+    crate::keymap::Action::Reject,
+    crate::keymap::Action::ToggleQueue,
+];
+
 /// The requests pane's own keys; `None` for an action that is not the pane's.
 pub fn on_action(
     requests: &mut RequestsPane,

@@ -13,8 +13,22 @@ use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::model::k8s::patches::{DEPLOYMENT_REVISION, ROLLOUT_REVISION, replica_set_revision};
 use crate::model::k8s::{Enablement, Workload, op_enablement, plan};
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::Promote,
+    crate::keymap::Action::PromoteFull,
+    crate::keymap::Action::AbortRollout,
+    crate::keymap::Action::RetryRollout,
+    crate::keymap::Action::PauseRollout,
+    crate::keymap::Action::ResumeRollout,
+    crate::keymap::Action::RestartWorkload,
+    crate::keymap::Action::UndoRollout,
+    crate::keymap::Action::ScaleWorkload,
+];
+
 /// The actions the pane offers, in menu order, with a probe op for enablement.
-pub const ACTIONS: [(&str, RolloutOp); 9] = [
+pub const OPS: [(&str, RolloutOp); 9] = [
     ("promote", RolloutOp::Promote { full: false }),
     ("promote-full", RolloutOp::Promote { full: true }),
     ("abort", RolloutOp::Abort),
@@ -63,8 +77,7 @@ pub fn enablement(
     let Some(workload) = rollouts.workload(&key) else {
         return Vec::new();
     };
-    ACTIONS
-        .iter()
+    OPS.iter()
         .filter(|(_, op)| {
             entry.row.kind == WorkloadKind::Rollout
                 || !matches!(
@@ -283,7 +296,7 @@ pub fn access_probes(rollouts: &RolloutsPane) -> Vec<ActionRequest> {
     let mut out = Vec::new();
     for e in &rollouts.entries {
         if seen.insert((e.row.namespace.clone(), e.row.kind)) {
-            for (_, op) in ACTIONS {
+            for (_, op) in OPS {
                 out.push(request(e, op));
             }
         }

@@ -9,6 +9,16 @@ use crate::app::panes::traces::TracesPane;
 use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
 
+/// The pane's own keys (besides the global and `[table]` ones): what its keymap section
+/// may bind, and what the router lets through to [`on_action`].
+pub const ACTIONS: &[crate::keymap::Action] = &[
+    crate::keymap::Action::OpenLogs,
+    crate::keymap::Action::Expand,
+    crate::keymap::Action::Collapse,
+    crate::keymap::Action::ErrorsOnly,
+    crate::keymap::Action::MinDuration,
+];
+
 /// Opens the trace `trace_id` in the traces pane and asks the source for it.
 pub fn open_trace_by_id(traces: &mut TracesPane, ctx: &mut Ctx<'_>, trace_id: &str) -> Vec<Cmd> {
     let id = trace_id.trim().to_ascii_lowercase();
