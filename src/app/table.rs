@@ -30,6 +30,18 @@ impl SortKey {
 
     /// An order no single column shows.
     pub const OWN: Self = Self { heading: None };
+
+    /// One order per column, in column order: for tables sorted by any of their columns.
+    #[must_use]
+    pub const fn per_column<const N: usize>(headings: [&'static str; N]) -> [Self; N] {
+        let mut keys = [Self::OWN; N];
+        let mut i = 0;
+        while i < N {
+            keys[i] = Self::on(headings[i]);
+            i += 1;
+        }
+        keys
+    }
 }
 
 /// The identity of one row, stable across refreshes and re-sorts.

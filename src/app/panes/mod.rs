@@ -19,6 +19,32 @@ macro_rules! always_table {
     };
 }
 
+/// The [`Pane`] methods a pane forwards to the same-named functions of its `actions`
+/// module: `on_action` always, `focus` for panes other panes can point at.
+macro_rules! delegate_to_actions {
+    ($($method:ident),+) => {
+        $(delegate_to_actions!(@one $method);)+
+    };
+    (@one on_action) => {
+        fn on_action(
+            &mut self,
+            ctx: &mut $crate::app::ctx::Ctx<'_>,
+            action: $crate::keymap::Action,
+        ) -> Option<Vec<$crate::app::msg::Cmd>> {
+            actions::on_action(self, ctx, action)
+        }
+    };
+    (@one focus) => {
+        fn focus(
+            &mut self,
+            ctx: &mut $crate::app::ctx::Ctx<'_>,
+            focus: &$crate::app::ctx::Focus,
+        ) -> Vec<$crate::app::msg::Cmd> {
+            actions::focus(self, ctx, focus)
+        }
+    };
+}
+
 pub mod apps;
 pub mod audit;
 pub mod catalog;

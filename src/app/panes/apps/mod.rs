@@ -151,21 +151,7 @@ fn haystack(r: &AppRow) -> String {
 }
 
 impl Pane for AppsPane {
-    fn on_action(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        action: crate::keymap::Action,
-    ) -> Option<Vec<crate::app::msg::Cmd>> {
-        actions::on_action(self, ctx, action)
-    }
-
-    fn focus(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        focus: &crate::app::ctx::Focus,
-    ) -> Vec<crate::app::msg::Cmd> {
-        actions::focus(self, ctx, focus)
-    }
+    delegate_to_actions!(on_action, focus);
 
     fn on_prompt(
         &mut self,

@@ -14,14 +14,7 @@ use crate::sources::platform_feed::PlatformSnapshot;
 pub const COLUMNS: [&str; 6] = ["TIME", "ACTOR", "ACTION", "TARGET", "DECISION", "OUTCOME"];
 
 /// The orders of the list: one per column.
-pub const SORT_KEYS: [SortKey; 6] = [
-    SortKey::on(COLUMNS[0]),
-    SortKey::on(COLUMNS[1]),
-    SortKey::on(COLUMNS[2]),
-    SortKey::on(COLUMNS[3]),
-    SortKey::on(COLUMNS[4]),
-    SortKey::on(COLUMNS[5]),
-];
+pub const SORT_KEYS: [SortKey; 6] = SortKey::per_column(COLUMNS);
 
 /// The audit pane.
 #[derive(Debug, Clone, Default)]
@@ -92,13 +85,7 @@ pub fn actor(item: &AuditItem) -> String {
 const DETAIL_SCROLL_CAP: usize = 10_000;
 
 impl Pane for AuditPane {
-    fn on_action(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        action: crate::keymap::Action,
-    ) -> Option<Vec<crate::app::msg::Cmd>> {
-        actions::on_action(self, ctx, action)
-    }
+    delegate_to_actions!(on_action);
 
     always_table!();
 

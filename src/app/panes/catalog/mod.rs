@@ -163,13 +163,7 @@ fn compare(a: &CatalogEntry, b: &CatalogEntry, column: CatalogColumn) -> Orderin
 }
 
 impl Pane for CatalogPane {
-    fn on_action(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        action: crate::keymap::Action,
-    ) -> Option<Vec<crate::app::msg::Cmd>> {
-        actions::on_action(self, ctx, action)
-    }
+    delegate_to_actions!(on_action);
 
     always_table!();
 

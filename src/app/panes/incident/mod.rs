@@ -304,13 +304,7 @@ pub fn workload_facts(snapshot: &Arc<KubeSnapshot>, wanted: &WorkloadRef) -> Opt
 /// The incident view is built from the other panes' data on every change, so a context
 /// switch leaves nothing of its own to drop.
 impl Pane for IncidentState {
-    fn on_action(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        action: crate::keymap::Action,
-    ) -> Option<Vec<crate::app::msg::Cmd>> {
-        actions::on_action(self, ctx, action)
-    }
+    delegate_to_actions!(on_action);
 
     fn reset(&mut self) {}
 }

@@ -408,21 +408,7 @@ pub fn parse_jump_time(text: &str, now: Timestamp) -> Result<Timestamp, String> 
 
 /// The logs pane keeps its own cursor over the ring (its keys are its own actions).
 impl Pane for LogsPane {
-    fn on_action(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        action: crate::keymap::Action,
-    ) -> Option<Vec<crate::app::msg::Cmd>> {
-        actions::on_action(self, ctx, action)
-    }
-
-    fn focus(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        focus: &crate::app::ctx::Focus,
-    ) -> Vec<crate::app::msg::Cmd> {
-        actions::focus(self, ctx, focus)
-    }
+    delegate_to_actions!(on_action, focus);
 
     fn on_prompt(
         &mut self,

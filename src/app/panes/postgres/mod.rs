@@ -27,18 +27,7 @@ pub const COLUMNS: [&str; 10] = [
 ];
 
 /// The orders of the sessions: one per column.
-pub const SORT_KEYS: [SortKey; 10] = [
-    SortKey::on(COLUMNS[0]),
-    SortKey::on(COLUMNS[1]),
-    SortKey::on(COLUMNS[2]),
-    SortKey::on(COLUMNS[3]),
-    SortKey::on(COLUMNS[4]),
-    SortKey::on(COLUMNS[5]),
-    SortKey::on(COLUMNS[6]),
-    SortKey::on(COLUMNS[7]),
-    SortKey::on(COLUMNS[8]),
-    SortKey::on(COLUMNS[9]),
-];
+pub const SORT_KEYS: [SortKey; 10] = SortKey::per_column(COLUMNS);
 
 /// A transaction older than this stands out.
 pub const LONG_XACT: Duration = Duration::from_mins(1);
@@ -291,21 +280,7 @@ fn sort_key(s: &PgSession, column: usize, now: Timestamp) -> (i64, String) {
 }
 
 impl Pane for PostgresPane {
-    fn on_action(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        action: crate::keymap::Action,
-    ) -> Option<Vec<crate::app::msg::Cmd>> {
-        actions::on_action(self, ctx, action)
-    }
-
-    fn focus(
-        &mut self,
-        ctx: &mut crate::app::ctx::Ctx<'_>,
-        focus: &crate::app::ctx::Focus,
-    ) -> Vec<crate::app::msg::Cmd> {
-        actions::focus(self, ctx, focus)
-    }
+    delegate_to_actions!(on_action, focus);
 
     fn table(&self) -> Option<&TableState> {
         (self.view == PgView::Sessions).then_some(&self.table)
