@@ -358,6 +358,7 @@ pub fn show(state: &mut State, view: DemoView) {
         }
         DemoView::Pane(pane) => state.history.push(View::Pane(pane)),
     }
+    answer_policy_as_the_sandbox(state);
 }
 
 /// The incident view of the service with the most signals: the error burst's (its SLO
@@ -508,4 +509,28 @@ fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
         requests,
         events,
     }
+}
+
+/// The dialog asks the platform's policy as it opens; answer as the sandbox's platform
+/// does, through the same update step as the real answer.
+fn answer_policy_as_the_sandbox(state: &mut State) {
+    let Some(Modal::Confirm(confirm)) = &state.modal else {
+        return;
+    };
+    let request = confirm.request.clone();
+    let groups: Vec<String> = crate::platform::sandbox::SANDBOX_GROUPS
+        .iter()
+        .map(|g| (*g).to_owned())
+        .collect();
+    let verdict = crate::platform::sandbox::sandbox_policy().decide(
+        &request.action_name(),
+        &request.target().reference,
+        &groups,
+    );
+    let answer = Ok(crate::model::platform::PolicyAnswer {
+        decision: verdict.decision,
+        reason: verdict.reason,
+    });
+    let reply = crate::app::msg::PlatformReply::ActionPolicy { request, answer };
+    let _ = crate::app::update::update(state, crate::app::msg::Msg::PlatformDone(Box::new(reply)));
 }

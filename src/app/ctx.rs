@@ -13,7 +13,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::app::kube_access::KubeAccess;
-use crate::app::modal::confirm::Confirm;
+use crate::app::modal::confirm::{Confirm, PolicyView};
 use crate::app::modal::form::{Form, FormContext, FormKind};
 use crate::app::msg::Cmd;
 use crate::app::panes::PaneId;
@@ -46,6 +46,8 @@ pub enum Intent {
     SetScope(Option<String>),
     /// The incident view of a service (or of the current scope).
     OpenIncident(Option<String>),
+    /// Ask the platform what policy says about an action (the open dialog shows it).
+    AskPolicy(ActionRequest),
 }
 
 /// An item another pane is shown with: the router shows [`Focus::pane`] and hands it the
@@ -196,11 +198,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Opens the confirmation dialog of an action, unless read-only mode forbids it.
-    pub fn confirm(&mut self, confirm: Confirm) {
+    /// Opens the confirmation dialog of an action, unless read-only mode forbids it, and
+    /// asks the platform's policy about it at once, so the dialog says "needs approval" or
+    /// "policy denies" up front; when the action cannot be audited now it says so instead.
+    pub fn confirm(&mut self, mut confirm: Confirm) {
         if self.refused(&confirm.request) {
             return;
         }
+        confirm.policy = if self.context.platform {
+            match self.health.get(&SourceId::Platform) {
+                Some(SourceHealth::Error { message, .. }) => PolicyView::Blocked(format!(
+                    "the platform API is down ({message}); the audit gate will refuse this \
+                     until it answers again"
+                )),
+                _ => {
+                    self.intent(Intent::AskPolicy(confirm.request.clone()));
+                    PolicyView::Asking
+                }
+            }
+        } else {
+            PolicyView::Blocked(
+                "no platform API in this context, so nothing can be audited: this will not run"
+                    .to_owned(),
+            )
+        };
         *self.modal = Some(Modal::Confirm(Box::new(confirm)));
     }
 

@@ -105,6 +105,8 @@ pub enum PlatformCall {
     Create(RequestSpec),
     /// What policy says about creating this topic directly (nothing is recorded).
     CheckTopic(KafkaTopicSpec),
+    /// What policy says about an action whose confirmation dialog is open.
+    CheckAction(ActionRequest),
     Approve(String),
     Reject {
         id: String,
@@ -121,6 +123,10 @@ pub enum PlatformReply {
     Verified(Result<VerifyReport, String>),
     TopicPolicy {
         spec: KafkaTopicSpec,
+        answer: Result<PolicyAnswer, String>,
+    },
+    ActionPolicy {
+        request: ActionRequest,
         answer: Result<PolicyAnswer, String>,
     },
 }

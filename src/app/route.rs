@@ -48,6 +48,11 @@ pub fn carry_out(state: &mut State, intents: Vec<Intent>) -> Vec<Cmd> {
             }
             Intent::SetScope(scope) => cmds.extend(super::update::set_scope(state, scope)),
             Intent::OpenIncident(service) => cmds.extend(open_incident(state, service)),
+            Intent::AskPolicy(request) => {
+                cmds.push(Cmd::Platform(super::msg::PlatformCall::CheckAction(
+                    request,
+                )));
+            }
         }
     }
     cmds

@@ -179,6 +179,12 @@ pub enum PlatformCommand {
     ExampleTokens,
     /// Print an example policy file.
     ExamplePolicy,
+    /// Say what a policy file decides for one call and which rule decides it (exit 0
+    /// allow, 1 deny, 3 needs approval).
+    CheckPolicy(crate::platform::check::CheckArgs),
+    /// Print every audited action with the format of its target ref, as policy globs
+    /// match them (Markdown).
+    Targets,
 }
 
 #[derive(Debug, Subcommand)]

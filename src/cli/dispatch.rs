@@ -182,6 +182,20 @@ fn platform(action: PlatformCommand) -> Result<ExitCode> {
         }
         PlatformCommand::ExampleTokens => out(crate::platform::examples::TOKENS_EXAMPLE),
         PlatformCommand::ExamplePolicy => out(crate::platform::examples::POLICY_EXAMPLE),
+        PlatformCommand::Targets => out(&crate::model::targets::markdown()),
+        PlatformCommand::CheckPolicy(args) => {
+            return Ok(match crate::platform::check::run(&args) {
+                Ok(report) => {
+                    out(&report.text);
+                    ExitCode::from(match report.decision {
+                        crate::model::platform::Decision::Allow => 0,
+                        crate::model::platform::Decision::Deny => 1,
+                        crate::model::platform::Decision::NeedsApproval => 3,
+                    })
+                }
+                Err(e) => usage_error(e),
+            });
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

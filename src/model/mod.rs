@@ -12,6 +12,7 @@ pub mod platform;
 pub mod sanitize;
 pub mod service;
 pub mod source;
+pub mod targets;
 pub mod text;
 pub mod traces;
 pub mod validate;

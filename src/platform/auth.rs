@@ -78,6 +78,11 @@ impl Tokens {
         self.tokens.insert(token_hash(token), identity);
     }
 
+    /// Who the tokens belong to (never the tokens or their hashes).
+    pub fn identities(&self) -> impl Iterator<Item = &Identity> {
+        self.tokens.values()
+    }
+
     #[must_use]
     pub fn len(&self) -> usize {
         self.tokens.len()

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod chain;
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod examples;

@@ -47,6 +47,19 @@ pub struct Policy {
     pub rules: Vec<Rule>,
 }
 
+/// How one rule fared for one call, in order: why `check-policy` says what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleFit {
+    /// The rule's `action` glob does not match.
+    OtherAction,
+    /// The action matches but the `target` glob does not.
+    OtherTarget,
+    /// Action and target match, but the rule lists none of the caller's groups.
+    NotYourGroups,
+    /// This rule decides.
+    Decides,
+}
+
 /// What policy says about one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -82,22 +95,39 @@ impl Policy {
         groups.iter().any(|g| self.approvers.contains(g))
     }
 
+    /// How each rule fits the call, in order, up to the one that decides (if any).
+    #[must_use]
+    pub fn trace(&self, action: &str, target_ref: &str, groups: &[String]) -> Vec<RuleFit> {
+        let mut fits = Vec::new();
+        for rule in &self.rules {
+            let fit = if !glob_match(&rule.action, action) {
+                RuleFit::OtherAction
+            } else if !glob_match(&rule.target, target_ref) {
+                RuleFit::OtherTarget
+            } else if rule
+                .groups
+                .iter()
+                .any(|g| g == "*" || groups.iter().any(|have| have == g))
+            {
+                RuleFit::Decides
+            } else {
+                RuleFit::NotYourGroups
+            };
+            fits.push(fit);
+            if fit == RuleFit::Decides {
+                break;
+            }
+        }
+        fits
+    }
+
     /// Decides `action` on `target_ref` for a member of `groups`.
     #[must_use]
     pub fn decide(&self, action: &str, target_ref: &str, groups: &[String]) -> Verdict {
-        let mut matched_any = false;
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !glob_match(&rule.action, action) || !glob_match(&rule.target, target_ref) {
-                continue;
-            }
-            matched_any = true;
-            let grants = rule
-                .groups
-                .iter()
-                .any(|g| g == "*" || groups.iter().any(|have| have == g));
-            if !grants {
-                continue;
-            }
+        let fits = self.trace(action, target_ref, groups);
+        let matched_any = fits.contains(&RuleFit::NotYourGroups);
+        if let Some(i) = fits.iter().position(|f| *f == RuleFit::Decides) {
+            let rule = &self.rules[i];
             return if rule.approval {
                 Verdict {
                     decision: Decision::NeedsApproval,

@@ -28,6 +28,14 @@ pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply 
             let answer = client.check_policy(&check).await.map_err(err);
             PlatformReply::TopicPolicy { spec, answer }
         }
+        PlatformCall::CheckAction(request) => {
+            let check = PolicyCheck {
+                action: request.action_name(),
+                target: request.target(),
+            };
+            let answer = client.check_policy(&check).await.map_err(err);
+            PlatformReply::ActionPolicy { request, answer }
+        }
     }
 }
 
@@ -42,6 +50,10 @@ pub fn unavailable(call: &PlatformCall, why: &str) -> PlatformReply {
         PlatformCall::Verify => PlatformReply::Verified(Err(why.to_owned())),
         PlatformCall::CheckTopic(spec) => PlatformReply::TopicPolicy {
             spec: spec.clone(),
+            answer: Err(why.to_owned()),
+        },
+        PlatformCall::CheckAction(request) => PlatformReply::ActionPolicy {
+            request: request.clone(),
             answer: Err(why.to_owned()),
         },
     }

@@ -357,6 +357,16 @@ fn readme_keys_table_is_generated_from_the_default_keymap() {
 }
 
 #[test]
+fn readme_policy_targets_are_generated_from_the_actions() {
+    let readme = readme();
+    assert!(
+        between_markers(&readme, "targets") == opsdeck::model::targets::markdown().trim(),
+        "README.md's policy targets (between <!-- targets:begin --> and <!-- targets:end -->) \
+         are not what the code sends; replace them with `cargo run -q -- platform targets`"
+    );
+}
+
+#[test]
 fn readme_config_example_is_the_shipped_example() {
     let readme = readme();
     let block = between_markers(&readme, "config-example");

@@ -18,6 +18,28 @@ pub enum ConfirmField {
     Reason,
 }
 
+/// What the platform's policy said about the action before the user confirms it
+/// (`POST /v1/policy/check`, which records nothing), so a dialog never ends in a refusal
+/// the console could have foreseen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PolicyView {
+    /// Not asked (tests and tours that build a dialog by hand).
+    #[default]
+    NotAsked,
+    /// The question is on its way.
+    Asking,
+    /// Policy grants it; the reason names the rule.
+    Allowed(String),
+    /// Policy grants it only after an approver approves: confirming files a request.
+    NeedsApproval(String),
+    /// Policy refuses it: confirming would only be refused.
+    Denied(String),
+    /// The action cannot be audited now (no platform, or the platform is shown down).
+    Blocked(String),
+    /// The question failed; the audit gate still decides on enter.
+    Unknown(String),
+}
+
 /// An action waiting for the user's yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
@@ -30,6 +52,7 @@ pub struct Confirm {
     pub reason: String,
     pub field: ConfirmField,
     pub error: Option<String>,
+    pub policy: PolicyView,
 }
 
 impl Confirm {
@@ -48,6 +71,7 @@ impl Confirm {
             reason: String::new(),
             field,
             error: None,
+            policy: PolicyView::NotAsked,
         }
     }
 
@@ -68,6 +92,11 @@ impl Confirm {
 
     /// Checks the inputs; the reason recorded with the intent on success.
     pub fn accept(&mut self) -> Result<String, String> {
+        if let PolicyView::Denied(reason) = &self.policy {
+            return Err(format!(
+                "policy denies this action ({reason}): esc to close"
+            ));
+        }
         if let Some(name) = self.required_name()
             && self.typed_name != name
         {
@@ -103,6 +132,22 @@ impl Confirm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_denied_action_cannot_be_confirmed() {
+        let mut c = Confirm::new(
+            ActionRequest::DeleteGroup {
+                group: "billing".into(),
+            },
+            "delete".into(),
+            vec![],
+        );
+        c.typed_name = "billing".into();
+        c.policy = PolicyView::Denied("policy: no rule allows it".into());
+        assert!(c.accept().is_err_and(|e| e.contains("no rule allows it")));
+        c.policy = PolicyView::NeedsApproval("rule 3".into());
+        assert!(c.accept().is_ok());
+    }
 
     #[test]
     fn deletes_need_the_name_typed() {

@@ -124,11 +124,36 @@ pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
         PlatformReply::TopicPolicy { spec, answer } => crate::app::route::with_ctx(state, |ctx| {
             crate::app::panes::kafka::actions::on_topic_policy(ctx, spec, answer)
         }),
+        PlatformReply::ActionPolicy { request, answer } => {
+            // Only the dialog of that very action hears the answer; a closed or replaced
+            // dialog ignores it.
+            if let Some(Modal::Confirm(confirm)) = &mut state.modal
+                && confirm.request == request
+            {
+                confirm.policy = policy_view(answer);
+            }
+            Vec::new()
+        }
         PlatformReply::Verified(result) => {
             state.panes.audit.verifying = false;
             state.panes.audit.verify = Some(result);
             Vec::new()
         }
+    }
+}
+
+fn policy_view(
+    answer: Result<crate::model::platform::PolicyAnswer, String>,
+) -> crate::app::modal::confirm::PolicyView {
+    use crate::app::modal::confirm::PolicyView;
+    use crate::model::platform::Decision;
+    match answer {
+        Ok(a) => match a.decision {
+            Decision::Allow => PolicyView::Allowed(a.reason),
+            Decision::NeedsApproval => PolicyView::NeedsApproval(a.reason),
+            Decision::Deny => PolicyView::Denied(a.reason),
+        },
+        Err(message) => PolicyView::Unknown(message),
     }
 }
 

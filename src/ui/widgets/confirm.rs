@@ -8,17 +8,20 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::popup;
 use crate::app::State;
-use crate::app::modal::confirm::{Confirm, ConfirmField, NoteLevel};
+use crate::app::modal::confirm::{Confirm, ConfirmField, NoteLevel, PolicyView};
 use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confirm) {
     let theme = &state.ui.theme;
     let name_rows = u16::from(confirm.required_name().is_some());
     // Notes wrap: count the rows they take at the dialog's inner width.
+    let policy = policy_line(&confirm.policy);
     let note_rows: usize = confirm
         .notes
         .iter()
-        .map(|(_, n)| n.chars().count() / 72 + 1)
+        .map(|(_, n)| n)
+        .chain(policy.as_ref().map(|(_, text)| text))
+        .map(|n| n.chars().count() / 72 + 1)
         .sum();
     let height = u16::try_from(confirm.details.len() + note_rows).unwrap_or(20) + 7 + name_rows;
     let rect = popup::centered(area, 78, height, 2);
@@ -57,6 +60,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confir
             theme.style(role),
         )));
     }
+    if let Some((role, text)) = policy {
+        lines.push(Line::from(Span::styled(text, theme.style(role))));
+    }
     lines.push(Line::default());
     let cursor = |field: ConfirmField| if confirm.field == field { "█" } else { "" };
     if let Some(name) = confirm.required_name() {
@@ -81,12 +87,36 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confir
             theme.style(Role::Error),
         )));
     }
-    lines.push(Line::from(Span::styled(
-        format!(
+    let footer = match &confirm.policy {
+        PolicyView::Denied(_) => "esc: close (policy denies this action)".to_owned(),
+        PolicyView::NeedsApproval(_) => format!(
+            "enter: ask an approver for {} · esc: cancel",
+            confirm.request.action_name()
+        ),
+        _ => format!(
             "enter: {} through the audit gate · esc: cancel",
             confirm.request.action_name()
         ),
-        theme.style(Role::Muted),
-    )));
+    };
+    lines.push(Line::from(Span::styled(footer, theme.style(Role::Muted))));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The policy's answer as one line: a glyph and words, never colour alone.
+fn policy_line(policy: &PolicyView) -> Option<(Role, String)> {
+    Some(match policy {
+        PolicyView::NotAsked => return None,
+        PolicyView::Asking => (Role::Muted, "… asking the platform's policy".to_owned()),
+        PolicyView::Allowed(reason) => (Role::Ok, format!("✓ policy allows it: {reason}")),
+        PolicyView::NeedsApproval(reason) => (
+            Role::Warn,
+            format!("◐ needs approval: {reason}; enter files a request, nothing runs yet"),
+        ),
+        PolicyView::Denied(reason) => (Role::Error, format!("✗ policy denies it: {reason}")),
+        PolicyView::Blocked(reason) => (Role::Error, format!("✗ {reason}")),
+        PolicyView::Unknown(reason) => (
+            Role::Warn,
+            format!("? could not ask the policy ({reason}); the audit gate decides on enter"),
+        ),
+    })
 }

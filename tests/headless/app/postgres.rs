@@ -207,3 +207,117 @@ fn readonly_refuses_kills() {
     assert!(typed(&mut s, "x").is_empty());
     assert!(s.modal.is_none());
 }
+
+/// The kill dialog asks the real platform's policy (the example files) as it opens: for
+/// alice, terminate is denied up front and enter runs nothing; for sam it is allowed.
+#[tokio::test]
+async fn the_kill_dialog_says_what_policy_decides_before_confirming() {
+    use opsdeck::app::modal::confirm::PolicyView;
+    use opsdeck::app::msg::PlatformCall;
+    use opsdeck::platform::auth::Tokens;
+    use opsdeck::platform::examples::{POLICY_EXAMPLE, TOKENS_EXAMPLE};
+    use opsdeck::platform::policy::Policy;
+    use opsdeck::platform::{ServeOptions, Source, StoreUrl, spawn_local};
+    use opsdeck::sources::platform::{PlatformClient, Token};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = ServeOptions::new(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        StoreUrl::Sqlite(dir.path().join("platform.db")),
+        Source::Value(Tokens::parse(TOKENS_EXAMPLE).expect("tokens")),
+        Source::Value(Policy::parse(POLICY_EXAMPLE).expect("policy")),
+    );
+    let server = spawn_local(options).await.expect("server starts");
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+
+    for (user, denied) in [("alice", true), ("sam", false)] {
+        let client =
+            PlatformClient::new(&server.url(), Token::new(format!("{user}-example-token")))
+                .expect("client");
+        let mut s = state();
+        typed(&mut s, ":scope checkout-api");
+        key(&mut s, KeyCode::Enter);
+        key(&mut s, KeyCode::Char('5'));
+        feed(&mut s, &sandbox, "orders-db").await;
+        key(&mut s, KeyCode::Tab);
+        let cmds = typed(&mut s, "x");
+        let Some(Cmd::Platform(call @ PlatformCall::CheckAction(_))) = cmds.last().cloned() else {
+            panic!("the dialog asks the policy: {cmds:?}")
+        };
+        let Some(Modal::Confirm(confirm)) = &s.modal else {
+            panic!("confirm dialog")
+        };
+        assert_eq!(confirm.policy, PolicyView::Asking);
+        let reply = opsdeck::runtime::platform_calls::call(&client, call).await;
+        update(&mut s, Msg::PlatformDone(Box::new(reply)));
+        let Some(Modal::Confirm(confirm)) = &s.modal else {
+            panic!("the dialog stays open")
+        };
+        let text = screen(&s);
+        if denied {
+            assert!(
+                matches!(&confirm.policy, PolicyView::Denied(r) if r.contains("pg.terminate")),
+                "{:?}",
+                confirm.policy
+            );
+            assert!(text.contains("✗ policy denies it"), "{text}");
+            let cmds = key(&mut s, KeyCode::Enter);
+            assert!(
+                !cmds.iter().any(|c| matches!(c, Cmd::Execute { .. })),
+                "a denied action never runs: {cmds:?}"
+            );
+            assert!(matches!(&s.modal, Some(Modal::Confirm(c)) if c.error.is_some()));
+        } else {
+            assert!(
+                matches!(&confirm.policy, PolicyView::Allowed(_)),
+                "{:?}",
+                confirm.policy
+            );
+            assert!(text.contains("✓ policy allows it"), "{text}");
+            let cmds = key(&mut s, KeyCode::Enter);
+            assert!(
+                cmds.iter().any(|c| matches!(c, Cmd::Execute { .. })),
+                "{cmds:?}"
+            );
+        }
+    }
+}
+
+/// With the platform shown down, the dialog says at once that nothing can be audited,
+/// instead of asking a platform that will not answer.
+#[tokio::test]
+async fn the_kill_dialog_says_when_the_platform_is_down() {
+    use opsdeck::app::modal::confirm::PolicyView;
+    use opsdeck::model::SourceHealth;
+
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = state();
+    key(&mut s, KeyCode::Char('5'));
+    feed(&mut s, &sandbox, "orders-db").await;
+    s.health.insert(
+        SourceId::Platform,
+        SourceHealth::Error {
+            message: "connection refused".into(),
+            since: epoch(),
+            last_good: None,
+        },
+    );
+    let cmds = typed(&mut s, "x");
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Platform(_))),
+        "{cmds:?}"
+    );
+    let Some(Modal::Confirm(confirm)) = &s.modal else {
+        panic!("confirm dialog")
+    };
+    assert!(
+        matches!(&confirm.policy, PolicyView::Blocked(r) if r.contains("connection refused")),
+        "{:?}",
+        confirm.policy
+    );
+    assert!(
+        screen(&s).contains("platform API is down"),
+        "{}",
+        screen(&s)
+    );
+}

@@ -1,0 +1,271 @@
+//! The reference of what policy rules match: every audited action's name and the format of
+//! its target ref, with an example ref built by the same code the console sends with. The
+//! README's table and `opsdeck platform targets` are generated from [`markdown`], so the
+//! documentation cannot drift from the refs the gate really sends.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::model::action::{ActionRequest, KillMode, RolloutOp, WorkloadKind};
+
+/// One documented action: an example request and what it does, in the user's words.
+pub struct Entry {
+    pub request: ActionRequest,
+    pub what: &'static str,
+}
+
+/// Calls that are not console actions but that policy also decides (self-service requests,
+/// reading the whole trail): `(action, target format, example ref, what)`.
+pub const OTHER_CALLS: &[(&str, &str, &str, &str)] = &[
+    (
+        "request.read_replica",
+        "read_replica:<database>",
+        "read_replica:payments-db",
+        "submit a read-replica request (`:requests`, `r`)",
+    ),
+    (
+        "request.kafka_topic",
+        "kafka_topic:<topic>",
+        "kafka_topic:payments.refunds.v1",
+        "submit a topic request (`:requests`, `t`, or a create that needs approval)",
+    ),
+    (
+        "request.approve`, `request.reject",
+        "request:<id>",
+        "request:0193f0c2-7d4e-7a51-9e0f-3c2b1a0d9e8f",
+        "decide a request: granted by `approvers`, not by rules (recorded when refused)",
+    ),
+    (
+        "audit.read",
+        "audit",
+        "audit",
+        "read everyone's audit trail (approvers always may)",
+    ),
+];
+
+/// The rollout operations each workload kind offers (a Deployment has no steps to
+/// promote, abort or retry).
+fn ops(kind: WorkloadKind) -> Vec<RolloutOp> {
+    let all = [
+        RolloutOp::Promote { full: false },
+        RolloutOp::Abort,
+        RolloutOp::Retry,
+        RolloutOp::Pause,
+        RolloutOp::Resume,
+        RolloutOp::Restart,
+        RolloutOp::Undo { revision: None },
+        RolloutOp::Scale { replicas: 3 },
+    ];
+    all.into_iter()
+        .filter(|op| {
+            kind == WorkloadKind::Rollout
+                || !matches!(
+                    op,
+                    RolloutOp::Promote { .. } | RolloutOp::Abort | RolloutOp::Retry
+                )
+        })
+        .collect()
+}
+
+/// One example of every action the console can send (every rollout op of both kinds).
+#[must_use]
+pub fn entries() -> Vec<Entry> {
+    let app = |f: fn(String, String) -> ActionRequest, what| Entry {
+        request: f("argocd".into(), "cart".into()),
+        what,
+    };
+    let mut out = vec![
+        Entry {
+            request: kill(KillMode::Cancel),
+            what: "cancel the backend's query (Postgres pane `c`)",
+        },
+        Entry {
+            request: kill(KillMode::Terminate),
+            what: "terminate the backend (Postgres pane `x`)",
+        },
+        app(
+            |namespace, app| ActionRequest::SyncApp {
+                namespace,
+                app,
+                prune: false,
+                resources: Vec::new(),
+            },
+            "sync an Argo CD app",
+        ),
+        app(
+            |namespace, app| ActionRequest::RefreshApp {
+                namespace,
+                app,
+                hard: false,
+            },
+            "refresh an Argo CD app",
+        ),
+        app(
+            |namespace, app| ActionRequest::RollbackApp {
+                namespace,
+                app,
+                history_id: 7,
+            },
+            "roll an Argo CD app back to a history entry",
+        ),
+        app(
+            |namespace, app| ActionRequest::TerminateAppOperation { namespace, app },
+            "stop an app's running operation",
+        ),
+    ];
+    for kind in [WorkloadKind::Rollout, WorkloadKind::Deployment] {
+        for op in ops(kind) {
+            out.push(Entry {
+                request: ActionRequest::RolloutAction {
+                    namespace: "shop".into(),
+                    name: "cart".into(),
+                    kind,
+                    op,
+                },
+                what: match kind {
+                    WorkloadKind::Rollout => "an Argo Rollouts step (rollouts pane)",
+                    WorkloadKind::Deployment => "a Deployment operation (rollouts pane)",
+                },
+            });
+        }
+    }
+    let topic = "orders.v1".to_owned();
+    out.extend([
+        Entry {
+            request: ActionRequest::CreateTopic {
+                name: topic.clone(),
+                partitions: 6,
+                replication: 3,
+                configs: BTreeMap::new(),
+            },
+            what: "create a topic (Kafka pane `c`)",
+        },
+        Entry {
+            request: ActionRequest::DeleteTopic {
+                name: topic.clone(),
+            },
+            what: "delete a topic",
+        },
+        Entry {
+            request: ActionRequest::AlterTopicConfigs {
+                name: topic.clone(),
+                set: BTreeMap::new(),
+                delete: Vec::new(),
+            },
+            what: "change a topic's configs (Kafka pane `e`)",
+        },
+        Entry {
+            request: ActionRequest::AddPartitions {
+                name: topic,
+                total: 12,
+            },
+            what: "add partitions (Kafka pane `+`)",
+        },
+        Entry {
+            request: ActionRequest::DeleteGroup {
+                group: "billing".into(),
+            },
+            what: "delete a consumer group",
+        },
+    ]);
+    out
+}
+
+fn kill(mode: KillMode) -> ActionRequest {
+    ActionRequest::KillQuery {
+        database: "orders-db".into(),
+        pid: 4242,
+        backend_start: String::new(),
+        query_start: None,
+        mode,
+    }
+}
+
+/// The target ref's format, in words a policy author fills in.
+#[must_use]
+pub fn target_format(request: &ActionRequest) -> &'static str {
+    match request {
+        ActionRequest::KillQuery { .. } => "pg.backend:<database>/<pid>",
+        ActionRequest::SyncApp { .. }
+        | ActionRequest::RefreshApp { .. }
+        | ActionRequest::RollbackApp { .. }
+        | ActionRequest::TerminateAppOperation { .. } => "argocd.app:<app namespace>/<app>",
+        ActionRequest::RolloutAction {
+            kind: WorkloadKind::Rollout,
+            ..
+        } => "rollout:<namespace>/<name>",
+        ActionRequest::RolloutAction {
+            kind: WorkloadKind::Deployment,
+            ..
+        } => "deployment:<namespace>/<name>",
+        ActionRequest::CreateTopic { .. }
+        | ActionRequest::DeleteTopic { .. }
+        | ActionRequest::AlterTopicConfigs { .. }
+        | ActionRequest::AddPartitions { .. } => "kafka.topic:<topic>",
+        ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
+    }
+}
+
+/// The reference as a Markdown table (README, `opsdeck platform targets`).
+#[must_use]
+pub fn markdown() -> String {
+    let mut out = String::from("| action | target ref | example ref | what |\n|---|---|---|---|\n");
+    // Rollout ops share their row's format and text: one row per kind lists them all.
+    let mut seen = Vec::new();
+    for entry in entries() {
+        let format = target_format(&entry.request);
+        if seen.contains(&(format, entry.what)) {
+            continue;
+        }
+        seen.push((format, entry.what));
+        let names: Vec<String> = entries()
+            .iter()
+            .filter(|e| target_format(&e.request) == format && e.what == entry.what)
+            .map(|e| format!("`{}`", e.request.action_name()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | `{format}` | `{}` | {} |",
+            names.join(", "),
+            entry.request.target().reference,
+            entry.what,
+        );
+    }
+    for (action, format, example, what) in OTHER_CALLS {
+        let _ = writeln!(out, "| `{action}` | `{format}` | `{example}` | {what} |");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_formats_describe_the_refs_the_console_sends() {
+        for entry in entries() {
+            let format = target_format(&entry.request);
+            let reference = entry.request.target().reference;
+            let (kind, _) = format.split_once(':').expect("kind:rest");
+            assert!(
+                reference.starts_with(&format!("{kind}:")),
+                "{reference} does not follow {format}"
+            );
+            // As many `/`-separated parts as the format has.
+            assert_eq!(
+                reference.matches('/').count(),
+                format.matches('/').count(),
+                "{reference} vs {format}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_action_name_is_documented_once() {
+        let table = markdown();
+        for entry in entries() {
+            let name = format!("`{}`", entry.request.action_name());
+            assert_eq!(table.matches(&name).count(), 1, "{name} in\n{table}");
+        }
+    }
+}
