@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::ColorChoice;
 
 /// A terminal operations console for developers on call.
+///
+/// The console's options (`--context`, `--theme`...) belong to the commands that open the
+/// console (none, `sandbox`, `tour`, `logs`), not to the others: `platform serve --help`
+/// lists the server's options only.
 #[derive(Debug, Parser)]
 #[command(name = "opsdeck", version, about, long_about = None)]
 pub struct Cli {
@@ -20,23 +24,39 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct UiArgs {
     /// Context (environment) to start in.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub context: Option<String>,
     /// Theme name (shipped: default, light, high-contrast, colorblind, mono).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub theme: Option<String>,
     /// Keymap name (shipped: default, vim, emacs).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub keymap: Option<String>,
     /// Colour depth: auto detects from `NO_COLOR`, COLORTERM and TERM.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, value_enum)]
     pub color: Option<ColorArg>,
     /// Hide and refuse every mutating action.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub readonly: bool,
     /// Show the debug overlay (frame counter).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub debug: bool,
+}
+
+impl UiArgs {
+    /// These options given before the subcommand, overridden by those given after it
+    /// (`opsdeck --theme mono sandbox` and `opsdeck sandbox --theme mono` both work).
+    #[must_use]
+    pub fn merged(&self, after: &Self) -> Self {
+        Self {
+            context: after.context.clone().or_else(|| self.context.clone()),
+            theme: after.theme.clone().or_else(|| self.theme.clone()),
+            keymap: after.keymap.clone().or_else(|| self.keymap.clone()),
+            color: after.color.or(self.color),
+            readonly: self.readonly || after.readonly,
+            debug: self.debug || after.debug,
+        }
+    }
 }
 
 /// `--color` values.
@@ -88,6 +108,8 @@ pub enum Command {
         /// Seed of the simulated fleet (same seed, same world).
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        #[command(flatten)]
+        ui: UiArgs,
     },
     /// Learn on-call hands on: a guided tour on the sandbox (without NAME, the list).
     ///
@@ -114,6 +136,8 @@ pub enum Command {
         /// Start from the first chapter, forgetting saved progress.
         #[arg(long)]
         restart: bool,
+        #[command(flatten)]
+        ui: UiArgs,
     },
     /// Read local log files (or `-` for stdin) in the logs pane, and follow them.
     Logs {
@@ -124,12 +148,17 @@ pub enum Command {
         /// only their colours kept (colors; every other sequence is dropped).
         #[arg(long, value_enum, default_value_t = AnsiArg::Visible)]
         ansi: AnsiArg,
+        #[command(flatten)]
+        ui: UiArgs,
     },
     /// Print the active key bindings.
     Keys {
         /// Print them as Markdown tables, one per context (the README's keys section).
         #[arg(long)]
         markdown: bool,
+        /// Keymap name (shipped: default, vim, emacs).
+        #[arg(long)]
+        keymap: Option<String>,
     },
     /// Print the themes and the roles they style.
     Themes,

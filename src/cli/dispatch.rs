@@ -35,7 +35,9 @@ pub(super) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
     match cli.command {
         None => console(&cli.ui, paths, Mode::Configured),
-        Some(Command::Sandbox { seed }) => console(&cli.ui, paths, Mode::Sandbox(seed)),
+        Some(Command::Sandbox { seed, ui }) => {
+            console(&cli.ui.merged(&ui), paths, Mode::Sandbox(seed))
+        }
         Some(Command::Tour {
             name,
             list,
@@ -44,6 +46,7 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             real,
             allow_writes,
             restart,
+            ui,
         }) => {
             if !check.is_empty() {
                 return Ok(check_tours(&check));
@@ -78,11 +81,13 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             } else {
                 Mode::Sandbox(seed)
             };
-            console_with_tour(&cli.ui, paths, mode, Some(tour))
+            console_with_tour(&cli.ui.merged(&ui), paths, mode, Some(tour))
         }
-        Some(Command::Logs { files, ansi }) => {
-            console(&cli.ui, paths, Mode::LocalLogs(files, ansi.into()))
-        }
+        Some(Command::Logs { files, ansi, ui }) => console(
+            &cli.ui.merged(&ui),
+            paths,
+            Mode::LocalLogs(files, ansi.into()),
+        ),
         Some(Command::Paths) => {
             out(&format!(
                 "config file  {}\nconfig dir   {}\ndata dir     {}\nlog file     {}\n",
@@ -93,8 +98,11 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             ));
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Keys { markdown }) => {
-            let keymap = cli.ui.keymap.as_deref().unwrap_or("default");
+        Some(Command::Keys { markdown, keymap }) => {
+            let keymap = keymap
+                .as_deref()
+                .or(cli.ui.keymap.as_deref())
+                .unwrap_or("default");
             match crate::keymap::Keymap::load(keymap, Some(&paths.config_dir)) {
                 Ok(km) if markdown => {
                     out(&crate::keymap::markdown_table(&km));
@@ -174,11 +182,16 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
 fn platform(action: PlatformCommand) -> Result<ExitCode> {
     match action {
         PlatformCommand::Serve(args) => {
-            let _guard = init_logging(&Paths::resolve());
+            // The server logs to stderr (and --log-file), never into the console's log.
+            let _guard = init_serve_logging(args.log_file.as_deref())?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(crate::platform::cli::run(*args))?;
+            // A setup problem (flags, files, port) is said in one plain line, as for other
+            // user errors; it is not a crash to show a backtrace for.
+            if let Err(e) = runtime.block_on(crate::platform::cli::run(*args)) {
+                return Ok(usage_error(format!("platform serve: {e}")));
+            }
         }
         PlatformCommand::ExampleTokens => out(crate::platform::examples::TOKENS_EXAMPLE),
         PlatformCommand::ExamplePolicy => out(crate::platform::examples::POLICY_EXAMPLE),
@@ -198,6 +211,43 @@ fn platform(action: PlatformCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `platform serve`'s log: human-readable lines on stderr (coloured on a terminal) and, with
+/// `--log-file`, the same lines appended to that file.
+fn init_serve_logging(
+    log_file: Option<&std::path::Path>,
+) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let (file, guard) = match log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .wrap_err_with(|| format!("--log-file {}", path.display()))?;
+            let (writer, guard) = tracing_appender::non_blocking(file);
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false);
+            (Some(layer), Some(guard))
+        }
+        None => (None, None),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(file)
+        .init();
+    Ok(guard)
 }
 
 pub(super) fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {

@@ -57,6 +57,14 @@ kube_context = "staging-eu1"
 # context's own namespace).
 kube_namespaces = ["shop", "payments"]
 
+# TLS of this context's HTTPS backends (platform, Argo CD API, Backstage, Loki and its tail,
+# Tempo, Jaeger). The system trust store is always trusted; ca_file adds a PEM bundle to it
+# (only_ca = true trusts that bundle alone). client_cert and client_key (PEM) answer servers
+# that require a client certificate; an encrypted PKCS#8 key takes client_key_password by
+# reference. Paths are relative to this file; `opsdeck config check` reads every file. A
+# backend's own http_tls (see loki below) replaces this one whole: keys are not merged.
+http_tls = { ca_file = "certs/staging-ca.pem" }
+
 # Argo CD: the namespaces holding Application objects (default ["argocd"]), and optionally the
 # API server for history and sync. The token is an Argo CD API token.
 argocd = { namespaces = ["argocd", "argocd-apps"], api_url = "https://argocd.staging.example.com", token = { env = "ARGOCD_TOKEN" } }
@@ -72,7 +80,7 @@ platform = { url = "https://platform.staging.example.com", token = { command = "
 
 # Logs and traces. `headers` adds plain headers (tenant ids and the like); credentials go in
 # `token`, sent as a bearer token. An Authorization header here is refused.
-loki = { url = "https://loki.staging.example.com", token = { env = "LOKI_TOKEN" }, headers = { "X-Scope-OrgID" = "staging" } }
+loki = { url = "https://loki.staging.example.com", token = { env = "LOKI_TOKEN" }, headers = { "X-Scope-OrgID" = "staging" }, http_tls = { ca_file = "certs/staging-ca.pem", client_cert = "certs/opsdeck.pem", client_key = "certs/opsdeck.key", client_key_password = { env = "OPSDECK_CLIENT_KEY_PASSWORD" } } }
 tempo = { url = "https://tempo.staging.example.com", headers = { "X-Scope-OrgID" = "staging" } }
 jaeger = { url = "http://jaeger-query.staging.internal:16686" }
 
@@ -105,7 +113,7 @@ readonly = true
 kube_context = "prod-eu1"
 argocd = { namespaces = ["argocd"] }
 catalog = { backstage = { url = "https://backstage.example.com", token = { env = "BACKSTAGE_TOKEN" } } }
-platform = { url = "https://platform.example.com", token = { env = "OPSDECK_PLATFORM_TOKEN" } }
+platform = { url = "https://platform.example.com", token = { env = "OPSDECK_PLATFORM_TOKEN" }, http_tls = { ca_file = "certs/prod-ca.pem", only_ca = true } }
 loki = { url = "https://loki.example.com", headers = { "X-Scope-OrgID" = "prod" } }
 
 # A local context reading the catalog from files, with a local database and broker.
@@ -163,6 +171,20 @@ mod tests {
         assert!(s.loki.is_some() && s.tempo.is_some() && s.jaeger.is_some());
         assert!(matches!(s.catalog, Some(CatalogConfig::Backstage { .. })));
         assert_eq!(s.platform.as_ref().map(|p| p.timeout_ms), Some(3000));
+        // The context's http_tls reaches the backends without their own; loki has its own.
+        let staging_ca = Some(std::path::PathBuf::from("certs/staging-ca.pem"));
+        assert_eq!(
+            s.platform.as_ref().map(|p| &p.tls.ca_file),
+            Some(&staging_ca)
+        );
+        let loki = s.loki.as_ref().expect("loki");
+        assert!(loki.tls.client_cert.is_some() && loki.tls.client_key_password.is_some());
+        let prod = config.context("prod").expect("prod");
+        assert!(prod.platform.as_ref().is_some_and(|p| p.tls.only_ca));
+        assert_eq!(
+            prod.loki.as_ref().map(|l| &l.tls),
+            Some(&crate::config::HttpTls::default())
+        );
         let demo = config.context("demo").expect("demo");
         assert_eq!(demo.sandbox_seed, Some(42));
     }

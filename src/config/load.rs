@@ -18,10 +18,12 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::model::{
-    ArgoConfig, CatalogConfig, ColorChoice, Config, Context, HttpBackend, KafkaConfig, PgDatabase,
-    PlatformConfig, SecretRef,
+    ArgoConfig, CatalogConfig, ColorChoice, Config, Context, HttpBackend, HttpTls, KafkaConfig,
+    PgDatabase, PlatformConfig, SecretRef,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
+
+mod tls;
 
 /// Keys allowed at the top of the file.
 const TOP_KEYS: &[&str] = &[
@@ -48,10 +50,11 @@ const CONTEXT_KEYS: &[&str] = &[
     "jaeger",
     "catalog",
     "platform",
+    "http_tls",
     "sandbox",
 ];
 
-const ARGO_KEYS: &[&str] = &["namespaces", "api_url", "token"];
+const ARGO_KEYS: &[&str] = &["namespaces", "api_url", "token", "http_tls"];
 const PG_KEYS: &[&str] = &["name", "dsn", "password"];
 const KAFKA_KEYS: &[&str] = &[
     "brokers",
@@ -60,10 +63,10 @@ const KAFKA_KEYS: &[&str] = &[
     "validate_only",
     "refresh_ms",
 ];
-const HTTP_KEYS: &[&str] = &["url", "token", "headers"];
+const HTTP_KEYS: &[&str] = &["url", "token", "headers", "http_tls"];
 const CATALOG_KEYS: &[&str] = &["backstage", "dir"];
-const BACKSTAGE_KEYS: &[&str] = &["url", "token"];
-const PLATFORM_KEYS: &[&str] = &["url", "token", "timeout_ms"];
+const BACKSTAGE_KEYS: &[&str] = &["url", "token", "http_tls"];
+const PLATFORM_KEYS: &[&str] = &["url", "token", "timeout_ms", "http_tls"];
 const SANDBOX_KEYS: &[&str] = &["seed"];
 const SECRET_KEYS: &[&str] = &["env", "command"];
 
@@ -111,10 +114,10 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
             message: format!("cannot read the config file: {e}"),
         }])
     })?;
-    let mut config = parse(&label, &source)?;
-    config.file = Some(path.to_path_buf());
     let base = path.parent().unwrap_or_else(|| Path::new("."));
     let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mut config = parse_inner(&label, &source, Some(base), home.clone())?;
+    config.file = Some(path.to_path_buf());
     for ctx in &mut config.contexts {
         if let Some(CatalogConfig::Dir { path }) = &mut ctx.catalog {
             *path = resolve_dir(path, base, home.as_deref());
@@ -138,8 +141,19 @@ fn resolve_dir(path: &Path, base: &Path, home: Option<&Path>) -> PathBuf {
 /// Parses config text. `file_label` is how diagnostics name the file.
 ///
 /// Returns every problem found, sorted by position. On success, contexts keep the order in
-/// which the file lists them.
+/// which the file lists them. The files the text names (`http_tls`) are neither resolved nor
+/// read: [`load`] does that.
 pub fn parse(file_label: &str, source: &str) -> Result<Config, Diagnostics> {
+    parse_inner(file_label, source, None, None)
+}
+
+/// [`parse`], and with `base` (the file's directory) the named files resolved and checked.
+fn parse_inner(
+    file_label: &str,
+    source: &str,
+    base: Option<&Path>,
+    home: Option<PathBuf>,
+) -> Result<Config, Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
         // The recovered tree may be partial; checking it would report errors that are only
@@ -154,6 +168,8 @@ pub fn parse(file_label: &str, source: &str) -> Result<Config, Diagnostics> {
     let mut p = Parser {
         file: file_label,
         source,
+        base,
+        home,
         diags: Vec::new(),
     };
     let config = p.config(doc.get_ref());
@@ -171,6 +187,10 @@ type Value<'i> = Spanned<DeValue<'i>>;
 struct Parser<'s> {
     file: &'s str,
     source: &'s str,
+    /// The config file's directory: relative paths are resolved against it and the files
+    /// checked. `None` when only text is parsed.
+    base: Option<&'s Path>,
+    home: Option<PathBuf>,
     diags: Vec<Diagnostic>,
 }
 
@@ -630,6 +650,10 @@ impl Parser<'_> {
             ..Context::default()
         };
         let key = |k: &str| join(&path, k);
+        let tls = match t.get("http_tls") {
+            Some(v) => self.http_tls(v, &key("http_tls")).unwrap_or_default(),
+            None => HttpTls::default(),
+        };
         if let Some(v) = t.get("production") {
             ctx.production = self.bool(v, &key("production")).unwrap_or(false);
         }
@@ -653,7 +677,7 @@ impl Parser<'_> {
             }
         }
         if let Some(v) = t.get("argocd") {
-            ctx.argocd = self.argocd(v, &key("argocd"));
+            ctx.argocd = self.argocd(v, &key("argocd"), &tls);
         }
         if let Some(v) = t.get("postgres") {
             ctx.postgres = self.postgres(v, &key("postgres"));
@@ -667,14 +691,14 @@ impl Parser<'_> {
             ("jaeger", &mut ctx.jaeger),
         ] {
             if let Some(v) = t.get(field) {
-                *slot = self.http_backend(v, &key(field), field);
+                *slot = self.http_backend(v, &key(field), field, &tls);
             }
         }
         if let Some(v) = t.get("catalog") {
-            ctx.catalog = self.catalog(v, &key("catalog"));
+            ctx.catalog = self.catalog(v, &key("catalog"), &tls);
         }
         if let Some(v) = t.get("platform") {
-            ctx.platform = self.platform(v, &key("platform"));
+            ctx.platform = self.platform(v, &key("platform"), &tls);
         }
         if let Some(v) = t.get("sandbox") {
             ctx.sandbox_seed = self.sandbox(v, &key("sandbox"));
@@ -688,6 +712,7 @@ impl Parser<'_> {
                 "tempo",
                 "jaeger",
                 "catalog",
+                "http_tls",
             ];
             for b in backends {
                 if let Some((k, _)) = t.get_key_value(b) {
@@ -720,7 +745,7 @@ impl Parser<'_> {
         }
     }
 
-    fn argocd(&mut self, v: &Value<'_>, path: &str) -> Option<ArgoConfig> {
+    fn argocd(&mut self, v: &Value<'_>, path: &str, tls: &HttpTls) -> Option<ArgoConfig> {
         let t = self.table(v, path)?;
         self.check_keys(t, path, ARGO_KEYS);
         let mut argo = ArgoConfig {
@@ -746,6 +771,7 @@ impl Parser<'_> {
         if let Some(v) = t.get("token") {
             argo.token = self.secret(v, &join(path, "token"), "ARGOCD_TOKEN");
         }
+        argo.tls = self.http_tls_in(t, path, tls);
         Some(argo)
     }
 
@@ -949,7 +975,13 @@ impl Parser<'_> {
         Some(kafka)
     }
 
-    fn http_backend(&mut self, v: &Value<'_>, path: &str, what: &str) -> Option<HttpBackend> {
+    fn http_backend(
+        &mut self,
+        v: &Value<'_>,
+        path: &str,
+        what: &str,
+        tls: &HttpTls,
+    ) -> Option<HttpBackend> {
         let t = self.table(v, path)?;
         self.check_keys(t, path, HTTP_KEYS);
         let url = match t.get("url") {
@@ -1005,14 +1037,16 @@ impl Parser<'_> {
                 }
             }
         }
+        let tls = self.http_tls_in(t, path, tls);
         Some(HttpBackend {
             url: url?,
             token,
             headers,
+            tls,
         })
     }
 
-    fn catalog(&mut self, v: &Value<'_>, path: &str) -> Option<CatalogConfig> {
+    fn catalog(&mut self, v: &Value<'_>, path: &str, tls: &HttpTls) -> Option<CatalogConfig> {
         let t = self.table(v, path)?;
         self.check_keys(t, path, CATALOG_KEYS);
         match (t.get("backstage"), t.get("dir")) {
@@ -1035,7 +1069,12 @@ impl Parser<'_> {
                 let token = bt
                     .get("token")
                     .and_then(|tv| self.secret(tv, &join(&bpath, "token"), "BACKSTAGE_TOKEN"));
-                Some(CatalogConfig::Backstage { url: url?, token })
+                let tls = self.http_tls_in(bt, &bpath, tls);
+                Some(CatalogConfig::Backstage {
+                    url: url?,
+                    token,
+                    tls,
+                })
             }
             (None, Some(dv)) => {
                 let path = self.non_empty_string(dv, &join(path, "dir"))?;
@@ -1058,7 +1097,7 @@ impl Parser<'_> {
         }
     }
 
-    fn platform(&mut self, v: &Value<'_>, path: &str) -> Option<PlatformConfig> {
+    fn platform(&mut self, v: &Value<'_>, path: &str, tls: &HttpTls) -> Option<PlatformConfig> {
         let t = self.table(v, path)?;
         self.check_keys(t, path, PLATFORM_KEYS);
         let url = match t.get("url") {
@@ -1085,10 +1124,12 @@ impl Parser<'_> {
                 }
             }
         }
+        let tls = self.http_tls_in(t, path, tls);
         Some(PlatformConfig {
             url: url?,
             token,
             timeout_ms,
+            tls,
         })
     }
 }
@@ -1106,6 +1147,7 @@ pub(crate) fn documented_keys() -> impl Iterator<Item = &'static str> {
         CATALOG_KEYS,
         BACKSTAGE_KEYS,
         PLATFORM_KEYS,
+        tls::HTTP_TLS_KEYS,
         SANDBOX_KEYS,
         SECRET_KEYS,
         SECRET_KAFKA_PROPERTIES,

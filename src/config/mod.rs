@@ -12,7 +12,7 @@ pub mod paths;
 pub mod secret;
 
 pub use model::{
-    ArgoConfig, CatalogConfig, ColorChoice, Config, Context, HttpBackend, KafkaConfig, PgDatabase,
-    PlatformConfig, SecretRef,
+    ArgoConfig, CatalogConfig, ColorChoice, Config, Context, HttpBackend, HttpTls, KafkaConfig,
+    PgDatabase, PlatformConfig, SecretRef,
 };
 pub use secret::SecretError;

@@ -23,6 +23,24 @@ pub enum ColorChoice {
     TrueColor,
 }
 
+/// TLS settings of one HTTP(S) backend (`http_tls`): whom to trust and who we are.
+///
+/// The default trusts the system store only, like a browser or curl. `ca_file` adds a PEM
+/// bundle to it (a private CA next to the public ones); `only_ca` makes that bundle the only
+/// trust, so a certificate from a public CA for the same name is refused too. Paths are
+/// resolved against the config file's directory when the file is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpTls {
+    pub ca_file: Option<PathBuf>,
+    pub only_ca: bool,
+    /// Client certificate chain (PEM), for servers that ask for one (mutual TLS).
+    pub client_cert: Option<PathBuf>,
+    /// Its private key (PEM: PKCS#8, PKCS#1 or SEC1; or encrypted PKCS#8 with
+    /// `client_key_password`).
+    pub client_key: Option<PathBuf>,
+    pub client_key_password: Option<SecretRef>,
+}
+
 /// Where the service catalog comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CatalogConfig {
@@ -31,6 +49,7 @@ pub enum CatalogConfig {
     Backstage {
         url: String,
         token: Option<SecretRef>,
+        tls: HttpTls,
     },
     /// A directory searched recursively for `catalog-info.yaml` / `*.yaml` entity files.
     Dir { path: PathBuf },
@@ -42,6 +61,8 @@ pub struct ArgoConfig {
     pub namespaces: Vec<String>,
     pub api_url: Option<String>,
     pub token: Option<SecretRef>,
+    /// TLS of `api_url`: its own `http_tls`, else the context's.
+    pub tls: HttpTls,
 }
 
 /// One monitored PostgreSQL database.
@@ -84,6 +105,8 @@ pub struct HttpBackend {
     pub token: Option<SecretRef>,
     /// Extra headers, e.g. `X-Scope-OrgID` for multi-tenant Loki.
     pub headers: BTreeMap<String, String>,
+    /// Its own `http_tls`, else the context's.
+    pub tls: HttpTls,
 }
 
 /// The platform API (audit and self-service requests).
@@ -93,6 +116,8 @@ pub struct PlatformConfig {
     pub token: Option<SecretRef>,
     /// Audit-gate timeout in milliseconds (3000 by default).
     pub timeout_ms: u64,
+    /// Its own `http_tls`, else the context's.
+    pub tls: HttpTls,
 }
 
 /// A named environment and its backends.

@@ -1,5 +1,9 @@
 //! `opsdeck platform serve` arguments. The binary adds one subcommand holding [`ServeArgs`]
 //! and calls [`run`]; everything else stays in this module.
+//!
+//! Plain HTTP is for loopback: tokens and audit events must not cross a network in clear
+//! text, so a non-loopback `--listen` without `--tls-cert` is refused unless
+//! `--allow-plain-http` says a TLS-terminating proxy sits in front.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +12,7 @@ use std::time::Duration;
 use crate::platform::error::PlatformError;
 use crate::platform::server::{ServeOptions, Source, serve};
 use crate::platform::store::StoreUrl;
+use crate::platform::tls::{ServerTls, server_config};
 
 /// Runs the reference platform API server (audit trail and self-service requests).
 #[derive(Debug, Clone, clap::Args)]
@@ -22,12 +27,32 @@ pub struct ServeArgs {
     /// `sqlite://PATH` (one server) or `postgres://...` (replicas sharing one database).
     #[arg(long, env = "OPSDECK_PLATFORM_STORE")]
     pub store: StoreUrl,
-    /// Tokens file: SHA-256 of each token → user and groups (see `platform::examples`).
+    /// Tokens file: SHA-256 of each token → user and groups (`opsdeck platform
+    /// example-tokens` prints an example).
     #[arg(long)]
     pub tokens: PathBuf,
-    /// Policy file: action/target globs → groups, approval (see `platform::examples`).
+    /// Policy file: action/target globs → groups, approval (`opsdeck platform
+    /// example-policy` prints an example).
     #[arg(long)]
     pub policy: PathBuf,
+    /// Serve HTTPS with this certificate chain (PEM, server certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1, SEC1, or encrypted PKCS#8).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Environment variable holding the passphrase of an encrypted --tls-key.
+    #[arg(long, value_name = "VAR", requires = "tls_key")]
+    pub tls_key_password_env: Option<String>,
+    /// Require client certificates signed by this CA (PEM bundle); needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback --listen address (behind a TLS-terminating proxy).
+    #[arg(long)]
+    pub allow_plain_http: bool,
+    /// Also append the server's log to this file (it always goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
     /// Command fulfilling `read_replica` requests: JSON on stdin, JSON on stdout.
     #[arg(long)]
     pub provisioner: Option<String>,
@@ -55,6 +80,43 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The TLS settings, with the key's passphrase resolved; `None` for plain HTTP, which is
+    /// refused on a non-loopback address without `--allow-plain-http`.
+    pub fn server_tls(&self) -> Result<Option<ServerTls>, PlatformError> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            if !self.listen.ip().is_loopback() && !self.allow_plain_http {
+                return Err(PlatformError::Invalid {
+                    what: "--listen",
+                    message: format!(
+                        "refusing to serve plain HTTP on {} (not a loopback address): tokens \
+                         and audit events would cross the network unencrypted. Give \
+                         --tls-cert FILE --tls-key FILE to serve HTTPS, listen on 127.0.0.1, \
+                         or pass --allow-plain-http when a TLS-terminating proxy is in front",
+                        self.listen
+                    ),
+                });
+            }
+            return Ok(None);
+        };
+        let key_password = match &self.tls_key_password_env {
+            Some(var) => Some(
+                crate::config::SecretRef::Env(var.clone())
+                    .resolve()
+                    .map_err(|e| PlatformError::Invalid {
+                        what: "--tls-key-password-env",
+                        message: e.to_string(),
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Some(ServerTls {
+            cert: cert.clone(),
+            key: key.clone(),
+            key_password,
+            client_ca: self.client_ca.clone(),
+        }))
+    }
+
     /// The Kafka client settings, when brokers are given.
     pub fn kafka_config(&self) -> Result<Option<crate::config::KafkaConfig>, PlatformError> {
         if self.kafka_brokers.is_empty() {
@@ -103,10 +165,14 @@ impl From<ServeArgs> for ServeOptions {
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM; prints `listening on URL` on stderr once it listens.
 pub async fn run(args: ServeArgs) -> Result<(), PlatformError> {
     let kafka = args.kafka_config()?;
+    let tls = args.server_tls()?;
     let mut options: ServeOptions = args.into();
+    if let Some(tls) = &tls {
+        options.tls = Some(server_config(tls)?);
+    }
     if let Some(kafka) = kafka {
         let client = crate::sources::kafka::connect(&kafka, Duration::from_secs(10))
             .await
@@ -117,7 +183,11 @@ pub async fn run(args: ServeArgs) -> Result<(), PlatformError> {
         let executor = crate::sources::kafka::admin::KafkaExecutor::new(client, kafka.dry_run());
         options.topic_creator = Some(std::sync::Arc::new(executor));
     }
-    serve(options).await
+    // On stderr whatever the log filter: scripts and operators wait for this line.
+    serve(options, |url| {
+        eprintln!("opsdeck platform serve: listening on {url}");
+    })
+    .await
 }
 
 #[cfg(test)]

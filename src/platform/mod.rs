@@ -20,6 +20,7 @@ pub mod routes;
 pub mod sandbox;
 pub mod server;
 pub mod store;
+pub mod tls;
 
 pub use error::PlatformError;
 pub use server::{LocalServer, ServeOptions, Source, serve, spawn_local};

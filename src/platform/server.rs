@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub approvers: Vec<String>,
     /// Fulfils `kafka_topic` requests; `None` leaves them approved ("no Kafka brokers").
     pub topic_creator: Option<Arc<dyn TopicCreator>>,
+    /// HTTPS (see [`crate::platform::tls`]); `None` serves plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -55,6 +57,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("provisioner", &self.provisioner)
             .field("approvers", &self.approvers)
             .field("topic_creator", &self.topic_creator.is_some())
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +80,7 @@ impl ServeOptions {
             provision_timeout: Duration::from_mins(10),
             approvers: Vec::new(),
             topic_creator: None,
+            tls: None,
         }
     }
 }
@@ -151,6 +155,7 @@ pub(crate) fn router(state: AppState) -> Router {
 #[derive(Debug)]
 pub struct LocalServer {
     addr: SocketAddr,
+    https: bool,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -161,10 +166,11 @@ impl LocalServer {
         self.addr
     }
 
-    /// Base URL for clients, e.g. `http://127.0.0.1:41234`.
+    /// Base URL for clients, e.g. `http://127.0.0.1:41234` (`https://` with TLS).
     #[must_use]
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, lets in-flight calls finish, and waits for the server to end.
@@ -194,6 +200,7 @@ impl Drop for LocalServer {
 pub async fn spawn_local(opts: ServeOptions) -> Result<LocalServer, PlatformError> {
     let listen = opts.listen;
     let store = opts.store.to_string();
+    let tls = opts.tls.clone();
     let state = AppState::build(opts).await?;
     requests::recover_interrupted(&state).await;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -205,47 +212,64 @@ pub async fn spawn_local(opts: ServeOptions) -> Result<LocalServer, PlatformErro
     let addr = listener.local_addr().map_err(PlatformError::Serve)?;
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state);
+    let https = tls.is_some();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+        match tls {
+            Some(config) => crate::platform::tls::serve(listener, app, config, rx).await,
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await
+            }
+        }
     });
-    tracing::info!(%addr, %store, "platform server listening");
+    tracing::info!(%addr, %store, https, "platform server listening");
     Ok(LocalServer {
         addr,
+        https,
         shutdown: Some(tx),
         task: Some(task),
     })
 }
 
-/// Runs the server until Ctrl-C or SIGTERM.
-pub async fn serve(opts: ServeOptions) -> Result<(), PlatformError> {
+/// Runs the server until Ctrl-C or SIGTERM. Once it listens, `on_listen` gets its URL.
+pub async fn serve(opts: ServeOptions, on_listen: impl FnOnce(&str)) -> Result<(), PlatformError> {
     let server = spawn_local(opts).await?;
-    shutdown_signal().await;
+    let stop = shutdown_signal();
+    on_listen(&server.url());
+    stop.await;
     tracing::info!("platform server stopping");
     server.shutdown().await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers for Ctrl-C and SIGTERM now, so a signal sent as soon as the server says it
+/// listens is not lost; the returned future ends at the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {}
+                () = wait(int) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -142,10 +142,13 @@ impl Environment {
                 .map(crate::config::SecretRef::resolve)
                 .transpose()
                 .map_err(|e| format!("loki token: {e}"))?;
+            let tls = crate::sources::http_tls::client_config(&loki.tls)
+                .map_err(|e| format!("loki: {e}"))?;
             let config = crate::sources::logs::loki::LokiConfig {
                 url: loki.url.clone(),
                 token,
                 headers: loki.headers.clone(),
+                tls: Some(tls),
             };
             return Ok(Some(crate::sources::logs::loki::spawn(
                 config,
@@ -189,10 +192,17 @@ impl Environment {
             Some(Err(e)) => return Some(Err(format!("{kind} token: {e}"))),
             None => None,
         };
-        let http = reqwest::Client::builder()
+        let tls = match crate::sources::http_tls::client_config(&backend.tls) {
+            Ok(tls) => tls,
+            Err(e) => return Some(Err(format!("{kind}: {e}"))),
+        };
+        let http = match crate::sources::http_tls::reqwest_builder(&tls)
             .connect_timeout(Duration::from_secs(5))
             .build()
-            .unwrap_or_default();
+        {
+            Ok(http) => http,
+            Err(e) => return Some(Err(format!("{kind} client: {e}"))),
+        };
         Some(match kind {
             "tempo" => TempoClient::new(http, &backend.url, token).map(TraceBackend::Tempo),
             _ => JaegerClient::new(http, &backend.url, token).map(TraceBackend::Jaeger),
@@ -208,7 +218,13 @@ impl Environment {
                 .map_err(|e| e.to_string())?,
             None => String::new(),
         };
-        PlatformClient::from_config(config, Token::new(token)).map_err(|e| e.to_string())
+        let tls = config.tls.clone();
+        let tls =
+            tokio::task::spawn_blocking(move || crate::sources::http_tls::client_config(&tls))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("platform: {e}"))?;
+        PlatformClient::from_config(config, Token::new(token), &tls).map_err(|e| e.to_string())
     }
 
     /// Starts the sources of one context and connects its platform API.
@@ -315,10 +331,11 @@ impl Environment {
             }
         } else {
             match &ctx.catalog {
-                Some(CatalogConfig::Backstage { url, token }) => {
+                Some(CatalogConfig::Backstage { url, token, tls }) => {
                     handles.push(crate::sources::backstage::spawn(
                         url,
                         token.clone(),
+                        tls.clone(),
                         generation,
                         events.clone(),
                     ));
@@ -386,6 +403,7 @@ impl Environment {
                             .map(|url| crate::sources::kube::exec::ArgoApi {
                                 url,
                                 token: argocd.token.clone(),
+                                tls: argocd.tls.clone(),
                             })
                     });
                     self.backends.kube = Arc::new(RealKube {

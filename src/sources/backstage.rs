@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::catalog_map::{self, Origin};
 use super::poller::{self, PollSettings};
 use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
-use crate::config::SecretRef;
+use crate::config::{HttpTls, SecretRef};
 use crate::model::{Catalog, CatalogEntry, SourceHealth, clean};
 
 /// Entities asked for per page.
@@ -211,17 +211,38 @@ pub async fn fetch(
 pub fn spawn(
     base_url: &str,
     token: Option<SecretRef>,
+    tls: HttpTls,
     generation: u64,
     events: mpsc::Sender<SourceEvent>,
 ) -> SourceHandle {
-    spawn_with(base_url, token, SETTINGS, generation, events)
+    spawn_tls(base_url, token, tls, SETTINGS, generation, events)
 }
 
-/// [`spawn`] with an explicit cadence (tests use a short one).
+/// [`spawn`] with an explicit cadence (tests use a short one) and the system trust store.
 #[must_use]
 pub fn spawn_with(
     base_url: &str,
     token: Option<SecretRef>,
+    settings: PollSettings,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+) -> SourceHandle {
+    spawn_tls(
+        base_url,
+        token,
+        HttpTls::default(),
+        settings,
+        generation,
+        events,
+    )
+}
+
+/// [`spawn_with`] with the TLS of an `http_tls` table.
+#[must_use]
+pub fn spawn_tls(
+    base_url: &str,
+    token: Option<SecretRef>,
+    tls: HttpTls,
     settings: PollSettings,
     generation: u64,
     events: mpsc::Sender<SourceEvent>,
@@ -252,7 +273,24 @@ pub fn spawn_with(
                 }
             },
         };
-        let client = match reqwest::Client::builder()
+        let tls = match tokio::task::spawn_blocking(move || {
+            crate::sources::http_tls::client_config(&tls)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        {
+            Ok(tls) => tls,
+            Err(e) => {
+                // A file problem does not fix itself: say so and wait for the context to end.
+                let _ = reporter
+                    .error(clean(&format!("Backstage: {e}")), None)
+                    .await;
+                while control_rx.recv().await.is_some() {}
+                return;
+            }
+        };
+        let client = match crate::sources::http_tls::reqwest_builder(&tls)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
+pub mod http_tls;
 pub mod kafka;
 pub mod kube;
 pub mod logs;
@@ -171,6 +172,9 @@ pub fn quoted_literal(value: &str) -> String {
 pub fn transport_cause(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         return "timed out".to_owned();
+    }
+    if let Some(tls) = http_tls::explain(err) {
+        return tls;
     }
     let mut cause: &dyn std::error::Error = err;
     while let Some(next) = cause.source() {

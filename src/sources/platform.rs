@@ -90,11 +90,25 @@ pub struct PlatformClient {
 impl PlatformClient {
     /// `base` is the server root, e.g. `https://platform.example.com` (no `/v1`).
     pub fn new(base: &str, token: Token) -> Result<Self, ClientError> {
+        Self::new_with_tls(base, token, None)
+    }
+
+    /// [`Self::new`] with the TLS config of the context's `http_tls` (`None`: the system
+    /// trust store, reqwest's default).
+    pub fn new_with_tls(
+        base: &str,
+        token: Token,
+        tls: Option<&rustls::ClientConfig>,
+    ) -> Result<Self, ClientError> {
         let base = Url::parse(base).map_err(|e| ClientError::Url(format!("{base:?}: {e}")))?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(ClientError::Url(format!("{base}: expected an http(s) URL")));
         }
-        let http = reqwest::Client::builder()
+        let builder = match tls {
+            Some(tls) => crate::sources::http_tls::reqwest_builder(tls),
+            None => reqwest::Client::builder(),
+        };
+        let http = builder
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
@@ -106,9 +120,15 @@ impl PlatformClient {
         })
     }
 
-    /// From the context's platform settings; the token is resolved by the caller.
-    pub fn from_config(config: &PlatformConfig, token: Token) -> Result<Self, ClientError> {
-        Ok(Self::new(&config.url, token)?.with_timeout(Duration::from_millis(config.timeout_ms)))
+    /// From the context's platform settings; the token and the TLS config (see
+    /// [`crate::sources::http_tls::client_config`]) are made by the caller.
+    pub fn from_config(
+        config: &PlatformConfig,
+        token: Token,
+        tls: &rustls::ClientConfig,
+    ) -> Result<Self, ClientError> {
+        Ok(Self::new_with_tls(&config.url, token, Some(tls))?
+            .with_timeout(Duration::from_millis(config.timeout_ms)))
     }
 
     #[must_use]
@@ -306,6 +326,9 @@ impl PlatformClient {
 
 /// The error and its causes on one line; reqwest's own Display hides the useful part.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(tls) = crate::sources::http_tls::explain(e) {
+        return tls;
+    }
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -9,6 +9,16 @@
 
 use std::path::{Path, PathBuf};
 
+#[allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is how its helpers report a failure"
+)]
+#[path = "../support/tls_ca.rs"]
+pub mod tls_ca;
+
+mod help;
+mod http_tls;
+
 use opsdeck::config::load;
 use opsdeck::keymap::{Action, KeyCombo, KeyContext, Keymap};
 use opsdeck::theme::{ColorDepth, Role, Theme};

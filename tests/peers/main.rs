@@ -24,4 +24,5 @@ mod kafka;
 mod kube;
 mod logs;
 mod postgres;
+mod tls;
 mod traces;

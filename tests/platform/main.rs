@@ -23,3 +23,4 @@ mod gate_faults;
 mod openapi;
 mod requests;
 mod tamper;
+mod tls;

@@ -6,7 +6,8 @@
 //! ([`kube`]), Argo CD ([`argocd`]), Loki ([`loki`]), Tempo ([`tempo`]) and Jaeger
 //! ([`jaeger`]) with the call log they share ([`recorded_peer`]), and Backstage
 //! ([`backstage`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
-//! ([`tansu`]). Fixture files live in `tests/support/fixtures/`.
+//! ([`tansu`]). A throwaway PKI and a TLS front for any of the HTTP peers: [`tls_ca`].
+//! Fixture files live in `tests/support/fixtures/`.
 
 pub mod argocd;
 pub mod backstage;
@@ -17,3 +18,4 @@ pub mod pg;
 pub mod recorded_peer;
 pub mod tansu;
 pub mod tempo;
+pub mod tls_ca;

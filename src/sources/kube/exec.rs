@@ -42,6 +42,8 @@ const API_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct ArgoApi {
     pub url: String,
     pub token: Option<SecretRef>,
+    /// The context's `http_tls` for this server.
+    pub tls: crate::config::HttpTls,
 }
 
 /// The executor of one context's Kubernetes actions.
@@ -55,6 +57,8 @@ pub struct KubeExecutor {
     argo_namespaces: Vec<String>,
     api: Option<ArgoApi>,
     http: reqwest::Client,
+    /// Why the API server's TLS could not be set up, said by every API call.
+    tls_error: Option<String>,
     /// `initiatedBy.username` of the operations written on the CR path.
     username: String,
 }
@@ -107,16 +111,29 @@ impl KubeExecutor {
         api: Option<ArgoApi>,
         username: String,
     ) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(API_TIMEOUT)
-            .build()
-            .unwrap_or_default();
+        // A TLS file that cannot be used (config load checked it) leaves the client without
+        // a connector, and each call then says why.
+        let tls = api
+            .as_ref()
+            .map(|a| crate::sources::http_tls::client_config(&a.tls).map_err(|e| e.to_string()));
+        let http = match &tls {
+            Some(Ok(tls)) => crate::sources::http_tls::reqwest_builder(tls),
+            _ => reqwest::Client::builder(),
+        }
+        .timeout(API_TIMEOUT)
+        .build()
+        .unwrap_or_default();
+        let tls_error = match tls {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        };
         Self {
             client: Arc::new(OnceCell::new()),
             kube_context,
             argo_namespaces,
             api,
             http,
+            tls_error,
             username,
         }
     }
@@ -195,6 +212,9 @@ impl KubeExecutor {
     }
 
     async fn call_api(&self, api: &ArgoApi, call: &ApiCall) -> Result<String, String> {
+        if let Some(e) = &self.tls_error {
+            return Err(format!("Argo CD API: {e}"));
+        }
         let mut url =
             reqwest::Url::parse(&format!("{}{}", api.url.trim_end_matches('/'), call.path))
                 .map_err(|e| format!("Argo CD API url {}: {e}", api.url))?;
@@ -218,10 +238,10 @@ impl KubeExecutor {
             builder = builder.json(body);
         }
         let what = format!("{} {}", call.method.as_str(), call.path);
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| format!("Argo CD API {what}: {e}"))?;
+        let response = builder.send().await.map_err(|e| {
+            let why = crate::sources::http_tls::explain(&e).unwrap_or_else(|| e.to_string());
+            format!("Argo CD API {what}: {why}")
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(format!("Argo CD API {what}: {status}"));

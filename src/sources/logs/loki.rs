@@ -69,13 +69,15 @@ pub const ENCODING_FLAGS: (&str, &str) = ("X-Loki-Response-Encoding-Flags", "cat
 pub const NO_TARGET: &str = "pick a service (scope) to read its logs from Loki";
 
 /// Where Loki is, from the context's `loki` backend (the token already resolved).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LokiConfig {
     /// `http(s)://host:port`, possibly with a path prefix.
     pub url: String,
     pub token: Option<String>,
     /// Extra headers on every request, e.g. `X-Scope-OrgID` for a multi-tenant Loki.
     pub headers: BTreeMap<String, String>,
+    /// The TLS of both the queries and the tail (`None`: the system trust store).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// One log entry as Loki returns it.
@@ -180,6 +182,8 @@ pub struct LokiClient {
     base: String,
     token: Option<String>,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// The same config as `http`'s, for the WebSocket tail.
+    tls: Arc<rustls::ClientConfig>,
 }
 
 #[derive(Deserialize)]
@@ -320,7 +324,12 @@ impl LokiClient {
                 .map_err(|e| clean(&format!("bad value for Loki header `{name}`: {e}")))?;
             headers.push((name, value));
         }
-        let http = reqwest::Client::builder()
+        let tls = match &config.tls {
+            Some(tls) => Arc::clone(tls),
+            None => crate::sources::http_tls::client_config(&crate::config::HttpTls::default())
+                .map_err(|e| clean(&format!("Loki client: {e}")))?,
+        };
+        let http = crate::sources::http_tls::reqwest_builder(&tls)
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| clean(&format!("Loki client: {e}")))?;
@@ -329,6 +338,7 @@ impl LokiClient {
             base,
             token: config.token.clone(),
             headers,
+            tls,
         })
     }
 
@@ -504,11 +514,19 @@ impl LokiClient {
                 .map_err(|e| clean(&format!("Loki token: {e}")))?;
             headers.insert(HeaderName::from_static("authorization"), value);
         }
-        let connect = tokio_tungstenite::connect_async(request);
+        let connect = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            None,
+            false,
+            Some(tokio_tungstenite::Connector::Rustls(Arc::clone(&self.tls))),
+        );
         let (socket, _) = tokio::time::timeout(REQUEST_TIMEOUT, connect)
             .await
             .map_err(|_| "Loki tail: no answer".to_owned())?
-            .map_err(|e| clean(&format!("Loki tail: {e}")))?;
+            .map_err(|e| {
+                let why = crate::sources::http_tls::explain(&e).unwrap_or_else(|| e.to_string());
+                clean(&format!("Loki tail: {why}"))
+            })?;
         Ok(Tail { socket })
     }
 }

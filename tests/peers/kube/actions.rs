@@ -169,6 +169,7 @@ async fn api_server_path_calls_the_rest_endpoints_with_the_token() {
     let api = ArgoApi {
         url: argo.url(),
         token: Some(SecretRef::Command(format!("printf %s {}", argo.token()))),
+        tls: opsdeck::config::HttpTls::default(),
     };
     let e = executor(&kube, Some(api)).await;
     let r = e

@@ -20,6 +20,7 @@ fn config(server: &LokiServer) -> LokiConfig {
         url: server.url(),
         token: Some("loki-token".into()),
         headers: BTreeMap::from([("X-Scope-OrgID".to_owned(), "shop".to_owned())]),
+        tls: None,
     }
 }
 

@@ -1,0 +1,121 @@
+//! HTTPS for `opsdeck platform serve`: the rustls server config, and the accept loop that
+//! serves the axum router over it.
+//!
+//! The loop is tokio-rustls plus hyper-util, the pair reqwest and hyper-rustls already bring
+//! (no new crate, the same rustls and aws-lc-rs), as in axum's own low-level TLS example.
+//! axum-server would add a dependency that trails axum's releases and would still need a
+//! hand-made `ServerConfig` for client certificates. Only HTTP/1.1 is offered (ALPN), the
+//! same protocol as the plain server.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::platform::error::PlatformError;
+use crate::sources::http_tls;
+
+/// How long a client may take to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The server's certificate and key, and the CA its clients' certificates must chain to.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// Passphrase of an encrypted PKCS#8 key, already resolved.
+    pub key_password: Option<String>,
+    /// With it, every client must present a certificate signed by this CA.
+    pub client_ca: Option<PathBuf>,
+}
+
+fn invalid(e: impl std::fmt::Display) -> PlatformError {
+    PlatformError::Invalid {
+        what: "TLS setup",
+        message: e.to_string(),
+    }
+}
+
+/// The rustls config of `tls`: every file is read and checked now, so a bad one stops the
+/// server before it listens.
+pub fn server_config(tls: &ServerTls) -> Result<Arc<ServerConfig>, PlatformError> {
+    let provider = http_tls::provider();
+    let (chain, key) = http_tls::load_identity(&tls.cert, &tls.key, tls.key_password.as_deref())
+        .map_err(invalid)?;
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(invalid)?;
+    let builder = match &tls.client_ca {
+        Some(ca) => {
+            let roots = http_tls::load_roots(ca).map_err(invalid)?;
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(invalid)?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_single_cert(chain, key).map_err(invalid)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Serves `app` over TLS on `listener` until `shutdown` fires, then lets open connections
+/// finish their requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    config: Arc<ServerConfig>,
+    shutdown: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "platform: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => {
+                    // A client without the right certificate, or one that does not trust
+                    // ours: the operator sees who and why.
+                    tracing::warn!(%peer, error = %e, "platform: TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::warn!(%peer, "platform: TLS handshake timed out");
+                    return;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(connection).await {
+                tracing::debug!(%peer, error = %e, "platform: connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
+    Ok(())
+}

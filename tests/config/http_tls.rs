@@ -1,0 +1,124 @@
+//! `http_tls` files checked when a config file is loaded: each problem (missing file, not
+//! PEM, a key of another certificate, an encrypted key without its passphrase) is reported
+//! with file, line and key; an encrypted PKCS#8 key works with its passphrase.
+
+use opsdeck::config::{HttpTls, SecretRef, load};
+use opsdeck::sources::http_tls;
+
+use crate::tls_ca::Pki;
+
+/// `client.key` encrypted (PBES2: PBKDF2-SHA256, AES-256-CBC) with `passphrase`.
+fn encrypt(pki: &Pki, passphrase: &str) -> std::path::PathBuf {
+    let pem = std::fs::read_to_string(&pki.client_key).unwrap();
+    let (_, doc) = pkcs8::der::Document::from_pem(&pem).unwrap();
+    let info = pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).unwrap();
+    let params =
+        pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, b"opsdeck-salt", &[7; 16])
+            .unwrap();
+    let encrypted = info.encrypt_with_params(params, passphrase).unwrap();
+    let text = encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
+        .unwrap();
+    let path = pki.path("encrypted.key");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn files_are_checked_at_load_with_line_and_key() {
+    let pki = Pki::new();
+    encrypt(&pki, "pw");
+    std::fs::write(pki.path("junk.txt"), "just text\n").unwrap();
+    let config = pki.path("config.toml");
+    std::fs::write(
+        &config,
+        r#"[contexts.a]
+http_tls = { ca_file = "ca.pem", client_cert = "client.pem", client_key = "client.key" }
+loki = { url = "https://loki", http_tls = { ca_file = "nope.pem" } }
+tempo = { url = "https://tempo", http_tls = { ca_file = "junk.txt" } }
+jaeger = { url = "https://jaeger", http_tls = { client_cert = "client.pem", client_key = "stranger.key" } }
+platform = { url = "https://p", http_tls = { client_cert = "client.pem", client_key = "encrypted.key" } }
+"#,
+    )
+    .unwrap();
+    let errors: Vec<String> = load::load(&config)
+        .expect_err("four problems")
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    let expect = [
+        (":3:", "contexts.a.loki.http_tls.ca_file", "cannot read"),
+        (
+            ":4:",
+            "contexts.a.tempo.http_tls.ca_file",
+            "is not a PEM file",
+        ),
+        (
+            ":5:",
+            "contexts.a.jaeger.http_tls.client_key",
+            "does not belong",
+        ),
+        (
+            ":6:",
+            "contexts.a.platform.http_tls.client_key",
+            "client_key_password",
+        ),
+    ];
+    for (error, (line, key, what)) in errors.iter().zip(expect) {
+        assert!(error.contains(line) && error.contains(key), "{error}");
+        assert!(error.contains(what), "{error}");
+    }
+
+    // Fixed, the same file loads; relative paths follow the config file.
+    let fixed = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("nope.pem", "ca.pem")
+        .replace("junk.txt", "other-ca.pem")
+        .replace("stranger.key", "client.key")
+        .replace(
+            "\"encrypted.key\" }",
+            "\"encrypted.key\", client_key_password = { env = \"KEY_PW\" } }",
+        );
+    std::fs::write(&config, fixed).unwrap();
+    let loaded = load::load(&config).unwrap_or_else(|d| panic!("{d}"));
+    let ctx = &loaded.contexts[0];
+    assert_eq!(
+        ctx.tempo.as_ref().unwrap().tls.ca_file,
+        Some(pki.other_ca.clone())
+    );
+    assert_eq!(ctx.argocd, None);
+    assert_eq!(
+        ctx.platform.as_ref().unwrap().tls.client_key_password,
+        Some(SecretRef::Env("KEY_PW".into()))
+    );
+}
+
+#[test]
+fn an_encrypted_key_needs_its_passphrase() {
+    let pki = Pki::new();
+    let key = encrypt(&pki, "s3cret");
+    let tls = |password: &str| HttpTls {
+        ca_file: Some(pki.ca.clone()),
+        client_cert: Some(pki.client_cert.clone()),
+        client_key: Some(key.clone()),
+        client_key_password: Some(SecretRef::Command(format!("printf %s {password}"))),
+        ..HttpTls::default()
+    };
+    http_tls::client_config(&tls("s3cret")).expect("decrypted with the passphrase");
+    let err = http_tls::client_config(&tls("wrong")).expect_err("wrong passphrase");
+    assert!(err.to_string().contains("cannot decrypt"), "{err}");
+}
+
+#[test]
+fn only_ca_needs_ca_file_and_a_cert_needs_its_key() {
+    let errors = load::parse(
+        "t.toml",
+        "[contexts.a]\nhttp_tls = { only_ca = true, client_cert = \"c.pem\" }\n",
+    )
+    .expect_err("two problems")
+    .to_string();
+    assert!(errors.contains("only_ca = true needs ca_file"), "{errors}");
+    assert!(errors.contains("client_cert needs client_key"), "{errors}");
+}
