@@ -106,7 +106,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             state,
             crate::model::source::SourceId::Kube,
             "Argo CD",
-            "No Kubernetes context here. Set kube_context and argocd = { namespaces = [...] } (see `opsdeck config example`).",
+            super::setup::Needs::ArgoCd,
             "connecting…",
         );
         return;

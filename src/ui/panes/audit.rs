@@ -180,9 +180,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.audit;
     if !state.context.platform {
-        let text =
-            "No platform API is configured in this context, so there is no audit trail to show.";
-        super::notice(frame, area, theme, "Audit", text);
+        let text = super::setup::what_to_add(super::setup::Needs::Platform, &state.context.name);
+        super::notice(frame, area, theme, "Audit", &text);
         return;
     }
     let open = pane.open_item();

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+use ratatui::widgets::Cell;
 
 use crate::app::State;
 use crate::app::panes::catalog::CatalogColumn;
@@ -131,16 +131,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         format!(" Services ({total}) ")
     };
     if !pane.loaded {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style(Role::BorderFocus))
-            .title(Span::styled(title, theme.style(Role::Title)));
-        let waiting = Paragraph::new(Line::from(Span::styled(
-            "waiting for the catalog source…",
-            theme.style(Role::Muted),
-        )))
-        .block(block);
-        frame.render_widget(waiting, area);
+        let text = match state.health.get(&crate::model::source::SourceId::Catalog) {
+            Some(crate::model::SourceHealth::Off) => {
+                super::setup::what_to_add(super::setup::Needs::Catalog, &state.context.name)
+            }
+            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+            _ => "waiting for the catalog source…".to_owned(),
+        };
+        super::notice(frame, area, theme, title.trim(), &text);
         return;
     }
     let arrow = if table.sort.reverse { "↓" } else { "↑" };

@@ -163,7 +163,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let why = match state.health.get(&crate::model::source::SourceId::Kafka) {
             Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
             Some(crate::model::SourceHealth::Off) => {
-                "No Kafka brokers in this context. Add [contexts.<name>.kafka] (see `opsdeck config example`).".into()
+                super::setup::what_to_add(super::setup::Needs::Kafka, &state.context.name)
             }
             _ => "connecting…".into(),
         };

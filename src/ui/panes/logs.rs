@@ -214,7 +214,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             state,
             crate::model::source::SourceId::Logs,
             "Logs",
-            "No log source here. Configure loki (or kube_context for pod logs) in the context, or run `opsdeck logs FILE…`.",
+            super::setup::Needs::Logs,
             "waiting for lines…",
         );
         return;

@@ -12,6 +12,7 @@ pub mod postgres;
 pub mod requests;
 pub mod rollout_detail;
 pub mod rollouts;
+pub mod setup;
 pub mod traces;
 
 use ratatui::Frame;
@@ -81,12 +82,14 @@ pub fn unavailable(
     state: &crate::app::State,
     source: crate::model::source::SourceId,
     title: &str,
-    off: &str,
+    off: setup::Needs,
     waiting: &str,
 ) {
     let why = match state.health.get(&source) {
         Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-        Some(crate::model::SourceHealth::Off) | None => off.to_owned(),
+        Some(crate::model::SourceHealth::Off) | None => {
+            setup::what_to_add(off, &state.context.name)
+        }
         _ => waiting.to_owned(),
     };
     notice(frame, area, &state.ui.theme, title, &why);

@@ -220,13 +220,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pg = &state.panes.postgres;
     let Some(database) = pg.current_database() else {
-        super::notice(
-            frame,
-            area,
-            theme,
-            "Postgres",
-            "No Postgres databases in this context. Add [[contexts.<name>.postgres]] entries (see `opsdeck config example`).",
-        );
+        let text = super::setup::what_to_add(super::setup::Needs::Postgres, &state.context.name);
+        super::notice(frame, area, theme, "Postgres", &text);
         return;
     };
     let Some(snapshot) = pg.shown.clone() else {

@@ -86,8 +86,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.requests;
     if !state.context.platform {
-        let text = "No platform API is configured in this context. Add `platform = { url = \"…\", token = { env = \"…\" } }` to it (see `opsdeck config example`).";
-        super::notice(frame, area, theme, "Requests", text);
+        let text = super::setup::what_to_add(super::setup::Needs::Platform, &state.context.name);
+        super::notice(frame, area, theme, "Requests", &text);
         return;
     }
     let show_detail = area.height >= 16 && pane.selected().is_some();

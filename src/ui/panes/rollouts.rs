@@ -95,7 +95,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             state,
             crate::model::source::SourceId::Kube,
             "Rollouts",
-            "No Kubernetes context here. Set kube_context (and kube_namespaces) in the context (see `opsdeck config example`).",
+            super::setup::Needs::Kubernetes,
             "connecting…",
         );
         return;

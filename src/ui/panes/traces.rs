@@ -131,7 +131,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             state,
             crate::model::source::SourceId::Traces,
             "Traces",
-            "No trace backend here. Configure tempo or jaeger in the context (see `opsdeck config example`).",
+            super::setup::Needs::Traces,
             "searching…",
         );
         return;

@@ -10,6 +10,7 @@ mod reasons;
 mod resize;
 mod rollouts;
 mod screenshots;
+mod setup;
 mod snapshots;
 mod sorting;
 mod styles;
