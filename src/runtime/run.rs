@@ -71,6 +71,12 @@ where
                 continue;
             }
         }
+        // Input ended and every change is drawn: nothing more can happen that the user would
+        // see. Checked here, not only after a wake-up, because with input closed and the
+        // sources quiet nothing would wake the loop again.
+        if !input_open && !state.dirty {
+            break;
+        }
         let deadline = state
             .dirty
             .then(|| last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL));
@@ -84,9 +90,6 @@ where
             Some(event) = rx.recv() => batch.push(Msg::Source(event)),
             Some(msg) = app_rx.recv() => batch.push(msg),
             () = sleep_until_opt(deadline) => {}
-        }
-        if !input_open && batch.is_empty() && !state.dirty {
-            break;
         }
         // Drain everything already waiting so one frame covers the whole burst.
         while let Ok(event) = rx.try_recv() {

@@ -20,6 +20,9 @@ use crate::render::probe::{Observer, Probe};
 /// How long an asynchronous step (an action, a refresh, provisioning) may take.
 const SLOW: Duration = Duration::from_secs(40);
 
+/// How long the console may take to quit once the test is done.
+const QUIT: Duration = Duration::from_secs(20);
+
 /// The keyboard and the screen of a running console.
 pub struct Ui {
     keys: UnboundedSender<io::Result<Event>>,
@@ -55,16 +58,30 @@ where
     let console = Ui { keys, seen };
     let mut host = Headless;
     let app = run(&mut terminal, &mut state, input, &mut env, &mut host);
-    let drive = async move {
-        let result = drive(Ui {
+    tokio::pin!(app);
+    let result = tokio::select! {
+        ran = &mut app => panic!("the run loop ended before the test did: {ran:?}"),
+        result = drive(Ui {
             keys: console.keys.clone(),
             seen: console.seen.clone(),
-        })
-        .await;
-        console.press("ctrl-c");
-        result
+        }) => result,
     };
-    let (ran, result) = tokio::join!(app, drive);
+    // ctrl-c closes an open modal instead of quitting (a dialog or picker may open between
+    // the test's last check and its quit), so ask again until the loop ends, and fail with
+    // the screen rather than hang.
+    let deadline = Instant::now() + QUIT;
+    let ran = loop {
+        console.press("<ctrl-c>");
+        tokio::select! {
+            ran = &mut app => break ran,
+            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the console did not quit within {QUIT:?} of ctrl-c; screen:\n{}",
+            console.screen()
+        );
+    };
     ran.expect("the run loop ends cleanly");
     drop(dir);
     result
