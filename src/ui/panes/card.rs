@@ -218,16 +218,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, card: &CardState
         let block = Block::default()
             .borders(Borders::ALL)
             .title(format!(" {} ", card.service));
-        let off = matches!(
-            state.health.get(&crate::model::source::SourceId::Catalog),
-            Some(crate::model::SourceHealth::Off)
-        );
         let text = if state.panes.catalog.loaded {
             "this service is not in the catalog (any more)".to_owned()
-        } else if off {
-            super::setup::what_to_add(super::setup::Needs::Catalog, &state.context.name)
         } else {
-            "waiting for the catalog source…".to_owned()
+            super::why_unavailable(
+                state,
+                crate::model::source::SourceId::Catalog,
+                super::setup::Needs::Catalog,
+                "waiting for the catalog source…",
+            )
         };
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.style(Role::Muted)))

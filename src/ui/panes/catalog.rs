@@ -131,13 +131,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         format!(" Services ({total}) ")
     };
     if !pane.loaded {
-        let text = match state.health.get(&crate::model::source::SourceId::Catalog) {
-            Some(crate::model::SourceHealth::Off) => {
-                super::setup::what_to_add(super::setup::Needs::Catalog, &state.context.name)
-            }
-            Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-            _ => "waiting for the catalog source…".to_owned(),
-        };
+        let text = super::why_unavailable(
+            state,
+            crate::model::source::SourceId::Catalog,
+            super::setup::Needs::Catalog,
+            "waiting for the catalog source…",
+        );
         super::notice(frame, area, theme, title.trim(), &text);
         return;
     }

@@ -85,14 +85,24 @@ pub fn unavailable(
     off: setup::Needs,
     waiting: &str,
 ) {
-    let why = match state.health.get(&source) {
-        Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
-        Some(crate::model::SourceHealth::Off) | None => {
-            setup::what_to_add(off, &state.context.name)
-        }
-        _ => waiting.to_owned(),
-    };
+    let why = why_unavailable(state, source, off, waiting);
     notice(frame, area, &state.ui.theme, title, &why);
+}
+
+/// Why `source` has sent nothing yet, in words: its error, what to configure when it is off,
+/// or `waiting` while it has not reported at all (at start-up, before the context is ready).
+#[must_use]
+pub fn why_unavailable(
+    state: &crate::app::State,
+    source: crate::model::source::SourceId,
+    off: setup::Needs,
+    waiting: &str,
+) -> String {
+    match state.health.get(&source) {
+        Some(crate::model::SourceHealth::Error { message, .. }) => format!("✗ {message}"),
+        Some(crate::model::SourceHealth::Off) => setup::what_to_add(off, &state.context.name),
+        _ => waiting.to_owned(),
+    }
 }
 
 /// A pane that has nothing to show yet says why, in a bordered box.
