@@ -268,6 +268,7 @@ async fn run(url: String) {
         name: "bench".into(),
         dsn: url.clone(),
         password: None,
+        ssl_password: None,
     };
     let probe = connect(&url, "bench-probe").await;
     let _chain = build_chain(&url, &probe).await;

@@ -17,5 +17,6 @@ pub mod runtime;
 pub mod screenshot;
 pub mod sources;
 pub mod theme;
+pub mod tls;
 pub mod tour;
 pub mod ui;

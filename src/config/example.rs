@@ -87,11 +87,15 @@ jaeger = { url = "http://jaeger-query.staging.internal:16686" }
 # PostgreSQL databases, one [[...postgres]] table each. `name` is how panes and the
 # `opsdeck.io/databases` catalog annotation refer to it, unique within the context. `dsn` is a
 # libpq key=value string or a postgres:// URL WITHOUT the password; an empty or missing dsn
-# means the PG* environment variables.
+# means the PG* environment variables. TLS keys as libpq reads them: sslmode (disable, allow,
+# prefer (the default), require, verify-ca, verify-full), sslrootcert (a CA file, or `system`
+# with verify-full), sslcert and sslkey (a client certificate); an encrypted sslkey's
+# passphrase is `sslpassword` by reference beside the dsn, never in it.
 [[contexts.staging.postgres]]
 name = "orders-db"
-dsn = "host=orders-db.staging.internal port=5432 user=opsdeck dbname=orders sslmode=require"
+dsn = "host=orders-db.staging.internal port=5432 user=opsdeck dbname=orders sslmode=verify-full sslrootcert=certs/staging-db-ca.pem sslcert=certs/opsdeck-db.pem sslkey=certs/opsdeck-db.key"
 password = { env = "ORDERS_DB_PASSWORD" }
+sslpassword = { env = "ORDERS_DB_SSLPASSWORD" }
 
 [[contexts.staging.postgres]]
 name = "users-db"

@@ -55,7 +55,7 @@ const CONTEXT_KEYS: &[&str] = &[
 ];
 
 const ARGO_KEYS: &[&str] = &["namespaces", "api_url", "token", "http_tls"];
-const PG_KEYS: &[&str] = &["name", "dsn", "password"];
+const PG_KEYS: &[&str] = &["name", "dsn", "password", "sslpassword"];
 const KAFKA_KEYS: &[&str] = &[
     "brokers",
     "properties",
@@ -836,11 +836,16 @@ impl Parser<'_> {
             let password = t
                 .get("password")
                 .and_then(|pv| self.secret(pv, &join(&ipath, "password"), &example_var));
+            let key_var = env_name(&[name.as_deref().unwrap_or("pg"), "SSLPASSWORD"]);
+            let ssl_password = t
+                .get("sslpassword")
+                .and_then(|pv| self.secret(pv, &join(&ipath, "sslpassword"), &key_var));
             if let Some(name) = name {
                 out.push(PgDatabase {
                     name,
                     dsn,
                     password,
+                    ssl_password,
                 });
             }
         }
@@ -879,7 +884,43 @@ impl Parser<'_> {
             self.error(span, key, format!("the DSN contains `password=`; {fix}"));
             return false;
         }
-        true
+        self.check_dsn_tls(trimmed, span, key)
+    }
+
+    /// The DSN's TLS keys: a known `sslmode`, no inline `sslpassword`, and the files it
+    /// names readable PEM (so a typo in a path is reported with its line, not at connect).
+    fn check_dsn_tls(&mut self, dsn: &str, span: Range<usize>, key: &str) -> bool {
+        let params = match crate::tls::postgres::split_dsn(dsn) {
+            Ok((_, params)) => params,
+            Err(e) => {
+                self.error(span, key, e.to_string());
+                return false;
+            }
+        };
+        if self.base.is_none() {
+            // Text only (`parse`): the files are checked by `load`.
+            return true;
+        }
+        let mut ok = true;
+        if let Some(root) = params.root_cert.as_deref().filter(|r| *r != "system")
+            && let Err(e) = crate::tls::load_roots(std::path::Path::new(root))
+        {
+            self.error(span.clone(), key, format!("sslrootcert: {e}"));
+            ok = false;
+        }
+        if let Some(cert) = &params.cert
+            && let Err(e) = crate::tls::load_certs(cert)
+        {
+            self.error(span.clone(), key, format!("sslcert: {e}"));
+            ok = false;
+        }
+        if let Some(key_file) = &params.key
+            && let Err(e) = crate::tls::key_is_encrypted(key_file)
+        {
+            self.error(span, key, format!("sslkey: {e}"));
+            ok = false;
+        }
+        ok
     }
 
     fn kafka(&mut self, v: &Value<'_>, path: &str) -> Option<KafkaConfig> {

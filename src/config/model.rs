@@ -73,6 +73,8 @@ pub struct PgDatabase {
     /// "from the PG* environment variables".
     pub dsn: String,
     pub password: Option<SecretRef>,
+    /// The passphrase of an encrypted `sslkey` (libpq's `sslpassword`, never in the DSN).
+    pub ssl_password: Option<SecretRef>,
 }
 
 /// Kafka brokers and librdkafka properties, passed through as given.

@@ -142,8 +142,7 @@ impl Environment {
                 .map(crate::config::SecretRef::resolve)
                 .transpose()
                 .map_err(|e| format!("loki token: {e}"))?;
-            let tls = crate::sources::http_tls::client_config(&loki.tls)
-                .map_err(|e| format!("loki: {e}"))?;
+            let tls = crate::tls::client_config(&loki.tls).map_err(|e| format!("loki: {e}"))?;
             let config = crate::sources::logs::loki::LokiConfig {
                 url: loki.url.clone(),
                 token,
@@ -192,11 +191,11 @@ impl Environment {
             Some(Err(e)) => return Some(Err(format!("{kind} token: {e}"))),
             None => None,
         };
-        let tls = match crate::sources::http_tls::client_config(&backend.tls) {
+        let tls = match crate::tls::client_config(&backend.tls) {
             Ok(tls) => tls,
             Err(e) => return Some(Err(format!("{kind}: {e}"))),
         };
-        let http = match crate::sources::http_tls::reqwest_builder(&tls)
+        let http = match crate::tls::reqwest_builder(&tls)
             .connect_timeout(Duration::from_secs(5))
             .build()
         {
@@ -219,11 +218,10 @@ impl Environment {
             None => String::new(),
         };
         let tls = config.tls.clone();
-        let tls =
-            tokio::task::spawn_blocking(move || crate::sources::http_tls::client_config(&tls))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| format!("platform: {e}"))?;
+        let tls = tokio::task::spawn_blocking(move || crate::tls::client_config(&tls))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("platform: {e}"))?;
         PlatformClient::from_config(config, Token::new(token), &tls).map_err(|e| e.to_string())
     }
 

@@ -273,12 +273,10 @@ pub fn spawn_tls(
                 }
             },
         };
-        let tls = match tokio::task::spawn_blocking(move || {
-            crate::sources::http_tls::client_config(&tls)
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()))
+        let tls = match tokio::task::spawn_blocking(move || crate::tls::client_config(&tls))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
         {
             Ok(tls) => tls,
             Err(e) => {
@@ -290,7 +288,7 @@ pub fn spawn_tls(
                 return;
             }
         };
-        let client = match crate::sources::http_tls::reqwest_builder(&tls)
+        let client = match crate::tls::reqwest_builder(&tls)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))

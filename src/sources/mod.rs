@@ -6,7 +6,6 @@ pub mod backend;
 pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
-pub mod http_tls;
 pub mod kafka;
 pub mod kube;
 pub mod logs;
@@ -173,7 +172,7 @@ pub fn transport_cause(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         return "timed out".to_owned();
     }
-    if let Some(tls) = http_tls::explain(err) {
+    if let Some(tls) = crate::tls::explain(err) {
         return tls;
     }
     let mut cause: &dyn std::error::Error = err;

@@ -105,7 +105,7 @@ impl PlatformClient {
             return Err(ClientError::Url(format!("{base}: expected an http(s) URL")));
         }
         let builder = match tls {
-            Some(tls) => crate::sources::http_tls::reqwest_builder(tls),
+            Some(tls) => crate::tls::reqwest_builder(tls),
             None => reqwest::Client::builder(),
         };
         let http = builder
@@ -121,7 +121,7 @@ impl PlatformClient {
     }
 
     /// From the context's platform settings; the token and the TLS config (see
-    /// [`crate::sources::http_tls::client_config`]) are made by the caller.
+    /// [`crate::tls::client_config`]) are made by the caller.
     pub fn from_config(
         config: &PlatformConfig,
         token: Token,
@@ -326,7 +326,7 @@ impl PlatformClient {
 
 /// The error and its causes on one line; reqwest's own Display hides the useful part.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    if let Some(tls) = crate::sources::http_tls::explain(e) {
+    if let Some(tls) = crate::tls::explain(e) {
         return tls;
     }
     let mut parts = vec![e.to_string()];

@@ -3,7 +3,7 @@
 //! with file, line and key; an encrypted PKCS#8 key works with its passphrase.
 
 use opsdeck::config::{HttpTls, SecretRef, load};
-use opsdeck::sources::http_tls;
+use opsdeck::tls;
 
 use crate::tls_ca::Pki;
 
@@ -106,8 +106,8 @@ fn an_encrypted_key_needs_its_passphrase() {
         client_key_password: Some(SecretRef::Command(format!("printf %s {password}"))),
         ..HttpTls::default()
     };
-    http_tls::client_config(&tls("s3cret")).expect("decrypted with the passphrase");
-    let err = http_tls::client_config(&tls("wrong")).expect_err("wrong passphrase");
+    tls::client_config(&tls("s3cret")).expect("decrypted with the passphrase");
+    let err = tls::client_config(&tls("wrong")).expect_err("wrong passphrase");
     assert!(err.to_string().contains("cannot decrypt"), "{err}");
 }
 
@@ -121,4 +121,56 @@ fn only_ca_needs_ca_file_and_a_cert_needs_its_key() {
     .to_string();
     assert!(errors.contains("only_ca = true needs ca_file"), "{errors}");
     assert!(errors.contains("client_cert needs client_key"), "{errors}");
+}
+
+#[test]
+fn postgres_tls_keys_are_checked_at_load_with_line_and_key() {
+    let pki = Pki::new();
+    let config = pki.path("config.toml");
+    let ca = pki.ca.display();
+    std::fs::write(
+        &config,
+        format!(
+            r#"[contexts.a]
+[[contexts.a.postgres]]
+name = "one"
+dsn = "host=db sslmode=verify_full"
+[[contexts.a.postgres]]
+name = "two"
+dsn = "host=db sslmode=verify-full sslkey=/k.pem sslpassword=hunter2"
+[[contexts.a.postgres]]
+name = "three"
+dsn = "postgres://db/x?sslmode=verify-ca&sslrootcert=/nope/ca.pem"
+[[contexts.a.postgres]]
+name = "four"
+dsn = "host=db sslmode=verify-full sslrootcert={ca}"
+sslpassword = {{ env = "FOUR_KEY_PW" }}
+"#
+        ),
+    )
+    .unwrap();
+    let errors: Vec<String> = load::load(&config)
+        .expect_err("three problems")
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    let expect = [
+        (":4:", "contexts.a.postgres[0].dsn", "sslmode `verify_full`"),
+        (":7:", "contexts.a.postgres[1].dsn", "sslpassword = { env"),
+        (
+            ":10:",
+            "contexts.a.postgres[2].dsn",
+            "sslrootcert: cannot read",
+        ),
+    ];
+    for (error, (line, key, what)) in errors.iter().zip(expect) {
+        assert!(error.contains(line) && error.contains(key), "{error}");
+        assert!(error.contains(what), "{error}");
+    }
+    assert!(
+        !errors.iter().any(|e| e.contains("hunter2")),
+        "a secret is never echoed"
+    );
 }

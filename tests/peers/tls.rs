@@ -143,9 +143,7 @@ async fn loki_requiring_a_client_certificate() {
 }
 
 fn http(tls: &rustls::ClientConfig) -> reqwest::Client {
-    opsdeck::sources::http_tls::reqwest_builder(tls)
-        .build()
-        .unwrap()
+    opsdeck::tls::reqwest_builder(tls).build().unwrap()
 }
 
 #[tokio::test]

@@ -99,7 +99,7 @@ async fn client_ca_requires_a_client_certificate() {
     assert!(err.to_string().contains("client certificate"), "{err}");
 
     // A certificate from another CA is refused as well.
-    let stranger = opsdeck::sources::http_tls::client_config(&opsdeck::config::HttpTls {
+    let stranger = opsdeck::tls::client_config(&opsdeck::config::HttpTls {
         ca_file: Some(pki.ca.clone()),
         client_cert: Some(pki.stranger_cert.clone()),
         client_key: Some(pki.stranger_key.clone()),

@@ -14,11 +14,21 @@
 
 use std::fs::File;
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
+
+/// The PEM files of a TLS cluster (the test PKI's, `tests/support/tls_ca.rs`).
+pub struct TlsFiles {
+    /// Issued for `localhost` and `127.0.0.1`.
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    /// The CA client certificates must come from.
+    pub ca: PathBuf,
+}
 
 /// A running cluster. Superuser `postgres`, trust authentication, loopback only.
 pub struct PgCluster {
@@ -150,6 +160,64 @@ impl PgCluster {
     /// Like [`PgCluster::start`], with extra server settings (`name=value`, passed as
     /// `-c`; later ones win over the harness defaults, e.g. `max_connections=2100`).
     pub fn start_with(settings: &[&str]) -> Result<Self, String> {
+        Self::start_inner(settings, None)
+    }
+
+    /// A cluster that speaks only TLS over TCP, as managed databases do: `ssl=on` with
+    /// `pki`'s server certificate, client certificates checked against `pki`'s CA, and `pg_hba.conf` with `hostssl` lines only (so a plain
+    /// TCP connection is refused with "no encryption"). Roles: `postgres` (trust), `certuser`
+    /// (trust, but only with a client certificate of `pki`'s CA) and `scramuser` (password
+    /// `scram-pw`, SCRAM, for channel binding).
+    pub fn start_tls(pki: &TlsFiles) -> Result<Self, String> {
+        let cluster = Self::start_inner(
+            &[
+                "ssl=on",
+                "ssl_cert_file=server.pem",
+                "ssl_key_file=server.key",
+                "ssl_ca_file=ca.pem",
+                "password_encryption=scram-sha-256",
+            ],
+            Some(pki),
+        )?;
+        cluster.psql("CREATE ROLE certuser LOGIN SUPERUSER")?;
+        cluster.psql("CREATE ROLE scramuser LOGIN SUPERUSER PASSWORD 'scram-pw'")?;
+        Ok(cluster)
+    }
+
+    /// Puts `pki`'s files in the data dir (postgres insists its key is private to it) and
+    /// writes a hostssl-only `pg_hba.conf`.
+    fn install_tls(data: &Path, as_postgres: bool, pki: &TlsFiles) -> Result<(), String> {
+        for (from, to) in [
+            (&pki.server_cert, "server.pem"),
+            (&pki.server_key, "server.key"),
+            (&pki.ca, "ca.pem"),
+        ] {
+            std::fs::copy(from, data.join(to)).map_err(|e| format!("copy {to}: {e}"))?;
+        }
+        let hba = "local all all trust\n\
+                   hostssl all certuser 127.0.0.1/32 trust clientcert=verify-ca\n\
+                   hostssl all scramuser 127.0.0.1/32 scram-sha-256\n\
+                   hostssl all all 127.0.0.1/32 trust\n";
+        std::fs::write(data.join("pg_hba.conf"), hba).map_err(|e| format!("pg_hba: {e}"))?;
+        std::fs::set_permissions(
+            data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .map_err(|e| format!("chmod server.key: {e}"))?;
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(data)
+                .status()
+                .map_err(|e| format!("chown: {e}"))?;
+            if !status.success() {
+                return Err(format!("chown postgres {} failed", data.display()));
+            }
+        }
+        Ok(())
+    }
+
+    fn start_inner(settings: &[&str], tls: Option<&TlsFiles>) -> Result<Self, String> {
         let bin = find_bin()?;
         let as_postgres = is_root();
         let dir = tempfile::Builder::new()
@@ -182,6 +250,9 @@ impl PgCluster {
                 out.status,
                 String::from_utf8_lossy(&out.stderr)
             ));
+        }
+        if let Some(pki) = tls {
+            Self::install_tls(&data, as_postgres, pki)?;
         }
         // The port is free now but could be taken before postgres binds it; retry then.
         let mut last_error = String::new();

@@ -149,7 +149,7 @@ impl Pki {
             client_key: identity.then(|| self.client_key.clone()),
             ..opsdeck::config::HttpTls::default()
         };
-        opsdeck::sources::http_tls::client_config(&tls).expect("client tls config")
+        opsdeck::tls::client_config(&tls).expect("client tls config")
     }
 }
 

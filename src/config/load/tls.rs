@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use super::{Parser, Value, join, resolve_dir};
 use crate::config::model::HttpTls;
-use crate::sources::http_tls;
+use crate::tls;
 
 /// Keys allowed in an `http_tls` table.
 pub(super) const HTTP_TLS_KEYS: &[&str] = &[
@@ -106,12 +106,12 @@ impl Parser<'_> {
         tls: &HttpTls,
     ) {
         if let Some((file, span)) = ca
-            && let Err(e) = http_tls::load_roots(file)
+            && let Err(e) = tls::load_roots(file)
         {
             self.error(span.clone(), &join(path, "ca_file"), e.to_string());
         }
         let cert_ok = match cert {
-            Some((file, span)) => match http_tls::load_certs(file) {
+            Some((file, span)) => match tls::load_certs(file) {
                 Ok(_) => true,
                 Err(e) => {
                     self.error(span.clone(), &join(path, "client_cert"), e.to_string());
@@ -124,14 +124,14 @@ impl Parser<'_> {
             return;
         };
         let key_key = join(path, "client_key");
-        match http_tls::key_is_encrypted(key_file) {
+        match tls::key_is_encrypted(key_file) {
             Err(e) => self.error(key_span.clone(), &key_key, e.to_string()),
             // Checked when the backend starts and the passphrase is resolved.
             Ok(true) if tls.client_key_password.is_some() => {}
             Ok(true) => self.error(
                 key_span.clone(),
                 &key_key,
-                http_tls::PemError::NeedsPassword {
+                tls::PemError::NeedsPassword {
                     path: key_file.clone(),
                 }
                 .to_string(),
@@ -139,9 +139,9 @@ impl Parser<'_> {
             Ok(false) => {
                 let result = match cert {
                     Some((cert_file, _)) if cert_ok => {
-                        http_tls::load_identity(cert_file, key_file, None).map(drop)
+                        tls::load_identity(cert_file, key_file, None).map(drop)
                     }
-                    _ => http_tls::load_key(key_file, None).map(drop),
+                    _ => tls::load_key(key_file, None).map(drop),
                 };
                 if let Err(e) = result {
                     self.error(key_span.clone(), &key_key, e.to_string());

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, MutexGuard};
-use tokio_postgres::{Client, NoTls, Row, Transaction};
+use tokio_postgres::{Client, Row, Transaction};
+
+use crate::tls::postgres::{PgTls, split_dsn};
 
 use crate::model::platform::{EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
@@ -78,15 +80,33 @@ fn db(e: tokio_postgres::Error) -> StoreError {
 /// A small pool of connections; a closed connection is replaced on next use.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    url: Arc<str>,
+    config: Arc<tokio_postgres::Config>,
+    tls: PgTls,
     conns: Arc<Vec<Mutex<Option<Client>>>>,
     next: Arc<AtomicUsize>,
 }
 
 impl PgStore {
+    /// Opens the store at `url` (a `postgres://` URL or a keyword DSN), with the TLS its
+    /// `ssl*` keys and the `PGSSL*` variables ask for, as the console's databases.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let invalid = |e: String| StoreError::Invalid(format!("--store: {e}"));
+        let (rest, params) = split_dsn(url).map_err(|e| invalid(e.to_string()))?;
+        let params = params
+            .with_env(|k| std::env::var(k).ok())
+            .map_err(|e| invalid(e.to_string()))?;
+        let config: tokio_postgres::Config = rest
+            .parse()
+            .map_err(|e: tokio_postgres::Error| invalid(e.to_string()))?;
+        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_owned());
+        let tls =
+            tokio::task::spawn_blocking(move || PgTls::resolve(&params, None, home.as_deref()))
+                .await
+                .map_err(|e| invalid(e.to_string()))?
+                .map_err(|e| invalid(e.to_string()))?;
         let store = Self {
-            url: url.into(),
+            config: Arc::new(config),
+            tls,
             conns: Arc::new((0..POOL_SIZE).map(|_| Mutex::new(None)).collect()),
             next: Arc::new(AtomicUsize::new(0)),
         };
@@ -118,9 +138,12 @@ impl PgStore {
             None => self.conns[start % self.conns.len()].lock().await,
         };
         if guard.as_ref().is_none_or(Client::is_closed) {
-            let (client, connection) = tokio_postgres::connect(&self.url, NoTls)
+            let (client, connection) = crate::tls::postgres::connect(&self.config, &self.tls)
                 .await
-                .map_err(db)?;
+                .map_err(|e| match crate::tls::postgres::explain(&e, &self.tls) {
+                    Some(text) => StoreError::Backend(text),
+                    None => db(e),
+                })?;
             tokio::spawn(async move {
                 if let Err(e) = connection.await {
                     tracing::warn!(error = %e, "platform postgres connection ended");

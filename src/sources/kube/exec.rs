@@ -115,9 +115,9 @@ impl KubeExecutor {
         // a connector, and each call then says why.
         let tls = api
             .as_ref()
-            .map(|a| crate::sources::http_tls::client_config(&a.tls).map_err(|e| e.to_string()));
+            .map(|a| crate::tls::client_config(&a.tls).map_err(|e| e.to_string()));
         let http = match &tls {
-            Some(Ok(tls)) => crate::sources::http_tls::reqwest_builder(tls),
+            Some(Ok(tls)) => crate::tls::reqwest_builder(tls),
             _ => reqwest::Client::builder(),
         }
         .timeout(API_TIMEOUT)
@@ -239,7 +239,7 @@ impl KubeExecutor {
         }
         let what = format!("{} {}", call.method.as_str(), call.path);
         let response = builder.send().await.map_err(|e| {
-            let why = crate::sources::http_tls::explain(&e).unwrap_or_else(|| e.to_string());
+            let why = crate::tls::explain(&e).unwrap_or_else(|| e.to_string());
             format!("Argo CD API {what}: {why}")
         })?;
         let status = response.status();

@@ -326,10 +326,10 @@ impl LokiClient {
         }
         let tls = match &config.tls {
             Some(tls) => Arc::clone(tls),
-            None => crate::sources::http_tls::client_config(&crate::config::HttpTls::default())
+            None => crate::tls::client_config(&crate::config::HttpTls::default())
                 .map_err(|e| clean(&format!("Loki client: {e}")))?,
         };
-        let http = crate::sources::http_tls::reqwest_builder(&tls)
+        let http = crate::tls::reqwest_builder(&tls)
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| clean(&format!("Loki client: {e}")))?;
@@ -524,7 +524,7 @@ impl LokiClient {
             .await
             .map_err(|_| "Loki tail: no answer".to_owned())?
             .map_err(|e| {
-                let why = crate::sources::http_tls::explain(&e).unwrap_or_else(|| e.to_string());
+                let why = crate::tls::explain(&e).unwrap_or_else(|| e.to_string());
                 clean(&format!("Loki tail: {why}"))
             })?;
         Ok(Tail { socket })

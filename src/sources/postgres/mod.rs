@@ -27,9 +27,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio_postgres::error::DbError;
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+use tokio_postgres::{AsyncMessage, Client, Config};
 
 use crate::config::PgDatabase;
+use crate::tls::postgres::{PgTls, TlsParams, split_dsn};
 
 pub use kill::{KillReport, KillTarget, PgExecutor, kill};
 pub use locks::{fetch_locks, locks_of};
@@ -53,18 +54,22 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Builds the connection settings of `db`: its DSN (key=value or URL), with the libpq
 /// environment variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`,
 /// `PGCONNECT_TIMEOUT`) filling what the DSN leaves out, as libpq does. `password` (from
-/// the database's `SecretRef`) wins over both.
+/// the database's `SecretRef`) wins over both. The TLS keys (`sslmode`, `sslrootcert`, ...)
+/// come back apart, with the `PGSSL*` variables filling theirs, for [`crate::tls::postgres`].
 pub fn pg_config(
     db: &PgDatabase,
     password: Option<&str>,
     application: &str,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<Config, String> {
-    let mut config = if db.dsn.trim().is_empty() {
+) -> Result<(Config, TlsParams), String> {
+    let (dsn, tls) = split_dsn(&db.dsn).map_err(|e| format!("database {}: DSN: {e}", db.name))?;
+    let tls = tls
+        .with_env(&env)
+        .map_err(|e| format!("database {}: PGSSL* variables: {e}", db.name))?;
+    let mut config = if dsn.trim().is_empty() {
         Config::new()
     } else {
-        db.dsn
-            .parse::<Config>()
+        dsn.parse::<Config>()
             // The DSN is not echoed: a careless one could hold a password.
             .map_err(|e| format!("database {}: bad DSN: {e}", db.name))?
     };
@@ -117,7 +122,7 @@ pub fn pg_config(
     }
     // Ours, whatever the DSN says: operators find and count opsdeck's sessions by it.
     config.application_name(application);
-    Ok(config)
+    Ok((config, tls))
 }
 
 /// libpq's default when no host is given: the local socket directory if one exists.
@@ -157,35 +162,64 @@ impl Notices {
 pub struct Connected {
     pub client: Client,
     pub notices: Notices,
+    /// The TLS it was made with; a cancel request for it is made the same way.
+    pub tls: PgTls,
+}
+
+/// The connection settings and resolved TLS of `db`. The secrets (password, key
+/// passphrase) are resolved and the TLS files read here, off the async threads (a secret
+/// command may take a while).
+pub async fn settings(db: &PgDatabase, application: &str) -> Result<(Config, PgTls), BackendError> {
+    let db = db.clone();
+    let application = application.to_owned();
+    tokio::task::spawn_blocking(move || settings_blocking(&db, &application))
+        .await
+        .map_err(|e| BackendError::other(format!("secret task: {e}")))?
+}
+
+fn settings_blocking(db: &PgDatabase, application: &str) -> Result<(Config, PgTls), BackendError> {
+    let resolve = |secret: &Option<crate::config::SecretRef>, what: &str| {
+        secret
+            .as_ref()
+            .map(crate::config::SecretRef::resolve)
+            .transpose()
+            .map_err(|e| {
+                BackendError::new(
+                    ErrorKind::Auth,
+                    format!("database {}: {what}: {e}", db.name),
+                )
+            })
+    };
+    let password = resolve(&db.password, "password")?;
+    let key_password = resolve(&db.ssl_password, "sslpassword")?;
+    let (config, params) = pg_config(db, password.as_deref(), application, |k| {
+        std::env::var(k).ok()
+    })
+    .map_err(|e| BackendError::new(ErrorKind::Invalid, e))?;
+    let home = directories::BaseDirs::new().map(|d| d.home_dir().to_owned());
+    let tls = PgTls::resolve(&params, key_password.as_deref(), home.as_deref())
+        .map_err(|e| BackendError::new(ErrorKind::Invalid, format!("database {}: {e}", db.name)))?;
+    Ok((config, tls))
+}
+
+/// A connection failure as a [`BackendError`]; a TLS failure says which check failed.
+#[must_use]
+pub fn connect_error(e: &tokio_postgres::Error, tls: &PgTls, context: &str) -> BackendError {
+    match crate::tls::postgres::explain(e, tls) {
+        Some(text) => BackendError::new(ErrorKind::Unreachable, format!("{context}: {text}")),
+        None => typed_error(e, context),
+    }
 }
 
 /// Connects to `db` as `application` and applies the observer settings
-/// (`lock_timeout`, `statement_timeout`). The password's `SecretRef` is resolved here, off
-/// the async threads (a secret command may take a while).
+/// (`lock_timeout`, `statement_timeout`), with the TLS its DSN asks for.
 pub async fn connect(
     db: &PgDatabase,
     application: &str,
     statement_timeout: Duration,
 ) -> Result<Connected, BackendError> {
-    let password = match db.password.clone() {
-        Some(secret) => Some(
-            tokio::task::spawn_blocking(move || secret.resolve())
-                .await
-                .map_err(|e| BackendError::other(format!("secret task: {e}")))?
-                .map_err(|e| {
-                    BackendError::new(
-                        ErrorKind::Auth,
-                        format!("database {}: password: {e}", db.name),
-                    )
-                })?,
-        ),
-        None => None,
-    };
-    let config = pg_config(db, password.as_deref(), application, |k| {
-        std::env::var(k).ok()
-    })
-    .map_err(|e| BackendError::new(ErrorKind::Invalid, e))?;
-    let connecting = config.connect(NoTls);
+    let (config, tls) = settings(db, application).await?;
+    let connecting = crate::tls::postgres::connect(&config, &tls);
     let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await
         .map_err(|_| {
@@ -198,7 +232,7 @@ pub async fn connect(
                 ),
             )
         })?
-        .map_err(|e| typed_error(&e, &format!("database {}", db.name)))?;
+        .map_err(|e| connect_error(&e, &tls, &format!("database {}", db.name)))?;
     let notices = Notices::default();
     let sink = notices.clone();
     // Driving the connection through `poll_message` is the only way to see notices: the
@@ -225,7 +259,11 @@ pub async fn connect(
         .batch_execute(&setup)
         .await
         .map_err(|e| typed_error(&e, &format!("database {}: setup", db.name)))?;
-    Ok(Connected { client, notices })
+    Ok(Connected {
+        client,
+        notices,
+        tls,
+    })
 }
 
 /// A tokio-postgres error as a [`BackendError`]: `context: message`, with its kind read from
@@ -314,6 +352,7 @@ mod tests {
             name: "orders".into(),
             dsn: dsn.into(),
             password: None,
+            ssl_password: None,
         }
     }
 
@@ -328,7 +367,7 @@ mod tests {
 
     #[test]
     fn dsn_wins_over_environment() {
-        let c = pg_config(
+        let (c, _) = pg_config(
             &db("host=db1 port=6432 user=ops dbname=orders application_name=psql"),
             None,
             MONITOR_APP,
@@ -343,7 +382,7 @@ mod tests {
 
     #[test]
     fn environment_fills_an_empty_dsn() {
-        let c = pg_config(
+        let (c, _) = pg_config(
             &db(""),
             None,
             MONITOR_APP,
@@ -366,7 +405,7 @@ mod tests {
 
     #[test]
     fn secret_password_wins_and_bad_input_is_reported_without_echo() {
-        let c = pg_config(
+        let (c, _) = pg_config(
             &db("postgres://ops@db1/orders"),
             Some("s3cret"),
             KILL_APP,

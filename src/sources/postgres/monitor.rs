@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{CancelToken, Client, NoTls, Row, Statement};
+use tokio_postgres::{CancelToken, Client, Row, Statement};
 
 use super::{Connected, MONITOR_APP, connect, error_text};
 use crate::config::PgDatabase;
@@ -282,6 +282,13 @@ impl Monitor {
         self.conn.client.cancel_token()
     }
 
+    /// The TLS connector a cancel request for this connection uses (the server checks the
+    /// request's connection like any other: `hostssl` rules apply to it too).
+    #[must_use]
+    pub fn cancel_tls(&self) -> crate::tls::postgres::PgConnector {
+        self.conn.tls.connector()
+    }
+
     /// Changes the connection's `statement_timeout` (after a cadence change).
     pub async fn set_statement_timeout(&self, timeout: Duration) -> Result<(), String> {
         self.conn
@@ -380,7 +387,8 @@ async fn poll_once(
                 // The server should have ended it at statement_timeout; ask it again out of
                 // band, then give the answer a moment to arrive.
                 let token = monitor.cancel_token();
-                let _ = timeout(Duration::from_secs(2), token.cancel_query(NoTls)).await;
+                let tls = monitor.cancel_tls();
+                let _ = timeout(Duration::from_secs(2), token.cancel_query(tls)).await;
                 match timeout(Duration::from_secs(1), &mut poll).await {
                     Ok(Ok(snapshot)) => Attempt::Done(Ok(snapshot)),
                     Ok(Err(e)) => Attempt::Done(Err(format!(

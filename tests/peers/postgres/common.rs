@@ -37,6 +37,7 @@ impl TestDb {
             name: self.name.clone(),
             dsn: self.url.replacen("postgres@", &format!("{role}@"), 1),
             password: None,
+            ssl_password: None,
         }
     }
 
@@ -68,6 +69,7 @@ pub async fn test_db(prefix: &'static str) -> Option<TestDb> {
         name: name.clone(),
         dsn: url.clone(),
         password: None,
+        ssl_password: None,
     };
     Some(TestDb {
         _cluster: cluster,

@@ -6,4 +6,5 @@
 mod common;
 mod kill;
 mod observer;
+mod tls;
 mod tree;

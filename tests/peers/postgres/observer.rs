@@ -141,6 +141,7 @@ async fn a_locked_catalog_or_a_frozen_backend_never_hangs_the_poll() {
         name: "postgres".into(),
         dsn: url.clone(),
         password: None,
+        ssl_password: None,
     };
     let monitor = Monitor::connect(&db, &PgSettings::default()).await.unwrap();
     monitor.poll().await.unwrap();
@@ -254,6 +255,7 @@ async fn backend_errors_are_typed_by_kind() {
             .url
             .replacen(&format!("/{}", t.name), "/no_such_database", 1),
         password: None,
+        ssl_password: None,
     };
     let stranger = PgDatabase {
         name: "stranger".into(),
@@ -263,6 +265,7 @@ async fn backend_errors_are_typed_by_kind() {
         name: "closed".into(),
         dsn: "postgresql://postgres@127.0.0.1:1/postgres".into(),
         password: None,
+        ssl_password: None,
     };
     let pg = RealPg::new(vec![missing, stranger, closed]);
     let kind = async |db: &str| pg.locks(db, 1).await.expect_err("fails").kind;

@@ -1,6 +1,7 @@
-//! TLS of the HTTP(S) and WebSocket backends (platform, Argo CD API, Backstage, Loki and its
-//! tail, Tempo, Jaeger): PEM loading, the one rustls `ClientConfig` per backend, and messages
-//! for handshake failures that say what to fix.
+//! TLS for every backend: PEM loading and the one crypto provider, shared by the HTTP(S) and
+//! WebSocket backends (platform, Argo CD API, Backstage, Loki and its tail, Tempo, Jaeger:
+//! the one rustls `ClientConfig` per backend here) and PostgreSQL ([`postgres`]), plus
+//! messages for handshake failures that say what to fix.
 //!
 //! Trust is the system store (the same verifier reqwest uses by default), plus the PEM bundle
 //! of `http_tls.ca_file`; `only_ca = true` trusts that bundle alone. The same config goes to
@@ -23,6 +24,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::config::{HttpTls, SecretError};
 
+pub mod postgres;
+
 /// A PEM file that cannot be used. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PemError {
@@ -42,8 +45,9 @@ pub enum PemError {
     )]
     NoKey { path: PathBuf },
     #[error(
-        "`{}` is an encrypted key; give its passphrase with client_key_password = \
-         {{ env = \"...\" }}",
+        "`{}` is an encrypted key; give its passphrase by reference (client_key_password = \
+         {{ env = \"...\" }} in an http_tls table, sslpassword = {{ env = \"...\" }} beside a \
+         postgres DSN)",
         .path.display()
     )]
     NeedsPassword { path: PathBuf },
