@@ -218,7 +218,16 @@ async fn every_sslmode_and_failure_behaves_as_libpq() {
         },
     ];
     check(&base, home.path(), cases).await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_root_file_is_used_when_it_exists() {
+    let pki = Pki::new();
+    let Some(cluster) = tls_cluster(&pki) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let base = format!("host=localhost port={} dbname=postgres", cluster.port());
     // libpq's default root file, ~/.postgresql/root.crt, is used when it exists.
     let dot = home.path().join(".postgresql");
     std::fs::create_dir_all(&dot).unwrap();
