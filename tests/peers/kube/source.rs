@@ -419,3 +419,67 @@ async fn the_source_feeds_the_apps_pane_and_names_a_bad_context() {
     };
     assert!(message.contains("no-such-context"), "{message}");
 }
+
+/// A kubeconfig whose user is an exec credential plugin (as EKS's `aws eks get-token`, GKE's
+/// `gke-gcloud-auth-plugin` and OIDC's `kubelogin` write them): the client runs the command,
+/// reads the `ExecCredential` it prints, and sends its token; the plugin sees the `env` the
+/// kubeconfig gives it.
+#[tokio::test]
+async fn an_exec_credential_plugin_in_the_kubeconfig_is_run_and_its_token_sent() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = KubeServer::start(support::kube::fixtures()).await;
+    server.clear_records();
+    let dir = tempfile::tempdir().unwrap();
+    let ran = dir.path().join("plugin-ran");
+    let plugin = dir.path().join("get-token");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho \"$CLUSTER_NAME\" > {ran}\n\
+             printf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\
+             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"exec-token-'\"$CLUSTER_NAME\"'\",\
+             \"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}}}'\n",
+            ran = ran.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let context = support::kube::CONTEXT;
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: {context}\n\
+         clusters:\n- name: {context}\n  cluster:\n    server: {url}\n\
+         contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: eks-user\n\
+         users:\n- name: eks-user\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n\
+         \x20     command: {plugin}\n      args: [\"--cluster\", \"shop\"]\n\
+         \x20     env:\n      - name: CLUSTER_NAME\n        value: shop\n\
+         \x20     interactiveMode: Never\n",
+        url = server.url(),
+        plugin = plugin.display()
+    );
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig).unwrap();
+    let client = client_for_context(context, Some(&path)).await.unwrap();
+    let access = can_i(
+        &client,
+        "patch",
+        "argoproj.io",
+        "rollouts",
+        "",
+        Some("shop"),
+        None,
+    )
+    .await;
+    assert!(access.is_ok(), "the call went through: {access:?}");
+    assert_eq!(std::fs::read_to_string(&ran).unwrap().trim(), "shop");
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some("Bearer exec-token-shop"),
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+}
