@@ -225,4 +225,16 @@ pub enum ConfigCommand {
     },
     /// Print a fully commented example config.
     Example,
+    /// Write a commented starting config from what this machine has: the kubeconfig's
+    /// contexts, the PG* variables, a broker on localhost:9092. Never writes a secret.
+    Init {
+        /// Where to write it (default: the config file in use, see `opsdeck paths`).
+        file: Option<PathBuf>,
+        /// Print it instead of writing a file.
+        #[arg(long, conflicts_with = "file")]
+        stdout: bool,
+        /// Replace an existing file (kept beside it as FILE.bak).
+        #[arg(long)]
+        force: bool,
+    },
 }

@@ -23,6 +23,59 @@ fn out(text: &str) {
 }
 
 /// A user-file problem: printed plainly and exit code 2, before the terminal is touched.
+/// Writes `opsdeck config init`'s text to `file`; an existing file is replaced only with
+/// `force`, and then kept as `FILE.bak`, so nothing is lost.
+fn write_init(
+    file: &std::path::Path,
+    text: &str,
+    force: bool,
+    found: &crate::config::init::Found,
+) -> ExitCode {
+    if file.exists() {
+        if !force {
+            return usage_error(format!(
+                "{} exists; not replacing it. Use --force to replace it (the old one is kept \
+                 as {}.bak), --stdout to print, or give another FILE",
+                file.display(),
+                file.display()
+            ));
+        }
+        let backup = std::path::PathBuf::from(format!("{}.bak", file.display()));
+        if let Err(e) = std::fs::rename(file, &backup) {
+            return usage_error(format!(
+                "cannot keep {} as {}: {e}",
+                file.display(),
+                backup.display()
+            ));
+        }
+        eprintln!("kept the old config as {}", backup.display());
+    }
+    if let Some(dir) = file.parent()
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        return usage_error(format!("cannot create {}: {e}", dir.display()));
+    }
+    if let Err(e) = std::fs::write(file, text) {
+        return usage_error(format!("cannot write {}: {e}", file.display()));
+    }
+    println!(
+        "wrote {}: {} kube context(s){}{}, and the sandbox context `demo`",
+        file.display(),
+        found.kube_contexts.len(),
+        if found.pg.is_empty() {
+            ""
+        } else {
+            ", a database from the PG* variables"
+        },
+        found
+            .kafka
+            .as_deref()
+            .map_or(String::new(), |b| format!(", the broker on {b}"))
+    );
+    println!("check it with: opsdeck config check {}", file.display());
+    ExitCode::SUCCESS
+}
+
 pub(super) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("opsdeck: {message}");
     ExitCode::from(2)
@@ -124,6 +177,28 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
         }) => {
             out(crate::config::example::EXAMPLE);
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config {
+            action:
+                ConfigCommand::Init {
+                    file,
+                    stdout,
+                    force,
+                },
+        }) => {
+            let home = directories::BaseDirs::new().map(|d| d.home_dir().to_owned());
+            let found = crate::config::init::discover(
+                |k| std::env::var(k).ok(),
+                home.as_deref(),
+                crate::config::init::tcp_probe,
+            );
+            let text = crate::config::init::render(&found, &jiff::Zoned::now().date().to_string());
+            if stdout {
+                out(&text);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let file = file.unwrap_or_else(|| paths.config_file.clone());
+            Ok(write_init(&file, &text, force, &found))
         }
         Some(Command::Config {
             action: ConfigCommand::Check { file },

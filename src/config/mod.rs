@@ -6,6 +6,7 @@
 //! example file, and `secret` resolves secret references when a backend starts.
 
 pub mod example;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod paths;

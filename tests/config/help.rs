@@ -32,6 +32,7 @@ fn other_commands_do_not_list_console_options() {
         &["platform"],
         &["config", "check"],
         &["config", "example"],
+        &["config", "init"],
         &["config"],
         &["paths"],
         &["themes"],
