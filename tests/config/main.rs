@@ -18,6 +18,7 @@ pub mod tls_ca;
 
 mod help;
 mod http_tls;
+mod kafka_secrets;
 
 use opsdeck::config::load;
 use opsdeck::keymap::{Action, KeyCombo, KeyContext, Keymap};
