@@ -19,6 +19,7 @@ pub mod tls_ca;
 mod help;
 mod http_tls;
 mod init;
+mod kafka_secrets;
 
 use opsdeck::config::load;
 use opsdeck::keymap::{Action, KeyCombo, KeyContext, Keymap};

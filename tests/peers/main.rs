@@ -21,6 +21,7 @@ pub mod support;
 
 mod catalog;
 mod kafka;
+mod kafka_tls;
 mod kube;
 mod logs;
 mod postgres;

@@ -6,7 +6,8 @@
 //! ([`kube`]), Argo CD ([`argocd`]), Loki ([`loki`]), Tempo ([`tempo`]) and Jaeger
 //! ([`jaeger`]) with the call log they share ([`recorded_peer`]), and Backstage
 //! ([`backstage`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
-//! ([`tansu`]). A throwaway PKI and a TLS front for any of the HTTP peers: [`tls_ca`].
+//! ([`tansu`]), and stunnel as the TLS front of the Kafka broker ([`stunnel`]). A throwaway
+//! PKI and a TLS front for any of the HTTP peers: [`tls_ca`].
 //! Fixture files live in `tests/support/fixtures/`.
 
 pub mod argocd;
@@ -16,6 +17,7 @@ pub mod kube;
 pub mod loki;
 pub mod pg;
 pub mod recorded_peer;
+pub mod stunnel;
 pub mod tansu;
 pub mod tempo;
 pub mod tls_ca;

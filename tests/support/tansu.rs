@@ -9,6 +9,13 @@
 //! - Under `CI=true` a broker that cannot start panics with the reason: a test that needs a
 //!   peer must never pass silently. Elsewhere [`Tansu::start`] returns `None` after a note
 //!   on stderr and the caller skips.
+//! - Kafka over TLS: tansu 0.6.0 takes `--cert`/`--key` but never uses them (its broker
+//!   builds a `TlsAcceptor` and serves plain TCP all the same), so a TLS front (stunnel,
+//!   `tests/support/stunnel.rs`) goes in front of it and [`Tansu::start_advertising`] points
+//!   the metadata at the front's port: a client follows the metadata's broker address, which
+//!   must be the TLS port or the client would bypass TLS after bootstrapping.
+//!
+//! Self-contained (`benches/kafka.rs` includes this file alone).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -22,6 +29,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 pub struct Tansu {
     dir: tempfile::TempDir,
     port: u16,
+    /// The port clients are pointed at in metadata: `port`, or a TLS front's.
+    advertised: u16,
     child: Option<Child>,
 }
 
@@ -47,7 +56,8 @@ pub fn binary() -> PathBuf {
     PathBuf::from(home).join(".cargo/bin/tansu")
 }
 
-fn free_port() -> Result<u16, String> {
+/// A loopback port free right now.
+pub fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -58,20 +68,23 @@ impl Tansu {
     /// Starts a broker, or `None` (outside CI) when it cannot.
     #[must_use]
     pub fn start() -> Option<Self> {
-        match Self::try_start() {
+        Self::start_advertising(None)
+    }
+
+    /// Starts a broker whose metadata sends clients to `127.0.0.1:advertised` (a TLS
+    /// front's port; `None`: its own port); `None` (outside CI) when it cannot start.
+    #[must_use]
+    pub fn start_advertising(advertised: Option<u16>) -> Option<Self> {
+        match Self::try_start(advertised) {
             Ok(t) => Some(t),
             Err(reason) => {
-                assert!(
-                    !in_ci(),
-                    "tansu is required under CI=true but cannot start: {reason}"
-                );
-                eprintln!("SKIP (tansu unavailable, set CI=true to make this fatal): {reason}");
+                unavailable(&reason);
                 None
             }
         }
     }
 
-    fn try_start() -> Result<Self, String> {
+    fn try_start(advertised: Option<u16>) -> Result<Self, String> {
         let bin = binary();
         if !bin.exists() {
             return Err(format!(
@@ -85,6 +98,7 @@ impl Tansu {
         let mut tansu = Self {
             dir,
             port,
+            advertised: advertised.unwrap_or(port),
             child: None,
         };
         tansu.spawn()?;
@@ -96,6 +110,7 @@ impl Tansu {
     fn spawn(&mut self) -> Result<(), String> {
         let bin = binary();
         let url = format!("tcp://127.0.0.1:{}", self.port);
+        let advertised = format!("tcp://127.0.0.1:{}", self.advertised);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -105,7 +120,7 @@ impl Tansu {
         let child = Command::new(&bin)
             .arg("broker")
             .args(["--listener-url", &url])
-            .args(["--advertised-listener-url", &url])
+            .args(["--advertised-listener-url", &advertised])
             .args(["--storage-engine", "memory://tansu/"])
             .current_dir(self.dir.path())
             .env_remove("RUST_LOG")
@@ -126,7 +141,8 @@ impl Tansu {
         self.wait_ready()
     }
 
-    /// Waits until the broker answers a metadata request.
+    /// Waits until the broker answers a metadata request (on its plain port: the answer
+    /// itself comes back on the bootstrap connection even when it advertises a TLS front).
     fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -180,6 +196,15 @@ impl Tansu {
             let _ = child.wait();
         }
     }
+}
+
+/// Under `CI=true` a peer that cannot start fails the test; elsewhere the test skips.
+pub fn unavailable(reason: &str) {
+    assert!(
+        !in_ci(),
+        "tansu is required under CI=true but cannot start: {reason}"
+    );
+    eprintln!("SKIP (tansu unavailable, set CI=true to make this fatal): {reason}");
 }
 
 impl Drop for Tansu {

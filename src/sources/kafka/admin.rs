@@ -104,13 +104,7 @@ impl KafkaAdmin for RdKafkaAdmin {
     async fn broker_count(&self) -> Result<usize, String> {
         let timeout = self.client.timeout;
         self.client
-            .blocking(move |c| {
-                c.admin()
-                    .inner()
-                    .fetch_metadata(None, timeout)
-                    .map(|m| m.brokers().len())
-                    .map_err(|e| format!("metadata: {e}"))
-            })
+            .blocking(move |c| c.metadata(timeout).map(|m| m.brokers().len()))
             .await
     }
 
@@ -119,11 +113,7 @@ impl KafkaAdmin for RdKafkaAdmin {
         let topic = topic.to_owned();
         self.client
             .blocking(move |c| {
-                let md = c
-                    .admin()
-                    .inner()
-                    .fetch_metadata(None, timeout)
-                    .map_err(|e| format!("metadata: {e}"))?;
+                let md = c.metadata(timeout)?;
                 Ok(md
                     .topics()
                     .iter()

@@ -1,8 +1,9 @@
 //! The cached librdkafka handles of one context and the blocking reads behind a snapshot.
 //!
-//! One [`AdminClient`] serves metadata, the group list and the topic admin calls; one
-//! `BaseConsumer` (never subscribed, auto-commit off) answers `ListOffsets` for watermarks, in
-//! chunks. Never a client per partition or per group. Every blocking librdkafka call runs
+//! One [`AdminClient`] serves the group list and the topic admin calls; one `BaseConsumer`
+//! (never subscribed, auto-commit off) answers metadata, with the cause of an unreachable
+//! broker from its [`KafkaContext`], and `ListOffsets` for watermarks, in chunks. Never a
+//! client per partition or per group. Every blocking librdkafka call runs
 //! in `spawn_blocking` behind a shared semaphore, so a slow cluster cannot take every
 //! blocking thread.
 //!
@@ -18,17 +19,19 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::metadata::Metadata;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::Semaphore;
 
 use super::admin_call::CallError;
+use super::context::KafkaContext;
 use super::coordinator::{GroupAdmins, LIBRDKAFKA_MAX_TIMEOUT};
 use super::group_offsets::list_group_offsets;
 use crate::config::KafkaConfig;
@@ -74,8 +77,10 @@ pub struct KafkaClient {
     admin: AdminClient<DefaultClientContext>,
     /// Coordinator-targeted requests (group offsets, group deletion).
     groups: GroupAdmins,
-    /// Answers `ListOffsets` (watermarks); it never subscribes or commits.
-    offsets: BaseConsumer,
+    /// Answers metadata and `ListOffsets` (watermarks); it never subscribes or commits.
+    /// A consumer serves its error events when polled (the admin client's are never
+    /// served), so its context can tell why a broker was unreachable.
+    offsets: BaseConsumer<KafkaContext>,
     limit: Arc<Semaphore>,
     /// Per blocking call.
     pub timeout: Duration,
@@ -101,7 +106,7 @@ impl KafkaClient {
             .clone()
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .create::<BaseConsumer>()
+            .create_with_context::<_, BaseConsumer<KafkaContext>>(KafkaContext::default())
             .map_err(|e| format!("kafka client: {e}"))?;
         Ok(Arc::new(Self {
             admin,
@@ -116,6 +121,22 @@ impl KafkaClient {
     #[must_use]
     pub fn admin(&self) -> &AdminClient<DefaultClientContext> {
         &self.admin
+    }
+
+    /// The cluster's metadata (every topic), waiting up to `timeout`; a broker that cannot
+    /// be reached is explained with the cause librdkafka reported (a certificate that does
+    /// not verify, a refused connection). Blocking: call it from [`KafkaClient::blocking`].
+    pub fn metadata(&self, timeout: Duration) -> Result<Metadata, String> {
+        let started = Instant::now();
+        self.offsets.fetch_metadata(None, timeout).map_err(|e| {
+            // Polling the never-assigned consumer only serves its events (errors among
+            // them), there are no messages to take.
+            self.offsets
+                .context()
+                .explain(format!("metadata: {e}"), &e, started, || {
+                    let _ = self.offsets.poll(Duration::from_millis(50));
+                })
+        })
     }
 
     /// Options for one admin call to the controller or any broker, with this client's
@@ -271,11 +292,7 @@ impl KafkaClient {
         let timeout = self.timeout;
         let metadata = self
             .blocking(move |c| {
-                let md = c
-                    .admin
-                    .inner()
-                    .fetch_metadata(None, timeout)
-                    .map_err(|e| format!("metadata: {e}"))?;
+                let md = c.metadata(timeout)?;
                 let brokers: Vec<BrokerInfo> = md
                     .brokers()
                     .iter()

@@ -10,6 +10,7 @@ pub mod admin;
 pub(crate) mod admin_call;
 pub mod backend;
 pub mod client;
+pub mod context;
 pub mod coordinator;
 pub mod group_offsets;
 
