@@ -225,6 +225,11 @@ impl<'a> Ctx<'a> {
         *self.modal = Some(Modal::Confirm(Box::new(confirm)));
     }
 
+    /// Opens the dialog of an approver's decision.
+    pub fn decide(&mut self, decide: crate::app::modal::decide::Decide) {
+        *self.modal = Some(Modal::Decide(Box::new(decide)));
+    }
+
     /// Opens a one-line prompt; its answer comes back to the pane that owns its purpose.
     pub fn prompt(&mut self, prompt: Prompt) {
         *self.modal = Some(Modal::Prompt(prompt));

@@ -134,8 +134,6 @@ pub struct Toast {
 /// What a one-line prompt is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptPurpose {
-    /// The reason for rejecting a request.
-    RejectRequest(String),
     /// Config changes of a topic (`key=value` sets, `-key` resets to the default).
     EditConfigs(String),
     /// A topic's new partition total.
@@ -159,7 +157,6 @@ impl PromptPurpose {
     #[must_use]
     pub fn pane(&self) -> PaneId {
         match self {
-            Self::RejectRequest(_) => PaneId::Requests,
             Self::EditConfigs(_) | Self::AddPartitions(_) => PaneId::Kafka,
             Self::RollbackApp(_) => PaneId::Apps,
             Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
@@ -190,6 +187,8 @@ pub enum Modal {
     Form(Form),
     Prompt(Prompt),
     Confirm(Box<crate::app::modal::confirm::Confirm>),
+    /// An approver's decision on a request, waiting for enter.
+    Decide(Box<crate::app::modal::decide::Decide>),
     /// The `:tour` list; the index of the selected tour.
     Tours {
         selected: usize,

@@ -231,6 +231,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         }
         Some(Modal::Form(_)) => return form_key(state, key),
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
+        Some(Modal::Decide(_)) => return super::modal::platform::decide_key(state, key),
         Some(Modal::Prompt(_)) => return prompt_key(state, key),
         Some(Modal::Tours { .. }) => return super::tours::list_key(state, key),
         Some(Modal::Messages { .. }) => {

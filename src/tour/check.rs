@@ -563,7 +563,7 @@ fn modal_name(modal: Option<&Modal>) -> ModalName {
         Some(Modal::Palette(_)) => ModalName::Palette,
         Some(Modal::Form(_)) => ModalName::Form,
         Some(Modal::Prompt(_)) => ModalName::Prompt,
-        Some(Modal::Confirm(_)) => ModalName::Confirm,
+        Some(Modal::Confirm(_) | Modal::Decide(_)) => ModalName::Confirm,
         Some(Modal::Tours { .. }) => ModalName::Tours,
         Some(Modal::Messages { .. }) => ModalName::Messages,
     }

@@ -61,6 +61,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         Some(Modal::Form(form)) => widgets::form::render(frame, area, state, form),
         Some(Modal::Prompt(prompt)) => widgets::prompt::render(frame, area, state, prompt),
         Some(Modal::Confirm(confirm)) => widgets::confirm::render(frame, area, state, confirm),
+        Some(Modal::Decide(decide)) => widgets::confirm::render_decide(frame, area, state, decide),
         Some(Modal::Tours { selected }) => {
             widgets::tour_list::render(frame, area, state, *selected);
         }

@@ -2,6 +2,7 @@
 //! forms and one-line prompts, with the keys of the filter line and help.
 
 pub mod confirm;
+pub mod decide;
 pub mod form;
 pub mod input;
 pub mod palette;

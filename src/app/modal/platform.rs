@@ -46,6 +46,33 @@ pub(crate) fn confirm_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Keys of an approver's decision dialog: enter sends it, esc cancels, typing writes the
+/// reason of a rejection.
+pub(crate) fn decide_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    state.dirty = true;
+    let Some(Modal::Decide(decide)) = &mut state.modal else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.modal = None,
+        KeyCode::Char('c') if ctrl => state.modal = None,
+        KeyCode::Backspace => decide.backspace(),
+        KeyCode::Enter => match decide.accept() {
+            Ok(call) => {
+                let text = format!("{}: {}…", decide.verb(), decide.request.id);
+                state.modal = None;
+                state.toast(ToastLevel::Info, text);
+                return vec![Cmd::Platform(call)];
+            }
+            Err(message) => decide.error = Some(message),
+        },
+        KeyCode::Char(c) if !ctrl => decide.type_char(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
 pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionReport) -> Vec<Cmd> {
     use crate::actions::gate::GateOutcome;
     state.dirty = true;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::app::panes::requests::{state_glyph, summary};
+use crate::app::panes::requests::{params, state_glyph, summary};
 use crate::keymap::Action;
 use crate::model::platform::{Request, RequestState};
 use crate::theme::{Role, Theme};
@@ -58,17 +58,24 @@ fn detail(r: &Request, theme: &Theme) -> Vec<Line<'static>> {
         ])
     };
     let mut lines = vec![
-        field("Request", format!("{} · {}", r.id, summary(&r.spec))),
-        field(
-            "State",
-            format!(
-                "{} {} (updated {})",
-                state_glyph(r.state),
-                r.state.as_str(),
-                short_time(&r.updated)
-            ),
-        ),
+        field("Request", format!("{} · {}", r.id, r.spec.kind())),
+        field("By", r.requester.clone()),
     ];
+    // Every parameter the approver decides on, not only the summary in the row.
+    lines.extend(
+        params(&r.spec)
+            .into_iter()
+            .map(|(label, value)| field(label, crate::model::clean(&value))),
+    );
+    lines.extend([field(
+        "State",
+        format!(
+            "{} {} (updated {})",
+            state_glyph(r.state),
+            r.state.as_str(),
+            short_time(&r.updated)
+        ),
+    )]);
     if let Some(reason) = &r.state_reason {
         lines.push(field("Why", crate::model::clean(reason)));
     }
@@ -82,6 +89,33 @@ fn detail(r: &Request, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
+/// What an empty list of my requests says: the keys that make one, from the active keymap
+/// (a rebound key shows as bound; an unbound action, or a mutating one under --readonly, is
+/// left out).
+fn empty_hint(
+    keymap: &crate::keymap::Keymap,
+    contexts: &[crate::keymap::KeyContext],
+    readonly: bool,
+) -> String {
+    let ways: Vec<String> = [
+        (Action::NewTopicRequest, "a Kafka topic"),
+        (Action::NewReplicaRequest, "a read replica"),
+    ]
+    .iter()
+    .filter(|(action, _)| !(readonly && action.is_dangerous()))
+    .filter_map(|(action, what)| {
+        keymap
+            .key_for(contexts, *action)
+            .map(|k| format!("{k} requests {what}"))
+    })
+    .collect();
+    if ways.is_empty() {
+        "no requests yet".to_owned()
+    } else {
+        format!("no requests yet: {}", ways.join(", "))
+    }
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.requests;
@@ -90,9 +124,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, "Requests", &text);
         return;
     }
-    let show_detail = area.height >= 16 && pane.selected().is_some();
+    let details = pane.selected().map(|r| detail(r, theme));
+    let show_detail = area.height >= 16 && details.is_some();
+    // The panel grows with what the request holds (rows wrap at the panel's width), but
+    // leaves the table at least 6 rows.
+    let detail_height = details.as_ref().map_or(0, |lines| {
+        let inner = usize::from(area.width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        u16::try_from(rows + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.height.saturating_sub(6))
+    });
     let [table_area, detail_area] = if show_detail {
-        Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area)
+        Layout::vertical([Constraint::Min(6), Constraint::Length(detail_height)]).areas(area)
     } else {
         [area, Rect::default()]
     };
@@ -109,11 +153,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ],
     );
     let empty = if pane.snapshot.is_none() {
-        "waiting for the platform…"
+        "waiting for the platform…".to_owned()
     } else if pane.queue {
-        "nothing waits for approval"
+        "nothing waits for approval".to_owned()
     } else {
-        "no requests yet: press the topic or replica key to make one"
+        empty_hint(
+            &state.ui.keymap,
+            state.view().key_contexts(),
+            state.readonly,
+        )
     };
     let columns = [
         ("ID", Constraint::Length(8)),
@@ -126,7 +174,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let view = TableView {
         title: format!(" Requests: {which} ({}) ", pane.rows.len()),
         columns: &columns,
-        empty,
+        empty: &empty,
         note: None,
         sort_keys: &crate::app::panes::requests::SORT_KEYS,
         footer: Some(Line::from(Span::styled(hints, theme.style(Role::Muted)))),
@@ -134,13 +182,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     data_table::render(frame, table_area, theme, &pane.table, &view, |i| {
         cells(&pane.rows[i], theme)
     });
-    if show_detail && let Some(r) = pane.selected() {
+    if show_detail && let Some(lines) = details {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.style(Role::Border))
             .title(Span::styled(" request ", theme.style(Role::Title)));
         frame.render_widget(
-            Paragraph::new(detail(r, theme))
+            Paragraph::new(lines)
                 .block(block)
                 .wrap(Wrap { trim: false }),
             detail_area,

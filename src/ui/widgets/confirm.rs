@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::popup;
 use crate::app::State;
 use crate::app::modal::confirm::{Confirm, ConfirmField, NoteLevel, PolicyView};
+use crate::app::modal::decide::Decide;
 use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confirm) {
@@ -119,4 +120,67 @@ fn policy_line(policy: &PolicyView) -> Option<(Role, String)> {
             format!("? could not ask the policy ({reason}); the audit gate decides on enter"),
         ),
     })
+}
+
+/// The dialog of an approver's decision, drawn like an action's confirmation: what is
+/// decided (kind, name, requester, every parameter), the reason of a rejection, and the keys.
+pub fn render_decide(frame: &mut Frame<'_>, area: Rect, state: &State, decide: &Decide) {
+    let theme = &state.ui.theme;
+    let details = decide.details();
+    let label_width = details
+        .iter()
+        .map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 30)
+        + 1;
+    let rect = popup::centered(area, 78, 1, 2);
+    // Rows wrap at the dialog's inner width: count them so nothing is cut.
+    let inner_width = usize::from(rect.width.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line<'static>> = details
+        .into_iter()
+        .map(|(label, value)| {
+            Line::from(vec![
+                Span::styled(format!("{label:<label_width$}"), theme.style(Role::Muted)),
+                Span::styled(crate::model::clean(&value), theme.style(Role::Text)),
+            ])
+        })
+        .collect();
+    lines.push(Line::default());
+    if !decide.approve {
+        lines.push(Line::from(vec![
+            Span::styled("reason (audited): ", theme.style(Role::Muted)),
+            Span::styled(format!("{}█", decide.reason), theme.style(Role::Input)),
+        ]));
+    }
+    if let Some(error) = &decide.error {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {error}"),
+            theme.style(Role::Error),
+        )));
+    }
+    let footer = if decide.approve {
+        "enter: approve (the platform starts fulfilment) · esc: cancel"
+    } else {
+        "enter: reject with this reason · esc: cancel"
+    };
+    lines.push(Line::from(Span::styled(footer, theme.style(Role::Muted))));
+    // Counted with word wrapping, as the paragraph wraps, so the footer is never cut.
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            crate::ui::text::wrap_all(&text, inner_width).len()
+        })
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let rect = popup::centered(area, 78, height, 2);
+    let title = format!(
+        "{} {} request {}",
+        decide.verb(),
+        decide.request.spec.kind(),
+        decide.request.spec.target().name
+    );
+    let inner = popup::frame(frame, rect, &title, theme);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

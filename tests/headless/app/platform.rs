@@ -99,10 +99,30 @@ async fn request_a_topic_approve_it_and_see_it_ready_and_audited() {
     assert_eq!(s.panes.requests.rows.len(), 1);
     assert_eq!(s.panes.requests.rows[0].state, RequestState::Submitted);
 
-    // The sandbox user is an approver: the queue lists it, `a` approves.
+    // The sandbox user is an approver: the queue lists it, `a` opens the dialog that shows
+    // what is approved, and only its enter sends the approval.
     key(&mut s, KeyCode::Tab);
     assert!(s.panes.requests.queue);
     let cmds = typed(&mut s, "a");
+    assert!(cmds.is_empty(), "nothing is sent before the confirmation");
+    let Some(Modal::Decide(decide)) = &s.modal else {
+        panic!("approve asks for confirmation")
+    };
+    assert!(decide.approve);
+    let screen = crate::render::text(&s);
+    for needle in [
+        "ledger.audit.v1",
+        "kafka_topic",
+        "retention 7d",
+        "cleanup delete",
+    ] {
+        assert!(screen.contains(needle), "{needle} in the dialog:\n{screen}");
+    }
+    // Esc cancels: nothing sent, the request still waits.
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert!(s.modal.is_none());
+    typed(&mut s, "a");
+    let cmds = key(&mut s, KeyCode::Enter);
     assert!(matches!(
         cmds.as_slice(),
         [Cmd::Platform(PlatformCall::Approve(_))]
@@ -159,7 +179,7 @@ async fn reject_needs_a_reason_and_is_recorded() {
     carry(&mut s, &p.client, cmds).await;
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "x");
-    assert!(matches!(s.modal, Some(Modal::Prompt(_))));
+    assert!(matches!(&s.modal, Some(Modal::Decide(d)) if !d.approve));
     typed(&mut s, "no");
     assert!(
         key(&mut s, KeyCode::Enter).is_empty(),

@@ -7,6 +7,7 @@ mod idle;
 mod incident;
 pub mod probe;
 mod reasons;
+mod requests;
 mod resize;
 mod rollouts;
 mod screenshots;

@@ -150,8 +150,8 @@ async fn self_service() {
             s.contains("approval queue (2)")
         })
         .await;
-        ui.step(6, "", "a").await;
-        ui.step(7, "", "a").await;
+        ui.step(6, "a", "<enter>").await;
+        ui.step(7, "a", "<enter>").await;
         ui.step(8, "", "<tab>").await;
         ui.until_done(9).await;
         assert_eq!(total, 9);

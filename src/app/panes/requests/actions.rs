@@ -1,11 +1,12 @@
-//! The requests pane's own keys: the approval queue, approving and rejecting (with the
-//! reason asked in a prompt).
+//! The requests pane's own keys: the approval queue, approving and rejecting (each through
+//! a dialog that shows what is decided; a rejection's reason is asked there).
 
 use crate::app::ctx::Ctx;
-use crate::app::msg::{Cmd, PlatformCall};
+use crate::app::modal::decide::Decide;
+use crate::app::msg::Cmd;
 use crate::app::panes::Pane;
 use crate::app::panes::requests::RequestsPane;
-use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
+use crate::app::state::ToastLevel;
 use crate::keymap::Action;
 use crate::model::platform::RequestState;
 
@@ -47,7 +48,8 @@ pub fn on_action(
     }
 }
 
-/// `a`/`x`: approve the selected submitted request, or ask for the reason to reject it.
+/// `a`/`x`: open the dialog that shows what is approved or rejected; nothing is sent before
+/// its enter (a rejection also asks the reason there).
 fn decide(requests: &RequestsPane, ctx: &mut Ctx<'_>, approve: bool) -> Vec<Cmd> {
     if !requests.is_approver() {
         ctx.toast(
@@ -67,31 +69,6 @@ fn decide(requests: &RequestsPane, ctx: &mut Ctx<'_>, approve: bool) -> Vec<Cmd>
         );
         return Vec::new();
     }
-    let id = request.id.clone();
-    if approve {
-        ctx.toast(ToastLevel::Info, format!("approving {id}…"));
-        vec![Cmd::Platform(PlatformCall::Approve(id))]
-    } else {
-        ctx.prompt(Prompt {
-            title: format!("reject {id}: reason"),
-            input: String::new(),
-            error: None,
-            purpose: PromptPurpose::RejectRequest(id),
-            hint: "recorded in the audit trail".into(),
-        });
-        Vec::new()
-    }
-}
-
-/// The reject prompt was answered: send the rejection with its reason.
-pub fn on_prompt(purpose: &PromptPurpose, input: &str) -> Result<Vec<Cmd>, String> {
-    match purpose {
-        PromptPurpose::RejectRequest(id) => crate::model::validate::reason(input).map(|reason| {
-            vec![Cmd::Platform(PlatformCall::Reject {
-                id: id.clone(),
-                reason,
-            })]
-        }),
-        _ => Ok(Vec::new()),
-    }
+    ctx.decide(Decide::new(request.clone(), approve));
+    Vec::new()
 }

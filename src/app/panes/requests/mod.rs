@@ -36,9 +36,77 @@ pub fn summary(spec: &RequestSpec) -> String {
             format!("{} replica of {} for {}", s.size, s.database, s.ttl)
         }
         RequestSpec::KafkaTopic(s) => {
-            format!("topic {} ×{} r{}", s.name, s.partitions, s.replication)
+            // Retention, cleanup and owner are what an approver weighs: they are in the row.
+            format!(
+                "topic {} ×{} r{} {} {} · {}",
+                s.name,
+                s.partitions,
+                s.replication,
+                retention_words(s.configs.get("retention.ms").map(String::as_str)),
+                s.configs.get("cleanup.policy").map_or("-", String::as_str),
+                s.owner_service
+            )
         }
         RequestSpec::Action(s) => format!("{} on {}", s.action, s.target.reference),
+    }
+}
+
+/// `retention.ms` in words: `604800000` → `7d`, `-1` → `infinite`; `-` when unset, and the
+/// raw value when it is not a number (shown as sent, never hidden).
+#[must_use]
+pub fn retention_words(ms: Option<&str>) -> String {
+    let Some(raw) = ms else {
+        return "-".into();
+    };
+    match raw.trim().parse::<i64>() {
+        Ok(v) if v < 0 => "infinite".into(),
+        Ok(v) if v > 0 && v % 86_400_000 == 0 => format!("{}d", v / 86_400_000),
+        Ok(v) if v > 0 && v % 3_600_000 == 0 => format!("{}h", v / 3_600_000),
+        Ok(v) if v > 0 && v % 60_000 == 0 => format!("{}m", v / 60_000),
+        Ok(v) => format!("{v}ms"),
+        Err(_) => raw.to_owned(),
+    }
+}
+
+/// What a request asks for, as `(label, value)` rows: every parameter an approver decides
+/// on (the detail panel and the approve/reject dialog show the same rows).
+#[must_use]
+pub fn params(spec: &RequestSpec) -> Vec<(&'static str, String)> {
+    match spec {
+        RequestSpec::KafkaTopic(s) => {
+            let config = |key: &str| s.configs.get(key).map(String::as_str);
+            let mut configs = vec![
+                format!("retention {}", retention_words(config("retention.ms"))),
+                format!("cleanup {}", config("cleanup.policy").unwrap_or("-")),
+            ];
+            // Any other config the request carries is shown as sent.
+            configs.extend(
+                s.configs
+                    .iter()
+                    .filter(|(key, _)| *key != "retention.ms" && *key != "cleanup.policy")
+                    .map(|(key, value)| format!("{key}={value}")),
+            );
+            let configs = configs.join(" · ");
+            vec![
+                (
+                    "Topic",
+                    format!(
+                        "{} · {} partitions · replication {}",
+                        s.name, s.partitions, s.replication
+                    ),
+                ),
+                ("Configs", configs),
+                ("Owner", s.owner_service.clone()),
+            ]
+        }
+        RequestSpec::ReadReplica(s) => vec![
+            ("Database", s.database.clone()),
+            ("Replica", format!("{} for {}", s.size, s.ttl)),
+        ],
+        RequestSpec::Action(s) => vec![
+            ("Action", s.action.clone()),
+            ("Target", s.target.reference.clone()),
+        ],
     }
 }
 
@@ -110,15 +178,6 @@ impl RequestsPane {
 
 impl Pane for RequestsPane {
     delegate_to_actions!(on_action);
-
-    fn on_prompt(
-        &mut self,
-        _ctx: &mut crate::app::ctx::Ctx<'_>,
-        purpose: &crate::app::state::PromptPurpose,
-        input: &str,
-    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
-        actions::on_prompt(purpose, input)
-    }
 
     always_table!();
 
