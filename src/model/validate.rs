@@ -142,9 +142,45 @@ pub fn one_of(raw: &str, allowed: &[String]) -> Result<String, String> {
     }
 }
 
+/// A service name typed by hand (no catalog to choose from), checked by the rule Backstage
+/// applies to entity names so that it can later match a catalog entry: 1 to 63 ASCII
+/// letters, digits, `-`, `_` and `.`, beginning and ending with a letter or digit.
+/// Rule from backstage/backstage
+/// packages/catalog-model/src/validation/KubernetesValidatorFunctions.ts
+/// (`isValidObjectName`), commit 206874bd4e4cdc069b9c6adbaf6a434495df55de.
+pub fn service_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    let alnum_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let allowed = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if name.is_empty() {
+        Err("the service that owns it (no catalog is configured: type its name)".into())
+    } else if name.len() > 63 || !alnum_ends || !allowed {
+        Err("1 to 63 letters, digits, - _ or ., starting and ending with a letter or digit".into())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_names_typed_by_hand_follow_backstage() {
+        assert_eq!(
+            service_name(" ledger-service ").as_deref(),
+            Ok("ledger-service")
+        );
+        assert!(service_name("a.b_c-d9").is_ok());
+        assert!(service_name("a--b").is_ok());
+        assert!(service_name(&"x".repeat(63)).is_ok());
+        for bad in ["", "-a", "a-", "a b", "ünï", &"x".repeat(64)] {
+            assert!(service_name(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn topic_names() {

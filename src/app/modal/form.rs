@@ -103,15 +103,27 @@ impl Form {
     /// A new topic request. `owner` preselects the scoped service.
     #[must_use]
     pub fn topic(ctx: &FormContext, owner: Option<&str>) -> Self {
-        let mut owner_field = Field::choice(
-            "owner_service",
-            "Owner",
-            "service that owns the topic (←/→)",
-            ctx.services.clone(),
-        );
-        if let Some(owner) = owner.filter(|o| ctx.services.iter().any(|s| s == o)) {
-            owner.clone_into(&mut owner_field.value);
-        }
+        // Without a catalog there is nothing to choose from: the owner is typed instead
+        // (checked as a catalog name would be), so the form can still be completed.
+        let owner_field = if ctx.services.is_empty() {
+            Field::text(
+                "owner_service",
+                "Owner",
+                "service that owns it (no catalog: type its name)",
+                owner.unwrap_or_default(),
+            )
+        } else {
+            let mut field = Field::choice(
+                "owner_service",
+                "Owner",
+                "service that owns the topic (←/→)",
+                ctx.services.clone(),
+            );
+            if let Some(owner) = owner.filter(|o| ctx.services.iter().any(|s| s == o)) {
+                owner.clone_into(&mut field.value);
+            }
+            field
+        };
         Self {
             kind: FormKind::KafkaTopic,
             fields: vec![
@@ -251,7 +263,11 @@ impl Form {
                 let owner = check(
                     self,
                     "owner_service",
-                    validate::one_of(self.value("owner_service"), &ctx.services),
+                    if ctx.services.is_empty() {
+                        validate::service_name(self.value("owner_service"))
+                    } else {
+                        validate::one_of(self.value("owner_service"), &ctx.services)
+                    },
                 );
                 let mut configs = BTreeMap::new();
                 configs.insert("retention.ms".to_owned(), retention);

@@ -6,6 +6,7 @@
 use crossterm::event::KeyCode;
 use opsdeck::actions::gate::{AuditGate, GateOutcome};
 use opsdeck::actions::journal::Journal;
+use opsdeck::app::modal::form::FormKind;
 use opsdeck::app::msg::ActionReport;
 use opsdeck::app::panes::kafka::TopicPage;
 use opsdeck::app::state::Modal;
@@ -283,6 +284,56 @@ groups = ["*"]
         "{:?}",
         form.error
     );
+    // It points to the way that may still work: the same fields as a request.
+    assert_eq!(form.kind.title(), FormKind::KafkaTopic.title());
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Press enter to file it as a topic request"),
+        "{:?}",
+        form.error
+    );
+    assert_eq!(
+        form.fields[0].value, "billing.events.v3",
+        "nothing typed is lost"
+    );
+    let cmds = key(&mut s, KeyCode::Enter);
+    carry(&mut s, &rig, cmds).await;
+    assert!(s.modal.is_none(), "filed: {:?}", s.modal);
+    let requests = rig.client.list_requests(false).await.expect("requests");
+    let [request] = requests.as_slice() else {
+        panic!("one request: {requests:?}")
+    };
+    assert!(matches!(&request.spec, RequestSpec::KafkaTopic(t) if t.name == "billing.events.v3"));
+}
+
+#[tokio::test]
+async fn without_a_catalog_the_owner_is_typed_and_checked() {
+    let rig = rig(None).await;
+    let mut s = kafka_state();
+    s.panes.catalog.catalog = std::sync::Arc::new(opsdeck::model::service::Catalog::default());
+    key(&mut s, KeyCode::Char('c'));
+    let Some(Modal::Form(form)) = &mut s.modal else {
+        panic!("form")
+    };
+    let owner = form
+        .fields
+        .iter()
+        .position(|f| f.key == "owner_service")
+        .expect("owner field");
+    form.fields[owner].value = "-bad name".into();
+    fill_create_form(&mut s, "ledger.corrections.v9");
+    let Some(Modal::Form(form)) = &mut s.modal else {
+        panic!("a bad owner keeps the form open")
+    };
+    assert!(form.fields[owner].error.is_some(), "owner flagged");
+    form.fields[owner].value = String::new();
+    "ledger-service".chars().for_each(|c| form.type_char(c));
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Cmd::Platform(_)]), "{cmds:?}");
+    carry(&mut s, &rig, cmds).await;
+    assert!(matches!(s.modal, Some(Modal::Confirm(_))), "{:?}", s.modal);
 }
 
 #[tokio::test]

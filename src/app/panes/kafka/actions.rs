@@ -82,8 +82,15 @@ pub fn on_topic_policy(
                 ))]
             }
             Decision::Deny => {
+                // The same fields make a topic request, which an approver may grant: the
+                // form becomes one, keeping what was typed, and says so.
                 form.submitting = false;
-                form.error = Some(answer.reason);
+                form.kind = FormKind::KafkaTopic;
+                form.error = Some(format!(
+                    "policy denies creating it directly: {}. Press enter to file it as a \
+                     topic request instead; an approver decides (see :requests)",
+                    answer.reason
+                ));
                 Vec::new()
             }
         },
