@@ -27,3 +27,4 @@ mod logs;
 mod postgres;
 mod tls;
 mod traces;
+mod try_it;

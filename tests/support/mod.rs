@@ -7,7 +7,7 @@
 //! ([`jaeger`]) with the call log they share ([`recorded_peer`]), and Backstage
 //! ([`backstage`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
 //! ([`tansu`]), and stunnel as the TLS front of the Kafka broker ([`stunnel`]). A throwaway
-//! PKI and a TLS front for any of the HTTP peers: [`tls_ca`].
+//! PKI and a TLS front for any of the HTTP peers: [`tls_ca`]. The binary in a pty: [`pty`].
 //! Fixture files live in `tests/support/fixtures/`.
 
 pub mod argocd;
@@ -16,6 +16,7 @@ pub mod jaeger;
 pub mod kube;
 pub mod loki;
 pub mod pg;
+pub mod pty;
 pub mod recorded_peer;
 pub mod stunnel;
 pub mod tansu;

@@ -37,6 +37,12 @@ pub fn on_action(
                 if let Some(row) = newest {
                     requests.table.select_row(row);
                 }
+            } else if requests.snapshot.is_none() {
+                // Not "you are no approver" before the platform has said who you are.
+                ctx.toast(
+                    ToastLevel::Info,
+                    "the platform has not answered yet: who may see the approval queue is not known",
+                );
             } else {
                 ctx.toast(ToastLevel::Info, "the approval queue is for approvers");
             }
@@ -51,6 +57,13 @@ pub fn on_action(
 /// `a`/`x`: open the dialog that shows what is approved or rejected; nothing is sent before
 /// its enter (a rejection also asks the reason there).
 fn decide(requests: &RequestsPane, ctx: &mut Ctx<'_>, approve: bool) -> Vec<Cmd> {
+    if requests.snapshot.is_none() {
+        ctx.toast(
+            ToastLevel::Info,
+            "the platform has not answered yet: no request can be decided",
+        );
+        return Vec::new();
+    }
     if !requests.is_approver() {
         ctx.toast(
             ToastLevel::Warn,
