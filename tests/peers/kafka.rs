@@ -70,7 +70,7 @@ fn create(name: &str, partitions: i32, configs: &[(&str, &str)]) -> ActionReques
 }
 
 /// Polls snapshots until `pred` holds (metadata is eventually consistent).
-async fn wait_for(
+pub async fn wait_for(
     client: &Arc<KafkaClient>,
     what: &str,
     pred: impl Fn(&KafkaSnapshot) -> bool,

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use opsdeck::actions::ActionRequest;
 use opsdeck::actions::gate::Executor;
 use opsdeck::config::KafkaConfig;
-use opsdeck::model::kafka::KafkaSnapshot;
 use opsdeck::model::platform::OutcomeStatus;
 use opsdeck::sources::kafka::client::client_config;
 use opsdeck::sources::kafka::{self, KafkaClient, KafkaExecutor};
@@ -24,6 +23,7 @@ use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::kafka::wait_for;
 use crate::support::stunnel::TlsTansu;
 use crate::support::tansu::Tansu;
 use crate::support::tls_ca::Pki;
@@ -53,25 +53,6 @@ async fn create_topic(client: &Arc<KafkaClient>, name: &str) {
     };
     let r = exec.execute(&request).await;
     assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
-}
-
-/// Polls snapshots until `pred` holds (metadata is eventually consistent).
-async fn wait_for(
-    client: &Arc<KafkaClient>,
-    what: &str,
-    pred: impl Fn(&KafkaSnapshot) -> bool,
-) -> KafkaSnapshot {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let snap = client.snapshot(None).await;
-        if let Ok(s) = snap.as_ref()
-            && pred(s)
-        {
-            return snap.expect("checked");
-        }
-        assert!(Instant::now() < deadline, "{what}: last snapshot {snap:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Produces `payloads` to partition 0 of `topic` with opsdeck's client config plus

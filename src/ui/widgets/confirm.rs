@@ -33,14 +33,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, confirm: &Confir
     };
     let inner = popup::frame(frame, rect, &title, theme);
     // Labels line up on the longest one (config keys run long), with at least one space.
-    let label_width = confirm
-        .details
-        .iter()
-        .map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str()))
-        .max()
-        .unwrap_or(0)
-        .clamp(9, 30)
-        + 1;
+    let label_width = label_width(&confirm.details);
     let mut lines: Vec<Line<'static>> = confirm
         .details
         .iter()
@@ -127,13 +120,7 @@ fn policy_line(policy: &PolicyView) -> Option<(Role, String)> {
 pub fn render_decide(frame: &mut Frame<'_>, area: Rect, state: &State, decide: &Decide) {
     let theme = &state.ui.theme;
     let details = decide.details();
-    let label_width = details
-        .iter()
-        .map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str()))
-        .max()
-        .unwrap_or(0)
-        .clamp(9, 30)
-        + 1;
+    let label_width = label_width(&details);
     let rect = popup::centered(area, 78, 1, 2);
     // Rows wrap at the dialog's inner width: count them so nothing is cut.
     let inner_width = usize::from(rect.width.saturating_sub(2)).max(1);
@@ -183,4 +170,16 @@ pub fn render_decide(frame: &mut Frame<'_>, area: Rect, state: &State, decide: &
     );
     let inner = popup::frame(frame, rect, &title, theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The width labels line up on: the longest one (config keys run long), kept between 9
+/// and 30 columns, and one space.
+fn label_width(details: &[(String, String)]) -> usize {
+    details
+        .iter()
+        .map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 30)
+        + 1
 }
