@@ -3,9 +3,13 @@
 //! Every client here is built by opsdeck's own `client_config` from a `KafkaConfig`, as a
 //! context's `kafka` table makes it.
 //!
-//! SASL itself is not exercised against a broker: tansu 0.6.0's `--authentication` is
-//! outside what these tests cover; the mechanisms are checked in librdkafka's
-//! `builtin.features` instead.
+//! OAUTHBEARER with OIDC (`sasl.oauthbearer.method = oidc`, librdkafka's own client
+//! credentials flow over its bundled libcurl) fetches its token from an in-process token
+//! endpoint, with the client secret given by reference.
+//!
+//! SASL itself is not exercised against a broker: tansu 0.6.0 with `--authentication` and
+//! memory storage needs an authenticated client to create its first SCRAM user, so no
+//! client can ever log in; the mechanisms are checked in librdkafka's `builtin.features`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -123,6 +127,8 @@ fn librdkafka_is_built_with_tls_sasl_and_zstd() {
         "sasl_scram",
         "sasl_oauthbearer",
         "zstd",
+        "http",
+        "oidc",
     ] {
         assert!(
             features.contains(&wanted),
@@ -214,4 +220,93 @@ async fn zstd_compressed_records_are_produced_and_read_back() {
         s.topic("zstd.events").is_some_and(|t| t.messages == 2)
     })
     .await;
+}
+
+/// What the token endpoint saw: each request's `Authorization` header and form body.
+type Seen = Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// An OAuth 2 token endpoint on loopback answering every client-credentials request with
+/// an unsigned JWT for `sub` (librdkafka reads `exp` and `sub`; it does not check the
+/// signature).
+async fn token_endpoint(seen: Seen) -> String {
+    use axum::http::HeaderMap;
+    use base64::Engine as _;
+    let app = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                seen.lock().unwrap().push((auth, body));
+                let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+                let exp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    + 3600;
+                let jwt = format!(
+                    "{}.{}.c2ln",
+                    b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+                    b64.encode(format!(
+                        r#"{{"sub":"opsdeck","exp":{exp},"iat":{}}}"#,
+                        exp - 3600
+                    ))
+                );
+                axum::Json(serde_json::json!({
+                    "access_token": jwt,
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/token")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauthbearer_oidc_fetches_its_token_with_the_secret_by_reference() {
+    use base64::Engine as _;
+    let seen: Seen = Arc::default();
+    let endpoint = token_endpoint(seen.clone()).await;
+    let cfg = KafkaConfig {
+        brokers: vec!["127.0.0.1:9".into()],
+        properties: BTreeMap::from(
+            [
+                ("security.protocol", "SASL_PLAINTEXT"),
+                ("sasl.mechanism", "OAUTHBEARER"),
+                ("sasl.oauthbearer.method", "oidc"),
+                ("sasl.oauthbearer.client.id", "opsdeck-console"),
+                ("sasl.oauthbearer.scope", "kafka.read"),
+                ("sasl.oauthbearer.token.endpoint.url", endpoint.as_str()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        ),
+        secret_properties: BTreeMap::from([(
+            "sasl.oauthbearer.client.secret".to_owned(),
+            opsdeck::config::SecretRef::Command("printf oidc-s3cret".to_owned()),
+        )]),
+        ..KafkaConfig::default()
+    };
+    let client = kafka::connect(&cfg, TIMEOUT).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while seen.lock().unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no token request reached the endpoint (client: {:?})",
+            client.as_ref().err()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (auth, body) = seen.lock().unwrap()[0].clone();
+    let basic = base64::engine::general_purpose::STANDARD.encode("opsdeck-console:oidc-s3cret");
+    assert_eq!(auth, format!("Basic {basic}"));
+    assert!(body.contains("grant_type=client_credentials"), "{body}");
+    assert!(body.contains("scope=kafka.read"), "{body}");
 }
