@@ -217,6 +217,9 @@ pub struct ContextInfo {
     pub platform: bool,
     /// Argo CD app actions go to an Argo CD API server.
     pub argo_api: bool,
+    /// The context names no Argo CD (`argocd` unset, not the sandbox): the apps pane says
+    /// what to add instead of "no applications".
+    pub no_argocd: bool,
 }
 
 /// Appearance and key bindings in force.

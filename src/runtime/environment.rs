@@ -535,6 +535,7 @@ pub fn apply_context(state: &mut State, config: &Config) {
         state.context.argo_api =
             ctx.sandbox_seed.is_none() && ctx.argocd.as_ref().is_some_and(|a| a.api_url.is_some());
         state.kube_access.argo_api = state.context.argo_api;
+        state.context.no_argocd = ctx.sandbox_seed.is_none() && ctx.argocd.is_none();
         let databases: Vec<String> = if ctx.sandbox_seed.is_some() {
             crate::sources::sandbox::fleet::SQUADS
                 .iter()

@@ -182,8 +182,69 @@ pub fn transport_cause(err: &reqwest::Error) -> String {
     cause.to_string()
 }
 
+/// The error and its causes on one line (a TLS failure in words); the outer Display of
+/// reqwest and kube hides the useful part ("client error (Connect)" without the DNS or
+/// connection error under it).
+#[must_use]
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(tls) = crate::tls::explain(e) {
+        return tls;
+    }
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        // Layers often repeat their cause in their own text: say each thing once.
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// Backoff between reconnect attempts of a failing source: 1 s doubling up to 30 s.
 #[must_use]
 pub fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.min(5)).min(Duration::from_secs(30))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error whose text may repeat its cause's, as kube's and hyper's do.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn error_chain_says_each_cause_once_down_to_the_innermost() {
+        let dns = Layer("dns error: failed to lookup address information", None);
+        let connect = Layer("client error (Connect)", Some(Box::new(dns)));
+        let service = Layer(
+            "ServiceError: client error (Connect)",
+            Some(Box::new(connect)),
+        );
+        let list = Layer(
+            "failed to perform initial object list: ServiceError: client error (Connect)",
+            Some(Box::new(service)),
+        );
+        assert_eq!(
+            error_chain(&list),
+            "failed to perform initial object list: ServiceError: client error (Connect): \
+             dns error: failed to lookup address information"
+        );
+    }
 }

@@ -203,9 +203,9 @@ impl PlatformClient {
         if e.is_timeout() {
             ClientError::Timeout(self.timeout)
         } else if e.is_connect() {
-            ClientError::Unreachable(error_chain(e))
+            ClientError::Unreachable(super::error_chain(e))
         } else {
-            ClientError::Transport(error_chain(e))
+            ClientError::Transport(super::error_chain(e))
         }
     }
 
@@ -322,21 +322,6 @@ impl PlatformClient {
         )
         .await
     }
-}
-
-/// The error and its causes on one line; reqwest's own Display hides the useful part.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    if let Some(tls) = crate::tls::explain(e) {
-        return tls;
-    }
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    parts.dedup();
-    parts.join(": ")
 }
 
 #[cfg(test)]

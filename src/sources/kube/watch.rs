@@ -189,7 +189,7 @@ fn error_message(error: &watcher::Error) -> String {
         Some(status) if !status.message.is_empty() => {
             format!("{} {}: {}", status.code, status.reason, status.message)
         }
-        _ => error.to_string(),
+        _ => super::super::error_chain(error),
     }
 }
 

@@ -99,6 +99,11 @@ fn message(r: &AppRow) -> String {
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.apps;
+    if state.context.no_argocd {
+        let text = super::setup::what_to_add(super::setup::Needs::ArgoCd, &state.context.name);
+        super::notice(frame, area, theme, "Argo CD", &text);
+        return;
+    }
     if !pane.loaded {
         super::unavailable(
             frame,
@@ -140,14 +145,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .iter()
         .filter(|r| r.attention < crate::model::k8s::app_row::Attention::Busy)
         .count();
-    let note = super::kind_error_note(pane.health.as_ref(), theme);
+    // With no rows the error is the table's body, in full; on the title line it is cut.
+    let note =
+        super::kind_error_note(pane.health.as_ref(), theme).filter(|_| !pane.rows.is_empty());
+    let empty = super::empty_or_error(pane.health.as_ref(), "no applications");
     let view = TableView {
         title: format!(
             " Argo CD · {} apps · {attention} need attention ",
             pane.rows.len()
         ),
         columns: &columns,
-        empty: "no applications",
+        empty: &empty,
         note,
         footer: None,
         sort_keys: &crate::app::panes::apps::SORT_KEYS,

@@ -74,6 +74,19 @@ pub fn kind_error_note(
     }
 }
 
+/// What an empty table of a watched kind says: its error in full when the watch failed
+/// (it is why there are no rows), otherwise `empty`.
+#[must_use]
+pub fn empty_or_error(
+    health: Option<&crate::model::k8s::snapshot::KindHealth>,
+    empty: &str,
+) -> String {
+    match health {
+        Some(crate::model::k8s::snapshot::KindHealth::Error(e)) => format!("✗ {e}"),
+        _ => empty.to_owned(),
+    }
+}
+
 /// A pane whose source has sent nothing yet says why: the source's error, that it is not
 /// configured (`off`, with what to configure), or that it is still connecting (`waiting`).
 pub fn unavailable(

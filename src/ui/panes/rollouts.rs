@@ -122,14 +122,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ]
     };
     let stuck = pane.entries.iter().filter(|e| e.attention() <= 1).count();
-    let note = super::kind_error_note(pane.health.as_ref(), theme);
+    // With no rows the error is the table's body, in full; on the title line it is cut.
+    let note =
+        super::kind_error_note(pane.health.as_ref(), theme).filter(|_| !pane.entries.is_empty());
+    let empty = super::empty_or_error(
+        pane.health.as_ref(),
+        "no deployments or rollouts in the watched namespaces",
+    );
     let view = TableView {
         title: format!(
             " Rollouts · {} workloads · {stuck} stuck or degraded ",
             pane.entries.len()
         ),
         columns: &columns,
-        empty: "no deployments or rollouts in the watched namespaces",
+        empty: &empty,
         note,
         footer: None,
         sort_keys: &crate::app::panes::rollouts::SORT_KEYS,

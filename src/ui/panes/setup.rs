@@ -27,8 +27,9 @@ pub fn what_to_add(needs: Needs, context: &str) -> String {
              work without it (`:apps`, `:rollouts`, `:kafka`, `:pg`, `:logs`, `:traces`)."
         ),
         Needs::ArgoCd => format!(
-            "No Kubernetes context here. Set `kube_context` and `argocd = {{ namespaces = \
-             [\"argocd\"] }}` in {table}; see README › Argo CD and rollouts."
+            "No Argo CD in this context. Set `argocd = {{ namespaces = [\"argocd\"] }}` \
+             (and `kube_context`, if it is not set) in {table}; see README › Argo CD and \
+             rollouts."
         ),
         Needs::Kubernetes => format!(
             "No Kubernetes context here. Set `kube_context` (and `kube_namespaces`) in \

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, Wrap};
 
 use crate::app::table::{SortKey, TableState};
 use crate::theme::{Role, Theme};
@@ -94,19 +94,27 @@ pub fn render(
     let mut state = ratatui::widgets::TableState::default().with_selected(selected);
     frame.render_stateful_widget(widget, area, &mut state);
     if empty {
-        let note = if table.filter.is_active() {
+        let text = if table.filter.is_active() {
             "nothing matches the filter"
         } else {
             view.empty
+        };
+        // The reason a table is empty may be a source's error, long and cut on the title
+        // line: it wraps over the empty body, whole. A `✗` marks it as an error.
+        let role = if text.starts_with('✗') {
+            Role::Error
+        } else {
+            Role::Muted
         };
         let inner = Rect {
             x: area.x + 2,
             y: area.y + 2,
             width: area.width.saturating_sub(4),
-            height: 1,
+            height: area.height.saturating_sub(3),
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(note.to_owned(), theme.style(Role::Muted))),
+            Paragraph::new(Span::styled(text.to_owned(), theme.style(role)))
+                .wrap(Wrap { trim: true }),
             inner,
         );
     }
