@@ -149,9 +149,10 @@ fn bench_round_trip(c: &mut Criterion) {
     );
     // The same writes without HTTP, to tell the store's share of the tail from the rest.
     let store = rt
-        .block_on(Store::open(&StoreUrl::Sqlite(
-            dir.path().join("store-only.db"),
-        )))
+        .block_on(Store::open(
+            &StoreUrl::Sqlite(dir.path().join("store-only.db")),
+            None,
+        ))
         .unwrap();
     let mut store_times: Vec<Duration> = (0..ROUND_TRIPS)
         .map(|i| {

@@ -44,6 +44,10 @@ pub struct ServeArgs {
     /// Environment variable holding the passphrase of an encrypted --tls-key.
     #[arg(long, value_name = "VAR", requires = "tls_key")]
     pub tls_key_password_env: Option<String>,
+    /// Environment variable holding the passphrase of the encrypted `sslkey` named in a
+    /// postgres:// --store URL (never the passphrase itself: it would show in `ps`).
+    #[arg(long, value_name = "VAR")]
+    pub store_key_password_env: Option<String>,
     /// Require client certificates signed by this CA (PEM bundle); needs --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub client_ca: Option<PathBuf>,
@@ -169,7 +173,19 @@ impl From<ServeArgs> for ServeOptions {
 pub async fn run(args: ServeArgs) -> Result<(), PlatformError> {
     let kafka = args.kafka_config()?;
     let tls = args.server_tls()?;
+    let store_key_password = match &args.store_key_password_env {
+        Some(var) => Some(
+            crate::config::SecretRef::Env(var.clone())
+                .resolve()
+                .map_err(|e| PlatformError::Invalid {
+                    what: "--store-key-password-env",
+                    message: e.to_string(),
+                })?,
+        ),
+        None => None,
+    };
     let mut options: ServeOptions = args.into();
+    options.store_key_password = store_key_password;
     if let Some(tls) = &tls {
         options.tls = Some(server_config(tls)?);
     }

@@ -47,6 +47,8 @@ pub struct ServeOptions {
     pub topic_creator: Option<Arc<dyn TopicCreator>>,
     /// HTTPS (see [`crate::platform::tls`]); `None` serves plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The passphrase of a postgres:// store's encrypted `sslkey`.
+    pub store_key_password: Option<String>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -81,6 +83,7 @@ impl ServeOptions {
             approvers: Vec::new(),
             topic_creator: None,
             tls: None,
+            store_key_password: None,
         }
     }
 }
@@ -112,7 +115,7 @@ impl AppState {
                 policy.approvers.push(group);
             }
         }
-        let store = Store::open(&opts.store).await?;
+        let store = Store::open(&opts.store, opts.store_key_password.as_deref()).await?;
         Ok(Self {
             store,
             tokens: Arc::new(tokens),

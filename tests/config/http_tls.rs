@@ -8,26 +8,10 @@ use opsdeck::tls;
 use crate::tls_ca::Pki;
 
 /// `client.key` encrypted (PBES2: PBKDF2-SHA256, AES-256-CBC) with `passphrase`.
-fn encrypt(pki: &Pki, passphrase: &str) -> std::path::PathBuf {
-    let pem = std::fs::read_to_string(&pki.client_key).unwrap();
-    let (_, doc) = pkcs8::der::Document::from_pem(&pem).unwrap();
-    let info = pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).unwrap();
-    let params =
-        pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, b"opsdeck-salt", &[7; 16])
-            .unwrap();
-    let encrypted = info.encrypt_with_params(params, passphrase).unwrap();
-    let text = encrypted
-        .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
-        .unwrap();
-    let path = pki.path("encrypted.key");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn files_are_checked_at_load_with_line_and_key() {
     let pki = Pki::new();
-    encrypt(&pki, "pw");
+    let _encrypted = pki.encrypted_client_key("pw");
     std::fs::write(pki.path("junk.txt"), "just text\n").unwrap();
     let config = pki.path("config.toml");
     std::fs::write(
@@ -98,7 +82,7 @@ platform = { url = "https://p", http_tls = { client_cert = "client.pem", client_
 #[test]
 fn an_encrypted_key_needs_its_passphrase() {
     let pki = Pki::new();
-    let key = encrypt(&pki, "s3cret");
+    let key = pki.encrypted_client_key("s3cret");
     let tls = |password: &str| HttpTls {
         ca_file: Some(pki.ca.clone()),
         client_cert: Some(pki.client_cert.clone()),

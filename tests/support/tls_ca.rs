@@ -114,6 +114,30 @@ impl Pki {
         self.dir.path().join(name)
     }
 
+    /// The client key encrypted with `passphrase` (PKCS#8, PBES2 with PBKDF2-SHA256 and
+    /// AES-256-CBC, as `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it), mode 0600.
+    #[must_use]
+    pub fn encrypted_client_key(&self, passphrase: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let pem = std::fs::read_to_string(&self.client_key).unwrap();
+        let (_, doc) = pkcs8::der::Document::from_pem(&pem).unwrap();
+        let info = pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).unwrap();
+        let params = pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(
+            2048,
+            b"opsdeck-salt",
+            &[7; 16],
+        )
+        .unwrap();
+        let encrypted = info.encrypt_with_params(params, passphrase).unwrap();
+        let text = encrypted
+            .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
+            .unwrap();
+        let path = self.path("encrypted.key");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        path
+    }
+
     /// The server's rustls config; with `client_ca`, client certificates signed by it are
     /// required.
     #[must_use]

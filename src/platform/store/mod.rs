@@ -193,11 +193,14 @@ pub enum Store {
 }
 
 impl Store {
-    /// Opens the store and creates its schema if needed.
-    pub async fn open(url: &StoreUrl) -> Result<Self, StoreError> {
+    /// Opens the store and creates its schema if needed; `key_password` decrypts a
+    /// postgres store's encrypted `sslkey`.
+    pub async fn open(url: &StoreUrl, key_password: Option<&str>) -> Result<Self, StoreError> {
         match url {
             StoreUrl::Sqlite(path) => Ok(Self::Sqlite(sqlite::SqliteStore::open(path).await?)),
-            StoreUrl::Postgres(url) => Ok(Self::Postgres(postgres::PgStore::open(url).await?)),
+            StoreUrl::Postgres(url) => Ok(Self::Postgres(
+                postgres::PgStore::open(url, key_password).await?,
+            )),
         }
     }
 

@@ -88,8 +88,9 @@ pub struct PgStore {
 
 impl PgStore {
     /// Opens the store at `url` (a `postgres://` URL or a keyword DSN), with the TLS its
-    /// `ssl*` keys and the `PGSSL*` variables ask for, as the console's databases.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    /// `ssl*` keys and the `PGSSL*` variables ask for, as the console's databases;
+    /// `key_password` decrypts an encrypted `sslkey`.
+    pub async fn open(url: &str, key_password: Option<&str>) -> Result<Self, StoreError> {
         let invalid = |e: String| StoreError::Invalid(format!("--store: {e}"));
         let (rest, params) = split_dsn(url).map_err(|e| invalid(e.to_string()))?;
         let params = params
@@ -99,11 +100,13 @@ impl PgStore {
             .parse()
             .map_err(|e: tokio_postgres::Error| invalid(e.to_string()))?;
         let home = directories::BaseDirs::new().map(|d| d.home_dir().to_owned());
-        let tls =
-            tokio::task::spawn_blocking(move || PgTls::resolve(&params, None, home.as_deref()))
-                .await
-                .map_err(|e| invalid(e.to_string()))?
-                .map_err(|e| invalid(e.to_string()))?;
+        let key_password = key_password.map(str::to_owned);
+        let tls = tokio::task::spawn_blocking(move || {
+            PgTls::resolve(&params, key_password.as_deref(), home.as_deref())
+        })
+        .await
+        .map_err(|e| invalid(e.to_string()))?
+        .map_err(|e| invalid(e.to_string()))?;
         let store = Self {
             config: Arc::new(config),
             tls,

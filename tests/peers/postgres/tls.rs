@@ -334,15 +334,33 @@ async fn monitor_cancel_and_platform_store_work_over_verified_tls() {
         cluster.port(),
         pki.ca.display()
     );
-    opsdeck::platform::store::postgres::PgStore::open(&url)
+    opsdeck::platform::store::postgres::PgStore::open(&url, None)
         .await
         .expect("the store opens over verified TLS");
     let wrong = url.replace(
         &pki.ca.display().to_string(),
         &pki.other_ca.display().to_string(),
     );
-    let err = opsdeck::platform::store::postgres::PgStore::open(&wrong)
+    let err = opsdeck::platform::store::postgres::PgStore::open(&wrong, None)
         .await
         .expect_err("an unknown CA is refused");
     assert!(err.to_string().contains("not signed by a CA"), "{err}");
+
+    // certuser must present a client certificate; its key is encrypted, and the passphrase
+    // comes from --store-key-password-env, never from the URL.
+    let key = pki.encrypted_client_key("store-pw");
+    let with_cert = format!(
+        "postgres://certuser@localhost:{}/postgres?sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}",
+        cluster.port(),
+        pki.ca.display(),
+        pki.client_cert.display(),
+        key.display()
+    );
+    opsdeck::platform::store::postgres::PgStore::open(&with_cert, Some("store-pw"))
+        .await
+        .expect("the store opens with a passphrase-protected client key");
+    let err = opsdeck::platform::store::postgres::PgStore::open(&with_cert, Some("wrong"))
+        .await
+        .expect_err("a wrong passphrase is refused");
+    assert!(err.to_string().contains("decrypt"), "{err}");
 }
