@@ -45,6 +45,13 @@ pub enum PemError {
     )]
     NoKey { path: PathBuf },
     #[error(
+        "`{}` is encrypted in OpenSSL's legacy format (Proc-Type: 4,ENCRYPTED); convert it to \
+         encrypted PKCS#8 with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in {0} -out {0}.p8` \
+         and name the .p8 file",
+        .path.display()
+    )]
+    LegacyEncrypted { path: PathBuf },
+    #[error(
         "`{}` is an encrypted key; give its passphrase by reference (client_key_password = \
          {{ env = \"...\" }} in an http_tls table, sslpassword = {{ env = \"...\" }} beside a \
          postgres DSN)",
@@ -95,6 +102,13 @@ fn sections(path: &Path, bytes: &[u8]) -> Result<Vec<Section>, PemError> {
         path: path.to_owned(),
         detail,
     };
+    // OpenSSL's legacy encrypted keys (`Proc-Type: 4,ENCRYPTED` headers inside an RSA or
+    // EC section) use MD5-derived keys that nothing here decrypts: say how to convert one.
+    if String::from_utf8_lossy(bytes).contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(PemError::LegacyEncrypted {
+            path: path.to_owned(),
+        });
+    }
     let mut out = Vec::new();
     let mut reader = std::io::BufReader::new(bytes);
     loop {
@@ -349,5 +363,26 @@ pub fn describe(err: &rustls::Error) -> String {
             format!("TLS: the server does not speak TLS here; is the URL http:// ? ({err})")
         }
         other => format!("TLS: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_legacy_encrypted_key_says_how_to_convert_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("legacy.key");
+        std::fs::write(
+            &path,
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\
+             DEK-Info: AES-128-CBC,DEBF22EAA8AB32911C5CD03A9B9C9367\n\nAAAA\n\
+             -----END RSA PRIVATE KEY-----\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = load_key(&path, Some("pw")).expect_err("legacy format");
+        assert!(matches!(err, PemError::LegacyEncrypted { .. }), "{err}");
+        assert!(err.to_string().contains("openssl pkcs8 -topk8"), "{err}");
     }
 }
