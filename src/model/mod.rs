@@ -2,6 +2,7 @@
 //! values, the app state stores them and the UI reads them.
 
 pub mod action;
+pub mod alerts;
 pub mod error;
 pub mod health;
 pub mod k8s;

@@ -2,6 +2,7 @@
 //! [`SourceEvent`]s; the app talks back through a [`Control`] channel. Real backends and the
 //! sandbox implement the same shape, so panes cannot tell them apart.
 
+pub mod alertmanager;
 pub mod backend;
 pub mod backstage;
 pub mod catalog_files;

@@ -19,6 +19,7 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod alerts;
 mod catalog;
 mod kafka;
 mod kafka_tls;

@@ -10,6 +10,7 @@
 //! PKI and a TLS front for any of the HTTP peers: [`tls_ca`]. The binary in a pty: [`pty`].
 //! Fixture files live in `tests/support/fixtures/`.
 
+pub mod alertmanager;
 pub mod argocd;
 pub mod backstage;
 pub mod jaeger;
@@ -22,3 +23,16 @@ pub mod stunnel;
 pub mod tansu;
 pub mod tempo;
 pub mod tls_ca;
+
+/// `$env` when set, else the first of `names` on the `PATH`; `missing` says how to get it.
+pub fn find_binary(env: &str, names: &[&str], missing: &str) -> Result<std::path::PathBuf, String> {
+    if let Some(p) = std::env::var_os(env) {
+        return Ok(std::path::PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    names
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| missing.to_owned())
+}

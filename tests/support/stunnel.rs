@@ -32,19 +32,11 @@ impl std::fmt::Debug for Stunnel {
 
 /// `$OPSDECK_STUNNEL`, else `stunnel4` (Debian's name) or `stunnel` on the `PATH`.
 fn binary() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("OPSDECK_STUNNEL") {
-        return Ok(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in ["stunnel4", "stunnel"] {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Ok(candidate);
-            }
-        }
-    }
-    Err("stunnel not found (apt-get install stunnel4, or set OPSDECK_STUNNEL)".to_owned())
+    super::find_binary(
+        "OPSDECK_STUNNEL",
+        &["stunnel4", "stunnel"],
+        "stunnel not found (apt-get install stunnel4, or set OPSDECK_STUNNEL)",
+    )
 }
 
 impl Stunnel {
