@@ -42,12 +42,91 @@ pub struct Alert {
     pub inhibited_by: Vec<String>,
 }
 
+/// The labels tried, in order, for an alert's service when the context names none.
+pub const DEFAULT_SERVICE_LABELS: [&str; 3] = ["service", "app", "job"];
+
+/// How urgent an alert says it is, from its `severity` label; most urgent first.
+/// Alertmanager defines no vocabulary, so the common ones are read: the kube-prometheus
+/// mixins' `critical`/`warning`/`info`, the `PagerDuty` Events API's `critical`/`error`/`warning`/`info`,
+/// and `P1`…`P5` priorities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Critical,
+    Error,
+    Warning,
+    Info,
+    /// No `severity` label, or a word not listed above.
+    Unknown,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn parse(label: &str) -> Self {
+        match label.trim().to_ascii_lowercase().as_str() {
+            "critical" | "crit" | "page" | "emergency" | "fatal" | "p1" => Self::Critical,
+            "error" | "err" | "high" | "major" | "p2" => Self::Error,
+            "warning" | "warn" | "medium" | "p3" => Self::Warning,
+            "info" | "informational" | "low" | "minor" | "notice" | "p4" | "p5" => Self::Info,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The word shown beside the glyph.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Critical => "critical",
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+            Self::Unknown => "-",
+        }
+    }
+}
+
 impl Alert {
     /// `alertname`, or `-` for an alert without one.
     #[must_use]
     pub fn name(&self) -> &str {
         self.labels.get("alertname").map_or("-", String::as_str)
     }
+
+    #[must_use]
+    pub fn severity(&self) -> Severity {
+        self.labels
+            .get("severity")
+            .map_or(Severity::Unknown, |s| Severity::parse(s))
+    }
+
+    /// The service the alert is about: the value of the first of `labels` it carries. A
+    /// `job` of the OpenTelemetry form `<service.namespace>/<service.name>` gives the
+    /// service name (opentelemetry-specification
+    /// `specification/compatibility/prometheus_and_openmetrics.md` at 1377f53b2).
+    #[must_use]
+    pub fn service<S: AsRef<str>>(&self, labels: &[S]) -> Option<&str> {
+        labels.iter().find_map(|label| {
+            let label = label.as_ref();
+            let value = self.labels.get(label).filter(|v| !v.is_empty())?;
+            Some(if label == "job" {
+                value.rsplit('/').next().unwrap_or(value)
+            } else {
+                value.as_str()
+            })
+        })
+    }
+}
+
+/// The alerts pane's order: most severe first, then the newest (what just started is what
+/// the person paged needs first), then by name and fingerprint so equal alerts never swap.
+/// RFC 3339 timestamps from one server compare as text.
+pub fn sort_for_triage(alerts: &mut [Alert]) {
+    alerts.sort_by(|a, b| {
+        a.severity()
+            .cmp(&b.severity())
+            .then_with(|| b.starts_at.cmp(&a.starts_at))
+            .then_with(|| a.name().cmp(b.name()))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
 }
 
 /// A label matcher; `is_equal = false` negates (`!=`, `!~`); regexes are anchored by
@@ -251,6 +330,66 @@ mod tests {
         assert!(!alerts[0].annotations["summary"].contains('\u{1b}'));
         assert_eq!(alerts[1].name(), "-");
         assert_eq!(alerts[1].receivers, ["n"]);
+    }
+
+    fn alert(name: &str, labels: &[(&str, &str)], starts_at: &str) -> Alert {
+        let mut map: BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        map.insert("alertname".into(), name.into());
+        Alert {
+            fingerprint: name.into(),
+            labels: map,
+            annotations: BTreeMap::new(),
+            starts_at: starts_at.into(),
+            ends_at: String::new(),
+            generator_url: None,
+            receivers: Vec::new(),
+            state: AlertState::Active,
+            silenced_by: Vec::new(),
+            inhibited_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_service_comes_from_the_first_label_present() {
+        let a = alert("A", &[("app", "cart"), ("job", "shop/checkout-api")], "t");
+        assert_eq!(a.service(&DEFAULT_SERVICE_LABELS), Some("cart"));
+        assert_eq!(
+            a.service(&["job"]),
+            Some("checkout-api"),
+            "OTel job: namespace/name"
+        );
+        let b = alert("B", &[("service", ""), ("job", "ledger")], "t");
+        assert_eq!(
+            b.service(&DEFAULT_SERVICE_LABELS),
+            Some("ledger"),
+            "empty is absent"
+        );
+        assert_eq!(alert("C", &[], "t").service(&DEFAULT_SERVICE_LABELS), None);
+    }
+
+    #[test]
+    fn triage_order_is_severity_then_newest() {
+        let mut alerts = vec![
+            alert(
+                "old-warn",
+                &[("severity", "warning")],
+                "2026-12-06T01:00:00Z",
+            ),
+            alert("none", &[], "2026-12-06T03:00:00Z"),
+            alert(
+                "old-crit",
+                &[("severity", "critical")],
+                "2026-12-06T01:00:00Z",
+            ),
+            alert("new-crit", &[("severity", "P1")], "2026-12-06T02:00:00Z"),
+            alert("err", &[("severity", "High")], "2026-12-06T00:00:00Z"),
+        ];
+        sort_for_triage(&mut alerts);
+        let names: Vec<&str> = alerts.iter().map(Alert::name).collect();
+        assert_eq!(names, ["new-crit", "old-crit", "err", "old-warn", "none"]);
     }
 
     #[test]
