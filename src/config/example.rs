@@ -84,6 +84,10 @@ loki = { url = "https://loki.staging.example.com", token = { env = "LOKI_TOKEN" 
 tempo = { url = "https://tempo.staging.example.com", headers = { "X-Scope-OrgID" = "staging" } }
 jaeger = { url = "http://jaeger-query.staging.internal:16686" }
 
+# Alertmanager (API v2; 0.25 and later): the alerts and silences. Behind an authenticating
+# proxy, its credential goes in `token` like the others.
+alertmanager = { url = "https://alertmanager.staging.example.com", token = { env = "ALERTMANAGER_TOKEN" } }
+
 # PostgreSQL databases, one [[...postgres]] table each. `name` is how panes and the
 # `opsdeck.io/databases` catalog annotation refer to it, unique within the context. `dsn` is a
 # libpq key=value string or a postgres:// URL WITHOUT the password; an empty or missing dsn
@@ -173,6 +177,7 @@ mod tests {
             Some(&SecretRef::Env("KAFKA_SASL_PASSWORD".into()))
         );
         assert!(s.loki.is_some() && s.tempo.is_some() && s.jaeger.is_some());
+        assert!(s.alertmanager.is_some());
         assert!(matches!(s.catalog, Some(CatalogConfig::Backstage { .. })));
         assert_eq!(s.platform.as_ref().map(|p| p.timeout_ms), Some(3000));
         // The context's http_tls reaches the backends without their own; loki has its own.

@@ -48,6 +48,7 @@ const CONTEXT_KEYS: &[&str] = &[
     "loki",
     "tempo",
     "jaeger",
+    "alertmanager",
     "catalog",
     "platform",
     "http_tls",
@@ -689,6 +690,7 @@ impl Parser<'_> {
             ("loki", &mut ctx.loki),
             ("tempo", &mut ctx.tempo),
             ("jaeger", &mut ctx.jaeger),
+            ("alertmanager", &mut ctx.alertmanager),
         ] {
             if let Some(v) = t.get(field) {
                 *slot = self.http_backend(v, &key(field), field, &tls);
@@ -711,6 +713,7 @@ impl Parser<'_> {
                 "loki",
                 "tempo",
                 "jaeger",
+                "alertmanager",
                 "catalog",
                 "http_tls",
             ];

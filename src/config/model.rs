@@ -139,6 +139,8 @@ pub struct Context {
     pub loki: Option<HttpBackend>,
     pub tempo: Option<HttpBackend>,
     pub jaeger: Option<HttpBackend>,
+    /// Alertmanager (API v2), for the alerts and silences.
+    pub alertmanager: Option<HttpBackend>,
     pub catalog: Option<CatalogConfig>,
     pub platform: Option<PlatformConfig>,
     /// `Some(seed)` for a simulated context served by the sandbox.
@@ -151,7 +153,7 @@ pub struct Context {
 
 impl Context {
     /// The secrets resolved while this context's sources start (the platform token, the Kafka
-    /// client's properties, the Loki, Tempo and Jaeger tokens); the others are resolved inside
+    /// client's properties, the Loki, Tempo, Jaeger and Alertmanager tokens); the others are resolved inside
     /// their sources' tasks.
     #[must_use]
     pub fn startup_secrets(&self) -> Vec<SecretRef> {
@@ -166,7 +168,7 @@ impl Context {
                 .flat_map(|k| k.secret_properties.values().cloned()),
         );
         out.extend(
-            [&self.tempo, &self.jaeger, &self.loki]
+            [&self.tempo, &self.jaeger, &self.loki, &self.alertmanager]
                 .into_iter()
                 .flatten()
                 .filter_map(|b| b.token.clone()),
