@@ -102,17 +102,10 @@ impl ServeArgs {
             }
             return Ok(None);
         };
-        let key_password = match &self.tls_key_password_env {
-            Some(var) => Some(
-                crate::config::SecretRef::Env(var.clone())
-                    .resolve()
-                    .map_err(|e| PlatformError::Invalid {
-                        what: "--tls-key-password-env",
-                        message: e.to_string(),
-                    })?,
-            ),
-            None => None,
-        };
+        let key_password = env_passphrase(
+            self.tls_key_password_env.as_deref(),
+            "--tls-key-password-env",
+        )?;
         Ok(Some(ServerTls {
             cert: cert.clone(),
             key: key.clone(),
@@ -169,21 +162,30 @@ impl From<ServeArgs> for ServeOptions {
     }
 }
 
+/// The passphrase in the environment variable an `option` names (`None` without one).
+fn env_passphrase(
+    var: Option<&str>,
+    option: &'static str,
+) -> Result<Option<String>, PlatformError> {
+    var.map(|var| {
+        crate::config::SecretRef::Env(var.to_owned())
+            .resolve()
+            .map_err(|e| PlatformError::Invalid {
+                what: option,
+                message: e.to_string(),
+            })
+    })
+    .transpose()
+}
+
 /// Serves until Ctrl-C or SIGTERM; prints `listening on URL` on stderr once it listens.
 pub async fn run(args: ServeArgs) -> Result<(), PlatformError> {
     let kafka = args.kafka_config()?;
     let tls = args.server_tls()?;
-    let store_key_password = match &args.store_key_password_env {
-        Some(var) => Some(
-            crate::config::SecretRef::Env(var.clone())
-                .resolve()
-                .map_err(|e| PlatformError::Invalid {
-                    what: "--store-key-password-env",
-                    message: e.to_string(),
-                })?,
-        ),
-        None => None,
-    };
+    let store_key_password = env_passphrase(
+        args.store_key_password_env.as_deref(),
+        "--store-key-password-env",
+    )?;
     let mut options: ServeOptions = args.into();
     options.store_key_password = store_key_password;
     if let Some(tls) = &tls {
