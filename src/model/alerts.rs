@@ -62,13 +62,32 @@ pub enum Severity {
 impl Severity {
     #[must_use]
     pub fn parse(label: &str) -> Self {
-        match label.trim().to_ascii_lowercase().as_str() {
-            "critical" | "crit" | "page" | "emergency" | "fatal" | "p1" => Self::Critical,
-            "error" | "err" | "high" | "major" | "p2" => Self::Error,
-            "warning" | "warn" | "medium" | "p3" => Self::Warning,
-            "info" | "informational" | "low" | "minor" | "notice" | "p4" | "p5" => Self::Info,
-            _ => Self::Unknown,
-        }
+        // Case-insensitive without allocating: the triage sort calls this per comparison.
+        const WORDS: [(Severity, &[&str]); 4] = [
+            (
+                Severity::Critical,
+                &["critical", "crit", "page", "emergency", "fatal", "p1"],
+            ),
+            (Severity::Error, &["error", "err", "high", "major", "p2"]),
+            (Severity::Warning, &["warning", "warn", "medium", "p3"]),
+            (
+                Severity::Info,
+                &[
+                    "info",
+                    "informational",
+                    "low",
+                    "minor",
+                    "notice",
+                    "p4",
+                    "p5",
+                ],
+            ),
+        ];
+        let label = label.trim();
+        WORDS
+            .iter()
+            .find(|(_, words)| words.iter().any(|w| w.eq_ignore_ascii_case(label)))
+            .map_or(Self::Unknown, |(severity, _)| *severity)
     }
 
     /// The word shown beside the glyph.
