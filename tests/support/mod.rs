@@ -36,3 +36,14 @@ pub fn find_binary(env: &str, names: &[&str], missing: &str) -> Result<std::path
         .find(|candidate| candidate.is_file())
         .ok_or_else(|| missing.to_owned())
 }
+
+/// A spawned peer that cannot start: under `CI=true` the test fails with `reason`; elsewhere
+/// it is skipped with a note saying how to make that fatal. (`pg.rs` and `tansu.rs` keep
+/// their own copy: the benches include them without this module.)
+pub fn peer_unavailable(peer: &str, reason: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{peer} is required under CI=true but cannot start: {reason}"
+    );
+    eprintln!("SKIP ({peer} unavailable, set CI=true to make this fatal): {reason}");
+}
