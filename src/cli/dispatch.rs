@@ -22,7 +22,6 @@ fn out(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
-/// A user-file problem: printed plainly and exit code 2, before the terminal is touched.
 /// Writes `opsdeck config init`'s text to `file`; an existing file is replaced only with
 /// `force`, and then kept as `FILE.bak`, so nothing is lost.
 fn write_init(
@@ -76,6 +75,7 @@ fn write_init(
     ExitCode::SUCCESS
 }
 
+/// A user-file problem: printed plainly and exit code 2, before the terminal is touched.
 pub(super) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("opsdeck: {message}");
     ExitCode::from(2)

@@ -4,8 +4,8 @@
 //!
 //! It never writes a secret: a password found in `PGPASSWORD` becomes
 //! `password = { env = "PGPASSWORD" }`, a reference to where it already is. What it finds is
-//! only read (no connection is made except a TCP probe of the local broker port), and the
-//! text it writes is parsed by the config loader before it is offered, so it always loads.
+//! only read (no connection is made except a TCP probe of the local broker port); the tests
+//! check that what it writes loads.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -30,28 +30,6 @@ pub struct Found {
     pub pg_password: bool,
     /// A broker answering on this address.
     pub kafka: Option<String>,
-}
-
-/// The part of a kubeconfig this needs.
-#[derive(Debug, serde::Deserialize)]
-struct KubeconfigFile {
-    #[serde(default)]
-    contexts: Vec<NamedContext>,
-    #[serde(rename = "current-context", default)]
-    current_context: Option<String>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct NamedContext {
-    name: String,
-    #[serde(default)]
-    context: Option<ContextBody>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct ContextBody {
-    #[serde(default)]
-    namespace: Option<String>,
 }
 
 /// libpq's variables and the keywords they stand for (the non-secret ones).
@@ -83,10 +61,8 @@ pub fn discover(
             .collect(),
     };
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            continue;
-        };
-        let Ok(parsed) = serde_yaml::from_str::<KubeconfigFile>(&text) else {
+        // kube's own reader: the same parse the Kubernetes source does at start.
+        let Ok(parsed) = kube::config::Kubeconfig::read_from(&file) else {
             continue;
         };
         // As kubectl merges KUBECONFIG: the first file to name a context or the current
