@@ -77,13 +77,13 @@ pub fn kind_error_note(
 /// What an empty table of a watched kind says: its error in full when the watch failed
 /// (it is why there are no rows), otherwise `empty`.
 #[must_use]
-pub fn empty_or_error(
+pub fn empty_or_error<'a>(
     health: Option<&crate::model::k8s::snapshot::KindHealth>,
-    empty: &str,
-) -> String {
+    empty: &'a str,
+) -> std::borrow::Cow<'a, str> {
     match health {
-        Some(crate::model::k8s::snapshot::KindHealth::Error(e)) => format!("✗ {e}"),
-        _ => empty.to_owned(),
+        Some(crate::model::k8s::snapshot::KindHealth::Error(e)) => format!("✗ {e}").into(),
+        _ => empty.into(),
     }
 }
 
