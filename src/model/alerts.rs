@@ -21,6 +21,9 @@ pub enum AlertState {
     Active,
     Suppressed,
     Unprocessed,
+    /// Not from Alertmanager: Prometheus's own `/api/v1/alerts` reports a rule whose
+    /// condition holds but whose `for` has not elapsed yet.
+    Pending,
 }
 
 /// One alert: its labels are its identity, `fingerprint` the hash Alertmanager keeps of

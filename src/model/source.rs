@@ -11,10 +11,14 @@ pub enum SourceId {
     Kafka,
     Logs,
     Traces,
+    /// Alertmanager (and Prometheus's pending alerts).
+    Alerts,
+    /// A Prometheus-compatible metrics server.
+    Metrics,
 }
 
 impl SourceId {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Catalog,
         Self::Platform,
         Self::Argo,
@@ -23,6 +27,8 @@ impl SourceId {
         Self::Kafka,
         Self::Logs,
         Self::Traces,
+        Self::Alerts,
+        Self::Metrics,
     ];
 
     #[must_use]
@@ -36,6 +42,8 @@ impl SourceId {
             Self::Kafka => "kafka",
             Self::Logs => "logs",
             Self::Traces => "traces",
+            Self::Alerts => "alerts",
+            Self::Metrics => "metrics",
         }
     }
 }

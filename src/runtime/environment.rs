@@ -273,6 +273,8 @@ impl Environment {
                 SourceId::Postgres,
                 SourceId::Kafka,
                 SourceId::Traces,
+                SourceId::Alerts,
+                SourceId::Metrics,
             ] {
                 report(id, generation, events, SourceHealth::Off);
             }
@@ -322,6 +324,8 @@ impl Environment {
                 generation,
                 events.clone(),
             ));
+            report(SourceId::Alerts, generation, events, SourceHealth::Off);
+            report(SourceId::Metrics, generation, events, SourceHealth::Off);
             if self.data_dir.is_some() {
                 Some(self.sandbox_platform(&sandbox).await)
             } else {
@@ -461,6 +465,10 @@ impl Environment {
                 }
                 None => report(SourceId::Traces, generation, events, SourceHealth::Off),
             }
+            if ctx.alertmanager.is_none() {
+                report(SourceId::Alerts, generation, events, SourceHealth::Off);
+            }
+            report(SourceId::Metrics, generation, events, SourceHealth::Off);
             match &ctx.platform {
                 Some(config) => Some(Self::configured_platform(config).await),
                 None => None,
