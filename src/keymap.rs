@@ -86,6 +86,9 @@ actions! {
     PaneRequests = "pane_requests", false, "go to self-service requests";
     PaneAudit = "pane_audit", false, "go to the audit trail";
     PaneIncident = "pane_incident", false, "go to the incident view";
+    PaneAlerts = "pane_alerts", false, "go to the alerts";
+    PaneSilences = "pane_silences", false, "go to the silences";
+    PaneAttention = "pane_attention", false, "go to what is on fire in every context";
     Up = "up", false, "move up";
     Down = "down", false, "move down";
     PageUp = "page_up", false, "page up";
@@ -157,6 +160,8 @@ actions! {
     PrevPanel = "prev_panel", false, "focus the previous panel";
     PanelLeft = "panel_left", false, "focus the panel on the left";
     PanelRight = "panel_right", false, "focus the panel on the right";
+    SilenceAlert = "silence", true, "silence the selected alert (matchers, duration, comment; audited)";
+    ExpireSilence = "expire_silence", true, "expire the selected silence (audited)";
 }
 
 impl fmt::Display for Action {
@@ -229,6 +234,9 @@ const GLOBAL_ACTIONS: &[Action] = &[
     Action::PaneRequests,
     Action::PaneAudit,
     Action::PaneIncident,
+    Action::PaneAlerts,
+    Action::PaneSilences,
+    Action::PaneAttention,
     Action::ClearScope,
 ];
 

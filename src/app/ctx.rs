@@ -48,6 +48,12 @@ pub enum Intent {
     OpenIncident(Option<String>),
     /// Ask the platform what policy says about an action (the open dialog shows it).
     AskPolicy(ActionRequest),
+    /// The incident view of a service in a context (switching to it when it is not the
+    /// active one): the attention view's enter.
+    IncidentIn { context: String, service: String },
+    /// Silence a service's worst firing alert (the form, prefilled): the attention view's
+    /// `S`.
+    SilenceService { context: String, service: String },
 }
 
 /// An item another pane is shown with: the router shows [`Focus::pane`] and hands it the
@@ -278,6 +284,8 @@ impl<'a> Ctx<'a> {
                 match kind {
                     FormKind::KafkaTopic => Form::topic(&form_ctx, scope),
                     FormKind::CreateTopic => Form::create_topic(&form_ctx, scope),
+                    // Silence forms open through `open_silence_form`, prefilled.
+                    FormKind::Silence => Form::silence("", ""),
                     FormKind::ReadReplica => Form::replica(
                         &form_ctx,
                         self.scoped_service()
@@ -286,6 +294,19 @@ impl<'a> Ctx<'a> {
                     ),
                 }
             }
+        };
+        *self.modal = Some(Modal::Form(form));
+    }
+
+    /// Opens a silence form, or the draft kept for the same subject.
+    pub fn open_silence_form(&mut self, form: Form) {
+        let draft = self
+            .drafts
+            .iter()
+            .position(|f| f.kind == FormKind::Silence && f.about == form.about);
+        let form = match draft {
+            Some(i) => self.drafts.remove(i),
+            None => form,
         };
         *self.modal = Some(Modal::Form(form));
     }

@@ -4,6 +4,7 @@
 //! for the run loop to carry out (switch context, set scope, load a theme). Rendering reads
 //! the state and nothing else.
 
+pub mod attention_feed;
 pub mod ctx;
 pub mod filter;
 pub mod kube_access;
@@ -14,6 +15,7 @@ pub mod msg;
 pub mod panes;
 pub mod route;
 pub mod state;
+pub mod summary;
 pub mod table;
 pub mod tours;
 pub mod update;

@@ -16,6 +16,11 @@ pub enum Msg {
     /// A terminal event (key, resize, paste).
     Input(Event),
     Source(SourceEvent),
+    /// An event of another context's summary source (the attention view).
+    Summary {
+        context: String,
+        event: SourceEvent,
+    },
     /// A theme loaded for `:theme`.
     ThemeLoaded(Result<Box<Theme>, Diagnostic>),
     /// The clock, stamped by the run loop on each batch.

@@ -53,6 +53,15 @@ pub fn carry_out(state: &mut State, intents: Vec<Intent>) -> Vec<Cmd> {
                     request,
                 )));
             }
+            Intent::IncidentIn { context, service } => {
+                if context != state.context.name {
+                    cmds.extend(super::update::switch_context(state, &context));
+                }
+                cmds.extend(open_incident(state, Some(service)));
+            }
+            Intent::SilenceService { context, service } => {
+                cmds.extend(silence_service(state, &context, &service));
+            }
         }
     }
     cmds
@@ -78,4 +87,35 @@ pub fn open_incident(state: &mut State, service: Option<String>) -> Vec<Cmd> {
     }
     state.dirty = true;
     cmds
+}
+
+/// Opens the silence form for a service's worst firing alert, in the active context.
+fn silence_service(state: &mut State, context: &str, service: &str) -> Vec<Cmd> {
+    use super::state::ToastLevel;
+    if context != state.context.name {
+        state.toast(
+            ToastLevel::Info,
+            format!(
+                "{service} is in context {context}: enter opens it there, then S silences its alert"
+            ),
+        );
+        return Vec::new();
+    }
+    let Some(alert) = state
+        .panes
+        .alerts
+        .firing_for(service)
+        .first()
+        .map(|a| (*a).clone())
+    else {
+        state.toast(
+            ToastLevel::Info,
+            format!("{service} has no firing alert to silence"),
+        );
+        return Vec::new();
+    };
+    with_ctx(state, |ctx| {
+        crate::app::panes::alerts::actions::open_silence(ctx, &alert, Some(service));
+        Vec::new()
+    })
 }

@@ -220,6 +220,8 @@ pub struct ContextInfo {
     /// The context names no Argo CD (`argocd` unset, not the sandbox): the apps pane says
     /// what to add instead of "no applications".
     pub no_argocd: bool,
+    /// The contexts marked production (the attention view marks their rows).
+    pub production_contexts: Vec<String>,
 }
 
 /// Appearance and key bindings in force.
@@ -267,6 +269,8 @@ pub struct State {
     /// Tours may run actions outside the sandbox (`opsdeck tour --allow-writes`).
     pub tour_allow_writes: bool,
     pub health: BTreeMap<SourceId, SourceHealth>,
+    /// Every other context, as its summary sources see it (the attention view).
+    pub summaries: BTreeMap<String, crate::app::summary::ContextSummary>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
     /// Every toast of the session (`:messages`).
@@ -301,6 +305,7 @@ impl State {
             tour_progress: crate::tour::progress::ProgressMap::new(),
             tour_allow_writes: false,
             health: BTreeMap::new(),
+            summaries: BTreeMap::new(),
             modal: None,
             toast: None,
             messages: super::messages::Messages::default(),

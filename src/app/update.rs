@@ -1,5 +1,7 @@
 //! `update(&mut State, Msg) -> Vec<Cmd>`: the only place where state changes.
 
+use std::sync::Arc;
+
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 use super::msg::{Cmd, Msg};
@@ -78,6 +80,10 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Input(_) => Vec::new(),
         Msg::Source(event) => on_source(state, event),
+        Msg::Summary { context, event } => {
+            crate::app::summary::on_summary(state, &context, event);
+            Vec::new()
+        }
         Msg::TraceLoaded { trace_id, trace } => {
             state.dirty |= state.panes.traces.loaded(&trace_id, trace);
             Vec::new()
@@ -162,8 +168,19 @@ fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         );
         return Vec::new();
     }
+    let feeds_attention = crate::app::attention_feed::FEEDS.contains(&event.source);
+    let cmds = apply_source(state, event);
+    if feeds_attention {
+        crate::app::attention_feed::refresh_active(state);
+        state.dirty |= state.view().pane() == PaneId::Attention;
+    }
+    cmds
+}
+
+fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
     match event.body {
         SourceBody::Catalog(catalog) => {
+            state.panes.alerts.set_catalog(Arc::clone(&catalog));
             state.panes.catalog.set_catalog(catalog);
             state.dirty = true;
         }
@@ -199,6 +216,15 @@ fn on_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
                 state.panes.traces.set_list(list);
                 state.dirty |= state.view().pane() == PaneId::Traces;
             }
+        }
+        SourceBody::Alerts(snapshot) => {
+            let catalog = Arc::clone(&state.panes.catalog.catalog);
+            state.panes.silences.set_snapshot(Arc::clone(&snapshot));
+            state.panes.alerts.set_snapshot(snapshot, catalog);
+            state.dirty |= matches!(
+                state.view().pane(),
+                PaneId::Alerts | PaneId::Silences | PaneId::Incident
+            );
         }
         SourceBody::Kafka(snapshot) => {
             state.panes.kafka.set_snapshot(snapshot);
@@ -422,6 +448,12 @@ fn page(state: &State) -> isize {
 }
 
 pub(crate) fn goto(state: &mut State, pane: PaneId) {
+    // Pane 0 with no service chosen is what is on fire everywhere.
+    let pane = if pane == PaneId::Incident && state.scope.is_none() {
+        PaneId::Attention
+    } else {
+        pane
+    };
     state.history.push(View::Pane(pane));
 }
 

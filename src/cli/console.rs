@@ -132,6 +132,10 @@ pub(super) fn console_with_tour(
     if local {
         state.history =
             crate::app::state::History::new(crate::app::View::Pane(crate::app::PaneId::Logs));
+    } else if tour.is_none() {
+        // A context with live sources opens on what is on fire, everywhere.
+        state.history =
+            crate::app::state::History::new(crate::app::View::Pane(crate::app::PaneId::Attention));
     }
     state.readonly = ui.readonly;
     state.debug = ui.debug;

@@ -149,6 +149,20 @@ pub enum ActionRequest {
     DeleteGroup {
         group: String,
     },
+    /// A new Alertmanager silence from now for `duration_secs`. `service` is what the
+    /// silence is about (the policy target): the service its alert maps to, else its
+    /// `alertname`.
+    CreateSilence {
+        service: String,
+        matchers: Vec<crate::model::alerts::Matcher>,
+        duration_secs: u64,
+        comment: String,
+    },
+    /// Ends a silence now (`DELETE /api/v2/silence/{id}`).
+    ExpireSilence {
+        id: String,
+        service: String,
+    },
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -225,6 +239,8 @@ impl ActionRequest {
             Self::AlterTopicConfigs { .. } => "kafka.topic.alter_configs".into(),
             Self::AddPartitions { .. } => "kafka.topic.add_partitions".into(),
             Self::DeleteGroup { .. } => "kafka.group.delete".into(),
+            Self::CreateSilence { .. } => "alertmanager.silence.create".into(),
+            Self::ExpireSilence { .. } => "alertmanager.silence.expire".into(),
         }
     }
 
@@ -256,6 +272,9 @@ impl ActionRequest {
             | Self::AlterTopicConfigs { name, .. }
             | Self::AddPartitions { name, .. } => target("kafka.topic", None, name),
             Self::DeleteGroup { group } => target("kafka.group", None, group),
+            Self::CreateSilence { service, .. } | Self::ExpireSilence { service, .. } => {
+                target("alertmanager.silence", None, service)
+            }
         }
     }
 
@@ -315,6 +334,20 @@ impl ActionRequest {
             }
             Self::AddPartitions { name, total } => json!({"name": name, "total": total}),
             Self::DeleteGroup { group } => json!({"group": group}),
+            Self::CreateSilence {
+                service,
+                matchers,
+                duration_secs,
+                comment,
+            } => json!({
+                "service": service,
+                "matchers": crate::model::silence::matchers_text(matchers),
+                "duration": crate::model::silence::duration_words(
+                    std::time::Duration::from_secs(*duration_secs)
+                ),
+                "comment": comment,
+            }),
+            Self::ExpireSilence { id, service } => json!({"id": id, "service": service}),
         }
     }
 
@@ -324,7 +357,12 @@ impl ActionRequest {
         match self {
             Self::KillQuery { mode, .. } => *mode == KillMode::Terminate,
             Self::SyncApp { prune, .. } => *prune,
-            Self::RefreshApp { .. } | Self::CreateTopic { .. } => false,
+            // Silencing mutes pages but deletes nothing and ends by itself; expiring
+            // brings the alerts back. Policy decides who may, not read-only mode.
+            Self::RefreshApp { .. }
+            | Self::CreateTopic { .. }
+            | Self::CreateSilence { .. }
+            | Self::ExpireSilence { .. } => false,
             Self::RolloutAction { op, .. } => matches!(
                 op,
                 RolloutOp::Promote { full: true }

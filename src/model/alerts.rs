@@ -328,6 +328,39 @@ pub fn parse_silences(body: &[u8]) -> Result<Vec<Silence>, serde_json::Error> {
         .collect())
 }
 
+/// What an alerts source reports: every alert and silence it holds, at one time.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlertsSnapshot {
+    pub taken_at: Option<jiff::Timestamp>,
+    pub alerts: Vec<Alert>,
+    pub silences: Vec<Silence>,
+    /// A part that could not be read while the rest was (Prometheus's pending alerts when
+    /// Alertmanager answered), in words: shown beside the list, never hidden.
+    pub notes: Vec<String>,
+}
+
+impl AlertState {
+    /// Glyph and word of the state as the alerts pane shows it (never colour alone).
+    /// `suppressed` is told apart by what mutes it.
+    #[must_use]
+    pub fn label(alert: &Alert) -> (&'static str, &'static str) {
+        match alert.state {
+            Self::Active | Self::Unprocessed => ("▲", "firing"),
+            Self::Pending => ("…", "pending"),
+            Self::Suppressed if !alert.silenced_by.is_empty() => ("◌", "silenced"),
+            Self::Suppressed => ("⊘", "inhibited"),
+        }
+    }
+}
+
+impl Alert {
+    /// Firing and not muted: what pages someone.
+    #[must_use]
+    pub fn is_firing(&self) -> bool {
+        matches!(self.state, AlertState::Active | AlertState::Unprocessed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

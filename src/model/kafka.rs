@@ -326,6 +326,15 @@ impl LagHistory {
         ring.push_back(total);
     }
 
+    /// The group's lag is higher now than at the start of the kept history (the incident
+    /// view's "rising").
+    #[must_use]
+    pub fn rising(&self, group: &str) -> bool {
+        self.groups
+            .get(group)
+            .is_some_and(|r| r.len() > 1 && r.back() > r.front())
+    }
+
     /// Oldest first, as a sparkline wants them (negative values clamp to 0).
     #[must_use]
     pub fn series(&self, group: &str) -> Vec<u64> {

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod alerts;
+pub mod attention;
 pub mod error;
 pub mod health;
 pub mod k8s;
@@ -12,9 +13,11 @@ pub mod pg;
 pub mod platform;
 pub mod sanitize;
 pub mod service;
+pub mod silence;
 pub mod source;
 pub mod targets;
 pub mod text;
+pub mod timeline;
 pub mod traces;
 pub mod validate;
 

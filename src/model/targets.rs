@@ -69,6 +69,10 @@ fn ops(kind: WorkloadKind) -> Vec<RolloutOp> {
 
 /// One example of every action the console can send (every rollout op of both kinds).
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the reference table itself: one entry per action, read top to bottom"
+)]
 pub fn entries() -> Vec<Entry> {
     let app = |f: fn(String, String) -> ActionRequest, what| Entry {
         request: f("argocd".into(), "cart".into()),
@@ -167,6 +171,27 @@ pub fn entries() -> Vec<Entry> {
             },
             what: "delete a consumer group",
         },
+        Entry {
+            request: ActionRequest::CreateSilence {
+                service: "checkout-api".into(),
+                matchers: vec![crate::model::alerts::Matcher {
+                    name: "service".into(),
+                    value: "checkout-api".into(),
+                    is_regex: false,
+                    is_equal: true,
+                }],
+                duration_secs: 3600,
+                comment: "known issue".into(),
+            },
+            what: "silence alerts (alerts pane `S`)",
+        },
+        Entry {
+            request: ActionRequest::ExpireSilence {
+                id: "5d1c…".into(),
+                service: "checkout-api".into(),
+            },
+            what: "expire a silence (silences pane `x`)",
+        },
     ]);
     out
 }
@@ -203,6 +228,9 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         | ActionRequest::AlterTopicConfigs { .. }
         | ActionRequest::AddPartitions { .. } => "kafka.topic:<topic>",
         ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
+        ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
+            "alertmanager.silence:<service, else alertname>"
+        }
     }
 }
 

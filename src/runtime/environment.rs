@@ -208,6 +208,20 @@ impl Environment {
         })
     }
 
+    /// The Alertmanager backend a context configures: its URL, token by reference, extra
+    /// headers and TLS.
+    pub(crate) fn alertmanager(
+        &self,
+        config: &crate::config::HttpBackend,
+    ) -> Result<Arc<dyn crate::sources::backend::AlertsBackend>, String> {
+        let http = http_client("alertmanager", config)?;
+        let client = crate::sources::alertmanager::AlertmanagerClient::new(&config.url, http)?;
+        Ok(Arc::new(crate::sources::alertmanager::RealAlerts {
+            client,
+            user: self.user.clone(),
+        }))
+    }
+
     /// The platform client of a configured (non-sandbox) context.
     async fn configured_platform(config: &PlatformConfig) -> Result<PlatformClient, String> {
         let token = match config.token.clone() {
@@ -287,8 +301,15 @@ impl Environment {
             self.backends = Backends {
                 pg: world.clone(),
                 kafka: world.clone(),
-                kube: world,
+                kube: world.clone(),
+                alerts: world,
             };
+            handles.push(crate::sources::alerts::spawn(
+                self.backends.alerts.clone(),
+                crate::sources::alerts::DEFAULT_REFRESH,
+                generation,
+                events.clone(),
+            ));
             handles.push(crate::sources::sandbox::apps::spawn_kube(
                 sandbox.clone(),
                 generation,
@@ -324,7 +345,6 @@ impl Environment {
                 generation,
                 events.clone(),
             ));
-            report(SourceId::Alerts, generation, events, SourceHealth::Off);
             report(SourceId::Metrics, generation, events, SourceHealth::Off);
             if self.data_dir.is_some() {
                 Some(self.sandbox_platform(&sandbox).await)
@@ -465,8 +485,26 @@ impl Environment {
                 }
                 None => report(SourceId::Traces, generation, events, SourceHealth::Off),
             }
-            if ctx.alertmanager.is_none() {
-                report(SourceId::Alerts, generation, events, SourceHealth::Off);
+            match ctx.alertmanager.as_ref().map(|am| self.alertmanager(am)) {
+                Some(Ok(backend)) => {
+                    self.backends.alerts = backend.clone();
+                    handles.push(crate::sources::alerts::spawn(
+                        backend,
+                        crate::sources::alerts::DEFAULT_REFRESH,
+                        generation,
+                        events.clone(),
+                    ));
+                }
+                Some(Err(message)) => {
+                    self.backends.alerts = Arc::new(Unavailable(message.clone()));
+                    let health = SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good: None,
+                    };
+                    report(SourceId::Alerts, generation, events, health);
+                }
+                None => report(SourceId::Alerts, generation, events, SourceHealth::Off),
             }
             report(SourceId::Metrics, generation, events, SourceHealth::Off);
             match &ctx.platform {
@@ -517,6 +555,41 @@ impl Environment {
     }
 }
 
+/// An HTTP client for one backend: its TLS, its token as a bearer, its extra headers.
+///
+/// # Errors
+/// A token that cannot be resolved, a TLS file that cannot be read, a bad header, named by
+/// `what`.
+pub fn http_client(
+    what: &str,
+    config: &crate::config::HttpBackend,
+) -> Result<reqwest::Client, String> {
+    use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+    let tls = crate::tls::client_config(&config.tls).map_err(|e| format!("{what}: {e}"))?;
+    let mut headers = HeaderMap::new();
+    if let Some(token) = &config.token {
+        let token = token.resolve().map_err(|e| format!("{what} token: {e}"))?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| format!("{what} token: not usable in an HTTP header"))?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+    for (name, value) in &config.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{what} header `{name}`: not a header name"))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| format!("{what} header `{name}`: not a header value"))?;
+        headers.insert(name, value);
+    }
+    crate::tls::reqwest_builder(&tls)
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .default_headers(headers)
+        .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("{what} client: {e}"))
+}
+
 fn report(
     source: SourceId,
     generation: u64,
@@ -559,4 +632,15 @@ pub fn apply_context(state: &mut State, config: &Config) {
         crate::app::tours::enforce_read_only(state);
     }
     state.context.available = config.contexts.iter().map(|c| c.name.clone()).collect();
+    state.context.production_contexts = config
+        .contexts
+        .iter()
+        .filter(|c| c.production)
+        .map(|c| c.name.clone())
+        .collect();
+    state
+        .panes
+        .attention
+        .retain_contexts(&state.context.available);
+    state.summaries.remove(&state.context.name);
 }

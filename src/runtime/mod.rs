@@ -7,4 +7,5 @@ pub mod crash_restore;
 pub mod environment;
 pub mod platform_calls;
 pub mod run;
+pub mod summaries;
 pub mod terminal;

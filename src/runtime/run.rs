@@ -60,6 +60,7 @@ where
     draw(terminal, state, host)?;
     let mut last_draw: Option<Instant> = Some(Instant::now());
     let mut sources = Vec::new();
+    let mut summaries = super::summaries::Summaries::default();
     prepare_sources(env, &state.context.name, state.generation, &app_tx);
     let mut input_open = true;
     loop {
@@ -112,6 +113,7 @@ where
             let ctx = Carry {
                 env: &mut *env,
                 sources: &mut sources,
+                summaries: &mut summaries,
                 events: &tx,
                 app: &app_tx,
             };
@@ -232,6 +234,7 @@ where
 struct Carry<'a> {
     env: &'a mut Environment,
     sources: &'a mut Vec<SourceHandle>,
+    summaries: &'a mut super::summaries::Summaries,
     events: &'a mpsc::Sender<SourceEvent>,
     app: &'a mpsc::Sender<Msg>,
 }
@@ -258,6 +261,7 @@ where
     let Carry {
         env,
         sources,
+        summaries,
         events: tx,
         app,
     } = carry;
@@ -283,6 +287,7 @@ where
         }
         Cmd::StartSources { name, generation } => {
             *sources = env.spawn_sources(&name, generation, tx).await;
+            summaries.follow(env, &name, app).await;
             for source in sources.iter() {
                 source.send(Control::SetScope(state.scope.clone()));
             }

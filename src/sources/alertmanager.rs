@@ -6,7 +6,14 @@
 
 use reqwest::Url;
 
-use crate::model::alerts::{Alert, Silence, parse_alerts, parse_silences};
+use crate::model::alerts::{Alert, AlertsSnapshot, Matcher, Silence, parse_alerts, parse_silences};
+
+/// `postSilencesOKBody`: the new silence's id.
+#[derive(serde::Deserialize)]
+struct Created {
+    #[serde(rename = "silenceID")]
+    silence_id: String,
+}
 
 /// A client of one Alertmanager.
 #[derive(Debug, Clone)]
@@ -42,14 +49,79 @@ impl AlertmanagerClient {
         parse_silences(&body).map_err(|e| format!("alertmanager silences: unexpected answer: {e}"))
     }
 
+    /// Creates a silence from now until `ends_at` (`POST /api/v2/silences`); its id.
+    ///
+    /// # Errors
+    /// Alertmanager's whole answer when it refuses (a bad matcher, an end in the past).
+    pub async fn create_silence(
+        &self,
+        matchers: &[Matcher],
+        starts_at: jiff::Timestamp,
+        ends_at: jiff::Timestamp,
+        created_by: &str,
+        comment: &str,
+    ) -> Result<String, String> {
+        let body = serde_json::json!({
+            "matchers": matchers,
+            "startsAt": starts_at.to_string(),
+            "endsAt": ends_at.to_string(),
+            "createdBy": created_by,
+            "comment": comment,
+        });
+        let answer = self
+            .send(reqwest::Method::POST, "api/v2/silences", Some(body))
+            .await?;
+        serde_json::from_slice::<Created>(&answer)
+            .map(|c| crate::model::clean(&c.silence_id))
+            .map_err(|e| format!("alertmanager: unexpected answer to the new silence: {e}"))
+    }
+
+    /// Expires a silence now (`DELETE /api/v2/silence/{id}`).
+    ///
+    /// # Errors
+    /// Alertmanager's whole answer (an unknown or already expired silence).
+    pub async fn expire_silence(&self, id: &str) -> Result<(), String> {
+        // The id goes in the path: it must stay one segment whatever it holds.
+        let mut url = self
+            .base
+            .join("api/v2/silence/")
+            .map_err(|e| format!("alertmanager url: {e}"))?;
+        url.path_segments_mut()
+            .map_err(|()| "alertmanager url cannot take a path".to_owned())?
+            .pop_if_empty()
+            .push(id);
+        self.send_url(reqwest::Method::DELETE, url, None).await?;
+        Ok(())
+    }
+
     async fn get(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Vec<u8>, String> {
         let url = self
             .base
             .join(path)
             .map_err(|e| format!("alertmanager url: {e}"))?;
-        let response = self
-            .http
-            .get(url)
+        self.send_url(method, url, body).await
+    }
+
+    async fn send_url(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+    ) -> Result<Vec<u8>, String> {
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| format!("alertmanager: {}", super::transport_cause(&e)))?;
@@ -67,5 +139,78 @@ impl AlertmanagerClient {
             ));
         }
         Ok(body.to_vec())
+    }
+}
+
+/// The real alerts backend of a context: its Alertmanager (and, when configured, a source
+/// of pending alerts such as Prometheus's `/api/v1/alerts`).
+#[derive(Debug, Clone)]
+pub struct RealAlerts {
+    pub client: AlertmanagerClient,
+    /// Who silences are created by when the gate has no other name.
+    pub user: String,
+}
+
+impl RealAlerts {
+    async fn read(&self) -> Result<AlertsSnapshot, String> {
+        let (alerts, silences) = tokio::join!(self.client.alerts(), self.client.silences());
+        Ok(AlertsSnapshot {
+            taken_at: Some(jiff::Timestamp::now()),
+            alerts: alerts?,
+            silences: silences?,
+            notes: Vec::new(),
+        })
+    }
+}
+
+impl crate::sources::backend::AlertsBackend for RealAlerts {
+    fn snapshot(
+        &self,
+    ) -> crate::sources::backend::Answer<
+        '_,
+        Result<AlertsSnapshot, crate::model::error::BackendError>,
+    > {
+        Box::pin(async move {
+            self.read()
+                .await
+                .map_err(crate::model::error::BackendError::unavailable)
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        request: &'a crate::model::action::ActionRequest,
+    ) -> crate::sources::backend::Answer<'a, crate::actions::gate::ExecResult> {
+        use crate::model::action::ActionRequest;
+        Box::pin(async move {
+            let result = match request {
+                ActionRequest::CreateSilence {
+                    matchers,
+                    duration_secs,
+                    comment,
+                    ..
+                } => {
+                    let now = jiff::Timestamp::now();
+                    let end = now
+                        + jiff::SignedDuration::from_secs(
+                            i64::try_from(*duration_secs).unwrap_or(i64::MAX / 2),
+                        );
+                    self.client
+                        .create_silence(matchers, now, end, &self.user, comment)
+                        .await
+                        .map(|id| format!("silence {id} until {end}"))
+                }
+                ActionRequest::ExpireSilence { id, .. } => self
+                    .client
+                    .expire_silence(id)
+                    .await
+                    .map(|()| format!("silence {id} expired")),
+                other => Err(format!(
+                    "the Alertmanager cannot run {}",
+                    other.action_name()
+                )),
+            };
+            result.into()
+        })
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::actions::gate::ExecResult;
 use crate::model::action::ActionRequest;
+use crate::model::alerts::AlertsSnapshot;
 use crate::model::error::BackendError;
 use crate::model::k8s::access::{AccessAnswer, AccessKey};
 use crate::model::kafka::TopicConfig;
@@ -48,6 +49,14 @@ pub trait KubeBackend: Send + Sync + Debug {
     /// Answers every permission, one access review each.
     fn review(&self, keys: Vec<AccessKey>) -> Answer<'_, Vec<(AccessKey, AccessAnswer)>>;
     /// Runs an admitted Argo CD or workload action.
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
+}
+
+/// The Alertmanager of a context (with Prometheus's pending alerts when configured).
+pub trait AlertsBackend: Send + Sync + Debug {
+    /// Every alert and silence held now.
+    fn snapshot(&self) -> Answer<'_, Result<AlertsSnapshot, BackendError>>;
+    /// Runs an admitted silence action (create or expire).
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
 }
 
@@ -114,12 +123,23 @@ impl KubeBackend for Unavailable {
     }
 }
 
+impl AlertsBackend for Unavailable {
+    fn snapshot(&self) -> Answer<'_, Result<AlertsSnapshot, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
+        Box::pin(async move { self.refuse(request) })
+    }
+}
+
 /// The backends of the current context, chosen when it starts.
 #[derive(Debug, Clone)]
 pub struct Backends {
     pub pg: Arc<dyn PgBackend>,
     pub kafka: Arc<dyn KafkaBackend>,
     pub kube: Arc<dyn KubeBackend>,
+    pub alerts: Arc<dyn AlertsBackend>,
 }
 
 impl Default for Backends {
@@ -133,6 +153,9 @@ impl Default for Backends {
                 "no Kafka brokers are connected in this context".into(),
             )),
             kube: Arc::new(Unavailable("no kube context in this context".into())),
+            alerts: Arc::new(Unavailable(
+                "no Alertmanager is configured in this context".into(),
+            )),
         }
     }
 }
@@ -152,6 +175,9 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::RollbackApp { .. }
             | ActionRequest::TerminateAppOperation { .. }
             | ActionRequest::RolloutAction { .. } => self.kube.execute(request).await,
+            ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
+                self.alerts.execute(request).await
+            }
         }
     }
 }

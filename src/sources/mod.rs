@@ -3,6 +3,7 @@
 //! sandbox implement the same shape, so panes cannot tell them apart.
 
 pub mod alertmanager;
+pub mod alerts;
 pub mod backend;
 pub mod backstage;
 pub mod catalog_files;
@@ -44,6 +45,8 @@ pub enum SourceBody {
     Logs(Arc<logs::LogBatch>),
     /// The trace list of the current search.
     Traces(Arc<trace_feed::TraceList>),
+    /// Every alert and silence of the context's Alertmanager.
+    Alerts(Arc<crate::model::alerts::AlertsSnapshot>),
     /// Freshness of the source's data.
     Health(SourceHealth),
 }

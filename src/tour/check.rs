@@ -28,6 +28,9 @@ pub enum PaneName {
     Requests,
     Audit,
     Incident,
+    Alerts,
+    Silences,
+    Fire,
 }
 
 /// Which dialog is open.
@@ -552,6 +555,9 @@ pub fn pane_name(view: &View) -> PaneName {
             PaneId::Requests => PaneName::Requests,
             PaneId::Audit => PaneName::Audit,
             PaneId::Incident => PaneName::Incident,
+            PaneId::Alerts => PaneName::Alerts,
+            PaneId::Silences => PaneName::Silences,
+            PaneId::Attention => PaneName::Fire,
         },
     }
 }
@@ -574,6 +580,11 @@ fn selected_name(state: &State) -> Option<String> {
     match state.view() {
         View::Pane(PaneId::Catalog) => state.panes.catalog.selected().map(|e| e.name().to_owned()),
         View::Pane(PaneId::Apps) => state.panes.apps.selected().map(|r| r.name.clone()),
+        View::Pane(PaneId::Alerts) => state
+            .panes
+            .alerts
+            .selected()
+            .map(|(a, _)| a.name().to_owned()),
         View::Pane(PaneId::Rollouts) => state.panes.rollouts.selected().map(|e| e.row.name.clone()),
         View::Pane(PaneId::Kafka) => {
             let kafka = &state.panes.kafka;

@@ -27,7 +27,12 @@ pub struct Field {
 }
 
 impl Field {
-    fn text(key: &'static str, label: &'static str, hint: &'static str, value: &str) -> Self {
+    pub(crate) fn text(
+        key: &'static str,
+        label: &'static str,
+        hint: &'static str,
+        value: &str,
+    ) -> Self {
         Self {
             key,
             label,
@@ -64,6 +69,9 @@ pub enum FormKind {
     /// needs approval); the same fields as [`FormKind::KafkaTopic`].
     CreateTopic,
     ReadReplica,
+    /// A silence of alerts (the alerts pane): matchers, a duration and a comment; it goes
+    /// through the audit gate as an action, not as a request.
+    Silence,
 }
 
 impl FormKind {
@@ -73,6 +81,7 @@ impl FormKind {
             Self::KafkaTopic => "request a Kafka topic",
             Self::CreateTopic => "create a Kafka topic",
             Self::ReadReplica => "request a read replica",
+            Self::Silence => "silence alerts",
         }
     }
 }
@@ -97,6 +106,8 @@ pub struct Form {
     pub submitting: bool,
     /// Replication limit shown in the hint.
     pub brokers: usize,
+    /// What the form is about beyond its fields (a silence's service); empty otherwise.
+    pub about: String,
 }
 
 impl Form {
@@ -157,6 +168,7 @@ impl Form {
             error: None,
             submitting: false,
             brokers: ctx.brokers,
+            about: String::new(),
         }
     }
 
@@ -201,17 +213,18 @@ impl Form {
             error: None,
             submitting: false,
             brokers: ctx.brokers,
+            about: String::new(),
         }
     }
 
-    fn value(&self, key: &str) -> &str {
+    pub(crate) fn value(&self, key: &str) -> &str {
         self.fields
             .iter()
             .find(|f| f.key == key)
             .map_or("", |f| f.value.as_str())
     }
 
-    fn set_error(&mut self, key: &str, error: Option<String>) {
+    pub(crate) fn set_error(&mut self, key: &str, error: Option<String>) {
         if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
             f.error = error;
         }
@@ -281,6 +294,8 @@ impl Form {
                     reason,
                 })
             }
+            // Silences are checked by `validate_silence`; they make no request.
+            FormKind::Silence => return None,
             FormKind::ReadReplica => {
                 let database = check(
                     self,

@@ -7,3 +7,4 @@ pub mod form;
 pub mod input;
 pub mod palette;
 pub mod platform;
+pub mod silence;

@@ -212,6 +212,30 @@ pub(crate) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Left => form.cycle_choice(false),
         KeyCode::Right => form.cycle_choice(true),
         KeyCode::Backspace => form.backspace(),
+        KeyCode::Enter if form.kind == FormKind::Silence => {
+            form.error = None;
+            if let Some((matchers, duration, comment)) = form.validate_silence() {
+                // The form stays as a draft until the silence exists: an esc on the plan
+                // (or a refusal) loses nothing.
+                if let Some(Modal::Form(form)) = state.modal.take() {
+                    let about = form.about.clone();
+                    state
+                        .drafts
+                        .retain(|f| !(f.kind == FormKind::Silence && f.about == about));
+                    state.drafts.push(form);
+                    let dialog = super::silence::confirm(
+                        &about,
+                        matchers,
+                        duration,
+                        comment,
+                        state.panes.alerts.alerts(),
+                        &state.panes.alerts.service_labels,
+                    );
+                    let ((), intents) = state.lend(|_, ctx| ctx.confirm(dialog));
+                    return crate::app::route::carry_out(state, intents);
+                }
+            }
+        }
         KeyCode::Enter => {
             form.error = None;
             if let Some(spec) = form.validate(&ctx) {

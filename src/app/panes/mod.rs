@@ -45,7 +45,9 @@ macro_rules! delegate_to_actions {
     };
 }
 
+pub mod alerts;
 pub mod apps;
+pub mod attention;
 pub mod audit;
 pub mod catalog;
 pub mod incident;
@@ -54,6 +56,7 @@ pub mod logs;
 pub mod postgres;
 pub mod requests;
 pub mod rollouts;
+pub mod silences;
 pub mod traces;
 
 use crossterm::event::KeyEvent;
@@ -346,6 +349,33 @@ panes! {
         actions: incident::actions::ACTIONS,
         table: false,
         goto: Action::PaneIncident,
+    },
+    Alerts => alerts: alerts::AlertsPane {
+        command: "alerts",
+        aliases: &["alert", "al", "alertmanager"],
+        title: "Alerts",
+        section: "alerts",
+        actions: alerts::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneAlerts,
+    },
+    Attention => attention: attention::AttentionPane {
+        command: "fire",
+        aliases: &["attention", "onfire", "everywhere", "0"],
+        title: "On fire everywhere",
+        section: "attention",
+        actions: attention::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneAttention,
+    },
+    Silences => silences: silences::SilencesPane {
+        command: "silences",
+        aliases: &["silence", "sil"],
+        title: "Silences",
+        section: "silences",
+        actions: silences::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneSilences,
     },
 }
 

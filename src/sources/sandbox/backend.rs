@@ -7,7 +7,7 @@ use crate::model::error::BackendError;
 use crate::model::k8s::access::{AccessAnswer, AccessKey};
 use crate::model::kafka::TopicConfig;
 use crate::model::pg::PgLock;
-use crate::sources::backend::{Answer, KafkaBackend, KubeBackend, PgBackend};
+use crate::sources::backend::{AlertsBackend, Answer, KafkaBackend, KubeBackend, PgBackend};
 
 use super::SandboxHandle;
 use super::apps::SandboxKubeExecutor;
@@ -98,5 +98,20 @@ impl KubeBackend for SandboxBackend {
 
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.kube.execute(request))
+    }
+}
+
+impl AlertsBackend for SandboxBackend {
+    fn snapshot(&self) -> Answer<'_, Result<crate::model::alerts::AlertsSnapshot, BackendError>> {
+        Box::pin(async move { self.handle.alerts().await.map_err(BackendError::other) })
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
+        Box::pin(async move {
+            self.handle
+                .silence(request.clone(), self.kube.user.clone())
+                .await
+                .into()
+        })
     }
 }

@@ -4,6 +4,7 @@
 //! actor task ([`SandboxHandle`]); sandbox sources ask the actor for snapshots through the same
 //! source-task interface as real backends, and actions change the world through it.
 
+pub mod alerts;
 pub mod apps;
 pub mod backend;
 pub mod cluster;
@@ -82,6 +83,8 @@ pub struct World {
     pub kafka: kafka::KafkaOverlay,
     /// The simulated Kubernetes cluster, built on first use (it reads the incidents).
     cluster: Option<Box<cluster::SandboxCluster>>,
+    /// Silences created in the simulated Alertmanager.
+    pub alert_silences: Vec<alerts::SandboxSilence>,
 }
 
 impl World {
@@ -134,6 +137,7 @@ impl World {
             pg: pg::PgWorld::default(),
             kafka: kafka::KafkaOverlay::default(),
             cluster: None,
+            alert_silences: Vec::new(),
         }
     }
 
@@ -308,6 +312,14 @@ pub enum SandboxRequest {
         Option<Timestamp>,
         oneshot::Sender<logs::LogWindow>,
     ),
+    /// The simulated Alertmanager's alerts and silences.
+    Alerts(oneshot::Sender<crate::model::alerts::AlertsSnapshot>),
+    /// A silence created or expired in the simulated Alertmanager, by this user.
+    Silence(
+        crate::actions::ActionRequest,
+        String,
+        oneshot::Sender<Result<String, String>>,
+    ),
     /// The locks of one simulated backend.
     PgLocks(
         String,
@@ -376,7 +388,17 @@ impl SandboxHandle {
                     }
                     SandboxRequest::KubeAction(request, user, reply) => {
                         let now = world.now();
-                        let _ = reply.send(world.cluster().act(&request, &user, now));
+                        let result = world.cluster().act(&request, &user, now);
+                        if result.is_ok() {
+                            world.fixed_by(&request);
+                        }
+                        let _ = reply.send(result);
+                    }
+                    SandboxRequest::Alerts(reply) => {
+                        let _ = reply.send(world.alerts_snapshot());
+                    }
+                    SandboxRequest::Silence(request, user, reply) => {
+                        let _ = reply.send(world.silence_action(&request, &user));
                     }
                     SandboxRequest::KafkaPlan(request, reply) => {
                         let _ = reply.send(world.kafka_plan(&request));
@@ -483,6 +505,19 @@ impl SandboxHandle {
 
     pub async fn trace(&self, id: String) -> Result<Option<crate::model::traces::Trace>, String> {
         self.ask(|reply| SandboxRequest::Trace(id, reply)).await
+    }
+
+    pub async fn alerts(&self) -> Result<crate::model::alerts::AlertsSnapshot, String> {
+        self.ask(SandboxRequest::Alerts).await
+    }
+
+    pub async fn silence(
+        &self,
+        request: crate::actions::ActionRequest,
+        user: String,
+    ) -> Result<String, String> {
+        self.ask(|reply| SandboxRequest::Silence(request, user, reply))
+            .await?
     }
 
     pub async fn now(&self) -> Result<Timestamp, String> {

@@ -42,7 +42,12 @@ fn fact_lines(fact: &Fact, theme: &Theme, width: usize, rows: usize) -> Vec<Line
 }
 
 /// A panel's frame: title with its worst severity, focus marked without relying on colour.
-fn panel_block(panel: Panel, worst: Severity, focused: bool, theme: &Theme) -> Block<'static> {
+pub(crate) fn panel_block(
+    panel: Panel,
+    worst: Severity,
+    focused: bool,
+    theme: &Theme,
+) -> Block<'static> {
     let marker = if focused { "▶ " } else { "" };
     let title_style = if focused {
         theme.style(Role::Selection).add_modifier(Modifier::BOLD)
@@ -96,7 +101,7 @@ fn render_facts(frame: &mut Frame<'_>, area: Rect, theme: &Theme, facts: &[Fact]
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn render_panel(
+pub(crate) fn render_panel(
     frame: &mut Frame<'_>,
     area: Rect,
     state: &State,
@@ -154,17 +159,41 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let [heading, grid] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     render_heading(frame, heading, state, service);
-    // Equal rows: at 80×24 each panel keeps three lines (a head fact and two details).
-    let rows = Layout::vertical([Constraint::Fill(1); 4]).areas::<4>(grid);
+    // Equal rows: at 80×24 each panel keeps two lines (a head fact and a detail, or a
+    // number and its curve).
+    let rows = Layout::vertical([Constraint::Fill(1); 5]).areas::<5>(grid);
     let halves = |r: Rect| {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas::<2>(r)
     };
-    let [card, argo] = halves(rows[0]);
-    let [rollout, database] = halves(rows[1]);
-    let [lag, logs] = halves(rows[2]);
+    let [alerts, metrics] = halves(rows[0]);
+    let [card, argo] = halves(rows[1]);
+    let [rollout, database] = halves(rows[2]);
+    let [lag, logs] = halves(rows[3]);
+    let [changes, traces] = halves(rows[4]);
     let (log_facts, series) =
         signals::logs(&state.seen(), service, &state.panes.incident.error_rate);
-    let panels: [(Panel, Rect, Vec<Fact>); 6] = [
+    let (metric_facts, metric_series) = super::incident_metrics::facts(state, service);
+    render_panel(
+        frame,
+        metrics,
+        state,
+        Panel::Metrics,
+        &metric_facts,
+        &metric_series,
+    );
+    // The curve under the changes: the error ratio when metrics have it, else error logs.
+    let curve = if metric_series.is_empty() {
+        &series
+    } else {
+        &metric_series
+    };
+    super::incident_changes::render(frame, changes, state, service, curve);
+    let panels: [(Panel, Rect, Vec<Fact>); 7] = [
+        (
+            Panel::Alerts,
+            alerts,
+            signals::alerts(&state.seen(), service),
+        ),
         (Panel::Card, card, facts::card(service)),
         (Panel::Argo, argo, facts::argo(&state.seen(), service)),
         (
@@ -184,7 +213,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         (Panel::Lag, lag, signals::lag(&state.seen(), service)),
         (
             Panel::Traces,
-            rows[3],
+            traces,
             signals::traces(&state.seen(), service),
         ),
     ];

@@ -1,11 +1,15 @@
 //! One file per pane.
 
+pub mod alerts;
 pub mod app_detail;
 pub mod apps;
+pub mod attention;
 pub mod audit;
 pub mod card;
 pub mod catalog;
 pub mod incident;
+pub mod incident_changes;
+pub mod incident_metrics;
 pub mod kafka;
 pub mod logs;
 pub mod postgres;
@@ -13,6 +17,7 @@ pub mod requests;
 pub mod rollout_detail;
 pub mod rollouts;
 pub mod setup;
+pub mod silences;
 pub mod traces;
 
 use ratatui::Frame;

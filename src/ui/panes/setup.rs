@@ -13,6 +13,7 @@ pub enum Needs {
     Logs,
     Traces,
     Platform,
+    Alerts,
 }
 
 /// The sentence for a pane whose backend `needs` is missing in context `context`.
@@ -51,6 +52,10 @@ pub fn what_to_add(needs: Needs, context: &str) -> String {
             "No trace backend here. Set `tempo = {{ url = \"…\" }}` or `jaeger = {{ url = \
              \"…\" }}` in {table}; see README › Logs and traces."
         ),
+        Needs::Alerts => format!(
+            "No Alertmanager in this context. Set `alertmanager = {{ url = \"…\", token = \
+             {{ env = \"…\" }} }}` in {table}; see README › Alerts, metrics and on-call."
+        ),
         Needs::Platform => format!(
             "No platform API in this context, so no audit trail, requests or mutating \
              actions. Set `platform = {{ url = \"…\", token = {{ env = \"…\" }} }}` in \
@@ -68,6 +73,7 @@ mod tests {
         let readme = include_str!("../../../README.md");
         for needs in [
             Needs::Catalog,
+            Needs::Alerts,
             Needs::ArgoCd,
             Needs::Kubernetes,
             Needs::Kafka,

@@ -15,6 +15,8 @@ fn short(pane: PaneId) -> &'static str {
         PaneId::Traces => "trc",
         PaneId::Requests => "req",
         PaneId::Incident => "inc",
+        PaneId::Alerts => "alrt",
+        PaneId::Silences => "sil",
         other => other.command(),
     }
 }
@@ -23,11 +25,50 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let compact = area.width < 110;
     let current = state.view().pane();
+    // The first ten panes go by number; the rest by their own key (`!` for alerts) or the
+    // palette. On a narrow screen those extra tabs give way when they do not fit (their
+    // pane stays one `:` command away), except the one showing.
+    let tabs: Vec<(String, &str, PaneId)> = PaneId::ALL
+        .iter()
+        .copied()
+        .enumerate()
+        .map(|(i, pane)| {
+            let key = if i < 10 {
+                ((i + 1) % 10).to_string()
+            } else {
+                state
+                    .ui
+                    .keymap
+                    .key_for(&[crate::keymap::KeyContext::Global], pane.info().goto)
+                    .map_or_else(|| ":".to_owned(), |k| k.to_string())
+            };
+            let label = match pane {
+                // Pane 0 without a service is what is on fire everywhere.
+                PaneId::Incident if state.scope.is_none() => "fire",
+                _ if compact => short(pane),
+                _ => pane.command(),
+            };
+            (key, label, pane)
+        })
+        // The attention view is tab 0's (above); it has no tab of its own.
+        .filter(|(_, _, pane)| *pane != PaneId::Attention)
+        .collect();
+    let current = if current == PaneId::Attention {
+        PaneId::Incident
+    } else {
+        current
+    };
+    let width =
+        |(key, label, _): &(String, &str, PaneId)| key.chars().count() + label.chars().count() + 3;
+    let all: usize = tabs.iter().map(width).sum();
+    let fits_all = all <= usize::from(area.width);
     let mut spans = Vec::new();
-    for (i, pane) in PaneId::ALL.iter().copied().enumerate() {
-        let key = (i + 1) % 10;
-        let label = if compact { short(pane) } else { pane.command() };
-        if pane == current {
+    for (i, tab) in tabs.iter().enumerate() {
+        let (key, label, pane) = tab;
+        if i >= 10 && !fits_all && *pane != current {
+            continue;
+        }
+        if *pane == current {
             spans.push(Span::styled(
                 format!("[{key} {label}]"),
                 theme.style(Role::Selection),

@@ -19,6 +19,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Up,
     crate::keymap::Action::Down,
     crate::keymap::Action::Select,
+    crate::keymap::Action::SilenceAlert,
 ];
 
 /// Runs an incident-view action; `None` when the action is not the view's.
@@ -39,6 +40,15 @@ pub fn on_action(
             open_panel(ctx, focus);
             return Some(Vec::new());
         }
+        Action::SilenceAlert => {
+            if let Some(service) = ctx.scope.map(str::to_owned) {
+                ctx.intent(Intent::SilenceService {
+                    context: ctx.context.name.clone(),
+                    service,
+                });
+            }
+            return Some(Vec::new());
+        }
         _ => return None,
     };
     Some(Vec::new())
@@ -55,7 +65,9 @@ fn open_panel(ctx: &mut Ctx<'_>, panel: Panel) {
     };
     let mapping = service.mapping;
     let intent = match panel {
-        Panel::Card => Intent::OpenCard(service.name),
+        Panel::Alerts => Intent::Show(crate::app::panes::PaneId::Alerts),
+        // The card holds the service's SLO and links; the changes have no pane of their own.
+        Panel::Metrics | Panel::Changes | Panel::Card => Intent::OpenCard(service.name),
         Panel::Argo => match mapping.argocd_app {
             Some(app) => Intent::Focus(Focus::App(app)),
             None => Intent::Show(crate::app::panes::PaneId::Apps),

@@ -38,30 +38,40 @@ pub const RATE_WINDOW_MINUTES: usize = 30;
 /// The panels of the incident view, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Panel {
+    /// Firing alerts first: what paged the person looking.
     #[default]
+    Alerts,
+    Metrics,
     Card,
     Argo,
     Rollout,
     Database,
     Lag,
     Logs,
+    Changes,
     Traces,
 }
 
 impl Panel {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
+        Self::Alerts,
+        Self::Metrics,
         Self::Card,
         Self::Argo,
         Self::Rollout,
         Self::Database,
         Self::Lag,
         Self::Logs,
+        Self::Changes,
         Self::Traces,
     ];
 
     #[must_use]
     pub fn title(self) -> &'static str {
         match self {
+            Self::Alerts => "Alerts",
+            Self::Metrics => "Metrics and SLO",
+            Self::Changes => "What changed",
             Self::Card => "Service",
             Self::Argo => "Argo CD",
             Self::Rollout => "Rollout",
@@ -72,17 +82,20 @@ impl Panel {
         }
     }
 
-    /// `(row, column)` in the grid: three rows of two, then traces across the width.
+    /// `(row, column)` in the grid: five rows of two.
     #[must_use]
     pub fn cell(self) -> (usize, usize) {
         match self {
-            Self::Card => (0, 0),
-            Self::Argo => (0, 1),
-            Self::Rollout => (1, 0),
-            Self::Database => (1, 1),
-            Self::Lag => (2, 0),
-            Self::Logs => (2, 1),
-            Self::Traces => (3, 0),
+            Self::Alerts => (0, 0),
+            Self::Metrics => (0, 1),
+            Self::Card => (1, 0),
+            Self::Argo => (1, 1),
+            Self::Rollout => (2, 0),
+            Self::Database => (2, 1),
+            Self::Lag => (3, 0),
+            Self::Logs => (3, 1),
+            Self::Changes => (4, 0),
+            Self::Traces => (4, 1),
         }
     }
 
@@ -373,11 +386,11 @@ mod tests {
         assert_eq!(Panel::Card.step(0, 1), Panel::Argo);
         assert_eq!(Panel::Argo.step(1, 0), Panel::Database);
         assert_eq!(Panel::Logs.step(1, 0), Panel::Traces);
-        assert_eq!(Panel::Traces.step(-1, 0), Panel::Lag);
-        assert_eq!(Panel::Card.step(-1, 0), Panel::Card);
+        assert_eq!(Panel::Traces.step(-1, 0), Panel::Logs);
+        assert_eq!(Panel::Alerts.step(-1, 0), Panel::Alerts);
         assert_eq!(Panel::Traces.step(0, 1), Panel::Traces);
-        assert_eq!(Panel::Traces.cycle(true), Panel::Card);
-        assert_eq!(Panel::Card.cycle(false), Panel::Traces);
+        assert_eq!(Panel::Traces.cycle(true), Panel::Alerts);
+        assert_eq!(Panel::Alerts.cycle(false), Panel::Traces);
     }
 
     #[test]

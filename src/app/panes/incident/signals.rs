@@ -271,6 +271,53 @@ pub fn traces(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
     facts
 }
 
+/// The service's alerts: firing ones first (worst first, with how long), then pending and
+/// muted ones in a word.
+#[must_use]
+pub fn alerts(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
+    use crate::model::alerts::{AlertState, Severity as AlertSeverity};
+    let pane = &seen.panes.alerts;
+    if pane.snapshot.is_none() {
+        return vec![absent(
+            seen,
+            SourceId::Alerts,
+            "no Alertmanager in this context",
+            "waiting for Alertmanager",
+        )];
+    }
+    let all = pane.firing_for(&service.name);
+    if all.is_empty() {
+        return vec![Fact::new(Severity::Ok, "no alerts for this service")];
+    }
+    let mut facts: Vec<Fact> = all
+        .iter()
+        .filter(|a| a.is_firing())
+        .map(|a| {
+            let severity = match a.severity() {
+                AlertSeverity::Critical | AlertSeverity::Error => Severity::Bad,
+                AlertSeverity::Warning => Severity::Warn,
+                AlertSeverity::Info | AlertSeverity::Unknown => Severity::Info,
+            };
+            let age = a
+                .starts_at
+                .parse::<Timestamp>()
+                .map(|t| format!(" {}", short_age(seen.now.duration_since(t).as_secs())))
+                .unwrap_or_default();
+            let summary = a
+                .annotations
+                .get("summary")
+                .map(|s| format!(": {}", s.lines().next().unwrap_or_default()))
+                .unwrap_or_default();
+            Fact::new(severity, format!("{} firing{age}{summary}", a.name()))
+        })
+        .collect();
+    for a in all.iter().filter(|a| !a.is_firing()) {
+        let (_, word) = AlertState::label(a);
+        facts.push(Fact::new(Severity::Info, format!("{} {word}", a.name())));
+    }
+    facts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,147 @@
+//! State of the attention view (pane `0` with no service chosen, and where the console
+//! opens): every service with something wrong now, across every configured context. The
+//! active context's rows come from its panes; every other context's from its summary
+//! sources ([`crate::app::summary`]). Each context keeps its own rows and freshness, so a
+//! dead context shows its error and age and never hides the others.
+
+pub mod actions;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::app::panes::Pane;
+use crate::app::table::{SortKey, TableState};
+use crate::model::attention::Row;
+
+/// Columns of the attention table.
+pub const COLUMNS: [&str; 7] = [
+    "SEV", "CONTEXT", "SERVICE", "OWNER", "ON CALL", "SIGNALS", "SINCE",
+];
+
+/// The attention order (severity, production, tier, age) first, then per column.
+pub const SORT_KEYS: [SortKey; 4] = [
+    SortKey::OWN,
+    SortKey::on("CONTEXT"),
+    SortKey::on("SERVICE"),
+    SortKey::on("SINCE"),
+];
+
+/// How fresh one context's rows are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// Its sources have not reported yet.
+    Waiting,
+    /// Rows from this time.
+    Fresh(Timestamp),
+    /// A source failed: the message and when the rows were last good.
+    Failing {
+        message: String,
+        last_good: Option<Timestamp>,
+    },
+}
+
+/// One context's part of the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextRows {
+    pub production: bool,
+    pub rows: Vec<Row>,
+    pub freshness: Freshness,
+    /// The active context (its rows come from the panes).
+    pub active: bool,
+}
+
+/// The attention view.
+#[derive(Debug, Clone, Default)]
+pub struct AttentionPane {
+    pub contexts: BTreeMap<String, ContextRows>,
+    /// Every context's rows, merged (indices into it are the table's rows).
+    pub rows: Vec<Row>,
+    haystacks: Vec<String>,
+    pub table: TableState,
+}
+
+impl AttentionPane {
+    /// Replaces one context's rows (they arrive sorted) and rebuilds the merged list.
+    pub fn set_context(&mut self, context: &str, part: ContextRows) {
+        if self.contexts.get(context) == Some(&part) {
+            return;
+        }
+        self.contexts.insert(context.to_owned(), part);
+        self.refresh_view();
+    }
+
+    /// Marks which context is active; the others keep their rows until their summary
+    /// sources report.
+    pub fn set_active(&mut self, context: &str) {
+        for (name, part) in &mut self.contexts {
+            part.active = name == context;
+        }
+    }
+
+    /// Drops contexts that are no longer configured.
+    pub fn retain_contexts(&mut self, names: &[String]) {
+        let before = self.contexts.len();
+        self.contexts.retain(|name, _| names.contains(name));
+        if self.contexts.len() != before {
+            self.refresh_view();
+        }
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<&Row> {
+        self.rows.get(self.table.selected_row()?)
+    }
+}
+
+impl Pane for AttentionPane {
+    delegate_to_actions!(on_action);
+
+    always_table!();
+
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
+    }
+
+    fn refresh_view(&mut self) {
+        self.rows = self
+            .contexts
+            .values()
+            .flat_map(|c| c.rows.iter().cloned())
+            .collect();
+        crate::model::attention::sort(&mut self.rows);
+        self.haystacks = self
+            .rows
+            .iter()
+            .map(|r| {
+                let signals: Vec<&str> = r.signals.iter().map(|s| s.text.as_str()).collect();
+                format!(
+                    "{} {} {} {} {}",
+                    r.context,
+                    r.service,
+                    r.owner,
+                    r.oncall.as_deref().unwrap_or_default(),
+                    signals.join(" ")
+                )
+                .to_lowercase()
+            })
+            .collect();
+        let rows = &self.rows;
+        let column = self.table.sort.column;
+        // The merged list is already in the attention order: index order is that order.
+        self.table.rebuild(
+            &self.haystacks,
+            |i| rows[i].key(),
+            |a, b| match column {
+                1 => rows[a].context.cmp(&rows[b].context).then(a.cmp(&b)),
+                2 => rows[a].service.cmp(&rows[b].service).then(a.cmp(&b)),
+                3 => rows[a].since.cmp(&rows[b].since).then(a.cmp(&b)),
+                _ => a.cmp(&b),
+            },
+        );
+    }
+
+    /// A context switch keeps every context's rows: the old active one now reports
+    /// through its summary sources.
+    fn reset(&mut self) {}
+}
