@@ -508,6 +508,8 @@ fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
         },
         requests,
         events,
+        oncall: Err("not in the screenshot fixture".into()),
+        fetched_at: jiff::Timestamp::UNIX_EPOCH,
     }
 }
 

@@ -1,5 +1,5 @@
-//! The platform feed: who I am, the requests I can see, and the recent audit trail, polled
-//! as one snapshot for the requests and audit panes.
+//! The platform feed: who I am, the requests I can see, the recent audit trail, and who is
+//! on call per team, polled as one snapshot for the requests, audit and on-call panes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use super::platform::PlatformClient;
 use super::poller::{self, PollSettings};
 use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
+use crate::model::oncall::OnCallList;
 use crate::model::platform::{AuditItem, EventQuery, Me, Request};
 
 /// Audit events kept in the snapshot (newest first).
@@ -21,6 +22,11 @@ pub struct PlatformSnapshot {
     /// Mine, or everyone's for approvers.
     pub requests: Vec<Request>,
     pub events: Vec<AuditItem>,
+    /// Who is on call per team, and when it was fetched (`Err`: why not, e.g. a platform
+    /// without on-call rotas; the rest of the snapshot still counts).
+    pub oncall: Result<OnCallList, String>,
+    /// When this snapshot was fetched (the age of the on-call answer).
+    pub fetched_at: jiff::Timestamp,
 }
 
 impl PlatformSnapshot {
@@ -38,8 +44,11 @@ pub async fn fetch(client: &PlatformClient) -> Result<PlatformSnapshot, String> 
         limit: Some(RECENT_EVENTS),
         ..EventQuery::default()
     };
-    let (requests, events) =
-        tokio::join!(client.list_requests(approver), client.list_events(&query));
+    let (requests, events, oncall) = tokio::join!(
+        client.list_requests(approver),
+        client.list_events(&query),
+        client.oncall(None)
+    );
     let mut requests = requests.map_err(|e| e.to_string())?;
     requests.sort_by(|a, b| b.created.cmp(&a.created));
     let events = events.map_err(|e| e.to_string())?.items;
@@ -47,6 +56,8 @@ pub async fn fetch(client: &PlatformClient) -> Result<PlatformSnapshot, String> 
         me,
         requests,
         events,
+        oncall: oncall.map_err(|e| e.to_string()),
+        fetched_at: jiff::Timestamp::now(),
     })
 }
 
