@@ -157,6 +157,9 @@ actions! {
     PrevPanel = "prev_panel", false, "focus the previous panel";
     PanelLeft = "panel_left", false, "focus the panel on the left";
     PanelRight = "panel_right", false, "focus the panel on the right";
+    PaneOncall = "pane_oncall", false, "go to who is on call (rotas, my shifts)";
+    DeclareShift = "declare_shift", true, "declare an on-call shift (form)";
+    TakeOncall = "take_oncall", true, "take on call for the selected team until its current shift ends";
 }
 
 impl fmt::Display for Action {
@@ -229,6 +232,7 @@ const GLOBAL_ACTIONS: &[Action] = &[
     Action::PaneRequests,
     Action::PaneAudit,
     Action::PaneIncident,
+    Action::PaneOncall,
     Action::ClearScope,
 ];
 

@@ -189,7 +189,15 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         // The list shows until the trace view is asked for.
         state.panes.traces.stash_open();
     }
-    let platform = Arc::new(platform_fixture());
+    let platform = Arc::new(platform_fixture(state.now));
+    state
+        .panes
+        .catalog
+        .set_oncall(crate::app::oncall::from_feed(
+            &platform.oncall,
+            platform.fetched_at,
+        ));
+    state.panes.oncall.set_snapshot(platform.clone());
     state.panes.requests.set_snapshot(platform.clone());
     state.panes.audit.set_snapshot(platform);
     for source in [
@@ -449,7 +457,7 @@ pub fn render_svg(view: DemoView, width: u16, height: u16, seed: u64) -> Result<
 /// A fixed platform snapshot for screenshots: what the sandbox platform shows after a topic
 /// and a replica were requested and approved (the live server's ids and times vary, so
 /// screenshots use this copy of that flow).
-fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
+fn platform_fixture(now: jiff::Timestamp) -> crate::sources::platform_feed::PlatformSnapshot {
     use crate::model::platform::{AuditItem, Me, Request};
     let requests: Vec<Request> = serde_json::from_value(serde_json::json!([
         {"id": "01a2013a-6000-7148-95ac-3447436b2dad", "requester": "dev", "state": "ready",
@@ -500,16 +508,41 @@ fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
             "state": "submitted"}))
     ]))
     .unwrap_or_default();
+    // The sandbox platform's seeded rota, with fixed ids.
+    let mut rota = crate::platform::sandbox::sandbox_rota("dev", now);
+    for (i, shift) in rota.iter_mut().enumerate() {
+        shift.id = format!("01a20140-0000-7000-8000-{i:012}");
+    }
     crate::sources::platform_feed::PlatformSnapshot {
         me: Me {
             user: "dev".into(),
-            groups: vec!["sandbox".into(), "approvers".into()],
+            groups: crate::platform::sandbox::SANDBOX_GROUPS
+                .iter()
+                .map(|g| (*g).to_owned())
+                .collect(),
             roles: vec!["approver".into()],
         },
         requests,
         events,
-        oncall: Err("not in the screenshot fixture".into()),
-        fetched_at: jiff::Timestamp::UNIX_EPOCH,
+        oncall: Ok(crate::model::oncall::OnCallList {
+            items: crate::model::oncall::resolve_all(&rota, now),
+            as_of: now,
+        }),
+        my_rotas: vec![crate::model::oncall::TeamRota {
+            oncall: crate::model::oncall::resolve(
+                crate::platform::sandbox::SANDBOX_SQUAD,
+                &rota,
+                now,
+            ),
+            from: now,
+            to: now + crate::model::oncall::DEFAULT_WINDOW,
+            shifts: rota
+                .iter()
+                .filter(|s| s.team == crate::platform::sandbox::SANDBOX_SQUAD)
+                .cloned()
+                .collect(),
+        }],
+        fetched_at: now,
     }
 }
 

@@ -284,8 +284,21 @@ impl<'a> Ctx<'a> {
                             .and_then(|s| s.mapping.databases.first())
                             .map(String::as_str),
                     ),
+                    FormKind::OncallShift => {
+                        crate::app::panes::oncall::shift_form(&[], None, self.user, self.now)
+                    }
                 }
             }
+        };
+        *self.modal = Some(Modal::Form(form));
+    }
+
+    /// Opens a form a pane prepared (or the draft of one of its kind, so nothing typed is
+    /// lost).
+    pub fn open_prepared_form(&mut self, form: Form) {
+        let form = match self.drafts.iter().position(|f| f.kind == form.kind) {
+            Some(i) => self.drafts.remove(i),
+            None => form,
         };
         *self.modal = Some(Modal::Form(form));
     }

@@ -25,7 +25,7 @@ use jiff::Timestamp;
 use crate::model::oncall::{
     self, DEFAULT_WINDOW, MAX_WINDOW, OnCallList, RotaQuery, Shift, ShiftBody, TeamRota,
 };
-use crate::model::platform::{Actor, Decision, Target};
+use crate::model::platform::{Decision, Target};
 use crate::platform::handlers_requests::forbidden;
 use crate::platform::server::{ApiError, AppState, Caller};
 use crate::platform::store::{ShiftFilter, StoreError};
@@ -236,8 +236,9 @@ pub(crate) async fn remove(
     Ok(Json(shift))
 }
 
-/// Stores `seed`'s shifts of every team that has no current or future shift, each audited
-/// as declared by `platform` (the sandbox's rota; a restart keeps a rota that still runs).
+/// Stores `seed`'s shifts of every team that has no current or future shift (the sandbox's
+/// rota; a restart keeps a rota that still runs). Fixture data, not anyone's action: no
+/// audit event, so the sandbox's trail starts with what the user does.
 pub(crate) async fn seed(state: &AppState, seed: Vec<Shift>) -> Result<(), StoreError> {
     let now = Timestamp::now();
     let mut teams: Vec<String> = seed.iter().map(|s| s.team.clone()).collect();
@@ -255,16 +256,8 @@ pub(crate) async fn seed(state: &AppState, seed: Vec<Shift>) -> Result<(), Store
         if !running.is_empty() {
             continue;
         }
-        for shift in seed.iter().filter(|s| s.team == team) {
-            let actor = Actor {
-                user: "platform".into(),
-                groups: Vec::new(),
-            };
-            state
-                .store
-                .declare_shift(actor, shift.clone(), "sandbox rota".into())
-                .await?;
-        }
+        let shifts = seed.iter().filter(|s| s.team == team).cloned().collect();
+        state.store.seed_shifts(shifts).await?;
     }
     Ok(())
 }

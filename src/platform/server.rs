@@ -52,7 +52,7 @@ pub struct ServeOptions {
     /// The passphrase of a postgres:// store's encrypted `sslkey`.
     pub store_key_password: Option<String>,
     /// On-call shifts stored at start for each team that has no current or future shift
-    /// (the sandbox's rota); each is audited as declared by `platform`.
+    /// (the sandbox's rota): fixture data, stored without audit events.
     pub oncall_seed: Vec<crate::model::oncall::Shift>,
 }
 

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::platform::PlatformClient;
 use super::poller::{self, PollSettings};
 use super::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
-use crate::model::oncall::OnCallList;
+use crate::model::oncall::{OnCallList, RotaQuery, TeamRota};
 use crate::model::platform::{AuditItem, EventQuery, Me, Request};
 
 /// Audit events kept in the snapshot (newest first).
@@ -25,6 +25,8 @@ pub struct PlatformSnapshot {
     /// Who is on call per team, and when it was fetched (`Err`: why not, e.g. a platform
     /// without on-call rotas; the rest of the snapshot still counts).
     pub oncall: Result<OnCallList, String>,
+    /// The rotas (next 14 days) of my teams: those of my groups that have a rota.
+    pub my_rotas: Vec<TeamRota>,
     /// When this snapshot was fetched (the age of the on-call answer).
     pub fetched_at: jiff::Timestamp,
 }
@@ -52,11 +54,21 @@ pub async fn fetch(client: &PlatformClient) -> Result<PlatformSnapshot, String> 
     let mut requests = requests.map_err(|e| e.to_string())?;
     requests.sort_by(|a, b| b.created.cmp(&a.created));
     let events = events.map_err(|e| e.to_string())?.items;
+    let mut my_rotas = Vec::new();
+    if let Ok(list) = &oncall {
+        for team in me.groups.iter().filter(|g| list.team(g).is_some()) {
+            match client.team_rota(team, &RotaQuery::default()).await {
+                Ok(rota) => my_rotas.push(rota),
+                Err(e) => tracing::debug!(%team, error = %e, "cannot read a team's rota"),
+            }
+        }
+    }
     Ok(PlatformSnapshot {
         me,
         requests,
         events,
         oncall: oncall.map_err(|e| e.to_string()),
+        my_rotas,
         fetched_at: jiff::Timestamp::now(),
     })
 }

@@ -28,6 +28,7 @@ pub enum PaneName {
     Requests,
     Audit,
     Incident,
+    Oncall,
 }
 
 /// Which dialog is open.
@@ -552,6 +553,7 @@ pub fn pane_name(view: &View) -> PaneName {
             PaneId::Requests => PaneName::Requests,
             PaneId::Audit => PaneName::Audit,
             PaneId::Incident => PaneName::Incident,
+            PaneId::Oncall => PaneName::Oncall,
         },
     }
 }

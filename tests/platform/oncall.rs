@@ -129,6 +129,10 @@ async fn oncall_events(auditor: &PlatformClient) -> Vec<(String, String, String)
     events.into_iter().map(|e| (e.1, e.2, e.3)).collect()
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario against a real server, step by step"
+)]
 async fn rota_override_and_boundaries(kind: StoreKind) {
     let Some(store) = TestStore::new(kind).await else {
         return;
@@ -398,6 +402,10 @@ async fn who_may_write(kind: StoreKind) {
 }
 both_stores!(who_may_write);
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario against a real server, step by step"
+)]
 async fn bad_input_is_refused_clearly(kind: StoreKind) {
     let Some(store) = TestStore::new(kind).await else {
         return;

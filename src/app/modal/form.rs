@@ -64,6 +64,9 @@ pub enum FormKind {
     /// needs approval); the same fields as [`FormKind::KafkaTopic`].
     CreateTopic,
     ReadReplica,
+    /// An on-call shift (`:oncall`); read by `crate::app::panes::oncall::read_shift_form`,
+    /// not by [`Form::validate`].
+    OncallShift,
 }
 
 impl FormKind {
@@ -73,6 +76,7 @@ impl FormKind {
             Self::KafkaTopic => "request a Kafka topic",
             Self::CreateTopic => "create a Kafka topic",
             Self::ReadReplica => "request a read replica",
+            Self::OncallShift => "declare an on-call shift",
         }
     }
 }
@@ -281,6 +285,8 @@ impl Form {
                     reason,
                 })
             }
+            // Not a request: the on-call pane reads this form itself.
+            FormKind::OncallShift => return None,
             FormKind::ReadReplica => {
                 let database = check(
                     self,

@@ -51,6 +51,7 @@ pub mod catalog;
 pub mod incident;
 pub mod kafka;
 pub mod logs;
+pub mod oncall;
 pub mod postgres;
 pub mod requests;
 pub mod rollouts;
@@ -346,6 +347,15 @@ panes! {
         actions: incident::actions::ACTIONS,
         table: false,
         goto: Action::PaneIncident,
+    },
+    Oncall => oncall: oncall::OncallPane {
+        command: "oncall",
+        aliases: &["on-call", "rota", "pager"],
+        title: "On call",
+        section: "oncall",
+        actions: oncall::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneOncall,
     },
 }
 

@@ -47,6 +47,12 @@ pub(crate) async fn write<T: Tx>(tx: &mut T, op: WriteOp) -> Result<WriteResult,
         } => declare_shift(tx, &actor, *shift, reason)
             .await
             .map(|s| WriteResult::Shift(Box::new(s))),
+        WriteOp::SeedShifts(shifts) => {
+            for shift in &shifts {
+                tx.insert_shift(shift).await?;
+            }
+            Ok(WriteResult::Seeded(shifts.len()))
+        }
         WriteOp::RemoveShift {
             actor,
             team,

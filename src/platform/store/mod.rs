@@ -139,6 +139,9 @@ pub enum WriteOp {
         /// Why it was allowed, recorded in the event.
         reason: String,
     },
+    /// Store fixture shifts (the sandbox's rota) without events: nobody declared them, and
+    /// only in-process setups can ask for it (`ServeOptions::oncall_seed`; no CLI flag).
+    SeedShifts(Vec<Shift>),
     /// Remove a shift of `team` and append its `oncall.shift.remove` event.
     RemoveShift {
         actor: Actor,
@@ -155,6 +158,7 @@ pub enum WriteResult {
     Request(Box<Request>),
     Recorded(String),
     Shift(Box<Shift>),
+    Seeded(usize),
 }
 
 /// The primitive operations of a write transaction, implemented by each backend. The
@@ -334,6 +338,14 @@ impl Store {
             .await?
         {
             WriteResult::Shift(s) => Ok(*s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Stores fixture shifts without audit events (see [`WriteOp::SeedShifts`]).
+    pub async fn seed_shifts(&self, shifts: Vec<Shift>) -> Result<usize, StoreError> {
+        match self.write(WriteOp::SeedShifts(shifts)).await? {
+            WriteResult::Seeded(n) => Ok(n),
             other => Err(unexpected(&other)),
         }
     }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod incident;
 pub mod kafka;
 pub mod logs;
+pub mod oncall;
 pub mod postgres;
 pub mod requests;
 pub mod rollout_detail;

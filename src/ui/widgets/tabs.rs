@@ -15,6 +15,7 @@ fn short(pane: PaneId) -> &'static str {
         PaneId::Traces => "trc",
         PaneId::Requests => "req",
         PaneId::Incident => "inc",
+        PaneId::Oncall => "onc",
         other => other.command(),
     }
 }
@@ -24,8 +25,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let compact = area.width < 110;
     let current = state.view().pane();
     let mut spans = Vec::new();
-    for (i, pane) in PaneId::ALL.iter().copied().enumerate() {
-        let key = (i + 1) % 10;
+    for pane in PaneId::ALL.iter().copied() {
+        // The pane's goto key in the keymap (1..0 by default), so a tab never shows a key
+        // that goes elsewhere.
+        let key = state
+            .ui
+            .keymap
+            .key_for(&[crate::keymap::KeyContext::Global], pane.info().goto)
+            .map_or_else(|| "·".to_owned(), |k| k.to_string());
         let label = if compact { short(pane) } else { pane.command() };
         if pane == current {
             spans.push(Span::styled(
