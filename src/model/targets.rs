@@ -57,7 +57,7 @@ pub const OTHER_CALLS: &[(&str, &str, &str, &str)] = &[
         "oncall.shift.remove",
         "oncall:<team>",
         "oncall:payments",
-        "remove a shift (`:oncall`, `d`); team members or approvers only",
+        "remove a shift (`DELETE /v1/oncall/<team>/shifts/<id>`); team members or approvers only",
     ),
 ];
 

@@ -20,7 +20,11 @@ fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
         (CatalogColumn::Owner, Constraint::Length(10)),
         (CatalogColumn::Tier, Constraint::Length(6)),
         (CatalogColumn::Lifecycle, Constraint::Length(12)),
-        (CatalogColumn::OnCall, Constraint::Length(24)),
+        // `who · platform 12s`: room for the source on wide screens.
+        (
+            CatalogColumn::OnCall,
+            Constraint::Length(if width >= 110 { 28 } else { 24 }),
+        ),
         (CatalogColumn::Slo, Constraint::Length(16)),
     ];
     if width < 96 {
