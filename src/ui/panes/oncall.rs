@@ -52,10 +52,13 @@ fn cells(row: &TeamOnCall, mine: bool, me: &str, theme: &Theme) -> Vec<Cell<'sta
         ),
     };
     let (next, from) = match &row.next {
-        Some(n) => (
-            Cell::from(format!("{}{}", n.who, kind_word(n.kind))),
-            Cell::from(clock(n.from)),
-        ),
+        Some(n) => {
+            let you = if n.who == me { " (you)" } else { "" };
+            (
+                Cell::from(format!("{}{you}{}", n.who, kind_word(n.kind))),
+                Cell::from(clock(n.from)),
+            )
+        }
         None => (Cell::from("-"), Cell::from("-")),
     };
     vec![Cell::from(team), now, until, next, from]
