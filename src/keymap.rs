@@ -162,6 +162,9 @@ actions! {
     PanelRight = "panel_right", false, "focus the panel on the right";
     SilenceAlert = "silence", true, "silence the selected alert (matchers, duration, comment; audited)";
     ExpireSilence = "expire_silence", true, "expire the selected silence (audited)";
+    PaneOncall = "pane_oncall", false, "go to who is on call (rotas, my shifts)";
+    DeclareShift = "declare_shift", true, "declare an on-call shift (form)";
+    TakeOncall = "take_oncall", true, "take on call for the selected team until its current shift ends";
 }
 
 impl fmt::Display for Action {
@@ -237,6 +240,7 @@ const GLOBAL_ACTIONS: &[Action] = &[
     Action::PaneAlerts,
     Action::PaneSilences,
     Action::PaneAttention,
+    Action::PaneOncall,
     Action::ClearScope,
 ];
 

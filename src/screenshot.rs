@@ -158,7 +158,24 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
             .set_snapshot(Arc::new(world.kafka_snapshot()));
         world.cluster();
     }
-    state.panes.catalog.set_catalog(Arc::new(world.catalog()));
+    let catalog = Arc::new(world.catalog());
+    state.panes.catalog.set_catalog(Arc::clone(&catalog));
+    // Someone silenced the lagging consumer's alert while its fix rolls out.
+    let _ = world.silence_action(
+        &crate::model::action::ActionRequest::CreateSilence {
+            service: "analytics-ingest".into(),
+            matchers: crate::model::silence::parse_matchers(
+                r#"alertname="KafkaConsumerLagGrowing", service="analytics-ingest""#,
+            )
+            .unwrap_or_default(),
+            duration_secs: 7200,
+            comment: "backfill running, lag expected until 05:00".into(),
+        },
+        "amara.okafor",
+    );
+    let alerts = Arc::new(world.alerts_snapshot());
+    state.panes.silences.set_snapshot(Arc::clone(&alerts));
+    state.panes.alerts.set_snapshot(alerts, catalog);
     let kube = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
     state.panes.apps.set_snapshot(&kube);
     state.panes.rollouts.set_snapshot(&kube);
@@ -189,7 +206,15 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         // The list shows until the trace view is asked for.
         state.panes.traces.stash_open();
     }
-    let platform = Arc::new(platform_fixture());
+    let platform = Arc::new(platform_fixture(state.now));
+    state
+        .panes
+        .catalog
+        .set_oncall(crate::app::oncall::from_feed(
+            &platform.oncall,
+            platform.fetched_at,
+        ));
+    state.panes.oncall.set_snapshot(platform.clone());
     state.panes.requests.set_snapshot(platform.clone());
     state.panes.audit.set_snapshot(platform);
     for source in [
@@ -200,13 +225,65 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         SourceId::Kube,
         SourceId::Logs,
         SourceId::Traces,
+        SourceId::Alerts,
     ] {
         state
             .health
             .insert(source, SourceHealth::Ok { at: epoch() });
     }
+    crate::app::attention_feed::refresh_active(&mut state);
+    feed_prod_summary(&mut state, seed);
+    // Nobody has moved the cursor yet: it starts on the worst row.
+    state.panes.attention.table.forget_selection();
+    crate::app::panes::Pane::refresh_view(&mut state.panes.attention);
     resize(&mut state, width, height);
     Ok(state)
+}
+
+/// The sandbox's production context as its summary sources would report it, so the
+/// attention view shows both contexts.
+fn feed_prod_summary(state: &mut State, seed: u64) {
+    use crate::sources::{SourceBody, SourceEvent};
+    let mut prod = World::new(seed.wrapping_add(1), epoch());
+    prod.cluster();
+    let mut bodies = vec![
+        (
+            SourceId::Catalog,
+            SourceBody::Catalog(Arc::new(prod.catalog())),
+        ),
+        (
+            SourceId::Alerts,
+            SourceBody::Alerts(Arc::new(prod.alerts_snapshot())),
+        ),
+        (
+            SourceId::Kube,
+            SourceBody::Kube(Arc::new(crate::sources::sandbox::apps::kube_snapshot(
+                &mut prod, 1,
+            ))),
+        ),
+        (
+            SourceId::Kafka,
+            SourceBody::Kafka(Arc::new(prod.kafka_snapshot())),
+        ),
+    ];
+    for database in crate::sources::sandbox::pg::databases() {
+        if let Ok(snapshot) = prod.pg_snapshot(database) {
+            bodies.push((SourceId::Postgres, SourceBody::Postgres(Arc::new(snapshot))));
+        }
+    }
+    for (source, body) in bodies {
+        for body in [body, SourceBody::Health(SourceHealth::Ok { at: epoch() })] {
+            crate::app::summary::on_summary(
+                state,
+                "sandbox-prod",
+                SourceEvent {
+                    source,
+                    generation: 0,
+                    body,
+                },
+            );
+        }
+    }
 }
 
 /// Moves a demo state to `view`.
@@ -449,7 +526,7 @@ pub fn render_svg(view: DemoView, width: u16, height: u16, seed: u64) -> Result<
 /// A fixed platform snapshot for screenshots: what the sandbox platform shows after a topic
 /// and a replica were requested and approved (the live server's ids and times vary, so
 /// screenshots use this copy of that flow).
-fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
+fn platform_fixture(now: jiff::Timestamp) -> crate::sources::platform_feed::PlatformSnapshot {
     use crate::model::platform::{AuditItem, Me, Request};
     let requests: Vec<Request> = serde_json::from_value(serde_json::json!([
         {"id": "01a2013a-6000-7148-95ac-3447436b2dad", "requester": "dev", "state": "ready",
@@ -500,14 +577,41 @@ fn platform_fixture() -> crate::sources::platform_feed::PlatformSnapshot {
             "state": "submitted"}))
     ]))
     .unwrap_or_default();
+    // The sandbox platform's seeded rota, with fixed ids.
+    let mut rota = crate::platform::sandbox::sandbox_rota("dev", now);
+    for (i, shift) in rota.iter_mut().enumerate() {
+        shift.id = format!("01a20140-0000-7000-8000-{i:012}");
+    }
     crate::sources::platform_feed::PlatformSnapshot {
         me: Me {
             user: "dev".into(),
-            groups: vec!["sandbox".into(), "approvers".into()],
+            groups: crate::platform::sandbox::SANDBOX_GROUPS
+                .iter()
+                .map(|g| (*g).to_owned())
+                .collect(),
             roles: vec!["approver".into()],
         },
         requests,
         events,
+        oncall: Ok(crate::model::oncall::OnCallList {
+            items: crate::model::oncall::resolve_all(&rota, now),
+            as_of: now,
+        }),
+        my_rotas: vec![crate::model::oncall::TeamRota {
+            oncall: crate::model::oncall::resolve(
+                crate::platform::sandbox::SANDBOX_SQUAD,
+                &rota,
+                now,
+            ),
+            from: now,
+            to: now + crate::model::oncall::DEFAULT_WINDOW,
+            shifts: rota
+                .iter()
+                .filter(|s| s.team == crate::platform::sandbox::SANDBOX_SQUAD)
+                .cloned()
+                .collect(),
+        }],
+        fetched_at: now,
     }
 }
 

@@ -71,10 +71,23 @@ pub fn mapped_workloads(snapshot: &KubeSnapshot, catalog: &Catalog) -> Vec<Workl
         .collect()
 }
 
-/// Who is on call for a service, as the catalog says.
+/// Who is on call for a service, as the catalog says (background contexts: their
+/// platform is not read).
 #[must_use]
 pub fn oncall_of(service: &crate::model::Service) -> Option<String> {
-    service.oncall.clone()
+    service
+        .oncall
+        .as_ref()
+        .map(|who| format!("{who} · catalog"))
+}
+
+/// Who is on call, and from where, without an age (a row is not redrawn as time passes).
+fn answer_words(answer: &crate::app::oncall::OnCallAnswer) -> String {
+    let source = match answer.source {
+        crate::app::oncall::OnCallSource::Platform { .. } => "platform",
+        crate::app::oncall::OnCallSource::Catalog => "catalog",
+    };
+    format!("{} · {source}", answer.who)
 }
 
 /// The active context's rows, from its panes.
@@ -103,6 +116,8 @@ pub fn active_rows(state: &State) -> Vec<Row> {
         (Some(service) == incident_service && error_rate.has_lines())
             .then(|| error_rate.series(now).last().copied().unwrap_or(0))
     };
+    let oncall =
+        |s: &crate::model::Service| panes.catalog.on_call(s, now).map(|a| answer_words(&a));
     let inputs = Inputs {
         context: &state.context.name,
         production: state.context.production,
@@ -117,7 +132,7 @@ pub fn active_rows(state: &State) -> Vec<Row> {
         lag_rising: &lag_rising,
         burn: &burn,
         error_logs: &error_logs,
-        oncall: &oncall_of,
+        oncall: &oncall,
     };
     crate::model::attention::rows(&inputs)
 }

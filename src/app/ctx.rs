@@ -284,7 +284,7 @@ impl<'a> Ctx<'a> {
                 match kind {
                     FormKind::KafkaTopic => Form::topic(&form_ctx, scope),
                     FormKind::CreateTopic => Form::create_topic(&form_ctx, scope),
-                    // Silence forms open through `open_silence_form`, prefilled.
+                    // Silence forms open through `open_prepared_form`, prefilled.
                     FormKind::Silence => Form::silence("", ""),
                     FormKind::ReadReplica => Form::replica(
                         &form_ctx,
@@ -292,18 +292,22 @@ impl<'a> Ctx<'a> {
                             .and_then(|s| s.mapping.databases.first())
                             .map(String::as_str),
                     ),
+                    FormKind::OncallShift => {
+                        crate::app::panes::oncall::shift_form(&[], None, self.user, self.now)
+                    }
                 }
             }
         };
         *self.modal = Some(Modal::Form(form));
     }
 
-    /// Opens a silence form, or the draft kept for the same subject.
-    pub fn open_silence_form(&mut self, form: Form) {
+    /// Opens a form a pane prepared (or the draft of one of its kind and subject, so
+    /// nothing typed is lost; a silence's draft comes back only for the same service).
+    pub fn open_prepared_form(&mut self, form: Form) {
         let draft = self
             .drafts
             .iter()
-            .position(|f| f.kind == FormKind::Silence && f.about == form.about);
+            .position(|f| f.kind == form.kind && f.about == form.about);
         let form = match draft {
             Some(i) => self.drafts.remove(i),
             None => form,

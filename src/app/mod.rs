@@ -12,6 +12,7 @@ pub mod layout;
 pub mod messages;
 pub mod modal;
 pub mod msg;
+pub mod oncall;
 pub mod panes;
 pub mod route;
 pub mod state;

@@ -118,6 +118,16 @@ pub enum PlatformCall {
         reason: String,
     },
     Verify,
+    /// Declare an on-call shift or an override in `team`'s rota.
+    DeclareShift {
+        team: String,
+        body: crate::model::oncall::ShiftBody,
+    },
+    /// Remove a shift from `team`'s rota.
+    RemoveShift {
+        team: String,
+        id: String,
+    },
 }
 
 /// The answer to a [`PlatformCall`]; errors are messages for the user.
@@ -133,6 +143,11 @@ pub enum PlatformReply {
     ActionPolicy {
         request: ActionRequest,
         answer: Result<PolicyAnswer, String>,
+    },
+    /// A shift declared (`removed: false`) or removed, or the platform's refusal in full.
+    Shift {
+        removed: bool,
+        result: Result<crate::model::oncall::Shift, String>,
     },
 }
 

@@ -187,6 +187,14 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         SourceBody::Platform(snapshot) => {
             snapshot.me.user.clone_into(&mut state.user);
             state.panes.requests.set_snapshot(snapshot.clone());
+            state
+                .panes
+                .catalog
+                .set_oncall(crate::app::oncall::from_feed(
+                    &snapshot.oncall,
+                    snapshot.fetched_at,
+                ));
+            state.panes.oncall.set_snapshot(snapshot.clone());
             state.panes.audit.set_snapshot(snapshot);
             state.dirty = true;
         }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod k8s;
 pub mod kafka;
 pub mod logs;
+pub mod oncall;
 pub mod pg;
 pub mod platform;
 pub mod sanitize;

@@ -195,6 +195,14 @@ pub enum EventBody {
         target: Target,
         reason: String,
     },
+    /// An on-call rota changed: a shift declared or removed (`oncall.shift.*`).
+    OnCall {
+        action: String,
+        target: Target,
+        shift: crate::model::oncall::Shift,
+        /// Why it was allowed (team membership or approver, and the policy rule).
+        reason: String,
+    },
 }
 
 impl EventBody {
@@ -207,6 +215,7 @@ impl EventBody {
             Self::Request { .. } => "request",
             Self::AuthDenied { .. } => "auth_denied",
             Self::Forbidden { .. } => "forbidden",
+            Self::OnCall { .. } => "oncall",
         }
     }
 
@@ -217,7 +226,8 @@ impl EventBody {
             Self::Intent { action, .. }
             | Self::Outcome { action, .. }
             | Self::Request { action, .. }
-            | Self::Forbidden { action, .. } => action,
+            | Self::Forbidden { action, .. }
+            | Self::OnCall { action, .. } => action,
             Self::AuthDenied { .. } => "auth.denied",
         }
     }
@@ -229,7 +239,8 @@ impl EventBody {
             Self::Intent { target, .. }
             | Self::Outcome { target, .. }
             | Self::Request { target, .. }
-            | Self::Forbidden { target, .. } => &target.reference,
+            | Self::Forbidden { target, .. }
+            | Self::OnCall { target, .. } => &target.reference,
             Self::AuthDenied { path, .. } => path,
         }
     }

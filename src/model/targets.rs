@@ -41,6 +41,24 @@ pub const OTHER_CALLS: &[(&str, &str, &str, &str)] = &[
         "audit",
         "read everyone's audit trail (approvers always may)",
     ),
+    (
+        "oncall.shift.declare",
+        "oncall:<team>",
+        "oncall:payments",
+        "declare a rota shift (`:oncall`, `n`); team members or approvers only",
+    ),
+    (
+        "oncall.shift.override",
+        "oncall:<team>",
+        "oncall:payments",
+        "take over on call (`:oncall`, `t`); team members or approvers only",
+    ),
+    (
+        "oncall.shift.remove",
+        "oncall:<team>",
+        "oncall:payments",
+        "remove a shift (`DELETE /v1/oncall/<team>/shifts/<id>`); team members or approvers only",
+    ),
 ];
 
 /// The rollout operations each workload kind offers (a Deployment has no steps to

@@ -89,6 +89,24 @@ groups = ["sre"]
 action = "request.*"
 groups = ["*"]
 
+# On-call rotas: the server lets only a team's members (the team's name is one of their
+# groups) or approvers change its rota; these rules decide the rest. Anyone may declare
+# shifts and take overrides in their own team; removing a shift is for SRE and approvers.
+[[rule]]
+action = "oncall.shift.remove"
+target = "oncall:*"
+groups = ["sre", "platform-leads"]
+
+[[rule]]
+action = "oncall.shift.declare"
+target = "oncall:*"
+groups = ["*"]
+
+[[rule]]
+action = "oncall.shift.override"
+target = "oncall:*"
+groups = ["*"]
+
 # Read the whole audit trail without being an approver.
 [[rule]]
 action = "audit.read"
@@ -195,6 +213,30 @@ mod tests {
             Decision::Allow,
         ),
         ("alice", "audit.read", "audit", Decision::Deny),
+        (
+            "alice",
+            "oncall.shift.declare",
+            "oncall:payments",
+            Decision::Allow,
+        ),
+        (
+            "alice",
+            "oncall.shift.override",
+            "oncall:payments",
+            Decision::Allow,
+        ),
+        (
+            "alice",
+            "oncall.shift.remove",
+            "oncall:payments",
+            Decision::Deny,
+        ),
+        (
+            "sam",
+            "oncall.shift.remove",
+            "oncall:payments",
+            Decision::Allow,
+        ),
     ];
 
     fn groups_of(tokens: &Tokens, token: &str) -> Vec<String> {
@@ -252,7 +294,10 @@ mod tests {
             })
             .collect();
         for (_, action, target, _) in CLAIMS {
-            if action.starts_with("request.") || *action == "audit.read" {
+            if action.starts_with("request.")
+                || action.starts_with("oncall.")
+                || *action == "audit.read"
+            {
                 continue;
             }
             let kind = target.split(':').next().expect("a kind");

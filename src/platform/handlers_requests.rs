@@ -50,7 +50,7 @@ fn validate(spec: &RequestSpec) -> Result<(), String> {
 }
 
 /// Records a refused call in the chain, then builds the 403.
-async fn forbidden(
+pub(crate) async fn forbidden(
     state: &AppState,
     caller: &Caller,
     action: &str,

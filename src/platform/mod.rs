@@ -14,6 +14,7 @@ pub mod error;
 pub mod examples;
 pub mod fulfil;
 mod handlers_audit;
+mod handlers_oncall;
 mod handlers_requests;
 pub mod policy;
 pub mod routes;

@@ -55,6 +55,23 @@ pub const POLICY_CHECK: Route = Route {
     path: "/v1/policy/check",
 };
 
+pub const ONCALL: Route = Route {
+    method: "GET",
+    path: "/v1/oncall",
+};
+pub const TEAM_ONCALL: Route = Route {
+    method: "GET",
+    path: "/v1/oncall/{team}",
+};
+pub const DECLARE_SHIFT: Route = Route {
+    method: "POST",
+    path: "/v1/oncall/{team}/shifts",
+};
+pub const REMOVE_SHIFT: Route = Route {
+    method: "DELETE",
+    path: "/v1/oncall/{team}/shifts/{id}",
+};
+
 pub const ROUTES: &[Route] = &[
     ME,
     POLICY_CHECK,
@@ -67,4 +84,8 @@ pub const ROUTES: &[Route] = &[
     GET_REQUEST,
     APPROVE_REQUEST,
     REJECT_REQUEST,
+    ONCALL,
+    TEAM_ONCALL,
+    DECLARE_SHIFT,
+    REMOVE_SHIFT,
 ];

@@ -11,8 +11,51 @@ use crate::platform::policy::{Policy, Rule};
 use crate::platform::server::{ServeOptions, Source};
 use crate::platform::store::StoreUrl;
 
-/// Groups of the sandbox user.
-pub const SANDBOX_GROUPS: [&str; 2] = ["sandbox", "approvers"];
+/// The squad the sandbox user belongs to (its on-call rota includes them).
+pub const SANDBOX_SQUAD: &str = "payments";
+
+/// Groups of the sandbox user: everything, approving, and one squad.
+pub const SANDBOX_GROUPS: [&str; 3] = ["sandbox", "approvers", SANDBOX_SQUAD];
+
+/// Length of a sandbox on-call shift.
+const SHIFT_HOURS: i64 = 12;
+
+/// The sandbox's on-call rota: for every squad of the sandbox fleet, three 12-hour shifts
+/// (00:00 and 12:00 UTC handovers) from the one running at `now`, rotating through the
+/// squad's people; in the user's squad the second shift is `user`'s, so `:oncall` has a
+/// shift of theirs to show.
+#[must_use]
+pub fn sandbox_rota(user: &str, now: jiff::Timestamp) -> Vec<crate::model::oncall::Shift> {
+    use crate::model::oncall::{Shift, ShiftKind};
+    let step = jiff::SignedDuration::from_hours(SHIFT_HOURS);
+    let secs = step.as_secs();
+    let start =
+        jiff::Timestamp::from_second(now.as_second().div_euclid(secs) * secs).unwrap_or(now);
+    let mut shifts = Vec::new();
+    for (i, squad) in crate::sources::sandbox::fleet::SQUADS.iter().enumerate() {
+        for k in 0..3_usize {
+            let who = if squad.name == SANDBOX_SQUAD && k == 1 {
+                user.to_owned()
+            } else {
+                squad.people[(i + k) % squad.people.len()].to_owned()
+            };
+            let offset = step * i32::try_from(k).unwrap_or(0);
+            let from = start.checked_add(offset).unwrap_or(start);
+            shifts.push(Shift {
+                id: uuid::Uuid::now_v7().to_string(),
+                team: squad.name.to_owned(),
+                who,
+                from,
+                to: from.checked_add(step).unwrap_or(from),
+                kind: ShiftKind::Rota,
+                created_by: "platform".into(),
+                created_at: now,
+                note: None,
+            });
+        }
+    }
+    shifts
+}
 
 /// A sandbox setup: the clear token to give the client, and the server options.
 pub struct SandboxSetup {
@@ -78,12 +121,13 @@ pub fn generate_token() -> String {
 #[must_use]
 pub fn sandbox_setup(data_dir: &Path, user: &str) -> SandboxSetup {
     let token = generate_token();
-    let options = ServeOptions::new(
+    let mut options = ServeOptions::new(
         SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         StoreUrl::Sqlite(data_dir.join("platform-sandbox.db")),
         Source::Value(sandbox_tokens(user, &token)),
         Source::Value(sandbox_policy()),
     );
+    options.oncall_seed = sandbox_rota(user, jiff::Timestamp::now());
     SandboxSetup { token, options }
 }
 
@@ -112,5 +156,23 @@ mod tests {
             .authenticate(Some(&format!("Bearer {}", setup.token)))
             .expect("token works");
         assert_eq!(who.user, "dev");
+    }
+
+    #[test]
+    fn every_squad_has_someone_on_call_now_and_next() {
+        let now: jiff::Timestamp = "2026-12-06T10:30:00Z".parse().expect("time");
+        let rota = sandbox_rota("dev", now);
+        let answers = crate::model::oncall::resolve_all(&rota, now);
+        assert_eq!(answers.len(), crate::sources::sandbox::fleet::SQUADS.len());
+        for answer in &answers {
+            let current = answer.now.as_ref().expect("someone now");
+            assert_eq!(current.until.to_string(), "2026-12-06T12:00:00Z");
+            assert!(answer.next.is_some(), "{answer:?}");
+        }
+        let mine = answers
+            .iter()
+            .find(|a| a.team == SANDBOX_SQUAD)
+            .expect("the user's squad");
+        assert_eq!(mine.next.as_ref().expect("next").who, "dev");
     }
 }

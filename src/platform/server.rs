@@ -11,7 +11,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use tokio::sync::oneshot;
 
@@ -22,7 +22,9 @@ use crate::platform::fulfil::{Fulfiller, TopicCreator};
 use crate::platform::policy::Policy;
 use crate::platform::routes;
 use crate::platform::store::{Store, StoreError, StoreUrl, now};
-use crate::platform::{handlers_audit as audit, handlers_requests as requests};
+use crate::platform::{
+    handlers_audit as audit, handlers_oncall as oncall, handlers_requests as requests,
+};
 
 /// A setting given either as a file to load or as a value built in memory (the sandbox).
 #[derive(Debug, Clone)]
@@ -49,6 +51,9 @@ pub struct ServeOptions {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The passphrase of a postgres:// store's encrypted `sslkey`.
     pub store_key_password: Option<String>,
+    /// On-call shifts stored at start for each team that has no current or future shift
+    /// (the sandbox's rota): fixture data, stored without audit events.
+    pub oncall_seed: Vec<crate::model::oncall::Shift>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -84,6 +89,7 @@ impl ServeOptions {
             topic_creator: None,
             tls: None,
             store_key_password: None,
+            oncall_seed: Vec::new(),
         }
     }
 }
@@ -151,6 +157,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(GET_REQUEST.path, get(requests::get))
         .route(APPROVE_REQUEST.path, post(requests::approve))
         .route(REJECT_REQUEST.path, post(requests::reject))
+        .route(routes::ONCALL.path, get(oncall::list))
+        .route(routes::TEAM_ONCALL.path, get(oncall::team))
+        .route(routes::DECLARE_SHIFT.path, post(oncall::declare))
+        .route(routes::REMOVE_SHIFT.path, delete(oncall::remove))
         .with_state(state)
 }
 
@@ -200,12 +210,14 @@ impl Drop for LocalServer {
 }
 
 /// Starts the server on `opts.listen` (port 0 picks a free port) and returns at once.
-pub async fn spawn_local(opts: ServeOptions) -> Result<LocalServer, PlatformError> {
+pub async fn spawn_local(mut opts: ServeOptions) -> Result<LocalServer, PlatformError> {
     let listen = opts.listen;
     let store = opts.store.to_string();
     let tls = opts.tls.clone();
+    let seed = std::mem::take(&mut opts.oncall_seed);
     let state = AppState::build(opts).await?;
     requests::recover_interrupted(&state).await;
+    oncall::seed(&state, seed).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| PlatformError::Bind {

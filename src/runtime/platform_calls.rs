@@ -36,6 +36,14 @@ pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply 
             let answer = client.check_policy(&check).await.map_err(err);
             PlatformReply::ActionPolicy { request, answer }
         }
+        PlatformCall::DeclareShift { team, body } => PlatformReply::Shift {
+            removed: false,
+            result: client.declare_shift(&team, &body).await.map_err(err),
+        },
+        PlatformCall::RemoveShift { team, id } => PlatformReply::Shift {
+            removed: true,
+            result: client.remove_shift(&team, &id).await.map_err(err),
+        },
     }
 }
 
@@ -56,5 +64,11 @@ pub fn unavailable(call: &PlatformCall, why: &str) -> PlatformReply {
             request: request.clone(),
             answer: Err(why.to_owned()),
         },
+        PlatformCall::DeclareShift { .. } | PlatformCall::RemoveShift { .. } => {
+            PlatformReply::Shift {
+                removed: matches!(call, PlatformCall::RemoveShift { .. }),
+                result: Err(why.to_owned()),
+            }
+        }
     }
 }

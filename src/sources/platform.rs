@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::PlatformConfig;
+use crate::model::oncall::{OnCallList, RotaQuery, Shift, ShiftBody, TeamRota};
 use crate::model::platform::{
     ApiError, EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody,
     PolicyAnswer, PolicyCheck, RejectBody, Request, RequestList, RequestSpec, VerifyReport,
@@ -309,6 +310,48 @@ impl PlatformClient {
     pub async fn approve_request(&self, id: &str) -> Result<Request, ClientError> {
         let url = self.url(&["v1", "requests", id, "approve"])?;
         self.post(url, &serde_json::json!({})).await
+    }
+
+    /// `GET /v1/oncall`: who is on call now and next, per team (`at`: as of that instant
+    /// instead of now).
+    pub async fn oncall(&self, at: Option<jiff::Timestamp>) -> Result<OnCallList, ClientError> {
+        let mut url = self.url(&["v1", "oncall"])?;
+        if let Some(at) = at {
+            url.query_pairs_mut().append_pair("at", &at.to_string());
+        }
+        self.get(url).await
+    }
+
+    /// `GET /v1/oncall/{team}`: now, next, and the shifts of `query`'s window.
+    pub async fn team_rota(&self, team: &str, query: &RotaQuery) -> Result<TeamRota, ClientError> {
+        let mut url = self.url(&["v1", "oncall", team])?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in [("at", &query.at), ("from", &query.from), ("to", &query.to)] {
+                if let Some(v) = value {
+                    pairs.append_pair(name, v);
+                }
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        self.get(url).await
+    }
+
+    /// `POST /v1/oncall/{team}/shifts`: declare a rota shift or an override.
+    pub async fn declare_shift(&self, team: &str, body: &ShiftBody) -> Result<Shift, ClientError> {
+        self.post(self.url(&["v1", "oncall", team, "shifts"])?, body)
+            .await
+    }
+
+    /// `DELETE /v1/oncall/{team}/shifts/{id}`: remove a shift; answers the removed one.
+    pub async fn remove_shift(&self, team: &str, id: &str) -> Result<Shift, ClientError> {
+        let url = self.url(&["v1", "oncall", team, "shifts", id])?;
+        Ok(self
+            .call::<(), Shift>(Method::DELETE, url, &[], None)
+            .await?
+            .1)
     }
 
     /// `POST /v1/requests/{id}/reject` (approvers only).

@@ -31,6 +31,7 @@ pub enum PaneName {
     Alerts,
     Silences,
     Fire,
+    Oncall,
 }
 
 /// Which dialog is open.
@@ -558,6 +559,7 @@ pub fn pane_name(view: &View) -> PaneName {
             PaneId::Alerts => PaneName::Alerts,
             PaneId::Silences => PaneName::Silences,
             PaneId::Attention => PaneName::Fire,
+            PaneId::Oncall => PaneName::Oncall,
         },
     }
 }

@@ -56,6 +56,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         View::Pane(crate::app::PaneId::Silences) => {
             panes::silences::render(frame, areas.body, state);
         }
+        View::Pane(crate::app::PaneId::Oncall) => panes::oncall::render(frame, areas.body, state),
     }
     if let (Some(tour_area), Some(run)) = (areas.tour, &state.tour) {
         widgets::tour::render(frame, tour_area, state, run);

@@ -12,5 +12,6 @@
 )]
 
 mod app;
+mod oncall;
 mod render;
 mod tours;

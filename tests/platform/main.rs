@@ -20,6 +20,7 @@ mod common;
 mod concurrency;
 mod crash;
 mod gate_faults;
+mod oncall;
 mod openapi;
 mod requests;
 mod tamper;

@@ -72,6 +72,9 @@ pub enum FormKind {
     /// A silence of alerts (the alerts pane): matchers, a duration and a comment; it goes
     /// through the audit gate as an action, not as a request.
     Silence,
+    /// An on-call shift (`:oncall`); read by `crate::app::panes::oncall::read_shift_form`,
+    /// not by [`Form::validate`].
+    OncallShift,
 }
 
 impl FormKind {
@@ -82,6 +85,7 @@ impl FormKind {
             Self::CreateTopic => "create a Kafka topic",
             Self::ReadReplica => "request a read replica",
             Self::Silence => "silence alerts",
+            Self::OncallShift => "declare an on-call shift",
         }
     }
 }
@@ -294,8 +298,9 @@ impl Form {
                     reason,
                 })
             }
-            // Silences are checked by `validate_silence`; they make no request.
-            FormKind::Silence => return None,
+            // Not requests: silences are checked by `validate_silence`, and the on-call pane
+            // reads its shift form itself.
+            FormKind::Silence | FormKind::OncallShift => return None,
             FormKind::ReadReplica => {
                 let database = check(
                     self,

@@ -161,9 +161,51 @@ pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
             }
             Vec::new()
         }
+        PlatformReply::Shift { removed, result } => on_shift_reply(state, removed, result),
         PlatformReply::Verified(result) => {
             state.panes.audit.verifying = false;
             state.panes.audit.verify = Some(result);
+            Vec::new()
+        }
+    }
+}
+
+/// The platform's answer to an on-call write: the form closes on success; a refusal stays
+/// on the open form and is toasted in full either way.
+fn on_shift_reply(
+    state: &mut State,
+    removed: bool,
+    result: Result<crate::model::oncall::Shift, String>,
+) -> Vec<Cmd> {
+    let open_form = matches!(&state.modal, Some(Modal::Form(f)) if f.kind == FormKind::OncallShift);
+    match result {
+        Ok(shift) => {
+            if open_form {
+                state.modal = None;
+            }
+            state.drafts.retain(|f| f.kind != FormKind::OncallShift);
+            let verb = if removed { "removed" } else { "declared" };
+            state.toast(
+                ToastLevel::Info,
+                format!(
+                    "on call: {verb} {} {} for {} · {} → {}",
+                    shift.kind.as_str(),
+                    shift.who,
+                    shift.team,
+                    crate::app::panes::oncall::form_time(shift.from),
+                    crate::app::panes::oncall::form_time(shift.to),
+                ),
+            );
+            vec![Cmd::Refresh(vec![SourceId::Platform])]
+        }
+        Err(message) => {
+            if let Some(Modal::Form(form)) = &mut state.modal
+                && form.kind == FormKind::OncallShift
+            {
+                form.submitting = false;
+                form.error = Some(format!("platform: {message}"));
+            }
+            state.toast(ToastLevel::Error, format!("on call: {message}"));
             Vec::new()
         }
     }
@@ -187,6 +229,7 @@ fn policy_view(
 pub(crate) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     state.dirty = true;
     let ctx = form_context(state);
+    let now = state.now;
     let Some(Modal::Form(form)) = &mut state.modal else {
         return Vec::new();
     };
@@ -234,6 +277,13 @@ pub(crate) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                     let ((), intents) = state.lend(|_, ctx| ctx.confirm(dialog));
                     return crate::app::route::carry_out(state, intents);
                 }
+            }
+        }
+        KeyCode::Enter if form.kind == FormKind::OncallShift => {
+            form.error = None;
+            if let Some((team, body)) = crate::app::panes::oncall::read_shift_form(form, now) {
+                form.submitting = true;
+                return vec![Cmd::Platform(PlatformCall::DeclareShift { team, body })];
             }
         }
         KeyCode::Enter => {

@@ -53,6 +53,7 @@ pub mod catalog;
 pub mod incident;
 pub mod kafka;
 pub mod logs;
+pub mod oncall;
 pub mod postgres;
 pub mod requests;
 pub mod rollouts;
@@ -376,6 +377,15 @@ panes! {
         actions: silences::actions::ACTIONS,
         table: true,
         goto: Action::PaneSilences,
+    },
+    Oncall => oncall: oncall::OncallPane {
+        command: "oncall",
+        aliases: &["on-call", "rota", "pager"],
+        title: "On call",
+        section: "oncall",
+        actions: oncall::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneOncall,
     },
 }
 

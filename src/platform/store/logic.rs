@@ -2,6 +2,7 @@
 //! outcome per intent, request state machine, approvals. Every function runs inside a
 //! transaction that already holds the chain lock, so read-then-append is race free.
 
+use crate::model::oncall::Shift;
 use crate::model::platform::{
     ActionApprovalSpec, Actor, AuditEvent, Decision, EventBody, IntentAnswer, OutcomeAnswer,
     Request, RequestSpec, RequestState, SCHEMA, Target,
@@ -39,7 +40,82 @@ pub(crate) async fn write<T: Tx>(tx: &mut T, op: WriteOp) -> Result<WriteResult,
             append(tx, &event).await?;
             Ok(WriteResult::Recorded(event.event_id))
         }
+        WriteOp::DeclareShift {
+            actor,
+            shift,
+            reason,
+        } => declare_shift(tx, &actor, *shift, reason)
+            .await
+            .map(|s| WriteResult::Shift(Box::new(s))),
+        WriteOp::SeedShifts(shifts) => {
+            for shift in &shifts {
+                tx.insert_shift(shift).await?;
+            }
+            Ok(WriteResult::Seeded(shifts.len()))
+        }
+        WriteOp::RemoveShift {
+            actor,
+            team,
+            id,
+            reason,
+        } => remove_shift(tx, &actor, &team, &id, reason)
+            .await
+            .map(|s| WriteResult::Shift(Box::new(s))),
     }
+}
+
+fn oncall_target(team: &str) -> Target {
+    Target {
+        kind: "oncall".into(),
+        reference: crate::model::oncall::target_ref(team),
+        namespace: None,
+        name: team.to_owned(),
+    }
+}
+
+/// Stores a shift and appends its event; both or neither (one transaction).
+async fn declare_shift<T: Tx>(
+    tx: &mut T,
+    actor: &Actor,
+    shift: Shift,
+    reason: String,
+) -> Result<Shift, StoreError> {
+    if tx.shift(&shift.id).await?.is_some() {
+        return Err(StoreError::Conflict(format!("shift {} exists", shift.id)));
+    }
+    tx.insert_shift(&shift).await?;
+    let body = EventBody::OnCall {
+        action: shift.kind.action().to_owned(),
+        target: oncall_target(&shift.team),
+        shift: shift.clone(),
+        reason,
+    };
+    append(tx, &event(actor, body)).await?;
+    Ok(shift)
+}
+
+/// Removes a shift of `team` and appends its event (the event keeps the whole shift).
+async fn remove_shift<T: Tx>(
+    tx: &mut T,
+    actor: &Actor,
+    team: &str,
+    id: &str,
+    reason: String,
+) -> Result<Shift, StoreError> {
+    let Some(shift) = tx.shift(id).await?.filter(|s| s.team == team) else {
+        return Err(StoreError::NotFound(format!(
+            "no shift {id} in the rota of {team}"
+        )));
+    };
+    tx.delete_shift(id).await?;
+    let body = EventBody::OnCall {
+        action: crate::model::oncall::ACTION_REMOVE.to_owned(),
+        target: oncall_target(team),
+        shift: shift.clone(),
+        reason,
+    };
+    append(tx, &event(actor, body)).await?;
+    Ok(shift)
 }
 
 async fn append<T: Tx>(tx: &mut T, event: &AuditEvent) -> Result<ChainRow, StoreError> {

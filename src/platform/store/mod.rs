@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::model::oncall::Shift;
 use crate::model::platform::{
     Actor, AuditEvent, EventPage, EventQuery, IntentAnswer, IntentBody, OutcomeAnswer, OutcomeBody,
     Request, RequestSpec, RequestState, VerifyReport,
@@ -131,6 +132,23 @@ pub enum WriteOp {
     Transition(Box<Transition>),
     /// A standalone event (denied authentication, refused calls).
     Record(Box<AuditEvent>),
+    /// Store an on-call shift and append its `oncall.shift.declare|override` event.
+    DeclareShift {
+        actor: Actor,
+        shift: Box<Shift>,
+        /// Why it was allowed, recorded in the event.
+        reason: String,
+    },
+    /// Store fixture shifts (the sandbox's rota) without events: nobody declared them, and
+    /// only in-process setups can ask for it (`ServeOptions::oncall_seed`; no CLI flag).
+    SeedShifts(Vec<Shift>),
+    /// Remove a shift of `team` and append its `oncall.shift.remove` event.
+    RemoveShift {
+        actor: Actor,
+        team: String,
+        id: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +157,8 @@ pub enum WriteResult {
     Outcome(OutcomeAnswer),
     Request(Box<Request>),
     Recorded(String),
+    Shift(Box<Shift>),
+    Seeded(usize),
 }
 
 /// The primitive operations of a write transaction, implemented by each backend. The
@@ -183,6 +203,22 @@ pub trait Tx: Send {
         &mut self,
         requester: &str,
     ) -> impl Future<Output = Result<Vec<Request>, StoreError>> + Send;
+    fn insert_shift(
+        &mut self,
+        shift: &Shift,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn shift(&mut self, id: &str)
+    -> impl Future<Output = Result<Option<Shift>, StoreError>> + Send;
+    fn delete_shift(&mut self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Which shifts to list: of one team (or all), overlapping `[from_us, to_us)` (microseconds
+/// since the epoch; `None` leaves that side open).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShiftFilter {
+    pub team: Option<String>,
+    pub from_us: Option<i64>,
+    pub to_us: Option<i64>,
 }
 
 /// An opened store.
@@ -282,6 +318,76 @@ impl Store {
         match self {
             Self::Sqlite(s) => s.get_request(id).await,
             Self::Postgres(s) => s.get_request(id).await,
+        }
+    }
+
+    /// Declares a shift (already validated and authorized); appends its audit event in the
+    /// same transaction.
+    pub async fn declare_shift(
+        &self,
+        actor: Actor,
+        shift: Shift,
+        reason: String,
+    ) -> Result<Shift, StoreError> {
+        match self
+            .write(WriteOp::DeclareShift {
+                actor,
+                shift: Box::new(shift),
+                reason,
+            })
+            .await?
+        {
+            WriteResult::Shift(s) => Ok(*s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Stores fixture shifts without audit events (see [`WriteOp::SeedShifts`]).
+    pub async fn seed_shifts(&self, shifts: Vec<Shift>) -> Result<usize, StoreError> {
+        match self.write(WriteOp::SeedShifts(shifts)).await? {
+            WriteResult::Seeded(n) => Ok(n),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Removes a shift of `team`; returns it. Appends its audit event in the same
+    /// transaction.
+    pub async fn remove_shift(
+        &self,
+        actor: Actor,
+        team: String,
+        id: String,
+        reason: String,
+    ) -> Result<Shift, StoreError> {
+        match self
+            .write(WriteOp::RemoveShift {
+                actor,
+                team,
+                id,
+                reason,
+            })
+            .await?
+        {
+            WriteResult::Shift(s) => Ok(*s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Shifts matching `filter`, ordered by start then declaration.
+    pub async fn list_shifts(&self, filter: ShiftFilter) -> Result<Vec<Shift>, StoreError> {
+        let mut shifts = match self {
+            Self::Sqlite(s) => s.list_shifts(filter).await?,
+            Self::Postgres(s) => s.list_shifts(filter).await?,
+        };
+        shifts.sort_by(|a, b| (a.from, a.created_at, &a.id).cmp(&(b.from, b.created_at, &b.id)));
+        Ok(shifts)
+    }
+
+    /// Whether any shift, past or future, was ever stored for `team`.
+    pub async fn team_has_shifts(&self, team: &str) -> Result<bool, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.team_has_shifts(team).await,
+            Self::Postgres(s) => s.team_has_shifts(team).await,
         }
     }
 

@@ -11,10 +11,11 @@ use tokio_postgres::{Client, Row, Transaction};
 
 use crate::tls::postgres::{PgTls, split_dsn};
 
+use crate::model::oncall::Shift;
 use crate::model::platform::{EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
 use crate::platform::store::{
-    EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
+    EventFilter, ShiftFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
 };
 
 /// Advisory lock key of the chain ("opsdeck" in ASCII, so it is recognisable in `pg_locks`).
@@ -60,6 +61,18 @@ CREATE TABLE IF NOT EXISTS requests (
     body      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_by_requester ON requests(requester, state);
+CREATE TABLE IF NOT EXISTS oncall_shifts (
+    id         TEXT PRIMARY KEY,
+    team       TEXT NOT NULL,
+    who        TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    from_us    BIGINT NOT NULL,
+    to_us      BIGINT NOT NULL,
+    created_us BIGINT NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS oncall_by_team ON oncall_shifts(team, to_us);
+CREATE INDEX IF NOT EXISTS oncall_by_end ON oncall_shifts(to_us);
 ";
 
 const ROW_COLUMNS: &str =
@@ -263,6 +276,44 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    pub async fn list_shifts(&self, f: ShiftFilter) -> Result<Vec<Shift>, StoreError> {
+        let mut conn = self.conn().await?;
+        let client = client_of(&mut conn)?;
+        client
+            .query(
+                "SELECT body FROM oncall_shifts
+                 WHERE ($1::text IS NULL OR team = $1::text)
+                   AND ($2::bigint IS NULL OR to_us > $2::bigint)
+                   AND ($3::bigint IS NULL OR from_us < $3::bigint)",
+                &[&f.team, &f.from_us, &f.to_us],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(shift_from)
+            .collect()
+    }
+
+    pub async fn team_has_shifts(&self, team: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let client = client_of(&mut conn)?;
+        let row = client
+            .query_opt(
+                "SELECT 1 FROM oncall_shifts WHERE team = $1 LIMIT 1",
+                &[&team],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.is_some())
+    }
+}
+
+fn shift_from(r: &Row) -> Result<Shift, StoreError> {
+    let body: String = r.try_get(0).map_err(db)?;
+    Ok(serde_json::from_str(&body)?)
+}
+
 fn client_of<'a>(
     conn: &'a mut MutexGuard<'_, Option<Client>>,
 ) -> Result<&'a mut Client, StoreError> {
@@ -442,5 +493,44 @@ impl Tx for PgTx<'_> {
             .iter()
             .map(request_from)
             .collect()
+    }
+
+    async fn insert_shift(&mut self, shift: &Shift) -> Result<(), StoreError> {
+        let body = serde_json::to_string(shift)?;
+        self.tx
+            .execute(
+                "INSERT INTO oncall_shifts (id, team, who, kind, from_us, to_us, created_us, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &shift.id,
+                    &shift.team,
+                    &shift.who,
+                    &shift.kind.as_str(),
+                    &shift.from.as_microsecond(),
+                    &shift.to.as_microsecond(),
+                    &shift.created_at.as_microsecond(),
+                    &body,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn shift(&mut self, id: &str) -> Result<Option<Shift>, StoreError> {
+        let row = self
+            .tx
+            .query_opt("SELECT body FROM oncall_shifts WHERE id = $1", &[&id])
+            .await
+            .map_err(db)?;
+        row.as_ref().map(shift_from).transpose()
+    }
+
+    async fn delete_shift(&mut self, id: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM oncall_shifts WHERE id = $1", &[&id])
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 }

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::model::oncall::Shift;
 use crate::model::platform::{EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
 use crate::platform::store::{
-    EventFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
+    EventFilter, ShiftFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
 };
 
 const SCHEMA: &str = "
@@ -55,6 +56,18 @@ CREATE TABLE IF NOT EXISTS requests (
     body      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_by_requester ON requests(requester, state);
+CREATE TABLE IF NOT EXISTS oncall_shifts (
+    id         TEXT PRIMARY KEY,
+    team       TEXT NOT NULL,
+    who        TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    from_us    INTEGER NOT NULL,
+    to_us      INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS oncall_by_team ON oncall_shifts(team, to_us);
+CREATE INDEX IF NOT EXISTS oncall_by_end ON oncall_shifts(to_us);
 ";
 
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -215,6 +228,44 @@ impl SqliteStore {
                 "SELECT body FROM requests WHERE (?1 IS NULL OR requester = ?1) ORDER BY id DESC",
                 requester.as_deref(),
             )
+        })
+        .await
+    }
+
+    pub async fn list_shifts(&self, f: ShiftFilter) -> Result<Vec<Shift>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body FROM oncall_shifts
+                     WHERE (?1 IS NULL OR team = ?1)
+                       AND (?2 IS NULL OR to_us > ?2)
+                       AND (?3 IS NULL OR from_us < ?3)",
+                )
+                .map_err(db)?;
+            let bodies = stmt
+                .query_map(params![f.team, f.from_us, f.to_us], |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            bodies
+                .iter()
+                .map(|b| serde_json::from_str(b).map_err(StoreError::from))
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn team_has_shifts(&self, team: &str) -> Result<bool, StoreError> {
+        let team = team.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT 1 FROM oncall_shifts WHERE team = ?1 LIMIT 1")
+                .map_err(db)?
+                .query_row(params![team], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+                .map_err(db)
         })
         .await
     }
@@ -414,6 +465,54 @@ impl Tx for SqliteTx<'_> {
             Some(requester),
         )
     }
+
+    async fn insert_shift(&mut self, shift: &Shift) -> Result<(), StoreError> {
+        let body = serde_json::to_string(shift)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO oncall_shifts (id, team, who, kind, from_us, to_us, created_us, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(db)?
+            .execute(params![
+                shift.id,
+                shift.team,
+                shift.who,
+                shift.kind.as_str(),
+                micros(shift.from),
+                micros(shift.to),
+                micros(shift.created_at),
+                body
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn shift(&mut self, id: &str) -> Result<Option<Shift>, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .prepare_cached("SELECT body FROM oncall_shifts WHERE id = ?1")
+            .map_err(db)?
+            .query_row(params![id], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| serde_json::from_str(&b).map_err(StoreError::from))
+            .transpose()
+    }
+
+    async fn delete_shift(&mut self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM oncall_shifts WHERE id = ?1")
+            .map_err(db)?
+            .execute(params![id])
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+/// Microseconds since the epoch, the column type of shift times.
+fn micros(t: jiff::Timestamp) -> i64 {
+    t.as_microsecond()
 }
 
 /// Requests stored as JSON bodies, selected by `sql` with the requester as `?1`.

@@ -203,7 +203,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ("SERVICE", Constraint::Length(18)),
         ("ALERT", Constraint::Length(22)),
         ("SUMMARY", Constraint::Fill(1)),
-        ("SINCE", Constraint::Length(5)),
+        ("SINCE", Constraint::Length(6)),
     ];
     let empty = if alerts.is_empty() {
         "✔ no alerts: Alertmanager holds none"

@@ -136,7 +136,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("OWNER", Constraint::Length(12)),
             ("ON CALL", Constraint::Length(14)),
             ("SIGNALS", Constraint::Fill(1)),
-            ("SINCE", Constraint::Length(5)),
+            ("SINCE", Constraint::Length(6)),
         ]
     } else {
         vec![

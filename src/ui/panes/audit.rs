@@ -25,6 +25,7 @@ fn decision(item: &AuditItem) -> (String, Role) {
         EventBody::Request { state, .. } => (format!("· {}", state.as_str()), Role::Info),
         EventBody::AuthDenied { .. } => ("✗ 401".into(), Role::Error),
         EventBody::Forbidden { .. } => ("✗ 403".into(), Role::Error),
+        EventBody::OnCall { .. } => ("✓ on-call".into(), Role::Ok),
         EventBody::Outcome { .. } => ("-".into(), Role::Muted),
     }
 }
@@ -116,6 +117,20 @@ fn detail(item: &AuditItem, theme: &Theme, width: u16) -> Vec<Line<'static>> {
         EventBody::Request {
             detail: Some(d), ..
         } => add("Detail", d.clone()),
+        EventBody::OnCall { shift, reason, .. } => {
+            add(
+                "Shift",
+                format!(
+                    "{} {} · {} → {} ({})",
+                    shift.kind.as_str(),
+                    shift.who,
+                    shift.from,
+                    shift.to,
+                    shift.id
+                ),
+            );
+            add("Allowed", reason.clone());
+        }
         EventBody::AuthDenied { reason, path, .. }
         | EventBody::Forbidden {
             reason,

@@ -38,15 +38,29 @@ fn or_dash(items: &[String]) -> String {
     clippy::too_many_lines,
     reason = "the card's lines in display order, a few per section"
 )]
-fn info_lines(s: &Service, theme: &Theme) -> Vec<Line<'static>> {
+fn info_lines(
+    s: &Service,
+    oncall: Option<&crate::app::oncall::OnCallAnswer>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     lines.push(field(theme, "Owner", {
         let mut v = plain(theme, s.owner.clone());
         v.push(Span::styled("   on call ", theme.style(Role::Muted)));
         v.push(Span::styled(
-            s.oncall.clone().unwrap_or_else(|| "unknown".into()),
+            oncall.map_or_else(|| "unknown".into(), |a| a.who.clone()),
             theme.style(Role::Accent),
         ));
+        if let Some(answer) = oncall {
+            let until = answer
+                .until
+                .map(|u| format!(" until {}", crate::ui::panes::oncall::clock(u)))
+                .unwrap_or_default();
+            v.push(Span::styled(
+                format!(" ({}{until})", answer.source_label()),
+                theme.style(Role::Muted),
+            ));
+        }
         v
     }));
     let slo = match &s.slo {
@@ -236,7 +250,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, card: &CardState
         );
         return;
     };
-    let info = info_lines(service, theme);
+    let oncall = state.panes.catalog.on_call(service, state.now);
+    let info = info_lines(service, oncall.as_ref(), theme);
     // Rows the info takes once wrapped, so no field is silently cut off.
     let inner = usize::from(area.width.saturating_sub(2)).max(1);
     let rows: usize = info.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();

@@ -20,7 +20,11 @@ fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
         (CatalogColumn::Owner, Constraint::Length(10)),
         (CatalogColumn::Tier, Constraint::Length(6)),
         (CatalogColumn::Lifecycle, Constraint::Length(12)),
-        (CatalogColumn::OnCall, Constraint::Length(14)),
+        // `who · platform 12s`: room for the source on wide screens.
+        (
+            CatalogColumn::OnCall,
+            Constraint::Length(if width >= 110 { 28 } else { 24 }),
+        ),
         (CatalogColumn::Slo, Constraint::Length(16)),
     ];
     if width < 96 {
@@ -73,7 +77,22 @@ fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme
         CatalogColumn::Owner => text_cell(&s.owner),
         CatalogColumn::Tier => text_cell(s.tier.label()),
         CatalogColumn::Lifecycle => text_cell(&s.lifecycle),
-        CatalogColumn::OnCall => text_cell(s.oncall.as_deref().unwrap_or("-")),
+        CatalogColumn::OnCall => match state.panes.catalog.on_call(s, state.now) {
+            Some(answer) => {
+                let mut spans = highlighted(
+                    &answer.who,
+                    &filter.highlights(&answer.who),
+                    plain,
+                    theme.style(Role::MatchHighlight),
+                );
+                spans.push(Span::styled(
+                    format!(" · {}", answer.source_label()),
+                    theme.style(Role::Muted),
+                ));
+                Cell::from(Line::from(spans))
+            }
+            None => text_cell("-"),
+        },
         CatalogColumn::Slo => {
             let status = s.slo_status();
             let budget = s.slo.as_ref().and_then(|slo| slo.budget_left);

@@ -194,7 +194,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             alerts,
             signals::alerts(&state.seen(), service),
         ),
-        (Panel::Card, card, facts::card(service)),
+        (
+            Panel::Card,
+            card,
+            facts::card(
+                service,
+                state.panes.catalog.on_call(service, state.now).as_ref(),
+            ),
+        ),
         (Panel::Argo, argo, facts::argo(&state.seen(), service)),
         (
             Panel::Rollout,

@@ -12,6 +12,7 @@ pub mod incident_changes;
 pub mod incident_metrics;
 pub mod kafka;
 pub mod logs;
+pub mod oncall;
 pub mod postgres;
 pub mod requests;
 pub mod rollout_detail;

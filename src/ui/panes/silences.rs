@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ("STATE", Constraint::Length(10)),
         ("ENDS", Constraint::Length(16)),
         ("MATCHERS", Constraint::Fill(2)),
-        ("CATCHES", Constraint::Length(7)),
+        ("CATCHES", Constraint::Length(8)),
         ("BY", Constraint::Length(12)),
         ("COMMENT", Constraint::Fill(1)),
     ];

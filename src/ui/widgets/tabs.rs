@@ -17,6 +17,7 @@ fn short(pane: PaneId) -> &'static str {
         PaneId::Incident => "inc",
         PaneId::Alerts => "alrt",
         PaneId::Silences => "sil",
+        PaneId::Oncall => "onc",
         other => other.command(),
     }
 }
@@ -25,23 +26,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let compact = area.width < 110;
     let current = state.view().pane();
-    // The first ten panes go by number; the rest by their own key (`!` for alerts) or the
-    // palette. On a narrow screen those extra tabs give way when they do not fit (their
-    // pane stays one `:` command away), except the one showing.
+    // Each tab shows its pane's key (1..0, `!` for alerts, `O` for on-call). On a narrow
+    // screen the tabs after the tenth give way when they do not all fit (their panes stay
+    // one key or `:` command away), except the one showing.
     let tabs: Vec<(String, &str, PaneId)> = PaneId::ALL
         .iter()
         .copied()
         .enumerate()
         .map(|(i, pane)| {
-            let key = if i < 10 {
-                ((i + 1) % 10).to_string()
-            } else {
-                state
-                    .ui
-                    .keymap
-                    .key_for(&[crate::keymap::KeyContext::Global], pane.info().goto)
-                    .map_or_else(|| ":".to_owned(), |k| k.to_string())
-            };
+            // The pane's goto key in the keymap (1..0 by default), so a tab never shows a
+            // key that goes elsewhere.
+            let key = state
+                .ui
+                .keymap
+                .key_for(&[crate::keymap::KeyContext::Global], pane.info().goto)
+                .map_or_else(|| "·".to_owned(), |k| k.to_string());
+            (i, key, pane)
+        })
+        .map(|(_, key, pane)| {
             let label = match pane {
                 // Pane 0 without a service is what is on fire everywhere.
                 PaneId::Incident if state.scope.is_none() => "fire",

@@ -52,6 +52,12 @@ fn incident_command_scopes_and_asks_for_the_service_s_traces() {
 fn each_panel_opens_its_pane_and_esc_comes_back() {
     let mut s = state();
     open_incident(&mut s, SERVICE);
+    // The firing alerts come first: what paged the person looking.
+    assert_eq!(s.panes.incident.focus, Panel::Alerts);
+    enter_and_back(&mut s, |s| assert_eq!(s.view().pane(), PaneId::Alerts));
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.panes.incident.focus, Panel::Metrics);
+    key(&mut s, KeyCode::Tab);
     assert_eq!(s.panes.incident.focus, Panel::Card);
     enter_and_back(&mut s, |s| {
         assert!(matches!(s.view(), View::Card(c) if c.service == SERVICE));
@@ -99,21 +105,23 @@ fn each_panel_opens_its_pane_and_esc_comes_back() {
         assert_eq!(s.panes.logs.target.service.as_deref(), Some(SERVICE));
     });
     key(&mut s, KeyCode::Tab);
+    assert_eq!(s.panes.incident.focus, Panel::Changes);
+    key(&mut s, KeyCode::Tab);
     assert_eq!(s.panes.incident.focus, Panel::Traces);
     enter_and_back(&mut s, |s| {
         assert_eq!(s.view().pane(), PaneId::Traces);
         assert_eq!(s.panes.traces.service.as_deref(), Some(SERVICE));
     });
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.panes.incident.focus, Panel::Card, "tab wraps");
+    assert_eq!(s.panes.incident.focus, Panel::Alerts, "tab wraps");
     key(&mut s, KeyCode::BackTab);
     assert_eq!(s.panes.incident.focus, Panel::Traces);
     key(&mut s, KeyCode::Up);
-    assert_eq!(s.panes.incident.focus, Panel::Lag);
-    key(&mut s, KeyCode::Char('l'));
     assert_eq!(s.panes.incident.focus, Panel::Logs);
+    key(&mut s, KeyCode::Char('h'));
+    assert_eq!(s.panes.incident.focus, Panel::Lag);
     key(&mut s, KeyCode::Char('k'));
-    assert_eq!(s.panes.incident.focus, Panel::Database);
+    assert_eq!(s.panes.incident.focus, Panel::Rollout);
 }
 
 #[test]

@@ -45,7 +45,9 @@ fn every_panel_shows_its_key_facts() {
 fn the_focused_panel_is_marked_without_colour() {
     for (w, h) in SIZES {
         let mut s = state_in("incident", w, h, ColorDepth::Mono);
-        key(&mut s, KeyCode::Tab);
+        for _ in 0..3 {
+            key(&mut s, KeyCode::Tab);
+        }
         assert_eq!(s.panes.incident.focus, Panel::Argo);
         let buf = buffer(&s);
         for cell in &buf.content {
@@ -97,7 +99,7 @@ fn severities_and_focus_use_the_theme_roles() {
         assert_eq!(buf[(x, y)].fg, theme.style(Role::Ok).fg.expect("ok colour"));
         // The focused panel's title is in the selection role, and bold.
         let selection = theme.style(Role::Selection);
-        let (x, y) = find(&buf, "▶ Service").expect("the focused title");
+        let (x, y) = find(&buf, "▶ Alerts").expect("the focused title");
         let cell = &buf[(x, y)];
         assert_eq!(cell.bg, selection.bg.expect("selection background"));
         assert!(cell.modifier.contains(Modifier::BOLD));

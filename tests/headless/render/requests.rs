@@ -40,6 +40,9 @@ fn with_requests(width: u16, height: u16, requests: Vec<Request>) -> opsdeck::ap
         },
         requests,
         events: Vec::new(),
+        oncall: Err("no on-call in this test".into()),
+        my_rotas: Vec::new(),
+        fetched_at: jiff::Timestamp::UNIX_EPOCH,
     }));
     s
 }

@@ -59,5 +59,5 @@ pub fn open_silence(ctx: &mut Ctx<'_>, alert: &Alert, service: Option<&str>) {
     }
     let about = service.unwrap_or_else(|| alert.name());
     let form = Form::silence(&matchers_text(&matchers_for(alert)), about);
-    ctx.open_silence_form(form);
+    ctx.open_prepared_form(form);
 }

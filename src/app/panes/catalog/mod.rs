@@ -65,6 +65,8 @@ pub struct CatalogPane {
     fuzzy_haystacks: Vec<String>,
     pub table: TableState,
     pub loaded: bool,
+    /// The platform's on-call answer (the ON-CALL column prefers it to the catalog's).
+    pub oncall: Option<Arc<crate::app::oncall::PlatformOnCall>>,
 }
 
 impl CatalogPane {
@@ -84,6 +86,24 @@ impl CatalogPane {
         self.refresh_view();
     }
 
+    /// Takes the platform's latest on-call answer (`None`: the platform has none).
+    pub fn set_oncall(&mut self, oncall: Option<Arc<crate::app::oncall::PlatformOnCall>>) {
+        if self.oncall != oncall {
+            self.oncall = oncall;
+            self.refresh_view();
+        }
+    }
+
+    /// Who is on call for `service` at `now`, from the platform or the catalog.
+    #[must_use]
+    pub fn on_call(
+        &self,
+        service: &crate::model::Service,
+        now: jiff::Timestamp,
+    ) -> Option<crate::app::oncall::OnCallAnswer> {
+        crate::app::oncall::who_is_on_call(service, self.oncall.as_deref(), now)
+    }
+
     /// Drops the data (context switch).
     pub fn reset(&mut self) {
         *self = Self {
@@ -101,10 +121,36 @@ impl CatalogPane {
         };
         let column = CatalogColumn::ALL[self.table.sort.column.min(CatalogColumn::ALL.len() - 1)];
         let entries = &self.catalog.entries;
+        // The ON-CALL order follows what the column shows (the platform's answer first).
+        let oncall: Vec<Option<String>> = if column == CatalogColumn::OnCall {
+            let platform = self.oncall.as_deref();
+            entries
+                .iter()
+                .map(|e| {
+                    let s = e.as_service()?;
+                    // Without a platform the catalog answers, whatever the time.
+                    let at = platform.map_or(jiff::Timestamp::UNIX_EPOCH, |p| p.fetched_at);
+                    crate::app::oncall::who_is_on_call(s, platform, at).map(|a| a.who)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.table.rebuild(
             haystacks,
             |i| entries[i].name().to_owned(),
-            |a, b| compare(&entries[a], &entries[b], column),
+            |a, b| {
+                if column == CatalogColumn::OnCall
+                    && let (Some(x), Some(y)) = (oncall.get(a), oncall.get(b))
+                    && entries[a].as_service().is_some()
+                    && entries[b].as_service().is_some()
+                {
+                    return x
+                        .cmp(y)
+                        .then_with(|| entries[a].name().cmp(entries[b].name()));
+                }
+                compare(&entries[a], &entries[b], column)
+            },
         );
     }
 

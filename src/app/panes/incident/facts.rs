@@ -113,9 +113,9 @@ fn not_found(health: Option<&KindHealth>, what: &str, missing: String) -> Fact {
     }
 }
 
-/// Owner, on-call, tier, SLO and budget.
+/// Owner, on-call (with where that came from), tier, SLO and budget.
 #[must_use]
-pub fn card(service: &Service) -> Vec<Fact> {
+pub fn card(service: &Service, oncall: Option<&crate::app::oncall::OnCallAnswer>) -> Vec<Fact> {
     let mut facts = Vec::new();
     facts.push(match &service.slo {
         Some(slo) => {
@@ -147,7 +147,10 @@ pub fn card(service: &Service) -> Vec<Fact> {
         format!(
             "owner {} · on call {} · {}",
             service.owner,
-            service.oncall.as_deref().unwrap_or("unknown"),
+            oncall.map_or_else(
+                || "unknown".to_owned(),
+                crate::app::oncall::OnCallAnswer::label
+            ),
             service.tier.label()
         ),
     ));
