@@ -2,12 +2,14 @@
 //! values, the app state stores them and the UI reads them.
 
 pub mod action;
+pub mod alert_service;
 pub mod alerts;
 pub mod error;
 pub mod health;
 pub mod k8s;
 pub mod kafka;
 pub mod logs;
+pub mod metrics;
 pub mod pg;
 pub mod platform;
 pub mod sanitize;

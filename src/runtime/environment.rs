@@ -208,6 +208,27 @@ impl Environment {
         })
     }
 
+    /// The Prometheus client of a context: its token resolved, its headers and TLS set.
+    fn metrics_backend(
+        config: &crate::config::PrometheusConfig,
+    ) -> Result<crate::sources::prometheus::PrometheusClient, String> {
+        let backend = &config.backend;
+        let token = backend
+            .token
+            .as_ref()
+            .map(crate::config::SecretRef::resolve)
+            .transpose()
+            .map_err(|e| format!("prometheus token: {e}"))?;
+        let tls =
+            crate::tls::client_config(&backend.tls).map_err(|e| format!("prometheus: {e}"))?;
+        crate::sources::prometheus::PrometheusClient::new(
+            &backend.url,
+            token.as_deref(),
+            &backend.headers,
+            Some(&tls),
+        )
+    }
+
     /// The platform client of a configured (non-sandbox) context.
     async fn configured_platform(config: &PlatformConfig) -> Result<PlatformClient, String> {
         let token = match config.token.clone() {
@@ -319,19 +340,32 @@ impl Environment {
                     events.clone(),
                 ));
             }
+            // The metrics source reads the catalog (targets, overrides) through a tap.
+            let (catalog_events, catalog_tap) =
+                crate::sources::metrics::tap_catalog(events.clone());
             handles.push(crate::sources::sandbox::spawn_catalog(
                 sandbox.clone(),
+                generation,
+                catalog_events,
+            ));
+            handles.push(crate::sources::metrics::spawn(
+                Arc::new(crate::sources::sandbox::metrics::SandboxMetrics {
+                    world: sandbox.clone(),
+                }),
+                crate::sources::metrics::MetricsSettings::defaults(),
+                catalog_tap,
                 generation,
                 events.clone(),
             ));
             report(SourceId::Alerts, generation, events, SourceHealth::Off);
-            report(SourceId::Metrics, generation, events, SourceHealth::Off);
             if self.data_dir.is_some() {
                 Some(self.sandbox_platform(&sandbox).await)
             } else {
                 None
             }
         } else {
+            let (catalog_events, catalog_tap) =
+                crate::sources::metrics::tap_catalog(events.clone());
             match &ctx.catalog {
                 Some(CatalogConfig::Backstage { url, token, tls }) => {
                     handles.push(crate::sources::backstage::spawn(
@@ -339,11 +373,11 @@ impl Environment {
                         token.clone(),
                         tls.clone(),
                         generation,
-                        events.clone(),
+                        catalog_events,
                     ));
                 }
                 Some(CatalogConfig::Dir { path }) => handles.push(
-                    crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),
+                    crate::sources::catalog_files::spawn(path.clone(), generation, catalog_events),
                 ),
                 None => report(SourceId::Catalog, generation, events, SourceHealth::Off),
             }
@@ -468,7 +502,26 @@ impl Environment {
             if ctx.alertmanager.is_none() {
                 report(SourceId::Alerts, generation, events, SourceHealth::Off);
             }
-            report(SourceId::Metrics, generation, events, SourceHealth::Off);
+            match &ctx.prometheus {
+                Some(config) => match Self::metrics_backend(config) {
+                    Ok(client) => handles.push(crate::sources::metrics::spawn(
+                        Arc::new(client),
+                        crate::sources::metrics::MetricsSettings::from_config(config),
+                        catalog_tap,
+                        generation,
+                        events.clone(),
+                    )),
+                    Err(message) => {
+                        let health = SourceHealth::Error {
+                            message,
+                            since: Timestamp::now(),
+                            last_good: None,
+                        };
+                        report(SourceId::Metrics, generation, events, health);
+                    }
+                },
+                None => report(SourceId::Metrics, generation, events, SourceHealth::Off),
+            }
             match &ctx.platform {
                 Some(config) => Some(Self::configured_platform(config).await),
                 None => None,

@@ -10,10 +10,12 @@ pub mod catalog_map;
 pub mod kafka;
 pub mod kube;
 pub mod logs;
+pub mod metrics;
 pub mod platform;
 pub mod platform_feed;
 pub mod poller;
 pub mod postgres;
+pub mod prometheus;
 pub mod sandbox;
 pub mod trace_feed;
 pub mod traces;
@@ -44,6 +46,8 @@ pub enum SourceBody {
     Logs(Arc<logs::LogBatch>),
     /// The trace list of the current search.
     Traces(Arc<trace_feed::TraceList>),
+    /// Per-service metrics and SLO figures from a Prometheus-compatible server.
+    Metrics(Arc<crate::model::metrics::MetricsSnapshot>),
     /// Freshness of the source's data.
     Health(SourceHealth),
 }

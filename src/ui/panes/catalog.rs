@@ -21,7 +21,7 @@ fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
         (CatalogColumn::Tier, Constraint::Length(6)),
         (CatalogColumn::Lifecycle, Constraint::Length(12)),
         (CatalogColumn::OnCall, Constraint::Length(14)),
-        (CatalogColumn::Slo, Constraint::Length(16)),
+        (CatalogColumn::Slo, Constraint::Length(20)),
     ];
     if width < 96 {
         cols.retain(|(c, _)| *c != CatalogColumn::Lifecycle);
@@ -75,6 +75,32 @@ fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme
         CatalogColumn::Lifecycle => text_cell(&s.lifecycle),
         CatalogColumn::OnCall => text_cell(s.oncall.as_deref().unwrap_or("-")),
         CatalogColumn::Slo => {
+            use crate::app::panes::catalog::MetricsView;
+            use crate::model::metrics::BurnState;
+            let health = state.health.get(&crate::model::source::SourceId::Metrics);
+            match state.panes.catalog.metrics_of(&s.name, health) {
+                MetricsView::Known(m) => {
+                    let burn = m.slo.state;
+                    let role = match burn {
+                        BurnState::Fast => Role::Error,
+                        BurnState::Slow => Role::Warn,
+                        BurnState::Ok => Role::Ok,
+                        BurnState::Unknown => Role::Muted,
+                    };
+                    let budget = match &m.slo.budget_left {
+                        crate::model::metrics::Reading::Value(b) => format!(" {:.0}%", b * 100.0),
+                        _ => String::new(),
+                    };
+                    return Cell::from(Span::styled(
+                        format!("{} {}{budget}", burn.glyph(), burn.word()),
+                        theme.style(role),
+                    ));
+                }
+                MetricsView::Off => {
+                    return Cell::from(Span::styled("· no metrics", theme.style(Role::Muted)));
+                }
+                MetricsView::Waiting | MetricsView::NoData => {}
+            }
             let status = s.slo_status();
             let budget = s.slo.as_ref().and_then(|slo| slo.budget_left);
             let text = match budget {
