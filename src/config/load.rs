@@ -1593,6 +1593,60 @@ secret_properties = { "sasl.password" = { command = "pass show kafka" } }
     }
 
     #[test]
+    fn prometheus_and_the_alert_service_labels_are_read() {
+        let src = r#"
+[contexts.prod]
+alertmanager = { url = "https://am.example.com", service_labels = ["app", "job"] }
+[contexts.prod.prometheus]
+url = "https://mimir.example.com/prometheus/"
+token = { env = "PROM_TOKEN" }
+headers = { "X-Scope-OrgID" = "prod" }
+service_label = "job"
+convention = "classic"
+slo_window = "28d"
+slo_target = 99.5
+refresh_ms = 30000
+pending_alerts = true
+queries = { cpu = "sum by ({{service_label}}) (rate(process_cpu_seconds_total[{{window}}]))" }
+[contexts.old]
+alertmanager = { url = "https://am.example.com" }
+"#;
+        let c = parse("t.toml", src).unwrap_or_else(|d| panic!("{d}"));
+        let prod = c.context("prod").expect("prod");
+        assert_eq!(prod.alert_service_labels, ["app", "job"]);
+        let p = prod.prometheus.as_ref().expect("prometheus");
+        assert_eq!(p.backend.url, "https://mimir.example.com/prometheus");
+        assert_eq!(p.backend.token, Some(SecretRef::Env("PROM_TOKEN".into())));
+        assert_eq!(p.backend.headers["X-Scope-OrgID"], "prod");
+        assert_eq!(p.service_label, "job");
+        assert_eq!(p.convention, crate::model::metrics::Convention::Classic);
+        assert_eq!(p.slo_window, "28d");
+        assert!((p.slo_target - 99.5).abs() < 1e-9);
+        assert_eq!(p.refresh_ms, 30_000);
+        assert!(p.pending_alerts);
+        assert!(p.template("cpu").is_some_and(|t| t.contains("process_cpu")));
+        assert!(
+            p.template("request_rate")
+                .is_some_and(|t| t.contains("http_requests_total")),
+            "classic defaults"
+        );
+        let old = c.context("old").expect("old");
+        assert!(old.alertmanager.is_some() && old.alert_service_labels.is_empty());
+        assert!(old.prometheus.is_none());
+        let errs = errors(
+            "[contexts.x.prometheus]\nurl = \"http://p\"\nqueries = { nope = \"x\", cpu = 1 }\nslo_target = 100\nconvention = \"weird\"\n",
+        );
+        assert_eq!(errs.len(), 4, "{errs:#?}");
+        let all = errs.join("\n");
+        assert!(all.contains("unknown query `nope`"), "{all}");
+        assert!(all.contains("key `contexts.x.prometheus.queries.cpu`: expected a string"), "{all}");
+        assert!(all.contains("below 100"), "{all}");
+        assert!(all.contains("unknown convention"), "{all}");
+        let errs = errors("[contexts.s]\nsandbox = {}\nprometheus = { url = \"http://p\" }\n");
+        assert!(errs[0].contains("a sandbox context simulates every backend"), "{errs:?}");
+    }
+
+    #[test]
     fn dsn_password_detection() {
         assert!(dsn_has_password_keyword("host=x password=y"));
         assert!(dsn_has_password_keyword("password =y"));
