@@ -158,6 +158,10 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
             .set_snapshot(Arc::new(world.kafka_snapshot()));
         world.cluster();
     }
+    // The simulated Prometheus's figures, as its source would have sent them by now.
+    if let Ok(metrics) = crate::sources::sandbox::metrics::snapshot(&mut world) {
+        state.panes.catalog.set_metrics(Arc::new(metrics));
+    }
     state.panes.catalog.set_catalog(Arc::new(world.catalog()));
     let kube = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
     state.panes.apps.set_snapshot(&kube);
@@ -200,6 +204,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         SourceId::Kube,
         SourceId::Logs,
         SourceId::Traces,
+        SourceId::Metrics,
     ] {
         state
             .health

@@ -1639,11 +1639,17 @@ alertmanager = { url = "https://am.example.com" }
         assert_eq!(errs.len(), 4, "{errs:#?}");
         let all = errs.join("\n");
         assert!(all.contains("unknown query `nope`"), "{all}");
-        assert!(all.contains("key `contexts.x.prometheus.queries.cpu`: expected a string"), "{all}");
+        assert!(
+            all.contains("key `contexts.x.prometheus.queries.cpu`: expected a string"),
+            "{all}"
+        );
         assert!(all.contains("below 100"), "{all}");
         assert!(all.contains("unknown convention"), "{all}");
         let errs = errors("[contexts.s]\nsandbox = {}\nprometheus = { url = \"http://p\" }\n");
-        assert!(errs[0].contains("a sandbox context simulates every backend"), "{errs:?}");
+        assert!(
+            errs[0].contains("a sandbox context simulates every backend"),
+            "{errs:?}"
+        );
     }
 
     #[test]

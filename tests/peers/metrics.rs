@@ -406,3 +406,48 @@ async fn errors_are_shown_as_errors_and_a_dead_server_keeps_the_last_data() {
         assert!(Instant::now() < deadline, "no error after the server died");
     }
 }
+
+/// The helper the alerts tests use: a real Prometheus whose rule fires and sends to a real
+/// Alertmanager, where opsdeck's client reads the alert and the mapping names its service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firing_rule_reaches_the_real_alertmanager_and_maps_to_its_service() {
+    let Some(am) = crate::support::alertmanager::Alertmanager::start() else {
+        return;
+    };
+    let Some(_prom) = Prometheus::start_firing(
+        &am.url(),
+        "OpsdeckTestFiring",
+        &[("app", "checkout"), ("severity", "critical")],
+    ) else {
+        return;
+    };
+    let client =
+        opsdeck::sources::alertmanager::AlertmanagerClient::new(&am.url(), reqwest::Client::new())
+            .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let alert = loop {
+        let alerts = client.alerts().await.unwrap();
+        if let Some(a) = alerts.into_iter().find(|a| a.name() == "OpsdeckTestFiring") {
+            break a;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the alert never reached Alertmanager"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let catalog = Catalog::new(vec![
+        service(
+            "checkout-api",
+            None,
+            &[("opsdeck.io/alert-labels", "app=checkout")],
+        ),
+        service("checkout", None, &[]),
+    ]);
+    let none: [&str; 0] = [];
+    assert_eq!(
+        opsdeck::model::alert_service::service_for_alert(&alert.labels, &none, &catalog),
+        Some("checkout-api"),
+        "the annotation's matchers win over the `app` label"
+    );
+}

@@ -5,7 +5,8 @@
 //! The figures follow the world's incidents:
 //! - the error burst's service fails 70 % of its requests from the incident's start (as its
 //!   logs and traces do): its short windows burn far above 14.4 at once, the 1h window within
-//!   a minute, so it shows "burning fast";
+//!   a minute, so it shows "burning fast"; an earlier outage twelve days ago spent 1.1 times
+//!   its monthly budget, so its 30-day SLO is breached;
 //! - the stuck rollout's service has served 0.45 % errors and a slower p99 since its rollout
 //!   went wrong, five hours before the world started: "burning slow" until the rollout is
 //!   aborted or undone, then its short windows cool and the burn falls;
@@ -157,7 +158,39 @@ impl World {
                     },
                 }
             })
+            .chain(self.earlier_outage(service))
             .collect()
+    }
+
+    /// The error burst's service also had an outage twelve days ago that spent 1.1 times its
+    /// monthly budget: its SLO over the 30-day window is breached while its short windows
+    /// tell how it burns now.
+    fn earlier_outage(&self, service: &str) -> Option<Effect> {
+        let index = SERVICES.iter().position(|t| t.0 == service)?;
+        if self.burst_service().as_deref() != Some(service) {
+            return None;
+        }
+        let target = match SERVICES[index].2 {
+            1 => 99.95,
+            2 => 99.9,
+            _ => 99.5,
+        };
+        let budget_secs = (1.0 - target / 100.0) * 30.0 * 86_400.0;
+        let from = self
+            .started
+            .checked_sub(SignedDuration::from_hours(12 * 24))
+            .ok()?;
+        let to = from
+            .checked_add(SignedDuration::from_secs_f64(
+                1.1 * budget_secs / BURST_RATIO,
+            ))
+            .ok()?;
+        Some(Effect {
+            from,
+            to: Some(to),
+            ratio: BURST_RATIO,
+            latency: (1.5, 0.0),
+        })
     }
 
     /// The value of `kind` for one service at `t` (rate windows end at `t`).
@@ -327,6 +360,43 @@ fn kind_window(kind: QueryKind) -> &'static str {
     }
 }
 
+/// A world borrowed as a metrics server, for building a snapshot without the actor
+/// (screenshots, tests).
+#[derive(Debug)]
+struct Borrowed<'w>(std::sync::Mutex<&'w mut World>);
+
+impl MetricsBackend for Borrowed<'_> {
+    fn evaluate<'a>(
+        &'a self,
+        query: &'a MetricQuery,
+        at: Evaluation,
+    ) -> BoxFuture<'a, Result<PromAnswer, PromError>> {
+        let answer = self
+            .0
+            .lock()
+            .map_err(|_| PromError::Transport("sandbox poisoned".into()))
+            .and_then(|mut w| w.metrics_answer(query, at));
+        Box::pin(async move { answer })
+    }
+
+    fn server(&self) -> String {
+        "sandbox".to_owned()
+    }
+}
+
+/// The metrics snapshot the sandbox's source would send now, built synchronously.
+pub fn snapshot(world: &mut World) -> Result<crate::model::metrics::MetricsSnapshot, String> {
+    let catalog = world.catalog();
+    let now = world.now();
+    let backend = Borrowed(std::sync::Mutex::new(world));
+    futures::executor::block_on(crate::sources::metrics::refresh(
+        &backend,
+        &crate::sources::metrics::MetricsSettings::defaults(),
+        &catalog,
+        now,
+    ))
+}
+
 /// The sandbox as a metrics server.
 #[derive(Debug, Clone)]
 pub struct SandboxMetrics {
@@ -408,6 +478,11 @@ mod tests {
         let s = snapshot(&backend).await;
         let b = s.service(&burst).expect("burst service");
         assert_eq!(b.slo.state, BurnState::Fast, "{burst}: {:?}", b.slo);
+        assert!(
+            b.slo.budget_left.value().unwrap_or_default() < 0.0,
+            "an earlier outage spent its month's budget: {:?}",
+            b.slo
+        );
         // Two minutes of 70 % errors in the 5m window.
         assert!(b.latest(MetricKind::ErrorRatio).value().unwrap_or_default() > 0.25);
         let shipping = s.service("shipping-api").expect("stuck");

@@ -13,6 +13,9 @@ use crate::theme::{Role, Theme};
 use crate::ui::text::{highlighted, percent};
 use crate::ui::widgets::data_table::{self, TableView};
 
+/// From this width the SLO column has room for the budget and the burn state in full words.
+const WIDE: u16 = 110;
+
 /// Columns shown at a width, with their widths; narrower screens drop the least useful.
 fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
     let mut cols = vec![
@@ -21,7 +24,10 @@ fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
         (CatalogColumn::Tier, Constraint::Length(6)),
         (CatalogColumn::Lifecycle, Constraint::Length(12)),
         (CatalogColumn::OnCall, Constraint::Length(14)),
-        (CatalogColumn::Slo, Constraint::Length(20)),
+        (
+            CatalogColumn::Slo,
+            Constraint::Length(if width >= WIDE { 34 } else { 20 }),
+        ),
     ];
     if width < 96 {
         cols.retain(|(c, _)| *c != CatalogColumn::Lifecycle);
@@ -44,7 +50,13 @@ fn slo_role(status: SloStatus) -> Role {
     }
 }
 
-fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme) -> Cell<'static> {
+fn service_cell(
+    s: &Service,
+    column: CatalogColumn,
+    wide: bool,
+    state: &State,
+    theme: &Theme,
+) -> Cell<'static> {
     let filter = &state.panes.catalog.table.filter;
     // Plain text takes the row's style (the selection bar); the table block sets `text`.
     let plain = ratatui::style::Style::default();
@@ -78,6 +90,17 @@ fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme
             use crate::app::panes::catalog::MetricsView;
             use crate::model::metrics::BurnState;
             let health = state.health.get(&crate::model::source::SourceId::Metrics);
+            let status = s.slo_status();
+            let budget = s.slo.as_ref().and_then(|slo| slo.budget_left);
+            let mut spans = vec![Span::styled(
+                match budget {
+                    Some(_) if wide => {
+                        format!("{} {} {}", status.glyph(), status.word(), percent(budget))
+                    }
+                    _ => format!("{} {}", status.glyph(), status.word()),
+                },
+                theme.style(slo_role(status)),
+            )];
             match state.panes.catalog.metrics_of(&s.name, health) {
                 MetricsView::Known(m) => {
                     let burn = m.slo.state;
@@ -87,27 +110,23 @@ fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme
                         BurnState::Ok => Role::Ok,
                         BurnState::Unknown => Role::Muted,
                     };
-                    let budget = match &m.slo.budget_left {
-                        crate::model::metrics::Reading::Value(b) => format!(" {:.0}%", b * 100.0),
-                        _ => String::new(),
+                    let word = match (burn, wide) {
+                        (BurnState::Fast, false) => "fast",
+                        (BurnState::Slow, false) => "slow",
+                        _ => burn.word(),
                     };
-                    return Cell::from(Span::styled(
-                        format!("{} {}{budget}", burn.glyph(), burn.word()),
+                    spans.push(Span::styled(" · ", theme.style(Role::Muted)));
+                    spans.push(Span::styled(
+                        format!("{} {word}", burn.glyph()),
                         theme.style(role),
                     ));
                 }
                 MetricsView::Off => {
-                    return Cell::from(Span::styled("· no metrics", theme.style(Role::Muted)));
+                    spans.push(Span::styled(" · no metrics", theme.style(Role::Muted)));
                 }
                 MetricsView::Waiting | MetricsView::NoData => {}
             }
-            let status = s.slo_status();
-            let budget = s.slo.as_ref().and_then(|slo| slo.budget_left);
-            let text = match budget {
-                Some(_) => format!("{} {} {}", status.glyph(), status.word(), percent(budget)),
-                None => format!("{} {}", status.glyph(), status.word()),
-            };
-            Cell::from(Span::styled(text, theme.style(slo_role(status))))
+            Cell::from(Line::from(spans))
         }
     }
 }
@@ -121,7 +140,13 @@ fn cells(
     match entry {
         CatalogEntry::Service(s) => cols
             .iter()
-            .map(|(c, _)| service_cell(s, *c, state, theme))
+            .map(|(c, _)| {
+                // The SLO column is 34 wide only on wide screens.
+                let wide = cols
+                    .iter()
+                    .any(|(c, w)| *c == CatalogColumn::Slo && *w == Constraint::Length(34));
+                service_cell(s, *c, wide, state, theme)
+            })
             .collect(),
         CatalogEntry::Invalid {
             origin,

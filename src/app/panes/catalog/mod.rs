@@ -17,7 +17,7 @@ use crate::model::{Catalog, CatalogEntry};
 pub enum MetricsView<'a> {
     /// The context configures no metrics server.
     Off,
-    /// No snapshot yet (connecting, or failing before the first answer).
+    /// No snapshot yet (not reported, connecting, or failing before the first answer).
     Waiting,
     /// The server answered but has no series for this service.
     NoData,
@@ -33,8 +33,8 @@ impl CatalogPane {
         health: Option<&crate::model::SourceHealth>,
     ) -> MetricsView<'_> {
         match (&self.metrics, health) {
-            (None, Some(crate::model::SourceHealth::Off) | None) => MetricsView::Off,
-            (None, Some(_)) => MetricsView::Waiting,
+            (None, Some(crate::model::SourceHealth::Off)) => MetricsView::Off,
+            (None, _) => MetricsView::Waiting,
             (Some(m), _) => m
                 .service(service)
                 .map_or(MetricsView::NoData, MetricsView::Known),
