@@ -46,7 +46,8 @@ impl MetricsBackend for Synthetic {
                 self.names
                     .iter()
                     .enumerate()
-                    .map(|(i, n)| (labels(n), 0.0, Sample::Value(0.0001 * (i % 7) as f64)))
+                    .zip((0..7_u32).cycle())
+                    .map(|((_, n), k)| (labels(n), 0.0, Sample::Value(0.0001 * f64::from(k))))
                     .collect(),
             ),
             Evaluation::Range { .. } => PromData::Matrix(
@@ -54,9 +55,10 @@ impl MetricsBackend for Synthetic {
                     .iter()
                     .filter(|n| query.service.as_ref().is_none_or(|s| s == *n))
                     .enumerate()
-                    .map(|(i, n)| {
-                        let values = (0..30)
-                            .map(|t| (f64::from(t), Sample::Value((i + t as usize) as f64)))
+                    .zip((0..1000_u32).cycle())
+                    .map(|((_, n), i)| {
+                        let values = (0..30_u32)
+                            .map(|t| (f64::from(t), Sample::Value(f64::from(i + t))))
                             .collect();
                         (labels(n), values)
                     })

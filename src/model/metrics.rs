@@ -1386,10 +1386,10 @@ mod tests {
                 &[("a", Sample::PlusInf)],
             ),
         ];
-        let s = build_snapshot(Timestamp::UNIX_EPOCH, &options(), &services, results);
-        let a = s.service("a").expect("a");
-        let b = s.service("b").expect("b");
-        let c = s.service("c").expect("c");
+        let snap = build_snapshot(Timestamp::UNIX_EPOCH, &options(), &services, results);
+        let a = snap.service("a").expect("a");
+        let b = snap.service("b").expect("b");
+        let c = snap.service("c").expect("c");
         assert_eq!(a.latest(MetricKind::ErrorRatio), &Reading::Value(0.0));
         assert_eq!(
             b.latest(MetricKind::ErrorRatio)
@@ -1408,8 +1408,8 @@ mod tests {
             "+Inf"
         );
         assert!(matches!(a.latest(MetricKind::Cpu), Reading::Error(e) if e.contains("boom")));
-        assert_eq!(s.errors.len(), 1);
-        assert_eq!(s.queries, 3);
+        assert_eq!(snap.errors.len(), 1);
+        assert_eq!(snap.queries, 3);
     }
 
     #[test]
@@ -1549,7 +1549,7 @@ mod tests {
             Err(TemplateError::NotGrouped)
         );
         assert_eq!(
-            validate_template(r#"sum(rate(x{ {{selector}} }[5m]))"#, false),
+            validate_template("sum(rate(x{ {{selector}} }[5m]))", false),
             Ok(()),
             "per-service overrides need no grouping"
         );

@@ -8,6 +8,7 @@
 //! installs the package); elsewhere [`Prometheus::start`] returns `None` after a note and
 //! the test skips.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,7 +56,7 @@ pub fn firing_rule(alertname: &str, labels: &[(&str, &str)]) -> String {
         "groups:\n  - name: opsdeck-firing\n    interval: 1s\n    rules:\n      - alert: {alertname}\n        expr: vector(1)\n        for: 0s\n        labels:\n"
     );
     for (k, v) in labels {
-        text.push_str(&format!("          {k}: \"{v}\"\n"));
+        let _ = writeln!(text, "          {k}: \"{v}\"");
     }
     text.push_str("        annotations:\n          summary: \"fired by the opsdeck test\"\n");
     text
@@ -103,7 +104,7 @@ impl Prometheus {
         if !rule_files.is_empty() {
             config.push_str("rule_files:\n");
             for f in &rule_files {
-                config.push_str(&format!("  - \"{f}\"\n"));
+                let _ = writeln!(config, "  - \"{f}\"");
             }
         }
         if let Some(am) = &setup.alertmanager {
@@ -111,9 +112,10 @@ impl Prometheus {
                 .trim_start_matches("http://")
                 .trim_start_matches("https://")
                 .trim_end_matches('/');
-            config.push_str(&format!(
+            let _ = write!(
+                config,
                 "alerting:\n  alertmanagers:\n    - api_version: v2\n      static_configs:\n        - targets: [\"{host}\"]\n"
-            ));
+            );
         }
         config.push_str(
             "scrape_configs:\n  - job_name: opsdeck-test\n    static_configs:\n      - targets: [",

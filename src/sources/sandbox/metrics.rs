@@ -426,7 +426,7 @@ impl MetricsBackend for SandboxMetrics {
 mod tests {
     use super::*;
     use crate::model::Catalog;
-    use crate::model::metrics::{BurnState, Reading};
+    use crate::model::metrics::{BurnState, Reading, SloWindow};
     use crate::sources::metrics::{MetricsSettings, refresh};
     use std::time::Duration;
 
@@ -472,7 +472,7 @@ mod tests {
             42,
             Timestamp::UNIX_EPOCH + SignedDuration::from_hours(24 * 400),
         );
-        world.advance(Duration::from_secs(120));
+        world.advance(Duration::from_mins(2));
         let burst = world.burst_service().expect("a burst");
         let backend = Direct(std::sync::Mutex::new(world));
         let s = snapshot(&backend).await;
@@ -521,14 +521,13 @@ mod tests {
             w.resolve(&burst);
             let now = w.now();
             w.metrics.rollout_fixed.insert("shipping-api".into(), now);
-            w.advance(Duration::from_secs(15 * 60));
+            w.advance(Duration::from_mins(15));
         }
         let later = snapshot(&backend).await;
         let b2 = later.service(&burst).expect("burst service");
         let burn = |m: &crate::model::metrics::ServiceMetrics, w| {
             m.slo.burn_of(w).value().unwrap_or_default()
         };
-        use crate::model::metrics::SloWindow;
         assert!(burn(b2, SloWindow::M5) < burn(b, SloWindow::M5));
         assert_ne!(b2.slo.state, BurnState::Fast, "{:?}", b2.slo);
         let s2 = later.service("shipping-api").expect("stuck");
