@@ -9,7 +9,8 @@
 //!   its monthly budget, so its 30-day SLO is breached;
 //! - the stuck rollout's service has served 0.45 % errors and a slower p99 since its rollout
 //!   went wrong, five hours before the world started: "burning slow" until the rollout is
-//!   aborted or undone, then its short windows cool and the burn falls;
+//!   undone (an abort alone leaves it Degraded, as Argo Rollouts does), then its short
+//!   windows cool and the burn falls;
 //! - the blocking chain's service answers slowly (p95 2 s, p99 5 s) and times out a few
 //!   requests until the blocker is terminated;
 //! - the lagging consumer's service serves HTTP normally, with latencies three times its
@@ -96,7 +97,7 @@ fn baseline(seed: u64, index: usize) -> Baseline {
 }
 
 impl World {
-    /// Notes the moment each stuck rollout is seen healthy again (aborted or undone).
+    /// Notes the moment each stuck rollout is seen healthy again (undone after an abort).
     fn observe_rollouts(&mut self) {
         let now = self.now();
         let stuck: Vec<String> = self
