@@ -158,6 +158,10 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
             .set_snapshot(Arc::new(world.kafka_snapshot()));
         world.cluster();
     }
+    // The simulated Prometheus's figures, as its source would have sent them by now.
+    if let Ok(metrics) = crate::sources::sandbox::metrics::snapshot(&mut world) {
+        state.panes.catalog.set_metrics(Arc::new(metrics));
+    }
     let catalog = Arc::new(world.catalog());
     state.panes.catalog.set_catalog(Arc::clone(&catalog));
     // Someone silenced the lagging consumer's alert while its fix rolls out.
@@ -226,6 +230,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
         SourceId::Logs,
         SourceId::Traces,
         SourceId::Alerts,
+        SourceId::Metrics,
     ] {
         state
             .health

@@ -108,7 +108,21 @@ pub fn active_rows(state: &State) -> Vec<Row> {
         .collect();
     let history = &panes.kafka.history;
     let lag_rising = |group: &str| history.rising(group);
-    let burn = |_service: &str| None;
+    let metrics = panes.catalog.metrics.as_deref();
+    let burn = |service: &str| {
+        let m = metrics?.service(service)?;
+        match m.slo.state {
+            crate::model::metrics::BurnState::Fast => Some((
+                crate::model::attention::Level::Critical,
+                "SLO burning fast".to_owned(),
+            )),
+            crate::model::metrics::BurnState::Slow => Some((
+                crate::model::attention::Level::Warning,
+                "SLO burning slow".to_owned(),
+            )),
+            _ => None,
+        }
+    };
     let incident_service = state.scope.as_deref();
     let error_rate = &panes.incident.error_rate;
     let now = state.now;

@@ -184,6 +184,11 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
             state.panes.catalog.set_catalog(catalog);
             state.dirty = true;
         }
+        SourceBody::Metrics(snapshot) => {
+            state.panes.catalog.set_metrics(snapshot);
+            // The catalog, the card and the incident view all show its figures.
+            state.dirty = true;
+        }
         SourceBody::Platform(snapshot) => {
             snapshot.me.user.clone_into(&mut state.user);
             state.panes.requests.set_snapshot(snapshot.clone());

@@ -86,7 +86,37 @@ jaeger = { url = "http://jaeger-query.staging.internal:16686" }
 
 # Alertmanager (API v2; 0.25 and later): the alerts and silences. Behind an authenticating
 # proxy, its credential goes in `token` like the others.
-alertmanager = { url = "https://alertmanager.staging.example.com", token = { env = "ALERTMANAGER_TOKEN" } }
+# `service_labels`: the alert labels tried, in order, for the catalog service an alert is
+# about (default ["service", "app", "job"]); a service's `opsdeck.io/alert-labels`
+# annotation (matchers such as `app=checkout,team=payments`) wins over them.
+alertmanager = { url = "https://alertmanager.staging.example.com", token = { env = "ALERTMANAGER_TOKEN" }, service_labels = ["service", "app", "job"] }
+
+# A Prometheus-compatible server (Prometheus, Thanos, Mimir with its /prometheus prefix,
+# VictoriaMetrics): request rate, error ratio, latency p50/p95/p99, restarts, CPU and memory
+# per service, and the SLO figures (SLI over `slo_window`, budget left, burn rates and the
+# Workbook's fast/slow burn state). One query per metric answers for every service, grouped
+# by `service_label`. `convention` picks the default templates: "otel"
+# (http_server_request_duration_seconds) or "classic" (http_requests_total). `pod_label` is
+# the kube_pod_labels label joining cAdvisor/kube-state-metrics pods to services.
+# `slo_target` (percent) applies to services whose catalog entry has no
+# opsdeck.io/slo-target. `range` is what the sparklines cover; `refresh_ms` the cadence.
+# `pending_alerts` also reads /api/v1/alerts for alerts whose `for` has not elapsed.
+# `queries` replaces default templates (checked at load): request_rate, error_ratio,
+# latency_p50, latency_p95, latency_p99, restarts, cpu, memory, slo_error_ratio. Placeholders:
+# {{service_label}}, {{selector}}, {{window}}, {{pod_label}}.
+[contexts.staging.prometheus]
+url = "https://prometheus.staging.example.com"
+token = { env = "PROMETHEUS_TOKEN" }
+headers = { "X-Scope-OrgID" = "staging" }
+service_label = "service"
+pod_label = "label_app_kubernetes_io_name"
+convention = "otel"
+slo_window = "30d"
+slo_target = 99.9
+range = "1h"
+refresh_ms = 15000
+pending_alerts = true
+queries = { slo_error_ratio = 'max by ({{service_label}}) (slo:sli_error:ratio_rate{{window}}{ {{selector}} })' }
 
 # PostgreSQL databases, one [[...postgres]] table each. `name` is how panes and the
 # `opsdeck.io/databases` catalog annotation refer to it, unique within the context. `dsn` is a

@@ -49,6 +49,7 @@ const CONTEXT_KEYS: &[&str] = &[
     "tempo",
     "jaeger",
     "alertmanager",
+    "prometheus",
     "catalog",
     "platform",
     "http_tls",
@@ -65,6 +66,20 @@ const KAFKA_KEYS: &[&str] = &[
     "refresh_ms",
 ];
 const HTTP_KEYS: &[&str] = &["url", "token", "headers", "http_tls"];
+/// Keys of `alertmanager` besides [`HTTP_KEYS`].
+const ALERTMANAGER_KEYS: &[&str] = &["service_labels"];
+/// Keys of `prometheus` besides [`HTTP_KEYS`].
+const PROMETHEUS_KEYS: &[&str] = &[
+    "service_label",
+    "pod_label",
+    "convention",
+    "slo_window",
+    "slo_target",
+    "refresh_ms",
+    "range",
+    "pending_alerts",
+    "queries",
+];
 const CATALOG_KEYS: &[&str] = &["backstage", "dir"];
 const BACKSTAGE_KEYS: &[&str] = &["url", "token", "http_tls"];
 const PLATFORM_KEYS: &[&str] = &["url", "token", "timeout_ms", "http_tls"];
@@ -690,12 +705,12 @@ impl Parser<'_> {
             ("loki", &mut ctx.loki),
             ("tempo", &mut ctx.tempo),
             ("jaeger", &mut ctx.jaeger),
-            ("alertmanager", &mut ctx.alertmanager),
         ] {
             if let Some(v) = t.get(field) {
-                *slot = self.http_backend(v, &key(field), field, &tls);
+                *slot = self.http_backend(v, &key(field), field, &tls, &[]);
             }
         }
+        self.alerts_and_metrics(t, &path, &tls, &mut ctx);
         if let Some(v) = t.get("catalog") {
             ctx.catalog = self.catalog(v, &key("catalog"), &tls);
         }
@@ -714,6 +729,7 @@ impl Parser<'_> {
                 "tempo",
                 "jaeger",
                 "alertmanager",
+                "prometheus",
                 "catalog",
                 "http_tls",
             ];
@@ -1025,9 +1041,11 @@ impl Parser<'_> {
         path: &str,
         what: &str,
         tls: &HttpTls,
+        extra_keys: &[&str],
     ) -> Option<HttpBackend> {
         let t = self.table(v, path)?;
-        self.check_keys(t, path, HTTP_KEYS);
+        let valid: Vec<&str> = HTTP_KEYS.iter().chain(extra_keys).copied().collect();
+        self.check_keys(t, path, &valid);
         let url = match t.get("url") {
             Some(u) => self.url(u, &join(path, "url")),
             None => {
@@ -1178,6 +1196,239 @@ impl Parser<'_> {
     }
 }
 
+/// A Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+fn valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Parser<'_> {
+    /// `alertmanager` (an HTTP backend with `service_labels`) and `prometheus`.
+    fn alerts_and_metrics(
+        &mut self,
+        t: &DeTable<'_>,
+        path: &str,
+        tls: &HttpTls,
+        ctx: &mut Context,
+    ) {
+        if let Some(v) = t.get("alertmanager") {
+            let path = join(path, "alertmanager");
+            ctx.alertmanager = self.http_backend(v, &path, "alertmanager", tls, ALERTMANAGER_KEYS);
+            if let Some(lv) = v.get_ref().as_table().and_then(|t| t.get("service_labels")) {
+                ctx.alert_service_labels = self.label_names(lv, &join(&path, "service_labels"));
+            }
+        }
+        if let Some(v) = t.get("prometheus") {
+            ctx.prometheus = self.prometheus(v, &join(path, "prometheus"), tls);
+        }
+    }
+
+    /// A non-empty list of label names.
+    fn label_names(&mut self, v: &Value<'_>, key: &str) -> Vec<String> {
+        let Some(list) = self.string_list(v, key) else {
+            return Vec::new();
+        };
+        if list.is_empty() {
+            self.error(
+                v.span(),
+                key,
+                "list at least one label, or leave the key out for [\"service\", \"app\", \"job\"]",
+            );
+        }
+        for name in &list {
+            if !valid_label_name(name) {
+                self.error(
+                    v.span(),
+                    key,
+                    format!("`{name}` is not a label name (letters, digits and `_`)"),
+                );
+            }
+        }
+        list
+    }
+
+    /// One label name.
+    fn label_name(&mut self, v: &Value<'_>, key: &str) -> Option<String> {
+        let name = self.non_empty_string(v, key)?;
+        if valid_label_name(&name) {
+            Some(name)
+        } else {
+            self.error(
+                v.span(),
+                key,
+                format!("`{name}` is not a label name (letters, digits and `_`)"),
+            );
+            None
+        }
+    }
+
+    /// A Prometheus duration (`30d`, `1h`).
+    fn duration(&mut self, v: &Value<'_>, key: &str, at_least: u64) -> Option<String> {
+        let raw = self.non_empty_string(v, key)?;
+        match crate::model::metrics::parse_duration(&raw) {
+            Some(d) if d.as_secs() >= at_least => Some(raw.trim().to_owned()),
+            Some(_) => {
+                self.error(
+                    v.span(),
+                    key,
+                    format!("must be at least {at_least} seconds"),
+                );
+                None
+            }
+            None => {
+                self.error(
+                    v.span(),
+                    key,
+                    "not a duration; write it as Prometheus does, e.g. \"30d\", \"6h\" or \"1h30m\"",
+                );
+                None
+            }
+        }
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one key after another, each with its own check and message"
+    )]
+    fn prometheus(
+        &mut self,
+        v: &Value<'_>,
+        path: &str,
+        tls: &HttpTls,
+    ) -> Option<super::model::PrometheusConfig> {
+        use crate::model::metrics::{self, Convention};
+        let backend = self.http_backend(v, path, "prometheus", tls, PROMETHEUS_KEYS);
+        let t = v.get_ref().as_table()?;
+        let key = |k: &str| join(path, k);
+        let mut config = super::model::PrometheusConfig {
+            backend: backend.clone().unwrap_or(HttpBackend {
+                url: String::new(),
+                token: None,
+                headers: BTreeMap::new(),
+                tls: tls.clone(),
+            }),
+            service_label: "service".to_owned(),
+            pod_label: "label_app_kubernetes_io_name".to_owned(),
+            convention: Convention::default(),
+            slo_window: "30d".to_owned(),
+            slo_target: 99.9,
+            refresh_ms: super::model::PrometheusConfig::DEFAULT_REFRESH_MS,
+            range: "1h".to_owned(),
+            pending_alerts: false,
+            queries: BTreeMap::new(),
+        };
+        if let Some(lv) = t.get("service_label")
+            && let Some(name) = self.label_name(lv, &key("service_label"))
+        {
+            config.service_label = name;
+        }
+        if let Some(lv) = t.get("pod_label")
+            && let Some(name) = self.label_name(lv, &key("pod_label"))
+        {
+            config.pod_label = name;
+        }
+        if let Some(cv) = t.get("convention") {
+            let k = key("convention");
+            if let Some(raw) = self.string(cv, &k) {
+                match Convention::parse(&raw) {
+                    Some(c) => config.convention = c,
+                    None => self.error(
+                        cv.span(),
+                        &k,
+                        "unknown convention; expected \"otel\" (http_server_request_duration_seconds) \
+                         or \"classic\" (http_requests_total)",
+                    ),
+                }
+            }
+        }
+        if let Some(wv) = t.get("slo_window")
+            && let Some(w) = self.duration(wv, &key("slo_window"), 3600)
+        {
+            config.slo_window = w;
+        }
+        if let Some(rv) = t.get("range")
+            && let Some(r) = self.duration(rv, &key("range"), 60)
+        {
+            config.range = r;
+        }
+        if let Some(sv) = t.get("slo_target") {
+            let k = key("slo_target");
+            let n = match sv.get_ref() {
+                DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+                DeValue::Integer(_) => self.integer(sv, &k).map(|i| {
+                    #[expect(clippy::cast_precision_loss, reason = "a percentage")]
+                    let f = i as f64;
+                    f
+                }),
+                _ => {
+                    self.type_error(sv, &k, "a number (a percentage such as 99.9)");
+                    None
+                }
+            };
+            match n {
+                Some(n) if n > 0.0 && n < 100.0 => config.slo_target = n,
+                Some(_) => self.error(
+                    sv.span(),
+                    &k,
+                    "a percentage above 0 and below 100, e.g. 99.9",
+                ),
+                None => {}
+            }
+        }
+        if let Some(rv) = t.get("refresh_ms") {
+            let k = key("refresh_ms");
+            if let Some(n) = self.integer(rv, &k) {
+                match u64::try_from(n) {
+                    Ok(n) if (1_000..=600_000).contains(&n) => config.refresh_ms = n,
+                    _ => self.error(
+                        rv.span(),
+                        &k,
+                        "must be between 1000 and 600000 milliseconds",
+                    ),
+                }
+            }
+        }
+        if let Some(pv) = t.get("pending_alerts") {
+            config.pending_alerts = self.bool(pv, &key("pending_alerts")).unwrap_or(false);
+        }
+        if let Some(qv) = t.get("queries") {
+            let qpath = key("queries");
+            if let Some(qt) = self.table(qv, &qpath) {
+                for (k, val) in qt {
+                    let name: &str = k.get_ref();
+                    let kpath = join(&qpath, name);
+                    if !metrics::TEMPLATE_KEYS.contains(&name) {
+                        let hint = did_you_mean(name, &metrics::TEMPLATE_KEYS);
+                        self.error(
+                            k.span(),
+                            &kpath,
+                            format!(
+                                "unknown query `{name}`; {hint}valid queries: {}",
+                                metrics::TEMPLATE_KEYS.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                    let Some(template) = self.string(val, &kpath) else {
+                        continue;
+                    };
+                    match metrics::validate_template(&template, true) {
+                        Ok(()) => {
+                            config.queries.insert(name.to_owned(), template);
+                        }
+                        Err(e) => self.error(val.span(), &kpath, e.to_string()),
+                    }
+                }
+            }
+        }
+        backend?;
+        Some(config)
+    }
+}
+
 /// Every key the format knows, for the test that the example documents them all.
 #[cfg(test)]
 pub(crate) fn documented_keys() -> impl Iterator<Item = &'static str> {
@@ -1188,6 +1439,9 @@ pub(crate) fn documented_keys() -> impl Iterator<Item = &'static str> {
         PG_KEYS,
         KAFKA_KEYS,
         HTTP_KEYS,
+        ALERTMANAGER_KEYS,
+        PROMETHEUS_KEYS,
+        &crate::model::metrics::TEMPLATE_KEYS,
         CATALOG_KEYS,
         BACKSTAGE_KEYS,
         PLATFORM_KEYS,
@@ -1335,6 +1589,66 @@ secret_properties = { "sasl.password" = { command = "pass show kafka" } }
         assert_eq!(
             k.secret_properties["sasl.password"],
             SecretRef::Command("pass show kafka".into())
+        );
+    }
+
+    #[test]
+    fn prometheus_and_the_alert_service_labels_are_read() {
+        let src = r#"
+[contexts.prod]
+alertmanager = { url = "https://am.example.com", service_labels = ["app", "job"] }
+[contexts.prod.prometheus]
+url = "https://mimir.example.com/prometheus/"
+token = { env = "PROM_TOKEN" }
+headers = { "X-Scope-OrgID" = "prod" }
+service_label = "job"
+convention = "classic"
+slo_window = "28d"
+slo_target = 99.5
+refresh_ms = 30000
+pending_alerts = true
+queries = { cpu = "sum by ({{service_label}}) (rate(process_cpu_seconds_total[{{window}}]))" }
+[contexts.old]
+alertmanager = { url = "https://am.example.com" }
+"#;
+        let c = parse("t.toml", src).unwrap_or_else(|d| panic!("{d}"));
+        let prod = c.context("prod").expect("prod");
+        assert_eq!(prod.alert_service_labels, ["app", "job"]);
+        let p = prod.prometheus.as_ref().expect("prometheus");
+        assert_eq!(p.backend.url, "https://mimir.example.com/prometheus");
+        assert_eq!(p.backend.token, Some(SecretRef::Env("PROM_TOKEN".into())));
+        assert_eq!(p.backend.headers["X-Scope-OrgID"], "prod");
+        assert_eq!(p.service_label, "job");
+        assert_eq!(p.convention, crate::model::metrics::Convention::Classic);
+        assert_eq!(p.slo_window, "28d");
+        assert!((p.slo_target - 99.5).abs() < 1e-9);
+        assert_eq!(p.refresh_ms, 30_000);
+        assert!(p.pending_alerts);
+        assert!(p.template("cpu").is_some_and(|t| t.contains("process_cpu")));
+        assert!(
+            p.template("request_rate")
+                .is_some_and(|t| t.contains("http_requests_total")),
+            "classic defaults"
+        );
+        let old = c.context("old").expect("old");
+        assert!(old.alertmanager.is_some() && old.alert_service_labels.is_empty());
+        assert!(old.prometheus.is_none());
+        let errs = errors(
+            "[contexts.x.prometheus]\nurl = \"http://p\"\nqueries = { nope = \"x\", cpu = 1 }\nslo_target = 100\nconvention = \"weird\"\n",
+        );
+        assert_eq!(errs.len(), 4, "{errs:#?}");
+        let all = errs.join("\n");
+        assert!(all.contains("unknown query `nope`"), "{all}");
+        assert!(
+            all.contains("key `contexts.x.prometheus.queries.cpu`: expected a string"),
+            "{all}"
+        );
+        assert!(all.contains("below 100"), "{all}");
+        assert!(all.contains("unknown convention"), "{all}");
+        let errs = errors("[contexts.s]\nsandbox = {}\nprometheus = { url = \"http://p\" }\n");
+        assert!(
+            errs[0].contains("a sandbox context simulates every backend"),
+            "{errs:?}"
         );
     }
 

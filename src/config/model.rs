@@ -111,6 +111,48 @@ pub struct HttpBackend {
     pub tls: HttpTls,
 }
 
+/// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics): the RED
+/// figures, restarts, CPU and memory of each service, and its SLO figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusConfig {
+    /// `url`, `token`, `headers` and `http_tls`, as for the other HTTP backends.
+    pub backend: HttpBackend,
+    /// The label that names a service in the series (`service` by default).
+    pub service_label: String,
+    /// The `kube_pod_labels` label that carries a pod's service, for restarts, CPU and
+    /// memory (`label_app_kubernetes_io_name` by default).
+    pub pod_label: String,
+    /// Which naming the default templates follow.
+    pub convention: crate::model::metrics::Convention,
+    /// The SLO period (`30d` by default), a Prometheus duration.
+    pub slo_window: String,
+    /// Objective in percent for services whose catalog entry names none (99.9).
+    pub slo_target: f64,
+    /// Milliseconds between refreshes (15 s by default).
+    pub refresh_ms: u64,
+    /// The range the sparklines cover (`1h` by default).
+    pub range: String,
+    /// Also read Prometheus's `/api/v1/alerts` for pending alerts.
+    pub pending_alerts: bool,
+    /// Templates that replace the defaults, by key (`request_rate`, …, `slo_error_ratio`),
+    /// already validated.
+    pub queries: BTreeMap<String, String>,
+}
+
+impl PrometheusConfig {
+    /// Refresh when `refresh_ms` is not given.
+    pub const DEFAULT_REFRESH_MS: u64 = 15_000;
+
+    /// The template of `key`: the configured one, else the default of the convention.
+    #[must_use]
+    pub fn template(&self, key: &str) -> Option<String> {
+        self.queries
+            .get(key)
+            .cloned()
+            .or_else(|| crate::model::metrics::default_template(key, self.convention))
+    }
+}
+
 /// The platform API (audit and self-service requests).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformConfig {
@@ -123,7 +165,7 @@ pub struct PlatformConfig {
 }
 
 /// A named environment and its backends.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Context {
     pub name: String,
     /// Shown in an unmistakable style in the header.
@@ -141,6 +183,11 @@ pub struct Context {
     pub jaeger: Option<HttpBackend>,
     /// Alertmanager (API v2), for the alerts and silences.
     pub alertmanager: Option<HttpBackend>,
+    /// The labels tried, in order, for an alert's service (`alertmanager.service_labels`;
+    /// empty means [`crate::model::alerts::DEFAULT_SERVICE_LABELS`]).
+    pub alert_service_labels: Vec<String>,
+    /// A Prometheus-compatible server for metrics and SLOs.
+    pub prometheus: Option<PrometheusConfig>,
     pub catalog: Option<CatalogConfig>,
     pub platform: Option<PlatformConfig>,
     /// `Some(seed)` for a simulated context served by the sandbox.
@@ -171,6 +218,7 @@ impl Context {
             [&self.tempo, &self.jaeger, &self.loki, &self.alertmanager]
                 .into_iter()
                 .flatten()
+                .chain(self.prometheus.iter().map(|p| &p.backend))
                 .filter_map(|b| b.token.clone()),
         );
         out
@@ -178,7 +226,7 @@ impl Context {
 }
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     /// The file it came from; `None` for built-in defaults.
     pub file: Option<PathBuf>,

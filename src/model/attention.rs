@@ -148,7 +148,12 @@ fn alert_signals(inputs: &Inputs<'_>) -> Vec<(String, Signal)> {
             // Info and unlabelled alerts (the Watchdog) page nobody.
             AlertSeverity::Info | AlertSeverity::Unknown => continue,
         };
-        let Some(service) = alert.service(inputs.service_labels) else {
+        let Some(service) = crate::model::alert_service::service_for_alert(
+            &alert.labels,
+            inputs.service_labels,
+            inputs.catalog,
+        )
+        .or_else(|| alert.service(inputs.service_labels)) else {
             continue;
         };
         let start = alert.starts_at.parse::<Timestamp>().ok();

@@ -2,6 +2,7 @@
 //! values, the app state stores them and the UI reads them.
 
 pub mod action;
+pub mod alert_service;
 pub mod alerts;
 pub mod attention;
 pub mod error;
@@ -9,6 +10,7 @@ pub mod health;
 pub mod k8s;
 pub mod kafka;
 pub mod logs;
+pub mod metrics;
 pub mod oncall;
 pub mod pg;
 pub mod platform;

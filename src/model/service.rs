@@ -35,6 +35,11 @@ pub mod annotations {
     pub const SLO_TARGET: &str = "opsdeck.io/slo-target";
     /// GitHub `owner/repo`.
     pub const GITHUB_SLUG: &str = "github.com/project-slug";
+    /// Prefix of the per-service `PromQL` overrides: `opsdeck.io/promql-error-ratio` and so on,
+    /// one per metric key with `-` for `_` (see [`crate::model::metrics::TEMPLATE_KEYS`]).
+    pub const PROMQL_PREFIX: &str = "opsdeck.io/promql-";
+    /// Label matchers that pick this service's alerts, e.g. `app=checkout,team=payments`.
+    pub const ALERT_LABELS: &str = "opsdeck.io/alert-labels";
 }
 
 /// Service tier, from the `tier` label (tier-1 is the most critical).
@@ -160,6 +165,12 @@ pub struct ServiceMapping {
     pub databases: Vec<String>,
     pub log_selector: Option<String>,
     pub trace_service: Option<String>,
+    /// Per-service `PromQL` overrides by template key (`error_ratio`, …), validated.
+    pub metric_queries: BTreeMap<String, String>,
+    /// Matchers that pick this service's alerts (`opsdeck.io/alert-labels`); all must match.
+    pub alert_matchers: Vec<crate::model::alerts::Matcher>,
+    /// Annotations that could not be read, each message naming its annotation key.
+    pub annotation_errors: Vec<String>,
 }
 
 fn split_list(raw: Option<&String>) -> Vec<String> {
@@ -195,7 +206,41 @@ impl ServiceMapping {
         });
         let pod_selector = get(a::KUBE_LABEL_SELECTOR)
             .or_else(|| get(a::KUBE_ID).map(|id| format!("backstage.io/kubernetes-id={id}")));
+        let mut annotation_errors = Vec::new();
+        let mut metric_queries = BTreeMap::new();
+        for (key, value) in ann.range(a::PROMQL_PREFIX.to_owned()..) {
+            let Some(metric) = key.strip_prefix(a::PROMQL_PREFIX) else {
+                break;
+            };
+            let metric = metric.replace('-', "_");
+            if !crate::model::metrics::TEMPLATE_KEYS.contains(&metric.as_str()) {
+                annotation_errors.push(format!(
+                    "{key}: unknown metric; use one of {}",
+                    crate::model::metrics::TEMPLATE_KEYS
+                        .map(|k| k.replace('_', "-"))
+                        .join(", ")
+                ));
+                continue;
+            }
+            match crate::model::metrics::validate_template(value, false) {
+                Ok(()) => {
+                    metric_queries.insert(metric, value.clone());
+                }
+                Err(e) => annotation_errors.push(format!("{key}: {e}")),
+            }
+        }
+        let alert_matchers = match get(a::ALERT_LABELS).map(|raw| parse_matchers(&raw)) {
+            None => Vec::new(),
+            Some(Ok(m)) => m,
+            Some(Err(e)) => {
+                annotation_errors.push(format!("{}: {e}", a::ALERT_LABELS));
+                Vec::new()
+            }
+        };
         Self {
+            metric_queries,
+            alert_matchers,
+            annotation_errors,
             argocd_app: get(a::ARGOCD_APP),
             workload,
             kube_namespace,
@@ -207,6 +252,81 @@ impl ServiceMapping {
             trace_service: get(a::TRACE_SERVICE),
         }
     }
+}
+
+/// Label matchers written `name=value`, `name!=value`, `name=~regex`, `name!~regex`,
+/// separated by commas; values may be double-quoted (then `\"` and `\\` escape).
+pub fn parse_matchers(raw: &str) -> Result<Vec<crate::model::alerts::Matcher>, String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if quoted => {
+                current.push(c);
+                if let Some(n) = chars.next() {
+                    current.push(n);
+                }
+            }
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            ',' if !quoted => parts.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    if quoted {
+        return Err("unclosed quote".to_owned());
+    }
+    parts.push(current);
+    let mut out = Vec::new();
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let at = part.find(['=', '!']).ok_or_else(|| {
+            format!("`{part}`: expected name=value, name!=value, name=~regex or name!~regex")
+        })?;
+        let name = part[..at].trim();
+        let rest = &part[at..];
+        let (op, value) = ["=~", "!~", "!=", "="]
+            .iter()
+            .find_map(|op| rest.strip_prefix(op).map(|v| (*op, v.trim())))
+            .ok_or_else(|| format!("`{part}`: unknown operator"))?;
+        let valid_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_name {
+            return Err(format!("`{name}` is not a label name"));
+        }
+        let value = match value.strip_prefix('"') {
+            Some(inner) => inner
+                .strip_suffix('"')
+                .ok_or_else(|| format!("`{part}`: unclosed quote"))?
+                .replace("\\\"", "\"")
+                .replace("\\\\", "\\"),
+            None if value.starts_with(['=', '~', '!']) => {
+                return Err(format!("`{part}`: unknown operator"));
+            }
+            None => value.to_owned(),
+        };
+        let is_regex = op.ends_with('~');
+        if is_regex {
+            regex::Regex::new(&format!("^(?:{value})$"))
+                .map_err(|e| format!("`{part}`: not a valid regex: {e}"))?;
+        }
+        out.push(crate::model::alerts::Matcher {
+            name: name.to_owned(),
+            value,
+            is_regex,
+            is_equal: op.starts_with('='),
+        });
+    }
+    if out.is_empty() {
+        return Err("no matchers".to_owned());
+    }
+    Ok(out)
 }
 
 /// One service in the catalog. Every string field is sanitized by the source that built it.

@@ -213,13 +213,40 @@ impl Environment {
     pub(crate) fn alertmanager(
         &self,
         config: &crate::config::HttpBackend,
+        prometheus: Option<&crate::config::PrometheusConfig>,
     ) -> Result<Arc<dyn crate::sources::backend::AlertsBackend>, String> {
         let http = http_client("alertmanager", config)?;
+        let pending = prometheus
+            .filter(|p| p.pending_alerts)
+            .map(Self::metrics_backend)
+            .transpose()?;
         let client = crate::sources::alertmanager::AlertmanagerClient::new(&config.url, http)?;
         Ok(Arc::new(crate::sources::alertmanager::RealAlerts {
             client,
             user: self.user.clone(),
+            pending,
         }))
+    }
+
+    /// The Prometheus client of a context: its token resolved, its headers and TLS set.
+    fn metrics_backend(
+        config: &crate::config::PrometheusConfig,
+    ) -> Result<crate::sources::prometheus::PrometheusClient, String> {
+        let backend = &config.backend;
+        let token = backend
+            .token
+            .as_ref()
+            .map(crate::config::SecretRef::resolve)
+            .transpose()
+            .map_err(|e| format!("prometheus token: {e}"))?;
+        let tls =
+            crate::tls::client_config(&backend.tls).map_err(|e| format!("prometheus: {e}"))?;
+        crate::sources::prometheus::PrometheusClient::new(
+            &backend.url,
+            token.as_deref(),
+            &backend.headers,
+            Some(&tls),
+        )
     }
 
     /// The platform client of a configured (non-sandbox) context.
@@ -340,18 +367,31 @@ impl Environment {
                     events.clone(),
                 ));
             }
+            // The metrics source reads the catalog (targets, overrides) through a tap.
+            let (catalog_events, catalog_tap) =
+                crate::sources::metrics::tap_catalog(events.clone());
             handles.push(crate::sources::sandbox::spawn_catalog(
                 sandbox.clone(),
                 generation,
+                catalog_events,
+            ));
+            handles.push(crate::sources::metrics::spawn(
+                Arc::new(crate::sources::sandbox::metrics::SandboxMetrics {
+                    world: sandbox.clone(),
+                }),
+                crate::sources::metrics::MetricsSettings::defaults(),
+                catalog_tap,
+                generation,
                 events.clone(),
             ));
-            report(SourceId::Metrics, generation, events, SourceHealth::Off);
             if self.data_dir.is_some() {
                 Some(self.sandbox_platform(&sandbox).await)
             } else {
                 None
             }
         } else {
+            let (catalog_events, catalog_tap) =
+                crate::sources::metrics::tap_catalog(events.clone());
             match &ctx.catalog {
                 Some(CatalogConfig::Backstage { url, token, tls }) => {
                     handles.push(crate::sources::backstage::spawn(
@@ -359,11 +399,11 @@ impl Environment {
                         token.clone(),
                         tls.clone(),
                         generation,
-                        events.clone(),
+                        catalog_events,
                     ));
                 }
                 Some(CatalogConfig::Dir { path }) => handles.push(
-                    crate::sources::catalog_files::spawn(path.clone(), generation, events.clone()),
+                    crate::sources::catalog_files::spawn(path.clone(), generation, catalog_events),
                 ),
                 None => report(SourceId::Catalog, generation, events, SourceHealth::Off),
             }
@@ -485,7 +525,11 @@ impl Environment {
                 }
                 None => report(SourceId::Traces, generation, events, SourceHealth::Off),
             }
-            match ctx.alertmanager.as_ref().map(|am| self.alertmanager(am)) {
+            match ctx
+                .alertmanager
+                .as_ref()
+                .map(|am| self.alertmanager(am, ctx.prometheus.as_ref()))
+            {
                 Some(Ok(backend)) => {
                     self.backends.alerts = backend.clone();
                     handles.push(crate::sources::alerts::spawn(
@@ -506,7 +550,26 @@ impl Environment {
                 }
                 None => report(SourceId::Alerts, generation, events, SourceHealth::Off),
             }
-            report(SourceId::Metrics, generation, events, SourceHealth::Off);
+            match &ctx.prometheus {
+                Some(config) => match Self::metrics_backend(config) {
+                    Ok(client) => handles.push(crate::sources::metrics::spawn(
+                        Arc::new(client),
+                        crate::sources::metrics::MetricsSettings::from_config(config),
+                        catalog_tap,
+                        generation,
+                        events.clone(),
+                    )),
+                    Err(message) => {
+                        let health = SourceHealth::Error {
+                            message,
+                            since: Timestamp::now(),
+                            last_good: None,
+                        };
+                        report(SourceId::Metrics, generation, events, health);
+                    }
+                },
+                None => report(SourceId::Metrics, generation, events, SourceHealth::Off),
+            }
             match &ctx.platform {
                 Some(config) => Some(Self::configured_platform(config).await),
                 None => None,
@@ -627,6 +690,18 @@ pub fn apply_context(state: &mut State, config: &Config) {
         };
         if state.panes.postgres.databases != databases {
             state.panes.postgres.reset(databases);
+        }
+        let labels = if ctx.alert_service_labels.is_empty() {
+            crate::model::alerts::DEFAULT_SERVICE_LABELS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        } else {
+            ctx.alert_service_labels.clone()
+        };
+        if state.panes.alerts.service_labels != labels {
+            state.panes.alerts.service_labels = labels;
+            crate::app::panes::Pane::refresh_view(&mut state.panes.alerts);
         }
         state.readonly = state.readonly || ctx.readonly || config.readonly;
         crate::app::tours::enforce_read_only(state);

@@ -143,7 +143,7 @@ impl Environment {
             None => {}
         }
         if let Some(am) = &ctx.alertmanager {
-            match self.alertmanager(am) {
+            match self.alertmanager(am, ctx.prometheus.as_ref()) {
                 Ok(backend) => handles.push(crate::sources::alerts::spawn(
                     backend,
                     SUMMARY_REFRESH,

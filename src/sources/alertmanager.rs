@@ -149,16 +149,33 @@ pub struct RealAlerts {
     pub client: AlertmanagerClient,
     /// Who silences are created by when the gate has no other name.
     pub user: String,
+    /// Prometheus, when the context asks for its pending alerts too (`pending_alerts`).
+    pub pending: Option<crate::sources::prometheus::PrometheusClient>,
 }
 
 impl RealAlerts {
     async fn read(&self) -> Result<AlertsSnapshot, String> {
-        let (alerts, silences) = tokio::join!(self.client.alerts(), self.client.silences());
+        let pending = async {
+            match &self.pending {
+                Some(prometheus) => Some(prometheus.pending_alerts().await),
+                None => None,
+            }
+        };
+        let (alerts, silences, pending) =
+            tokio::join!(self.client.alerts(), self.client.silences(), pending);
+        let mut alerts = alerts?;
+        let mut notes = Vec::new();
+        match pending {
+            Some(Ok(pending)) => alerts.extend(pending),
+            // Alertmanager answered: its alerts show, and why the pending ones do not.
+            Some(Err(e)) => notes.push(format!("pending alerts from Prometheus: {e}")),
+            None => {}
+        }
         Ok(AlertsSnapshot {
             taken_at: Some(jiff::Timestamp::now()),
-            alerts: alerts?,
+            alerts,
             silences: silences?,
-            notes: Vec::new(),
+            notes,
         })
     }
 }

@@ -11,10 +11,12 @@ pub mod catalog_map;
 pub mod kafka;
 pub mod kube;
 pub mod logs;
+pub mod metrics;
 pub mod platform;
 pub mod platform_feed;
 pub mod poller;
 pub mod postgres;
+pub mod prometheus;
 pub mod sandbox;
 pub mod trace_feed;
 pub mod traces;
@@ -47,6 +49,8 @@ pub enum SourceBody {
     Traces(Arc<trace_feed::TraceList>),
     /// Every alert and silence of the context's Alertmanager.
     Alerts(Arc<crate::model::alerts::AlertsSnapshot>),
+    /// Per-service metrics and SLO figures from a Prometheus-compatible server.
+    Metrics(Arc<crate::model::metrics::MetricsSnapshot>),
     /// Freshness of the source's data.
     Health(SourceHealth),
 }

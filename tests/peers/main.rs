@@ -25,6 +25,7 @@ mod kafka;
 mod kafka_tls;
 mod kube;
 mod logs;
+mod metrics;
 mod postgres;
 mod tls;
 mod traces;

@@ -5,8 +5,8 @@
 //! In-process HTTP peers speaking the real wire formats: the Kubernetes API server
 //! ([`kube`]), Argo CD ([`argocd`]), Loki ([`loki`]), Tempo ([`tempo`]) and Jaeger
 //! ([`jaeger`]) with the call log they share ([`recorded_peer`]), and Backstage
-//! ([`backstage`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
-//! ([`tansu`]), and stunnel as the TLS front of the Kafka broker ([`stunnel`]). A throwaway
+//! ([`backstage`]), a Prometheus scrape target ([`metrics_target`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
+//! ([`tansu`]), Prometheus ([`prometheus`]), and stunnel as the TLS front of the Kafka broker ([`stunnel`]). A throwaway
 //! PKI and a TLS front for any of the HTTP peers: [`tls_ca`]. The binary in a pty: [`pty`].
 //! Fixture files live in `tests/support/fixtures/`.
 
@@ -16,7 +16,9 @@ pub mod backstage;
 pub mod jaeger;
 pub mod kube;
 pub mod loki;
+pub mod metrics_target;
 pub mod pg;
+pub mod prometheus;
 pub mod pty;
 pub mod recorded_peer;
 pub mod stunnel;

@@ -405,6 +405,13 @@ impl SandboxCluster {
             .collect()
     }
 
+    /// Whether the service's workload is Degraded (its rollout stuck).
+    #[must_use]
+    pub fn service_degraded(&self, service: &str) -> bool {
+        self.service_workload(service)
+            .is_some_and(|i| self.workloads[i].argo_health().0 == "Degraded")
+    }
+
     /// The `StuckRollout` scenario injected later: the service's next image is missing.
     pub fn break_rollout(&mut self, service: &str, now: Timestamp) {
         if let Some(i) = self.service_workload(service) {

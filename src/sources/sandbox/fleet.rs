@@ -467,10 +467,10 @@ fn squad(name: &str) -> &'static Squad {
     SQUADS.iter().find(|s| s.name == name).unwrap_or(&SQUADS[0])
 }
 
-/// Builds one service from its template. `budget_burn` (0..) is how much of the error budget
-/// active incidents have eaten on top of the seeded baseline.
+/// Builds one service from its template. Its SLO has a target only: the measured figures
+/// come from the metrics source (the sandbox's simulated Prometheus), as everywhere.
 #[must_use]
-pub fn build_service(template: &Template, rng: &mut Rng, budget_burn: f64) -> Service {
+pub fn build_service(template: &Template, rng: &mut Rng) -> Service {
     let (name, squad_name, tier, lifecycle, depends_on, produces, consumes) = *template;
     let sq = squad(squad_name);
     let oncall = (*rng.pick(sq.people)).to_owned();
@@ -479,10 +479,8 @@ pub fn build_service(template: &Template, rng: &mut Rng, budget_burn: f64) -> Se
         2 => 99.9,
         _ => 99.5,
     };
-    let baseline_left = 0.35 + rng.unit() * 0.6;
-    let budget_left = baseline_left - budget_burn;
-    let allowed = 100.0 - target;
-    let current = 100.0 - allowed * (1.0 - budget_left);
+    // Drawn as before so the seeded choices after it (on-call people) stay the same.
+    let _ = rng.unit();
     let workload = if tier == 1 {
         format!("rollout/{name}")
     } else {
@@ -534,8 +532,8 @@ pub fn build_service(template: &Template, rng: &mut Rng, budget_burn: f64) -> Se
         slo: Some(Slo {
             name: "availability".to_owned(),
             target,
-            current: Some(current),
-            budget_left: Some(budget_left),
+            current: None,
+            budget_left: None,
             window: "30d".to_owned(),
         }),
         runbook: Some(runbook.clone()),
@@ -587,8 +585,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_fleet() {
-        let a = build_service(&SERVICES[0], &mut Rng::new(7), 0.0);
-        let b = build_service(&SERVICES[0], &mut Rng::new(7), 0.0);
+        let a = build_service(&SERVICES[0], &mut Rng::new(7));
+        let b = build_service(&SERVICES[0], &mut Rng::new(7));
         assert_eq!(a, b);
     }
 }

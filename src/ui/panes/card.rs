@@ -41,6 +41,7 @@ fn or_dash(items: &[String]) -> String {
 fn info_lines(
     s: &Service,
     oncall: Option<&crate::app::oncall::OnCallAnswer>,
+    metrics: crate::app::panes::catalog::MetricsView<'_>,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
@@ -97,6 +98,7 @@ fn info_lines(
         None => vec![Span::styled("no SLO defined", theme.style(Role::Muted))],
     };
     lines.push(field(theme, "SLO", slo));
+    lines.extend(metric_lines(s, metrics, theme));
     lines.push(field(
         theme,
         "Runbook",
@@ -187,6 +189,111 @@ fn info_lines(
     lines
 }
 
+/// The measured lines: SLO figures and burn state, RED, and the pods' restarts, CPU and
+/// memory; or why there are none.
+fn metric_lines(
+    s: &Service,
+    metrics: crate::app::panes::catalog::MetricsView<'_>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    use crate::app::panes::catalog::MetricsView;
+    use crate::model::metrics::{BurnState, MetricKind, burn_line, slo_line};
+    let m = match metrics {
+        MetricsView::Known(m) => m,
+        MetricsView::Off => {
+            return vec![field(
+                theme,
+                "Metrics",
+                vec![Span::styled(
+                    "no metrics source in this context (configure prometheus)",
+                    theme.style(Role::Muted),
+                )],
+            )];
+        }
+        MetricsView::Waiting => {
+            return vec![field(
+                theme,
+                "Metrics",
+                vec![Span::styled(
+                    "waiting for the metrics source…",
+                    theme.style(Role::Muted),
+                )],
+            )];
+        }
+        MetricsView::NoData => {
+            return vec![field(
+                theme,
+                "Metrics",
+                vec![Span::styled(
+                    format!("no series for `{}` on the metrics server", s.name),
+                    theme.style(Role::Muted),
+                )],
+            )];
+        }
+    };
+    let role = match m.slo.state {
+        BurnState::Fast => Role::Error,
+        BurnState::Slow => Role::Warn,
+        BurnState::Ok => Role::Ok,
+        BurnState::Unknown => Role::Muted,
+    };
+    let show = |k: MetricKind| format!("{} {}", k.title(), m.latest(k).show(k));
+    let mut lines = vec![
+        field(
+            theme,
+            "Measured",
+            vec![Span::styled(slo_line(&m.slo), theme.style(role))],
+        ),
+        field(theme, "Burn", plain(theme, burn_line(&m.slo))),
+        field(
+            theme,
+            "RED",
+            plain(
+                theme,
+                [
+                    MetricKind::RequestRate,
+                    MetricKind::ErrorRatio,
+                    MetricKind::LatencyP50,
+                    MetricKind::LatencyP95,
+                    MetricKind::LatencyP99,
+                ]
+                .map(show)
+                .join("  ·  "),
+            ),
+        ),
+        field(
+            theme,
+            "Pods",
+            plain(
+                theme,
+                [MetricKind::Restarts, MetricKind::Cpu, MetricKind::Memory]
+                    .map(show)
+                    .join("  ·  "),
+            ),
+        ),
+    ];
+    for kind in MetricKind::ALL {
+        if let crate::model::metrics::Reading::Error(e) = m.latest(kind) {
+            lines.push(field(
+                theme,
+                "",
+                vec![Span::styled(
+                    format!("✗ {}: {e}", kind.key()),
+                    theme.style(Role::Error),
+                )],
+            ));
+        }
+    }
+    for e in &s.mapping.annotation_errors {
+        lines.push(field(
+            theme,
+            "",
+            vec![Span::styled(format!("✗ {e}"), theme.style(Role::Error))],
+        ));
+    }
+    lines
+}
+
 fn tree_line(line: &TreeLine, selected: bool, theme: &Theme) -> Line<'static> {
     let mut guide = String::new();
     for &last in &line.ancestors_last {
@@ -251,7 +358,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, card: &CardState
         return;
     };
     let oncall = state.panes.catalog.on_call(service, state.now);
-    let info = info_lines(service, oncall.as_ref(), theme);
+    let metrics = state.panes.catalog.metrics_of(
+        &service.name,
+        state.health.get(&crate::model::source::SourceId::Metrics),
+    );
+    let info = info_lines(service, oncall.as_ref(), metrics, theme);
     // Rows the info takes once wrapped, so no field is silently cut off.
     let inner = usize::from(area.width.saturating_sub(2)).max(1);
     let rows: usize = info.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();

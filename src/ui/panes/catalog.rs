@@ -13,6 +13,9 @@ use crate::theme::{Role, Theme};
 use crate::ui::text::{highlighted, percent};
 use crate::ui::widgets::data_table::{self, TableView};
 
+/// From this width the SLO column has room for the budget and the burn state in full words.
+const WIDE: u16 = 110;
+
 /// Columns shown at a width, with their widths; narrower screens drop the least useful.
 fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
     let mut cols = vec![
@@ -23,9 +26,12 @@ fn columns(width: u16) -> Vec<(CatalogColumn, Constraint)> {
         // `who · platform 12s`: room for the source on wide screens.
         (
             CatalogColumn::OnCall,
-            Constraint::Length(if width >= 110 { 28 } else { 24 }),
+            Constraint::Length(if width >= WIDE { 28 } else { 18 }),
         ),
-        (CatalogColumn::Slo, Constraint::Length(16)),
+        (
+            CatalogColumn::Slo,
+            Constraint::Length(if width >= WIDE { 34 } else { 20 }),
+        ),
     ];
     if width < 96 {
         cols.retain(|(c, _)| *c != CatalogColumn::Lifecycle);
@@ -48,7 +54,13 @@ fn slo_role(status: SloStatus) -> Role {
     }
 }
 
-fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme) -> Cell<'static> {
+fn service_cell(
+    s: &Service,
+    column: CatalogColumn,
+    wide: bool,
+    state: &State,
+    theme: &Theme,
+) -> Cell<'static> {
     let filter = &state.panes.catalog.table.filter;
     // Plain text takes the row's style (the selection bar); the table block sets `text`.
     let plain = ratatui::style::Style::default();
@@ -94,13 +106,46 @@ fn service_cell(s: &Service, column: CatalogColumn, state: &State, theme: &Theme
             None => text_cell("-"),
         },
         CatalogColumn::Slo => {
+            use crate::app::panes::catalog::MetricsView;
+            use crate::model::metrics::BurnState;
+            let health = state.health.get(&crate::model::source::SourceId::Metrics);
             let status = s.slo_status();
             let budget = s.slo.as_ref().and_then(|slo| slo.budget_left);
-            let text = match budget {
-                Some(_) => format!("{} {} {}", status.glyph(), status.word(), percent(budget)),
-                None => format!("{} {}", status.glyph(), status.word()),
-            };
-            Cell::from(Span::styled(text, theme.style(slo_role(status))))
+            let mut spans = vec![Span::styled(
+                match budget {
+                    Some(_) if wide => {
+                        format!("{} {} {}", status.glyph(), status.word(), percent(budget))
+                    }
+                    _ => format!("{} {}", status.glyph(), status.word()),
+                },
+                theme.style(slo_role(status)),
+            )];
+            match state.panes.catalog.metrics_of(&s.name, health) {
+                MetricsView::Known(m) => {
+                    let burn = m.slo.state;
+                    let role = match burn {
+                        BurnState::Fast => Role::Error,
+                        BurnState::Slow => Role::Warn,
+                        BurnState::Ok => Role::Ok,
+                        BurnState::Unknown => Role::Muted,
+                    };
+                    let word = match (burn, wide) {
+                        (BurnState::Fast, false) => "fast",
+                        (BurnState::Slow, false) => "slow",
+                        _ => burn.word(),
+                    };
+                    spans.push(Span::styled(" · ", theme.style(Role::Muted)));
+                    spans.push(Span::styled(
+                        format!("{} {word}", burn.glyph()),
+                        theme.style(role),
+                    ));
+                }
+                MetricsView::Off => {
+                    spans.push(Span::styled(" · no metrics", theme.style(Role::Muted)));
+                }
+                MetricsView::Waiting | MetricsView::NoData => {}
+            }
+            Cell::from(Line::from(spans))
         }
     }
 }
@@ -114,7 +159,13 @@ fn cells(
     match entry {
         CatalogEntry::Service(s) => cols
             .iter()
-            .map(|(c, _)| service_cell(s, *c, state, theme))
+            .map(|(c, _)| {
+                // The SLO column is 34 wide only on wide screens.
+                let wide = cols
+                    .iter()
+                    .any(|(c, w)| *c == CatalogColumn::Slo && *w == Constraint::Length(34));
+                service_cell(s, *c, wide, state, theme)
+            })
             .collect(),
         CatalogEntry::Invalid {
             origin,

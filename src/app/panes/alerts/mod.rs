@@ -66,12 +66,16 @@ impl Default for AlertsPane {
     }
 }
 
-/// The service an alert belongs to: the first of `labels` it carries (see
-/// [`Alert::service`]). Any value is kept, known to the catalog or not: an alert about a
-/// service the catalog lacks is still shown under that name.
+/// The service an alert belongs to: a catalog service whose `opsdeck.io/alert-labels`
+/// matchers it satisfies, else the first of `labels` whose value is a catalog service
+/// ([`crate::model::alert_service::service_for_alert`]), else the first of `labels` it
+/// carries at all (see [`Alert::service`]): an alert about a service the catalog lacks is
+/// still shown under that name.
 #[must_use]
-pub fn service_of(alert: &Alert, labels: &[String], _catalog: &Catalog) -> Option<String> {
-    alert.service(labels).map(str::to_owned)
+pub fn service_of(alert: &Alert, labels: &[String], catalog: &Catalog) -> Option<String> {
+    crate::model::alert_service::service_for_alert(&alert.labels, labels, catalog)
+        .or_else(|| alert.service(labels))
+        .map(str::to_owned)
 }
 
 /// Glyph and short word of a severity (never colour alone).

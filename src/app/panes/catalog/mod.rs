@@ -11,6 +11,37 @@ use crate::app::panes::Pane;
 use crate::app::table::{SortKey, TableState};
 use crate::model::{Catalog, CatalogEntry};
 
+/// What is known of one service's metrics, for the catalog row, the card and the incident
+/// view: the figures, or why there are none (never a made-up number).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricsView<'a> {
+    /// The context configures no metrics server.
+    Off,
+    /// No snapshot yet (not reported, connecting, or failing before the first answer).
+    Waiting,
+    /// The server answered but has no series for this service.
+    NoData,
+    Known(&'a crate::model::metrics::ServiceMetrics),
+}
+
+impl CatalogPane {
+    /// The metrics of `service`, given the metrics source's health.
+    #[must_use]
+    pub fn metrics_of(
+        &self,
+        service: &str,
+        health: Option<&crate::model::SourceHealth>,
+    ) -> MetricsView<'_> {
+        match (&self.metrics, health) {
+            (None, Some(crate::model::SourceHealth::Off)) => MetricsView::Off,
+            (None, _) => MetricsView::Waiting,
+            (Some(m), _) => m
+                .service(service)
+                .map_or(MetricsView::NoData, MetricsView::Known),
+        }
+    }
+}
+
 /// Catalog table columns, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogColumn {
@@ -58,7 +89,13 @@ pub const SORT_KEYS: [SortKey; 6] = [
 /// The catalog pane.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogPane {
+    /// The catalog as shown: the source's, with its SLO figures filled from `metrics`.
     pub catalog: Arc<Catalog>,
+    /// The catalog as its source sent it.
+    source_catalog: Arc<Catalog>,
+    /// The latest metrics snapshot; `None` while no metrics source has answered (the SLO
+    /// figures then stay unknown, never made up).
+    pub metrics: Option<Arc<crate::model::metrics::MetricsSnapshot>>,
     /// Lower-cased search text per entry, rebuilt only when the data changes.
     haystacks: Vec<String>,
     /// Name and owner only: fuzzy matching scores every row, so it gets the short text.
@@ -72,6 +109,23 @@ pub struct CatalogPane {
 impl CatalogPane {
     /// Replaces the data and re-applies filter and sort.
     pub fn set_catalog(&mut self, catalog: Arc<Catalog>) {
+        self.source_catalog = catalog;
+        self.merge();
+    }
+
+    /// Takes a metrics snapshot: the catalog's SLO figures come from it.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::model::metrics::MetricsSnapshot>) {
+        self.metrics = Some(metrics);
+        if self.loaded {
+            self.merge();
+        }
+    }
+
+    fn merge(&mut self) {
+        let catalog = Arc::new(crate::model::metrics::apply_to_catalog(
+            &self.source_catalog,
+            self.metrics.as_deref(),
+        ));
         self.haystacks = catalog.entries.iter().map(haystack).collect();
         self.fuzzy_haystacks = catalog
             .entries
