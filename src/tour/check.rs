@@ -181,6 +181,11 @@ pub struct Check {
     pub approved: Option<RequestKind>,
     /// A request of this kind created during the tour is ready.
     pub ready: Option<RequestKind>,
+    /// Alertmanager holds an alert (firing or muted) for the scoped service; `false` once
+    /// it resolved.
+    pub alerting: Option<bool>,
+    /// The scoped service has an alert that fires unmuted.
+    pub alert_firing: Option<bool>,
 }
 
 /// `want` is `"*"` or equal to `have`.
@@ -216,6 +221,7 @@ impl Check {
             && self.rollout_holds(state)
             && self.kafka_holds(state)
             && self.telemetry_holds(state)
+            && self.alerts_hold(state)
             && self.events_hold(state, facts)
     }
 
@@ -448,6 +454,29 @@ impl Check {
         }
         if let Some(want) = self.span_detail
             && open.is_some_and(|o| o.detail) != want
+        {
+            return false;
+        }
+        true
+    }
+
+    fn alerts_hold(&self, state: &State) -> bool {
+        let alerts = &state.panes.alerts;
+        let Some(service) = state.scope.as_deref() else {
+            return self.alerting.is_none() && self.alert_firing.is_none();
+        };
+        // Before Alertmanager answered nothing is known either way.
+        if (self.alerting.is_some() || self.alert_firing.is_some()) && alerts.snapshot.is_none() {
+            return false;
+        }
+        let held = alerts.firing_for(service);
+        if let Some(want) = self.alerting
+            && held.is_empty() == want
+        {
+            return false;
+        }
+        if let Some(want) = self.alert_firing
+            && held.iter().any(|a| a.is_firing()) != want
         {
             return false;
         }

@@ -34,6 +34,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "self-service.toml",
         include_str!("shipped/self-service.toml"),
     ),
+    (
+        "paged-at-3am.toml",
+        include_str!("shipped/paged-at-3am.toml"),
+    ),
 ];
 
 /// Every tour that loaded, and the files that did not.

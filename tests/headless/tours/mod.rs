@@ -158,3 +158,32 @@ async fn self_service() {
     }))
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paged_at_3am() {
+    Box::pin(with_console(120, 40, |ui| async move {
+        let total = start(&ui, "paged-at-3am").await;
+        ui.step(1, "0/sandbox-staging checkout-api", "<enter>")
+            .await;
+        ui.step(2, "", "<enter>").await;
+        ui.step(3, "", "S").await;
+        ui.step(4, "looking at the orders-db lock pile-up", "<enter>")
+            .await;
+        let screen = ui.screen();
+        assert!(
+            screen.contains("1 alert now: PostgresLockWaits"),
+            "{screen}"
+        );
+        ui.step(5, "", "<enter>").await;
+        ui.step(6, "5", "<tab>").await;
+        ui.step(7, "x", "<enter>").await;
+        // The alert resolves at the next poll of the alerts.
+        ui.step(8, "", "0").await;
+        // The cursor stays on the first record the pane listed (the silence): up to the
+        // terminate, then down again.
+        ui.step(9, "9", "<up>").await;
+        ui.step(10, "", "<down>").await;
+        assert_eq!(total, 10);
+    }))
+    .await;
+}
