@@ -1,6 +1,6 @@
 //! Debian's `prometheus-alertmanager` (0.25 in bookworm) on a free loopback port, with a
 //! config whose only receiver notifies nobody, HA gossip off and its data in a temp dir;
-//! killed on Drop.
+//! killed on Drop (or earlier with [`Alertmanager::kill`]).
 //!
 //! Under `CI=true` an Alertmanager that cannot start panics with the reason (`tests/run`
 //! installs the package); elsewhere [`Alertmanager::start`] returns `None` after a note
@@ -107,6 +107,12 @@ impl Alertmanager {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Kills it now (a dead peer mid-test); Drop then has nothing left to do.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// `http://127.0.0.1:PORT`.
