@@ -222,6 +222,8 @@ pub struct ContextInfo {
     pub no_argocd: bool,
     /// The contexts marked production (the attention view marks their rows).
     pub production_contexts: Vec<String>,
+    /// The alert labels that name a service, per context that configures its own.
+    pub alert_labels: BTreeMap<String, Vec<String>>,
 }
 
 /// Appearance and key bindings in force.

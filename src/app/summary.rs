@@ -71,11 +71,22 @@ impl ContextSummary {
 
     /// The context's attention rows.
     #[must_use]
-    pub fn rows(&self, context: &str, production: bool, now: jiff::Timestamp) -> ContextRows {
-        let labels: Vec<String> = DEFAULT_SERVICE_LABELS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+    pub fn rows(
+        &self,
+        context: &str,
+        production: bool,
+        labels: Option<&[String]>,
+        now: jiff::Timestamp,
+    ) -> ContextRows {
+        let labels: Vec<String> = labels.map_or_else(
+            || {
+                DEFAULT_SERVICE_LABELS
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect()
+            },
+            <[String]>::to_vec,
+        );
         let databases: Vec<(String, Arc<PgSnapshot>)> = self
             .databases
             .iter()
@@ -130,7 +141,8 @@ pub fn on_summary(state: &mut State, context: &str, event: SourceEvent) {
         .production_contexts
         .iter()
         .any(|c| c == context);
-    let rows = summary.rows(context, production, state.now);
+    let labels = state.context.alert_labels.get(context).map(Vec::as_slice);
+    let rows = summary.rows(context, production, labels, state.now);
     state.panes.attention.set_context(context, rows);
     state.dirty |= state.view().pane() == PaneId::Attention;
 }

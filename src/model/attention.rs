@@ -403,3 +403,188 @@ pub fn sort(rows: &mut [Row]) {
             .then_with(|| a.service.cmp(&b.service))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::alerts::{Alert, AlertState};
+    use crate::model::{CatalogEntry, Service, ServiceMapping};
+
+    fn service(name: &str, tier: Tier, app: &str) -> CatalogEntry {
+        let mut ann = BTreeMap::new();
+        ann.insert(
+            crate::model::service::annotations::ARGOCD_APP.to_owned(),
+            app.to_owned(),
+        );
+        CatalogEntry::Service(Box::new(Service {
+            name: name.into(),
+            title: None,
+            description: String::new(),
+            owner: "payments".into(),
+            system: None,
+            kind: "service".into(),
+            tier,
+            lifecycle: "production".into(),
+            oncall: Some("amara".into()),
+            slo: None,
+            runbook: None,
+            links: Vec::new(),
+            repos: Vec::new(),
+            depends_on: Vec::new(),
+            dependency_of: Vec::new(),
+            tags: Vec::new(),
+            mapping: ServiceMapping::from_annotations(&ann),
+            annotations: ann,
+            origin: "test".into(),
+        }))
+    }
+
+    fn alert(labels: &[(&str, &str)], state: AlertState, starts: &str) -> Alert {
+        Alert {
+            fingerprint: labels.iter().map(|(_, v)| *v).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            annotations: BTreeMap::new(),
+            starts_at: starts.into(),
+            ends_at: String::new(),
+            generator_url: None,
+            receivers: Vec::new(),
+            state,
+            silenced_by: if state == AlertState::Suppressed {
+                vec!["s1".into()]
+            } else {
+                Vec::new()
+            },
+            inhibited_by: Vec::new(),
+        }
+    }
+
+    fn rows_of(
+        catalog: &Catalog,
+        alerts: &AlertsSnapshot,
+        apps: &[AppRow],
+        production: bool,
+    ) -> Vec<Row> {
+        let labels = vec!["service".to_owned()];
+        let never = |_: &str| false;
+        let no_burn = |_: &str| None;
+        let no_logs = |_: &str| None;
+        let oncall = |s: &crate::model::Service| s.oncall.clone();
+        rows(&Inputs {
+            context: "prod",
+            production,
+            now: "2026-12-06T03:00:00Z".parse().unwrap(),
+            catalog,
+            alerts: Some(alerts),
+            service_labels: &labels,
+            apps,
+            workloads: &[],
+            databases: &[],
+            kafka: None,
+            lag_rising: &never,
+            burn: &no_burn,
+            error_logs: &no_logs,
+            oncall: &oncall,
+        })
+    }
+
+    #[test]
+    fn firing_alerts_and_app_health_make_rows_worst_first() {
+        let catalog = Catalog::new(vec![
+            service("checkout-api", Tier::Tier1, "checkout"),
+            service("ledger", Tier::Tier2, "ledger"),
+            service("quiet", Tier::Tier1, "quiet"),
+        ]);
+        let snapshot = AlertsSnapshot {
+            alerts: vec![
+                alert(
+                    &[
+                        ("alertname", "LagGrowing"),
+                        ("service", "ledger"),
+                        ("severity", "warning"),
+                    ],
+                    AlertState::Active,
+                    "2026-12-06T02:50:00Z",
+                ),
+                alert(
+                    &[
+                        ("alertname", "HighErrorRate"),
+                        ("service", "checkout-api"),
+                        ("severity", "critical"),
+                    ],
+                    AlertState::Active,
+                    "2026-12-06T02:55:00Z",
+                ),
+                // Muted and severity-less alerts page nobody.
+                alert(
+                    &[
+                        ("alertname", "Muted"),
+                        ("service", "quiet"),
+                        ("severity", "critical"),
+                    ],
+                    AlertState::Suppressed,
+                    "2026-12-06T02:00:00Z",
+                ),
+                alert(
+                    &[("alertname", "Watchdog")],
+                    AlertState::Active,
+                    "2026-12-06T00:00:00Z",
+                ),
+                // A service the catalog lacks still shows, under its label.
+                alert(
+                    &[
+                        ("alertname", "Down"),
+                        ("service", "ghost"),
+                        ("severity", "error"),
+                    ],
+                    AlertState::Active,
+                    "2026-12-06T02:59:00Z",
+                ),
+            ],
+            ..AlertsSnapshot::default()
+        };
+        let mut degraded = AppRow::from_app(&crate::model::k8s::app::Application::default());
+        degraded.name = "ledger".into();
+        degraded.health = HealthState::Degraded;
+        let rows = rows_of(&catalog, &snapshot, &[degraded], true);
+        let names: Vec<&str> = rows.iter().map(|r| r.service.as_str()).collect();
+        // Critical first: tier 1 before the unknown tier; the warning alert's service is
+        // critical too because its app is Degraded, and tier 2 comes after tier 1.
+        assert_eq!(names, ["checkout-api", "ledger", "ghost"]);
+        let ledger = &rows[1];
+        assert_eq!(ledger.level, Level::Critical);
+        assert_eq!(ledger.signals[0].text, "app Degraded");
+        assert!(
+            ledger.signals[1]
+                .text
+                .contains("1 alert firing: LagGrowing")
+        );
+        assert_eq!(ledger.oncall.as_deref(), Some("amara"));
+        assert!(rows[2].owner.is_empty(), "not in the catalog");
+        assert!(rows.iter().all(|r| r.production && r.context == "prod"));
+    }
+
+    #[test]
+    fn production_rows_come_before_others_of_the_same_level() {
+        let mut all = Vec::new();
+        for (context, production) in [("staging", false), ("prod", true)] {
+            all.push(Row {
+                context: context.into(),
+                production,
+                service: "svc".into(),
+                owner: String::new(),
+                tier: Tier::Tier1,
+                oncall: None,
+                level: Level::Warning,
+                signals: Vec::new(),
+                since: None,
+            });
+        }
+        sort(&mut all);
+        assert_eq!(all[0].context, "prod");
+    }
+}

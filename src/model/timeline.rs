@@ -276,3 +276,54 @@ pub fn axis(
     }
     cells.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn marks_fall_on_the_axis_by_time_and_the_latest_wins_a_column() {
+        let end = at("2026-12-06T03:30:00Z");
+        let span = jiff::SignedDuration::from_mins(30);
+        let change = |t: &str, kind| Change {
+            at: at(t),
+            kind,
+            text: String::new(),
+        };
+        let list = [
+            change("2026-12-06T03:00:00Z", ChangeKind::Deploy),
+            change("2026-12-06T03:15:00Z", ChangeKind::Warning),
+            change("2026-12-06T03:15:10Z", ChangeKind::Alert),
+            change("2026-12-06T02:00:00Z", ChangeKind::Audited),
+        ];
+        let axis = axis(&list, end, span, 30);
+        assert_eq!(axis.chars().count(), 30);
+        assert_eq!(axis.chars().next(), Some('D'));
+        assert_eq!(axis.chars().nth(15), Some('!'), "{axis:?}");
+        assert!(!axis.contains('A'), "outside the window");
+    }
+
+    #[test]
+    fn audit_targets_are_matched_to_the_service_s_objects() {
+        let dbs = vec!["orders-db".to_owned()];
+        let subject = Subject {
+            service: "checkout-api",
+            app: Some("checkout"),
+            workload: Some("checkout-api"),
+            namespace: Some("shop"),
+            databases: &dbs,
+            groups: &[],
+            topics: &[],
+        };
+        assert!(subject.owns_target("argocd.app:argocd/checkout"));
+        assert!(subject.owns_target("pg.backend:orders-db/4242"));
+        assert!(subject.owns_target("rollout:shop/checkout-api"));
+        assert!(subject.owns_target("alertmanager.silence:checkout-api"));
+        assert!(!subject.owns_target("pg.backend:ledger-db/1"));
+        assert!(!subject.owns_target("kafka.topic:orders.v1"));
+    }
+}

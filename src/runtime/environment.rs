@@ -713,6 +713,12 @@ pub fn apply_context(state: &mut State, config: &Config) {
         .filter(|c| c.production)
         .map(|c| c.name.clone())
         .collect();
+    state.context.alert_labels = config
+        .contexts
+        .iter()
+        .filter(|c| !c.alert_service_labels.is_empty())
+        .map(|c| (c.name.clone(), c.alert_service_labels.clone()))
+        .collect();
     state
         .panes
         .attention

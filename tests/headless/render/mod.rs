@@ -2,6 +2,7 @@
 //! assertions (colour roles, mono signals), hostile external strings, resize robustness,
 //! the committed screenshots, and the idle frame count of the real run loop.
 
+mod attention;
 mod hostile;
 mod idle;
 mod incident;
