@@ -147,27 +147,10 @@ mod tests {
     }
 
     fn service(owner: &str, oncall: Option<&str>) -> Service {
-        Service {
-            name: "ledger".into(),
-            title: None,
-            description: String::new(),
-            owner: owner.into(),
-            system: None,
-            kind: "Component".into(),
-            tier: crate::model::Tier::parse("1"),
-            lifecycle: "production".into(),
-            oncall: oncall.map(str::to_owned),
-            slo: None,
-            runbook: None,
-            links: Vec::new(),
-            repos: Vec::new(),
-            depends_on: Vec::new(),
-            dependency_of: Vec::new(),
-            tags: Vec::new(),
-            annotations: std::collections::BTreeMap::new(),
-            mapping: crate::model::ServiceMapping::default(),
-            origin: "test".into(),
-        }
+        let mut s = Service::from_annotations("ledger", owner, std::collections::BTreeMap::new());
+        s.tier = crate::model::Tier::parse("1");
+        s.oncall = oncall.map(str::to_owned);
+        s
     }
 
     fn platform() -> PlatformOnCall {

@@ -60,7 +60,7 @@ pub fn service_for_alert<'c, S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CatalogEntry, Service, ServiceMapping, Tier};
+    use crate::model::{CatalogEntry, Service, ServiceMapping};
 
     fn service(name: &str, alert_labels: Option<&str>) -> CatalogEntry {
         let mut ann = BTreeMap::new();
@@ -70,27 +70,7 @@ mod tests {
                 a.to_owned(),
             );
         }
-        CatalogEntry::Service(Box::new(Service {
-            name: name.into(),
-            title: None,
-            description: String::new(),
-            owner: "team".into(),
-            system: None,
-            kind: "service".into(),
-            tier: Tier::Unknown,
-            lifecycle: "production".into(),
-            oncall: None,
-            slo: None,
-            runbook: None,
-            links: Vec::new(),
-            repos: Vec::new(),
-            depends_on: Vec::new(),
-            dependency_of: Vec::new(),
-            tags: Vec::new(),
-            mapping: ServiceMapping::from_annotations(&ann),
-            annotations: ann,
-            origin: "test".into(),
-        }))
+        CatalogEntry::Service(Box::new(Service::from_annotations(name, "team", ann)))
     }
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -410,7 +410,7 @@ mod tests {
 
     use super::*;
     use crate::model::alerts::{Alert, AlertState};
-    use crate::model::{CatalogEntry, Service, ServiceMapping};
+    use crate::model::{CatalogEntry, Service};
 
     fn service(name: &str, tier: Tier, app: &str) -> CatalogEntry {
         let mut ann = BTreeMap::new();
@@ -418,27 +418,10 @@ mod tests {
             crate::model::service::annotations::ARGOCD_APP.to_owned(),
             app.to_owned(),
         );
-        CatalogEntry::Service(Box::new(Service {
-            name: name.into(),
-            title: None,
-            description: String::new(),
-            owner: "payments".into(),
-            system: None,
-            kind: "service".into(),
-            tier,
-            lifecycle: "production".into(),
-            oncall: Some("amara".into()),
-            slo: None,
-            runbook: None,
-            links: Vec::new(),
-            repos: Vec::new(),
-            depends_on: Vec::new(),
-            dependency_of: Vec::new(),
-            tags: Vec::new(),
-            mapping: ServiceMapping::from_annotations(&ann),
-            annotations: ann,
-            origin: "test".into(),
-        }))
+        let mut service = Service::from_annotations(name, "payments", ann);
+        service.tier = tier;
+        service.oncall = Some("amara".into());
+        CatalogEntry::Service(Box::new(service))
     }
 
     fn alert(labels: &[(&str, &str)], state: AlertState, starts: &str) -> Alert {

@@ -359,6 +359,36 @@ pub struct Service {
 }
 
 impl Service {
+    /// A service with only a name, an owner and annotations (its mapping read from them);
+    /// everything else empty. What a catalog source fills in, and what tests start from.
+    #[must_use]
+    pub fn from_annotations(
+        name: impl Into<String>,
+        owner: impl Into<String>,
+        annotations: BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            title: None,
+            description: String::new(),
+            owner: owner.into(),
+            system: None,
+            kind: "service".into(),
+            tier: Tier::Unknown,
+            lifecycle: "production".into(),
+            oncall: None,
+            slo: None,
+            runbook: None,
+            links: Vec::new(),
+            repos: Vec::new(),
+            depends_on: Vec::new(),
+            dependency_of: Vec::new(),
+            tags: Vec::new(),
+            mapping: ServiceMapping::from_annotations(&annotations),
+            annotations,
+            origin: String::new(),
+        }
+    }
     #[must_use]
     pub fn slo_status(&self) -> SloStatus {
         self.slo.as_ref().map_or(SloStatus::Unknown, Slo::status)
