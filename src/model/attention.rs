@@ -388,20 +388,24 @@ pub fn rows(inputs: &Inputs<'_>) -> Vec<Row> {
 /// The attention order: severity, production first, tier, the longest burning, then by
 /// context and name so equal rows never swap.
 pub fn sort(rows: &mut [Row]) {
-    rows.sort_by(|a, b| {
-        a.level
-            .cmp(&b.level)
-            .then(b.production.cmp(&a.production))
-            .then(a.tier.cmp(&b.tier))
-            .then_with(|| match (a.since, b.since) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.context.cmp(&b.context))
-            .then_with(|| a.service.cmp(&b.service))
-    });
+    rows.sort_by(order);
+}
+
+/// The attention order of two rows (see [`sort`]).
+#[must_use]
+pub fn order(a: &Row, b: &Row) -> std::cmp::Ordering {
+    a.level
+        .cmp(&b.level)
+        .then(b.production.cmp(&a.production))
+        .then(a.tier.cmp(&b.tier))
+        .then_with(|| match (a.since, b.since) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.context.cmp(&b.context))
+        .then_with(|| a.service.cmp(&b.service))
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ fn contexts_line(state: &State, theme: &Theme) -> (Line<'static>, Vec<String>) {
     let pane = &state.panes.attention;
     let mut spans = vec![Span::styled("contexts ", theme.style(Role::Muted))];
     let mut failing = Vec::new();
-    for (name, part) in &pane.contexts {
+    for (name, part) in pane.contexts() {
         let label = context_label(name, part.production);
         let (text, role) = match &part.freshness {
             _ if part.active => (format!("● {label} (here)"), Role::Accent),
@@ -157,7 +157,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             (Action::PaneAlerts, "alerts"),
         ],
     );
-    let contexts = pane.contexts.len();
+    let contexts = pane.context_count();
     let empty = if contexts == 0 {
         "waiting for the sources…".to_owned()
     } else {
@@ -166,13 +166,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             if contexts == 1 { "" } else { "s" }
         )
     };
-    let services: std::collections::BTreeSet<(&str, &str)> = pane
-        .rows
-        .iter()
-        .map(|r| (r.context.as_str(), r.service.as_str()))
-        .collect();
+    // One row per service and context.
     let view = TableView {
-        title: format!(" On fire: {} services ", services.len()),
+        title: format!(" On fire: {} services ", pane.rows.len()),
         columns: &columns,
         empty: &empty,
         note: None,

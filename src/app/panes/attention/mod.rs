@@ -7,6 +7,7 @@
 pub mod actions;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -51,12 +52,35 @@ pub struct ContextRows {
     pub active: bool,
 }
 
+/// A context's rows as the view keeps them: shared, with their search text made once,
+/// so a change in one context re-merges pointers instead of copying every row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Kept {
+    part: ContextRows,
+    rows: Vec<Arc<Row>>,
+    haystacks: Vec<String>,
+}
+
+fn haystack(r: &Row) -> String {
+    let signals: Vec<&str> = r.signals.iter().map(|s| s.text.as_str()).collect();
+    format!(
+        "{} {} {} {} {}",
+        r.context,
+        r.service,
+        r.owner,
+        r.oncall.as_deref().unwrap_or_default(),
+        signals.join(" ")
+    )
+    .to_lowercase()
+}
+
 /// The attention view.
 #[derive(Debug, Clone, Default)]
 pub struct AttentionPane {
-    pub contexts: BTreeMap<String, ContextRows>,
-    /// Every context's rows, merged (indices into it are the table's rows).
-    pub rows: Vec<Row>,
+    kept: BTreeMap<String, Kept>,
+    /// Every context's rows, merged in the attention order (indices into it are the
+    /// table's rows).
+    pub rows: Vec<Arc<Row>>,
     haystacks: Vec<String>,
     pub table: TableState,
 }
@@ -64,33 +88,53 @@ pub struct AttentionPane {
 impl AttentionPane {
     /// Replaces one context's rows (they arrive sorted) and rebuilds the merged list.
     pub fn set_context(&mut self, context: &str, part: ContextRows) {
-        if self.contexts.get(context) == Some(&part) {
+        if self.kept.get(context).is_some_and(|k| k.part == part) {
             return;
         }
-        self.contexts.insert(context.to_owned(), part);
+        let rows = part.rows.iter().cloned().map(Arc::new).collect::<Vec<_>>();
+        let haystacks = rows.iter().map(|r| haystack(r)).collect();
+        self.kept.insert(
+            context.to_owned(),
+            Kept {
+                part,
+                rows,
+                haystacks,
+            },
+        );
         self.refresh_view();
+    }
+
+    /// Every context's part, by name.
+    pub fn contexts(&self) -> impl Iterator<Item = (&String, &ContextRows)> {
+        self.kept.iter().map(|(name, k)| (name, &k.part))
+    }
+
+    /// How many contexts report.
+    #[must_use]
+    pub fn context_count(&self) -> usize {
+        self.kept.len()
     }
 
     /// Marks which context is active; the others keep their rows until their summary
     /// sources report.
     pub fn set_active(&mut self, context: &str) {
-        for (name, part) in &mut self.contexts {
-            part.active = name == context;
+        for (name, kept) in &mut self.kept {
+            kept.part.active = name == context;
         }
     }
 
     /// Drops contexts that are no longer configured.
     pub fn retain_contexts(&mut self, names: &[String]) {
-        let before = self.contexts.len();
-        self.contexts.retain(|name, _| names.contains(name));
-        if self.contexts.len() != before {
+        let before = self.kept.len();
+        self.kept.retain(|name, _| names.contains(name));
+        if self.kept.len() != before {
             self.refresh_view();
         }
     }
 
     #[must_use]
     pub fn selected(&self) -> Option<&Row> {
-        self.rows.get(self.table.selected_row()?)
+        self.rows.get(self.table.selected_row()?).map(AsRef::as_ref)
     }
 }
 
@@ -104,28 +148,16 @@ impl Pane for AttentionPane {
     }
 
     fn refresh_view(&mut self) {
-        self.rows = self
-            .contexts
+        // Each context's rows arrive sorted: merge them by the same order, carrying each
+        // row's search text along (made once per context change, never per merge).
+        let mut merged: Vec<(&Arc<Row>, &String)> = self
+            .kept
             .values()
-            .flat_map(|c| c.rows.iter().cloned())
+            .flat_map(|k| k.rows.iter().zip(&k.haystacks))
             .collect();
-        crate::model::attention::sort(&mut self.rows);
-        self.haystacks = self
-            .rows
-            .iter()
-            .map(|r| {
-                let signals: Vec<&str> = r.signals.iter().map(|s| s.text.as_str()).collect();
-                format!(
-                    "{} {} {} {} {}",
-                    r.context,
-                    r.service,
-                    r.owner,
-                    r.oncall.as_deref().unwrap_or_default(),
-                    signals.join(" ")
-                )
-                .to_lowercase()
-            })
-            .collect();
+        merged.sort_by(|a, b| crate::model::attention::order(a.0, b.0));
+        self.rows = merged.iter().map(|(r, _)| Arc::clone(r)).collect();
+        self.haystacks = merged.into_iter().map(|(_, h)| h.clone()).collect();
         let rows = &self.rows;
         let column = self.table.sort.column;
         // The merged list is already in the attention order: index order is that order.
