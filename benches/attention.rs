@@ -17,6 +17,8 @@
 //! over target; the parts: one context's rows 1.4 ms, the merge 4.2 ms (every context's
 //! rows cloned, sorted, lowercased and keyed again for one context's change), and 0.5 ms of
 //! each frame a `BTreeSet` of every row for the title's count.
+//! After 689b764: `refresh_to_frame` 4.5 ms, `frame_200x60` 0.66 ms (both within target);
+//! one context's rows 1.0 ms, the merge 1.6 ms.
 
 #![allow(
     clippy::unwrap_used,
