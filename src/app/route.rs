@@ -105,8 +105,9 @@ fn silence_service(state: &mut State, context: &str, service: &str) -> Vec<Cmd> 
         .panes
         .alerts
         .firing_for(service)
-        .first()
-        .map(|a| (*a).clone())
+        .into_iter()
+        .find(|a| a.is_firing())
+        .cloned()
     else {
         state.toast(
             ToastLevel::Info,

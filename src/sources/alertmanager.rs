@@ -131,12 +131,12 @@ impl AlertmanagerClient {
             .await
             .map_err(|e| format!("alertmanager: {}", super::transport_cause(&e)))?;
         if !status.is_success() {
-            // 0.25 answers errors as a plain JSON string.
-            let text = crate::model::clean(&String::from_utf8_lossy(&body));
-            return Err(format!(
-                "alertmanager: {status}: {}",
-                text.trim_matches('"')
-            ));
+            // 0.25 answers errors as a JSON string (with a newline after it): decoded, the
+            // reason reads as Alertmanager wrote it; anything else is shown as sent.
+            let raw = serde_json::from_slice::<String>(&body)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+            let text = crate::model::clean(raw.trim());
+            return Err(format!("alertmanager: {status}: {text}"));
         }
         Ok(body.to_vec())
     }

@@ -125,7 +125,8 @@ impl AlertsPane {
         Some((alert, row.service.as_deref()))
     }
 
-    /// The firing (not muted) alerts of one service, most severe first.
+    /// Every alert held for one service: the firing ones first (most severe first), then
+    /// the muted and pending ones.
     #[must_use]
     pub fn firing_for(&self, service: &str) -> Vec<&Alert> {
         let mut out: Vec<&Alert> = self
