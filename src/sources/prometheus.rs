@@ -45,31 +45,16 @@ fn unix(t: Timestamp) -> String {
     format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000))
 }
 
-/// `application/x-www-form-urlencoded` text of `pairs`.
+/// `application/x-www-form-urlencoded` text of `pairs`, written by the `url` crate's
+/// encoder (the one reqwest's own `Url` uses) rather than by hand.
 fn form_body(pairs: &[(&str, String)]) -> String {
-    let encode = |text: &str| {
-        let mut out = String::with_capacity(text.len() * 3 / 2);
-        for b in text.bytes() {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                    out.push(char::from(b));
-                }
-                b' ' => out.push('+'),
-                _ => {
-                    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                    out.push('%');
-                    out.push(char::from(HEX[usize::from(b >> 4)]));
-                    out.push(char::from(HEX[usize::from(b & 15)]));
-                }
-            }
-        }
-        out
+    // A fixed, valid base: parsing it cannot fail.
+    let Ok(mut url) = reqwest::Url::parse("form:") else {
+        return String::new();
     };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    url.query_pairs_mut()
+        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    url.query().unwrap_or_default().to_owned()
 }
 
 impl PrometheusClient {
