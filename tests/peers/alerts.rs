@@ -20,9 +20,7 @@ use opsdeck::model::action::ActionRequest;
 use opsdeck::model::alerts::{Alert, AlertState, AlertsSnapshot, Matcher, SilenceState};
 use opsdeck::model::platform::OutcomeStatus;
 use opsdeck::model::silence::{matchers_for, matchers_text, parse_matchers};
-use opsdeck::model::{
-    Catalog, CatalogEntry, Service, ServiceMapping, SourceHealth, Tier, clean, clean_multiline,
-};
+use opsdeck::model::{Catalog, CatalogEntry, Service, SourceHealth, clean, clean_multiline};
 use opsdeck::sources::alertmanager::{AlertmanagerClient, RealAlerts};
 use opsdeck::sources::backend::AlertsBackend;
 use opsdeck::sources::{SourceBody, SourceEvent};
@@ -134,27 +132,11 @@ fn service(name: &str, alert_labels: Option<&str>) -> CatalogEntry {
         .map(|a| ("opsdeck.io/alert-labels".to_owned(), a.to_owned()))
         .into_iter()
         .collect();
-    CatalogEntry::Service(Box::new(Service {
-        name: name.into(),
-        title: None,
-        description: String::new(),
-        owner: "team".into(),
-        system: None,
-        kind: "service".into(),
-        tier: Tier::Unknown,
-        lifecycle: "production".into(),
-        oncall: None,
-        slo: None,
-        runbook: None,
-        links: Vec::new(),
-        repos: Vec::new(),
-        depends_on: Vec::new(),
-        dependency_of: Vec::new(),
-        tags: Vec::new(),
-        mapping: ServiceMapping::from_annotations(&annotations),
+    CatalogEntry::Service(Box::new(Service::from_annotations(
+        name,
+        "team",
         annotations,
-        origin: "test".into(),
-    }))
+    )))
 }
 
 /// The pane's rows in the order shown: (service, alert name).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use opsdeck::model::metrics::{MetricKind, QueryKind, Reading, SloWindow};
-use opsdeck::model::{Catalog, CatalogEntry, Service, ServiceMapping, Slo, Tier};
+use opsdeck::model::{Catalog, CatalogEntry, Service, Slo};
 use opsdeck::sources::metrics::{
     Counting, MetricsBackend, MetricsSettings, kinds_per_refresh, refresh,
 };
@@ -42,33 +42,15 @@ fn service(name: &str, target: Option<f64>, annotations: &[(&str, &str)]) -> Cat
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    CatalogEntry::Service(Box::new(Service {
-        name: name.into(),
-        title: None,
-        description: String::new(),
-        owner: "team".into(),
-        system: None,
-        kind: "service".into(),
-        tier: Tier::Unknown,
-        lifecycle: "production".into(),
-        oncall: None,
-        slo: target.map(|target| Slo {
-            name: "availability".into(),
-            target,
-            current: None,
-            budget_left: None,
-            window: String::new(),
-        }),
-        runbook: None,
-        links: Vec::new(),
-        repos: Vec::new(),
-        depends_on: Vec::new(),
-        dependency_of: Vec::new(),
-        tags: Vec::new(),
-        mapping: ServiceMapping::from_annotations(&annotations),
-        annotations,
-        origin: "test".into(),
-    }))
+    let mut service = Service::from_annotations(name, "team", annotations);
+    service.slo = target.map(|target| Slo {
+        name: "availability".into(),
+        target,
+        current: None,
+        budget_left: None,
+        window: String::new(),
+    });
+    CatalogEntry::Service(Box::new(service))
 }
 
 /// Evaluates `query` at `time` with a plain GET, read as raw JSON: the reference the
