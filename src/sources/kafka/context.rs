@@ -50,18 +50,33 @@ impl KafkaContext {
         mut serve: impl FnMut(),
     ) -> String {
         if !error.rdkafka_error_code().is_some_and(hides_cause) {
-            return message;
+            return with_tls_hint(message);
         }
         let deadline = Instant::now() + CAUSE_GRACE;
         loop {
             if let Some(cause) = self.cause_since(since) {
-                return format!("{message}: {cause}");
+                return with_tls_hint(format!("{message}: {cause}"));
             }
             if Instant::now() >= deadline {
-                return message;
+                return with_tls_hint(message);
             }
             serve();
         }
+    }
+}
+
+/// librdkafka names the setting to check in some of its certificate failures
+/// ("verify that ssl.ca.location is correctly configured") and not in others (OpenSSL's
+/// bare `certificate verify failed (after 0ms in state SSL_HANDSHAKE)`): the console always
+/// says it.
+fn with_tls_hint(message: String) -> String {
+    if message.contains("certificate verify failed") && !message.contains("ssl.ca.location") {
+        format!(
+            "{message} (the broker's certificate is not signed by a CA this context trusts: \
+             check its kafka ssl.ca.location)"
+        )
+    } else {
+        message
     }
 }
 
@@ -95,6 +110,16 @@ impl ConsumerContext for KafkaContext {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_certificate_failure_always_names_the_setting_to_check() {
+        let bare = "ssl://b:9093/bootstrap: error:0A000086:SSL routines::certificate verify \
+                    failed (after 0ms in state SSL_HANDSHAKE)";
+        assert!(with_tls_hint(bare.to_owned()).contains("ssl.ca.location"));
+        let named = "certificate verify failed: verify that ssl.ca.location is correct";
+        assert_eq!(with_tls_hint(named.to_owned()), named);
+        assert_eq!(with_tls_hint("refused".to_owned()), "refused");
+    }
 
     #[test]
     fn a_transport_failure_carries_the_reported_cause() {
