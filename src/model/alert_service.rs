@@ -8,20 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::Catalog;
-use crate::model::alerts::{DEFAULT_SERVICE_LABELS, Matcher};
-
-/// Whether one matcher holds for a label set. A missing label is the empty string, as in
-/// Alertmanager; regexes are anchored (`^(?:…)$`). An invalid regex matches nothing.
-#[must_use]
-pub fn matcher_holds(matcher: &Matcher, labels: &BTreeMap<String, String>) -> bool {
-    let value = labels.get(&matcher.name).map_or("", String::as_str);
-    let holds = if matcher.is_regex {
-        regex::Regex::new(&format!("^(?:{})$", matcher.value)).is_ok_and(|re| re.is_match(value))
-    } else {
-        value == matcher.value
-    };
-    holds == matcher.is_equal
-}
+use crate::model::alerts::DEFAULT_SERVICE_LABELS;
 
 /// The catalog service `labels` (an alert's) belong to, or `None`. `service_labels` empty
 /// means the defaults.
@@ -33,10 +20,7 @@ pub fn service_for_alert<'c, S: AsRef<str>>(
 ) -> Option<&'c str> {
     if let Some(s) = catalog.services().find(|s| {
         !s.mapping.alert_matchers.is_empty()
-            && s.mapping
-                .alert_matchers
-                .iter()
-                .all(|m| matcher_holds(m, labels))
+            && crate::model::silence::catches(&s.mapping.alert_matchers, labels)
     }) {
         return Some(&s.name);
     }
@@ -152,7 +136,7 @@ mod tests {
         assert!(mapping.annotation_errors[0].starts_with("opsdeck.io/promql-error-ratio: "));
         let holds = |m: &str, l: &[(&str, &str)]| {
             let m = crate::model::service::parse_matchers(m).unwrap_or_default();
-            matcher_holds(&m[0], &labels(l))
+            crate::model::silence::matches(&m[0], &labels(l))
         };
         assert!(holds("a=~x|y", &[("a", "y")]));
         assert!(!holds("a=~x", &[("a", "xx")]), "anchored");

@@ -255,78 +255,13 @@ impl ServiceMapping {
 }
 
 /// Label matchers written `name=value`, `name!=value`, `name=~regex`, `name!~regex`,
-/// separated by commas; values may be double-quoted (then `\"` and `\\` escape).
+/// separated by commas; values may be double-quoted. Alertmanager's syntax, read by the
+/// one parser silences use ([`crate::model::silence::parse_matcher_list`]).
+///
+/// # Errors
+/// Which matcher is wrong and why.
 pub fn parse_matchers(raw: &str) -> Result<Vec<crate::model::alerts::Matcher>, String> {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if quoted => {
-                current.push(c);
-                if let Some(n) = chars.next() {
-                    current.push(n);
-                }
-            }
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            ',' if !quoted => parts.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-    }
-    if quoted {
-        return Err("unclosed quote".to_owned());
-    }
-    parts.push(current);
-    let mut out = Vec::new();
-    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let at = part.find(['=', '!']).ok_or_else(|| {
-            format!("`{part}`: expected name=value, name!=value, name=~regex or name!~regex")
-        })?;
-        let name = part[..at].trim();
-        let rest = &part[at..];
-        let (op, value) = ["=~", "!~", "!=", "="]
-            .iter()
-            .find_map(|op| rest.strip_prefix(op).map(|v| (*op, v.trim())))
-            .ok_or_else(|| format!("`{part}`: unknown operator"))?;
-        let valid_name = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid_name {
-            return Err(format!("`{name}` is not a label name"));
-        }
-        let value = match value.strip_prefix('"') {
-            Some(inner) => inner
-                .strip_suffix('"')
-                .ok_or_else(|| format!("`{part}`: unclosed quote"))?
-                .replace("\\\"", "\"")
-                .replace("\\\\", "\\"),
-            None if value.starts_with(['=', '~', '!']) => {
-                return Err(format!("`{part}`: unknown operator"));
-            }
-            None => value.to_owned(),
-        };
-        let is_regex = op.ends_with('~');
-        if is_regex {
-            regex::Regex::new(&format!("^(?:{value})$"))
-                .map_err(|e| format!("`{part}`: not a valid regex: {e}"))?;
-        }
-        out.push(crate::model::alerts::Matcher {
-            name: name.to_owned(),
-            value,
-            is_regex,
-            is_equal: op.starts_with('='),
-        });
-    }
-    if out.is_empty() {
-        return Err("no matchers".to_owned());
-    }
-    Ok(out)
+    crate::model::silence::parse_matcher_list(raw)
 }
 
 /// One service in the catalog. Every string field is sanitized by the source that built it.

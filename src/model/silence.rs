@@ -142,7 +142,14 @@ fn parse_one(part: &str) -> Result<Matcher, String> {
             "`{name}` is not a label name (letters, digits, `_` and `:`, not starting with a digit)"
         ));
     }
-    let value = unquote(rest[len..].trim())?;
+    let raw = rest[len..].trim();
+    // `app==checkout`, `a=!b`: a doubled operator is a typo, not a value starting with it.
+    if raw.starts_with(['=', '~', '!']) {
+        return Err(format!(
+            "`{part}`: unknown operator (quote the value if it starts with it)"
+        ));
+    }
+    let value = unquote(raw)?;
     if is_regex {
         regex::Regex::new(&format!("^(?:{value})$"))
             .map_err(|e| format!("`{part}`: not a valid regex: {e}"))?;
@@ -162,6 +169,23 @@ fn parse_one(part: &str) -> Result<Matcher, String> {
 /// # Errors
 /// Which matcher is wrong and why, in words.
 pub fn parse_matchers(text: &str) -> Result<Vec<Matcher>, String> {
+    let matchers = parse_matcher_list(text)?;
+    let empty = BTreeMap::new();
+    if matchers.iter().all(|m| matches(m, &empty)) {
+        return Err(
+            "every matcher also matches an empty label: this silence would catch every alert"
+                .into(),
+        );
+    }
+    Ok(matchers)
+}
+
+/// Reads matchers in Alertmanager's syntax without the silence's own rule (a catalog
+/// annotation may match an empty label).
+///
+/// # Errors
+/// Which matcher is wrong and why, in words.
+pub fn parse_matcher_list(text: &str) -> Result<Vec<Matcher>, String> {
     let text = text.trim();
     let text = match (text.strip_prefix('{'), text.ends_with('}')) {
         (Some(inner), true) => &inner[..inner.len() - 1],
@@ -174,13 +198,6 @@ pub fn parse_matchers(text: &str) -> Result<Vec<Matcher>, String> {
         .collect::<Result<Vec<_>, _>>()?;
     if matchers.is_empty() {
         return Err("at least one matcher is needed, e.g. alertname=\"HighErrorRate\"".into());
-    }
-    let empty = BTreeMap::new();
-    if matchers.iter().all(|m| matches(m, &empty)) {
-        return Err(
-            "every matcher also matches an empty label: this silence would catch every alert"
-                .into(),
-        );
     }
     Ok(matchers)
 }
