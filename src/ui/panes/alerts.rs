@@ -218,14 +218,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         sort_keys: &SORT_KEYS,
         footer: Some(Line::from(Span::styled(hints, theme.style(Role::Muted)))),
     };
-    // The service is named once per group in the grouped order.
-    let grouped = pane.table.sort.column == 0 && !pane.table.filter.is_active();
-    let visible = &pane.table.visible;
+    // The service is named once per group in the grouped order (worked out with the rows).
     data_table::render(frame, table_area, theme, &pane.table, &view, |i| {
-        let position = visible.iter().position(|&r| r == i).unwrap_or(0);
-        let first = !grouped
-            || position == 0
-            || pane.rows[visible[position - 1]].service != pane.rows[i].service;
+        let first = pane.first_in_group.get(i).copied().unwrap_or(true);
         cells(pane, i, first, state)
     });
     if detail_area.height == 0 {

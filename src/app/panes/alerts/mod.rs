@@ -45,6 +45,9 @@ pub struct AlertsPane {
     pub table: TableState,
     /// The selected alert's labels and annotations are open.
     pub detail: bool,
+    /// Per data row: it opens its service's group in the order shown (the view names the
+    /// service there only); every row when the list is not grouped.
+    pub first_in_group: Vec<bool>,
     /// The catalog the last mapping used (services and their alert-label annotations).
     catalog: Arc<Catalog>,
 }
@@ -61,6 +64,7 @@ impl Default for AlertsPane {
             haystacks: Vec::new(),
             table: TableState::default(),
             detail: false,
+            first_in_group: Vec::new(),
             catalog: Arc::default(),
         }
     }
@@ -123,6 +127,20 @@ impl AlertsPane {
         let row = self.rows.get(self.table.selected_row()?)?;
         let alert = self.snapshot.as_ref()?.alerts.get(row.index)?;
         Some((alert, row.service.as_deref()))
+    }
+
+    /// Marks the rows that open a service's group in the order shown.
+    fn mark_groups(&mut self) {
+        let grouped = self.table.sort.column == 0 && !self.table.filter.is_active();
+        self.first_in_group = vec![!grouped; self.rows.len()];
+        let mut previous: Option<&Option<String>> = None;
+        for &i in &self.table.visible {
+            let service = &self.rows[i].service;
+            if previous != Some(service) {
+                self.first_in_group[i] = true;
+            }
+            previous = Some(service);
+        }
     }
 
     /// Every alert held for one service: the firing ones first (most severe first), then
@@ -246,6 +264,7 @@ impl Pane for AlertsPane {
             |i| alerts[rows[i].index].fingerprint.clone(),
             order,
         );
+        self.mark_groups();
     }
 
     fn close(&mut self) -> bool {
