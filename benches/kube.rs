@@ -617,9 +617,11 @@ fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
                 });
                 all
             }
+            let mut pods = snapshot.pods.clone();
+            pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
             (
                 sorted(&snapshot.applications),
-                sorted(&snapshot.pods),
+                pods,
                 sorted(&snapshot.replica_sets),
                 sorted(&snapshot.deployments),
             )

@@ -165,6 +165,12 @@ actions! {
     PaneOncall = "pane_oncall", false, "go to who is on call (rotas, my shifts)";
     DeclareShift = "declare_shift", true, "declare an on-call shift (form)";
     TakeOncall = "take_oncall", true, "take on call for the selected team until its current shift ends";
+    PanePods = "pane_pods", false, "go to the pods of the watched namespaces";
+    PaneEvents = "pane_events", false, "go to the Warning events, grouped by object";
+    PaneDescribe = "pane_describe", false, "go back to the last described object";
+    Describe = "describe", false, "describe the selected object (containers, conditions, events)";
+    ShowYaml = "show_yaml", false, "show the object as YAML (y again: back to describe)";
+    CopyYaml = "copy_yaml", false, "copy the object as YAML (OSC 52, works over SSH)";
 }
 
 impl fmt::Display for Action {
@@ -241,6 +247,9 @@ const GLOBAL_ACTIONS: &[Action] = &[
     Action::PaneSilences,
     Action::PaneAttention,
     Action::PaneOncall,
+    Action::PanePods,
+    Action::PaneEvents,
+    Action::PaneDescribe,
     Action::ClearScope,
 ];
 

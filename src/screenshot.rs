@@ -44,6 +44,8 @@ pub enum DemoView {
     LogsSearch,
     Tour,
     Tours,
+    WorkloadPods,
+    DescribeYaml,
 }
 
 impl DemoView {
@@ -67,6 +69,8 @@ impl DemoView {
         Self::LogsSearch,
         Self::Tour,
         Self::Tours,
+        Self::WorkloadPods,
+        Self::DescribeYaml,
     ];
 
     /// Every view: the panes, then the extra views.
@@ -102,6 +106,8 @@ impl DemoView {
             Self::LogsSearch => "logs-search",
             Self::Tour => "tour",
             Self::Tours => "tours",
+            Self::WorkloadPods => "rollouts-pods",
+            Self::DescribeYaml => "describe-yaml",
         }
     }
 }
@@ -124,6 +130,30 @@ impl std::str::FromStr for DemoView {
 impl std::fmt::Display for DemoView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// The Kubernetes views, with the describe view holding the stuck rollout's OOM-killed pod
+/// (as `enter` on it leaves it).
+fn preload_kube(
+    state: &mut State,
+    world: &mut World,
+    kube: &Arc<crate::model::k8s::snapshot::KubeSnapshot>,
+) {
+    state.panes.apps.set_snapshot(kube);
+    state.panes.rollouts.set_snapshot(kube);
+    state.panes.pods.set_snapshot(kube);
+    state.panes.events.set_snapshot(kube);
+    if let Some(pod) = kube.pods.iter().find(|p| {
+        p.last_termination()
+            .is_some_and(|(_, t)| t.reason == "OOMKilled")
+    }) {
+        let reference =
+            crate::model::k8s::ObjectRef::pod(&pod.namespace, &pod.name, Some(&pod.uid));
+        let now = world.now();
+        let doc = world.cluster().object(&reference, now);
+        state.panes.describe.target = Some(reference.clone());
+        let _ = state.panes.describe.on_loaded(&reference, doc, now);
     }
 }
 
@@ -181,8 +211,7 @@ pub fn demo_state(seed: u64, width: u16, height: u16, depth: ColorDepth) -> Resu
     state.panes.silences.set_snapshot(Arc::clone(&alerts));
     state.panes.alerts.set_snapshot(alerts, catalog);
     let kube = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
-    state.panes.apps.set_snapshot(&kube);
-    state.panes.rollouts.set_snapshot(&kube);
+    preload_kube(&mut state, &mut world, &kube);
     for database in crate::sources::sandbox::pg::databases() {
         if let Ok(snapshot) = world.pg_snapshot(database) {
             state.panes.postgres.set_snapshot(Arc::new(snapshot));
@@ -353,6 +382,31 @@ pub fn show(state: &mut State, view: DemoView) {
             state.panes.logs.expanded = true;
         }
         DemoView::Pane(PaneId::Incident) => show_incident(state),
+        DemoView::WorkloadPods => {
+            // The stuck rollout's pods, as enter on its tree shows them.
+            state.history.push(View::Pane(PaneId::Pods));
+            if let Some(e) = state
+                .panes
+                .rollouts
+                .entries
+                .iter()
+                .find(|e| e.row.name == "shipping-api")
+            {
+                let namespace = e.row.namespace.clone();
+                state
+                    .panes
+                    .pods
+                    .set_focus(crate::app::panes::pods::PodsFocus::Workload {
+                        kind: "Rollout".into(),
+                        namespace,
+                        name: "shipping-api".into(),
+                    });
+            }
+        }
+        DemoView::DescribeYaml => {
+            state.history.push(View::Pane(PaneId::Describe));
+            state.panes.describe.yaml = true;
+        }
         DemoView::RolloutsDetail => {
             state.history.push(View::Pane(PaneId::Rollouts));
             state.panes.rollouts.open_detail();

@@ -79,6 +79,13 @@ pub enum Focus {
     Traces { service: Option<String> },
     /// One trace, opened by id.
     Trace(String),
+    /// Pods: a workload's, one named pod, or all.
+    Pods(crate::app::panes::pods::PodsFocus),
+    /// One Kubernetes object, described or as YAML.
+    Object {
+        reference: crate::model::k8s::ObjectRef,
+        view: crate::app::panes::describe::Mode,
+    },
 }
 
 impl Focus {
@@ -92,6 +99,8 @@ impl Focus {
             Self::Group(_) => PaneId::Kafka,
             Self::Logs { .. } => PaneId::Logs,
             Self::Traces { .. } | Self::Trace(_) => PaneId::Traces,
+            Self::Pods(_) => PaneId::Pods,
+            Self::Object { .. } => PaneId::Describe,
         }
     }
 }

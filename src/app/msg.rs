@@ -34,6 +34,11 @@ pub enum Msg {
         name: String,
         generation: u64,
     },
+    /// A Kubernetes object read whole, or the API's error.
+    ObjectLoaded {
+        reference: crate::model::k8s::ObjectRef,
+        result: Result<crate::model::k8s::object_ref::ObjectDoc, String>,
+    },
     /// One topic's configs with their sources, or why they could not be read.
     KafkaConfigs {
         topic: String,
@@ -180,6 +185,9 @@ pub enum Cmd {
     Pause(SourceId, bool),
     /// Change one kind of source's polling interval.
     SetInterval(SourceId, std::time::Duration),
+    /// Read one Kubernetes object whole, with its events (answered with
+    /// `Msg::ObjectLoaded`).
+    LoadObject(crate::model::k8s::ObjectRef),
     /// Load one topic's configs (answered with `Msg::KafkaConfigs`).
     LoadTopicConfigs {
         topic: String,

@@ -105,6 +105,21 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
                 Vec::new()
             }
         }
+        Msg::ObjectLoaded { reference, result } => {
+            let now = state.now;
+            let copy = state.panes.describe.on_loaded(&reference, result, now);
+            state.dirty |= state.view().pane() == PaneId::Describe;
+            match copy {
+                Some(yaml) => {
+                    state.toast(
+                        crate::app::state::ToastLevel::Info,
+                        format!("copied the YAML, {} bytes (OSC 52)", yaml.len()),
+                    );
+                    vec![Cmd::Copy(yaml)]
+                }
+                None => Vec::new(),
+            }
+        }
         Msg::KafkaConfigs { topic, configs } => {
             state.dirty |= state.panes.kafka.set_configs(topic, configs);
             Vec::new()
@@ -212,7 +227,12 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         SourceBody::Kube(snapshot) => {
             state.panes.apps.set_snapshot(&snapshot);
             state.panes.rollouts.offer(&snapshot);
-            state.dirty |= matches!(state.view().pane(), PaneId::Apps | PaneId::Rollouts);
+            state.panes.pods.set_snapshot(&snapshot);
+            state.panes.events.set_snapshot(&snapshot);
+            state.dirty |= matches!(
+                state.view().pane(),
+                PaneId::Apps | PaneId::Rollouts | PaneId::Pods | PaneId::Events
+            );
             let probes = crate::app::panes::apps::actions::access_probes(&state.panes.apps);
             let keys = state.kube_access.to_ask(&probes);
             if !keys.is_empty() {

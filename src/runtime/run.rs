@@ -361,6 +361,14 @@ where
                 source.send(Control::SetInterval(interval));
             }
         }
+        Cmd::LoadObject(reference) => {
+            let app = app.clone();
+            let kube = env.backends.kube.clone();
+            tokio::spawn(async move {
+                let result = kube.object(&reference).await.map_err(String::from);
+                let _ = app.send(Msg::ObjectLoaded { reference, result }).await;
+            });
+        }
         Cmd::LoadTopicConfigs { topic } => {
             let app = app.clone();
             let kafka = env.backends.kafka.clone();

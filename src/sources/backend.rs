@@ -12,7 +12,9 @@ use crate::actions::gate::ExecResult;
 use crate::model::action::ActionRequest;
 use crate::model::alerts::AlertsSnapshot;
 use crate::model::error::BackendError;
+use crate::model::k8s::ObjectRef;
 use crate::model::k8s::access::{AccessAnswer, AccessKey};
+use crate::model::k8s::object_ref::ObjectDoc;
 use crate::model::kafka::TopicConfig;
 use crate::model::pg::PgLock;
 
@@ -48,6 +50,11 @@ pub trait KafkaBackend: Send + Sync + Debug {
 pub trait KubeBackend: Send + Sync + Debug {
     /// Answers every permission, one access review each.
     fn review(&self, keys: Vec<AccessKey>) -> Answer<'_, Vec<(AccessKey, AccessAnswer)>>;
+    /// One object read whole, with its events (the describe and YAML views).
+    fn object<'a>(
+        &'a self,
+        reference: &'a ObjectRef,
+    ) -> Answer<'a, Result<ObjectDoc, BackendError>>;
     /// Runs an admitted Argo CD or workload action.
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
 }
@@ -116,6 +123,13 @@ impl KubeBackend for Unavailable {
             .map(|k| (k, AccessAnswer::Unknown(self.0.clone())))
             .collect();
         Box::pin(async move { answers })
+    }
+
+    fn object<'a>(
+        &'a self,
+        _reference: &'a ObjectRef,
+    ) -> Answer<'a, Result<ObjectDoc, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
     }
 
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {

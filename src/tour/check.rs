@@ -32,6 +32,9 @@ pub enum PaneName {
     Silences,
     Fire,
     Oncall,
+    Pods,
+    Events,
+    Describe,
 }
 
 /// Which dialog is open.
@@ -589,6 +592,9 @@ pub fn pane_name(view: &View) -> PaneName {
             PaneId::Silences => PaneName::Silences,
             PaneId::Attention => PaneName::Fire,
             PaneId::Oncall => PaneName::Oncall,
+            PaneId::Pods => PaneName::Pods,
+            PaneId::Events => PaneName::Events,
+            PaneId::Describe => PaneName::Describe,
         },
     }
 }

@@ -57,6 +57,11 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
             panes::silences::render(frame, areas.body, state);
         }
         View::Pane(crate::app::PaneId::Oncall) => panes::oncall::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Pods) => panes::pods::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Events) => panes::events::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Describe) => {
+            panes::describe::render(frame, areas.body, state);
+        }
     }
     if let (Some(tour_area), Some(run)) = (areas.tour, &state.tour) {
         widgets::tour::render(frame, tour_area, state, run);

@@ -50,10 +50,13 @@ pub mod apps;
 pub mod attention;
 pub mod audit;
 pub mod catalog;
+pub mod describe;
+pub mod events;
 pub mod incident;
 pub mod kafka;
 pub mod logs;
 pub mod oncall;
+pub mod pods;
 pub mod postgres;
 pub mod requests;
 pub mod rollouts;
@@ -335,7 +338,7 @@ panes! {
     },
     Audit => audit: audit::AuditPane {
         command: "audit",
-        aliases: &["events"],
+        aliases: &["trail"],
         title: "Audit",
         section: "audit",
         actions: audit::actions::ACTIONS,
@@ -377,6 +380,33 @@ panes! {
         actions: silences::actions::ACTIONS,
         table: true,
         goto: Action::PaneSilences,
+    },
+    Pods => pods: pods::PodsPane {
+        command: "pods",
+        aliases: &["pod", "po"],
+        title: "Pods",
+        section: "pods",
+        actions: pods::actions::ACTIONS,
+        table: true,
+        goto: Action::PanePods,
+    },
+    Events => events: events::EventsPane {
+        command: "events",
+        aliases: &["ev", "warnings"],
+        title: "Warning events",
+        section: "events",
+        actions: events::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneEvents,
+    },
+    Describe => describe: describe::DescribePane {
+        command: "describe",
+        aliases: &["yaml"],
+        title: "Describe",
+        section: "describe",
+        actions: describe::actions::ACTIONS,
+        table: false,
+        goto: Action::PaneDescribe,
     },
     Oncall => oncall: oncall::OncallPane {
         command: "oncall",

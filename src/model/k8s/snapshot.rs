@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
+use k8s_openapi::api::core::v1::Event as KubeEvent;
 
-use super::{AnalysisRun, Application, Rollout};
+use super::{AnalysisRun, Application, PodFacts, Rollout};
 
 /// The kinds a snapshot holds, in the order the panes list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,8 +74,8 @@ pub struct KubeSnapshot {
     pub analysis_runs: Vec<Arc<AnalysisRun>>,
     /// Pruned: template/spec fields other than container names and images are dropped.
     pub replica_sets: Vec<Arc<ReplicaSet>>,
-    /// Pruned: spec fields other than container names, images and the node are dropped.
-    pub pods: Vec<Arc<Pod>>,
+    /// Compact: the fields the panes read, built once per watch event.
+    pub pods: Vec<Arc<PodFacts>>,
     /// Warning events only.
     pub events: Vec<Arc<KubeEvent>>,
     /// Every kind, in scope or not ([`KindHealth::Off`]).

@@ -11,9 +11,8 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
-use k8s_openapi::api::core::v1::Pod;
 
-use super::pod::{ContainerProblem, PodSummary};
+use super::pod::{ContainerProblem, PodFacts, PodSummary};
 use super::workload::Workload;
 
 /// What kind of problem; declared most important first.
@@ -121,7 +120,7 @@ fn problem_kind(reason: &str) -> Option<StuckKind> {
     clippy::too_many_lines,
     reason = "one pass over pods and replica sets; every reason shares the groups it builds"
 )]
-pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<Pod>>(
+pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<PodFacts>>(
     workload: Workload<'_>,
     replica_sets: &[R],
     pods: &[P],
@@ -352,7 +351,7 @@ mod tests {
     #[test]
     fn unobserved_spec_and_healthy_workloads() {
         let unobserved = dep::deployment(json!({}), json!({"observedGeneration": 3}), 4);
-        let found = diagnose::<ReplicaSet, Pod>(Workload::Deployment(&unobserved), &[], &[]);
+        let found = diagnose::<ReplicaSet, PodFacts>(Workload::Deployment(&unobserved), &[], &[]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, StuckKind::SpecNotObserved);
         assert_eq!(
@@ -361,7 +360,7 @@ mod tests {
         );
         let ok = dep::complete();
         assert!(
-            diagnose::<ReplicaSet, Pod>(
+            diagnose::<ReplicaSet, PodFacts>(
                 Workload::Deployment(&ok),
                 &[],
                 &[pods::running("api-1", "api-6b7c8d9e0")]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 
@@ -17,7 +17,7 @@ use super::patches::{
     DEPLOYMENT_HASH_LABEL, DEPLOYMENT_REVISION, ROLLOUT_HASH_LABEL, ROLLOUT_REVISION,
     replica_set_revision,
 };
-use super::pod::PodSummary;
+use super::pod::{PodFacts, PodSummary};
 use super::rollout::Rollout;
 use super::status::{KindIcon, StatusIcon, StatusLabel};
 
@@ -121,6 +121,11 @@ impl TreeNode {
         self.time = meta.creation_timestamp.as_ref().map(|t| t.0);
         self
     }
+
+    fn at(mut self, time: Option<Timestamp>) -> Self {
+        self.time = time;
+        self
+    }
 }
 
 /// How many Warning events the tree lists.
@@ -150,7 +155,7 @@ fn hash_of(rs: &ReplicaSet, label: &str) -> Option<String> {
 /// Revision → ReplicaSets (newest revision first) → pods, with extra children per revision.
 fn revisions(
     replica_sets: &[ReplicaSet],
-    pods: &[Pod],
+    pods: &[PodFacts],
     revision_annotation: &str,
     roles: &dyn Fn(&ReplicaSet) -> Vec<String>,
     extra: &dyn Fn(i64) -> Vec<TreeNode>,
@@ -189,7 +194,7 @@ fn revisions(
                     TreeNode::new(3, KindIcon::Pod, "Pod", summary.name.clone())
                         .status(summary.status.clone())
                         .info(info)
-                        .time(&pod.metadata),
+                        .at(pod.created),
                 );
             }
         }
@@ -255,7 +260,7 @@ fn warning_events(events: &[Event]) -> Vec<TreeNode> {
 pub fn rollout_tree(
     rollout: &Rollout,
     replica_sets: &[ReplicaSet],
-    pods: &[Pod],
+    pods: &[PodFacts],
     analysis_runs: &[AnalysisRun],
     events: &[Event],
 ) -> Vec<TreeNode> {
@@ -371,7 +376,7 @@ pub fn rollout_tree(
 pub fn deployment_tree(
     deployment: &Deployment,
     replica_sets: &[ReplicaSet],
-    pods: &[Pod],
+    pods: &[PodFacts],
     events: &[Event],
 ) -> Vec<TreeNode> {
     let mut nodes = vec![

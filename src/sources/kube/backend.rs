@@ -44,6 +44,23 @@ impl KubeBackend for RealKube {
         })
     }
 
+    fn object<'a>(
+        &'a self,
+        reference: &'a crate::model::k8s::ObjectRef,
+    ) -> Answer<
+        'a,
+        Result<crate::model::k8s::object_ref::ObjectDoc, crate::model::error::BackendError>,
+    > {
+        Box::pin(async move {
+            let client = self
+                .executor
+                .client()
+                .await
+                .map_err(crate::model::error::BackendError::unavailable)?;
+            super::object::read(&client, reference).await
+        })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.executor.execute(request))
     }

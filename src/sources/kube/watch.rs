@@ -10,10 +10,11 @@
 //!   Nothing is watched cluster-wide, so a cluster with 13k pods elsewhere costs nothing.
 //! - **Bounded memory.** Objects go through `.modify()` before they reach the store: every
 //!   kind loses `managedFields` and the `last-applied-configuration` annotation (often larger
-//!   than the object), and Pods and ReplicaSets keep only the pod-template/spec fields the
-//!   models read (container names and images, the node). They stay typed `Pod` and
-//!   ReplicaSet so `crate::model::k8s` functions take them unchanged. Events are filtered
-//!   server-side with `fieldSelector=type=Warning`.
+//!   than the object), and ReplicaSets keep only the pod-template fields the models read
+//!   (container names and images). Pods are not kept as `Pod` at all: each watch event is
+//!   turned into a compact [`PodFacts`] (well under 1.5 KB, against ~7.5 KB for the typed
+//!   object) and the `Pod` is dropped, so the pod store is a map of those. Events are
+//!   filtered server-side with `fieldSelector=type=Warning`.
 //! - **No redraw per event.** Each watch task only updates its store and pokes a `Notify`;
 //!   one publisher task waits [`COALESCE`] after the first poke and then publishes one
 //!   [`KubeSnapshot`], so a burst of any size gives one snapshot per ~100 ms. Snapshots hold
@@ -30,6 +31,7 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::model::k8s::PodFacts;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Container, Event as KubeEvent, Pod, PodSpec};
@@ -140,7 +142,7 @@ struct Stores {
     rollouts: Vec<Store<Rollout>>,
     analysis_runs: Vec<Store<AnalysisRun>>,
     replica_sets: Vec<Store<ReplicaSet>>,
-    pods: Vec<Store<Pod>>,
+    pods: Vec<Arc<PodStore>>,
     events: Vec<Store<KubeEvent>>,
 }
 
@@ -166,7 +168,7 @@ impl Stores {
             rollouts: collect(&self.rollouts),
             analysis_runs: collect(&self.analysis_runs),
             replica_sets: collect(&self.replica_sets),
-            pods: collect(&self.pods),
+            pods: collect_pods(&self.pods),
             events: collect(&self.events),
             health: shared.health(),
         }
@@ -232,11 +234,98 @@ fn slim_pod_spec(spec: &PodSpec) -> PodSpec {
     }
 }
 
-fn prune_pod(pod: &mut Pod) {
-    prune_meta(&mut pod.metadata);
-    if let Some(spec) = pod.spec.as_mut() {
-        *spec = slim_pod_spec(spec);
+/// The pods of one namespace as [`PodFacts`], keyed by name (so a snapshot lists them sorted).
+/// A re-list fills `listing` and swaps it in at `InitDone`, so until then the previous list
+/// stays visible, as kube's reflector store does.
+#[derive(Debug, Default)]
+struct PodStore {
+    pods: Mutex<BTreeMap<String, Arc<PodFacts>>>,
+    listing: Mutex<Option<BTreeMap<String, Arc<PodFacts>>>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl PodStore {
+    fn apply(&self, event: Event<Pod>) {
+        match event {
+            Event::Init => *locked(&self.listing) = Some(BTreeMap::new()),
+            Event::InitApply(pod) => {
+                let facts = PodFacts::of(&pod);
+                locked(&self.listing)
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(facts.name.clone(), Arc::new(facts));
+            }
+            Event::InitDone => {
+                if let Some(listed) = locked(&self.listing).take() {
+                    *locked(&self.pods) = listed;
+                }
+            }
+            Event::Apply(pod) => {
+                let facts = PodFacts::of(&pod);
+                locked(&self.pods).insert(facts.name.clone(), Arc::new(facts));
+            }
+            Event::Delete(pod) => {
+                if let Some(name) = pod.metadata.name.as_deref() {
+                    locked(&self.pods).remove(name);
+                }
+            }
+        }
     }
+}
+
+/// Every namespace's pods, sorted by namespace then name.
+fn collect_pods(stores: &[Arc<PodStore>]) -> Vec<Arc<PodFacts>> {
+    let mut all: Vec<Arc<PodFacts>> = stores
+        .iter()
+        .flat_map(|s| locked(&s.pods).values().cloned().collect::<Vec<_>>())
+        .collect();
+    all.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    all
+}
+
+/// Starts the pod watch of one namespace; each event becomes [`PodFacts`] at once.
+fn spawn_pod_watch(
+    tasks: &mut JoinSet<()>,
+    shared: &Arc<Shared>,
+    client: &Client,
+    namespace: &str,
+) -> Arc<PodStore> {
+    let store = Arc::new(PodStore::default());
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let stream = watcher(api, watcher::Config::default()).default_backoff();
+    let slot = shared.add(KubeKind::Pods, namespace);
+    let shared = Arc::clone(shared);
+    let namespace = namespace.to_owned();
+    let mine = Arc::clone(&store);
+    tasks.spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(event) => {
+                    let visible =
+                        matches!(event, Event::InitDone | Event::Apply(_) | Event::Delete(_));
+                    mine.apply(event);
+                    if !visible {
+                        continue;
+                    }
+                    shared.set(slot, KindHealth::Ok);
+                }
+                Err(e) if is_expired(&e) => {
+                    tracing::debug!(%namespace, "pod watch expired, re-listing");
+                    continue;
+                }
+                Err(e) => {
+                    let message = error_message(&e);
+                    tracing::warn!(%namespace, %message, "kube pod watch failed");
+                    shared.set(slot, KindHealth::Error(message));
+                }
+            }
+            shared.dirty.notify_one();
+        }
+    });
+    store
 }
 
 fn prune_replica_set(rs: &mut ReplicaSet) {
@@ -387,15 +476,7 @@ impl KubeWatch {
                 default(),
                 prune_replica_set,
             ));
-            stores.pods.push(spawn_watch(
-                t,
-                s,
-                c,
-                KubeKind::Pods,
-                ns,
-                default(),
-                prune_pod,
-            ));
+            stores.pods.push(spawn_pod_watch(t, s, c, ns));
             // Normal events are most of the volume and no pane shows them.
             let warnings = default().fields("type=Warning");
             stores.events.push(spawn_watch(

@@ -96,6 +96,18 @@ impl KubeBackend for SandboxBackend {
         Box::pin(async move { answers })
     }
 
+    fn object<'a>(
+        &'a self,
+        reference: &'a crate::model::k8s::ObjectRef,
+    ) -> Answer<'a, Result<crate::model::k8s::object_ref::ObjectDoc, BackendError>> {
+        Box::pin(async move {
+            self.handle
+                .kube_object(reference.clone())
+                .await
+                .map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))
+        })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.kube.execute(request))
     }

@@ -15,15 +15,20 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
 use super::apps::{ARGO_NAMESPACE, Shape};
 use super::fleet::SERVICES;
 use super::workloads::{Scenario, SimWorkload};
 use crate::model::action::{ActionRequest, WorkloadKind};
+use crate::model::k8s::ObjectRef;
 use crate::model::k8s::app_ops::{self, REFRESH_ANNOTATION};
+use crate::model::k8s::object_ref::ObjectDoc;
 use crate::model::k8s::patches::apply_merge_patch;
-use crate::model::k8s::{Application, Enablement, Rollout, Workload, op_enablement, plan};
+use crate::model::k8s::{
+    Application, Enablement, PodFacts, Rollout, Workload, op_enablement, plan,
+};
 use crate::sources::kube::{KindHealth, KubeKind, KubeSnapshot};
 
 /// How long a sync takes in the sandbox when nothing waits for a rollout.
@@ -333,6 +338,41 @@ impl SandboxCluster {
         Ok(detail)
     }
 
+    /// One object read whole with its events, as `kubectl get -o json` and the object's
+    /// events give them (the describe and YAML views).
+    pub fn object(&self, reference: &ObjectRef, now: Timestamp) -> Result<ObjectDoc, String> {
+        let matches = |v: &Value| {
+            v["kind"].as_str() == Some(reference.kind.as_str())
+                && v["metadata"]["name"].as_str() == Some(reference.name.as_str())
+                && (reference.namespace.is_empty()
+                    || v["metadata"]["namespace"].as_str() == Some(reference.namespace.as_str()))
+        };
+        let mut found = self.apps.values().find(|v| matches(v)).cloned();
+        let mut events = Vec::new();
+        for w in &self.workloads {
+            let (replica_sets, pods, workload_events) = w.children(now);
+            if found.is_none() {
+                found = std::iter::once(w.object.clone())
+                    .chain(replica_sets)
+                    .chain(pods)
+                    .find(|v| matches(v));
+            }
+            events.extend(workload_events.into_iter().filter(|e| {
+                e["involvedObject"]["kind"].as_str() == Some(reference.kind.as_str())
+                    && e["involvedObject"]["name"].as_str() == Some(reference.name.as_str())
+            }));
+        }
+        let object = found.ok_or_else(|| {
+            format!(
+                "{} \"{}\" not found in namespace {}",
+                reference.known_plural().unwrap_or("objects"),
+                reference.name,
+                reference.namespace
+            )
+        })?;
+        Ok(ObjectDoc { object, events })
+    }
+
     /// A watch snapshot at `now`, as the real watch layer publishes one.
     #[must_use]
     pub fn snapshot(&self, generation: u64, now: Timestamp) -> KubeSnapshot {
@@ -376,8 +416,8 @@ impl SandboxCluster {
             );
             snapshot.pods.extend(
                 pods.into_iter()
-                    .filter_map(|v| serde_json::from_value(v).ok())
-                    .map(Arc::new),
+                    .filter_map(|v| serde_json::from_value::<Pod>(v).ok())
+                    .map(|p| Arc::new(PodFacts::of(&p))),
             );
             snapshot.events.extend(
                 events
@@ -660,13 +700,7 @@ mod tests {
         let pods: Vec<_> = snap
             .pods
             .iter()
-            .filter(|p| {
-                p.metadata
-                    .name
-                    .as_deref()
-                    .unwrap_or_default()
-                    .starts_with(name)
-            })
+            .filter(|p| p.name.starts_with(name))
             .map(|p| (**p).clone())
             .collect();
         let reasons = diagnose(Workload::Rollout(r), &replica_sets, &pods);
@@ -829,7 +863,7 @@ mod tests {
             let mut v: Vec<String> = snap
                 .pods
                 .iter()
-                .filter_map(|p| p.metadata.name.clone())
+                .map(|p| p.name.clone())
                 .filter(|n| n.starts_with(&format!("{name}-")))
                 .collect();
             v.sort();
@@ -879,11 +913,7 @@ mod tests {
         world.advance(std::time::Duration::from_secs(10));
         let snap = crate::sources::sandbox::apps::kube_snapshot(&mut world, 1);
         let pulling = snap.pods.iter().any(|p| {
-            p.metadata
-                .name
-                .as_deref()
-                .unwrap_or_default()
-                .starts_with("ledger-service")
+            p.name.starts_with("ledger-service")
                 && crate::model::k8s::PodSummary::of(p)
                     .problems
                     .iter()

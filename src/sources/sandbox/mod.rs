@@ -274,6 +274,11 @@ pub enum SandboxRequest {
         crate::actions::ActionRequest,
         oneshot::Sender<Result<String, String>>,
     ),
+    /// One object of the simulated cluster, whole, with its events.
+    KubeObject(
+        crate::model::k8s::ObjectRef,
+        oneshot::Sender<Result<crate::model::k8s::object_ref::ObjectDoc, String>>,
+    ),
     /// The simulated cluster's watch snapshot, with this publish number.
     Kube(u64, oneshot::Sender<crate::sources::kube::KubeSnapshot>),
     /// An Argo CD or rollout action on the simulated cluster, by this user.
@@ -395,6 +400,10 @@ impl SandboxHandle {
                         }
                         let _ = reply.send(result);
                     }
+                    SandboxRequest::KubeObject(reference, reply) => {
+                        let now = world.now();
+                        let _ = reply.send(world.cluster().object(&reference, now));
+                    }
                     SandboxRequest::Alerts(reply) => {
                         let _ = reply.send(world.alerts_snapshot());
                     }
@@ -509,6 +518,15 @@ impl SandboxHandle {
 
     pub async fn trace(&self, id: String) -> Result<Option<crate::model::traces::Trace>, String> {
         self.ask(|reply| SandboxRequest::Trace(id, reply)).await
+    }
+
+    /// One object of the simulated cluster, whole, with its events.
+    pub async fn kube_object(
+        &self,
+        reference: crate::model::k8s::ObjectRef,
+    ) -> Result<crate::model::k8s::object_ref::ObjectDoc, String> {
+        self.ask(|reply| SandboxRequest::KubeObject(reference, reply))
+            .await?
     }
 
     pub async fn alerts(&self) -> Result<crate::model::alerts::AlertsSnapshot, String> {

@@ -760,6 +760,9 @@ impl SimWorkload {
                 );
                 let pulling = missing.contains(&image);
                 let warm = *born + READY_AFTER <= now;
+                // While a rollout is stuck, the first stable pod has been OOM-killed a few
+                // times (its memory limit is tight): the first-aid story of the sandbox.
+                let oom = !missing.is_empty() && !pulling && warm && i == 0;
                 let (phase, state, ready) = if pulling {
                     (
                         "Pending",
@@ -787,12 +790,15 @@ impl SimWorkload {
                                  "labels": {hash_key: r.hash, "app": self.service},
                                  "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs_name,
                                                       "uid": format!("uid-rs-{rs_name}"), "controller": true}]},
-                    "spec": {"containers": [{"name": self.service, "image": image}], "nodeName": format!("node-{}", i % 3 + 1)},
+                    "spec": {"containers": [container_spec(&self.service, &image)],
+                             "nodeName": format!("node-{}", i % 3 + 1)},
                     "status": {"phase": phase,
                                "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
-                               "containerStatuses": [{"name": self.service, "image": image, "imageID": "",
-                                                      "ready": ready, "restartCount": 0, "state": state}]}
+                               "containerStatuses": [container_status(&self.service, &image, ready, &state, oom.then_some(*born))]}
                 }));
+                if oom {
+                    events.push(oom_event(&self.service, &pod_name, namespace, *born));
+                }
                 if pulling {
                     events.push(json!({
                         "apiVersion": "v1", "kind": "Event",
@@ -838,6 +844,47 @@ impl SimWorkload {
             }
         }
     }
+}
+
+/// A sandbox pod's container: one HTTP port, requests and a tight memory limit, and a
+/// readiness probe (what the describe view and port-forward read).
+fn container_spec(service: &str, image: &str) -> Value {
+    json!({"name": service, "image": image,
+           "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+           "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+           "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 5}})
+}
+
+/// A container's status; `oom_since` gives it three restarts, the last one an OOM kill.
+fn container_status(
+    service: &str,
+    image: &str,
+    ready: bool,
+    state: &Value,
+    oom_since: Option<Timestamp>,
+) -> Value {
+    let mut status = json!({"name": service, "image": image, "imageID": "",
+                            "ready": ready, "restartCount": 0, "state": state});
+    if let Some(born) = oom_since {
+        status["restartCount"] = json!(3);
+        status["lastState"] = json!({"terminated": {"exitCode": 137, "reason": "OOMKilled",
+            "startedAt": born.to_string(), "finishedAt": (born + READY_AFTER).to_string()}});
+    }
+    status
+}
+
+/// The kubelet's Warning event for a container restarted after an OOM kill.
+fn oom_event(service: &str, pod_name: &str, namespace: &str, born: Timestamp) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{pod_name}.oom"), "namespace": namespace},
+        "involvedObject": {"kind": "Pod", "name": pod_name, "namespace": namespace,
+                           "fieldPath": format!("spec.containers{{{service}}}")},
+        "type": "Warning", "reason": "BackOff", "count": 3,
+        "source": {"component": "kubelet"},
+        "message": format!("Back-off restarting failed container {service} in pod {pod_name}: OOMKilled (exit code 137), memory limit 256Mi"),
+        "lastTimestamp": (born + READY_AFTER).to_string(), "firstTimestamp": born.to_string()
+    })
 }
 
 fn canary_replicas(desired: i64, weight: i64) -> i64 {

@@ -110,7 +110,14 @@ async fn first_synced_snapshot_holds_the_fixtures() {
         names(&snapshot.deployments),
         fixture_names(&server, "Deployment", "shop")
     );
-    assert_eq!(names(&snapshot.pods), fixture_names(&server, "Pod", "shop"));
+    assert_eq!(
+        snapshot
+            .pods
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>(),
+        fixture_names(&server, "Pod", "shop")
+    );
     assert!(!snapshot.pods.is_empty());
     assert_eq!(
         names(&snapshot.replica_sets),
@@ -127,12 +134,19 @@ async fn first_synced_snapshot_holds_the_fixtures() {
             .iter()
             .all(|e| e.type_.as_deref() == Some("Warning"))
     );
-    // Pods are pruned to what the models read.
+    // Pods are kept compact: the fields the panes read, within the 1.5 KB budget.
     for pod in &snapshot.pods {
-        assert!(pod.metadata.managed_fields.is_none());
-        let spec = pod.spec.as_ref().unwrap();
-        assert!(spec.volumes.is_none());
-        assert!(spec.containers.iter().all(|c| c.env.is_none()));
+        assert!(
+            pod.footprint() <= 1536,
+            "{}: {} bytes",
+            pod.name,
+            pod.footprint()
+        );
+        assert!(!pod.status_word.is_empty(), "{pod:?}");
+        assert!(
+            pod.containers.iter().all(|c| !c.image.is_empty()),
+            "{pod:?}"
+        );
     }
     // Only the namespaces in scope were asked for.
     for request in server.requests() {

@@ -305,7 +305,7 @@ pub fn workload_facts(snapshot: &Arc<KubeSnapshot>, wanted: &WorkloadRef) -> Opt
     let pods: Vec<_> = snapshot
         .pods
         .iter()
-        .filter(|p| rs_uids.iter().any(|rs| owned_by(&p.metadata, rs)))
+        .filter(|p| rs_uids.iter().any(|rs| p.owner_uids().any(|o| o == *rs)))
         .map(AsRef::as_ref)
         .collect();
     Some(WorkloadFacts {

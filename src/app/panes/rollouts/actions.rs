@@ -3,13 +3,16 @@
 //! discovery.lua rules (kubectl's for Deployments) and by RBAC; the dialog shows the exact
 //! patches that will be sent, and the confirmed action goes through the audit gate.
 
-use crate::app::ctx::{Ctx, Focus, Permits};
+use crate::app::ctx::{Ctx, Focus, Intent, Permits};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
+use crate::app::panes::describe::Mode;
+use crate::app::panes::pods::PodsFocus;
 use crate::app::panes::rollouts::{RolloutsPane, WorkloadEntry, WorkloadKey};
 use crate::app::panes::{PaneId, select_row};
 use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
+use crate::model::k8s::ObjectRef;
 use crate::model::k8s::patches::{DEPLOYMENT_REVISION, ROLLOUT_REVISION, replica_set_revision};
 use crate::model::k8s::{Enablement, Workload, op_enablement, plan};
 
@@ -25,6 +28,9 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::RestartWorkload,
     crate::keymap::Action::UndoRollout,
     crate::keymap::Action::ScaleWorkload,
+    crate::keymap::Action::Describe,
+    crate::keymap::Action::ShowYaml,
+    crate::keymap::Action::CopyYaml,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -312,8 +318,38 @@ pub fn on_action(
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
     let op = match action {
+        // The list opens the workload's tree; the tree opens its pods (k9s's enter).
         Action::Select => {
-            rollouts.open_detail();
+            match rollouts.detail.clone() {
+                Some(key) => ctx.intent(Intent::Focus(Focus::Pods(PodsFocus::Workload {
+                    kind: match key.kind {
+                        WorkloadKind::Deployment => "Deployment".to_owned(),
+                        WorkloadKind::Rollout => "Rollout".to_owned(),
+                    },
+                    namespace: key.namespace,
+                    name: key.name,
+                }))),
+                None => rollouts.open_detail(),
+            }
+            return Some(Vec::new());
+        }
+        Action::Describe | Action::ShowYaml | Action::CopyYaml => {
+            let view = match action {
+                Action::Describe => Mode::Describe,
+                Action::ShowYaml => Mode::Yaml,
+                _ => Mode::CopyYaml,
+            };
+            match rollouts.target() {
+                Some(e) => {
+                    let (group, kind) = match e.row.kind {
+                        WorkloadKind::Deployment => ("apps", "Deployment"),
+                        WorkloadKind::Rollout => ("argoproj.io", "Rollout"),
+                    };
+                    let reference = ObjectRef::new(group, kind, &e.row.namespace, &e.row.name);
+                    ctx.intent(Intent::Focus(Focus::Object { reference, view }));
+                }
+                None => ctx.toast(ToastLevel::Info, "no workload selected"),
+            }
             return Some(Vec::new());
         }
         Action::Promote => RolloutOp::Promote { full: false },

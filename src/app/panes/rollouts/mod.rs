@@ -9,14 +9,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::Event;
 
 use crate::app::panes::Pane;
 use crate::app::table::{SortKey, TableState};
 use crate::model::action::WorkloadKind;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{
-    AnalysisRun, Rollout, RolloutPhase, StuckReason, TreeNode, Workload, WorkloadRow,
+    AnalysisRun, PodFacts, Rollout, RolloutPhase, StuckReason, TreeNode, Workload, WorkloadRow,
     deployment_tree, diagnose, rollout_tree,
 };
 
@@ -73,7 +73,7 @@ pub struct WorkloadKey {
 #[derive(Debug, Clone, Default)]
 pub struct Children {
     pub replica_sets: Vec<ReplicaSet>,
-    pub pods: Vec<Pod>,
+    pub pods: Vec<PodFacts>,
     pub analysis_runs: Vec<AnalysisRun>,
     pub events: Vec<Event>,
 }
@@ -115,7 +115,7 @@ fn owner_uids(
 /// ReplicaSets by owner uid, pods by owner uid: one pass over each list per snapshot.
 struct Owners<'a> {
     replica_sets: HashMap<&'a str, Vec<&'a ReplicaSet>>,
-    pods: HashMap<&'a str, Vec<&'a Pod>>,
+    pods: HashMap<&'a str, Vec<&'a PodFacts>>,
 }
 
 impl<'a> Owners<'a> {
@@ -126,16 +126,16 @@ impl<'a> Owners<'a> {
                 replica_sets.entry(owner).or_default().push(rs);
             }
         }
-        let mut pods: HashMap<&str, Vec<&Pod>> = HashMap::new();
+        let mut pods: HashMap<&str, Vec<&PodFacts>> = HashMap::new();
         for pod in &snapshot.pods {
-            for owner in owner_uids(&pod.metadata) {
+            for owner in pod.owner_uids() {
                 pods.entry(owner).or_default().push(pod);
             }
         }
         Self { replica_sets, pods }
     }
 
-    fn of(&self, owner: &str) -> (Vec<&'a ReplicaSet>, Vec<&'a Pod>) {
+    fn of(&self, owner: &str) -> (Vec<&'a ReplicaSet>, Vec<&'a PodFacts>) {
         let replica_sets = self.replica_sets.get(owner).cloned().unwrap_or_default();
         let pods = replica_sets
             .iter()
@@ -308,10 +308,10 @@ impl RolloutsPane {
             .map(|rs| (**rs).clone())
             .collect();
         let rs_uids: Vec<&str> = replica_sets.iter().map(|rs| uid(&rs.metadata)).collect();
-        let pods: Vec<Pod> = snapshot
+        let pods: Vec<PodFacts> = snapshot
             .pods
             .iter()
-            .filter(|p| owner_uids(&p.metadata).any(|o| rs_uids.contains(&o)))
+            .filter(|p| p.owner_uids().any(|o| rs_uids.contains(&o)))
             .map(|p| (**p).clone())
             .collect();
         let analysis_runs = snapshot
@@ -322,7 +322,7 @@ impl RolloutsPane {
             .collect();
         let mut names: Vec<String> = vec![key.name.clone()];
         names.extend(replica_sets.iter().filter_map(|r| r.metadata.name.clone()));
-        names.extend(pods.iter().filter_map(|p| p.metadata.name.clone()));
+        names.extend(pods.iter().map(|p| p.name.clone()));
         let events = snapshot
             .events
             .iter()

@@ -1,0 +1,253 @@
+//! State of the pods view: the pods of one workload (reached with enter from a rollout's
+//! detail or an app's resource), of one named pod, or of every watched namespace (`:pods`),
+//! with kubectl's STATUS, READY and RESTARTS, the last termination (`OOMKilled`, `Error`, exit
+//! code), node, age and images. The ones that need a look sort first; the selection follows
+//! the pod's name.
+
+pub mod actions;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::app::panes::Pane;
+use crate::app::table::{SortKey, TableState};
+use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
+use crate::model::k8s::{ContainerState, PodFacts};
+
+/// The orders of the list: attention (the default), name, status, restarts, age, node.
+pub const SORT_KEYS: [SortKey; 6] = [
+    SortKey::OWN,
+    SortKey::on("NAME"),
+    SortKey::on("STATUS"),
+    SortKey::on("RESTARTS"),
+    SortKey::on("AGE"),
+    SortKey::on("NODE"),
+];
+
+/// Which pods the view lists.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PodsFocus {
+    /// Every pod of the watched namespaces.
+    #[default]
+    All,
+    /// The pods a workload owns, directly or through its ReplicaSets.
+    Workload {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
+    /// One pod (an app's Pod resource).
+    Named { namespace: String, name: String },
+}
+
+impl PodsFocus {
+    /// The view's title.
+    #[must_use]
+    pub fn title(&self) -> String {
+        match self {
+            Self::All => "Pods".to_owned(),
+            Self::Workload { kind, name, .. } => format!("Pods of {} {name}", kind.to_lowercase()),
+            Self::Named { name, .. } => format!("Pod {name}"),
+        }
+    }
+}
+
+/// How much a pod needs a look: lower sorts first.
+#[must_use]
+pub fn attention(pod: &PodFacts) -> u8 {
+    let waiting_badly = pod.containers.iter().any(|c| {
+        matches!(&c.state, ContainerState::Waiting { reason, .. }
+            if !reason.is_empty() && reason != "ContainerCreating" && reason != "PodInitializing")
+    });
+    let failed = matches!(pod.phase.as_str(), "Failed" | "Unknown")
+        || pod.status_word.starts_with("Init:") && !pod.status_word.contains('/');
+    if waiting_badly || failed || pod.unschedulable.is_some() {
+        0
+    } else if pod.deleting
+        || (pod.phase == "Running" && pod.ready < pod.total)
+        || pod.phase == "Pending"
+    {
+        1
+    } else if pod.restarts > 0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// The `:pods` view.
+#[derive(Debug, Clone, Default)]
+pub struct PodsPane {
+    pub focus: PodsFocus,
+    pub snapshot: Option<Arc<KubeSnapshot>>,
+    /// The listed pods.
+    pub pods: Vec<Arc<PodFacts>>,
+    pub health: Option<KindHealth>,
+    pub table: TableState,
+    haystacks: Vec<String>,
+}
+
+impl PodsPane {
+    /// Takes a new snapshot and rebuilds the rows (the selection stays on its pod).
+    pub fn set_snapshot(&mut self, snapshot: &Arc<KubeSnapshot>) {
+        self.snapshot = Some(Arc::clone(snapshot));
+        self.health = Some(snapshot.health(KubeKind::Pods).clone());
+        self.rebuild();
+    }
+
+    /// Lists the pods `focus` names.
+    pub fn set_focus(&mut self, focus: PodsFocus) {
+        if focus != self.focus {
+            self.focus = focus;
+            self.table.filter.clear();
+            self.table.forget_selection();
+        }
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        let Some(snapshot) = self.snapshot.clone() else {
+            self.pods.clear();
+            self.refresh_view();
+            return;
+        };
+        self.pods = select(&snapshot, &self.focus);
+        self.haystacks = self
+            .pods
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {} {} {}",
+                    p.name,
+                    p.status_word,
+                    p.node,
+                    p.images(),
+                    p.last_termination()
+                        .map(|(_, t)| t.words())
+                        .unwrap_or_default()
+                )
+                .to_lowercase()
+            })
+            .collect();
+        self.refresh_view();
+    }
+
+    /// The name as listed: without the workload's name in front when the view is that
+    /// workload's (the title says it, and 80 columns keep the part that differs).
+    #[must_use]
+    pub fn short_name<'a>(&self, pod: &'a PodFacts) -> &'a str {
+        match &self.focus {
+            PodsFocus::Workload { name, .. } => pod
+                .name
+                .strip_prefix(name.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .filter(|rest| !rest.is_empty())
+                .unwrap_or(&pod.name),
+            _ => &pod.name,
+        }
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<&Arc<PodFacts>> {
+        self.table.selected_row().and_then(|i| self.pods.get(i))
+    }
+}
+
+/// The pods of `focus` in `snapshot`.
+#[must_use]
+pub fn select(snapshot: &KubeSnapshot, focus: &PodsFocus) -> Vec<Arc<PodFacts>> {
+    match focus {
+        PodsFocus::All => snapshot.pods.clone(),
+        PodsFocus::Named { namespace, name } => snapshot
+            .pods
+            .iter()
+            .filter(|p| &p.namespace == namespace && &p.name == name)
+            .cloned()
+            .collect(),
+        PodsFocus::Workload {
+            kind,
+            namespace,
+            name,
+        } => {
+            let uid = workload_uid(snapshot, kind, namespace, name);
+            let Some(uid) = uid else {
+                return Vec::new();
+            };
+            // The workload's own uid and its ReplicaSets' (Deployments and Rollouts own
+            // pods through ReplicaSets; StatefulSets, DaemonSets and Jobs directly).
+            let mut owners: HashSet<&str> = HashSet::from([uid]);
+            for rs in &snapshot.replica_sets {
+                let owned = rs
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid);
+                if owned && let Some(u) = rs.metadata.uid.as_deref() {
+                    owners.insert(u);
+                }
+            }
+            snapshot
+                .pods
+                .iter()
+                .filter(|p| &p.namespace == namespace && p.owner_uids().any(|o| owners.contains(o)))
+                .cloned()
+                .collect()
+        }
+    }
+}
+
+fn workload_uid<'a>(
+    snapshot: &'a KubeSnapshot,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Option<&'a str> {
+    let meta = |m: &'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        (m.namespace.as_deref() == Some(namespace) && m.name.as_deref() == Some(name))
+            .then_some(m.uid.as_deref())
+            .flatten()
+    };
+    match kind {
+        "Deployment" => snapshot.deployments.iter().find_map(|d| meta(&d.metadata)),
+        "Rollout" => snapshot.rollouts.iter().find_map(|r| meta(&r.metadata)),
+        _ => snapshot.replica_sets.iter().find_map(|r| meta(&r.metadata)),
+    }
+}
+
+impl Pane for PodsPane {
+    delegate_to_actions!(on_action, focus);
+
+    always_table!();
+
+    fn sort_keys(&self) -> &'static [SortKey] {
+        &SORT_KEYS
+    }
+
+    fn refresh_view(&mut self) {
+        let pods = &self.pods;
+        let column = self.table.sort.column;
+        self.table.rebuild(
+            &self.haystacks,
+            |i| format!("{}/{}", pods[i].namespace, pods[i].name),
+            |a, b| {
+                let (pa, pb) = (&pods[a], &pods[b]);
+                let name = (&pa.namespace, &pa.name).cmp(&(&pb.namespace, &pb.name));
+                match column {
+                    1 => name,
+                    2 => pa.status_word.cmp(&pb.status_word).then(name),
+                    3 => pb.restarts.cmp(&pa.restarts).then(name),
+                    4 => pb.created.cmp(&pa.created).then(name),
+                    5 => pa.node.cmp(&pb.node).then(name),
+                    _ => (attention(pa), -pa.restarts)
+                        .cmp(&(attention(pb), -pb.restarts))
+                        .then(name),
+                }
+            },
+        );
+    }
+
+    fn reset(&mut self) {
+        super::reset_keeping_page(self);
+    }
+}
