@@ -34,18 +34,35 @@ pub fn mapped_workloads(snapshot: &KubeSnapshot, catalog: &Catalog) -> Vec<Workl
     for r in &snapshot.rollouts {
         rollouts.insert((r.namespace(), r.name()), r);
     }
+    // A Rollout's row reads its own ReplicaSets (the plugin's weights and images).
+    let rollout_row = |r: &crate::model::k8s::Rollout| {
+        let uid = r.metadata.uid.as_deref().unwrap_or_default();
+        let own: Vec<&k8s_openapi::api::apps::v1::ReplicaSet> = snapshot
+            .replica_sets
+            .iter()
+            .filter(|rs| {
+                rs.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid)
+            })
+            .map(AsRef::as_ref)
+            .collect();
+        WorkloadRow::from_workload(Workload::Rollout(r), &own)
+    };
     let find_any = |name: &str, kind: WorkloadKind| -> Option<WorkloadRow> {
         match kind {
             WorkloadKind::Deployment => snapshot
                 .deployments
                 .iter()
                 .find(|d| d.metadata.name.as_deref() == Some(name))
-                .map(|d| WorkloadRow::from_workload(Workload::Deployment(d))),
+                .map(|d| WorkloadRow::from_workload(Workload::Deployment(d), &[])),
             WorkloadKind::Rollout => snapshot
                 .rollouts
                 .iter()
                 .find(|r| r.name() == name)
-                .map(|r| WorkloadRow::from_workload(Workload::Rollout(r))),
+                .map(|r| rollout_row(r)),
         }
     };
     catalog
@@ -60,10 +77,10 @@ pub fn mapped_workloads(snapshot: &KubeSnapshot, catalog: &Catalog) -> Vec<Workl
                 Some(ns) => match w.kind {
                     WorkloadKind::Deployment => deployments
                         .get(&(ns, w.name.as_str()))
-                        .map(|d| WorkloadRow::from_workload(Workload::Deployment(d))),
-                    WorkloadKind::Rollout => rollouts
-                        .get(&(ns, w.name.as_str()))
-                        .map(|r| WorkloadRow::from_workload(Workload::Rollout(r))),
+                        .map(|d| WorkloadRow::from_workload(Workload::Deployment(d), &[])),
+                    WorkloadKind::Rollout => {
+                        rollouts.get(&(ns, w.name.as_str())).map(|r| rollout_row(r))
+                    }
                 },
                 None => find_any(&w.name, w.kind),
             }

@@ -1,6 +1,9 @@
 //! A plain `apps/v1` Deployment's rollout progress, checked in the order `kubectl rollout
 //! status` checks it (`DeploymentStatusViewer` in kubernetes/kubectl,
-//! `pkg/polymorphichelpers/rollout_status.go`), with kubectl's messages.
+//! `pkg/polymorphichelpers/rollout_status.go`, checked against
+//! dee3483a3d6a64c07fdf746caf80af446dee99ac), with kubectl's messages. Argo CD's own
+//! Deployment health borrows the same checks with other words
+//! ([`super::health_rules::deployment_health`]); both are shown.
 
 use k8s_openapi::api::apps::v1::Deployment;
 

@@ -1,10 +1,15 @@
 //! Which rollout actions are offered for a workload, and why not when they are greyed out.
-//! Rollouts follow Argo CD's `discovery.lua` (argoproj/argo-cd,
-//! `resource_customizations/argoproj.io/Rollout/actions/discovery.lua`); Deployments follow
-//! kubectl (restart refuses a paused Deployment: kubernetes/kubernetes,
-//! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go).
+//! Rollouts follow Argo CD's `discovery.lua` (argoproj/argo-cd at
+//! 37ee0097cf851bc2dd7665fc081bbce61a7e836e,
+//! `resource_customizations/argoproj.io/Rollout/actions/discovery.lua`, ported in
+//! [`super::health_rules::rollout_actions`]); Deployments follow kubectl (restart refuses a
+//! paused Deployment: kubernetes/kubernetes,
+//! staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go), where Argo CD's
+//! Deployment `restart` action does not (see [`RESTART_DIFFERS_FROM_ARGO_CD`]).
 
 use super::deployment::is_paused;
+use super::health_rules::rollout_actions;
+use super::rollout::Rollout;
 use super::workload::Workload;
 use crate::model::action::RolloutOp;
 
@@ -66,45 +71,66 @@ impl Enablement {
 /// kubectl's refusal, word for word (`objectrestarter.go`).
 pub const RESTART_PAUSED: &str = "can't restart paused deployment (run rollout resume first)";
 
+/// Where opsdeck's Deployment restart deliberately differs from Argo CD's, both rules in
+/// words for the detail view. Argo CD: argoproj/argo-cd
+/// `resource_customizations/apps/Deployment/actions/discovery.lua` offers `restart` always
+/// and `restart/action.lua` sets the annotation whether or not the Deployment is paused.
+pub const RESTART_DIFFERS_FROM_ARGO_CD: [&str; 2] = [
+    "opsdeck follows kubectl: restart refuses a paused Deployment (\"can't restart paused deployment (run rollout resume first)\")",
+    "Argo CD's restart action always runs: it sets kubectl.kubernetes.io/restartedAt even on a paused Deployment, which then restarts only when resumed",
+];
+
+/// `discovery.lua` for a Rollout, with the reason for each action it greys out.
+fn rollout_enablement(r: &Rollout, action: WorkloadAction) -> Enablement {
+    use Enablement as E;
+    use WorkloadAction as A;
+    const PROMOTED: &str = "rollout is already fully promoted";
+    let lua = rollout_actions(&r.raw);
+    if let Some(error) = &lua.error
+        && !matches!(action, A::Restart | A::Undo | A::Scale)
+    {
+        return E::Disabled(format!("Argo CD's action discovery fails: {error}"));
+    }
+    let off = |offered: bool, reason: &str| E::unless(!offered, reason);
+    match action {
+        // Argo CD's `resume`; opsdeck's promote unpauses the same way.
+        A::Promote | A::Resume => off(lua.resume, "rollout is not paused"),
+        A::PromoteFull | A::Abort | A::Retry | A::Pause if lua.fully_promoted => {
+            E::Disabled(PROMOTED.into())
+        }
+        A::PromoteFull => off(
+            lua.promote_full,
+            "Rollouts v0.9 (a hash in status.observedGeneration) fully promotes canaries only",
+        ),
+        A::Abort => off(lua.abort, "rollout is already aborted"),
+        A::Retry => off(lua.retry, "rollout is not aborted"),
+        A::Pause if lua.aborted => E::Disabled("rollout is aborted".into()),
+        // Paused at a step (pause conditions) still offers pause, as Argo CD does: it sets
+        // spec.paused, which keeps the rollout paused after the step is promoted.
+        A::Pause => off(lua.pause, "rollout is already paused (spec.paused)"),
+        A::SkipStep if r.spec.strategy.canary.is_none() => {
+            E::Disabled("only canary rollouts have steps".into())
+        }
+        A::SkipStep => {
+            let steps = &r.raw["spec"]["strategy"]["canary"]["steps"];
+            let reason = if steps.is_null() {
+                "rollout has no canary steps"
+            } else {
+                "rollout is at the last step"
+            };
+            off(lua.skip_current_step, reason)
+        }
+        A::Restart | A::Undo | A::Scale => E::Enabled,
+    }
+}
+
 /// Whether `action` is offered for `workload` right now.
 #[must_use]
 pub fn enablement(workload: Workload<'_>, action: WorkloadAction) -> Enablement {
     use Enablement as E;
     use WorkloadAction as A;
     match workload {
-        Workload::Rollout(r) => {
-            const PROMOTED: &str = "rollout is already fully promoted";
-            let promoted = r.fully_promoted();
-            let aborted = r.status.abort;
-            let paused = r.paused();
-            match action {
-                A::Promote | A::Resume => E::unless(!paused, "rollout is not paused"),
-                A::PromoteFull => E::unless(promoted, PROMOTED),
-                A::Abort | A::Retry | A::Pause if promoted => E::Disabled(PROMOTED.into()),
-                A::Abort => E::unless(aborted, "rollout is already aborted"),
-                A::Retry => E::unless(!aborted, "rollout is not aborted"),
-                A::Pause if aborted => E::Disabled("rollout is aborted".into()),
-                A::Pause => E::unless(paused, "rollout is already paused"),
-                A::SkipStep => {
-                    let steps = r.steps().len();
-                    if r.spec.strategy.canary.is_none() {
-                        E::Disabled("only canary rollouts have steps".into())
-                    } else if steps == 0 {
-                        E::Disabled("rollout has no canary steps".into())
-                    } else if r
-                        .status
-                        .current_step_index
-                        .and_then(|i| usize::try_from(i).ok())
-                        .is_some_and(|i| i >= steps)
-                    {
-                        E::Disabled("rollout is at the last step".into())
-                    } else {
-                        E::Enabled
-                    }
-                }
-                A::Restart | A::Undo | A::Scale => E::Enabled,
-            }
-        }
+        Workload::Rollout(r) => rollout_enablement(r, action),
         Workload::Deployment(d) => {
             let paused = is_paused(d);
             match action {
@@ -169,7 +195,10 @@ mod tests {
                 (A::PromoteFull, Enablement::Enabled),
                 (A::Abort, Enablement::Enabled),
                 (A::Retry, off("rollout is not aborted")),
-                (A::Pause, off("rollout is already paused")),
+                // Argo CD offers pause at a pause step: argo-cd
+                // resource_customizations/argoproj.io/Rollout/actions/action_test.yaml,
+                // has_pause_condition_rollout.yaml (pause disabled: false).
+                (A::Pause, Enablement::Enabled),
                 (A::Resume, Enablement::Enabled),
                 (A::SkipStep, Enablement::Enabled),
                 (A::Restart, Enablement::Enabled),
@@ -205,6 +234,25 @@ mod tests {
             off("rollout is at the last step")
         );
         assert_eq!(enablement(w, A::Restart), Enablement::Enabled);
+    }
+
+    /// `discovery.lua` on a Rollout without status fails (`obj.status.currentPodHash`), and
+    /// Argo CD then offers none of its actions; opsdeck says why.
+    #[test]
+    fn rollout_without_status_offers_only_opsdeck_actions() {
+        let r = ro::rollout(serde_json::json!({
+            "metadata": {"name": "new", "generation": 1},
+            "spec": {"strategy": {"canary": {"steps": [{"setWeight": 10}]}}}
+        }));
+        let w = Workload::Rollout(&r);
+        let Enablement::Disabled(why) = enablement(w, WorkloadAction::Abort) else {
+            panic!("abort offered")
+        };
+        assert!(
+            why.starts_with("Argo CD's action discovery fails: "),
+            "{why}"
+        );
+        assert!(enablement(w, WorkloadAction::Restart).is_enabled());
     }
 
     #[test]

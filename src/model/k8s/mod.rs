@@ -12,10 +12,16 @@ pub mod deployment;
 pub mod describe;
 pub mod enablement;
 pub mod events;
+pub mod health_rules;
+pub mod lenient;
 pub mod object_ref;
 pub mod patches;
 pub mod pod;
+pub mod pod_info;
 pub mod rollout;
+pub mod rollout_info;
+#[cfg(test)]
+mod rollout_phase_tests;
 pub mod snapshot;
 pub mod status;
 pub mod stuck;
@@ -34,8 +40,8 @@ pub use pod::{ContainerFacts, ContainerState, PodFacts, PodSummary, Termination}
 pub use rollout::{Rollout, RolloutPhase};
 pub use status::{KindIcon, StatusIcon, StatusLabel};
 pub use stuck::{StuckKind, StuckReason, diagnose};
-pub use tree::{AnalysisRun, TreeNode, deployment_tree, rollout_tree};
-pub use workload::{Strategy, Workload, WorkloadRow};
+pub use tree::{AnalysisRun, TreeNode, deployment_tree, owner_tree, rollout_tree};
+pub use workload::{RowKind, Strategy, Workload, WorkloadRow};
 
 /// Implements `kube::Resource` for a namespaced custom resource modelled here, so a source can
 /// use `kube::Api<T>` without this crate enabling kube's derive feature.

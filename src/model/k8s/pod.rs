@@ -9,6 +9,8 @@
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Pod, PodStatus};
 
+use super::health_rules::{Health, pod_health};
+use super::pod_info::{PodInfo, pod_info};
 use super::status::{StatusIcon, StatusLabel};
 
 /// Longest container message kept (the scheduler's and kubelet's messages are a few hundred
@@ -82,7 +84,8 @@ pub enum ContainerState {
     Running {
         since: Option<Timestamp>,
     },
-    Terminated(Termination),
+    /// Boxed: most containers never show one, and the pod store holds many of them.
+    Terminated(Box<Termination>),
     /// No status reported yet (the pod is not scheduled or not started).
     Unknown,
 }
@@ -108,12 +111,12 @@ pub struct ContainerFacts {
     pub restarts: i32,
     pub state: ContainerState,
     /// The previous run's end (`lastState.terminated`).
-    pub last: Option<Termination>,
+    pub last: Option<Box<Termination>>,
     pub ports: Vec<ContainerPort>,
 }
 
 /// A pod, compact: what the pods, rollout and incident views and the first-aid actions read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodFacts {
     pub namespace: String,
     pub name: String,
@@ -141,6 +144,14 @@ pub struct PodFacts {
     /// `status.message` (e.g. an eviction's reason).
     pub message: String,
     pub containers: Vec<ContainerFacts>,
+    /// The Argo Rollouts plugin's line for the pod (its own port of the status word; the
+    /// word is empty when it is kubectl's, see [`PodFacts::plugin_info`]).
+    plugin: PodInfo,
+    /// Argo CD's health of the pod (gitops-engine's pod check); its message is left empty
+    /// when it is a container's waiting message (see [`PodFacts::health`]).
+    health: Health,
+    /// The container whose waiting message is the health message.
+    health_from: Option<usize>,
 }
 
 /// A container that is waiting for a reason other than normal start-up.
@@ -185,7 +196,7 @@ fn state_of(status: Option<&ContainerStatus>) -> ContainerState {
             message: capped(w.message.as_deref().unwrap_or_default()),
         }
     } else if let Some(t) = &state.terminated {
-        ContainerState::Terminated(Termination::of(t))
+        ContainerState::Terminated(Box::new(Termination::of(t)))
     } else if let Some(r) = &state.running {
         ContainerState::Running {
             since: r.started_at.as_ref().map(|t| t.0),
@@ -217,7 +228,7 @@ fn container(
         last: status
             .and_then(|s| s.last_state.as_ref())
             .and_then(|s| s.terminated.as_ref())
-            .map(Termination::of),
+            .map(|t| Box::new(Termination::of(t))),
         ports: spec
             .ports
             .iter()
@@ -409,6 +420,7 @@ impl PodFacts {
         let empty = PodStatus::default();
         let status = pod.status.as_ref().unwrap_or(&empty);
         let printed = print_pod(pod, status);
+        let printed_word = printed.reason.clone();
         let spec = pod.spec.as_ref();
         let statuses = status.container_statuses.as_deref().unwrap_or(&[]);
         let init_statuses = status.init_container_statuses.as_deref().unwrap_or(&[]);
@@ -433,6 +445,15 @@ impl PodFacts {
                     && c.reason.as_deref() == Some("Unschedulable")
             })
             .map(|c| capped(c.message.as_deref().unwrap_or_default()));
+        // The health message is mostly a container's waiting message: kept once.
+        let mut health = pod_health(pod);
+        let health_from = containers.iter().position(|c| {
+            matches!(&c.state, ContainerState::Waiting { message, .. }
+                if !message.is_empty() && *message == health.message)
+        });
+        if health_from.is_some() {
+            health.message = String::new();
+        }
         let meta = &pod.metadata;
         Self {
             namespace: meta.namespace.clone().unwrap_or_default(),
@@ -450,7 +471,7 @@ impl PodFacts {
                 .collect(),
             node: spec.and_then(|s| s.node_name.clone()).unwrap_or_default(),
             phase: status.phase.clone().unwrap_or_default(),
-            status_word: printed.reason,
+            status_word: printed.reason.clone(),
             ready: printed.ready,
             total: printed.total,
             restarts: printed.restarts,
@@ -464,7 +485,39 @@ impl PodFacts {
             unschedulable,
             message: capped(status.message.as_deref().unwrap_or_default()),
             containers,
+            plugin: {
+                // The plugin's word is kubectl's nearly always; keep it only when it differs.
+                let mut info = pod_info(pod);
+                if info.status == printed_word {
+                    info.status = String::new();
+                }
+                info
+            },
+            health,
+            health_from,
         }
+    }
+
+    /// Argo CD's health of the pod.
+    #[must_use]
+    pub fn health(&self) -> Health {
+        let mut health = self.health.clone();
+        if let Some(ContainerState::Waiting { message, .. }) =
+            self.health_from.and_then(|i| self.containers.get(i)).map(|c| &c.state)
+        {
+            health.message.clone_from(message);
+        }
+        health
+    }
+
+    /// The Argo Rollouts plugin's line for the pod.
+    #[must_use]
+    pub fn plugin_info(&self) -> PodInfo {
+        let mut info = self.plugin.clone();
+        if info.status.is_empty() {
+            info.status.clone_from(&self.status_word);
+        }
+        info
     }
 
     /// The uids of the pod's owners (a `ReplicaSet`, `StatefulSet`, `DaemonSet` or `Job`).
@@ -493,10 +546,10 @@ impl PodFacts {
         let mut best: Option<(&str, &Termination)> = None;
         for c in &self.containers {
             let now = match &c.state {
-                ContainerState::Terminated(t) if !(c.init && t.exit_code == 0) => Some(t),
+                ContainerState::Terminated(t) if !(c.init && t.exit_code == 0) => Some(&**t),
                 _ => None,
             };
-            for t in now.into_iter().chain(c.last.as_ref()) {
+            for t in now.into_iter().chain(c.last.as_deref()) {
                 let newer = match best {
                     None => true,
                     Some((_, b)) => t.finished > b.finished,
@@ -547,7 +600,7 @@ impl PodFacts {
             text.len()
         }
         fn t(t: &Termination) -> usize {
-            s(&t.reason) + s(&t.message)
+            size_of::<Termination>() + s(&t.reason) + s(&t.message)
         }
         let containers: usize = self
             .containers
@@ -556,7 +609,7 @@ impl PodFacts {
                 size_of::<ContainerFacts>()
                     + s(&c.name)
                     + s(&c.image)
-                    + c.last.as_ref().map_or(0, t)
+                    + c.last.as_deref().map_or(0, t)
                     + match &c.state {
                         ContainerState::Waiting { reason, message } => s(reason) + s(message),
                         ContainerState::Terminated(x) => t(x),
@@ -583,6 +636,8 @@ impl PodFacts {
             + s(&self.status_word)
             + s(&self.restart_policy)
             + s(&self.message)
+            + s(&self.plugin.status)
+            + s(&self.health.message)
             + self.unschedulable.as_deref().map_or(0, s)
             + owners
             + containers

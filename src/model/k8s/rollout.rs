@@ -1,21 +1,45 @@
 //! The Argo Rollouts `Rollout` (`argoproj.io/v1alpha1`): the spec and status fields the panes
 //! use (argoproj/argo-rollouts, pkg/apis/rollouts/v1alpha1/types.go), defaulted so partial
 //! objects parse, and the client-side status rule of `utils/rollout/rolloututil.go`
-//! (`GetRolloutPhase`).
+//! (`GetRolloutPhase`). A malformed field never hides the object: it is read field by field
+//! ([`super::lenient`]) and keeps a "cannot read" note per value it could not read.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::lenient::read_lenient;
 use super::status::{StatusIcon, StatusLabel};
 
 /// One Argo Rollout. Read-only, like [`super::app::Application`]: changes go out as patches.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rollout {
     pub metadata: ObjectMeta,
     pub spec: RolloutSpec,
     pub status: RolloutStatus,
+    /// One "cannot read <field>: <why>" per malformed value left out while reading.
+    pub notes: Vec<String>,
+    /// The object as read. The rules ported from Argo CD's Lua (`health.lua`,
+    /// `discovery.lua`) tell an absent field from an empty one, which the typed fields
+    /// above cannot.
+    pub raw: Value,
+}
+
+/// The typed part of a [`Rollout`], read leniently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RolloutFields {
+    metadata: ObjectMeta,
+    spec: RolloutSpec,
+    status: RolloutStatus,
+}
+
+impl<'de> Deserialize<'de> for Rollout {
+    /// Never fails on valid JSON: a malformed field becomes a note, not an error that would
+    /// fail the whole watch list.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::from_value(Value::deserialize(d)?))
+    }
 }
 
 super::namespaced_crd!(Rollout, "argoproj.io", "v1alpha1", "Rollout", "rollouts");
@@ -57,6 +81,8 @@ pub struct CanaryStrategy {
     /// Only its presence matters: basic canary (no traffic routing) waits for old replicas
     /// to terminate before it is Healthy.
     pub traffic_routing: Option<Value>,
+    /// Only its presence matters: ping-pong services tag the ReplicaSets `ping`/`pong`.
+    pub ping_pong: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -68,8 +94,8 @@ pub struct BlueGreenStrategy {
     pub post_promotion_analysis: Option<Value>,
 }
 
-/// One canary step. Exactly one field is set in a valid step; kinds this model does not name
-/// (`setCanaryScale`, `setHeaderRoute`, `setMirrorRoute`, `plugin`, …) land in `other`.
+/// One canary step. Exactly one field is set in a valid step; a kind this model does not
+/// know reads as a step with no field set (the plugin prints it `invalid`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CanaryStep {
@@ -77,20 +103,41 @@ pub struct CanaryStep {
     pub pause: Option<PauseStep>,
     pub analysis: Option<Value>,
     pub experiment: Option<Value>,
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, Value>,
+    pub set_canary_scale: Option<SetCanaryScale>,
+    pub plugin: Option<NamedStep>,
+    pub set_header_route: Option<NamedStep>,
+    pub set_mirror_route: Option<NamedStep>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct PauseStep {
-    /// `30s`, `1h` or a bare number of seconds; absent means "until promoted".
+    /// `30s`, `1h` or a bare number of seconds (an `IntOrString`); absent means "until
+    /// promoted".
     pub duration: Option<Value>,
 }
 
+/// `setCanaryScale`: a weight, a replica count, or back to matching the traffic weight.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetCanaryScale {
+    pub weight: Option<i32>,
+    pub replicas: Option<i32>,
+    pub match_traffic_weight: bool,
+}
+
+/// A step that names what it sets: `plugin`, `setHeaderRoute`, `setMirrorRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NamedStep {
+    pub name: String,
+}
+
 impl CanaryStep {
-    /// How the plugin prints the step (`CanaryStepString`): `setWeight: 20`, `pause`,
-    /// `pause: 1h`, `analysis`, `experiment`, or the unmodelled field's name.
+    /// How the plugin prints the step: argoproj/argo-rollouts utils/rollout/rolloututil.go
+    /// `CanaryStepString` at 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d, check for check in its
+    /// order. A pause duration is an `IntOrString` printed with its `String()`: `pause: 60`
+    /// for a number, `pause: 1h` for a string.
     #[must_use]
     pub fn describe(&self) -> String {
         if let Some(w) = self.set_weight {
@@ -99,7 +146,7 @@ impl CanaryStep {
         if let Some(pause) = &self.pause {
             return match &pause.duration {
                 Some(Value::String(d)) => format!("pause: {d}"),
-                Some(Value::Number(n)) => format!("pause: {n}s"),
+                Some(Value::Number(n)) => format!("pause: {n}"),
                 _ => "pause".into(),
             };
         }
@@ -109,11 +156,27 @@ impl CanaryStep {
         if self.analysis.is_some() {
             return "analysis".into();
         }
-        self.other
-            .keys()
-            .next()
-            .cloned()
-            .unwrap_or_else(|| "invalid".into())
+        if let Some(scale) = &self.set_canary_scale {
+            // Weight wins over matchTrafficWeight, which wins over replicas; a scale step
+            // with none of them falls through to the checks below, as in the plugin.
+            if let Some(w) = scale.weight {
+                return format!("setCanaryScale{{weight: {w}}}");
+            } else if scale.match_traffic_weight {
+                return "setCanaryScale{matchTrafficWeight: true}".into();
+            } else if let Some(r) = scale.replicas {
+                return format!("setCanaryScale{{replicas: {r}}}");
+            }
+        }
+        if let Some(plugin) = &self.plugin {
+            return format!("plugin: {}", plugin.name);
+        }
+        if let Some(route) = &self.set_header_route {
+            return format!("setHeaderRoute: {}", route.name);
+        }
+        if let Some(route) = &self.set_mirror_route {
+            return format!("setMirrorRoute: {}", route.name);
+        }
+        "invalid".into()
     }
 }
 
@@ -168,6 +231,8 @@ pub struct CanaryStatus {
     pub weights: Option<TrafficWeights>,
     pub current_step_analysis_run_status: Option<RolloutAnalysisRunStatus>,
     pub current_background_analysis_run_status: Option<RolloutAnalysisRunStatus>,
+    /// `ping` or `pong`: which ping-pong service is the stable one.
+    pub stable_ping_pong: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -257,6 +322,35 @@ impl RolloutPhase {
 }
 
 impl Rollout {
+    /// Reads a Rollout from its JSON, field by field: a malformed value is left out (its
+    /// field keeps the default) with a note in [`Self::notes`].
+    #[must_use]
+    pub fn from_value(raw: Value) -> Self {
+        let (fields, notes) = read_lenient::<RolloutFields>(raw.clone());
+        Self {
+            metadata: fields.metadata,
+            spec: fields.spec,
+            status: fields.status,
+            notes,
+            raw,
+        }
+    }
+
+    /// Drops from [`Self::raw`] what no Lua rule reads and what can be bigger than the rest
+    /// of the object: `managedFields`, the `kubectl apply` annotation, and the pod template
+    /// (kept typed in `spec.template`).
+    pub fn slim_raw(&mut self) {
+        if let Some(meta) = self.raw.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("managedFields");
+            if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+                annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+            }
+        }
+        if let Some(spec) = self.raw.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.remove("template");
+        }
+    }
+
     #[must_use]
     pub fn name(&self) -> &str {
         self.metadata.name.as_deref().unwrap_or_default()
@@ -294,51 +388,30 @@ impl Rollout {
             .map_or(&[], |c| c.steps.as_slice())
     }
 
-    /// `GetCurrentCanaryStep`'s index: `currentStepIndex`, 0 when unset, `None` without
-    /// steps (or when the index is already past the last step).
+    /// `GetCurrentCanaryStep`'s index (argoproj/argo-rollouts utils/replicaset/canary.go at
+    /// 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d): `currentStepIndex`, 0 when unset, `None`
+    /// for a non-canary, without steps, or when the index is already past the last step.
     #[must_use]
     pub fn current_step_index(&self) -> Option<i32> {
+        self.spec.strategy.canary.as_ref()?;
         let steps = i32::try_from(self.steps().len()).unwrap_or(i32::MAX);
-        if steps == 0 {
-            return None;
-        }
         let index = self.status.current_step_index.unwrap_or(0);
-        (index < steps).then_some(index)
+        // The plugin would index out of range with a negative index; none is current then.
+        (0..steps).contains(&index).then_some(index)
     }
 
-    /// The weight the current canary step set: the last `setWeight` at or before the current
-    /// step; 100 once every step is done (the plugin's `SetWeight` column).
+    /// The plugin's `SetWeight` ([`super::rollout_info::set_weight`]).
     #[must_use]
-    pub fn set_weight(&self) -> Option<i32> {
-        self.spec.strategy.canary.as_ref()?;
-        let steps = self.steps();
-        let done = self.status.current_step_index.unwrap_or(0);
-        if usize::try_from(done).is_ok_and(|d| d >= steps.len()) || self.fully_promoted() {
-            return Some(100);
-        }
-        let upto = usize::try_from(done).unwrap_or(0);
-        Some(
-            steps[..=upto.min(steps.len().saturating_sub(1))]
-                .iter()
-                .rev()
-                .find_map(|s| s.set_weight)
-                .unwrap_or(0),
-        )
+    pub fn set_weight(&self) -> Option<i64> {
+        super::rollout_info::set_weight(self)
     }
 
-    /// The traffic weight actually on the canary, as the traffic router reports it
-    /// (`status.canary.weights`). A basic canary has no router: its weight is the set weight,
-    /// reached through replica counts, so that is what this repeats.
-    #[must_use]
-    pub fn actual_weight(&self) -> Option<i32> {
-        self.spec.strategy.canary.as_ref()?;
-        match &self.status.canary.weights {
-            Some(w) => Some(w.canary.weight),
-            None => self.set_weight(),
-        }
-    }
-
-    /// `GetRolloutPhase`: the controller's phase, unless the client can see it is stale.
+    /// `GetRolloutPhase` (argoproj/argo-rollouts utils/rollout/rolloututil.go at
+    /// 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d): the controller's phase, unless the client
+    /// can see it is stale. Its third check (a referenced workload's generation not yet
+    /// observed) only runs when `spec.TemplateResolvedFromRef` is set, a field the controller
+    /// sets in memory (`json:"-"`) and never on an object read from the API, so it never
+    /// applies here; Argo CD's `health.lua` does check it ([`super::health_rules`]).
     #[must_use]
     pub fn phase(&self) -> (RolloutPhase, String) {
         if !self.generation_observed() {
@@ -659,14 +732,42 @@ pub(crate) mod tests {
         let r = canary_paused();
         assert_eq!(r.current_step_index(), Some(1));
         assert_eq!(r.set_weight(), Some(20));
-        assert_eq!(r.actual_weight(), Some(20));
         assert_eq!(r.steps()[3].describe(), "pause: 10m");
-        assert_eq!(r.steps()[6].describe(), "pause: 60s");
+        // An IntOrString prints bare: the plugin shows `pause: 60`, not `60s`.
+        assert_eq!(r.steps()[6].describe(), "pause: 60");
         assert_eq!(r.steps()[4].describe(), "analysis");
         let done = canary_promoted();
         assert_eq!(done.current_step_index(), None);
         assert_eq!(done.set_weight(), Some(100));
         assert_eq!(blue_green_paused().set_weight(), None);
+    }
+
+    /// The issue's case: `status.conditions` that is not a list used to fail the whole
+    /// object (and with it the watch list). Now the object reads, with a note.
+    #[test]
+    fn a_malformed_field_keeps_the_object_with_a_note() {
+        let r = rollout(json!({
+            "metadata": {"name": "checkout", "namespace": "shop", "generation": 2},
+            "spec": {"replicas": 3, "strategy": {"canary": {"steps": [{"setWeight": "ten"}, {"pause": {}}]}}},
+            "status": {"phase": "Healthy", "observedGeneration": "2", "conditions": "oops",
+                       "currentPodHash": "abc", "stableRS": "abc"}
+        }));
+        assert_eq!(r.name(), "checkout");
+        assert_eq!(r.phase().0, RolloutPhase::Healthy);
+        assert_eq!(r.steps().len(), 2, "the step stays, without its weight");
+        assert_eq!(
+            r.notes,
+            [
+                "cannot read spec.strategy.canary.steps[0].setWeight: invalid type: string \"ten\", expected i32",
+                "cannot read status.conditions: invalid type: string \"oops\", expected a sequence",
+            ]
+        );
+        let list: Vec<Rollout> = serde_json::from_value(
+            json!([{"status": {"pauseConditions": 5}}, {"metadata": {"name": "ok"}}]),
+        )
+        .expect("a list with a malformed item still reads");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].notes.len(), 1);
     }
 
     #[test]

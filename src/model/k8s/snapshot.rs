@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Event as KubeEvent;
 
 use super::{AnalysisRun, Application, PodFacts, Rollout};
@@ -15,6 +16,9 @@ pub enum KubeKind {
     Applications,
     Deployments,
     Rollouts,
+    StatefulSets,
+    DaemonSets,
+    Jobs,
     AnalysisRuns,
     ReplicaSets,
     Pods,
@@ -22,10 +26,13 @@ pub enum KubeKind {
 }
 
 impl KubeKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::Applications,
         Self::Deployments,
         Self::Rollouts,
+        Self::StatefulSets,
+        Self::DaemonSets,
+        Self::Jobs,
         Self::AnalysisRuns,
         Self::ReplicaSets,
         Self::Pods,
@@ -39,6 +46,9 @@ impl KubeKind {
             Self::Applications => "applications",
             Self::Deployments => "deployments",
             Self::Rollouts => "rollouts",
+            Self::StatefulSets => "statefulsets",
+            Self::DaemonSets => "daemonsets",
+            Self::Jobs => "jobs",
             Self::AnalysisRuns => "analysisruns",
             Self::ReplicaSets => "replicasets",
             Self::Pods => "pods",
@@ -71,6 +81,11 @@ pub struct KubeSnapshot {
     pub applications: Vec<Arc<Application>>,
     pub deployments: Vec<Arc<Deployment>>,
     pub rollouts: Vec<Arc<Rollout>>,
+    /// Shown read-only, with Argo CD's health (gitops-engine's checks). Pruned like
+    /// ReplicaSets: the pod template keeps container names and images.
+    pub stateful_sets: Vec<Arc<StatefulSet>>,
+    pub daemon_sets: Vec<Arc<DaemonSet>>,
+    pub jobs: Vec<Arc<Job>>,
     pub analysis_runs: Vec<Arc<AnalysisRun>>,
     /// Pruned: template/spec fields other than container names and images are dropped.
     pub replica_sets: Vec<Arc<ReplicaSet>>,

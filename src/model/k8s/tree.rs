@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 
+use super::app_row::HealthState;
 use super::deployment::deployment_phase;
 use super::patches::{
     DEPLOYMENT_HASH_LABEL, DEPLOYMENT_REVISION, ROLLOUT_HASH_LABEL, ROLLOUT_REVISION,
@@ -20,13 +21,35 @@ use super::patches::{
 use super::pod::{PodFacts, PodSummary};
 use super::rollout::Rollout;
 use super::status::{KindIcon, StatusIcon, StatusLabel};
+use super::workload::{RowKind, WorkloadRow};
 
-/// The `AnalysisRun` fields the tree shows.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// The `AnalysisRun` fields the tree shows. Read leniently like a Rollout: a malformed field
+/// leaves a note instead of failing the whole watch list.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalysisRun {
     pub metadata: ObjectMeta,
     pub status: AnalysisRunStatus,
+    /// "cannot read <field>: <why>" per malformed value left out.
+    pub notes: Vec<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct AnalysisRunFields {
+    metadata: ObjectMeta,
+    status: AnalysisRunStatus,
+}
+
+impl<'de> Deserialize<'de> for AnalysisRun {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (fields, notes) =
+            super::lenient::read_lenient::<AnalysisRunFields>(serde_json::Value::deserialize(d)?);
+        Ok(Self {
+            metadata: fields.metadata,
+            status: fields.status,
+            notes,
+        })
+    }
 }
 
 super::namespaced_crd!(
@@ -60,10 +83,14 @@ impl AnalysisRun {
 
     #[must_use]
     pub fn label(&self) -> StatusLabel {
+        // `analysisIcon` (argoproj/argo-rollouts pkg/kubectl-argo-rollouts/info/
+        // experiment_info.go at 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d): Inconclusive is
+        // the unknown icon, Error the warning one. The plugin leaves any other phase without
+        // an icon; opsdeck shows `?` so the cell never relies on the word alone.
         let icon = match self.status.phase.as_str() {
             "Successful" => StatusIcon::Ok,
             "Failed" => StatusIcon::Bad,
-            "Error" | "Inconclusive" => StatusIcon::Warning,
+            "Error" => StatusIcon::Warning,
             "Running" => StatusIcon::Progressing,
             "Pending" => StatusIcon::Waiting,
             _ => StatusIcon::Unknown,
@@ -131,21 +158,63 @@ impl TreeNode {
 /// How many Warning events the tree lists.
 pub const MAX_EVENTS: usize = 5;
 
-/// The plugin's ReplicaSet status: `ScaledDown`, Healthy (all available) or Progressing.
+/// The plugin's ReplicaSet status (`getReplicaSetHealth`, argoproj/argo-rollouts
+/// pkg/kubectl-argo-rollouts/info/replicaset_info.go at
+/// 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d): a generation not yet observed is Progressing;
+/// a True `ReplicaFailure` condition is `ReplicaFailure` (the bad icon); fewer available than
+/// `spec.replicas` is Progressing; then `ScaledDown` for 0 replicas, else Healthy.
 fn replica_set_label(rs: &ReplicaSet) -> StatusLabel {
-    let desired = rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    let available = rs
-        .status
-        .as_ref()
-        .and_then(|s| s.available_replicas)
-        .unwrap_or(0);
-    if desired == 0 {
-        StatusLabel::new(StatusIcon::Neutral, "ScaledDown")
-    } else if available >= desired {
-        StatusLabel::new(StatusIcon::Ok, "Healthy")
-    } else {
-        StatusLabel::new(StatusIcon::Progressing, "Progressing")
+    let empty = k8s_openapi::api::apps::v1::ReplicaSetStatus::default();
+    let status = rs.status.as_ref().unwrap_or(&empty);
+    let progressing = StatusLabel::new(StatusIcon::Progressing, "Progressing");
+    if rs.metadata.generation.unwrap_or(0) > status.observed_generation.unwrap_or(0) {
+        return progressing;
     }
+    let failure = status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "ReplicaFailure");
+    if failure.is_some_and(|c| c.status == "True") {
+        return StatusLabel::new(StatusIcon::Bad, "ReplicaFailure");
+    }
+    let desired = rs.spec.as_ref().and_then(|s| s.replicas);
+    if desired.is_some_and(|d| status.available_replicas.unwrap_or(0) < d) {
+        return progressing;
+    }
+    if desired == Some(0) {
+        StatusLabel::new(StatusIcon::Neutral, "ScaledDown")
+    } else {
+        StatusLabel::new(StatusIcon::Ok, "Healthy")
+    }
+}
+
+/// A pod's line as the plugin prints it ([`pod_info`]: status word, `ready:N/M`,
+/// `restarts:N`), unless Argo CD calls the pod Degraded where the word shows no problem (a
+/// Running pod whose container terminated and is not ready): then Argo CD's verdict, with
+/// the plugin's word and Argo CD's message kept in the INFO column.
+fn pod_node(depth: usize, pod: &PodFacts) -> TreeNode {
+    let line = pod.plugin_info();
+    let mut info = vec![format!("ready:{}/{}", line.ready, line.total)];
+    if line.restarts > 0 {
+        info.push(format!("restarts:{}", line.restarts));
+    }
+    let label = line.label();
+    let flagged = matches!(label.icon, StatusIcon::Bad | StatusIcon::Warning);
+    let health = pod.health();
+    let status = if flagged || health.state != HealthState::Degraded {
+        label
+    } else {
+        info.push(line.status.clone());
+        if !health.message.is_empty() {
+            info.push(health.message.clone());
+        }
+        health.label()
+    };
+    TreeNode::new(depth, KindIcon::Pod, "Pod", pod.name.clone())
+        .status(status)
+        .info(info)
+        .at(pod.created)
 }
 
 fn hash_of(rs: &ReplicaSet, label: &str) -> Option<String> {
@@ -186,16 +255,7 @@ fn revisions(
                 if summary.owner.as_deref() != Some(name.as_str()) {
                     continue;
                 }
-                let mut info = vec![format!("ready:{}/{}", summary.ready, summary.total)];
-                if summary.restarts > 0 {
-                    info.push(format!("restarts:{}", summary.restarts));
-                }
-                nodes.push(
-                    TreeNode::new(3, KindIcon::Pod, "Pod", summary.name.clone())
-                        .status(summary.status.clone())
-                        .info(info)
-                        .at(pod.created),
-                );
+                nodes.push(pod_node(3, pod));
             }
         }
         nodes.extend(extra(revision));
@@ -355,6 +415,7 @@ pub fn rollout_tree(
                     a.metadata.name.clone().unwrap_or_default(),
                 )
                 .status(a.label())
+                .info(a.notes.clone())
                 .time(&a.metadata)
             })
             .collect()
@@ -408,6 +469,30 @@ pub fn deployment_tree(
         &roles,
         &|_| vec![],
     ));
+    nodes.extend(warning_events(events));
+    nodes
+}
+
+/// The tree of a read-only row (a `StatefulSet`, `DaemonSet` or Job): the object with Argo
+/// CD's health, the pods it owns directly (no ReplicaSets in between), and Warning events.
+#[must_use]
+pub fn owner_tree(
+    row: &WorkloadRow,
+    meta: &ObjectMeta,
+    pods: &[PodFacts],
+    events: &[Event],
+) -> Vec<TreeNode> {
+    let icon = if row.kind == RowKind::Job {
+        KindIcon::Job
+    } else {
+        KindIcon::Deployment
+    };
+    let mut nodes = vec![
+        TreeNode::new(0, icon, row.kind.kind_name(), row.name.clone())
+            .status(row.status.clone())
+            .time(meta),
+    ];
+    nodes.extend(pods.iter().map(|pod| pod_node(1, pod)));
     nodes.extend(warning_events(events));
     nodes
 }
@@ -560,7 +645,7 @@ mod tests {
             "    · Step 4. pause: 10m | • pending | ",
             "    · Step 5. analysis | • pending | ",
             "    · Step 6. setWeight: 80 | • pending | ",
-            "    · Step 7. pause: 60s | • pending | ",
+            "    · Step 7. pause: 60 | • pending | ",
             "    · Step 8. setWeight: 100 | • pending | ",
             "  # Revision revision:9 |  | ",
             "    ⧉ ReplicaSet checkout-8a7b6c5d4 | • ScaledDown | canary",
@@ -627,6 +712,65 @@ mod tests {
         );
     }
 
+    /// argo-rollouts `info/replicaset_info.go` `getReplicaSetHealth`: a True `ReplicaFailure`
+    /// (e.g. a quota) is bad even with no replica wanted yet available; an unobserved
+    /// generation is Progressing before anything else.
+    #[test]
+    fn replica_set_failure_and_unobserved_generation() {
+        let mut failing = rs(
+            "api-7c9d8f6b5",
+            "7c9d8f6b5",
+            6,
+            1,
+            0,
+            DEPLOYMENT_REVISION,
+            DEPLOYMENT_HASH_LABEL,
+        );
+        failing.status.get_or_insert_default().conditions =
+            Some(vec![k8s_openapi::api::apps::v1::ReplicaSetCondition {
+                type_: "ReplicaFailure".into(),
+                status: "True".into(),
+                reason: Some("FailedCreate".into()),
+                message: Some("exceeded quota".into()),
+                ..Default::default()
+            }]);
+        assert_eq!(replica_set_label(&failing).to_string(), "✖ ReplicaFailure");
+        failing.metadata.generation = Some(9);
+        failing.status.get_or_insert_default().observed_generation = Some(8);
+        assert_eq!(replica_set_label(&failing).to_string(), "◌ Progressing");
+    }
+
+    #[test]
+    fn pods_running_with_a_dead_container_read_degraded() {
+        // gitops-engine pkg/health/health_pod.go: Running, restartPolicy Always, not ready,
+        // and a container terminated before is Degraded, though kubectl says "Running".
+        let d = dep::rolling();
+        let sets = [rs(
+            "api-7c9d8f6b5",
+            "7c9d8f6b5",
+            6,
+            1,
+            0,
+            DEPLOYMENT_REVISION,
+            DEPLOYMENT_HASH_LABEL,
+        )];
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "api-7c9d8f6b5-x1", "ownerReferences": [{"apiVersion": "apps/v1",
+                "kind": "ReplicaSet", "name": "api-7c9d8f6b5", "uid": "u"}]},
+            "spec": {"restartPolicy": "Always", "containers": [{"name": "api"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+                "containerStatuses": [{"name": "api", "image": "api:v2", "imageID": "", "ready": false,
+                    "restartCount": 1, "state": {"running": {}},
+                    "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}
+        }))
+        .expect("pod");
+        let text = lines(&deployment_tree(&d, &sets, &[PodFacts::of(&pod)], &[]));
+        assert_eq!(
+            text[3],
+            "      □ Pod api-7c9d8f6b5-x1 | ✖ Degraded | ready:0/1 restarts:1 Running"
+        );
+    }
+
     #[test]
     fn deployment_tree_with_a_failing_pod() {
         let d = dep::deadline_exceeded();
@@ -680,6 +824,17 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_analysis_run_still_reads() {
+        let a: AnalysisRun = serde_json::from_value(json!({
+            "metadata": {"name": "x"}, "status": {"phase": ["Failed"]}
+        }))
+        .expect("never fails");
+        assert_eq!(a.metadata.name.as_deref(), Some("x"));
+        assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+        assert!(a.notes[0].starts_with("cannot read status.phase: "));
+    }
+
+    #[test]
     fn analysis_run_revision_from_a_label_too() {
         let a: AnalysisRun = serde_json::from_value(json!({
             "metadata": {"name": "x", "labels": {"rollout.argoproj.io/revision": "3"}},
@@ -687,6 +842,6 @@ mod tests {
         }))
         .expect("parses");
         assert_eq!(a.revision(), Some(3));
-        assert_eq!(a.label().to_string(), "⚠ Inconclusive");
+        assert_eq!(a.label().to_string(), "? Inconclusive");
     }
 }

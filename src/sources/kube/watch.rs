@@ -6,7 +6,8 @@
 //! <https://github.com/derailed/k9s/issues/3245>):
 //! - **Only what is in scope.** One kube-rs `watcher` + `reflector` store per kind *and
 //!   namespace* in [`WatchScope`]: Applications in the Argo CD namespaces; Deployments,
-//!   Rollouts, `AnalysisRuns`, ReplicaSets, Pods and Warning Events in the workload namespaces.
+//!   Rollouts, `StatefulSets`, `DaemonSets`, Jobs, `AnalysisRuns`, ReplicaSets, Pods and
+//!   Warning Events in the workload namespaces.
 //!   Nothing is watched cluster-wide, so a cluster with 13k pods elsewhere costs nothing.
 //! - **Bounded memory.** Objects go through `.modify()` before they reach the store: every
 //!   kind loses `managedFields` and the `last-applied-configuration` annotation (often larger
@@ -33,8 +34,9 @@ use std::time::Duration;
 
 use crate::model::k8s::PodFacts;
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Container, Event as KubeEvent, Pod, PodSpec};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Container, Event as KubeEvent, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::Api;
 use kube::core::NamespaceResourceScope;
@@ -140,6 +142,9 @@ struct Stores {
     applications: Vec<Store<Application>>,
     deployments: Vec<Store<Deployment>>,
     rollouts: Vec<Store<Rollout>>,
+    stateful_sets: Vec<Store<StatefulSet>>,
+    daemon_sets: Vec<Store<DaemonSet>>,
+    jobs: Vec<Store<Job>>,
     analysis_runs: Vec<Store<AnalysisRun>>,
     replica_sets: Vec<Store<ReplicaSet>>,
     pods: Vec<Arc<PodStore>>,
@@ -160,12 +165,102 @@ where
 }
 
 impl Stores {
+    /// Starts the watches of one workload namespace: every kind but Applications.
+    fn watch_workloads(
+        &mut self,
+        tasks: &mut JoinSet<()>,
+        shared: &Arc<Shared>,
+        client: &Client,
+        ns: &str,
+    ) {
+        let default = watcher::Config::default;
+        let (t, s, c) = (tasks, shared, client);
+        self.deployments.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::Deployments,
+            ns,
+            default(),
+            prune_deployment,
+        ));
+        self.rollouts.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::Rollouts,
+            ns,
+            default(),
+            prune_rollout,
+        ));
+        self.stateful_sets.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::StatefulSets,
+            ns,
+            default(),
+            prune_stateful_set,
+        ));
+        self.daemon_sets.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::DaemonSets,
+            ns,
+            default(),
+            prune_daemon_set,
+        ));
+        self.jobs.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::Jobs,
+            ns,
+            default(),
+            prune_job,
+        ));
+        self.analysis_runs.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::AnalysisRuns,
+            ns,
+            default(),
+            prune_analysis_run,
+        ));
+        self.replica_sets.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::ReplicaSets,
+            ns,
+            default(),
+            prune_replica_set,
+        ));
+        self.pods.push(spawn_pod_watch(t, s, c, ns));
+        // Normal events are most of the volume and no pane shows them.
+        let warnings = default().fields("type=Warning");
+        self.events.push(spawn_watch(
+            t,
+            s,
+            c,
+            KubeKind::Events,
+            ns,
+            warnings,
+            prune_event,
+        ));
+    }
+
     fn snapshot(&self, generation: u64, shared: &Shared) -> KubeSnapshot {
         KubeSnapshot {
             generation,
             applications: collect(&self.applications),
             deployments: collect(&self.deployments),
             rollouts: collect(&self.rollouts),
+            stateful_sets: collect(&self.stateful_sets),
+            daemon_sets: collect(&self.daemon_sets),
+            jobs: collect(&self.jobs),
             analysis_runs: collect(&self.analysis_runs),
             replica_sets: collect(&self.replica_sets),
             pods: collect_pods(&self.pods),
@@ -213,13 +308,17 @@ fn prune_meta(meta: &mut ObjectMeta) {
     }
 }
 
-/// Containers reduced to name and image (env, args, probes, mounts, resources dropped).
+/// Containers reduced to name, image and restart policy (env, args, probes, mounts,
+/// resources dropped).
 fn slim_containers(containers: &[Container]) -> Vec<Container> {
     containers
         .iter()
         .map(|c| Container {
             name: c.name.clone(),
             image: c.image.clone(),
+            // A sidecar (an init container that keeps running) reads differently in the
+            // rollout tree's pod status (argo-rollouts info/pod_info.go).
+            restart_policy: c.restart_policy.clone(),
             ..Container::default()
         })
         .collect()
@@ -230,6 +329,8 @@ fn slim_pod_spec(spec: &PodSpec) -> PodSpec {
         containers: slim_containers(&spec.containers),
         init_containers: spec.init_containers.as_deref().map(slim_containers),
         node_name: spec.node_name.clone(),
+        // Argo CD's pod health reads it: Never/OnFailure pods are job-like.
+        restart_policy: spec.restart_policy.clone(),
         ..PodSpec::default()
     }
 }
@@ -328,17 +429,44 @@ fn spawn_pod_watch(
     store
 }
 
+/// A pod template reduced like a pod spec, without annotations.
+fn slim_template(template: &mut PodTemplateSpec) {
+    if let Some(meta) = template.metadata.as_mut() {
+        prune_meta(meta);
+        meta.annotations = None;
+    }
+    if let Some(spec) = template.spec.as_mut() {
+        *spec = slim_pod_spec(spec);
+    }
+}
+
 fn prune_replica_set(rs: &mut ReplicaSet) {
     prune_meta(&mut rs.metadata);
-    let template = rs.spec.as_mut().and_then(|s| s.template.as_mut());
-    if let Some(template) = template {
-        if let Some(meta) = template.metadata.as_mut() {
-            prune_meta(meta);
-            meta.annotations = None;
-        }
-        if let Some(spec) = template.spec.as_mut() {
-            *spec = slim_pod_spec(spec);
-        }
+    if let Some(template) = rs.spec.as_mut().and_then(|s| s.template.as_mut()) {
+        slim_template(template);
+    }
+}
+
+fn prune_stateful_set(sts: &mut StatefulSet) {
+    prune_meta(&mut sts.metadata);
+    if let Some(spec) = sts.spec.as_mut() {
+        slim_template(&mut spec.template);
+        // Claim templates are specs of their own; no pane shows them.
+        spec.volume_claim_templates = None;
+    }
+}
+
+fn prune_daemon_set(ds: &mut DaemonSet) {
+    prune_meta(&mut ds.metadata);
+    if let Some(spec) = ds.spec.as_mut() {
+        slim_template(&mut spec.template);
+    }
+}
+
+fn prune_job(job: &mut Job) {
+    prune_meta(&mut job.metadata);
+    if let Some(spec) = job.spec.as_mut() {
+        slim_template(&mut spec.template);
     }
 }
 
@@ -356,6 +484,7 @@ fn prune_application(a: &mut Application) {
 
 fn prune_rollout(r: &mut Rollout) {
     prune_meta(&mut r.metadata);
+    r.slim_raw();
 }
 
 fn prune_analysis_run(r: &mut AnalysisRun) {
@@ -439,55 +568,7 @@ impl KubeWatch {
             ));
         }
         for ns in &scope.workload_namespaces {
-            let (t, s, c) = (&mut tasks, &shared, client);
-            stores.deployments.push(spawn_watch(
-                t,
-                s,
-                c,
-                KubeKind::Deployments,
-                ns,
-                default(),
-                prune_deployment,
-            ));
-            stores.rollouts.push(spawn_watch(
-                t,
-                s,
-                c,
-                KubeKind::Rollouts,
-                ns,
-                default(),
-                prune_rollout,
-            ));
-            stores.analysis_runs.push(spawn_watch(
-                t,
-                s,
-                c,
-                KubeKind::AnalysisRuns,
-                ns,
-                default(),
-                prune_analysis_run,
-            ));
-            stores.replica_sets.push(spawn_watch(
-                t,
-                s,
-                c,
-                KubeKind::ReplicaSets,
-                ns,
-                default(),
-                prune_replica_set,
-            ));
-            stores.pods.push(spawn_pod_watch(t, s, c, ns));
-            // Normal events are most of the volume and no pane shows them.
-            let warnings = default().fields("type=Warning");
-            stores.events.push(spawn_watch(
-                t,
-                s,
-                c,
-                KubeKind::Events,
-                ns,
-                warnings,
-                prune_event,
-            ));
+            stores.watch_workloads(&mut tasks, &shared, client, ns);
         }
 
         let (tx, rx) = watch::channel(Arc::new(stores.snapshot(0, &shared)));

@@ -362,6 +362,15 @@ impl SandboxCluster {
                     && e["involvedObject"]["name"].as_str() == Some(reference.name.as_str())
             }));
         }
+        if found.is_none() {
+            let (stateful_sets, daemon_sets, jobs, pods) = super::read_only::objects(now);
+            found = stateful_sets
+                .into_iter()
+                .chain(daemon_sets)
+                .chain(jobs)
+                .chain(pods)
+                .find(|v| matches(v));
+        }
         let object = found.ok_or_else(|| {
             format!(
                 "{} \"{}\" not found in namespace {}",
@@ -426,6 +435,15 @@ impl SandboxCluster {
                     .map(Arc::new),
             );
         }
+        let (stateful_sets, daemon_sets, jobs, pods) = super::read_only::objects(now);
+        snapshot.stateful_sets = parse_all(stateful_sets);
+        snapshot.daemon_sets = parse_all(daemon_sets);
+        snapshot.jobs = parse_all(jobs);
+        snapshot.pods.extend(
+            parse_all::<Pod>(pods)
+                .into_iter()
+                .map(|p| Arc::new(PodFacts::of(&p))),
+        );
         for kind in KubeKind::ALL {
             snapshot.health.insert(kind, KindHealth::Ok);
         }
@@ -556,6 +574,15 @@ fn mark_synced(app: &mut Value) {
     }
 }
 
+/// Typed objects from the sandbox's JSON (they all parse: the sandbox writes them).
+fn parse_all<T: serde::de::DeserializeOwned>(values: Vec<Value>) -> Vec<Arc<T>> {
+    values
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .map(Arc::new)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -637,7 +664,7 @@ mod tests {
         );
 
         let snap = at(cluster, 4);
-        let row = WorkloadRow::from_rollout(rollout(&snap, &name));
+        let row = WorkloadRow::from_rollout(rollout(&snap, &name), &[]);
         assert_eq!(row.step_text(), "1/6");
         assert_eq!(row.status.word, "Paused");
         assert_eq!(row.message, "CanaryPauseStep");

@@ -14,6 +14,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pg;
 pub mod provisioner;
+pub mod read_only;
 pub mod telemetry;
 pub mod workloads;
 

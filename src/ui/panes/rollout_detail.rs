@@ -1,8 +1,10 @@
 //! One workload in detail, like `kubectl argo rollouts get rollout`: status and message,
-//! strategy, step, weights, replicas and images; why it is stuck; the tree (revision →
+//! Argo CD's health of the same object, any field that could not be read, strategy, step,
+//! weights, replicas and images; why it is stuck; the tree (revision →
 //! ReplicaSet → pods, canary steps with the current one marked, blue-green services, analysis
 //! runs, recent Warning events) drawn with branches; and every action with its key, or the
-//! reason it is not offered. Up and down scroll.
+//! reason it is not offered, and for a Deployment where opsdeck's restart rule deliberately
+//! differs from Argo CD's. Up and down scroll.
 
 use std::fmt::Write as _;
 
@@ -171,6 +173,25 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
         Span::styled(r.status.to_string(), theme.style(role(&r.status))),
         text(format!("  {}", r.message), theme),
     ])];
+    // Argo CD may judge the same object differently (e.g. Suspended for Paused).
+    let health = &r.argocd_health;
+    let mut argo = vec![
+        muted("argo cd ".into(), theme),
+        Span::styled(
+            health.label().to_string(),
+            theme.style(role(&health.label())),
+        ),
+    ];
+    if !health.message.is_empty() {
+        argo.push(text(format!("  {}", health.message), theme));
+    }
+    lines.push(Line::from(argo));
+    for note in &r.notes {
+        lines.push(Line::from(Span::styled(
+            format!("⚠ {note}"),
+            theme.style(Role::Warn),
+        )));
+    }
     let mut facts = format!("strategy {}", r.strategy.as_str());
     if let Some((n, m)) = r.step {
         let _ = write!(facts, " · step {n}/{m}");
@@ -213,6 +234,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
         entry,
     );
     lines.extend(action_lines(state, &actions, action_of));
+    if r.kind == crate::model::k8s::RowKind::Deployment {
+        lines.push(head("RESTART · OPSDECK DIFFERS FROM ARGO CD", theme));
+        for rule in crate::model::k8s::enablement::RESTART_DIFFERS_FROM_ARGO_CD {
+            lines.push(Line::from(muted(format!("• {rule}"), theme)));
+        }
+    }
     let inner = area.height.saturating_sub(2) as usize;
     let scroll = state
         .panes

@@ -28,11 +28,16 @@ fn weight(e: &WorkloadEntry) -> String {
     }
 }
 
-/// The stuck reason (a warning), else the images.
+/// The stuck reason (a warning), else a field that could not be read, else the images.
 fn reason_cell(e: &WorkloadEntry, theme: &Theme) -> Cell<'static> {
-    match e.stuck.first() {
-        Some(s) => Cell::from(Span::styled(
-            format!("⚠ {}", s.message),
+    let warning = e
+        .stuck
+        .first()
+        .map(|s| &s.message)
+        .or_else(|| e.row.notes.first());
+    match warning {
+        Some(message) => Cell::from(Span::styled(
+            format!("⚠ {message}"),
             theme.style(Role::Warn),
         )),
         None => Cell::from(Span::styled(
@@ -49,10 +54,7 @@ fn reason_cell(e: &WorkloadEntry, theme: &Theme) -> Cell<'static> {
 
 /// `Rollout/Canary`, `Deployment/Rolling`.
 fn kind_text(e: &WorkloadEntry) -> String {
-    let kind = match e.row.kind {
-        crate::model::action::WorkloadKind::Rollout => "Rollout",
-        crate::model::action::WorkloadKind::Deployment => "Deployment",
-    };
+    let kind = e.row.kind.kind_name();
     let strategy = match e.row.strategy {
         crate::model::k8s::Strategy::RollingUpdate => "Rolling",
         other => other.as_str(),

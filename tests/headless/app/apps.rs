@@ -258,7 +258,7 @@ mod actions {
             ActionRequest::RolloutAction {
                 namespace: entry.row.namespace.clone(),
                 name: "shipping-api".into(),
-                kind: entry.row.kind,
+                kind: entry.row.kind.workload().expect("a Rollout has actions"),
                 op: RolloutOp::Undo { revision: None },
             }
         );

@@ -192,6 +192,35 @@ async fn an_update_shows_up_in_a_later_snapshot() {
     assert!(later.generation > first.generation);
 }
 
+/// A Rollout whose `status.conditions` is not a list (an old or hand-edited object) used to
+/// fail its own deserialization and with it the whole list of Rollouts. Now the list reads,
+/// and the object carries a "cannot read" note naming the field.
+#[tokio::test]
+async fn a_malformed_rollout_is_listed_with_a_note_and_hides_nothing() {
+    let (server, client, _dir) = start().await;
+    server.modify("Rollout", "shop", "payments-api", |r| {
+        r["status"]["conditions"] = json!("not a list");
+    });
+    let watch = KubeWatch::spawn(&client, &scope());
+    let mut rx = watch.subscribe();
+    let snapshot = wait_for(&mut rx, "every kind listed", all_ok).await;
+    assert_eq!(
+        names(&snapshot.rollouts),
+        fixture_names(&server, "Rollout", "shop"),
+        "every Rollout is listed"
+    );
+    let broken = snapshot
+        .rollouts
+        .iter()
+        .find(|r| r.name() == "payments-api")
+        .expect("the malformed Rollout is listed");
+    assert_eq!(
+        broken.notes,
+        ["cannot read status.conditions: invalid type: string \"not a list\", expected a sequence"]
+    );
+    assert!(broken.status.conditions.is_empty());
+}
+
 #[tokio::test]
 async fn a_410_expired_watch_relists_and_keeps_delivering() {
     let (server, client, _dir) = start().await;

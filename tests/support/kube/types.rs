@@ -88,6 +88,7 @@ pub fn builtin_types() -> Vec<ResourceType> {
         ResourceType::new("apps", "v1", "replicasets", "ReplicaSet").short(&["rs"]),
         ResourceType::new("apps", "v1", "statefulsets", "StatefulSet").short(&["sts"]),
         ResourceType::new("apps", "v1", "daemonsets", "DaemonSet").short(&["ds"]),
+        ResourceType::new("batch", "v1", "jobs", "Job"),
         ResourceType::new("events.k8s.io", "v1", "events", "Event").no_status(),
         // Argo CD's Application CRD declares no status subresource: status is written on the
         // object itself, and `/status` is a 404.

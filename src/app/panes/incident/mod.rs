@@ -309,7 +309,7 @@ pub fn workload_facts(snapshot: &Arc<KubeSnapshot>, wanted: &WorkloadRef) -> Opt
         .map(AsRef::as_ref)
         .collect();
     Some(WorkloadFacts {
-        row: WorkloadRow::from_workload(workload),
+        row: WorkloadRow::from_workload(workload, &replica_sets),
         stuck: diagnose(workload, &replica_sets, &pods),
     })
 }

@@ -211,6 +211,12 @@ fn workload_uid<'a>(
     match kind {
         "Deployment" => snapshot.deployments.iter().find_map(|d| meta(&d.metadata)),
         "Rollout" => snapshot.rollouts.iter().find_map(|r| meta(&r.metadata)),
+        "StatefulSet" => snapshot
+            .stateful_sets
+            .iter()
+            .find_map(|r| meta(&r.metadata)),
+        "DaemonSet" => snapshot.daemon_sets.iter().find_map(|r| meta(&r.metadata)),
+        "Job" => snapshot.jobs.iter().find_map(|r| meta(&r.metadata)),
         _ => snapshot.replica_sets.iter().find_map(|r| meta(&r.metadata)),
     }
 }

@@ -14,7 +14,7 @@ use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::model::k8s::ObjectRef;
 use crate::model::k8s::patches::{DEPLOYMENT_REVISION, ROLLOUT_REVISION, replica_set_revision};
-use crate::model::k8s::{Enablement, Workload, op_enablement, plan};
+use crate::model::k8s::{Enablement, RowKind, Workload, op_enablement, plan};
 
 /// The pane's own keys (besides the global and `[table]` ones): what its keymap section
 /// may bind, and what the router lets through to [`on_action`].
@@ -46,13 +46,22 @@ pub const OPS: [(&str, RolloutOp); 9] = [
     ("scale", RolloutOp::Scale { replicas: 1 }),
 ];
 
-fn request(entry: &WorkloadEntry, op: RolloutOp) -> ActionRequest {
-    ActionRequest::RolloutAction {
+/// Why a `StatefulSet`, `DaemonSet` or Job row offers no action.
+fn read_only(entry: &WorkloadEntry) -> String {
+    format!(
+        "{}s are shown read-only (status is Argo CD's health)",
+        entry.row.kind.kind_name()
+    )
+}
+
+/// `None` for a read-only row (a `StatefulSet`, `DaemonSet` or Job): no action targets it.
+fn request(entry: &WorkloadEntry, op: RolloutOp) -> Option<ActionRequest> {
+    Some(ActionRequest::RolloutAction {
         namespace: entry.row.namespace.clone(),
         name: entry.row.name.clone(),
-        kind: entry.row.kind,
+        kind: entry.row.kind.workload()?,
         op,
-    }
+    })
 }
 
 /// Why `op` is not offered for `workload` now: read-only mode, the discovery rules, RBAC.
@@ -62,7 +71,12 @@ fn refusal(
     workload: Workload<'_>,
     op: RolloutOp,
 ) -> Option<String> {
-    let request = request(entry, op);
+    let Some(request) = request(entry, op) else {
+        return Some(format!(
+            "{}s are shown read-only",
+            entry.row.kind.kind_name()
+        ));
+    };
     if let Err(e) = crate::actions::gate::allowed(&request, permits.readonly) {
         return Some(e.reason);
     }
@@ -81,11 +95,11 @@ pub fn enablement(
 ) -> Vec<(&'static str, Option<String>)> {
     let key = entry.key();
     let Some(workload) = rollouts.workload(&key) else {
-        return Vec::new();
+        return vec![("actions", Some(read_only(entry)))];
     };
     OPS.iter()
         .filter(|(_, op)| {
-            entry.row.kind == WorkloadKind::Rollout
+            entry.row.kind == RowKind::Rollout
                 || !matches!(
                     op,
                     RolloutOp::Promote { .. } | RolloutOp::Abort | RolloutOp::Retry
@@ -103,6 +117,7 @@ pub fn ask(rollouts: &RolloutsPane, ctx: &mut Ctx<'_>, op: RolloutOp) {
     };
     let key = entry.key();
     let Some(workload) = rollouts.workload(&key) else {
+        ctx.toast(ToastLevel::Info, read_only(&entry));
         return;
     };
     if let Some(reason) = refusal(ctx.permits(), &entry, workload, op) {
@@ -154,9 +169,10 @@ pub fn ask(rollouts: &RolloutsPane, ctx: &mut Ctx<'_>, op: RolloutOp) {
 
 /// Revision numbers of the workload's ReplicaSets, newest first.
 fn revisions(rollouts: &RolloutsPane, entry: &WorkloadEntry) -> Vec<i64> {
-    let annotation = match entry.row.kind {
-        WorkloadKind::Rollout => ROLLOUT_REVISION,
-        WorkloadKind::Deployment => DEPLOYMENT_REVISION,
+    let annotation = match entry.row.kind.workload() {
+        Some(WorkloadKind::Rollout) => ROLLOUT_REVISION,
+        Some(WorkloadKind::Deployment) => DEPLOYMENT_REVISION,
+        None => return Vec::new(),
     };
     let mut out: Vec<i64> = rollouts
         .children(&entry.key())
@@ -269,7 +285,10 @@ fn confirm(rollouts: &RolloutsPane, ctx: &mut Ctx<'_>, entry: &WorkloadEntry, op
         details.push((target, crate::model::text::fit(&text, 160)));
     }
     let title = format!("{} {} {}?", op.as_str(), row.kind.as_str(), row.name);
-    let mut confirm = Confirm::new(request(entry, op), title, details);
+    let Some(request) = request(entry, op) else {
+        return;
+    };
+    let mut confirm = Confirm::new(request, title, details);
     confirm = match op {
         RolloutOp::Abort => confirm.with_note(
             NoteLevel::Warn,
@@ -303,7 +322,7 @@ pub fn access_probes(rollouts: &RolloutsPane) -> Vec<ActionRequest> {
     for e in &rollouts.entries {
         if seen.insert((e.row.namespace.clone(), e.row.kind)) {
             for (_, op) in OPS {
-                out.push(request(e, op));
+                out.extend(request(e, op));
             }
         }
     }
@@ -322,10 +341,7 @@ pub fn on_action(
         Action::Select => {
             match rollouts.detail.clone() {
                 Some(key) => ctx.intent(Intent::Focus(Focus::Pods(PodsFocus::Workload {
-                    kind: match key.kind {
-                        WorkloadKind::Deployment => "Deployment".to_owned(),
-                        WorkloadKind::Rollout => "Rollout".to_owned(),
-                    },
+                    kind: key.kind.kind_name().to_owned(),
                     namespace: key.namespace,
                     name: key.name,
                 }))),
@@ -341,9 +357,11 @@ pub fn on_action(
             };
             match rollouts.target() {
                 Some(e) => {
-                    let (group, kind) = match e.row.kind {
-                        WorkloadKind::Deployment => ("apps", "Deployment"),
-                        WorkloadKind::Rollout => ("argoproj.io", "Rollout"),
+                    let kind = e.row.kind.kind_name();
+                    let group = match e.row.kind {
+                        RowKind::Rollout => "argoproj.io",
+                        RowKind::Job => "batch",
+                        _ => "apps",
                     };
                     let reference = ObjectRef::new(group, kind, &e.row.namespace, &e.row.name);
                     ctx.intent(Intent::Focus(Focus::Object { reference, view }));

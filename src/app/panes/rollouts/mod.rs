@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::app::panes::Pane;
 use crate::app::table::{SortKey, TableState};
-use crate::model::action::WorkloadKind;
 use crate::model::k8s::snapshot::{KindHealth, KubeKind, KubeSnapshot};
 use crate::model::k8s::{
-    AnalysisRun, PodFacts, Rollout, RolloutPhase, StuckReason, TreeNode, Workload, WorkloadRow,
-    deployment_tree, diagnose, rollout_tree,
+    AnalysisRun, PodFacts, Rollout, RolloutPhase, RowKind, StuckReason, TreeNode, Workload,
+    WorkloadRow, deployment_tree, diagnose, owner_tree, rollout_tree,
 };
 
 /// The orders of the list: attention (the default), name, namespace, status, kind.
@@ -64,7 +64,7 @@ impl WorkloadEntry {
 /// Names one workload across snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WorkloadKey {
-    pub kind: WorkloadKind,
+    pub kind: RowKind,
     pub namespace: String,
     pub name: String,
 }
@@ -196,10 +196,26 @@ impl RolloutsPane {
             let (replica_sets, pods) = owners.of(uid(&r.metadata));
             let workload = Workload::Rollout(r);
             entries.push(WorkloadEntry {
-                row: WorkloadRow::from_rollout(r),
+                row: WorkloadRow::from_rollout(r, &replica_sets),
                 stuck: diagnose(workload, &replica_sets, &pods),
             });
         }
+        // Read-only rows: Argo CD's health is their status; nothing diagnoses them yet.
+        let read_only = snapshot
+            .stateful_sets
+            .iter()
+            .map(|s| WorkloadRow::from_stateful_set(s))
+            .chain(
+                snapshot
+                    .daemon_sets
+                    .iter()
+                    .map(|d| WorkloadRow::from_daemon_set(d)),
+            )
+            .chain(snapshot.jobs.iter().map(|j| WorkloadRow::from_job(j)));
+        entries.extend(read_only.map(|row| WorkloadEntry {
+            row,
+            stuck: Vec::new(),
+        }));
         self.haystacks = entries
             .iter()
             .map(|e| {
@@ -216,10 +232,19 @@ impl RolloutsPane {
             })
             .collect();
         self.entries = entries;
-        self.health = Some(worst(
-            snapshot.health(KubeKind::Deployments),
-            snapshot.health(KubeKind::Rollouts),
-        ));
+        self.health = Some(
+            [
+                KubeKind::Rollouts,
+                KubeKind::StatefulSets,
+                KubeKind::DaemonSets,
+                KubeKind::Jobs,
+            ]
+            .into_iter()
+            .fold(
+                snapshot.health(KubeKind::Deployments).clone(),
+                |acc, kind| worst(&acc, snapshot.health(kind)),
+            ),
+        );
         self.snapshot = Some(Arc::clone(snapshot));
         self.loaded = true;
         self.refresh_view();
@@ -263,7 +288,7 @@ impl RolloutsPane {
     #[must_use]
     pub fn deployment(&self, key: &WorkloadKey) -> Option<&Deployment> {
         self.snapshot.as_ref()?.deployments.iter().find_map(|d| {
-            (key.kind == WorkloadKind::Deployment
+            (key.kind == RowKind::Deployment
                 && d.metadata.name.as_deref() == Some(&key.name)
                 && d.metadata.namespace.as_deref() == Some(&key.namespace))
             .then_some(d.as_ref())
@@ -274,9 +299,7 @@ impl RolloutsPane {
     #[must_use]
     pub fn rollout(&self, key: &WorkloadKey) -> Option<&Rollout> {
         self.snapshot.as_ref()?.rollouts.iter().find_map(|r| {
-            (key.kind == WorkloadKind::Rollout
-                && r.name() == key.name
-                && r.namespace() == key.namespace)
+            (key.kind == RowKind::Rollout && r.name() == key.name && r.namespace() == key.namespace)
                 .then_some(r.as_ref())
         })
     }
@@ -285,8 +308,10 @@ impl RolloutsPane {
     #[must_use]
     pub fn workload(&self, key: &WorkloadKey) -> Option<Workload<'_>> {
         match key.kind {
-            WorkloadKind::Deployment => self.deployment(key).map(Workload::Deployment),
-            WorkloadKind::Rollout => self.rollout(key).map(Workload::Rollout),
+            RowKind::Deployment => self.deployment(key).map(Workload::Deployment),
+            RowKind::Rollout => self.rollout(key).map(Workload::Rollout),
+            // Read-only rows have no workload for actions.
+            RowKind::StatefulSet | RowKind::DaemonSet | RowKind::Job => None,
         }
     }
 
@@ -354,8 +379,63 @@ impl RolloutsPane {
             Some(Workload::Deployment(d)) => {
                 deployment_tree(d, &c.replica_sets, &c.pods, &c.events)
             }
-            None => Vec::new(),
+            None => self.read_only_tree(key),
         }
+    }
+
+    /// The metadata of a read-only row's object in the latest snapshot.
+    fn read_only_meta(&self, key: &WorkloadKey) -> Option<&ObjectMeta> {
+        let snapshot = self.snapshot.as_ref()?;
+        let named = |m: &ObjectMeta| {
+            m.name.as_deref() == Some(&key.name) && m.namespace.as_deref() == Some(&key.namespace)
+        };
+        match key.kind {
+            RowKind::StatefulSet => snapshot
+                .stateful_sets
+                .iter()
+                .map(|o| &o.metadata)
+                .find(|m| named(m)),
+            RowKind::DaemonSet => snapshot
+                .daemon_sets
+                .iter()
+                .map(|o| &o.metadata)
+                .find(|m| named(m)),
+            RowKind::Job => snapshot.jobs.iter().map(|o| &o.metadata).find(|m| named(m)),
+            RowKind::Deployment | RowKind::Rollout => None,
+        }
+    }
+
+    /// A `StatefulSet`'s, `DaemonSet`'s or Job's tree: its own pods and their Warning events.
+    fn read_only_tree(&self, key: &WorkloadKey) -> Vec<TreeNode> {
+        let (Some(snapshot), Some(meta)) = (self.snapshot.as_ref(), self.read_only_meta(key))
+        else {
+            return Vec::new();
+        };
+        let Some(entry) = self.entries.iter().find(|e| &e.key() == key) else {
+            return Vec::new();
+        };
+        let owner = uid(meta);
+        let pods: Vec<PodFacts> = snapshot
+            .pods
+            .iter()
+            .filter(|p| p.owner_uids().any(|o| o == owner))
+            .map(|p| (**p).clone())
+            .collect();
+        let mut names = vec![key.name.clone()];
+        names.extend(pods.iter().map(|p| p.name.clone()));
+        let events: Vec<Event> = snapshot
+            .events
+            .iter()
+            .filter(|e| {
+                e.metadata.namespace.as_deref() == Some(&key.namespace)
+                    && e.involved_object
+                        .name
+                        .as_ref()
+                        .is_some_and(|n| names.contains(n))
+            })
+            .map(|e| (**e).clone())
+            .collect();
+        owner_tree(&entry.row, meta, &pods, &events)
     }
 }
 
@@ -452,9 +532,30 @@ mod tests {
             "{:?}",
             first.stuck
         );
+        // One workload per service, plus the read-only StatefulSet, DaemonSet and Job.
         assert_eq!(
             pane.entries.len(),
-            crate::sources::sandbox::fleet::SERVICES.len()
+            crate::sources::sandbox::fleet::SERVICES.len() + 3
+        );
+    }
+
+    #[test]
+    fn read_only_rows_have_argo_cd_health_a_tree_and_no_workload() {
+        let pane = pane();
+        let sts = pane
+            .entries
+            .iter()
+            .find(|e| e.row.kind == RowKind::StatefulSet)
+            .expect("the sandbox's StatefulSet is listed");
+        assert_eq!(sts.row.status.to_string(), "✔ Healthy");
+        let key = sts.key();
+        assert!(pane.workload(&key).is_none(), "no action can target it");
+        let tree = pane.tree(&key);
+        assert_eq!(tree[0].kind, "StatefulSet");
+        assert_eq!(
+            tree.iter().filter(|n| n.icon == KindIcon::Pod).count(),
+            2,
+            "{tree:?}"
         );
     }
 
