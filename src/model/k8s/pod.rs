@@ -502,8 +502,10 @@ impl PodFacts {
     #[must_use]
     pub fn health(&self) -> Health {
         let mut health = self.health.clone();
-        if let Some(ContainerState::Waiting { message, .. }) =
-            self.health_from.and_then(|i| self.containers.get(i)).map(|c| &c.state)
+        if let Some(ContainerState::Waiting { message, .. }) = self
+            .health_from
+            .and_then(|i| self.containers.get(i))
+            .map(|c| &c.state)
         {
             health.message.clone_from(message);
         }
