@@ -171,6 +171,9 @@ actions! {
     Describe = "describe", false, "describe the selected object (containers, conditions, events)";
     ShowYaml = "show_yaml", false, "show the object as YAML (y again: back to describe)";
     CopyYaml = "copy_yaml", false, "copy the object as YAML (OSC 52, works over SSH)";
+    NextPod = "next_pod", false, "select the next pod of the open tree (for the pod keys)";
+    PrevPod = "prev_pod", false, "select the previous pod of the open tree";
+    DeletePod = "delete_pod", true, "delete the selected pod: grace period, pinned to its uid (audited)";
 }
 
 impl fmt::Display for Action {

@@ -72,6 +72,10 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
             }
             keys
         }
+        // kubectl delete pod: the `delete` verb on core `pods` (no subresource).
+        ActionRequest::DeletePod { namespace, .. } => {
+            vec![AccessKey::new("delete", "", "pods", "", namespace)]
+        }
         _ => Vec::new(),
     }
 }

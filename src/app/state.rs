@@ -150,6 +150,12 @@ pub enum PromptPurpose {
     MinDuration,
     /// Which container, how far back, and previous logs, for the log source.
     LogOptions,
+    /// The grace period of a pod's deletion (the pod pinned by its uid).
+    DeletePod {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
 }
 
 impl PromptPurpose {
@@ -162,6 +168,7 @@ impl PromptPurpose {
             Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
             Self::JumpTime | Self::LogOptions => PaneId::Logs,
             Self::MinDuration => PaneId::Traces,
+            Self::DeletePod { .. } => PaneId::Pods,
         }
     }
 }

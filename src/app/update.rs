@@ -233,7 +233,10 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
                 state.view().pane(),
                 PaneId::Apps | PaneId::Rollouts | PaneId::Pods | PaneId::Events
             );
-            let probes = crate::app::panes::apps::actions::access_probes(&state.panes.apps);
+            let mut probes = crate::app::panes::apps::actions::access_probes(&state.panes.apps);
+            probes.extend(crate::app::panes::pods::actions::access_probes(
+                &state.panes.pods,
+            ));
             let keys = state.kube_access.to_ask(&probes);
             if !keys.is_empty() {
                 return vec![Cmd::CheckAccess(keys)];

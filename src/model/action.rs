@@ -73,6 +73,38 @@ impl RolloutOp {
     }
 }
 
+/// What the delete-pod prompt's answer means, the way kubectl reads `--now` and
+/// `--grace-period` (kubernetes/kubernetes, staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go,
+/// `DeleteOptions.Complete`): empty keeps the pod's own period; `now` is 1 s; 0 is turned into
+/// 1 as kubectl does without `--force`, because 0 removes the pod from the API before the
+/// kubelet has stopped it (a `StatefulSet` could then run two pods of one identity).
+///
+/// # Errors
+/// The text is not empty, `now` or a number of seconds (0 to 86400).
+pub fn parse_grace(input: &str) -> Result<Option<i64>, String> {
+    match input.trim() {
+        "" => Ok(None),
+        "now" | "0" => Ok(Some(1)),
+        text => match text.trim_end_matches('s').parse::<i64>() {
+            Ok(n) if (0..=86_400).contains(&n) => Ok(Some(n)),
+            _ => Err(format!(
+                "`{text}`: empty for the pod's own period, `now`, or seconds (up to 86400)"
+            )),
+        },
+    }
+}
+
+/// A pod deletion's grace period in words (`None`: the pod's own).
+#[must_use]
+pub fn grace_words(grace_secs: Option<i64>) -> String {
+    match grace_secs {
+        None => "its own grace period".to_owned(),
+        Some(0) => "no grace period (forced)".to_owned(),
+        Some(1) => "a 1s grace period (kubectl's --now)".to_owned(),
+        Some(g) => format!("a {g}s grace period"),
+    }
+}
+
 /// How the user confirms before the action runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -163,6 +195,18 @@ pub enum ActionRequest {
         id: String,
         service: String,
     },
+    /// Deletes one pod. `uid` goes into `DeleteOptions.preconditions`, so a pod recreated
+    /// under the same name (a `StatefulSet`'s) is not deleted by a stale row; `grace_secs`
+    /// `None` keeps the pod's own `terminationGracePeriodSeconds`, `Some(0)` deletes now.
+    DeletePod {
+        namespace: String,
+        name: String,
+        uid: String,
+        grace_secs: Option<i64>,
+        /// The context is a production one: the name must be typed.
+        #[serde(default)]
+        production: bool,
+    },
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -241,6 +285,7 @@ impl ActionRequest {
             Self::DeleteGroup { .. } => "kafka.group.delete".into(),
             Self::CreateSilence { .. } => "alertmanager.silence.create".into(),
             Self::ExpireSilence { .. } => "alertmanager.silence.expire".into(),
+            Self::DeletePod { .. } => "kube.pod.delete".into(),
         }
     }
 
@@ -275,6 +320,9 @@ impl ActionRequest {
             Self::CreateSilence { service, .. } | Self::ExpireSilence { service, .. } => {
                 target("alertmanager.silence", None, service)
             }
+            Self::DeletePod {
+                namespace, name, ..
+            } => target("kube.pod", Some(namespace), name),
         }
     }
 
@@ -348,6 +396,16 @@ impl ActionRequest {
                 "comment": comment,
             }),
             Self::ExpireSilence { id, service } => json!({"id": id, "service": service}),
+            Self::DeletePod {
+                namespace,
+                name,
+                uid,
+                grace_secs,
+                production,
+            } => json!({
+                "namespace": namespace, "name": name, "uid": uid,
+                "grace_period_seconds": grace_secs, "production": production,
+            }),
         }
     }
 
@@ -376,7 +434,8 @@ impl ActionRequest {
             | Self::DeleteTopic { .. }
             | Self::AlterTopicConfigs { .. }
             | Self::AddPartitions { .. }
-            | Self::DeleteGroup { .. } => true,
+            | Self::DeleteGroup { .. }
+            | Self::DeletePod { .. } => true,
         }
     }
 
@@ -389,6 +448,11 @@ impl ActionRequest {
             | Self::RolloutAction {
                 name,
                 op: RolloutOp::Scale { replicas: 0 },
+                ..
+            }
+            | Self::DeletePod {
+                name,
+                production: true,
                 ..
             } => Confirmation::TypeName(name.clone()),
             _ => Confirmation::YesNo,
@@ -432,6 +496,47 @@ mod tests {
             delete.confirmation(),
             Confirmation::TypeName("orders.v1".into())
         );
+    }
+
+    #[test]
+    fn a_pod_delete_pins_the_uid_and_needs_the_name_in_production() {
+        let delete = |production| ActionRequest::DeletePod {
+            namespace: "shop".into(),
+            name: "cart-7d9f-x2k4q".into(),
+            uid: "u-1".into(),
+            grace_secs: Some(0),
+            production,
+        };
+        assert_eq!(delete(false).action_name(), "kube.pod.delete");
+        assert_eq!(
+            delete(false).target().reference,
+            "kube.pod:shop/cart-7d9f-x2k4q"
+        );
+        assert!(delete(false).dangerous());
+        assert_eq!(delete(false).confirmation(), Confirmation::YesNo);
+        assert_eq!(
+            delete(true).confirmation(),
+            Confirmation::TypeName("cart-7d9f-x2k4q".into())
+        );
+        let params = delete(true).params();
+        assert_eq!(params["uid"], "u-1");
+        assert_eq!(params["grace_period_seconds"], 0);
+    }
+
+    #[test]
+    fn grace_periods_are_read_as_kubectl_reads_them() {
+        assert_eq!(parse_grace(""), Ok(None));
+        assert_eq!(parse_grace("now"), Ok(Some(1)));
+        assert_eq!(
+            parse_grace("0"),
+            Ok(Some(1)),
+            "kubectl turns 0 into 1 without --force"
+        );
+        assert_eq!(parse_grace("30"), Ok(Some(30)));
+        assert_eq!(parse_grace(" 45s "), Ok(Some(45)));
+        assert!(parse_grace("-3").is_err());
+        assert!(parse_grace("soon").is_err());
+        assert_eq!(grace_words(Some(1)), "a 1s grace period (kubectl's --now)");
     }
 
     #[test]

@@ -210,6 +210,16 @@ pub fn entries() -> Vec<Entry> {
             },
             what: "expire a silence (silences pane `x`)",
         },
+        Entry {
+            request: ActionRequest::DeletePod {
+                namespace: "shop".into(),
+                name: "cart-7d9f8c6b5-x2k4q".into(),
+                uid: String::new(),
+                grace_secs: None,
+                production: false,
+            },
+            what: "delete a pod, pinned to its uid (pods pane `ctrl-d`)",
+        },
     ]);
     out
 }
@@ -246,6 +256,7 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         | ActionRequest::AlterTopicConfigs { .. }
         | ActionRequest::AddPartitions { .. } => "kafka.topic:<topic>",
         ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
+        ActionRequest::DeletePod { .. } => "kube.pod:<namespace>/<pod>",
         ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
             "alertmanager.silence:<service, else alertname>"
         }

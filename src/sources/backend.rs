@@ -188,7 +188,8 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::RefreshApp { .. }
             | ActionRequest::RollbackApp { .. }
             | ActionRequest::TerminateAppOperation { .. }
-            | ActionRequest::RolloutAction { .. } => self.kube.execute(request).await,
+            | ActionRequest::RolloutAction { .. }
+            | ActionRequest::DeletePod { .. } => self.kube.execute(request).await,
             ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
                 self.alerts.execute(request).await
             }

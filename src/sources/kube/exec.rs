@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -289,6 +290,36 @@ impl KubeExecutor {
         }
     }
 
+    /// `kubectl delete pod` with the uid as a precondition (kubernetes/kubernetes,
+    /// staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go: `DeleteOptions` carries
+    /// `gracePeriodSeconds` only when one was chosen; the prompt already turned "now" and 0
+    /// into kubectl's 1). A pod recreated under the same name has another uid, and the API
+    /// server answers 409 instead of deleting it.
+    async fn delete_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        grace_secs: Option<i64>,
+    ) -> Result<String, String> {
+        let api: Api<Pod> = Api::namespaced(self.client().await?, namespace);
+        let params = DeleteParams {
+            grace_period_seconds: grace_secs.map(|g| u32::try_from(g.max(0)).unwrap_or(u32::MAX)),
+            preconditions: (!uid.is_empty()).then(|| Preconditions {
+                uid: Some(uid.to_owned()),
+                resource_version: None,
+            }),
+            ..DeleteParams::default()
+        };
+        api.delete(name, &params)
+            .await
+            .map_err(|e| kube_error(&format!("delete pods/{name} in {namespace}"), &e))?;
+        let grace = crate::model::action::grace_words(grace_secs);
+        Ok(format!(
+            "deleted pods/{name} in {namespace} (uid {uid}) with {grace}"
+        ))
+    }
+
     async fn replica_sets(&self, namespace: &str) -> Result<Vec<ReplicaSet>, String> {
         let api: Api<ReplicaSet> = Api::namespaced(self.client().await?, namespace);
         api.list(&ListParams::default())
@@ -404,6 +435,13 @@ impl Executor for KubeExecutor {
                 kind,
                 op,
             } => self.rollout_action(namespace, name, *kind, *op).await,
+            ActionRequest::DeletePod {
+                namespace,
+                name,
+                uid,
+                grace_secs,
+                ..
+            } => self.delete_pod(namespace, name, uid, *grace_secs).await,
             _ => self.app_action(request).await,
         };
         result.into()

@@ -233,6 +233,33 @@ impl SandboxCluster {
         }
     }
 
+    /// Deletes one pod of a Deployment or Rollout (uid-checked); its ReplicaSet replaces it
+    /// under a new name, as a real one does.
+    fn delete_pod(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        grace_secs: Option<i64>,
+        now: Timestamp,
+    ) -> Result<String, String> {
+        let replacement = self
+            .workloads
+            .iter_mut()
+            .filter(|w| w.namespace() == namespace)
+            .find_map(|w| w.delete_pod(name, uid, now))
+            .ok_or_else(|| {
+                format!(
+                    "pods \"{name}\" not found in namespace {namespace} (the sandbox deletes \
+                     the pods of its Deployments and Rollouts)"
+                )
+            })??;
+        let grace = crate::model::action::grace_words(grace_secs);
+        Ok(format!(
+            "deleted pods/{name} in {namespace} (uid {uid}) with {grace}; its ReplicaSet created {replacement}"
+        ))
+    }
+
     /// Runs one action the way the real executor would, at `now`.
     ///
     /// # Errors
@@ -284,6 +311,13 @@ impl SandboxCluster {
                 }
                 format!("patched in {namespace}: {}", sent.join("; "))
             }
+            ActionRequest::DeletePod {
+                namespace,
+                name,
+                uid,
+                grace_secs,
+                ..
+            } => self.delete_pod(namespace, name, uid, *grace_secs, now)?,
             _ => {
                 let (ActionRequest::SyncApp {
                     namespace,

@@ -9,7 +9,7 @@
 //! snapshot, so the tree, the stuck diagnosis and the rows come from the same models as a real
 //! cluster's.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -57,6 +57,9 @@ pub struct SimWorkload {
     paused_step: Option<i64>,
     /// Bumped by restarts: pods get new names.
     restarts: u32,
+    /// Pods deleted by hand, per `"<replicaset>/<slot>"`: the ReplicaSet replaced each with
+    /// a pod of a new name.
+    replaced: BTreeMap<String, u32>,
     /// A Deployment's fully rolled-out revision, which serves until the new one is ready.
     serving: String,
     /// Images the registry does not have: their pods stay in `ImagePullBackOff`.
@@ -181,6 +184,7 @@ impl SimWorkload {
             step_started: long_ago,
             paused_step: None,
             restarts: 0,
+            replaced: BTreeMap::new(),
             serving: stable_hash,
             missing_images: BTreeSet::new(),
         };
@@ -713,6 +717,45 @@ impl SimWorkload {
         Some((canary * 100 / desired).min(100))
     }
 
+    /// The name of the pod in `slot` of ReplicaSet `rs_name`: new after a restart or after
+    /// the pod was deleted (its ReplicaSet made another, as a real one does).
+    fn pod_name(&self, rs_name: &str, slot: usize) -> String {
+        let seed = match self.replaced.get(&format!("{rs_name}/{slot}")) {
+            None | Some(0) => format!("{rs_name}/{slot}/{}", self.restarts),
+            Some(n) => format!("{rs_name}/{slot}/{}/{n}", self.restarts),
+        };
+        format!("{rs_name}-{}", pod_suffix(&seed))
+    }
+
+    /// Deletes the pod `name` if this workload has it (`None` otherwise): with `uid` set it
+    /// must match (the API server's precondition, answered with its 409 words). Its
+    /// ReplicaSet replaces it at once with a pod of a new name, born `now`.
+    pub fn delete_pod(
+        &mut self,
+        name: &str,
+        uid: &str,
+        now: Timestamp,
+    ) -> Option<Result<String, String>> {
+        let (r, slot, rs_name) = self.revisions.iter().enumerate().find_map(|(r, rev)| {
+            let rs_name = format!("{}-{}", self.name(), rev.hash);
+            (0..rev.born.len())
+                .find(|&slot| self.pod_name(&rs_name, slot) == name)
+                .map(|slot| (r, slot, rs_name))
+        })?;
+        let live_uid = format!("uid-pod-{name}");
+        if !uid.is_empty() && uid != live_uid {
+            return Some(Err(format!(
+                "Operation cannot be fulfilled on Pod \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {live_uid}"
+            )));
+        }
+        *self
+            .replaced
+            .entry(format!("{rs_name}/{slot}"))
+            .or_default() += 1;
+        self.revisions[r].born[slot] = now;
+        Some(Ok(self.pod_name(&rs_name, slot)))
+    }
+
     /// The ReplicaSets, pods and Warning events this workload has at `now`.
     #[must_use]
     pub fn children(&self, now: Timestamp) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
@@ -754,10 +797,7 @@ impl SimWorkload {
             }));
             let image = image_of(&r.template);
             for (i, born) in r.born.iter().enumerate() {
-                let pod_name = format!(
-                    "{rs_name}-{}",
-                    pod_suffix(&format!("{rs_name}/{i}/{}", self.restarts))
-                );
+                let pod_name = self.pod_name(&rs_name, i);
                 let pulling = missing.contains(&image);
                 let warm = *born + READY_AFTER <= now;
                 // While a rollout is stuck, the first stable pod has been OOM-killed a few

@@ -17,7 +17,7 @@ use super::apps::{role, since};
 use crate::app::State;
 use crate::app::panes::rollouts::WorkloadEntry;
 use crate::keymap::Action;
-use crate::model::k8s::TreeNode;
+use crate::model::k8s::{KindIcon, TreeNode};
 use crate::theme::{Role, Theme};
 
 /// Trees longer than this are cut (a workload with hundreds of pods).
@@ -129,10 +129,19 @@ fn tree_lines(state: &State, nodes: &[TreeNode], room: usize) -> Vec<Line<'stati
     let theme = &state.ui.theme;
     let nodes = &nodes[..nodes.len().min(MAX_NODES)];
     let prefixes = branches(nodes);
+    // The pod tab selected for the pod keys is marked with `>` (readable without colour).
+    let chosen = state.panes.rollouts.tree_pod.as_deref();
     let labels: Vec<String> = nodes
         .iter()
         .zip(&prefixes)
-        .map(|(n, p)| format!("{p}{} {}", n.icon.glyph(), n.name))
+        .map(|(n, p)| {
+            let mark = if n.icon == KindIcon::Pod && chosen == Some(n.name.as_str()) {
+                ">"
+            } else {
+                ""
+            };
+            format!("{p}{mark}{} {}", n.icon.glyph(), n.name)
+        })
         .collect();
     let width = labels
         .iter()
@@ -253,7 +262,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
         format!(" {} {}/{} ", r.kind.as_str(), r.namespace, r.name),
         lines,
         scroll,
-        &[(Action::Down, "scroll"), (Action::Back, "close")],
+        &[
+            (Action::Down, "scroll"),
+            (Action::NextPod, "pod"),
+            (Action::Back, "close"),
+        ],
     );
 }
 

@@ -5,6 +5,7 @@
 mod actions;
 mod api;
 mod argocd;
+mod first_aid;
 mod fixtures;
 mod source;
 mod watch;

@@ -300,8 +300,34 @@ pub(super) fn delete(
         return answer(inner, not_found_path());
     }
     let key = target.key(&name);
-    if !inner.objects.contains_key(&key) {
+    let Some(live) = inner.objects.get(&key) else {
         return answer(inner, not_found(target, &name));
+    };
+    // DeleteOptions.preconditions: the API server compares them with the live object and
+    // answers 409 (k8s.io/apiserver, pkg/registry/generic/registry/store.go, and
+    // k8s.io/apimachinery, pkg/api/errors: NewConflict). The grace period is recorded with
+    // the body; the object goes at once (no kubelet here to wait for).
+    let options: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let live_uid = live["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(uid) = options["preconditions"]["uid"].as_str()
+        && uid != live_uid
+    {
+        let message = format!(
+            "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {live_uid}",
+            target.ty.qualified()
+        );
+        return answer(
+            inner,
+            status(
+                StatusCode::CONFLICT,
+                "Conflict",
+                &message,
+                json!({"name": name, "group": target.ty.group, "kind": target.ty.plural}),
+            ),
+        );
     }
     let object = remove(shared, inner, &key);
     answer(inner, axum::Json(object).into_response())

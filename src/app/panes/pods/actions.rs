@@ -1,17 +1,27 @@
 //! The pods view's keys: enter describes the selected pod, `y` shows it as YAML and `Y`
-//! copies that YAML (OSC 52). The first-aid actions on a pod are asked here too and carried
-//! out by the router (they are the same wherever a pod is selected).
+//! copies that YAML (OSC 52); `ctrl-d` deletes the selected pod (a grace-period prompt, then
+//! the confirmation, then the audit gate). The delete is pinned to the pod's uid, so a pod
+//! recreated under the same name is never the one deleted.
+
+use std::collections::BTreeSet;
 
 use crate::app::ctx::{Ctx, Focus, Intent};
+use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
 use crate::app::panes::PaneId;
 use crate::app::panes::pods::PodsPane;
-use crate::app::state::ToastLevel;
+use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
-use crate::model::k8s::ObjectRef;
+use crate::model::action::{ActionRequest, grace_words, parse_grace};
+use crate::model::k8s::{ObjectRef, PodFacts};
 
 /// The pane's own keys (besides the global and `[table]` ones).
-pub const ACTIONS: &[Action] = &[Action::Describe, Action::ShowYaml, Action::CopyYaml];
+pub const ACTIONS: &[Action] = &[
+    Action::Describe,
+    Action::ShowYaml,
+    Action::CopyYaml,
+    Action::DeletePod,
+];
 
 /// The pods view's own keys; `None` for an action that is not the pane's.
 pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
@@ -19,6 +29,16 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
         Action::Select | Action::Describe => crate::app::panes::describe::Mode::Describe,
         Action::ShowYaml => crate::app::panes::describe::Mode::Yaml,
         Action::CopyYaml => crate::app::panes::describe::Mode::CopyYaml,
+        Action::DeletePod => {
+            let cmds = match pane.selected().cloned() {
+                Some(pod) => ask_delete(ctx, &pod),
+                None => {
+                    ctx.toast(ToastLevel::Info, "no pod selected");
+                    Vec::new()
+                }
+            };
+            return Some(cmds);
+        }
         _ => return None,
     };
     let Some(pod) = pane.selected() else {
@@ -30,6 +50,118 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
     Some(Vec::new())
 }
 
+/// The delete request for `pod` in this context.
+#[must_use]
+pub fn delete_request(ctx: &Ctx<'_>, pod: &PodFacts, grace_secs: Option<i64>) -> ActionRequest {
+    ActionRequest::DeletePod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+        uid: pod.uid.clone(),
+        grace_secs,
+        production: ctx.context.production,
+    }
+}
+
+/// `ctrl-d` on a pod: why not (read-only, RBAC), else the grace-period prompt. Asks the
+/// access review when its answer is not known yet.
+pub fn ask_delete(ctx: &mut Ctx<'_>, pod: &PodFacts) -> Vec<Cmd> {
+    let probe = delete_request(ctx, pod, None);
+    if ctx.refused(&probe) {
+        return Vec::new();
+    }
+    if let Some(reason) = ctx.access_denial(&probe) {
+        ctx.toast(ToastLevel::Warn, format!("delete pod disabled: {reason}"));
+        return Vec::new();
+    }
+    let cmds = ctx.check_access(std::slice::from_ref(&probe));
+    ctx.prompt(Prompt {
+        title: format!("delete pod {}/{}: grace period", pod.namespace, pod.name),
+        input: String::new(),
+        error: None,
+        purpose: PromptPurpose::DeletePod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            uid: pod.uid.clone(),
+        },
+        hint: "empty: the pod's own; `now` (1s, kubectl --now); or seconds".into(),
+    });
+    cmds.into_iter().collect()
+}
+
+/// The grace period was typed: the confirmation, on the pod as listed now.
+///
+/// # Errors
+/// The answer is not a grace period, or the pod (that uid) is no longer listed.
+pub fn delete_entered(
+    pane: &PodsPane,
+    ctx: &mut Ctx<'_>,
+    (namespace, name, uid): (&str, &str, &str),
+    input: &str,
+) -> Result<(), String> {
+    let grace_secs = parse_grace(input)?;
+    let pod = pane
+        .snapshot
+        .as_ref()
+        .and_then(|s| {
+            s.pods
+                .iter()
+                .find(|p| p.namespace == namespace && p.name == name && p.uid == uid)
+        })
+        .cloned()
+        .ok_or_else(|| format!("pod {namespace}/{name} (uid {uid}) is gone"))?;
+    let request = delete_request(ctx, &pod, grace_secs);
+    if let Some(reason) = ctx.access_denial(&request) {
+        return Err(reason);
+    }
+    let mut details = vec![
+        ("pod".to_owned(), format!("{namespace}/{name}")),
+        ("uid".to_owned(), format!("{uid} (precondition)")),
+        (
+            "status".to_owned(),
+            format!(
+                "{} · ready {}/{} · restarts {}",
+                pod.status_word, pod.ready, pod.total, pod.restarts
+            ),
+        ),
+        ("node".to_owned(), pod.node.clone()),
+        ("grace".to_owned(), grace_words(grace_secs)),
+    ];
+    if let Some(owner) = pod.owners.first() {
+        details.push(("owner".to_owned(), format!("{} {}", owner.kind, owner.name)));
+    }
+    let note = if pod.owners.is_empty() {
+        (
+            NoteLevel::Warn,
+            "no controller owns this pod: it is gone for good",
+        )
+    } else {
+        (
+            NoteLevel::Info,
+            "its controller creates a replacement (a new name, unless a StatefulSet's)",
+        )
+    };
+    let confirm =
+        Confirm::new(request, format!("delete pod {name}?"), details).with_note(note.0, note.1);
+    ctx.confirm(confirm);
+    Ok(())
+}
+
+/// One delete probe per namespace of the listed pods, for access reviews.
+#[must_use]
+pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
+    let namespaces: BTreeSet<&str> = pane.pods.iter().map(|p| p.namespace.as_str()).collect();
+    namespaces
+        .into_iter()
+        .map(|namespace| ActionRequest::DeletePod {
+            namespace: namespace.to_owned(),
+            name: String::new(),
+            uid: String::new(),
+            grace_secs: None,
+            production: false,
+        })
+        .collect()
+}
+
 /// Another view asked for some pods.
 pub fn focus(pane: &mut PodsPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> {
     let Focus::Pods(wanted) = focus else {
@@ -37,5 +169,5 @@ pub fn focus(pane: &mut PodsPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> 
     };
     ctx.show(PaneId::Pods);
     pane.set_focus(wanted.clone());
-    Vec::new()
+    ctx.check_access(&access_probes(pane)).into_iter().collect()
 }

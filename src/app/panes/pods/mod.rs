@@ -224,6 +224,24 @@ fn workload_uid<'a>(
 impl Pane for PodsPane {
     delegate_to_actions!(on_action, focus);
 
+    fn on_prompt(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        use crate::app::state::PromptPurpose;
+        match purpose {
+            PromptPurpose::DeletePod {
+                namespace,
+                name,
+                uid,
+            } => actions::delete_entered(self, ctx, (namespace, name, uid), input),
+            _ => Ok(()),
+        }
+        .map(|()| Vec::new())
+    }
+
     always_table!();
 
     fn sort_keys(&self) -> &'static [SortKey] {

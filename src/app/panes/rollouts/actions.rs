@@ -31,6 +31,9 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Describe,
     crate::keymap::Action::ShowYaml,
     crate::keymap::Action::CopyYaml,
+    crate::keymap::Action::NextPod,
+    crate::keymap::Action::PrevPod,
+    crate::keymap::Action::DeletePod,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -369,6 +372,31 @@ pub fn on_action(
                 None => ctx.toast(ToastLevel::Info, "no workload selected"),
             }
             return Some(Vec::new());
+        }
+        // The pod keys act on the tree's pod node that tab selected (as in the pods view).
+        Action::NextPod | Action::PrevPod => {
+            if rollouts.detail.is_none() {
+                ctx.toast(ToastLevel::Info, "open a workload's tree (enter) first");
+            } else {
+                rollouts.move_tree_pod(if action == Action::NextPod { 1 } else { -1 });
+                if rollouts.tree_pod.is_none() {
+                    ctx.toast(ToastLevel::Info, "this tree has no pods");
+                }
+            }
+            return Some(Vec::new());
+        }
+        Action::DeletePod => {
+            let cmds = match rollouts.tree_pod_facts().cloned() {
+                Some(pod) => crate::app::panes::pods::actions::ask_delete(ctx, &pod),
+                None => {
+                    ctx.toast(
+                        ToastLevel::Info,
+                        "select a pod first: enter opens the tree, tab moves among its pods",
+                    );
+                    Vec::new()
+                }
+            };
+            return Some(cmds);
         }
         Action::Promote => RolloutOp::Promote { full: false },
         Action::PromoteFull => RolloutOp::Promote { full: true },

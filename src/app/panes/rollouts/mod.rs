@@ -90,6 +90,8 @@ pub struct RolloutsPane {
     /// The open workload's tree, built when it opens and with each snapshot (selecting its
     /// objects scans every pod, which has no place in a frame).
     pub detail_tree: Vec<TreeNode>,
+    /// The pod of the open tree the pod keys act on (tab moves it), by name.
+    pub tree_pod: Option<String>,
     /// The worst health of the Deployments and Rollouts watches.
     pub health: Option<KindHealth>,
     pub loaded: bool,
@@ -267,12 +269,56 @@ impl RolloutsPane {
     pub fn open_detail(&mut self) {
         self.detail = self.selected().map(WorkloadEntry::key);
         self.detail_scroll = 0;
+        self.tree_pod = None;
         self.rebuild_tree();
     }
 
     pub fn close_detail(&mut self) -> bool {
         self.detail_tree.clear();
+        self.tree_pod = None;
         self.detail.take().is_some()
+    }
+
+    /// Tab and shift-tab: the next (`delta` 1) or previous pod node of the open tree; none
+    /// when the tree has no pods.
+    pub fn move_tree_pod(&mut self, delta: isize) {
+        let pods: Vec<&str> = self
+            .detail_tree
+            .iter()
+            .filter(|n| n.icon == crate::model::k8s::KindIcon::Pod)
+            .map(|n| n.name.as_str())
+            .collect();
+        if pods.is_empty() {
+            self.tree_pod = None;
+            return;
+        }
+        let len = isize::try_from(pods.len()).unwrap_or(isize::MAX);
+        let at = self
+            .tree_pod
+            .as_deref()
+            .and_then(|name| pods.iter().position(|p| *p == name))
+            .and_then(|i| isize::try_from(i).ok());
+        let next = match at {
+            Some(i) => (i + delta).rem_euclid(len),
+            None if delta < 0 => len - 1,
+            None => 0,
+        };
+        self.tree_pod = usize::try_from(next)
+            .ok()
+            .and_then(|i| pods.get(i))
+            .map(|p| (*p).to_owned());
+    }
+
+    /// The pod the tree's pod keys act on, as the snapshot has it.
+    #[must_use]
+    pub fn tree_pod_facts(&self) -> Option<&Arc<PodFacts>> {
+        let key = self.detail.as_ref()?;
+        let name = self.tree_pod.as_deref()?;
+        self.snapshot
+            .as_ref()?
+            .pods
+            .iter()
+            .find(|p| p.namespace == key.namespace && p.name == name)
     }
 
     /// The workload actions apply to: the open one, else the selected row.

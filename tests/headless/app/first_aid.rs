@@ -1,0 +1,242 @@
+//! Pod first aid through `update` over the sandbox: from the stuck rollout, enter (tree) and
+//! enter (its pods) show the last termination; `ctrl-d` on a pod asks the grace period, shows
+//! the uid it is pinned to, and the sandbox's ReplicaSet replaces the pod under a new name.
+//! RBAC and read-only mode refuse with the reason before any dialog.
+
+use std::sync::Arc;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::actions::gate::Executor;
+use opsdeck::app::kube_access::{AccessAnswer, AccessKey};
+use opsdeck::app::state::Modal;
+use opsdeck::app::{Cmd, Msg, PaneId, State, update};
+use opsdeck::model::action::ActionRequest;
+use opsdeck::model::platform::OutcomeStatus;
+use opsdeck::screenshot::epoch;
+use opsdeck::sources::sandbox::apps::SandboxKubeExecutor;
+use opsdeck::sources::sandbox::{SandboxHandle, World};
+use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
+
+use super::keys::{key, state, typed};
+
+fn ctrl(s: &mut State, c: char) -> Vec<Cmd> {
+    update(
+        s,
+        Msg::Input(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        ))),
+    )
+}
+
+async fn feed(s: &mut State, sandbox: &SandboxHandle, n: u64) {
+    let snapshot = sandbox.kube(n).await.expect("snapshot");
+    update(
+        s,
+        Msg::Source(SourceEvent {
+            source: SourceId::Kube,
+            generation: s.generation,
+            body: SourceBody::Kube(Arc::new(snapshot)),
+        }),
+    );
+}
+
+fn screen(s: &State) -> String {
+    let buffer = opsdeck::screenshot::draw(s).expect("draws");
+    let width = usize::from(buffer.area.width);
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| {
+            row.iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+fn toast(s: &State) -> String {
+    s.toast.as_ref().map(|t| t.text.clone()).unwrap_or_default()
+}
+
+/// The stuck rollout's pods: 2 keys from the rollouts list.
+async fn stuck_pods(sandbox: &SandboxHandle) -> State {
+    let mut s = state();
+    feed(&mut s, sandbox, 1).await;
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(
+        s.panes.rollouts.selected().expect("rows").row.name,
+        "shipping-api"
+    );
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view().pane(), PaneId::Pods);
+    s
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_d_deletes_the_selected_pod_pinned_to_its_uid_and_it_is_replaced() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let executor = SandboxKubeExecutor {
+        sandbox: sandbox.clone(),
+        user: "maya.cohen".into(),
+    };
+    let mut s = stuck_pods(&sandbox).await;
+    // The OOM-killed stable pod: its last termination is on screen.
+    let oom_row = (0..s.panes.pods.table.visible.len())
+        .find(|&v| {
+            let pod = &s.panes.pods.pods[s.panes.pods.table.visible[v]];
+            pod.last_termination()
+                .is_some_and(|(_, t)| t.words().contains("OOMKilled"))
+        })
+        .expect("an OOM-killed pod is listed");
+    s.panes.pods.table.select(oom_row);
+    let pod = s.panes.pods.selected().expect("selected").clone();
+
+    ctrl(&mut s, 'd');
+    assert!(
+        matches!(&s.modal, Some(Modal::Prompt(p)) if p.title.contains(&pod.name)),
+        "{:?}",
+        s.modal
+    );
+    typed(&mut s, "soon");
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(&s.modal, Some(Modal::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("`soon`"))),
+        "a wrong grace period is said in the prompt: {:?}",
+        s.modal
+    );
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "now");
+    key(&mut s, KeyCode::Enter);
+    let Some(Modal::Confirm(confirm)) = &s.modal else {
+        panic!("the confirmation: {:?}", s.modal)
+    };
+    assert!(
+        confirm
+            .details
+            .iter()
+            .any(|(k, v)| k == "uid" && v.starts_with(&pod.uid)),
+        "{:?}",
+        confirm.details
+    );
+    assert!(
+        confirm
+            .details
+            .iter()
+            .any(|(k, v)| k == "grace" && v.contains("--now")),
+        "{:?}",
+        confirm.details
+    );
+    if let Some(name) = confirm.required_name() {
+        typed(&mut s, &name);
+    }
+    let cmds = key(&mut s, KeyCode::Enter);
+    let request = match cmds.as_slice() {
+        [Cmd::Execute { request, .. }] => request.clone(),
+        other => panic!("expected one Execute, got {other:?}"),
+    };
+    assert_eq!(
+        request,
+        ActionRequest::DeletePod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            uid: pod.uid.clone(),
+            grace_secs: Some(1),
+            production: s.context.production,
+        }
+    );
+    let r = executor.execute(&request).await;
+    assert_eq!(r.status, OutcomeStatus::Succeeded, "{}", r.detail);
+    assert!(r.detail.contains("its ReplicaSet created"), "{}", r.detail);
+
+    // Deleting the same row again is refused: that uid is gone.
+    let again = executor.execute(&request).await;
+    assert_eq!(again.status, OutcomeStatus::Failed, "{}", again.detail);
+
+    feed(&mut s, &sandbox, 2).await;
+    let names: Vec<&str> = s.panes.pods.pods.iter().map(|p| p.name.as_str()).collect();
+    assert!(!names.contains(&pod.name.as_str()), "{names:?}");
+    assert_eq!(
+        names.len(),
+        stuck_pods(&sandbox).await.panes.pods.pods.len(),
+        "replaced, not removed"
+    );
+}
+
+#[tokio::test]
+async fn rbac_and_read_only_refuse_a_pod_delete_with_the_reason() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    let probe = ActionRequest::DeletePod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+        uid: pod.uid.clone(),
+        grace_secs: None,
+        production: false,
+    };
+    // The access review was asked when the pods arrived; its answer comes back denied.
+    assert!(s.kube_access.to_ask(&[probe]).is_empty(), "asked already");
+    s.kube_access.record(
+        AccessKey::new("delete", "", "pods", "", &pod.namespace),
+        AccessAnswer::Denied("no RBAC policy matched".into()),
+    );
+    ctrl(&mut s, 'd');
+    assert!(s.modal.is_none(), "{:?}", s.modal);
+    assert_eq!(
+        toast(&s),
+        format!(
+            "delete pod disabled: RBAC does not allow delete pods in {}: no RBAC policy matched",
+            pod.namespace
+        )
+    );
+
+    let mut s = stuck_pods(&sandbox).await;
+    s.readonly = true;
+    ctrl(&mut s, 'd');
+    assert!(s.modal.is_none(), "{:?}", s.modal);
+    assert!(toast(&s).contains("read-only"), "{}", toast(&s));
+}
+
+/// On the rollout's tree, ctrl-d needs a pod chosen with tab (marked `>`), then asks about
+/// that pod, as the pods view does.
+#[tokio::test]
+async fn tab_chooses_a_pod_of_the_tree_and_ctrl_d_deletes_it() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = opsdeck::screenshot::demo_state(7, 120, 40, opsdeck::theme::ColorDepth::Ansi16)
+        .expect("demo state");
+    feed(&mut s, &sandbox, 1).await;
+    key(&mut s, KeyCode::Char('3'));
+    key(&mut s, KeyCode::Enter);
+    ctrl(&mut s, 'd');
+    assert!(s.modal.is_none());
+    assert!(
+        toast(&s).contains("tab moves among its pods"),
+        "{}",
+        toast(&s)
+    );
+
+    key(&mut s, KeyCode::Tab);
+    let first = s.panes.rollouts.tree_pod.clone().expect("a pod node");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(s.panes.rollouts.tree_pod.as_deref(), Some(first.as_str()));
+    let screen = screen(&s);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains('>') && l.contains(first.as_str())),
+        "the chosen pod is marked without colour:\n{screen}"
+    );
+
+    ctrl(&mut s, 'd');
+    assert!(
+        matches!(&s.modal, Some(Modal::Prompt(p)) if p.title.ends_with(&format!("/{first}: grace period"))),
+        "{:?}",
+        s.modal
+    );
+}
