@@ -105,6 +105,20 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
                 Vec::new()
             }
         }
+        Msg::AppDiffLoaded {
+            namespace,
+            app,
+            result,
+        } => {
+            let changed = crate::app::panes::apps::diff::on_loaded(
+                &mut state.panes.apps,
+                &namespace,
+                &app,
+                result,
+            );
+            state.dirty |= changed && state.view().pane() == PaneId::Apps;
+            Vec::new()
+        }
         Msg::ObjectLoaded { reference, result } => {
             let now = state.now;
             let copy = state.panes.describe.on_loaded(&reference, result, now);
