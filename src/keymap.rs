@@ -128,6 +128,7 @@ actions! {
     RollbackApp = "rollback", true, "roll the app back to a history id (not under auto-sync)";
     TerminateOperation = "terminate_operation", true, "terminate the app's running operation";
     MarkResource = "mark", false, "mark or unmark a resource for a selective sync";
+    AppDiff = "app_diff", false, "diff the app: live against desired, per resource (Argo CD API server)";
     Promote = "promote", true, "promote the rollout to its next step";
     PromoteFull = "promote_full", true, "promote fully: skip the remaining steps and analysis";
     AbortRollout = "abort", true, "abort the update: back to the stable version";
@@ -137,6 +138,8 @@ actions! {
     RestartWorkload = "restart", true, "restart the pods (a new template stamp)";
     UndoRollout = "undo", true, "undo to the previous (or a chosen) revision";
     ScaleWorkload = "scale", true, "scale to a number of replicas";
+    SkipStep = "skip_step", true, "skip the current canary step (Argo CD's skip-current-step)";
+    TerminateAnalysis = "terminate_analysis", true, "terminate the rollout's running AnalysisRun";
     ToggleErrors = "toggle_errors", false, "show or hide error lines (and fatal)";
     ToggleWarnings = "toggle_warnings", false, "show or hide warning lines";
     ToggleInfo = "toggle_info", false, "show or hide info lines (and lines without a level)";

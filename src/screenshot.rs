@@ -46,6 +46,7 @@ pub enum DemoView {
     Tours,
     WorkloadPods,
     DescribeYaml,
+    AppsDiff,
 }
 
 impl DemoView {
@@ -71,6 +72,7 @@ impl DemoView {
         Self::Tours,
         Self::WorkloadPods,
         Self::DescribeYaml,
+        Self::AppsDiff,
     ];
 
     /// Every view: the panes, then the extra views.
@@ -108,6 +110,7 @@ impl DemoView {
             Self::Tours => "tours",
             Self::WorkloadPods => "rollouts-pods",
             Self::DescribeYaml => "describe-yaml",
+            Self::AppsDiff => "apps-diff",
         }
     }
 }
@@ -154,6 +157,31 @@ fn preload_kube(
         let doc = world.cluster().object(&reference, now);
         state.panes.describe.target = Some(reference.clone());
         let _ = state.panes.describe.on_loaded(&reference, doc, now);
+    }
+}
+
+/// The diff of the first drifted app with no operation running, as `d` on it shows it once
+/// the sandbox's managed resources arrived.
+fn show_apps_diff(state: &mut State) {
+    state.history.push(View::Pane(PaneId::Apps));
+    let Some(row) =
+        state.panes.apps.rows.iter().position(|r| {
+            r.sync == crate::model::k8s::SyncState::OutOfSync && r.operation.is_none()
+        })
+    else {
+        return;
+    };
+    crate::app::panes::select_row(&mut state.panes.apps, row);
+    let mut world = World::new(7, epoch());
+    let _ = state.lend(|panes, ctx| crate::app::panes::apps::diff::open(&mut panes.apps, ctx));
+    if let Some(view) = state.panes.apps.diff.clone() {
+        let result = world.cluster().managed_resources(&view.app);
+        crate::app::panes::apps::diff::on_loaded(
+            &mut state.panes.apps,
+            &view.namespace,
+            &view.app,
+            result,
+        );
     }
 }
 
@@ -407,6 +435,7 @@ pub fn show(state: &mut State, view: DemoView) {
             state.history.push(View::Pane(PaneId::Describe));
             state.panes.describe.yaml = true;
         }
+        DemoView::AppsDiff => show_apps_diff(state),
         DemoView::RolloutsDetail => {
             state.history.push(View::Pane(PaneId::Rollouts));
             state.panes.rollouts.open_detail();

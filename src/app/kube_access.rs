@@ -50,7 +50,8 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
                 WorkloadKind::Deployment => ("apps", "deployments"),
             };
             // promote, abort and retry write the status subresource (argoproj/argo-rollouts,
-            // pkg/kubectl-argo-rollouts/cmd/{promote,abort,retry}).
+            // pkg/kubectl-argo-rollouts/cmd/{promote,abort,retry}); so does skip-step
+            // (Argo CD's skip-current-step changes only status fields).
             let status = *kind == WorkloadKind::Rollout
                 && matches!(
                     op,
@@ -58,6 +59,7 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
                         | RolloutOp::Abort
                         | RolloutOp::Retry
                         | RolloutOp::Resume
+                        | RolloutOp::SkipStep
                 );
             if status {
                 keys.push(AccessKey::new(
@@ -76,6 +78,14 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
         ActionRequest::DeletePod { namespace, .. } => {
             vec![AccessKey::new("delete", "", "pods", "", namespace)]
         }
+        // `kubectl argo rollouts terminate analysisrun` patches the object itself.
+        ActionRequest::TerminateAnalysisRun { namespace, .. } => vec![AccessKey::new(
+            "patch",
+            "argoproj.io",
+            "analysisruns",
+            "",
+            namespace,
+        )],
         _ => Vec::new(),
     }
 }

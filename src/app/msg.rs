@@ -39,6 +39,12 @@ pub enum Msg {
         reference: crate::model::k8s::ObjectRef,
         result: Result<crate::model::k8s::object_ref::ObjectDoc, String>,
     },
+    /// An Argo CD app's managed resources (`ManagedResourcesResponse`), or why not.
+    AppDiffLoaded {
+        namespace: String,
+        app: String,
+        result: Result<serde_json::Value, String>,
+    },
     /// One topic's configs with their sources, or why they could not be read.
     KafkaConfigs {
         topic: String,
@@ -188,6 +194,12 @@ pub enum Cmd {
     /// Read one Kubernetes object whole, with its events (answered with
     /// `Msg::ObjectLoaded`).
     LoadObject(crate::model::k8s::ObjectRef),
+    /// Read an Argo CD app's managed resources for the diff view (answered with
+    /// `Msg::AppDiffLoaded`).
+    LoadAppDiff {
+        namespace: String,
+        app: String,
+    },
     /// Load one topic's configs (answered with `Msg::KafkaConfigs`).
     LoadTopicConfigs {
         topic: String,

@@ -105,21 +105,21 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
                 Vec::new()
             }
         }
-        Msg::ObjectLoaded { reference, result } => {
-            let now = state.now;
-            let copy = state.panes.describe.on_loaded(&reference, result, now);
-            state.dirty |= state.view().pane() == PaneId::Describe;
-            match copy {
-                Some(yaml) => {
-                    state.toast(
-                        crate::app::state::ToastLevel::Info,
-                        format!("copied the YAML, {} bytes (OSC 52)", yaml.len()),
-                    );
-                    vec![Cmd::Copy(yaml)]
-                }
-                None => Vec::new(),
-            }
+        Msg::AppDiffLoaded {
+            namespace,
+            app,
+            result,
+        } => {
+            let changed = crate::app::panes::apps::diff::on_loaded(
+                &mut state.panes.apps,
+                &namespace,
+                &app,
+                result,
+            );
+            state.dirty |= changed && state.view().pane() == PaneId::Apps;
+            Vec::new()
         }
+        Msg::ObjectLoaded { reference, result } => on_object_loaded(state, &reference, result),
         Msg::KafkaConfigs { topic, configs } => {
             state.dirty |= state.panes.kafka.set_configs(topic, configs);
             Vec::new()
@@ -160,6 +160,27 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.dirty = true;
             Vec::new()
         }
+    }
+}
+
+/// A fetched object reaches the describe view; a `Y` that asked for it copies its YAML.
+fn on_object_loaded(
+    state: &mut State,
+    reference: &crate::model::k8s::ObjectRef,
+    result: Result<crate::model::k8s::object_ref::ObjectDoc, String>,
+) -> Vec<Cmd> {
+    let now = state.now;
+    let copy = state.panes.describe.on_loaded(reference, result, now);
+    state.dirty |= state.view().pane() == PaneId::Describe;
+    match copy {
+        Some(yaml) => {
+            state.toast(
+                ToastLevel::Info,
+                format!("copied the YAML, {} bytes (OSC 52)", yaml.len()),
+            );
+            vec![Cmd::Copy(yaml)]
+        }
+        None => Vec::new(),
     }
 }
 

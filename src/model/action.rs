@@ -55,6 +55,9 @@ pub enum RolloutOp {
     Scale {
         replicas: i32,
     },
+    /// Skip the current canary step: Argo CD's `skip-current-step` action (the plugin's
+    /// deprecated skip), a status-subresource patch of `currentStepIndex`.
+    SkipStep,
 }
 
 impl RolloutOp {
@@ -69,6 +72,7 @@ impl RolloutOp {
             Self::Restart => "restart",
             Self::Undo { .. } => "undo",
             Self::Scale { .. } => "scale",
+            Self::SkipStep => "skip_step",
         }
     }
 }
@@ -158,6 +162,13 @@ pub enum ActionRequest {
         name: String,
         kind: WorkloadKind,
         op: RolloutOp,
+    },
+    /// `kubectl argo rollouts terminate analysisrun`: `spec.terminate` set on a running
+    /// `AnalysisRun` of `rollout`.
+    TerminateAnalysisRun {
+        namespace: String,
+        name: String,
+        rollout: String,
     },
     CreateTopic {
         name: String,
@@ -278,6 +289,7 @@ impl ActionRequest {
             Self::RollbackApp { .. } => "argocd.app.rollback".into(),
             Self::TerminateAppOperation { .. } => "argocd.app.terminate_operation".into(),
             Self::RolloutAction { kind, op, .. } => format!("{}.{}", kind.as_str(), op.as_str()),
+            Self::TerminateAnalysisRun { .. } => "analysisrun.terminate".into(),
             Self::CreateTopic { .. } => "kafka.topic.create".into(),
             Self::DeleteTopic { .. } => "kafka.topic.delete".into(),
             Self::AlterTopicConfigs { .. } => "kafka.topic.alter_configs".into(),
@@ -312,6 +324,9 @@ impl ActionRequest {
                 kind,
                 ..
             } => target(kind.as_str(), Some(namespace), name),
+            Self::TerminateAnalysisRun {
+                namespace, name, ..
+            } => target("analysisrun", Some(namespace), name),
             Self::CreateTopic { name, .. }
             | Self::DeleteTopic { name }
             | Self::AlterTopicConfigs { name, .. }
@@ -367,6 +382,11 @@ impl ActionRequest {
                 kind,
                 op,
             } => json!({"namespace": namespace, "name": name, "kind": kind, "op": op}),
+            Self::TerminateAnalysisRun {
+                namespace,
+                name,
+                rollout,
+            } => json!({"namespace": namespace, "name": name, "rollout": rollout}),
             Self::CreateTopic {
                 name,
                 partitions,
@@ -428,9 +448,14 @@ impl ActionRequest {
                     | RolloutOp::Restart
                     | RolloutOp::Undo { .. }
                     | RolloutOp::Scale { .. }
+                    // It passes a canary gate (an analysis, a pause) without its verdict.
+                    | RolloutOp::SkipStep
             ),
+            // A terminated run ends as Successful ("Run Terminated"): the rollout goes on
+            // without the analysis' verdict.
             Self::RollbackApp { .. }
             | Self::TerminateAppOperation { .. }
+            | Self::TerminateAnalysisRun { .. }
             | Self::DeleteTopic { .. }
             | Self::AlterTopicConfigs { .. }
             | Self::AddPartitions { .. }
@@ -496,6 +521,38 @@ mod tests {
             delete.confirmation(),
             Confirmation::TypeName("orders.v1".into())
         );
+    }
+
+    /// The audit records of the Part 11 rollout actions: `rollout.skip_step` on the rollout,
+    /// `analysisrun.terminate` on the run (its rollout in the params), both dangerous.
+    #[test]
+    fn skip_step_and_terminate_analysis_audit_records() {
+        let skip = ActionRequest::RolloutAction {
+            namespace: "shop".into(),
+            name: "cart".into(),
+            kind: WorkloadKind::Rollout,
+            op: RolloutOp::SkipStep,
+        };
+        assert_eq!(skip.action_name(), "rollout.skip_step");
+        assert_eq!(skip.target().reference, "rollout:shop/cart");
+        assert_eq!(skip.params()["op"], json!({"op": "skip_step"}));
+        assert!(skip.dangerous());
+        let terminate = ActionRequest::TerminateAnalysisRun {
+            namespace: "shop".into(),
+            name: "cart-6d8f9c7b4-3".into(),
+            rollout: "cart".into(),
+        };
+        assert_eq!(terminate.action_name(), "analysisrun.terminate");
+        assert_eq!(
+            terminate.target().reference,
+            "analysisrun:shop/cart-6d8f9c7b4-3"
+        );
+        assert_eq!(
+            terminate.params(),
+            json!({"namespace": "shop", "name": "cart-6d8f9c7b4-3", "rollout": "cart"})
+        );
+        assert!(terminate.dangerous());
+        assert_eq!(terminate.confirmation(), Confirmation::YesNo);
     }
 
     #[test]

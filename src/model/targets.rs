@@ -73,13 +73,17 @@ fn ops(kind: WorkloadKind) -> Vec<RolloutOp> {
         RolloutOp::Restart,
         RolloutOp::Undo { revision: None },
         RolloutOp::Scale { replicas: 3 },
+        RolloutOp::SkipStep,
     ];
     all.into_iter()
         .filter(|op| {
             kind == WorkloadKind::Rollout
                 || !matches!(
                     op,
-                    RolloutOp::Promote { .. } | RolloutOp::Abort | RolloutOp::Retry
+                    RolloutOp::Promote { .. }
+                        | RolloutOp::Abort
+                        | RolloutOp::Retry
+                        | RolloutOp::SkipStep
                 )
         })
         .collect()
@@ -151,6 +155,14 @@ pub fn entries() -> Vec<Entry> {
             });
         }
     }
+    out.push(Entry {
+        request: ActionRequest::TerminateAnalysisRun {
+            namespace: "shop".into(),
+            name: "cart-7d9f8-3".into(),
+            rollout: "cart".into(),
+        },
+        what: "terminate a running AnalysisRun (rollouts pane `t`)",
+    });
     let topic = "orders.v1".to_owned();
     out.extend([
         Entry {
@@ -251,6 +263,7 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
             kind: WorkloadKind::Deployment,
             ..
         } => "deployment:<namespace>/<name>",
+        ActionRequest::TerminateAnalysisRun { .. } => "analysisrun:<namespace>/<name>",
         ActionRequest::CreateTopic { .. }
         | ActionRequest::DeleteTopic { .. }
         | ActionRequest::AlterTopicConfigs { .. }

@@ -95,12 +95,14 @@ pub async fn serve(
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+            let accept = acceptor.accept(tcp).into_fallible();
+            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
                 Ok(Ok(stream)) => stream,
-                Ok(Err(e)) => {
+                Ok(Err((e, tcp))) => {
                     // A client without the right certificate, or one that does not trust
                     // ours: the operator sees who and why.
                     tracing::warn!(%peer, error = %e, "platform: TLS handshake failed");
+                    linger_after_alert(tcp).await;
                     return;
                 }
                 Err(_) => {
@@ -118,4 +120,23 @@ pub async fn serve(
     }
     graceful.shutdown().await;
     Ok(())
+}
+
+/// How long a refused client gets to read the alert before the socket closes.
+const ALERT_LINGER: Duration = Duration::from_secs(2);
+
+/// Closes a refused connection so that the client reads the alert. Under TLS 1.3 the client
+/// thinks the handshake done before the server checks its certificate, and has already sent
+/// its request: closing with that request unread makes the kernel answer with a reset, which
+/// can throw away the alert still in the client's buffer ("connection reset" instead of "the
+/// server requires a client certificate"). So: send FIN, read and discard until the client
+/// closes or a short time passes, then drop.
+async fn linger_after_alert(mut tcp: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tcp.shutdown().await;
+    let mut sink = [0_u8; 4096];
+    let drain = async {
+        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
+    };
+    let _ = tokio::time::timeout(ALERT_LINGER, drain).await;
 }

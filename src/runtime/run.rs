@@ -369,6 +369,26 @@ where
                 let _ = app.send(Msg::ObjectLoaded { reference, result }).await;
             });
         }
+        Cmd::LoadAppDiff {
+            namespace,
+            app: name,
+        } => {
+            let app = app.clone();
+            let kube = env.backends.kube.clone();
+            tokio::spawn(async move {
+                let result = kube
+                    .managed_resources(&namespace, &name)
+                    .await
+                    .map_err(String::from);
+                let _ = app
+                    .send(Msg::AppDiffLoaded {
+                        namespace,
+                        app: name,
+                        result,
+                    })
+                    .await;
+            });
+        }
         Cmd::LoadTopicConfigs { topic } => {
             let app = app.clone();
             let kafka = env.backends.kafka.clone();

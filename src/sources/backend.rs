@@ -55,6 +55,14 @@ pub trait KubeBackend: Send + Sync + Debug {
         &'a self,
         reference: &'a ObjectRef,
     ) -> Answer<'a, Result<ObjectDoc, BackendError>>;
+    /// An Argo CD application's managed resources, live and desired
+    /// (`GET /api/v1/applications/{app}/managed-resources`, `ManagedResourcesResponse` as it
+    /// came): the diff view builds on it. Needs the Argo CD API server.
+    fn managed_resources<'a>(
+        &'a self,
+        namespace: &'a str,
+        app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, BackendError>>;
     /// Runs an admitted Argo CD or workload action.
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
 }
@@ -132,6 +140,14 @@ impl KubeBackend for Unavailable {
         Box::pin(async move { Err(self.error()) })
     }
 
+    fn managed_resources<'a>(
+        &'a self,
+        _namespace: &'a str,
+        _app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(async move { self.refuse(request) })
     }
@@ -189,7 +205,8 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::RollbackApp { .. }
             | ActionRequest::TerminateAppOperation { .. }
             | ActionRequest::RolloutAction { .. }
-            | ActionRequest::DeletePod { .. } => self.kube.execute(request).await,
+            | ActionRequest::DeletePod { .. }
+            | ActionRequest::TerminateAnalysisRun { .. } => self.kube.execute(request).await,
             ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
                 self.alerts.execute(request).await
             }

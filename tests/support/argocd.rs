@@ -15,6 +15,8 @@
 //!   sync operation with the history entry's source and revision.
 //! - `DELETE …/{name}/operation`: sets `status.operationState.phase` to `Terminating`.
 //! - `GET …/{name}/resource-tree`: a configured tree, else one derived from `status.resources`.
+//! - `GET …/{name}/managed-resources`: a configured `ManagedResourcesResponse` (states as JSON
+//!   strings, as the real server sends them), else `{}` (proto3 JSON leaves an empty list out).
 //! - Errors in grpc-gateway's shape `{"error","code","message"}` with its HTTP mapping: 401
 //!   (code 16) without the bearer token, 403 "permission denied" (code 7) for a denied action or
 //!   an application that does not exist (Argo CD does not reveal which), 404 when the request
@@ -69,6 +71,8 @@ pub struct Call {
 struct Inner {
     apps: BTreeMap<String, Value>,
     trees: BTreeMap<String, Value>,
+    /// `ManagedResourcesResponse` bodies by application name.
+    managed: BTreeMap<String, Value>,
     /// (action, application name) pairs Argo CD RBAC refuses.
     denied: Vec<(String, String)>,
     calls: Vec<Call>,
@@ -109,6 +113,7 @@ impl ArgoServer {
             inner: Mutex::new(Inner {
                 apps,
                 trees: fixture_resource_trees(),
+                managed: BTreeMap::new(),
                 denied: Vec::new(),
                 calls: Vec::new(),
                 options,
@@ -121,6 +126,10 @@ impl ArgoServer {
             .route("/api/v1/applications/{name}/rollback", post(rollback))
             .route("/api/v1/applications/{name}/operation", delete(terminate))
             .route("/api/v1/applications/{name}/resource-tree", get(tree))
+            .route(
+                "/api/v1/applications/{name}/managed-resources",
+                get(managed),
+            )
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -142,6 +151,11 @@ impl ArgoServer {
     #[must_use]
     pub fn token(&self) -> String {
         self.shared.lock().options.token.clone()
+    }
+
+    /// Serves `body` as the application's `ManagedResourcesResponse`.
+    pub fn set_managed_resources(&self, app: &str, body: Value) {
+        self.shared.lock().managed.insert(app.to_owned(), body);
     }
 
     /// Every call so far, in order.
@@ -635,6 +649,30 @@ async fn tree(
             let derived = derived_tree(app);
             let tree = inner.trees.get(&name).cloned().unwrap_or(derived);
             axum::Json(tree).into_response()
+        }
+    };
+    req.answer(&mut inner, response)
+}
+
+async fn managed(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(name): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let req = Req::new(method, uri, headers, &[]);
+    let mut inner = shared.lock();
+    let allowed = app_for(&mut inner, &req, "get", &name).map(drop);
+    let response = match allowed {
+        Err(e) => e.into_response(),
+        Ok(()) => {
+            let body = inner
+                .managed
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            axum::Json(body).into_response()
         }
     };
     req.answer(&mut inner, response)

@@ -342,6 +342,19 @@ fn with_namespace(mut body: Value, app_namespace: Option<&str>) -> Value {
     body
 }
 
+/// `GET /api/v1/applications/{app}/managed-resources` (argoproj/argo-cd
+/// `server/application/application.proto`, `ManagedResources`): each managed resource's live,
+/// normalized live, predicted live and target state, which the diff view compares.
+#[must_use]
+pub fn managed_resources_call(app: &str, app_namespace: Option<&str>) -> ApiCall {
+    ApiCall {
+        method: HttpMethod::Get,
+        path: format!("{}/managed-resources", app_path(app)),
+        query: namespace_query(app_namespace),
+        body: None,
+    }
+}
+
 /// The API-server call for an Argo CD [`ActionRequest`]. The server runs its own guard and
 /// RBAC, so no app state is needed here. `app_namespace` is for apps outside Argo CD's own
 /// namespace ("apps in any namespace").

@@ -13,8 +13,8 @@ use super::rollout::Rollout;
 use super::workload::Workload;
 use crate::model::action::RolloutOp;
 
-/// Every action the rollout pane can offer. `SkipStep` has no [`RolloutOp`] yet (the plugin
-/// deprecated it in favour of promote), but Argo CD still offers it, so it is judged here.
+/// Every action the rollout pane can offer. `SkipStep` is Argo CD's `skip-current-step` (the
+/// plugin deprecated its own skip in favour of promote; Argo CD still offers it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkloadAction {
     Promote,
@@ -42,6 +42,7 @@ impl WorkloadAction {
             RolloutOp::Restart => Self::Restart,
             RolloutOp::Undo { .. } => Self::Undo,
             RolloutOp::Scale { .. } => Self::Scale,
+            RolloutOp::SkipStep => Self::SkipStep,
         }
     }
 }

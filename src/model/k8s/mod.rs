@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod app;
+pub mod app_diff;
 pub mod app_ops;
 pub mod app_row;
 pub mod deployment;
@@ -25,6 +26,7 @@ mod rollout_phase_tests;
 pub mod snapshot;
 pub mod status;
 pub mod stuck;
+pub mod sync_windows;
 pub mod tree;
 pub mod workload;
 pub mod yaml;

@@ -69,6 +69,12 @@ pub enum PatchError {
     AlreadyAtRevision(i64),
     #[error("replicas cannot be negative")]
     NegativeReplicas,
+    #[error("rollout has no canary steps")]
+    NoSteps,
+    #[error("rollout is at the last step")]
+    AtLastStep,
+    #[error("analysis run already completed ({0})")]
+    RunCompleted(String),
 }
 
 /// The patches for `op` on `workload`, in the order they are sent. `replica_sets` are the
@@ -197,7 +203,63 @@ fn rollout_plan(
             revision,
         )?],
         RolloutOp::Scale { replicas } => scale(replicas)?,
+        RolloutOp::SkipStep => skip_step(r)?,
     })
+}
+
+/// Argo CD's `skip-current-step` action (argoproj/argo-cd at 37ee0097,
+/// `resource_customizations/argoproj.io/Rollout/actions/skip-current-step/action.lua`): for a
+/// canary with steps whose `currentStepIndex` is before the last step, clear the pause
+/// conditions (when there are any) and move the index one on. Written to the status
+/// subresource, as the plugin's promote writes `currentStepIndex`
+/// (argoproj/argo-rollouts `pkg/kubectl-argo-rollouts/cmd/promote/promote.go`).
+fn skip_step(r: &Rollout) -> Result<Vec<PatchPlan>, PatchError> {
+    if r.spec.strategy.canary.is_none() || r.steps().is_empty() {
+        return Err(PatchError::NoSteps);
+    }
+    let steps = i32::try_from(r.steps().len()).unwrap_or(i32::MAX);
+    let index = r.status.current_step_index.unwrap_or(0);
+    if index >= steps {
+        return Err(PatchError::AtLastStep);
+    }
+    let mut status = Map::new();
+    if !r.status.pause_conditions.is_empty() {
+        status.insert("pauseConditions".into(), Value::Null);
+    }
+    status.insert("currentStepIndex".into(), json!(index + 1));
+    Ok(vec![PatchPlan::status(json!({ "status": status }))])
+}
+
+/// The `AnalysisRun` phases after which terminating changes nothing.
+const COMPLETED_RUN_PHASES: [&str; 4] = ["Successful", "Failed", "Error", "Inconclusive"];
+
+/// `kubectl argo rollouts terminate analysisrun` (argoproj/argo-rollouts at 9f8d111d,
+/// `pkg/kubectl-argo-rollouts/cmd/terminate/terminate.go`): the merge patch
+/// `{"spec":{"terminate":true}}` on the `AnalysisRun` itself. The plugin sends it whatever the
+/// phase; opsdeck refuses a run that already completed, where it would only write an audit
+/// record for nothing.
+///
+/// # Errors
+/// [`PatchError::RunCompleted`] for a run in a completed phase.
+pub fn terminate_analysis_run(run: &super::tree::AnalysisRun) -> Result<PatchPlan, PatchError> {
+    let phase = run.status.phase.as_str();
+    if COMPLETED_RUN_PHASES.contains(&phase) {
+        return Err(PatchError::RunCompleted(phase.to_owned()));
+    }
+    Ok(PatchPlan::main(json!({"spec": {"terminate": true}})))
+}
+
+/// The run `t` terminates: the newest of the workload's runs that has not completed.
+#[must_use]
+pub fn terminable_run(runs: &[super::tree::AnalysisRun]) -> Option<&super::tree::AnalysisRun> {
+    runs.iter()
+        .filter(|r| !COMPLETED_RUN_PHASES.contains(&r.status.phase.as_str()))
+        .max_by(|a, b| {
+            let created = |r: &super::tree::AnalysisRun| r.metadata.creation_timestamp.clone();
+            created(a)
+                .cmp(&created(b))
+                .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+        })
 }
 
 fn deployment_plan(
@@ -210,6 +272,7 @@ fn deployment_plan(
         RolloutOp::Promote { .. } => return Err(PatchError::NotForDeployment("promote")),
         RolloutOp::Abort => return Err(PatchError::NotForDeployment("abort")),
         RolloutOp::Retry => return Err(PatchError::NotForDeployment("retry")),
+        RolloutOp::SkipStep => return Err(PatchError::NotForDeployment("skip-step")),
         RolloutOp::Pause => vec![PatchPlan::main(json!({"spec": {"paused": true}}))],
         RolloutOp::Resume => vec![PatchPlan::main(json!({"spec": {"paused": false}}))],
         RolloutOp::Restart => {
@@ -388,6 +451,74 @@ mod tests {
 
     fn main(patch: Value) -> PatchPlan {
         PatchPlan::main(patch)
+    }
+
+    fn analysis_run(name: &str, phase: &str, created: &str) -> super::super::tree::AnalysisRun {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "shop", "creationTimestamp": created},
+            "status": {"phase": phase}
+        }))
+        .expect("run parses")
+    }
+
+    /// The plugin's terminate (pkg/kubectl-argo-rollouts/cmd/terminate/terminate.go): one
+    /// merge patch on the run itself; the newest unfinished run is the one `t` picks.
+    #[test]
+    fn terminate_analysis_run_patches_spec_terminate() {
+        let running = analysis_run("checkout-6d8f9c7b4-9", "Running", "2026-08-20T10:05:00Z");
+        assert_eq!(
+            terminate_analysis_run(&running),
+            Ok(main(json!({"spec": {"terminate": true}})))
+        );
+        let failed = analysis_run("checkout-6d8f9c7b4-8", "Failed", "2026-08-20T10:00:00Z");
+        assert_eq!(
+            terminate_analysis_run(&failed),
+            Err(PatchError::RunCompleted("Failed".into()))
+        );
+        let pending = analysis_run("checkout-6d8f9c7b4-7", "", "2026-08-20T09:00:00Z");
+        let runs = vec![failed.clone(), running.clone(), pending];
+        assert_eq!(
+            terminable_run(&runs).and_then(|r| r.metadata.name.as_deref()),
+            Some("checkout-6d8f9c7b4-9")
+        );
+        assert!(terminable_run(&[failed]).is_none());
+    }
+
+    /// Argo CD's skip-current-step
+    /// (`resource_customizations/argoproj.io/Rollout/actions/skip-current-step/action.lua`): pause conditions cleared only when present, the index
+    /// moved one on, refused at the end and without steps.
+    #[test]
+    fn skip_step_follows_argo_cds_action() {
+        let paused = ro::canary_paused();
+        assert_eq!(
+            run(&paused, RolloutOp::SkipStep),
+            Ok(vec![status(
+                json!({"status": {"pauseConditions": null, "currentStepIndex": 2}})
+            )])
+        );
+        let mut analysing = ro::canary_paused();
+        analysing.status.pause_conditions.clear();
+        analysing.status.current_step_index = Some(4);
+        assert_eq!(
+            run(&analysing, RolloutOp::SkipStep),
+            Ok(vec![status(json!({"status": {"currentStepIndex": 5}}))])
+        );
+        let mut done = ro::canary_paused();
+        done.status.current_step_index = Some(8);
+        assert_eq!(run(&done, RolloutOp::SkipStep), Err(PatchError::AtLastStep));
+        assert_eq!(
+            run(&ro::blue_green_paused(), RolloutOp::SkipStep),
+            Err(PatchError::NoSteps)
+        );
+        assert_eq!(
+            plan(
+                Workload::Deployment(&dep::rolling()),
+                RolloutOp::SkipStep,
+                &[],
+                now()
+            ),
+            Err(PatchError::NotForDeployment("skip-step"))
+        );
     }
 
     #[test]

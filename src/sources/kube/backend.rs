@@ -61,6 +61,26 @@ impl KubeBackend for RealKube {
         })
     }
 
+    fn managed_resources<'a>(
+        &'a self,
+        namespace: &'a str,
+        app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, crate::model::error::BackendError>> {
+        Box::pin(async move {
+            self.executor
+                .managed_resources(namespace, app)
+                .await
+                .map_err(|e| match e {
+                    super::exec::ApiReadError::NoApiServer(why) => {
+                        crate::model::error::BackendError::unavailable(why)
+                    }
+                    super::exec::ApiReadError::Failed(why) => {
+                        crate::model::error::BackendError::other(why)
+                    }
+                })
+        })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.executor.execute(request))
     }

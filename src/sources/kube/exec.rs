@@ -11,6 +11,7 @@
 //! - Rollout and Deployment actions read the workload fresh, re-check the discovery.lua
 //!   enablement on it, and send the exact merge patches of the rollouts plugin and kubectl,
 //!   in order, each to its subresource.
+//! - Terminating an `AnalysisRun` reads it fresh and sends the plugin's `spec.terminate` patch.
 //!
 //! The audit gate calls this only after the platform recorded the intent; errors become the
 //! `failed` outcome's detail, word for word.
@@ -31,9 +32,25 @@ use tokio::sync::OnceCell;
 use crate::actions::gate::{ExecResult, Executor};
 use crate::config::SecretRef;
 use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
+use crate::model::k8s::patches::terminate_analysis_run;
 use crate::model::k8s::{
-    ApiCall, Application, HttpMethod, PatchPlan, Rollout, Workload, app_ops, op_enablement, plan,
+    AnalysisRun, ApiCall, Application, HttpMethod, PatchPlan, Rollout, Workload, app_ops,
+    op_enablement, plan,
 };
+
+/// Why a diff cannot be read without an API server, and how to configure one.
+pub const NEEDS_API_SERVER: &str = "the diff needs the Argo CD API server (managed resources live in the application controller's cache, not in the Application): add api_url and token to this context's argocd table, e.g. argocd = { namespaces = [\"argocd\"], api_url = \"https://argocd.example.com\", token = { env = \"ARGOCD_TOKEN\" } }";
+
+/// Why a read from the Argo CD API server gave nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiReadError {
+    /// The context names no API server.
+    #[error("{0}")]
+    NoApiServer(String),
+    /// The call failed; the message says how.
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// How long one call to the Argo CD API server may take.
 const API_TIMEOUT: Duration = Duration::from_secs(15);
@@ -212,7 +229,43 @@ impl KubeExecutor {
         ))
     }
 
+    /// An application's managed resources from the API server, the body as it came.
+    ///
+    /// # Errors
+    /// [`ApiReadError::NoApiServer`] when the context names no API server (the diff lives in
+    /// the application controller's cache, which only the API server serves); otherwise the
+    /// server's or the transport's error, word for word.
+    pub async fn managed_resources(
+        &self,
+        namespace: &str,
+        app: &str,
+    ) -> Result<Value, ApiReadError> {
+        let Some(api) = &self.api else {
+            return Err(ApiReadError::NoApiServer(NEEDS_API_SERVER.to_owned()));
+        };
+        let own = self.argo_namespaces.first().map(String::as_str);
+        let namespace = self.app_namespace(namespace);
+        let app_namespace = (own != Some(namespace)).then_some(namespace);
+        let call = app_ops::managed_resources_call(app, app_namespace);
+        self.fetch_api(api, &call)
+            .await
+            .map(|(_, body)| body)
+            .map_err(ApiReadError::Failed)
+    }
+
     async fn call_api(&self, api: &ArgoApi, call: &ApiCall) -> Result<String, String> {
+        let what = format!("{} {}", call.method.as_str(), call.path);
+        let (status, _) = self.fetch_api(api, call).await?;
+        Ok(format!("Argo CD API {what}: {status}"))
+    }
+
+    /// One API call: the status and the JSON body (`Null` when empty or not JSON) on
+    /// success, the server's `message` (grpc-gateway's error shape) otherwise.
+    async fn fetch_api(
+        &self,
+        api: &ArgoApi,
+        call: &ApiCall,
+    ) -> Result<(reqwest::StatusCode, Value), String> {
         if let Some(e) = &self.tls_error {
             return Err(format!("Argo CD API: {e}"));
         }
@@ -244,10 +297,11 @@ impl KubeExecutor {
             format!("Argo CD API {what}: {why}")
         })?;
         let status = response.status();
-        if status.is_success() {
-            return Ok(format!("Argo CD API {what}: {status}"));
-        }
         let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return Ok((status, body));
+        }
         // grpc-gateway errors carry `message`; anything else is shown as it came.
         let message = serde_json::from_str::<Value>(&text)
             .ok()
@@ -318,6 +372,15 @@ impl KubeExecutor {
         Ok(format!(
             "deleted pods/{name} in {namespace} (uid {uid}) with {grace}"
         ))
+    }
+
+    /// Read fresh (a run that completed since the screen showed it is refused), then the
+    /// plugin's patch.
+    async fn terminate_analysis_run(&self, namespace: &str, name: &str) -> Result<String, String> {
+        let api: Api<AnalysisRun> = Api::namespaced(self.client().await?, namespace);
+        let run = get(&api, "analysisrun", namespace, name).await?;
+        let plan = terminate_analysis_run(&run).map_err(|e| e.to_string())?;
+        apply(&api, "analysisruns", namespace, name, &[plan]).await
     }
 
     async fn replica_sets(&self, namespace: &str) -> Result<Vec<ReplicaSet>, String> {
@@ -442,6 +505,9 @@ impl Executor for KubeExecutor {
                 grace_secs,
                 ..
             } => self.delete_pod(namespace, name, uid, *grace_secs).await,
+            ActionRequest::TerminateAnalysisRun {
+                namespace, name, ..
+            } => self.terminate_analysis_run(namespace, name).await,
             _ => self.app_action(request).await,
         };
         result.into()

@@ -108,6 +108,19 @@ impl KubeBackend for SandboxBackend {
         })
     }
 
+    fn managed_resources<'a>(
+        &'a self,
+        _namespace: &'a str,
+        app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
+        Box::pin(async move {
+            self.handle
+                .managed_resources(app.to_owned())
+                .await
+                .map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))
+        })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.kube.execute(request))
     }

@@ -10,7 +10,7 @@
 //! is healthy), applies git's pod template and records history; terminate fails the running
 //! operation; a refresh stamps `reconciledAt`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -25,7 +25,7 @@ use crate::model::action::{ActionRequest, WorkloadKind};
 use crate::model::k8s::ObjectRef;
 use crate::model::k8s::app_ops::{self, REFRESH_ANNOTATION};
 use crate::model::k8s::object_ref::ObjectDoc;
-use crate::model::k8s::patches::apply_merge_patch;
+use crate::model::k8s::patches::{ROLLOUT_HASH_LABEL, ROLLOUT_REVISION, apply_merge_patch};
 use crate::model::k8s::{
     Application, Enablement, PodFacts, Rollout, Workload, op_enablement, plan,
 };
@@ -42,6 +42,9 @@ pub struct SandboxCluster {
     workloads: Vec<SimWorkload>,
     /// The app whose sync waits for its rollout to become healthy.
     waits_for_rollout: Option<String>,
+    /// `AnalysisRuns` terminated with `t`, by namespace and name: they then read as the
+    /// controller leaves a terminated run (Successful, "Run Terminated").
+    terminated_runs: BTreeSet<(String, String)>,
 }
 
 fn resource_version(object: &mut Value) {
@@ -91,6 +94,7 @@ impl SandboxCluster {
             apps,
             workloads,
             waits_for_rollout,
+            terminated_runs: BTreeSet::new(),
         };
         cluster.tick(now);
         cluster
@@ -318,58 +322,89 @@ impl SandboxCluster {
                 grace_secs,
                 ..
             } => self.delete_pod(namespace, name, uid, *grace_secs, now)?,
-            _ => {
-                let (ActionRequest::SyncApp {
-                    namespace,
-                    app: app_name,
-                    ..
-                }
-                | ActionRequest::RefreshApp {
-                    namespace,
-                    app: app_name,
-                    ..
-                }
-                | ActionRequest::RollbackApp {
-                    namespace,
-                    app: app_name,
-                    ..
-                }
-                | ActionRequest::TerminateAppOperation {
-                    namespace,
-                    app: app_name,
-                }) = request
-                else {
-                    return Err("not a Kubernetes action".into());
-                };
-                if !namespace.is_empty() && namespace != ARGO_NAMESPACE {
-                    return Err(format!(
-                        "application {namespace}/{app_name} not found (the sandbox keeps apps in {ARGO_NAMESPACE})"
-                    ));
-                }
-                let object = self
-                    .apps
-                    .get_mut(app_name)
-                    .ok_or_else(|| format!("application {app_name} not found"))?;
-                let app: Application =
-                    serde_json::from_value(object.clone()).map_err(|e| e.to_string())?;
-                let patch =
-                    app_ops::cr_patch(request, &app, username).map_err(|e| e.to_string())?;
-                let body = patch.with_precondition();
-                if let Some(rv) = body["metadata"]["resourceVersion"].as_str()
-                    && object["metadata"]["resourceVersion"].as_str() != Some(rv)
-                {
-                    return Err("the application changed since it was read; retry".into());
-                }
-                apply_merge_patch(object, &patch.patch);
-                resource_version(object);
-                format!(
-                    "patched applications/{app_name} in {ARGO_NAMESPACE}: {}",
-                    patch.patch
-                )
-            }
+            ActionRequest::TerminateAnalysisRun {
+                namespace, name, ..
+            } => self.terminate_analysis_run(namespace, name, now)?,
+            _ => self.app_action(request, username)?,
         };
         self.tick(now);
         Ok(detail)
+    }
+
+    /// Sync, refresh, rollback or terminate on an Argo CD app: the CR patch the real executor
+    /// sends, with its resourceVersion precondition.
+    fn app_action(&mut self, request: &ActionRequest, username: &str) -> Result<String, String> {
+        let (ActionRequest::SyncApp {
+            namespace,
+            app: app_name,
+            ..
+        }
+        | ActionRequest::RefreshApp {
+            namespace,
+            app: app_name,
+            ..
+        }
+        | ActionRequest::RollbackApp {
+            namespace,
+            app: app_name,
+            ..
+        }
+        | ActionRequest::TerminateAppOperation {
+            namespace,
+            app: app_name,
+        }) = request
+        else {
+            return Err("not a Kubernetes action".into());
+        };
+        if !namespace.is_empty() && namespace != ARGO_NAMESPACE {
+            return Err(format!(
+                "application {namespace}/{app_name} not found (the sandbox keeps apps in {ARGO_NAMESPACE})"
+            ));
+        }
+        let object = self
+            .apps
+            .get_mut(app_name)
+            .ok_or_else(|| format!("application {app_name} not found"))?;
+        let app: Application = serde_json::from_value(object.clone()).map_err(|e| e.to_string())?;
+        let patch = app_ops::cr_patch(request, &app, username).map_err(|e| e.to_string())?;
+        let body = patch.with_precondition();
+        if let Some(rv) = body["metadata"]["resourceVersion"].as_str()
+            && object["metadata"]["resourceVersion"].as_str() != Some(rv)
+        {
+            return Err("the application changed since it was read; retry".into());
+        }
+        apply_merge_patch(object, &patch.patch);
+        resource_version(object);
+        Ok(format!(
+            "patched applications/{app_name} in {ARGO_NAMESPACE}: {}",
+            patch.patch
+        ))
+    }
+
+    /// The plugin's terminate patch on a running `AnalysisRun`; it then reads as terminated.
+    fn terminate_analysis_run(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<String, String> {
+        let snapshot = self.snapshot(0, now);
+        let run = snapshot
+            .analysis_runs
+            .iter()
+            .find(|r| {
+                r.metadata.namespace.as_deref() == Some(namespace)
+                    && r.metadata.name.as_deref() == Some(name)
+            })
+            .ok_or_else(|| format!("analysisrun {namespace}/{name} not found"))?;
+        let plan =
+            crate::model::k8s::patches::terminate_analysis_run(run).map_err(|e| e.to_string())?;
+        self.terminated_runs
+            .insert((namespace.to_owned(), name.to_owned()));
+        Ok(format!(
+            "patched in {namespace}: analysisruns/{name} {}",
+            plan.patch
+        ))
     }
 
     /// One object read whole with its events, as `kubectl get -o json` and the object's
@@ -451,6 +486,14 @@ impl SandboxCluster {
                 }
             }
             let (replica_sets, pods, events) = w.children(now);
+            if let Some(run) = self.background_run(w, &replica_sets, now) {
+                snapshot.analysis_runs.extend(
+                    serde_json::from_value(run)
+                        .inspect_err(|e| tracing::error!("sandbox analysis run: {e}"))
+                        .ok()
+                        .map(Arc::new),
+                );
+            }
             snapshot.replica_sets.extend(
                 replica_sets
                     .into_iter()
@@ -482,6 +525,129 @@ impl SandboxCluster {
             snapshot.health.insert(kind, KindHealth::Ok);
         }
         snapshot
+    }
+
+    /// An application's managed resources as the Argo CD API server answers them
+    /// (`ManagedResourcesResponse`, states as JSON strings). The workload compares its live
+    /// template with git's (a rollback or undo makes them differ); the `ConfigMap` of a drifted
+    /// app has a live edit (a log level turned up by hand and a hotfix key) that git does not
+    /// have; the Service matches.
+    ///
+    /// # Errors
+    /// When the application does not exist.
+    pub fn managed_resources(&self, app_name: &str) -> Result<Value, String> {
+        let app = self
+            .apps
+            .get(app_name)
+            .ok_or_else(|| format!("application {app_name} not found"))?;
+        let workload = self.service_workload(app_name).map(|i| &self.workloads[i]);
+        let mut items = Vec::new();
+        for r in app["status"]["resources"].as_array().into_iter().flatten() {
+            let kind = r["kind"].as_str().unwrap_or_default();
+            let namespace = r["namespace"].as_str().unwrap_or_default();
+            let name = r["name"].as_str().unwrap_or_default();
+            let meta = json!({"name": name, "namespace": namespace,
+                "labels": {"app.kubernetes.io/instance": app_name}});
+            let (live, target, predicted) = match (kind, workload) {
+                ("Deployment" | "Rollout", Some(w)) => {
+                    let live = w.object.clone();
+                    let mut predicted = live.clone();
+                    predicted["spec"]["template"] = w.git_template.clone();
+                    let mut target = predicted.clone();
+                    if let Some(t) = target.as_object_mut() {
+                        t.remove("status");
+                    }
+                    (live, target, Some(predicted))
+                }
+                ("ConfigMap", _) => {
+                    let target = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
+                        "data": {"LOG_LEVEL": "info", "CACHE_TTL": "300s"}});
+                    let mut live = target.clone();
+                    if r["status"] == "OutOfSync" {
+                        live["data"] = json!({"LOG_LEVEL": "debug", "CACHE_TTL": "300s",
+                            "HOTFIX_DISABLE_RECS": "true"});
+                    }
+                    live["metadata"]["uid"] = json!(format!("uid-cm-{namespace}-{name}"));
+                    live["metadata"]["resourceVersion"] = json!("7");
+                    (live, target, None)
+                }
+                _ => {
+                    let target = json!({"apiVersion": "v1", "kind": kind, "metadata": meta,
+                        "spec": {"selector": {"app": app_name},
+                                 "ports": [{"port": 80, "targetPort": 8080}]}});
+                    (target.clone(), target, None)
+                }
+            };
+            let mut item = json!({
+                "group": r["group"].as_str().unwrap_or_default(), "kind": kind,
+                "namespace": namespace, "name": name,
+                "liveState": live.to_string(), "normalizedLiveState": live.to_string(),
+                "targetState": target.to_string(),
+                "modified": r["status"] == "OutOfSync",
+            });
+            if let Some(p) = predicted {
+                item["predictedLiveState"] = json!(p.to_string());
+            }
+            items.push(item);
+        }
+        Ok(json!({"items": items}))
+    }
+
+    /// The background `AnalysisRun` of a canary with an update in flight (the canary's pod hash
+    /// is not the stable one), as the Rollouts controller names and owns it: Running until
+    /// terminated. It carries the canary ReplicaSet's revision so the tree files it there.
+    fn background_run(
+        &self,
+        w: &SimWorkload,
+        replica_sets: &[Value],
+        now: Timestamp,
+    ) -> Option<Value> {
+        if w.kind != WorkloadKind::Rollout || !w.object["spec"]["strategy"]["canary"].is_object() {
+            return None;
+        }
+        let status = &w.object["status"];
+        let current = status["currentPodHash"]
+            .as_str()
+            .filter(|h| !h.is_empty())?;
+        let stable = status["stableRS"]
+            .as_str()
+            .or_else(|| status["canary"]["stableRS"].as_str());
+        if stable == Some(current) {
+            return None;
+        }
+        let revision = replica_sets
+            .iter()
+            .find(|rs| rs["metadata"]["labels"][ROLLOUT_HASH_LABEL].as_str() == Some(current))
+            .and_then(|rs| rs["metadata"]["annotations"][ROLLOUT_REVISION].as_str())?;
+        let namespace = w.namespace();
+        let rollout = w.object["metadata"]["name"].as_str().unwrap_or_default();
+        let name = format!("{rollout}-{current}-{revision}");
+        let terminated = self
+            .terminated_runs
+            .contains(&(namespace.to_owned(), name.clone()));
+        let (phase, message) = if terminated {
+            ("Successful", "Run Terminated")
+        } else {
+            ("Running", "")
+        };
+        let started = replica_sets
+            .iter()
+            .find(|rs| rs["metadata"]["labels"][ROLLOUT_HASH_LABEL].as_str() == Some(current))
+            .and_then(|rs| rs["metadata"]["creationTimestamp"].as_str())
+            .map_or_else(|| now.to_string(), str::to_owned);
+        Some(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisRun",
+            "metadata": {"name": name, "namespace": namespace, "uid": format!("uid-ar-{name}"),
+                "creationTimestamp": started,
+                "labels": {ROLLOUT_HASH_LABEL: current, "rollout-type": "Background"},
+                "annotations": {ROLLOUT_REVISION: revision},
+                "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+                    "name": rollout, "uid": w.object["metadata"]["uid"], "controller": true}]},
+            "spec": {"terminate": terminated,
+                "metrics": [{"name": "success-rate", "interval": "1m",
+                    "successCondition": "result[0] >= 0.95"}]},
+            "status": {"phase": phase, "message": message, "startedAt": started}
+        }))
     }
 
     /// The names of the service's running pods at `now` (the ones that write logs).
@@ -633,6 +799,83 @@ mod tests {
         world.cluster();
         let t0 = world.now();
         (world, t0)
+    }
+
+    /// The stuck canary's background `AnalysisRun` is measuring; terminating it sends the
+    /// plugin's patch and leaves it as the controller leaves a terminated run; a second
+    /// terminate is refused.
+    #[test]
+    fn the_stuck_canary_runs_an_analysis_that_terminate_ends() {
+        let (mut world, t0) = world();
+        let snap = world.cluster().snapshot(1, t0);
+        let run = snap
+            .analysis_runs
+            .iter()
+            .find(|r| r.status.phase == "Running")
+            .expect("a running analysis")
+            .clone();
+        let namespace = run.metadata.namespace.clone().expect("namespace");
+        let name = run.metadata.name.clone().expect("name");
+        let owner = run.metadata.owner_references.clone().unwrap_or_default();
+        let request = ActionRequest::TerminateAnalysisRun {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            rollout: owner.first().map(|o| o.name.clone()).unwrap_or_default(),
+        };
+        let detail = world
+            .cluster()
+            .act(&request, "maya.cohen", t0 + secs(1))
+            .expect("terminated");
+        assert_eq!(
+            detail,
+            format!(
+                "patched in {namespace}: analysisruns/{name} {{\"spec\":{{\"terminate\":true}}}}"
+            )
+        );
+        let snap = world.cluster().snapshot(2, t0 + secs(2));
+        let after = snap
+            .analysis_runs
+            .iter()
+            .find(|r| r.metadata.name.as_deref() == Some(name.as_str()))
+            .expect("still listed");
+        assert_eq!(after.status.phase, "Successful");
+        assert_eq!(after.status.message, "Run Terminated");
+        let err = world
+            .cluster()
+            .act(&request, "maya.cohen", t0 + secs(3))
+            .expect_err("already completed");
+        assert_eq!(err, "analysis run already completed (Successful)");
+    }
+
+    /// A drifted app's managed resources, as the API server would answer, diff to its
+    /// `ConfigMap`'s live edit; the others match.
+    #[test]
+    fn a_drifted_app_s_managed_resources_diff_to_its_config_map_edit() {
+        let (mut world, _) = world();
+        let cluster = world.cluster();
+        let drifted = cluster
+            .apps
+            .iter()
+            .find(|(_, a)| {
+                a["status"]["sync"]["status"] == "OutOfSync" && a.get("operation").is_none()
+            })
+            .map(|(n, _)| n.clone())
+            .expect("a drifted app");
+        let body = cluster.managed_resources(&drifted).expect("resources");
+        let diff = crate::model::k8s::app_diff::build(&body).expect("diff");
+        let headers: Vec<String> = diff
+            .resources
+            .iter()
+            .map(crate::model::k8s::app_diff::ResourceDiff::header)
+            .collect();
+        assert_eq!(headers.len(), 1, "{headers:?}");
+        assert!(headers[0].starts_with("/ConfigMap "), "{headers:?}");
+        assert!(
+            headers[0].ends_with(&format!("/{drifted}-config (changed)")),
+            "{headers:?}"
+        );
+        assert_eq!(diff.unchanged, 2);
+        assert!(cluster.managed_resources("no-such-app").is_err());
     }
 
     fn rollout<'a>(snapshot: &'a KubeSnapshot, name: &str) -> &'a Rollout {

@@ -280,6 +280,8 @@ pub enum SandboxRequest {
         crate::model::k8s::ObjectRef,
         oneshot::Sender<Result<crate::model::k8s::object_ref::ObjectDoc, String>>,
     ),
+    /// An application's managed resources, as the Argo CD API server answers.
+    ManagedResources(String, oneshot::Sender<Result<serde_json::Value, String>>),
     /// The simulated cluster's watch snapshot, with this publish number.
     Kube(u64, oneshot::Sender<crate::sources::kube::KubeSnapshot>),
     /// An Argo CD or rollout action on the simulated cluster, by this user.
@@ -405,6 +407,9 @@ impl SandboxHandle {
                         let now = world.now();
                         let _ = reply.send(world.cluster().object(&reference, now));
                     }
+                    SandboxRequest::ManagedResources(app, reply) => {
+                        let _ = reply.send(world.cluster().managed_resources(&app));
+                    }
                     SandboxRequest::Alerts(reply) => {
                         let _ = reply.send(world.alerts_snapshot());
                     }
@@ -527,6 +532,11 @@ impl SandboxHandle {
         reference: crate::model::k8s::ObjectRef,
     ) -> Result<crate::model::k8s::object_ref::ObjectDoc, String> {
         self.ask(|reply| SandboxRequest::KubeObject(reference, reply))
+            .await?
+    }
+
+    pub async fn managed_resources(&self, app: String) -> Result<serde_json::Value, String> {
+        self.ask(|reply| SandboxRequest::ManagedResources(app, reply))
             .await?
     }
 

@@ -116,6 +116,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         );
         return;
     }
+    if let Some(view) = &pane.diff {
+        super::app_diff::render(frame, area, state, view);
+        return;
+    }
     let wide = area.width >= 120;
     let columns: Vec<(&str, Constraint)> = if wide {
         vec![

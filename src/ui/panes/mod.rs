@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod app_detail;
+pub mod app_diff;
 pub mod apps;
 pub mod attention;
 pub mod audit;

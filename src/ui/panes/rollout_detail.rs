@@ -83,6 +83,7 @@ fn action_of(word: &str) -> Option<Action> {
         "restart" => Action::RestartWorkload,
         "undo" => Action::UndoRollout,
         "scale" => Action::ScaleWorkload,
+        "skip-step" => Action::SkipStep,
         _ => return None,
     })
 }

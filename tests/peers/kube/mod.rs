@@ -4,9 +4,11 @@
 //! peer is driven with reqwest. The peers run in-process, so nothing here is ever skipped.
 mod actions;
 mod api;
+mod app_diff;
 mod argocd;
 mod first_aid;
 mod fixtures;
+mod rollout_steps;
 mod source;
 mod watch;
 

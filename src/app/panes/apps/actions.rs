@@ -25,6 +25,8 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::RollbackApp,
     crate::keymap::Action::TerminateOperation,
     crate::keymap::Action::MarkResource,
+    crate::keymap::Action::AppDiff,
+    crate::keymap::Action::Refresh,
 ];
 
 fn namespace_of(app: &Application) -> String {
@@ -104,6 +106,7 @@ pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
             if prune { "yes" } else { "no" }.to_owned(),
         ),
     ];
+    details.push(("plan".to_owned(), plan(apps, &row.name, prune)));
     if ctx.argo_api() {
         details.push(("via".to_owned(), "Argo CD API server".to_owned()));
     }
@@ -121,6 +124,33 @@ pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
         );
     }
     ctx.confirm(confirm);
+}
+
+/// What the sync would create, change and prune, from the open diff of `app` (the API
+/// server's managed-resources comparison, the same one its dry-run sync applies); without
+/// one, how to see it first. A dry-run sync through the API is not sent: it sets an
+/// operation on the Application (blocking a real sync while it runs) and reports only later,
+/// in `status.operationState`.
+fn plan(apps: &AppsPane, app: &str, prune: bool) -> String {
+    match apps
+        .diff
+        .as_ref()
+        .filter(|d| d.app == app)
+        .map(|d| &d.loaded)
+    {
+        Some(Some(Ok(diff))) => {
+            let c = diff.counts();
+            let pruned = if prune {
+                format!("{} pruned", c.prune)
+            } else {
+                format!("{} left (no prune)", c.prune)
+            };
+            format!("{} created · {} changed · {pruned}", c.create, c.change)
+        }
+        Some(Some(Err(e))) => format!("unknown: {e}"),
+        Some(None) => "reading the diff…".to_owned(),
+        None => "press d first to see what would be created, changed and pruned".to_owned(),
+    }
 }
 
 /// `r` / `R`: refresh (compare with git again) or hard refresh (regenerate manifests too).
@@ -361,6 +391,10 @@ pub fn on_action(
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
     match action {
+        Action::AppDiff => return Some(super::diff::open(apps, ctx)),
+        Action::Refresh if apps.diff.is_some() => return Some(super::diff::reload(apps)),
+        // The diff shows no list or resource cursor to act on; sync works from it.
+        Action::Select | Action::MarkResource if apps.diff.is_some() => {}
         Action::Select => apps.open_detail(),
         Action::SyncApp => ask_sync(apps, ctx, false),
         Action::SyncPrune => ask_sync(apps, ctx, true),

@@ -2,6 +2,7 @@
 //! apps most in need of attention first, filtered and sorted like every table.
 
 pub mod actions;
+pub mod diff;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub struct AppsPane {
     pub detail_cursor: usize,
     /// Resources marked for a selective sync, as `GROUP:KIND:NAMESPACE/NAME`.
     pub marked: BTreeSet<String>,
+    /// The diff opened with `d`, over the list or the detail.
+    pub diff: Option<diff::DiffView>,
     haystacks: Vec<String>,
 }
 
@@ -208,10 +211,17 @@ impl Pane for AppsPane {
     }
 
     fn close(&mut self) -> bool {
+        // The diff closes first: esc goes back to where `d` was pressed.
+        if self.diff.take().is_some() {
+            return true;
+        }
         self.close_detail()
     }
 
     fn move_other(&mut self, delta: isize) -> bool {
+        if diff::scroll(self, delta) {
+            return true;
+        }
         if self.detail.is_none() {
             return false;
         }

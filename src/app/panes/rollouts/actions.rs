@@ -1,7 +1,8 @@
 //! Rollout and Deployment actions from the `:rollouts` pane: promote (and promote fully),
-//! abort, retry, pause, resume, restart, undo and scale. Each is offered by Argo CD's
-//! discovery.lua rules (kubectl's for Deployments) and by RBAC; the dialog shows the exact
-//! patches that will be sent, and the confirmed action goes through the audit gate.
+//! abort, retry, pause, resume, restart, undo, scale and skip-step (Argo CD's
+//! `skip-current-step`). Each is offered by Argo CD's discovery.lua rules (kubectl's for
+//! Deployments) and by RBAC; the dialog shows the exact patches that will be sent, and the
+//! confirmed action goes through the audit gate.
 
 use crate::app::ctx::{Ctx, Focus, Intent, Permits};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
@@ -28,6 +29,8 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::RestartWorkload,
     crate::keymap::Action::UndoRollout,
     crate::keymap::Action::ScaleWorkload,
+    crate::keymap::Action::SkipStep,
+    crate::keymap::Action::TerminateAnalysis,
     crate::keymap::Action::Describe,
     crate::keymap::Action::ShowYaml,
     crate::keymap::Action::CopyYaml,
@@ -37,7 +40,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
-pub const OPS: [(&str, RolloutOp); 9] = [
+pub const OPS: [(&str, RolloutOp); 10] = [
     ("promote", RolloutOp::Promote { full: false }),
     ("promote-full", RolloutOp::Promote { full: true }),
     ("abort", RolloutOp::Abort),
@@ -47,6 +50,7 @@ pub const OPS: [(&str, RolloutOp); 9] = [
     ("restart", RolloutOp::Restart),
     ("undo", RolloutOp::Undo { revision: None }),
     ("scale", RolloutOp::Scale { replicas: 1 }),
+    ("skip-step", RolloutOp::SkipStep),
 ];
 
 /// Why a `StatefulSet`, `DaemonSet` or Job row offers no action.
@@ -105,7 +109,10 @@ pub fn enablement(
             entry.row.kind == RowKind::Rollout
                 || !matches!(
                     op,
-                    RolloutOp::Promote { .. } | RolloutOp::Abort | RolloutOp::Retry
+                    RolloutOp::Promote { .. }
+                        | RolloutOp::Abort
+                        | RolloutOp::Retry
+                        | RolloutOp::SkipStep
                 )
         })
         .map(|(word, op)| (*word, refusal(permits, entry, workload, *op)))
@@ -327,6 +334,14 @@ pub fn access_probes(rollouts: &RolloutsPane) -> Vec<ActionRequest> {
             for (_, op) in OPS {
                 out.extend(request(e, op));
             }
+            // The analysis-run review is per namespace; any run name asks the same question.
+            if e.row.kind == RowKind::Rollout {
+                out.push(ActionRequest::TerminateAnalysisRun {
+                    namespace: e.row.namespace.clone(),
+                    name: String::new(),
+                    rollout: e.row.name.clone(),
+                });
+            }
         }
     }
     out
@@ -407,6 +422,11 @@ pub fn on_action(
         Action::RestartWorkload => RolloutOp::Restart,
         Action::UndoRollout => RolloutOp::Undo { revision: None },
         Action::ScaleWorkload => RolloutOp::Scale { replicas: 0 },
+        Action::SkipStep => RolloutOp::SkipStep,
+        Action::TerminateAnalysis => {
+            super::analysis::ask(rollouts, ctx);
+            return Some(Vec::new());
+        }
         _ => return None,
     };
     ask(rollouts, ctx, op);

@@ -4,6 +4,7 @@
 //! events), selected by owner the way the controllers link them.
 
 pub mod actions;
+pub mod analysis;
 
 use std::collections::HashMap;
 use std::sync::Arc;
