@@ -1,16 +1,19 @@
-//! Kubernetes benchmarks (criterion plus a printed summary): 10,000 Argo CD Applications and
-//! 20,000 Pods served by the in-process Kubernetes API peer (`tests/support/kube/`) and
-//! read through the real kube-rs client and [`KubeWatch`], at 120×40. Run with
-//! `cargo bench --bench kube` (about 3 minutes).
+//! Kubernetes benchmarks (criterion plus a printed summary): 30,000 Argo CD Applications and
+//! 100,000 Pods served by the in-process Kubernetes API peer (`tests/support/kube/`) and read
+//! through the real kube-rs client and [`KubeWatch`], at 120×40. Run with
+//! `cargo bench --bench kube` (about 15 minutes at the default size); set the size with
+//! `KUBE_BENCH_APPS` and `KUBE_BENCH_PODS` (e.g. `KUBE_BENCH_APPS=10000 KUBE_BENCH_PODS=20000`
+//! for the smaller cluster, about 3 minutes) to see how each number grows.
 //!
-//! The cluster: 10,000 Applications in `argocd` (the five fixture apps, cloned and renamed),
-//! and in four workload namespaces `shop-0`…`shop-3` 1,000 Deployments, each with two
-//! ReplicaSets (the current one owning 20 Running Pods, an old one scaled to zero): 20,000
-//! Pods, 2,000 ReplicaSets. Building it and loading the server is outside every timing.
+//! The cluster: the Applications in `argocd` (the five fixture apps, cloned and renamed), and
+//! in four workload namespaces `shop-0`…`shop-3` Deployments (pods / 20 of them), each with two
+//! ReplicaSets (the current one owning 20 Running Pods, an old one scaled to zero). At the
+//! default size: 30,000 Applications, 5,000 Deployments, 10,000 ReplicaSets, 100,000 Pods.
+//! Building it and loading the server is outside every timing.
 //!
 //! What is measured (the issue sets one target: keypress→frame p99 ≤ 16 ms):
 //!
-//! - `first_view/10k_apps_20k_pods`: from building the client (kubeconfig + context) and
+//! - `first_view/<apps>_apps_<pods>_pods`: from building the client (kubeconfig + context) and
 //!   spawning the `KubeWatch` to the first snapshot that is `synced()` and holds every object,
 //!   turned into the `:apps` rows (`update` with `SourceBody::Kube`, which also builds the
 //!   `:rollouts` pane) and one frame drawn on a `TestBackend`. Includes the 100 ms snapshot
@@ -22,7 +25,7 @@
 //!   built from the snapshot are counted separately. Process RSS (`/proc/self/statm`) is
 //!   printed for information; it includes the in-process API server, which holds two JSON
 //!   copies of every object.
-//! - `apps_pane_10k/*`: where the time goes when a snapshot reaches the app: the `:apps`
+//! - `apps_pane/*`: where the time goes when a snapshot reaches the app: the `:apps`
 //!   pane's `set_snapshot` (unchanged, one app changed, all apps changed), its parts, the whole
 //!   `update` with a snapshot plus a frame, a `j` plus a frame, the `:rollouts` pane's
 //!   `set_snapshot`, and the per-publish sort the watch layer does.
@@ -153,13 +156,51 @@ fn rss() -> u64 {
 // ---------------------------------------------------------------------------------------------
 // The cluster
 
-const APPS: usize = 10_000;
 const NAMESPACES: usize = 4;
-const DEPLOYMENTS_PER_NS: usize = 250;
 const PODS_PER_DEPLOYMENT: usize = 20;
-const PODS: usize = NAMESPACES * DEPLOYMENTS_PER_NS * PODS_PER_DEPLOYMENT;
-const DEPLOYMENTS: usize = NAMESPACES * DEPLOYMENTS_PER_NS;
-const REPLICA_SETS: usize = 2 * DEPLOYMENTS;
+
+/// The cluster's size: `KUBE_BENCH_APPS` Applications (default 30,000) and about
+/// `KUBE_BENCH_PODS` Pods (default 100,000; rounded down to whole Deployments of 20 Pods in
+/// each of the 4 namespaces). Run once at 20,000 Pods and once at 100,000 to see how each
+/// number grows.
+struct Sizes {
+    apps: usize,
+    deployments_per_ns: usize,
+}
+
+fn sizes() -> &'static Sizes {
+    static SIZES: std::sync::OnceLock<Sizes> = std::sync::OnceLock::new();
+    SIZES.get_or_init(|| {
+        let read = |key: &str, default: usize| {
+            std::env::var(key).ok().map_or(default, |v| {
+                v.replace('_', "")
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{key}={v}: not a count ({e})"))
+            })
+        };
+        let pods = read("KUBE_BENCH_PODS", 100_000);
+        Sizes {
+            apps: read("KUBE_BENCH_APPS", 30_000).max(5),
+            deployments_per_ns: (pods / (NAMESPACES * PODS_PER_DEPLOYMENT)).max(1),
+        }
+    })
+}
+
+fn apps_count() -> usize {
+    sizes().apps
+}
+fn deployments_per_ns() -> usize {
+    sizes().deployments_per_ns
+}
+fn deployments_count() -> usize {
+    NAMESPACES * deployments_per_ns()
+}
+fn pods_count() -> usize {
+    deployments_count() * PODS_PER_DEPLOYMENT
+}
+fn replica_sets_count() -> usize {
+    2 * deployments_count()
+}
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
 /// Watch events per second during the latency runs.
@@ -185,7 +226,7 @@ fn rename(object: &mut Value, kind: &str, namespace: &str, name: &str) {
     }
 }
 
-/// 10,000 Applications in `argocd`: the fixture apps cloned as `checkout-api-00042`.
+/// The Applications in `argocd`: the fixture apps cloned as `checkout-api-00042`.
 fn applications() -> Vec<Value> {
     let templates: Vec<Value> = std::fs::read_dir(kube_support::fixtures_dir())
         .expect("fixture dir")
@@ -199,7 +240,7 @@ fn applications() -> Vec<Value> {
         .map(|p| fixture(p.file_stem().and_then(|s| s.to_str()).expect("stem")))
         .collect();
     assert_eq!(templates.len(), 5);
-    (0..APPS)
+    (0..apps_count())
         .map(|i| {
             let mut app = templates[i % templates.len()].clone();
             let base = app["metadata"]["name"].as_str().expect("name").to_owned();
@@ -222,7 +263,7 @@ fn workloads() -> (Vec<Value>, Vec<Value>, Vec<Value>) {
         .expect("pod fixture");
     let (mut deployments, mut replica_sets, mut pods) = (Vec::new(), Vec::new(), Vec::new());
     for ns in workload_namespaces() {
-        for d in 0..DEPLOYMENTS_PER_NS {
+        for d in 0..deployments_per_ns() {
             let name = format!("svc-{d:04}");
             let mut dep = deployment.clone();
             rename(&mut dep, "deploy", &ns, &name);
@@ -258,7 +299,7 @@ fn workloads() -> (Vec<Value>, Vec<Value>, Vec<Value>) {
     }
     assert_eq!(
         (deployments.len(), replica_sets.len(), pods.len()),
-        (DEPLOYMENTS, REPLICA_SETS, PODS)
+        (deployments_count(), replica_sets_count(), pods_count())
     );
     (deployments, replica_sets, pods)
 }
@@ -385,7 +426,8 @@ async fn first_view(kubeconfig: &Path) -> Duration {
     let mut terminal =
         Terminal::new(ratatui::backend::TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     let start = Instant::now();
-    let (watch, snapshot) = watch_until_complete(kubeconfig, full_scope(), APPS, PODS).await;
+    let (watch, snapshot) =
+        watch_until_complete(kubeconfig, full_scope(), apps_count(), pods_count()).await;
     let msg = kube_msg(&state, snapshot);
     update(&mut state, msg);
     terminal
@@ -393,7 +435,10 @@ async fn first_view(kubeconfig: &Path) -> Duration {
         .expect("draw");
     let elapsed = start.elapsed();
     let screen = probe::buffer_text(terminal.backend().buffer());
-    assert!(screen.contains(&format!("{APPS} apps")), "{screen}");
+    assert!(
+        screen.contains(&format!("{} apps", apps_count())),
+        "{screen}"
+    );
     drop(watch);
     elapsed
 }
@@ -446,7 +491,7 @@ fn memory(app_rt: &Runtime, server_rt: &Runtime, full: &Cluster, pods: &[Value])
     let (full_bytes, row_bytes, rss_full) = app_rt.block_on(async {
         let before = settle().await;
         let (watch, snapshot) =
-            watch_until_complete(&full.kubeconfig, full_scope(), APPS, PODS).await;
+            watch_until_complete(&full.kubeconfig, full_scope(), apps_count(), pods_count()).await;
         let after = settle().await;
         let mut pane = AppsPane::default();
         let rows_before = live();
@@ -462,7 +507,7 @@ fn memory(app_rt: &Runtime, server_rt: &Runtime, full: &Cluster, pods: &[Value])
         argo_namespaces: vec!["argocd".into()],
         workload_namespaces: Vec::new(),
     };
-    let app_bytes = retained(app_rt, &full.kubeconfig, apps_only, APPS, 0);
+    let app_bytes = retained(app_rt, &full.kubeconfig, apps_only, apps_count(), 0);
 
     // Pods alone need a server holding only Pods (the workload scope also lists the
     // Deployments and ReplicaSets).
@@ -471,22 +516,22 @@ fn memory(app_rt: &Runtime, server_rt: &Runtime, full: &Cluster, pods: &[Value])
         argo_namespaces: Vec::new(),
         workload_namespaces: workload_namespaces(),
     };
-    let pod_bytes = retained(app_rt, &pods_cluster.kubeconfig, pods_only, 0, PODS);
+    let pod_bytes = retained(app_rt, &pods_cluster.kubeconfig, pods_only, 0, pods_count());
     drop(pods_cluster);
     app_rt.block_on(settle());
 
-    let objects = APPS + PODS + DEPLOYMENTS + REPLICA_SETS;
+    let objects = apps_count() + pods_count() + deployments_count() + replica_sets_count();
     Memory {
-        per_app: app_bytes as f64 / APPS as f64,
-        per_pod: pod_bytes as f64 / PODS as f64,
+        per_app: app_bytes as f64 / apps_count() as f64,
+        per_pod: pod_bytes as f64 / pods_count() as f64,
         per_object_full: full_bytes as f64 / objects as f64,
-        per_row: row_bytes as f64 / APPS as f64,
+        per_row: row_bytes as f64 / apps_count() as f64,
         rss_before,
         rss_full,
     }
 }
 
-/// Where the `:apps` pane's time goes when a 10k-app snapshot arrives, and the sort the
+/// Where the `:apps` pane's time goes when a snapshot of every app arrives, and the sort the
 /// watch layer does per kind on every publish (`collect` in `sources/kube/watch.rs`).
 #[expect(
     clippy::too_many_lines,
@@ -494,11 +539,17 @@ fn memory(app_rt: &Runtime, server_rt: &Runtime, full: &Cluster, pods: &[Value])
 )]
 fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
     let snapshot = rt.block_on(async {
-        let (watch, s) = watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;
+        let (watch, s) = watch_until_complete(
+            &cluster.kubeconfig,
+            full_scope(),
+            apps_count(),
+            pods_count(),
+        )
+        .await;
         drop(watch);
         s
     });
-    let mut group = c.benchmark_group("apps_pane_10k");
+    let mut group = c.benchmark_group("apps_pane");
     group.sample_size(20);
     group.warm_up_time(Duration::from_millis(300));
     group.measurement_time(Duration::from_secs(2));
@@ -592,13 +643,13 @@ fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
                 .expect("draw");
         });
     });
-    // The `:rollouts` pane takes the same snapshot (1,000 Deployments, 2,000 ReplicaSets,
-    // 20,000 Pods): where its time goes.
+    // The `:rollouts` pane takes the same snapshot (every Deployment, ReplicaSet and Pod):
+    // where its time goes.
     let mut rollouts = opsdeck::app::panes::rollouts::RolloutsPane::default();
     group.bench_function("rollouts_pane_set_snapshot", |b| {
         b.iter(|| rollouts.set_snapshot(&snapshot));
     });
-    group.bench_function("pod_summaries_20k", |b| {
+    group.bench_function("pod_summaries", |b| {
         b.iter(|| {
             snapshot
                 .pods
@@ -632,7 +683,13 @@ fn breakdown(c: &mut Criterion, rt: &Runtime, cluster: &Cluster) {
 
 fn profile_snapshots(rt: &Runtime, cluster: &Cluster) {
     let snapshot = rt.block_on(async {
-        let (watch, s) = watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;
+        let (watch, s) = watch_until_complete(
+            &cluster.kubeconfig,
+            full_scope(),
+            apps_count(),
+            pods_count(),
+        )
+        .await;
         drop(watch);
         s
     });
@@ -769,7 +826,7 @@ fn read_screen(screen: &str) -> Seen {
     Seen {
         selected,
         editing,
-        apps: screen.contains(&format!("{APPS} apps")),
+        apps: screen.contains(&format!("{} apps", apps_count())),
     }
 }
 
@@ -917,8 +974,13 @@ fn latency_direct(app_rt: &Runtime, server_rt: &Runtime, cluster: &Cluster, n: u
     let start = Instant::now();
     let driver = std::thread::spawn(move || drive(key_plan(n), keys, &frames));
     app_rt.block_on(async {
-        let (kube_watch, snapshot) =
-            watch_until_complete(&cluster.kubeconfig, full_scope(), APPS, PODS).await;
+        let (kube_watch, snapshot) = watch_until_complete(
+            &cluster.kubeconfig,
+            full_scope(),
+            apps_count(),
+            pods_count(),
+        )
+        .await;
         let mut snapshots = kube_watch.subscribe();
         snapshots.borrow_and_update();
         let msg = kube_msg(&state, snapshot);
@@ -999,6 +1061,29 @@ fn summary(name: &str, l: &Latencies) -> String {
 
 // ---------------------------------------------------------------------------------------------
 
+/// Builds the cluster's objects and loads them into a peer on `server_rt`; the Pods are kept
+/// for the memory run.
+fn build_cluster(server_rt: &Runtime) -> (Cluster, Vec<Value>) {
+    let built = Instant::now();
+    let apps = applications();
+    let (deployments, replica_sets, pods) = workloads();
+    let mut objects = apps;
+    objects.extend(deployments);
+    objects.extend(replica_sets);
+    objects.extend(pods.iter().cloned());
+    let cluster = start_cluster(server_rt, objects);
+    println!(
+        "cluster: {} Applications, {} Deployments, {} ReplicaSets, {} Pods in {NAMESPACES} \
+         namespaces (built and loaded in {:.1} s)",
+        apps_count(),
+        deployments_count(),
+        replica_sets_count(),
+        pods_count(),
+        built.elapsed().as_secs_f64()
+    );
+    (cluster, pods)
+}
+
 fn main() {
     // Read by the real run loop's kube source (kubectl's resolution); set before any thread.
     let env_dir = tempfile::tempdir().expect("temp dir");
@@ -1017,19 +1102,7 @@ fn main() {
         .build()
         .expect("app runtime");
 
-    let built = Instant::now();
-    let apps = applications();
-    let (deployments, replica_sets, pods) = workloads();
-    let mut objects = apps;
-    objects.extend(deployments);
-    objects.extend(replica_sets);
-    objects.extend(pods.iter().cloned());
-    let cluster = start_cluster(&server_rt, objects);
-    println!(
-        "cluster: {APPS} Applications, {DEPLOYMENTS} Deployments, {REPLICA_SETS} ReplicaSets, \
-         {PODS} Pods in {NAMESPACES} namespaces (built and loaded in {:.1} s)",
-        built.elapsed().as_secs_f64()
-    );
+    let (cluster, pods) = build_cluster(&server_rt);
 
     // `KUBE_BENCH_PROFILE=1`: only apply snapshots (one app changed each) and draw for 10 s,
     // for `perf record`.
@@ -1067,17 +1140,20 @@ fn main() {
         group.sampling_mode(SamplingMode::Flat);
         group.warm_up_time(Duration::from_millis(1));
         group.measurement_time(Duration::from_secs(1));
-        group.bench_function("10k_apps_20k_pods", |b| {
-            b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| {
-                        let d = app_rt.block_on(first_view(&cluster.kubeconfig));
-                        views.push(d.as_secs_f64() * 1e3);
-                        d
-                    })
-                    .sum()
-            });
-        });
+        group.bench_function(
+            format!("{}_apps_{}_pods", apps_count(), pods_count()),
+            |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| {
+                            let d = app_rt.block_on(first_view(&cluster.kubeconfig));
+                            views.push(d.as_secs_f64() * 1e3);
+                            d
+                        })
+                        .sum()
+                });
+            },
+        );
         group.finish();
     }
 

@@ -88,6 +88,29 @@ pub struct PlatformClient {
     http: reqwest::Client,
 }
 
+/// Under TLS 1.3 a server checks the client's certificate only after the client considers
+/// the handshake done, so its refusal (an alert, then close) can reach hyper as a connection
+/// that closed before the request went out, with the alert itself lost ("connection was not
+/// ready", "connection closed before message completed", a reset). On HTTPS those words get
+/// the likely reason added, since the bare text does not say what to fix.
+fn tls_refusal_hint(chain: String, https: bool) -> String {
+    const CLOSED_EARLY: [&str; 4] = [
+        "connection was not ready",
+        "connection closed before message completed",
+        "Connection reset by peer",
+        "unexpected EOF",
+    ];
+    if https && !chain.contains("TLS") && CLOSED_EARLY.iter().any(|w| chain.contains(w)) {
+        format!(
+            "{chain} (the server closed the connection right after the TLS handshake: it may \
+             require a client certificate or refuse ours; check http_tls client_cert and \
+             client_key)"
+        )
+    } else {
+        chain
+    }
+}
+
 impl PlatformClient {
     /// `base` is the server root, e.g. `https://platform.example.com` (no `/v1`).
     pub fn new(base: &str, token: Token) -> Result<Self, ClientError> {
@@ -206,7 +229,8 @@ impl PlatformClient {
         } else if e.is_connect() {
             ClientError::Unreachable(super::error_chain(e))
         } else {
-            ClientError::Transport(super::error_chain(e))
+            let chain = super::error_chain(e);
+            ClientError::Transport(tls_refusal_hint(chain, self.base.scheme() == "https"))
         }
     }
 
@@ -370,6 +394,21 @@ impl PlatformClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_early_close_on_https_names_the_client_certificate() {
+        let bare = "error sending request: client error (Canceled): connection was not ready";
+        let hinted = tls_refusal_hint(bare.to_owned(), true);
+        assert!(hinted.starts_with(bare), "{hinted}");
+        assert!(hinted.contains("TLS handshake"), "{hinted}");
+        assert!(hinted.contains("client_cert"), "{hinted}");
+        // Plain HTTP, or an error that already says what TLS did, stays as it is.
+        assert_eq!(tls_refusal_hint(bare.to_owned(), false), bare);
+        let explained = "TLS: the server requires a client certificate";
+        assert_eq!(tls_refusal_hint(explained.to_owned(), true), explained);
+        let refused = "Connection refused";
+        assert_eq!(tls_refusal_hint(refused.to_owned(), true), refused);
+    }
 
     #[test]
     fn token_never_shows_in_debug() {
