@@ -45,6 +45,12 @@ pub enum Msg {
         app: String,
         result: Result<serde_json::Value, String>,
     },
+    /// An Argo CD app's sync windows (`ApplicationSyncWindowsResponse`), or why not.
+    SyncWindowsLoaded {
+        namespace: String,
+        app: String,
+        result: Result<serde_json::Value, String>,
+    },
     /// One topic's configs with their sources, or why they could not be read.
     KafkaConfigs {
         topic: String,
@@ -197,6 +203,12 @@ pub enum Cmd {
     /// Read an Argo CD app's managed resources for the diff view (answered with
     /// `Msg::AppDiffLoaded`).
     LoadAppDiff {
+        namespace: String,
+        app: String,
+    },
+    /// Read an Argo CD app's sync windows for its detail and the sync confirmation (answered
+    /// with `Msg::SyncWindowsLoaded`).
+    LoadSyncWindows {
         namespace: String,
         app: String,
     },

@@ -110,13 +110,15 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             app,
             result,
         } => {
-            let changed = crate::app::panes::apps::diff::on_loaded(
-                &mut state.panes.apps,
-                &namespace,
-                &app,
-                result,
-            );
-            state.dirty |= changed && state.view().pane() == PaneId::Apps;
+            on_app_diff(state, &namespace, &app, result);
+            Vec::new()
+        }
+        Msg::SyncWindowsLoaded {
+            namespace,
+            app,
+            result,
+        } => {
+            on_sync_windows(state, &namespace, &app, result);
             Vec::new()
         }
         Msg::ObjectLoaded { reference, result } => on_object_loaded(state, &reference, result),
@@ -160,6 +162,70 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.dirty = true;
             Vec::new()
         }
+    }
+}
+
+/// An app's sync windows arrived: kept for the detail, and put in the open sync confirmation.
+fn on_sync_windows(
+    state: &mut State,
+    namespace: &str,
+    app: &str,
+    result: Result<serde_json::Value, String>,
+) {
+    let windows = &mut state.panes.apps.windows;
+    if !crate::app::panes::apps::windows::on_loaded(windows, namespace, app, result) {
+        return;
+    }
+    state.dirty |= state.view().pane() == PaneId::Apps;
+    if let (Some(crate::app::state::Modal::Confirm(confirm)), Some(read)) =
+        (state.modal.as_mut(), state.panes.apps.windows.as_ref())
+    {
+        state.dirty |= crate::app::panes::apps::windows::annotate_confirm(confirm, read);
+    }
+}
+
+/// An app's managed resources arrived: for its open diff, and for the sync confirmation
+/// that asked for them.
+fn on_app_diff(
+    state: &mut State,
+    namespace: &str,
+    app: &str,
+    result: Result<serde_json::Value, String>,
+) {
+    let loaded =
+        crate::app::panes::apps::diff::on_loaded(&mut state.panes.apps, namespace, app, result);
+    state.dirty |= loaded.view_changed && state.view().pane() == PaneId::Apps;
+    if let Some(plan) = loaded.plan {
+        fill_sync_plan(state, app, &plan);
+    }
+}
+
+/// The open sync confirm of `app` gets its plan line from the comparison it asked for.
+fn fill_sync_plan(
+    state: &mut State,
+    app: &str,
+    plan: &Result<crate::model::k8s::app_diff::AppDiff, String>,
+) {
+    let Some(crate::app::state::Modal::Confirm(confirm)) = state.modal.as_mut() else {
+        return;
+    };
+    let crate::model::action::ActionRequest::SyncApp {
+        app: target, prune, ..
+    } = &confirm.request
+    else {
+        return;
+    };
+    if target != app {
+        return;
+    }
+    let words = crate::app::panes::apps::actions::plan_words(Some(plan), *prune);
+    if let Some(row) = confirm
+        .details
+        .iter_mut()
+        .find(|(label, _)| label == "plan")
+    {
+        row.1 = words;
+        state.dirty = true;
     }
 }
 

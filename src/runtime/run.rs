@@ -389,6 +389,26 @@ where
                     .await;
             });
         }
+        Cmd::LoadSyncWindows {
+            namespace,
+            app: name,
+        } => {
+            let app = app.clone();
+            let kube = env.backends.kube.clone();
+            tokio::spawn(async move {
+                let result = kube
+                    .sync_windows(&namespace, &name)
+                    .await
+                    .map_err(String::from);
+                let _ = app
+                    .send(Msg::SyncWindowsLoaded {
+                        namespace,
+                        app: name,
+                        result,
+                    })
+                    .await;
+            });
+        }
         Cmd::LoadTopicConfigs { topic } => {
             let app = app.clone();
             let kafka = env.backends.kafka.clone();

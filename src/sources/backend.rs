@@ -63,6 +63,13 @@ pub trait KubeBackend: Send + Sync + Debug {
         namespace: &'a str,
         app: &'a str,
     ) -> Answer<'a, Result<serde_json::Value, BackendError>>;
+    /// An Argo CD application's sync windows (`GET /api/v1/applications/{app}/syncwindows`,
+    /// `ApplicationSyncWindowsResponse` as it came). Needs the Argo CD API server.
+    fn sync_windows<'a>(
+        &'a self,
+        namespace: &'a str,
+        app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, BackendError>>;
     /// Runs an admitted Argo CD or workload action.
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
 }
@@ -141,6 +148,14 @@ impl KubeBackend for Unavailable {
     }
 
     fn managed_resources<'a>(
+        &'a self,
+        _namespace: &'a str,
+        _app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn sync_windows<'a>(
         &'a self,
         _namespace: &'a str,
         _app: &'a str,

@@ -17,6 +17,9 @@
 //! - `GET …/{name}/resource-tree`: a configured tree, else one derived from `status.resources`.
 //! - `GET …/{name}/managed-resources`: a configured `ManagedResourcesResponse` (states as JSON
 //!   strings, as the real server sends them), else `{}` (proto3 JSON leaves an empty list out).
+//! - `GET …/{name}/syncwindows`: a configured `ApplicationSyncWindowsResponse`, else `{}`; a
+//!   sync or rollback of an app whose configured windows carry `"canSync": false` is refused
+//!   with Argo CD's `PermissionDenied` "cannot sync: blocked by sync window".
 //! - Errors in grpc-gateway's shape `{"error","code","message"}` with its HTTP mapping: 401
 //!   (code 16) without the bearer token, 403 "permission denied" (code 7) for a denied action or
 //!   an application that does not exist (Argo CD does not reveal which), 404 when the request
@@ -73,6 +76,8 @@ struct Inner {
     trees: BTreeMap<String, Value>,
     /// `ManagedResourcesResponse` bodies by application name.
     managed: BTreeMap<String, Value>,
+    /// `ApplicationSyncWindowsResponse` bodies by application name.
+    windows: BTreeMap<String, Value>,
     /// (action, application name) pairs Argo CD RBAC refuses.
     denied: Vec<(String, String)>,
     calls: Vec<Call>,
@@ -114,6 +119,7 @@ impl ArgoServer {
                 apps,
                 trees: fixture_resource_trees(),
                 managed: BTreeMap::new(),
+                windows: BTreeMap::new(),
                 denied: Vec::new(),
                 calls: Vec::new(),
                 options,
@@ -130,6 +136,7 @@ impl ArgoServer {
                 "/api/v1/applications/{name}/managed-resources",
                 get(managed),
             )
+            .route("/api/v1/applications/{name}/syncwindows", get(sync_windows))
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -156,6 +163,12 @@ impl ArgoServer {
     /// Serves `body` as the application's `ManagedResourcesResponse`.
     pub fn set_managed_resources(&self, app: &str, body: Value) {
         self.shared.lock().managed.insert(app.to_owned(), body);
+    }
+
+    /// Serves `body` as the application's `ApplicationSyncWindowsResponse`; with
+    /// `"canSync": false` its syncs and rollbacks are refused.
+    pub fn set_sync_windows(&self, app: &str, body: Value) {
+        self.shared.lock().windows.insert(app.to_owned(), body);
     }
 
     /// Every call so far, in order.
@@ -509,8 +522,12 @@ async fn sync(
     let req = Req::new(method, uri, headers, &body);
     let mut inner = shared.lock();
     let user = inner.options.user.clone();
+    let blocked = blocked_by_window(&inner, &name);
     let response = match app_for(&mut inner, &req, "sync", &name) {
         Err(e) => e.into_response(),
+        // argoproj/argo-cd server/application/application.go `Sync`: after RBAC, a sync the
+        // project's windows block is PermissionDenied with these words.
+        Ok(_) if blocked => grpc_error(7, "cannot sync: blocked by sync window"),
         Ok(app) => {
             let b = &req.body;
             let revision = b["revision"].as_str().unwrap_or_default();
@@ -676,6 +693,38 @@ async fn managed(
         }
     };
     req.answer(&mut inner, response)
+}
+
+async fn sync_windows(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(name): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let req = Req::new(method, uri, headers, &[]);
+    let mut inner = shared.lock();
+    let allowed = app_for(&mut inner, &req, "get", &name).map(drop);
+    let response = match allowed {
+        Err(e) => e.into_response(),
+        Ok(()) => {
+            let body = inner
+                .windows
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            axum::Json(body).into_response()
+        }
+    };
+    req.answer(&mut inner, response)
+}
+
+/// Whether the app's configured windows block a sync now (the server's `canSync`).
+fn blocked_by_window(inner: &Inner, name: &str) -> bool {
+    inner
+        .windows
+        .get(name)
+        .is_some_and(|w| w["canSync"] == json!(false))
 }
 
 /// A flat tree from `status.resources` (health where the CR still carries it).

@@ -355,6 +355,19 @@ pub fn managed_resources_call(app: &str, app_namespace: Option<&str>) -> ApiCall
     }
 }
 
+/// `GET /api/v1/applications/{app}/syncwindows` (argoproj/argo-cd
+/// `server/application/application.proto`, `GetApplicationSyncWindows`): the project's windows
+/// that match the app, the active ones, and `canSync`.
+#[must_use]
+pub fn sync_windows_call(app: &str, app_namespace: Option<&str>) -> ApiCall {
+    ApiCall {
+        method: HttpMethod::Get,
+        path: format!("{}/syncwindows", app_path(app)),
+        query: namespace_query(app_namespace),
+        body: None,
+    }
+}
+
 /// The API-server call for an Argo CD [`ActionRequest`]. The server runs its own guard and
 /// RBAC, so no app state is needed here. `app_namespace` is for apps outside Argo CD's own
 /// namespace ("apps in any namespace").

@@ -81,6 +81,26 @@ impl KubeBackend for RealKube {
         })
     }
 
+    fn sync_windows<'a>(
+        &'a self,
+        namespace: &'a str,
+        app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, crate::model::error::BackendError>> {
+        Box::pin(async move {
+            self.executor
+                .sync_windows(namespace, app)
+                .await
+                .map_err(|e| match e {
+                    super::exec::ApiReadError::NoApiServer(why) => {
+                        crate::model::error::BackendError::unavailable(why)
+                    }
+                    super::exec::ApiReadError::Failed(why) => {
+                        crate::model::error::BackendError::other(why)
+                    }
+                })
+        })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.executor.execute(request))
     }

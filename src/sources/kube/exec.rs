@@ -38,6 +38,8 @@ use crate::model::k8s::{
     op_enablement, plan,
 };
 
+/// Why sync windows cannot be shown without the API server.
+pub const NEEDS_API_SERVER_WINDOWS: &str = "sync windows need the Argo CD API server (it evaluates the AppProject's window schedules): add api_url and token to this context's argocd table";
 /// Why a diff cannot be read without an API server, and how to configure one.
 pub const NEEDS_API_SERVER: &str = "the diff needs the Argo CD API server (managed resources live in the application controller's cache, not in the Application): add api_url and token to this context's argocd table, e.g. argocd = { namespaces = [\"argocd\"], api_url = \"https://argocd.example.com\", token = { env = \"ARGOCD_TOKEN\" } }";
 
@@ -247,6 +249,28 @@ impl KubeExecutor {
         let namespace = self.app_namespace(namespace);
         let app_namespace = (own != Some(namespace)).then_some(namespace);
         let call = app_ops::managed_resources_call(app, app_namespace);
+        self.fetch_api(api, &call)
+            .await
+            .map(|(_, body)| body)
+            .map_err(ApiReadError::Failed)
+    }
+
+    /// An application's sync windows from the API server, the body as it came.
+    ///
+    /// # Errors
+    /// [`ApiReadError::NoApiServer`] without an API server (the windows live in the
+    /// `AppProject`, and which are active is the server's cron evaluation); otherwise the
+    /// server's or the transport's error, word for word.
+    pub async fn sync_windows(&self, namespace: &str, app: &str) -> Result<Value, ApiReadError> {
+        let Some(api) = &self.api else {
+            return Err(ApiReadError::NoApiServer(
+                NEEDS_API_SERVER_WINDOWS.to_owned(),
+            ));
+        };
+        let own = self.argo_namespaces.first().map(String::as_str);
+        let namespace = self.app_namespace(namespace);
+        let app_namespace = (own != Some(namespace)).then_some(namespace);
+        let call = app_ops::sync_windows_call(app, app_namespace);
         self.fetch_api(api, &call)
             .await
             .map(|(_, body)| body)

@@ -121,6 +121,19 @@ impl KubeBackend for SandboxBackend {
         })
     }
 
+    fn sync_windows<'a>(
+        &'a self,
+        _namespace: &'a str,
+        app: &'a str,
+    ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
+        Box::pin(async move {
+            self.handle
+                .sync_windows(app.to_owned())
+                .await
+                .map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))
+        })
+    }
+
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.kube.execute(request))
     }

@@ -45,6 +45,15 @@ pub struct SandboxCluster {
     /// `AnalysisRuns` terminated with `t`, by namespace and name: they then read as the
     /// controller leaves a terminated run (Successful, "Run Terminated").
     terminated_runs: BTreeSet<(String, String)>,
+    /// The app under a change freeze: an active deny sync window without manual override,
+    /// so a refused sync can be seen. A synced, healthy app, never one a tour syncs.
+    frozen: Option<String>,
+}
+
+/// The sandbox's change-freeze window, as `ApplicationSyncWindowsResponse` lists it.
+fn freeze_window(app: &str) -> Value {
+    json!({"kind": "deny", "schedule": "0 0 * * *", "duration": "24h", "timeZone": "UTC",
+        "manualSync": false, "applications": [app]})
 }
 
 fn resource_version(object: &mut Value) {
@@ -90,11 +99,18 @@ impl SandboxCluster {
             .into_iter()
             .filter_map(|a| Some((a["metadata"]["name"].as_str()?.to_owned(), a)))
             .collect();
+        // Tier 1 services may be the blue-green one; a plain healthy canary is frozen.
+        let frozen = SERVICES
+            .iter()
+            .zip(shapes)
+            .find(|(t, shape)| **shape == Shape::Healthy && t.2 != 1)
+            .map(|(t, _)| t.0.to_owned());
         let mut cluster = Self {
             apps,
             workloads,
             waits_for_rollout,
             terminated_runs: BTreeSet::new(),
+            frozen,
         };
         cluster.tick(now);
         cluster
@@ -361,6 +377,16 @@ impl SandboxCluster {
                 "application {namespace}/{app_name} not found (the sandbox keeps apps in {ARGO_NAMESPACE})"
             ));
         }
+        // Argo CD's API server refuses a sync (and a rollback, which syncs) that the app's
+        // windows block, with these words (argoproj/argo-cd server/application/application.go,
+        // `Sync` and `Rollback`: PermissionDenied "cannot sync: blocked by sync window").
+        if matches!(
+            request,
+            ActionRequest::SyncApp { .. } | ActionRequest::RollbackApp { .. }
+        ) && self.frozen.as_deref() == Some(app_name.as_str())
+        {
+            return Err("cannot sync: blocked by sync window".into());
+        }
         let object = self
             .apps
             .get_mut(app_name)
@@ -379,6 +405,25 @@ impl SandboxCluster {
             "patched applications/{app_name} in {ARGO_NAMESPACE}: {}",
             patch.patch
         ))
+    }
+
+    /// An application's sync windows as the Argo CD API server answers them
+    /// (`ApplicationSyncWindowsResponse`): the frozen app has its active deny window, the
+    /// others none (proto3 JSON leaves empty lists out).
+    ///
+    /// # Errors
+    /// When the application does not exist.
+    pub fn sync_windows(&self, app_name: &str) -> Result<Value, String> {
+        if !self.apps.contains_key(app_name) {
+            return Err(format!("application {app_name} not found"));
+        }
+        Ok(if self.frozen.as_deref() == Some(app_name) {
+            let window = freeze_window(app_name);
+            json!({"assignedWindows": [window.clone()], "activeWindows": [window],
+                "canSync": false})
+        } else {
+            json!({"canSync": true})
+        })
     }
 
     /// The plugin's terminate patch on a running `AnalysisRun`; it then reads as terminated.
@@ -1048,6 +1093,46 @@ mod tests {
             a.status.sync.status, "OutOfSync",
             "undo leaves the live template off git"
         );
+    }
+
+    #[test]
+    fn the_frozen_app_has_an_active_deny_window_and_refuses_a_sync() {
+        let (mut world, t0) = world();
+        let cluster = world.cluster();
+        let frozen = cluster.frozen.clone().expect("a frozen app");
+        let body = cluster.sync_windows(&frozen).expect("windows");
+        let windows = crate::model::k8s::sync_windows::parse(&body).expect("parsed");
+        let verdict = crate::model::k8s::sync_windows::decide(&windows, true);
+        assert!(!verdict.can_sync(), "{verdict:?}");
+        assert!(
+            verdict.sentence().contains("deny '0 0 * * *' for 24h"),
+            "{}",
+            verdict.sentence()
+        );
+        let request = ActionRequest::SyncApp {
+            namespace: ARGO_NAMESPACE.into(),
+            app: frozen.clone(),
+            prune: false,
+            resources: Vec::new(),
+        };
+        assert_eq!(
+            cluster.act(&request, "alice", t0),
+            Err("cannot sync: blocked by sync window".to_owned())
+        );
+        let other = cluster
+            .apps
+            .keys()
+            .find(|n| **n != frozen)
+            .expect("another app")
+            .clone();
+        let free =
+            crate::model::k8s::sync_windows::parse(&cluster.sync_windows(&other).expect("windows"))
+                .expect("parsed");
+        assert_eq!(
+            crate::model::k8s::sync_windows::decide(&free, true),
+            crate::model::k8s::sync_windows::Verdict::NoWindows
+        );
+        assert!(cluster.sync_windows("no-such-app").is_err());
     }
 
     #[test]

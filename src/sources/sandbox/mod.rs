@@ -282,6 +282,7 @@ pub enum SandboxRequest {
     ),
     /// An application's managed resources, as the Argo CD API server answers.
     ManagedResources(String, oneshot::Sender<Result<serde_json::Value, String>>),
+    SyncWindows(String, oneshot::Sender<Result<serde_json::Value, String>>),
     /// The simulated cluster's watch snapshot, with this publish number.
     Kube(u64, oneshot::Sender<crate::sources::kube::KubeSnapshot>),
     /// An Argo CD or rollout action on the simulated cluster, by this user.
@@ -410,6 +411,9 @@ impl SandboxHandle {
                     SandboxRequest::ManagedResources(app, reply) => {
                         let _ = reply.send(world.cluster().managed_resources(&app));
                     }
+                    SandboxRequest::SyncWindows(app, reply) => {
+                        let _ = reply.send(world.cluster().sync_windows(&app));
+                    }
                     SandboxRequest::Alerts(reply) => {
                         let _ = reply.send(world.alerts_snapshot());
                     }
@@ -537,6 +541,11 @@ impl SandboxHandle {
 
     pub async fn managed_resources(&self, app: String) -> Result<serde_json::Value, String> {
         self.ask(|reply| SandboxRequest::ManagedResources(app, reply))
+            .await?
+    }
+
+    pub async fn sync_windows(&self, app: String) -> Result<serde_json::Value, String> {
+        self.ask(|reply| SandboxRequest::SyncWindows(app, reply))
             .await?
     }
 

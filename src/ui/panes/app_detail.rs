@@ -67,6 +67,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
             text(format!("  {}", row.operation_message), theme),
         ]));
     }
+    lines.extend(window_lines(state, row, theme));
     let actions = crate::app::panes::apps::actions::enablement(state.permits(), app);
     lines.extend(super::rollout_detail::action_lines(
         state, &actions, action_of,
@@ -156,6 +157,49 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, app: &Applicatio
         scroll,
         &[(Action::MarkResource, "mark"), (Action::Back, "close")],
     );
+}
+
+/// The app's sync windows: the verdict for a manual sync, then each active window.
+fn window_lines(state: &State, row: &AppRow, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(read) = state
+        .panes
+        .apps
+        .windows
+        .as_ref()
+        .filter(|w| w.app == row.name)
+    else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    match (read.verdict(), &read.loaded) {
+        (None, _) => lines.push(Line::from(vec![
+            muted("windows ".into(), theme),
+            muted("reading…".into(), theme),
+        ])),
+        (Some(Err(e)), _) => lines.push(Line::from(vec![
+            muted("windows ".into(), theme),
+            muted(format!("unknown: {e}"), theme),
+        ])),
+        (Some(Ok(verdict)), Some(Ok(windows))) => {
+            let (mark, role) = if verdict.can_sync() {
+                ("✔", Role::Ok)
+            } else {
+                ("✖", Role::Error)
+            };
+            lines.push(Line::from(vec![
+                muted("windows ".into(), theme),
+                Span::styled(format!("{mark} {}", verdict.sentence()), theme.style(role)),
+            ]));
+            for w in &windows.active {
+                lines.push(Line::from(text(
+                    format!("  active: {}", w.describe()),
+                    theme,
+                )));
+            }
+        }
+        (Some(Ok(_)), _) => {}
+    }
+    lines
 }
 
 fn action_of(word: &str) -> Option<Action> {

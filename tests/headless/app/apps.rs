@@ -226,13 +226,24 @@ mod actions {
                     && c.bg == ratatui::style::Color::Reset),
             "no colour under NO_COLOR: the markers carry it all"
         );
-        // `s` from the diff: the confirmation carries the plan the diff shows.
-        key(&mut s, KeyCode::Char('s'));
-        let details = confirm_details(&s);
+        // `s` from the diff: the confirmation carries the plan the diff shows, naming the
+        // resource, with nothing read again.
+        let cmds = key(&mut s, KeyCode::Char('s'));
         assert!(
-            details
-                .iter()
-                .any(|(k, v)| k == "plan" && v == "0 created · 1 changed · 0 left (no prune)"),
+            !cmds.iter().any(|c| matches!(c, Cmd::LoadAppDiff { .. })),
+            "the open diff is not read again: {cmds:?}"
+        );
+        assert!(
+            cmds.iter()
+                .any(|c| matches!(c, Cmd::LoadSyncWindows { app, .. } if *app == drifted)),
+            "the windows are read: {cmds:?}"
+        );
+        let details = confirm_details(&s);
+        let named = format!("/{drifted}-config (changed)");
+        assert!(
+            details.iter().any(|(k, v)| k == "plan"
+                && v.starts_with("0 created · 1 changed · 0 left (no prune): /ConfigMap ")
+                && v.ends_with(&named)),
             "{details:?}"
         );
         key(&mut s, KeyCode::Esc);
@@ -241,6 +252,150 @@ mod actions {
         key(&mut s, KeyCode::Esc);
         assert!(s.panes.apps.diff.is_none());
         assert_eq!(s.view().pane(), opsdeck::app::PaneId::Apps);
+    }
+
+    /// `s` from the list with no diff open: the confirmation opens at once and reads the
+    /// comparison; its plan line fills in when the answer arrives (and an answer for another
+    /// app changes nothing).
+    #[tokio::test]
+    async fn s_fills_the_sync_plan_from_the_comparison_it_reads() {
+        let (sandbox, _) = sandbox();
+        let mut s = opsdeck::screenshot::demo_state(7, 80, 24, opsdeck::theme::ColorDepth::Mono)
+            .expect("demo state");
+        feed(&mut s, &sandbox, 1).await;
+        key(&mut s, KeyCode::Char('2'));
+        let drifted = s
+            .panes
+            .apps
+            .rows
+            .iter()
+            .find(|r| r.sync == SyncState::OutOfSync && !busy(r))
+            .expect("a drifted app")
+            .name
+            .clone();
+        select_app(&mut s, &drifted);
+        let cmds = key(&mut s, KeyCode::Char('S'));
+        let (namespace, app) = cmds
+            .iter()
+            .find_map(|c| match c {
+                Cmd::LoadAppDiff { namespace, app } => Some((namespace.clone(), app.clone())),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("expected a LoadAppDiff, got {cmds:?}"));
+        assert!(
+            cmds.iter()
+                .any(|c| matches!(c, Cmd::LoadSyncWindows { app: of, .. } if *of == app)),
+            "the windows are read too: {cmds:?}"
+        );
+        assert_eq!(app, drifted);
+        let plan = |s: &State| {
+            confirm_details(s)
+                .into_iter()
+                .find(|(k, _)| k == "plan")
+                .map(|(_, v)| v)
+                .expect("a plan line")
+        };
+        assert_eq!(plan(&s), "reading the comparison…");
+        assert!(s.panes.apps.diff.is_none(), "no diff view opened");
+        let other = sandbox.managed_resources(app.clone()).await;
+        update(
+            &mut s,
+            Msg::AppDiffLoaded {
+                namespace: namespace.clone(),
+                app: "some-other-app".to_owned(),
+                result: other,
+            },
+        );
+        assert_eq!(plan(&s), "reading the comparison…");
+        let result = sandbox.managed_resources(app.clone()).await;
+        update(
+            &mut s,
+            Msg::AppDiffLoaded {
+                namespace,
+                app,
+                result,
+            },
+        );
+        let filled = plan(&s);
+        assert!(
+            filled.starts_with("0 created · 1 changed · 0 pruned: /ConfigMap ")
+                && filled.ends_with(&format!("/{drifted}-config (changed)")),
+            "{filled}"
+        );
+        let screen = crate::render::text(&s);
+        assert!(
+            screen.contains("0 created · 1 changed · 0 pruned"),
+            "{screen}"
+        );
+    }
+
+    /// The sandbox's frozen app: its detail shows the deny window, and `s` puts the refusal,
+    /// naming the window, in the confirmation before anything is sent.
+    #[tokio::test]
+    async fn a_sync_window_that_refuses_is_named_in_the_detail_and_the_confirmation() {
+        let (sandbox, _) = sandbox();
+        let mut s = opsdeck::screenshot::demo_state(7, 120, 40, opsdeck::theme::ColorDepth::Mono)
+            .expect("demo state");
+        feed(&mut s, &sandbox, 1).await;
+        key(&mut s, KeyCode::Char('2'));
+        let mut frozen = None;
+        for row in s.panes.apps.rows.clone() {
+            let body = sandbox
+                .sync_windows(row.name.clone())
+                .await
+                .expect("windows");
+            if body["canSync"] == serde_json::json!(false) {
+                frozen = Some(row.name);
+            }
+        }
+        let frozen = frozen.expect("the sandbox freezes one app");
+        select_app(&mut s, &frozen);
+        let cmds = key(&mut s, KeyCode::Enter);
+        let [Cmd::LoadSyncWindows { namespace, app }] = cmds.as_slice() else {
+            panic!("the detail reads the windows: {cmds:?}");
+        };
+        assert_eq!(*app, frozen);
+        let answer = |namespace: &str, app: &str, result| Msg::SyncWindowsLoaded {
+            namespace: namespace.to_owned(),
+            app: app.to_owned(),
+            result,
+        };
+        let result = sandbox.sync_windows(app.clone()).await;
+        update(&mut s, answer(namespace, app, result));
+        let screen = crate::render::text(&s);
+        assert!(
+            screen.contains("✖ Sync Denied by the active window deny '0 0 * * *' for 24h"),
+            "{screen}"
+        );
+        assert!(screen.contains("active: deny '0 0 * * *'"), "{screen}");
+        let cmds = key(&mut s, KeyCode::Char('s'));
+        let Some((namespace, app)) = cmds.iter().find_map(|c| match c {
+            Cmd::LoadSyncWindows { namespace, app } => Some((namespace, app)),
+            _ => None,
+        }) else {
+            panic!("the sync reads the windows again: {cmds:?}");
+        };
+        let result = sandbox.sync_windows(app.clone()).await;
+        update(&mut s, answer(namespace, app, result));
+        let Some(Modal::Confirm(confirm)) = &s.modal else {
+            panic!("expected the confirmation");
+        };
+        let windows = &confirm
+            .details
+            .iter()
+            .find(|(k, _)| k == "windows")
+            .expect("windows")
+            .1;
+        assert!(windows.starts_with("Sync Denied"), "{windows}");
+        assert!(
+            confirm
+                .notes
+                .iter()
+                .any(|(_, n)| n.starts_with("Argo CD will refuse this sync")
+                    && n.contains("manual sync not allowed")),
+            "{:?}",
+            confirm.notes
+        );
     }
 
     #[test]

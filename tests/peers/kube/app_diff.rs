@@ -113,3 +113,90 @@ async fn argo_cd_rbac_denial_and_a_missing_api_server_are_said() {
     );
     assert!(message.contains("api_url"), "{message}");
 }
+
+/// Sync windows: read with the token from `…/syncwindows`, parsed and decided as Argo CD's
+/// `CanSync(true)` (a manual sync), naming the deny window; the server then refuses the sync
+/// with its own words, which reach the user whole. Without an API server, the reason.
+#[tokio::test]
+async fn sync_windows_are_read_and_a_blocked_sync_is_refused_in_argo_cd_s_words() {
+    use opsdeck::actions::gate::Executor as _;
+    use opsdeck::model::action::ActionRequest;
+    use opsdeck::model::k8s::sync_windows::{Verdict, decide, parse};
+
+    let argo = ArgoServer::start(fixture_applications(), Options::default()).await;
+    let freeze = json!({"kind": "deny", "schedule": "0 0 * * 5", "duration": "72h",
+        "timeZone": "Europe/Berlin", "manualSync": false, "applications": ["cart-service"]});
+    argo.set_sync_windows(
+        "cart-service",
+        json!({"assignedWindows": [freeze.clone()], "activeWindows": [freeze], "canSync": false}),
+    );
+    let e = executor(Some(&argo)).await;
+    let body = e
+        .sync_windows("argocd", "cart-service")
+        .await
+        .expect("sync windows");
+    let calls = argo.calls();
+    let call = calls.last().expect("a call");
+    assert_eq!(
+        (
+            call.method.as_str(),
+            call.path.as_str(),
+            call.query.as_str()
+        ),
+        ("GET", "/api/v1/applications/cart-service/syncwindows", "")
+    );
+    assert_eq!(
+        call.authorization.as_deref(),
+        Some(format!("Bearer {}", argo.token()).as_str())
+    );
+    let windows = parse(&body).expect("parsed");
+    let verdict = decide(&windows, true);
+    let Verdict::DeniedBy(window) = &verdict else {
+        panic!("expected a deny, got {verdict:?}");
+    };
+    assert_eq!(
+        window.describe(),
+        "deny '0 0 * * 5' for 72h (Europe/Berlin), manual sync not allowed"
+    );
+    let r = e
+        .execute(&ActionRequest::SyncApp {
+            namespace: "argocd".into(),
+            app: "cart-service".into(),
+            prune: false,
+            resources: Vec::new(),
+        })
+        .await;
+    assert_eq!(
+        r.status,
+        opsdeck::model::platform::OutcomeStatus::Failed,
+        "{}",
+        r.detail
+    );
+    assert!(
+        r.detail.contains("cannot sync: blocked by sync window"),
+        "{}",
+        r.detail
+    );
+
+    // An app with no window: an empty answer, no window applies.
+    let body = e
+        .sync_windows("argocd", "checkout-api")
+        .await
+        .expect("sync windows");
+    assert_eq!(
+        decide(&parse(&body).expect("parsed"), true),
+        Verdict::NoWindows
+    );
+
+    let without = executor(None).await;
+    match without.sync_windows("argocd", "cart-service").await {
+        Err(ApiReadError::NoApiServer(why)) => {
+            assert!(
+                why.contains("sync windows need the Argo CD API server"),
+                "{why}"
+            );
+            assert!(why.contains("api_url"), "{why}");
+        }
+        other => panic!("expected the missing API server named, got {other:?}"),
+    }
+}

@@ -60,9 +60,10 @@ fn no_app(ctx: &mut Ctx<'_>) {
 }
 
 /// `s` / `S`: sync the app, pruning with `S`; only the marked resources when any are marked.
-pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
+pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) -> Vec<Cmd> {
     let Some((app, row)) = apps.target() else {
-        return no_app(ctx);
+        no_app(ctx);
+        return Vec::new();
     };
     let resources: Vec<String> = if apps.detail.is_some() {
         apps.marked.iter().cloned().collect()
@@ -76,7 +77,7 @@ pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
         resources: resources.clone(),
     };
     if refused(ctx, &request, &app) {
-        return;
+        return Vec::new();
     }
     let drift = crate::model::k8s::app_row::drift(&app).len();
     let mut details = vec![
@@ -106,7 +107,29 @@ pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
             if prune { "yes" } else { "no" }.to_owned(),
         ),
     ];
-    details.push(("plan".to_owned(), plan(apps, &row.name, prune)));
+    // The plan comes from the API server's comparison (the one its dry-run sync applies):
+    // the open diff's when it is this app's, else read now and filled in when it arrives.
+    let namespace = namespace_of(&app);
+    let mut cmds = Vec::new();
+    let plan_text = match open_diff(apps, &row.name) {
+        Some(loaded) => plan_words(loaded.as_ref(), prune),
+        // Without an API server the backend answers why, and the plan line says it.
+        None => {
+            apps.plan_for = Some((namespace.clone(), row.name.clone()));
+            cmds.push(Cmd::LoadAppDiff {
+                namespace,
+                app: row.name.clone(),
+            });
+            plan_words(None, prune)
+        }
+    };
+    details.push(("plan".to_owned(), plan_text));
+    details.push(("windows".to_owned(), "reading…".to_owned()));
+    cmds.push(super::windows::read(
+        &mut apps.windows,
+        &namespace_of(&app),
+        &row.name,
+    ));
     if ctx.argo_api() {
         details.push(("via".to_owned(), "Argo CD API server".to_owned()));
     }
@@ -124,32 +147,60 @@ pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) {
         );
     }
     ctx.confirm(confirm);
+    cmds
 }
 
-/// What the sync would create, change and prune, from the open diff of `app` (the API
-/// server's managed-resources comparison, the same one its dry-run sync applies); without
-/// one, how to see it first. A dry-run sync through the API is not sent: it sets an
-/// operation on the Application (blocking a real sync while it runs) and reports only later,
-/// in `status.operationState`.
-fn plan(apps: &AppsPane, app: &str, prune: bool) -> String {
-    match apps
-        .diff
+/// The comparison of `app` in the open diff view, if that view is this app's.
+fn open_diff<'a>(
+    apps: &'a AppsPane,
+    app: &str,
+) -> Option<&'a Option<Result<crate::model::k8s::app_diff::AppDiff, String>>> {
+    apps.diff
         .as_ref()
         .filter(|d| d.app == app)
         .map(|d| &d.loaded)
-    {
-        Some(Some(Ok(diff))) => {
+}
+
+/// What the sync would create, change and prune, from the API server's managed-resources
+/// comparison (the same one its dry-run sync applies), with the first resources named. A
+/// dry-run sync through the API is not sent: it sets an operation on the Application
+/// (blocking a real sync while it runs) and reports only later, in `status.operationState`.
+#[must_use]
+pub fn plan_words(
+    loaded: Option<&Result<crate::model::k8s::app_diff::AppDiff, String>>,
+    prune: bool,
+) -> String {
+    /// Resources named in the plan line; the diff view (`d`) shows them all.
+    const NAMED: usize = 3;
+    match loaded {
+        Some(Ok(diff)) => {
             let c = diff.counts();
             let pruned = if prune {
                 format!("{} pruned", c.prune)
             } else {
                 format!("{} left (no prune)", c.prune)
             };
-            format!("{} created · {} changed · {pruned}", c.create, c.change)
+            let mut text = format!("{} created · {} changed · {pruned}", c.create, c.change);
+            let named: Vec<String> = diff
+                .resources
+                .iter()
+                .take(NAMED)
+                .map(crate::model::k8s::app_diff::ResourceDiff::header)
+                .collect();
+            if !named.is_empty() {
+                text.push_str(": ");
+                text.push_str(&named.join(", "));
+                if diff.resources.len() > NAMED {
+                    let more = diff.resources.len() - NAMED;
+                    text.push_str(" and ");
+                    text.push_str(&more.to_string());
+                    text.push_str(" more (d shows all)");
+                }
+            }
+            text
         }
-        Some(Some(Err(e))) => format!("unknown: {e}"),
-        Some(None) => "reading the diff…".to_owned(),
-        None => "press d first to see what would be created, changed and pruned".to_owned(),
+        Some(Err(e)) => format!("unknown: {e}"),
+        None => "reading the comparison…".to_owned(),
     }
 }
 
@@ -395,9 +446,12 @@ pub fn on_action(
         Action::Refresh if apps.diff.is_some() => return Some(super::diff::reload(apps)),
         // The diff shows no list or resource cursor to act on; sync works from it.
         Action::Select | Action::MarkResource if apps.diff.is_some() => {}
-        Action::Select => apps.open_detail(),
-        Action::SyncApp => ask_sync(apps, ctx, false),
-        Action::SyncPrune => ask_sync(apps, ctx, true),
+        Action::Select => {
+            apps.open_detail();
+            return Some(detail_reads(apps));
+        }
+        Action::SyncApp => return Some(ask_sync(apps, ctx, false)),
+        Action::SyncPrune => return Some(ask_sync(apps, ctx, true)),
         Action::RefreshApp => ask_refresh(apps, ctx, false),
         Action::HardRefresh => ask_refresh(apps, ctx, true),
         Action::RollbackApp => ask_rollback(apps, ctx),
@@ -406,6 +460,16 @@ pub fn on_action(
         _ => return None,
     }
     Some(Vec::new())
+}
+
+/// What the detail just opened reads: the app's sync windows.
+fn detail_reads(apps: &mut AppsPane) -> Vec<Cmd> {
+    let Some((app, row)) = apps.detail_app() else {
+        return Vec::new();
+    };
+    let namespace = namespace_of(app);
+    let name = row.name.clone();
+    vec![super::windows::read(&mut apps.windows, &namespace, &name)]
 }
 
 /// The incident view's Argo CD panel: the service's app, selected.

@@ -66,23 +66,42 @@ pub fn reload(apps: &mut AppsPane) -> Vec<Cmd> {
     }]
 }
 
-/// The managed resources arrived (or why not); an answer for a diff no longer open is
-/// dropped. True when the view changed.
+/// What an answer of the managed resources changed.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The open diff view took it.
+    pub view_changed: bool,
+    /// The comparison a sync confirm asked for (`plan_for`), for its plan line.
+    pub plan: Option<Result<AppDiff, String>>,
+}
+
+/// The managed resources arrived (or why not): for the open diff of that app, and for the
+/// sync confirm that asked for them; an answer for neither is dropped.
 pub fn on_loaded(
     apps: &mut AppsPane,
     namespace: &str,
     app: &str,
     result: Result<serde_json::Value, String>,
-) -> bool {
-    let Some(view) = apps.diff.as_mut() else {
-        return false;
-    };
-    if view.app != app || view.namespace != namespace {
-        return false;
+) -> Loaded {
+    let loaded = result.and_then(|body| build(&body).map_err(|e| e.to_string()));
+    let mut out = Loaded::default();
+    if apps
+        .plan_for
+        .as_ref()
+        .is_some_and(|(ns, name)| ns == namespace && name == app)
+    {
+        apps.plan_for = None;
+        out.plan = Some(loaded.clone());
     }
-    view.loaded = Some(result.and_then(|body| build(&body).map_err(|e| e.to_string())));
-    view.scroll = 0;
-    true
+    if let Some(view) = apps.diff.as_mut()
+        && view.app == app
+        && view.namespace == namespace
+    {
+        view.loaded = Some(loaded);
+        view.scroll = 0;
+        out.view_changed = true;
+    }
+    out
 }
 
 /// Scrolls the open diff; false when none is open.

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod diff;
+pub mod windows;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -42,6 +43,11 @@ pub struct AppsPane {
     pub marked: BTreeSet<String>,
     /// The diff opened with `d`, over the list or the detail.
     pub diff: Option<diff::DiffView>,
+    /// The app whose comparison `s`/`S` asked for, to fill the sync confirm's plan when no
+    /// diff of it was open (namespace, name).
+    pub plan_for: Option<(String, String)>,
+    /// The last sync windows read (for the detail and the sync confirmation).
+    pub windows: Option<windows::WindowsRead>,
     haystacks: Vec<String>,
 }
 
