@@ -189,6 +189,7 @@ mod tests {
             app: "cart".into(),
             prune: false,
             resources: vec![],
+            dry_run: false,
         };
         assert_eq!(needed(&sync, false).len(), 1);
         assert!(KubeAccess::new(true).to_ask(&[sync]).is_empty());

@@ -218,7 +218,7 @@ fn fill_sync_plan(
     if target != app {
         return;
     }
-    let words = crate::app::panes::apps::actions::plan_words(Some(plan), *prune);
+    let words = crate::app::panes::apps::sync::plan_words(Some(plan), *prune);
     if let Some(row) = confirm
         .details
         .iter_mut()

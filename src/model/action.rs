@@ -139,6 +139,10 @@ pub enum ActionRequest {
         prune: bool,
         /// Empty means the whole app.
         resources: Vec<String>,
+        /// Argo CD's dry run (`dryRun: true`): the controller applies with kubectl's client
+        /// dry run and reports what it would do in `status.operationState.syncResult`.
+        #[serde(default)]
+        dry_run: bool,
     },
     RefreshApp {
         #[serde(default)]
@@ -284,6 +288,7 @@ impl ActionRequest {
                 KillMode::Cancel => "pg.cancel".into(),
                 KillMode::Terminate => "pg.terminate".into(),
             },
+            Self::SyncApp { dry_run: true, .. } => "argocd.app.sync.dry_run".into(),
             Self::SyncApp { .. } => "argocd.app.sync".into(),
             Self::RefreshApp { .. } => "argocd.app.refresh".into(),
             Self::RollbackApp { .. } => "argocd.app.rollback".into(),
@@ -360,8 +365,10 @@ impl ActionRequest {
                 app,
                 prune,
                 resources,
+                dry_run,
             } => {
-                json!({"namespace": namespace, "app": app, "prune": prune, "resources": resources})
+                json!({"namespace": namespace, "app": app, "prune": prune, "resources": resources,
+                    "dry_run": dry_run})
             }
             Self::RefreshApp {
                 namespace,
@@ -434,7 +441,8 @@ impl ActionRequest {
     pub fn dangerous(&self) -> bool {
         match self {
             Self::KillQuery { mode, .. } => *mode == KillMode::Terminate,
-            Self::SyncApp { prune, .. } => *prune,
+            // A dry run changes nothing in the cluster, pruning or not.
+            Self::SyncApp { prune, dry_run, .. } => *prune && !*dry_run,
             // Silencing mutes pages but deletes nothing and ends by itself; expiring
             // brings the alerts back. Policy decides who may, not read-only mode.
             Self::RefreshApp { .. }

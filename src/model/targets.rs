@@ -115,8 +115,19 @@ pub fn entries() -> Vec<Entry> {
                 app,
                 prune: false,
                 resources: Vec::new(),
+                dry_run: false,
             },
             "sync an Argo CD app",
+        ),
+        app(
+            |namespace, app| ActionRequest::SyncApp {
+                namespace,
+                app,
+                prune: false,
+                resources: Vec::new(),
+                dry_run: true,
+            },
+            "dry-run a sync before confirming it (Argo CD API server; `s`/`S`)",
         ),
         app(
             |namespace, app| ActionRequest::RefreshApp {

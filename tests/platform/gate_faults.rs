@@ -105,6 +105,7 @@ fn random_action(rng: &mut Rng) -> ActionRequest {
             app: format!("app{n}"),
             prune: n % 3 == 0,
             resources: vec![],
+            dry_run: false,
         },
         2 => ActionRequest::RolloutAction {
             namespace: "shop".into(),
@@ -138,6 +139,7 @@ fn allowed_action(rng: &mut Rng) -> ActionRequest {
             app: format!("app{n}"),
             prune: false,
             resources: vec![],
+            dry_run: false,
         }
     }
 }

@@ -523,6 +523,12 @@ async fn sync(
     let mut inner = shared.lock();
     let user = inner.options.user.clone();
     let blocked = blocked_by_window(&inner, &name);
+    let managed = inner.managed.get(&name).cloned();
+    let started = format!(
+        "2026-12-06T12:{:02}:{:02}Z",
+        inner.calls.len() / 60 % 60,
+        inner.calls.len() % 60
+    );
     let response = match app_for(&mut inner, &req, "sync", &name) {
         Err(e) => e.into_response(),
         // argoproj/argo-cd server/application/application.go `Sync`: after RBAC, a sync the
@@ -562,13 +568,69 @@ async fn sync(
                     operation["retry"] = retry.clone();
                 }
                 match set_operation(app, operation) {
-                    Ok(()) => axum::Json(app.clone()).into_response(),
+                    Ok(()) => {
+                        // The answer is the app as `SetAppOperation` wrote it; a dry run is
+                        // then finished by the "controller" at once.
+                        let answer = app.clone();
+                        if b["dryRun"] == json!(true) {
+                            finish_dry_run(app, managed.as_ref(), &started);
+                        }
+                        axum::Json(answer).into_response()
+                    }
                     Err(e) => e.into_response(),
                 }
             }
         }
     };
     req.answer(&mut inner, response)
+}
+
+/// What the application controller does with a dry-run operation: takes it off
+/// `.operation`, and reports in `status.operationState` each managed resource (from the
+/// configured `ManagedResourcesResponse`) as kubectl's client dry run and gitops-engine word
+/// it: created, configured or unchanged, and a resource git no longer has pruned or left.
+fn finish_dry_run(app: &mut Value, managed: Option<&Value>, started: &str) {
+    let Some(operation) = app.as_object_mut().and_then(|a| a.remove("operation")) else {
+        return;
+    };
+    let prune = operation["sync"]["prune"] == json!(true);
+    let empty = Vec::new();
+    let items = managed
+        .and_then(|m| m["items"].as_array())
+        .unwrap_or(&empty);
+    let mut results = Vec::new();
+    for item in items {
+        let has = |key: &str| {
+            item.get(key)
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty() && s != "null")
+        };
+        let kind = item["kind"].as_str().unwrap_or("");
+        let name = item["name"].as_str().unwrap_or("");
+        let object = format!("{}/{name}", kind.to_ascii_lowercase());
+        let (status, message) = match (has("liveState"), has("targetState")) {
+            (_, false) if prune => ("Pruned", "pruned (dry run)".to_owned()),
+            (_, false) => ("PruneSkipped", "ignored (requires pruning)".to_owned()),
+            (false, true) => ("Synced", format!("{object} created (dry run)")),
+            (true, true) if item["modified"] == json!(true) => {
+                ("Synced", format!("{object} configured (dry run)"))
+            }
+            (true, true) => ("Synced", format!("{object} unchanged (dry run)")),
+        };
+        results.push(
+            json!({"group": item["group"], "kind": kind, "namespace": item["namespace"],
+            "name": name, "status": status, "message": message,
+            "hookPhase": "Succeeded", "syncPhase": "Sync"}),
+        );
+    }
+    app["status"]["operationState"] = json!({
+        "operation": operation,
+        "phase": "Succeeded",
+        "message": "successfully synced (all tasks run)",
+        "startedAt": started,
+        "finishedAt": started,
+        "syncResult": {"resources": results},
+    });
 }
 
 async fn rollback(

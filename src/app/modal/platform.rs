@@ -97,10 +97,36 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
             pane.after_action(ctx, &report.request, succeeded)
         }));
     }
+    if let crate::model::action::ActionRequest::SyncApp { dry_run: true, .. } = &report.request {
+        let outcome = dry_run_outcome(&report);
+        cmds.extend(crate::app::route::run(state, |panes, ctx| {
+            crate::app::panes::apps::sync::after_dry_run(
+                &mut panes.apps,
+                ctx,
+                &report.request,
+                &outcome,
+            )
+        }));
+    }
     state.last_action = Some(report);
     // Show the real new state at once, and the audit record.
     cmds.push(Cmd::Refresh(SourceId::ALL.to_vec()));
     cmds
+}
+
+/// A dry run's result for the sync confirmation: its summary, or why it failed or did not
+/// run (a refusal or a needed approval, in the gate's words).
+fn dry_run_outcome(report: &crate::app::msg::ActionReport) -> Result<String, String> {
+    use crate::actions::gate::GateOutcome;
+    match &report.outcome {
+        GateOutcome::Executed { result, .. }
+            if result.status == crate::model::platform::OutcomeStatus::Succeeded =>
+        {
+            Ok(result.detail.clone())
+        }
+        GateOutcome::Executed { result, .. } => Err(result.detail.clone()),
+        GateOutcome::NeedsApproval { .. } | GateOutcome::Refused(_) => Err(report.summary()),
+    }
 }
 
 /// Form context from the catalog and the context's Kafka brokers.

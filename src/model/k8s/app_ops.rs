@@ -38,6 +38,11 @@ pub enum AppOpError {
     BadResource(String),
     #[error("not an Argo CD application action")]
     NotAnAppAction,
+    #[error(
+        "a dry run of a sync needs the Argo CD API server (its result is read back from it); \
+         add api_url and token to this context's argocd table"
+    )]
+    DryRunNeedsApiServer,
 }
 
 /// A merge patch for `applications.argoproj.io/<name>` (main resource, never a subresource).
@@ -285,6 +290,7 @@ pub fn cr_patch(
     username: &str,
 ) -> Result<AppPatch, AppOpError> {
     match request {
+        ActionRequest::SyncApp { dry_run: true, .. } => Err(AppOpError::DryRunNeedsApiServer),
         ActionRequest::SyncApp {
             prune, resources, ..
         } => sync_patch(app, username, *prune, &parse_resources(resources)?),
@@ -355,6 +361,18 @@ pub fn managed_resources_call(app: &str, app_namespace: Option<&str>) -> ApiCall
     }
 }
 
+/// `GET /api/v1/applications/{app}`: the Application as the API server has it (a dry run's
+/// result is read back this way).
+#[must_use]
+pub fn get_app_call(app: &str, app_namespace: Option<&str>) -> ApiCall {
+    ApiCall {
+        method: HttpMethod::Get,
+        path: app_path(app),
+        query: namespace_query(app_namespace),
+        body: None,
+    }
+}
+
 /// `GET /api/v1/applications/{app}/syncwindows` (argoproj/argo-cd
 /// `server/application/application.proto`, `GetApplicationSyncWindows`): the project's windows
 /// that match the app, the active ones, and `canSync`.
@@ -380,9 +398,13 @@ pub fn api_call(
             app,
             prune,
             resources,
+            dry_run,
             ..
         } => {
             let mut body = json!({"name": app, "prune": prune});
+            if *dry_run {
+                body["dryRun"] = json!(true);
+            }
             let resources = parse_resources(resources)?;
             if !resources.is_empty() {
                 body["resources"] = resources.iter().map(SyncResource::to_json).collect();
@@ -565,6 +587,7 @@ mod tests {
             app: "cart".into(),
             prune: false,
             resources: vec!["bad".into()],
+            dry_run: false,
         };
         assert!(matches!(
             cr_patch(&req, &synced_healthy(), "alice"),
@@ -580,6 +603,7 @@ mod tests {
                 app: "cart".into(),
                 prune: true,
                 resources: vec!["apps:Deployment:shop/cart".into()],
+                dry_run: false,
             },
             None,
         )

@@ -11,6 +11,7 @@ pub mod app_ops;
 pub mod app_row;
 pub mod deployment;
 pub mod describe;
+pub mod dry_run;
 pub mod enablement;
 pub mod events;
 pub mod health_rules;

@@ -38,6 +38,13 @@ use crate::model::k8s::{
     op_enablement, plan,
 };
 
+/// How long a dry-run sync may take before opsdeck stops waiting for its result.
+const DRY_RUN_WAIT: std::time::Duration = std::time::Duration::from_mins(1);
+/// How often the Application is read while a dry run runs.
+const DRY_RUN_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+/// Resources named in a dry run's summary (the diff view shows them all).
+const DRY_RUN_NAMED: usize = 4;
+
 /// Why sync windows cannot be shown without the API server.
 pub const NEEDS_API_SERVER_WINDOWS: &str = "sync windows need the Argo CD API server (it evaluates the AppProject's window schedules): add api_url and token to this context's argocd table";
 /// Why a diff cannot be read without an API server, and how to configure one.
@@ -202,6 +209,9 @@ impl KubeExecutor {
                 let own = self.argo_namespaces.first().map(String::as_str);
                 let app_namespace = (own != Some(namespace)).then_some(namespace);
                 let call = app_ops::api_call(request, app_namespace).map_err(|e| e.to_string())?;
+                if matches!(request, ActionRequest::SyncApp { dry_run: true, .. }) {
+                    return self.dry_run_sync(api, &call, app, app_namespace).await;
+                }
                 self.call_api(api, &call).await
             }
             None => self.patch_application(request, namespace, app).await,
@@ -275,6 +285,42 @@ impl KubeExecutor {
             .await
             .map(|(_, body)| body)
             .map_err(ApiReadError::Failed)
+    }
+
+    /// Sends the dry run, then reads the Application until the controller has written its
+    /// result (the call itself only sets `.operation`), for up to [`DRY_RUN_WAIT`]. A dry run
+    /// that failed is an error with the controller's words and each failed resource.
+    async fn dry_run_sync(
+        &self,
+        api: &ArgoApi,
+        call: &ApiCall,
+        app: &str,
+        app_namespace: Option<&str>,
+    ) -> Result<String, String> {
+        use crate::model::k8s::dry_run::{DryRunState, last_started, read};
+        let (_, asked) = self.fetch_api(api, call).await?;
+        let previous = last_started(&asked);
+        let get = app_ops::get_app_call(app, app_namespace);
+        let deadline = tokio::time::Instant::now() + DRY_RUN_WAIT;
+        loop {
+            let (_, body) = self.fetch_api(api, &get).await?;
+            if let DryRunState::Done(run) = read(&body, previous.as_deref()) {
+                let summary = run.summary(DRY_RUN_NAMED);
+                return if run.phase == "Succeeded" {
+                    Ok(format!("dry run: {summary}"))
+                } else {
+                    Err(summary)
+                };
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "dry run of {app}: no result after {} s (the application controller has \
+                     not finished it; see the app's operation)",
+                    DRY_RUN_WAIT.as_secs()
+                ));
+            }
+            tokio::time::sleep(DRY_RUN_POLL).await;
+        }
     }
 
     async fn call_api(&self, api: &ArgoApi, call: &ApiCall) -> Result<String, String> {

@@ -387,6 +387,14 @@ impl SandboxCluster {
         {
             return Err("cannot sync: blocked by sync window".into());
         }
+        if let ActionRequest::SyncApp {
+            dry_run: true,
+            prune,
+            ..
+        } = request
+        {
+            return self.dry_run(app_name, *prune);
+        }
         let object = self
             .apps
             .get_mut(app_name)
@@ -424,6 +432,52 @@ impl SandboxCluster {
         } else {
             json!({"canSync": true})
         })
+    }
+
+    /// A dry-run sync as the controller would report it: each managed resource applied with
+    /// kubectl's client dry run (created when it has no live state, configured when it
+    /// differs, unchanged otherwise), and one with no desired state pruned or left, as
+    /// gitops-engine words it. Nothing changes.
+    fn dry_run(&self, app_name: &str, prune: bool) -> Result<String, String> {
+        use crate::model::k8s::dry_run::{DryRun, ResourceResult};
+        let body = self.managed_resources(app_name)?;
+        let resources = body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| {
+                let text = |k: &str| item[k].as_str().unwrap_or_default().to_owned();
+                let (kind, name) = (text("kind"), text("name"));
+                let applied = format!("{}/{name}", kind.to_lowercase());
+                let absent = |k: &str| item[k].as_str().is_none_or(|s| s == "null" || s.is_empty());
+                let (status, message) = if absent("targetState") {
+                    if prune {
+                        ("Pruned", "pruned (dry run)".to_owned())
+                    } else {
+                        ("PruneSkipped", "ignored (requires pruning)".to_owned())
+                    }
+                } else if absent("liveState") {
+                    ("Synced", format!("{applied} created (dry run)"))
+                } else if item["modified"] == json!(true) {
+                    ("Synced", format!("{applied} configured (dry run)"))
+                } else {
+                    ("Synced", format!("{applied} unchanged (dry run)"))
+                };
+                ResourceResult {
+                    kind,
+                    namespace: text("namespace"),
+                    name,
+                    status: status.to_owned(),
+                    message,
+                }
+            })
+            .collect();
+        let run = DryRun {
+            phase: "Succeeded".to_owned(),
+            message: "successfully synced (all tasks run)".to_owned(),
+            resources,
+        };
+        Ok(format!("dry run: {}", run.summary(4)))
     }
 
     /// The plugin's terminate patch on a running `AnalysisRun`; it then reads as terminated.
@@ -1114,6 +1168,7 @@ mod tests {
             app: frozen.clone(),
             prune: false,
             resources: Vec::new(),
+            dry_run: false,
         };
         assert_eq!(
             cluster.act(&request, "alice", t0),
@@ -1152,6 +1207,7 @@ mod tests {
             app: drifted.clone(),
             prune: true,
             resources: vec![],
+            dry_run: false,
         };
         let detail = act(cluster, &sync, t0).expect("sync");
         assert!(detail.contains(r#""prune":true"#), "{detail}");

@@ -74,6 +74,35 @@ mod actions {
         }
     }
 
+    /// `s`/`S` in the sandbox first asks for a dry run; this runs it with the sandbox's
+    /// executor (as the gate would after the audit) and hands the outcome back, which opens
+    /// the confirmation. Returns the commands that answer asked for.
+    async fn run_dry_run(
+        s: &mut State,
+        executor: &SandboxKubeExecutor,
+        cmds: &[Cmd],
+        fail: Option<&str>,
+    ) -> Vec<Cmd> {
+        let request = executed(cmds);
+        assert!(
+            matches!(request, ActionRequest::SyncApp { dry_run: true, .. }),
+            "{request:?}"
+        );
+        let result = match fail {
+            Some(why) => opsdeck::actions::gate::ExecResult::failed(why.to_owned()),
+            None => executor.execute(&request).await,
+        };
+        let report = opsdeck::app::msg::ActionReport {
+            request,
+            outcome: opsdeck::actions::gate::GateOutcome::Executed {
+                event_id: "evt-dry-run".into(),
+                result,
+                delivery: opsdeck::actions::gate::Delivery::Sent,
+            },
+        };
+        update(s, Msg::ActionDone(Box::new(report)))
+    }
+
     fn confirm_details(s: &State) -> Vec<(String, String)> {
         match &s.modal {
             Some(Modal::Confirm(c)) => c.details.clone(),
@@ -123,8 +152,15 @@ mod actions {
         assert_eq!(s.panes.apps.marked.len(), 1);
         let marked = s.panes.apps.marked.iter().next().cloned().expect("marked");
         assert!(marked.starts_with(":ConfigMap:"), "{marked}");
-        key(&mut s, KeyCode::Char('s'));
+        let cmds = key(&mut s, KeyCode::Char('s'));
+        run_dry_run(&mut s, &executor, &cmds, None).await;
         let details = confirm_details(&s);
+        assert!(
+            details.iter().any(|(k, v)| k == "dry run"
+                && v.starts_with("0 created · 1 configured · 0 pruned")
+                && v.contains("configured (dry run)")),
+            "{details:?}"
+        );
         assert!(
             details
                 .iter()
@@ -139,6 +175,7 @@ mod actions {
                 app: drifted.name.clone(),
                 prune: false,
                 resources: vec![marked],
+                dry_run: false,
             }
         );
         let r = executor.execute(&request).await;
@@ -162,7 +199,7 @@ mod actions {
     /// esc goes back to the list.
     #[tokio::test]
     async fn d_opens_the_diff_of_a_drifted_app_readable_without_colour() {
-        let (sandbox, _) = sandbox();
+        let (sandbox, executor) = sandbox();
         let mut s = opsdeck::screenshot::demo_state(7, 80, 24, opsdeck::theme::ColorDepth::Mono)
             .expect("demo state");
         feed(&mut s, &sandbox, 1).await;
@@ -226,9 +263,10 @@ mod actions {
                     && c.bg == ratatui::style::Color::Reset),
             "no colour under NO_COLOR: the markers carry it all"
         );
-        // `s` from the diff: the confirmation carries the plan the diff shows, naming the
-        // resource, with nothing read again.
+        // `s` from the diff, when the dry run cannot run: the confirmation carries why, and
+        // the plan the diff shows, naming the resource, with nothing read again.
         let cmds = key(&mut s, KeyCode::Char('s'));
+        let cmds = run_dry_run(&mut s, &executor, &cmds, Some("Argo CD API: timed out")).await;
         assert!(
             !cmds.iter().any(|c| matches!(c, Cmd::LoadAppDiff { .. })),
             "the open diff is not read again: {cmds:?}"
@@ -239,6 +277,12 @@ mod actions {
             "the windows are read: {cmds:?}"
         );
         let details = confirm_details(&s);
+        assert!(
+            details
+                .iter()
+                .any(|(k, v)| k == "dry run" && v == "failed: Argo CD API: timed out"),
+            "{details:?}"
+        );
         let named = format!("/{drifted}-config (changed)");
         assert!(
             details.iter().any(|(k, v)| k == "plan"
@@ -254,12 +298,12 @@ mod actions {
         assert_eq!(s.view().pane(), opsdeck::app::PaneId::Apps);
     }
 
-    /// `s` from the list with no diff open: the confirmation opens at once and reads the
-    /// comparison; its plan line fills in when the answer arrives (and an answer for another
-    /// app changes nothing).
+    /// `S` from the list with no diff open, when the dry run fails: the confirmation opens
+    /// and reads the comparison; its plan line fills in when the answer arrives (and an
+    /// answer for another app changes nothing).
     #[tokio::test]
     async fn s_fills_the_sync_plan_from_the_comparison_it_reads() {
-        let (sandbox, _) = sandbox();
+        let (sandbox, executor) = sandbox();
         let mut s = opsdeck::screenshot::demo_state(7, 80, 24, opsdeck::theme::ColorDepth::Mono)
             .expect("demo state");
         feed(&mut s, &sandbox, 1).await;
@@ -275,6 +319,7 @@ mod actions {
             .clone();
         select_app(&mut s, &drifted);
         let cmds = key(&mut s, KeyCode::Char('S'));
+        let cmds = run_dry_run(&mut s, &executor, &cmds, Some("dry run refused")).await;
         let (namespace, app) = cmds
             .iter()
             .find_map(|c| match c {
@@ -333,7 +378,7 @@ mod actions {
     /// naming the window, in the confirmation before anything is sent.
     #[tokio::test]
     async fn a_sync_window_that_refuses_is_named_in_the_detail_and_the_confirmation() {
-        let (sandbox, _) = sandbox();
+        let (sandbox, executor) = sandbox();
         let mut s = opsdeck::screenshot::demo_state(7, 120, 40, opsdeck::theme::ColorDepth::Mono)
             .expect("demo state");
         feed(&mut s, &sandbox, 1).await;
@@ -369,6 +414,15 @@ mod actions {
         );
         assert!(screen.contains("active: deny '0 0 * * *'"), "{screen}");
         let cmds = key(&mut s, KeyCode::Char('s'));
+        // Argo CD refuses the dry run too, in its words; the confirmation opens with them.
+        let cmds = run_dry_run(&mut s, &executor, &cmds, None).await;
+        assert!(
+            confirm_details(&s)
+                .iter()
+                .any(|(k, v)| k == "dry run" && v == "failed: cannot sync: blocked by sync window"),
+            "{:?}",
+            confirm_details(&s)
+        );
         let Some((namespace, app)) = cmds.iter().find_map(|c| match c {
             Cmd::LoadSyncWindows { namespace, app } => Some((namespace, app)),
             _ => None,

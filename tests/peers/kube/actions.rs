@@ -32,6 +32,7 @@ fn sync(app: &str, prune: bool, resources: &[&str]) -> ActionRequest {
         app: app.into(),
         prune,
         resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+        dry_run: false,
     }
 }
 

@@ -164,6 +164,7 @@ async fn sync_windows_are_read_and_a_blocked_sync_is_refused_in_argo_cd_s_words(
             app: "cart-service".into(),
             prune: false,
             resources: Vec::new(),
+            dry_run: false,
         })
         .await;
     assert_eq!(
@@ -199,4 +200,112 @@ async fn sync_windows_are_read_and_a_blocked_sync_is_refused_in_argo_cd_s_words(
         }
         other => panic!("expected the missing API server named, got {other:?}"),
     }
+}
+
+/// The dry run before a sync: `POST …/sync` with `dryRun: true` (and the chosen prune), then
+/// the Application read until the controller wrote its result; the result counted and named
+/// in gitops-engine's words; nothing left pending on the app. Audited as its own action name.
+#[tokio::test]
+async fn a_dry_run_sync_is_sent_and_its_result_read_back_from_the_app() {
+    use opsdeck::actions::gate::Executor as _;
+    use opsdeck::model::action::ActionRequest;
+
+    let argo = ArgoServer::start(fixture_applications(), Options::default()).await;
+    let job = json!({"apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "migrate", "namespace": "shop"}})
+    .to_string();
+    let secret = json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "old-token", "namespace": "shop"}})
+    .to_string();
+    argo.set_managed_resources(
+        "cart-service",
+        json!({"items": [
+            {"kind": "ConfigMap", "namespace": "shop", "name": "cart-config",
+             "liveState": config_map("debug"), "targetState": config_map("info"), "modified": true},
+            {"group": "batch", "kind": "Job", "namespace": "shop", "name": "migrate",
+             "targetState": job, "modified": true},
+            {"kind": "Secret", "namespace": "shop", "name": "old-token",
+             "liveState": secret, "modified": true}
+        ]}),
+    );
+    let e = executor(Some(&argo)).await;
+    let request = ActionRequest::SyncApp {
+        namespace: "argocd".into(),
+        app: "cart-service".into(),
+        prune: false,
+        resources: Vec::new(),
+        dry_run: true,
+    };
+    assert_eq!(request.action_name(), "argocd.app.sync.dry_run");
+    assert!(!request.dangerous(), "a dry run changes nothing");
+    let r = e.execute(&request).await;
+    assert_eq!(
+        r.status,
+        opsdeck::model::platform::OutcomeStatus::Succeeded,
+        "{}",
+        r.detail
+    );
+    assert_eq!(
+        r.detail,
+        "dry run: 1 created · 1 configured · 0 pruned · 0 unchanged · 1 left (no prune) — \
+         ConfigMap shop/cart-config: configmap/cart-config configured (dry run); \
+         Job shop/migrate: job/migrate created (dry run); \
+         Secret shop/old-token: ignored (requires pruning)"
+    );
+    let calls = argo.calls();
+    let post = calls
+        .iter()
+        .find(|c| c.method == "POST")
+        .expect("the sync call");
+    assert_eq!(post.path, "/api/v1/applications/cart-service/sync");
+    assert_eq!(post.body["dryRun"], json!(true));
+    assert_eq!(post.body["prune"], json!(false));
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.method == "GET" && c.path == "/api/v1/applications/cart-service"),
+        "the result is read back: {calls:?}"
+    );
+    let app = argo.application("cart-service").expect("app");
+    assert!(
+        app.get("operation").is_none(),
+        "nothing left pending: {app}"
+    );
+
+    // With prune, the Secret git no longer has is pruned (in the dry run only).
+    let pruning = ActionRequest::SyncApp {
+        namespace: "argocd".into(),
+        app: "cart-service".into(),
+        prune: true,
+        resources: Vec::new(),
+        dry_run: true,
+    };
+    let r = e.execute(&pruning).await;
+    assert!(
+        r.detail
+            .starts_with("dry run: 1 created · 1 configured · 1 pruned"),
+        "{}",
+        r.detail
+    );
+    assert!(
+        r.detail.contains("Secret shop/old-token: pruned (dry run)"),
+        "{}",
+        r.detail
+    );
+
+    // The CR path cannot read a dry run's result back: it says so instead of guessing.
+    let (kube, _) = crate::kube::peer().await;
+    let cr = KubeExecutor::new(
+        kube.client().await,
+        vec!["argocd".into()],
+        None,
+        "alice".into(),
+    );
+    let r = cr.execute(&request).await;
+    assert!(
+        r.detail
+            .contains("a dry run of a sync needs the Argo CD API server"),
+        "{}",
+        r.detail
+    );
 }

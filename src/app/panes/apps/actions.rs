@@ -29,7 +29,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Refresh,
 ];
 
-fn namespace_of(app: &Application) -> String {
+pub(super) fn namespace_of(app: &Application) -> String {
     app.metadata.namespace.clone().unwrap_or_default()
 }
 
@@ -45,7 +45,7 @@ fn refusal(permits: Permits<'_>, request: &ActionRequest, app: &Application) -> 
 }
 
 /// Shows the refusal as a toast; true if there was one.
-fn refused(ctx: &mut Ctx<'_>, request: &ActionRequest, app: &Application) -> bool {
+pub(super) fn refused(ctx: &mut Ctx<'_>, request: &ActionRequest, app: &Application) -> bool {
     match refusal(ctx.permits(), request, app) {
         Some(reason) => {
             ctx.toast(ToastLevel::Warn, format!("disabled: {reason}"));
@@ -55,153 +55,8 @@ fn refused(ctx: &mut Ctx<'_>, request: &ActionRequest, app: &Application) -> boo
     }
 }
 
-fn no_app(ctx: &mut Ctx<'_>) {
+pub(super) fn no_app(ctx: &mut Ctx<'_>) {
     ctx.toast(ToastLevel::Info, "select an application first");
-}
-
-/// `s` / `S`: sync the app, pruning with `S`; only the marked resources when any are marked.
-pub fn ask_sync(apps: &mut AppsPane, ctx: &mut Ctx<'_>, prune: bool) -> Vec<Cmd> {
-    let Some((app, row)) = apps.target() else {
-        no_app(ctx);
-        return Vec::new();
-    };
-    let resources: Vec<String> = if apps.detail.is_some() {
-        apps.marked.iter().cloned().collect()
-    } else {
-        Vec::new()
-    };
-    let request = ActionRequest::SyncApp {
-        namespace: namespace_of(&app),
-        app: row.name.clone(),
-        prune,
-        resources: resources.clone(),
-    };
-    if refused(ctx, &request, &app) {
-        return Vec::new();
-    }
-    let drift = crate::model::k8s::app_row::drift(&app).len();
-    let mut details = vec![
-        ("app".to_owned(), format!("{} ({})", row.name, row.project)),
-        (
-            "revision".to_owned(),
-            format!("{} → {}", row.synced_revision, row.target_revision),
-        ),
-        (
-            "state".to_owned(),
-            format!(
-                "{} · {} · {drift} OutOfSync",
-                row.sync.label(),
-                row.health.label()
-            ),
-        ),
-        (
-            "resources".to_owned(),
-            if resources.is_empty() {
-                "all".to_owned()
-            } else {
-                resources.join(", ")
-            },
-        ),
-        (
-            "prune".to_owned(),
-            if prune { "yes" } else { "no" }.to_owned(),
-        ),
-    ];
-    // The plan comes from the API server's comparison (the one its dry-run sync applies):
-    // the open diff's when it is this app's, else read now and filled in when it arrives.
-    let namespace = namespace_of(&app);
-    let mut cmds = Vec::new();
-    let plan_text = match open_diff(apps, &row.name) {
-        Some(loaded) => plan_words(loaded.as_ref(), prune),
-        // Without an API server the backend answers why, and the plan line says it.
-        None => {
-            apps.plan_for = Some((namespace.clone(), row.name.clone()));
-            cmds.push(Cmd::LoadAppDiff {
-                namespace,
-                app: row.name.clone(),
-            });
-            plan_words(None, prune)
-        }
-    };
-    details.push(("plan".to_owned(), plan_text));
-    details.push(("windows".to_owned(), "reading…".to_owned()));
-    cmds.push(super::windows::read(
-        &mut apps.windows,
-        &namespace_of(&app),
-        &row.name,
-    ));
-    if ctx.argo_api() {
-        details.push(("via".to_owned(), "Argo CD API server".to_owned()));
-    }
-    let mut confirm = Confirm::new(request, format!("sync {}?", row.name), details);
-    if prune {
-        confirm = confirm.with_note(
-            NoteLevel::Warn,
-            "prune deletes live resources that are no longer in git",
-        );
-    }
-    if !resources.is_empty() {
-        confirm = confirm.with_note(
-            NoteLevel::Info,
-            "only the marked resources are synced (space marks them in the detail)",
-        );
-    }
-    ctx.confirm(confirm);
-    cmds
-}
-
-/// The comparison of `app` in the open diff view, if that view is this app's.
-fn open_diff<'a>(
-    apps: &'a AppsPane,
-    app: &str,
-) -> Option<&'a Option<Result<crate::model::k8s::app_diff::AppDiff, String>>> {
-    apps.diff
-        .as_ref()
-        .filter(|d| d.app == app)
-        .map(|d| &d.loaded)
-}
-
-/// What the sync would create, change and prune, from the API server's managed-resources
-/// comparison (the same one its dry-run sync applies), with the first resources named. A
-/// dry-run sync through the API is not sent: it sets an operation on the Application
-/// (blocking a real sync while it runs) and reports only later, in `status.operationState`.
-#[must_use]
-pub fn plan_words(
-    loaded: Option<&Result<crate::model::k8s::app_diff::AppDiff, String>>,
-    prune: bool,
-) -> String {
-    /// Resources named in the plan line; the diff view (`d`) shows them all.
-    const NAMED: usize = 3;
-    match loaded {
-        Some(Ok(diff)) => {
-            let c = diff.counts();
-            let pruned = if prune {
-                format!("{} pruned", c.prune)
-            } else {
-                format!("{} left (no prune)", c.prune)
-            };
-            let mut text = format!("{} created · {} changed · {pruned}", c.create, c.change);
-            let named: Vec<String> = diff
-                .resources
-                .iter()
-                .take(NAMED)
-                .map(crate::model::k8s::app_diff::ResourceDiff::header)
-                .collect();
-            if !named.is_empty() {
-                text.push_str(": ");
-                text.push_str(&named.join(", "));
-                if diff.resources.len() > NAMED {
-                    let more = diff.resources.len() - NAMED;
-                    text.push_str(" and ");
-                    text.push_str(&more.to_string());
-                    text.push_str(" more (d shows all)");
-                }
-            }
-            text
-        }
-        Some(Err(e)) => format!("unknown: {e}"),
-        None => "reading the comparison…".to_owned(),
-    }
 }
 
 /// `r` / `R`: refresh (compare with git again) or hard refresh (regenerate manifests too).
@@ -383,6 +238,7 @@ pub fn enablement(permits: Permits<'_>, app: &Application) -> Vec<(&'static str,
                 app: name.clone(),
                 prune: false,
                 resources: Vec::new(),
+                dry_run: false,
             },
         ),
         (
@@ -450,8 +306,8 @@ pub fn on_action(
             apps.open_detail();
             return Some(detail_reads(apps));
         }
-        Action::SyncApp => return Some(ask_sync(apps, ctx, false)),
-        Action::SyncPrune => return Some(ask_sync(apps, ctx, true)),
+        Action::SyncApp => return Some(super::sync::ask_sync(apps, ctx, false)),
+        Action::SyncPrune => return Some(super::sync::ask_sync(apps, ctx, true)),
         Action::RefreshApp => ask_refresh(apps, ctx, false),
         Action::HardRefresh => ask_refresh(apps, ctx, true),
         Action::RollbackApp => ask_rollback(apps, ctx),

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod diff;
+pub mod sync;
 pub mod windows;
 
 use std::collections::BTreeSet;
@@ -46,6 +47,8 @@ pub struct AppsPane {
     /// The app whose comparison `s`/`S` asked for, to fill the sync confirm's plan when no
     /// diff of it was open (namespace, name).
     pub plan_for: Option<(String, String)>,
+    /// The sync whose dry run is running (its confirmation opens when the result arrives).
+    pub dry_run_for: Option<crate::model::action::ActionRequest>,
     /// The last sync windows read (for the detail and the sync confirmation).
     pub windows: Option<windows::WindowsRead>,
     haystacks: Vec<String>,
@@ -183,7 +186,12 @@ impl Pane for AppsPane {
         succeeded: bool,
     ) -> Vec<crate::app::msg::Cmd> {
         // The marks were for the sync that just ran.
-        if succeeded && matches!(request, crate::model::action::ActionRequest::SyncApp { .. }) {
+        if succeeded
+            && matches!(
+                request,
+                crate::model::action::ActionRequest::SyncApp { dry_run: false, .. }
+            )
+        {
             self.marked.clear();
         }
         Vec::new()

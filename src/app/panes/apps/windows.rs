@@ -111,6 +111,7 @@ mod tests {
                 app: app.into(),
                 prune: false,
                 resources: Vec::new(),
+                dry_run: false,
             },
             format!("sync {app}?"),
             vec![("app".into(), app.into())],
