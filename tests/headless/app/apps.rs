@@ -122,6 +122,26 @@ mod actions {
         )
     }
 
+    /// The monochrome 80×24 demo state fed from `sandbox`, in `:apps` with a drifted app
+    /// (`OutOfSync`, no operation running) selected; its name.
+    async fn on_a_drifted_app(sandbox: &SandboxHandle) -> (State, String) {
+        let mut s = opsdeck::screenshot::demo_state(7, 80, 24, opsdeck::theme::ColorDepth::Mono)
+            .expect("demo state");
+        feed(&mut s, sandbox, 1).await;
+        key(&mut s, KeyCode::Char('2'));
+        let drifted = s
+            .panes
+            .apps
+            .rows
+            .iter()
+            .find(|r| r.sync == SyncState::OutOfSync && !busy(r))
+            .expect("a drifted app")
+            .name
+            .clone();
+        select_app(&mut s, &drifted);
+        (s, drifted)
+    }
+
     fn select_app(s: &mut State, name: &str) {
         let row = (0..s.panes.apps.table.visible.len())
             .find(|&v| s.panes.apps.rows[s.panes.apps.table.visible[v]].name == name)
@@ -200,20 +220,7 @@ mod actions {
     #[tokio::test]
     async fn d_opens_the_diff_of_a_drifted_app_readable_without_colour() {
         let (sandbox, executor) = sandbox();
-        let mut s = opsdeck::screenshot::demo_state(7, 80, 24, opsdeck::theme::ColorDepth::Mono)
-            .expect("demo state");
-        feed(&mut s, &sandbox, 1).await;
-        key(&mut s, KeyCode::Char('2'));
-        let drifted = s
-            .panes
-            .apps
-            .rows
-            .iter()
-            .find(|r| r.sync == SyncState::OutOfSync && !busy(r))
-            .expect("a drifted app")
-            .name
-            .clone();
-        select_app(&mut s, &drifted);
+        let (mut s, drifted) = on_a_drifted_app(&sandbox).await;
         let cmds = key(&mut s, KeyCode::Char('d'));
         let (namespace, app) = match cmds.as_slice() {
             [Cmd::LoadAppDiff { namespace, app }] => (namespace.clone(), app.clone()),
@@ -304,20 +311,7 @@ mod actions {
     #[tokio::test]
     async fn s_fills_the_sync_plan_from_the_comparison_it_reads() {
         let (sandbox, executor) = sandbox();
-        let mut s = opsdeck::screenshot::demo_state(7, 80, 24, opsdeck::theme::ColorDepth::Mono)
-            .expect("demo state");
-        feed(&mut s, &sandbox, 1).await;
-        key(&mut s, KeyCode::Char('2'));
-        let drifted = s
-            .panes
-            .apps
-            .rows
-            .iter()
-            .find(|r| r.sync == SyncState::OutOfSync && !busy(r))
-            .expect("a drifted app")
-            .name
-            .clone();
-        select_app(&mut s, &drifted);
+        let (mut s, drifted) = on_a_drifted_app(&sandbox).await;
         let cmds = key(&mut s, KeyCode::Char('S'));
         let cmds = run_dry_run(&mut s, &executor, &cmds, Some("dry run refused")).await;
         let (namespace, app) = cmds
