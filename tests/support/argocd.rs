@@ -733,6 +733,25 @@ async fn tree(
     req.answer(&mut inner, response)
 }
 
+/// A per-app body the test configured (`ManagedResourcesResponse`, sync windows), `{}`
+/// when none (proto3 JSON leaves empty lists out), after Argo CD's `get` RBAC.
+fn stored(
+    shared: &Shared,
+    name: &str,
+    req: &Req,
+    pick: fn(&Inner) -> &BTreeMap<String, Value>,
+) -> Response {
+    let mut inner = shared.lock();
+    let response = match app_for(&mut inner, req, "get", name) {
+        Err(e) => e.into_response(),
+        Ok(_) => {
+            let body = pick(&inner).get(name).cloned().unwrap_or_else(|| json!({}));
+            axum::Json(body).into_response()
+        }
+    };
+    req.answer(&mut inner, response)
+}
+
 async fn managed(
     State(shared): State<Arc<Shared>>,
     UrlPath(name): UrlPath<String>,
@@ -741,20 +760,7 @@ async fn managed(
     headers: HeaderMap,
 ) -> Response {
     let req = Req::new(method, uri, headers, &[]);
-    let mut inner = shared.lock();
-    let allowed = app_for(&mut inner, &req, "get", &name).map(drop);
-    let response = match allowed {
-        Err(e) => e.into_response(),
-        Ok(()) => {
-            let body = inner
-                .managed
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            axum::Json(body).into_response()
-        }
-    };
-    req.answer(&mut inner, response)
+    stored(&shared, &name, &req, |inner| &inner.managed)
 }
 
 async fn sync_windows(
@@ -765,20 +771,7 @@ async fn sync_windows(
     headers: HeaderMap,
 ) -> Response {
     let req = Req::new(method, uri, headers, &[]);
-    let mut inner = shared.lock();
-    let allowed = app_for(&mut inner, &req, "get", &name).map(drop);
-    let response = match allowed {
-        Err(e) => e.into_response(),
-        Ok(()) => {
-            let body = inner
-                .windows
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            axum::Json(body).into_response()
-        }
-    };
-    req.answer(&mut inner, response)
+    stored(&shared, &name, &req, |inner| &inner.windows)
 }
 
 /// Whether the app's configured windows block a sync now (the server's `canSync`).
