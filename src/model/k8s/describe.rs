@@ -116,6 +116,7 @@ pub fn describe(object: &Value, events: &[Value], now: Timestamp) -> Vec<Line> {
             format!("{} ({age} ago)", s(meta, "creationTimestamp")),
         );
     }
+    labels(&mut out, meta);
     if let Some(owner) = list(&mut out, meta, "ownerReferences", 0).first() {
         out.kv(
             0,
@@ -138,11 +139,76 @@ pub fn describe(object: &Value, events: &[Value], now: Timestamp) -> Vec<Line> {
         "Deployment" | "Rollout" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
             workload(&mut out, spec, status);
         }
+        "ConfigMap" | "Secret" => data(&mut out, object, kind == "Secret"),
+        "Service" => service(&mut out, spec),
         _ => {}
     }
     conditions(&mut out, status);
     events_section(&mut out, events);
     out.lines
+}
+
+/// `Labels:` as kubectl prints them, one `key=value` a line (`<none>` without any).
+fn labels(out: &mut Out, meta: &Value) {
+    match meta.get("labels").and_then(Value::as_object) {
+        Some(map) if !map.is_empty() => {
+            for (i, (k, v)) in map.iter().enumerate() {
+                out.kv(
+                    0,
+                    if i == 0 { "Labels" } else { "" },
+                    format!("{k}={}", text(v)),
+                );
+            }
+        }
+        _ => out.kv(0, "Labels", "<none>"),
+    }
+}
+
+/// A `ConfigMap`'s data whole (kubectl describe shows it); a Secret's keys with their sizes
+/// only, never the values (as `kubectl describe secret`).
+fn data(out: &mut Out, object: &Value, secret: bool) {
+    out.heading(0, "Data");
+    let Some(map) = object.get("data").and_then(Value::as_object) else {
+        out.kv(1, "", "<none>");
+        return;
+    };
+    for (key, value) in map {
+        if secret {
+            // Secret data is base64: its decoded size is what kubectl prints.
+            let encoded = text(value);
+            let padding = encoded.bytes().rev().take_while(|b| *b == b'=').count();
+            let size = (encoded.len() / 4 * 3).saturating_sub(padding);
+            out.kv(1, key, format!("{size} bytes"));
+        } else {
+            let value = text(value);
+            let mut lines = value.lines();
+            out.kv(1, key, lines.next().unwrap_or_default());
+            for more in lines {
+                out.kv(2, "", more);
+            }
+        }
+    }
+}
+
+/// A Service's type, addresses and ports.
+fn service(out: &mut Out, spec: &Value) {
+    out.kv(0, "Type", s(spec, "type"));
+    if !s(spec, "clusterIP").is_empty() {
+        out.kv(0, "IP", s(spec, "clusterIP"));
+    }
+    for port in list(out, spec, "ports", 0) {
+        out.kv(
+            0,
+            "Port",
+            format!(
+                "{} {}/{} → {}",
+                s(port, "name"),
+                text(&port["port"]),
+                s(port, "protocol"),
+                text(&port["targetPort"])
+            ),
+        );
+    }
 }
 
 fn pod(out: &mut Out, spec: &Value, status: &Value) {
@@ -647,6 +713,36 @@ mod tests {
                 .any(|l| l.label == "Strategy" && l.value == "Canary")
         );
         assert!(lines.iter().any(|l| l.value == "<none>"));
+    }
+
+    #[test]
+    fn a_secret_shows_key_sizes_never_values_and_a_config_map_its_data() {
+        let secret = json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "shop", "labels": {"app": "cart"}},
+            "data": {"password": "c3VwZXJzZWNyZXQ="}});
+        let lines = describe(&secret, &[], now());
+        let all: Vec<String> = lines
+            .iter()
+            .map(|l| format!("{}: {}", l.label, l.value))
+            .collect();
+        assert!(all.contains(&"password: 11 bytes".to_owned()), "{all:#?}");
+        assert!(all.contains(&"Labels: app=cart".to_owned()), "{all:#?}");
+        assert!(
+            !all.iter()
+                .any(|l| l.contains("c3VwZXJzZWNyZXQ") || l.contains("supersecret")),
+            "{all:#?}"
+        );
+        let config = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cart-config", "namespace": "shop"},
+            "data": {"LOG_LEVEL": "debug", "app.yaml": "a: 1\nb: 2"}});
+        let all: Vec<String> = describe(&config, &[], now())
+            .iter()
+            .map(|l| format!("{}: {}", l.label, l.value))
+            .collect();
+        assert!(all.contains(&"LOG_LEVEL: debug".to_owned()), "{all:#?}");
+        assert!(all.contains(&"app.yaml: a: 1".to_owned()), "{all:#?}");
+        assert!(all.contains(&": b: 2".to_owned()), "{all:#?}");
+        assert!(all.contains(&"Labels: <none>".to_owned()), "{all:#?}");
     }
 
     #[test]

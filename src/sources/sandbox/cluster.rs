@@ -539,6 +539,17 @@ impl SandboxCluster {
                 .chain(pods)
                 .find(|v| matches(v));
         }
+        if found.is_none() {
+            // The apps' other resources (ConfigMaps, Services) live only as the API server's
+            // managed-resources states.
+            found = self
+                .apps
+                .keys()
+                .filter_map(|app| self.managed_resources(app).ok())
+                .flat_map(|body| body["items"].as_array().cloned().unwrap_or_default())
+                .filter_map(|item| serde_json::from_str::<Value>(item["liveState"].as_str()?).ok())
+                .find(|v| matches(v));
+        }
         let object = found.ok_or_else(|| {
             format!(
                 "{} \"{}\" not found in namespace {}",

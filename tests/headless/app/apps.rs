@@ -446,6 +446,73 @@ mod actions {
         );
     }
 
+    /// In an app's detail, `enter` on its workload opens the workload's pods (k9s's enter),
+    /// `enter` on another resource describes it (the sandbox serves the live state the API
+    /// server compares), and `y` shows a resource's YAML.
+    #[tokio::test]
+    async fn enter_on_an_app_resource_opens_its_pods_or_describes_it() {
+        let (sandbox, _) = sandbox();
+        let (mut s, drifted) = on_a_drifted_app(&sandbox).await;
+        key(&mut s, KeyCode::Enter);
+        let (app, _) = s.panes.apps.detail_app().expect("the detail is open");
+        let rows = opsdeck::model::k8s::app_row::resource_rows(app);
+        let workload = rows
+            .iter()
+            .position(|r| matches!(r.kind.as_str(), "Deployment" | "Rollout"))
+            .expect("the app's workload");
+        let config = rows
+            .iter()
+            .position(|r| r.kind == "ConfigMap")
+            .expect("the app's ConfigMap");
+        let config_name = rows[config].name.clone();
+        let workload_name = rows[workload].name.clone();
+
+        s.panes.apps.detail_cursor = workload;
+        key(&mut s, KeyCode::Enter);
+        assert_eq!(s.view().pane(), opsdeck::app::PaneId::Pods);
+        assert!(
+            matches!(&s.panes.pods.focus,
+                opsdeck::app::panes::pods::PodsFocus::Workload { name, .. } if *name == workload_name),
+            "{:?}",
+            s.panes.pods.focus
+        );
+        key(&mut s, KeyCode::Esc);
+        assert_eq!(s.view().pane(), opsdeck::app::PaneId::Apps);
+        assert_eq!(s.panes.apps.detail.as_deref(), Some(drifted.as_str()));
+
+        s.panes.apps.detail_cursor = config;
+        let cmds = key(&mut s, KeyCode::Enter);
+        assert_eq!(s.view().pane(), opsdeck::app::PaneId::Describe);
+        let reference = cmds
+            .iter()
+            .find_map(|c| match c {
+                Cmd::LoadObject(r) => Some(r.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("the object is read: {cmds:?}"));
+        assert_eq!(
+            (reference.kind.as_str(), reference.name.as_str()),
+            ("ConfigMap", config_name.as_str())
+        );
+        let result = sandbox.kube_object(reference.clone()).await;
+        assert!(
+            result.is_ok(),
+            "the sandbox serves the ConfigMap: {result:?}"
+        );
+        update(&mut s, Msg::ObjectLoaded { reference, result });
+        let screen = crate::render::text(&s);
+        assert!(screen.contains(&config_name), "{screen}");
+        assert!(screen.contains("LOG_LEVEL"), "{screen}");
+        key(&mut s, KeyCode::Esc);
+
+        // `y` on the same resource: its YAML (already read, so nothing is read again).
+        key(&mut s, KeyCode::Char('y'));
+        assert_eq!(s.view().pane(), opsdeck::app::PaneId::Describe);
+        assert!(s.panes.describe.yaml);
+        let screen = crate::render::text(&s);
+        assert!(screen.contains("kind: ConfigMap"), "{screen}");
+    }
+
     #[test]
     fn rollback_under_auto_sync_is_refused_with_argo_cd_s_reason() {
         let mut s = state();

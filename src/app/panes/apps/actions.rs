@@ -4,14 +4,17 @@
 //! the history lookup) and against RBAC, so a refused action says why before any dialog; the
 //! confirmed action goes through the audit gate.
 
-use crate::app::ctx::{Ctx, Focus, Permits};
+use crate::app::ctx::{Ctx, Focus, Intent, Permits};
 use crate::app::modal::confirm::{Confirm, NoteLevel};
 use crate::app::msg::Cmd;
 use crate::app::panes::apps::AppsPane;
+use crate::app::panes::describe::Mode;
+use crate::app::panes::pods::PodsFocus;
 use crate::app::panes::{PaneId, select_row};
 use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::model::action::ActionRequest;
 use crate::model::k8s::Application;
+use crate::model::k8s::ObjectRef;
 use crate::model::k8s::app_ops::cr_patch;
 use crate::model::k8s::app_row::short_revision;
 
@@ -27,6 +30,8 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::MarkResource,
     crate::keymap::Action::AppDiff,
     crate::keymap::Action::Refresh,
+    crate::keymap::Action::ShowYaml,
+    crate::keymap::Action::CopyYaml,
 ];
 
 pub(super) fn namespace_of(app: &Application) -> String {
@@ -302,9 +307,31 @@ pub fn on_action(
         Action::Refresh if apps.diff.is_some() => return Some(super::diff::reload(apps)),
         // The diff shows no list or resource cursor to act on; sync works from it.
         Action::Select | Action::MarkResource if apps.diff.is_some() => {}
+        Action::Select if apps.detail.is_some() => open_resource(apps, ctx, None),
         Action::Select => {
             apps.open_detail();
             return Some(detail_reads(apps));
+        }
+        Action::ShowYaml | Action::CopyYaml if apps.diff.is_none() => {
+            let mode = if action == Action::ShowYaml {
+                Mode::Yaml
+            } else {
+                Mode::CopyYaml
+            };
+            if apps.detail.is_some() {
+                open_resource(apps, ctx, Some(mode));
+            } else if let Some((_, row)) = apps.target() {
+                // On the list: the Application itself.
+                let namespace = apps
+                    .target()
+                    .and_then(|(app, _)| app.metadata.namespace.clone())
+                    .unwrap_or_default();
+                let reference = ObjectRef::new("argoproj.io", "Application", &namespace, &row.name);
+                ctx.intent(Intent::Focus(Focus::Object {
+                    reference,
+                    view: mode,
+                }));
+            }
         }
         Action::SyncApp => return Some(super::sync::ask_sync(apps, ctx, false)),
         Action::SyncPrune => return Some(super::sync::ask_sync(apps, ctx, true)),
@@ -316,6 +343,37 @@ pub fn on_action(
         _ => return None,
     }
     Some(Vec::new())
+}
+
+/// `enter` on a resource of the open app: a workload's pods (k9s's enter), one Pod, else the
+/// object described; `y`/`Y` (`view`) its YAML.
+fn open_resource(apps: &AppsPane, ctx: &mut Ctx<'_>, view: Option<Mode>) {
+    let Some((app, _)) = apps.detail_app() else {
+        return;
+    };
+    let rows = crate::model::k8s::app_row::resource_rows(app);
+    let Some(r) = rows.get(apps.detail_cursor) else {
+        ctx.toast(ToastLevel::Info, "the app has no resources");
+        return;
+    };
+    let focus = match (view, r.kind.as_str()) {
+        (None, "Deployment" | "Rollout" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job") => {
+            Focus::Pods(PodsFocus::Workload {
+                kind: r.kind.clone(),
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            })
+        }
+        (None, "Pod") if r.group.is_empty() => Focus::Pods(PodsFocus::Named {
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        }),
+        (view, _) => Focus::Object {
+            reference: ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name),
+            view: view.unwrap_or(Mode::Describe),
+        },
+    };
+    ctx.intent(Intent::Focus(focus));
 }
 
 /// What the detail just opened reads: the app's sync windows.
