@@ -185,6 +185,12 @@ pub enum Cmd {
     LoadTheme(String),
     /// Ctrl-Z: give the terminal back to the shell until resumed.
     Suspend,
+    /// An interactive session (`ExecPod`): the audit's intent, then the terminal handed over
+    /// to it until it ends, then its outcome; answered with `Msg::ActionDone`.
+    Session {
+        request: ActionRequest,
+        reason: String,
+    },
     /// Call the platform API; the answer comes back as `Msg::PlatformDone`.
     Platform(PlatformCall),
     /// Pause or resume one kind of source (a frozen view).

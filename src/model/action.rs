@@ -218,6 +218,15 @@ pub enum ActionRequest {
         #[serde(default)]
         production: bool,
     },
+    /// An interactive shell in a pod's container (`pods/exec` with a TTY). The audit keeps
+    /// who, which pod, container and command, and when it started and ended with its exit
+    /// status, never what was typed or shown.
+    ExecPod {
+        namespace: String,
+        name: String,
+        container: String,
+        command: Vec<String>,
+    },
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -298,6 +307,7 @@ impl ActionRequest {
             Self::CreateSilence { .. } => "alertmanager.silence.create".into(),
             Self::ExpireSilence { .. } => "alertmanager.silence.expire".into(),
             Self::DeletePod { .. } => "kube.pod.delete".into(),
+            Self::ExecPod { .. } => "kube.pod.exec".into(),
         }
     }
 
@@ -336,6 +346,9 @@ impl ActionRequest {
                 target("alertmanager.silence", None, service)
             }
             Self::DeletePod {
+                namespace, name, ..
+            }
+            | Self::ExecPod {
                 namespace, name, ..
             } => target("kube.pod", Some(namespace), name),
         }
@@ -426,6 +439,15 @@ impl ActionRequest {
                 "namespace": namespace, "name": name, "uid": uid,
                 "grace_period_seconds": grace_secs, "production": production,
             }),
+            Self::ExecPod {
+                namespace,
+                name,
+                container,
+                command,
+            } => json!({
+                "namespace": namespace, "name": name, "container": container,
+                "command": command, "tty": true, "stdin": true,
+            }),
         }
     }
 
@@ -460,7 +482,9 @@ impl ActionRequest {
             | Self::AlterTopicConfigs { .. }
             | Self::AddPartitions { .. }
             | Self::DeleteGroup { .. }
-            | Self::DeletePod { .. } => true,
+            | Self::DeletePod { .. }
+            // A shell can change anything the container can: read-only mode refuses it.
+            | Self::ExecPod { .. } => true,
         }
     }
 

@@ -135,8 +135,6 @@ async fn linger_after_alert(mut tcp: tokio::net::TcpStream) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let _ = tcp.shutdown().await;
     let mut sink = [0_u8; 4096];
-    let drain = async {
-        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
-    };
+    let drain = async { while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {} };
     let _ = tokio::time::timeout(ALERT_LINGER, drain).await;
 }

@@ -107,6 +107,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         &[
             (Action::Select, "describe"),
             (Action::ShowYaml, "yaml"),
+            (Action::Shell, "shell"),
             (Action::DeletePod, "delete"),
             (Action::Back, "back"),
         ],

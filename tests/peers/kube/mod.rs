@@ -9,6 +9,7 @@ mod argocd;
 mod first_aid;
 mod fixtures;
 mod rollout_steps;
+mod shell;
 mod source;
 mod watch;
 

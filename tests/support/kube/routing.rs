@@ -116,6 +116,7 @@ pub(super) async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    upgrade: super::exec::Upgrade,
     body: Bytes,
 ) -> Response {
     let query: Vec<(String, String)> = Query::try_from_uri(&uri)
@@ -182,6 +183,9 @@ pub(super) async fn handle(
         Route::Resources(group, version) => resource_list(&inner, &group, &version),
         Route::Ssar => ssar(&mut inner, &body),
         Route::Unknown => not_found_path(),
+        Route::Resource(target) if super::exec::is_exec(&target) => {
+            super::exec::exec(&shared, &inner, &target, query, path, upgrade.ok())
+        }
         Route::Resource(target) => {
             let ns = target.namespace.clone().unwrap_or_default();
             if let Some(response) = forbidden(&inner, verb, &target, &ns) {

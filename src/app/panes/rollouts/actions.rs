@@ -37,6 +37,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::NextPod,
     crate::keymap::Action::PrevPod,
     crate::keymap::Action::DeletePod,
+    crate::keymap::Action::Shell,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -400,8 +401,11 @@ pub fn on_action(
             }
             return Some(Vec::new());
         }
-        Action::DeletePod => {
+        Action::DeletePod | Action::Shell => {
             let cmds = match rollouts.tree_pod_facts().cloned() {
+                Some(pod) if action == Action::Shell => {
+                    crate::app::panes::pods::actions::ask_shell(ctx, &pod)
+                }
                 Some(pod) => crate::app::panes::pods::actions::ask_delete(ctx, &pod),
                 None => {
                     ctx.toast(
