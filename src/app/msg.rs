@@ -69,6 +69,11 @@ pub enum Msg {
             super::kube_access::AccessAnswer,
         )>,
     ),
+    /// Something the runtime has to say (an external program's end, or why it did not run).
+    Notice {
+        level: super::state::ToastLevel,
+        text: String,
+    },
     /// The locks of a Postgres session, or why they could not be read.
     PgLocks {
         database: String,
@@ -190,6 +195,11 @@ pub enum Cmd {
     Session {
         request: ActionRequest,
         reason: String,
+    },
+    /// `K`: open `namespace` in k9s, suspending opsdeck while it runs; answered with
+    /// `Msg::Notice`.
+    OpenK9s {
+        namespace: String,
     },
     /// Call the platform API; the answer comes back as `Msg::PlatformDone`.
     Platform(PlatformCall),

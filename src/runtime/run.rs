@@ -270,6 +270,25 @@ impl InputReader {
         }
     }
 
+    /// Before handing the terminal over: stops reading when the host's keys come from the
+    /// terminal; the sender to give [`InputReader::resume`].
+    async fn pause<H: Host>(&mut self, host: &H) -> Option<mpsc::Sender<io::Result<Event>>> {
+        if host.reads_terminal() {
+            self.stop().await
+        } else {
+            None
+        }
+    }
+
+    /// After the hand-over: a new reader on a fresh stream (the old one is gone).
+    fn resume<H: Host>(&mut self, host: &mut H, sender: Option<mpsc::Sender<io::Result<Event>>>) {
+        if let Some(sender) = sender
+            && let Some(stream) = host.reopen_input()
+        {
+            *self = Self::spawn(stream, sender);
+        }
+    }
+
     /// Stops reading; the channel's sender when the reader was still running.
     async fn stop(&mut self) -> Option<mpsc::Sender<io::Result<Event>>> {
         if let Some(stop) = self.stop.take() {
@@ -498,11 +517,7 @@ where
         Cmd::Session { request, reason } => {
             // The key reader stops first (when the host can start a new one), so that no
             // key typed into the session reaches opsdeck.
-            let sender = if host.reads_terminal() {
-                reader.stop().await
-            } else {
-                None
-            };
+            let sender = reader.pause(host).await;
             let outcome = super::handover::run(
                 env.gate.as_ref(),
                 env.backends.kube.as_ref(),
@@ -511,16 +526,41 @@ where
                 host,
             )
             .await;
-            if let Some(sender) = sender
-                && let Some(stream) = host.reopen_input()
-            {
-                *reader = InputReader::spawn(stream, sender);
-            }
+            reader.resume(host, sender);
             // Everything is drawn again: the session wrote over the whole screen.
             terminal.clear().map_err(Into::into)?;
             state.dirty = true;
             let report = crate::app::msg::ActionReport { request, outcome };
             return Ok(Some(Msg::ActionDone(Box::new(report))));
+        }
+        Cmd::OpenK9s { namespace } => {
+            use crate::app::state::ToastLevel;
+            let path = std::env::var_os("PATH");
+            let plan = super::k9s::plan(
+                env.config.context(&state.context.name),
+                &namespace,
+                path.as_deref(),
+            );
+            let launch = match plan {
+                Ok(launch) => launch,
+                Err(text) => {
+                    return Ok(Some(Msg::Notice {
+                        level: ToastLevel::Warn,
+                        text,
+                    }));
+                }
+            };
+            let sender = reader.pause(host).await;
+            let status = host.external(&launch.program, &launch.args).await;
+            reader.resume(host, sender);
+            terminal.clear().map_err(Into::into)?;
+            state.dirty = true;
+            let (level, text) = match status {
+                Ok(s) if s.success() => (ToastLevel::Info, format!("back from k9s ({namespace})")),
+                Ok(s) => (ToastLevel::Warn, format!("k9s ended with {s}")),
+                Err(e) => (ToastLevel::Error, format!("k9s did not run: {e}")),
+            };
+            return Ok(Some(Msg::Notice { level, text }));
         }
         Cmd::Suspend => {
             host.suspend();

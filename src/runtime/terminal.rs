@@ -88,6 +88,20 @@ pub trait Host {
     fn reopen_input(&mut self) -> Option<InputStream> {
         None
     }
+    /// Runs another full-screen program (k9s) on the terminal until it exits. Without a
+    /// terminal nothing runs.
+    fn external<'a>(
+        &'a mut self,
+        program: &'a std::path::Path,
+        _args: &'a [String],
+    ) -> ExternalRun<'a> {
+        Box::pin(async move {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("no terminal to run {} on", program.display()),
+            ))
+        })
+    }
     /// Hands the terminal to an interactive session until it ends. Without a terminal
     /// (tests, benchmarks) the session gets end-of-input at once.
     fn session<'a>(&'a mut self, _title: &'a str, session: Session) -> SessionRun<'a> {
@@ -112,6 +126,11 @@ pub trait Host {
         })
     }
 }
+
+/// The answer of [`Host::external`].
+pub type ExternalRun<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = io::Result<std::process::ExitStatus>> + Send + 'a>,
+>;
 
 /// Keys and other terminal events, as the run loop reads them.
 pub type InputStream =
@@ -166,6 +185,24 @@ impl Host for Tty {
 
     fn session<'a>(&'a mut self, title: &'a str, session: Session) -> SessionRun<'a> {
         Box::pin(super::session_tty::hand_over(title, session))
+    }
+
+    fn external<'a>(
+        &'a mut self,
+        program: &'a std::path::Path,
+        args: &'a [String],
+    ) -> ExternalRun<'a> {
+        Box::pin(async move {
+            restore();
+            let status = tokio::process::Command::new(program)
+                .args(args)
+                .status()
+                .await;
+            if let Err(e) = enter() {
+                tracing::error!(%e, "could not re-enter the terminal after {}", program.display());
+            }
+            status
+        })
     }
 
     fn suspend(&mut self) {

@@ -322,3 +322,34 @@ async fn rbac_read_only_and_a_pod_not_running_refuse_a_shell_with_the_reason() {
     assert!(key(&mut s, KeyCode::Char('S')).is_empty());
     assert!(toast(&s).contains("is not running"), "{}", toast(&s));
 }
+
+/// `K` asks the runtime to open the namespace in k9s, from a pod and from a workload (the
+/// command line and the missing-k9s message are `opsdeck::runtime::k9s`'s unit tests).
+#[tokio::test]
+async fn k_opens_the_pod_s_or_the_workload_s_namespace_in_k9s() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    let cmds = key(&mut s, KeyCode::Char('K'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::OpenK9s { namespace }] if *namespace == pod.namespace),
+        "{cmds:?}"
+    );
+
+    let mut s = state();
+    feed(&mut s, &sandbox, 1).await;
+    key(&mut s, KeyCode::Char('3'));
+    let namespace = s
+        .panes
+        .rollouts
+        .selected()
+        .expect("rows")
+        .row
+        .namespace
+        .clone();
+    let cmds = key(&mut s, KeyCode::Char('K'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::OpenK9s { namespace: n }] if *n == namespace),
+        "{cmds:?}"
+    );
+}

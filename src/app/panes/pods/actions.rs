@@ -25,6 +25,7 @@ pub const ACTIONS: &[Action] = &[
     Action::CopyYaml,
     Action::DeletePod,
     Action::Shell,
+    Action::OpenK9s,
 ];
 
 /// The pods view's own keys; `None` for an action that is not the pane's.
@@ -33,6 +34,18 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
         Action::Select | Action::Describe => crate::app::panes::describe::Mode::Describe,
         Action::ShowYaml => crate::app::panes::describe::Mode::Yaml,
         Action::CopyYaml => crate::app::panes::describe::Mode::CopyYaml,
+        Action::OpenK9s => {
+            let cmds = match pane.selected() {
+                Some(pod) => vec![Cmd::OpenK9s {
+                    namespace: pod.namespace.clone(),
+                }],
+                None => {
+                    ctx.toast(ToastLevel::Info, "no pod selected");
+                    Vec::new()
+                }
+            };
+            return Some(cmds);
+        }
         Action::DeletePod | Action::Shell => {
             let cmds = match pane.selected().cloned() {
                 Some(pod) if action == Action::Shell => ask_shell(ctx, &pod),

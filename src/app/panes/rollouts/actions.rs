@@ -38,6 +38,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::PrevPod,
     crate::keymap::Action::DeletePod,
     crate::keymap::Action::Shell,
+    crate::keymap::Action::OpenK9s,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -400,6 +401,19 @@ pub fn on_action(
                 }
             }
             return Some(Vec::new());
+        }
+        // k9s opens on the namespace of the workload (its pods view, `-c pods`).
+        Action::OpenK9s => {
+            let cmds = match rollouts.target() {
+                Some(entry) => vec![Cmd::OpenK9s {
+                    namespace: entry.row.namespace.clone(),
+                }],
+                None => {
+                    ctx.toast(ToastLevel::Info, "no workload selected");
+                    Vec::new()
+                }
+            };
+            return Some(cmds);
         }
         Action::DeletePod | Action::Shell => {
             let cmds = match rollouts.tree_pod_facts().cloned() {
