@@ -84,6 +84,14 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
         ActionRequest::ExecPod { namespace, .. } => {
             vec![AccessKey::new("create", "", "pods", "exec", namespace)]
         }
+        // `kubectl debug` patches the `ephemeralcontainers` subresource.
+        ActionRequest::DebugPod { namespace, .. } => vec![AccessKey::new(
+            "patch",
+            "",
+            "pods",
+            "ephemeralcontainers",
+            namespace,
+        )],
         // `kubectl argo rollouts terminate analysisrun` patches the object itself.
         ActionRequest::TerminateAnalysisRun { namespace, .. } => vec![AccessKey::new(
             "patch",

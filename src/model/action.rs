@@ -227,6 +227,18 @@ pub enum ActionRequest {
         container: String,
         command: Vec<String>,
     },
+    /// An ephemeral debug container added to a pod (`pods/ephemeralcontainers`), sharing
+    /// `target`'s processes, then attached with a TTY, as `kubectl debug -it --target`. It
+    /// cannot be removed once added; the audit keeps the image and names, not the content.
+    DebugPod {
+        namespace: String,
+        name: String,
+        /// The container whose processes it shares.
+        target: String,
+        image: String,
+        /// The debug container's own name (`debugger-xxxxx`).
+        container: String,
+    },
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -308,6 +320,7 @@ impl ActionRequest {
             Self::ExpireSilence { .. } => "alertmanager.silence.expire".into(),
             Self::DeletePod { .. } => "kube.pod.delete".into(),
             Self::ExecPod { .. } => "kube.pod.exec".into(),
+            Self::DebugPod { .. } => "kube.pod.debug".into(),
         }
     }
 
@@ -350,7 +363,36 @@ impl ActionRequest {
             }
             | Self::ExecPod {
                 namespace, name, ..
+            }
+            | Self::DebugPod {
+                namespace, name, ..
             } => target("kube.pod", Some(namespace), name),
+        }
+    }
+
+    /// The audit params of a pod session: names, image and command, never the content.
+    fn session_params(&self) -> Value {
+        match self {
+            Self::ExecPod {
+                namespace,
+                name,
+                container,
+                command,
+            } => json!({
+                "namespace": namespace, "name": name, "container": container,
+                "command": command, "tty": true, "stdin": true,
+            }),
+            Self::DebugPod {
+                namespace,
+                name,
+                target,
+                image,
+                container,
+            } => json!({
+                "namespace": namespace, "name": name, "target_container": target,
+                "image": image, "debug_container": container, "tty": true, "stdin": true,
+            }),
+            _ => Value::Null,
         }
     }
 
@@ -439,15 +481,7 @@ impl ActionRequest {
                 "namespace": namespace, "name": name, "uid": uid,
                 "grace_period_seconds": grace_secs, "production": production,
             }),
-            Self::ExecPod {
-                namespace,
-                name,
-                container,
-                command,
-            } => json!({
-                "namespace": namespace, "name": name, "container": container,
-                "command": command, "tty": true, "stdin": true,
-            }),
+            Self::ExecPod { .. } | Self::DebugPod { .. } => self.session_params(),
         }
     }
 
@@ -484,7 +518,8 @@ impl ActionRequest {
             | Self::DeleteGroup { .. }
             | Self::DeletePod { .. }
             // A shell can change anything the container can: read-only mode refuses it.
-            | Self::ExecPod { .. } => true,
+            | Self::ExecPod { .. }
+            | Self::DebugPod { .. } => true,
         }
     }
 

@@ -241,6 +241,16 @@ pub fn entries() -> Vec<Entry> {
             },
             what: "a shell in a pod's container; start, end and exit status, not the content (pods pane `S`)",
         },
+        Entry {
+            request: ActionRequest::DebugPod {
+                namespace: "shop".into(),
+                name: "cart-7d9f8c6b5-x2k4q".into(),
+                target: "api".into(),
+                image: "busybox".into(),
+                container: "debugger-x7k2p".into(),
+            },
+            what: "an ephemeral debug container attached with a TTY (pods pane `D`)",
+        },
     ]);
     out
 }
@@ -278,9 +288,9 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         | ActionRequest::AlterTopicConfigs { .. }
         | ActionRequest::AddPartitions { .. } => "kafka.topic:<topic>",
         ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
-        ActionRequest::DeletePod { .. } | ActionRequest::ExecPod { .. } => {
-            "kube.pod:<namespace>/<pod>"
-        }
+        ActionRequest::DeletePod { .. }
+        | ActionRequest::ExecPod { .. }
+        | ActionRequest::DebugPod { .. } => "kube.pod:<namespace>/<pod>",
         ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
             "alertmanager.silence:<service, else alertname>"
         }

@@ -65,6 +65,15 @@ fn describe(request: &ActionRequest) -> String {
             container,
             ..
         } => format!("shell in {namespace}/{name} (container {container})"),
+        ActionRequest::DebugPod {
+            namespace,
+            name,
+            target,
+            image,
+            container,
+        } => format!(
+            "debug container {container} ({image}, sharing {target}'s processes) in {namespace}/{name}"
+        ),
         other => other.target().reference,
     }
 }

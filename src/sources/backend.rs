@@ -220,6 +220,7 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::RolloutAction { .. }
             | ActionRequest::DeletePod { .. }
             | ActionRequest::ExecPod { .. }
+            | ActionRequest::DebugPod { .. }
             | ActionRequest::TerminateAnalysisRun { .. } => self.kube.execute(request).await,
             ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
                 self.alerts.execute(request).await

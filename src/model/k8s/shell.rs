@@ -35,6 +35,43 @@ pub fn shell_container(pod: &PodFacts) -> Option<&ContainerFacts> {
         .or_else(|| pod.containers.iter().find(|c| !c.init))
 }
 
+/// A debug container's name: `debugger-` and 5 characters, as kubectl names it
+/// (kubernetes/kubectl, pkg/cmd/debug/debug.go, `fmt.Sprintf("debugger-%s",
+/// nameSuffixFunc(5))` with apimachinery's `rand.String` alphabet, which has no vowels so no
+/// word is spelled). `seed` picks them; the app passes its clock and the pod's uid, having
+/// no random source of its own.
+#[must_use]
+pub fn debugger_name(seed: u64) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut n = seed;
+    let suffix: String = (0..5)
+        .map(|_| {
+            let c = ALPHABET[usize::try_from(n % 27).unwrap_or(0)];
+            n /= 27;
+            char::from(c)
+        })
+        .collect();
+    format!("debugger-{suffix}")
+}
+
+/// The strategic merge patch `kubectl debug -it --image=IMAGE --target=TARGET` sends to the
+/// `ephemeralcontainers` subresource (debug.go, `generateDebugContainer`: stdin, tty,
+/// `terminationMessagePolicy: File`, `targetContainerName`). kubectl's default `general`
+/// profile also adds the `SYS_PTRACE` capability; opsdeck does not, because `PodSecurity`'s
+/// `baseline` level refuses added capabilities and the target's processes are visible
+/// without it.
+#[must_use]
+pub fn ephemeral_patch(name: &str, image: &str, target: &str) -> serde_json::Value {
+    serde_json::json!({"spec": {"ephemeralContainers": [{
+        "name": name,
+        "image": image,
+        "stdin": true,
+        "tty": true,
+        "targetContainerName": target,
+        "terminationMessagePolicy": "File",
+    }]}})
+}
+
 /// How an interactive session ended, as the API server's status on channel 3 says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionEnd {
@@ -165,6 +202,25 @@ mod tests {
         assert_eq!(e.exit, None);
         assert_eq!(e.words(), "no exit status: error executing command");
         assert_eq!(SessionEnd::exited(0).words(), "exit status 0");
+    }
+
+    #[test]
+    fn debug_containers_are_named_as_kubectl_names_them() {
+        let a = debugger_name(0);
+        assert_eq!(a, "debugger-bbbbb");
+        let b = debugger_name(1_733_500_000_123);
+        assert!(b.starts_with("debugger-") && b.len() == 14, "{b}");
+        assert!(
+            b[9..]
+                .bytes()
+                .all(|c| b"bcdfghjklmnpqrstvwxz2456789".contains(&c)),
+            "{b}"
+        );
+        assert_ne!(b, debugger_name(1_733_500_000_124));
+        assert_eq!(
+            ephemeral_patch("debugger-x", "busybox", "api")["spec"]["ephemeralContainers"][0]["targetContainerName"],
+            "api"
+        );
     }
 
     #[test]

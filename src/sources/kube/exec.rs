@@ -514,7 +514,9 @@ impl Executor for KubeExecutor {
             } => self.terminate_analysis_run(namespace, name).await,
             // A session is opened with `open_session` and wired to the terminal by the
             // runtime; there is nothing to run without a terminal.
-            ActionRequest::ExecPod { .. } => Err(SESSION_ONLY.to_owned()),
+            ActionRequest::ExecPod { .. } | ActionRequest::DebugPod { .. } => {
+                Err(SESSION_ONLY.to_owned())
+            }
             _ => self.app_action(request).await,
         };
         result.into()

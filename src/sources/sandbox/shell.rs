@@ -12,14 +12,25 @@ use crate::sources::session::{self, Session, SessionEnd, SessionPeer};
 /// # Errors
 /// The request is not a session.
 pub fn open(request: &ActionRequest) -> Result<Session, String> {
-    let ActionRequest::ExecPod {
-        name, container, ..
-    } = request
-    else {
-        return Err(format!("{} is not a session", request.action_name()));
+    let shell = match request {
+        ActionRequest::ExecPod {
+            name, container, ..
+        } => Shell::new(name, container, format!("container {container}")),
+        ActionRequest::DebugPod {
+            name,
+            container,
+            image,
+            target,
+            ..
+        } => Shell::new(
+            name,
+            container,
+            format!("debug container {container}, image {image}, sharing {target}'s processes"),
+        ),
+        other => return Err(format!("{} is not a session", other.action_name())),
     };
     let (session, peer) = session::pair();
-    tokio::spawn(serve(peer, Shell::new(name, container)));
+    tokio::spawn(serve(peer, shell));
     Ok(session)
 }
 
@@ -28,6 +39,8 @@ pub fn open(request: &ActionRequest) -> Result<Session, String> {
 struct Shell {
     pod: String,
     container: String,
+    /// Which container, in words, for the banner.
+    what: String,
     line: String,
     last_status: i32,
 }
@@ -40,10 +53,11 @@ enum Step {
 }
 
 impl Shell {
-    fn new(pod: &str, container: &str) -> Self {
+    fn new(pod: &str, container: &str, what: String) -> Self {
         Self {
             pod: pod.to_owned(),
             container: container.to_owned(),
+            what,
             line: String::new(),
             last_status: 0,
         }
@@ -55,10 +69,10 @@ impl Shell {
 
     fn banner(&self) -> String {
         format!(
-            "opsdeck sandbox: a simulated shell in {} (container {}). Try echo, ls, env, \
+            "opsdeck sandbox: a simulated shell in {} ({}). Try echo, ls, env, \
              hostname, cat /proc/1/status; exit to come back.\r\n{}",
             self.pod,
-            self.container,
+            self.what,
             self.prompt()
         )
     }

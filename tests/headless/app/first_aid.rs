@@ -353,3 +353,69 @@ async fn k_opens_the_pod_s_or_the_workload_s_namespace_in_k9s() {
         "{cmds:?}"
     );
 }
+
+/// `D` adds a debug container of the configured image (default `busybox`) that shares the
+/// shell's container's processes, named as kubectl names it; the sandbox serves it.
+#[tokio::test]
+async fn d_adds_a_debug_container_of_the_configured_image_and_attaches() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    let (container, _) = pod.last_termination().expect("the OOM-killed pod");
+    let container = container.to_owned();
+    let cmds = key(&mut s, KeyCode::Char('D'));
+    let request = match cmds.as_slice() {
+        [Cmd::Session { request, .. }] => request.clone(),
+        other => panic!("expected one session, got {other:?}"),
+    };
+    let ActionRequest::DebugPod {
+        namespace,
+        name,
+        target,
+        image,
+        container: debugger,
+    } = &request
+    else {
+        panic!("{request:?}")
+    };
+    assert_eq!(
+        (namespace, name, target, image.as_str()),
+        (&pod.namespace, &pod.name, &container, "busybox")
+    );
+    assert!(
+        debugger.starts_with("debugger-") && debugger.len() == 14,
+        "{debugger}"
+    );
+    let backend =
+        opsdeck::sources::sandbox::backend::SandboxBackend::new(sandbox.clone(), "dev".into());
+    let mut session = opsdeck::sources::backend::KubeBackend::open_session(&backend, &request)
+        .await
+        .expect("the sandbox opens it");
+    let banner = session.exchange("", "# ").await;
+    assert!(
+        banner.contains(&format!("debug container {debugger}, image busybox")),
+        "{banner}"
+    );
+
+    let mut s = stuck_pods(&sandbox).await;
+    s.context.debug_image = "nicolaka/netshoot".into();
+    let cmds = key(&mut s, KeyCode::Char('D'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Session { request: ActionRequest::DebugPod { image, .. }, .. }] if image == "nicolaka/netshoot"),
+        "{cmds:?}"
+    );
+
+    let mut s = stuck_pods(&sandbox).await;
+    s.kube_access.record(
+        AccessKey::new("patch", "", "pods", "ephemeralcontainers", &pod.namespace),
+        AccessAnswer::Denied(String::new()),
+    );
+    assert!(key(&mut s, KeyCode::Char('D')).is_empty());
+    assert_eq!(
+        toast(&s),
+        format!(
+            "debug container disabled: RBAC does not allow patch pods/ephemeralcontainers in {}",
+            pod.namespace
+        )
+    );
+}

@@ -6,6 +6,7 @@ mod actions;
 mod api;
 mod app_diff;
 mod argocd;
+mod debug;
 mod first_aid;
 mod fixtures;
 mod rollout_steps;

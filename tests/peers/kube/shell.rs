@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::support::kube::{ForbidRule, KubeServer, pod_object};
 
-async fn executor(server: &KubeServer) -> KubeExecutor {
+pub(super) async fn executor(server: &KubeServer) -> KubeExecutor {
     KubeExecutor::new(
         server.client().await,
         vec!["argocd".into()],
@@ -32,7 +32,7 @@ async fn executor(server: &KubeServer) -> KubeExecutor {
 }
 
 /// A peer with one pod, `shop/cart-a`, whose containers are `app` and `proxy`.
-async fn with_pod() -> KubeServer {
+pub(super) async fn with_pod() -> KubeServer {
     let (server, _) = crate::kube::peer().await;
     server.insert(pod_object(
         "shop",
@@ -150,9 +150,9 @@ async fn an_unknown_container_is_the_api_server_s_400() {
 }
 
 /// A terminal that types `lines` into the session and keeps what it showed.
-struct Script {
-    lines: Vec<&'static str>,
-    shown: String,
+pub(super) struct Script {
+    pub(super) lines: Vec<&'static str>,
+    pub(super) shown: String,
 }
 
 impl Host for Script {
@@ -170,7 +170,7 @@ impl Host for Script {
 }
 
 /// A platform server and a gate acting as `alice`.
-async fn platform(
+pub(super) async fn platform(
     dir: &std::path::Path,
 ) -> (
     opsdeck::platform::server::LocalServer,

@@ -55,9 +55,10 @@ impl KubeServer {
 pub(super) type Upgrade =
     Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>;
 
-/// The request addresses `pods/{name}/exec`.
+/// The request addresses `pods/{name}/exec` or `pods/{name}/attach` (the same stream;
+/// attach runs no command, it joins the container's own process).
 pub(super) fn is_exec(target: &Target) -> bool {
-    target.ty.plural == "pods" && target.subresource.as_deref() == Some("exec")
+    target.ty.plural == "pods" && matches!(target.subresource.as_deref(), Some("exec" | "attach"))
 }
 
 /// An exec request: checked like the real server (RBAC, the pod, its container), then
@@ -83,9 +84,9 @@ pub(super) fn exec(
             json!({"name": name, "kind": "pods"}),
         );
     };
-    let containers: Vec<String> = pod["spec"]["containers"]
-        .as_array()
-        .into_iter()
+    let containers: Vec<String> = ["containers", "ephemeralContainers"]
+        .iter()
+        .filter_map(|list| pod["spec"][list].as_array())
         .flatten()
         .filter_map(|c| c["name"].as_str().map(str::to_owned))
         .collect();

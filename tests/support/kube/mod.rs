@@ -23,8 +23,9 @@
 //! - Errors as `Status` objects with the real messages: 404 `NotFound`, 403 Forbidden (see
 //!   [`KubeServer::forbid`]), 409 Conflict on a stale `resourceVersion`, 415 for a strategic
 //!   merge patch on a custom resource.
-//! - `pods/{name}/exec` over WebSocket (the channel protocol kube-rs speaks), with a line
-//!   echo for a container ([`exec`], [`KubeServer::exec_sessions`]).
+//! - `pods/{name}/exec` and `/attach` over WebSocket (the channel protocol kube-rs speaks),
+//!   with a line echo for a container ([`exec`], [`KubeServer::exec_sessions`]), and
+//!   `pods/{name}/ephemeralcontainers` ([`ephemeral`]).
 //! - `SelfSubjectAccessReview` answered from configurable rules, and minimal discovery
 //!   (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/{group}/{version}`).
 //! - Pod logs (`GET …/pods/{name}/log`) from lines a test pushes per pod and container
@@ -47,6 +48,7 @@
 
 mod access;
 mod discovery;
+mod ephemeral;
 mod errors;
 mod exec;
 mod fixtures;

@@ -111,6 +111,10 @@ pub(super) fn is_true(v: Option<&str>) -> bool {
     matches!(v, Some("true" | "1"))
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the one dispatcher: every route side by side reads best whole"
+)]
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -183,6 +187,9 @@ pub(super) async fn handle(
         Route::Resources(group, version) => resource_list(&inner, &group, &version),
         Route::Ssar => ssar(&mut inner, &body),
         Route::Unknown => not_found_path(),
+        Route::Resource(target) if super::ephemeral::is_ephemeral(&target) && method == Method::PATCH => {
+            super::ephemeral::patch(&shared, &mut inner, (&method, &uri, &headers), &target, &body)
+        }
         Route::Resource(target) if super::exec::is_exec(&target) => {
             super::exec::exec(&shared, &inner, &target, query, path, upgrade.ok())
         }

@@ -15,7 +15,7 @@ use crate::app::panes::pods::PodsPane;
 use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
 use crate::model::action::{ActionRequest, grace_words, parse_grace};
-use crate::model::k8s::shell::{shell_command, shell_container};
+use crate::model::k8s::shell::{debugger_name, shell_command, shell_container};
 use crate::model::k8s::{ObjectRef, PodFacts};
 
 /// The pane's own keys (besides the global and `[table]` ones).
@@ -26,6 +26,7 @@ pub const ACTIONS: &[Action] = &[
     Action::DeletePod,
     Action::Shell,
     Action::OpenK9s,
+    Action::DebugPod,
 ];
 
 /// The pods view's own keys; `None` for an action that is not the pane's.
@@ -46,9 +47,10 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
             };
             return Some(cmds);
         }
-        Action::DeletePod | Action::Shell => {
+        Action::DeletePod | Action::Shell | Action::DebugPod => {
             let cmds = match pane.selected().cloned() {
                 Some(pod) if action == Action::Shell => ask_shell(ctx, &pod),
+                Some(pod) if action == Action::DebugPod => ask_debug(ctx, &pod),
                 Some(pod) => ask_delete(ctx, &pod),
                 None => {
                     ctx.toast(ToastLevel::Info, "no pod selected");
@@ -152,6 +154,59 @@ pub fn ask_shell(ctx: &mut Ctx<'_>, pod: &PodFacts) -> Vec<Cmd> {
         ToastLevel::Info,
         format!("shell in {}/{} ({container})", pod.namespace, pod.name),
     );
+    vec![Cmd::Session {
+        request,
+        reason: String::new(),
+    }]
+}
+
+/// `D` on a pod: why not (read-only, RBAC, not running, no app container), else an
+/// ephemeral debug container sharing the shell's container's processes, attached at once.
+pub fn ask_debug(ctx: &mut Ctx<'_>, pod: &PodFacts) -> Vec<Cmd> {
+    let Some(target) = shell_container(pod).map(|c| c.name.clone()) else {
+        ctx.toast(
+            ToastLevel::Info,
+            format!("{} has no app container to debug", pod.name),
+        );
+        return Vec::new();
+    };
+    let image = if ctx.context.debug_image.is_empty() {
+        "busybox".to_owned()
+    } else {
+        ctx.context.debug_image.clone()
+    };
+    // The app has no random source: the clock and the pod's uid pick the name's letters.
+    let seed = pod.uid.bytes().fold(
+        u64::try_from(ctx.now.as_millisecond()).unwrap_or_default(),
+        |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)),
+    );
+    let request = ActionRequest::DebugPod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+        target,
+        image,
+        container: debugger_name(seed),
+    };
+    if ctx.refused(&request) {
+        return Vec::new();
+    }
+    if let Some(reason) = ctx.access_denial(&request) {
+        ctx.toast(
+            ToastLevel::Warn,
+            format!("debug container disabled: {reason}"),
+        );
+        return Vec::new();
+    }
+    if pod.phase != "Running" || pod.deleting {
+        ctx.toast(
+            ToastLevel::Info,
+            format!(
+                "{} is not running ({}): no debug container",
+                pod.name, pod.status_word
+            ),
+        );
+        return Vec::new();
+    }
     vec![Cmd::Session {
         request,
         reason: String::new(),

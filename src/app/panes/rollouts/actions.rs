@@ -39,6 +39,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::DeletePod,
     crate::keymap::Action::Shell,
     crate::keymap::Action::OpenK9s,
+    crate::keymap::Action::DebugPod,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -415,10 +416,13 @@ pub fn on_action(
             };
             return Some(cmds);
         }
-        Action::DeletePod | Action::Shell => {
+        Action::DeletePod | Action::Shell | Action::DebugPod => {
             let cmds = match rollouts.tree_pod_facts().cloned() {
                 Some(pod) if action == Action::Shell => {
                     crate::app::panes::pods::actions::ask_shell(ctx, &pod)
+                }
+                Some(pod) if action == Action::DebugPod => {
+                    crate::app::panes::pods::actions::ask_debug(ctx, &pod)
                 }
                 Some(pod) => crate::app::panes::pods::actions::ask_delete(ctx, &pod),
                 None => {
