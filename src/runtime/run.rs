@@ -225,6 +225,21 @@ where
     result
 }
 
+/// After another program had the terminal: the screen is cleared and ratatui's idea of it
+/// forgotten, so the next frame is drawn whole. Not `Terminal::clear`, which asks the
+/// terminal where its cursor is and fails (after 2 s) where no answer comes.
+fn forget_screen<B>(terminal: &mut Terminal<B>) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+{
+    terminal.backend_mut().clear().map_err(Into::into)?;
+    // Twice: the frame drawn before and the one after are both blank now, as the screen is.
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
+}
+
 /// What carrying out a command may touch besides the state and the terminal.
 struct Carry<'a> {
     env: &'a mut Environment,
@@ -528,7 +543,7 @@ where
             .await;
             reader.resume(host, sender);
             // Everything is drawn again: the session wrote over the whole screen.
-            terminal.clear().map_err(Into::into)?;
+            forget_screen(terminal)?;
             state.dirty = true;
             let report = crate::app::msg::ActionReport { request, outcome };
             return Ok(Some(Msg::ActionDone(Box::new(report))));
@@ -553,7 +568,7 @@ where
             let sender = reader.pause(host).await;
             let status = host.external(&launch.program, &launch.args).await;
             reader.resume(host, sender);
-            terminal.clear().map_err(Into::into)?;
+            forget_screen(terminal)?;
             state.dirty = true;
             let (level, text) = match status {
                 Ok(s) if s.success() => (ToastLevel::Info, format!("back from k9s ({namespace})")),
