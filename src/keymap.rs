@@ -177,6 +177,9 @@ actions! {
     NextPod = "next_pod", false, "select the next pod of the open tree (for the pod keys)";
     PrevPod = "prev_pod", false, "select the previous pod of the open tree";
     DeletePod = "delete_pod", true, "delete the selected pod: grace period, pinned to its uid (audited)";
+    OpenK9s = "open_k9s", false, "open the selected pod's or workload's namespace in k9s (opsdeck waits)";
+    DebugPod = "debug_pod", true, "add a debug container (config debug_image) to the selected pod and attach (audited)";
+    Shell = "shell", true, "a shell in the selected pod (audited: who, container, start, end, exit status)";
 }
 
 impl fmt::Display for Action {

@@ -238,6 +238,29 @@ impl AuditGate {
             Err(outcome) => return outcome,
         };
         let (result, journaled) = self.execute_and_journal(&admitted, executor).await;
+        self.conclude(admitted, result, journaled).await
+    }
+
+    /// Steps 2-3 for an action that ran outside an [`Executor`] (an interactive session,
+    /// whose end is known only when the user leaves it): journal and report `result`.
+    pub async fn finish(&self, admitted: Admitted, result: ExecResult) -> GateOutcome {
+        let entry = JournalEntry {
+            event_id: admitted.event_id.clone(),
+            status: result.status,
+            detail: result.detail.clone(),
+            at: jiff::Timestamp::now().to_string(),
+        };
+        let journaled = self.journal.record(&entry).await.map(|()| entry);
+        self.conclude(admitted, result, journaled).await
+    }
+
+    /// Delivers a journaled outcome (or sends it directly when the journal failed).
+    async fn conclude(
+        &self,
+        admitted: Admitted,
+        result: ExecResult,
+        journaled: std::io::Result<JournalEntry>,
+    ) -> GateOutcome {
         let delivery = match journaled {
             Ok(entry) => self.deliver(&entry).await,
             Err(error) => {

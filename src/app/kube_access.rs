@@ -78,6 +78,20 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
         ActionRequest::DeletePod { namespace, .. } => {
             vec![AccessKey::new("delete", "", "pods", "", namespace)]
         }
+        // `kubectl auth can-i create pods --subresource=exec`: the WebSocket upgrade is a GET,
+        // but Kubernetes 1.35 authorizes it as `create` too (kubernetes/kubernetes#134577),
+        // and `create` is the verb every version's RBAC roles grant for exec.
+        ActionRequest::ExecPod { namespace, .. } => {
+            vec![AccessKey::new("create", "", "pods", "exec", namespace)]
+        }
+        // `kubectl debug` patches the `ephemeralcontainers` subresource.
+        ActionRequest::DebugPod { namespace, .. } => vec![AccessKey::new(
+            "patch",
+            "",
+            "pods",
+            "ephemeralcontainers",
+            namespace,
+        )],
         // `kubectl argo rollouts terminate analysisrun` patches the object itself.
         ActionRequest::TerminateAnalysisRun { namespace, .. } => vec![AccessKey::new(
             "patch",

@@ -75,6 +75,11 @@ pub enum Msg {
             super::kube_access::AccessAnswer,
         )>,
     ),
+    /// Something the runtime has to say (an external program's end, or why it did not run).
+    Notice {
+        level: super::state::ToastLevel,
+        text: String,
+    },
     /// The locks of a Postgres session, or why they could not be read.
     PgLocks {
         database: String,
@@ -191,6 +196,17 @@ pub enum Cmd {
     LoadTheme(String),
     /// Ctrl-Z: give the terminal back to the shell until resumed.
     Suspend,
+    /// An interactive session (`ExecPod`): the audit's intent, then the terminal handed over
+    /// to it until it ends, then its outcome; answered with `Msg::ActionDone`.
+    Session {
+        request: ActionRequest,
+        reason: String,
+    },
+    /// `K`: open `namespace` in k9s, suspending opsdeck while it runs; answered with
+    /// `Msg::Notice`.
+    OpenK9s {
+        namespace: String,
+    },
     /// Call the platform API; the answer comes back as `Msg::PlatformDone`.
     Platform(PlatformCall),
     /// Pause or resume one kind of source (a frozen view).

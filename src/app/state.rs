@@ -231,6 +231,8 @@ pub struct ContextInfo {
     pub production_contexts: Vec<String>,
     /// The alert labels that name a service, per context that configures its own.
     pub alert_labels: BTreeMap<String, Vec<String>>,
+    /// The image of a debug container (config `debug_image`; empty: `busybox`).
+    pub debug_image: String,
 }
 
 /// Appearance and key bindings in force.

@@ -95,6 +95,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.dirty |= matches!(state.view().pane(), PaneId::Apps | PaneId::Rollouts);
             Vec::new()
         }
+        Msg::Notice { level, text } => notice(state, level, text),
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ActionDone(report) => on_action_done(state, *report),
         // A context switched away from meanwhile starts nothing.
@@ -695,4 +696,11 @@ pub fn switch_context(state: &mut State, name: &str) -> Vec<Cmd> {
         name: name.to_owned(),
         generation: state.generation,
     }]
+}
+
+/// The runtime's word for the user (an external program ended, or did not run).
+fn notice(state: &mut State, level: crate::app::state::ToastLevel, text: String) -> Vec<Cmd> {
+    state.toast(level, text);
+    state.dirty = true;
+    Vec::new()
 }

@@ -40,6 +40,9 @@ color = "auto"
 readonly = false
 # Lines the logs pane keeps in its ring (older ones are dropped and counted).
 log_lines = 100000
+# The image of a debug container (`D` on a pod: an ephemeral container that shares the
+# chosen container's processes, as `kubectl debug -it --image=... --target=...`).
+debug_image = "busybox"
 
 # ---------------------------------------------------------------------------------------------
 # Contexts: one table per environment. The name (letters, digits, `-`, `_`, `.`) is what the
@@ -190,6 +193,7 @@ mod tests {
         assert_eq!(config.default_context.as_deref(), Some("staging"));
         let names: Vec<_> = config.contexts.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["staging", "prod", "local", "demo"]);
+        assert_eq!(config.debug_image.as_deref(), Some("busybox"));
     }
 
     #[test]

@@ -33,6 +33,7 @@ const TOP_KEYS: &[&str] = &[
     "color",
     "readonly",
     "log_lines",
+    "debug_image",
     "contexts",
 ];
 
@@ -577,6 +578,9 @@ impl Parser<'_> {
                     "must be between 1000 and 10000000 lines",
                 ),
             }
+        }
+        if let Some(v) = doc.get("debug_image") {
+            config.debug_image = self.non_empty_string(v, "debug_image");
         }
         if let Some(v) = doc.get("contexts")
             && let Some(table) = self.table(v, "contexts")

@@ -237,6 +237,9 @@ pub struct Config {
     pub readonly: bool,
     /// Lines the logs pane keeps (100,000 by default).
     pub log_lines: Option<usize>,
+    /// The image of a debug container (`D` on a pod), `busybox` by default, as
+    /// `kubectl debug --image`.
+    pub debug_image: Option<String>,
     pub contexts: Vec<Context>,
 }
 

@@ -222,6 +222,27 @@ pub enum ActionRequest {
         #[serde(default)]
         production: bool,
     },
+    /// An interactive shell in a pod's container (`pods/exec` with a TTY). The audit keeps
+    /// who, which pod, container and command, and when it started and ended with its exit
+    /// status, never what was typed or shown.
+    ExecPod {
+        namespace: String,
+        name: String,
+        container: String,
+        command: Vec<String>,
+    },
+    /// An ephemeral debug container added to a pod (`pods/ephemeralcontainers`), sharing
+    /// `target`'s processes, then attached with a TTY, as `kubectl debug -it --target`. It
+    /// cannot be removed once added; the audit keeps the image and names, not the content.
+    DebugPod {
+        namespace: String,
+        name: String,
+        /// The container whose processes it shares.
+        target: String,
+        image: String,
+        /// The debug container's own name (`debugger-xxxxx`).
+        container: String,
+    },
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -303,6 +324,8 @@ impl ActionRequest {
             Self::CreateSilence { .. } => "alertmanager.silence.create".into(),
             Self::ExpireSilence { .. } => "alertmanager.silence.expire".into(),
             Self::DeletePod { .. } => "kube.pod.delete".into(),
+            Self::ExecPod { .. } => "kube.pod.exec".into(),
+            Self::DebugPod { .. } => "kube.pod.debug".into(),
         }
     }
 
@@ -342,7 +365,39 @@ impl ActionRequest {
             }
             Self::DeletePod {
                 namespace, name, ..
+            }
+            | Self::ExecPod {
+                namespace, name, ..
+            }
+            | Self::DebugPod {
+                namespace, name, ..
             } => target("kube.pod", Some(namespace), name),
+        }
+    }
+
+    /// The audit params of a pod session: names, image and command, never the content.
+    fn session_params(&self) -> Value {
+        match self {
+            Self::ExecPod {
+                namespace,
+                name,
+                container,
+                command,
+            } => json!({
+                "namespace": namespace, "name": name, "container": container,
+                "command": command, "tty": true, "stdin": true,
+            }),
+            Self::DebugPod {
+                namespace,
+                name,
+                target,
+                image,
+                container,
+            } => json!({
+                "namespace": namespace, "name": name, "target_container": target,
+                "image": image, "debug_container": container, "tty": true, "stdin": true,
+            }),
+            _ => Value::Null,
         }
     }
 
@@ -433,6 +488,7 @@ impl ActionRequest {
                 "namespace": namespace, "name": name, "uid": uid,
                 "grace_period_seconds": grace_secs, "production": production,
             }),
+            Self::ExecPod { .. } | Self::DebugPod { .. } => self.session_params(),
         }
     }
 
@@ -468,7 +524,10 @@ impl ActionRequest {
             | Self::AlterTopicConfigs { .. }
             | Self::AddPartitions { .. }
             | Self::DeleteGroup { .. }
-            | Self::DeletePod { .. } => true,
+            | Self::DeletePod { .. }
+            // A shell can change anything the container can: read-only mode refuses it.
+            | Self::ExecPod { .. }
+            | Self::DebugPod { .. } => true,
         }
     }
 

@@ -243,6 +243,25 @@ pub fn entries() -> Vec<Entry> {
             },
             what: "delete a pod, pinned to its uid (pods pane `ctrl-d`)",
         },
+        Entry {
+            request: ActionRequest::ExecPod {
+                namespace: "shop".into(),
+                name: "cart-7d9f8c6b5-x2k4q".into(),
+                container: "api".into(),
+                command: crate::model::k8s::shell::shell_command(),
+            },
+            what: "a shell in a pod's container; start, end and exit status, not the content (pods pane `S`)",
+        },
+        Entry {
+            request: ActionRequest::DebugPod {
+                namespace: "shop".into(),
+                name: "cart-7d9f8c6b5-x2k4q".into(),
+                target: "api".into(),
+                image: "busybox".into(),
+                container: "debugger-x7k2p".into(),
+            },
+            what: "an ephemeral debug container attached with a TTY (pods pane `D`)",
+        },
     ]);
     out
 }
@@ -280,7 +299,9 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         | ActionRequest::AlterTopicConfigs { .. }
         | ActionRequest::AddPartitions { .. } => "kafka.topic:<topic>",
         ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
-        ActionRequest::DeletePod { .. } => "kube.pod:<namespace>/<pod>",
+        ActionRequest::DeletePod { .. }
+        | ActionRequest::ExecPod { .. }
+        | ActionRequest::DebugPod { .. } => "kube.pod:<namespace>/<pod>",
         ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
             "alertmanager.silence:<service, else alertname>"
         }

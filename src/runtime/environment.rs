@@ -667,6 +667,7 @@ fn report(
 
 /// Fills the context fields of the state from the config.
 pub fn apply_context(state: &mut State, config: &Config) {
+    state.context.debug_image = config.debug_image.clone().unwrap_or_default();
     if let Some(ctx) = config.context(&state.context.name) {
         state.context.production = ctx.production;
         state.context.sandbox = ctx.sandbox_seed.is_some();

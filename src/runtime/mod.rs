@@ -5,7 +5,10 @@
 
 pub mod crash_restore;
 pub mod environment;
+pub mod handover;
+pub mod k9s;
 pub mod platform_calls;
 pub mod run;
+pub mod session_tty;
 pub mod summaries;
 pub mod terminal;

@@ -30,7 +30,7 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 pub async fn run<B, S, H>(
     terminal: &mut Terminal<B>,
     state: &mut State,
-    mut input: S,
+    input: S,
     env: &mut Environment,
     host: &mut H,
 ) -> io::Result<u64>
@@ -44,13 +44,7 @@ where
     // Input is read by its own task: polling the terminal stream outside an awaited future
     // would hand its wake-up to nobody and stall keys until another event arrives.
     let (input_tx, mut input_rx) = mpsc::channel::<io::Result<Event>>(256);
-    let input_task = tokio::spawn(async move {
-        while let Some(event) = input.next().await {
-            if input_tx.send(event).await.is_err() {
-                break;
-            }
-        }
-    });
+    let mut reader = InputReader::spawn(input, input_tx);
     apply_context(state, &env.config);
     let (app_tx, mut app_rx) = mpsc::channel::<Msg>(64);
     let size = terminal.size().map_err(Into::into)?;
@@ -116,6 +110,7 @@ where
                 summaries: &mut summaries,
                 events: &tx,
                 app: &app_tx,
+                reader: &mut reader,
             };
             carry_out(cmd, state, ctx, terminal, host).await
         })
@@ -128,7 +123,7 @@ where
             last_draw = Some(Instant::now());
         }
     }
-    input_task.abort();
+    reader.handle.abort();
     tracing::info!(frames = state.frames, "run loop ended");
     Ok(state.frames)
 }
@@ -230,6 +225,21 @@ where
     result
 }
 
+/// After another program had the terminal: the screen is cleared and ratatui's idea of it
+/// forgotten, so the next frame is drawn whole. Not `Terminal::clear`, which asks the
+/// terminal where its cursor is and fails (after 2 s) where no answer comes.
+fn forget_screen<B>(terminal: &mut Terminal<B>) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+{
+    terminal.backend_mut().clear().map_err(Into::into)?;
+    // Twice: the frame drawn before and the one after are both blank now, as the screen is.
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
+}
+
 /// What carrying out a command may touch besides the state and the terminal.
 struct Carry<'a> {
     env: &'a mut Environment,
@@ -237,6 +247,70 @@ struct Carry<'a> {
     summaries: &'a mut super::summaries::Summaries,
     events: &'a mpsc::Sender<SourceEvent>,
     app: &'a mpsc::Sender<Msg>,
+    reader: &'a mut InputReader,
+}
+
+/// The task that reads keys into the loop's input channel. It can be stopped so that a
+/// session has the terminal's keys to itself; stopping drops the stream (crossterm's reader
+/// thread ends with it) and hands back the channel for the next reader.
+struct InputReader {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<Option<mpsc::Sender<io::Result<Event>>>>,
+}
+
+impl InputReader {
+    fn spawn<S>(mut input: S, tx: mpsc::Sender<io::Result<Event>>) -> Self
+    where
+        S: Stream<Item = io::Result<Event>> + Unpin + Send + 'static,
+    {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return Some(tx),
+                    event = input.next() => match event {
+                        Some(event) => {
+                            if tx.send(event).await.is_err() {
+                                return None;
+                            }
+                        }
+                        None => return None,
+                    },
+                }
+            }
+        });
+        Self {
+            stop: Some(stop),
+            handle,
+        }
+    }
+
+    /// Before handing the terminal over: stops reading when the host's keys come from the
+    /// terminal; the sender to give [`InputReader::resume`].
+    async fn pause<H: Host>(&mut self, host: &H) -> Option<mpsc::Sender<io::Result<Event>>> {
+        if host.reads_terminal() {
+            self.stop().await
+        } else {
+            None
+        }
+    }
+
+    /// After the hand-over: a new reader on a fresh stream (the old one is gone).
+    fn resume<H: Host>(&mut self, host: &mut H, sender: Option<mpsc::Sender<io::Result<Event>>>) {
+        if let Some(sender) = sender
+            && let Some(stream) = host.reopen_input()
+        {
+            *self = Self::spawn(stream, sender);
+        }
+    }
+
+    /// Stops reading; the channel's sender when the reader was still running.
+    async fn stop(&mut self) -> Option<mpsc::Sender<io::Result<Event>>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.handle).await.ok().flatten()
+    }
 }
 
 /// Carries out one command. An effect whose answer is ready at once returns it as a message
@@ -264,6 +338,7 @@ where
         summaries,
         events: tx,
         app,
+        reader,
     } = carry;
     match cmd {
         Cmd::Quit => state.quit = true,
@@ -473,6 +548,54 @@ where
                 let report = crate::app::msg::ActionReport { request, outcome };
                 let _ = app.send(Msg::ActionDone(Box::new(report))).await;
             });
+        }
+        Cmd::Session { request, reason } => {
+            // The key reader stops first (when the host can start a new one), so that no
+            // key typed into the session reaches opsdeck.
+            let sender = reader.pause(host).await;
+            let outcome = super::handover::run(
+                env.gate.as_ref(),
+                env.backends.kube.as_ref(),
+                request.clone(),
+                &reason,
+                host,
+            )
+            .await;
+            reader.resume(host, sender);
+            // Everything is drawn again: the session wrote over the whole screen.
+            forget_screen(terminal)?;
+            state.dirty = true;
+            let report = crate::app::msg::ActionReport { request, outcome };
+            return Ok(Some(Msg::ActionDone(Box::new(report))));
+        }
+        Cmd::OpenK9s { namespace } => {
+            use crate::app::state::ToastLevel;
+            let path = std::env::var_os("PATH");
+            let plan = super::k9s::plan(
+                env.config.context(&state.context.name),
+                &namespace,
+                path.as_deref(),
+            );
+            let launch = match plan {
+                Ok(launch) => launch,
+                Err(text) => {
+                    return Ok(Some(Msg::Notice {
+                        level: ToastLevel::Warn,
+                        text,
+                    }));
+                }
+            };
+            let sender = reader.pause(host).await;
+            let status = host.external(&launch.program, &launch.args).await;
+            reader.resume(host, sender);
+            forget_screen(terminal)?;
+            state.dirty = true;
+            let (level, text) = match status {
+                Ok(s) if s.success() => (ToastLevel::Info, format!("back from k9s ({namespace})")),
+                Ok(s) => (ToastLevel::Warn, format!("k9s ended with {s}")),
+                Err(e) => (ToastLevel::Error, format!("k9s did not run: {e}")),
+            };
+            return Ok(Some(Msg::Notice { level, text }));
         }
         Cmd::Suspend => {
             host.suspend();

@@ -12,6 +12,8 @@ use crossterm::terminal::{
 };
 use crossterm::{cursor, execute};
 
+use crate::sources::session::{Session, SessionEnd};
+
 /// Puts the terminal in TUI mode.
 pub fn enter() -> io::Result<()> {
     super::crash_restore::set_active(true);
@@ -74,7 +76,69 @@ pub trait Host {
     /// Puts text on the clipboard of the terminal the user sits at (OSC 52), which works
     /// through SSH because the terminal emulator, not the remote host, handles it.
     fn copy(&mut self, _text: &str) {}
+    /// This host's keys come from the terminal: the run loop stops its key reader before
+    /// handing the terminal to a session (so it takes no key meant for the session) and
+    /// asks [`Host::reopen_input`] for a new one after. `false`: keep the reader (tests).
+    fn reads_terminal(&self) -> bool {
+        false
+    }
+    /// A fresh key reader after a session. Called only once the old reader is gone:
+    /// crossterm's reader holds a global lock while it waits for a key, so a new one made
+    /// while the old one lives would wait for (and lose) the next key.
+    fn reopen_input(&mut self) -> Option<InputStream> {
+        None
+    }
+    /// Runs another full-screen program (k9s) on the terminal until it exits. Without a
+    /// terminal nothing runs.
+    fn external<'a>(
+        &'a mut self,
+        program: &'a std::path::Path,
+        _args: &'a [String],
+    ) -> ExternalRun<'a> {
+        Box::pin(async move {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("no terminal to run {} on", program.display()),
+            ))
+        })
+    }
+    /// Hands the terminal to an interactive session until it ends. Without a terminal
+    /// (tests, benchmarks) the session gets end-of-input at once.
+    fn session<'a>(&'a mut self, _title: &'a str, session: Session) -> SessionRun<'a> {
+        Box::pin(async move {
+            let Session {
+                input,
+                output,
+                resize,
+                end,
+            } = session;
+            drop(input);
+            let (closed, _) = tokio::sync::mpsc::channel(1);
+            Session {
+                input: closed,
+                output,
+                resize,
+                end,
+            }
+            .finish()
+            .await
+            .1
+        })
+    }
 }
+
+/// The answer of [`Host::external`].
+pub type ExternalRun<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = io::Result<std::process::ExitStatus>> + Send + 'a>,
+>;
+
+/// Keys and other terminal events, as the run loop reads them.
+pub type InputStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = io::Result<crossterm::event::Event>> + Send>>;
+
+/// A session running on a host's terminal.
+pub type SessionRun<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = SessionEnd> + Send + 'a>>;
 
 /// The OSC 52 sequence that sets the clipboard to `text` (base64, so nothing in it is an
 /// escape).
@@ -109,6 +173,36 @@ impl Host for Tty {
         let mut out = io::stdout();
         let _ = out.write_all(osc52(text).as_bytes());
         let _ = out.flush();
+    }
+
+    fn reads_terminal(&self) -> bool {
+        true
+    }
+
+    fn reopen_input(&mut self) -> Option<InputStream> {
+        Some(Box::pin(crossterm::event::EventStream::new()))
+    }
+
+    fn session<'a>(&'a mut self, title: &'a str, session: Session) -> SessionRun<'a> {
+        Box::pin(super::session_tty::hand_over(title, session))
+    }
+
+    fn external<'a>(
+        &'a mut self,
+        program: &'a std::path::Path,
+        args: &'a [String],
+    ) -> ExternalRun<'a> {
+        Box::pin(async move {
+            restore();
+            let status = tokio::process::Command::new(program)
+                .args(args)
+                .status()
+                .await;
+            if let Err(e) = enter() {
+                tracing::error!(%e, "could not re-enter the terminal after {}", program.display());
+            }
+            status
+        })
     }
 
     fn suspend(&mut self) {

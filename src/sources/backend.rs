@@ -72,6 +72,12 @@ pub trait KubeBackend: Send + Sync + Debug {
     ) -> Answer<'a, Result<serde_json::Value, BackendError>>;
     /// Runs an admitted Argo CD or workload action.
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
+    /// Opens the interactive session an admitted `ExecPod` asks for; the caller wires it to
+    /// the terminal and reports its end to the audit.
+    fn open_session<'a>(
+        &'a self,
+        request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>>;
 }
 
 /// The Alertmanager of a context (with Prometheus's pending alerts when configured).
@@ -166,6 +172,13 @@ impl KubeBackend for Unavailable {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(async move { self.refuse(request) })
     }
+
+    fn open_session<'a>(
+        &'a self,
+        _request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
 }
 
 impl AlertsBackend for Unavailable {
@@ -221,6 +234,8 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::TerminateAppOperation { .. }
             | ActionRequest::RolloutAction { .. }
             | ActionRequest::DeletePod { .. }
+            | ActionRequest::ExecPod { .. }
+            | ActionRequest::DebugPod { .. }
             | ActionRequest::TerminateAnalysisRun { .. } => self.kube.execute(request).await,
             ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
                 self.alerts.execute(request).await

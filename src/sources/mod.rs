@@ -18,6 +18,7 @@ pub mod poller;
 pub mod postgres;
 pub mod prometheus;
 pub mod sandbox;
+pub mod session;
 pub mod trace_feed;
 pub mod traces;
 

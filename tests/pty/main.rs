@@ -6,7 +6,7 @@
 //! code 2 before the terminal is touched; `NO_COLOR` yields no colour escape at all;
 //! `--version` names the log file; and a death by SIGABRT or SIGSEGV (what an assertion or
 //! a crash in a C library such as librdkafka does) still gives the terminal back and exits
-//! with that signal.
+//! with that signal; and `S` hands the terminal to a shell and takes it back.
 //!
 //! Every child gets a cleared environment with `HOME`, `OPSDECK_CONFIG` and `OPSDECK_DATA`
 //! inside a temp dir, so the user's own files are never read or written. These tests need
@@ -412,4 +412,60 @@ fn sigabrt_restores_the_terminal_and_still_aborts() {
 #[test]
 fn sigsegv_restores_the_terminal_and_still_dies_of_it() {
     fatal_signal_restores_the_terminal(nix::sys::signal::Signal::SIGSEGV, "Segmentation");
+}
+
+/// `S` on the stuck rollout's OOM-killed pod (3 keys from the rollouts list) hands the real
+/// terminal to the sandbox's shell: the alternate screen is left, the terminal stays raw (the
+/// shell echoes), every key goes to the shell and none to opsdeck; `exit 3` gives the
+/// terminal back, opsdeck repaints and says how the shell ended, and its keys work again.
+#[test]
+fn s_hands_the_terminal_to_a_shell_and_takes_it_back() {
+    let sandbox = Sandbox::new();
+    let mut s = Session::start(&["sandbox"], &sandbox.env(&[]), sandbox.path());
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    s.send("3");
+    s.expect_screen("│▶ shipping-api", Duration::from_secs(10));
+    s.send("\r");
+    s.expect_screen("rollout logistics/shipping-api", Duration::from_secs(10));
+    s.settle(Duration::from_millis(500));
+    s.send("\r");
+    s.expect_screen("Pods of rollout shipping-api", Duration::from_secs(10));
+    let before = s.text().len();
+    s.send("S");
+    s.expect_screen("simulated shell in", Duration::from_secs(10));
+    let handed = s.text()[before..].to_owned();
+    assert!(
+        handed.contains(LEAVE_ALT),
+        "the alternate screen was not left:\n{}",
+        visible(&handed)
+    );
+    let flags = s.local_flags();
+    assert!(
+        !flags.iter().any(|f| f == "ICANON" || f == "ECHO"),
+        "the shell's terminal is raw (the remote TTY echoes): {flags:?}"
+    );
+    // `q` and `j` are opsdeck keys: here they are the shell's letters.
+    s.send("echo qj-typed\r");
+    s.expect_text("qj-typed\r\nroot@", Duration::from_secs(10));
+    s.send("exit 3\r");
+    s.expect_screen("exit status 3", Duration::from_secs(10));
+    assert!(
+        s.screen().contains("kube.pod.exec"),
+        "the outcome is said:\n{}",
+        s.screen()
+    );
+    let flags = s.local_flags();
+    assert!(
+        !flags.iter().any(|f| f == "ICANON" || f == "ECHO"),
+        "opsdeck's raw mode is back: {flags:?}"
+    );
+    // Keys reach opsdeck again: q quits, with the terminal given back.
+    s.send("q");
+    let code = s.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    let flags = s.local_flags();
+    assert!(
+        flags.iter().any(|f| f == "ICANON") && flags.iter().any(|f| f == "ECHO"),
+        "raw mode was not left (local flags {flags:?})"
+    );
 }

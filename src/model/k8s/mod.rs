@@ -24,6 +24,7 @@ pub mod rollout;
 pub mod rollout_info;
 #[cfg(test)]
 mod rollout_phase_tests;
+pub mod shell;
 pub mod snapshot;
 pub mod status;
 pub mod stuck;

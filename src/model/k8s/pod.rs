@@ -144,6 +144,9 @@ pub struct PodFacts {
     /// `status.message` (e.g. an eviction's reason).
     pub message: String,
     pub containers: Vec<ContainerFacts>,
+    /// The `kubectl.kubernetes.io/default-container` annotation, kept only when it names one
+    /// of the pod's containers (exec and debug start there).
+    pub default_container: Option<String>,
     /// The Argo Rollouts plugin's line for the pod (its own port of the status word; the
     /// word is empty when it is kubectl's, see [`PodFacts::plugin_info`]).
     plugin: PodInfo,
@@ -484,6 +487,12 @@ impl PodFacts {
             ready_condition: condition_true(status, "Ready"),
             unschedulable,
             message: capped(status.message.as_deref().unwrap_or_default()),
+            default_container: meta
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(super::shell::DEFAULT_CONTAINER_ANNOTATION))
+                .filter(|wanted| containers.iter().any(|c| &c.name == *wanted))
+                .cloned(),
             containers,
             plugin: {
                 // The plugin's word is kubectl's nearly always; keep it only when it differs.

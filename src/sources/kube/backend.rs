@@ -104,4 +104,17 @@ impl KubeBackend for RealKube {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.executor.execute(request))
     }
+
+    fn open_session<'a>(
+        &'a self,
+        request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::sources::session::Session, crate::model::error::BackendError>>
+    {
+        Box::pin(async move {
+            self.executor
+                .open_session(request)
+                .await
+                .map_err(crate::model::error::BackendError::other)
+        })
+    }
 }

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod client;
 pub mod exec;
 pub mod object;
+pub mod session;
 pub mod source;
 pub mod ssar;
 pub mod watch;

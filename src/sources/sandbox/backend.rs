@@ -137,6 +137,13 @@ impl KubeBackend for SandboxBackend {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.kube.execute(request))
     }
+
+    fn open_session<'a>(
+        &'a self,
+        request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>> {
+        Box::pin(async move { super::shell::open(request).map_err(BackendError::other) })
+    }
 }
 
 impl AlertsBackend for SandboxBackend {

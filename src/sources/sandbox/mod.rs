@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod pg;
 pub mod provisioner;
 pub mod read_only;
+pub mod shell;
 pub mod telemetry;
 pub mod workloads;
 

@@ -107,6 +107,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         &[
             (Action::Select, "describe"),
             (Action::ShowYaml, "yaml"),
+            (Action::Shell, "shell"),
+            (Action::DebugPod, "debug"),
             (Action::DeletePod, "delete"),
             (Action::Back, "back"),
         ],

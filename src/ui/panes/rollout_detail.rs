@@ -263,12 +263,27 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, entry: &Workload
         format!(" {} {}/{} ", r.kind.as_str(), r.namespace, r.name),
         lines,
         scroll,
+        detail_hints(state),
+    );
+}
+
+/// The detail's key hints; with a pod chosen (tab), its first-aid keys too.
+fn detail_hints(state: &State) -> &'static [(Action, &'static str)] {
+    if state.panes.rollouts.tree_pod.is_some() {
+        &[
+            (Action::NextPod, "pod"),
+            (Action::Shell, "shell"),
+            (Action::DebugPod, "debug"),
+            (Action::DeletePod, "delete"),
+            (Action::Back, "close"),
+        ]
+    } else {
         &[
             (Action::Down, "scroll"),
             (Action::NextPod, "pod"),
             (Action::Back, "close"),
-        ],
-    );
+        ]
+    }
 }
 
 /// A bordered detail view of `lines` from line `scroll` on, with its title and the key hints

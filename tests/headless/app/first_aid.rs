@@ -1,7 +1,8 @@
 //! Pod first aid through `update` over the sandbox: from the stuck rollout, enter (tree) and
 //! enter (its pods) show the last termination; `ctrl-d` on a pod asks the grace period, shows
 //! the uid it is pinned to, and the sandbox's ReplicaSet replaces the pod under a new name.
-//! RBAC and read-only mode refuse with the reason before any dialog.
+//! `S` opens a shell in the pod the cursor starts on (the OOM-killed one): 3 keys from the
+//! stuck rollout. RBAC and read-only mode refuse with the reason before any dialog.
 
 use std::sync::Arc;
 
@@ -238,5 +239,183 @@ async fn tab_chooses_a_pod_of_the_tree_and_ctrl_d_deletes_it() {
         matches!(&s.modal, Some(Modal::Prompt(p)) if p.title.ends_with(&format!("/{first}: grace period"))),
         "{:?}",
         s.modal
+    );
+}
+
+/// The issue's key count: from the stuck rollout selected in the rollouts list, enter (its
+/// tree), enter (its pods, the cursor on the pod whose last termination is `OOMKilled`), `S`
+/// (a shell in that pod's container) is 3 keys; the sandbox's fake shell answers it.
+#[tokio::test]
+async fn a_shell_in_the_oom_killed_pod_is_three_keys_from_the_stuck_rollout() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = state();
+    feed(&mut s, &sandbox, 1).await;
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(
+        s.panes.rollouts.selected().expect("rows").row.name,
+        "shipping-api"
+    );
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    let (container, termination) = pod.last_termination().expect("the clue is on screen");
+    assert!(termination.words().contains("OOMKilled"), "{termination:?}");
+    assert!(screen(&s).contains("OOMKilled"));
+    let cmds = key(&mut s, KeyCode::Char('S'));
+    let request = match cmds.as_slice() {
+        [Cmd::Session { request, .. }] => request.clone(),
+        other => panic!("expected one session, got {other:?}"),
+    };
+    assert_eq!(
+        request,
+        ActionRequest::ExecPod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            container: container.to_owned(),
+            command: opsdeck::model::k8s::shell::shell_command(),
+        }
+    );
+    assert!(s.modal.is_none(), "no confirmation before a shell");
+
+    // The sandbox serves it.
+    let backend = opsdeck::sources::sandbox::backend::SandboxBackend::new(sandbox, "dev".into());
+    let mut session = opsdeck::sources::backend::KubeBackend::open_session(&backend, &request)
+        .await
+        .expect("the sandbox opens a shell");
+    let banner = session.exchange("", "# ").await;
+    assert!(banner.contains(&pod.name), "{banner}");
+    let out = session.exchange("hostname\r", "# ").await;
+    assert!(out.contains(&format!("\r\n{}\r\n", pod.name)), "{out:?}");
+    session.input.send(b"exit\r".to_vec()).await.expect("types");
+    assert_eq!(session.finish().await.1.exit, Some(0));
+}
+
+#[tokio::test]
+async fn rbac_read_only_and_a_pod_not_running_refuse_a_shell_with_the_reason() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    s.kube_access.record(
+        AccessKey::new("create", "", "pods", "exec", &pod.namespace),
+        AccessAnswer::Denied("no RBAC policy matched".into()),
+    );
+    assert!(key(&mut s, KeyCode::Char('S')).is_empty());
+    assert_eq!(
+        toast(&s),
+        format!(
+            "shell disabled: RBAC does not allow create pods/exec in {}: no RBAC policy matched",
+            pod.namespace
+        )
+    );
+
+    let mut s = stuck_pods(&sandbox).await;
+    s.readonly = true;
+    assert!(key(&mut s, KeyCode::Char('S')).is_empty());
+    assert!(toast(&s).contains("read-only"), "{}", toast(&s));
+
+    // The image-pull-failing pod runs no container to open a shell in.
+    let mut s = stuck_pods(&sandbox).await;
+    let waiting = (0..s.panes.pods.table.visible.len())
+        .find(|&v| s.panes.pods.pods[s.panes.pods.table.visible[v]].phase != "Running")
+        .expect("a pod that is not running");
+    s.panes.pods.table.select(waiting);
+    assert!(key(&mut s, KeyCode::Char('S')).is_empty());
+    assert!(toast(&s).contains("is not running"), "{}", toast(&s));
+}
+
+/// `K` asks the runtime to open the namespace in k9s, from a pod and from a workload (the
+/// command line and the missing-k9s message are `opsdeck::runtime::k9s`'s unit tests).
+#[tokio::test]
+async fn k_opens_the_pod_s_or_the_workload_s_namespace_in_k9s() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    let cmds = key(&mut s, KeyCode::Char('K'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::OpenK9s { namespace }] if *namespace == pod.namespace),
+        "{cmds:?}"
+    );
+
+    let mut s = state();
+    feed(&mut s, &sandbox, 1).await;
+    key(&mut s, KeyCode::Char('3'));
+    let namespace = s
+        .panes
+        .rollouts
+        .selected()
+        .expect("rows")
+        .row
+        .namespace
+        .clone();
+    let cmds = key(&mut s, KeyCode::Char('K'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::OpenK9s { namespace: n }] if *n == namespace),
+        "{cmds:?}"
+    );
+}
+
+/// `D` adds a debug container of the configured image (default `busybox`) that shares the
+/// shell's container's processes, named as kubectl names it; the sandbox serves it.
+#[tokio::test]
+async fn d_adds_a_debug_container_of_the_configured_image_and_attaches() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let pod = s.panes.pods.selected().expect("selected").clone();
+    let (container, _) = pod.last_termination().expect("the OOM-killed pod");
+    let container = container.to_owned();
+    let cmds = key(&mut s, KeyCode::Char('D'));
+    let request = match cmds.as_slice() {
+        [Cmd::Session { request, .. }] => request.clone(),
+        other => panic!("expected one session, got {other:?}"),
+    };
+    let ActionRequest::DebugPod {
+        namespace,
+        name,
+        target,
+        image,
+        container: debugger,
+    } = &request
+    else {
+        panic!("{request:?}")
+    };
+    assert_eq!(
+        (namespace, name, target, image.as_str()),
+        (&pod.namespace, &pod.name, &container, "busybox")
+    );
+    assert!(
+        debugger.starts_with("debugger-") && debugger.len() == 14,
+        "{debugger}"
+    );
+    let backend =
+        opsdeck::sources::sandbox::backend::SandboxBackend::new(sandbox.clone(), "dev".into());
+    let mut session = opsdeck::sources::backend::KubeBackend::open_session(&backend, &request)
+        .await
+        .expect("the sandbox opens it");
+    let banner = session.exchange("", "# ").await;
+    assert!(
+        banner.contains(&format!("debug container {debugger}, image busybox")),
+        "{banner}"
+    );
+
+    let mut s = stuck_pods(&sandbox).await;
+    s.context.debug_image = "nicolaka/netshoot".into();
+    let cmds = key(&mut s, KeyCode::Char('D'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Session { request: ActionRequest::DebugPod { image, .. }, .. }] if image == "nicolaka/netshoot"),
+        "{cmds:?}"
+    );
+
+    let mut s = stuck_pods(&sandbox).await;
+    s.kube_access.record(
+        AccessKey::new("patch", "", "pods", "ephemeralcontainers", &pod.namespace),
+        AccessAnswer::Denied(String::new()),
+    );
+    assert!(key(&mut s, KeyCode::Char('D')).is_empty());
+    assert_eq!(
+        toast(&s),
+        format!(
+            "debug container disabled: RBAC does not allow patch pods/ephemeralcontainers in {}",
+            pod.namespace
+        )
     );
 }

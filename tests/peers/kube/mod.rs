@@ -6,9 +6,11 @@ mod actions;
 mod api;
 mod app_diff;
 mod argocd;
+mod debug;
 mod first_aid;
 mod fixtures;
 mod rollout_steps;
+mod shell;
 mod source;
 mod watch;
 

@@ -23,6 +23,9 @@
 //! - Errors as `Status` objects with the real messages: 404 `NotFound`, 403 Forbidden (see
 //!   [`KubeServer::forbid`]), 409 Conflict on a stale `resourceVersion`, 415 for a strategic
 //!   merge patch on a custom resource.
+//! - `pods/{name}/exec` and `/attach` over WebSocket (the channel protocol kube-rs speaks),
+//!   with a line echo for a container ([`exec`], [`KubeServer::exec_sessions`]), and
+//!   `pods/{name}/ephemeralcontainers` ([`ephemeral`]).
 //! - `SelfSubjectAccessReview` answered from configurable rules, and minimal discovery
 //!   (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/{group}/{version}`).
 //! - Pod logs (`GET …/pods/{name}/log`) from lines a test pushes per pod and container
@@ -45,7 +48,9 @@
 
 mod access;
 mod discovery;
+mod ephemeral;
 mod errors;
+mod exec;
 mod fixtures;
 mod list_watch;
 mod logs;
@@ -58,6 +63,7 @@ mod types;
 mod writes;
 
 pub use access::{ForbidRule, SsarRule};
+pub use exec::ExecRecord;
 pub use fixtures::{fixture, fixtures, fixtures_dir, flatten, pod_object};
 pub use patch::{json_patch, merge_patch};
 pub use recording::{RequestRecord, WriteRecord};

@@ -111,11 +111,16 @@ pub(super) fn is_true(v: Option<&str>) -> bool {
     matches!(v, Some("true" | "1"))
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the one dispatcher: every route side by side reads best whole"
+)]
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    upgrade: super::exec::Upgrade,
     body: Bytes,
 ) -> Response {
     let query: Vec<(String, String)> = Query::try_from_uri(&uri)
@@ -182,6 +187,12 @@ pub(super) async fn handle(
         Route::Resources(group, version) => resource_list(&inner, &group, &version),
         Route::Ssar => ssar(&mut inner, &body),
         Route::Unknown => not_found_path(),
+        Route::Resource(target) if super::ephemeral::is_ephemeral(&target) && method == Method::PATCH => {
+            super::ephemeral::patch(&shared, &mut inner, (&method, &uri, &headers), &target, &body)
+        }
+        Route::Resource(target) if super::exec::is_exec(&target) => {
+            super::exec::exec(&shared, &inner, &target, query, path, upgrade.ok())
+        }
         Route::Resource(target) => {
             let ns = target.namespace.clone().unwrap_or_default();
             if let Some(response) = forbidden(&inner, verb, &target, &ns) {

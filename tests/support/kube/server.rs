@@ -68,6 +68,8 @@ pub(super) struct Shared {
     pub(super) logs: Mutex<LogStore>,
     pub(super) log_signals: broadcast::Sender<LogSignal>,
     pub(super) open_log_streams: AtomicUsize,
+    /// Exec sessions (see [`KubeServer::exec_sessions`]).
+    pub(super) execs: Mutex<Vec<super::exec::ExecRecord>>,
 }
 
 impl Shared {
@@ -124,6 +126,7 @@ impl KubeServer {
             logs: Mutex::new(LogStore::default()),
             log_signals: broadcast::channel(4096).0,
             open_log_streams: AtomicUsize::new(0),
+            execs: Mutex::new(Vec::new()),
         });
         let server = KubeServer {
             addr,

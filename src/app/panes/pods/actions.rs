@@ -1,7 +1,9 @@
 //! The pods view's keys: enter describes the selected pod, `y` shows it as YAML and `Y`
 //! copies that YAML (OSC 52); `ctrl-d` deletes the selected pod (a grace-period prompt, then
 //! the confirmation, then the audit gate). The delete is pinned to the pod's uid, so a pod
-//! recreated under the same name is never the one deleted.
+//! recreated under the same name is never the one deleted. `S` opens a shell in the pod
+//! (the default container, else the first app container): the runtime hands the terminal
+//! over and gives it back when the shell ends.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +15,7 @@ use crate::app::panes::pods::PodsPane;
 use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
 use crate::model::action::{ActionRequest, grace_words, parse_grace};
+use crate::model::k8s::shell::{debugger_name, shell_command, shell_container};
 use crate::model::k8s::{ObjectRef, PodFacts};
 
 /// The pane's own keys (besides the global and `[table]` ones).
@@ -21,6 +24,9 @@ pub const ACTIONS: &[Action] = &[
     Action::ShowYaml,
     Action::CopyYaml,
     Action::DeletePod,
+    Action::Shell,
+    Action::OpenK9s,
+    Action::DebugPod,
 ];
 
 /// The pods view's own keys; `None` for an action that is not the pane's.
@@ -29,8 +35,22 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
         Action::Select | Action::Describe => crate::app::panes::describe::Mode::Describe,
         Action::ShowYaml => crate::app::panes::describe::Mode::Yaml,
         Action::CopyYaml => crate::app::panes::describe::Mode::CopyYaml,
-        Action::DeletePod => {
+        Action::OpenK9s => {
+            let cmds = match pane.selected() {
+                Some(pod) => vec![Cmd::OpenK9s {
+                    namespace: pod.namespace.clone(),
+                }],
+                None => {
+                    ctx.toast(ToastLevel::Info, "no pod selected");
+                    Vec::new()
+                }
+            };
+            return Some(cmds);
+        }
+        Action::DeletePod | Action::Shell | Action::DebugPod => {
             let cmds = match pane.selected().cloned() {
+                Some(pod) if action == Action::Shell => ask_shell(ctx, &pod),
+                Some(pod) if action == Action::DebugPod => ask_debug(ctx, &pod),
                 Some(pod) => ask_delete(ctx, &pod),
                 None => {
                     ctx.toast(ToastLevel::Info, "no pod selected");
@@ -86,6 +106,111 @@ pub fn ask_delete(ctx: &mut Ctx<'_>, pod: &PodFacts) -> Vec<Cmd> {
         hint: "empty: the pod's own; `now` (1s, kubectl --now); or seconds".into(),
     });
     cmds.into_iter().collect()
+}
+
+/// The shell request for `pod`'s `container`.
+#[must_use]
+pub fn shell_request(pod: &PodFacts, container: &str) -> ActionRequest {
+    ActionRequest::ExecPod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+        container: container.to_owned(),
+        command: shell_command(),
+    }
+}
+
+/// `S` on a pod: why not (read-only, RBAC, not running, no app container), else the
+/// session. No confirmation: a shell changes nothing by opening, and the audit records it
+/// before the terminal is handed over.
+pub fn ask_shell(ctx: &mut Ctx<'_>, pod: &PodFacts) -> Vec<Cmd> {
+    let Some(container) = shell_container(pod).map(|c| c.name.clone()) else {
+        ctx.toast(
+            ToastLevel::Info,
+            format!("{} has no app container to open a shell in", pod.name),
+        );
+        return Vec::new();
+    };
+    let request = shell_request(pod, &container);
+    if ctx.refused(&request) {
+        return Vec::new();
+    }
+    if let Some(reason) = ctx.access_denial(&request) {
+        ctx.toast(ToastLevel::Warn, format!("shell disabled: {reason}"));
+        return Vec::new();
+    }
+    // k9s opens a shell only in a Running pod ("%s is not in a running state":
+    // derailed/k9s, internal/view/pod.go, `shellCmd`); the API server would refuse anyway.
+    if pod.phase != "Running" || pod.deleting {
+        ctx.toast(
+            ToastLevel::Info,
+            format!(
+                "{} is not running ({}): no shell",
+                pod.name, pod.status_word
+            ),
+        );
+        return Vec::new();
+    }
+    ctx.toast(
+        ToastLevel::Info,
+        format!("shell in {}/{} ({container})", pod.namespace, pod.name),
+    );
+    vec![Cmd::Session {
+        request,
+        reason: String::new(),
+    }]
+}
+
+/// `D` on a pod: why not (read-only, RBAC, not running, no app container), else an
+/// ephemeral debug container sharing the shell's container's processes, attached at once.
+pub fn ask_debug(ctx: &mut Ctx<'_>, pod: &PodFacts) -> Vec<Cmd> {
+    let Some(target) = shell_container(pod).map(|c| c.name.clone()) else {
+        ctx.toast(
+            ToastLevel::Info,
+            format!("{} has no app container to debug", pod.name),
+        );
+        return Vec::new();
+    };
+    let image = if ctx.context.debug_image.is_empty() {
+        "busybox".to_owned()
+    } else {
+        ctx.context.debug_image.clone()
+    };
+    // The app has no random source: the clock and the pod's uid pick the name's letters.
+    let seed = pod.uid.bytes().fold(
+        u64::try_from(ctx.now.as_millisecond()).unwrap_or_default(),
+        |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)),
+    );
+    let request = ActionRequest::DebugPod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+        target,
+        image,
+        container: debugger_name(seed),
+    };
+    if ctx.refused(&request) {
+        return Vec::new();
+    }
+    if let Some(reason) = ctx.access_denial(&request) {
+        ctx.toast(
+            ToastLevel::Warn,
+            format!("debug container disabled: {reason}"),
+        );
+        return Vec::new();
+    }
+    if pod.phase != "Running" || pod.deleting {
+        ctx.toast(
+            ToastLevel::Info,
+            format!(
+                "{} is not running ({}): no debug container",
+                pod.name, pod.status_word
+            ),
+        );
+        return Vec::new();
+    }
+    vec![Cmd::Session {
+        request,
+        reason: String::new(),
+    }]
 }
 
 /// The grace period was typed: the confirmation, on the pod as listed now.
@@ -146,18 +271,28 @@ pub fn delete_entered(
     Ok(())
 }
 
-/// One delete probe per namespace of the listed pods, for access reviews.
+/// One delete and one exec probe per namespace of the listed pods, for access reviews.
 #[must_use]
 pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
     let namespaces: BTreeSet<&str> = pane.pods.iter().map(|p| p.namespace.as_str()).collect();
     namespaces
         .into_iter()
-        .map(|namespace| ActionRequest::DeletePod {
-            namespace: namespace.to_owned(),
-            name: String::new(),
-            uid: String::new(),
-            grace_secs: None,
-            production: false,
+        .flat_map(|namespace| {
+            [
+                ActionRequest::DeletePod {
+                    namespace: namespace.to_owned(),
+                    name: String::new(),
+                    uid: String::new(),
+                    grace_secs: None,
+                    production: false,
+                },
+                ActionRequest::ExecPod {
+                    namespace: namespace.to_owned(),
+                    name: String::new(),
+                    container: String::new(),
+                    command: Vec::new(),
+                },
+            ]
         })
         .collect()
 }

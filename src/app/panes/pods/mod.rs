@@ -97,12 +97,30 @@ impl PodsPane {
 
     /// Lists the pods `focus` names.
     pub fn set_focus(&mut self, focus: PodsFocus) {
-        if focus != self.focus {
+        let changed = focus != self.focus;
+        if changed {
             self.focus = focus;
             self.table.filter.clear();
             self.table.forget_selection();
         }
         self.rebuild();
+        if changed {
+            self.select_last_terminated();
+        }
+    }
+
+    /// Opening a workload's pods puts the cursor on the first running pod whose container
+    /// died before (its last termination is the clue on-call came for), so `S` opens a
+    /// shell in it at once; without one the cursor stays on the first row.
+    fn select_last_terminated(&mut self) {
+        let found = self.table.visible.iter().position(|&row| {
+            self.pods.get(row).is_some_and(|p| {
+                p.phase == "Running" && !p.deleting && p.last_termination().is_some()
+            })
+        });
+        if let Some(position) = found {
+            self.table.select(position);
+        }
     }
 
     fn rebuild(&mut self) {

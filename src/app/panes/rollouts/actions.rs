@@ -37,6 +37,9 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::NextPod,
     crate::keymap::Action::PrevPod,
     crate::keymap::Action::DeletePod,
+    crate::keymap::Action::Shell,
+    crate::keymap::Action::OpenK9s,
+    crate::keymap::Action::DebugPod,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -400,8 +403,27 @@ pub fn on_action(
             }
             return Some(Vec::new());
         }
-        Action::DeletePod => {
+        // k9s opens on the namespace of the workload (its pods view, `-c pods`).
+        Action::OpenK9s => {
+            let cmds = match rollouts.target() {
+                Some(entry) => vec![Cmd::OpenK9s {
+                    namespace: entry.row.namespace.clone(),
+                }],
+                None => {
+                    ctx.toast(ToastLevel::Info, "no workload selected");
+                    Vec::new()
+                }
+            };
+            return Some(cmds);
+        }
+        Action::DeletePod | Action::Shell | Action::DebugPod => {
             let cmds = match rollouts.tree_pod_facts().cloned() {
+                Some(pod) if action == Action::Shell => {
+                    crate::app::panes::pods::actions::ask_shell(ctx, &pod)
+                }
+                Some(pod) if action == Action::DebugPod => {
+                    crate::app::panes::pods::actions::ask_debug(ctx, &pod)
+                }
                 Some(pod) => crate::app::panes::pods::actions::ask_delete(ctx, &pod),
                 None => {
                     ctx.toast(
