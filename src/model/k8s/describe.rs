@@ -148,17 +148,16 @@ pub fn describe(object: &Value, events: &[Value], now: Timestamp) -> Vec<Line> {
     out.lines
 }
 
-/// `Labels:` as kubectl prints them, one `key=value` a line (`<none>` without any).
+/// `Labels:` as `key=value` pairs on one line (kubectl prints one a line; here the line
+/// wraps), `<none>` without any.
 fn labels(out: &mut Out, meta: &Value) {
     match meta.get("labels").and_then(Value::as_object) {
         Some(map) if !map.is_empty() => {
-            for (i, (k, v)) in map.iter().enumerate() {
-                out.kv(
-                    0,
-                    if i == 0 { "Labels" } else { "" },
-                    format!("{k}={}", text(v)),
-                );
-            }
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}={}", text(v)))
+                .collect();
+            out.kv(0, "Labels", pairs.join(", "));
         }
         _ => out.kv(0, "Labels", "<none>"),
     }
