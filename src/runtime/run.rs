@@ -20,6 +20,7 @@ use crate::actions::gate::{GateOutcome, Refusal, RefusalKind};
 use crate::app::msg::{Cmd, Msg};
 use crate::app::state::State;
 use crate::app::update::{resize, update};
+use crate::model::k8s::app_ops::ArgoRead;
 use crate::sources::{Control, SourceEvent, SourceHandle, SourceId};
 use crate::theme::{ColorDepth, Theme};
 
@@ -448,41 +449,13 @@ where
             namespace,
             app: name,
         } => {
-            let app = app.clone();
-            let kube = env.backends.kube.clone();
-            tokio::spawn(async move {
-                let result = kube
-                    .managed_resources(&namespace, &name)
-                    .await
-                    .map_err(String::from);
-                let _ = app
-                    .send(Msg::AppDiffLoaded {
-                        namespace,
-                        app: name,
-                        result,
-                    })
-                    .await;
-            });
+            spawn_argo_read(app, env, ArgoRead::ManagedResources, namespace, name);
         }
         Cmd::LoadSyncWindows {
             namespace,
             app: name,
         } => {
-            let app = app.clone();
-            let kube = env.backends.kube.clone();
-            tokio::spawn(async move {
-                let result = kube
-                    .sync_windows(&namespace, &name)
-                    .await
-                    .map_err(String::from);
-                let _ = app
-                    .send(Msg::SyncWindowsLoaded {
-                        namespace,
-                        app: name,
-                        result,
-                    })
-                    .await;
-            });
+            spawn_argo_read(app, env, ArgoRead::SyncWindows, namespace, name);
         }
         Cmd::LoadTopicConfigs { topic } => {
             let app = app.clone();
@@ -604,6 +577,38 @@ where
         }
     }
     Ok(None)
+}
+
+/// Reads one of the Argo CD API server's answers off the app task and hands it back as
+/// the message its `Cmd` expects.
+fn spawn_argo_read(
+    app: &mpsc::Sender<Msg>,
+    env: &Environment,
+    read: ArgoRead,
+    namespace: String,
+    name: String,
+) {
+    let app = app.clone();
+    let kube = env.backends.kube.clone();
+    tokio::spawn(async move {
+        let result = kube
+            .argo_read(read, &namespace, &name)
+            .await
+            .map_err(String::from);
+        let msg = match read {
+            ArgoRead::ManagedResources => Msg::AppDiffLoaded {
+                namespace,
+                app: name,
+                result,
+            },
+            ArgoRead::SyncWindows => Msg::SyncWindowsLoaded {
+                namespace,
+                app: name,
+                result,
+            },
+        };
+        let _ = app.send(msg).await;
+    });
 }
 
 /// Builds the UI settings from names, for `main` and tests.

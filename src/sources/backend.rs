@@ -14,6 +14,7 @@ use crate::model::alerts::AlertsSnapshot;
 use crate::model::error::BackendError;
 use crate::model::k8s::ObjectRef;
 use crate::model::k8s::access::{AccessAnswer, AccessKey};
+use crate::model::k8s::app_ops::ArgoRead;
 use crate::model::k8s::object_ref::ObjectDoc;
 use crate::model::kafka::TopicConfig;
 use crate::model::pg::PgLock;
@@ -55,18 +56,12 @@ pub trait KubeBackend: Send + Sync + Debug {
         &'a self,
         reference: &'a ObjectRef,
     ) -> Answer<'a, Result<ObjectDoc, BackendError>>;
-    /// An Argo CD application's managed resources, live and desired
-    /// (`GET /api/v1/applications/{app}/managed-resources`, `ManagedResourcesResponse` as it
-    /// came): the diff view builds on it. Needs the Argo CD API server.
-    fn managed_resources<'a>(
+    /// A read only the Argo CD API server answers, the body as it came: an application's
+    /// managed resources, live and desired (`ManagedResourcesResponse`, the diff view builds
+    /// on it), or its sync windows (`ApplicationSyncWindowsResponse`).
+    fn argo_read<'a>(
         &'a self,
-        namespace: &'a str,
-        app: &'a str,
-    ) -> Answer<'a, Result<serde_json::Value, BackendError>>;
-    /// An Argo CD application's sync windows (`GET /api/v1/applications/{app}/syncwindows`,
-    /// `ApplicationSyncWindowsResponse` as it came). Needs the Argo CD API server.
-    fn sync_windows<'a>(
-        &'a self,
+        read: ArgoRead,
         namespace: &'a str,
         app: &'a str,
     ) -> Answer<'a, Result<serde_json::Value, BackendError>>;
@@ -153,16 +148,9 @@ impl KubeBackend for Unavailable {
         Box::pin(async move { Err(self.error()) })
     }
 
-    fn managed_resources<'a>(
+    fn argo_read<'a>(
         &'a self,
-        _namespace: &'a str,
-        _app: &'a str,
-    ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
-        Box::pin(async move { Err(self.error()) })
-    }
-
-    fn sync_windows<'a>(
-        &'a self,
+        _read: ArgoRead,
         _namespace: &'a str,
         _app: &'a str,
     ) -> Answer<'a, Result<serde_json::Value, BackendError>> {

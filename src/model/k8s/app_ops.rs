@@ -348,16 +348,33 @@ fn with_namespace(mut body: Value, app_namespace: Option<&str>) -> Value {
     body
 }
 
-/// `GET /api/v1/applications/{app}/managed-resources` (argoproj/argo-cd
-/// `server/application/application.proto`, `ManagedResources`): each managed resource's live,
-/// normalized live, predicted live and target state, which the diff view compares.
-#[must_use]
-pub fn managed_resources_call(app: &str, app_namespace: Option<&str>) -> ApiCall {
-    ApiCall {
-        method: HttpMethod::Get,
-        path: format!("{}/managed-resources", app_path(app)),
-        query: namespace_query(app_namespace),
-        body: None,
+/// The reads only the Argo CD API server answers (they live in the application controller's
+/// cache or come from its cron evaluation, not in the Application).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgoRead {
+    /// `GET /api/v1/applications/{app}/managed-resources` (argoproj/argo-cd
+    /// `server/application/application.proto`, `ManagedResources`): each managed resource's
+    /// live, normalized live, predicted live and target state, which the diff view compares.
+    ManagedResources,
+    /// `GET /api/v1/applications/{app}/syncwindows` (same file, `GetApplicationSyncWindows`):
+    /// the project's windows that match the app, the active ones, and `canSync`.
+    SyncWindows,
+}
+
+impl ArgoRead {
+    /// The call for `app` (`app_namespace` for apps outside Argo CD's own namespace).
+    #[must_use]
+    pub fn call(self, app: &str, app_namespace: Option<&str>) -> ApiCall {
+        let tail = match self {
+            Self::ManagedResources => "managed-resources",
+            Self::SyncWindows => "syncwindows",
+        };
+        ApiCall {
+            method: HttpMethod::Get,
+            path: format!("{}/{tail}", app_path(app)),
+            query: namespace_query(app_namespace),
+            body: None,
+        }
     }
 }
 
@@ -368,19 +385,6 @@ pub fn get_app_call(app: &str, app_namespace: Option<&str>) -> ApiCall {
     ApiCall {
         method: HttpMethod::Get,
         path: app_path(app),
-        query: namespace_query(app_namespace),
-        body: None,
-    }
-}
-
-/// `GET /api/v1/applications/{app}/syncwindows` (argoproj/argo-cd
-/// `server/application/application.proto`, `GetApplicationSyncWindows`): the project's windows
-/// that match the app, the active ones, and `canSync`.
-#[must_use]
-pub fn sync_windows_call(app: &str, app_namespace: Option<&str>) -> ApiCall {
-    ApiCall {
-        method: HttpMethod::Get,
-        path: format!("{}/syncwindows", app_path(app)),
         query: namespace_query(app_namespace),
         body: None,
     }

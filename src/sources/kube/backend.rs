@@ -3,6 +3,7 @@
 use crate::actions::gate::{ExecResult, Executor};
 use crate::model::action::ActionRequest;
 use crate::model::k8s::access::{AccessAnswer, AccessKey};
+use crate::model::k8s::app_ops::ArgoRead;
 use crate::sources::backend::{Answer, KubeBackend};
 
 use super::exec::KubeExecutor;
@@ -61,44 +62,13 @@ impl KubeBackend for RealKube {
         })
     }
 
-    fn managed_resources<'a>(
+    fn argo_read<'a>(
         &'a self,
+        read: ArgoRead,
         namespace: &'a str,
         app: &'a str,
     ) -> Answer<'a, Result<serde_json::Value, crate::model::error::BackendError>> {
-        Box::pin(async move {
-            self.executor
-                .managed_resources(namespace, app)
-                .await
-                .map_err(|e| match e {
-                    super::exec::ApiReadError::NoApiServer(why) => {
-                        crate::model::error::BackendError::unavailable(why)
-                    }
-                    super::exec::ApiReadError::Failed(why) => {
-                        crate::model::error::BackendError::other(why)
-                    }
-                })
-        })
-    }
-
-    fn sync_windows<'a>(
-        &'a self,
-        namespace: &'a str,
-        app: &'a str,
-    ) -> Answer<'a, Result<serde_json::Value, crate::model::error::BackendError>> {
-        Box::pin(async move {
-            self.executor
-                .sync_windows(namespace, app)
-                .await
-                .map_err(|e| match e {
-                    super::exec::ApiReadError::NoApiServer(why) => {
-                        crate::model::error::BackendError::unavailable(why)
-                    }
-                    super::exec::ApiReadError::Failed(why) => {
-                        crate::model::error::BackendError::other(why)
-                    }
-                })
-        })
+        Box::pin(async move { Ok(self.executor.argo_read(read, namespace, app).await?) })
     }
 
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {

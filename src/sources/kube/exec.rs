@@ -35,7 +35,7 @@ use crate::model::action::{ActionRequest, RolloutOp, WorkloadKind};
 use crate::model::k8s::patches::terminate_analysis_run;
 use crate::model::k8s::{
     AnalysisRun, ApiCall, Application, HttpMethod, PatchPlan, Rollout, Workload, app_ops,
-    op_enablement, plan,
+    app_ops::ArgoRead, op_enablement, plan,
 };
 
 /// How long a dry-run sync may take before opsdeck stops waiting for its result.
@@ -97,6 +97,15 @@ impl std::fmt::Debug for KubeExecutor {
             .field("api", &self.api.as_ref().map(|a| &a.url))
             .field("username", &self.username)
             .finish_non_exhaustive()
+    }
+}
+
+impl From<ApiReadError> for crate::model::error::BackendError {
+    fn from(e: ApiReadError) -> Self {
+        match e {
+            ApiReadError::NoApiServer(why) => Self::unavailable(why),
+            ApiReadError::Failed(why) => Self::other(why),
+        }
     }
 }
 
@@ -193,6 +202,15 @@ impl KubeExecutor {
         }
     }
 
+    /// The `appNamespace` an API call for an app in `requested` must carry: none for Argo
+    /// CD's own namespace (also when the request names none), the namespace for the others
+    /// ("apps in any namespace").
+    fn api_namespace<'a>(&'a self, requested: &'a str) -> Option<&'a str> {
+        let own = self.argo_namespaces.first().map(String::as_str);
+        let namespace = self.app_namespace(requested);
+        (own != Some(namespace)).then_some(namespace)
+    }
+
     async fn app_action(&self, request: &ActionRequest) -> Result<String, String> {
         let (namespace, app) = match request {
             ActionRequest::SyncApp { namespace, app, .. }
@@ -205,9 +223,7 @@ impl KubeExecutor {
         };
         match &self.api {
             Some(api) => {
-                // Apps in Argo CD's own namespace need no appNamespace; others must name it.
-                let own = self.argo_namespaces.first().map(String::as_str);
-                let app_namespace = (own != Some(namespace)).then_some(namespace);
+                let app_namespace = self.api_namespace(namespace);
                 let call = app_ops::api_call(request, app_namespace).map_err(|e| e.to_string())?;
                 if matches!(request, ActionRequest::SyncApp { dry_run: true, .. }) {
                     return self.dry_run_sync(api, &call, app, app_namespace).await;
@@ -241,50 +257,51 @@ impl KubeExecutor {
         ))
     }
 
-    /// An application's managed resources from the API server, the body as it came.
+    /// One of the reads only the API server answers, the body as it came.
     ///
     /// # Errors
-    /// [`ApiReadError::NoApiServer`] when the context names no API server (the diff lives in
-    /// the application controller's cache, which only the API server serves); otherwise the
-    /// server's or the transport's error, word for word.
-    pub async fn managed_resources(
+    /// [`ApiReadError::NoApiServer`] when the context names no API server, with what needs it
+    /// and how to configure one; otherwise the server's or the transport's error, word for
+    /// word.
+    pub async fn argo_read(
         &self,
+        read: ArgoRead,
         namespace: &str,
         app: &str,
     ) -> Result<Value, ApiReadError> {
         let Some(api) = &self.api else {
-            return Err(ApiReadError::NoApiServer(NEEDS_API_SERVER.to_owned()));
+            let why = match read {
+                ArgoRead::ManagedResources => NEEDS_API_SERVER,
+                ArgoRead::SyncWindows => NEEDS_API_SERVER_WINDOWS,
+            };
+            return Err(ApiReadError::NoApiServer(why.to_owned()));
         };
-        let own = self.argo_namespaces.first().map(String::as_str);
-        let namespace = self.app_namespace(namespace);
-        let app_namespace = (own != Some(namespace)).then_some(namespace);
-        let call = app_ops::managed_resources_call(app, app_namespace);
-        self.fetch_api(api, &call)
+        let app_namespace = self.api_namespace(namespace);
+        self.fetch_api(api, &read.call(app, app_namespace))
             .await
             .map(|(_, body)| body)
             .map_err(ApiReadError::Failed)
     }
 
-    /// An application's sync windows from the API server, the body as it came.
+    /// An application's managed resources ([`Self::argo_read`]).
     ///
     /// # Errors
-    /// [`ApiReadError::NoApiServer`] without an API server (the windows live in the
-    /// `AppProject`, and which are active is the server's cron evaluation); otherwise the
-    /// server's or the transport's error, word for word.
-    pub async fn sync_windows(&self, namespace: &str, app: &str) -> Result<Value, ApiReadError> {
-        let Some(api) = &self.api else {
-            return Err(ApiReadError::NoApiServer(
-                NEEDS_API_SERVER_WINDOWS.to_owned(),
-            ));
-        };
-        let own = self.argo_namespaces.first().map(String::as_str);
-        let namespace = self.app_namespace(namespace);
-        let app_namespace = (own != Some(namespace)).then_some(namespace);
-        let call = app_ops::sync_windows_call(app, app_namespace);
-        self.fetch_api(api, &call)
+    /// As [`Self::argo_read`].
+    pub async fn managed_resources(
+        &self,
+        namespace: &str,
+        app: &str,
+    ) -> Result<Value, ApiReadError> {
+        self.argo_read(ArgoRead::ManagedResources, namespace, app)
             .await
-            .map(|(_, body)| body)
-            .map_err(ApiReadError::Failed)
+    }
+
+    /// An application's sync windows ([`Self::argo_read`]).
+    ///
+    /// # Errors
+    /// As [`Self::argo_read`].
+    pub async fn sync_windows(&self, namespace: &str, app: &str) -> Result<Value, ApiReadError> {
+        self.argo_read(ArgoRead::SyncWindows, namespace, app).await
     }
 
     /// Sends the dry run, then reads the Application until the controller has written its

@@ -5,6 +5,7 @@ use crate::actions::gate::{ExecResult, Executor};
 use crate::model::action::ActionRequest;
 use crate::model::error::BackendError;
 use crate::model::k8s::access::{AccessAnswer, AccessKey};
+use crate::model::k8s::app_ops::ArgoRead;
 use crate::model::kafka::TopicConfig;
 use crate::model::pg::PgLock;
 use crate::sources::backend::{AlertsBackend, Answer, KafkaBackend, KubeBackend, PgBackend};
@@ -108,29 +109,19 @@ impl KubeBackend for SandboxBackend {
         })
     }
 
-    fn managed_resources<'a>(
+    fn argo_read<'a>(
         &'a self,
+        read: ArgoRead,
         _namespace: &'a str,
         app: &'a str,
     ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
         Box::pin(async move {
-            self.handle
-                .managed_resources(app.to_owned())
-                .await
-                .map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))
-        })
-    }
-
-    fn sync_windows<'a>(
-        &'a self,
-        _namespace: &'a str,
-        app: &'a str,
-    ) -> Answer<'a, Result<serde_json::Value, BackendError>> {
-        Box::pin(async move {
-            self.handle
-                .sync_windows(app.to_owned())
-                .await
-                .map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))
+            let app = app.to_owned();
+            let answer = match read {
+                ArgoRead::ManagedResources => self.handle.managed_resources(app).await,
+                ArgoRead::SyncWindows => self.handle.sync_windows(app).await,
+            };
+            answer.map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))
         })
     }
 
