@@ -196,37 +196,10 @@ fn on_app_diff(
     let loaded =
         crate::app::panes::apps::diff::on_loaded(&mut state.panes.apps, namespace, app, result);
     state.dirty |= loaded.view_changed && state.view().pane() == PaneId::Apps;
-    if let Some(plan) = loaded.plan {
-        fill_sync_plan(state, app, &plan);
-    }
-}
-
-/// The open sync confirm of `app` gets its plan line from the comparison it asked for.
-fn fill_sync_plan(
-    state: &mut State,
-    app: &str,
-    plan: &Result<crate::model::k8s::app_diff::AppDiff, String>,
-) {
-    let Some(crate::app::state::Modal::Confirm(confirm)) = state.modal.as_mut() else {
-        return;
-    };
-    let crate::model::action::ActionRequest::SyncApp {
-        app: target, prune, ..
-    } = &confirm.request
-    else {
-        return;
-    };
-    if target != app {
-        return;
-    }
-    let words = crate::app::panes::apps::sync::plan_words(Some(plan), *prune);
-    if let Some(row) = confirm
-        .details
-        .iter_mut()
-        .find(|(label, _)| label == "plan")
+    if let (Some(plan), Some(crate::app::state::Modal::Confirm(confirm))) =
+        (loaded.plan, state.modal.as_mut())
     {
-        row.1 = words;
-        state.dirty = true;
+        state.dirty |= crate::app::panes::apps::sync::fill_plan(confirm, app, &plan);
     }
 }
 

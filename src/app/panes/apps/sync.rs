@@ -194,6 +194,32 @@ fn open_confirm(
     cmds
 }
 
+/// The open sync confirmation of `app` gets its plan line from the comparison it asked
+/// for. True when it changed.
+pub fn fill_plan(confirm: &mut Confirm, app: &str, plan: &Result<AppDiff, String>) -> bool {
+    let ActionRequest::SyncApp {
+        app: target, prune, ..
+    } = &confirm.request
+    else {
+        return false;
+    };
+    if target != app {
+        return false;
+    }
+    let words = plan_words(Some(plan), *prune);
+    match confirm
+        .details
+        .iter_mut()
+        .find(|(label, _)| label == "plan")
+    {
+        Some(row) => {
+            row.1 = words;
+            true
+        }
+        None => false,
+    }
+}
+
 /// The comparison of `app` in the open diff view, if that view is this app's.
 fn open_diff<'a>(apps: &'a AppsPane, app: &str) -> Option<&'a Option<Result<AppDiff, String>>> {
     apps.diff
