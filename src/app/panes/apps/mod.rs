@@ -54,6 +54,23 @@ pub struct AppsPane {
     haystacks: Vec<String>,
 }
 
+/// A row's identity in the table.
+fn row_key(row: &AppRow) -> String {
+    format!("{}/{}", row.namespace, row.name)
+}
+
+/// The order of sort column `column`.
+fn order(column: usize, x: &AppRow, y: &AppRow) -> std::cmp::Ordering {
+    match column {
+        1 => x.name.cmp(&y.name),
+        2 => (&x.project, &x.name).cmp(&(&y.project, &y.name)),
+        3 => (x.sync.label().word, &x.name).cmp(&(y.sync.label().word, &y.name)),
+        4 => (std::cmp::Reverse(x.health), &x.name).cmp(&(std::cmp::Reverse(y.health), &y.name)),
+        5 => y.last_sync.cmp(&x.last_sync),
+        _ => x.sort_key().cmp(&y.sort_key()),
+    }
+}
+
 impl AppsPane {
     /// Takes a new snapshot. Rows are rebuilt only for the Applications that changed: the
     /// watch's snapshots share the store's `Arc` of every object it did not replace, and both
@@ -68,7 +85,10 @@ impl AppsPane {
         let n = snapshot.applications.len();
         let mut rows = Vec::with_capacity(n);
         let mut haystacks = Vec::with_capacity(n);
-        let mut changed = old_apps.len() != n;
+        // Same apps at the same places (only their contents changed): the view is patched
+        // row by row instead of filtered and sorted again.
+        let mut same_rows = old_apps.len() == n;
+        let mut changed = Vec::new();
         for (i, app) in snapshot.applications.iter().enumerate() {
             let old = (old_rows.next(), old_haystacks.next());
             match (old_apps.get(i), old) {
@@ -76,11 +96,13 @@ impl AppsPane {
                     rows.push(row);
                     haystacks.push(haystack);
                 }
-                _ => {
+                (_, (old_row, _)) => {
                     let row = AppRow::from_app(app);
+                    same_rows &=
+                        old_row.is_some_and(|o| o.name == row.name && o.namespace == row.namespace);
                     haystacks.push(haystack(&row));
                     rows.push(row);
-                    changed = true;
+                    changed.push(i);
                 }
             }
         }
@@ -88,10 +110,26 @@ impl AppsPane {
         self.rows = rows;
         self.haystacks = haystacks;
         self.health = Some(snapshot.health(KubeKind::Applications).clone());
-        if changed || !self.loaded {
+        if !self.loaded || !same_rows || !self.patch_view(&changed) {
             self.loaded = true;
             self.refresh_view();
         }
+    }
+
+    /// Re-places the `changed` rows in the view ([`TableState::patch`]); false when only a
+    /// whole refresh can.
+    fn patch_view(&mut self, changed: &[usize]) -> bool {
+        if changed.is_empty() {
+            return true;
+        }
+        let rows = &self.rows;
+        let column = self.table.sort.column;
+        self.table.patch(
+            changed,
+            &self.haystacks,
+            |i| row_key(&rows[i]),
+            |a, b| order(column, &rows[a], &rows[b]),
+        )
     }
 
     /// Enter: open the selected app's detail.
@@ -208,19 +246,8 @@ impl Pane for AppsPane {
         let column = self.table.sort.column;
         self.table.rebuild(
             &self.haystacks,
-            |i| format!("{}/{}", rows[i].namespace, rows[i].name),
-            |a, b| {
-                let (x, y) = (&rows[a], &rows[b]);
-                match column {
-                    1 => x.name.cmp(&y.name),
-                    2 => (&x.project, &x.name).cmp(&(&y.project, &y.name)),
-                    3 => (x.sync.label().word, &x.name).cmp(&(y.sync.label().word, &y.name)),
-                    4 => (std::cmp::Reverse(x.health), &x.name)
-                        .cmp(&(std::cmp::Reverse(y.health), &y.name)),
-                    5 => y.last_sync.cmp(&x.last_sync),
-                    _ => x.sort_key().cmp(&y.sort_key()),
-                }
-            },
+            |i| row_key(&rows[i]),
+            |a, b| order(column, &rows[a], &rows[b]),
         );
     }
 
