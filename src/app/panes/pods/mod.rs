@@ -88,9 +88,18 @@ pub struct PodsPane {
     pub health: Option<KindHealth>,
     pub table: TableState,
     haystacks: Vec<String>,
+    /// How many listed pods are failing (attention 0), kept up to date with the rows so a
+    /// frame does not count 100,000 pods.
+    failing: usize,
 }
 
 impl PodsPane {
+    /// How many listed pods are failing (the title's count).
+    #[must_use]
+    pub fn failing(&self) -> usize {
+        self.failing
+    }
+
     /// Keeps a new snapshot; the rows follow it when the pane shows
     /// ([`Self::apply_pending`]): with 100,000 pods a watch snapshot every 100 ms would
     /// otherwise cost a pass over every pod while the user looks elsewhere.
@@ -162,32 +171,42 @@ impl PodsPane {
         };
         self.pods = select(&snapshot, &self.focus);
         self.haystacks = self.pods.iter().map(|p| haystack(p)).collect();
+        self.failing = self.pods.iter().filter(|p| attention(p) == 0).count();
         self.refresh_view();
     }
 
-    /// Follows a new snapshot of the same focus: a pod the watch did not replace (same
-    /// `Arc`) keeps its search text, and when the same pods are listed in the same places
-    /// only the changed rows move ([`TableState::patch`]).
+    /// Follows a new snapshot of the same focus. With as many pods as before, rows are
+    /// replaced in place where the watch replaced the pod (another `Arc`), and when the same
+    /// pods stay at the same places only the changed rows move ([`TableState::patch`]).
     fn update_rows(&mut self) {
         let Some(snapshot) = self.snapshot.clone() else {
             return self.rebuild();
         };
-        let pods = select(&snapshot, &self.focus);
-        let mut same_rows = pods.len() == self.pods.len();
+        // Every pod is the snapshot's own list: compared in place, not copied.
+        let selected;
+        let pods: &[Arc<PodFacts>] = if self.focus == PodsFocus::All {
+            &snapshot.pods
+        } else {
+            selected = select(&snapshot, &self.focus);
+            &selected
+        };
+        if pods.len() != self.pods.len() {
+            return self.rebuild();
+        }
+        let mut same_rows = true;
         let mut changed = Vec::new();
-        let mut haystacks = std::mem::take(&mut self.haystacks);
-        haystacks.resize(pods.len(), String::new());
         for (i, pod) in pods.iter().enumerate() {
-            let old = self.pods.get(i);
-            if old.is_some_and(|o| Arc::ptr_eq(o, pod)) {
+            let old = &self.pods[i];
+            if Arc::ptr_eq(old, pod) {
                 continue;
             }
-            same_rows &= old.is_some_and(|o| o.namespace == pod.namespace && o.name == pod.name);
-            haystacks[i] = haystack(pod);
+            same_rows &= old.namespace == pod.namespace && old.name == pod.name;
+            self.failing -= usize::from(attention(old) == 0);
+            self.failing += usize::from(attention(pod) == 0);
+            self.haystacks[i] = haystack(pod);
+            self.pods[i] = Arc::clone(pod);
             changed.push(i);
         }
-        self.pods = pods;
-        self.haystacks = haystacks;
         if !same_rows || !self.patch_view(&changed) {
             self.refresh_view();
         }
@@ -372,5 +391,41 @@ impl Pane for PodsPane {
 
     fn reset(&mut self) {
         super::reset_keeping_page(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Following a snapshot in place gives what a fresh build gives: order, selection and
+    /// the failing count.
+    #[test]
+    fn a_changed_pod_moves_like_a_fresh_build() {
+        let mut world = crate::sources::sandbox::World::new(7, crate::screenshot::epoch());
+        let first = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
+        assert!(first.pods.len() > 3, "the sandbox has pods");
+        let mut pane = PodsPane::default();
+        pane.set_snapshot(&first);
+        pane.table.move_by(1);
+        let followed = pane.selected().expect("rows").name.clone();
+        let mut next = (*first).clone();
+        let last = next.pods.len() - 1;
+        let mut pod = (*next.pods[last]).clone();
+        pod.restarts += 40;
+        pod.phase = "Failed".to_owned();
+        next.pods[last] = Arc::new(pod);
+        let next = Arc::new(next);
+        pane.offer(&next);
+        assert_eq!(
+            pane.pods[last].restarts, first.pods[last].restarts,
+            "not before it shows"
+        );
+        assert!(pane.apply_pending());
+        let mut fresh = PodsPane::default();
+        fresh.set_snapshot(&next);
+        assert_eq!(pane.table.visible, fresh.table.visible);
+        assert_eq!(pane.failing(), fresh.failing());
+        assert_eq!(pane.selected().expect("rows").name, followed);
     }
 }
