@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
 
-use super::pod::{ContainerProblem, PodFacts, PodSummary};
+use super::pod::{ContainerProblem, PodFacts};
 use super::workload::Workload;
 
 /// What kind of problem; declared most important first.
@@ -135,9 +135,14 @@ pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<PodFacts>>(
     let mut unschedulable: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for pod in pods {
         let pod = pod.borrow();
-        let summary = PodSummary::of(pod);
-        let object = format!("pod/{}", summary.name);
-        for p in &summary.problems {
+        // Read from the facts, not a `PodSummary`: most pods have no problem, and a rollout
+        // of 100,000 pods would otherwise build a label and copy names for each of them.
+        let problems = pod.problems();
+        if problems.is_empty() && pod.unschedulable.is_none() {
+            continue;
+        }
+        let object = format!("pod/{}", pod.name);
+        for p in &problems {
             let Some(kind) = problem_kind(&p.reason) else {
                 continue;
             };
@@ -153,9 +158,9 @@ pub fn diagnose<R: Borrow<ReplicaSet>, P: Borrow<PodFacts>>(
             entry.0 += 1;
             entry.2.restarts = entry.2.restarts.max(p.restarts);
         }
-        if let Some(message) = summary.unschedulable {
+        if let Some(message) = &pod.unschedulable {
             unschedulable
-                .entry(message)
+                .entry(message.clone())
                 .or_insert_with(|| (0, object.clone()))
                 .0 += 1;
         }
