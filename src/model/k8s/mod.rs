@@ -14,6 +14,7 @@ pub mod describe;
 pub mod dry_run;
 pub mod enablement;
 pub mod events;
+pub mod forward;
 pub mod health_rules;
 pub mod lenient;
 pub mod object_ref;

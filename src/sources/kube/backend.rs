@@ -87,4 +87,19 @@ impl KubeBackend for RealKube {
                 .map_err(crate::model::error::BackendError::other)
         })
     }
+
+    fn open_forward<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, crate::model::error::BackendError>>
+    {
+        Box::pin(async move {
+            self.executor
+                .open_forward(namespace, name, port)
+                .await
+                .map_err(crate::model::error::BackendError::other)
+        })
+    }
 }

@@ -135,6 +135,15 @@ impl KubeBackend for SandboxBackend {
     ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>> {
         Box::pin(async move { super::shell::open(request).map_err(BackendError::other) })
     }
+
+    fn open_forward<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, BackendError>> {
+        Box::pin(async move { Ok(super::forward::open(namespace, name, port)) })
+    }
 }
 
 impl AlertsBackend for SandboxBackend {

@@ -341,7 +341,9 @@ impl SandboxCluster {
             ActionRequest::TerminateAnalysisRun {
                 namespace, name, ..
             } => self.terminate_analysis_run(namespace, name, now)?,
-            ActionRequest::ExecPod { .. } | ActionRequest::DebugPod { .. } => {
+            ActionRequest::ExecPod { .. }
+            | ActionRequest::DebugPod { .. }
+            | ActionRequest::PortForward { .. } => {
                 return Err(crate::sources::kube::exec::SESSION_ONLY.to_owned());
             }
             _ => self.app_action(request, username)?,

@@ -9,6 +9,7 @@ pub mod apps;
 pub mod backend;
 pub mod cluster;
 pub mod fleet;
+pub mod forward;
 pub mod kafka;
 pub mod logs;
 pub mod metrics;

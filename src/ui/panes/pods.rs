@@ -109,6 +109,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             (Action::ShowYaml, "yaml"),
             (Action::Shell, "shell"),
             (Action::DebugPod, "debug"),
+            (Action::PortForward, "forward"),
             (Action::DeletePod, "delete"),
             (Action::Back, "back"),
         ],
