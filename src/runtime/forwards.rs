@@ -344,12 +344,25 @@ async fn connection(
         Ok(conn) => conn,
         Err(e) => return (0, 0, Some(String::from(e))),
     };
-    let copied = tokio::io::copy_bidirectional(&mut tcp, &mut conn.stream).await;
-    // The kubelet writes its error before closing; a moment is enough to read it.
-    let pod_error = tokio::time::timeout(Duration::from_millis(200), conn.error)
-        .await
-        .ok()
-        .flatten();
+    let copy = tokio::io::copy_bidirectional(&mut tcp, &mut conn.stream);
+    tokio::pin!(copy);
+    // An error from the pod side means the port is unusable (kube-rs: "the port should be
+    // considered no longer usable"): the connection ends with it, without waiting for a
+    // close that may never come.
+    let (copied, pod_error) = tokio::select! {
+        copied = &mut copy => {
+            // The kubelet writes its error before closing; a moment is enough to read it.
+            let pod_error = tokio::time::timeout(Duration::from_millis(200), &mut conn.error)
+                .await
+                .ok()
+                .flatten();
+            (copied, pod_error)
+        }
+        pod_error = &mut conn.error => match pod_error {
+            Some(error) => return (0, 0, Some(error)),
+            None => (copy.await, None),
+        },
+    };
     match copied {
         Ok((out, into)) => (out, into, pod_error),
         Err(e) => (0, 0, Some(pod_error.unwrap_or_else(|| e.to_string()))),
