@@ -420,7 +420,7 @@ panes! {
     },
     Forwards => forwards: forwards::ForwardsPane {
         command: "forwards",
-        aliases: &["pf", "portforward", "portforwards", "port-forward", "fwd"],
+        aliases: &["pf", "portforward", "fwd"],
         title: "Port-forwards",
         section: "forwards",
         actions: forwards::actions::ACTIONS,

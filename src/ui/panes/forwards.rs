@@ -28,9 +28,10 @@ fn started(row: &ForwardRow, now: jiff::Timestamp) -> String {
     )
 }
 
-/// The whole line about one forward, for the summary underneath.
+/// The whole line about one forward, for the summary underneath; the last error first, so
+/// a short terminal shows it whole.
 fn summary(row: &ForwardRow) -> String {
-    let mut line = format!(
+    let line = format!(
         "{} → {}/{}:{} (context {}) · {}",
         row.local
             .as_deref()
@@ -41,11 +42,10 @@ fn summary(row: &ForwardRow) -> String {
         row.context,
         row.stats.words()
     );
-    if let Some(error) = &row.stats.last_error {
-        line.push_str(" · last error: ");
-        line.push_str(error);
+    match &row.stats.last_error {
+        Some(error) => format!("last error: {error} · {line}"),
+        None => line,
     }
-    line
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
@@ -57,12 +57,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ("POD", Constraint::Fill(1)),
         ("PORT", Constraint::Length(5)),
         ("STARTED", Constraint::Length(9)),
-        ("CONNS", Constraint::Length(7)),
+        ("CONNS", Constraint::Length(11)),
         ("LAST ERROR", Constraint::Fill(1)),
     ];
     if wide {
         columns.insert(2, ("NAMESPACE", Constraint::Length(12)));
-        columns.insert(6, ("BYTES", Constraint::Length(18)));
+        columns.insert(6, ("OUT / IN", Constraint::Length(21)));
     }
     let hints = key_hints(
         &state.ui.keymap,
@@ -101,7 +101,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             cells.insert(
                 6,
                 Cell::from(format!(
-                    "{} ↑ {} ↓",
+                    "{} / {}",
                     bytes_words(r.stats.bytes_out),
                     bytes_words(r.stats.bytes_in)
                 )),

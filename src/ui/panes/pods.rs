@@ -106,7 +106,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         state.view().key_contexts(),
         &[
             (Action::Select, "describe"),
-            (Action::ShowYaml, "yaml"),
             (Action::Shell, "shell"),
             (Action::DebugPod, "debug"),
             (Action::PortForward, "forward"),

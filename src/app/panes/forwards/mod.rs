@@ -21,7 +21,7 @@ pub const COLUMNS: [&str; 8] = [
     "PORT",
     "STARTED",
     "CONNS",
-    "BYTES",
+    "OUT / IN",
     "LAST ERROR",
 ];
 
