@@ -109,6 +109,15 @@ pub fn grace_words(grace_secs: Option<i64>) -> String {
     }
 }
 
+/// The Service a port-forward was asked through (`kubectl port-forward svc/<name> <port>`):
+/// the pod and its port are chosen from it when the forward starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViaService {
+    pub name: String,
+    /// The Service's port (the pod's port is its `targetPort`).
+    pub port: u16,
+}
+
 /// How the user confirms before the action runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -256,6 +265,10 @@ pub enum ActionRequest {
         /// The loopback port it listens on (the runtime writes the port it bound before the
         /// intent is recorded).
         local_port: u16,
+        /// Asked through a Service: the runtime fills `name` and `port` with the pod and
+        /// port it leads to before the intent is recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<ViaService>,
     },
 }
 
@@ -422,10 +435,18 @@ impl ActionRequest {
                 name,
                 port,
                 local_port,
-            } => json!({
-                "context": context, "namespace": namespace, "name": name, "port": port,
-                "local_address": format!("{}:{local_port}", crate::model::k8s::forward::LOOPBACK),
-            }),
+                service,
+            } => {
+                let mut params = json!({
+                    "context": context, "namespace": namespace, "name": name, "port": port,
+                    "local_address": format!("{}:{local_port}", crate::model::k8s::forward::LOOPBACK),
+                });
+                if let Some(via) = service {
+                    params["service"] = json!(via.name);
+                    params["service_port"] = json!(via.port);
+                }
+                params
+            }
             _ => Value::Null,
         }
     }

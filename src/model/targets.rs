@@ -269,6 +269,7 @@ pub fn entries() -> Vec<Entry> {
                 name: "cart-7d9f8c6b5-x2k4q".into(),
                 port: 8080,
                 local_port: 8080,
+                service: None,
             },
             what: "a pod port on a loopback port; start, end, connections and bytes, not the traffic (pods pane `F`)",
         },

@@ -149,14 +149,64 @@ fn describe(request: &ActionRequest) -> String {
             name,
             port,
             local_port,
+            service,
             ..
-        } => format!("{LOOPBACK}:{local_port} → {namespace}/{name}:{port}"),
+        } => {
+            let via = service
+                .as_ref()
+                .map(|v| format!(" (service {}:{})", v.name, v.port))
+                .unwrap_or_default();
+            format!("{LOOPBACK}:{local_port} → {namespace}/{name}:{port}{via}")
+        }
         other => other.target().reference,
     }
 }
 
 async fn say(app: &mpsc::Sender<Msg>, event: ForwardEvent) {
     let _ = app.send(Msg::Forward(event)).await;
+}
+
+/// For a Service's forward, the pod and port it leads to, written into `request` (kubectl
+/// resolves once, at the start); either way the port number the local port prefers.
+async fn choose_pod(request: &mut ActionRequest, kube: &dyn KubeBackend) -> Result<u16, String> {
+    let ActionRequest::PortForward {
+        namespace,
+        name,
+        port,
+        service,
+        ..
+    } = request
+    else {
+        return Err(format!("{} is not a port-forward", request.action_name()));
+    };
+    let preferred = *port;
+    if let Some(via) = service.as_ref() {
+        let target = kube
+            .service_target(namespace, &via.name, via.port)
+            .await
+            .map_err(|e| {
+                format!(
+                    "port-forward not started: service {namespace}/{} port {}: {}",
+                    via.name,
+                    via.port,
+                    String::from(e)
+                )
+            })?;
+        *name = target.pod;
+        *port = target.port;
+    }
+    Ok(preferred)
+}
+
+/// A forward that never listened: its row goes, and the user reads why.
+async fn not_started(app: &mpsc::Sender<Msg>, id: u64, text: String) {
+    say(app, ForwardEvent::Ended { id }).await;
+    let _ = app
+        .send(Msg::Notice {
+            level: ToastLevel::Error,
+            text,
+        })
+        .await;
 }
 
 /// One forward, from bind to outcome.
@@ -173,36 +223,29 @@ async fn run(
         local,
         reason,
     } = plan;
-    let ActionRequest::PortForward {
-        port, local_port, ..
-    } = &mut request
-    else {
-        say(&app, ForwardEvent::Ended { id }).await;
-        return;
+    // The local port prefers the number asked for: a Service's port for a Service, as
+    // kubectl's `port-forward svc/x 80` listens on 80.
+    let remote = match choose_pod(&mut request, kube.as_ref()).await {
+        Ok(remote) => remote,
+        Err(text) => return not_started(&app, id, text).await,
     };
-    let remote = *port;
     // Bound before the intent, so the audit records the address actually used; nothing is
     // accepted until the platform allowed it, and a refusal closes the listener unused.
     let listener = match bind(local, remote).await {
         Ok(listener) => listener,
         Err(e) => {
-            say(&app, ForwardEvent::Ended { id }).await;
             let wanted = match local {
                 LocalPort::Exact(p) => p.to_string(),
                 LocalPort::Auto => "any port".to_owned(),
             };
-            let _ = app
-                .send(Msg::Notice {
-                    level: ToastLevel::Error,
-                    text: format!(
-                        "port-forward not started: cannot listen on {LOOPBACK}:{wanted}: {e}"
-                    ),
-                })
-                .await;
-            return;
+            let text =
+                format!("port-forward not started: cannot listen on {LOOPBACK}:{wanted}: {e}");
+            return not_started(&app, id, text).await;
         }
     };
-    *local_port = listener.local_addr().map_or(0, |a| a.port());
+    if let ActionRequest::PortForward { local_port, .. } = &mut request {
+        *local_port = listener.local_addr().map_or(0, |a| a.port());
+    }
     let report = |request: ActionRequest, outcome| {
         Msg::ActionDone(Box::new(ActionReport { request, outcome }))
     };
@@ -225,11 +268,17 @@ async fn run(
         }
     };
     let started = Timestamp::now();
+    let (pod, port) = match &request {
+        ActionRequest::PortForward { name, port, .. } => (name.clone(), *port),
+        _ => (String::new(), 0),
+    };
     say(
         &app,
         ForwardEvent::Listening {
             id,
             local: format!("{LOOPBACK}:{}", local_port_of(&request)),
+            pod,
+            port,
         },
     )
     .await;

@@ -81,6 +81,14 @@ pub trait KubeBackend: Send + Sync + Debug {
         name: &'a str,
         port: u16,
     ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, BackendError>>;
+    /// The pod and port Service `namespace/service`'s port `port` leads to, chosen as
+    /// `kubectl port-forward svc/…` chooses them (`crate::model::k8s::forward_service`).
+    fn service_target<'a>(
+        &'a self,
+        namespace: &'a str,
+        service: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::model::k8s::forward_service::ServiceTarget, BackendError>>;
 }
 
 /// The Alertmanager of a context (with Prometheus's pending alerts when configured).
@@ -182,6 +190,15 @@ impl KubeBackend for Unavailable {
         _name: &'a str,
         _port: u16,
     ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn service_target<'a>(
+        &'a self,
+        _namespace: &'a str,
+        _service: &'a str,
+        _port: u16,
+    ) -> Answer<'a, Result<crate::model::k8s::forward_service::ServiceTarget, BackendError>> {
         Box::pin(async move { Err(self.error()) })
     }
 }

@@ -169,8 +169,14 @@ pub fn bytes_words(bytes: u64) -> String {
 /// What the runtime tells the app about forward `id` (the app numbered it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ForwardEvent {
-    /// The audit admitted it and it listens on `local` (`127.0.0.1:8080`).
-    Listening { id: u64, local: String },
+    /// The audit admitted it and it listens on `local` (`127.0.0.1:8080`), forwarding to
+    /// `pod`'s `port` (a Service's forward learns its pod here).
+    Listening {
+        id: u64,
+        local: String,
+        pod: String,
+        port: u16,
+    },
     /// Its figures changed (a connection opened or closed).
     Stats { id: u64, stats: ForwardStats },
     /// It ended (stopped, refused, or it could not listen); the reason reaches the user

@@ -5,8 +5,10 @@
 //! `kube-client/src/api/portforward.rs`). kube-rs "does not bind to local ports": the runtime
 //! owns the listener.
 
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::Api;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::{Api, ListParams};
+
+use crate::model::k8s::forward_service::{ServiceTarget, resolve, selector};
 
 use crate::model::sanitize::clean;
 use crate::sources::forward::ForwardConn;
@@ -14,6 +16,44 @@ use crate::sources::forward::ForwardConn;
 use super::exec::KubeExecutor;
 
 impl KubeExecutor {
+    /// The pod and port Service `namespace/service`'s `port` leads to: the Service read,
+    /// its pods listed by its selector, then kubectl's choice.
+    ///
+    /// # Errors
+    /// No client, the reads failed, or the Service leads nowhere (see `resolve`).
+    pub async fn service_target(
+        &self,
+        namespace: &str,
+        service: &str,
+        port: u16,
+    ) -> Result<ServiceTarget, String> {
+        let client = self.client().await?;
+        let read = |what: String| {
+            move |e: kube::Error| match e {
+                kube::Error::Api(status) => {
+                    format!("{what}: {} ({})", clean(&status.message), status.code)
+                }
+                other => format!("{what}: {}", clean(&other.to_string())),
+            }
+        };
+        let object = Api::<Service>::namespaced(client.clone(), namespace)
+            .get(service)
+            .await
+            .map_err(read(format!("get services/{service} in {namespace}")))?;
+        let object = serde_json::to_value(&object).map_err(|e| e.to_string())?;
+        let selector = selector(&object)?;
+        let pods = Api::<Pod>::namespaced(client, namespace)
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(read(format!("list pods ({selector}) in {namespace}")))?;
+        let pods: Vec<serde_json::Value> = pods
+            .items
+            .iter()
+            .filter_map(|p| serde_json::to_value(p).ok())
+            .collect();
+        resolve(&object, &pods, port).map_err(|e| clean(&e))
+    }
+
     /// Opens one forwarded connection to `port` of pod `namespace/name`.
     ///
     /// # Errors

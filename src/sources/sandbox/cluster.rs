@@ -566,6 +566,18 @@ impl SandboxCluster {
         Ok(ObjectDoc { object, events })
     }
 
+    /// Every pod at `now`, whole (a Service's port-forward picks one by its labels).
+    #[must_use]
+    pub fn pods(&self, now: Timestamp) -> Vec<Value> {
+        let mut pods: Vec<Value> = self
+            .workloads
+            .iter()
+            .flat_map(|w| w.children(now).1)
+            .collect();
+        pods.extend(super::read_only::objects(now).3);
+        pods
+    }
+
     /// A watch snapshot at `now`, as the real watch layer publishes one.
     #[must_use]
     pub fn snapshot(&self, generation: u64, now: Timestamp) -> KubeSnapshot {

@@ -485,6 +485,7 @@ async fn f_forwards_a_declared_port_f_lists_it_and_x_stops_it() {
             name: pod.name.clone(),
             port: 8080,
             local_port: 18_080,
+            service: None,
         }
     );
     assert!(s.modal.is_none());
@@ -497,6 +498,8 @@ async fn f_forwards_a_declared_port_f_lists_it_and_x_stops_it() {
         Msg::Forward(ForwardEvent::Listening {
             id,
             local: "127.0.0.1:18080".into(),
+            pod: pod.name.clone(),
+            port: 8080,
         }),
     );
     update(
@@ -621,6 +624,7 @@ async fn the_sandbox_forward_answers_curl_with_a_canned_response() {
         name: "shipping-api-abc".into(),
         port: 8080,
         local_port: 0,
+        service: None,
     };
     let plan = opsdeck::runtime::forwards::Plan {
         id: 7,
@@ -651,4 +655,86 @@ async fn the_sandbox_forward_answers_curl_with_a_canned_response() {
     );
     forwards.shutdown().await;
     assert!(tokio::net::TcpStream::connect(&local).await.is_err());
+}
+
+/// `F` on a described Service (an app's resource): the form on the Service's ports, a
+/// request naming the Service and no pod yet; the sandbox resolves it to one of its running
+/// pods and the target port, and its canned answer names that pod.
+#[tokio::test]
+async fn f_on_a_described_service_forwards_to_a_pod_behind_it() {
+    use opsdeck::model::action::ViaService;
+    use opsdeck::model::k8s::ObjectRef;
+    use opsdeck::model::k8s::forward::LocalPort;
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = stuck_pods(&sandbox).await;
+    let reference = ObjectRef::new("", "Service", "logistics", "shipping-api");
+    let doc = sandbox
+        .kube_object(reference.clone())
+        .await
+        .expect("the sandbox serves its apps' Services");
+    s.panes.describe.target = Some(reference.clone());
+    let now = s.now;
+    s.panes.describe.on_loaded(&reference, Ok(doc), now);
+    typed(&mut s, ":describe");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view().pane(), PaneId::Describe);
+    assert!(screen(&s).contains("F forward"), "{}", screen(&s));
+    key(&mut s, KeyCode::Char('F'));
+    let Some(Modal::Form(form)) = &s.modal else {
+        panic!("the form, got {:?}", s.modal)
+    };
+    assert_eq!(form.about, "svc:logistics/shipping-api");
+    assert_eq!(form.fields[0].value, "80");
+    let cmds = key(&mut s, KeyCode::Enter);
+    let [Cmd::PortForward { request, local, .. }] = cmds.as_slice() else {
+        panic!("one forward, got {cmds:?}")
+    };
+    assert_eq!(*local, LocalPort::Auto);
+    assert_eq!(
+        *request,
+        ActionRequest::PortForward {
+            context: s.context.name.clone(),
+            namespace: "logistics".into(),
+            name: String::new(),
+            port: 80,
+            local_port: 80,
+            service: Some(ViaService {
+                name: "shipping-api".into(),
+                port: 80,
+            }),
+        }
+    );
+    assert_eq!(
+        s.panes.forwards.rows[0].pod, "svc/shipping-api",
+        "listed by its Service until the pod is chosen"
+    );
+
+    let backend = opsdeck::sources::sandbox::backend::SandboxBackend::new(sandbox, "dev".into());
+    let target = opsdeck::sources::backend::KubeBackend::service_target(
+        &backend,
+        "logistics",
+        "shipping-api",
+        80,
+    )
+    .await
+    .expect("resolves");
+    assert!(target.pod.starts_with("shipping-api-"), "{target:?}");
+    assert_eq!(target.port, 8080, "the Service's targetPort");
+    let running = s
+        .panes
+        .pods
+        .pods
+        .iter()
+        .find(|p| p.name == target.pod)
+        .expect("a listed pod");
+    assert_eq!(running.phase, "Running");
+    let missing = opsdeck::sources::backend::KubeBackend::service_target(
+        &backend,
+        "logistics",
+        "shipping-api",
+        81,
+    )
+    .await
+    .expect_err("no such port");
+    assert!(String::from(missing).contains("service shipping-api does not have a service port 81"));
 }

@@ -44,6 +44,7 @@ fn forward(port: u16) -> ActionRequest {
         name: "cart-a".into(),
         port,
         local_port: 0,
+        service: None,
     }
 }
 
@@ -363,4 +364,106 @@ async fn without_an_audit_nothing_listens() {
         "the listener was closed unused"
     );
     assert!(server.forward_sessions().is_empty());
+}
+
+/// `kubectl port-forward svc/cart 80`: the Service read, its pods listed by its selector, the
+/// named `targetPort` looked up in the chosen pod, and the forward made to that pod's port;
+/// the audit names the Service and its port beside the pod.
+#[tokio::test]
+async fn a_service_port_forwards_to_its_pod_s_target_port() {
+    let server = with_pod().await;
+    let mut pod = pod_object("shop", "cart-a", &[("forward-me", "yes")], &["app"]);
+    pod["spec"]["containers"][0]["ports"] =
+        json!([{"name": "http", "containerPort": 8080, "protocol": "TCP"}]);
+    server.insert(pod);
+    server.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "cart-web", "namespace": "shop"},
+        "spec": {"selector": {"forward-me": "yes"}, "clusterIP": "10.96.0.7",
+                 "ports": [{"name": "web", "port": 80, "targetPort": "http", "protocol": "TCP"}]},
+    }));
+    server.clear_records();
+    let kube: Arc<dyn KubeBackend> = Arc::new(RealKube {
+        executor: executor(&server).await,
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_platform, client, gate) = platform(dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut forwards = Forwards::default();
+    let request = ActionRequest::PortForward {
+        context: "kind-shop".into(),
+        namespace: "shop".into(),
+        name: String::new(),
+        port: 80,
+        local_port: 0,
+        service: Some(opsdeck::model::action::ViaService {
+            name: "cart-web".into(),
+            port: 80,
+        }),
+    };
+    let plan = Plan {
+        id: 1,
+        request,
+        local: LocalPort::Auto,
+        reason: String::new(),
+    };
+    forwards.start(plan, Some(gate), kube, tx);
+    let (local, pod, port) = loop {
+        match next(&mut rx).await {
+            Msg::Forward(ForwardEvent::Listening {
+                local, pod, port, ..
+            }) => break (local, pod, port),
+            Msg::Forward(ForwardEvent::Stats { .. }) => {}
+            other => panic!("not listening: {other:?}"),
+        }
+    };
+    assert_eq!((pod.as_str(), port), ("cart-a", 8080));
+    assert_eq!(round_trip(&local, b"hello").await, b"hello");
+    settled(&mut rx, 1).await;
+    let reads: Vec<(String, String)> = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.subresource.is_none())
+        .map(|r| (r.path.clone(), r.query.clone()))
+        .collect();
+    assert!(
+        reads.contains(&(
+            "/api/v1/namespaces/shop/services/cart-web".into(),
+            String::new()
+        )),
+        "{reads:?}"
+    );
+    assert!(
+        reads.contains(&(
+            "/api/v1/namespaces/shop/pods".into(),
+            "&labelSelector=forward-me%3Dyes".into()
+        )) || reads.contains(&(
+            "/api/v1/namespaces/shop/pods".into(),
+            "labelSelector=forward-me%3Dyes".into()
+        )),
+        "{reads:?}"
+    );
+    let sessions = server.forward_sessions();
+    assert_eq!(
+        sessions[0].path,
+        "/api/v1/namespaces/shop/pods/cart-a/portforward"
+    );
+    assert_eq!(sessions[0].ports, [8080]);
+    stop(&mut forwards, &mut rx).await;
+
+    let page = client
+        .list_events(&EventQuery {
+            action: Some("kube.pod.portforward".into()),
+            ..EventQuery::default()
+        })
+        .await
+        .expect("events");
+    let EventBody::Intent { params, .. } = &page.items[0].event.body else {
+        panic!("{page:?}")
+    };
+    assert_eq!(
+        *params,
+        json!({"context": "kind-shop", "namespace": "shop", "name": "cart-a", "port": 8080,
+               "local_address": local, "service": "cart-web", "service_port": 80})
+    );
 }

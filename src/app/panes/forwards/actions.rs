@@ -1,7 +1,8 @@
 //! Port-forward's keys: `F` on a pod (pods pane, a tab-chosen pod of the rollout tree) opens
 //! the form after the same checks as a shell (read-only, RBAC `create pods/portforward`, a
-//! running pod); enter on the form lists the forward and asks the runtime for it; `x` in
-//! `:forwards` stops the selected one.
+//! running pod); `F` on a described Service does the same for its ports (the pod is chosen
+//! when the forward starts, as kubectl chooses it); enter on the form lists the forward and
+//! asks the runtime for it; `x` in `:forwards` stops the selected one.
 
 use crate::app::ctx::Ctx;
 use crate::app::modal::form::Form;
@@ -9,10 +10,11 @@ use crate::app::msg::Cmd;
 use crate::app::panes::forwards::{ForwardRow, ForwardsPane};
 use crate::app::state::ToastLevel;
 use crate::keymap::Action;
-use crate::model::action::ActionRequest;
+use crate::model::action::{ActionRequest, ViaService};
 use crate::model::k8s::PodFacts;
 use crate::model::k8s::forward::ForwardStats;
 use crate::model::k8s::forward::{LocalPort, declared_ports, local_words, port_label};
+use crate::model::k8s::pod::ContainerPort;
 
 /// The pane's own keys (besides the global and `[table]` ones).
 pub const ACTIONS: &[Action] = &[Action::StopForward];
@@ -41,6 +43,10 @@ pub fn on_action(pane: &mut ForwardsPane, ctx: &mut Ctx<'_>, action: Action) -> 
     }
 }
 
+/// What the form's `about` names: a pod (`namespace/name`) or a Service
+/// (`svc:namespace/name`).
+const SERVICE_PREFIX: &str = "svc:";
+
 /// The request of a forward of `pod`'s `port` in this context (`local_port` as asked; the
 /// runtime writes the one it binds).
 #[must_use]
@@ -57,7 +63,36 @@ pub fn request(
         name: name.to_owned(),
         port,
         local_port,
+        service: None,
     }
+}
+
+/// `F` on a described Service: why not (read-only, RBAC), else the form on its ports. The
+/// pod is chosen when the forward starts, as kubectl chooses it.
+pub fn ask_service_forward(
+    ctx: &mut Ctx<'_>,
+    namespace: &str,
+    service: &str,
+    ports: &[ContainerPort],
+) -> Vec<Cmd> {
+    let first = ports.first().map_or(0, |p| p.port);
+    let probe = request(ctx, namespace, "", first, first);
+    if ctx.refused(&probe) {
+        return Vec::new();
+    }
+    if let Some(reason) = ctx.access_denial(&probe) {
+        ctx.toast(ToastLevel::Warn, format!("port-forward disabled: {reason}"));
+        return Vec::new();
+    }
+    let labels: Vec<String> = ports.iter().map(port_label).collect();
+    let remote = labels.first().cloned().unwrap_or_default();
+    let cmds = ctx.check_access(std::slice::from_ref(&probe));
+    ctx.open_prepared_form(Form::port_forward(
+        &format!("{SERVICE_PREFIX}{namespace}/{service}"),
+        &labels,
+        &remote,
+    ));
+    cmds.into_iter().collect()
 }
 
 /// `F` on a pod: why not (read-only, RBAC, not running), else the form with its declared
@@ -107,14 +142,32 @@ pub fn start(
     remote: u16,
     local: LocalPort,
 ) -> Result<Vec<Cmd>, String> {
-    let Some((namespace, name)) = about.split_once('/') else {
-        return Err(format!("`{about}` is not a pod"));
+    let (service, pod) = match about.strip_prefix(SERVICE_PREFIX) {
+        Some(service) => (true, service),
+        None => (false, about),
+    };
+    let Some((namespace, name)) = pod.split_once('/') else {
+        return Err(format!("`{about}` is not a pod or a Service"));
     };
     let wanted = match local {
         LocalPort::Exact(port) => port,
         LocalPort::Auto => remote,
     };
-    let request = request(ctx, namespace, name, remote, wanted);
+    let mut request = request(ctx, namespace, name, remote, wanted);
+    if service
+        && let ActionRequest::PortForward {
+            name: pod_name,
+            service: via,
+            ..
+        } = &mut request
+    {
+        // The pod is chosen when the forward starts.
+        pod_name.clear();
+        *via = Some(ViaService {
+            name: name.to_owned(),
+            port: remote,
+        });
+    }
     crate::actions::gate::allowed(&request, ctx.readonly).map_err(|r| r.reason)?;
     if let Some(reason) = ctx.access_denial(&request) {
         return Err(reason);
@@ -124,7 +177,11 @@ pub fn start(
         id,
         context: ctx.context.name.clone(),
         namespace: namespace.to_owned(),
-        pod: name.to_owned(),
+        pod: if service {
+            format!("svc/{name}")
+        } else {
+            name.to_owned()
+        },
         port: remote,
         local: None,
         started: ctx.now,
@@ -133,7 +190,8 @@ pub fn start(
     ctx.toast(
         ToastLevel::Info,
         format!(
-            "port-forward {namespace}/{name}:{remote} on 127.0.0.1:{} (f lists the forwards)",
+            "port-forward {}{namespace}/{name}:{remote} on 127.0.0.1:{} (f lists the forwards)",
+            if service { "service " } else { "" },
             local_words(local, remote)
         ),
     );

@@ -81,11 +81,18 @@ impl ForwardsPane {
     /// Applies the runtime's news; true when the list changed.
     pub fn on_event(&mut self, event: ForwardEvent, now: Timestamp) -> bool {
         match event {
-            ForwardEvent::Listening { id, local } => {
+            ForwardEvent::Listening {
+                id,
+                local,
+                pod,
+                port,
+            } => {
                 let Some(row) = self.rows.iter_mut().find(|r| r.id == id) else {
                     return false;
                 };
                 row.local = Some(local);
+                row.pod = pod;
+                row.port = port;
                 row.started = now;
             }
             ForwardEvent::Stats { id, stats } => {
@@ -187,7 +194,9 @@ mod tests {
         assert!(pane.on_event(
             ForwardEvent::Listening {
                 id: 3,
-                local: "127.0.0.1:8080".into()
+                local: "127.0.0.1:8080".into(),
+                pod: "c".into(),
+                port: 8080,
             },
             Timestamp::UNIX_EPOCH
         ));

@@ -303,6 +303,7 @@ pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
                     name: String::new(),
                     port: 0,
                     local_port: 0,
+                    service: None,
                 },
             ]
         })
