@@ -177,7 +177,8 @@ pub fn resolve(service: &Value, pods: &[Value], port: u16) -> Result<ServiceTarg
         }
     };
     Ok(ServiceTarget {
-        pod: pod_name,
+        // From the API: shown in the list, so cleaned like every external string.
+        pod: crate::model::sanitize::clean(&pod_name),
         port: target,
     })
 }
