@@ -24,6 +24,8 @@ use crate::model::k8s::forward::{ForwardEvent, ForwardStats, LOOPBACK, LocalPort
 use crate::model::platform::OutcomeStatus;
 use crate::sources::backend::KubeBackend;
 
+use super::forward_count::{Counted, Counters};
+
 /// How long opsdeck's exit waits for the forwards to record their outcomes.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -311,9 +313,6 @@ fn local_port_of(request: &ActionRequest) -> u16 {
     }
 }
 
-/// What one connection carried, and how it failed if it did.
-type ConnEnd = (u64, u64, Option<String>);
-
 /// Accepts until stopped; returns the figures. Dropping the `JoinSet` at the end aborts the
 /// connections still open.
 async fn serve(
@@ -334,7 +333,12 @@ async fn serve(
         return ForwardStats::default();
     };
     let mut stats = ForwardStats::default();
-    let mut connections: JoinSet<ConnEnd> = JoinSet::new();
+    let mut said = stats.clone();
+    let counters = Arc::new(Counters::default());
+    let mut connections: JoinSet<Option<String>> = JoinSet::new();
+    // While a connection is open its bytes are reported every second (when they changed).
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = &mut stopped => break,
@@ -343,6 +347,7 @@ async fn serve(
                     stats.connections += 1;
                     stats.active += 1;
                     let kube = Arc::clone(&kube);
+                    let tcp = Counted::new(tcp, Arc::clone(&counters));
                     let (namespace, name, port) = (namespace.clone(), name.clone(), *port);
                     connections.spawn(async move {
                         connection(tcp, kube.as_ref(), &namespace, &name, port).await
@@ -353,45 +358,46 @@ async fn serve(
             Some(done) = connections.join_next(), if !connections.is_empty() => {
                 stats.active = stats.active.saturating_sub(1);
                 match done {
-                    Ok((out, into, error)) => {
-                        stats.bytes_out += out;
-                        stats.bytes_in += into;
-                        if error.is_some() {
-                            stats.last_error = error;
-                        }
-                    }
+                    Ok(None) => {}
+                    Ok(error) => stats.last_error = error,
                     Err(e) => stats.last_error = Some(format!("connection task: {e}")),
                 }
             }
+            _ = tick.tick(), if stats.active > 0 => {}
         }
-        say(
-            app,
-            ForwardEvent::Stats {
-                id,
-                stats: stats.clone(),
-            },
-        )
-        .await;
+        (stats.bytes_out, stats.bytes_in) = counters.get();
+        if stats != said {
+            said = stats.clone();
+            say(
+                app,
+                ForwardEvent::Stats {
+                    id,
+                    stats: stats.clone(),
+                },
+            )
+            .await;
+        }
     }
     // The listener closes here: a connect after the stop is refused.
     drop(listener);
     connections.abort_all();
+    (stats.bytes_out, stats.bytes_in) = counters.get();
     stats.active = 0;
     stats
 }
 
 /// One local connection: a stream to the pod, bytes copied both ways until either side
-/// closes, then the pod side's error if it sent one.
+/// closes; how it failed (the pod side's error first), if it did.
 async fn connection(
-    mut tcp: TcpStream,
+    mut tcp: Counted<TcpStream>,
     kube: &dyn KubeBackend,
     namespace: &str,
     name: &str,
     port: u16,
-) -> ConnEnd {
+) -> Option<String> {
     let mut conn = match kube.open_forward(namespace, name, port).await {
         Ok(conn) => conn,
-        Err(e) => return (0, 0, Some(String::from(e))),
+        Err(e) => return Some(String::from(e)),
     };
     let copy = tokio::io::copy_bidirectional(&mut tcp, &mut conn.stream);
     tokio::pin!(copy);
@@ -408,12 +414,12 @@ async fn connection(
             (copied, pod_error)
         }
         pod_error = &mut conn.error => match pod_error {
-            Some(error) => return (0, 0, Some(error)),
+            Some(error) => return Some(error),
             None => (copy.await, None),
         },
     };
     match copied {
-        Ok((out, into)) => (out, into, pod_error),
-        Err(e) => (0, 0, Some(pod_error.unwrap_or_else(|| e.to_string()))),
+        Ok(_) => pod_error,
+        Err(e) => Some(pod_error.unwrap_or_else(|| e.to_string())),
     }
 }

@@ -161,9 +161,25 @@ async fn bytes_round_trip_through_the_local_port_with_the_exact_request_and_the_
     assert_eq!(round_trip(&local, b"again").await, b"again");
     let stats = settled(&mut rx, 2).await;
     assert_eq!(stats.connections, 2);
+    // A connection still open shows its bytes as they pass, not only when it closes.
+    let mut live = TcpStream::connect(&local).await.expect("connects");
+    live.write_all(b"live").await.expect("write");
+    let mut back = [0_u8; 4];
+    live.read_exact(&mut back).await.expect("echo");
+    loop {
+        if let Msg::Forward(ForwardEvent::Stats { stats, .. }) = next(&mut rx).await
+            && stats.active == 1
+            && stats.bytes_in == 25
+        {
+            assert_eq!((stats.connections, stats.bytes_out), (3, 25));
+            break;
+        }
+    }
+    drop(live);
+    settled(&mut rx, 3).await;
 
     let sessions = server.forward_sessions();
-    assert_eq!(sessions.len(), 2, "one WebSocket per local connection");
+    assert_eq!(sessions.len(), 3, "one WebSocket per local connection");
     let s = &sessions[0];
     assert_eq!(s.method, "GET");
     assert_eq!(s.path, "/api/v1/namespaces/shop/pods/cart-a/portforward");
@@ -182,6 +198,12 @@ async fn bytes_round_trip_through_the_local_port_with_the_exact_request_and_the_
         "the listener is closed once stopped"
     );
 
+    assert_audited(&client, &local).await;
+}
+
+/// The one `kube.pod.portforward` record: the intent with the bound address, the outcome
+/// with the figures, and never the traffic.
+async fn assert_audited(client: &opsdeck::sources::platform::PlatformClient, local: &str) {
     let page = client
         .list_events(&EventQuery {
             action: Some("kube.pod.portforward".into()),
@@ -217,7 +239,7 @@ async fn bytes_round_trip_through_the_local_port_with_the_exact_request_and_the_
         "{detail}"
     );
     assert!(
-        detail.ends_with("2 connections (0 open), 21 B out, 21 B in"),
+        detail.ends_with("3 connections (0 open), 25 B out, 25 B in"),
         "{detail}"
     );
     let whole = serde_json::to_string(&page).expect("json");
