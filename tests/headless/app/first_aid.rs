@@ -738,3 +738,52 @@ async fn f_on_a_described_service_forwards_to_a_pod_behind_it() {
     .expect_err("no such port");
     assert!(String::from(missing).contains("service shipping-api does not have a service port 81"));
 }
+
+/// On the rollout's tree, `F` needs a pod chosen with tab (running ones get the form on
+/// their declared port), its hint shows with the pod keys, and `f` opens the list from there.
+#[tokio::test]
+async fn tab_chooses_a_pod_of_the_tree_and_f_forwards_its_port() {
+    let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
+    let mut s = opsdeck::screenshot::demo_state(7, 120, 40, opsdeck::theme::ColorDepth::Ansi16)
+        .expect("demo state");
+    feed(&mut s, &sandbox, 1).await;
+    key(&mut s, KeyCode::Char('3'));
+    key(&mut s, KeyCode::Enter);
+    assert!(key(&mut s, KeyCode::Char('F')).is_empty());
+    assert!(s.modal.is_none());
+    assert!(
+        toast(&s).contains("tab moves among its pods"),
+        "{}",
+        toast(&s)
+    );
+    // Tab until a running pod is chosen (the stuck rollout has a pod that cannot pull).
+    let running: Vec<String> = s
+        .panes
+        .pods
+        .pods
+        .iter()
+        .filter(|p| p.phase == "Running")
+        .map(|p| p.name.clone())
+        .collect();
+    let mut chosen = None;
+    for _ in 0..10 {
+        key(&mut s, KeyCode::Tab);
+        let pod = s.panes.rollouts.tree_pod.clone().expect("a pod node");
+        if running.contains(&pod) {
+            chosen = Some(pod);
+            break;
+        }
+    }
+    let chosen = chosen.expect("a running pod on the tree");
+    assert!(screen(&s).contains("F forward"), "{}", screen(&s));
+    key(&mut s, KeyCode::Char('F'));
+    assert!(
+        matches!(&s.modal, Some(Modal::Form(f)) if f.about.ends_with(&format!("/{chosen}")) && f.fields[0].value == "8080/http"),
+        "{:?}",
+        s.modal
+    );
+    key(&mut s, KeyCode::Esc);
+    assert!(s.modal.is_none(), "esc closes the form");
+    key(&mut s, KeyCode::Char('f'));
+    assert_eq!(s.view().pane(), PaneId::Forwards);
+}
