@@ -8,7 +8,9 @@
 //! containers (kubernetes/kubectl, `pkg/cmd/portforward/portforward.go`,
 //! `translateServicePortToTargetPort` and `lookupContainerPortNumberByServicePort`;
 //! `pkg/polymorphichelpers/attachablepodforobject.go`; `pkg/util/podutils/podutils.go`,
-//! `ActivePods`). kubectl resolves once, when the forward starts, and so do we: a forward
+//! `ActivePods`; read through code search, so no commit is pinned; the port lookup matches
+//! the staging copy in kubernetes/kubernetes, `staging/src/k8s.io/kubectl/pkg/util/
+//! service_port.go`). kubectl resolves once, when the forward starts, and so do we: a forward
 //! stays on the pod it chose. Pure: the objects come from the backend.
 
 use serde_json::Value;

@@ -2,8 +2,8 @@
 //! (`v4.channel.k8s.io`: per port a data channel 2i and an error channel 2i+1, each opened by
 //! the port as a little-endian u16), one WebSocket per local connection as kube-rs's
 //! `pod_portforward_bind` example does (kube-rs/kube, `examples/pod_portforward_bind.rs`;
-//! `kube-client/src/api/portforward.rs`). kube-rs "does not bind to local ports": the runtime
-//! owns the listener.
+//! `kube-client/src/api/portforward.rs`, read in the kube-client 5.0.0 crate this build
+//! uses). kube-rs "does not bind to local ports": the runtime owns the listener.
 
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, ListParams};
