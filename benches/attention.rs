@@ -316,6 +316,14 @@ fn context_rows(data: &ContextData, which: usize, now: Timestamp) -> ContextRows
     };
     let error_logs = |_: &str| None;
     let oncall = |s: &Service| oncall_of(s);
+    // As a background context's summary looks its apps up.
+    let apps: std::collections::HashMap<&str, &opsdeck::model::k8s::AppRow> = data
+        .apps
+        .iter()
+        .rev()
+        .map(|a| (a.name.as_str(), a))
+        .collect();
+    let app_named = |name: &str| apps.get(name).copied();
     let inputs = Inputs {
         context: &data.name,
         production: data.production,
@@ -323,7 +331,7 @@ fn context_rows(data: &ContextData, which: usize, now: Timestamp) -> ContextRows
         catalog: &data.catalog,
         alerts: Some(&data.alerts[which]),
         service_labels: &service_labels,
-        apps: &data.apps,
+        apps: &app_named,
         workloads: &data.workloads,
         databases: &data.databases,
         kafka: Some(&data.kafka),

@@ -45,6 +45,7 @@
 //!     (`update`) and drawn as it arrives; each key first applies any pending snapshot, then
 //!     the key, then draws.
 //!
+//! `KUBE_BENCH_LATENCY_ONLY=1 cargo bench --bench kube` runs only the two latency drivers.
 //! `KUBE_BENCH_PROFILE=1 cargo bench --bench kube` only applies snapshots and draws for 10 s
 //! (for `perf record`).
 //!
@@ -1108,6 +1109,16 @@ fn main() {
     // for `perf record`.
     if std::env::var_os("KUBE_BENCH_PROFILE").is_some() {
         profile_snapshots(&app_rt, &cluster);
+        return;
+    }
+
+    // `KUBE_BENCH_LATENCY_ONLY=1`: only the keypress→frame runs (a quick check of a change).
+    if std::env::var_os("KUBE_BENCH_LATENCY_ONLY").is_some() {
+        drop(pods);
+        let real = latency_real_loop(&app_rt, &server_rt, &cluster, &kubeconfig_env, 500);
+        println!("{}", summary("real loop", &real));
+        let direct = latency_direct(&app_rt, &server_rt, &cluster, 500);
+        println!("{}", summary("direct", &direct));
         return;
     }
 

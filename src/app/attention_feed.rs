@@ -149,6 +149,7 @@ pub fn active_rows(state: &State) -> Vec<Row> {
     };
     let oncall =
         |s: &crate::model::Service| panes.catalog.on_call(s, now).map(|a| answer_words(&a));
+    let app_named = |name: &str| panes.apps.row_named(name);
     let inputs = Inputs {
         context: &state.context.name,
         production: state.context.production,
@@ -156,7 +157,7 @@ pub fn active_rows(state: &State) -> Vec<Row> {
         catalog: &catalog,
         alerts: panes.alerts.snapshot.as_deref(),
         service_labels: &panes.alerts.service_labels,
-        apps: &panes.apps.rows,
+        apps: &app_named,
         workloads: &workloads,
         databases: &databases,
         kafka: panes.kafka.snapshot.as_deref(),

@@ -115,6 +115,19 @@ impl Filter {
         self.editing = false;
     }
 
+    /// Whether one row's search text passes, for a filter that does not rank rows (`None`
+    /// for fuzzy matching, whose order depends on every row's score).
+    #[must_use]
+    pub fn keeps(&self, haystack: &str) -> Option<bool> {
+        let hit = match &self.compiled {
+            Compiled::All => return Some(true),
+            Compiled::Substring(needle) => haystack.contains(needle.as_str()),
+            Compiled::Regex(re) => re.is_match(haystack),
+            Compiled::Fuzzy(_) => return None,
+        };
+        Some(hit != self.inverted())
+    }
+
     /// Keeps the indices of `haystacks` (lower-cased search text per row) that match.
     #[must_use]
     pub fn apply(&self, haystacks: &[String]) -> Vec<usize> {

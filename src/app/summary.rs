@@ -24,6 +24,7 @@ use crate::sources::{SourceBody, SourceEvent};
 pub struct ContextSummary {
     pub catalog: Arc<Catalog>,
     pub alerts: Option<Arc<AlertsSnapshot>>,
+    /// The rows of the apps the catalog maps (the attention rows read no others).
     pub apps: Vec<AppRow>,
     pub workloads: Vec<WorkloadRow>,
     pub databases: BTreeMap<String, Arc<PgSnapshot>>,
@@ -34,6 +35,32 @@ pub struct ContextSummary {
     kube: Option<Arc<crate::model::k8s::snapshot::KubeSnapshot>>,
 }
 
+/// The rows of the Argo CD apps the catalog maps (only those: a context may have 30,000
+/// apps and its attention rows read a few).
+fn mapped_apps(
+    snapshot: &crate::model::k8s::snapshot::KubeSnapshot,
+    catalog: &crate::model::Catalog,
+) -> Vec<AppRow> {
+    let wanted: std::collections::HashSet<&str> = catalog
+        .services()
+        .filter_map(|s| s.mapping.argocd_app.as_deref())
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    snapshot
+        .applications
+        .iter()
+        .filter(|a| {
+            a.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| wanted.contains(n))
+        })
+        .map(|a| AppRow::from_app(a))
+        .collect()
+}
+
 impl ContextSummary {
     /// Takes one event in; true when the rows may have changed.
     fn apply(&mut self, event: SourceEvent) -> bool {
@@ -41,16 +68,13 @@ impl ContextSummary {
             SourceBody::Catalog(catalog) => {
                 self.catalog = catalog;
                 if let Some(kube) = &self.kube {
+                    self.apps = mapped_apps(kube, &self.catalog);
                     self.workloads = mapped_workloads(kube, &self.catalog);
                 }
             }
             SourceBody::Alerts(alerts) => self.alerts = Some(alerts),
             SourceBody::Kube(snapshot) => {
-                self.apps = snapshot
-                    .applications
-                    .iter()
-                    .map(|a| AppRow::from_app(a))
-                    .collect();
+                self.apps = mapped_apps(&snapshot, &self.catalog);
                 self.workloads = mapped_workloads(&snapshot, &self.catalog);
                 self.kube = Some(snapshot);
             }
@@ -95,6 +119,14 @@ impl ContextSummary {
         let lag_rising = |group: &str| self.lag.rising(group);
         let burn = |_: &str| None;
         let error_logs = |_: &str| None;
+        // The first listed of a name wins, as in the active context's lookup.
+        let apps: std::collections::HashMap<&str, &AppRow> = self
+            .apps
+            .iter()
+            .rev()
+            .map(|a| (a.name.as_str(), a))
+            .collect();
+        let app_named = |name: &str| apps.get(name).copied();
         let inputs = Inputs {
             context,
             production,
@@ -102,7 +134,7 @@ impl ContextSummary {
             catalog: &self.catalog,
             alerts: self.alerts.as_deref(),
             service_labels: &labels,
-            apps: &self.apps,
+            apps: &app_named,
             workloads: &self.workloads,
             databases: &databases,
             kafka: self.kafka.as_deref(),

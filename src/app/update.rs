@@ -42,6 +42,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             cmds.extend(access);
         }
     }
+    // So does the pods pane (a pass over up to every pod).
+    if state.view().pane() == PaneId::Pods && state.panes.pods.apply_pending() {
+        state.dirty = true;
+        let probes = crate::app::panes::pods::actions::access_probes(&state.panes.pods);
+        let keys = state.kube_access.to_ask(&probes);
+        if !keys.is_empty() {
+            cmds.push(Cmd::CheckAccess(keys));
+        }
+    }
     cmds.extend(super::tours::after_update(state, tour_event));
     cmds
 }
@@ -297,16 +306,13 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         SourceBody::Kube(snapshot) => {
             state.panes.apps.set_snapshot(&snapshot);
             state.panes.rollouts.offer(&snapshot);
-            state.panes.pods.set_snapshot(&snapshot);
+            state.panes.pods.offer(&snapshot);
             state.panes.events.set_snapshot(&snapshot);
             state.dirty |= matches!(
                 state.view().pane(),
                 PaneId::Apps | PaneId::Rollouts | PaneId::Pods | PaneId::Events
             );
-            let mut probes = crate::app::panes::apps::actions::access_probes(&state.panes.apps);
-            probes.extend(crate::app::panes::pods::actions::access_probes(
-                &state.panes.pods,
-            ));
+            let probes = crate::app::panes::apps::actions::access_probes(&state.panes.apps);
             let keys = state.kube_access.to_ask(&probes);
             if !keys.is_empty() {
                 return vec![Cmd::CheckAccess(keys)];

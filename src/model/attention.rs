@@ -88,6 +88,9 @@ impl Row {
     }
 }
 
+/// The Argo CD app of that name, if the context has one (a lookup, so a context with
+/// 30,000 apps is not walked for the few the catalog maps).
+pub type AppNamed<'a> = &'a dyn Fn(&str) -> Option<&'a AppRow>;
 /// A consumer group's lag is growing (the last two readings rise).
 pub type LagTrend<'a> = &'a dyn Fn(&str) -> bool;
 /// A service's SLO burn, when metrics know it: `(level, words)`.
@@ -105,7 +108,7 @@ pub struct Inputs<'a> {
     pub catalog: &'a Catalog,
     pub alerts: Option<&'a AlertsSnapshot>,
     pub service_labels: &'a [String],
-    pub apps: &'a [AppRow],
+    pub apps: AppNamed<'a>,
     pub workloads: &'a [WorkloadRow],
     pub databases: &'a [(String, Arc<PgSnapshot>)],
     pub kafka: Option<&'a KafkaSnapshot>,
@@ -244,7 +247,6 @@ pub fn rows(inputs: &Inputs<'_>) -> Vec<Row> {
     for (service, signal) in alert_signals(inputs) {
         signals.entry(service).or_default().push(signal);
     }
-    let apps: HashMap<&str, &AppRow> = inputs.apps.iter().map(|a| (a.name.as_str(), a)).collect();
     let workloads: HashMap<(&str, &str), &WorkloadRow> = inputs
         .workloads
         .iter()
@@ -272,7 +274,7 @@ pub fn rows(inputs: &Inputs<'_>) -> Vec<Row> {
             });
         }
         let mapping = &service.mapping;
-        if let Some(app) = mapping.argocd_app.as_deref().and_then(|a| apps.get(a)) {
+        if let Some(app) = mapping.argocd_app.as_deref().and_then(inputs.apps) {
             let health = match app.health {
                 HealthState::Degraded => Some((Level::Critical, "Degraded")),
                 HealthState::Missing => Some((Level::Warning, "Missing")),
@@ -461,6 +463,7 @@ mod tests {
         let no_burn = |_: &str| None;
         let no_logs = |_: &str| None;
         let oncall = |s: &crate::model::Service| s.oncall.clone();
+        let apps = |name: &str| apps.iter().find(|a| a.name == name);
         rows(&Inputs {
             context: "prod",
             production,
@@ -468,7 +471,7 @@ mod tests {
             catalog,
             alerts: Some(alerts),
             service_labels: &labels,
-            apps,
+            apps: &apps,
             workloads: &[],
             databases: &[],
             kafka: None,

@@ -1,5 +1,5 @@
 //! The Kubernetes watch layer behind the Argo CD and rollout panes (Part 5), independent of
-//! the UI: build a client for a kube context ([`client`]), keep reflector caches of the kinds
+//! the UI: build a client for a kube context ([`client`]), keep watch caches of the kinds
 //! and namespaces in scope and publish coalesced snapshots of them ([`watch`]), and ask the API
 //! server what the user may do ([`ssar`]) so panes offer only actions RBAC allows (as k9s
 //! does: derailed/k9s, internal/view/browser.go).

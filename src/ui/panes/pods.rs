@@ -113,7 +113,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             (Action::Back, "back"),
         ],
     );
-    let bad = pane.pods.iter().filter(|p| attention(p) == 0).count();
+    let bad = pane.failing();
     let note =
         super::kind_error_note(pane.health.as_ref(), theme).filter(|_| !pane.pods.is_empty());
     let empty = super::empty_or_error(pane.health.as_ref(), "no pods");

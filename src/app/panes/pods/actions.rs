@@ -230,8 +230,7 @@ pub fn delete_entered(
 ) -> Result<(), String> {
     let grace_secs = parse_grace(input)?;
     let pod = pane
-        .snapshot
-        .as_ref()
+        .latest_snapshot()
         .and_then(|s| {
             s.pods
                 .iter()
@@ -279,7 +278,15 @@ pub fn delete_entered(
 /// One delete, one exec and one port-forward probe per namespace of the listed pods, for access reviews.
 #[must_use]
 pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
-    let namespaces: BTreeSet<&str> = pane.pods.iter().map(|p| p.namespace.as_str()).collect();
+    let mut namespaces: BTreeSet<&str> = BTreeSet::new();
+    let mut last = None;
+    for pod in &pane.pods {
+        // Listed by namespace: one set insert per run of pods, not per pod.
+        if last != Some(pod.namespace.as_str()) {
+            last = Some(pod.namespace.as_str());
+            namespaces.insert(pod.namespace.as_str());
+        }
+    }
     namespaces
         .into_iter()
         .flat_map(|namespace| {

@@ -79,24 +79,62 @@ pub fn attention(pod: &PodFacts) -> u8 {
 #[derive(Debug, Clone, Default)]
 pub struct PodsPane {
     pub focus: PodsFocus,
+    /// The snapshot the rows come from.
     pub snapshot: Option<Arc<KubeSnapshot>>,
+    /// A newer snapshot, kept by [`Self::offer`] until the pane shows.
+    pending: Option<Arc<KubeSnapshot>>,
     /// The listed pods.
     pub pods: Vec<Arc<PodFacts>>,
     pub health: Option<KindHealth>,
     pub table: TableState,
     haystacks: Vec<String>,
+    /// How many listed pods are failing (attention 0), kept up to date with the rows so a
+    /// frame does not count 100,000 pods.
+    failing: usize,
 }
 
 impl PodsPane {
-    /// Takes a new snapshot and rebuilds the rows (the selection stays on its pod).
-    pub fn set_snapshot(&mut self, snapshot: &Arc<KubeSnapshot>) {
-        self.snapshot = Some(Arc::clone(snapshot));
+    /// How many listed pods are failing (the title's count).
+    #[must_use]
+    pub fn failing(&self) -> usize {
+        self.failing
+    }
+
+    /// Keeps a new snapshot; the rows follow it when the pane shows
+    /// ([`Self::apply_pending`]): with 100,000 pods a watch snapshot every 100 ms would
+    /// otherwise cost a pass over every pod while the user looks elsewhere.
+    pub fn offer(&mut self, snapshot: &Arc<KubeSnapshot>) {
         self.health = Some(snapshot.health(KubeKind::Pods).clone());
-        self.rebuild();
+        self.pending = Some(Arc::clone(snapshot));
+    }
+
+    /// Takes a new snapshot and rebuilds the rows at once (the selection stays on its pod).
+    pub fn set_snapshot(&mut self, snapshot: &Arc<KubeSnapshot>) {
+        self.offer(snapshot);
+        self.apply_pending();
+    }
+
+    /// Brings the rows up to the snapshot [`Self::offer`] kept, if any; true if it did.
+    pub fn apply_pending(&mut self) -> bool {
+        let Some(snapshot) = self.pending.take() else {
+            return false;
+        };
+        self.snapshot = Some(snapshot);
+        self.update_rows();
+        true
+    }
+
+    /// The newest snapshot, whether or not the rows follow it yet.
+    #[must_use]
+    pub fn latest_snapshot(&self) -> Option<&Arc<KubeSnapshot>> {
+        self.pending.as_ref().or(self.snapshot.as_ref())
     }
 
     /// Lists the pods `focus` names.
     pub fn set_focus(&mut self, focus: PodsFocus) {
+        if let Some(snapshot) = self.pending.take() {
+            self.snapshot = Some(snapshot);
+        }
         let changed = focus != self.focus;
         if changed {
             self.focus = focus;
@@ -123,31 +161,71 @@ impl PodsPane {
         }
     }
 
+    /// Lists the pods of the focus from scratch.
     fn rebuild(&mut self) {
         let Some(snapshot) = self.snapshot.clone() else {
             self.pods.clear();
+            self.haystacks.clear();
             self.refresh_view();
             return;
         };
         self.pods = select(&snapshot, &self.focus);
-        self.haystacks = self
-            .pods
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} {} {} {} {}",
-                    p.name,
-                    p.status_word,
-                    p.node,
-                    p.images(),
-                    p.last_termination()
-                        .map(|(_, t)| t.words())
-                        .unwrap_or_default()
-                )
-                .to_lowercase()
-            })
-            .collect();
+        self.haystacks = self.pods.iter().map(|p| haystack(p)).collect();
+        self.failing = self.pods.iter().filter(|p| attention(p) == 0).count();
         self.refresh_view();
+    }
+
+    /// Follows a new snapshot of the same focus. With as many pods as before, rows are
+    /// replaced in place where the watch replaced the pod (another `Arc`), and when the same
+    /// pods stay at the same places only the changed rows move ([`TableState::patch`]).
+    fn update_rows(&mut self) {
+        let Some(snapshot) = self.snapshot.clone() else {
+            return self.rebuild();
+        };
+        // Every pod is the snapshot's own list: compared in place, not copied.
+        let selected;
+        let pods: &[Arc<PodFacts>] = if self.focus == PodsFocus::All {
+            &snapshot.pods
+        } else {
+            selected = select(&snapshot, &self.focus);
+            &selected
+        };
+        if pods.len() != self.pods.len() {
+            return self.rebuild();
+        }
+        let mut same_rows = true;
+        let mut changed = Vec::new();
+        for (i, pod) in pods.iter().enumerate() {
+            let old = &self.pods[i];
+            if Arc::ptr_eq(old, pod) {
+                continue;
+            }
+            same_rows &= old.namespace == pod.namespace && old.name == pod.name;
+            self.failing -= usize::from(attention(old) == 0);
+            self.failing += usize::from(attention(pod) == 0);
+            self.haystacks[i] = haystack(pod);
+            self.pods[i] = Arc::clone(pod);
+            changed.push(i);
+        }
+        if !same_rows || !self.patch_view(&changed) {
+            self.refresh_view();
+        }
+    }
+
+    /// Re-places the `changed` rows ([`TableState::patch`]); false when only a whole
+    /// refresh can.
+    fn patch_view(&mut self, changed: &[usize]) -> bool {
+        if changed.is_empty() {
+            return true;
+        }
+        let pods = &self.pods;
+        let column = self.table.sort.column;
+        self.table.patch(
+            changed,
+            &self.haystacks,
+            |i| row_key(&pods[i]),
+            |a, b| order(column, &pods[a], &pods[b]),
+        )
     }
 
     /// The name as listed: without the workload's name in front when the view is that
@@ -168,6 +246,41 @@ impl PodsPane {
     #[must_use]
     pub fn selected(&self) -> Option<&Arc<PodFacts>> {
         self.table.selected_row().and_then(|i| self.pods.get(i))
+    }
+}
+
+/// What the filter searches in a pod's row.
+fn haystack(p: &PodFacts) -> String {
+    format!(
+        "{} {} {} {} {}",
+        p.name,
+        p.status_word,
+        p.node,
+        p.images(),
+        p.last_termination()
+            .map(|(_, t)| t.words())
+            .unwrap_or_default()
+    )
+    .to_lowercase()
+}
+
+/// A pod's identity in the table.
+fn row_key(pod: &PodFacts) -> String {
+    format!("{}/{}", pod.namespace, pod.name)
+}
+
+/// The order of sort column `column`: attention first by default, the name breaking ties.
+fn order(column: usize, pa: &PodFacts, pb: &PodFacts) -> std::cmp::Ordering {
+    let name = (&pa.namespace, &pa.name).cmp(&(&pb.namespace, &pb.name));
+    match column {
+        1 => name,
+        2 => pa.status_word.cmp(&pb.status_word).then(name),
+        3 => pb.restarts.cmp(&pa.restarts).then(name),
+        4 => pb.created.cmp(&pa.created).then(name),
+        5 => pa.node.cmp(&pb.node).then(name),
+        _ => (attention(pa), -pa.restarts)
+            .cmp(&(attention(pb), -pb.restarts))
+            .then(name),
     }
 }
 
@@ -271,25 +384,48 @@ impl Pane for PodsPane {
         let column = self.table.sort.column;
         self.table.rebuild(
             &self.haystacks,
-            |i| format!("{}/{}", pods[i].namespace, pods[i].name),
-            |a, b| {
-                let (pa, pb) = (&pods[a], &pods[b]);
-                let name = (&pa.namespace, &pa.name).cmp(&(&pb.namespace, &pb.name));
-                match column {
-                    1 => name,
-                    2 => pa.status_word.cmp(&pb.status_word).then(name),
-                    3 => pb.restarts.cmp(&pa.restarts).then(name),
-                    4 => pb.created.cmp(&pa.created).then(name),
-                    5 => pa.node.cmp(&pb.node).then(name),
-                    _ => (attention(pa), -pa.restarts)
-                        .cmp(&(attention(pb), -pb.restarts))
-                        .then(name),
-                }
-            },
+            |i| row_key(&pods[i]),
+            |a, b| order(column, &pods[a], &pods[b]),
         );
     }
 
     fn reset(&mut self) {
         super::reset_keeping_page(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Following a snapshot in place gives what a fresh build gives: order, selection and
+    /// the failing count.
+    #[test]
+    fn a_changed_pod_moves_like_a_fresh_build() {
+        let mut world = crate::sources::sandbox::World::new(7, crate::screenshot::epoch());
+        let first = Arc::new(crate::sources::sandbox::apps::kube_snapshot(&mut world, 1));
+        assert!(first.pods.len() > 3, "the sandbox has pods");
+        let mut pane = PodsPane::default();
+        pane.set_snapshot(&first);
+        pane.table.move_by(1);
+        let followed = pane.selected().expect("rows").name.clone();
+        let mut next = (*first).clone();
+        let last = next.pods.len() - 1;
+        let mut pod = (*next.pods[last]).clone();
+        pod.restarts += 40;
+        pod.phase = "Failed".to_owned();
+        next.pods[last] = Arc::new(pod);
+        let next = Arc::new(next);
+        pane.offer(&next);
+        assert_eq!(
+            pane.pods[last].restarts, first.pods[last].restarts,
+            "not before it shows"
+        );
+        assert!(pane.apply_pending());
+        let mut fresh = PodsPane::default();
+        fresh.set_snapshot(&next);
+        assert_eq!(pane.table.visible, fresh.table.visible);
+        assert_eq!(pane.failing(), fresh.failing());
+        assert_eq!(pane.selected().expect("rows").name, followed);
     }
 }
