@@ -259,17 +259,18 @@ mod tests {
     fn declared_ports_are_tcp_once_each() {
         let mut pod = super::super::pod::tests::running("p-1", "rs");
         let mut app = pod.containers[0].clone();
-        app.ports = vec![port(Some("http"), 8080, "TCP"), port(None, 53, "UDP")];
+        app.ports = vec![port(Some("http"), 8080, "TCP"), port(None, 53, "UDP")].into();
         let mut proxy = app.clone();
         proxy.name = "proxy".into();
         proxy.ports = vec![
             port(Some("admin"), 9901, ""),
             port(Some("http"), 8080, "TCP"),
-        ];
-        pod.containers = vec![app, proxy];
+        ]
+        .into();
+        pod.containers = vec![app, proxy].into();
         let labels: Vec<String> = declared_ports(&pod).into_iter().map(port_label).collect();
         assert_eq!(labels, ["8080/http", "9901/admin"]);
-        pod.containers.clear();
+        pod.containers = Box::default();
         assert!(declared_ports(&pod).is_empty());
     }
 
