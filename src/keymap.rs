@@ -180,6 +180,9 @@ actions! {
     OpenK9s = "open_k9s", false, "open the selected pod's or workload's namespace in k9s (opsdeck waits)";
     DebugPod = "debug_pod", true, "add a debug container (config debug_image) to the selected pod and attach (audited)";
     Shell = "shell", true, "a shell in the selected pod (audited: who, container, start, end, exit status)";
+    PortForward = "port_forward", true, "forward a pod's or a Service's port to 127.0.0.1 (audited: start, end, bytes)";
+    PaneForwards = "pane_forwards", false, "go to the running port-forwards";
+    StopForward = "stop_forward", false, "stop the selected port-forward (its listener closes)";
 }
 
 impl fmt::Display for Action {
@@ -259,6 +262,7 @@ const GLOBAL_ACTIONS: &[Action] = &[
     Action::PanePods,
     Action::PaneEvents,
     Action::PaneDescribe,
+    Action::PaneForwards,
     Action::ClearScope,
 ];
 

@@ -160,6 +160,51 @@ fn preload_kube(
     }
 }
 
+/// Two port-forwards to running pods of the demo (one whose last connection met a pod port
+/// nobody listened on), as `F` leaves them once the runtime reported their traffic.
+fn demo_forwards(state: &mut State, kube: &crate::model::k8s::snapshot::KubeSnapshot) {
+    use crate::app::panes::forwards::ForwardRow;
+    use crate::model::k8s::forward::ForwardStats;
+    let now = state.now;
+    let running = kube.pods.iter().filter(|p| p.phase == "Running").take(2);
+    for (i, pod) in running.enumerate() {
+        let id = state.panes.forwards.next_id();
+        let (port, local, figures) = if i == 0 {
+            let figures = ForwardStats {
+                connections: 14,
+                active: 1,
+                bytes_out: 5_210,
+                bytes_in: 918_340,
+                last_error: None,
+            };
+            (8080, "127.0.0.1:8080", figures)
+        } else {
+            let figures = ForwardStats {
+                connections: 2,
+                active: 0,
+                bytes_out: 0,
+                bytes_in: 0,
+                last_error: Some(format!(
+                    "error forwarding port 9090 to pod {}, uid {}: failed to connect to \
+                     localhost:9090 inside namespace: connection refused",
+                    pod.name, pod.uid
+                )),
+            };
+            (9090, "127.0.0.1:19090", figures)
+        };
+        state.panes.forwards.add(ForwardRow {
+            id,
+            context: state.context.name.clone(),
+            namespace: pod.namespace.clone(),
+            pod: pod.name.clone(),
+            port,
+            local: Some(local.to_owned()),
+            started: now - jiff::SignedDuration::from_mins(if i == 0 { 12 } else { 3 }),
+            stats: figures,
+        });
+    }
+}
+
 /// The diff of the first drifted app with no operation running, as `d` on it shows it once
 /// the sandbox's managed resources arrived.
 fn show_apps_diff(state: &mut State) {
@@ -410,6 +455,12 @@ pub fn show(state: &mut State, view: DemoView) {
             state.panes.logs.expanded = true;
         }
         DemoView::Pane(PaneId::Incident) => show_incident(state),
+        DemoView::Pane(PaneId::Forwards) => {
+            if let Some(kube) = state.panes.pods.snapshot.clone() {
+                demo_forwards(state, &kube);
+            }
+            state.history.push(View::Pane(PaneId::Forwards));
+        }
         DemoView::WorkloadPods => {
             // The stuck rollout's pods, as enter on its tree shows them.
             state.history.push(View::Pane(PaneId::Pods));

@@ -304,6 +304,8 @@ impl<'a> Ctx<'a> {
                     FormKind::OncallShift => {
                         crate::app::panes::oncall::shift_form(&[], None, self.user, self.now)
                     }
+                    // Port-forward forms open through `open_prepared_form`, with the pod.
+                    FormKind::PortForward => Form::port_forward("", &[], ""),
                 }
             }
         };

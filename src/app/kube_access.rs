@@ -84,6 +84,18 @@ pub fn needed(request: &ActionRequest, argo_api: bool) -> Vec<AccessKey> {
         ActionRequest::ExecPod { namespace, .. } => {
             vec![AccessKey::new("create", "", "pods", "exec", namespace)]
         }
+        // `kubectl auth can-i create pods --subresource=portforward`: like exec, a GET
+        // upgrade that RBAC roles grant (and Kubernetes 1.35 checks) as `create`
+        // (kubernetes/kubernetes#134577).
+        ActionRequest::PortForward { namespace, .. } => {
+            vec![AccessKey::new(
+                "create",
+                "",
+                "pods",
+                "portforward",
+                namespace,
+            )]
+        }
         // `kubectl debug` patches the `ephemeralcontainers` subresource.
         ActionRequest::DebugPod { namespace, .. } => vec![AccessKey::new(
             "patch",

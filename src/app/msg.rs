@@ -80,6 +80,8 @@ pub enum Msg {
         level: super::state::ToastLevel,
         text: String,
     },
+    /// A port-forward started listening, carried a connection, or ended.
+    Forward(crate::model::k8s::forward::ForwardEvent),
     /// The locks of a Postgres session, or why they could not be read.
     PgLocks {
         database: String,
@@ -202,6 +204,17 @@ pub enum Cmd {
         request: ActionRequest,
         reason: String,
     },
+    /// `F`: forward a pod port (`PortForward`) to a loopback port, numbered `id` by the
+    /// app: listen, the audit's intent, then connections until stopped, then the outcome;
+    /// answered with `Msg::Forward` events and `Msg::ActionDone` at the end (or on refusal).
+    PortForward {
+        id: u64,
+        request: ActionRequest,
+        local: crate::model::k8s::forward::LocalPort,
+        reason: String,
+    },
+    /// `x` in `:forwards`: stop forward `id` (answered with its `Msg::Forward` end).
+    StopForward(u64),
     /// `K`: open `namespace` in k9s, suspending opsdeck while it runs; answered with
     /// `Msg::Notice`.
     OpenK9s {

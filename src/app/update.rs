@@ -105,6 +105,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Notice { level, text } => notice(state, level, text),
+        Msg::Forward(event) => on_forward(state, event),
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ActionDone(report) => on_action_done(state, *report),
         // A context switched away from meanwhile starts nothing.
@@ -173,6 +174,14 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
     }
+}
+
+/// A port-forward's news reaches its row.
+fn on_forward(state: &mut State, event: crate::model::k8s::forward::ForwardEvent) -> Vec<Cmd> {
+    let now = state.now;
+    let changed = state.panes.forwards.on_event(event, now);
+    state.dirty |= changed && state.view().pane() == PaneId::Forwards;
+    Vec::new()
 }
 
 /// An app's sync windows arrived: kept for the detail, and put in the open sync confirmation.

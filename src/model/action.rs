@@ -109,6 +109,15 @@ pub fn grace_words(grace_secs: Option<i64>) -> String {
     }
 }
 
+/// The Service a port-forward was asked through (`kubectl port-forward svc/<name> <port>`):
+/// the pod and its port are chosen from it when the forward starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViaService {
+    pub name: String,
+    /// The Service's port (the pod's port is its `targetPort`).
+    pub port: u16,
+}
+
 /// How the user confirms before the action runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -243,6 +252,24 @@ pub enum ActionRequest {
         /// The debug container's own name (`debugger-xxxxx`).
         container: String,
     },
+    /// A pod port forwarded to a loopback port (`pods/portforward`), for as long as the user
+    /// keeps it (or opsdeck runs). The audit keeps who, which context, pod and ports, when
+    /// it started and ended and how many connections and bytes it carried, never the bytes.
+    PortForward {
+        /// The context whose cluster the pod is in: a forward outlives a context switch.
+        context: String,
+        namespace: String,
+        name: String,
+        /// The pod's port.
+        port: u16,
+        /// The loopback port it listens on (the runtime writes the port it bound before the
+        /// intent is recorded).
+        local_port: u16,
+        /// Asked through a Service: the runtime fills `name` and `port` with the pod and
+        /// port it leads to before the intent is recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<ViaService>,
+    },
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -326,6 +353,7 @@ impl ActionRequest {
             Self::DeletePod { .. } => "kube.pod.delete".into(),
             Self::ExecPod { .. } => "kube.pod.exec".into(),
             Self::DebugPod { .. } => "kube.pod.debug".into(),
+            Self::PortForward { .. } => "kube.pod.portforward".into(),
         }
     }
 
@@ -371,11 +399,15 @@ impl ActionRequest {
             }
             | Self::DebugPod {
                 namespace, name, ..
+            }
+            | Self::PortForward {
+                namespace, name, ..
             } => target("kube.pod", Some(namespace), name),
         }
     }
 
-    /// The audit params of a pod session: names, image and command, never the content.
+    /// The audit params of a pod session: names, image, command and ports, never the
+    /// content.
     fn session_params(&self) -> Value {
         match self {
             Self::ExecPod {
@@ -397,6 +429,24 @@ impl ActionRequest {
                 "namespace": namespace, "name": name, "target_container": target,
                 "image": image, "debug_container": container, "tty": true, "stdin": true,
             }),
+            Self::PortForward {
+                context,
+                namespace,
+                name,
+                port,
+                local_port,
+                service,
+            } => {
+                let mut params = json!({
+                    "context": context, "namespace": namespace, "name": name, "port": port,
+                    "local_address": format!("{}:{local_port}", crate::model::k8s::forward::LOOPBACK),
+                });
+                if let Some(via) = service {
+                    params["service"] = json!(via.name);
+                    params["service_port"] = json!(via.port);
+                }
+                params
+            }
             _ => Value::Null,
         }
     }
@@ -488,7 +538,9 @@ impl ActionRequest {
                 "namespace": namespace, "name": name, "uid": uid,
                 "grace_period_seconds": grace_secs, "production": production,
             }),
-            Self::ExecPod { .. } | Self::DebugPod { .. } => self.session_params(),
+            Self::ExecPod { .. } | Self::DebugPod { .. } | Self::PortForward { .. } => {
+                self.session_params()
+            }
         }
     }
 
@@ -527,7 +579,10 @@ impl ActionRequest {
             | Self::DeletePod { .. }
             // A shell can change anything the container can: read-only mode refuses it.
             | Self::ExecPod { .. }
-            | Self::DebugPod { .. } => true,
+            | Self::DebugPod { .. }
+            // It opens a path into the pod's network from this machine: read-only refuses it
+            // (no typed name: it changes nothing in the cluster).
+            | Self::PortForward { .. } => true,
         }
     }
 

@@ -262,6 +262,17 @@ pub fn entries() -> Vec<Entry> {
             },
             what: "an ephemeral debug container attached with a TTY (pods pane `D`)",
         },
+        Entry {
+            request: ActionRequest::PortForward {
+                context: "prod-eu".into(),
+                namespace: "shop".into(),
+                name: "cart-7d9f8c6b5-x2k4q".into(),
+                port: 8080,
+                local_port: 8080,
+                service: None,
+            },
+            what: "a pod port on a loopback port; start, end, connections and bytes, not the traffic (pods pane `F`)",
+        },
     ]);
     out
 }
@@ -301,7 +312,8 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
         ActionRequest::DeletePod { .. }
         | ActionRequest::ExecPod { .. }
-        | ActionRequest::DebugPod { .. } => "kube.pod:<namespace>/<pod>",
+        | ActionRequest::DebugPod { .. }
+        | ActionRequest::PortForward { .. } => "kube.pod:<namespace>/<pod>",
         ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
             "alertmanager.silence:<service, else alertname>"
         }

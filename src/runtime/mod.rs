@@ -5,6 +5,8 @@
 
 pub mod crash_restore;
 pub mod environment;
+pub mod forward_count;
+pub mod forwards;
 pub mod handover;
 pub mod k9s;
 pub mod platform_calls;

@@ -56,6 +56,8 @@ where
     let mut last_draw: Option<Instant> = Some(Instant::now());
     let mut sources = Vec::new();
     let mut summaries = super::summaries::Summaries::default();
+    // Port-forwards live as long as this loop: they end (with their outcomes) when it does.
+    let mut forwards = super::forwards::Forwards::default();
     prepare_sources(env, &state.context.name, state.generation, &app_tx);
     let mut input_open = true;
     loop {
@@ -112,6 +114,7 @@ where
                 events: &tx,
                 app: &app_tx,
                 reader: &mut reader,
+                forwards: &mut forwards,
             };
             carry_out(cmd, state, ctx, terminal, host).await
         })
@@ -125,6 +128,7 @@ where
         }
     }
     reader.handle.abort();
+    forwards.shutdown().await;
     tracing::info!(frames = state.frames, "run loop ended");
     Ok(state.frames)
 }
@@ -249,6 +253,7 @@ struct Carry<'a> {
     events: &'a mpsc::Sender<SourceEvent>,
     app: &'a mpsc::Sender<Msg>,
     reader: &'a mut InputReader,
+    forwards: &'a mut super::forwards::Forwards,
 }
 
 /// The task that reads keys into the loop's input channel. It can be stopped so that a
@@ -340,6 +345,7 @@ where
         events: tx,
         app,
         reader,
+        forwards,
     } = carry;
     match cmd {
         Cmd::Quit => state.quit = true,
@@ -540,6 +546,33 @@ where
             state.dirty = true;
             let report = crate::app::msg::ActionReport { request, outcome };
             return Ok(Some(Msg::ActionDone(Box::new(report))));
+        }
+        Cmd::PortForward {
+            id,
+            request,
+            local,
+            reason,
+        } => {
+            let plan = super::forwards::Plan {
+                id,
+                request,
+                local,
+                reason,
+            };
+            forwards.start(
+                plan,
+                env.gate.clone(),
+                env.backends.kube.clone(),
+                app.clone(),
+            );
+        }
+        Cmd::StopForward(id) => {
+            if !forwards.stop(id) {
+                // Already gone (it ended on its own): the list must not keep it.
+                return Ok(Some(Msg::Forward(
+                    crate::model::k8s::forward::ForwardEvent::Ended { id },
+                )));
+            }
         }
         Cmd::OpenK9s { namespace } => {
             use crate::app::state::ToastLevel;

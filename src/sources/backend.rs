@@ -73,6 +73,22 @@ pub trait KubeBackend: Send + Sync + Debug {
         &'a self,
         request: &'a ActionRequest,
     ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>>;
+    /// One connection to `port` of pod `namespace/name`, for an admitted `PortForward`:
+    /// the runtime calls it once per accepted local connection.
+    fn open_forward<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, BackendError>>;
+    /// The pod and port Service `namespace/service`'s port `port` leads to, chosen as
+    /// `kubectl port-forward svc/…` chooses them (`crate::model::k8s::forward_service`).
+    fn service_target<'a>(
+        &'a self,
+        namespace: &'a str,
+        service: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::model::k8s::forward_service::ServiceTarget, BackendError>>;
 }
 
 /// The Alertmanager of a context (with Prometheus's pending alerts when configured).
@@ -167,6 +183,24 @@ impl KubeBackend for Unavailable {
     ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>> {
         Box::pin(async move { Err(self.error()) })
     }
+
+    fn open_forward<'a>(
+        &'a self,
+        _namespace: &'a str,
+        _name: &'a str,
+        _port: u16,
+    ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn service_target<'a>(
+        &'a self,
+        _namespace: &'a str,
+        _service: &'a str,
+        _port: u16,
+    ) -> Answer<'a, Result<crate::model::k8s::forward_service::ServiceTarget, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
 }
 
 impl AlertsBackend for Unavailable {
@@ -224,6 +258,7 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::DeletePod { .. }
             | ActionRequest::ExecPod { .. }
             | ActionRequest::DebugPod { .. }
+            | ActionRequest::PortForward { .. }
             | ActionRequest::TerminateAnalysisRun { .. } => self.kube.execute(request).await,
             ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
                 self.alerts.execute(request).await

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod backstage;
 pub mod catalog_files;
 pub mod catalog_map;
+pub mod forward;
 pub mod kafka;
 pub mod kube;
 pub mod logs;

@@ -35,6 +35,7 @@ pub enum PaneName {
     Pods,
     Events,
     Describe,
+    Forwards,
 }
 
 /// Which dialog is open.
@@ -595,6 +596,7 @@ pub fn pane_name(view: &View) -> PaneName {
             PaneId::Pods => PaneName::Pods,
             PaneId::Events => PaneName::Events,
             PaneId::Describe => PaneName::Describe,
+            PaneId::Forwards => PaneName::Forwards,
         },
     }
 }

@@ -59,6 +59,9 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
         View::Pane(crate::app::PaneId::Oncall) => panes::oncall::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Pods) => panes::pods::render(frame, areas.body, state),
         View::Pane(crate::app::PaneId::Events) => panes::events::render(frame, areas.body, state),
+        View::Pane(crate::app::PaneId::Forwards) => {
+            panes::forwards::render(frame, areas.body, state);
+        }
         View::Pane(crate::app::PaneId::Describe) => {
             panes::describe::render(frame, areas.body, state);
         }

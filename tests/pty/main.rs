@@ -6,7 +6,8 @@
 //! code 2 before the terminal is touched; `NO_COLOR` yields no colour escape at all;
 //! `--version` names the log file; and a death by SIGABRT or SIGSEGV (what an assertion or
 //! a crash in a C library such as librdkafka does) still gives the terminal back and exits
-//! with that signal; and `S` hands the terminal to a shell and takes it back.
+//! with that signal; `S` hands the terminal to a shell and takes it back; and `F` forwards a
+//! pod port that a real client reaches, until `q` ends it with opsdeck.
 //!
 //! Every child gets a cleared environment with `HOME`, `OPSDECK_CONFIG` and `OPSDECK_DATA`
 //! inside a temp dir, so the user's own files are never read or written. These tests need
@@ -467,5 +468,61 @@ fn s_hands_the_terminal_to_a_shell_and_takes_it_back() {
     assert!(
         flags.iter().any(|f| f == "ICANON") && flags.iter().any(|f| f == "ECHO"),
         "raw mode was not left (local flags {flags:?})"
+    );
+}
+
+/// `F` on a pod of the sandbox forwards its declared port to the typed loopback port: a real
+/// client gets the sandbox's canned HTTP answer naming the pod, `f` lists the forward, and
+/// `q` ends it with opsdeck (the port is closed once the process is gone).
+#[test]
+fn f_forwards_a_pod_port_that_curl_reaches_and_q_ends_it() {
+    use std::io::{Read as _, Write as _};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let sandbox = Sandbox::new();
+    let mut s = Session::start(&["sandbox"], &sandbox.env(&[]), sandbox.path());
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    s.send("3");
+    s.expect_screen("│▶ shipping-api", Duration::from_secs(10));
+    s.send("\r");
+    s.expect_screen("rollout logistics/shipping-api", Duration::from_secs(10));
+    s.settle(Duration::from_millis(500));
+    s.send("\r");
+    s.expect_screen("Pods of rollout shipping-api", Duration::from_secs(10));
+    s.send("F");
+    s.expect_screen("port-forward", Duration::from_secs(10));
+    s.expect_screen("8080/http", Duration::from_secs(10));
+    s.send("\t");
+    s.send(&port.to_string());
+    s.send("\r");
+    s.settle(Duration::from_millis(500));
+    s.send("f");
+    let listening = format!("127.0.0.1:{port}");
+    s.expect_screen(&listening, Duration::from_secs(10));
+
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the forward listens");
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8\r\n\r\n")
+        .expect("request");
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.contains("opsdeck sandbox: pod logistics/shipping-api-"),
+        "{answer}"
+    );
+    // curl closes after a `Connection: close` answer.
+    drop(tcp);
+    s.expect_screen("1 (0 open)", Duration::from_secs(10));
+
+    s.send("q");
+    let code = s.wait_exit(Duration::from_secs(15));
+    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the forward ended with opsdeck"
     );
 }

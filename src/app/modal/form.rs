@@ -13,6 +13,8 @@ pub enum FieldKind {
     Text,
     /// Left/right cycle through the options.
     Choice(Vec<String>),
+    /// Typed, and left/right fill in one of the suggestions (a pod's declared ports).
+    Suggest(Vec<String>),
 }
 
 /// One form field.
@@ -75,6 +77,9 @@ pub enum FormKind {
     /// An on-call shift (`:oncall`); read by `crate::app::panes::oncall::read_shift_form`,
     /// not by [`Form::validate`].
     OncallShift,
+    /// A pod port to forward (`F`); read by
+    /// `crate::app::panes::forwards::actions::read_form`, not by [`Form::validate`].
+    PortForward,
 }
 
 impl FormKind {
@@ -86,6 +91,7 @@ impl FormKind {
             Self::ReadReplica => "request a read replica",
             Self::Silence => "silence alerts",
             Self::OncallShift => "declare an on-call shift",
+            Self::PortForward => "port-forward",
         }
     }
 }
@@ -300,7 +306,7 @@ impl Form {
             }
             // Not requests: silences are checked by `validate_silence`, and the on-call pane
             // reads its shift form itself.
-            FormKind::Silence | FormKind::OncallShift => return None,
+            FormKind::Silence | FormKind::OncallShift | FormKind::PortForward => return None,
             FormKind::ReadReplica => {
                 let database = check(
                     self,
@@ -333,7 +339,7 @@ impl Form {
     /// Types into the focused text field.
     pub fn type_char(&mut self, c: char) {
         if let Some(f) = self.fields.get_mut(self.focus)
-            && f.kind == FieldKind::Text
+            && matches!(f.kind, FieldKind::Text | FieldKind::Suggest(_))
             && f.value.chars().count() < 256
         {
             f.value.push(c);
@@ -343,7 +349,7 @@ impl Form {
 
     pub fn backspace(&mut self) {
         if let Some(f) = self.fields.get_mut(self.focus)
-            && f.kind == FieldKind::Text
+            && matches!(f.kind, FieldKind::Text | FieldKind::Suggest(_))
         {
             f.value.pop();
         }
@@ -352,7 +358,7 @@ impl Form {
     /// Left/right on a choice field.
     pub fn cycle_choice(&mut self, forward: bool) {
         if let Some(f) = self.fields.get_mut(self.focus)
-            && let FieldKind::Choice(options) = &f.kind
+            && let FieldKind::Choice(options) | FieldKind::Suggest(options) = &f.kind
         {
             if options.is_empty() {
                 return;

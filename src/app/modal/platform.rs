@@ -264,6 +264,8 @@ pub(crate) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        // Two short fields: nothing worth a draft.
+        KeyCode::Esc if form.kind == FormKind::PortForward => state.modal = None,
         KeyCode::Esc => {
             if let Some(Modal::Form(form)) = state.modal.take() {
                 state.toast(
@@ -305,6 +307,13 @@ pub(crate) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                 }
             }
         }
+        KeyCode::Enter if form.kind == FormKind::PortForward => {
+            form.error = None;
+            if let Some((remote, local)) = crate::app::panes::forwards::form::read_form(form) {
+                let about = form.about.clone();
+                return port_forward_entered(state, &about, remote, local);
+            }
+        }
         KeyCode::Enter if form.kind == FormKind::OncallShift => {
             form.error = None;
             if let Some((team, body)) = crate::app::panes::oncall::read_shift_form(form, now) {
@@ -329,6 +338,33 @@ pub(crate) fn form_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The port-forward form was filled in: the forward starts and the form closes, or the
+/// form stays open with why not.
+fn port_forward_entered(
+    state: &mut State,
+    about: &str,
+    remote: u16,
+    local: crate::model::k8s::forward::LocalPort,
+) -> Vec<Cmd> {
+    let (started, intents) = state.lend(|panes, ctx| {
+        crate::app::panes::forwards::actions::start(&mut panes.forwards, ctx, about, remote, local)
+    });
+    let mut after = crate::app::route::carry_out(state, intents);
+    match started {
+        Ok(mut cmds) => {
+            state.modal = None;
+            cmds.append(&mut after);
+            cmds
+        }
+        Err(e) => {
+            if let Some(Modal::Form(form)) = &mut state.modal {
+                form.error = Some(e);
+            }
+            after
+        }
+    }
 }
 
 pub(crate) fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {

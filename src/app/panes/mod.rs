@@ -52,6 +52,7 @@ pub mod audit;
 pub mod catalog;
 pub mod describe;
 pub mod events;
+pub mod forwards;
 pub mod incident;
 pub mod kafka;
 pub mod logs;
@@ -416,6 +417,15 @@ panes! {
         actions: oncall::actions::ACTIONS,
         table: true,
         goto: Action::PaneOncall,
+    },
+    Forwards => forwards: forwards::ForwardsPane {
+        command: "forwards",
+        aliases: &["pf", "portforward", "fwd"],
+        title: "Port-forwards",
+        section: "forwards",
+        actions: forwards::actions::ACTIONS,
+        table: true,
+        goto: Action::PaneForwards,
     },
 }
 

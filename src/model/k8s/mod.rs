@@ -14,6 +14,8 @@ pub mod describe;
 pub mod dry_run;
 pub mod enablement;
 pub mod events;
+pub mod forward;
+pub mod forward_service;
 pub mod health_rules;
 pub mod lenient;
 pub mod object_ref;

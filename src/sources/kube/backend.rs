@@ -87,4 +87,39 @@ impl KubeBackend for RealKube {
                 .map_err(crate::model::error::BackendError::other)
         })
     }
+
+    fn open_forward<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, crate::model::error::BackendError>>
+    {
+        Box::pin(async move {
+            self.executor
+                .open_forward(namespace, name, port)
+                .await
+                .map_err(crate::model::error::BackendError::other)
+        })
+    }
+
+    fn service_target<'a>(
+        &'a self,
+        namespace: &'a str,
+        service: &'a str,
+        port: u16,
+    ) -> Answer<
+        'a,
+        Result<
+            crate::model::k8s::forward_service::ServiceTarget,
+            crate::model::error::BackendError,
+        >,
+    > {
+        Box::pin(async move {
+            self.executor
+                .service_target(namespace, service, port)
+                .await
+                .map_err(crate::model::error::BackendError::other)
+        })
+    }
 }

@@ -566,8 +566,8 @@ fn compact(v: &Value) -> String {
 
 /// The API's own message (e.g. the RBAC denial), with what was attempted.
 /// Why a session action cannot run as a one-shot action.
-pub const SESSION_ONLY: &str =
-    "a shell runs through the terminal hand-over (open_session), not as a one-shot action";
+pub const SESSION_ONLY: &str = "a shell runs through the terminal hand-over (open_session) and a port-forward through the \
+     runtime's forwards (open_forward), not as a one-shot action";
 
 fn kube_error(what: &str, e: &kube::Error) -> String {
     match e {
@@ -601,9 +601,9 @@ impl Executor for KubeExecutor {
             } => self.terminate_analysis_run(namespace, name).await,
             // A session is opened with `open_session` and wired to the terminal by the
             // runtime; there is nothing to run without a terminal.
-            ActionRequest::ExecPod { .. } | ActionRequest::DebugPod { .. } => {
-                Err(SESSION_ONLY.to_owned())
-            }
+            ActionRequest::ExecPod { .. }
+            | ActionRequest::DebugPod { .. }
+            | ActionRequest::PortForward { .. } => Err(SESSION_ONLY.to_owned()),
             _ => self.app_action(request).await,
         };
         result.into()

@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod client;
 pub mod exec;
+pub mod forward;
 pub mod object;
 pub mod session;
 pub mod source;

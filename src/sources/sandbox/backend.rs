@@ -135,6 +135,42 @@ impl KubeBackend for SandboxBackend {
     ) -> Answer<'a, Result<crate::sources::session::Session, BackendError>> {
         Box::pin(async move { super::shell::open(request).map_err(BackendError::other) })
     }
+
+    fn open_forward<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::sources::forward::ForwardConn, BackendError>> {
+        Box::pin(async move { Ok(super::forward::open(namespace, name, port)) })
+    }
+
+    fn service_target<'a>(
+        &'a self,
+        namespace: &'a str,
+        service: &'a str,
+        port: u16,
+    ) -> Answer<'a, Result<crate::model::k8s::forward_service::ServiceTarget, BackendError>> {
+        Box::pin(async move {
+            let reference = crate::model::k8s::ObjectRef::new("", "Service", namespace, service);
+            let object = self
+                .handle
+                .kube_object(reference)
+                .await
+                .map_err(|e| BackendError::new(crate::model::error::ErrorKind::NotFound, e))?
+                .object;
+            let pods: Vec<serde_json::Value> = self
+                .handle
+                .pods()
+                .await
+                .map_err(BackendError::other)?
+                .into_iter()
+                .filter(|p| p["metadata"]["namespace"] == namespace)
+                .collect();
+            crate::model::k8s::forward_service::resolve(&object, &pods, port)
+                .map_err(BackendError::other)
+        })
+    }
 }
 
 impl AlertsBackend for SandboxBackend {

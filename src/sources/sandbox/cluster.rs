@@ -341,7 +341,9 @@ impl SandboxCluster {
             ActionRequest::TerminateAnalysisRun {
                 namespace, name, ..
             } => self.terminate_analysis_run(namespace, name, now)?,
-            ActionRequest::ExecPod { .. } | ActionRequest::DebugPod { .. } => {
+            ActionRequest::ExecPod { .. }
+            | ActionRequest::DebugPod { .. }
+            | ActionRequest::PortForward { .. } => {
                 return Err(crate::sources::kube::exec::SESSION_ONLY.to_owned());
             }
             _ => self.app_action(request, username)?,
@@ -562,6 +564,18 @@ impl SandboxCluster {
             )
         })?;
         Ok(ObjectDoc { object, events })
+    }
+
+    /// Every pod at `now`, whole (a Service's port-forward picks one by its labels).
+    #[must_use]
+    pub fn pods(&self, now: Timestamp) -> Vec<Value> {
+        let mut pods: Vec<Value> = self
+            .workloads
+            .iter()
+            .flat_map(|w| w.children(now).1)
+            .collect();
+        pods.extend(super::read_only::objects(now).3);
+        pods
     }
 
     /// A watch snapshot at `now`, as the real watch layer publishes one.

@@ -9,6 +9,7 @@ pub mod apps;
 pub mod backend;
 pub mod cluster;
 pub mod fleet;
+pub mod forward;
 pub mod kafka;
 pub mod logs;
 pub mod metrics;
@@ -169,6 +170,12 @@ impl World {
     }
 
     /// The simulated Kubernetes cluster, moved on to the world's clock.
+    /// Every pod of the simulated cluster now, whole.
+    pub fn pods(&mut self) -> Vec<serde_json::Value> {
+        let now = self.now();
+        self.cluster().pods(now)
+    }
+
     pub fn cluster(&mut self) -> &mut cluster::SandboxCluster {
         let now = self.now();
         let built = match self.cluster.take() {
@@ -281,6 +288,8 @@ pub enum SandboxRequest {
         crate::model::k8s::ObjectRef,
         oneshot::Sender<Result<crate::model::k8s::object_ref::ObjectDoc, String>>,
     ),
+    /// Every pod of the simulated cluster, whole.
+    Pods(oneshot::Sender<Vec<serde_json::Value>>),
     /// An application's managed resources, as the Argo CD API server answers.
     ManagedResources(String, oneshot::Sender<Result<serde_json::Value, String>>),
     SyncWindows(String, oneshot::Sender<Result<serde_json::Value, String>>),
@@ -408,6 +417,9 @@ impl SandboxHandle {
                     SandboxRequest::KubeObject(reference, reply) => {
                         let now = world.now();
                         let _ = reply.send(world.cluster().object(&reference, now));
+                    }
+                    SandboxRequest::Pods(reply) => {
+                        let _ = reply.send(world.pods());
                     }
                     SandboxRequest::ManagedResources(app, reply) => {
                         let _ = reply.send(world.cluster().managed_resources(&app));
@@ -538,6 +550,11 @@ impl SandboxHandle {
     ) -> Result<crate::model::k8s::object_ref::ObjectDoc, String> {
         self.ask(|reply| SandboxRequest::KubeObject(reference, reply))
             .await?
+    }
+
+    /// Every pod of the simulated cluster, whole.
+    pub async fn pods(&self) -> Result<Vec<serde_json::Value>, String> {
+        self.ask(SandboxRequest::Pods).await
     }
 
     pub async fn managed_resources(&self, app: String) -> Result<serde_json::Value, String> {

@@ -37,16 +37,24 @@ fn glyph(tone: Tone) -> &'static str {
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.describe;
+    let yaml = (
+        Action::ShowYaml,
+        if pane.yaml { "describe" } else { "yaml" },
+    );
+    // A Service's port can be forwarded from here (the pod is chosen as kubectl chooses it).
+    let service = pane.target.as_ref().is_some_and(|t| t.kind == "Service");
+    let third = if service {
+        (Action::PortForward, "forward")
+    } else {
+        (Action::Refresh, "reload")
+    };
     let hints = key_hints(
         &state.ui.keymap,
         state.view().key_contexts(),
         &[
-            (
-                Action::ShowYaml,
-                if pane.yaml { "describe" } else { "yaml" },
-            ),
+            yaml,
             (Action::CopyYaml, "copy yaml"),
-            (Action::Refresh, "reload"),
+            third,
             (Action::Back, "back"),
         ],
     );

@@ -10,6 +10,7 @@ pub mod card;
 pub mod catalog;
 pub mod describe;
 pub mod events;
+pub mod forwards;
 pub mod incident;
 pub mod incident_changes;
 pub mod incident_metrics;

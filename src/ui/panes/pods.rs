@@ -106,9 +106,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         state.view().key_contexts(),
         &[
             (Action::Select, "describe"),
-            (Action::ShowYaml, "yaml"),
             (Action::Shell, "shell"),
             (Action::DebugPod, "debug"),
+            (Action::PortForward, "forward"),
             (Action::DeletePod, "delete"),
             (Action::Back, "back"),
         ],

@@ -274,6 +274,7 @@ fn detail_hints(state: &State) -> &'static [(Action, &'static str)] {
             (Action::NextPod, "pod"),
             (Action::Shell, "shell"),
             (Action::DebugPod, "debug"),
+            (Action::PortForward, "forward"),
             (Action::DeletePod, "delete"),
             (Action::Back, "close"),
         ]

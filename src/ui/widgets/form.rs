@@ -24,7 +24,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Form) {
             FieldKind::Text if focused => format!("{}█", field.value),
             FieldKind::Text => field.value.clone(),
             FieldKind::Choice(options) if options.is_empty() => "(nothing to choose)".to_owned(),
+            FieldKind::Choice(_) | FieldKind::Suggest(_) if !focused => {
+                format!("‹ {} ›", field.value)
+            }
             FieldKind::Choice(_) => format!("‹ {} ›", field.value),
+            FieldKind::Suggest(options) if options.is_empty() => {
+                format!("{}{}", field.value, if focused { "█" } else { "" })
+            }
+            FieldKind::Suggest(_) => format!("‹ {}█ ›", field.value),
         };
         let value_style = if focused {
             theme.style(Role::Input)
@@ -55,6 +62,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Form) {
         "asking policy, then checking the plan with the broker…".to_owned()
     } else if form.submitting {
         "sending to the platform…".to_owned()
+    } else if form.kind == FormKind::PortForward {
+        format!(
+            "pod {} · tab/↑↓ field · ←→ declared ports · enter forward · esc cancel",
+            form.about
+        )
     } else if form.kind == FormKind::CreateTopic {
         "tab/↑↓ field · ←→ choose · enter check the plan · esc keep as draft".to_owned()
     } else {

@@ -9,6 +9,7 @@ mod argocd;
 mod debug;
 mod first_aid;
 mod fixtures;
+mod port_forward;
 mod rollout_steps;
 mod shell;
 mod source;

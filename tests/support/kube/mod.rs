@@ -26,6 +26,10 @@
 //! - `pods/{name}/exec` and `/attach` over WebSocket (the channel protocol kube-rs speaks),
 //!   with a line echo for a container ([`exec`], [`KubeServer::exec_sessions`]), and
 //!   `pods/{name}/ephemeralcontainers` ([`ephemeral`]).
+//! - `pods/{name}/portforward` over WebSocket (`v4.channel.k8s.io`: a data and an error
+//!   channel per port, each opened with the port number), echoing on declared ports and
+//!   answering the kubelet's error on the others ([`portforward`],
+//!   [`KubeServer::forward_sessions`]).
 //! - `SelfSubjectAccessReview` answered from configurable rules, and minimal discovery
 //!   (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/{group}/{version}`).
 //! - Pod logs (`GET …/pods/{name}/log`) from lines a test pushes per pod and container
@@ -55,6 +59,7 @@ mod fixtures;
 mod list_watch;
 mod logs;
 mod patch;
+mod portforward;
 mod recording;
 mod routing;
 mod server;
@@ -66,6 +71,7 @@ pub use access::{ForbidRule, SsarRule};
 pub use exec::ExecRecord;
 pub use fixtures::{fixture, fixtures, fixtures_dir, flatten, pod_object};
 pub use patch::{json_patch, merge_patch};
+pub use portforward::ForwardRecord;
 pub use recording::{RequestRecord, WriteRecord};
 pub use server::KubeServer;
 pub use types::{Key, ResourceType, builtin_types};

@@ -190,6 +190,14 @@ pub(super) async fn handle(
         Route::Resource(target) if super::ephemeral::is_ephemeral(&target) && method == Method::PATCH => {
             super::ephemeral::patch(&shared, &mut inner, (&method, &uri, &headers), &target, &body)
         }
+        Route::Resource(target) if super::portforward::is_portforward(&target) => {
+            let request = (
+                method.to_string(),
+                path,
+                uri.query().unwrap_or_default().to_owned(),
+            );
+            super::portforward::portforward(&shared, &inner, &target, request, &query, upgrade.ok())
+        }
         Route::Resource(target) if super::exec::is_exec(&target) => {
             super::exec::exec(&shared, &inner, &target, query, path, upgrade.ok())
         }

@@ -70,6 +70,8 @@ pub(super) struct Shared {
     pub(super) open_log_streams: AtomicUsize,
     /// Exec sessions (see [`KubeServer::exec_sessions`]).
     pub(super) execs: Mutex<Vec<super::exec::ExecRecord>>,
+    /// Port-forward connections (see [`KubeServer::forward_sessions`]).
+    pub(super) forwards: Mutex<Vec<super::portforward::ForwardRecord>>,
 }
 
 impl Shared {
@@ -127,6 +129,7 @@ impl KubeServer {
             log_signals: broadcast::channel(4096).0,
             open_log_streams: AtomicUsize::new(0),
             execs: Mutex::new(Vec::new()),
+            forwards: Mutex::new(Vec::new()),
         });
         let server = KubeServer {
             addr,

@@ -1,5 +1,6 @@
 //! The describe view's keys: `y` switches between describe and YAML, `Y` copies the YAML
-//! (OSC 52, works over SSH), `ctrl-r` reads the object again; and how other views open it.
+//! (OSC 52, works over SSH), `ctrl-r` reads the object again, `F` forwards a described
+//! Service's port; and how other views open it.
 
 use crate::app::ctx::{Ctx, Focus};
 use crate::app::msg::Cmd;
@@ -19,6 +20,7 @@ pub const ACTIONS: &[Action] = &[
     Action::PageDown,
     Action::Top,
     Action::Bottom,
+    Action::PortForward,
 ];
 
 /// Copies `yaml` with a toast that says how much.
@@ -47,6 +49,7 @@ pub fn on_action(pane: &mut DescribePane, ctx: &mut Ctx<'_>, action: Action) -> 
             }
         }),
         Action::Refresh => Some(load(pane)),
+        Action::PortForward => Some(forward(pane, ctx)),
         Action::Up => Some(scroll(pane, -1)),
         Action::Down => Some(scroll(pane, 1)),
         Action::PageUp => Some(scroll(pane, -rows)),
@@ -55,6 +58,27 @@ pub fn on_action(pane: &mut DescribePane, ctx: &mut Ctx<'_>, action: Action) -> 
         Action::Bottom => Some(scroll(pane, isize::MAX / 2)),
         _ => None,
     }
+}
+
+/// `F` on a described Service: the form on its ports (`kubectl port-forward svc/…`).
+fn forward(pane: &DescribePane, ctx: &mut Ctx<'_>) -> Vec<Cmd> {
+    let Some(target) = pane.target.as_ref().filter(|t| t.kind == "Service") else {
+        ctx.toast(
+            ToastLevel::Info,
+            "F here forwards a Service's port; a pod's is F in :pods",
+        );
+        return Vec::new();
+    };
+    let Some(Ok(loaded)) = &pane.loaded else {
+        ctx.toast(ToastLevel::Info, "the Service is not read yet");
+        return Vec::new();
+    };
+    crate::app::panes::forwards::actions::ask_service_forward(
+        ctx,
+        &target.namespace,
+        &target.name,
+        &loaded.service_ports,
+    )
 }
 
 fn scroll(pane: &mut DescribePane, delta: isize) -> Vec<Cmd> {

@@ -28,6 +28,8 @@ pub struct Loaded {
     pub lines: Vec<Line>,
     pub yaml: String,
     pub fetched_at: Timestamp,
+    /// A Service's TCP ports (what `F` offers to forward); empty for other kinds.
+    pub service_ports: Vec<crate::model::k8s::pod::ContainerPort>,
 }
 
 /// The describe view.
@@ -59,6 +61,11 @@ impl DescribePane {
             lines: describe(&doc.object, &doc.events, now),
             yaml: object_yaml(&doc.object),
             fetched_at: now,
+            service_ports: if reference.kind == "Service" {
+                crate::model::k8s::forward_service::service_ports(&doc.object)
+            } else {
+                Vec::new()
+            },
         }));
         if self.copy_when_loaded {
             self.copy_when_loaded = false;

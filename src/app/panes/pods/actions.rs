@@ -3,7 +3,8 @@
 //! the confirmation, then the audit gate). The delete is pinned to the pod's uid, so a pod
 //! recreated under the same name is never the one deleted. `S` opens a shell in the pod
 //! (the default container, else the first app container): the runtime hands the terminal
-//! over and gives it back when the shell ends.
+//! over and gives it back when the shell ends. `F` forwards one of its ports to a loopback
+//! port (`crate::app::panes::forwards`).
 
 use std::collections::BTreeSet;
 
@@ -27,6 +28,7 @@ pub const ACTIONS: &[Action] = &[
     Action::Shell,
     Action::OpenK9s,
     Action::DebugPod,
+    Action::PortForward,
 ];
 
 /// The pods view's own keys; `None` for an action that is not the pane's.
@@ -47,8 +49,11 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
             };
             return Some(cmds);
         }
-        Action::DeletePod | Action::Shell | Action::DebugPod => {
+        Action::DeletePod | Action::Shell | Action::DebugPod | Action::PortForward => {
             let cmds = match pane.selected().cloned() {
+                Some(pod) if action == Action::PortForward => {
+                    crate::app::panes::forwards::actions::ask_forward(ctx, &pod)
+                }
                 Some(pod) if action == Action::Shell => ask_shell(ctx, &pod),
                 Some(pod) if action == Action::DebugPod => ask_debug(ctx, &pod),
                 Some(pod) => ask_delete(ctx, &pod),
@@ -270,7 +275,7 @@ pub fn delete_entered(
     Ok(())
 }
 
-/// One delete and one exec probe per namespace of the listed pods, for access reviews.
+/// One delete, one exec and one port-forward probe per namespace of the listed pods, for access reviews.
 #[must_use]
 pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
     let mut namespaces: BTreeSet<&str> = BTreeSet::new();
@@ -298,6 +303,14 @@ pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
                     name: String::new(),
                     container: String::new(),
                     command: Vec::new(),
+                },
+                ActionRequest::PortForward {
+                    context: String::new(),
+                    namespace: namespace.to_owned(),
+                    name: String::new(),
+                    port: 0,
+                    local_port: 0,
+                    service: None,
                 },
             ]
         })

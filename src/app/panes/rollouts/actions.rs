@@ -40,6 +40,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Shell,
     crate::keymap::Action::OpenK9s,
     crate::keymap::Action::DebugPod,
+    crate::keymap::Action::PortForward,
 ];
 
 /// The actions the pane offers, in menu order, with a probe op for enablement.
@@ -416,8 +417,11 @@ pub fn on_action(
             };
             return Some(cmds);
         }
-        Action::DeletePod | Action::Shell | Action::DebugPod => {
+        Action::DeletePod | Action::Shell | Action::DebugPod | Action::PortForward => {
             let cmds = match rollouts.tree_pod_facts().cloned() {
+                Some(pod) if action == Action::PortForward => {
+                    crate::app::panes::forwards::actions::ask_forward(ctx, &pod)
+                }
                 Some(pod) if action == Action::Shell => {
                     crate::app::panes::pods::actions::ask_shell(ctx, &pod)
                 }
