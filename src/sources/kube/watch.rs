@@ -31,7 +31,7 @@
 //!   store keeps the old objects until the new list is complete, so it is not shown as an error.
 //! - Dropping [`KubeWatch`] aborts every task (they live in a `JoinSet`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -57,6 +57,13 @@ use crate::model::k8s::{AnalysisRun, Application, Rollout};
 /// How long the publisher gathers events before publishing: the UI sees at most one snapshot
 /// per this interval however many events arrive.
 pub const COALESCE: Duration = Duration::from_millis(100);
+
+/// How many replaced snapshots the publisher keeps. The last release of a snapshot lets go
+/// of every object's `Arc` (130,000 of them at 100,000 pods, a cache miss each: milliseconds);
+/// kept here, that release happens on the publisher's task when the snapshot is this many
+/// publishes old, not on the UI thread the moment a newer one replaces it. The cost is the
+/// objects replaced in between living this many publishes (~300 ms) longer.
+const RETIRED: usize = 3;
 
 /// The annotation `kubectl apply` leaves: a full copy of the object, never shown.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -560,13 +567,18 @@ impl KubeWatch {
         let (tx, rx) = watch::channel(Arc::new(stores.snapshot(0, &shared)));
         tasks.spawn(async move {
             let mut generation = 0;
+            let mut retired = VecDeque::with_capacity(RETIRED + 1);
             loop {
                 shared.dirty.notified().await;
                 // Wait after the first event so the rest of its burst lands in the same
                 // snapshot; pokes during the wait leave one permit, i.e. one more snapshot.
                 tokio::time::sleep(COALESCE).await;
                 generation += 1;
-                tx.send_replace(Arc::new(stores.snapshot(generation, &shared)));
+                let replaced = tx.send_replace(Arc::new(stores.snapshot(generation, &shared)));
+                retired.push_back(replaced);
+                if retired.len() > RETIRED {
+                    drop(retired.pop_front());
+                }
             }
         });
         Self { rx, _tasks: tasks }
