@@ -317,12 +317,7 @@ fn context_rows(data: &ContextData, which: usize, now: Timestamp) -> ContextRows
     let error_logs = |_: &str| None;
     let oncall = |s: &Service| oncall_of(s);
     // As a background context's summary looks its apps up.
-    let apps: std::collections::HashMap<&str, &opsdeck::model::k8s::AppRow> = data
-        .apps
-        .iter()
-        .rev()
-        .map(|a| (a.name.as_str(), a))
-        .collect();
+    let apps = opsdeck::model::attention::apps_by_name(&data.apps);
     let app_named = |name: &str| apps.get(name).copied();
     let inputs = Inputs {
         context: &data.name,

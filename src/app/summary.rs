@@ -119,13 +119,7 @@ impl ContextSummary {
         let lag_rising = |group: &str| self.lag.rising(group);
         let burn = |_: &str| None;
         let error_logs = |_: &str| None;
-        // The first listed of a name wins, as in the active context's lookup.
-        let apps: std::collections::HashMap<&str, &AppRow> = self
-            .apps
-            .iter()
-            .rev()
-            .map(|a| (a.name.as_str(), a))
-            .collect();
+        let apps = crate::model::attention::apps_by_name(&self.apps);
         let app_named = |name: &str| apps.get(name).copied();
         let inputs = Inputs {
             context,

@@ -91,6 +91,13 @@ impl Row {
 /// The Argo CD app of that name, if the context has one (a lookup, so a context with
 /// 30,000 apps is not walked for the few the catalog maps).
 pub type AppNamed<'a> = &'a dyn Fn(&str) -> Option<&'a AppRow>;
+/// Apps by name for an [`AppNamed`] lookup; the first listed of a name wins, as in the
+/// active context's binary search.
+#[must_use]
+pub fn apps_by_name(apps: &[AppRow]) -> HashMap<&str, &AppRow> {
+    apps.iter().rev().map(|a| (a.name.as_str(), a)).collect()
+}
+
 /// A consumer group's lag is growing (the last two readings rise).
 pub type LagTrend<'a> = &'a dyn Fn(&str) -> bool;
 /// A service's SLO burn, when metrics know it: `(level, words)`.
