@@ -72,6 +72,12 @@ pub struct TableState {
     pub vanished: Option<RowKey>,
     /// Rows that fit on screen, learned from the last layout (set on resize).
     pub page: usize,
+    /// Every row in display order before the filter, with its key, from the last rebuild
+    /// (kept by patches): a new filter text is then a pass over it, not a sort of 30,000
+    /// rows and 30,000 new keys per keystroke ([`Self::refilter`]). Empty when not valid.
+    ordered: Vec<usize>,
+    ordered_keys: Vec<RowKey>,
+    ordered_valid: bool,
 }
 
 impl TableState {
@@ -165,19 +171,58 @@ impl TableState {
         key: impl Fn(usize) -> RowKey,
         mut order: impl FnMut(usize, usize) -> Ordering,
     ) {
-        let mut visible = self.filter.apply(haystacks);
-        if !self.filter.orders_rows() {
-            visible.sort_by(|&a, &b| order(a, b));
-            if self.sort.reverse {
-                visible.reverse();
+        if self.filter.orders_rows() {
+            let visible = self.filter.apply(haystacks);
+            self.set_rows(visible, key);
+            return;
+        }
+        // Every row ordered, then filtered: the same rows in the same order as sorting only
+        // the filtered ones (a stable sort keeps index order among ties either way).
+        let mut all: Vec<usize> = (0..haystacks.len()).collect();
+        all.sort_by(|&a, &b| order(a, b));
+        if self.sort.reverse {
+            all.reverse();
+        }
+        self.ordered_keys = all.iter().map(|&row| key(row)).collect();
+        self.ordered = all;
+        self.ordered_valid = true;
+        self.apply_filter(haystacks);
+    }
+
+    /// The filter changed, nothing else: the visible rows are the rows of the last order
+    /// that pass it. False, changing nothing, when there is no such order (a fuzzy filter
+    /// ranks rows itself, or the rows came from [`Self::set_rows`]); the caller rebuilds.
+    pub fn refilter(&mut self, haystacks: &[String]) -> bool {
+        if self.filter.orders_rows() || !self.ordered_valid || self.ordered.len() != haystacks.len()
+        {
+            return false;
+        }
+        self.apply_filter(haystacks);
+        true
+    }
+
+    /// Visible rows and keys from the ordered ones that pass the filter.
+    fn apply_filter(&mut self, haystacks: &[String]) {
+        self.visible.clear();
+        self.keys.clear();
+        for (&row, key) in self.ordered.iter().zip(&self.ordered_keys) {
+            let keep = haystacks
+                .get(row)
+                .is_some_and(|h| self.filter.keeps(h).unwrap_or(true));
+            if keep {
+                self.visible.push(row);
+                self.keys.push(key.clone());
             }
         }
-        self.set_rows(visible, key);
+        self.follow_selection();
     }
 
     /// Replaces the visible rows, keeping the cursor on the row with the same key. When that
     /// row is gone the cursor stays at its position (its neighbour) and `vanished` names it.
     pub fn set_rows(&mut self, visible: Vec<usize>, key: impl Fn(usize) -> RowKey) {
+        self.ordered_valid = false;
+        self.ordered.clear();
+        self.ordered_keys.clear();
         self.keys = visible.iter().map(|&row| key(row)).collect();
         self.visible = visible;
         self.follow_selection();
@@ -197,7 +242,10 @@ impl TableState {
         key: impl Fn(usize) -> RowKey,
         mut order: impl FnMut(usize, usize) -> Ordering,
     ) -> bool {
-        if changed.len() > 64.max(haystacks.len() / 16) {
+        if !self.ordered_valid
+            || self.ordered.len() != haystacks.len()
+            || changed.len() > 64.max(haystacks.len() / 16)
+        {
             return false;
         }
         let mut keeps = Vec::with_capacity(changed.len());
@@ -210,24 +258,24 @@ impl TableState {
         // Out first, all of them: a changed row still at its old place could sit out of
         // order and mislead the binary search of another.
         for &row in changed {
-            if let Some(position) = self.visible.iter().position(|&r| r == row) {
-                self.visible.remove(position);
-                self.keys.remove(position);
-            }
+            take_out(&mut self.visible, &mut self.keys, row);
+            take_out(&mut self.ordered, &mut self.ordered_keys, row);
         }
         let reverse = self.sort.reverse;
         for (&row, keep) in changed.iter().zip(keeps) {
-            if !keep {
-                continue;
-            }
             // A stable sort of rows taken in index order: ties keep index order, and a
             // reversed table is that order backwards.
-            let position = self.visible.partition_point(|&other| {
-                let before = order(other, row).then(other.cmp(&row)) == Ordering::Less;
-                before != reverse
-            });
-            self.visible.insert(position, row);
-            self.keys.insert(position, key(row));
+            let mut before = |other: usize| {
+                (order(other, row).then(other.cmp(&row)) == Ordering::Less) != reverse
+            };
+            let at = self.ordered.partition_point(|&other| before(other));
+            self.ordered.insert(at, row);
+            self.ordered_keys.insert(at, key(row));
+            if keep {
+                let at = self.visible.partition_point(|&other| before(other));
+                self.visible.insert(at, row);
+                self.keys.insert(at, key(row));
+            }
         }
         self.follow_selection();
         true
@@ -271,6 +319,14 @@ impl TableState {
         } else {
             (self.sort.column + n - 1) % n
         };
+    }
+}
+
+/// Removes `row` and its key from a display list, if it is there.
+fn take_out(rows: &mut Vec<usize>, keys: &mut Vec<RowKey>, row: usize) {
+    if let Some(position) = rows.iter().position(|&r| r == row) {
+        rows.remove(position);
+        keys.remove(position);
     }
 }
 
@@ -390,6 +446,15 @@ mod tests {
             assert_eq!(patched.selected, rebuilt.selected, "round {round}");
             assert_eq!(patched.selected_key, rebuilt.selected_key, "round {round}");
             assert_eq!(patched.vanished, rebuilt.vanished, "round {round}");
+            // Then a new filter text: refiltering the kept order gives what a rebuild gives.
+            let text = ["", "score1", "!score3", "row-1"][usize::try_from(next(4)).unwrap_or(0)];
+            patched.filter.set(text.to_owned(), FilterMode::Substring);
+            rebuilt.filter.set(text.to_owned(), FilterMode::Substring);
+            assert!(patched.refilter(&hay), "round {round}");
+            rebuilt.rebuild(&hay, key, |a, b| scores[a].cmp(&scores[b]));
+            assert_eq!(patched.visible, rebuilt.visible, "round {round} {text}");
+            assert_eq!(patched.keys, rebuilt.keys, "round {round} {text}");
+            assert_eq!(patched.selected_key, rebuilt.selected_key, "round {round}");
         }
     }
 

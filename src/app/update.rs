@@ -579,7 +579,7 @@ fn back(state: &mut State) {
             if let Some(table) = pane.table_mut() {
                 table.filter.clear();
             }
-            pane.refresh_view();
+            pane.refilter_view();
             return;
         }
     }

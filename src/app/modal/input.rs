@@ -191,7 +191,7 @@ pub(crate) fn filter_key(state: &mut State, key: KeyEvent) {
         }
         _ => return,
     }
-    pane.refresh_view();
+    pane.refilter_view();
 }
 
 pub(crate) fn paste(state: &mut State, text: &str) {
@@ -215,7 +215,7 @@ pub(crate) fn paste(state: &mut State, text: &str) {
             let mode = table.filter.mode;
             table.filter.set(text, mode);
         }
-        pane.refresh_view();
+        pane.refilter_view();
         state.dirty = true;
     }
 }

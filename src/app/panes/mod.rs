@@ -145,6 +145,11 @@ pub trait Pane {
     }
     /// Re-applies filter and sort after either changed.
     fn refresh_view(&mut self) {}
+    /// Re-applies the filter after only its text or mode changed; a pane with many rows
+    /// answers from its table's kept order ([`TableState::refilter`]).
+    fn refilter_view(&mut self) {
+        self.refresh_view();
+    }
     /// `esc`: closes what the pane has open over its list (a detail, a trace); true when it
     /// did, so `esc` goes no further.
     fn close(&mut self) -> bool {

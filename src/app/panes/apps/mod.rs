@@ -262,6 +262,12 @@ impl Pane for AppsPane {
         &SORT_KEYS
     }
 
+    fn refilter_view(&mut self) {
+        if !self.table.refilter(&self.haystacks) {
+            self.refresh_view();
+        }
+    }
+
     fn refresh_view(&mut self) {
         let rows = &self.rows;
         let column = self.table.sort.column;

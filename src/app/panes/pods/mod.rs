@@ -379,6 +379,12 @@ impl Pane for PodsPane {
         &SORT_KEYS
     }
 
+    fn refilter_view(&mut self) {
+        if !self.table.refilter(&self.haystacks) {
+            self.refresh_view();
+        }
+    }
+
     fn refresh_view(&mut self) {
         let pods = &self.pods;
         let column = self.table.sort.column;
