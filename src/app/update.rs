@@ -32,23 +32,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     if state.view().pane() == PaneId::Incident {
         state.dirty |= refresh_incident(state) || data;
     }
-    // The rollouts pane builds its rows only while it shows (they cost a pass over every pod).
-    if state.view().pane() == PaneId::Rollouts {
-        let (built, _) = state.lend(|panes, ctx| {
-            crate::app::panes::rollouts::actions::apply_pending(&mut panes.rollouts, ctx)
-        });
+    // The rollouts and pods panes build their rows only while they show (each costs a pass
+    // over every pod).
+    let pending: Option<fn(&mut super::panes::Panes, &mut super::ctx::Ctx<'_>) -> _> =
+        match state.view().pane() {
+            PaneId::Rollouts => Some(|panes, ctx| {
+                crate::app::panes::rollouts::actions::apply_pending(&mut panes.rollouts, ctx)
+            }),
+            PaneId::Pods => Some(|panes, ctx| {
+                crate::app::panes::pods::actions::apply_pending(&mut panes.pods, ctx)
+            }),
+            _ => None,
+        };
+    if let Some(apply) = pending {
+        let (built, _) = state.lend(apply);
         if let Some(access) = built {
             state.dirty = true;
             cmds.extend(access);
-        }
-    }
-    // So does the pods pane (a pass over up to every pod).
-    if state.view().pane() == PaneId::Pods && state.panes.pods.apply_pending() {
-        state.dirty = true;
-        let probes = crate::app::panes::pods::actions::access_probes(&state.panes.pods);
-        let keys = state.kube_access.to_ask(&probes);
-        if !keys.is_empty() {
-            cmds.push(Cmd::CheckAccess(keys));
         }
     }
     cmds.extend(super::tours::after_update(state, tour_event));

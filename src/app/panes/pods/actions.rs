@@ -275,6 +275,14 @@ pub fn delete_entered(
     Ok(())
 }
 
+/// The rows follow snapshots only while the pane shows (a pass over up to every pod):
+/// brings them up to date when a snapshot waits, and asks the access reviews its actions
+/// need, like the rollouts pane's.
+pub fn apply_pending(pane: &mut PodsPane, ctx: &mut Ctx<'_>) -> Option<Vec<Cmd>> {
+    pane.apply_pending()
+        .then(|| ctx.check_access(&access_probes(pane)).into_iter().collect())
+}
+
 /// One delete, one exec and one port-forward probe per namespace of the listed pods, for access reviews.
 #[must_use]
 pub fn access_probes(pane: &PodsPane) -> Vec<ActionRequest> {
