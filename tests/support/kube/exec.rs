@@ -61,6 +61,29 @@ pub(super) fn is_exec(target: &Target) -> bool {
     target.ty.plural == "pods" && matches!(target.subresource.as_deref(), Some("exec" | "attach"))
 }
 
+/// What a pod subresource that upgrades (exec, attach, portforward) checks first, like the
+/// real server: RBAC `create` on it, then the pod. Its name and object, or the
+/// error answer (boxed: a `Response` is large).
+pub(super) fn creatable_pod<'a>(
+    inner: &'a Inner,
+    target: &Target,
+) -> Result<(String, &'a Value), Box<Response>> {
+    let ns = target.namespace.clone().unwrap_or_default();
+    if let Some(response) = super::access::forbidden(inner, "create", target, &ns) {
+        return Err(Box::new(response));
+    }
+    let name = target.name.clone().unwrap_or_default();
+    match inner.objects.get(&target.key(&name)) {
+        Some(pod) => Ok((name, pod)),
+        None => Err(Box::new(status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("pods \"{name}\" not found"),
+            json!({"name": name, "kind": "pods"}),
+        ))),
+    }
+}
+
 /// An exec request: checked like the real server (RBAC, the pod, its container), then
 /// upgraded.
 pub(super) fn exec(
@@ -71,18 +94,9 @@ pub(super) fn exec(
     path: String,
     upgrade: Option<WebSocketUpgrade>,
 ) -> Response {
-    let ns = target.namespace.clone().unwrap_or_default();
-    if let Some(response) = super::access::forbidden(inner, "create", target, &ns) {
-        return response;
-    }
-    let name = target.name.clone().unwrap_or_default();
-    let Some(pod) = inner.objects.get(&target.key(&name)) else {
-        return status(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            &format!("pods \"{name}\" not found"),
-            json!({"name": name, "kind": "pods"}),
-        );
+    let (name, pod) = match creatable_pod(inner, target) {
+        Ok(found) => found,
+        Err(response) => return *response,
     };
     let containers: Vec<String> = ["containers", "ephemeralContainers"]
         .iter()

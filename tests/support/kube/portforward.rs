@@ -68,18 +68,9 @@ pub(super) fn portforward(
     query: &[(String, String)],
     upgrade: Option<WebSocketUpgrade>,
 ) -> Response {
-    let ns = target.namespace.clone().unwrap_or_default();
-    if let Some(response) = super::access::forbidden(inner, "create", target, &ns) {
-        return response;
-    }
-    let name = target.name.clone().unwrap_or_default();
-    let Some(pod) = inner.objects.get(&target.key(&name)) else {
-        return status(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            &format!("pods \"{name}\" not found"),
-            json!({"name": name, "kind": "pods"}),
-        );
+    let (name, pod) = match super::exec::creatable_pod(inner, target) {
+        Ok(found) => found,
+        Err(response) => return *response,
     };
     let ports: Result<Vec<u16>, _> = param(query, "ports")
         .unwrap_or_default()
