@@ -128,24 +128,13 @@ impl MetricKind {
             }
             Self::Restarts => format!("{v:.0}"),
             Self::Cpu => format!("{v:.2} cores"),
-            Self::Memory => bytes(v),
+            Self::Memory => super::text::byte_size(v),
         }
     }
 
     fn index(self) -> usize {
         self as usize
     }
-}
-
-fn bytes(v: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = v;
-    let mut unit = 0;
-    while v.abs() >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1}{}", UNITS[unit])
 }
 
 /// The windows of the SLO figures: the four of the Workbook's page rows and the SLO period.

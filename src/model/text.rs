@@ -106,6 +106,23 @@ pub fn wrap_all(text: &str, width: usize) -> Vec<String> {
     rows
 }
 
+/// A byte count in binary units: `512 B`, `5.1 KiB`, `328.2 MiB` (memory figures and a
+/// port-forward's traffic read the same way).
+#[must_use]
+pub fn byte_size(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if bytes.abs() < 1024.0 {
+        return format!("{bytes:.0} B");
+    }
+    let mut v = bytes;
+    let mut unit = 0;
+    while v.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
 /// `12,400`: lag and counts are read at a glance.
 #[must_use]
 pub fn thousands(n: i64) -> String {

@@ -133,7 +133,7 @@ pub struct ForwardStats {
 }
 
 impl ForwardStats {
-    /// "3 connections (1 open), 120 B out, 4.1 KB in".
+    /// "3 connections (1 open), 120 B out, 4.1 KiB in".
     #[must_use]
     pub fn words(&self) -> String {
         format!(
@@ -154,16 +154,7 @@ pub fn bytes_words(bytes: u64) -> String {
         clippy::cast_precision_loss,
         reason = "a display figure with one decimal"
     )]
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KB", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} MB", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0))
-    }
+    crate::model::text::byte_size(bytes as f64)
 }
 
 /// What the runtime tells the app about forward `id` (the app numbered it).
@@ -283,7 +274,10 @@ mod tests {
             bytes_in: 4200,
             last_error: None,
         };
-        assert_eq!(stats.words(), "1 connection (0 open), 120 B out, 4.1 KB in");
-        assert_eq!(bytes_words(3 * 1024 * 1024), "3.0 MB");
+        assert_eq!(
+            stats.words(),
+            "1 connection (0 open), 120 B out, 4.1 KiB in"
+        );
+        assert_eq!(bytes_words(3 * 1024 * 1024), "3.0 MiB");
     }
 }
