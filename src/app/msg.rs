@@ -25,6 +25,9 @@ pub enum Msg {
     ThemeLoaded(Result<Box<Theme>, Diagnostic>),
     /// The clock, stamped by the run loop on each batch.
     Now(Timestamp),
+    /// A second passed with nothing else happening while a source is failing or stale: the
+    /// ages on screen ("error 3s", "data from 12s ago") must keep counting without a key.
+    AgeTick,
     /// The platform answered a call made for the user.
     PlatformDone(Box<PlatformReply>),
     /// The audit gate finished with an action.

@@ -72,10 +72,27 @@ pub fn refresh_incident(state: &mut State) -> bool {
     )
 }
 
+/// Whether the screen shows an age that grows by itself: a source's error or stale
+/// marker counts seconds since the last good data, so the run loop redraws it about once a
+/// second while there is one (a coarse redraw; nothing else changes).
+#[must_use]
+pub fn ages_on_screen(state: &State) -> bool {
+    state.health.values().any(|h| {
+        matches!(
+            h,
+            crate::model::SourceHealth::Error { .. } | crate::model::SourceHealth::Stale { .. }
+        )
+    })
+}
+
 fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Now(now) => {
             state.now = now;
+            Vec::new()
+        }
+        Msg::AgeTick => {
+            state.dirty |= ages_on_screen(state);
             Vec::new()
         }
         Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => on_key(state, key),
@@ -151,29 +168,43 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             database,
             pid,
             locks,
-        } => {
-            let pg = &mut state.panes.postgres;
-            if pg.current_database() == Some(database.as_str())
-                && let Some(detail) = pg.detail.as_mut().filter(|d| d.pid == pid)
-            {
-                detail.locks = Some(locks);
-                state.dirty = true;
-            }
-            Vec::new()
-        }
-        Msg::ThemeLoaded(result) => {
-            match result {
-                Ok(theme) => {
-                    let name = theme.name.clone();
-                    state.ui.theme = std::sync::Arc::new(*theme);
-                    state.toast(ToastLevel::Info, format!("theme: {name}"));
-                }
-                Err(diag) => state.toast(ToastLevel::Error, diag.to_string()),
-            }
-            state.dirty = true;
-            Vec::new()
-        }
+        } => on_pg_locks(state, &database, pid, locks),
+        Msg::ThemeLoaded(result) => on_theme_loaded(state, result),
     }
+}
+
+/// The locks of the session whose detail is open reach it, if it still is.
+fn on_pg_locks(
+    state: &mut State,
+    database: &str,
+    pid: i32,
+    locks: Result<Vec<crate::model::pg::PgLock>, String>,
+) -> Vec<Cmd> {
+    let pg = &mut state.panes.postgres;
+    if pg.current_database() == Some(database)
+        && let Some(detail) = pg.detail.as_mut().filter(|d| d.pid == pid)
+    {
+        detail.locks = Some(locks);
+        state.dirty = true;
+    }
+    Vec::new()
+}
+
+/// A theme loaded for `:theme` takes over, or says why not.
+fn on_theme_loaded(
+    state: &mut State,
+    result: Result<Box<crate::theme::Theme>, crate::diagnostic::Diagnostic>,
+) -> Vec<Cmd> {
+    match result {
+        Ok(theme) => {
+            let name = theme.name.clone();
+            state.ui.theme = std::sync::Arc::new(*theme);
+            state.toast(ToastLevel::Info, format!("theme: {name}"));
+        }
+        Err(diag) => state.toast(ToastLevel::Error, diag.to_string()),
+    }
+    state.dirty = true;
+    Vec::new()
 }
 
 /// A port-forward's news reaches its row.

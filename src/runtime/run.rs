@@ -26,6 +26,9 @@ use crate::theme::{ColorDepth, Theme};
 
 /// Frames are at least this far apart.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// How often ages on screen are redrawn while nothing else happens and a source is in
+/// trouble ([`crate::app::update::ages_on_screen`]).
+const AGE_TICK: Duration = Duration::from_secs(1);
 
 /// Runs until the user quits or input ends. Returns the number of frames drawn.
 pub async fn run<B, S, H>(
@@ -78,8 +81,13 @@ where
         let deadline = state
             .dirty
             .then(|| last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL));
+        // While a source is failing, its "error 3s" and "data from 12s ago" keep counting
+        // with no key pressed: one coarse redraw a second.
+        let age_tick = (!state.dirty && crate::app::update::ages_on_screen(state))
+            .then(|| last_draw.map_or_else(Instant::now, |t| t + AGE_TICK));
         let mut batch: Vec<Msg> = Vec::new();
         tokio::select! {
+            () = sleep_until_opt(age_tick) => batch.push(Msg::AgeTick),
             event = input_rx.recv(), if input_open => match event {
                 Some(Ok(e)) => batch.push(Msg::Input(e)),
                 Some(Err(e)) => return Err(e),

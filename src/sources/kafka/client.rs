@@ -289,10 +289,21 @@ impl KafkaClient {
     /// One whole snapshot. `scope`, when set, keeps the topics and groups whose name
     /// contains it.
     pub async fn snapshot(self: &Arc<Self>, scope: Option<&str>) -> Result<KafkaSnapshot, String> {
+        self.snapshot_probed(scope, self.timeout).await
+    }
+
+    /// [`KafkaClient::snapshot`] whose first call, the metadata request, waits `probe` at
+    /// most (the liveness check, [`super::KafkaSettings::probe_timeout`]); later calls wait
+    /// the call timeout.
+    pub async fn snapshot_probed(
+        self: &Arc<Self>,
+        scope: Option<&str>,
+        probe: Duration,
+    ) -> Result<KafkaSnapshot, String> {
         let timeout = self.timeout;
         let metadata = self
             .blocking(move |c| {
-                let md = c.metadata(timeout)?;
+                let md = c.metadata(probe.min(timeout))?;
                 let brokers: Vec<BrokerInfo> = md
                     .brokers()
                     .iter()

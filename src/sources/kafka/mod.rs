@@ -35,6 +35,10 @@ pub struct KafkaSettings {
     pub poll: PollSettings,
     /// Per librdkafka call (metadata, one partition's watermarks, one group's offsets).
     pub call_timeout: Duration,
+    /// The first call of a refresh (the metadata request) waits this long at most. It is the
+    /// liveness check: librdkafka queues a request to a dead broker until it times out, so
+    /// with the call timeout here a death showed only after a refresh plus 5 s.
+    pub probe_timeout: Duration,
 }
 
 impl Default for KafkaSettings {
@@ -45,22 +49,31 @@ impl Default for KafkaSettings {
                 timeout: Duration::from_secs(20),
             },
             call_timeout: Duration::from_secs(5),
+            probe_timeout: Duration::from_secs(5),
         }
     }
 }
 
 impl KafkaSettings {
     /// Uses the context's refresh interval when it gives one; a refresh may take up to
-    /// twice the interval (at least the default 20 s) before it counts as stuck.
+    /// twice the interval (at least the default 20 s) before it counts as stuck, but its
+    /// metadata request answers within half the interval (at least 1 s): a broker that died
+    /// is then reported within two refresh periods, at most one to the next refresh and half
+    /// of one for that refresh to fail.
     #[must_use]
     pub fn with_refresh(mut self, interval: Option<Duration>) -> Self {
         if let Some(interval) = interval {
             self.poll.interval = interval;
             self.poll.timeout = (interval * 2).max(self.poll.timeout);
+            self.probe_timeout = (interval / 2).clamp(PROBE_FLOOR, self.call_timeout);
         }
         self
     }
 }
+
+/// The shortest metadata wait: a live broker answers it in milliseconds, and a slow link
+/// must not read as a dead broker.
+const PROBE_FLOOR: Duration = Duration::from_secs(1);
 
 /// Creates the context's client off the async threads (secret commands block).
 pub async fn connect(cfg: &KafkaConfig, timeout: Duration) -> Result<Arc<KafkaClient>, String> {
@@ -137,7 +150,9 @@ async fn poll(
         let client = Arc::clone(&client);
         let previous = Arc::clone(&previous);
         async move {
-            let snapshot = client.snapshot(scope.as_deref()).await?;
+            let snapshot = client
+                .snapshot_probed(scope.as_deref(), settings.probe_timeout)
+                .await?;
             Ok(SourceBody::Kafka(dedup(&previous, snapshot)))
         }
     })

@@ -137,10 +137,14 @@ fn trouble_note(state: &State, snapshot: &KafkaSnapshot) -> Option<Line<'static>
     let theme = &state.ui.theme;
     let age = |at: jiff::Timestamp| state.now.duration_since(at).as_secs().max(0);
     let (text, role) = match state.health.get(&crate::model::source::SourceId::Kafka)? {
-        crate::model::SourceHealth::Error { message, .. } => (
+        // The last good poll, not `taken_at`: an unchanged refresh keeps the older snapshot
+        // (and its time), so that time overstated the age by as long as the data was quiet.
+        crate::model::SourceHealth::Error {
+            message, last_good, ..
+        } => (
             format!(
                 " ✗ {message} · showing data from {}s ago ",
-                age(snapshot.taken_at)
+                age(last_good.unwrap_or(snapshot.taken_at))
             ),
             Role::Error,
         ),
