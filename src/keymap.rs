@@ -108,6 +108,7 @@ actions! {
     Approve = "approve", true, "approve the selected request (approvers)";
     Reject = "reject", true, "reject the selected request with a reason (approvers)";
     ToggleQueue = "toggle_queue", false, "switch between my requests and the approval queue";
+    RunApproved = "run_approved", true, "run the selected approved action (asked from this console)";
     VerifyChain = "verify_chain", false, "verify the audit hash chain";
     ToggleView = "toggle_view", false, "switch view (sessions/tree; topics/groups/brokers; partitions/configs)";
     NextDatabase = "next_database", false, "show the next database of this context";

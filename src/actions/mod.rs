@@ -11,6 +11,7 @@
 //! implement [`Executor`]); this module only decides whether and records what happened.
 
 pub mod gate;
+pub mod held;
 pub mod journal;
 
 pub use crate::model::action::{ActionRequest, Confirmation, KillMode, RolloutOp, WorkloadKind};

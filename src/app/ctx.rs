@@ -121,6 +121,8 @@ pub struct Ctx<'a> {
     /// The catalog has loaded (before that every service name is taken on trust).
     pub catalog_loaded: bool,
     pub health: &'a BTreeMap<SourceId, SourceHealth>,
+    /// Actions this console holds for their approval, by request id.
+    pub held_actions: &'a crate::model::approvals::HeldActions,
     kube_access: &'a mut KubeAccess,
     modal: &'a mut Option<Modal>,
     drafts: &'a mut Vec<Form>,
@@ -145,6 +147,7 @@ pub struct Lent<'a> {
     pub catalog: Arc<Catalog>,
     pub catalog_loaded: bool,
     pub health: &'a BTreeMap<SourceId, SourceHealth>,
+    pub held_actions: &'a crate::model::approvals::HeldActions,
     pub kube_access: &'a mut KubeAccess,
     pub modal: &'a mut Option<Modal>,
     pub drafts: &'a mut Vec<Form>,
@@ -163,6 +166,7 @@ impl<'a> Ctx<'a> {
             catalog: lent.catalog,
             catalog_loaded: lent.catalog_loaded,
             health: lent.health,
+            held_actions: lent.held_actions,
             kube_access: lent.kube_access,
             modal: lent.modal,
             drafts: lent.drafts,
@@ -237,6 +241,17 @@ impl<'a> Ctx<'a> {
                     .to_owned(),
             )
         };
+        *self.modal = Some(Modal::Confirm(Box::new(confirm)));
+    }
+
+    /// Opens the confirmation of an action an approver has approved (the requests pane's
+    /// run key): no policy question, since policy already said "needs approval" and the
+    /// approval is in hand; the dialog says so, naming `approval` (who, which request).
+    pub fn confirm_approved(&mut self, mut confirm: Confirm, approval: String) {
+        if self.refused(&confirm.request) {
+            return;
+        }
+        confirm.policy = PolicyView::Approved(approval);
         *self.modal = Some(Modal::Confirm(Box::new(confirm)));
     }
 

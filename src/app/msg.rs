@@ -184,6 +184,8 @@ pub enum Cmd {
     Quit,
     /// Write the tours' progress to the data dir.
     SaveTourProgress(crate::tour::progress::ProgressMap),
+    /// Write the actions held for their approval (`held-actions.json` in the data dir).
+    SaveHeldActions(crate::model::approvals::HeldActions),
     /// Stop the current context's sources and start `name`'s with `generation`.
     SwitchContext {
         name: String,

@@ -277,6 +277,8 @@ pub struct State {
     pub tours: Arc<crate::tour::library::TourLibrary>,
     /// Saved progress of every tour.
     pub tour_progress: crate::tour::progress::ProgressMap,
+    /// Actions this console asked approval for, by request id (saved in the data dir).
+    pub held_actions: crate::model::approvals::HeldActions,
     /// Tours may run actions outside the sandbox (`opsdeck tour --allow-writes`).
     pub tour_allow_writes: bool,
     pub health: BTreeMap<SourceId, SourceHealth>,
@@ -314,6 +316,7 @@ impl State {
             tour: None,
             tours: Arc::default(),
             tour_progress: crate::tour::progress::ProgressMap::new(),
+            held_actions: crate::model::approvals::HeldActions::new(),
             tour_allow_writes: false,
             health: BTreeMap::new(),
             summaries: BTreeMap::new(),
@@ -414,6 +417,7 @@ impl State {
             health,
             modal,
             drafts,
+            held_actions,
             ..
         } = self;
         let mut ctx = Ctx::new(Lent {
@@ -425,6 +429,7 @@ impl State {
             readonly: *readonly,
             catalog,
             catalog_loaded,
+            held_actions,
             health,
             kube_access,
             modal,

@@ -316,6 +316,12 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         }
         SourceBody::Platform(snapshot) => {
             snapshot.me.user.clone_into(&mut state.user);
+            let previous = state.panes.requests.snapshot.clone();
+            let held = crate::app::held::on_requests(
+                state,
+                previous.as_ref().map(|p| p.requests.as_slice()),
+                &snapshot.requests,
+            );
             state.panes.requests.set_snapshot(snapshot.clone());
             state
                 .panes
@@ -327,6 +333,7 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
             state.panes.oncall.set_snapshot(snapshot.clone());
             state.panes.audit.set_snapshot(snapshot);
             state.dirty = true;
+            return held;
         }
         SourceBody::Postgres(snapshot) => {
             let visible = state.view().pane() == PaneId::Postgres

@@ -140,6 +140,14 @@ pub(super) fn console_with_tour(
     state.readonly = ui.readonly;
     state.debug = ui.debug;
     state.tour_progress = crate::tour::progress::load(&paths.data_dir);
+    let held = crate::actions::held::load(&paths.data_dir);
+    state.held_actions = held.held;
+    if let Some(problem) = held.problem {
+        state.toast(
+            crate::app::state::ToastLevel::Error,
+            format!("actions held for approval could not be read: {problem}"),
+        );
+    }
     match tour {
         Some(tour) => {
             state.tour_allow_writes = tour.allow_writes;

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod alert_service;
 pub mod alerts;
+pub mod approvals;
 pub mod attention;
 pub mod error;
 pub mod health;

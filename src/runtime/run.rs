@@ -370,6 +370,22 @@ where
                 state.dirty = true;
             }
         }
+        Cmd::SaveHeldActions(held) => {
+            // Without a data dir (tests, benchmarks) they live only in memory, and the toast
+            // says the action must be asked for again after a restart.
+            if let Some(dir) = &env.data_dir
+                && let Err(e) = crate::actions::held::save(dir, &held)
+            {
+                tracing::warn!(error = %e, "held actions not saved");
+                state.toast(
+                    crate::app::state::ToastLevel::Warn,
+                    format!(
+                        "the action waiting for approval is kept only until opsdeck quits: {e}"
+                    ),
+                );
+                state.dirty = true;
+            }
+        }
         Cmd::SwitchContext { name, generation } => {
             sources.clear();
             apply_context(state, &env.config);

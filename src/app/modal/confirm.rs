@@ -32,6 +32,9 @@ pub enum PolicyView {
     Allowed(String),
     /// Policy grants it only after an approver approves: confirming files a request.
     NeedsApproval(String),
+    /// An approver approved it (who, which request): confirming runs it and uses the
+    /// approval.
+    Approved(String),
     /// Policy refuses it: confirming would only be refused.
     Denied(String),
     /// The action cannot be audited now (no platform, or the platform is shown down).

@@ -91,7 +91,9 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
         if result.status == crate::model::platform::OutcomeStatus::Succeeded);
     // Every pane hears of every action (a draft to drop, configs to read again, marks to
     // clear).
-    let mut cmds = Vec::new();
+    let mut cmds: Vec<Cmd> = crate::app::held::after_report(state, &report)
+        .into_iter()
+        .collect();
     for &pane in PaneId::ALL {
         cmds.extend(crate::app::route::run_pane(state, pane, |pane, ctx| {
             pane.after_action(ctx, &report.request, succeeded)

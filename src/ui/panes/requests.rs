@@ -50,7 +50,7 @@ fn cells(r: &Request, theme: &Theme) -> Vec<Cell<'static>> {
     ]
 }
 
-fn detail(r: &Request, theme: &Theme) -> Vec<Line<'static>> {
+fn detail(r: &Request, next: &str, theme: &Theme) -> Vec<Line<'static>> {
     let field = |name: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{name:<10}"), theme.style(Role::Muted)),
@@ -79,6 +79,8 @@ fn detail(r: &Request, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(reason) = &r.state_reason {
         lines.push(field("Why", crate::model::clean(reason)));
     }
+    // Who carries it out from here: the server, this console (and its key), or nobody yet.
+    lines.push(field("Next", next.to_owned()));
     if let Some(by) = &r.decided_by {
         lines.push(field("Decided", by.clone()));
     }
@@ -124,7 +126,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, "Requests", &text);
         return;
     }
-    let details = pane.selected().map(|r| detail(r, theme));
+    let run_key = state
+        .ui
+        .keymap
+        .key_for(state.view().key_contexts(), Action::RunApproved)
+        .map_or_else(|| "its run key".to_owned(), |k| k.to_string());
+    let details = pane.selected().map(|r| {
+        let next = crate::model::approvals::next_step(r, &state.held_actions, &state.context.name)
+            .words(&run_key);
+        detail(r, &next, theme)
+    });
     let show_detail = area.height >= 16 && details.is_some();
     // The panel grows with what the request holds (rows wrap at the panel's width), but
     // leaves the table at least 6 rows.
@@ -150,6 +161,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             (Action::ToggleQueue, "queue"),
             (Action::Approve, "approve"),
             (Action::Reject, "reject"),
+            (Action::RunApproved, "run approved"),
         ],
     );
     let empty = if pane.snapshot.is_none() {

@@ -106,6 +106,10 @@ fn policy_line(policy: &PolicyView) -> Option<(Role, String)> {
             Role::Warn,
             format!("◐ needs approval: {reason}; enter files a request, nothing runs yet"),
         ),
+        PolicyView::Approved(approval) => (
+            Role::Ok,
+            format!("✓ approved ({approval}): enter runs it now and uses the approval"),
+        ),
         PolicyView::Denied(reason) => (Role::Error, format!("✗ policy denies it: {reason}")),
         PolicyView::Blocked(reason) => (Role::Error, format!("✗ {reason}")),
         PolicyView::Unknown(reason) => (

@@ -18,7 +18,7 @@ use opsdeck::sources::sandbox::apps::SandboxKubeExecutor;
 use opsdeck::sources::sandbox::{SandboxHandle, World};
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
 
-use super::keys::{key, state, typed};
+use super::keys::{key, screen, state, typed};
 
 fn ctrl(s: &mut State, c: char) -> Vec<Cmd> {
     update(
@@ -40,21 +40,6 @@ async fn feed(s: &mut State, sandbox: &SandboxHandle, n: u64) {
             body: SourceBody::Kube(Arc::new(snapshot)),
         }),
     );
-}
-
-fn screen(s: &State) -> String {
-    let buffer = opsdeck::screenshot::draw(s).expect("draws");
-    let width = usize::from(buffer.area.width);
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| {
-            row.iter()
-                .map(ratatui::buffer::Cell::symbol)
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 fn toast(s: &State) -> String {

@@ -23,7 +23,7 @@ use opsdeck::sources::sandbox::kafka::SandboxKafkaExecutor;
 use opsdeck::sources::sandbox::{SandboxHandle, World};
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
 
-use super::keys::{key, state, typed};
+use super::keys::{key, screen, state, typed};
 
 struct Rig {
     _server: LocalServer,
@@ -104,6 +104,11 @@ async fn carry(s: &mut State, rig: &Rig, cmds: Vec<Cmd>) -> Vec<ActionReport> {
             }
             Cmd::Refresh(_) => {
                 feed(s, &rig.sandbox).await;
+                continue;
+            }
+            // What the run loop writes to the data dir is what the state holds.
+            Cmd::SaveHeldActions(held) => {
+                assert_eq!(held, s.held_actions);
                 continue;
             }
             other => panic!("unexpected command {other:?}"),
@@ -454,4 +459,147 @@ async fn partitions_only_grow() {
             .len(),
         12
     );
+}
+
+const DELETE_APPROVAL_POLICY: &str = r#"
+approvers = ["approvers"]
+self_approval = true
+
+[[rule]]
+action = "kafka.topic.delete"
+groups = ["sandbox"]
+approval = true
+
+[[rule]]
+action = "kafka.*"
+groups = ["sandbox"]
+
+[[rule]]
+action = "request.*"
+groups = ["*"]
+"#;
+
+async fn feed_platform(s: &mut State, rig: &Rig) -> Vec<Cmd> {
+    let snapshot = opsdeck::sources::platform_feed::fetch(&rig.client)
+        .await
+        .expect("platform snapshot");
+    let event = SourceEvent {
+        source: SourceId::Platform,
+        generation: s.generation,
+        body: SourceBody::Platform(std::sync::Arc::new(snapshot)),
+    };
+    update(s, Msg::Source(event))
+}
+
+fn toast_text(s: &State) -> String {
+    s.toast.as_ref().map(|t| t.text.clone()).unwrap_or_default()
+}
+
+/// A delete that needs approval is held by the console that asked; once approved, the
+/// feed says so and how to run it, and the requests pane runs it (`R`): the same typed-name
+/// confirmation, then the gate, whose intent uses the approval. Nothing needs the original
+/// key again, and the held copy is spent.
+#[tokio::test]
+async fn an_approved_delete_runs_from_the_requests_pane() {
+    let rig = rig(Some(DELETE_APPROVAL_POLICY)).await;
+    let mut s = kafka_state();
+    feed(&mut s, &rig.sandbox).await;
+    feed_platform(&mut s, &rig).await;
+    let topic = s
+        .panes
+        .kafka
+        .snapshot
+        .as_ref()
+        .and_then(|snap| snap.topics.iter().find(|t| !t.name.starts_with("__")))
+        .map(|t| t.name.clone())
+        .expect("a topic");
+    select_topic(&mut s, &topic);
+    update(
+        &mut s,
+        Msg::Input(crossterm::event::Event::Key(
+            crossterm::event::KeyEvent::new(
+                KeyCode::Char('d'),
+                crossterm::event::KeyModifiers::CONTROL,
+            ),
+        )),
+    );
+    typed(&mut s, &topic);
+    let cmds = key(&mut s, KeyCode::Enter);
+    let reports = carry(&mut s, &rig, cmds).await;
+    assert!(
+        matches!(
+            reports.as_slice(),
+            [ActionReport {
+                outcome: GateOutcome::NeedsApproval { .. },
+                ..
+            }]
+        ),
+        "{reports:?}"
+    );
+    let (id, held) = s.held_actions.iter().next().expect("held");
+    assert_eq!(
+        held.request,
+        opsdeck::actions::ActionRequest::DeleteTopic {
+            name: topic.clone()
+        }
+    );
+    let id = id.clone();
+    let still = rig.sandbox.kafka().await.expect("snapshot");
+    assert!(still.topic(&topic).is_some(), "nothing ran yet");
+
+    // The approver approves; the next platform list tells the requester how to run it.
+    rig.client.approve_request(&id).await.expect("approved");
+    feed_platform(&mut s, &rig).await;
+    let text = toast_text(&s);
+    assert!(text.contains("approved by"), "{text}");
+    assert!(text.contains("press R on it in :requests"), "{text}");
+
+    // The requests pane: its detail says who carries it out, and R runs it.
+    key(&mut s, KeyCode::Char('8'));
+    select_request(&mut s, &id);
+    let text = screen(&s);
+    assert!(
+        text.contains("Next      approved: run it from here with R"),
+        "{text}"
+    );
+    key(&mut s, KeyCode::Char('R'));
+    let Some(Modal::Confirm(confirm)) = &s.modal else {
+        panic!("the action's confirmation: {:?}", s.modal)
+    };
+    assert!(matches!(
+        &confirm.policy,
+        opsdeck::app::modal::confirm::PolicyView::Approved(by) if by.contains(&id)
+    ));
+    typed(&mut s, &topic);
+    let cmds = key(&mut s, KeyCode::Enter);
+    let reports = carry(&mut s, &rig, cmds).await;
+    let [report] = reports.as_slice() else {
+        panic!("one run: {reports:?}")
+    };
+    assert!(
+        matches!(&report.outcome, GateOutcome::Executed { result, .. } if result.status == OutcomeStatus::Succeeded),
+        "{:?}",
+        report.outcome
+    );
+    let after = rig.sandbox.kafka().await.expect("snapshot");
+    assert!(after.topic(&topic).is_none(), "deleted");
+    assert!(s.held_actions.is_empty(), "the held copy is spent");
+    let request = rig.client.get_request(&id).await.expect("request");
+    assert_eq!(
+        request.state,
+        opsdeck::model::platform::RequestState::Ready,
+        "the approval is used"
+    );
+}
+
+fn select_request(s: &mut State, id: &str) {
+    let pane = &mut s.panes.requests;
+    let row = pane.rows.iter().position(|r| r.id == id).expect("listed");
+    let visible = pane
+        .table
+        .visible
+        .iter()
+        .position(|&v| v == row)
+        .expect("visible");
+    pane.table.select(visible);
 }

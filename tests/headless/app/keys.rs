@@ -25,6 +25,22 @@ pub fn typed(state: &mut State, text: &str) -> Vec<Cmd> {
     cmds
 }
 
+/// The screen as text, one line per row.
+pub fn screen(s: &State) -> String {
+    let buffer = opsdeck::screenshot::draw(s).expect("draws");
+    let width = usize::from(buffer.area.width);
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| {
+            row.iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
 fn selected_name(state: &State) -> String {
     state
         .panes

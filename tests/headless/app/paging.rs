@@ -11,7 +11,7 @@ use opsdeck::app::{Msg, State, update};
 use opsdeck::model::pg::PgSnapshot;
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
 
-use super::keys::{key, state};
+use super::keys::{key, screen, state};
 
 /// The demo state in `pane`, with as many rows as the pane's table can get from it.
 fn in_pane(pane: PaneId) -> State {
@@ -124,21 +124,6 @@ fn the_sessions_cursor_follows_its_session_when_a_refresh_reorders_rows() {
         "the session moved in the table"
     );
     assert_eq!(s.panes.postgres.table.vanished, None);
-}
-
-fn screen(s: &State) -> String {
-    let buffer = opsdeck::screenshot::draw(s).expect("draws");
-    let width = usize::from(buffer.area.width);
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| {
-            row.iter()
-                .map(ratatui::buffer::Cell::symbol)
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 fn s_index(snapshot: &PgSnapshot, key: &str) -> usize {

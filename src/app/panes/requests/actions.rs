@@ -2,6 +2,7 @@
 //! a dialog that shows what is decided; a rejection's reason is asked there).
 
 use crate::app::ctx::Ctx;
+use crate::app::modal::confirm::Confirm;
 use crate::app::modal::decide::Decide;
 use crate::app::msg::Cmd;
 use crate::app::panes::Pane;
@@ -18,6 +19,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Approve,
     crate::keymap::Action::Reject,
     crate::keymap::Action::ToggleQueue,
+    crate::keymap::Action::RunApproved,
 ];
 
 /// The requests pane's own keys; `None` for an action that is not the pane's.
@@ -46,6 +48,10 @@ pub fn on_action(
             } else {
                 ctx.toast(ToastLevel::Info, "the approval queue is for approvers");
             }
+            Some(Vec::new())
+        }
+        Action::RunApproved => {
+            run_approved(requests, ctx);
             Some(Vec::new())
         }
         Action::Approve => Some(decide(requests, ctx, true)),
@@ -84,4 +90,41 @@ fn decide(requests: &RequestsPane, ctx: &mut Ctx<'_>, approve: bool) -> Vec<Cmd>
     }
     ctx.decide(Decide::new(request.clone(), approve));
     Vec::new()
+}
+
+/// `R` on an approved action this console asked for: the action's own confirmation (a
+/// typed name where it needs one), saying whose approval it uses; enter sends it through
+/// the audit gate, whose intent uses the approval. Anything else says what happens to it
+/// instead.
+fn run_approved(requests: &RequestsPane, ctx: &mut Ctx<'_>) {
+    use crate::model::approvals::next_step;
+    let Some(request) = requests.selected() else {
+        ctx.toast(ToastLevel::Info, "select an approved request first");
+        return;
+    };
+    let Some(held) = crate::app::held::runnable(ctx.held_actions, request, &ctx.context.name)
+    else {
+        // Not runnable here, so never `RunHere`: the step says what happens instead.
+        let words = next_step(request, ctx.held_actions, &ctx.context.name).words("R");
+        ctx.toast(
+            ToastLevel::Info,
+            format!(
+                "request {} is {}: {words}",
+                request.id,
+                request.state.as_str()
+            ),
+        );
+        return;
+    };
+    let action = held.request.clone();
+    let by = request.decided_by.as_deref().unwrap_or("an approver");
+    let approval = format!("by {by} in request {}", request.id);
+    let details = vec![
+        ("Action".to_owned(), action.action_name()),
+        ("Target".to_owned(), action.target().reference),
+        ("Asked".to_owned(), held.asked_at.clone()),
+        ("Request".to_owned(), request.id.clone()),
+    ];
+    let title = format!("Run the approved {}", action.action_name());
+    ctx.confirm_approved(Confirm::new(action, title, details), approval);
 }
