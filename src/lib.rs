@@ -9,6 +9,7 @@ pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod datafile;
 pub mod diagnostic;
 pub mod keymap;
 pub mod model;

@@ -1,14 +1,16 @@
 //! The file of actions held for their approval ([`crate::model::approvals`]):
 //! `held-actions.json` in the data directory, written atomically (a temp file renamed over
-//! it). A file that cannot be read is moved aside, never overwritten, so a held action is
+//! it, [`crate::datafile`]). A file that cannot be read is moved aside, never overwritten, so a held action is
 //! not lost to a bad write or a hand edit.
 
 use std::path::{Path, PathBuf};
 
 use crate::model::approvals::HeldActions;
 
+const FILE: &str = "held-actions.json";
+
 fn file(data_dir: &Path) -> PathBuf {
-    data_dir.join("held-actions.json")
+    data_dir.join(FILE)
 }
 
 /// What loading found.
@@ -65,12 +67,7 @@ pub fn load(data_dir: &Path) -> Loaded {
 /// # Errors
 /// The I/O error, with the path.
 pub fn save(data_dir: &Path, held: &HeldActions) -> Result<(), String> {
-    let path = file(data_dir);
-    let text = serde_json::to_string_pretty(held).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+    crate::datafile::save_json(data_dir, FILE, held)
 }
 
 #[cfg(test)]

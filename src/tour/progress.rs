@@ -50,8 +50,10 @@ pub type ProgressMap = BTreeMap<String, TourProgress>;
 /// The progress file in `data_dir`.
 #[must_use]
 pub fn file(data_dir: &Path) -> PathBuf {
-    data_dir.join("tours.json")
+    data_dir.join(FILE)
 }
+
+const FILE: &str = "tours.json";
 
 /// Reads the progress file. A missing file is no progress; an unreadable one is logged and
 /// treated the same, since losing tour progress costs a replay, not data.
@@ -72,12 +74,7 @@ pub fn load(data_dir: &Path) -> ProgressMap {
 /// # Errors
 /// The I/O error, with the path.
 pub fn save(data_dir: &Path, progress: &ProgressMap) -> Result<(), String> {
-    let path = file(data_dir);
-    let text = serde_json::to_string_pretty(progress).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+    crate::datafile::save_json(data_dir, FILE, progress)
 }
 
 #[cfg(test)]

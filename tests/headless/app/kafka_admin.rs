@@ -225,12 +225,16 @@ async fn create_checks_policy_then_the_plan_then_runs_through_the_gate() {
     assert_eq!(form.fields[0].value, "billing.events.v1");
 }
 
-const APPROVAL_POLICY: &str = r#"
+/// A policy under which `action` needs approval and every other Kafka action is allowed
+/// (the sandbox user approves their own requests).
+fn approval_policy(action: &str) -> String {
+    format!(
+        r#"
 approvers = ["approvers"]
 self_approval = true
 
 [[rule]]
-action = "kafka.topic.create"
+action = "{action}"
 groups = ["sandbox"]
 approval = true
 
@@ -241,11 +245,13 @@ groups = ["sandbox"]
 [[rule]]
 action = "request.*"
 groups = ["*"]
-"#;
+"#
+    )
+}
 
 #[tokio::test]
 async fn needs_approval_files_a_topic_request_instead() {
-    let rig = rig(Some(APPROVAL_POLICY)).await;
+    let rig = rig(Some(&approval_policy("kafka.topic.create"))).await;
     let mut s = kafka_state();
     feed(&mut s, &rig.sandbox).await;
     key(&mut s, KeyCode::Char('c'));
@@ -461,24 +467,6 @@ async fn partitions_only_grow() {
     );
 }
 
-const DELETE_APPROVAL_POLICY: &str = r#"
-approvers = ["approvers"]
-self_approval = true
-
-[[rule]]
-action = "kafka.topic.delete"
-groups = ["sandbox"]
-approval = true
-
-[[rule]]
-action = "kafka.*"
-groups = ["sandbox"]
-
-[[rule]]
-action = "request.*"
-groups = ["*"]
-"#;
-
 async fn feed_platform(s: &mut State, rig: &Rig) -> Vec<Cmd> {
     let snapshot = opsdeck::sources::platform_feed::fetch(&rig.client)
         .await
@@ -501,7 +489,7 @@ fn toast_text(s: &State) -> String {
 /// key again, and the held copy is spent.
 #[tokio::test]
 async fn an_approved_delete_runs_from_the_requests_pane() {
-    let rig = rig(Some(DELETE_APPROVAL_POLICY)).await;
+    let rig = rig(Some(&approval_policy("kafka.topic.delete"))).await;
     let mut s = kafka_state();
     feed(&mut s, &rig.sandbox).await;
     feed_platform(&mut s, &rig).await;
