@@ -4,8 +4,6 @@
 //! `backend_start` (or, for a cancel, `query_start`) no longer matches is refused by the
 //! guard and nothing is sent to it; the others go ahead.
 
-use jiff::Timestamp;
-
 use super::kill::{KILL_STATEMENT_TIMEOUT, KillTarget, kill_on};
 use super::{KILL_APP, connect};
 use crate::actions::{ExecResult, KillMode};
@@ -21,12 +19,7 @@ pub fn target_of(mode: KillMode, pinned: &PinnedBackend) -> Result<KillTarget, S
     Ok(KillTarget {
         pid: pinned.pid,
         backend_start: parse_pin(&pinned.backend_start)?,
-        query_start: pinned
-            .query_start
-            .as_deref()
-            .map(parse_pin)
-            .transpose()?
-            .map(|t: Timestamp| t),
+        query_start: pinned.query_start.as_deref().map(parse_pin).transpose()?,
         mode,
     })
 }

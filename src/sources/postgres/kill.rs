@@ -258,8 +258,9 @@ impl PgExecutor {
 impl Executor for PgExecutor {
     fn execute(&self, request: &ActionRequest) -> impl Future<Output = ExecResult> + Send {
         let request = request.clone();
-        let databases = self.databases.clone();
+        let this = self.clone();
         async move {
+            let databases = &this.databases;
             match &request {
                 ActionRequest::BulkKill {
                     database,
@@ -279,11 +280,7 @@ impl Executor for PgExecutor {
                         "no PostgreSQL database named {database} in this context"
                     )),
                 },
-                _ => {
-                    Self::new(databases.into_values())
-                        .execute_kill(&request)
-                        .await
-                }
+                _ => this.execute_kill(&request).await,
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::app::panes::postgres::actions::short_age;
 use crate::app::panes::postgres::bulk::BulkView;
 use crate::model::action::KillMode;
 use crate::model::pg_bulk::{PlanRow, TargetStatus, Verdict};
-use crate::model::text::fit;
+use crate::model::text::{fit, wrap_all};
 use crate::theme::{Role, Theme};
 
 fn status_role(status: TargetStatus) -> Role {
@@ -31,14 +31,15 @@ fn status_role(status: TargetStatus) -> Role {
     }
 }
 
-/// The two rows of one target.
+/// The rows of one target: the session, then its guard, why it is left out, or its
+/// outcome, wrapped whole (a reason is never cut).
 fn entry(
     view: &BulkView,
     row: &PlanRow,
     selected: bool,
     width: usize,
     theme: &Theme,
-) -> [Line<'static>; 2] {
+) -> Vec<Line<'static>> {
     let (word, role, second) = match (view.outcome(row.pid), &row.verdict) {
         (Some(o), _) => (
             format!("{} {}", o.status.glyph(), o.status.word()),
@@ -58,7 +59,7 @@ fn entry(
         ),
     };
     let age = row.age.map_or_else(|| "-".to_owned(), short_age);
-    let first = Line::from(vec![
+    let mut lines = vec![Line::from(vec![
         Span::styled(
             if selected { "▶ " } else { "  " }.to_owned(),
             theme.style(Role::Accent),
@@ -81,12 +82,26 @@ fn entry(
             theme.style(Role::Text),
         ),
         Span::styled(word, theme.style(role)),
-    ]);
-    let second = Line::from(Span::styled(
-        format!("     {}", fit(&second, width.saturating_sub(5))),
-        theme.style(Role::Muted),
-    ));
-    [first, second]
+    ])];
+    for text in wrap_all(&second, width.saturating_sub(5).max(10)) {
+        lines.push(Line::from(Span::styled(
+            format!("     {text}"),
+            theme.style(Role::Muted),
+        )));
+    }
+    lines
+}
+
+/// The first entry to draw so the selected one is whole on screen: as many entries before
+/// it as fit in `rows`.
+fn first_shown(heights: &[usize], selected: usize, rows: usize) -> usize {
+    let mut start = selected.min(heights.len().saturating_sub(1));
+    let mut used = heights.get(start).copied().unwrap_or(0);
+    while start > 0 && used + heights[start - 1] <= rows {
+        start -= 1;
+        used += heights[start];
+    }
+    start
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, view: &BulkView) {
@@ -138,11 +153,30 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, view: &BulkView)
             theme.style(Role::Info),
         )));
     }
-    // Two rows per entry under the summary: keep the selected entry in sight.
-    let per_page = (usize::from(area.height.saturating_sub(3)) / 2).max(1);
-    let offset = view.selected.saturating_sub(per_page - 1);
-    for (i, row) in view.rows.iter().enumerate().skip(offset).take(per_page) {
-        lines.extend(entry(view, row, i == view.selected, inner_width, theme));
-    }
+    // Under the summary line: the entries from the first that keeps the selected one whole.
+    let rows = usize::from(area.height.saturating_sub(3)).max(1);
+    let entries: Vec<Vec<Line<'static>>> = view
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| entry(view, row, i == view.selected, inner_width, theme))
+        .collect();
+    let heights: Vec<usize> = entries.iter().map(Vec::len).collect();
+    let start = first_shown(&heights, view.selected, rows);
+    lines.extend(entries.into_iter().skip(start).flatten().take(rows));
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_shown;
+
+    #[test]
+    fn the_selected_entry_stays_whole() {
+        assert_eq!(first_shown(&[2, 2, 2, 2], 0, 5), 0);
+        assert_eq!(first_shown(&[2, 2, 2, 2], 3, 5), 2);
+        assert_eq!(first_shown(&[2, 4, 2, 2], 2, 6), 1);
+        assert_eq!(first_shown(&[2, 4, 2, 2], 2, 5), 2);
+        assert_eq!(first_shown(&[], 0, 5), 0);
+    }
 }
