@@ -184,6 +184,11 @@ actions! {
     PortForward = "port_forward", true, "forward a pod's or a Service's port to 127.0.0.1 (audited: start, end, bytes)";
     PaneForwards = "pane_forwards", false, "go to the running port-forwards";
     StopForward = "stop_forward", false, "stop the selected port-forward (its listener closes)";
+    MarkSession = "mark_session", false, "mark or unmark the selected session for a bulk cancel (c) or terminate (x)";
+    MarkWhere = "mark_where", false, "mark sessions by state and age, user or app (e.g. idle-in-tx >10m)";
+    ClearMarks = "clear_marks", false, "unmark every session";
+    PreparedXacts = "prepared_xacts", false, "list prepared transactions (x: ROLLBACK PREPARED, gid typed, audited)";
+    CopyQuery = "copy_query", false, "copy the selected session's query (OSC 52, works over SSH)";
 }
 
 impl fmt::Display for Action {

@@ -32,6 +32,10 @@ pub enum DemoView {
     Palette,
     PgTree,
     PgKill,
+    /// The plan of a bulk terminate of the sessions waiting on orders-db.
+    PgBulk,
+    /// The prepared transactions of logistics-db, opened by `x` on the tree's pid-0 line.
+    PgPrepared,
     RequestForm,
     KafkaTopic,
     KafkaConfigs,
@@ -58,6 +62,8 @@ impl DemoView {
         Self::Palette,
         Self::PgTree,
         Self::PgKill,
+        Self::PgBulk,
+        Self::PgPrepared,
         Self::RequestForm,
         Self::KafkaTopic,
         Self::KafkaConfigs,
@@ -96,6 +102,8 @@ impl DemoView {
             Self::Palette => "palette",
             Self::PgTree => "pg-tree",
             Self::PgKill => "pg-kill",
+            Self::PgBulk => "pg-bulk",
+            Self::PgPrepared => "pg-prepared",
             Self::RequestForm => "request-form",
             Self::KafkaTopic => "kafka-topic",
             Self::KafkaConfigs => "kafka-configs",
@@ -547,6 +555,28 @@ pub fn show(state: &mut State, view: DemoView) {
                     );
                 });
             }
+        }
+        DemoView::PgBulk => {
+            state.history.push(View::Pane(PaneId::Postgres));
+            let _ = state.lend(|panes, ctx| {
+                use crate::app::panes::postgres::bulk;
+                let _ = bulk::mark_where(&mut panes.postgres, ctx, "waiting");
+                bulk::open_plan(
+                    &mut panes.postgres,
+                    ctx,
+                    crate::model::action::KillMode::Terminate,
+                );
+            });
+            state.toast = None;
+        }
+        DemoView::PgPrepared => {
+            state.history.push(View::Pane(PaneId::Postgres));
+            state.panes.postgres.select_database("logistics-db");
+            state.panes.postgres.view = crate::app::panes::postgres::PgView::Tree;
+            let _ = state.lend(|panes, ctx| {
+                crate::app::panes::postgres::prepared::on_pid_zero(&mut panes.postgres, ctx);
+            });
+            state.toast = None;
         }
         DemoView::RequestForm => {
             state.history.push(View::Pane(PaneId::Requests));

@@ -156,6 +156,8 @@ pub enum PromptPurpose {
         name: String,
         uid: String,
     },
+    /// Which Postgres sessions to mark (state and age, user, application).
+    PgMarkWhere,
 }
 
 impl PromptPurpose {
@@ -169,6 +171,7 @@ impl PromptPurpose {
             Self::JumpTime | Self::LogOptions => PaneId::Logs,
             Self::MinDuration => PaneId::Traces,
             Self::DeletePod { .. } => PaneId::Pods,
+            Self::PgMarkWhere => PaneId::Postgres,
         }
     }
 }

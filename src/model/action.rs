@@ -139,6 +139,24 @@ pub enum ActionRequest {
         query_start: Option<String>,
         mode: KillMode,
     },
+    /// Cancels or terminates several backends of `database` in one audited action. Each
+    /// target is pinned as [`ActionRequest::KillQuery`] pins its one, and gets its own
+    /// outcome (one line each in the outcome's detail, `crate::model::pg_bulk`).
+    BulkKill {
+        database: String,
+        mode: KillMode,
+        targets: Vec<crate::model::pg_bulk::PinnedBackend>,
+    },
+    /// `ROLLBACK PREPARED gid`, run in the prepared transaction's own database `datname`
+    /// (through the context's database `database`), and only while the transaction prepared
+    /// at `prepared` (a [`crate::model::pg::pin`]) still holds that gid.
+    RollbackPrepared {
+        database: String,
+        datname: String,
+        gid: String,
+        prepared: String,
+        owner: String,
+    },
     /// Argo CD app actions name the app's namespace too ("apps in any namespace"; empty in
     /// journals written before it was recorded).
     SyncApp {
@@ -336,6 +354,11 @@ impl ActionRequest {
                 KillMode::Cancel => "pg.cancel".into(),
                 KillMode::Terminate => "pg.terminate".into(),
             },
+            Self::BulkKill { mode, .. } => match mode {
+                KillMode::Cancel => "pg.cancel.bulk".into(),
+                KillMode::Terminate => "pg.terminate.bulk".into(),
+            },
+            Self::RollbackPrepared { .. } => "pg.rollback_prepared".into(),
             Self::SyncApp { dry_run: true, .. } => "argocd.app.sync.dry_run".into(),
             Self::SyncApp { .. } => "argocd.app.sync".into(),
             Self::RefreshApp { .. } => "argocd.app.refresh".into(),
@@ -363,6 +386,16 @@ impl ActionRequest {
         match self {
             Self::KillQuery { database, pid, .. } => {
                 target("pg.backend", Some(database), &pid.to_string())
+            }
+            // Every pid in the ref, so a rule on `pg.backend:payments-*` covers a bulk too.
+            Self::BulkKill {
+                database, targets, ..
+            } => {
+                let pids: Vec<String> = targets.iter().map(|t| t.pid.to_string()).collect();
+                target("pg.backend", Some(database), &pids.join("+"))
+            }
+            Self::RollbackPrepared { database, gid, .. } => {
+                target("pg.prepared", Some(database), gid)
             }
             Self::SyncApp { namespace, app, .. }
             | Self::RefreshApp { namespace, app, .. }
@@ -451,6 +484,31 @@ impl ActionRequest {
         }
     }
 
+    /// The audit params of the Postgres actions beyond one kill: the whole target list of a
+    /// bulk action (each with its pins), and a rollback's gid, database and pin.
+    fn pg_params(&self) -> Value {
+        match self {
+            Self::BulkKill {
+                database,
+                mode,
+                targets,
+            } => json!({
+                "database": database, "mode": mode, "count": targets.len(), "targets": targets,
+            }),
+            Self::RollbackPrepared {
+                database,
+                datname,
+                gid,
+                prepared,
+                owner,
+            } => json!({
+                "database": database, "datname": datname, "gid": gid, "prepared": prepared,
+                "owner": owner,
+            }),
+            _ => Value::Null,
+        }
+    }
+
     /// Parameters for the audit record, with secret-looking config values replaced by `***`.
     #[must_use]
     pub fn params(&self) -> Value {
@@ -465,6 +523,7 @@ impl ActionRequest {
                 "database": database, "pid": pid, "backend_start": backend_start,
                 "query_start": query_start, "mode": mode,
             }),
+            Self::BulkKill { .. } | Self::RollbackPrepared { .. } => self.pg_params(),
             Self::SyncApp {
                 namespace,
                 app,
@@ -548,7 +607,9 @@ impl ActionRequest {
     #[must_use]
     pub fn dangerous(&self) -> bool {
         match self {
-            Self::KillQuery { mode, .. } => *mode == KillMode::Terminate,
+            Self::KillQuery { mode, .. } | Self::BulkKill { mode, .. } => {
+                *mode == KillMode::Terminate
+            }
             // A dry run changes nothing in the cluster, pruning or not.
             Self::SyncApp { prune, dry_run, .. } => *prune && !*dry_run,
             // Silencing mutes pages but deletes nothing and ends by itself; expiring
@@ -572,6 +633,8 @@ impl ActionRequest {
             Self::RollbackApp { .. }
             | Self::TerminateAppOperation { .. }
             | Self::TerminateAnalysisRun { .. }
+            // Its work is thrown away and cannot be committed afterwards.
+            | Self::RollbackPrepared { .. }
             | Self::DeleteTopic { .. }
             | Self::AlterTopicConfigs { .. }
             | Self::AddPartitions { .. }
@@ -602,6 +665,8 @@ impl ActionRequest {
                 production: true,
                 ..
             } => Confirmation::TypeName(name.clone()),
+            // The gid typed: a prepared transaction's work is lost for good.
+            Self::RollbackPrepared { gid, .. } => Confirmation::TypeName(gid.clone()),
             _ => Confirmation::YesNo,
         }
     }

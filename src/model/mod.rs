@@ -14,6 +14,8 @@ pub mod logs;
 pub mod metrics;
 pub mod oncall;
 pub mod pg;
+pub mod pg_bulk;
+pub mod pg_prepared;
 pub mod platform;
 pub mod sanitize;
 pub mod service;

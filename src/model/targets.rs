@@ -109,6 +109,24 @@ pub fn entries() -> Vec<Entry> {
             request: kill(KillMode::Terminate),
             what: "terminate the backend (Postgres pane `x`)",
         },
+        Entry {
+            request: bulk(KillMode::Cancel),
+            what: "cancel the marked backends, each pinned (Postgres pane `space`/`M`, then `c`)",
+        },
+        Entry {
+            request: bulk(KillMode::Terminate),
+            what: "terminate the marked backends, each pinned (Postgres pane `space`/`M`, then `x`)",
+        },
+        Entry {
+            request: ActionRequest::RollbackPrepared {
+                database: "orders-db".into(),
+                datname: "orders".into(),
+                gid: "tx-42".into(),
+                prepared: String::new(),
+                owner: "app".into(),
+            },
+            what: "roll back a prepared transaction, its gid typed (Postgres pane `P`, or `x` on pid 0)",
+        },
         app(
             |namespace, app| ActionRequest::SyncApp {
                 namespace,
@@ -287,11 +305,26 @@ fn kill(mode: KillMode) -> ActionRequest {
     }
 }
 
+fn bulk(mode: KillMode) -> ActionRequest {
+    let pin = |pid| crate::model::pg_bulk::PinnedBackend {
+        pid,
+        backend_start: String::new(),
+        query_start: None,
+    };
+    ActionRequest::BulkKill {
+        database: "orders-db".into(),
+        mode,
+        targets: vec![pin(4242), pin(4243)],
+    }
+}
+
 /// The target ref's format, in words a policy author fills in.
 #[must_use]
 pub fn target_format(request: &ActionRequest) -> &'static str {
     match request {
         ActionRequest::KillQuery { .. } => "pg.backend:<database>/<pid>",
+        ActionRequest::BulkKill { .. } => "pg.backend:<database>/<pid>+<pid>+…",
+        ActionRequest::RollbackPrepared { .. } => "pg.prepared:<database>/<gid>",
         ActionRequest::SyncApp { .. }
         | ActionRequest::RefreshApp { .. }
         | ActionRequest::RollbackApp { .. }

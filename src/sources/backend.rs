@@ -30,7 +30,8 @@ pub trait PgBackend: Send + Sync + Debug {
         database: &'a str,
         pid: i32,
     ) -> Answer<'a, Result<Vec<PgLock>, BackendError>>;
-    /// Runs an admitted Postgres action (cancel or terminate a backend).
+    /// Runs an admitted Postgres action (cancel or terminate one backend or several, roll
+    /// back a prepared transaction).
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
 }
 
@@ -244,7 +245,9 @@ impl Default for Backends {
 impl crate::actions::gate::Executor for Backends {
     async fn execute(&self, request: &ActionRequest) -> ExecResult {
         match request {
-            ActionRequest::KillQuery { .. } => self.pg.execute(request).await,
+            ActionRequest::KillQuery { .. }
+            | ActionRequest::BulkKill { .. }
+            | ActionRequest::RollbackPrepared { .. } => self.pg.execute(request).await,
             ActionRequest::CreateTopic { .. }
             | ActionRequest::DeleteTopic { .. }
             | ActionRequest::AlterTopicConfigs { .. }

@@ -110,6 +110,9 @@ pub(crate) fn on_action_done(state: &mut State, report: crate::app::msg::ActionR
             )
         }));
     }
+    if crate::app::panes::postgres::bulk::is_bulk(&report.request) {
+        crate::app::panes::postgres::bulk::after_bulk(&mut state.panes.postgres, &report);
+    }
     state.last_action = Some(report);
     // Show the real new state at once, and the audit record.
     cmds.push(Cmd::Refresh(SourceId::ALL.to_vec()));

@@ -34,7 +34,7 @@ use crate::model::pg::{KillOutcome, parse_pin};
 pub const TERMINATE_WAIT_MS: i64 = 5_000;
 
 /// The kill connection's `statement_timeout`: above the terminate wait.
-const KILL_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const KILL_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Exactly which backend (and statement) to signal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,6 +257,37 @@ impl PgExecutor {
 
 impl Executor for PgExecutor {
     fn execute(&self, request: &ActionRequest) -> impl Future<Output = ExecResult> + Send {
+        let request = request.clone();
+        let this = self.clone();
+        async move {
+            let databases = &this.databases;
+            match &request {
+                ActionRequest::BulkKill {
+                    database,
+                    mode,
+                    targets,
+                } => match databases.get(database) {
+                    Some(db) => super::bulk_kill::exec_result(
+                        &super::bulk_kill::bulk_kill(db, *mode, targets).await,
+                    ),
+                    None => ExecResult::failed(format!(
+                        "no PostgreSQL database named {database} in this context"
+                    )),
+                },
+                ActionRequest::RollbackPrepared { database, .. } => match databases.get(database) {
+                    Some(db) => super::prepared::execute(db, &request).await,
+                    None => ExecResult::failed(format!(
+                        "no PostgreSQL database named {database} in this context"
+                    )),
+                },
+                _ => this.execute_kill(&request).await,
+            }
+        }
+    }
+}
+
+impl PgExecutor {
+    fn execute_kill(&self, request: &ActionRequest) -> impl Future<Output = ExecResult> + Send {
         let job = KillTarget::from_request(request).and_then(|(name, target)| {
             self.databases
                 .get(&name)

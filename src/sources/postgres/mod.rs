@@ -15,9 +15,11 @@
 //! interval.
 
 pub mod backend;
+pub mod bulk_kill;
 pub mod kill;
 pub mod locks;
 pub mod monitor;
+pub mod prepared;
 
 use crate::model::error::{BackendError, ErrorKind};
 use std::collections::VecDeque;
@@ -41,6 +43,8 @@ pub use monitor::{Monitor, PgSettings, spawn};
 pub const MONITOR_APP: &str = "opsdeck";
 /// `application_name` of the short-lived connections that signal backends.
 pub const KILL_APP: &str = "opsdeck-kill";
+/// `application_name` of the short-lived connection that rolls a prepared transaction back.
+pub const ROLLBACK_APP: &str = "opsdeck-rollback";
 /// `application_name` of the short-lived connections that list one backend's locks.
 pub const LOCKS_APP: &str = "opsdeck-locks";
 
@@ -218,7 +222,22 @@ pub async fn connect(
     application: &str,
     statement_timeout: Duration,
 ) -> Result<Connected, BackendError> {
-    let (config, tls) = settings(db, application).await?;
+    connect_to(db, None, application, statement_timeout).await
+}
+
+/// [`connect`], to another database of the same server when `datname` is given (the same
+/// host, role, password and TLS): `ROLLBACK PREPARED` must run in the prepared
+/// transaction's own database.
+pub async fn connect_to(
+    db: &PgDatabase,
+    datname: Option<&str>,
+    application: &str,
+    statement_timeout: Duration,
+) -> Result<Connected, BackendError> {
+    let (mut config, tls) = settings(db, application).await?;
+    if let Some(datname) = datname {
+        config.dbname(datname);
+    }
     let connecting = crate::tls::postgres::connect(&config, &tls);
     let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await

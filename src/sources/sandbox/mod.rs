@@ -14,6 +14,7 @@ pub mod kafka;
 pub mod logs;
 pub mod metrics;
 pub mod pg;
+pub mod pg_actions;
 pub mod provisioner;
 pub mod read_only;
 pub mod shell;
@@ -83,6 +84,8 @@ pub struct World {
     pub created_topics: BTreeMap<String, KafkaTopicSpec>,
     /// Sessions the user cancelled or terminated in the simulated databases.
     pub pg: pg::PgWorld,
+    /// Prepared transactions rolled back by the user.
+    pub pg_prepared_done: pg_actions::PreparedDone,
     /// What Kafka admin actions changed in the simulated cluster.
     pub kafka: kafka::KafkaOverlay,
     /// What the simulated Prometheus remembers (when stuck rollouts were fixed).
@@ -141,6 +144,7 @@ impl World {
             incidents,
             created_topics: BTreeMap::new(),
             pg: pg::PgWorld::default(),
+            pg_prepared_done: pg_actions::PreparedDone::default(),
             kafka: kafka::KafkaOverlay::default(),
             metrics: metrics::MetricsWorld::default(),
             cluster: None,
@@ -340,6 +344,11 @@ pub enum SandboxRequest {
             Result<crate::model::metrics::PromAnswer, crate::model::metrics::PromError>,
         >,
     ),
+    /// A bulk kill or a `ROLLBACK PREPARED` in a simulated database.
+    PgAction(
+        crate::actions::ActionRequest,
+        oneshot::Sender<crate::actions::ExecResult>,
+    ),
     /// The locks of one simulated backend.
     PgLocks(
         String,
@@ -357,6 +366,10 @@ pub struct SandboxHandle {
 impl SandboxHandle {
     /// Starts the world's actor. Its clock follows real time from `started`.
     #[must_use]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per request the world's actor answers, read top to bottom"
+    )]
     pub fn spawn(world: World) -> Self {
         let (tx, mut rx) = mpsc::channel::<SandboxRequest>(64);
         tokio::spawn(async move {
@@ -450,6 +463,9 @@ impl SandboxHandle {
                     }
                     SandboxRequest::Metrics(query, at, reply) => {
                         let _ = reply.send(world.metrics_answer(&query, at));
+                    }
+                    SandboxRequest::PgAction(request, reply) => {
+                        let _ = reply.send(world.pg_action(&request));
                     }
                     SandboxRequest::PgLocks(database, pid, reply) => {
                         let _ = reply.send(world.pg_locks(&database, pid));

@@ -20,9 +20,7 @@ use tokio::sync::mpsc;
 use super::fleet::{Rng, SERVICES, SQUADS};
 use super::{IncidentKind, SandboxHandle, SandboxRequest, World};
 use crate::actions::{ActionRequest, ExecResult, Executor, KillMode};
-use crate::model::pg::{
-    KillOutcome, PgLock, PgRole, PgSession, PgSnapshot, clean_query, kill_permission,
-};
+use crate::model::pg::{KillOutcome, PgLock, PgSession, PgSnapshot, clean_query, kill_permission};
 use crate::sources::poller::{self, PollSettings};
 use crate::sources::postgres::{KillReport, KillTarget};
 use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, SourceId};
@@ -174,6 +172,7 @@ impl World {
         for (incident, t0) in self.blocking_incidents(database) {
             sessions.extend(self.chain(database, index, incident, t0, now));
         }
+        sessions.extend(self.pg_prepared_waiters(database, base_pid(index)));
         sessions.retain(|s| !self.pg.stopped(database, s.pid, s.query_start));
         // A cancelled or terminated leader takes its parallel workers with it.
         let alive: BTreeSet<i32> = sessions.iter().map(|s| s.pid).collect();
@@ -187,13 +186,8 @@ impl World {
             server_version_num: SANDBOX_VERSION,
             taken_at: now,
             sessions,
-            prepared: Vec::new(),
-            role: PgRole {
-                name: "opsdeck".into(),
-                superuser: false,
-                signal_backend: true,
-                read_all_stats: true,
-            },
+            prepared: self.pg_prepared(database),
+            role: Self::pg_role(database),
         })
     }
 
@@ -698,6 +692,12 @@ impl SandboxHandle {
         .await?
     }
 
+    /// Runs a bulk kill or a `ROLLBACK PREPARED` in the simulated world.
+    pub async fn pg_action(&self, request: ActionRequest) -> Result<ExecResult, String> {
+        self.ask(|reply| SandboxRequest::PgAction(request, reply))
+            .await
+    }
+
     /// The locks of a simulated backend.
     pub async fn pg_locks(&self, database: &str, pid: i32) -> Result<Vec<PgLock>, String> {
         self.ask(|reply| SandboxRequest::PgLocks(database.to_owned(), pid, reply))
@@ -750,7 +750,18 @@ impl Executor for SandboxExecutor {
     fn execute(&self, request: &ActionRequest) -> impl Future<Output = ExecResult> + Send {
         let job = KillTarget::from_request(request);
         let sandbox = self.sandbox.clone();
+        let other = matches!(
+            request,
+            ActionRequest::BulkKill { .. } | ActionRequest::RollbackPrepared { .. }
+        )
+        .then(|| request.clone());
         async move {
+            if let Some(request) = other {
+                return sandbox
+                    .pg_action(request)
+                    .await
+                    .unwrap_or_else(|e| ExecResult::failed(format!("nothing sent: {e}")));
+            }
             let (database, target) = match job {
                 Ok(job) => job,
                 Err(e) => return ExecResult::failed(e),

@@ -17,6 +17,8 @@ pub mod incident_metrics;
 pub mod kafka;
 pub mod logs;
 pub mod oncall;
+pub mod pg_bulk;
+pub mod pg_prepared;
 pub mod pods;
 pub mod postgres;
 pub mod requests;

@@ -76,13 +76,19 @@ fn columns(width: u16) -> Vec<(&'static str, Constraint)> {
 
 fn session_cells(
     s: &PgSession,
+    marked: bool,
     cols: &[(&str, Constraint)],
     now: jiff::Timestamp,
     theme: &Theme,
 ) -> Vec<Cell<'static>> {
     cols.iter()
         .map(|(name, _)| match *name {
-            "PID" => Cell::from(s.pid.to_string()),
+            // A mark reads without colour: `✓` before the pid.
+            "PID" => Cell::from(if marked {
+                format!("✓{}", s.pid)
+            } else {
+                s.pid.to_string()
+            }),
             "USER" => Cell::from(s.user.clone().unwrap_or_else(|| "-".into())),
             "APP" => Cell::from(s.application.clone()),
             "CLIENT" => Cell::from(s.client.clone()),
@@ -103,12 +109,18 @@ fn tree_line(
     line: &BlockingLine,
     snapshot: &PgSnapshot,
     now: jiff::Timestamp,
-    selected: bool,
+    (selected, marked): (bool, bool),
     theme: &Theme,
 ) -> Line<'static> {
     let mut spans = vec![
         Span::styled(
-            if selected { "▶ " } else { "  " }.to_owned(),
+            match (selected, marked) {
+                (true, true) => "▶✓",
+                (true, false) => "▶ ",
+                (false, true) => " ✓",
+                (false, false) => "  ",
+            }
+            .to_owned(),
             theme.style(Role::Accent),
         ),
         Span::styled(line.guide(), theme.style(Role::Border)),
@@ -183,12 +195,16 @@ fn title(pg: &PostgresPane, snapshot: &PgSnapshot) -> String {
         .filter(|s| s.is_waiting_on_lock())
         .count();
     let frozen = if pg.frozen { " · ❄ FROZEN" } else { "" };
+    let marked = match pg.marks.len() {
+        0 => String::new(),
+        n => format!(" · ✓{n} marked"),
+    };
     let view = match pg.view {
         PgView::Sessions => "sessions",
         PgView::Tree => "blocking tree",
     };
     format!(
-        " Postgres {} · {view} · {} sessions · {waiting} waiting · PG {}{frozen} ",
+        " Postgres {} · {view} · {} sessions · {waiting} waiting · PG {}{frozen}{marked} ",
         snapshot.database,
         snapshot.sessions.len(),
         snapshot.server_version()
@@ -196,6 +212,18 @@ fn title(pg: &PostgresPane, snapshot: &PgSnapshot) -> String {
 }
 
 fn hints(state: &State) -> String {
+    if !state.panes.postgres.marks.is_empty() {
+        return key_hints(
+            &state.ui.keymap,
+            state.view().key_contexts(),
+            &[
+                (Action::CancelQuery, "cancel marked"),
+                (Action::TerminateBackend, "terminate marked"),
+                (Action::MarkSession, "mark"),
+                (Action::ClearMarks, "unmark all"),
+            ],
+        );
+    }
     key_hints(
         &state.ui.keymap,
         state.view().key_contexts(),
@@ -205,6 +233,7 @@ fn hints(state: &State) -> String {
             (Action::Freeze, "freeze"),
             (Action::CancelQuery, "cancel"),
             (Action::TerminateBackend, "terminate"),
+            (Action::MarkSession, "mark"),
         ],
     )
 }
@@ -246,6 +275,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         )),
         None => Line::from(Span::styled(hints(state), theme.style(Role::Muted))),
     };
+    // The bulk plan and the prepared transactions cover the pane's view.
+    if let Some(view) = &pg.bulk {
+        super::pg_bulk::render(frame, main, theme, view);
+        return;
+    }
+    if pg.prepared_view.is_some() {
+        super::pg_prepared::render(frame, main, theme, pg);
+        return;
+    }
     match pg.view {
         PgView::Sessions => {
             let cols = columns(main.width);
@@ -258,7 +296,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 sort_keys: &crate::app::panes::postgres::SORT_KEYS,
             };
             data_table::render(frame, main, theme, &pg.table, &view, |i| {
-                session_cells(&snapshot.sessions[i], &cols, now, theme)
+                let s = &snapshot.sessions[i];
+                session_cells(s, pg.is_marked(s), &cols, now, theme)
             });
         }
         PgView::Tree => {
@@ -283,7 +322,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     .enumerate()
                     .skip(offset)
                     .take(page)
-                    .map(|(i, l)| tree_line(l, &snapshot, now, i == pg.tree_selected, theme))
+                    .map(|(i, l)| {
+                        let marked = snapshot.session(l.pid).is_some_and(|s| pg.is_marked(s));
+                        tree_line(l, &snapshot, now, (i == pg.tree_selected, marked), theme)
+                    })
                     .collect()
             };
             frame.render_widget(Paragraph::new(lines).block(block), main);

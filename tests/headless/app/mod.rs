@@ -9,6 +9,7 @@ mod kafka_admin;
 mod keys;
 mod logs_traces;
 mod paging;
+mod pg_first_aid;
 mod platform;
 mod postgres;
 mod routing;

@@ -3,6 +3,7 @@
 //! so two-phase transactions can hold locks. Every test works in a database of its own and
 //! looks only at its own sessions, so tests can share the cluster and run in parallel.
 
+mod actions;
 mod common;
 mod kill;
 mod observer;

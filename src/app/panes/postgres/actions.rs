@@ -20,6 +20,11 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::SlowerRefresh,
     crate::keymap::Action::CancelQuery,
     crate::keymap::Action::TerminateBackend,
+    crate::keymap::Action::MarkSession,
+    crate::keymap::Action::MarkWhere,
+    crate::keymap::Action::ClearMarks,
+    crate::keymap::Action::PreparedXacts,
+    crate::keymap::Action::CopyQuery,
 ];
 
 /// A duration as `1h02m`, `3m05s` or `42s`.
@@ -128,6 +133,33 @@ pub fn ask_kill(pg: &PostgresPane, ctx: &mut Ctx<'_>, mode: KillMode) {
     ctx.confirm(confirm);
 }
 
+/// `y`: puts the selected session's query on the clipboard (OSC 52). The text is the
+/// sanitized one the pane shows (newlines kept; every other control already made visible),
+/// so nothing copied can carry an escape sequence back into a terminal.
+pub fn copy_query(pg: &PostgresPane, ctx: &mut Ctx<'_>) -> Vec<Cmd> {
+    let Some(session) = pg.selected_session() else {
+        ctx.toast(ToastLevel::Info, "select a session first");
+        return Vec::new();
+    };
+    if session.query.is_empty() {
+        ctx.toast(
+            ToastLevel::Info,
+            format!("backend {} has no query", session.pid),
+        );
+        return Vec::new();
+    }
+    let text = crate::model::clean_multiline(&session.query);
+    ctx.toast(
+        ToastLevel::Info,
+        format!(
+            "copied the query of backend {}, {} bytes (OSC 52)",
+            session.pid,
+            text.len()
+        ),
+    );
+    vec![Cmd::Copy(text)]
+}
+
 /// The Postgres pane's own keys; `None` for an action that is not the pane's.
 pub fn on_action(
     pg: &mut PostgresPane,
@@ -136,8 +168,50 @@ pub fn on_action(
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
     use crate::model::source::SourceId;
+    // The plan of a bulk action and the prepared transactions cover the pane: their keys
+    // first.
+    if pg.bulk.is_some() {
+        match action {
+            Action::Select => super::bulk::confirm_plan(pg, ctx),
+            Action::CancelQuery | Action::TerminateBackend => {
+                ctx.toast(ToastLevel::Info, "enter confirms this plan · esc closes it");
+            }
+            _ => return None,
+        }
+        return Some(Vec::new());
+    }
+    if pg.prepared_view.is_some() {
+        match action {
+            Action::TerminateBackend => super::prepared::rollback_selected(pg, ctx),
+            Action::PreparedXacts => super::prepared::toggle(pg, ctx),
+            Action::Select | Action::CancelQuery => ctx.toast(
+                ToastLevel::Info,
+                "x rolls the selected prepared transaction back (its gid typed) · esc closes",
+            ),
+            _ => return None,
+        }
+        return Some(Vec::new());
+    }
     match action {
         Action::Select => return Some(open_detail(pg)),
+        Action::MarkSession => super::bulk::toggle_mark(pg, ctx),
+        Action::MarkWhere => super::bulk::ask_where(pg, ctx),
+        Action::ClearMarks => super::bulk::clear_marks(pg, ctx),
+        Action::PreparedXacts => super::prepared::toggle(pg, ctx),
+        Action::CopyQuery => return Some(copy_query(pg, ctx)),
+        Action::TerminateBackend if pg.on_prepared_line() => {
+            super::prepared::on_pid_zero(pg, ctx);
+        }
+        Action::CancelQuery if pg.on_prepared_line() => ctx.toast(
+            ToastLevel::Info,
+            "a prepared transaction runs no statement: x offers ROLLBACK PREPARED",
+        ),
+        Action::CancelQuery if !pg.marks.is_empty() => {
+            super::bulk::open_plan(pg, ctx, KillMode::Cancel);
+        }
+        Action::TerminateBackend if !pg.marks.is_empty() => {
+            super::bulk::open_plan(pg, ctx, KillMode::Terminate);
+        }
         Action::ToggleView => {
             pg.view = match pg.view {
                 PgView::Sessions => PgView::Tree,

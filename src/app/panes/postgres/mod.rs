@@ -2,8 +2,10 @@
 //! sessions table, the blocking tree cursor, the frozen flag and the open session detail.
 
 pub mod actions;
+pub mod bulk;
+pub mod prepared;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +69,12 @@ pub struct PostgresPane {
     haystacks: Vec<String>,
     /// `now` of the last refresh of ages (the snapshot's own clock, so ages are consistent).
     pub now: Option<Timestamp>,
+    /// The marked sessions, by identity ([`session_key`]).
+    pub marks: BTreeSet<RowKey>,
+    /// The plan (then the outcome) of a bulk cancel or terminate, over the pane.
+    pub bulk: Option<bulk::BulkView>,
+    /// The list of prepared transactions, over the pane.
+    pub prepared_view: Option<prepared::PreparedView>,
 }
 
 impl Default for PostgresPane {
@@ -94,6 +102,9 @@ impl PostgresPane {
             refresh: Duration::from_secs(2),
             haystacks: Vec::new(),
             now: None,
+            marks: BTreeSet::new(),
+            bulk: None,
+            prepared_view: None,
         };
         // Longest transactions first: that is where blockers hide.
         pane.table.sort.column = 6;
@@ -143,6 +154,7 @@ impl PostgresPane {
         self.tree_keys = keys;
         self.now = snapshot.as_ref().map(|s| s.taken_at);
         self.shown = snapshot;
+        self.retain_marks();
         self.refresh_view();
     }
 
@@ -178,6 +190,9 @@ impl PostgresPane {
 
     /// Another database's sessions come next: no cursor follows a session across databases.
     fn forget_selection(&mut self) {
+        self.marks.clear();
+        self.bulk = None;
+        self.prepared_view = None;
         self.table.forget_selection();
         self.tree_selected = 0;
         self.tree_keys.clear();
@@ -227,6 +242,12 @@ impl PostgresPane {
     #[must_use]
     pub fn tree_line(&self, pid: i32) -> Option<&BlockingLine> {
         self.tree.iter().find(|l| l.pid == pid)
+    }
+
+    /// The bulk plan or the prepared transactions cover the pane (its cursor keys go there).
+    #[must_use]
+    pub fn overlay_open(&self) -> bool {
+        self.bulk.is_some() || self.prepared_view.is_some()
     }
 
     pub fn move_tree(&mut self, delta: isize) {
@@ -282,12 +303,24 @@ fn sort_key(s: &PgSession, column: usize, now: Timestamp) -> (i64, String) {
 impl Pane for PostgresPane {
     delegate_to_actions!(on_action, focus);
 
+    fn on_prompt(
+        &mut self,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
+        input: &str,
+    ) -> Result<Vec<crate::app::msg::Cmd>, String> {
+        if *purpose == crate::app::state::PromptPurpose::PgMarkWhere {
+            bulk::mark_where(self, ctx, input)?;
+        }
+        Ok(Vec::new())
+    }
+
     fn table(&self) -> Option<&TableState> {
-        (self.view == PgView::Sessions).then_some(&self.table)
+        (self.view == PgView::Sessions && !self.overlay_open()).then_some(&self.table)
     }
 
     fn table_mut(&mut self) -> Option<&mut TableState> {
-        (self.view == PgView::Sessions).then_some(&mut self.table)
+        (self.view == PgView::Sessions && !self.overlay_open()).then_some(&mut self.table)
     }
 
     fn tables_mut(&mut self) -> Vec<&mut TableState> {
@@ -333,10 +366,20 @@ impl Pane for PostgresPane {
     }
 
     fn close(&mut self) -> bool {
-        self.detail.take().is_some()
+        self.bulk.take().is_some()
+            || self.prepared_view.take().is_some()
+            || self.detail.take().is_some()
     }
 
     fn move_other(&mut self, delta: isize) -> bool {
+        if let Some(bulk) = &mut self.bulk {
+            bulk.move_by(delta);
+            return true;
+        }
+        if self.prepared_view.is_some() {
+            self.move_prepared(delta);
+            return true;
+        }
         if self.view != PgView::Tree {
             return false;
         }
