@@ -166,6 +166,9 @@ pub struct GroupInfo {
     pub lag: Vec<PartitionLag>,
     pub total_lag: i64,
     pub max_lag_per_topic: BTreeMap<String, i64>,
+    /// Timestamp (ms) of the oldest message the group has not consumed: the earliest over
+    /// its lagging partitions of the message at the committed offset (`None`: not read).
+    pub oldest_unconsumed_ms: Option<i64>,
 }
 
 impl GroupInfo {
@@ -215,6 +218,7 @@ impl GroupInfo {
             lag: lags,
             total_lag: 0,
             max_lag_per_topic: BTreeMap::new(),
+            oldest_unconsumed_ms: None,
         };
         group.recompute();
         group
@@ -255,7 +259,7 @@ pub struct BrokerInfo {
     pub id: i32,
     pub host: String,
     pub port: i32,
-    /// Metadata through rdkafka does not name the controller: `false` when unknown.
+    /// Named by `DescribeCluster`; `false` on every broker when the cluster did not say.
     pub controller: bool,
 }
 

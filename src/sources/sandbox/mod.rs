@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod fleet;
 pub mod forward;
 pub mod kafka;
+pub mod kafka_first_aid;
 pub mod logs;
 pub mod metrics;
 pub mod pg;
@@ -306,6 +307,11 @@ pub enum SandboxRequest {
         crate::actions::ActionRequest,
         oneshot::Sender<Result<String, String>>,
     ),
+    /// A reset's plan or a peek on the simulated cluster.
+    KafkaFirstAid(
+        crate::actions::ActionRequest,
+        oneshot::Sender<Result<kafka_first_aid::Answer, String>>,
+    ),
     /// One simulated topic's configs.
     KafkaConfigs(
         String,
@@ -357,6 +363,10 @@ pub struct SandboxHandle {
 impl SandboxHandle {
     /// Starts the world's actor. Its clock follows real time from `started`.
     #[must_use]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per request kind: the actor's dispatch table reads best whole"
+    )]
     pub fn spawn(world: World) -> Self {
         let (tx, mut rx) = mpsc::channel::<SandboxRequest>(64);
         tokio::spawn(async move {
@@ -436,6 +446,9 @@ impl SandboxHandle {
                     SandboxRequest::KafkaPlan(request, reply) => {
                         let _ = reply.send(world.kafka_plan(&request));
                     }
+                    SandboxRequest::KafkaFirstAid(request, reply) => {
+                        let _ = reply.send(world.kafka_first_aid(&request));
+                    }
                     SandboxRequest::KafkaConfigs(topic, reply) => {
                         let _ = reply.send(world.kafka_configs(&topic));
                     }
@@ -510,6 +523,15 @@ impl SandboxHandle {
         request: crate::actions::ActionRequest,
     ) -> Result<String, String> {
         self.ask(|reply| SandboxRequest::KafkaPlan(request, reply))
+            .await?
+    }
+
+    /// A reset's plan or a peek on the simulated cluster.
+    pub async fn kafka_first_aid(
+        &self,
+        request: crate::actions::ActionRequest,
+    ) -> Result<kafka_first_aid::Answer, String> {
+        self.ask(|reply| SandboxRequest::KafkaFirstAid(request, reply))
             .await?
     }
 

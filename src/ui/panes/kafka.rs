@@ -103,6 +103,7 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
         Cell::from(g.state.clone()),
         Cell::from(g.members.len().to_string()),
         Cell::from(Span::styled(g.total_lag.to_string(), theme.style(lag_role))),
+        Cell::from(behind(g, pane)),
         Cell::from(worst.map_or_else(|| "-".into(), |(t, lag)| format!("{lag} {t}"))),
         Cell::from(Span::styled(
             sparkline(latest(
@@ -112,6 +113,51 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
             theme.style(Role::Accent),
         )),
     ]
+}
+
+/// One broker's row. `DescribeCluster` names the controller; a cluster that does not answer
+/// it leaves every row "unknown" rather than "no".
+fn broker_cells(snapshot: &KafkaSnapshot, i: usize) -> Vec<Cell<'static>> {
+    let b = &snapshot.brokers[i];
+    let known = snapshot.brokers.iter().any(|b| b.controller);
+    let controller = match (known, b.controller) {
+        (_, true) => "★ yes",
+        (true, false) => "no",
+        (false, _) => "unknown",
+    };
+    vec![
+        Cell::from(b.id.to_string()),
+        Cell::from(format!("{}:{}", b.host, b.port)),
+        Cell::from(controller),
+    ]
+}
+
+/// How old the oldest unconsumed message was at the last refresh (`-`: nothing unconsumed
+/// or not read).
+fn behind(g: &GroupInfo, pane: &KafkaPane) -> String {
+    match (g.oldest_unconsumed_ms, &pane.snapshot) {
+        (Some(ms), Some(s)) => {
+            let secs = (s.taken_at.as_millisecond() - ms).max(0) / 1000;
+            #[expect(clippy::cast_precision_loss, reason = "seconds far below 2^52")]
+            crate::model::kafka_time_lag::duration(secs as f64)
+        }
+        _ => "-".into(),
+    }
+}
+
+/// The group detail's first line: the age of the oldest unconsumed message and where the
+/// group is heading at the current rates.
+fn time_lag_line(g: &GroupInfo, pane: &KafkaPane, now_ms: i64) -> String {
+    use crate::model::kafka_time_lag::{CatchUp, age_words};
+    let rates = pane.rates.get(&g.name).copied();
+    let rate = rates.map_or(String::new(), |r| {
+        format!(" (consume {:.1}/s, produce {:.1}/s)", r.consume, r.produce)
+    });
+    format!(
+        "{} · {}{rate}",
+        age_words(g.oldest_unconsumed_ms, now_ms),
+        CatchUp::of(g.total_lag, rates).words()
+    )
 }
 
 fn title(pane: &KafkaPane, snapshot: &KafkaSnapshot) -> String {
@@ -179,6 +225,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 (Action::ToggleInternal, "internal"),
                 (Action::CreateTopic, "create"),
                 (Action::DeleteSelected, "delete"),
+                (Action::ResetOffsets, "reset"),
+                (Action::PeekMessages, "peek"),
             ],
         ),
         theme.style(Role::Muted),
@@ -203,6 +251,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 ("STATE", Constraint::Length(11)),
                 ("MEMBERS", Constraint::Length(7)),
                 ("LAG", Constraint::Length(9)),
+                ("BEHIND", Constraint::Length(6)),
                 ("WORST TOPIC", Constraint::Fill(2)),
                 ("TREND", Constraint::Length(TREND_WIDTH)),
             ],
@@ -217,7 +266,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             "no brokers",
         ),
     };
-    let [main, detail_area] = if pane.detail.is_some() && area.height >= 14 {
+    let [main, detail_area] = if (pane.detail.is_some() || pane.peek.is_some()) && area.height >= 14
+    {
         Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
     } else {
         [area, Rect::default()]
@@ -235,18 +285,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         match pane.view {
             KafkaView::Topics => topic_cells(&snapshot.topics[i], theme),
             KafkaView::Groups => group_cells(&snapshot.groups[i], pane, theme),
-            KafkaView::Brokers => {
-                let b = &snapshot.brokers[i];
-                let controller = if b.controller { "★ yes" } else { "" };
-                vec![
-                    Cell::from(b.id.to_string()),
-                    Cell::from(format!("{}:{}", b.host, b.port)),
-                    Cell::from(controller),
-                ]
-            }
+            KafkaView::Brokers => broker_cells(&snapshot, i),
         }
     });
-    if let Some(name) = &pane.detail
+    if let Some(peek) = &pane.peek
+        && detail_area.height > 0
+    {
+        super::kafka_peek::render(frame, detail_area, state, peek);
+    } else if let Some(name) = &pane.detail
         && detail_area.height > 0
     {
         if pane.open_topic().is_some() && pane.topic_page == TopicPage::Configs {
@@ -373,11 +419,20 @@ fn render_detail(
             ));
             match snapshot.group(name) {
                 Some(g) => {
+                    let pane = &state.panes.kafka;
+                    lines.insert(
+                        0,
+                        Line::from(Span::styled(
+                            time_lag_line(g, pane, snapshot.taken_at.as_millisecond()),
+                            theme.style(Role::Muted),
+                        )),
+                    );
                     for p in &g.lag {
                         let committed = p
                             .committed
                             .map_or_else(|| "no commit".to_owned(), |c| c.to_string());
                         let role = if p.lag > 0 { Role::Warn } else { Role::Text };
+                        let member = member_words(g, p.member.as_deref());
                         lines.push(Line::from(vec![
                             Span::styled(
                                 format!(
@@ -387,10 +442,7 @@ fn render_detail(
                                 theme.style(Role::Text),
                             ),
                             Span::styled(format!("{:>10}", p.lag), theme.style(role)),
-                            Span::styled(
-                                format!("  {}", p.member.as_deref().unwrap_or("-")),
-                                theme.style(Role::Muted),
-                            ),
+                            Span::styled(format!("  {member}"), theme.style(Role::Muted)),
                         ]));
                     }
                 }
@@ -437,27 +489,24 @@ fn render_detail(
                             Span::styled(mark, theme.style(role)),
                         ]));
                     }
-                    let readers: Vec<String> = snapshot
-                        .groups
-                        .iter()
-                        .filter_map(|g| {
-                            g.max_lag_per_topic
-                                .get(name)
-                                .map(|lag| format!("{} (lag {lag})", g.name))
-                        })
-                        .collect();
                     lines.push(Line::default());
-                    lines.push(Line::from(vec![
-                        Span::styled("read by  ", theme.style(Role::Muted)),
-                        Span::styled(
-                            if readers.is_empty() {
-                                "no consumer group".into()
-                            } else {
-                                readers.join(", ")
-                            },
-                            theme.style(Role::Text),
-                        ),
-                    ]));
+                    let readers = readers_by_lag(snapshot, name);
+                    if readers.is_empty() {
+                        lines.push(Line::from(vec![
+                            Span::styled("read by  ", theme.style(Role::Muted)),
+                            Span::styled("no consumer group", theme.style(Role::Text)),
+                        ]));
+                    } else {
+                        lines.push(head(
+                            "READ BY (most lag on this topic first)     LAG  STATE",
+                        ));
+                        for (g, lag) in readers {
+                            lines.push(Line::from(Span::styled(
+                                format!("{:<36} {:>8}  {}", g.name, lag, g.state),
+                                theme.style(if lag > 0 { Role::Warn } else { Role::Text }),
+                            )));
+                        }
+                    }
                 }
                 None => lines.push(Line::from(Span::styled(
                     "this topic is gone",
@@ -473,6 +522,54 @@ fn render_detail(
     );
 }
 
+/// The groups that read `topic`, by their total lag on it (the sum over its partitions),
+/// most first: the group furthest behind on this topic leads.
+fn readers_by_lag<'a>(snapshot: &'a KafkaSnapshot, topic: &str) -> Vec<(&'a GroupInfo, i64)> {
+    let mut readers: Vec<(&GroupInfo, i64)> = snapshot
+        .groups
+        .iter()
+        .filter(|g| g.max_lag_per_topic.contains_key(topic))
+        .map(|g| {
+            let total = g
+                .lag
+                .iter()
+                .filter(|l| l.topic == topic)
+                .map(|l| l.lag)
+                .sum();
+            (g, total)
+        })
+        .collect();
+    readers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+    readers
+}
+
+/// Who owns a partition: the member's client id and host (its id when they are empty). A
+/// partition no assignment names, in a group with members whose assignments could not be
+/// read (a non-consumer protocol, a broker that sends none), says so instead of `-`.
+fn member_words(g: &GroupInfo, member: Option<&str>) -> String {
+    if let Some(m) = member.and_then(|id| g.members.iter().find(|m| m.id == id)) {
+        return member_label(m);
+    }
+    if let Some(id) = member {
+        return id.to_owned();
+    }
+    if !g.members.is_empty() && g.members.iter().all(|m| m.assignment.is_empty()) {
+        return match g.members.as_slice() {
+            [only] => format!("{} (assignment not reported)", member_label(only)),
+            many => format!("? {} members, assignment not reported", many.len()),
+        };
+    }
+    "- unassigned".into()
+}
+
+fn member_label(m: &crate::model::kafka::GroupMember) -> String {
+    match (m.client_id.is_empty(), m.host.is_empty()) {
+        (false, false) => format!("{} {}", m.client_id, m.host.trim_start_matches('/')),
+        (false, true) => m.client_id.clone(),
+        _ => m.id.clone(),
+    }
+}
+
 /// The detail's frame: its title on top, the keys that act on it at the bottom.
 fn detail_block(state: &State, title: String) -> Block<'static> {
     let theme = &state.ui.theme;
@@ -483,6 +580,9 @@ fn detail_block(state: &State, title: String) -> Block<'static> {
             &state.ui.keymap,
             state.view().key_contexts(),
             &[
+                (Action::ResetOffsets, "reset"),
+                (Action::SkipMessage, "skip"),
+                (Action::PeekMessages, "peek"),
                 (Action::DeleteSelected, "delete if empty"),
                 (Action::Back, "close"),
             ],
@@ -498,6 +598,81 @@ fn detail_block(state: &State, title: String) -> Block<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_named_by_client_and_host_or_said_unknown() {
+        use crate::model::kafka::GroupMember;
+        let member = |id: &str, client: &str, host: &str, parts: Vec<i32>| GroupMember {
+            id: id.into(),
+            client_id: client.into(),
+            host: host.into(),
+            assignment: if parts.is_empty() {
+                vec![]
+            } else {
+                vec![("t".into(), parts)]
+            },
+        };
+        let g = |members| GroupInfo {
+            members,
+            ..GroupInfo::default()
+        };
+        let live = g(vec![member("m-1", "worker", "/10.0.0.7", vec![0])]);
+        assert_eq!(member_words(&live, Some("m-1")), "worker 10.0.0.7");
+        let tansu = g(vec![member("worker-9f", "", "", vec![])]);
+        assert_eq!(
+            member_words(&tansu, None),
+            "worker-9f (assignment not reported)"
+        );
+        let two = g(vec![
+            member("a", "", "", vec![]),
+            member("b", "", "", vec![]),
+        ]);
+        assert_eq!(
+            member_words(&two, None),
+            "? 2 members, assignment not reported"
+        );
+        assert_eq!(member_words(&live, None), "- unassigned");
+        assert_eq!(member_words(&g(vec![]), None), "- unassigned");
+    }
+
+    #[test]
+    fn readers_are_ordered_by_their_total_lag_on_the_topic() {
+        use crate::model::kafka::PartitionLag;
+        let lag = |topic: &str, partition, lag| PartitionLag {
+            topic: topic.into(),
+            partition,
+            committed: Some(0),
+            low: 0,
+            high: lag,
+            lag,
+            member: None,
+        };
+        let group = |name: &str, lags: Vec<PartitionLag>| {
+            let mut g = GroupInfo {
+                name: name.into(),
+                lag: lags,
+                ..GroupInfo::default()
+            };
+            g.recompute();
+            g
+        };
+        // "a" has the worst single partition, "b" the most lag on the topic in total.
+        let snapshot = KafkaSnapshot {
+            taken_at: jiff::Timestamp::UNIX_EPOCH,
+            brokers: vec![],
+            topics: vec![],
+            groups: vec![
+                group("a", vec![lag("t", 0, 50), lag("u", 0, 900)]),
+                group("b", vec![lag("t", 0, 40), lag("t", 1, 40)]),
+                group("c", vec![lag("u", 0, 1)]),
+            ],
+        };
+        let order: Vec<(&str, i64)> = readers_by_lag(&snapshot, "t")
+            .into_iter()
+            .map(|(g, lag)| (g.name.as_str(), lag))
+            .collect();
+        assert_eq!(order, [("b", 80), ("a", 50)]);
+    }
 
     #[test]
     fn sparkline_scales_to_its_max() {

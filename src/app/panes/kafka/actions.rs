@@ -30,6 +30,10 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::CreateTopic,
     crate::keymap::Action::EditConfigs,
     crate::keymap::Action::AddPartitions,
+    crate::keymap::Action::ResetOffsets,
+    crate::keymap::Action::SkipMessage,
+    crate::keymap::Action::PeekMessages,
+    crate::keymap::Action::ValueView,
 ];
 
 /// `c`: the create-topic form (or its draft).
@@ -437,7 +441,13 @@ pub fn on_action(
     action: crate::keymap::Action,
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
+    if let Some(cmds) = super::first_aid::on_peek_key(kafka, action) {
+        return Some(cmds);
+    }
     match action {
+        Action::ResetOffsets => super::first_aid::ask_reset(kafka, ctx),
+        Action::SkipMessage => super::first_aid::ask_skip(kafka, ctx),
+        Action::PeekMessages => super::first_aid::ask_peek(kafka, ctx),
         Action::Select => {
             return Some(
                 kafka
@@ -466,6 +476,9 @@ pub fn on_prompt(
     purpose: &PromptPurpose,
     input: &str,
 ) -> Result<Vec<Cmd>, String> {
+    if let Some(answer) = super::first_aid::on_prompt(kafka, purpose, input) {
+        return answer;
+    }
     match purpose {
         PromptPurpose::EditConfigs(topic) => configs_entered(kafka, ctx, topic, input),
         PromptPurpose::AddPartitions(topic) => partitions_entered(kafka, ctx, topic, input),

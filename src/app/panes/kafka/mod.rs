@@ -3,6 +3,7 @@
 //! open topic's configs (read on demand).
 
 pub mod actions;
+pub mod first_aid;
 
 use std::sync::Arc;
 
@@ -91,6 +92,10 @@ pub struct KafkaPane {
     pub topic_page: TopicPage,
     /// The open topic's configs; `None` while they load.
     pub configs: Option<LoadedConfigs>,
+    /// Each group's consume and produce rates between the last two snapshots.
+    pub rates: std::collections::BTreeMap<String, crate::model::kafka_time_lag::GroupRates>,
+    /// The last peek at messages, shown under the list until closed.
+    pub peek: Option<first_aid::PeekView>,
     haystacks: Vec<String>,
     /// Indices into the snapshot's list of the current view, before filter and sort.
     rows: Vec<usize>,
@@ -98,6 +103,11 @@ pub struct KafkaPane {
 
 impl KafkaPane {
     pub fn set_snapshot(&mut self, snapshot: Arc<KafkaSnapshot>) {
+        if let Some(prev) = &self.snapshot
+            && snapshot.taken_at > prev.taken_at
+        {
+            self.rates = crate::model::kafka_time_lag::rates(prev, &snapshot);
+        }
         self.history.record(&snapshot);
         self.snapshot = Some(snapshot);
         self.refresh_view();
@@ -132,8 +142,11 @@ impl KafkaPane {
             .filter(|_| self.view == KafkaView::Topics)
     }
 
-    /// Closes the detail; `false` when none was open.
+    /// Closes the peek, else the detail; `false` when none was open.
     pub fn close_detail(&mut self) -> bool {
+        if self.peek.take().is_some() {
+            return true;
+        }
         self.configs = None;
         self.detail.take().is_some()
     }
