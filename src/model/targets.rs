@@ -240,7 +240,7 @@ pub fn entries() -> Vec<Entry> {
                 from: crate::model::kafka_peek::PeekFrom::Last { n: 20 },
                 group: None,
             },
-            what: "read messages of a partition, never joining a group (Kafka pane `p`)",
+            what: "read messages of a partition, never joining a group (Kafka pane `m`)",
         },
         Entry {
             request: ActionRequest::CreateSilence {

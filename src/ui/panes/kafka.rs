@@ -115,6 +115,27 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
     ]
 }
 
+/// The keys each view names under its list: the ones that act on it, so the line fits 80
+/// columns.
+fn footer_hints(view: KafkaView) -> &'static [(Action, &'static str)] {
+    match view {
+        KafkaView::Groups => &[
+            (Action::ToggleView, "topics/groups/brokers"),
+            (Action::ResetOffsets, "reset"),
+            (Action::SkipMessage, "skip"),
+            (Action::PeekMessages, "peek"),
+            (Action::DeleteSelected, "delete"),
+        ],
+        _ => &[
+            (Action::ToggleView, "topics/groups/brokers"),
+            (Action::ToggleInternal, "internal"),
+            (Action::CreateTopic, "create"),
+            (Action::DeleteSelected, "delete"),
+            (Action::PeekMessages, "peek"),
+        ],
+    }
+}
+
 /// One broker's row. `DescribeCluster` names the controller; a cluster that does not answer
 /// it leaves every row "unknown" rather than "no".
 fn broker_cells(snapshot: &KafkaSnapshot, i: usize) -> Vec<Cell<'static>> {
@@ -216,19 +237,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, "Kafka", &why);
         return;
     };
+    let hints = footer_hints(pane.view);
     let footer = Line::from(Span::styled(
-        key_hints(
-            &state.ui.keymap,
-            state.view().key_contexts(),
-            &[
-                (Action::ToggleView, "topics/groups/brokers"),
-                (Action::ToggleInternal, "internal"),
-                (Action::CreateTopic, "create"),
-                (Action::DeleteSelected, "delete"),
-                (Action::ResetOffsets, "reset"),
-                (Action::PeekMessages, "peek"),
-            ],
-        ),
+        key_hints(&state.ui.keymap, state.view().key_contexts(), hints),
         theme.style(Role::Muted),
     ));
     let (columns, empty): (Vec<(&str, Constraint)>, &str) = match pane.view {
@@ -297,6 +308,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     {
         if pane.open_topic().is_some() && pane.topic_page == TopicPage::Configs {
             render_configs(frame, detail_area, state, name);
+        } else if pane.open_topic().is_some() && pane.topic_page == TopicPage::Readers {
+            render_readers(frame, detail_area, state, &snapshot, name);
         } else {
             render_detail(frame, detail_area, state, &snapshot, pane.view, name);
         }
@@ -308,7 +321,7 @@ fn detail_hints(state: &State) -> String {
         &state.ui.keymap,
         state.view().key_contexts(),
         &[
-            (Action::ToggleView, "partitions/configs"),
+            (Action::ToggleView, "partitions/configs/readers"),
             (Action::EditConfigs, "edit"),
             (Action::AddPartitions, "partitions"),
             (Action::Back, "close"),
@@ -490,7 +503,7 @@ fn render_detail(
                         ]));
                     }
                     lines.push(Line::default());
-                    let readers = readers_by_lag(snapshot, name);
+                    let readers = snapshot.readers(name);
                     if readers.is_empty() {
                         lines.push(Line::from(vec![
                             Span::styled("read by  ", theme.style(Role::Muted)),
@@ -522,25 +535,61 @@ fn render_detail(
     );
 }
 
-/// The groups that read `topic`, by their total lag on it (the sum over its partitions),
-/// most first: the group furthest behind on this topic leads.
-fn readers_by_lag<'a>(snapshot: &'a KafkaSnapshot, topic: &str) -> Vec<(&'a GroupInfo, i64)> {
-    let mut readers: Vec<(&GroupInfo, i64)> = snapshot
-        .groups
-        .iter()
-        .filter(|g| g.max_lag_per_topic.contains_key(topic))
-        .map(|g| {
-            let total = g
-                .lag
-                .iter()
-                .filter(|l| l.topic == topic)
-                .map(|l| l.lag)
-                .sum();
-            (g, total)
-        })
-        .collect();
-    readers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
-    readers
+/// The open topic's readers page: each group that reads it with its total lag on it (most
+/// first), its oldest unconsumed message and state; `▶` marks the one enter opens.
+fn render_readers(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    snapshot: &KafkaSnapshot,
+    name: &str,
+) {
+    let theme = &state.ui.theme;
+    let pane = &state.panes.kafka;
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "  {:<34} {:>10} {:>7}  STATE",
+            "GROUP", "LAG HERE", "BEHIND"
+        ),
+        theme.style(Role::TableHeader),
+    ))];
+    let readers = snapshot.readers(name);
+    if readers.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no consumer group reads this topic",
+            theme.style(Role::Muted),
+        )));
+    }
+    let room = usize::from(area.height.saturating_sub(3));
+    let first = pane.reader.saturating_sub(room.saturating_sub(1));
+    for (i, (g, lag)) in readers.iter().enumerate().skip(first).take(room) {
+        let mark = if i == pane.reader { "▶" } else { " " };
+        let role = if i == pane.reader {
+            Role::Selection
+        } else if *lag > 0 {
+            Role::Warn
+        } else {
+            Role::Text
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{mark} {:<34} {:>10} {:>7}  {}",
+                g.name,
+                lag,
+                behind(g, pane),
+                g.state
+            ),
+            theme.style(role),
+        )));
+    }
+    let title = format!(
+        " topic {name} · read by {} group(s) · enter opens one ",
+        readers.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(detail_block(state, title)),
+        area,
+    );
 }
 
 /// Who owns a partition: the member's client id and host (its id when they are empty). A
@@ -633,45 +682,6 @@ mod tests {
         );
         assert_eq!(member_words(&live, None), "- unassigned");
         assert_eq!(member_words(&g(vec![]), None), "- unassigned");
-    }
-
-    #[test]
-    fn readers_are_ordered_by_their_total_lag_on_the_topic() {
-        use crate::model::kafka::PartitionLag;
-        let lag = |topic: &str, partition, lag| PartitionLag {
-            topic: topic.into(),
-            partition,
-            committed: Some(0),
-            low: 0,
-            high: lag,
-            lag,
-            member: None,
-        };
-        let group = |name: &str, lags: Vec<PartitionLag>| {
-            let mut g = GroupInfo {
-                name: name.into(),
-                lag: lags,
-                ..GroupInfo::default()
-            };
-            g.recompute();
-            g
-        };
-        // "a" has the worst single partition, "b" the most lag on the topic in total.
-        let snapshot = KafkaSnapshot {
-            taken_at: jiff::Timestamp::UNIX_EPOCH,
-            brokers: vec![],
-            topics: vec![],
-            groups: vec![
-                group("a", vec![lag("t", 0, 50), lag("u", 0, 900)]),
-                group("b", vec![lag("t", 0, 40), lag("t", 1, 40)]),
-                group("c", vec![lag("u", 0, 1)]),
-            ],
-        };
-        let order: Vec<(&str, i64)> = readers_by_lag(&snapshot, "t")
-            .into_iter()
-            .map(|(g, lag)| (g.name.as_str(), lag))
-            .collect();
-        assert_eq!(order, [("b", 80), ("a", 50)]);
     }
 
     #[test]

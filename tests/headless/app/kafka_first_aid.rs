@@ -30,6 +30,17 @@ fn screen(s: &State) -> String {
         .join("\n")
 }
 
+/// The sandbox's cluster as the pane's snapshot, so the pane and the backend agree.
+async fn feed(s: &mut State, sandbox: &SandboxHandle) {
+    let snapshot = sandbox.kafka().await.expect("snapshot");
+    let event = opsdeck::sources::SourceEvent {
+        source: opsdeck::sources::SourceId::Kafka,
+        generation: s.generation,
+        body: opsdeck::sources::SourceBody::Kafka(snapshot),
+    };
+    update(s, Msg::Source(event));
+}
+
 /// The groups view with `group` under the cursor.
 fn select_group(s: &mut State, group: &str) {
     key(s, KeyCode::Char('4'));
@@ -43,7 +54,7 @@ fn select_group(s: &mut State, group: &str) {
         .position(|g| g.name == group)
         .expect("group");
     let visible = (0..s.panes.kafka.table.visible.len())
-        .find(|&v| s.panes.kafka.row_index(v) == index)
+        .find(|&v| s.panes.kafka.row_index(s.panes.kafka.table.visible[v]) == index)
         .expect("visible");
     s.panes.kafka.table.select(visible);
 }
@@ -56,11 +67,14 @@ fn backend(sandbox: &SandboxHandle) -> SandboxBackend {
 async fn a_stopped_group_is_reset_after_its_plan_is_shown() {
     let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
     let mut s = state();
+    feed(&mut s, &sandbox).await;
     select_group(&mut s, STOPPED_GROUP);
     key(&mut s, KeyCode::Char('R'));
     assert!(
         matches!(s.modal, Some(Modal::Prompt(_))),
-        "R asks for the target"
+        "R asks for the target: {:?} {:?}",
+        s.modal,
+        s.toast
     );
     typed(&mut s, "earliest");
     let cmds = key(&mut s, KeyCode::Enter);
@@ -97,8 +111,8 @@ async fn a_stopped_group_is_reset_after_its_plan_is_shown() {
         "the plan is confirmed first"
     );
     let text = screen(&s);
-    assert!(text.contains("COMMITTED → NEW"), "{text}");
-    assert!(text.contains("lag "), "{text}");
+    assert!(text.contains("COMMITTED →"), "{text}");
+    assert!(text.contains(" over 6 partition(s)"), "{text}");
     let cmds = key(&mut s, KeyCode::Enter);
     let [Cmd::Execute { request, .. }] = cmds.as_slice() else {
         panic!("execute: {cmds:?}")
@@ -137,10 +151,11 @@ fn a_group_with_members_is_refused_with_the_reason() {
 async fn a_peek_shows_messages_with_hostile_bytes_inert() {
     let sandbox = SandboxHandle::spawn(World::new(7, epoch()));
     let mut s = state();
+    feed(&mut s, &sandbox).await;
     select_group(&mut s, STOPPED_GROUP);
-    key(&mut s, KeyCode::Char('p'));
+    key(&mut s, KeyCode::Char('m'));
     let Some(Modal::Prompt(prompt)) = &s.modal else {
-        panic!("p asks where: {:?}", s.modal)
+        panic!("m asks where: {:?}", s.modal)
     };
     assert!(prompt.input.ends_with(" committed"), "{}", prompt.input);
     let cmds = key(&mut s, KeyCode::Enter);
@@ -167,4 +182,47 @@ async fn a_peek_shows_messages_with_hostile_bytes_inert() {
     assert!(screen(&s).contains("text view"), "v cycles the value view");
     key(&mut s, KeyCode::Esc);
     assert!(s.panes.kafka.peek.is_none(), "esc closes the peek");
+}
+
+#[test]
+fn a_topic_lists_its_readers_by_lag_and_enter_opens_one() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('4'));
+    let snapshot = s.panes.kafka.snapshot.clone().expect("snapshot");
+    // The stopped group reads the first topic: a topic with at least one reader.
+    let topic = snapshot
+        .groups
+        .iter()
+        .find(|g| g.name == STOPPED_GROUP)
+        .and_then(|g| g.lag.first())
+        .map(|l| l.topic.clone())
+        .expect("a read topic");
+    let index = snapshot
+        .topics
+        .iter()
+        .position(|t| t.name == topic)
+        .unwrap();
+    let visible = (0..s.panes.kafka.table.visible.len())
+        .find(|&v| s.panes.kafka.row_index(s.panes.kafka.table.visible[v]) == index)
+        .expect("visible");
+    s.panes.kafka.table.select(visible);
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    let readers = snapshot.readers(&topic);
+    assert!(!readers.is_empty());
+    assert!(
+        readers.windows(2).all(|w| w[0].1 >= w[1].1),
+        "most lag first"
+    );
+    let text = screen(&s);
+    assert!(text.contains("LAG HERE"), "{text}");
+    key(&mut s, KeyCode::Down);
+    let second = readers
+        .get(1)
+        .map_or(&readers[0].0.name, |r| &r.0.name)
+        .clone();
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.panes.kafka.view, KafkaView::Groups);
+    assert_eq!(s.panes.kafka.detail.as_deref(), Some(second.as_str()));
 }

@@ -441,7 +441,9 @@ pub fn on_action(
     action: crate::keymap::Action,
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
-    if let Some(cmds) = super::first_aid::on_peek_key(kafka, action) {
+    if let Some(cmds) = super::first_aid::on_peek_key(kafka, action)
+        .or_else(|| super::first_aid::on_readers_key(kafka, action))
+    {
         return Some(cmds);
     }
     match action {
@@ -498,8 +500,9 @@ pub fn focus(kafka: &mut KafkaPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd
     }
     if let (Some(group), Some(snapshot)) = (group, kafka.snapshot.clone()) {
         let index = snapshot.groups.iter().position(|g| &g.name == group);
-        let visible =
-            index.and_then(|i| (0..kafka.table.visible.len()).find(|&v| kafka.row_index(v) == i));
+        let visible = index.and_then(|i| {
+            (0..kafka.table.visible.len()).find(|&v| kafka.row_index(kafka.table.visible[v]) == i)
+        });
         if let Some(v) = visible {
             kafka.table.select(v);
         }

@@ -1,5 +1,5 @@
 //! Kafka first aid from the pane: reset a group's offsets (`R`), skip the message a group is
-//! stuck on (`s`), and peek at a partition's messages (`p`).
+//! stuck on (`s`), and peek at a partition's messages (`m`).
 //!
 //! - reset and skip: a prompt (`<target> [<topic>[:<partition>]]`, as
 //!   `kafka-consumer-groups --reset-offsets`) → the plan read from the cluster (refused while
@@ -139,7 +139,7 @@ pub fn ask_skip(kafka: &KafkaPane, ctx: &mut Ctx<'_>) {
     });
 }
 
-/// `p`: peek at the selected group's worst partition from its commit, or at the selected
+/// `m`: peek at the selected group's worst partition from its commit, or at the selected
 /// topic's last messages.
 pub fn ask_peek(kafka: &KafkaPane, ctx: &mut Ctx<'_>) {
     let (input, group) = if let Some(g) = target_group(kafka) {
@@ -238,21 +238,28 @@ pub fn on_reset_planned(
         return Vec::new();
     };
     let (n, before, after, clamped) = kafka_reset::totals(plan);
-    let mut details = vec![(
-        "PARTITION".to_owned(),
-        "COMMITTED → NEW      LAG BEFORE → AFTER".to_owned(),
-    )];
+    let mut details = vec![
+        ("scope".to_owned(), scope.words()),
+        (
+            "lag".to_owned(),
+            format!("{before} → {after} over {n} partition(s)"),
+        ),
+        (
+            "PARTITION".to_owned(),
+            format!("{:>9} → {:<9} {:>7} → LAG AFTER", "COMMITTED", "NEW", "LAG"),
+        ),
+    ];
     for r in plan.iter().take(PLAN_ROWS) {
         let current = r
             .current
             .map_or_else(|| "none".to_owned(), |c| c.to_string());
         let clamp = r
             .clamped
-            .map_or(String::new(), |c| format!("  ({})", c.words()));
+            .map_or(String::new(), |c| format!(" ({})", c.words()));
         details.push((
             format!("{}:{}", r.topic, r.partition),
             format!(
-                "{current} → {}   {} → {}{clamp}",
+                "{current:>9} → {:<9} {:>7} → {}{clamp}",
                 r.new, r.lag_before, r.lag_after
             ),
         ));
@@ -263,16 +270,11 @@ pub fn on_reset_planned(
             format!("{} more partitions (all in the audit)", n - PLAN_ROWS),
         ));
     }
-    let title = format!(
-        "{} {group} {} ({})? {n} partition(s), lag {before} → {after}",
-        if *target == ResetTarget::Skip {
-            "skip a message of"
-        } else {
-            "reset"
-        },
-        target.words(),
-        scope.words(),
-    );
+    let title = if *target == ResetTarget::Skip {
+        format!("skip the stuck message of {group}?")
+    } else {
+        format!("reset {group} {}?", target.words())
+    };
     let mut confirm = Confirm::new(request.clone(), title, details).with_note(
         NoteLevel::Warn,
         "the group must stay stopped until this is done; it re-reads or skips messages",
@@ -287,6 +289,39 @@ pub fn on_reset_planned(
     }
     ctx.confirm(confirm);
     Vec::new()
+}
+
+/// Keys on an open topic's readers page: `↑`/`↓` choose a group, enter opens it (its lag
+/// per partition, where `R`, `s` and `m` act on it); `None` lets the key through.
+pub fn on_readers_key(kafka: &mut KafkaPane, action: crate::keymap::Action) -> Option<Vec<Cmd>> {
+    use crate::keymap::Action;
+    if kafka.topic_page != crate::app::panes::kafka::TopicPage::Readers {
+        return None;
+    }
+    let topic = kafka.open_topic()?.to_owned();
+    let snapshot = kafka.snapshot.clone()?;
+    let readers = snapshot.readers(&topic);
+    match action {
+        Action::Up => kafka.reader = kafka.reader.saturating_sub(1),
+        Action::Down => kafka.reader = (kafka.reader + 1).min(readers.len().saturating_sub(1)),
+        Action::Select => {
+            let (group, _) = readers.get(kafka.reader)?;
+            let name = group.name.clone();
+            kafka.close_detail();
+            while kafka.view != KafkaView::Groups {
+                kafka.next_view();
+            }
+            if let Some(index) = snapshot.groups.iter().position(|g| g.name == name)
+                && let Some(v) = (0..kafka.table.visible.len())
+                    .find(|&v| kafka.row_index(kafka.table.visible[v]) == index)
+            {
+                kafka.table.select(v);
+            }
+            kafka.detail = Some(name);
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
 }
 
 /// Keys while a peek is shown; `None` lets the key through.

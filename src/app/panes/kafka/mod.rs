@@ -46,6 +46,8 @@ pub enum TopicPage {
     #[default]
     Partitions,
     Configs,
+    /// The groups that read it, by their lag on it; enter opens one.
+    Readers,
 }
 
 /// One topic's configs as last read (`Err`: why they could not be).
@@ -94,6 +96,8 @@ pub struct KafkaPane {
     pub configs: Option<LoadedConfigs>,
     /// Each group's consume and produce rates between the last two snapshots.
     pub rates: std::collections::BTreeMap<String, crate::model::kafka_time_lag::GroupRates>,
+    /// The cursor in the open topic's readers page.
+    pub reader: usize,
     /// The last peek at messages, shown under the list until closed.
     pub peek: Option<first_aid::PeekView>,
     haystacks: Vec<String>,
@@ -169,8 +173,10 @@ impl KafkaPane {
     pub fn next_topic_page(&mut self) {
         self.topic_page = match self.topic_page {
             TopicPage::Partitions => TopicPage::Configs,
-            TopicPage::Configs => TopicPage::Partitions,
+            TopicPage::Configs => TopicPage::Readers,
+            TopicPage::Readers => TopicPage::Partitions,
         };
+        self.reader = 0;
     }
 
     /// Stores configs read for `topic` if it is still the open one.
