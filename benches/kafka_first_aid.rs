@@ -12,6 +12,11 @@
 //!
 //! Run with `cargo bench --bench kafka_first_aid` (`OPSDECK_BENCH_RESET_PARTITIONS` changes
 //! the partition count).
+//!
+//! Measured once (2026-12-07, 2 shared cores with three other builds running, the dev
+//! profile, `cargo bench --profile dev`: dependencies at opt-level 2, opsdeck at 0): reset
+//! plan over 1,000 partitions 33–80 ms to earliest, 59–85 ms to a time; peek of 100 × 1 MB:
+//! 100 read in 9.0 s, 1.6 MB kept, peak resident +6.7 MiB over the 20 MiB before it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -481,3 +481,83 @@ async fn the_controller_is_named_when_the_broker_says() {
     assert_eq!(controller, Some(snap.brokers[0].id), "{:?}", snap.brokers);
     assert!(snap.brokers[0].controller, "{:?}", snap.brokers);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_that_needs_approval_becomes_a_request_and_commits_nothing() {
+    let Some(broker) = Tansu::start() else { return };
+    let client = client(&broker).await;
+    setup(&broker, &client).await;
+    let kafka = real(&client);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut setup = opsdeck::platform::sandbox::sandbox_setup(dir.path(), "alice");
+    let mut policy = opsdeck::platform::sandbox::sandbox_policy();
+    policy.rules.insert(
+        0,
+        opsdeck::platform::policy::Rule {
+            action: "kafka.group.reset_offsets".into(),
+            target: "*".into(),
+            groups: vec!["sandbox".into()],
+            approval: true,
+        },
+    );
+    setup.options.policy = opsdeck::platform::server::Source::Value(policy);
+    let server = opsdeck::platform::server::spawn_local(setup.options)
+        .await
+        .expect("platform starts");
+    let platform_client =
+        PlatformClient::new(&server.url(), Token::new(setup.token)).expect("client");
+    let gate = AuditGate::new(
+        platform_client.clone(),
+        Journal::open(dir.path()).expect("journal"),
+        "alice",
+        ClientInfo {
+            version: "test".into(),
+            host: "test".into(),
+        },
+    );
+    let backends = Backends {
+        kafka: Arc::new(kafka.clone()),
+        ..Backends::default()
+    };
+    let request = kafka
+        .plan_reset("replay".into(), ResetScope::AllTopics, ResetTarget::Latest)
+        .await
+        .unwrap();
+    let outcome = gate.run(request, "replay".into(), &backends).await;
+    let GateOutcome::NeedsApproval { request_id, .. } = &outcome else {
+        panic!("{outcome:?}")
+    };
+    let id = request_id.clone().expect("a tracked request");
+    let tracked = platform_client.get_request(&id).await.expect("request");
+    // The request points at its intent, whose params hold the plan an approver sees.
+    let whole = serde_json::to_value(&tracked).expect("json");
+    assert_eq!(
+        whole["spec"]["action"], "kafka.group.reset_offsets",
+        "{whole}"
+    );
+    let intent_id = whole["spec"]["intent_event_id"]
+        .as_str()
+        .expect("intent id");
+    let page = platform_client
+        .list_events(&EventQuery {
+            action: Some("kafka.group.reset_offsets".into()),
+            ..EventQuery::default()
+        })
+        .await
+        .expect("events");
+    let intent = page
+        .items
+        .iter()
+        .find(|i| i.event.event_id == intent_id)
+        .expect("the intent");
+    let EventBody::Intent { params, .. } = &intent.event.body else {
+        panic!("{:?}", intent.event)
+    };
+    assert_eq!(params["plan"][0]["new"], 10, "{params}");
+    assert_eq!(params["plan"][1]["new"], 6, "{params}");
+    assert!(intent.outcome.is_none(), "nothing ran: {intent:?}");
+    let commits = tokio::task::block_in_place(|| {
+        committed(&broker, "replay", &[("ledger", 0), ("ledger", 1)])
+    });
+    assert_eq!(commits, [3, 2], "nothing committed before approval");
+}
