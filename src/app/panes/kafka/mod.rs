@@ -146,13 +146,11 @@ impl KafkaPane {
             .filter(|_| self.view == KafkaView::Topics)
     }
 
-    /// Closes the peek, else the detail; `false` when none was open.
+    /// Closes the detail and any peek; `false` when neither was open.
     pub fn close_detail(&mut self) -> bool {
-        if self.peek.take().is_some() {
-            return true;
-        }
+        let peeked = self.peek.take().is_some();
         self.configs = None;
-        self.detail.take().is_some()
+        self.detail.take().is_some() || peeked
     }
 
     /// The selected topic: the open one, else the one under the cursor.
@@ -297,8 +295,9 @@ impl Pane for KafkaPane {
         });
     }
 
+    /// Esc closes the peek first, then the detail under it.
     fn close(&mut self) -> bool {
-        self.close_detail()
+        self.peek.take().is_some() || self.close_detail()
     }
 
     fn reset(&mut self) {
