@@ -122,6 +122,10 @@ actions! {
     CreateTopic = "create_topic", true, "create a topic (plan first; a request when policy needs approval)";
     EditConfigs = "edit_configs", true, "change the selected topic's configs (diff before confirming)";
     AddPartitions = "add_partitions", true, "add partitions to the selected topic";
+    ResetOffsets = "reset_offsets", true, "reset the selected group's offsets (plan first; group must be inactive)";
+    SkipMessage = "skip_message", true, "skip the message the selected group is stuck on (committed + 1)";
+    PeekMessages = "peek_messages", false, "read messages of a partition, read-only (from the commit, a time, or the last N)";
+    ValueView = "value_view", false, "show peeked values as auto (JSON/text/hex), text or hex";
     SyncApp = "sync", true, "sync the app (only the marked resources, if any)";
     SyncPrune = "sync_prune", true, "sync and prune resources no longer in git";
     RefreshApp = "refresh_app", true, "refresh: compare the app with git again";

@@ -42,6 +42,7 @@ pub enum DemoView {
     KafkaGroup,
     KafkaCreate,
     KafkaDiff,
+    KafkaPeek,
     AppsDetail,
     RolloutsDetail,
     Trace,
@@ -70,6 +71,7 @@ impl DemoView {
         Self::KafkaGroup,
         Self::KafkaCreate,
         Self::KafkaDiff,
+        Self::KafkaPeek,
         Self::AppsDetail,
         Self::RolloutsDetail,
         Self::Trace,
@@ -110,6 +112,7 @@ impl DemoView {
             Self::KafkaGroup => "kafka-group",
             Self::KafkaCreate => "kafka-create",
             Self::KafkaDiff => "kafka-diff",
+            Self::KafkaPeek => "kafka-peek",
             Self::AppsDetail => "apps-detail",
             Self::RolloutsDetail => "rollouts-detail",
             Self::Trace => "trace",
@@ -503,6 +506,35 @@ pub fn show(state: &mut State, view: DemoView) {
             state.history.push(View::Pane(PaneId::Kafka));
             state.panes.kafka.next_view();
             let _ = state.panes.kafka.open_detail();
+        }
+        DemoView::KafkaPeek => {
+            state.history.push(View::Pane(PaneId::Kafka));
+            state.panes.kafka.next_view();
+            let world = World::new(7, epoch());
+            let snapshot = world.kafka_snapshot();
+            let stuck = snapshot
+                .group(crate::sources::sandbox::kafka_first_aid::STOPPED_GROUP)
+                .and_then(|g| g.lag.first().cloned());
+            if let Some(l) = stuck {
+                let request = crate::model::action::ActionRequest::PeekMessages {
+                    topic: l.topic,
+                    partition: l.partition,
+                    from: crate::model::kafka_peek::PeekFrom::Offset {
+                        offset: l.committed.unwrap_or(l.low),
+                    },
+                    group: None,
+                };
+                let read = crate::sources::sandbox::kafka_first_aid::peek(&snapshot, &request);
+                let mut peek = crate::app::panes::kafka::first_aid::PeekView::new(read);
+                // The record with escape sequences in it, shown inert.
+                let hostile = peek
+                    .read
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.messages.iter().position(|m| m.offset % 17 == 3));
+                peek.selected = hostile.unwrap_or(0);
+                state.panes.kafka.peek = Some(peek);
+            }
         }
         DemoView::KafkaCreate => {
             state.history.push(View::Pane(PaneId::Kafka));

@@ -66,6 +66,14 @@ pub enum Msg {
         reason: String,
         plan: Result<String, String>,
     },
+    /// A group's offset reset was planned: the request to confirm (the plan in it), or why
+    /// not (the group has members, a shift without a commit, …).
+    KafkaResetPlanned {
+        group: String,
+        result: Result<ActionRequest, String>,
+    },
+    /// Messages read by an admitted peek, or why they could not be.
+    KafkaPeeked(Box<Result<crate::model::kafka_peek::PeekResult, String>>),
     /// One trace, or why it could not be loaded.
     TraceLoaded {
         trace_id: String,
@@ -252,6 +260,18 @@ pub enum Cmd {
     },
     /// Check a new topic's plan without creating it (answered with `Msg::TopicPlanned`).
     PlanTopic {
+        request: ActionRequest,
+        reason: String,
+    },
+    /// Plan a group's offset reset (answered with `Msg::KafkaResetPlanned`).
+    PlanReset {
+        group: String,
+        scope: crate::model::kafka_reset::ResetScope,
+        target: crate::model::kafka_reset::ResetTarget,
+    },
+    /// Read messages through the gate (answered with `Msg::KafkaPeeked` and
+    /// `Msg::ActionDone`).
+    Peek {
         request: ActionRequest,
         reason: String,
     },

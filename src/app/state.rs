@@ -138,6 +138,13 @@ pub enum PromptPurpose {
     EditConfigs(String),
     /// A topic's new partition total.
     AddPartitions(String),
+    /// A group's reset target and scope (`earliest orders:0`).
+    ResetOffsets(String),
+    /// The partition whose stuck message a group skips.
+    SkipMessage(String),
+    /// Where to peek (`topic:partition committed|@time|last N|offset`), from a group's
+    /// commits when a group is named.
+    PeekMessages(Option<String>),
     /// The history id an Argo CD app rolls back to.
     RollbackApp(String),
     /// The revision a workload goes back to (empty: the previous one).
@@ -165,7 +172,11 @@ impl PromptPurpose {
     #[must_use]
     pub fn pane(&self) -> PaneId {
         match self {
-            Self::EditConfigs(_) | Self::AddPartitions(_) => PaneId::Kafka,
+            Self::EditConfigs(_)
+            | Self::AddPartitions(_)
+            | Self::ResetOffsets(_)
+            | Self::SkipMessage(_)
+            | Self::PeekMessages(_) => PaneId::Kafka,
             Self::RollbackApp(_) => PaneId::Apps,
             Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
             Self::JumpTime | Self::LogOptions => PaneId::Logs,

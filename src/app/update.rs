@@ -150,20 +150,10 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::ObjectLoaded { reference, result } => on_object_loaded(state, &reference, result),
-        Msg::KafkaConfigs { topic, configs } => {
-            state.dirty |= state.panes.kafka.set_configs(topic, configs);
-            Vec::new()
-        }
-        Msg::TopicPlanned {
-            request,
-            reason,
-            plan,
-        } => {
-            state.dirty = true;
-            route::with_ctx(state, |ctx| {
-                crate::app::panes::kafka::actions::on_topic_planned(ctx, request, reason, plan)
-            })
-        }
+        msg @ (Msg::KafkaConfigs { .. }
+        | Msg::TopicPlanned { .. }
+        | Msg::KafkaResetPlanned { .. }
+        | Msg::KafkaPeeked(_)) => on_kafka(state, msg),
         Msg::PgLocks {
             database,
             pid,
@@ -205,6 +195,40 @@ fn on_theme_loaded(
     }
     state.dirty = true;
     Vec::new()
+}
+
+/// Answers for the Kafka pane: a topic's configs, a topic's checked plan, a reset's plan, a
+/// peek's messages.
+fn on_kafka(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::KafkaConfigs { topic, configs } => {
+            state.dirty |= state.panes.kafka.set_configs(topic, configs);
+            return Vec::new();
+        }
+        Msg::TopicPlanned {
+            request,
+            reason,
+            plan,
+        } => {
+            state.dirty = true;
+            return route::with_ctx(state, |ctx| {
+                crate::app::panes::kafka::actions::on_topic_planned(ctx, request, reason, plan)
+            });
+        }
+        _ => {}
+    }
+    state.dirty = true;
+    match msg {
+        Msg::KafkaResetPlanned { group, result } => route::with_ctx(state, |ctx| {
+            crate::app::panes::kafka::first_aid::on_reset_planned(ctx, &group, result)
+        }),
+        Msg::KafkaPeeked(read) => {
+            state.panes.kafka.peek =
+                Some(crate::app::panes::kafka::first_aid::PeekView::new(*read));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A port-forward's news reaches its row.

@@ -223,6 +223,25 @@ pub enum ActionRequest {
     DeleteGroup {
         group: String,
     },
+    /// Commits new offsets for an inactive group (`kafka-consumer-groups --reset-offsets`);
+    /// `plan` is what the user confirmed, and goes into the audit whole. The executor plans
+    /// again and refuses a partition whose committed offset moved since (the guard).
+    ResetGroupOffsets {
+        group: String,
+        scope: crate::model::kafka_reset::ResetScope,
+        target: crate::model::kafka_reset::ResetTarget,
+        plan: Vec<crate::model::kafka_reset::PlannedOffset>,
+    },
+    /// Reads messages of one partition without joining any group or committing: reading
+    /// user data is access, so it is audited and policy may deny it.
+    PeekMessages {
+        topic: String,
+        partition: i32,
+        from: crate::model::kafka_peek::PeekFrom,
+        /// The group whose stuck message this is, when peeking from a group.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+    },
     /// A new Alertmanager silence from now for `duration_secs`. `service` is what the
     /// silence is about (the policy target): the service its alert maps to, else its
     /// `alertname`.
@@ -371,6 +390,12 @@ impl ActionRequest {
             Self::AlterTopicConfigs { .. } => "kafka.topic.alter_configs".into(),
             Self::AddPartitions { .. } => "kafka.topic.add_partitions".into(),
             Self::DeleteGroup { .. } => "kafka.group.delete".into(),
+            Self::ResetGroupOffsets {
+                target: crate::model::kafka_reset::ResetTarget::Skip,
+                ..
+            } => "kafka.group.skip_message".into(),
+            Self::ResetGroupOffsets { .. } => "kafka.group.reset_offsets".into(),
+            Self::PeekMessages { .. } => "kafka.messages.read".into(),
             Self::CreateSilence { .. } => "alertmanager.silence.create".into(),
             Self::ExpireSilence { .. } => "alertmanager.silence.expire".into(),
             Self::DeletePod { .. } => "kube.pod.delete".into(),
@@ -420,7 +445,12 @@ impl ActionRequest {
             | Self::DeleteTopic { name }
             | Self::AlterTopicConfigs { name, .. }
             | Self::AddPartitions { name, .. } => target("kafka.topic", None, name),
-            Self::DeleteGroup { group } => target("kafka.group", None, group),
+            Self::DeleteGroup { group } | Self::ResetGroupOffsets { group, .. } => {
+                target("kafka.group", None, group)
+            }
+            Self::PeekMessages {
+                topic, partition, ..
+            } => target("kafka.topic", None, &format!("{topic}:{partition}")),
             Self::CreateSilence { service, .. } | Self::ExpireSilence { service, .. } => {
                 target("alertmanager.silence", None, service)
             }
@@ -573,6 +603,18 @@ impl ActionRequest {
             }
             Self::AddPartitions { name, total } => json!({"name": name, "total": total}),
             Self::DeleteGroup { group } => json!({"group": group}),
+            Self::ResetGroupOffsets {
+                group,
+                scope,
+                target,
+                plan,
+            } => json!({"group": group, "scope": scope, "target": target, "plan": plan}),
+            Self::PeekMessages {
+                topic,
+                partition,
+                from,
+                group,
+            } => json!({"topic": topic, "partition": partition, "from": from, "group": group}),
             Self::CreateSilence {
                 service,
                 matchers,
@@ -617,7 +659,9 @@ impl ActionRequest {
             Self::RefreshApp { .. }
             | Self::CreateTopic { .. }
             | Self::CreateSilence { .. }
-            | Self::ExpireSilence { .. } => false,
+            | Self::ExpireSilence { .. }
+            // Reads, changes nothing; policy decides who may read data.
+            | Self::PeekMessages { .. } => false,
             Self::RolloutAction { op, .. } => matches!(
                 op,
                 RolloutOp::Promote { full: true }
@@ -639,6 +683,8 @@ impl ActionRequest {
             | Self::AlterTopicConfigs { .. }
             | Self::AddPartitions { .. }
             | Self::DeleteGroup { .. }
+            // Moves where a service reads: messages are skipped or processed again.
+            | Self::ResetGroupOffsets { .. }
             | Self::DeletePod { .. }
             // A shell can change anything the container can: read-only mode refuses it.
             | Self::ExecPod { .. }

@@ -166,6 +166,9 @@ pub struct GroupInfo {
     pub lag: Vec<PartitionLag>,
     pub total_lag: i64,
     pub max_lag_per_topic: BTreeMap<String, i64>,
+    /// Timestamp (ms) of the oldest message the group has not consumed: the earliest over
+    /// its lagging partitions of the message at the committed offset (`None`: not read).
+    pub oldest_unconsumed_ms: Option<i64>,
 }
 
 impl GroupInfo {
@@ -215,6 +218,7 @@ impl GroupInfo {
             lag: lags,
             total_lag: 0,
             max_lag_per_topic: BTreeMap::new(),
+            oldest_unconsumed_ms: None,
         };
         group.recompute();
         group
@@ -255,7 +259,7 @@ pub struct BrokerInfo {
     pub id: i32,
     pub host: String,
     pub port: i32,
-    /// Metadata through rdkafka does not name the controller: `false` when unknown.
+    /// Named by `DescribeCluster`; `false` on every broker when the cluster did not say.
     pub controller: bool,
 }
 
@@ -279,6 +283,28 @@ impl KafkaSnapshot {
     #[must_use]
     pub fn group(&self, name: &str) -> Option<&GroupInfo> {
         self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The groups that read `topic`, with their total lag on it (the sum over its
+    /// partitions), most first: the group furthest behind on this topic leads.
+    #[must_use]
+    pub fn readers(&self, topic: &str) -> Vec<(&GroupInfo, i64)> {
+        let mut readers: Vec<(&GroupInfo, i64)> = self
+            .groups
+            .iter()
+            .filter(|g| g.max_lag_per_topic.contains_key(topic))
+            .map(|g| {
+                let total = g
+                    .lag
+                    .iter()
+                    .filter(|l| l.topic == topic)
+                    .map(|l| l.lag)
+                    .sum();
+                (g, total)
+            })
+            .collect();
+        readers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+        readers
     }
 
     /// Partitions with fewer in-sync replicas than replicas, over all topics.
@@ -565,6 +591,45 @@ mod tests {
         assert_eq!(g.total_lag, 24);
         assert_eq!(g.max_lag_per_topic.get("orders"), Some(&18));
         assert_eq!(g.topics(), ["orders"]);
+    }
+
+    #[test]
+    fn readers_are_ordered_by_their_total_lag_on_the_topic() {
+        let lag = |topic: &str, partition, lag| PartitionLag {
+            topic: topic.into(),
+            partition,
+            committed: Some(0),
+            low: 0,
+            high: lag,
+            lag,
+            member: None,
+        };
+        let group = |name: &str, lags: Vec<PartitionLag>| {
+            let mut g = GroupInfo {
+                name: name.into(),
+                lag: lags,
+                ..GroupInfo::default()
+            };
+            g.recompute();
+            g
+        };
+        // "a" has the worst single partition, "b" the most lag on the topic in total.
+        let snapshot = KafkaSnapshot {
+            taken_at: Timestamp::UNIX_EPOCH,
+            brokers: vec![],
+            topics: vec![],
+            groups: vec![
+                group("a", vec![lag("t", 0, 50), lag("u", 0, 900)]),
+                group("b", vec![lag("t", 0, 40), lag("t", 1, 40)]),
+                group("c", vec![lag("u", 0, 1)]),
+            ],
+        };
+        let order: Vec<(&str, i64)> = snapshot
+            .readers("t")
+            .into_iter()
+            .map(|(g, lag)| (g.name.as_str(), lag))
+            .collect();
+        assert_eq!(order, [("b", 80), ("a", 50)]);
     }
 
     #[test]

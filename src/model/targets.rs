@@ -231,6 +231,36 @@ pub fn entries() -> Vec<Entry> {
             what: "delete a consumer group",
         },
         Entry {
+            request: ActionRequest::ResetGroupOffsets {
+                group: "billing".into(),
+                scope: crate::model::kafka_reset::ResetScope::AllTopics,
+                target: crate::model::kafka_reset::ResetTarget::Earliest,
+                plan: Vec::new(),
+            },
+            what: "reset an inactive group's offsets, the plan in the params (Kafka pane `R`)",
+        },
+        Entry {
+            request: ActionRequest::ResetGroupOffsets {
+                group: "billing".into(),
+                scope: crate::model::kafka_reset::ResetScope::Partition {
+                    topic: "orders".into(),
+                    partition: 0,
+                },
+                target: crate::model::kafka_reset::ResetTarget::Skip,
+                plan: Vec::new(),
+            },
+            what: "skip the message a group is stuck on (committed + 1; Kafka pane `K`)",
+        },
+        Entry {
+            request: ActionRequest::PeekMessages {
+                topic: "orders".into(),
+                partition: 0,
+                from: crate::model::kafka_peek::PeekFrom::Last { n: 20 },
+                group: None,
+            },
+            what: "read messages of a partition, never joining a group (Kafka pane `m`)",
+        },
+        Entry {
             request: ActionRequest::CreateSilence {
                 service: "checkout-api".into(),
                 matchers: vec![crate::model::alerts::Matcher {
@@ -342,7 +372,10 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         | ActionRequest::DeleteTopic { .. }
         | ActionRequest::AlterTopicConfigs { .. }
         | ActionRequest::AddPartitions { .. } => "kafka.topic:<topic>",
-        ActionRequest::DeleteGroup { .. } => "kafka.group:<group>",
+        ActionRequest::DeleteGroup { .. } | ActionRequest::ResetGroupOffsets { .. } => {
+            "kafka.group:<group>"
+        }
+        ActionRequest::PeekMessages { .. } => "kafka.topic:<topic>:<partition>",
         ActionRequest::DeletePod { .. }
         | ActionRequest::ExecPod { .. }
         | ActionRequest::DebugPod { .. }

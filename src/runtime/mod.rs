@@ -9,6 +9,7 @@ pub mod forward_count;
 pub mod forwards;
 pub mod handover;
 pub mod k9s;
+pub mod kafka_first_aid;
 pub mod platform_calls;
 pub mod run;
 pub mod session_tty;

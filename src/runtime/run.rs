@@ -495,6 +495,28 @@ where
                 let _ = app.send(Msg::KafkaConfigs { topic, configs }).await;
             });
         }
+        Cmd::PlanReset {
+            group,
+            scope,
+            target,
+        } => {
+            super::kafka_first_aid::plan_reset(
+                app,
+                env.backends.kafka.clone(),
+                group,
+                scope,
+                target,
+            );
+        }
+        Cmd::Peek { request, reason } => {
+            super::kafka_first_aid::spawn_peek(
+                app,
+                env.gate.clone(),
+                env.backends.kafka.clone(),
+                request,
+                reason,
+            );
+        }
         Cmd::PlanTopic { request, reason } => {
             let app = app.clone();
             let kafka = env.backends.kafka.clone();

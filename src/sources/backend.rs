@@ -46,6 +46,19 @@ pub trait KafkaBackend: Send + Sync + Debug {
     fn plan_topic(&self, request: ActionRequest) -> Answer<'_, Result<String, BackendError>>;
     /// Runs an admitted topic or group action.
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult>;
+    /// Plans a group's offset reset (checked against the group's state): the request to
+    /// confirm, with the plan in it.
+    fn plan_reset(
+        &self,
+        group: String,
+        scope: crate::model::kafka_reset::ResetScope,
+        target: crate::model::kafka_reset::ResetTarget,
+    ) -> Answer<'_, Result<ActionRequest, BackendError>>;
+    /// Reads messages for an admitted `PeekMessages` (never joining a group or committing).
+    fn peek<'a>(
+        &'a self,
+        request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::model::kafka_peek::PeekResult, BackendError>>;
 }
 
 /// The Kubernetes cluster (and Argo CD) of a context.
@@ -141,6 +154,22 @@ impl KafkaBackend for Unavailable {
     }
 
     fn plan_topic(&self, _request: ActionRequest) -> Answer<'_, Result<String, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn plan_reset(
+        &self,
+        _group: String,
+        _scope: crate::model::kafka_reset::ResetScope,
+        _target: crate::model::kafka_reset::ResetTarget,
+    ) -> Answer<'_, Result<ActionRequest, BackendError>> {
+        Box::pin(async move { Err(self.error()) })
+    }
+
+    fn peek<'a>(
+        &'a self,
+        _request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::model::kafka_peek::PeekResult, BackendError>> {
         Box::pin(async move { Err(self.error()) })
     }
 
@@ -252,7 +281,9 @@ impl crate::actions::gate::Executor for Backends {
             | ActionRequest::DeleteTopic { .. }
             | ActionRequest::AlterTopicConfigs { .. }
             | ActionRequest::AddPartitions { .. }
-            | ActionRequest::DeleteGroup { .. } => self.kafka.execute(request).await,
+            | ActionRequest::DeleteGroup { .. }
+            | ActionRequest::ResetGroupOffsets { .. }
+            | ActionRequest::PeekMessages { .. } => self.kafka.execute(request).await,
             ActionRequest::SyncApp { .. }
             | ActionRequest::RefreshApp { .. }
             | ActionRequest::RollbackApp { .. }

@@ -22,6 +22,7 @@ pub mod support;
 mod alerts;
 mod catalog;
 mod kafka;
+mod kafka_first_aid;
 mod kafka_tls;
 mod kube;
 mod logs;

@@ -82,6 +82,10 @@ pub struct KafkaClient {
     /// served), so its context can tell why a broker was unreachable.
     offsets: BaseConsumer<KafkaContext>,
     limit: Arc<Semaphore>,
+    /// The librdkafka configuration, for the short-lived readers of a peek.
+    config: ClientConfig,
+    /// Timestamps of the messages at committed offsets (lag in time).
+    timestamps: super::time_lag::TimestampCache,
     /// Per blocking call.
     pub timeout: Duration,
 }
@@ -110,7 +114,9 @@ impl KafkaClient {
             .map_err(|e| format!("kafka client: {e}"))?;
         Ok(Arc::new(Self {
             admin,
-            groups: GroupAdmins::new(config),
+            groups: GroupAdmins::new(config.clone()),
+            config,
+            timestamps: super::time_lag::TimestampCache::default(),
             offsets,
             limit: Arc::new(Semaphore::new(MAX_BLOCKING)),
             timeout,
@@ -183,6 +189,14 @@ impl KafkaClient {
         }
     }
 
+    /// The controller's broker id (`DescribeCluster`); `None` when unknown. Blocking.
+    pub fn controller(&self, timeout: Duration) -> Option<i32> {
+        super::alter_offsets::controller_id(self.admin.inner(), timeout)
+            .inspect_err(|e| tracing::debug!(%e, "describe cluster"))
+            .ok()
+            .flatten()
+    }
+
     /// Runs one blocking call on the blocking pool, holding a permit of the semaphore.
     pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T, String>
     where
@@ -201,8 +215,20 @@ impl KafkaClient {
             .map_err(|e| format!("kafka call panicked or was cancelled: {e}"))?
     }
 
+    /// The client's librdkafka configuration (brokers and secrets resolved).
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The never-subscribed consumer that answers metadata and `ListOffsets`.
+    #[must_use]
+    pub fn offsets_consumer(&self) -> &BaseConsumer<KafkaContext> {
+        &self.offsets
+    }
+
     /// Low and high watermarks of `partitions` (two `ListOffsets` requests). Blocking.
-    fn watermarks(
+    pub fn watermarks(
         &self,
         partitions: &[(String, i32)],
         timeout: Duration,
@@ -314,6 +340,9 @@ impl KafkaClient {
                         controller: false,
                     })
                     .collect();
+                // DescribeCluster names the controller (metadata through rust-rdkafka does
+                // not); a broker that does not answer it leaves the column unknown.
+                let controller = c.controller(timeout);
                 let topics: Vec<(String, Vec<PartitionInfo>)> = md
                     .topics()
                     .iter()
@@ -334,10 +363,13 @@ impl KafkaClient {
                         (t.name().to_owned(), parts)
                     })
                     .collect();
-                Ok((brokers, topics))
+                Ok((brokers, topics, controller))
             })
             .await?;
-        let (mut brokers, topics) = metadata;
+        let (mut brokers, topics, controller) = metadata;
+        for b in &mut brokers {
+            b.controller = controller == Some(b.id);
+        }
         brokers.sort_by_key(|b| b.id);
         let in_scope = |name: &str| scope.is_none_or(|s| name.contains(s));
         let topics: Vec<(String, Vec<PartitionInfo>)> =
@@ -459,7 +491,42 @@ impl KafkaClient {
             ));
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
+        self.time_lag(&mut groups).await;
         Ok(groups)
+    }
+
+    /// Fills each group's oldest unconsumed timestamp from the messages at its committed
+    /// offsets (bounded and cached, [`super::time_lag`]); a failure leaves them unknown.
+    async fn time_lag(self: &Arc<Self>, groups: &mut [GroupInfo]) {
+        let wanted: Vec<super::time_lag::At> = groups
+            .iter()
+            .flat_map(|g| g.lag.iter())
+            .filter(|l| l.lag > 0)
+            .filter_map(|l| l.committed.map(|c| (l.topic.clone(), l.partition, c)))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let Ok(found) = self
+            .blocking(move |c| Ok(c.timestamps.lookup(&c.config, &wanted)))
+            .await
+        else {
+            return;
+        };
+        for g in groups {
+            g.oldest_unconsumed_ms = g
+                .lag
+                .iter()
+                .filter(|l| l.lag > 0)
+                .filter_map(|l| {
+                    let c = l.committed?;
+                    found
+                        .get(&(l.topic.clone(), l.partition, c))
+                        .copied()
+                        .flatten()
+                })
+                .min();
+        }
     }
 }
 

@@ -8,11 +8,15 @@
 
 pub mod admin;
 pub(crate) mod admin_call;
+pub mod alter_offsets;
 pub mod backend;
 pub mod client;
 pub mod context;
 pub mod coordinator;
 pub mod group_offsets;
+pub mod peek;
+pub mod reset;
+pub mod time_lag;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

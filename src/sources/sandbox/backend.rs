@@ -86,6 +86,60 @@ impl KafkaBackend for SandboxBackend {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> Answer<'a, ExecResult> {
         Box::pin(self.kafka.execute(request))
     }
+
+    fn plan_reset(
+        &self,
+        group: String,
+        scope: crate::model::kafka_reset::ResetScope,
+        target: crate::model::kafka_reset::ResetTarget,
+    ) -> Answer<'_, Result<ActionRequest, BackendError>> {
+        Box::pin(async move {
+            let request = ActionRequest::ResetGroupOffsets {
+                group,
+                scope,
+                target,
+                plan: Vec::new(),
+            };
+            match self.handle.kafka_first_aid(request.clone()).await {
+                Ok(super::kafka_first_aid::Answer::Plan(plan)) => {
+                    let ActionRequest::ResetGroupOffsets {
+                        group,
+                        scope,
+                        target,
+                        ..
+                    } = request
+                    else {
+                        unreachable!("built above")
+                    };
+                    Ok(ActionRequest::ResetGroupOffsets {
+                        group,
+                        scope,
+                        target,
+                        plan,
+                    })
+                }
+                Ok(super::kafka_first_aid::Answer::Peek(_)) => Err(BackendError::other(
+                    "the sandbox answered a plan with a peek",
+                )),
+                Err(e) => Err(BackendError::other(e)),
+            }
+        })
+    }
+
+    fn peek<'a>(
+        &'a self,
+        request: &'a ActionRequest,
+    ) -> Answer<'a, Result<crate::model::kafka_peek::PeekResult, BackendError>> {
+        Box::pin(async move {
+            match self.handle.kafka_first_aid(request.clone()).await {
+                Ok(super::kafka_first_aid::Answer::Peek(r)) => Ok(r),
+                Ok(super::kafka_first_aid::Answer::Plan(_)) => Err(BackendError::other(
+                    "the sandbox answered a peek with a plan",
+                )),
+                Err(e) => Err(BackendError::other(e)),
+            }
+        })
+    }
 }
 
 impl KubeBackend for SandboxBackend {

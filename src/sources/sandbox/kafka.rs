@@ -39,6 +39,8 @@ pub struct KafkaOverlay {
     pub configs: BTreeMap<String, BTreeMap<String, String>>,
     /// Topic → new partition total.
     pub partitions: BTreeMap<String, i32>,
+    /// (group, topic, partition) → offset committed by a reset.
+    pub offsets: BTreeMap<(String, String, i32), i64>,
 }
 
 fn seeded(seed: u64, name: &str) -> Rng {
@@ -210,6 +212,12 @@ pub fn snapshot(world: &World, overlay: &KafkaOverlay) -> KafkaSnapshot {
             &name, "Stable", members, &committed, &topics,
         ));
     }
+    super::kafka_first_aid::add_groups(
+        &overlay.offsets,
+        &topics,
+        &mut groups,
+        world.now().as_millisecond(),
+    );
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     KafkaSnapshot {
         taken_at: world.now(),
@@ -315,6 +323,16 @@ pub fn apply(
             overlay.deleted_groups.insert(group.clone());
             Ok(format!("deleted consumer group {group}"))
         }
+        ActionRequest::ResetGroupOffsets { .. } => {
+            let mut o = std::mem::take(overlay);
+            std::mem::swap(&mut world.kafka, &mut o);
+            let r = super::kafka_first_aid::reset(world, &current, request);
+            std::mem::swap(&mut world.kafka, &mut o);
+            *overlay = o;
+            r
+        }
+        ActionRequest::PeekMessages { .. } => super::kafka_first_aid::peek(&current, request)
+            .map(|r| crate::model::kafka_peek::summary(&r)),
         other => Err(format!("{} is not a Kafka action", other.action_name())),
     }
 }

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod fleet;
 pub mod forward;
 pub mod kafka;
+pub mod kafka_first_aid;
 pub mod logs;
 pub mod metrics;
 pub mod pg;
@@ -310,6 +311,11 @@ pub enum SandboxRequest {
         crate::actions::ActionRequest,
         oneshot::Sender<Result<String, String>>,
     ),
+    /// A reset's plan or a peek on the simulated cluster.
+    KafkaFirstAid(
+        crate::actions::ActionRequest,
+        oneshot::Sender<Result<kafka_first_aid::Answer, String>>,
+    ),
     /// One simulated topic's configs.
     KafkaConfigs(
         String,
@@ -449,6 +455,9 @@ impl SandboxHandle {
                     SandboxRequest::KafkaPlan(request, reply) => {
                         let _ = reply.send(world.kafka_plan(&request));
                     }
+                    SandboxRequest::KafkaFirstAid(request, reply) => {
+                        let _ = reply.send(world.kafka_first_aid(&request));
+                    }
                     SandboxRequest::KafkaConfigs(topic, reply) => {
                         let _ = reply.send(world.kafka_configs(&topic));
                     }
@@ -526,6 +535,15 @@ impl SandboxHandle {
         request: crate::actions::ActionRequest,
     ) -> Result<String, String> {
         self.ask(|reply| SandboxRequest::KafkaPlan(request, reply))
+            .await?
+    }
+
+    /// A reset's plan or a peek on the simulated cluster.
+    pub async fn kafka_first_aid(
+        &self,
+        request: crate::actions::ActionRequest,
+    ) -> Result<kafka_first_aid::Answer, String> {
+        self.ask(|reply| SandboxRequest::KafkaFirstAid(request, reply))
             .await?
     }
 

@@ -103,6 +103,7 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
         Cell::from(g.state.clone()),
         Cell::from(g.members.len().to_string()),
         Cell::from(Span::styled(g.total_lag.to_string(), theme.style(lag_role))),
+        Cell::from(behind(g, pane)),
         Cell::from(worst.map_or_else(|| "-".into(), |(t, lag)| format!("{lag} {t}"))),
         Cell::from(Span::styled(
             sparkline(latest(
@@ -112,6 +113,72 @@ fn group_cells(g: &GroupInfo, pane: &KafkaPane, theme: &Theme) -> Vec<Cell<'stat
             theme.style(Role::Accent),
         )),
     ]
+}
+
+/// The keys each view names under its list: the ones that act on it, so the line fits 80
+/// columns.
+fn footer_hints(view: KafkaView) -> &'static [(Action, &'static str)] {
+    match view {
+        KafkaView::Groups => &[
+            (Action::ToggleView, "topics/groups/brokers"),
+            (Action::ResetOffsets, "reset"),
+            (Action::SkipMessage, "skip"),
+            (Action::PeekMessages, "peek"),
+            (Action::DeleteSelected, "delete"),
+        ],
+        _ => &[
+            (Action::ToggleView, "topics/groups/brokers"),
+            (Action::ToggleInternal, "internal"),
+            (Action::CreateTopic, "create"),
+            (Action::DeleteSelected, "delete"),
+            (Action::PeekMessages, "peek"),
+        ],
+    }
+}
+
+/// One broker's row. `DescribeCluster` names the controller; a cluster that does not answer
+/// it leaves every row "unknown" rather than "no".
+fn broker_cells(snapshot: &KafkaSnapshot, i: usize) -> Vec<Cell<'static>> {
+    let b = &snapshot.brokers[i];
+    let known = snapshot.brokers.iter().any(|b| b.controller);
+    let controller = match (known, b.controller) {
+        (_, true) => "★ yes",
+        (true, false) => "no",
+        (false, _) => "unknown",
+    };
+    vec![
+        Cell::from(b.id.to_string()),
+        Cell::from(format!("{}:{}", b.host, b.port)),
+        Cell::from(controller),
+    ]
+}
+
+/// How old the oldest unconsumed message was at the last refresh (`-`: nothing unconsumed
+/// or not read).
+fn behind(g: &GroupInfo, pane: &KafkaPane) -> String {
+    match (g.oldest_unconsumed_ms, &pane.snapshot) {
+        (Some(ms), Some(s)) => {
+            let secs = (s.taken_at.as_millisecond() - ms).max(0) / 1000;
+            #[expect(clippy::cast_precision_loss, reason = "seconds far below 2^52")]
+            crate::model::kafka_time_lag::duration(secs as f64)
+        }
+        _ => "-".into(),
+    }
+}
+
+/// The group detail's first line: the age of the oldest unconsumed message and where the
+/// group is heading at the current rates.
+fn time_lag_line(g: &GroupInfo, pane: &KafkaPane, now_ms: i64) -> String {
+    use crate::model::kafka_time_lag::{CatchUp, age_words};
+    let rates = pane.rates.get(&g.name).copied();
+    let rate = rates.map_or(String::new(), |r| {
+        format!(" (consume {:.1}/s, produce {:.1}/s)", r.consume, r.produce)
+    });
+    format!(
+        "{} · {}{rate}",
+        age_words(g.oldest_unconsumed_ms, now_ms),
+        CatchUp::of(g.total_lag, rates).words()
+    )
 }
 
 fn title(pane: &KafkaPane, snapshot: &KafkaSnapshot) -> String {
@@ -174,17 +241,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, "Kafka", &why);
         return;
     };
+    let hints = footer_hints(pane.view);
     let footer = Line::from(Span::styled(
-        key_hints(
-            &state.ui.keymap,
-            state.view().key_contexts(),
-            &[
-                (Action::ToggleView, "topics/groups/brokers"),
-                (Action::ToggleInternal, "internal"),
-                (Action::CreateTopic, "create"),
-                (Action::DeleteSelected, "delete"),
-            ],
-        ),
+        key_hints(&state.ui.keymap, state.view().key_contexts(), hints),
         theme.style(Role::Muted),
     ));
     let (columns, empty): (Vec<(&str, Constraint)>, &str) = match pane.view {
@@ -207,6 +266,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 ("STATE", Constraint::Length(11)),
                 ("MEMBERS", Constraint::Length(7)),
                 ("LAG", Constraint::Length(9)),
+                ("BEHIND", Constraint::Length(6)),
                 ("WORST TOPIC", Constraint::Fill(2)),
                 ("TREND", Constraint::Length(TREND_WIDTH)),
             ],
@@ -221,7 +281,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             "no brokers",
         ),
     };
-    let [main, detail_area] = if pane.detail.is_some() && area.height >= 14 {
+    let [main, detail_area] = if (pane.detail.is_some() || pane.peek.is_some()) && area.height >= 14
+    {
         Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
     } else {
         [area, Rect::default()]
@@ -239,22 +300,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         match pane.view {
             KafkaView::Topics => topic_cells(&snapshot.topics[i], theme),
             KafkaView::Groups => group_cells(&snapshot.groups[i], pane, theme),
-            KafkaView::Brokers => {
-                let b = &snapshot.brokers[i];
-                let controller = if b.controller { "★ yes" } else { "" };
-                vec![
-                    Cell::from(b.id.to_string()),
-                    Cell::from(format!("{}:{}", b.host, b.port)),
-                    Cell::from(controller),
-                ]
-            }
+            KafkaView::Brokers => broker_cells(&snapshot, i),
         }
     });
-    if let Some(name) = &pane.detail
+    if let Some(peek) = &pane.peek
+        && detail_area.height > 0
+    {
+        super::kafka_peek::render(frame, detail_area, state, peek);
+    } else if let Some(name) = &pane.detail
         && detail_area.height > 0
     {
         if pane.open_topic().is_some() && pane.topic_page == TopicPage::Configs {
             render_configs(frame, detail_area, state, name);
+        } else if pane.open_topic().is_some() && pane.topic_page == TopicPage::Readers {
+            render_readers(frame, detail_area, state, &snapshot, name);
         } else {
             render_detail(frame, detail_area, state, &snapshot, pane.view, name);
         }
@@ -266,7 +325,7 @@ fn detail_hints(state: &State) -> String {
         &state.ui.keymap,
         state.view().key_contexts(),
         &[
-            (Action::ToggleView, "partitions/configs"),
+            (Action::ToggleView, "partitions/configs/readers"),
             (Action::EditConfigs, "edit"),
             (Action::AddPartitions, "partitions"),
             (Action::Back, "close"),
@@ -377,11 +436,20 @@ fn render_detail(
             ));
             match snapshot.group(name) {
                 Some(g) => {
+                    let pane = &state.panes.kafka;
+                    lines.insert(
+                        0,
+                        Line::from(Span::styled(
+                            time_lag_line(g, pane, snapshot.taken_at.as_millisecond()),
+                            theme.style(Role::Muted),
+                        )),
+                    );
                     for p in &g.lag {
                         let committed = p
                             .committed
                             .map_or_else(|| "no commit".to_owned(), |c| c.to_string());
                         let role = if p.lag > 0 { Role::Warn } else { Role::Text };
+                        let member = member_words(g, p.member.as_deref());
                         lines.push(Line::from(vec![
                             Span::styled(
                                 format!(
@@ -391,10 +459,7 @@ fn render_detail(
                                 theme.style(Role::Text),
                             ),
                             Span::styled(format!("{:>10}", p.lag), theme.style(role)),
-                            Span::styled(
-                                format!("  {}", p.member.as_deref().unwrap_or("-")),
-                                theme.style(Role::Muted),
-                            ),
+                            Span::styled(format!("  {member}"), theme.style(Role::Muted)),
                         ]));
                     }
                 }
@@ -441,27 +506,24 @@ fn render_detail(
                             Span::styled(mark, theme.style(role)),
                         ]));
                     }
-                    let readers: Vec<String> = snapshot
-                        .groups
-                        .iter()
-                        .filter_map(|g| {
-                            g.max_lag_per_topic
-                                .get(name)
-                                .map(|lag| format!("{} (lag {lag})", g.name))
-                        })
-                        .collect();
                     lines.push(Line::default());
-                    lines.push(Line::from(vec![
-                        Span::styled("read by  ", theme.style(Role::Muted)),
-                        Span::styled(
-                            if readers.is_empty() {
-                                "no consumer group".into()
-                            } else {
-                                readers.join(", ")
-                            },
-                            theme.style(Role::Text),
-                        ),
-                    ]));
+                    let readers = snapshot.readers(name);
+                    if readers.is_empty() {
+                        lines.push(Line::from(vec![
+                            Span::styled("read by  ", theme.style(Role::Muted)),
+                            Span::styled("no consumer group", theme.style(Role::Text)),
+                        ]));
+                    } else {
+                        lines.push(head(
+                            "READ BY (most lag on this topic first)     LAG  STATE",
+                        ));
+                        for (g, lag) in readers {
+                            lines.push(Line::from(Span::styled(
+                                format!("{:<36} {:>8}  {}", g.name, lag, g.state),
+                                theme.style(if lag > 0 { Role::Warn } else { Role::Text }),
+                            )));
+                        }
+                    }
                 }
                 None => lines.push(Line::from(Span::styled(
                     "this topic is gone",
@@ -477,6 +539,90 @@ fn render_detail(
     );
 }
 
+/// The open topic's readers page: each group that reads it with its total lag on it (most
+/// first), its oldest unconsumed message and state; `▶` marks the one enter opens.
+fn render_readers(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    snapshot: &KafkaSnapshot,
+    name: &str,
+) {
+    let theme = &state.ui.theme;
+    let pane = &state.panes.kafka;
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "  {:<34} {:>10} {:>7}  STATE",
+            "GROUP", "LAG HERE", "BEHIND"
+        ),
+        theme.style(Role::TableHeader),
+    ))];
+    let readers = snapshot.readers(name);
+    if readers.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no consumer group reads this topic",
+            theme.style(Role::Muted),
+        )));
+    }
+    let room = usize::from(area.height.saturating_sub(3));
+    let first = pane.reader.saturating_sub(room.saturating_sub(1));
+    for (i, (g, lag)) in readers.iter().enumerate().skip(first).take(room) {
+        let mark = if i == pane.reader { "▶" } else { " " };
+        let role = if i == pane.reader {
+            Role::Selection
+        } else if *lag > 0 {
+            Role::Warn
+        } else {
+            Role::Text
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{mark} {:<34} {:>10} {:>7}  {}",
+                g.name,
+                lag,
+                behind(g, pane),
+                g.state
+            ),
+            theme.style(role),
+        )));
+    }
+    let title = format!(
+        " topic {name} · read by {} group(s) · enter opens one ",
+        readers.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(detail_block(state, title)),
+        area,
+    );
+}
+
+/// Who owns a partition: the member's client id and host (its id when they are empty). A
+/// partition no assignment names, in a group with members whose assignments could not be
+/// read (a non-consumer protocol, a broker that sends none), says so instead of `-`.
+fn member_words(g: &GroupInfo, member: Option<&str>) -> String {
+    if let Some(m) = member.and_then(|id| g.members.iter().find(|m| m.id == id)) {
+        return member_label(m);
+    }
+    if let Some(id) = member {
+        return id.to_owned();
+    }
+    if !g.members.is_empty() && g.members.iter().all(|m| m.assignment.is_empty()) {
+        return match g.members.as_slice() {
+            [only] => format!("{} (assignment not reported)", member_label(only)),
+            many => format!("? {} members, assignment not reported", many.len()),
+        };
+    }
+    "- unassigned".into()
+}
+
+fn member_label(m: &crate::model::kafka::GroupMember) -> String {
+    match (m.client_id.is_empty(), m.host.is_empty()) {
+        (false, false) => format!("{} {}", m.client_id, m.host.trim_start_matches('/')),
+        (false, true) => m.client_id.clone(),
+        _ => m.id.clone(),
+    }
+}
+
 /// The detail's frame: its title on top, the keys that act on it at the bottom.
 fn detail_block(state: &State, title: String) -> Block<'static> {
     let theme = &state.ui.theme;
@@ -487,6 +633,9 @@ fn detail_block(state: &State, title: String) -> Block<'static> {
             &state.ui.keymap,
             state.view().key_contexts(),
             &[
+                (Action::ResetOffsets, "reset"),
+                (Action::SkipMessage, "skip"),
+                (Action::PeekMessages, "peek"),
                 (Action::DeleteSelected, "delete if empty"),
                 (Action::Back, "close"),
             ],
@@ -502,6 +651,42 @@ fn detail_block(state: &State, title: String) -> Block<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_named_by_client_and_host_or_said_unknown() {
+        use crate::model::kafka::GroupMember;
+        let member = |id: &str, client: &str, host: &str, parts: Vec<i32>| GroupMember {
+            id: id.into(),
+            client_id: client.into(),
+            host: host.into(),
+            assignment: if parts.is_empty() {
+                vec![]
+            } else {
+                vec![("t".into(), parts)]
+            },
+        };
+        let g = |members| GroupInfo {
+            members,
+            ..GroupInfo::default()
+        };
+        let live = g(vec![member("m-1", "worker", "/10.0.0.7", vec![0])]);
+        assert_eq!(member_words(&live, Some("m-1")), "worker 10.0.0.7");
+        let tansu = g(vec![member("worker-9f", "", "", vec![])]);
+        assert_eq!(
+            member_words(&tansu, None),
+            "worker-9f (assignment not reported)"
+        );
+        let two = g(vec![
+            member("a", "", "", vec![]),
+            member("b", "", "", vec![]),
+        ]);
+        assert_eq!(
+            member_words(&two, None),
+            "? 2 members, assignment not reported"
+        );
+        assert_eq!(member_words(&live, None), "- unassigned");
+        assert_eq!(member_words(&g(vec![]), None), "- unassigned");
+    }
 
     #[test]
     fn sparkline_scales_to_its_max() {

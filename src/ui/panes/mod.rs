@@ -15,6 +15,7 @@ pub mod incident;
 pub mod incident_changes;
 pub mod incident_metrics;
 pub mod kafka;
+pub mod kafka_peek;
 pub mod logs;
 pub mod oncall;
 pub mod pg_bulk;

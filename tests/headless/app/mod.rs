@@ -6,6 +6,7 @@ mod first_aid;
 mod incident;
 mod kafka;
 mod kafka_admin;
+mod kafka_first_aid;
 mod keys;
 mod logs_traces;
 mod paging;

@@ -30,6 +30,10 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::CreateTopic,
     crate::keymap::Action::EditConfigs,
     crate::keymap::Action::AddPartitions,
+    crate::keymap::Action::ResetOffsets,
+    crate::keymap::Action::SkipMessage,
+    crate::keymap::Action::PeekMessages,
+    crate::keymap::Action::ValueView,
 ];
 
 /// `c`: the create-topic form (or its draft).
@@ -437,7 +441,15 @@ pub fn on_action(
     action: crate::keymap::Action,
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
+    if let Some(cmds) = super::first_aid::on_peek_key(kafka, action)
+        .or_else(|| super::first_aid::on_readers_key(kafka, action))
+    {
+        return Some(cmds);
+    }
     match action {
+        Action::ResetOffsets => super::first_aid::ask_reset(kafka, ctx),
+        Action::SkipMessage => super::first_aid::ask_skip(kafka, ctx),
+        Action::PeekMessages => super::first_aid::ask_peek(kafka, ctx),
         Action::Select => {
             return Some(
                 kafka
@@ -466,6 +478,9 @@ pub fn on_prompt(
     purpose: &PromptPurpose,
     input: &str,
 ) -> Result<Vec<Cmd>, String> {
+    if let Some(answer) = super::first_aid::on_prompt(kafka, purpose, input) {
+        return answer;
+    }
     match purpose {
         PromptPurpose::EditConfigs(topic) => configs_entered(kafka, ctx, topic, input),
         PromptPurpose::AddPartitions(topic) => partitions_entered(kafka, ctx, topic, input),
@@ -485,8 +500,9 @@ pub fn focus(kafka: &mut KafkaPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd
     }
     if let (Some(group), Some(snapshot)) = (group, kafka.snapshot.clone()) {
         let index = snapshot.groups.iter().position(|g| &g.name == group);
-        let visible =
-            index.and_then(|i| (0..kafka.table.visible.len()).find(|&v| kafka.row_index(v) == i));
+        let visible = index.and_then(|i| {
+            (0..kafka.table.visible.len()).find(|&v| kafka.row_index(kafka.table.visible[v]) == i)
+        });
         if let Some(v) = visible {
             kafka.table.select(v);
         }

@@ -3,6 +3,7 @@
 //! open topic's configs (read on demand).
 
 pub mod actions;
+pub mod first_aid;
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub enum TopicPage {
     #[default]
     Partitions,
     Configs,
+    /// The groups that read it, by their lag on it; enter opens one.
+    Readers,
 }
 
 /// One topic's configs as last read (`Err`: why they could not be).
@@ -91,6 +94,12 @@ pub struct KafkaPane {
     pub topic_page: TopicPage,
     /// The open topic's configs; `None` while they load.
     pub configs: Option<LoadedConfigs>,
+    /// Each group's consume and produce rates between the last two snapshots.
+    pub rates: std::collections::BTreeMap<String, crate::model::kafka_time_lag::GroupRates>,
+    /// The cursor in the open topic's readers page.
+    pub reader: usize,
+    /// The last peek at messages, shown under the list until closed.
+    pub peek: Option<first_aid::PeekView>,
     haystacks: Vec<String>,
     /// Indices into the snapshot's list of the current view, before filter and sort.
     rows: Vec<usize>,
@@ -98,6 +107,11 @@ pub struct KafkaPane {
 
 impl KafkaPane {
     pub fn set_snapshot(&mut self, snapshot: Arc<KafkaSnapshot>) {
+        if let Some(prev) = &self.snapshot
+            && snapshot.taken_at > prev.taken_at
+        {
+            self.rates = crate::model::kafka_time_lag::rates(prev, &snapshot);
+        }
         self.history.record(&snapshot);
         self.snapshot = Some(snapshot);
         self.refresh_view();
@@ -132,10 +146,11 @@ impl KafkaPane {
             .filter(|_| self.view == KafkaView::Topics)
     }
 
-    /// Closes the detail; `false` when none was open.
+    /// Closes the detail and any peek; `false` when neither was open.
     pub fn close_detail(&mut self) -> bool {
+        let peeked = self.peek.take().is_some();
         self.configs = None;
-        self.detail.take().is_some()
+        self.detail.take().is_some() || peeked
     }
 
     /// The selected topic: the open one, else the one under the cursor.
@@ -156,8 +171,10 @@ impl KafkaPane {
     pub fn next_topic_page(&mut self) {
         self.topic_page = match self.topic_page {
             TopicPage::Partitions => TopicPage::Configs,
-            TopicPage::Configs => TopicPage::Partitions,
+            TopicPage::Configs => TopicPage::Readers,
+            TopicPage::Readers => TopicPage::Partitions,
         };
+        self.reader = 0;
     }
 
     /// Stores configs read for `topic` if it is still the open one.
@@ -278,8 +295,9 @@ impl Pane for KafkaPane {
         });
     }
 
+    /// Esc closes the peek first, then the detail under it.
     fn close(&mut self) -> bool {
-        self.close_detail()
+        self.peek.take().is_some() || self.close_detail()
     }
 
     fn reset(&mut self) {
