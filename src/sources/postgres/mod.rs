@@ -18,6 +18,9 @@ pub mod backend;
 pub mod kill;
 pub mod locks;
 pub mod monitor;
+pub mod replication;
+pub mod server;
+pub mod statements;
 
 use crate::model::error::{BackendError, ErrorKind};
 use std::collections::VecDeque;

@@ -14,6 +14,7 @@ pub mod kafka;
 pub mod logs;
 pub mod metrics;
 pub mod pg;
+mod pg_facts;
 pub mod provisioner;
 pub mod read_only;
 pub mod shell;

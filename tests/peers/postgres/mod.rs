@@ -6,5 +6,8 @@
 mod common;
 mod kill;
 mod observer;
+mod read;
+mod replication;
+mod statements;
 mod tls;
 mod tree;

@@ -2,6 +2,7 @@
 //! sessions table, the blocking tree cursor, the frozen flag and the open session detail.
 
 pub mod actions;
+pub mod databases;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,34 @@ pub enum PgView {
     #[default]
     Sessions,
     Tree,
+    /// Standbys' lag and replication slots.
+    Replication,
+    /// Top statements from `pg_stat_statements`.
+    Statements,
+}
+
+impl PgView {
+    /// The view `tab` goes to next.
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Sessions => Self::Tree,
+            Self::Tree => Self::Replication,
+            Self::Replication => Self::Statements,
+            Self::Statements => Self::Sessions,
+        }
+    }
+
+    /// The view's name in the title.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sessions => "sessions",
+            Self::Tree => "blocking tree",
+            Self::Replication => "replication",
+            Self::Statements => "top statements",
+        }
+    }
 }
 
 /// Sessions table columns.
@@ -67,6 +96,13 @@ pub struct PostgresPane {
     haystacks: Vec<String>,
     /// `now` of the last refresh of ages (the snapshot's own clock, so ages are consistent).
     pub now: Option<Timestamp>,
+    /// The `d` list of databases is open, with its cursor.
+    pub database_list: Option<usize>,
+    /// The user chose the database: the pane stops following the busiest one.
+    pub database_picked: bool,
+    /// Per database, the rates between its last two server samples (a sample whose
+    /// counters went backwards is dropped and the previous rates stay).
+    pub rates: BTreeMap<String, crate::model::pg_server::Rates>,
 }
 
 impl Default for PostgresPane {
@@ -94,6 +130,9 @@ impl PostgresPane {
             refresh: Duration::from_secs(2),
             haystacks: Vec::new(),
             now: None,
+            database_list: None,
+            database_picked: false,
+            rates: BTreeMap::new(),
         };
         // Longest transactions first: that is where blockers hide.
         pane.table.sort.column = 6;
@@ -111,10 +150,18 @@ impl PostgresPane {
         if !self.databases.contains(&name) {
             self.databases.push(name.clone());
         }
-        self.snapshots.insert(name.clone(), snapshot.clone());
+        let earlier = self.snapshots.insert(name.clone(), snapshot.clone());
+        if let Some(rates) = earlier
+            .as_ref()
+            .and_then(|e| Some((e.facts.server.as_ref()?, snapshot.facts.server.as_ref()?)))
+            .and_then(|(then, now)| now.rates_since(then))
+        {
+            self.rates.insert(name.clone(), rates);
+        }
         if !self.frozen && self.current_database() == Some(name.as_str()) {
             self.show(Some(snapshot));
         }
+        self.follow_busiest();
     }
 
     fn show(&mut self, snapshot: Option<Arc<PgSnapshot>>) {
@@ -151,6 +198,7 @@ impl PostgresPane {
         if self.databases.is_empty() {
             return;
         }
+        self.database_picked = true;
         self.current = (self.current + 1) % self.databases.len();
         self.frozen = false;
         self.detail = None;
@@ -187,6 +235,7 @@ impl PostgresPane {
     /// Freezes or thaws the view; thawing shows the latest snapshot at once.
     pub fn toggle_frozen(&mut self) {
         self.frozen = !self.frozen;
+        self.database_picked = true;
         if !self.frozen {
             let snapshot = self
                 .current_database()
@@ -220,6 +269,7 @@ impl PostgresPane {
                 let line = self.tree.get(self.tree_selected)?;
                 shown.session(line.pid)
             }
+            PgView::Replication | PgView::Statements => None,
         }
     }
 
@@ -230,6 +280,8 @@ impl PostgresPane {
     }
 
     pub fn move_tree(&mut self, delta: isize) {
+        // Reading the tree: a pile-up elsewhere must not pull the view away.
+        self.database_picked = true;
         self.tree_selected = self
             .tree_selected
             .saturating_add_signed(delta)
@@ -333,10 +385,13 @@ impl Pane for PostgresPane {
     }
 
     fn close(&mut self) -> bool {
-        self.detail.take().is_some()
+        self.database_list.take().is_some() || self.detail.take().is_some()
     }
 
     fn move_other(&mut self, delta: isize) -> bool {
+        if self.move_database_list(delta) {
+            return true;
+        }
         if self.view != PgView::Tree {
             return false;
         }
