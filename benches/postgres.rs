@@ -6,6 +6,11 @@
 //!   statements of one refresh (sessions with edges and wait ages; role and prepared
 //!   transactions), against the same for `pg_activity`'s blocking query. Median of many
 //!   samples.
+//! - The full refresh (Part 12): every statement opsdeck runs per refresh (sessions, meta,
+//!   server header, standbys, slots, the `pg_stat_statements` probe and top list, progress)
+//!   against `pg_activity`'s per-refresh queries (server info, WAL senders and receivers,
+//!   slots, plus its blocking view or its default running view), server time each, with
+//!   opsdeck's statements itemized.
 //! - Wall time seen by the client for one `Monitor::poll()` and for the `pg_activity` query.
 //! - Client CPU per refresh at 2,000 connections: the process's CPU time over many polls
 //!   (tokio-postgres decoding included), and the pure Rust part (rows to sessions, plus

@@ -32,6 +32,9 @@ pub enum DemoView {
     Palette,
     PgTree,
     PgKill,
+    PgReplication,
+    PgStatements,
+    PgDatabases,
     RequestForm,
     KafkaTopic,
     KafkaConfigs,
@@ -58,6 +61,9 @@ impl DemoView {
         Self::Palette,
         Self::PgTree,
         Self::PgKill,
+        Self::PgReplication,
+        Self::PgStatements,
+        Self::PgDatabases,
         Self::RequestForm,
         Self::KafkaTopic,
         Self::KafkaConfigs,
@@ -96,6 +102,9 @@ impl DemoView {
             Self::Palette => "palette",
             Self::PgTree => "pg-tree",
             Self::PgKill => "pg-kill",
+            Self::PgReplication => "pg-replication",
+            Self::PgStatements => "pg-statements",
+            Self::PgDatabases => "pg-databases",
             Self::RequestForm => "request-form",
             Self::KafkaTopic => "kafka-topic",
             Self::KafkaConfigs => "kafka-configs",
@@ -546,6 +555,16 @@ pub fn show(state: &mut State, view: DemoView) {
                         crate::model::action::KillMode::Cancel,
                     );
                 });
+            }
+        }
+        DemoView::PgReplication | DemoView::PgStatements | DemoView::PgDatabases => {
+            use crate::app::panes::postgres::PgView;
+            state.history.push(View::Pane(PaneId::Postgres));
+            let pg = &mut state.panes.postgres;
+            match view {
+                DemoView::PgReplication => pg.view = PgView::Replication,
+                DemoView::PgStatements => pg.view = PgView::Statements,
+                _ => pg.open_database_list(),
             }
         }
         DemoView::RequestForm => {

@@ -75,9 +75,13 @@ pub fn micros(us: i64) -> String {
         ..1_000 => format!("{us}µs"),
         1_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),
         1_000_000..60_000_000 => format!("{:.1}s", us as f64 / 1e6),
-        _ => {
+        60_000_000..3_600_000_000 => {
             let s = us / 1_000_000;
             format!("{}m{:02}s", s / 60, s % 60)
+        }
+        _ => {
+            let m = us / 60_000_000;
+            format!("{}h{:02}m", m / 60, m % 60)
         }
     }
 }
@@ -135,6 +139,7 @@ mod tests {
         assert_eq!(micros(12_345), "12.3ms");
         assert_eq!(micros(4_200_000), "4.2s");
         assert_eq!(micros(185_000_000), "3m05s");
+        assert_eq!(micros(320_419_000_000), "89h00m");
         assert!(
             StatementsMissing::NotPreloaded
                 .sentence()

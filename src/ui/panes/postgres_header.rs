@@ -54,8 +54,8 @@ pub fn lines(
     )];
     first.push(Span::styled(
         format!(
-            ": {} active {} idle {} idle-tx {} waiting",
-            c.active, c.idle, c.idle_in_transaction, c.waiting
+            ": {} active ({} waiting) {} idle {} idle-tx",
+            c.active, c.waiting, c.idle, c.idle_in_transaction
         ),
         theme.style(Role::Text),
     ));

@@ -37,7 +37,7 @@ pub fn lines(snapshot: &PgSnapshot, width: u16, theme: &Theme) -> Vec<Line<'stat
     out.push(Line::default());
     out.push(Line::from(Span::styled(
         format!(
-            "{:<name_w$} {:<10} {:>7} {:>7} {:>7} {:>10}",
+            "{:<name_w$} {:<15} {:>7} {:>7} {:>7} {:>10}",
             "STANDBY", "STATE", "WRITE", "FLUSH", "REPLAY", "BEHIND"
         ),
         theme.style(Role::TableHeader),
@@ -53,9 +53,9 @@ pub fn lines(snapshot: &PgSnapshot, width: u16, theme: &Theme) -> Vec<Line<'stat
         out.push(Line::from(vec![
             Span::styled(
                 format!(
-                    "{:<name_w$} {:<10} {:>7} {:>7} {:>7} {:>10}",
+                    "{:<name_w$} {:<15} {:>7} {:>7} {:>7} {:>10}",
                     fit(&s.name, name_w),
-                    fit(&format!("{} {}", s.state, s.sync_state), 10),
+                    fit(&format!("{} {}", s.state, s.sync_state), 15),
                     lag(s.write_lag),
                     lag(s.flush_lag),
                     lag(s.replay_lag),
