@@ -11,4 +11,5 @@ mod logs_traces;
 mod paging;
 mod platform;
 mod postgres;
+mod postgres_read;
 mod routing;
