@@ -4,7 +4,10 @@
 //! lesovsky/pgcenter@5f6f0a1e `internal/query/replication.go`).
 //!
 //! Two small statements: `pg_stat_replication` has one row per WAL sender and
-//! `pg_replication_slots` one per slot. On a standby `pg_current_wal_lsn()` fails ("recovery
+//! `pg_replication_slots` one per slot. The view joins `pg_stat_get_activity()`, which copies
+//! every backend's status (the cost that grows with connections), so it is read only when
+//! `pg_stat_get_wal_senders()` (no such copy) says a sender exists: the uncorrelated `EXISTS`
+//! becomes a one-time filter and a server without standbys skips the scan. On a standby `pg_current_wal_lsn()` fails ("recovery
 //! is in progress"), so the reference position is `pg_last_wal_receive_lsn()` there, as
 //! pgcenter does.
 
@@ -42,7 +45,9 @@ pub fn standbys_sql() -> String {
        extract(epoch FROM r.flush_lag)::float8 AS flush_lag,
        extract(epoch FROM r.replay_lag)::float8 AS replay_lag,
        r.reply_time
-  FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication r ON true
+  FROM (SELECT 1) AS one
+  LEFT JOIN (SELECT * FROM pg_stat_replication
+              WHERE EXISTS (SELECT 1 FROM pg_stat_get_wal_senders())) AS r ON true
  ORDER BY r.application_name"
     )
 }
