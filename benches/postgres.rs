@@ -6,6 +6,11 @@
 //!   statements of one refresh (sessions with edges and wait ages; role and prepared
 //!   transactions), against the same for `pg_activity`'s blocking query. Median of many
 //!   samples.
+//! - The full refresh (Part 12): every statement opsdeck runs per refresh (sessions, meta,
+//!   server header, standbys, slots, the `pg_stat_statements` probe and top list, progress)
+//!   against `pg_activity`'s per-refresh queries (server info, WAL senders and receivers,
+//!   slots, plus its blocking view or its default running view), server time each, with
+//!   opsdeck's statements itemized.
 //! - Wall time seen by the client for one `Monitor::poll()` and for the `pg_activity` query.
 //! - Client CPU per refresh at 2,000 connections: the process's CPU time over many polls
 //!   (tokio-postgres decoding included), and the pure Rust part (rows to sessions, plus
@@ -84,6 +89,115 @@ SELECT b.pid, b.application_name, b.datname AS database, b.usename, b.client, b.
   LEFT JOIN pg_database d ON b.datid = d.oid
  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
  ORDER BY b.duration DESC";
+
+/// `pg_activity`'s other per-refresh queries (`dalibo/pg_activity` at commit f407dcab,
+/// `pgactivity/queries/*.sql`), with its placeholders filled as it fills them with no
+/// database filter, no minimum duration, database sizes skipped (`skip_db_size`) and
+/// `query_start` as the duration column: the server information (connections, TPS and hit
+/// counters), the running activities (its default view), the waiting list, and the WAL
+/// sender, WAL receiver and replication slot counts.
+const PG_ACTIVITY_REFRESH: [(&str, &str); 6] = [
+    (
+        "server info",
+        "WITH dbinfo AS(
+        SELECT COALESCE(SUM(sd.xact_commit + sd.xact_rollback)::BIGINT, 0) AS xact_count,
+               COALESCE(SUM(sd.xact_commit), 0) AS xact_commit,
+               COALESCE(SUM(sd.xact_rollback), 0) AS xact_rollback,
+               COALESCE(SUM(tup_inserted)::BIGINT, 0) AS insert,
+               COALESCE(SUM(tup_updated)::BIGINT, 0) AS update,
+               COALESCE(SUM(tup_deleted)::BIGINT, 0) AS delete,
+               COALESCE(CASE WHEN true THEN 0 ELSE SUM(pg_database_size(d.datname)) END, 0)
+                 AS total_size,
+               COALESCE(SUM(sd.blks_read), 0) AS blks_read,
+               COALESCE(SUM(sd.blks_hit), 0) AS blks_hit,
+               COALESCE(MAX(LENGTH(d.datname)), 0) AS max_dbname_length,
+               current_timestamp - pg_postmaster_start_time() AS uptime,
+               EXTRACT(EPOCH FROM NOW()) AS epoch
+          FROM pg_database d INNER JOIN pg_stat_database sd ON d.oid = sd.datid
+         WHERE NOT (d.datname = 'rdsadmin' AND false)
+           AND CASE WHEN NULL IS NULL THEN true ELSE d.datname ~* NULL END
+), activity AS (
+        SELECT count(*) FILTER( WHERE backend_type = 'client backend' and state = 'active') AS active_connections,
+               count(*) FILTER( WHERE backend_type = 'client backend' and state = 'idle') AS idle,
+               count(*) FILTER( WHERE backend_type = 'client backend' and state = 'idle in transaction') AS idle_in_transaction,
+               count(*) FILTER( WHERE backend_type = 'client backend' and state = 'idle in transaction aborted') AS idle_in_transaction_aborted,
+               count(*) FILTER( WHERE backend_type = 'client backend') AS total,
+               count(*) FILTER( WHERE wait_event_type = 'Lock') as waiting,
+               current_setting('max_connections')::int AS max_connections,
+               count(*) FILTER( WHERE backend_type = 'autovacuum worker') AS autovacuum_workers,
+               current_setting('autovacuum_max_workers')::int AS autovacuum_max_workers,
+               count(*) FILTER( WHERE backend_type = 'logical replication worker') AS logical_replication_workers,
+               count(*) FILTER( WHERE backend_type = 'parallel worker') AS parallel_workers,
+               current_setting('max_logical_replication_workers')::int AS max_logical_replication_workers,
+               current_setting('max_parallel_workers')::int AS max_parallel_workers,
+               current_setting('max_worker_processes')::int AS max_worker_processes,
+               current_setting('max_wal_senders')::int AS max_wal_senders,
+               current_setting('max_replication_slots')::int AS max_replication_slots
+          FROM pg_stat_activity
+         WHERE CASE WHEN NULL IS NULL THEN true ELSE datname ~* NULL END
+)
+SELECT * FROM dbinfo, activity",
+    ),
+    (
+        "running",
+        "SELECT a.pid AS pid, a.backend_xmin AS xmin, a.application_name AS application_name,
+      a.datname AS database, a.client_addr AS client,
+      EXTRACT(epoch FROM (NOW() - a.query_start)) AS duration, a.wait_event AS wait,
+      a.usename AS user, a.state AS state, a.query AS query,
+      pg_catalog.pg_encoding_to_char(b.encoding) AS encoding,
+      coalesce(a.leader_pid, a.pid) AS query_leader_pid,
+      a.backend_type = 'parallel worker' AS is_parallel_worker, a.query_id
+ FROM pg_stat_activity a LEFT OUTER JOIN pg_database b ON a.datid = b.oid
+ WHERE a.state <> 'idle' AND a.pid <> pg_catalog.pg_backend_pid()
+   AND CASE WHEN 0 = 0 THEN true ELSE extract(epoch from now() - query_start) > 0 END
+   AND CASE WHEN NULL IS NULL THEN true ELSE a.datname ~* NULL END
+ORDER BY EXTRACT(epoch FROM (NOW() - a.query_start)) DESC",
+    ),
+    (
+        "waiting",
+        "SELECT pg_locks.pid AS pid, a.application_name AS application_name,
+      a.datname AS database, a.usename AS user, a.client_addr AS client,
+      pg_locks.mode AS mode, pg_locks.locktype AS type, pg_locks.relation::regclass AS relation,
+      EXTRACT(epoch FROM (NOW() - a.query_start)) AS duration, a.state as state,
+      a.query AS query, pg_catalog.pg_encoding_to_char(b.encoding) AS encoding, a.query_id
+  FROM pg_catalog.pg_locks
+      JOIN pg_catalog.pg_stat_activity a ON(pg_catalog.pg_locks.pid = a.pid)
+      LEFT OUTER JOIN pg_database b ON a.datid = b.oid
+ WHERE NOT pg_catalog.pg_locks.granted AND a.pid <> pg_backend_pid()
+   AND CASE WHEN 0 = 0 THEN true ELSE extract(epoch from now() - query_start) > 0 END
+   AND CASE WHEN NULL IS NULL THEN true ELSE a.datname ~* NULL END
+ORDER BY EXTRACT(epoch FROM (NOW() - a.query_start)) DESC",
+    ),
+    (
+        "wal senders",
+        "SELECT count(*) AS wal_senders FROM pg_stat_replication",
+    ),
+    (
+        "wal receivers",
+        "SELECT count(*) AS wal_receivers FROM pg_stat_wal_receiver",
+    ),
+    (
+        "slots",
+        "SELECT count(*) AS replication_slots FROM pg_replication_slots",
+    ),
+];
+
+/// Every statement of one full opsdeck refresh: sessions with the tree's edges, role and
+/// prepared transactions, the server header, standbys, slots, the `pg_stat_statements`
+/// probe and top list, and progress.
+fn opsdeck_refresh(version: i32) -> Vec<(&'static str, String)> {
+    use opsdeck::sources::postgres::{replication, server, statements};
+    vec![
+        ("sessions", sessions_sql(version)),
+        ("meta", META_SQL.to_owned()),
+        ("header", server::SERVER_SQL.to_owned()),
+        ("standbys", replication::standbys_sql()),
+        ("slots", replication::slots_sql(version)),
+        ("statements probe", statements::PROBE_SQL.to_owned()),
+        ("top statements", statements::top_sql(version)),
+        ("progress", statements::progress_sql(version)),
+    ]
+}
 
 async fn connect(url: &str, app: &str) -> Client {
     let (client, connection) =
@@ -206,6 +320,13 @@ struct Row {
     theirs: f64,
     poll_wall: f64,
     theirs_wall: f64,
+    /// The whole refresh (header, replication, statements...) against `pg_activity`'s
+    /// whole refresh, with its blocking view and with its default (running) view.
+    full: f64,
+    theirs_full_blocking: f64,
+    theirs_full_running: f64,
+    /// Per statement of the full refresh, server ms.
+    parts: Vec<(&'static str, f64)>,
 }
 
 async fn measure(monitor: &Monitor, probe: &Client) -> Row {
@@ -215,7 +336,32 @@ async fn measure(monitor: &Monitor, probe: &Client) -> Row {
     let mut theirs = Vec::new();
     let mut poll_wall = Vec::new();
     let mut theirs_wall = Vec::new();
+    let refresh = opsdeck_refresh(version);
+    let mut full = Vec::new();
+    let mut theirs_blocking = Vec::new();
+    let mut theirs_running = Vec::new();
+    let mut parts: Vec<Vec<f64>> = vec![Vec::new(); refresh.len()];
     for _ in 0..SAMPLES {
+        let mut total = 0.0;
+        for (i, (_, sql)) in refresh.iter().enumerate() {
+            let t = server_ms(probe, sql).await;
+            parts[i].push(t);
+            total += t;
+        }
+        full.push(total);
+        let mut common = 0.0;
+        let mut running = 0.0;
+        for (name, sql) in PG_ACTIVITY_REFRESH {
+            let t = server_ms(probe, sql).await;
+            match name {
+                "running" => running = t,
+                "waiting" => {}
+                _ => common += t,
+            }
+        }
+        theirs_running.push(common + running);
+        theirs_blocking.push(common + server_ms(probe, PG_ACTIVITY_BLOCKING).await);
+
         // One refresh: the two statements the monitor runs.
         let t = server_ms(probe, &sessions).await + server_ms(probe, META_SQL).await;
         ours.push(t);
@@ -234,6 +380,14 @@ async fn measure(monitor: &Monitor, probe: &Client) -> Row {
         theirs: median(theirs),
         poll_wall: median(poll_wall),
         theirs_wall: median(theirs_wall),
+        full: median(full),
+        theirs_full_blocking: median(theirs_blocking),
+        theirs_full_running: median(theirs_running),
+        parts: refresh
+            .iter()
+            .zip(parts)
+            .map(|((name, _), v)| (*name, median(v)))
+            .collect(),
     }
 }
 
@@ -263,6 +417,43 @@ async fn client_cpu(monitor: &Monitor) -> (Duration, Duration, usize) {
     (per_poll, started.elapsed() / rounds, rows.len())
 }
 
+/// The full-refresh table: opsdeck's every statement against `pg_activity`'s refresh.
+fn print_full(rows: &[Row]) {
+    println!();
+    println!(
+        "Full refresh, server time (ms): opsdeck = sessions + meta + header + standbys + slots \
+         + statements + progress; pg_activity = server info + wal senders/receivers + slots \
+         + its blocking view (or its running view)"
+    );
+    println!(
+        "{:>9} | {:>8} | {:>22} | {:>6} | {:>21} | {:>6}",
+        "backends", "opsdeck", "pg_activity (blocking)", "ratio", "pg_activity (running)", "ratio"
+    );
+    for r in rows {
+        println!(
+            "{:>9} | {:>8.2} | {:>22.2} | {:>6.2} | {:>21.2} | {:>6.2}",
+            r.backends,
+            r.full,
+            r.theirs_full_blocking,
+            r.full / r.theirs_full_blocking,
+            r.theirs_full_running,
+            r.full / r.theirs_full_running
+        );
+    }
+    if let Some(r) = rows.last() {
+        let parts: Vec<String> = r
+            .parts
+            .iter()
+            .map(|(name, ms)| format!("{name} {ms:.2}"))
+            .collect();
+        println!(
+            "opsdeck's statements at {} backends (ms): {}",
+            r.backends,
+            parts.join(", ")
+        );
+    }
+}
+
 async fn run(url: String) {
     let db = PgDatabase {
         name: "bench".into(),
@@ -271,6 +462,19 @@ async fn run(url: String) {
         ssl_password: None,
     };
     let probe = connect(&url, "bench-probe").await;
+    // Statements to rank: the extension (preloaded by `main`) and a few hundred entries.
+    probe
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .await
+        .unwrap();
+    for i in 0..300 {
+        probe
+            .batch_execute(&format!(
+                "SELECT {i} AS c{i}, count(*) FROM generate_series(1, 10)"
+            ))
+            .await
+            .unwrap();
+    }
     let _chain = build_chain(&url, &probe).await;
     let monitor = Monitor::connect(&db, &PgSettings::default()).await.unwrap();
     let mut idle: Vec<Client> = Vec::new();
@@ -319,6 +523,7 @@ async fn run(url: String) {
         per_poll.as_secs_f64() * 1e6,
         rust_part.as_secs_f64() * 1e6
     );
+    print_full(&rows);
     if let Some(r) = rows.last() {
         let ratio = r.ours / r.theirs;
         println!(
@@ -336,7 +541,11 @@ fn main() {
         eprintln!("postgres bench: run with `cargo bench --bench postgres`");
         return;
     }
-    let cluster = match pg::PgCluster::start_with(&["max_connections=2100"]) {
+    let cluster = match pg::PgCluster::start_with(&[
+        "max_connections=2100",
+        "shared_preload_libraries=pg_stat_statements",
+        "compute_query_id=on",
+    ]) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("SKIP postgres bench: PostgreSQL cannot start: {e}");

@@ -111,7 +111,7 @@ actions! {
     RunApproved = "run_approved", true, "run the selected approved action (asked from this console)";
     VerifyChain = "verify_chain", false, "verify the audit hash chain";
     ToggleView = "toggle_view", false, "switch view (sessions/tree; topics/groups/brokers; partitions/configs)";
-    NextDatabase = "next_database", false, "show the next database of this context";
+    NextDatabase = "next_database", false, "list this context's databases (enter shows one)";
     Freeze = "freeze", false, "freeze or thaw the snapshot while you read it";
     FasterRefresh = "faster_refresh", false, "refresh more often (down to 0.5 s)";
     SlowerRefresh = "slower_refresh", false, "refresh less often (up to 10 s)";

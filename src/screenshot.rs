@@ -36,6 +36,9 @@ pub enum DemoView {
     PgBulk,
     /// The prepared transactions of logistics-db, opened by `x` on the tree's pid-0 line.
     PgPrepared,
+    PgReplication,
+    PgStatements,
+    PgDatabases,
     RequestForm,
     KafkaTopic,
     KafkaConfigs,
@@ -65,6 +68,9 @@ impl DemoView {
         Self::PgKill,
         Self::PgBulk,
         Self::PgPrepared,
+        Self::PgReplication,
+        Self::PgStatements,
+        Self::PgDatabases,
         Self::RequestForm,
         Self::KafkaTopic,
         Self::KafkaConfigs,
@@ -106,6 +112,9 @@ impl DemoView {
             Self::PgKill => "pg-kill",
             Self::PgBulk => "pg-bulk",
             Self::PgPrepared => "pg-prepared",
+            Self::PgReplication => "pg-replication",
+            Self::PgStatements => "pg-statements",
+            Self::PgDatabases => "pg-databases",
             Self::RequestForm => "request-form",
             Self::KafkaTopic => "kafka-topic",
             Self::KafkaConfigs => "kafka-configs",
@@ -609,6 +618,16 @@ pub fn show(state: &mut State, view: DemoView) {
                 crate::app::panes::postgres::prepared::on_pid_zero(&mut panes.postgres, ctx);
             });
             state.toast = None;
+        }
+        DemoView::PgReplication | DemoView::PgStatements | DemoView::PgDatabases => {
+            use crate::app::panes::postgres::PgView;
+            state.history.push(View::Pane(PaneId::Postgres));
+            let pg = &mut state.panes.postgres;
+            match view {
+                DemoView::PgReplication => pg.view = PgView::Replication,
+                DemoView::PgStatements => pg.view = PgView::Statements,
+                _ => pg.open_database_list(),
+            }
         }
         DemoView::RequestForm => {
             state.history.push(View::Pane(PaneId::Requests));

@@ -518,6 +518,16 @@ impl ActionRequest {
     /// bulk action (each with its pins), and a rollback's gid, database and pin.
     fn pg_params(&self) -> Value {
         match self {
+            Self::KillQuery {
+                database,
+                pid,
+                backend_start,
+                query_start,
+                mode,
+            } => json!({
+                "database": database, "pid": pid, "backend_start": backend_start,
+                "query_start": query_start, "mode": mode,
+            }),
             Self::BulkKill {
                 database,
                 mode,
@@ -543,17 +553,9 @@ impl ActionRequest {
     #[must_use]
     pub fn params(&self) -> Value {
         match self {
-            Self::KillQuery {
-                database,
-                pid,
-                backend_start,
-                query_start,
-                mode,
-            } => json!({
-                "database": database, "pid": pid, "backend_start": backend_start,
-                "query_start": query_start, "mode": mode,
-            }),
-            Self::BulkKill { .. } | Self::RollbackPrepared { .. } => self.pg_params(),
+            Self::KillQuery { .. } | Self::BulkKill { .. } | Self::RollbackPrepared { .. } => {
+                self.pg_params()
+            }
             Self::SyncApp {
                 namespace,
                 app,

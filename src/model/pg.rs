@@ -8,7 +8,6 @@
 //! a recursive query on the server (such as the one in
 //! <https://postgres.ai/blog/20211018-postgresql-lock-trees>, not meant for frequent polls).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -78,6 +77,13 @@ pub struct PgSession {
     /// Who blocks this session (`pg_blocking_pids`, deduplicated, leader pids; 0 = a
     /// prepared transaction). Empty unless the session waits on a heavyweight lock.
     pub blocked_by: Vec<i32>,
+    /// The blockers in `blocked_by` this session is only queued behind: they hold nothing
+    /// it wants but asked first for a conflicting lock (soft blocking). The others hold
+    /// the lock it waits for (hard blocking).
+    pub soft_blockers: Vec<i32>,
+    /// `pg_stat_activity.query_id` (PG14+, with `compute_query_id`): links the session to
+    /// its `pg_stat_statements` entry.
+    pub query_id: Option<i64>,
     /// The session's role is a superuser (only a superuser may signal it).
     pub superuser: bool,
     /// When the oldest ungranted lock request of this session started (PG14+).
@@ -196,6 +202,8 @@ pub struct PgSnapshot {
     pub sessions: Vec<PgSession>,
     pub prepared: Vec<PreparedXact>,
     pub role: PgRole,
+    /// Server-wide figures (connections, rates' counters, horizons), when read.
+    pub facts: crate::model::pg_server::PgFacts,
 }
 
 impl PgSnapshot {
@@ -218,253 +226,7 @@ impl PgSnapshot {
     }
 }
 
-/// One line of the flattened blocking tree, in display order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockingLine {
-    /// Node id: the backend pid (a parallel query's leader), or 0 for a prepared
-    /// transaction.
-    pub pid: i32,
-    /// 0 for roots.
-    pub depth: usize,
-    /// Backends waiting directly on this node.
-    pub blocks_direct: usize,
-    /// Distinct backends waiting on this node directly or through others.
-    pub blocks_total: usize,
-    /// A blocker with no activity row: it exited between the reads.
-    pub gone: bool,
-    /// This node already appears above on its own path: the edges form a cycle (a
-    /// deadlock about to be broken, or edges read at slightly different instants). The
-    /// line is shown but not expanded again.
-    pub cycle: bool,
-    /// Parallel workers folded under this leader.
-    pub parallel_workers: Vec<i32>,
-    /// Last among its siblings (draws `└─` instead of `├─`).
-    pub last: bool,
-    /// For each ancestor from the root down, whether it was last among its siblings
-    /// (draws `  ` instead of `│ `). Its length is `depth`.
-    pub ancestors_last: Vec<bool>,
-}
-
-impl BlockingLine {
-    /// The tree guide before the pid, e.g. `│  └─ `; empty for roots.
-    #[must_use]
-    pub fn guide(&self) -> String {
-        if self.depth == 0 {
-            return String::new();
-        }
-        let mut out = String::new();
-        // The root's own flag draws nothing: roots are not connected to each other.
-        for &last in self.ancestors_last.iter().skip(1) {
-            out.push_str(if last { "   " } else { "│  " });
-        }
-        out.push_str(if self.last { "└─ " } else { "├─ " });
-        out
-    }
-}
-
-/// Upper bound on tree lines: a waiter under several blockers is repeated under each, and a
-/// pathological graph must not make the pane's model unbounded.
-pub const MAX_TREE_LINES: usize = 5_000;
-
-/// The blocking graph of one snapshot, by node id.
-struct Graph {
-    /// blocker -> waiters, sorted and distinct.
-    children: BTreeMap<i32, BTreeSet<i32>>,
-    /// waiter -> blockers.
-    parents: BTreeMap<i32, BTreeSet<i32>>,
-    /// Node ids that have at least one activity row (the leader's or a worker's).
-    present: BTreeSet<i32>,
-    workers: BTreeMap<i32, Vec<i32>>,
-}
-
-impl Graph {
-    fn new(snapshot: &PgSnapshot) -> Self {
-        let mut children: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
-        let mut parents: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
-        let mut present = BTreeSet::new();
-        let mut workers: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-        for s in &snapshot.sessions {
-            let node = s.node_id();
-            present.insert(node);
-            if node != s.pid {
-                workers.entry(node).or_default().push(s.pid);
-            }
-            for &b in &s.blocked_by {
-                // A lock group never blocks itself; the server already excludes it, but a
-                // worker row naming its own leader would make a one-node cycle.
-                if b == node {
-                    continue;
-                }
-                children.entry(b).or_default().insert(node);
-                parents.entry(node).or_default().insert(b);
-            }
-        }
-        for w in workers.values_mut() {
-            w.sort_unstable();
-            w.dedup();
-        }
-        Self {
-            children,
-            parents,
-            present,
-            workers,
-        }
-    }
-
-    fn direct(&self, node: i32) -> usize {
-        self.children.get(&node).map_or(0, BTreeSet::len)
-    }
-
-    /// Distinct descendants of `node` (itself excluded, even on a cycle).
-    fn total(&self, node: i32) -> usize {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if let Some(kids) = self.children.get(&n) {
-                for &k in kids {
-                    if k != node && seen.insert(k) {
-                        stack.push(k);
-                    }
-                }
-            }
-        }
-        seen.len()
-    }
-}
-
-/// Flattens the blocking graph of `snapshot` into display lines.
-///
-/// - Node id = `coalesce(leader_pid, pid)`, so parallel workers fold under their leader.
-/// - Roots are blockers that are not blocked themselves, ordered by `blocks_total`
-///   (descending), then pid. Children are ordered the same way.
-/// - A waiter with two blockers appears under both.
-/// - pid 0 is a prepared transaction; a blocker without an activity row is `gone`.
-/// - Cycles are cut where a node reappears on its own path (`cycle`); a cycle with no root
-///   at all is entered at its member with the most descendants.
-#[must_use]
-pub fn blocking_tree(snapshot: &PgSnapshot) -> Vec<BlockingLine> {
-    let graph = Graph::new(snapshot);
-    let mut totals: BTreeMap<i32, usize> = BTreeMap::new();
-    for &n in graph.children.keys() {
-        totals.insert(n, graph.total(n));
-    }
-    let order = |nodes: &mut Vec<i32>| rank(&graph, &totals, nodes);
-
-    let mut roots: Vec<i32> = graph
-        .children
-        .keys()
-        .copied()
-        .filter(|n| graph.parents.get(n).is_none_or(BTreeSet::is_empty))
-        .collect();
-    order(&mut roots);
-
-    let mut out = Vec::new();
-    let mut reached = BTreeSet::new();
-    let ctx = Walk {
-        graph: &graph,
-        totals: &totals,
-    };
-    let count = roots.len();
-    for (i, &root) in roots.iter().enumerate() {
-        ctx.emit(
-            root,
-            i + 1 == count,
-            &mut Vec::new(),
-            &mut out,
-            &mut reached,
-        );
-    }
-    // Nodes on a cycle with no root above it were not reached: enter each such component at
-    // its member with the most descendants.
-    loop {
-        let mut rest: Vec<i32> = graph
-            .children
-            .keys()
-            .copied()
-            .filter(|n| !reached.contains(n))
-            .collect();
-        if rest.is_empty() || out.len() >= MAX_TREE_LINES {
-            break;
-        }
-        order(&mut rest);
-        ctx.emit(rest[0], true, &mut Vec::new(), &mut out, &mut reached);
-    }
-    // The last root of the first pass may no longer be last once cycle roots follow it.
-    fix_root_last(&mut out);
-    out
-}
-
-/// Display order of siblings: most blocked first (in total, then directly), then pid.
-fn rank(graph: &Graph, totals: &BTreeMap<i32, usize>, nodes: &mut [i32]) {
-    let total = |n: &i32| totals.get(n).copied().unwrap_or(0);
-    nodes.sort_by(|a, b| {
-        total(b)
-            .cmp(&total(a))
-            .then_with(|| graph.direct(*b).cmp(&graph.direct(*a)))
-            .then(a.cmp(b))
-    });
-}
-
-fn fix_root_last(lines: &mut [BlockingLine]) {
-    let last_root = lines.iter().rposition(|l| l.depth == 0);
-    for (i, line) in lines.iter_mut().enumerate() {
-        if line.depth == 0 {
-            line.last = Some(i) == last_root;
-        }
-    }
-}
-
-struct Walk<'a> {
-    graph: &'a Graph,
-    totals: &'a BTreeMap<i32, usize>,
-}
-
-impl Walk<'_> {
-    fn total(&self, n: i32) -> usize {
-        self.totals.get(&n).copied().unwrap_or(0)
-    }
-
-    /// Emits `node` and its subtree. `path` holds the ancestors' ids and "last" flags.
-    fn emit(
-        &self,
-        node: i32,
-        last: bool,
-        path: &mut Vec<(i32, bool)>,
-        out: &mut Vec<BlockingLine>,
-        reached: &mut BTreeSet<i32>,
-    ) {
-        if out.len() >= MAX_TREE_LINES {
-            return;
-        }
-        let cycle = path.iter().any(|&(p, _)| p == node);
-        reached.insert(node);
-        out.push(BlockingLine {
-            pid: node,
-            depth: path.len(),
-            blocks_direct: self.graph.direct(node),
-            blocks_total: self.total(node),
-            gone: node != PREPARED_PID && !self.graph.present.contains(&node),
-            cycle,
-            parallel_workers: self.graph.workers.get(&node).cloned().unwrap_or_default(),
-            last,
-            ancestors_last: path.iter().map(|&(_, l)| l).collect(),
-        });
-        if cycle {
-            return;
-        }
-        let Some(kids) = self.graph.children.get(&node) else {
-            return;
-        };
-        let mut kids: Vec<i32> = kids.iter().copied().collect();
-        rank(self.graph, self.totals, &mut kids);
-        path.push((node, last));
-        let n = kids.len();
-        for (i, kid) in kids.into_iter().enumerate() {
-            self.emit(kid, i + 1 == n, path, out, reached);
-        }
-        path.pop();
-    }
-}
+pub use crate::model::pg_tree::{BlockingLine, MAX_TREE_LINES, blocking_tree};
 
 /// One row of `pg_locks` for a backend, with the relation name resolved on demand.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -695,198 +457,11 @@ mod tests {
             state_change: Some(ts(20)),
             query: "SELECT 1".into(),
             blocked_by: blocked_by.to_vec(),
+            soft_blockers: Vec::new(),
+            query_id: None,
             superuser: false,
             wait_start: None,
         }
-    }
-
-    fn snapshot(sessions: Vec<PgSession>) -> PgSnapshot {
-        PgSnapshot {
-            database: "orders-db".into(),
-            server_version_num: 150_018,
-            taken_at: ts(100),
-            sessions,
-            prepared: vec![],
-            role: PgRole::default(),
-        }
-    }
-
-    /// `(pid, depth)` pairs, the shape of the tree.
-    fn shape(lines: &[BlockingLine]) -> Vec<(i32, usize)> {
-        lines.iter().map(|l| (l.pid, l.depth)).collect()
-    }
-
-    fn line(lines: &[BlockingLine], pid: i32) -> &BlockingLine {
-        lines.iter().find(|l| l.pid == pid).unwrap()
-    }
-
-    #[test]
-    fn chain_with_queued_alter_and_readers() {
-        // A idle in transaction holds a row; B and C update it (C queues behind B on the
-        // tuple); D's ALTER waits for A; E and F's SELECTs wait for D.
-        let snap = snapshot(vec![
-            session(1, "idle in transaction", &[]),
-            session(2, "active", &[1]),
-            session(3, "active", &[2]),
-            session(4, "active", &[1, 2, 3]),
-            session(5, "active", &[4]),
-            session(6, "active", &[4]),
-            session(7, "active", &[]),
-        ]);
-        let tree = blocking_tree(&snap);
-        assert_eq!(tree[0].pid, 1);
-        assert_eq!(tree[0].depth, 0);
-        let root = line(&tree, 1);
-        assert_eq!(root.blocks_direct, 2);
-        assert_eq!(root.blocks_total, 5);
-        assert!(
-            !tree.iter().any(|l| l.pid == 7),
-            "bystanders are not in the tree"
-        );
-        // D appears under A, B and C.
-        assert_eq!(tree.iter().filter(|l| l.pid == 4).count(), 3);
-        assert_eq!(line(&tree, 4).blocks_total, 2);
-        assert!(tree.iter().filter(|l| l.depth == 0).count() == 1);
-        assert!(tree[0].last);
-    }
-
-    #[test]
-    fn two_blockers_of_one_session_show_it_under_both() {
-        let snap = snapshot(vec![
-            session(10, "idle in transaction", &[]),
-            session(11, "idle in transaction", &[]),
-            session(12, "active", &[10, 11, 11]),
-        ]);
-        let tree = blocking_tree(&snap);
-        assert_eq!(shape(&tree), vec![(10, 0), (12, 1), (11, 0), (12, 1)]);
-        assert!(tree.iter().all(|l| l.blocks_total <= 1));
-        assert!(!tree[0].last && tree[2].last);
-        assert_eq!(tree[1].ancestors_last, vec![false]);
-        assert!(tree[1].last);
-    }
-
-    #[test]
-    fn idle_advisory_lock_holder_is_a_root() {
-        // A plain idle session still holds a session-level advisory lock.
-        let snap = snapshot(vec![
-            session(20, "idle", &[]),
-            session(21, "active", &[20]),
-            session(22, "active", &[21]),
-        ]);
-        let tree = blocking_tree(&snap);
-        assert_eq!(shape(&tree), vec![(20, 0), (21, 1), (22, 2)]);
-        assert_eq!(tree[0].blocks_total, 2);
-        assert_eq!(tree[0].blocks_direct, 1);
-        assert_eq!(tree[2].ancestors_last, vec![true, true]);
-        assert_eq!(tree[2].guide(), "   └─ ");
-    }
-
-    #[test]
-    fn prepared_transaction_is_pid_zero_and_not_gone() {
-        let snap = snapshot(vec![
-            session(30, "active", &[0]),
-            session(31, "active", &[0, 30]),
-        ]);
-        let tree = blocking_tree(&snap);
-        assert_eq!(shape(&tree), vec![(0, 0), (30, 1), (31, 2), (31, 1)]);
-        assert!(!tree[0].gone);
-        assert_eq!(tree[0].blocks_total, 2);
-    }
-
-    #[test]
-    fn parallel_workers_fold_under_their_leader() {
-        let mut w1 = session(41, "active", &[]);
-        w1.leader_pid = Some(40);
-        w1.backend_type = "parallel worker".into();
-        let mut w2 = session(42, "active", &[40]);
-        w2.leader_pid = Some(40);
-        w2.backend_type = "parallel worker".into();
-        let mut leader = session(40, "active", &[]);
-        leader.leader_pid = Some(40);
-        let snap = snapshot(vec![
-            session(39, "idle in transaction", &[]),
-            leader,
-            w1,
-            w2,
-            // The leader's lock group waits on 39 (reported by the workers and the leader).
-            session(43, "active", &[40, 40]),
-        ]);
-        let mut snap = snap;
-        snap.sessions[1].blocked_by = vec![39];
-        snap.sessions[2].blocked_by = vec![39];
-        let tree = blocking_tree(&snap);
-        assert_eq!(shape(&tree), vec![(39, 0), (40, 1), (43, 2)]);
-        assert_eq!(tree[1].parallel_workers, vec![41, 42]);
-        assert_eq!(tree[0].blocks_total, 2);
-        assert!(!tree.iter().any(|l| l.pid == 41 || l.pid == 42));
-    }
-
-    #[test]
-    fn cycles_are_cut_and_entered() {
-        // 50 <-> 51 with no root (a deadlock before the detector runs), 52 waits on 51.
-        let snap = snapshot(vec![
-            session(50, "active", &[51]),
-            session(51, "active", &[50]),
-            session(52, "active", &[51]),
-        ]);
-        let tree = blocking_tree(&snap);
-        assert!(tree.len() <= 5, "{tree:?}");
-        assert_eq!(tree[0].depth, 0);
-        assert!(tree.iter().any(|l| l.cycle));
-        assert!(tree.iter().filter(|l| l.depth == 0).count() == 1);
-        assert!(tree.iter().any(|l| l.pid == 52));
-        let root = &tree[0];
-        assert_eq!(root.pid, 51, "the member with the most descendants");
-        assert_eq!(root.blocks_total, 2);
-    }
-
-    #[test]
-    fn gone_blockers_are_marked() {
-        let snap = snapshot(vec![session(61, "active", &[60])]);
-        let tree = blocking_tree(&snap);
-        assert_eq!(shape(&tree), vec![(60, 0), (61, 1)]);
-        assert!(tree[0].gone);
-        assert!(!tree[1].gone);
-    }
-
-    #[test]
-    fn roots_by_total_descending() {
-        let snap = snapshot(vec![
-            session(1, "idle in transaction", &[]),
-            session(2, "active", &[1]),
-            session(3, "idle in transaction", &[]),
-            session(4, "active", &[3]),
-            session(5, "active", &[3]),
-        ]);
-        let tree = blocking_tree(&snap);
-        let roots: Vec<i32> = tree
-            .iter()
-            .filter(|l| l.depth == 0)
-            .map(|l| l.pid)
-            .collect();
-        assert_eq!(roots, vec![3, 1]);
-        assert!(tree.iter().rfind(|l| l.depth == 0).unwrap().last);
-    }
-
-    #[test]
-    fn empty_snapshot_has_no_tree() {
-        assert!(blocking_tree(&snapshot(vec![session(1, "active", &[])])).is_empty());
-    }
-
-    #[test]
-    fn huge_fan_in_is_bounded() {
-        // 80 blockers each blocking the same 80 waiters, which each block one more: the
-        // repeated subtrees stay under the cap.
-        let mut sessions: Vec<PgSession> = (1..=80)
-            .map(|p| session(p, "idle in transaction", &[]))
-            .collect();
-        let blockers: Vec<i32> = (1..=80).collect();
-        for w in 0..80 {
-            sessions.push(session(1000 + w, "active", &blockers));
-            sessions.push(session(2000 + w, "active", &[1000 + w]));
-        }
-        let tree = blocking_tree(&snapshot(sessions));
-        assert!(tree.len() <= MAX_TREE_LINES);
     }
 
     #[test]

@@ -557,6 +557,8 @@ mod tests {
             blocked_by: vec![],
             superuser: false,
             wait_start: None,
+            soft_blockers: Vec::new(),
+            query_id: None,
         }
     }
 

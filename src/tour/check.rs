@@ -57,6 +57,8 @@ pub enum ModalName {
 pub enum PgViewName {
     Sessions,
     Tree,
+    Replication,
+    Statements,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -288,6 +290,8 @@ impl Check {
             let have = match pg.view {
                 PgView::Sessions => PgViewName::Sessions,
                 PgView::Tree => PgViewName::Tree,
+                PgView::Replication => PgViewName::Replication,
+                PgView::Statements => PgViewName::Statements,
             };
             if have != view {
                 return false;

@@ -392,6 +392,108 @@ impl PgCluster {
         }
     }
 
+    /// A streaming standby of this cluster, made as the docs' `app-pgbasebackup.html`
+    /// describes it (first-aid reference §5.6): `pg_basebackup -X stream -R -C -S slot`
+    /// copies the data and writes `standby.signal` and `primary_conninfo`, and creates the
+    /// physical slot `slot` on this primary; the copy then starts on a port of its own.
+    /// initdb's default `pg_hba.conf` already lets loopback replication in (trust), and
+    /// `wal_level=replica` and `max_wal_senders=10` are the defaults. `settings` must repeat
+    /// the primary's `max_*` settings: a standby refuses lower ones.
+    pub fn standby(&self, slot: &str, settings: &[&str]) -> Result<Self, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("opsdeck-pg-standby-")
+            .tempdir()
+            .map_err(|e| format!("temp dir: {e}"))?;
+        if self.as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(dir.path())
+                .status()
+                .map_err(|e| format!("chown: {e}"))?;
+            if !status.success() {
+                return Err(format!("chown postgres {} failed", dir.path().display()));
+            }
+        }
+        let data = dir.path().join("data");
+        let out = Self::server_cmd(&self.bin, self.as_postgres, "pg_basebackup")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .arg("-D")
+            .arg(&data)
+            .args(["-X", "stream", "-R", "-C", "-S", slot, "--no-sync"])
+            .output()
+            .map_err(|e| format!("pg_basebackup: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "pg_basebackup failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let mut settings = settings.to_vec();
+        // The standby's walreceiver reports as this name in the primary's
+        // pg_stat_replication (`application_name` defaults to `cluster_name`).
+        let name = format!("cluster_name={slot}");
+        settings.push(&name);
+        let port = free_port()?;
+        let child = Self::launch(
+            &self.bin,
+            self.as_postgres,
+            dir.path(),
+            &data,
+            port,
+            &settings,
+        )?;
+        let standby = Self {
+            dir,
+            bin: self.bin.clone(),
+            port,
+            as_postgres: self.as_postgres,
+            child,
+        };
+        standby.spawn_watchdog();
+        Ok(standby)
+    }
+
+    /// A throttled `pg_basebackup` of this cluster into a temp dir, left running (its
+    /// progress shows in `pg_stat_progress_basebackup`); kill the child when done.
+    pub fn slow_base_backup(&self) -> Result<(Child, tempfile::TempDir), String> {
+        let dir = tempfile::Builder::new()
+            .prefix("opsdeck-pg-backup-")
+            .tempdir()
+            .map_err(|e| format!("temp dir: {e}"))?;
+        if self.as_postgres {
+            let _ = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(dir.path())
+                .status();
+        }
+        let child = Self::server_cmd(&self.bin, self.as_postgres, "pg_basebackup")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .arg("-D")
+            .arg(dir.path().join("data"))
+            .args(["-X", "none", "--max-rate=32k", "--no-sync"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("pg_basebackup: {e}"))?;
+        Ok((child, dir))
+    }
+
     /// Creates a database with a unique name and returns its URL, so tests sharing the
     /// cluster do not see each other's data.
     pub fn fresh_database(&self, prefix: &str) -> String {

@@ -20,6 +20,9 @@ pub mod kill;
 pub mod locks;
 pub mod monitor;
 pub mod prepared;
+pub mod replication;
+pub mod server;
+pub mod statements;
 
 use crate::model::error::{BackendError, ErrorKind};
 use std::collections::VecDeque;

@@ -11,7 +11,10 @@
 //!    `pg_locks` read gives the PG14+ `waitstart`, and `pg_blocking_pids` still runs only
 //!    for waiting backends;
 //! 2. the monitoring role's privileges, the server version and clock, and
-//!    `pg_prepared_xacts` (pid 0 in the tree), in one row per prepared transaction.
+//!    `pg_prepared_xacts` (pid 0 in the tree), in one row per prepared transaction;
+//! 3. the server-wide figures of [`super::server`] (every backend counted, rates'
+//!    counters, horizons). Its failure does not fail the refresh: the sessions still show,
+//!    the header says the figures are missing.
 //!
 //! The tree itself is built in Rust by [`crate::model::pg::blocking_tree`].
 
@@ -85,26 +88,42 @@ pub fn sessions_sql(server_version_num: i32) -> String {
     } else {
         "NULL::int"
     };
-    let wait_start = if server_version_num >= 140_000 {
-        "min(waitstart)"
+    let (wait_col, wait_start, query_id) = if server_version_num >= 140_000 {
+        ("waitstart", "min(waitstart)", "a.query_id")
     } else {
-        "NULL::timestamptz"
+        ("NULL::timestamptz", "NULL::timestamptz", "NULL::int8")
     };
     // A backend waits for at most one heavyweight lock, so `NOT granted` rows name exactly
     // the `wait_event_type = 'Lock'` backends. Prepared transactions never wait (pid NULL).
+    // `q`: a blocker that itself waits, ungranted, for the same lock tag and holds nothing
+    // on it is one the waiter is only queued behind (soft blocking); it comes from the same
+    // single `pg_locks` read, joined on the tag as text so the join can hash.
     format!(
-        "WITH w AS (
-  SELECT pid, pg_blocking_pids(pid) AS blocked_by, {wait_start} AS wait_start
-    FROM pg_locks WHERE NOT granted AND pid IS NOT NULL GROUP BY pid)
+        "WITH l AS MATERIALIZED (
+  SELECT pid, granted, {wait_col} AS waitstart,
+         concat_ws('/', locktype, database, relation, page, tuple, virtualxid,
+                   transactionid, classid, objid, objsubid) AS tag
+    FROM pg_locks WHERE pid IS NOT NULL),
+w AS (
+  SELECT pid, pg_blocking_pids(pid) AS blocked_by, {wait_start} AS wait_start,
+         min(tag) AS tag
+    FROM l WHERE NOT granted GROUP BY pid),
+q AS (
+  SELECT w.pid, array_agg(DISTINCT o.pid) AS queued_behind
+    FROM w JOIN l o ON o.tag = w.tag AND o.pid <> w.pid AND NOT o.granted
+   WHERE o.pid = ANY (w.blocked_by)
+     AND NOT EXISTS (SELECT 1 FROM l h WHERE h.tag = w.tag AND h.pid = o.pid AND h.granted)
+   GROUP BY w.pid)
 SELECT a.pid, {leader} AS leader_pid, a.backend_type, a.usename::text AS usename,
        a.application_name,
        CASE WHEN a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END AS client,
        a.datname::text AS datname, a.state, a.wait_event_type, a.wait_event,
        a.backend_start, a.xact_start, a.query_start, a.state_change,
-       left(a.query, {QUERY_CHARS}) AS query, w.blocked_by, w.wait_start,
+       left(a.query, {QUERY_CHARS}) AS query, {query_id} AS query_id,
+       w.blocked_by, q.queued_behind, w.wait_start,
        COALESCE((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), false)
          AS superuser
-  FROM pg_stat_activity a LEFT JOIN w USING (pid)
+  FROM pg_stat_activity a LEFT JOIN w USING (pid) LEFT JOIN q USING (pid)
  WHERE a.pid <> pg_backend_pid()
    AND ((a.backend_type IN ('client backend', 'parallel worker', 'autovacuum worker')
          AND a.state <> 'idle')
@@ -152,9 +171,12 @@ fn opt_ts(row: &Row, name: &str) -> Result<Option<Timestamp>, String> {
 /// One row of [`sessions_sql`] as a session; every string is sanitized here.
 pub fn session_from_row(row: &Row) -> Result<PgSession, String> {
     let mut blocked_by = col::<Option<Vec<i32>>>(row, "blocked_by")?.unwrap_or_default();
-    // Parallel query reports a blocking leader once per member it blocks.
-    blocked_by.sort_unstable();
-    blocked_by.dedup();
+    // Parallel query reports a blocking leader once per member it blocks. The server's
+    // order is kept: the tree puts a waiter's full line under its first (hard) blocker.
+    let mut seen = std::collections::BTreeSet::new();
+    blocked_by.retain(|b| seen.insert(*b));
+    let mut soft_blockers = col::<Option<Vec<i32>>>(row, "queued_behind")?.unwrap_or_default();
+    soft_blockers.retain(|b| blocked_by.contains(b));
     Ok(PgSession {
         pid: col(row, "pid")?,
         leader_pid: col(row, "leader_pid")?,
@@ -173,6 +195,8 @@ pub fn session_from_row(row: &Row) -> Result<PgSession, String> {
         state_change: opt_ts(row, "state_change")?,
         query: clean_query(&col::<Option<String>>(row, "query")?.unwrap_or_default()),
         blocked_by,
+        soft_blockers,
+        query_id: col(row, "query_id")?,
         superuser: col(row, "superuser")?,
         wait_start: opt_ts(row, "wait_start")?,
     })
@@ -224,6 +248,10 @@ pub struct Monitor {
     version: i32,
     sessions: Statement,
     meta: Statement,
+    server: Statement,
+    standbys: Statement,
+    slots: Statement,
+    progress: Statement,
 }
 
 impl Monitor {
@@ -252,12 +280,36 @@ impl Monitor {
             .await
             .map_err(fail)?;
         let meta = conn.client.prepare(META_SQL).await.map_err(fail)?;
+        let server = conn
+            .client
+            .prepare(super::server::SERVER_SQL)
+            .await
+            .map_err(fail)?;
+        let standbys = conn
+            .client
+            .prepare(&super::replication::standbys_sql())
+            .await
+            .map_err(fail)?;
+        let slots = conn
+            .client
+            .prepare(&super::replication::slots_sql(version))
+            .await
+            .map_err(fail)?;
+        let progress = conn
+            .client
+            .prepare(&super::statements::progress_sql(version))
+            .await
+            .map_err(fail)?;
         Ok(Self {
             database: db.name.clone(),
             conn,
             version,
             sessions,
             meta,
+            server,
+            standbys,
+            slots,
+            progress,
         })
     }
 
@@ -317,6 +369,28 @@ impl Monitor {
             .await
             .map_err(|e| self.poll_error(&e))?;
         let meta = meta_from_rows(&rows)?;
+        let server = match client.query(&self.server, &[]).await {
+            Ok(rows) => super::server::server_from_rows(&rows)
+                .inspect_err(
+                    |e| tracing::warn!(database = %self.database, error = %e, "server figures"),
+                )
+                .ok(),
+            Err(e) => {
+                tracing::warn!(database = %self.database, error = %self.poll_error(&e), "server figures");
+                None
+            }
+        };
+        let replication = self.replication().await;
+        let statements = super::statements::read_statements(client, self.version).await;
+        let progress = match client.query(&self.progress, &[]).await {
+            Ok(rows) => super::statements::progress_from_rows(&rows)
+                .inspect_err(|e| tracing::warn!(database = %self.database, error = %e, "progress"))
+                .unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(database = %self.database, error = %self.poll_error(&e), "progress");
+                Vec::new()
+            }
+        };
         Ok(PgSnapshot {
             database: self.database.clone(),
             server_version_num: meta.server_version_num,
@@ -324,7 +398,35 @@ impl Monitor {
             sessions,
             prepared: meta.prepared,
             role: meta.role,
+            facts: crate::model::pg_server::PgFacts {
+                server,
+                replication,
+                statements: Some(statements),
+                progress,
+            },
         })
+    }
+
+    /// The replication figures; a failure leaves them out (and says so in the log) rather
+    /// than failing the refresh.
+    async fn replication(&self) -> Option<crate::model::pg_replication::Replication> {
+        let client = &self.conn.client;
+        let read = async {
+            let standbys = client
+                .query(&self.standbys, &[])
+                .await
+                .map_err(|e| self.poll_error(&e))?;
+            let slots = client
+                .query(&self.slots, &[])
+                .await
+                .map_err(|e| self.poll_error(&e))?;
+            super::replication::replication_from_rows(&standbys, &slots)
+        };
+        read.await
+            .inspect_err(
+                |e| tracing::warn!(database = %self.database, error = %e, "replication figures"),
+            )
+            .ok()
     }
 
     fn poll_error(&self, e: &tokio_postgres::Error) -> String {
@@ -358,7 +460,8 @@ pub fn spawn(
 
 /// How one poll attempt ended.
 enum Attempt {
-    Done(Result<PgSnapshot, String>),
+    /// Boxed: a snapshot with its server facts is large next to the error.
+    Done(Result<Box<PgSnapshot>, String>),
     /// Not even the cancel request ended it: drop the connection.
     Stuck(String),
 }
@@ -382,7 +485,7 @@ async fn poll_once(
         let poll = monitor.poll();
         tokio::pin!(poll);
         match timeout(deadline, &mut poll).await {
-            Ok(result) => Attempt::Done(result),
+            Ok(result) => Attempt::Done(result.map(Box::new)),
             Err(_) => {
                 // The server should have ended it at statement_timeout; ask it again out of
                 // band, then give the answer a moment to arrive.
@@ -390,7 +493,7 @@ async fn poll_once(
                 let tls = monitor.cancel_tls();
                 let _ = timeout(Duration::from_secs(2), token.cancel_query(tls)).await;
                 match timeout(Duration::from_secs(1), &mut poll).await {
-                    Ok(Ok(snapshot)) => Attempt::Done(Ok(snapshot)),
+                    Ok(Ok(snapshot)) => Attempt::Done(Ok(Box::new(snapshot))),
                     Ok(Err(e)) => Attempt::Done(Err(format!(
                         "{e} (aborted after {} ms)",
                         deadline.as_millis()
@@ -409,7 +512,7 @@ async fn poll_once(
             if result.is_err() && monitor.is_closed() {
                 *slot = None;
             }
-            result
+            result.map(|b| *b)
         }
         Attempt::Stuck(message) => {
             *slot = None;

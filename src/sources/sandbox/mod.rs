@@ -16,6 +16,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pg;
 pub mod pg_actions;
+mod pg_facts;
 pub mod provisioner;
 pub mod read_only;
 pub mod shell;

@@ -62,7 +62,7 @@ pub fn databases() -> Vec<&'static str> {
     SQUADS.iter().map(|s| s.database).collect()
 }
 
-fn tables(database: &str) -> &'static [&'static str] {
+pub(super) fn tables(database: &str) -> &'static [&'static str] {
     match database {
         "payments-db" => &["payments", "ledger_entries", "refunds", "payouts"],
         "orders-db" => &["orders", "order_items", "carts", "promotions"],
@@ -76,7 +76,7 @@ fn tables(database: &str) -> &'static [&'static str] {
 }
 
 /// Stable small hash of a name (FNV-1a), to seed per-database randomness.
-fn name_hash(s: &str) -> u64 {
+pub(super) fn name_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -120,9 +120,28 @@ fn blank(pid: i32, database: &str, backend_start: Timestamp) -> PgSession {
         state_change: None,
         query: String::new(),
         blocked_by: Vec::new(),
+        soft_blockers: Vec::new(),
+        query_id: None,
         superuser: false,
         wait_start: None,
     }
+}
+
+/// The statements the simulated pools run, `k` in 0..4.
+pub(super) fn pool_query(table: &str, k: usize) -> String {
+    match k {
+        0 => format!("SELECT * FROM {table} WHERE id = $1"),
+        1 => format!("UPDATE {table} SET updated_at = now() WHERE id = $1"),
+        2 => format!("INSERT INTO {table} (id, payload) VALUES ($1, $2)"),
+        _ => format!(
+            "SELECT count(*)\n  FROM {table}\n WHERE created_at > now() - interval '1 hour'"
+        ),
+    }
+}
+
+/// The simulated `query_id` of a statement text (stable across runs).
+pub(super) fn query_id(query: &str) -> i64 {
+    i64::from_ne_bytes(name_hash(query).to_ne_bytes()) >> 1
 }
 
 /// A service's pool role name as DBAs write it: `checkout_api`.
@@ -181,6 +200,13 @@ impl World {
                 .is_none_or(|l| l == s.pid || alive.contains(&l))
         });
         sessions.sort_by_key(|s| s.pid);
+        for s in &mut sessions {
+            if !s.query.is_empty() && s.backend_type == "client backend" {
+                s.query_id = Some(query_id(&s.query));
+            }
+        }
+        let server = self.pg_server(database, &sessions, POOL.unsigned_abs(), now);
+        let progress = self.pg_progress(&sessions);
         Ok(PgSnapshot {
             database: database.to_owned(),
             server_version_num: SANDBOX_VERSION,
@@ -188,6 +214,12 @@ impl World {
             sessions,
             prepared: self.pg_prepared(database),
             role: Self::pg_role(database),
+            facts: crate::model::pg_server::PgFacts {
+                server: Some(server),
+                replication: Some(self.pg_replication(database)),
+                statements: Some(self.pg_statements(database)),
+                progress,
+            },
         })
     }
 
@@ -227,14 +259,7 @@ impl World {
                 s.state = "active".into();
                 s.query_start = Some(started);
                 s.state_change = Some(started);
-                s.query = clean_query(&match rng.below(4) {
-                    0 => format!("SELECT * FROM {table} WHERE id = $1"),
-                    1 => format!("UPDATE {table} SET updated_at = now() WHERE id = $1"),
-                    2 => format!("INSERT INTO {table} (id, payload) VALUES ($1, $2)"),
-                    _ => format!(
-                        "SELECT count(*)\n  FROM {table}\n WHERE created_at > now() - interval '1 hour'"
-                    ),
-                });
+                s.query = clean_query(&pool_query(table, rng.below(4)));
                 if rng.below(3) == 0 {
                     s.xact_start = Some(started - ms(rng.next_u64() % 400));
                 } else {
@@ -462,6 +487,9 @@ impl World {
                     format!("SELECT id, status FROM {table} WHERE customer_id = $1"),
                 );
                 waiting(&mut r, "relation", since, vec![pid(Link::Alter)]);
+                // Readers want ACCESS SHARE, which no holder blocks: they queue behind the
+                // ALTER's earlier ACCESS EXCLUSIVE request (soft blocking).
+                r.soft_blockers = vec![pid(Link::Alter)];
                 out.push(r);
             }
         }

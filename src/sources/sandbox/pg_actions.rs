@@ -84,6 +84,8 @@ impl World {
             blocked_by: vec![PREPARED_PID],
             superuser: false,
             wait_start: Some(since),
+            soft_blockers: Vec::new(),
+            query_id: None,
         }]
     }
 

@@ -125,6 +125,12 @@ fn tree_line(
         ),
         Span::styled(line.guide(), theme.style(Role::Border)),
     ];
+    if line.depth > 0 {
+        spans.push(Span::styled(
+            format!("{} ", line.edge_label()),
+            theme.style(if line.soft { Role::Muted } else { Role::Warn }),
+        ));
+    }
     let pid_style = if selected {
         theme.style(Role::Selection)
     } else {
@@ -141,6 +147,19 @@ fn tree_line(
                 theme.style(Role::Muted),
             ));
         }
+    } else if line.pointer {
+        // Shown in full elsewhere: one line that says where.
+        let home = match line.shown_under {
+            Some(p) if p == PREPARED_PID => ", shown under the prepared transaction".to_owned(),
+            Some(p) => format!(", shown under {p}"),
+            None => ", shown as a root".to_owned(),
+        };
+        spans.push(Span::styled(format!("→ pid {}", line.pid), pid_style));
+        spans.push(Span::styled(home, theme.style(Role::Muted)));
+        if line.cycle {
+            spans.push(Span::styled(" ↻ cycle".to_owned(), theme.style(Role::Warn)));
+        }
+        return Line::from(spans);
     } else {
         spans.push(Span::styled(format!("{}", line.pid), pid_style));
     }
@@ -199,10 +218,7 @@ fn title(pg: &PostgresPane, snapshot: &PgSnapshot) -> String {
         0 => String::new(),
         n => format!(" · ✓{n} marked"),
     };
-    let view = match pg.view {
-        PgView::Sessions => "sessions",
-        PgView::Tree => "blocking tree",
-    };
+    let view = pg.view.label();
     format!(
         " Postgres {} · {view} · {} sessions · {waiting} waiting · PG {}{frozen}{marked} ",
         snapshot.database,
@@ -228,7 +244,7 @@ fn hints(state: &State) -> String {
         &state.ui.keymap,
         state.view().key_contexts(),
         &[
-            (Action::ToggleView, "tree"),
+            (Action::ToggleView, "view"),
             (Action::NextDatabase, "db"),
             (Action::Freeze, "freeze"),
             (Action::CancelQuery, "cancel"),
@@ -262,26 +278,32 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, &format!("Postgres {database}"), &why);
         return;
     };
-    let now = pg.now.unwrap_or(snapshot.taken_at);
+    let health = state.health.get(&crate::model::source::SourceId::Postgres);
+    let now =
+        super::postgres_header::ages_now(health, pg.now.unwrap_or(snapshot.taken_at), state.now);
+    let whole = area;
+    let header_rows = super::postgres_header::height(area.height);
+    let [header_area, area] =
+        Layout::vertical([Constraint::Length(header_rows), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(super::postgres_header::lines(pg, &snapshot, now, theme)),
+        header_area,
+    );
+    let trouble = super::postgres_header::stale_note(health, &snapshot, state.now, theme);
     let [main, detail_area] = if pg.detail.is_some() && area.height >= 14 {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
     } else {
         [area, Rect::default()]
     };
     let bottom = match disabled_reason(pg) {
+        _ if trouble.is_some() => trouble.unwrap_or_default(),
         Some(reason) => Line::from(Span::styled(
             format!(" kill disabled: {reason} "),
             theme.style(Role::Disabled),
         )),
         None => Line::from(Span::styled(hints(state), theme.style(Role::Muted))),
     };
-    // The bulk plan and the prepared transactions cover the pane's view.
-    if let Some(view) = &pg.bulk {
-        super::pg_bulk::render(frame, main, theme, view);
-        return;
-    }
-    if pg.prepared_view.is_some() {
-        super::pg_prepared::render(frame, main, theme, pg);
+    if render_overlay(frame, main, theme, pg) {
         return;
     }
     match pg.view {
@@ -297,38 +319,40 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             };
             data_table::render(frame, main, theme, &pg.table, &view, |i| {
                 let s = &snapshot.sessions[i];
-                session_cells(s, pg.is_marked(s), &cols, now, theme)
+                let mut cells = session_cells(s, pg.is_marked(s), &cols, now, theme);
+                // A maintenance command's progress goes with its session.
+                if let Some(p) = snapshot.facts.progress.iter().find(|p| p.pid == s.pid)
+                    && let Some(last) = cells.last_mut()
+                {
+                    *last = Cell::from(format!("[{}] {}", p.label(), s.query_line()));
+                }
+                cells
             });
         }
         PgView::Tree => {
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.style(Role::BorderFocus))
-                .title(Span::styled(title(pg, &snapshot), theme.style(Role::Title)))
-                .title_bottom(match &pg.tree_vanished {
-                    Some(gone) => data_table::vanished_line(gone, theme),
-                    None => bottom,
-                });
-            let page = usize::from(main.height.saturating_sub(2)).max(1);
-            let offset = pg.tree_selected.saturating_sub(page - 1);
-            let lines: Vec<Line<'static>> = if pg.tree.is_empty() {
-                vec![Line::from(Span::styled(
-                    "✓ nothing is blocked",
-                    theme.style(Role::Ok),
-                ))]
-            } else {
-                pg.tree
-                    .iter()
-                    .enumerate()
-                    .skip(offset)
-                    .take(page)
-                    .map(|(i, l)| {
-                        let marked = snapshot.session(l.pid).is_some_and(|s| pg.is_marked(s));
-                        tree_line(l, &snapshot, now, (i == pg.tree_selected, marked), theme)
-                    })
-                    .collect()
+            let bottom = match &pg.tree_vanished {
+                Some(gone) => data_table::vanished_line(gone, theme),
+                None => bottom,
             };
-            frame.render_widget(Paragraph::new(lines).block(block), main);
+            let lines = tree_lines(pg, &snapshot, now, main.height, theme);
+            frame.render_widget(
+                Paragraph::new(lines).block(framed(pg, &snapshot, bottom, theme)),
+                main,
+            );
+        }
+        PgView::Statements => {
+            let lines = super::postgres_statements::lines(&snapshot, theme);
+            frame.render_widget(
+                Paragraph::new(lines).block(framed(pg, &snapshot, bottom, theme)),
+                main,
+            );
+        }
+        PgView::Replication => {
+            let lines = super::postgres_replication::lines(&snapshot, main.width, theme);
+            frame.render_widget(
+                Paragraph::new(lines).block(framed(pg, &snapshot, bottom, theme)),
+                main,
+            );
         }
     }
     if let Some(detail) = &pg.detail
@@ -336,6 +360,70 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     {
         render_detail(frame, detail_area, theme, &snapshot, detail);
     }
+    super::postgres_databases::render(frame, whole, pg, theme);
+}
+
+/// The bulk plan and the prepared transactions cover the pane's view; true when one did.
+fn render_overlay(frame: &mut Frame<'_>, area: Rect, theme: &Theme, pg: &PostgresPane) -> bool {
+    if let Some(view) = &pg.bulk {
+        super::pg_bulk::render(frame, area, theme, view);
+        return true;
+    }
+    if pg.prepared_view.is_some() {
+        super::pg_prepared::render(frame, area, theme, pg);
+        return true;
+    }
+    false
+}
+
+/// The frame of the views that are not the sessions table.
+fn framed(
+    pg: &PostgresPane,
+    snapshot: &PgSnapshot,
+    bottom: Line<'static>,
+    theme: &Theme,
+) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::BorderFocus))
+        .title(Span::styled(title(pg, snapshot), theme.style(Role::Title)))
+        .title_bottom(bottom)
+}
+
+/// The tree's visible lines in a frame `height` rows tall: the legend, then a page of the
+/// tree that keeps the cursor in view.
+fn tree_lines(
+    pg: &PostgresPane,
+    snapshot: &PgSnapshot,
+    now: jiff::Timestamp,
+    height: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    if pg.tree.is_empty() {
+        return vec![Line::from(Span::styled(
+            "✓ nothing is blocked",
+            theme.style(Role::Ok),
+        ))];
+    }
+    // The legend takes the first row of the frame's inside.
+    let page = usize::from(height.saturating_sub(3)).max(1);
+    let offset = pg.tree_selected.saturating_sub(page - 1);
+    std::iter::once(Line::from(Span::styled(
+        crate::model::pg_tree::EDGE_LEGEND,
+        theme.style(Role::Muted),
+    )))
+    .chain(
+        pg.tree
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(page)
+            .map(|(i, l)| {
+                let marked = snapshot.session(l.pid).is_some_and(|s| pg.is_marked(s));
+                tree_line(l, snapshot, now, (i == pg.tree_selected, marked), theme)
+            }),
+    )
+    .collect()
 }
 
 fn render_detail(

@@ -13,4 +13,5 @@ mod paging;
 mod pg_first_aid;
 mod platform;
 mod postgres;
+mod postgres_read;
 mod routing;

@@ -179,12 +179,15 @@ fn the_blocking_tree_cursor_follows_its_pid_when_a_refresh_reorders_the_tree() {
     key(&mut s, KeyCode::Char('G'));
     let picked = s.panes.postgres.selected_session().map(|x| x.pid);
     let position = s.panes.postgres.tree_selected;
-    // A waiter listed above the cursor's line gives up: every line below moves up.
+    // A waiter listed above the cursor's line gives up: every line below moves up. (A
+    // pointer line has no children but its session may block others: not a leaf.)
     let tree = &s.panes.postgres.tree;
     let leaf = (1..position)
         .find(|&i| {
-            tree.get(i + 1)
-                .is_none_or(|next| next.depth <= tree[i].depth)
+            !tree[i].pointer
+                && tree
+                    .get(i + 1)
+                    .is_none_or(|next| next.depth <= tree[i].depth)
         })
         .map(|i| tree[i].pid)
         .expect("a leaf above the last line");

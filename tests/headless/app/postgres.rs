@@ -118,9 +118,17 @@ async fn stale_screen_cannot_hit_another_session() {
         .iter()
         .position(|d| d == "payments-db")
         .expect("listed");
-    while s.panes.postgres.current != d {
-        key(&mut s, KeyCode::Char('d'));
+    // `d` lists the databases; enter shows the one under the cursor.
+    key(&mut s, KeyCode::Char('d'));
+    let at = s.panes.postgres.database_list.expect("the list opens");
+    for _ in 0..at {
+        key(&mut s, KeyCode::Up);
     }
+    for _ in 0..d {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.panes.postgres.current, d);
     let session = s
         .panes
         .postgres

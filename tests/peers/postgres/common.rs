@@ -14,8 +14,13 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::support::pg::{self, PgCluster};
 
-/// Server settings of this binary's cluster: prepared transactions for the pid-0 test.
-pub const SETTINGS: &[&str] = &["max_prepared_transactions=10"];
+/// Server settings of this binary's cluster: prepared transactions for the pid-0 test, and
+/// `pg_stat_statements` loaded (with query ids) for the top statements.
+pub const SETTINGS: &[&str] = &[
+    "max_prepared_transactions=10",
+    "shared_preload_libraries=pg_stat_statements",
+    "compute_query_id=on",
+];
 
 /// Generous bound on any wait for a server state.
 pub const PATIENCE: Duration = Duration::from_secs(20);

@@ -7,5 +7,8 @@ mod actions;
 mod common;
 mod kill;
 mod observer;
+mod read;
+mod replication;
+mod statements;
 mod tls;
 mod tree;

@@ -101,9 +101,33 @@ async fn chain_roots_depth_and_counts() {
     assert_eq!(tree[0].blocks_direct, 2, "B and D wait on A directly");
     assert_eq!(tree[0].blocks_total, 4);
     assert_eq!(lines_of(&tree, b)[0].blocks_total, 3);
-    assert_eq!(lines_of(&tree, d).len(), 3, "D under A, B and C");
+    let d_lines = lines_of(&tree, d);
+    assert_eq!(d_lines.len(), 3, "D under A, B and C");
+    assert_eq!(
+        d_lines.iter().filter(|l| !l.pointer).count(),
+        1,
+        "D in full once, pointers elsewhere"
+    );
+    assert!(
+        d_lines.iter().all(|l| l.shown_under == Some(a)),
+        "under A, its first blocker"
+    );
+    // A, B and C hold ROW EXCLUSIVE, which D wants (hard); B holds the tuple lock C waits
+    // for (hard); E only queues behind D's ACCESS EXCLUSIVE request (soft).
+    assert!(
+        snap.session(e).unwrap().soft_blockers == vec![d],
+        "E queues behind D"
+    );
+    assert!(
+        snap.session(c).unwrap().soft_blockers.is_empty(),
+        "B holds the tuple lock"
+    );
+    assert!(snap.session(d).unwrap().soft_blockers.is_empty());
+    assert!(lines_of(&tree, e).iter().all(|l| l.soft));
+    assert!(lines_of(&tree, b).iter().all(|l| !l.soft));
     assert!(lines_of(&tree, e).iter().all(|l| l.blocks_total == 0));
-    assert_eq!(tree.iter().map(|l| l.depth).max(), Some(4), "A B C D E");
+    // D's full line hangs under A, so the deepest line is C's pointer to D.
+    assert_eq!(tree.iter().map(|l| l.depth).max(), Some(3), "A B C →D");
     assert!(tree.iter().all(|l| !l.gone && !l.cycle));
 
     // Release and let everything finish.
@@ -150,6 +174,11 @@ async fn a_session_with_two_blockers_appears_under_both() {
     let under: Vec<_> = lines_of(&tree, w_pid);
     assert_eq!(under.len(), 2);
     assert!(under.iter().all(|l| l.depth == 1 && l.last));
+    assert_eq!(
+        under.iter().filter(|l| l.pointer).count(),
+        1,
+        "once in full"
+    );
     for s in [&x, &y] {
         s.client.batch_execute("ROLLBACK").await.unwrap();
     }

@@ -73,6 +73,32 @@ fn blockers(database: &str, snapshot: &PgSnapshot) -> Vec<Fact> {
     facts
 }
 
+/// Read replicas are a self-service product: their lag (and a slot that keeps WAL for
+/// nobody) belongs next to the database's blockers.
+fn replication(database: &str, snapshot: &PgSnapshot) -> Option<Fact> {
+    let r = snapshot.facts.replication.as_ref()?;
+    if r.standbys.is_empty() && r.slots.is_empty() && !r.in_recovery {
+        return None;
+    }
+    let lagging = r
+        .standbys
+        .iter()
+        .filter_map(crate::model::pg_replication::Standby::worst_lag)
+        .any(|l| l >= std::time::Duration::from_secs(10));
+    let hoarding = r
+        .inactive_slots()
+        .any(|s| s.retained_bytes.unwrap_or(0) >= 1 << 30);
+    let severity = if lagging || hoarding {
+        Severity::Warn
+    } else {
+        Severity::Info
+    };
+    Some(Fact::new(
+        severity,
+        format!("{database} replication: {}", r.summary()),
+    ))
+}
+
 /// Blockers in each of the service's databases.
 #[must_use]
 pub fn databases(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
@@ -83,7 +109,11 @@ pub fn databases(seen: &Seen<'_>, service: &Service) -> Vec<Fact> {
     names
         .iter()
         .flat_map(|db| match seen.panes.postgres.snapshots.get(db) {
-            Some(snapshot) => blockers(db, snapshot),
+            Some(snapshot) => {
+                let mut facts = blockers(db, snapshot);
+                facts.extend(replication(db, snapshot));
+                facts
+            }
             None if !seen.panes.postgres.databases.contains(db) => vec![Fact::new(
                 Severity::Quiet,
                 format!("{db}: not configured in this context"),

@@ -193,6 +193,7 @@ pub fn on_action(
         return Some(Vec::new());
     }
     match action {
+        Action::Select if pg.database_list.is_some() => pg.choose_database(),
         Action::Select => return Some(open_detail(pg)),
         Action::MarkSession => super::bulk::toggle_mark(pg, ctx),
         Action::MarkWhere => super::bulk::ask_where(pg, ctx),
@@ -213,12 +214,10 @@ pub fn on_action(
             super::bulk::open_plan(pg, ctx, KillMode::Terminate);
         }
         Action::ToggleView => {
-            pg.view = match pg.view {
-                PgView::Sessions => PgView::Tree,
-                PgView::Tree => PgView::Sessions,
-            };
+            pg.view = pg.view.next();
         }
-        Action::NextDatabase => pg.next_database(),
+        // `d` opens the list of databases (enter picks one) instead of cycling blindly.
+        Action::NextDatabase => pg.open_database_list(),
         Action::Freeze => {
             pg.toggle_frozen();
             let frozen = pg.frozen;
@@ -260,6 +259,8 @@ pub fn focus(pg: &mut PostgresPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd
     if let Focus::DatabaseTree(database) = focus {
         if let Some(db) = database {
             pg.select_database(db);
+            // Scope chose it: the pane does not wander off to the busiest database.
+            pg.database_picked = true;
         }
         pg.view = PgView::Tree;
         ctx.show(PaneId::Postgres);

@@ -100,6 +100,8 @@ pub fn toggle_mark(pg: &mut PostgresPane, ctx: &mut Ctx<'_>) {
     match pg.view {
         PgView::Sessions => pg.table.move_by(1),
         PgView::Tree => pg.move_tree(1),
+        // No session rows there: the cursor has nowhere to go.
+        PgView::Replication | PgView::Statements => {}
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod bulk;
+pub mod databases;
 pub mod prepared;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +22,34 @@ pub enum PgView {
     #[default]
     Sessions,
     Tree,
+    /// Standbys' lag and replication slots.
+    Replication,
+    /// Top statements from `pg_stat_statements`.
+    Statements,
+}
+
+impl PgView {
+    /// The view `tab` goes to next.
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Sessions => Self::Tree,
+            Self::Tree => Self::Replication,
+            Self::Replication => Self::Statements,
+            Self::Statements => Self::Sessions,
+        }
+    }
+
+    /// The view's name in the title.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sessions => "sessions",
+            Self::Tree => "blocking tree",
+            Self::Replication => "replication",
+            Self::Statements => "top statements",
+        }
+    }
 }
 
 /// Sessions table columns.
@@ -75,6 +104,13 @@ pub struct PostgresPane {
     pub bulk: Option<bulk::BulkView>,
     /// The list of prepared transactions, over the pane.
     pub prepared_view: Option<prepared::PreparedView>,
+    /// The `d` list of databases is open, with its cursor.
+    pub database_list: Option<usize>,
+    /// The user chose the database: the pane stops following the busiest one.
+    pub database_picked: bool,
+    /// Per database, the rates between its last two server samples (a sample whose
+    /// counters went backwards is dropped and the previous rates stay).
+    pub rates: BTreeMap<String, crate::model::pg_server::Rates>,
 }
 
 impl Default for PostgresPane {
@@ -105,6 +141,9 @@ impl PostgresPane {
             marks: BTreeSet::new(),
             bulk: None,
             prepared_view: None,
+            database_list: None,
+            database_picked: false,
+            rates: BTreeMap::new(),
         };
         // Longest transactions first: that is where blockers hide.
         pane.table.sort.column = 6;
@@ -122,10 +161,18 @@ impl PostgresPane {
         if !self.databases.contains(&name) {
             self.databases.push(name.clone());
         }
-        self.snapshots.insert(name.clone(), snapshot.clone());
+        let earlier = self.snapshots.insert(name.clone(), snapshot.clone());
+        if let Some(rates) = earlier
+            .as_ref()
+            .and_then(|e| Some((e.facts.server.as_ref()?, snapshot.facts.server.as_ref()?)))
+            .and_then(|(then, now)| now.rates_since(then))
+        {
+            self.rates.insert(name.clone(), rates);
+        }
         if !self.frozen && self.current_database() == Some(name.as_str()) {
             self.show(Some(snapshot));
         }
+        self.follow_busiest();
     }
 
     fn show(&mut self, snapshot: Option<Arc<PgSnapshot>>) {
@@ -163,6 +210,7 @@ impl PostgresPane {
         if self.databases.is_empty() {
             return;
         }
+        self.database_picked = true;
         self.current = (self.current + 1) % self.databases.len();
         self.frozen = false;
         self.detail = None;
@@ -202,6 +250,7 @@ impl PostgresPane {
     /// Freezes or thaws the view; thawing shows the latest snapshot at once.
     pub fn toggle_frozen(&mut self) {
         self.frozen = !self.frozen;
+        self.database_picked = true;
         if !self.frozen {
             let snapshot = self
                 .current_database()
@@ -235,6 +284,7 @@ impl PostgresPane {
                 let line = self.tree.get(self.tree_selected)?;
                 shown.session(line.pid)
             }
+            PgView::Replication | PgView::Statements => None,
         }
     }
 
@@ -251,6 +301,8 @@ impl PostgresPane {
     }
 
     pub fn move_tree(&mut self, delta: isize) {
+        // Reading the tree: a pile-up elsewhere must not pull the view away.
+        self.database_picked = true;
         self.tree_selected = self
             .tree_selected
             .saturating_add_signed(delta)
@@ -368,6 +420,7 @@ impl Pane for PostgresPane {
     fn close(&mut self) -> bool {
         self.bulk.take().is_some()
             || self.prepared_view.take().is_some()
+            || self.database_list.take().is_some()
             || self.detail.take().is_some()
     }
 
@@ -378,6 +431,9 @@ impl Pane for PostgresPane {
         }
         if self.prepared_view.is_some() {
             self.move_prepared(delta);
+            return true;
+        }
+        if self.move_database_list(delta) {
             return true;
         }
         if self.view != PgView::Tree {
