@@ -696,6 +696,8 @@ pub(crate) fn set_scope(state: &mut State, scope: Option<String>) -> Vec<Cmd> {
         .and_then(|s| s.mapping.databases.first().cloned());
     if let Some(database) = database {
         state.panes.postgres.select_database(&database);
+        // Scope chose it: the pane does not wander off to the busiest database.
+        state.panes.postgres.database_picked = true;
     }
     state.panes.kafka.scope = scope
         .as_deref()

@@ -432,14 +432,15 @@ pub fn advice(target: &PgSession) -> KillAdvice {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ts(secs: i64) -> Timestamp {
+    pub(crate) fn ts(secs: i64) -> Timestamp {
         Timestamp::from_second(1_700_000_000 + secs).unwrap()
     }
 
-    fn session(pid: i32, state: &str, blocked_by: &[i32]) -> PgSession {
+    /// A client backend in `state`, waiting on `blocked_by` (shared with the tree's tests).
+    pub(crate) fn session(pid: i32, state: &str, blocked_by: &[i32]) -> PgSession {
         PgSession {
             pid,
             leader_pid: None,

@@ -369,34 +369,7 @@ mod tests {
     use crate::model::pg::PgRole;
     use proptest::prelude::*;
 
-    fn ts(secs: i64) -> Timestamp {
-        Timestamp::from_second(1_700_000_000 + secs).unwrap()
-    }
-
-    fn session(pid: i32, state: &str, blocked_by: &[i32]) -> PgSession {
-        PgSession {
-            pid,
-            leader_pid: None,
-            backend_type: "client backend".into(),
-            user: Some("app".into()),
-            application: "svc".into(),
-            client: "10.0.0.1".into(),
-            database: "orders".into(),
-            state: state.into(),
-            wait_event_type: (!blocked_by.is_empty()).then(|| "Lock".into()),
-            wait_event: (!blocked_by.is_empty()).then(|| "transactionid".into()),
-            backend_start: ts(0),
-            xact_start: Some(ts(10)),
-            query_start: Some(ts(20)),
-            state_change: Some(ts(20)),
-            query: "SELECT 1".into(),
-            blocked_by: blocked_by.to_vec(),
-            soft_blockers: Vec::new(),
-            query_id: None,
-            superuser: false,
-            wait_start: None,
-        }
-    }
+    use crate::model::pg::tests::{session, ts};
 
     fn soft(mut s: PgSession, soft: &[i32]) -> PgSession {
         s.soft_blockers = soft.to_vec();

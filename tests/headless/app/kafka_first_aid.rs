@@ -13,22 +13,7 @@ use opsdeck::sources::sandbox::backend::SandboxBackend;
 use opsdeck::sources::sandbox::kafka_first_aid::STOPPED_GROUP;
 use opsdeck::sources::sandbox::{SandboxHandle, World};
 
-use super::keys::{key, state, typed};
-
-fn screen(s: &State) -> String {
-    let buffer = opsdeck::screenshot::draw(s).expect("draws");
-    let width = usize::from(buffer.area.width);
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| {
-            row.iter()
-                .map(ratatui::buffer::Cell::symbol)
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use super::keys::{key, screen, state, typed};
 
 /// The sandbox's cluster as the pane's snapshot, so the pane and the backend agree.
 async fn feed(s: &mut State, sandbox: &SandboxHandle) {

@@ -18,7 +18,7 @@ use opsdeck::sources::sandbox::pg::SandboxExecutor;
 use opsdeck::sources::sandbox::{SandboxHandle, World};
 use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
 
-use super::keys::{key, state, typed};
+use super::keys::{key, screen, state, typed};
 
 async fn feed(s: &mut State, sandbox: &SandboxHandle, database: &str) {
     let snapshot = sandbox.pg_snapshot(database).await.expect("snapshot");
@@ -28,21 +28,6 @@ async fn feed(s: &mut State, sandbox: &SandboxHandle, database: &str) {
         body: SourceBody::Postgres(snapshot),
     };
     update(s, Msg::Source(event));
-}
-
-fn screen(s: &State) -> String {
-    let buffer = opsdeck::screenshot::draw(s).expect("draws");
-    let width = usize::from(buffer.area.width);
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| {
-            row.iter()
-                .map(ratatui::buffer::Cell::symbol)
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 /// The Postgres pane on `database` of a fresh sandbox.

@@ -11,27 +11,12 @@ use opsdeck::app::state::{PaneId, View};
 use opsdeck::model::SourceHealth;
 use opsdeck::model::source::SourceId;
 
-use super::keys::{key, state};
+use super::keys::{key, screen, state};
 
 fn in_pg() -> State {
     let mut s = state();
     s.history.push(View::Pane(PaneId::Postgres));
     s
-}
-
-fn screen(s: &State) -> String {
-    let buffer = opsdeck::screenshot::draw(s).expect("draws");
-    let width = usize::from(buffer.area.width);
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| {
-            row.iter()
-                .map(ratatui::buffer::Cell::symbol)
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 #[test]

@@ -168,6 +168,18 @@ pub fn on_action(
 ) -> Option<Vec<Cmd>> {
     use crate::keymap::Action;
     use crate::model::source::SourceId;
+    // Acting on this database's sessions chooses it: a pile-up elsewhere must not pull the
+    // view away while the user marks, plans or awaits an outcome.
+    if matches!(
+        action,
+        Action::CancelQuery
+            | Action::TerminateBackend
+            | Action::MarkSession
+            | Action::MarkWhere
+            | Action::PreparedXacts
+    ) {
+        pg.database_picked = true;
+    }
     // The plan of a bulk action and the prepared transactions cover the pane: their keys
     // first.
     if pg.bulk.is_some() {
