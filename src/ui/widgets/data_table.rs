@@ -33,15 +33,21 @@ pub fn render(
     view: &TableView<'_>,
     mut row: impl FnMut(usize) -> Vec<Cell<'static>>,
 ) {
+    let filter = filter_line(table, theme);
+    // The filter as typed outranks the key hints: when both do not fit in the border, the
+    // hints give way rather than cut what the user typed.
+    let hints_fit = |footer: &Line<'_>| {
+        filter.width() + footer.width() < usize::from(area.width.saturating_sub(2))
+    };
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::BorderFocus))
         .title(Span::styled(view.title.clone(), theme.style(Role::Title)))
-        .title_bottom(filter_line(table, theme));
+        .title_bottom(filter.clone());
     // The notice outranks the key hints: it says the cursor is not where the user put it.
     if let Some(gone) = &table.vanished {
         block = block.title_bottom(vanished_line(gone, theme));
-    } else if let Some(footer) = &view.footer {
+    } else if let Some(footer) = view.footer.as_ref().filter(|f| hints_fit(f)) {
         block = block.title_bottom(footer.clone().right_aligned());
     }
     if let Some(note) = &view.note {
@@ -164,4 +170,58 @@ pub fn filter_line(table: &TableState, theme: &Theme) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::filter::FilterMode;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    /// At 80 columns the key hints give way to the filter as typed: the user's words are
+    /// never cut (the README's try-it steps filter a session by its tag and read it back).
+    #[test]
+    fn the_filter_outranks_the_key_hints_in_the_border() {
+        let mut table = TableState::default();
+        table
+            .filter
+            .set("try-it-cancel".to_owned(), FilterMode::Substring);
+        let hints = "tab view · d db · p freeze · c cancel · x terminate · space mark · M where";
+        let view = TableView {
+            title: " t ".into(),
+            columns: &[("A", Constraint::Fill(1))],
+            empty: "none",
+            note: None,
+            footer: Some(Line::from(hints)),
+            sort_keys: &[],
+        };
+        let theme = crate::theme::Theme::shipped("mono", crate::theme::ColorDepth::Mono)
+            .expect("shipped")
+            .expect("parses");
+        let mut terminal = Terminal::new(TestBackend::new(80, 6)).expect("terminal");
+        terminal
+            .draw(|f| render(f, f.area(), &theme, &table, &view, |_| Vec::new()))
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        let bottom: String = (0..80)
+            .map(|x| buffer[(x, 5)].symbol().to_owned())
+            .collect();
+        assert!(bottom.contains("try-it-cancel"), "{bottom}");
+        assert!(!bottom.contains("space mark"), "{bottom}");
+
+        // With room for both, both show.
+        let mut terminal = Terminal::new(TestBackend::new(120, 6)).expect("terminal");
+        terminal
+            .draw(|f| render(f, f.area(), &theme, &table, &view, |_| Vec::new()))
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        let bottom: String = (0..120)
+            .map(|x| buffer[(x, 5)].symbol().to_owned())
+            .collect();
+        assert!(
+            bottom.contains("try-it-cancel") && bottom.contains("space mark"),
+            "{bottom}"
+        );
+    }
 }
