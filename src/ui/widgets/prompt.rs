@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::popup;
 use crate::app::State;
@@ -12,7 +12,16 @@ use crate::theme::Role;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, prompt: &Prompt) {
     let theme = &state.ui.theme;
-    let rect = popup::centered(area, 70, 6 + u16::from(prompt.error.is_some()), 4);
+    // The error and the hint wrap rather than being cut: the dialog grows by their rows.
+    let inner_width = usize::from(70u16.min(area.width.saturating_sub(2)).saturating_sub(2)).max(1);
+    let rows =
+        |text: &str| u16::try_from(text.chars().count().div_ceil(inner_width).max(1)).unwrap_or(1);
+    let error_rows = prompt
+        .error
+        .as_deref()
+        .map_or(0, |e| rows(&format!("✗ {e}")));
+    let height = 5 + error_rows + rows(&prompt.hint);
+    let rect = popup::centered(area, 70, height, 4);
     let inner = popup::frame(frame, rect, &prompt.title, theme);
     // Long input scrolls: the end, where the user types, stays in sight.
     let room = usize::from(inner.width.saturating_sub(3)).max(2);
@@ -42,5 +51,5 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, prompt: &Prompt)
         "enter send · esc cancel",
         theme.style(Role::Muted),
     )));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
