@@ -3,6 +3,7 @@
 //! member, peeks at known messages (binary and hostile bytes included) that never join or
 //! commit, the audit's records of both, and the brokers' controller.
 
+use crate::audit_rig::platform;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -369,30 +370,6 @@ async fn peeks_read_known_messages_inert_and_never_commit() {
         "{:?}",
         snap.groups
     );
-}
-
-async fn platform(
-    dir: &std::path::Path,
-) -> (
-    opsdeck::platform::server::LocalServer,
-    PlatformClient,
-    AuditGate,
-) {
-    let setup = opsdeck::platform::sandbox::sandbox_setup(dir, "alice");
-    let server = opsdeck::platform::server::spawn_local(setup.options)
-        .await
-        .expect("platform starts");
-    let client = PlatformClient::new(&server.url(), Token::new(setup.token)).expect("client");
-    let gate = AuditGate::new(
-        client.clone(),
-        Journal::open(dir).expect("journal"),
-        "alice",
-        ClientInfo {
-            version: "test".into(),
-            host: "test".into(),
-        },
-    );
-    (server, client, gate)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,7 @@
 pub mod support;
 
 mod alerts;
+mod audit_rig;
 mod catalog;
 mod kafka;
 mod kafka_first_aid;

@@ -5,18 +5,16 @@
 //! shown). RBAC refuses it in the API's words, before (an access review) and at the upgrade
 //! (a 403).
 
-use opsdeck::actions::gate::{AuditGate, GateOutcome};
-use opsdeck::actions::journal::Journal;
+pub(super) use crate::audit_rig::platform;
+use opsdeck::actions::gate::GateOutcome;
 use opsdeck::app::kube_access::{AccessAnswer, KubeAccess};
 use opsdeck::model::action::ActionRequest;
 use opsdeck::model::k8s::shell::{SHELL_PROBE, SessionEnd, shell_command};
-use opsdeck::model::platform::{ClientInfo, EventBody, EventQuery, OutcomeStatus};
-use opsdeck::platform::server::spawn_local;
+use opsdeck::model::platform::{EventBody, EventQuery, OutcomeStatus};
 use opsdeck::runtime::terminal::{Host, SessionRun};
 use opsdeck::sources::backend::KubeBackend;
 use opsdeck::sources::kube::backend::RealKube;
 use opsdeck::sources::kube::exec::KubeExecutor;
-use opsdeck::sources::platform::{PlatformClient, Token};
 use opsdeck::sources::session::Session;
 use serde_json::json;
 
@@ -167,29 +165,6 @@ impl Host for Script {
             end
         })
     }
-}
-
-/// A platform server and a gate acting as `alice`.
-pub(super) async fn platform(
-    dir: &std::path::Path,
-) -> (
-    opsdeck::platform::server::LocalServer,
-    PlatformClient,
-    AuditGate,
-) {
-    let setup = opsdeck::platform::sandbox::sandbox_setup(dir, "alice");
-    let server = spawn_local(setup.options).await.expect("platform starts");
-    let client = PlatformClient::new(&server.url(), Token::new(setup.token)).expect("client");
-    let gate = AuditGate::new(
-        client.clone(),
-        Journal::open(dir).expect("journal"),
-        "alice",
-        ClientInfo {
-            version: "test".into(),
-            host: "test".into(),
-        },
-    );
-    (server, client, gate)
 }
 
 #[tokio::test]

@@ -7,47 +7,20 @@
 use std::time::Duration;
 
 use opsdeck::actions::gate::{AuditGate, GateOutcome, RefusalKind};
-use opsdeck::actions::journal::Journal;
 use opsdeck::config::PgDatabase;
 use opsdeck::model::action::{ActionRequest, KillMode};
 use opsdeck::model::pg::{PREPARED_PID, PgSession, blocking_tree};
 use opsdeck::model::pg_bulk::{TargetStatus, Verdict, parse_detail, pinned, plan};
-use opsdeck::model::platform::{ClientInfo, EventBody, EventQuery, OutcomeStatus};
+use opsdeck::model::platform::{EventBody, EventQuery, OutcomeStatus};
 use opsdeck::platform::policy::{Policy, Rule};
-use opsdeck::platform::server::{LocalServer, spawn_local};
-use opsdeck::sources::platform::{PlatformClient, Token};
+use opsdeck::sources::platform::PlatformClient;
 use opsdeck::sources::postgres::PgExecutor;
 use serde_json::Value;
 
+use crate::audit_rig::platform_with;
 use crate::postgres::common::{
     TestDb, bounded, finished, run_blocking, session, test_db, wait_for, wait_waiting,
 };
-
-/// A platform server (the sandbox's tokens; `policy` or the sandbox's allow-all) and a gate
-/// acting as `alice`.
-async fn platform(
-    dir: &std::path::Path,
-    policy: Option<Policy>,
-    readonly: bool,
-) -> (LocalServer, PlatformClient, AuditGate) {
-    let mut setup = opsdeck::platform::sandbox::sandbox_setup(dir, "alice");
-    if let Some(policy) = policy {
-        setup.options.policy = opsdeck::platform::server::Source::Value(policy);
-    }
-    let server = spawn_local(setup.options).await.expect("platform starts");
-    let client = PlatformClient::new(&server.url(), Token::new(setup.token)).expect("client");
-    let gate = AuditGate::new(
-        client.clone(),
-        Journal::open(dir).expect("journal"),
-        "alice",
-        ClientInfo {
-            version: "test".into(),
-            host: "test".into(),
-        },
-    )
-    .with_readonly(readonly);
-    (server, client, gate)
-}
 
 /// The one audit record of `action`: its intent's target ref and params, and its outcome.
 async fn record(client: &PlatformClient, action: &str) -> (String, Value, OutcomeStatus, String) {
@@ -130,7 +103,7 @@ async fn a_bulk_terminate_refuses_the_target_that_changed_and_ends_the_others() 
     .await;
 
     let dir = tempfile::tempdir().unwrap();
-    let (_server, client, gate) = platform(dir.path(), None, false).await;
+    let (_server, client, gate) = platform_with(dir.path(), None, false).await;
     let exec = PgExecutor::new([t.db.clone()]);
     let outcome = bounded(
         "bulk terminate",
@@ -236,7 +209,7 @@ async fn a_bulk_cancel_refuses_a_target_whose_statement_changed() {
         targets: pinned(&rows),
     };
     let dir = tempfile::tempdir().unwrap();
-    let (_server, client, gate) = platform(dir.path(), None, false).await;
+    let (_server, client, gate) = platform_with(dir.path(), None, false).await;
     let exec = PgExecutor::new([t.db.clone()]);
     let outcome = bounded("bulk cancel", gate.run(request, String::new(), &exec)).await;
     let GateOutcome::Executed { result, .. } = &outcome else {
@@ -317,7 +290,7 @@ async fn rollback_prepared_goes_through_the_gate_in_its_own_database() {
 
     // Read-only mode refuses it before anything is recorded or run.
     let dir = tempfile::tempdir().unwrap();
-    let (_ro, _, gate) = platform(dir.path(), None, true).await;
+    let (_ro, _, gate) = platform_with(dir.path(), None, true).await;
     match bounded("read-only", gate.run(request.clone(), String::new(), &exec)).await {
         GateOutcome::Refused(r) => assert_eq!(r.kind, RefusalKind::Readonly, "{r:?}"),
         other => panic!("{other:?}"),
@@ -334,7 +307,7 @@ async fn rollback_prepared_goes_through_the_gate_in_its_own_database() {
             approval: false,
         }],
     };
-    let (_deny, _, gate) = platform(dir.path(), Some(kills_only), false).await;
+    let (_deny, _, gate) = platform_with(dir.path(), Some(kills_only), false).await;
     match bounded("denied", gate.run(request.clone(), String::new(), &exec)).await {
         GateOutcome::Refused(r) => assert_eq!(r.kind, RefusalKind::Denied, "{r:?}"),
         other => panic!("{other:?}"),
@@ -343,7 +316,7 @@ async fn rollback_prepared_goes_through_the_gate_in_its_own_database() {
 
     // A stale pin (prepared one microsecond later) is refused by the guard.
     let dir = tempfile::tempdir().unwrap();
-    let (_server, client, gate) = platform(dir.path(), None, false).await;
+    let (_server, client, gate) = platform_with(dir.path(), None, false).await;
     let mut stale = request.clone();
     if let ActionRequest::RollbackPrepared { prepared, .. } = &mut stale {
         *prepared = opsdeck::model::pg::pin(xact.prepared + Duration::from_micros(1));
