@@ -227,40 +227,58 @@ impl KafkaClient {
         &self.offsets
     }
 
+    /// One `ListOffsets` request over `partitions` at `at` (a time in ms, the beginning or the
+    /// end): each partition's offset, `None` when the broker has none to give (no message
+    /// that recent). `what` names the call in errors. Blocking.
+    pub fn list_offsets(
+        &self,
+        partitions: &[(String, i32)],
+        at: Offset,
+        what: &str,
+        timeout: Duration,
+    ) -> Result<BTreeMap<(String, i32), Option<i64>>, String> {
+        let mut tpl = TopicPartitionList::new();
+        for (topic, id) in partitions {
+            tpl.add_partition_offset(topic, *id, at)
+                .map_err(|e| format!("{what}: {e}"))?;
+        }
+        let answer = self
+            .offsets
+            .offsets_for_times(tpl, timeout)
+            .map_err(|e| format!("{what}: {e}"))?;
+        answer
+            .elements()
+            .iter()
+            .map(|e| {
+                if let Err(err) = e.error() {
+                    return Err(format!(
+                        "{what} of {}:{}: {err}",
+                        clean(e.topic()),
+                        e.partition()
+                    ));
+                }
+                let offset = match e.offset() {
+                    Offset::Offset(o) if o >= 0 => Some(o),
+                    _ => None,
+                };
+                Ok(((e.topic().to_owned(), e.partition()), offset))
+            })
+            .collect()
+    }
+
     /// Low and high watermarks of `partitions` (two `ListOffsets` requests). Blocking.
     pub fn watermarks(
         &self,
         partitions: &[(String, i32)],
         timeout: Duration,
     ) -> Result<Vec<PartitionWatermarks>, String> {
+        // A partition without an offset (none answered) counts as 0.
         let ask = |at: Offset| -> Result<BTreeMap<(String, i32), i64>, String> {
-            let mut tpl = TopicPartitionList::new();
-            for (topic, id) in partitions {
-                tpl.add_partition_offset(topic, *id, at)
-                    .map_err(|e| format!("watermarks: {e}"))?;
-            }
-            let answer = self
-                .offsets
-                .offsets_for_times(tpl, timeout)
-                .map_err(|e| format!("watermarks: {e}"))?;
-            answer
-                .elements()
-                .iter()
-                .map(|e| {
-                    if let Err(err) = e.error() {
-                        return Err(format!(
-                            "watermarks of {}/{}: {err}",
-                            clean(e.topic()),
-                            e.partition()
-                        ));
-                    }
-                    let offset = match e.offset() {
-                        Offset::Offset(o) => o,
-                        _ => 0,
-                    };
-                    Ok(((e.topic().to_owned(), e.partition()), offset))
-                })
-                .collect()
+            Ok(self
+                .list_offsets(partitions, at, "watermarks", timeout)?
+                .into_iter()
+                .map(|(key, offset)| (key, offset.unwrap_or(0)))
+                .collect())
         };
         let low = ask(Offset::Beginning)?;
         let high = ask(Offset::End)?;

@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rdkafka::consumer::Consumer;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::Offset;
 
 use super::admin_call::CallError;
 use super::client::KafkaClient;
@@ -59,33 +58,12 @@ pub fn offsets_for_time(
     partitions: &[(String, i32)],
     ms: i64,
 ) -> Result<BTreeMap<(String, i32), Option<i64>>, String> {
-    let mut tpl = TopicPartitionList::new();
-    for (topic, p) in partitions {
-        tpl.add_partition_offset(topic, *p, Offset::Offset(ms))
-            .map_err(|e| format!("offsets for time: {e}"))?;
-    }
-    let answer = client
-        .offsets_consumer()
-        .offsets_for_times(tpl, client.timeout)
-        .map_err(|e| format!("offsets for time: {e}"))?;
-    answer
-        .elements()
-        .iter()
-        .map(|e| {
-            if let Err(err) = e.error() {
-                return Err(format!(
-                    "offset for time on {}:{}: {err}",
-                    clean(e.topic()),
-                    e.partition()
-                ));
-            }
-            let offset = match e.offset() {
-                Offset::Offset(o) if o >= 0 => Some(o),
-                _ => None,
-            };
-            Ok(((e.topic().to_owned(), e.partition()), offset))
-        })
-        .collect()
+    client.list_offsets(
+        partitions,
+        Offset::Offset(ms),
+        "offsets for time",
+        client.timeout,
+    )
 }
 
 /// The plan of a reset, checked against the group's state first. Blocking.
