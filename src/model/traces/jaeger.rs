@@ -2,7 +2,8 @@
 //! (jaegertracing/documentation, content/docs/next-release/apis.md), in the `model/json`
 //! shape (jaegertracing/jaeger, model/json/model.go):
 //! `{"data":[trace…],"errors":[{code,msg,traceID}]}` where a trace is
-//! `{traceID, spans, processes{pid:{serviceName,tags}}}`.
+//! `{traceID, spans, processes{pid:{serviceName,tags}}}`. A bare trace object (what Jaeger's
+//! `model/json` files and some exports hold, without the envelope) is read as one trace.
 //!
 //! Jaeger has no parent field: the parent is the span's `CHILD_OF` reference (else its first
 //! `FOLLOWS_FROM`). Times are microseconds. Status comes from the tags OTel exporters write
@@ -27,8 +28,15 @@ use crate::model::clean;
 /// trace (a 404 "trace not found" comes that way). Errors next to data are dropped: partial
 /// results are still results.
 pub fn parse_traces(body: &[u8]) -> Result<Vec<Trace>, String> {
-    let envelope: Envelope = serde_json::from_slice(body)
+    let mut envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| describe_json_error("Jaeger trace JSON", &e, body))?;
+    // No envelope: the object is the trace itself.
+    if envelope.data.is_empty()
+        && envelope.errors.is_empty()
+        && (!envelope.bare.trace_id.is_empty() || !envelope.bare.spans.is_empty())
+    {
+        envelope.data.push(std::mem::take(&mut envelope.bare));
+    }
     if envelope.data.is_empty() && !envelope.errors.is_empty() {
         let messages: Vec<String> = envelope
             .errors
@@ -54,6 +62,9 @@ struct Envelope {
     data: Vec<WireTrace>,
     #[serde(deserialize_with = "nullable")]
     errors: Vec<WireError>,
+    /// A trace's own fields, when the body is a bare trace rather than an envelope.
+    #[serde(flatten)]
+    bare: WireTrace,
 }
 
 #[derive(Deserialize, Default)]
@@ -290,6 +301,23 @@ mod tests {
         assert_eq!(child.status.code, StatusCode::Error);
         assert_eq!(child.events[0].name, "exception");
         assert_eq!(child.events[0].time_ns, 1_700_000_000_020_000_000);
+    }
+
+    /// The same trace without the `{"data":[...]}` envelope (a `model/json` file, an export)
+    /// reads the same.
+    #[test]
+    fn a_bare_trace_object_reads_like_the_envelope() {
+        let enveloped = parse_traces(TRACE.as_bytes()).unwrap_or_default();
+        let start = TRACE.find("[{").map_or(0, |i| i + 1);
+        let end = TRACE.rfind("}],").unwrap_or(TRACE.len());
+        let bare = &TRACE[start..=end];
+        let traces = parse_traces(bare.as_bytes()).unwrap_or_default();
+        assert_eq!(traces.len(), 1, "{bare}");
+        assert_eq!(traces[0].trace_id, enveloped[0].trace_id);
+        assert_eq!(traces[0].spans.len(), 2);
+        assert_eq!(&*traces[0].spans[1].service, "payments");
+        // An empty object is no trace, and says nothing went wrong.
+        assert!(parse_traces(b"{}").unwrap_or_default().is_empty());
     }
 
     #[test]
