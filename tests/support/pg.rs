@@ -415,17 +415,8 @@ impl PgCluster {
             }
         }
         let data = dir.path().join("data");
-        let out = Self::server_cmd(&self.bin, self.as_postgres, "pg_basebackup")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .arg("-D")
-            .arg(&data)
+        let out = self
+            .base_backup(&data)
             .args(["-X", "stream", "-R", "-C", "-S", slot, "--no-sync"])
             .output()
             .map_err(|e| format!("pg_basebackup: {e}"))?;
@@ -461,6 +452,22 @@ impl PgCluster {
         Ok(standby)
     }
 
+    /// `pg_basebackup` of this cluster as `postgres` into `data`; the caller adds the mode.
+    fn base_backup(&self, data: &Path) -> Command {
+        let mut cmd = Self::server_cmd(&self.bin, self.as_postgres, "pg_basebackup");
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+        ])
+        .arg("-D")
+        .arg(data);
+        cmd
+    }
+
     /// A throttled `pg_basebackup` of this cluster into a temp dir, left running (its
     /// progress shows in `pg_stat_progress_basebackup`); kill the child when done.
     pub fn slow_base_backup(&self) -> Result<(Child, tempfile::TempDir), String> {
@@ -474,17 +481,8 @@ impl PgCluster {
                 .arg(dir.path())
                 .status();
         }
-        let child = Self::server_cmd(&self.bin, self.as_postgres, "pg_basebackup")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .arg("-D")
-            .arg(dir.path().join("data"))
+        let child = self
+            .base_backup(&dir.path().join("data"))
             .args(["-X", "none", "--max-rate=32k", "--no-sync"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

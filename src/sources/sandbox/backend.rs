@@ -94,29 +94,19 @@ impl KafkaBackend for SandboxBackend {
         target: crate::model::kafka_reset::ResetTarget,
     ) -> Answer<'_, Result<ActionRequest, BackendError>> {
         Box::pin(async move {
-            let request = ActionRequest::ResetGroupOffsets {
+            let mut request = ActionRequest::ResetGroupOffsets {
                 group,
                 scope,
                 target,
                 plan: Vec::new(),
             };
             match self.handle.kafka_first_aid(request.clone()).await {
-                Ok(super::kafka_first_aid::Answer::Plan(plan)) => {
-                    let ActionRequest::ResetGroupOffsets {
-                        group,
-                        scope,
-                        target,
-                        ..
-                    } = request
-                    else {
-                        unreachable!("built above")
-                    };
-                    Ok(ActionRequest::ResetGroupOffsets {
-                        group,
-                        scope,
-                        target,
-                        plan,
-                    })
+                Ok(super::kafka_first_aid::Answer::Plan(planned)) => {
+                    // The same request, its plan filled in.
+                    if let ActionRequest::ResetGroupOffsets { plan, .. } = &mut request {
+                        *plan = planned;
+                    }
+                    Ok(request)
                 }
                 Ok(super::kafka_first_aid::Answer::Peek(_)) => Err(BackendError::other(
                     "the sandbox answered a plan with a peek",
