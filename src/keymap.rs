@@ -163,6 +163,7 @@ actions! {
     OpenTraces = "open_traces", false, "open the traces of this service";
     ErrorsOnly = "errors_only", false, "show only traces with errors, or all";
     MinDuration = "min_duration", false, "show only traces slower than a duration";
+    ServiceMap = "service_map", false, "service map of the traces in view (calls and errors between services)";
     OpenIncident = "open_incident", false, "open the incident view of this service";
     NextPanel = "next_panel", false, "focus the next panel";
     PrevPanel = "prev_panel", false, "focus the previous panel";

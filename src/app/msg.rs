@@ -79,6 +79,11 @@ pub enum Msg {
         trace_id: String,
         trace: Result<crate::model::traces::Trace, String>,
     },
+    /// The service map asked for with `Cmd::LoadServiceMap`, or why none could be built.
+    ServiceMapLoaded {
+        request: u64,
+        answer: Box<Result<crate::model::traces::service_map::MapAnswer, String>>,
+    },
     /// Answers to access reviews asked with `Cmd::CheckAccess`.
     KubeAccess(
         Vec<(
@@ -285,6 +290,12 @@ pub enum Cmd {
     /// Load one trace by id (answered with `Msg::TraceLoaded`).
     LoadTrace {
         trace_id: String,
+    },
+    /// Load these traces whole and build the service map of them (answered with
+    /// `Msg::ServiceMapLoaded` carrying the same request number).
+    LoadServiceMap {
+        request: u64,
+        trace_ids: Vec<String>,
     },
     /// Tell the traces source to search this from now on.
     TraceSearch(Box<crate::sources::traces::TraceSearch>),

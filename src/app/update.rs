@@ -114,6 +114,14 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.dirty |= state.panes.traces.loaded(&trace_id, trace);
             Vec::new()
         }
+        Msg::ServiceMapLoaded { request, answer } => {
+            state.dirty |= crate::app::panes::traces::map::answered(
+                &mut state.panes.traces.map,
+                request,
+                *answer,
+            );
+            Vec::new()
+        }
         Msg::KubeAccess(answers) => {
             for (key, answer) in answers {
                 state.kube_access.record(key, answer);

@@ -452,6 +452,14 @@ where
                 let _ = app.send(Msg::TraceLoaded { trace_id, trace }).await;
             });
         }
+        Cmd::LoadServiceMap { request, trace_ids } => {
+            let app = app.clone();
+            let lookup = env.trace_lookup();
+            tokio::spawn(async move {
+                let answer = Box::new(lookup.service_map(trace_ids).await);
+                let _ = app.send(Msg::ServiceMapLoaded { request, answer }).await;
+            });
+        }
         Cmd::TraceSearch(search) => {
             for source in sources.iter().filter(|s| s.id == SourceId::Traces) {
                 source.send(Control::TraceSearch(search.clone()));

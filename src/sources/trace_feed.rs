@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use crate::model::SourceHealth;
+use crate::model::traces::service_map::{MapAnswer, ServiceMap};
 use crate::model::traces::{Trace, TraceSummary};
 use crate::sources::sandbox::SandboxHandle;
 use crate::sources::traces::{TraceBackend, TraceSearch};
@@ -58,6 +59,48 @@ impl TraceLookup {
             Self::Backend(b) => b.trace(trace_id).await,
             Self::Unavailable(why) => Err(why.clone()),
         }
+    }
+}
+
+/// Traces fetched at once for a service map: enough to hide latency, few enough not to
+/// hammer the backend.
+const MAP_FETCHES_AT_ONCE: usize = 4;
+
+impl TraceLookup {
+    /// Loads `trace_ids` whole (a few at a time) and builds their service map. Traces that
+    /// fail are counted, with the first reason; the map fails only when every one does.
+    ///
+    /// # Errors
+    /// The first trace's error when none could be loaded.
+    pub async fn service_map(&self, trace_ids: Vec<String>) -> Result<MapAnswer, String> {
+        use futures::StreamExt;
+        let asked = trace_ids.len();
+        let results: Vec<Result<Trace, String>> = futures::stream::iter(trace_ids)
+            .map(|id| async move { self.trace(&id).await })
+            .buffer_unordered(MAP_FETCHES_AT_ONCE)
+            .collect()
+            .await;
+        let mut traces = Vec::with_capacity(results.len());
+        let mut first_error = None;
+        for result in results {
+            match result {
+                Ok(trace) => traces.push(trace),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if traces.is_empty() && asked > 0 {
+            return Err(first_error.unwrap_or_default());
+        }
+        // Same order whatever order the fetches finished in.
+        traces.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+        Ok(MapAnswer {
+            map: ServiceMap::from_traces(&traces),
+            failed: asked - traces.len(),
+            first_error,
+            built_at: Timestamp::now(),
+        })
     }
 }
 

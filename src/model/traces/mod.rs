@@ -9,6 +9,7 @@ pub mod ids;
 pub mod jaeger;
 pub mod layout;
 pub mod otlp;
+pub mod service_map;
 pub mod span;
 pub mod tempo_search;
 pub mod tree;

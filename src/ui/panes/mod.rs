@@ -31,6 +31,7 @@ pub mod rollout_detail;
 pub mod rollouts;
 pub mod setup;
 pub mod silences;
+pub mod trace_map;
 pub mod traces;
 
 use ratatui::Frame;

@@ -56,6 +56,9 @@ fn filters(state: &State) -> String {
     if t.errors_only {
         parts.push("errors only".into());
     }
+    if let Some(edge) = &t.edge_filter {
+        parts.push(format!("with {}", edge.label()));
+    }
     if let Some(d) = t.min_duration {
         parts.push(format!(
             "≥ {}",
@@ -124,6 +127,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         super::notice(frame, area, theme, "Trace", &text);
         return;
     }
+    if let Some(map) = &pane.map {
+        super::trace_map::render(frame, area, state, map);
+        return;
+    }
     if pane.list.is_none() {
         super::unavailable(
             frame,
@@ -177,6 +184,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 (Action::ErrorsOnly, "errors only"),
                 (Action::MinDuration, "min duration"),
                 (Action::OpenLogs, "logs"),
+                (Action::ServiceMap, "service map"),
             ],
         ),
         theme.style(Role::Muted),

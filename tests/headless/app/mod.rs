@@ -15,3 +15,4 @@ mod platform;
 mod postgres;
 mod postgres_read;
 mod routing;
+mod service_map;

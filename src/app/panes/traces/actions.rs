@@ -17,6 +17,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Collapse,
     crate::keymap::Action::ErrorsOnly,
     crate::keymap::Action::MinDuration,
+    crate::keymap::Action::ServiceMap,
 ];
 
 /// Opens the trace `trace_id` in the traces pane and asks the source for it.
@@ -85,7 +86,25 @@ pub fn on_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> 
         }
         return Some(Vec::new());
     }
+    if traces.map.is_some() {
+        return map_action(traces, ctx, action);
+    }
     match action {
+        Action::ServiceMap => {
+            let rows = traces.rows();
+            let ids: Vec<String> = traces
+                .table
+                .visible
+                .iter()
+                .filter_map(|&i| rows.get(i))
+                .map(|r| r.trace_id.clone())
+                .collect();
+            if ids.is_empty() {
+                ctx.toast(ToastLevel::Info, "no traces in the list to map");
+                return Some(Vec::new());
+            }
+            Some(super::map::start(&mut traces.map, ids))
+        }
         Action::Select => {
             let id = traces.selected()?.trace_id.clone();
             Some(open_trace_by_id(traces, ctx, &id))
@@ -112,6 +131,28 @@ pub fn on_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> 
                 purpose: PromptPurpose::MinDuration,
                 hint: "500ms, 2s, 1.5s; empty shows every trace".into(),
             });
+            Some(Vec::new())
+        }
+        _ => None,
+    }
+}
+
+/// Keys while the service map shows: `enter` narrows the list to the selected link's
+/// traces, `M` closes the map.
+fn map_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
+    match action {
+        Action::ServiceMap => {
+            traces.map = None;
+            Some(Vec::new())
+        }
+        Action::Select => {
+            let filter = super::map::EdgeFilter::of(traces.map.as_ref()?.selected()?);
+            ctx.toast(
+                ToastLevel::Info,
+                format!("traces with {}: esc shows every trace", filter.label()),
+            );
+            traces.map = None;
+            traces.set_edge_filter(Some(filter));
             Some(Vec::new())
         }
         _ => None,

@@ -3,6 +3,7 @@
 //! waterfall (span tree with collapsed spans, the selected span, the critical path).
 
 pub mod actions;
+pub mod map;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -115,6 +116,12 @@ pub struct TracesPane {
     haystacks: Vec<String>,
     /// A loaded trace kept aside while the list shows (screenshots open it on demand).
     stashed: Option<(String, OpenTrace)>,
+    /// The service map over the list, while shown (`M`).
+    pub map: Option<map::MapView>,
+    /// The list narrowed to the traces of one link of the map.
+    pub edge_filter: Option<map::EdgeFilter>,
+    /// The last list as the source sent it, before the link filter.
+    full_list: Option<Arc<TraceList>>,
 }
 
 impl TracesPane {
@@ -136,6 +143,16 @@ impl TracesPane {
     }
 
     pub fn set_list(&mut self, list: Arc<TraceList>) {
+        self.full_list = Some(Arc::clone(&list));
+        // Under a link filter the list stays the traces the map was built from: a refresh
+        // brings newer traces, which the link's ids cannot name.
+        let list = match &self.edge_filter {
+            Some(filter) => Arc::new(TraceList {
+                search: list.search.clone(),
+                rows: filter.rows.clone(),
+            }),
+            None => list,
+        };
         self.haystacks = list
             .rows
             .iter()
@@ -204,11 +221,51 @@ impl TracesPane {
         }
     }
 
-    /// Closes the open trace; true if one was open (or loading).
+    /// Narrows the list to the traces of one link (`None`: the whole list again).
+    pub fn set_edge_filter(&mut self, filter: Option<map::EdgeFilter>) {
+        self.edge_filter = filter.map(|mut f| {
+            f.rows = self
+                .full_list
+                .as_ref()
+                .map(|l| {
+                    l.rows
+                        .iter()
+                        .filter(|r| f.trace_ids.contains(&r.trace_id))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            f
+        });
+        // The cursor's trace may not be one of the link's: start at the top, not on a
+        // "gone" neighbour.
+        self.table.forget_selection();
+        if let Some(list) = self.full_list.clone() {
+            self.set_list(list);
+        }
+    }
+
+    /// Closes the open trace, else the map, else the link filter; true if one was shown.
     pub fn close(&mut self) -> bool {
         self.error = None;
         self.open = None;
-        self.open_id.take().is_some()
+        if self.open_id.take().is_some() {
+            return true;
+        }
+        if self.map.take().is_some() {
+            return true;
+        }
+        if self.edge_filter.is_some() {
+            self.set_edge_filter(None);
+            return true;
+        }
+        false
+    }
+
+    /// Whether the map is what the pane shows (no trace open).
+    #[must_use]
+    pub fn map_shown(&self) -> bool {
+        self.open_id.is_none() && self.map.is_some()
     }
 }
 
@@ -225,22 +282,42 @@ impl Pane for TracesPane {
     }
 
     fn table(&self) -> Option<&TableState> {
-        (self.open_id.is_none()).then_some(&self.table)
+        if self.open_id.is_some() {
+            return None;
+        }
+        Some(self.map.as_ref().map_or(&self.table, |m| &m.table))
     }
 
     fn table_mut(&mut self) -> Option<&mut TableState> {
-        (self.open_id.is_none()).then_some(&mut self.table)
+        if self.open_id.is_some() {
+            return None;
+        }
+        Some(match self.map.as_mut() {
+            Some(m) => &mut m.table,
+            None => &mut self.table,
+        })
     }
 
     fn tables_mut(&mut self) -> Vec<&mut TableState> {
-        vec![&mut self.table]
+        let mut tables = vec![&mut self.table];
+        if let Some(m) = self.map.as_mut() {
+            tables.push(&mut m.table);
+        }
+        tables
     }
 
     fn sort_keys(&self) -> &'static [SortKey] {
-        &SORT_KEYS
+        if self.map.is_some() {
+            &map::MAP_SORT_KEYS
+        } else {
+            &SORT_KEYS
+        }
     }
 
     fn refresh_view(&mut self) {
+        if let Some(m) = self.map.as_mut() {
+            m.refresh();
+        }
         let rows = self.list.as_ref().map_or(&[][..], |l| l.rows.as_slice());
         let column = self.table.sort.column;
         self.table.rebuild(
