@@ -609,6 +609,7 @@ impl Stream {
             resumed = true;
             let opened =
                 tokio::time::timeout(self.idle, self.api.log_stream(&self.pod, &params)).await;
+            let unanswered = opened.is_err();
             // `refused`: the request failed; `cut`: an open stream ended (cleanly or not).
             let (refused, cut) = match opened {
                 Ok(Ok(reader)) => {
@@ -676,8 +677,10 @@ impl Stream {
                     return key;
                 }
             }
-            // A dead connection is replaced at once; a refusal or a cut waits its backoff.
-            if silence.is_none() || attempt > 0 {
+            // A dead connection is replaced at once, and a request that got no answer has
+            // waited its `idle` already (the pool may hold more connections of the dead
+            // flow, each costing one such try); a refusal or a cut waits its backoff.
+            if !unanswered && (silence.is_none() || attempt > 0) {
                 tokio::time::sleep(backoff(attempt)).await;
             }
             attempt = attempt.saturating_add(1);
