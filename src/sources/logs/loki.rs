@@ -912,6 +912,8 @@ async fn live(client: &LokiClient, query: &str, cursor: &mut Cursor, reporter: &
         }
         if !polling {
             polling = true;
+            // The polling notice says what happened instead; no "reconnected" later.
+            silence = None;
             let notice = format!(
                 "live tail unavailable ({why}); polling Loki every {} s",
                 POLL_INTERVAL.as_secs()
