@@ -71,6 +71,7 @@ pub(super) fn console_with_tour(
                 config.theme = user.theme;
                 config.keymap = user.keymap;
                 config.color = user.color;
+                config.log_stream = user.log_stream;
             }
             config
         }

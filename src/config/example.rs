@@ -44,6 +44,19 @@ log_lines = 100000
 # chosen container's processes, as `kubectl debug -it --image=... --target=...`).
 debug_image = "busybox"
 
+# How followed logs notice a connection that went silent without closing (a NAT or a load
+# balancer dropped the flow): a pod stream that sends nothing for pod_idle_ms makes opsdeck ask
+# the API whether lines are missing (and reconnect if so); the Loki tail is pinged every
+# loki_ping_ms and reopened after loki_pong_timeout_ms without any frame; a local file is
+# checked every file_poll_ms and opened again when, for file_stall_ms, it claims more bytes than
+# reading it gives (a network mount's stale cache). Reconnects resume without repeating a line.
+[log_stream]
+pod_idle_ms = 30000
+loki_ping_ms = 10000
+loki_pong_timeout_ms = 20000
+file_poll_ms = 250
+file_stall_ms = 2000
+
 # ---------------------------------------------------------------------------------------------
 # Contexts: one table per environment. The name (letters, digits, `-`, `_`, `.`) is what the
 # context switcher shows. Contexts are listed in the order of this file.

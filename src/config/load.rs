@@ -23,6 +23,7 @@ use super::model::{
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
+mod log_stream;
 mod tls;
 
 /// Keys allowed at the top of the file.
@@ -33,6 +34,7 @@ const TOP_KEYS: &[&str] = &[
     "color",
     "readonly",
     "log_lines",
+    "log_stream",
     "debug_image",
     "contexts",
 ];
@@ -578,6 +580,9 @@ impl Parser<'_> {
                     "must be between 1000 and 10000000 lines",
                 ),
             }
+        }
+        if let Some(v) = doc.get("log_stream") {
+            config.log_stream = self.log_stream(v);
         }
         if let Some(v) = doc.get("debug_image") {
             config.debug_image = self.non_empty_string(v, "debug_image");

@@ -14,6 +14,6 @@ pub mod secret;
 
 pub use model::{
     ArgoConfig, CatalogConfig, ColorChoice, Config, Context, HttpBackend, HttpTls, KafkaConfig,
-    PgDatabase, PlatformConfig, PrometheusConfig, SecretRef,
+    LogStreamConfig, PgDatabase, PlatformConfig, PrometheusConfig, SecretRef,
 };
 pub use secret::SecretError;

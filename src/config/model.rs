@@ -225,6 +225,37 @@ impl Context {
     }
 }
 
+/// How followed logs notice a connection that went silent without closing (a NAT or load
+/// balancer that dropped the flow: no FIN, no RST), from the `[log_stream]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogStreamConfig {
+    /// Pod logs: how long a stream may send nothing before the API is asked whether lines
+    /// are missing (`pod_idle_ms`, 30 s).
+    pub pod_idle: std::time::Duration,
+    /// Loki tail: how often a WebSocket ping is sent (`loki_ping_ms`, 10 s).
+    pub loki_ping: std::time::Duration,
+    /// Loki tail: how long without any frame (a pong included) before the tail is dead
+    /// (`loki_pong_timeout_ms`, 20 s).
+    pub loki_pong_timeout: std::time::Duration,
+    /// Local files: how often a followed file is checked (`file_poll_ms`, 250 ms).
+    pub file_poll: std::time::Duration,
+    /// Local files: how long a file may claim to be longer than what reading it gives before
+    /// it is opened again (a network mount's stale cache; `file_stall_ms`, 2 s).
+    pub file_stall: std::time::Duration,
+}
+
+impl Default for LogStreamConfig {
+    fn default() -> Self {
+        Self {
+            pod_idle: std::time::Duration::from_secs(30),
+            loki_ping: std::time::Duration::from_secs(10),
+            loki_pong_timeout: std::time::Duration::from_secs(20),
+            file_poll: std::time::Duration::from_millis(250),
+            file_stall: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -237,6 +268,8 @@ pub struct Config {
     pub readonly: bool,
     /// Lines the logs pane keeps (100,000 by default).
     pub log_lines: Option<usize>,
+    /// How followed logs notice a silent, half-open connection (`[log_stream]`).
+    pub log_stream: LogStreamConfig,
     /// The image of a debug container (`D` on a pod), `busybox` by default, as
     /// `kubectl debug --image`.
     pub debug_image: Option<String>,

@@ -149,10 +149,11 @@ impl Environment {
                 headers: loki.headers.clone(),
                 tls: Some(tls),
             };
-            return Ok(Some(crate::sources::logs::loki::spawn(
+            return Ok(Some(crate::sources::logs::loki::spawn_with(
                 config,
                 generation,
                 events.clone(),
+                self.config.log_stream,
             )));
         }
         let Some(kube_context) = &ctx.kube_context else {
@@ -164,11 +165,12 @@ impl Environment {
             .first()
             .cloned()
             .unwrap_or_else(|| client.default_namespace().to_owned());
-        Ok(Some(crate::sources::logs::pods::spawn(
+        Ok(Some(crate::sources::logs::pods::spawn_with(
             client,
             namespace,
             generation,
             events.clone(),
+            self.config.log_stream,
         )))
     }
 
@@ -299,7 +301,7 @@ impl Environment {
                 .config
                 .log_lines
                 .unwrap_or(crate::model::logs::DEFAULT_CAPACITY);
-            handles.push(crate::sources::logs::local::spawn(
+            handles.push(crate::sources::logs::local::spawn_with(
                 inputs,
                 keep,
                 crate::model::logs::ParseOptions {
@@ -307,6 +309,7 @@ impl Environment {
                 },
                 generation,
                 events.clone(),
+                self.config.log_stream,
             ));
             for id in [
                 SourceId::Catalog,

@@ -20,7 +20,8 @@
 //! - `GET /loki/api/v1/tail` (WebSocket): `query`, `start` (ns), `limit`. It first sends the
 //!   stored entries from `start` (the newest `limit` of them), then each pushed entry that
 //!   matches as its own frame `{"streams":[…],"dropped_entries":null}`.
-//!   [`LokiServer::drop_entries`] sends a frame with `dropped_entries`,
+//!   [`LokiServer::drop_entries`] sends a frame with `dropped_entries`
+//!   ([`LokiServer::push_dropped`] stores the entry first, so `query_range` finds it),
 //!   [`LokiServer::kill_tails`] drops every open socket without a close frame, and
 //!   [`LokiServer::set_refuse_tail`] answers the upgrade with a 400.
 //! - Failure switches: [`LokiServer::set_status`] answers every query with that status, and
@@ -183,6 +184,23 @@ impl LokiServer {
         let labels = map(labels);
         let dropped = timestamps.iter().map(|ts| (labels.clone(), *ts)).collect();
         let _ = self.shared.tails.send(TailSignal::Dropped(dropped));
+    }
+
+    /// Stores an entry without sending it to the open tails, and tells them it was dropped
+    /// (as Loki does when a tail client reads too slowly): `query_range` still finds it.
+    pub fn push_dropped(&self, labels: &[(&str, &str)], ts: i64, line: &str) {
+        let entry = Entry {
+            labels: map(labels),
+            ts,
+            line: line.to_owned(),
+            metadata: BTreeMap::new(),
+        };
+        let mut inner = self.shared.lock();
+        inner.entries.push(entry);
+        let _ = self
+            .shared
+            .tails
+            .send(TailSignal::Dropped(vec![(map(labels), ts)]));
     }
 
     /// Drops every open tail socket without a close frame.

@@ -7,12 +7,14 @@
 //! ([`jaeger`]) with the call log they share ([`recorded_peer`]), and Backstage
 //! ([`backstage`]), a Prometheus scrape target ([`metrics_target`]). Spawned real servers: PostgreSQL ([`pg`]) and the tansu Kafka broker
 //! ([`tansu`]), Prometheus ([`prometheus`]), and stunnel as the TLS front of the Kafka broker ([`stunnel`]). A throwaway
-//! PKI and a TLS front for any of the HTTP peers: [`tls_ca`]. The binary in a pty: [`pty`].
+//! PKI and a TLS front for any of the HTTP peers: [`tls_ca`]. A TCP proxy that turns open
+//! connections into half-open black holes (no FIN, no RST): [`blackhole`]. The binary in a pty: [`pty`].
 //! Fixture files live in `tests/support/fixtures/`.
 
 pub mod alertmanager;
 pub mod argocd;
 pub mod backstage;
+pub mod blackhole;
 pub mod jaeger;
 pub mod kube;
 pub mod loki;

@@ -1,6 +1,7 @@
 //! Local log input: `opsdeck logs FILE…` and `… | opsdeck logs -`, the lnav habit on an SSH
-//! box. A file is loaded, then followed like `tail -F` (growth is read, truncation or
-//! replacement starts it again); stdin is read until it closes.
+//! box. A file is loaded, then followed like `tail -F` (growth is read; truncation, rotation,
+//! deletion and a network mount's stale view are handled as [`super::follow`] says); stdin is
+//! read until it closes.
 //!
 //! Loading a file larger than the ring only parses the lines the ring would keep: the newer
 //! ones. The older lines are counted (the pane shows them as dropped) without being parsed,
@@ -10,18 +11,16 @@
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, BufReader};
 use tokio::sync::mpsc;
 
+use super::follow::{Observed, Splitter, Step, Watch};
+use super::watchdog::LogStreamConfig;
 use super::{BATCH_INTERVAL, BATCH_LINES, LogItem, send};
 use crate::model::SourceHealth;
 use crate::model::logs::{LogLine, ParseOptions, parse_line_with};
 use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId};
-
-/// How often a followed file is checked for growth.
-const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
 /// One input: a file, or stdin (`-`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +65,26 @@ pub fn spawn(
     generation: u64,
     events: mpsc::Sender<SourceEvent>,
 ) -> SourceHandle {
+    spawn_with(
+        inputs,
+        keep,
+        options,
+        generation,
+        events,
+        LogStreamConfig::default(),
+    )
+}
+
+/// [`spawn`] with the polling of `settings` (`[log_stream]`).
+#[must_use]
+pub fn spawn_with(
+    inputs: Vec<LocalInput>,
+    keep: usize,
+    options: ParseOptions,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+    settings: LogStreamConfig,
+) -> SourceHandle {
     let (control_tx, mut control_rx) = mpsc::channel::<Control>(8);
     let reporter = Reporter::new(SourceId::Logs, generation, events);
     let task = tokio::spawn(async move {
@@ -75,7 +94,7 @@ pub fn spawn(
             readers.spawn(async move {
                 let result = match &input {
                     LocalInput::File(path) => {
-                        follow_file(path, input.label(), keep, options, &reporter).await
+                        follow_file(path, input.label(), keep, options, &reporter, settings).await
                     }
                     LocalInput::Stdin => read_stdin(options, &reporter).await,
                 };
@@ -154,6 +173,7 @@ async fn follow_file(
     keep: usize,
     options: ParseOptions,
     reporter: &Reporter,
+    settings: LogStreamConfig,
 ) -> Result<(), String> {
     let what = |e: std::io::Error| format!("{}: {e}", path.display());
     let mut file = tokio::fs::File::open(path).await.map_err(what)?;
@@ -161,7 +181,7 @@ async fn follow_file(
     file.read_to_end(&mut bytes).await.map_err(what)?;
     // A last line without its newline may still be being written: keep it for later.
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let mut offset = complete as u64;
+    let offset = complete as u64;
     let (start, skipped) = tail_start(&bytes[..complete], keep);
     let source = Arc::clone(&label);
     let body = bytes[start..complete.saturating_sub(1).max(start)].to_vec();
@@ -195,46 +215,147 @@ async fn follow_file(
     {
         return Ok(());
     }
-    let mut partial: Vec<u8> = Vec::new();
+    file.seek(SeekFrom::Start(offset)).await.map_err(what)?;
+    let mut follower = Follower {
+        label,
+        options,
+        file,
+        offset,
+        lines: Splitter::default(),
+        watch: Watch::default(),
+    };
     loop {
-        tokio::time::sleep(FOLLOW_POLL).await;
-        let len = match tokio::fs::metadata(path).await {
-            Ok(m) => m.len(),
-            Err(_) => continue,
+        tokio::time::sleep(settings.file_poll).await;
+        match follower.poll(path, settings, reporter).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(what(e)),
+        }
+    }
+}
+
+/// Most bytes read from a file in one go while following.
+const READ_CHUNK: u64 = 8 << 20;
+
+/// A file being followed (see [`super::follow`] for what each poll decides).
+struct Follower {
+    label: Arc<str>,
+    options: ParseOptions,
+    file: tokio::fs::File,
+    /// Bytes read from `file` (its position).
+    offset: u64,
+    lines: Splitter,
+    watch: Watch,
+}
+
+impl Follower {
+    /// Reads the open file to its end and sends the complete lines; the bytes read, or
+    /// `None` when the app has gone away.
+    async fn drain(&mut self, reporter: &Reporter) -> std::io::Result<Option<u64>> {
+        let mut total = 0;
+        loop {
+            let mut fresh = Vec::new();
+            (&mut self.file)
+                .take(READ_CHUNK)
+                .read_to_end(&mut fresh)
+                .await?;
+            if fresh.is_empty() {
+                return Ok(Some(total));
+            }
+            self.offset += fresh.len() as u64;
+            total += fresh.len() as u64;
+            let lines = self.lines.push(&fresh);
+            if !self.send(reporter, lines, Vec::new()).await {
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        reporter: &Reporter,
+        lines: Vec<Vec<u8>>,
+        mut items: Vec<LogItem>,
+    ) -> bool {
+        let parsed = lines
+            .iter()
+            .map(|l| LogItem::Line(parse_line_with(l, Arc::clone(&self.label), self.options)));
+        let mut all: Vec<LogItem> = parsed.collect();
+        all.append(&mut items);
+        send(reporter, all).await
+    }
+
+    /// Opens `path` again at `offset`.
+    async fn open(&mut self, path: &Path, offset: u64) -> std::io::Result<()> {
+        let mut file = tokio::fs::File::open(path).await?;
+        file.seek(SeekFrom::Start(offset)).await?;
+        self.file = file;
+        self.offset = offset;
+        Ok(())
+    }
+
+    /// One poll; `Ok(false)` when the app has gone away.
+    async fn poll(
+        &mut self,
+        path: &Path,
+        settings: LogStreamConfig,
+        reporter: &Reporter,
+    ) -> std::io::Result<bool> {
+        let Some(read) = self.drain(reporter).await? else {
+            return Ok(false);
         };
-        if len < offset {
-            // Truncated or replaced (log rotation): start from its beginning.
-            file = tokio::fs::File::open(path).await.map_err(what)?;
-            offset = 0;
-            partial.clear();
-            let _ = send(
-                reporter,
-                vec![LogItem::Notice(format!(
-                    "{label} was truncated; reading it again"
-                ))],
-            )
-            .await;
-        }
-        if len == offset {
-            continue;
-        }
-        file.seek(SeekFrom::Start(offset)).await.map_err(what)?;
-        let mut fresh = Vec::new();
-        (&mut file)
-            .take(len - offset)
-            .read_to_end(&mut fresh)
-            .await
-            .map_err(what)?;
-        offset += fresh.len() as u64;
-        partial.extend_from_slice(&fresh);
-        let Some(end) = partial.iter().rposition(|&b| b == b'\n') else {
-            continue;
+        let open = Observed::of(&self.file.metadata().await?);
+        let at_path = match tokio::fs::metadata(path).await {
+            Ok(meta) => Some(Observed::of(&meta)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
         };
-        let ready: Vec<u8> = partial.drain(..=end).collect();
-        let lines = parse_lines(&ready[..ready.len() - 1], &label, options);
-        if !send(reporter, lines.into_iter().map(LogItem::Line).collect()).await {
-            return Ok(());
-        }
+        let label = Arc::clone(&self.label);
+        let step = self.watch.judge(
+            open,
+            at_path,
+            self.offset,
+            read,
+            settings.file_poll,
+            settings.file_stall,
+        );
+        let notice = match step {
+            Step::Keep => return Ok(true),
+            Step::Truncated => {
+                self.lines.clear();
+                self.file.seek(SeekFrom::Start(0)).await?;
+                self.offset = 0;
+                format!("{label} was truncated; reading it again from the start")
+            }
+            Step::Rotated => {
+                // The old file is done: its unfinished last line is a line now.
+                let last: Vec<Vec<u8>> = self.lines.finish().into_iter().collect();
+                if !self.send(reporter, last, Vec::new()).await {
+                    return Ok(false);
+                }
+                match self.open(path, 0).await {
+                    Ok(()) => format!("{label} was replaced (rotated); reading the new file"),
+                    // Gone again between the stat and the open: the next poll sees it.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        self.watch.deleted = true;
+                        return Ok(true);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Step::Deleted => format!("{label} was deleted; waiting for it to come back"),
+            Step::Reopen => {
+                let claimed = at_path.map_or(0, |p| p.len);
+                self.open(path, self.offset).await?;
+                format!(
+                    "{label} claims {claimed} bytes but reading stopped at {}; opened it again",
+                    self.offset
+                )
+            }
+        };
+        Ok(self
+            .send(reporter, Vec::new(), vec![LogItem::Notice(notice)])
+            .await)
     }
 }
 
@@ -368,5 +489,176 @@ mod tests {
         }
         assert_eq!(seen[3], "INFO again");
         assert_eq!(skipped, 1);
+    }
+
+    /// What a followed file delivered: line texts and notices, in order.
+    struct Followed {
+        rx: mpsc::Receiver<SourceEvent>,
+        lines: Vec<String>,
+        notices: Vec<String>,
+    }
+
+    impl Followed {
+        fn start(path: &Path) -> (SourceHandle, Self) {
+            let (tx, rx) = mpsc::channel(256);
+            let settings = LogStreamConfig {
+                file_poll: Duration::from_millis(20),
+                ..LogStreamConfig::default()
+            };
+            let handle = spawn_with(
+                vec![LocalInput::File(path.to_owned())],
+                1000,
+                ParseOptions::default(),
+                1,
+                tx,
+                settings,
+            );
+            let followed = Self {
+                rx,
+                lines: Vec::new(),
+                notices: Vec::new(),
+            };
+            (handle, followed)
+        }
+
+        async fn until(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+            while !done(self) {
+                let event = tokio::time::timeout_at(deadline, self.rx.recv())
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!("waiting for {what}: {:?} {:?}", self.lines, self.notices)
+                    })
+                    .expect("the source runs");
+                if let SourceBody::Logs(batch) = event.body {
+                    for item in &batch.items {
+                        match item {
+                            LogItem::Line(l) => self.lines.push(l.raw().to_owned()),
+                            LogItem::Notice(n) => self.notices.push(n.clone()),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Reads for a while longer, so a repeat would show.
+        async fn settle(&mut self) {
+            let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+            while let Ok(Some(event)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                if let SourceBody::Logs(batch) = event.body {
+                    for item in &batch.items {
+                        if let LogItem::Line(l) = item {
+                            self.lines.push(l.raw().to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn append(path: &Path, text: &str) {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    }
+
+    fn numbered(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
+        range.map(|i| format!("n={i:03}")).collect()
+    }
+
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn rotation_drains_the_old_file_then_reads_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "n=001\nn=002\n").unwrap();
+        let (_handle, mut f) = Followed::start(&path);
+        f.until("the file", |f| f.lines.len() >= 2).await;
+        // Written to the old file just before the rename, its last line unfinished: the
+        // old file is drained (that line included) before the new one is read.
+        append(&path, "n=003\nn=004");
+        let rotated = dir.path().join("app.log.1");
+        std::fs::rename(&path, &rotated).unwrap();
+        // The new file is already longer than the old offset: size alone would miss it.
+        std::fs::write(&path, "n=005\nn=006\nn=007\nn=008\nn=009\n").unwrap();
+        f.until("the new file", |f| f.lines.len() >= 9).await;
+        f.settle().await;
+        assert_eq!(f.lines, numbered(1..=9));
+        assert!(
+            f.notices
+                .iter()
+                .any(|n| n.contains("app.log was replaced (rotated)")),
+            "{:?}",
+            f.notices
+        );
+    }
+
+    #[tokio::test]
+    async fn truncation_restarts_at_zero_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "n=001\nn=002\nn=003\n").unwrap();
+        let (_handle, mut f) = Followed::start(&path);
+        f.until("the file", |f| f.lines.len() >= 3).await;
+        // copytruncate: the same file, emptied in place, then written again.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        f.until("the truncation notice", |f| !f.notices.is_empty())
+            .await;
+        append(&path, "n=004\n");
+        f.until("the line after", |f| f.lines.len() >= 4).await;
+        f.settle().await;
+        assert_eq!(f.lines, numbered(1..=4));
+        assert_eq!(
+            f.notices,
+            ["app.log was truncated; reading it again from the start"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_partial_line_is_sent_once_when_it_is_completed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "n=001\nn=0").unwrap();
+        let (_handle, mut f) = Followed::start(&path);
+        f.until("the complete line", |f| !f.lines.is_empty()).await;
+        append(&path, "0");
+        // Several polls see the unfinished line; none sends it.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        append(&path, "2\nn=003\n");
+        f.until("the rest", |f| f.lines.len() >= 3).await;
+        f.settle().await;
+        assert_eq!(f.lines, numbered(1..=3));
+    }
+
+    #[tokio::test]
+    async fn a_deleted_file_is_waited_for_and_read_from_the_start_when_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "n=001\n").unwrap();
+        let (_handle, mut f) = Followed::start(&path);
+        f.until("the file", |f| !f.lines.is_empty()).await;
+        std::fs::remove_file(&path).unwrap();
+        f.until("the deletion notice", |f| !f.notices.is_empty())
+            .await;
+        std::fs::write(&path, "n=002\n").unwrap();
+        f.until("the new file", |f| f.lines.len() >= 2).await;
+        f.settle().await;
+        assert_eq!(f.lines, numbered(1..=2));
+        assert_eq!(
+            f.notices[0],
+            "app.log was deleted; waiting for it to come back"
+        );
+        assert!(f.notices[1].contains("replaced"), "{:?}", f.notices);
     }
 }

@@ -33,7 +33,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt as _;
+use futures::{SinkExt as _, StreamExt as _};
 use jiff::Timestamp;
 use reqwest::Url;
 use serde::Deserialize;
@@ -43,6 +43,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 
+use super::watchdog::{Liveness, LogStreamConfig, NoticeThrottle, Wake, reconnect_notice, spoken};
 use super::{BATCH_LINES, LogItem, LogTarget, idle, send, session_per_target};
 use crate::model::logs::{LineFormat, LogLine, parse_line};
 use crate::model::{SourceHealth, clean};
@@ -184,6 +185,8 @@ pub struct LokiClient {
     headers: Vec<(HeaderName, HeaderValue)>,
     /// The same config as `http`'s, for the WebSocket tail.
     tls: Arc<rustls::ClientConfig>,
+    /// The tail's ping interval and deadline (`[log_stream]`).
+    stream: LogStreamConfig,
 }
 
 #[derive(Deserialize)]
@@ -339,7 +342,15 @@ impl LokiClient {
             token: config.token.clone(),
             headers,
             tls,
+            stream: LogStreamConfig::default(),
         })
+    }
+
+    /// The same client with the tail's ping interval and deadline of `stream`.
+    #[must_use]
+    pub fn with_stream(mut self, stream: LogStreamConfig) -> Self {
+        self.stream = stream;
+        self
     }
 
     /// One `query_range` page: at most `limit` entries in `[start_ns, end_ns)`, newest first
@@ -527,7 +538,16 @@ impl LokiClient {
                 let why = crate::tls::explain(&e).unwrap_or_else(|| e.to_string());
                 clean(&format!("Loki tail: {why}"))
             })?;
-        Ok(Tail { socket })
+        Ok(Tail {
+            socket,
+            live: Liveness::new(
+                self.stream.loki_ping,
+                self.stream.loki_pong_timeout,
+                tokio::time::Instant::now(),
+            ),
+            ping_every: self.stream.loki_ping,
+            silence: None,
+        })
     }
 }
 
@@ -538,13 +558,20 @@ pub struct TailFrame {
     pub entries: Vec<LokiEntry>,
     /// How many entries Loki dropped because the client was too slow.
     pub dropped: usize,
+    /// The dropped entries' stream labels and timestamps (ns), as far as Loki named them.
+    pub dropped_at: Vec<(BTreeMap<String, String>, i64)>,
 }
 
-/// An open WebSocket tail.
+/// An open WebSocket tail, pinged so that a half-open connection is noticed (see
+/// [`super::watchdog`]).
 pub struct Tail {
     socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    live: Liveness,
+    ping_every: Duration,
+    /// Set when the tail ended because nothing came within the deadline: how long.
+    silence: Option<Duration>,
 }
 
 impl std::fmt::Debug for Tail {
@@ -554,13 +581,46 @@ impl std::fmt::Debug for Tail {
 }
 
 impl Tail {
-    /// The next frame; `None` when the socket closed, an error when it broke or sent junk.
+    /// Whether the tail ended because nothing (not even a pong) came within the deadline,
+    /// and after how long.
+    #[must_use]
+    pub fn silence(&self) -> Option<Duration> {
+        self.silence
+    }
+
+    /// The next frame; `None` when the socket closed, an error when it broke, sent junk or
+    /// went silent ([`Self::silence`] then says so). Pings go out while it waits.
     pub async fn next(&mut self) -> Option<Result<TailFrame, String>> {
         loop {
-            let message = match self.socket.next().await? {
-                Ok(m) => m,
-                Err(e) => return Some(Err(clean(&format!("Loki tail: {e}")))),
+            // Dropping `next()` at the timeout loses nothing: the stream keeps its buffer.
+            let waited = tokio::time::timeout_at(self.live.next_wake(), self.socket.next()).await;
+            let message = match waited {
+                Err(_) => {
+                    let now = tokio::time::Instant::now();
+                    match self.live.wake(now) {
+                        Wake::Dead => return Some(Err(self.silent(now))),
+                        Wake::Wait => continue,
+                        Wake::Ping => {
+                            // Bounded: a half-open socket takes writes until its buffer fills.
+                            let ping = self.socket.send(Message::Ping(Vec::new().into()));
+                            match tokio::time::timeout(self.ping_every, ping).await {
+                                Ok(Ok(())) => continue,
+                                Ok(Err(e)) => {
+                                    return Some(Err(clean(&format!("Loki tail: ping: {e}"))));
+                                }
+                                Err(_) => {
+                                    return Some(Err(self.silent(tokio::time::Instant::now())));
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(None) => return None,
+                Ok(Some(Err(e))) => return Some(Err(clean(&format!("Loki tail: {e}")))),
+                Ok(Some(Ok(m))) => m,
             };
+            // Any frame, a pong or lines, shows the connection is alive.
+            self.live.heard(tokio::time::Instant::now());
             let text = match message {
                 Message::Text(text) => text,
                 Message::Close(_) => return None,
@@ -572,12 +632,39 @@ impl Tail {
             };
             let mut entries = entries_of(parsed.streams.unwrap_or_default());
             entries.sort_by_key(|e| e.timestamp_ns);
+            let dropped = parsed.dropped_entries.unwrap_or_default();
+            let dropped_at = dropped.iter().filter_map(dropped_entry).collect();
             return Some(Ok(TailFrame {
                 entries,
-                dropped: parsed.dropped_entries.map_or(0, |d| d.len()),
+                dropped: dropped.len(),
+                dropped_at,
             }));
         }
     }
+
+    fn silent(&mut self, now: tokio::time::Instant) -> String {
+        let silent = self.live.silent_for(now);
+        self.silence = Some(silent);
+        format!(
+            "Loki tail: nothing, not even a pong, for {}",
+            spoken(silent)
+        )
+    }
+}
+
+/// One `dropped_entries` item: `{"labels":{…},"timestamp":"<ns>"}`.
+fn dropped_entry(value: &Value) -> Option<(BTreeMap<String, String>, i64)> {
+    let ts = value.get("timestamp")?.as_str()?.parse::<i64>().ok()?;
+    let labels = value
+        .get("labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((labels, ts))
 }
 
 /// The newest position delivered, for dropping repeats at the seams (history → tail → poll).
@@ -608,11 +695,22 @@ pub fn spawn(
     generation: u64,
     events: mpsc::Sender<SourceEvent>,
 ) -> SourceHandle {
+    spawn_with(backend, generation, events, LogStreamConfig::default())
+}
+
+/// [`spawn`] with the tail's ping interval and deadline of `stream` (`[log_stream]`).
+#[must_use]
+pub fn spawn_with(
+    backend: LokiConfig,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+    stream: LogStreamConfig,
+) -> SourceHandle {
     let (control_tx, mut control_rx) = mpsc::channel::<Control>(8);
     let reporter = Reporter::new(SourceId::Logs, generation, events);
     let task = tokio::spawn(async move {
         let client = match LokiClient::new(&backend) {
-            Ok(c) => Arc::new(c),
+            Ok(c) => Arc::new(c.with_stream(stream)),
             Err(message) => {
                 let _ = reporter.error(message, None).await;
                 while control_rx.recv().await.is_some() {}
@@ -744,47 +842,67 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
 
 /// Follows `query` from `cursor`: the WebSocket tail while it works, else `query_range`
 /// polling, trying the tail again every [`TAIL_RETRY`]. A tail that closes after running a
-/// while (Loki ends tails after `tail_max_duration`, one hour by default) is simply reopened.
+/// while (Loki ends tails after `tail_max_duration`, one hour by default) is simply reopened,
+/// and so is one that went silent (no frame, not even a pong, within the deadline: a
+/// half-open connection), from the newest line delivered; the cursor drops what the new tail
+/// sends again. Entries Loki says it dropped are fetched again with `query_range`.
 async fn live(client: &LokiClient, query: &str, cursor: &mut Cursor, reporter: &Reporter) {
     let mut polling = false;
     let mut last_good = Timestamp::now();
+    // A silent tail given up: said once the new one is open.
+    let mut silence: Option<Duration> = None;
+    let mut throttle = NoticeThrottle::new(SILENCE_NOTICES);
     loop {
         let opened = tokio::time::Instant::now();
         let why = match client.tail(query, cursor.last_ns).await {
             Ok(mut tail) => {
+                let mut notices = Vec::new();
                 if polling {
                     polling = false;
-                    let notice = LogItem::Notice("live tail is back".into());
-                    if !send(reporter, vec![notice]).await
-                        || !reporter
-                            .health(SourceHealth::Ok {
-                                at: Timestamp::now(),
-                            })
-                            .await
-                    {
-                        return;
-                    }
+                    notices.push(LogItem::Notice("live tail is back".into()));
                 }
-                loop {
+                if let Some(silent) = silence.take()
+                    && let Some(held) = throttle.allow(opened)
+                {
+                    let from = (cursor.last_ns > 0).then_some(cursor.last_ns);
+                    notices.push(LogItem::Notice(reconnect_notice(
+                        "Loki live tail",
+                        silent,
+                        from,
+                        held,
+                    )));
+                }
+                if !send(reporter, notices).await
+                    || !reporter
+                        .health(SourceHealth::Ok {
+                            at: Timestamp::now(),
+                        })
+                        .await
+                {
+                    return;
+                }
+                let why = loop {
                     match tail.next().await {
                         Some(Ok(frame)) => {
                             if !deliver(reporter, cursor, &frame.entries).await {
                                 return;
                             }
-                            if frame.dropped > 0 {
-                                let notice = LogItem::Notice(format!(
-                                    "Loki dropped {} line(s) from the live tail (too many to send)",
-                                    frame.dropped
-                                ));
-                                if !send(reporter, vec![notice]).await {
-                                    return;
-                                }
+                            if frame.dropped > 0
+                                && !refetch_dropped(client, query, &frame, reporter).await
+                            {
+                                return;
                             }
                         }
                         Some(Err(e)) => break e,
                         None => break "Loki closed the live tail".to_owned(),
                     }
+                };
+                if let Some(silent) = tail.silence() {
+                    // Half-open: a new connection, at once.
+                    silence = Some(silent);
+                    continue;
                 }
+                why
             }
             Err(e) => e,
         };
@@ -794,6 +912,8 @@ async fn live(client: &LokiClient, query: &str, cursor: &mut Cursor, reporter: &
         }
         if !polling {
             polling = true;
+            // The polling notice says what happened instead; no "reconnected" later.
+            silence = None;
             let notice = format!(
                 "live tail unavailable ({why}); polling Loki every {} s",
                 POLL_INTERVAL.as_secs()
@@ -810,6 +930,38 @@ async fn live(client: &LokiClient, query: &str, cursor: &mut Cursor, reporter: &
             }
         }
     }
+}
+
+/// At most one "reconnected after silence" notice this often.
+const SILENCE_NOTICES: Duration = Duration::from_mins(5);
+
+/// Entries Loki dropped from the tail (the client was too slow): fetched again with
+/// `query_range` over their time span and delivered, with a notice of how many came back.
+/// They are older than the newest line delivered, so they bypass the cursor; the pane shows
+/// them where they arrive. `false` when the app has gone away.
+async fn refetch_dropped(
+    client: &LokiClient,
+    query: &str,
+    frame: &TailFrame,
+    reporter: &Reporter,
+) -> bool {
+    let mut items = Vec::new();
+    let recovered = match super::tail_gaps::refetch(client, query, &frame.dropped_at).await {
+        Ok(entries) => {
+            let n = entries.len();
+            items.extend(entries.iter().map(|e| LogItem::Line(e.to_log_line())));
+            format!("{n} fetched again with query_range")
+        }
+        Err(e) => format!("fetching them again failed: {e}"),
+    };
+    items.insert(
+        0,
+        LogItem::Notice(clean(&format!(
+            "Loki dropped {} line(s) from the live tail (too many to send); {recovered}",
+            frame.dropped
+        ))),
+    );
+    send(reporter, items).await
 }
 
 /// One polling round: forward pages from the last line seen until a page is not full.

@@ -15,9 +15,13 @@ use crate::model::SourceHealth;
 use crate::model::logs::LogLine;
 use crate::sources::{Control, Reporter, SourceBody};
 
+pub mod follow;
 pub mod local;
 pub mod loki;
 pub mod pods;
+pub mod resume;
+pub mod tail_gaps;
+pub mod watchdog;
 
 /// Lines are sent in batches of at most this many, or every [`BATCH_INTERVAL`].
 pub const BATCH_LINES: usize = 4096;

@@ -30,7 +30,14 @@
 //!   and skips the lines of that second already delivered (stern's `LinesToSkip`): `sinceTime`
 //!   has second precision only, so no line is lost or repeated. The resume time is truncated
 //!   to the second here, because kube-rs *rounds* `since_time` to the second, which could
-//!   round up past lines not yet seen.
+//!   round up past lines not yet seen. The lines of that second are matched by timestamp and
+//!   text ([`super::resume::Seen`]), so several lines sharing a timestamp are counted right.
+//! - **Silence.** A stream that sends nothing for [`LogStreamConfig::pod_idle`] (30 s) is
+//!   checked with a non-following request from the resume point: lines there that the stream
+//!   did not deliver (or no answer) mean a dead, half-open connection, which is replaced at
+//!   once; a notice says "reconnected after 30s of silence; resumed from …", at most once per
+//!   five minutes per stream (see [`super::watchdog`]). Every request is bounded by the same
+//!   time, since a pooled connection may be as dead as the stream was.
 //! - Lines are sent in batches of at most [`BATCH_LINES`] or every [`BATCH_INTERVAL`].
 //!   A `Control::Logs` with a new target stops every stream and starts over.
 
@@ -49,6 +56,8 @@ use kube::runtime::watcher::{self, Event, watcher};
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinSet};
 
+use super::resume::{Seen, line_key};
+use super::watchdog::{LogStreamConfig, NoticeThrottle, reconnect_notice, spoken};
 use super::{BATCH_INTERVAL, BATCH_LINES, LogItem, LogTarget, idle, send, session_per_target};
 use crate::model::SourceHealth;
 use crate::model::logs::parse_line;
@@ -70,12 +79,31 @@ pub fn spawn(
     generation: u64,
     events: mpsc::Sender<SourceEvent>,
 ) -> SourceHandle {
+    spawn_with(
+        client,
+        namespace_default,
+        generation,
+        events,
+        LogStreamConfig::default(),
+    )
+}
+
+/// [`spawn`] with the silence checks of `settings` (`[log_stream]`).
+#[must_use]
+pub fn spawn_with(
+    client: kube::Client,
+    namespace_default: String,
+    generation: u64,
+    events: mpsc::Sender<SourceEvent>,
+    settings: LogStreamConfig,
+) -> SourceHandle {
     let (control_tx, mut control_rx) = mpsc::channel::<Control>(8);
     let reporter = Reporter::new(SourceId::Logs, generation, events);
     let task = tokio::spawn(async move {
         idle(&reporter, NO_TARGET).await;
         session_per_target(&mut control_rx, &reporter, |target| {
-            let plan = Plan::of(&target, &namespace_default)?;
+            let mut plan = Plan::of(&target, &namespace_default)?;
+            plan.idle = settings.pod_idle;
             Ok(tokio::spawn(follow(client.clone(), plan, reporter.clone())))
         })
         .await;
@@ -91,6 +119,8 @@ struct Plan {
     container: Option<String>,
     since: Duration,
     previous: bool,
+    /// See [`LogStreamConfig::pod_idle`].
+    idle: Duration,
 }
 
 impl Plan {
@@ -111,6 +141,7 @@ impl Plan {
             container: target.container.clone(),
             since: target.since.unwrap_or(DEFAULT_SINCE),
             previous: target.previous,
+            idle: LogStreamConfig::default().pod_idle,
         })
     }
 }
@@ -456,6 +487,7 @@ impl Session {
                 source,
                 since: self.plan.since,
                 previous: self.plan.previous,
+                idle: self.plan.idle,
                 tx: self.tx.clone(),
             };
             let handle = self.tasks.spawn(stream.run());
@@ -476,30 +508,27 @@ impl Session {
     }
 }
 
-/// Resuming state: the second of the last line delivered and how many lines of that second
-/// were delivered (stern's `ResumeRequest{Timestamp, LinesToSkip}`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Resume {
-    second: i64,
-    lines: usize,
-}
-
-impl Resume {
-    fn delivered(&mut self, second: i64) {
-        if second == self.second {
-            self.lines += 1;
-        } else {
-            self.second = second;
-            self.lines = 1;
-        }
-    }
-}
-
 /// The k8s timestamp prefix of a line (`2026-11-22T08:00:00.123456789Z message`).
 fn k8s_timestamp(line: &[u8]) -> Option<Timestamp> {
     let end = memchr::memchr(b' ', line).unwrap_or(line.len());
     std::str::from_utf8(&line[..end]).ok()?.parse().ok()
 }
+
+/// A line's timestamp in nanoseconds, and its key for [`Seen`].
+fn stamp(line: &[u8]) -> Option<(i64, u64)> {
+    let ts = k8s_timestamp(line)?;
+    Some((i64::try_from(ts.as_nanosecond()).ok()?, line_key(line)))
+}
+
+fn now_ns() -> i64 {
+    i64::try_from(Timestamp::now().as_nanosecond()).unwrap_or(i64::MAX)
+}
+
+/// Most bytes a liveness probe reads: more than that since the resume point means the stream
+/// is far behind anyway.
+const PROBE_BYTES: usize = 1 << 20;
+/// At most one "reconnected after silence" notice per stream this often.
+const SILENCE_NOTICES: Duration = Duration::from_mins(5);
 
 struct Stream {
     api: Api<Pod>,
@@ -508,6 +537,8 @@ struct Stream {
     source: Arc<str>,
     since: Duration,
     previous: bool,
+    /// No byte for this long: probe (see [`super::watchdog`]); also the limit of each request.
+    idle: Duration,
     tx: mpsc::Sender<LogItem>,
 }
 
@@ -515,12 +546,15 @@ struct Stream {
 enum ReadEnd {
     /// The stream closed (or failed) after this many new lines.
     Closed { lines: usize, error: Option<String> },
+    /// Nothing came for `silent` and the probe says the connection is dead (`why`).
+    Silent { silent: Duration, why: String },
     /// The session is gone.
     Stop,
 }
 
 impl Stream {
-    fn params(&self, resume: Option<Resume>) -> LogParams {
+    /// The request: the configured window first, then from `resume_ns` (a whole second).
+    fn params(&self, resume_ns: Option<i64>) -> LogParams {
         let mut params = LogParams {
             container: Some(self.container.clone()),
             follow: !self.previous,
@@ -528,9 +562,10 @@ impl Stream {
             timestamps: true,
             ..LogParams::default()
         };
-        match resume {
-            // Whole seconds: kube-rs rounds to the second, which must not round up.
-            Some(r) => params.since_time = Timestamp::from_second(r.second).ok(),
+        match resume_ns.and_then(|ns| Timestamp::from_nanosecond(i128::from(ns)).ok()) {
+            // Whole seconds ([`Seen`] buckets): kube-rs rounds to the second, which must not
+            // round up past lines not yet seen.
+            Some(from) => params.since_time = Some(from),
             None => {
                 params.since_seconds =
                     Some(i64::try_from(self.since.as_secs()).unwrap_or(i64::MAX));
@@ -552,24 +587,47 @@ impl Stream {
         .await
     }
 
-    /// Follows the container until it stops or its pod goes away, resuming after cuts.
+    /// Follows the container until it stops or its pod goes away, resuming after cuts and
+    /// after a connection that went silent.
     async fn run(self) -> StreamKey {
         let key = (self.pod.clone(), self.container.clone());
-        let mut resume: Option<Resume> = None;
+        let mut seen = Seen::per_second();
+        seen.set_floor(
+            now_ns().saturating_sub(i64::try_from(self.since.as_nanos()).unwrap_or(i64::MAX)),
+        );
+        let mut resumed = false;
         let mut flowing = false;
         let mut attempt: u32 = 0;
+        // Set when a silent connection was given up: said once the new one is open.
+        let mut silence: Option<Duration> = None;
+        let mut throttle = NoticeThrottle::new(SILENCE_NOTICES);
         loop {
-            let skip = resume.map_or(0, |r| r.lines);
+            let params = self.params(if resumed { seen.resume_from() } else { None });
+            if resumed {
+                seen.begin_replay();
+            }
+            resumed = true;
+            let opened =
+                tokio::time::timeout(self.idle, self.api.log_stream(&self.pod, &params)).await;
+            let unanswered = opened.is_err();
             // `refused`: the request failed; `cut`: an open stream ended (cleanly or not).
-            let (refused, cut) = match self.api.log_stream(&self.pod, &self.params(resume)).await {
-                Ok(reader) => {
+            let (refused, cut) = match opened {
+                Ok(Ok(reader)) => {
                     if !flowing {
                         if !self.marker(true, String::new()).await {
                             return key;
                         }
                         flowing = true;
                     }
-                    match self.read(reader, &mut resume, skip).await {
+                    if let Some(silent) = silence.take()
+                        && let Some(held) = throttle.allow(tokio::time::Instant::now())
+                    {
+                        let notice = reconnect_notice(&self.source, silent, seen.last(), held);
+                        if !self.emit(LogItem::Notice(notice)).await {
+                            return key;
+                        }
+                    }
+                    match self.read(reader, &mut seen).await {
                         ReadEnd::Stop => return key,
                         ReadEnd::Closed { lines, error } => {
                             if lines > 0 {
@@ -577,31 +635,28 @@ impl Stream {
                             }
                             (None, error)
                         }
+                        ReadEnd::Silent { silent, why } => {
+                            silence = Some(silent);
+                            attempt = 0;
+                            (None, Some(why))
+                        }
                     }
                 }
-                Err(error) => (Some(kube_message(&error)), None),
+                Ok(Err(error)) => (Some(kube_message(&error)), None),
+                Err(_) => (
+                    Some(format!(
+                        "the API did not answer within {}",
+                        spoken(self.idle)
+                    )),
+                    None,
+                ),
             };
             if self.previous {
                 let _ = self.marker(false, refused.unwrap_or_default()).await;
                 return key;
             }
-            // Does the container still run? Then the stream was cut: resume.
-            match self.api.get_opt(&self.pod).await {
-                Ok(None) => {
-                    if flowing {
-                        let _ = self.marker(false, "pod deleted".into()).await;
-                    }
-                    return key;
-                }
-                Ok(Some(pod)) => {
-                    if let Some(why) = stopped(&pod, &self.container) {
-                        if flowing {
-                            let _ = self.marker(false, why).await;
-                        }
-                        return key;
-                    }
-                }
-                Err(_) => {}
+            if !self.still_runs(flowing).await {
+                return key;
             }
             if let Some(detail) = refused {
                 // Said once; the `+` comes again when a retry gets through.
@@ -611,9 +666,10 @@ impl Stream {
                         return key;
                     }
                 }
-            } else {
-                let from = resume
-                    .and_then(|r| Timestamp::from_second(r.second).ok())
+            } else if silence.is_none() {
+                let from = seen
+                    .resume_from()
+                    .and_then(|ns| Timestamp::from_nanosecond(i128::from(ns)).ok())
                     .map_or_else(|| "the start".to_owned(), |t| t.to_string());
                 let how = cut.map_or_else(|| "ended".to_owned(), |e| format!("broke ({e})"));
                 let notice = format!("{}: log stream {how}; resuming from {from}", self.source);
@@ -621,28 +677,59 @@ impl Stream {
                     return key;
                 }
             }
-            tokio::time::sleep(backoff(attempt)).await;
+            // A dead connection is replaced at once, and a request that got no answer has
+            // waited its `idle` already (the pool may hold more connections of the dead
+            // flow, each costing one such try); a refusal or a cut waits its backoff.
+            if !unanswered && (silence.is_none() || attempt > 0) {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
             attempt = attempt.saturating_add(1);
         }
     }
 
-    /// Reads lines until the stream ends, skipping the first `skip` lines of the resume second.
-    async fn read(
-        &self,
-        reader: impl futures::AsyncBufRead,
-        resume: &mut Option<Resume>,
-        mut skip: usize,
-    ) -> ReadEnd {
+    /// Does the container still run? Then the stream was cut: resume. Else its end is marked
+    /// (when it was flowing) and `false` returned. (Bounded: the pooled connection this takes
+    /// may be as dead as the stream was; no answer counts as running.)
+    async fn still_runs(&self, flowing: bool) -> bool {
+        let why = match tokio::time::timeout(self.idle, self.api.get_opt(&self.pod)).await {
+            Ok(Ok(None)) => "pod deleted".to_owned(),
+            Ok(Ok(Some(pod))) => match stopped(&pod, &self.container) {
+                Some(why) => why,
+                None => return true,
+            },
+            Ok(Err(_)) | Err(_) => return true,
+        };
+        if flowing {
+            let _ = self.marker(false, why).await;
+        }
+        false
+    }
+
+    /// Reads lines until the stream ends or goes silent, dropping what `seen` says was
+    /// delivered already.
+    async fn read(&self, reader: impl futures::AsyncBufRead, seen: &mut Seen) -> ReadEnd {
         let mut reader = pin!(reader);
-        let from = *resume;
         let mut buf = Vec::with_capacity(256);
         let mut lines = 0;
+        let mut last_byte = tokio::time::Instant::now();
         loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf).await {
-                Ok(0) => return ReadEnd::Closed { lines, error: None },
-                Ok(_) => {}
-                Err(error) => {
+            // `read_until` keeps what it read in `buf` when the timeout drops it, so a line
+            // in progress is continued, never lost or doubled.
+            let read =
+                tokio::time::timeout(self.idle, reader.as_mut().read_until(b'\n', &mut buf)).await;
+            match read {
+                Err(_) => match self.probe(seen).await {
+                    Ok(()) => continue,
+                    Err(why) => {
+                        return ReadEnd::Silent {
+                            silent: last_byte.elapsed(),
+                            why,
+                        };
+                    }
+                },
+                Ok(Ok(0)) => return ReadEnd::Closed { lines, error: None },
+                Ok(Ok(_)) => last_byte = tokio::time::Instant::now(),
+                Ok(Err(error)) => {
                     return ReadEnd::Closed {
                         lines,
                         error: Some(error.to_string()),
@@ -651,25 +738,41 @@ impl Stream {
             }
             let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
             let text = text.strip_suffix(b"\r").unwrap_or(text);
-            if let Some(ts) = k8s_timestamp(text) {
-                let second = ts.as_second();
-                if let Some(from) = from {
-                    if second < from.second {
-                        continue;
-                    }
-                    if second == from.second && skip > 0 {
-                        skip -= 1;
-                        continue;
-                    }
+            let fresh = stamp(text).is_none_or(|(ts, key)| seen.accept(ts, key));
+            if fresh {
+                lines += 1;
+                let line = parse_line(text, Arc::clone(&self.source));
+                if !self.emit(LogItem::Line(line)).await {
+                    return ReadEnd::Stop;
                 }
-                skip = 0;
-                resume.get_or_insert_default().delivered(second);
             }
-            lines += 1;
-            let line = parse_line(text, Arc::clone(&self.source));
-            if !self.emit(LogItem::Line(line)).await {
-                return ReadEnd::Stop;
+            buf.clear();
+        }
+    }
+
+    /// After a silence: is the connection dead? `Err(why)` when the API does not answer or
+    /// holds lines the stream has not delivered; `Ok` when the container is just quiet.
+    async fn probe(&self, seen: &Seen) -> Result<(), String> {
+        let mut params = self.params(seen.resume_from());
+        params.follow = false;
+        params.limit_bytes = i64::try_from(PROBE_BYTES).ok();
+        let body = match tokio::time::timeout(self.idle, self.api.logs(&self.pod, &params)).await {
+            Err(_) => {
+                return Err(format!(
+                    "the API did not answer a probe within {}",
+                    spoken(self.idle)
+                ));
             }
+            Ok(Err(e)) => return Err(format!("the API refused a probe: {}", kube_message(&e))),
+            Ok(Ok(body)) => body,
+        };
+        let fresh = seen.fresh_in(body.lines().filter_map(|l| stamp(l.as_bytes())));
+        if fresh > 0 || body.len() >= PROBE_BYTES {
+            Err(format!(
+                "the API holds {fresh} line(s) the stream did not deliver"
+            ))
+        } else {
+            Ok(())
         }
     }
 }
@@ -699,21 +802,6 @@ mod tests {
             "2026-11-22T08:00:02.5Z".parse::<Timestamp>().unwrap()
         );
         assert!(k8s_timestamp(b"no time here").is_none());
-    }
-
-    #[test]
-    fn resume_counts_the_lines_of_the_last_second() {
-        let mut r = Resume::default();
-        r.delivered(10);
-        r.delivered(11);
-        r.delivered(11);
-        assert_eq!(
-            r,
-            Resume {
-                second: 11,
-                lines: 2
-            }
-        );
     }
 
     #[test]

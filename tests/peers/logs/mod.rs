@@ -2,9 +2,11 @@
 //! kube peer's log subresource: multi-pod follow with `+`/`-` markers, resume after a cut
 //! without a repeated line, the 50-stream cap, container choice and previous logs) and Loki
 //! (history paged backwards, structured-metadata trace ids, the WebSocket tail with dropped
-//! entries, the polling fallback, the `| trace_id=` → `|=` fallback, a dead server).
+//! entries, the polling fallback, the `| trace_id=` → `|=` fallback, a dead server), and both
+//! through a black-hole proxy that leaves a connection half-open (`silence`).
 mod loki;
 mod pods;
+mod silence;
 
 use std::time::Duration;
 

@@ -174,8 +174,16 @@ impl KubeServer {
     /// A real kube-rs client built the way opsdeck builds one: read a kubeconfig file, then
     /// `Config::from_custom_kubeconfig`.
     pub async fn client(&self) -> kube::Client {
+        self.client_via(&self.url()).await
+    }
+
+    /// [`Self::client`], but reaching the server at `url` (a proxy in front of it, such as
+    /// `support::blackhole`).
+    pub async fn client_via(&self, url: &str) -> kube::Client {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = self.write_kubeconfig(dir.path());
+        let path = dir.path().join("kubeconfig");
+        let yaml = self.kubeconfig_yaml().replace(&self.url(), url);
+        std::fs::write(&path, yaml).expect("write kubeconfig");
         let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("kubeconfig parses");
         let config = kube::Config::from_custom_kubeconfig(
             kubeconfig,
