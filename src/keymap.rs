@@ -163,6 +163,8 @@ actions! {
     OpenTraces = "open_traces", false, "open the traces of this service";
     ErrorsOnly = "errors_only", false, "show only traces with errors, or all";
     MinDuration = "min_duration", false, "show only traces slower than a duration";
+    TimeWindow = "time_window", false, "set the time window: 15m, 1h, 7d or FROM..TO (also :window)";
+    SearchTraces = "search_traces", false, "search traces by service, operation, tags (http.status_code=500) and duration";
     OpenIncident = "open_incident", false, "open the incident view of this service";
     NextPanel = "next_panel", false, "focus the next panel";
     PrevPanel = "prev_panel", false, "focus the previous panel";

@@ -4,6 +4,7 @@
 //! (history paged backwards, structured-metadata trace ids, the WebSocket tail with dropped
 //! entries, the polling fallback, the `| trace_id=` → `|=` fallback, a dead server).
 mod loki;
+mod loki_queries;
 mod pods;
 
 use std::time::Duration;
