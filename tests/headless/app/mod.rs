@@ -14,4 +14,5 @@ mod pg_first_aid;
 mod platform;
 mod postgres;
 mod postgres_read;
+mod queries;
 mod routing;
