@@ -32,6 +32,10 @@ pub fn recall(state: &State, palette: &mut PaletteState, older: bool) -> bool {
 /// `:logs <LogQL>`: the logs pane reads this query from the context's Loki (or the sandbox),
 /// sent exactly as typed, over the pane's window.
 pub fn run_logql(state: &mut State, query: String) -> Vec<Cmd> {
+    if let Some(why) = state.context.no_logql.clone() {
+        state.toast(ToastLevel::Error, format!("LogQL needs Loki; {why}"));
+        return Vec::new();
+    }
     let mut cmds: Vec<Cmd> = remember(state, QueryLanguage::LogQl, &query)
         .into_iter()
         .collect();

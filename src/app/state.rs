@@ -253,6 +253,8 @@ pub struct ContextInfo {
     pub alert_labels: BTreeMap<String, Vec<String>>,
     /// The image of a debug container (config `debug_image`; empty: `busybox`).
     pub debug_image: String,
+    /// Why `:logs <LogQL>` cannot run here (no Loki: pods or local files); `None`: it can.
+    pub no_logql: Option<String>,
 }
 
 /// Appearance and key bindings in force.

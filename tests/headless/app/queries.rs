@@ -245,3 +245,17 @@ fn a_span_s_logs_cover_its_time_give_or_take_five_minutes() {
     s.panes.logs.ingest(&LogBatch::new(Vec::new()));
     assert!(screen(&s).contains(&expected.label()), "{}", screen(&s));
 }
+
+#[test]
+fn logql_without_loki_is_refused_with_the_reason_and_the_lines_stay() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('6'));
+    let before = s.panes.logs.buffer.len();
+    s.context.no_logql = Some("these are local files: / searches them".into());
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, r#"logs {app="x"}"#);
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert!(log_target(&cmds).is_none());
+    assert_eq!(s.panes.logs.buffer.len(), before, "nothing was cleared");
+    assert!(screen(&s).contains("LogQL needs Loki"), "{}", screen(&s));
+}
