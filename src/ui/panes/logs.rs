@@ -258,8 +258,13 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else {
         "paused"
     };
+    let outside = if pane.outside_window > 0 {
+        format!(" · {} outside the window", pane.outside_window)
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Logs · {} · {} lines · {} dropped · {follow} · {} ",
+        " Logs · {} · {} lines · {} dropped{outside} · {follow} · {} ",
         target_text(pane),
         pane.buffer.len(),
         pane.dropped(),

@@ -563,6 +563,38 @@ mod tests {
     }
 
     #[test]
+    fn lines_outside_an_absolute_window_are_dropped_and_counted() {
+        let mut pane = LogsPane::new(100);
+        let now: Timestamp = "2026-12-07T12:00:00Z".parse().unwrap();
+        pane.window =
+            Some(crate::model::window::TimeWindow::parse("2026-12-07 10:00..11:00", now).unwrap());
+        pane.window_set_at = now;
+        pane.ingest(&batch(&[
+            "2026-12-07T09:59:59Z INFO before",
+            "2026-12-07T10:30:00Z INFO inside",
+            "2026-12-07T11:00:00Z INFO at the end (excluded)",
+            "no time at all",
+        ]));
+        let shown: Vec<&str> = (0..pane.shown_len())
+            .filter_map(|i| pane.buffer.get_seq(pane.shown_seq(i)?))
+            .map(LogLine::message)
+            .collect();
+        assert_eq!(shown, ["INFO inside", "no time at all"]);
+        assert_eq!(pane.outside_window, 2);
+        // A relative window keeps what is new.
+        pane.window = Some(crate::model::window::TimeWindow::Last(
+            std::time::Duration::from_hours(1),
+        ));
+        pane.clear();
+        pane.ingest(&batch(&[
+            "2026-12-07T10:59:00Z INFO old",
+            "2026-12-07T12:30:00Z INFO later than when it was set",
+        ]));
+        assert_eq!(pane.shown_len(), 1);
+        assert_eq!(pane.outside_window, 1);
+    }
+
+    #[test]
     fn jump_time_parses_clock_and_rfc3339() {
         let now: Timestamp = "2026-11-22T10:30:00Z".parse().unwrap();
         assert_eq!(
