@@ -409,10 +409,19 @@ impl LokiClient {
             // `parse error at line 1, col 6: syntax error: unexpected IDENTIFIER` of
             // pkg/logql/syntax/errors.go `ParseError`, at 844391a3): kept whole, as the user
             // needs all of it to fix the query.
+            // A JSON error body (`{"status":"error","errorType":"bad_data","error":"…"}`,
+            // as some Loki versions and proxies send) is reduced to its message.
             let text = String::from_utf8_lossy(&body);
+            let reason = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    ["error", "message"]
+                        .iter()
+                        .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_owned))
+                })
+                .unwrap_or_else(|| text.trim().to_owned());
             return Err(crate::model::clean_multiline(&format!(
-                "{REJECTED} (HTTP {status}): {}\nquery: {query}",
-                text.trim()
+                "{REJECTED} (HTTP {status}): {reason}\nquery: {query}"
             )));
         }
         if !status.is_success() {

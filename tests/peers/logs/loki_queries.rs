@@ -185,3 +185,26 @@ async fn a_refused_query_comes_back_whole_and_is_not_retried() {
             .any(|e| e.contains("unexpected IDENTIFIER"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_error_body_is_reduced_to_its_message() {
+    let server = LokiServer::start().await;
+    server.set_query_error(Some(
+        r#"{"status":"error","errorType":"bad_data","error":"parse error at line 1, col 6: syntax error: unexpected IDENTIFIER"}"#,
+    ));
+    let client = loki::LokiClient::new(&LokiConfig {
+        url: server.url(),
+        token: None,
+        headers: BTreeMap::new(),
+        tls: None,
+    })
+    .unwrap();
+    let err = client
+        .query_range("{app cart}", 0, 1, 10, loki::Direction::Backward)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "Loki rejected the query (HTTP 400 Bad Request): parse error at line 1, col 6: syntax error: unexpected IDENTIFIER\nquery: {app cart}"
+    );
+}
