@@ -18,3 +18,20 @@ pub fn save_json(data_dir: &Path, name: &str, value: &impl Serialize) -> Result<
     std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// The history of `:logs`/`:traces` queries, per context.
+pub const QUERIES_FILE: &str = "queries.json";
+
+/// Reads the query history. A missing or unreadable file is an empty history (logged): a
+/// lost history costs retyping, not data.
+#[must_use]
+pub fn load_queries(data_dir: &Path) -> crate::model::query_history::QueryHistory {
+    let path = data_dir.join(QUERIES_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+            tracing::warn!(path = %path.display(), error = %e, "query history unreadable");
+            crate::model::query_history::QueryHistory::default()
+        }),
+        Err(_) => crate::model::query_history::QueryHistory::default(),
+    }
+}

@@ -164,6 +164,8 @@ actions! {
     ErrorsOnly = "errors_only", false, "show only traces with errors, or all";
     MinDuration = "min_duration", false, "show only traces slower than a duration";
     ServiceMap = "service_map", false, "service map of the traces in view (calls and errors between services)";
+    TimeWindow = "time_window", false, "set the time window: 15m, 1h, 7d or FROM..TO (also :window)";
+    SearchTraces = "search_traces", false, "search traces by service, operation, tags (http.status_code=500) and duration";
     OpenIncident = "open_incident", false, "open the incident view of this service";
     NextPanel = "next_panel", false, "focus the next panel";
     PrevPanel = "prev_panel", false, "focus the previous panel";

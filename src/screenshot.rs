@@ -700,13 +700,14 @@ fn feed_telemetry(
         .logs
         .ingest(&crate::sources::logs::LogBatch::new(items));
     let search = state.panes.traces.search();
-    let rows = crate::sources::sandbox::telemetry::search(world, &search);
+    let rows = crate::sources::sandbox::telemetry::search(world, &search).unwrap_or_default();
     state
         .panes
         .traces
         .set_list(Arc::new(crate::sources::trace_feed::TraceList {
             search,
             rows,
+            error: None,
         }));
 }
 

@@ -74,6 +74,8 @@ pub enum Focus {
         service: Option<String>,
         trace_id: Option<String>,
         errors_only: bool,
+        /// Read over this window (a span's time ± 5 minutes) instead of the pane's.
+        window: Option<crate::model::window::TimeWindow>,
     },
     /// A service's traces (or the scope's).
     Traces { service: Option<String> },

@@ -15,6 +15,7 @@ pub mod modal;
 pub mod msg;
 pub mod oncall;
 pub mod panes;
+pub mod queries;
 pub mod route;
 pub mod state;
 pub mod summary;

@@ -197,6 +197,8 @@ pub enum Cmd {
     Quit,
     /// Write the tours' progress to the data dir.
     SaveTourProgress(crate::tour::progress::ProgressMap),
+    /// Write the history of `:logs`/`:traces` queries (`queries.json` in the data dir).
+    SaveQueryHistory(crate::model::query_history::QueryHistory),
     /// Write the actions held for their approval (`held-actions.json` in the data dir).
     SaveHeldActions(crate::model::approvals::HeldActions),
     /// Stop the current context's sources and start `name`'s with `generation`.

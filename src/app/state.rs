@@ -165,6 +165,12 @@ pub enum PromptPurpose {
     },
     /// Which Postgres sessions to mark (state and age, user, application).
     PgMarkWhere,
+    /// The logs pane's time window (`@`).
+    LogWindow,
+    /// The traces pane's time window (`@`).
+    TraceWindow,
+    /// The traces pane's structured search (service, operation, tags, durations).
+    TraceSearch,
 }
 
 impl PromptPurpose {
@@ -179,8 +185,8 @@ impl PromptPurpose {
             | Self::PeekMessages(_) => PaneId::Kafka,
             Self::RollbackApp(_) => PaneId::Apps,
             Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
-            Self::JumpTime | Self::LogOptions => PaneId::Logs,
-            Self::MinDuration => PaneId::Traces,
+            Self::JumpTime | Self::LogOptions | Self::LogWindow => PaneId::Logs,
+            Self::MinDuration | Self::TraceWindow | Self::TraceSearch => PaneId::Traces,
             Self::DeletePod { .. } => PaneId::Pods,
             Self::PgMarkWhere => PaneId::Postgres,
         }
@@ -247,6 +253,8 @@ pub struct ContextInfo {
     pub alert_labels: BTreeMap<String, Vec<String>>,
     /// The image of a debug container (config `debug_image`; empty: `busybox`).
     pub debug_image: String,
+    /// Why `:logs <LogQL>` cannot run here (no Loki: pods or local files); `None`: it can.
+    pub no_logql: Option<String>,
 }
 
 /// Appearance and key bindings in force.
@@ -291,6 +299,8 @@ pub struct State {
     pub tours: Arc<crate::tour::library::TourLibrary>,
     /// Saved progress of every tour.
     pub tour_progress: crate::tour::progress::ProgressMap,
+    /// The `:logs`/`:traces` queries run, per context (saved in the data dir).
+    pub query_history: crate::model::query_history::QueryHistory,
     /// Actions this console asked approval for, by request id (saved in the data dir).
     pub held_actions: crate::model::approvals::HeldActions,
     /// Tours may run actions outside the sandbox (`opsdeck tour --allow-writes`).
@@ -330,6 +340,7 @@ impl State {
             tour: None,
             tours: Arc::default(),
             tour_progress: crate::tour::progress::ProgressMap::new(),
+            query_history: crate::model::query_history::QueryHistory::default(),
             held_actions: crate::model::approvals::HeldActions::new(),
             tour_allow_writes: false,
             health: BTreeMap::new(),

@@ -395,7 +395,7 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
         SourceBody::Traces(list) => {
             // A list for an older search is dropped: the latest request wins.
             if list.search == state.panes.traces.search() {
-                state.panes.traces.set_list(list);
+                state.panes.traces.answered(list);
                 state.dirty |= state.view().pane() == PaneId::Traces;
             }
         }
@@ -591,6 +591,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
                     service,
                     trace_id: None,
                     errors_only: false,
+                    window: None,
                 })],
             );
         }

@@ -141,6 +141,7 @@ pub(super) fn console_with_tour(
     state.readonly = ui.readonly;
     state.debug = ui.debug;
     state.tour_progress = crate::tour::progress::load(&paths.data_dir);
+    state.query_history = crate::datafile::load_queries(&paths.data_dir);
     let held = crate::actions::held::load(&paths.data_dir);
     state.held_actions = held.held;
     if let Some(problem) = held.problem {

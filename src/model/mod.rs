@@ -24,6 +24,7 @@ pub mod pg_server;
 pub mod pg_statements;
 pub mod pg_tree;
 pub mod platform;
+pub mod query_history;
 pub mod sanitize;
 pub mod service;
 pub mod silence;
@@ -33,6 +34,7 @@ pub mod text;
 pub mod timeline;
 pub mod traces;
 pub mod validate;
+pub mod window;
 
 pub use health::SourceHealth;
 pub use sanitize::{clean, clean_bytes, clean_multiline};

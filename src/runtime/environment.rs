@@ -684,6 +684,13 @@ pub fn apply_context(state: &mut State, config: &Config) {
             ctx.sandbox_seed.is_none() && ctx.argocd.as_ref().is_some_and(|a| a.api_url.is_some());
         state.kube_access.argo_api = state.context.argo_api;
         state.context.no_argocd = ctx.sandbox_seed.is_none() && ctx.argocd.is_none();
+        state.context.no_logql = if !ctx.local_logs.is_empty() {
+            Some("these are local files: / searches them".to_owned())
+        } else if ctx.loki.is_none() && ctx.sandbox_seed.is_none() {
+            Some("this context reads pod logs: add `loki = { url = \"…\" }` to it".to_owned())
+        } else {
+            None
+        };
         let databases: Vec<String> = if ctx.sandbox_seed.is_some() {
             crate::sources::sandbox::fleet::SQUADS
                 .iter()

@@ -357,6 +357,15 @@ where
     } = carry;
     match cmd {
         Cmd::Quit => state.quit = true,
+        Cmd::SaveQueryHistory(history) => {
+            // Without a data dir (tests) the history lives only in memory.
+            if let Some(dir) = &env.data_dir
+                && let Err(e) =
+                    crate::datafile::save_json(dir, crate::datafile::QUERIES_FILE, &history)
+            {
+                tracing::warn!(error = %e, "query history not saved");
+            }
+        }
         Cmd::SaveTourProgress(progress) => {
             // Without a data dir (tests, benchmarks) progress lives only in memory.
             if let Some(dir) = &env.data_dir

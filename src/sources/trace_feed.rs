@@ -18,11 +18,13 @@ use crate::sources::{Control, Reporter, SourceBody, SourceEvent, SourceHandle, S
 /// How often the trace list is searched again.
 const EVERY: Duration = Duration::from_secs(10);
 
-/// One answer to a search: the rows, for which search.
+/// One answer to a search: the rows, for which search (the pane drops answers to any
+/// search but its latest), or why the search failed (shown whole when the user wrote it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceList {
     pub search: TraceSearch,
     pub rows: Vec<TraceSummary>,
+    pub error: Option<String>,
 }
 
 /// Where traces come from in the current context.
@@ -117,6 +119,18 @@ pub fn spawn(
     SourceHandle::new(SourceId::Traces, control_tx, task)
 }
 
+/// What a control message does to the loop: `false` when the app has gone away.
+fn apply(message: Option<Control>, search: &mut TraceSearch, paused: &mut bool) -> bool {
+    match message {
+        None => return false,
+        Some(Control::TraceSearch(new)) => *search = *new,
+        Some(Control::SetScope(scope)) => search.service = scope,
+        Some(Control::Pause(p)) => *paused = p,
+        Some(Control::Refresh | Control::SetInterval(_) | Control::Logs(_)) => {}
+    }
+    true
+}
+
 async fn run(lookup: TraceLookup, reporter: Reporter, mut control: mpsc::Receiver<Control>) {
     let mut search = TraceSearch {
         limit: 50,
@@ -126,38 +140,57 @@ async fn run(lookup: TraceLookup, reporter: Reporter, mut control: mpsc::Receive
     let mut paused = false;
     loop {
         if !paused {
-            let health = match lookup.search(&search).await {
+            // The window becomes start/end now, so a relative window slides with each poll.
+            let resolved = search.resolved(Timestamp::now());
+            // A message while the search runs abandons it: the latest request wins at once
+            // instead of waiting behind a slow answer nobody wants any more.
+            let answer = tokio::select! {
+                answer = lookup.search(&resolved) => answer,
+                message = control.recv() => {
+                    if !apply(message, &mut search, &mut paused) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let (list, health) = match answer {
                 Ok(rows) => {
+                    let now = Timestamp::now();
+                    last_good = Some(now);
                     let list = TraceList {
                         search: search.clone(),
                         rows,
+                        error: None,
                     };
-                    if !reporter.send(SourceBody::Traces(Arc::new(list))).await {
-                        return;
-                    }
-                    let now = Timestamp::now();
-                    last_good = Some(now);
-                    SourceHealth::Ok { at: now }
+                    (list, SourceHealth::Ok { at: now })
                 }
-                Err(message) => SourceHealth::Error {
-                    message,
-                    since: Timestamp::now(),
-                    last_good,
-                },
+                Err(message) => {
+                    let list = TraceList {
+                        search: search.clone(),
+                        rows: Vec::new(),
+                        error: Some(message.clone()),
+                    };
+                    let health = SourceHealth::Error {
+                        message,
+                        since: Timestamp::now(),
+                        last_good,
+                    };
+                    (list, health)
+                }
             };
-            if !reporter.health(health).await {
+            if !reporter.send(SourceBody::Traces(Arc::new(list))).await
+                || !reporter.health(health).await
+            {
                 return;
             }
         }
         tokio::select! {
             () = tokio::time::sleep(EVERY) => {}
-            message = control.recv() => match message {
-                None => return,
-                Some(Control::TraceSearch(new)) => search = *new,
-                Some(Control::SetScope(scope)) => search.service = scope,
-                Some(Control::Pause(p)) => paused = p,
-                Some(Control::Refresh | Control::SetInterval(_) | Control::Logs(_)) => {}
-            },
+            message = control.recv() => {
+                if !apply(message, &mut search, &mut paused) {
+                    return;
+                }
+            }
         }
     }
 }

@@ -396,3 +396,162 @@ async fn an_unreachable_server_is_named() {
     );
     assert_eq!(backend.kind(), "tempo");
 }
+
+/// TraceQL with what URL encoding can mangle: quotes, braces, `&&` (a parameter separator
+/// unless escaped), `+`, spaces and unicode.
+const TYPED_TRACEQL: &str = r#"{ resource.service.name = "pay ments" && span.note = "a+b & ünï" }"#;
+
+#[tokio::test]
+async fn typed_traceql_and_the_window_arrive_as_sent() {
+    let server = TempoServer::start().await;
+    let backend = tempo(&server, None);
+    let now = jiff::Timestamp::from_second(1_765_101_600).unwrap();
+    let search = TraceSearch {
+        traceql: Some(TYPED_TRACEQL.into()),
+        window: Some(opsdeck::model::window::TimeWindow::Last(
+            Duration::from_hours(1),
+        )),
+        ..TraceSearch::default()
+    };
+    backend.search(&search.resolved(now)).await.unwrap();
+    let call = &server.calls()[0];
+    assert_eq!(call.param("q"), Some(TYPED_TRACEQL));
+    let mut url = reqwest::Url::parse("http://x/").unwrap();
+    url.query_pairs_mut().append_pair("q", TYPED_TRACEQL);
+    assert!(
+        call.query.starts_with(url.query().unwrap()),
+        "{} vs {:?}",
+        call.query,
+        url.query()
+    );
+    assert!(call.query.contains("%26%26") && call.query.contains("%2B"));
+    // Tempo takes seconds.
+    assert_eq!(call.param("start"), Some("1765098000"));
+    assert_eq!(call.param("end"), Some("1765101600"));
+}
+
+#[tokio::test]
+async fn tempo_refuses_bad_traceql_and_the_whole_reason_comes_back() {
+    let server = TempoServer::start().await;
+    let backend = tempo(&server, None);
+    let err = backend
+        .search(&TraceSearch {
+            traceql: Some("status = error".into()),
+            ..TraceSearch::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains(
+            "HTTP 400 Bad Request: invalid TraceQL query: parse error at line 1, col 1: syntax error: unexpected IDENTIFIER"
+        ),
+        "{err}"
+    );
+    assert_eq!(server.calls()[0].status, 400);
+}
+
+#[tokio::test]
+async fn the_structured_search_goes_out_as_traceql_and_as_jaeger_parameters() {
+    let search = TraceSearch {
+        service: Some("cart".into()),
+        operation: Some("GET /checkout".into()),
+        tags: vec![
+            ("http.status_code".into(), "500".into()),
+            ("error".into(), "true".into()),
+        ],
+        min_duration: Some(Duration::from_millis(500)),
+        max_duration: Some(Duration::from_secs(2)),
+        window: Some(opsdeck::model::window::TimeWindow::Between {
+            from: jiff::Timestamp::from_second(1_765_101_600).unwrap(),
+            to: jiff::Timestamp::from_second(1_765_105_200).unwrap(),
+        }),
+        ..TraceSearch::default()
+    };
+    let resolved = search.resolved(jiff::Timestamp::now());
+
+    let server = TempoServer::start().await;
+    tempo(&server, None).search(&resolved).await.unwrap();
+    let call = &server.calls()[0];
+    assert_eq!(
+        call.param("q"),
+        Some(
+            r#"{ resource.service.name="cart" && name="GET /checkout" && span.http.status_code=500 && span.error=true && duration>500ms && duration<2000ms }"#
+        )
+    );
+    assert_eq!(call.param("start"), Some("1765101600"));
+    assert_eq!(call.param("end"), Some("1765105200"));
+
+    let server = support::jaeger::JaegerServer::start().await;
+    jaeger(&server).search(&resolved).await.unwrap();
+    let call = &server.calls()[0];
+    assert_eq!(call.param("service"), Some("cart"));
+    assert_eq!(call.param("operation"), Some("GET /checkout"));
+    let tags: serde_json::Value = serde_json::from_str(call.param("tags").unwrap()).unwrap();
+    assert_eq!(
+        tags,
+        serde_json::json!({"http.status_code": "500", "error": "true"})
+    );
+    assert_eq!(call.param("minDuration"), Some("500ms"));
+    assert_eq!(call.param("maxDuration"), Some("2000ms"));
+    // Jaeger takes microseconds.
+    assert_eq!(call.param("start"), Some("1765101600000000"));
+    assert_eq!(call.param("end"), Some("1765105200000000"));
+    // And TraceQL is refused before any request: Jaeger has none.
+    let err = jaeger(&server)
+        .search(&TraceSearch {
+            service: Some("cart".into()),
+            traceql: Some("{}".into()),
+            ..TraceSearch::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.contains("Jaeger has no TraceQL"), "{err}");
+    assert_eq!(server.calls().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_search_wins_over_a_slow_older_one() {
+    use opsdeck::sources::trace_feed::{self, TraceLookup};
+    use opsdeck::sources::{Control, SourceBody};
+    let server = TempoServer::start().await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let handle = trace_feed::spawn(TraceLookup::Backend(tempo(&server, None)), 1, tx);
+    let slow = TraceSearch {
+        traceql: Some(format!(r#"{{ name="{}" }}"#, support::tempo::SLOW_NAME)),
+        ..TraceSearch::default()
+    };
+    let fast = TraceSearch {
+        traceql: Some(r#"{ resource.service.name="inventory" }"#.into()),
+        ..TraceSearch::default()
+    };
+    handle.send(Control::TraceSearch(Box::new(slow.clone())));
+    // Wait until the slow search is on the wire, then ask for a newer one.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !server
+        .calls()
+        .iter()
+        .any(|c| c.query.contains(support::tempo::SLOW_NAME))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slow search was sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle.send(Control::TraceSearch(Box::new(fast.clone())));
+    let mut answered = Vec::new();
+    let until = tokio::time::Instant::now() + support::tempo::SLOW_FOR + Duration::from_secs(1);
+    while let Ok(Some(event)) = tokio::time::timeout_at(until, rx.recv()).await {
+        if let SourceBody::Traces(list) = event.body {
+            answered.push(list.search.traceql.clone());
+        }
+    }
+    assert!(
+        answered.contains(&fast.traceql),
+        "the newer search was answered: {answered:?}"
+    );
+    assert!(
+        !answered.contains(&slow.traceql),
+        "the older, slower answer never arrives: {answered:?}"
+    );
+}

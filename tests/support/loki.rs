@@ -27,7 +27,9 @@
 //! - Failure switches: [`LokiServer::set_status`] answers every query with that status, and
 //!   [`LokiServer::set_reject_label_filters`] answers queries with a label filter with a 400
 //!   (a Loki without structured metadata support).
-//! - Every request is recorded with its parameters and headers.
+//! - [`LokiServer::set_query_error`] answers every query with a 400 and the given body (a
+//!   real Loki parse error), for the error panel.
+//! - Every request is recorded with its raw query string, its parameters and headers.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -37,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -64,6 +66,8 @@ pub struct Entry {
 pub struct LokiRequest {
     /// `query_range` or `tail`.
     pub endpoint: String,
+    /// The query string exactly as it arrived (still percent-encoded).
+    pub raw_query: String,
     pub params: Vec<(String, String)>,
     /// Header names in lowercase.
     pub headers: BTreeMap<String, String>,
@@ -100,6 +104,7 @@ struct Inner {
     refuse_tail: bool,
     reject_label_filters: bool,
     status: Option<u16>,
+    query_error: Option<String>,
 }
 
 struct Shared {
@@ -219,6 +224,14 @@ impl LokiServer {
     }
 
     /// Answer every `query_range` with this status (`None`: normally).
+    /// Answers every `query_range` with a 400 and `body`, as Loki does for a query it cannot
+    /// parse: grafana/loki `pkg/util/server/error.go` writes `err.Error()` as plain text,
+    /// and `pkg/logql/syntax/errors.go` (844391a3) words a `ParseError` as
+    /// `parse error at line %d, col %d: %s`.
+    pub fn set_query_error(&self, body: Option<&str>) {
+        self.shared.lock().query_error = body.map(str::to_owned);
+    }
+
     pub fn set_status(&self, status: Option<u16>) {
         self.shared.lock().status = status;
     }
@@ -446,12 +459,14 @@ impl LogQuery {
 fn record(
     inner: &mut Inner,
     endpoint: &str,
+    raw_query: &str,
     params: &[(String, String)],
     headers: &HeaderMap,
     status: u16,
 ) {
     inner.requests.push(LokiRequest {
         endpoint: endpoint.into(),
+        raw_query: raw_query.into(),
         params: params.to_vec(),
         headers: headers
             .iter()
@@ -513,19 +528,39 @@ fn streams(entries: &[Entry], categorize: bool) -> Vec<Value> {
         .collect()
 }
 
+/// The answer a test injected: its query error (400), else its status.
+fn injected(inner: &Inner) -> Option<(StatusCode, String)> {
+    if let Some(body) = &inner.query_error {
+        return Some((StatusCode::BAD_REQUEST, body.clone()));
+    }
+    let code = inner.status?;
+    Some((
+        StatusCode::from_u16(code).expect("status"),
+        "injected failure".into(),
+    ))
+}
+
 async fn query_range(
     State(shared): State<Arc<Shared>>,
+    RawQuery(raw): RawQuery,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
     let mut inner = shared.lock();
+    let raw = raw.unwrap_or_default();
     let answer = |inner: &mut Inner, status: StatusCode, response: Response| {
-        record(inner, "query_range", &params, &headers, status.as_u16());
+        record(
+            inner,
+            "query_range",
+            &raw,
+            &params,
+            &headers,
+            status.as_u16(),
+        );
         response
     };
-    if let Some(code) = inner.status {
-        let status = StatusCode::from_u16(code).expect("status");
-        return answer(&mut inner, status, error(status, "injected failure"));
+    if let Some((status, body)) = injected(&inner) {
+        return answer(&mut inner, status, error(status, &body));
     }
     let Some(query) = param(&params, "query") else {
         let status = StatusCode::BAD_REQUEST;
@@ -642,7 +677,7 @@ async fn tail(
 ) -> Response {
     let mut inner = shared.lock();
     let refuse = |inner: &mut Inner, message: &str| {
-        record(inner, "tail", &params, &headers, 400);
+        record(inner, "tail", "", &params, &headers, 400);
         error(StatusCode::BAD_REQUEST, message)
     };
     let Ok(upgrade) = upgrade else {
@@ -671,7 +706,7 @@ async fn tail(
     backlog.sort_by_key(|e| e.ts);
     backlog.drain(..backlog.len().saturating_sub(limit));
     let mut signals = shared.tails.subscribe();
-    record(&mut inner, "tail", &params, &headers, 101);
+    record(&mut inner, "tail", "", &params, &headers, 101);
     drop(inner);
     let categorize = categorized(&headers);
     shared.open_tails.fetch_add(1, Ordering::SeqCst);

@@ -14,6 +14,10 @@
 //! - `GET /api/traces/{id}`: the v1 form (`batches`, **base64** ids, enum **names**, 64-bit
 //!   integers as strings) for both traces; 404 `trace not found` otherwise.
 //!
+//! - A `q=` that is not a spanset `{ … }` is refused with a 400 and Tempo's text
+//!   (`invalid TraceQL query: parse error at line 1, col 1: syntax error: unexpected
+//!   IDENTIFIER`).
+//!
 //! The checkout trace spans frontend → cart → postgres and frontend → payments (an error span
 //! with an `exception` event). The legacy trace carries hostile escape and bidi characters in
 //! an attribute. Every call is recorded; [`TempoServer::set_fault`] makes every route answer a
@@ -130,11 +134,51 @@ fn after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     Some(&rest[..end])
 }
 
+/// A TraceQL naming this span (`{ name="slow-search" }`) is answered after [`SLOW_FOR`], so
+/// a test can send a newer search while it runs (the latest search must win).
+pub const SLOW_NAME: &str = "slow-search";
+pub const SLOW_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Tempo's answer to TraceQL that is not a spanset: grafana/tempo `pkg/api/http.go`
+/// (01b11506) wraps the parser's error as `invalid TraceQL query: %w`, the parser words it
+/// `parse error at line %d, col %d: %s` (pkg/traceql), and the handler writes it as plain
+/// text with a 400. A query starting with a bare word (`status = error`, no braces) fails
+/// at column 1 on the identifier.
+fn refused_traceql(q: &str) -> Option<String> {
+    let t = q.trim();
+    if t.is_empty() || (t.starts_with('{') && t.ends_with('}')) {
+        return None;
+    }
+    let col = q.len() - q.trim_start().len() + 1;
+    let token = if t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.') {
+        "IDENTIFIER"
+    } else {
+        "$end"
+    };
+    Some(format!(
+        "invalid TraceQL query: parse error at line 1, col {col}: syntax error: unexpected {token}\n"
+    ))
+}
+
 async fn search(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+    let params = decode(uri.query().unwrap_or_default());
+    let q_param = params
+        .iter()
+        .find(|(n, _)| n == "q")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if let Some(body) = refused_traceql(&q_param) {
+        if let Some(fault) = record(&shared, &uri, &headers, 400) {
+            return fault;
+        }
+        return (StatusCode::BAD_REQUEST, body).into_response();
+    }
     if let Some(fault) = record(&shared, &uri, &headers, 200) {
         return fault;
     }
-    let params = decode(uri.query().unwrap_or_default());
+    if q_param.contains(SLOW_NAME) {
+        tokio::time::sleep(SLOW_FOR).await;
+    }
     let get = |k: &str| {
         params
             .iter()

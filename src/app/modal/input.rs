@@ -73,6 +73,9 @@ pub(crate) fn palette_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
             };
         }
         KeyCode::Tab => with_vocabulary(state, |v| p.accept_completion(v)),
+        KeyCode::Up | KeyCode::Down
+            if p.completions.is_empty()
+                && crate::app::queries::recall(state, &mut p, key.code == KeyCode::Up) => {}
         KeyCode::Down => p.cycle(true),
         KeyCode::Up | KeyCode::BackTab => p.cycle(false),
         KeyCode::Backspace => {
@@ -122,6 +125,9 @@ pub fn run_command(state: &mut State, command: Command) -> Vec<Cmd> {
             crate::app::messages::open(state);
             Vec::new()
         }
+        Command::Logs(query) => crate::app::queries::run_logql(state, query),
+        Command::Traces(query) => crate::app::queries::run_traceql(state, query),
+        Command::Window(text) => crate::app::queries::set_window(state, &text),
         Command::Quit => {
             state.quit = true;
             vec![Cmd::Quit]

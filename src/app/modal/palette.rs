@@ -14,6 +14,12 @@ pub enum Command {
     Tour(Option<String>),
     /// `:messages`: every toast of the session.
     Messages,
+    /// `:logs <LogQL>`: the query exactly as typed (after the command word).
+    Logs(String),
+    /// `:traces <TraceQL>`: the query exactly as typed.
+    Traces(String),
+    /// `:window 1h` / `:window FROM..TO`: the logs' and traces' time window.
+    Window(String),
     Help,
     Quit,
 }
@@ -24,6 +30,7 @@ const ARG_COMMANDS: &[(&str, &[&str])] = &[
     ("theme", &["themes"]),
     ("scope", &[]),
     ("tour", &["tours", "tutorial"]),
+    ("window", &["win"]),
 ];
 const PLAIN_COMMANDS: &[(&str, &[&str])] = &[
     ("help", &["h"]),
@@ -45,6 +52,9 @@ pub type ParseError = String;
 
 /// Parses a command line (without the leading `:`).
 pub fn parse(line: &str) -> Result<Command, ParseError> {
+    if let Some(command) = parse_query_command(line) {
+        return Ok(command);
+    }
     let mut words = line.split_whitespace();
     let Some(word) = words.next() else {
         return Err("type a command; tab completes".to_owned());
@@ -78,6 +88,12 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             Some(s) => Ok(Command::Scope(Some(s.to_owned()))),
         };
     }
+    if is(ARG_COMMANDS, "window") {
+        return Err(
+            "usage: :window 15m | 1h | 24h | 7d | 2026-12-07 10:00..11:00 (RFC 3339 works too)"
+                .to_owned(),
+        );
+    }
     if is(ARG_COMMANDS, "tour") {
         return Ok(Command::Tour(arg));
     }
@@ -91,6 +107,36 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         return Ok(Command::Quit);
     }
     Err(format!("unknown command `{word}`; tab lists commands"))
+}
+
+/// The commands whose argument is the rest of the line, spaces, quotes and all: `logs` and
+/// `traces` (with their aliases) followed by a query, and `window` with its range.
+fn parse_query_command(line: &str) -> Option<Command> {
+    let line = line.trim_start();
+    let (word, rest) = line.split_once(char::is_whitespace)?;
+    let rest = rest.trim_start();
+    if rest.is_empty() {
+        return None;
+    }
+    match PaneId::from_command(word) {
+        Some(PaneId::Logs) => return Some(Command::Logs(rest.to_owned())),
+        Some(PaneId::Traces) => return Some(Command::Traces(rest.to_owned())),
+        _ => {}
+    }
+    (word == "window" || word == "win").then(|| Command::Window(rest.to_owned()))
+}
+
+/// Which query language the palette's input is being typed in (`logs …`, `traces …`), for
+/// recalling the history with up/down.
+#[must_use]
+pub fn query_language(input: &str) -> Option<crate::model::query_history::QueryLanguage> {
+    use crate::model::query_history::QueryLanguage;
+    let (word, _) = input.split_once(' ')?;
+    match PaneId::from_command(word) {
+        Some(PaneId::Logs) => Some(QueryLanguage::LogQl),
+        Some(PaneId::Traces) => Some(QueryLanguage::TraceQl),
+        _ => None,
+    }
 }
 
 /// Every command word, primary names first.
@@ -167,6 +213,8 @@ pub struct PaletteState {
     pub completions: Vec<String>,
     pub selected: Option<usize>,
     pub error: Option<String>,
+    /// The history entry shown (up/down on `logs …`/`traces …`): its index, newest 0.
+    pub recall: Option<usize>,
 }
 
 impl PaletteState {
@@ -175,6 +223,38 @@ impl PaletteState {
         self.completions = complete(&self.input, vocab);
         self.selected = None;
         self.error = None;
+        self.recall = None;
+    }
+
+    /// Up (`older`) or down through `history` (newest first) in place of the text after the
+    /// command word; down past the newest leaves the word alone. False when there is nothing
+    /// to recall.
+    pub fn recall_query(&mut self, history: &[String], older: bool) -> bool {
+        let Some((word, _)) = self.input.split_once(' ') else {
+            return false;
+        };
+        let word = word.to_owned();
+        let next = match (self.recall, older) {
+            (None, true) => Some(0),
+            (None, false) => return false,
+            (Some(i), true) => Some((i + 1).min(history.len().saturating_sub(1))),
+            (Some(0), false) => None,
+            (Some(i), false) => Some(i - 1),
+        };
+        match next.and_then(|i| history.get(i).map(|q| (i, q))) {
+            Some((i, query)) => {
+                self.input = format!("{word} {query}");
+                self.recall = Some(i);
+            }
+            None if next.is_none() => {
+                self.input = format!("{word} ");
+                self.recall = None;
+            }
+            None => return false,
+        }
+        self.selected = None;
+        self.error = None;
+        true
     }
 
     /// Tab: take the selected completion, or the only one, or the longest common prefix.
@@ -252,6 +332,50 @@ mod tests {
         assert_eq!(parse("mes"), Ok(Command::Messages));
         assert!(parse("fly").is_err());
         assert!(parse("ctx").is_err());
+    }
+
+    #[test]
+    fn query_commands_keep_the_whole_rest_of_the_line() {
+        assert_eq!(
+            parse(r#"logs {app="cart"} |= "time out" != `x`"#),
+            Ok(Command::Logs(r#"{app="cart"} |= "time out" != `x`"#.into()))
+        );
+        assert_eq!(
+            parse("traces { span.http.status_code = 500 }"),
+            Ok(Command::Traces("{ span.http.status_code = 500 }".into()))
+        );
+        assert_eq!(parse("logs"), Ok(Command::Pane(PaneId::Logs, None)));
+        assert_eq!(
+            parse("window 2026-12-07 10:00..11:00"),
+            Ok(Command::Window("2026-12-07 10:00..11:00".into()))
+        );
+        assert!(parse("window").is_err());
+    }
+
+    #[test]
+    fn up_and_down_recall_queries() {
+        let history = vec!["b".to_owned(), "a".to_owned()];
+        let mut p = PaletteState {
+            input: "logs ".into(),
+            ..PaletteState::default()
+        };
+        assert!(!p.recall_query(&history, false));
+        assert!(p.recall_query(&history, true));
+        assert_eq!(p.input, "logs b");
+        assert!(p.recall_query(&history, true));
+        assert_eq!(p.input, "logs a");
+        assert!(p.recall_query(&history, true));
+        assert_eq!(p.input, "logs a", "the oldest stays");
+        assert!(p.recall_query(&history, false));
+        assert_eq!(p.input, "logs b");
+        assert!(p.recall_query(&history, false));
+        assert_eq!(p.input, "logs ");
+        assert!(!p.recall_query(&[], true));
+        assert_eq!(
+            query_language("traces {}"),
+            Some(crate::model::query_history::QueryLanguage::TraceQl)
+        );
+        assert_eq!(query_language("ctx x"), None);
     }
 
     #[test]

@@ -185,6 +185,39 @@ pub(crate) fn reset_keeping_page<P: Pane + Default>(pane: &mut P) {
     }
 }
 
+/// The `@` prompt of the logs and traces panes, prefilled with the current window.
+#[must_use]
+pub fn window_prompt(
+    purpose: crate::app::state::PromptPurpose,
+    which: &str,
+    current: Option<crate::model::window::TimeWindow>,
+) -> crate::app::state::Prompt {
+    crate::app::state::Prompt {
+        title: format!("time window of the {which}"),
+        input: current.map(crate::model::window::TimeWindow::input).unwrap_or_default(),
+        error: None,
+        purpose,
+        hint: "15m, 1h, 24h, 7d, or FROM..TO (2026-12-07 10:00..11:00, RFC 3339; UTC); empty: the default".into(),
+    }
+}
+
+/// The answer to a window prompt: empty (or `default`) goes back to the source's default.
+///
+/// # Errors
+/// What is wrong with the window typed.
+pub fn parse_window_input(
+    input: &str,
+    now: jiff::Timestamp,
+) -> Result<Option<crate::model::window::TimeWindow>, String> {
+    let input = input.trim();
+    if input.is_empty() || input == "default" {
+        return Ok(None);
+    }
+    crate::model::window::TimeWindow::parse(input, now)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// Puts a pane's cursor on data row `row`, clearing a filter that hides it.
 pub fn select_row(pane: &mut dyn Pane, row: usize) {
     let Some(table) = pane.table_mut() else {

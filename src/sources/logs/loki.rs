@@ -68,6 +68,14 @@ const MAX_BODY_BYTES: usize = 64 << 20;
 pub const ENCODING_FLAGS: (&str, &str) = ("X-Loki-Response-Encoding-Flags", "categorize-labels");
 /// What the pane shows before it has a target.
 pub const NO_TARGET: &str = "pick a service (scope) to read its logs from Loki";
+/// How a `query_range` error caused by the query itself begins (see [`is_rejection`]).
+pub const REJECTED: &str = "Loki rejected the query";
+
+/// Whether `error` is Loki refusing the query (HTTP 400), which no retry can mend.
+#[must_use]
+pub fn is_rejection(error: &str) -> bool {
+    error.starts_with(REJECTED)
+}
 
 /// Where Loki is, from the context's `loki` backend (the token already resolved).
 #[derive(Debug, Clone, Default)]
@@ -405,6 +413,27 @@ impl LokiClient {
                 )));
             }
             body.extend_from_slice(&chunk);
+        }
+        if status == reqwest::StatusCode::BAD_REQUEST {
+            // Loki answers a query it cannot parse or run with 400 and the reason as the body
+            // (grafana/loki pkg/util/server/error.go writes `err.Error()`, e.g. the
+            // `parse error at line 1, col 6: syntax error: unexpected IDENTIFIER` of
+            // pkg/logql/syntax/errors.go `ParseError`, at 844391a3): kept whole, as the user
+            // needs all of it to fix the query.
+            // A JSON error body (`{"status":"error","errorType":"bad_data","error":"…"}`,
+            // as some Loki versions and proxies send) is reduced to its message.
+            let text = String::from_utf8_lossy(&body);
+            let reason = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    ["error", "message"]
+                        .iter()
+                        .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_owned))
+                })
+                .unwrap_or_else(|| text.trim().to_owned());
+            return Err(crate::model::clean_multiline(&format!(
+                "{REJECTED} (HTTP {status}): {reason}\nquery: {query}"
+            )));
         }
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
@@ -782,8 +811,7 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
         return;
     };
     let span = target.since.unwrap_or(HISTORY);
-    let end = now_ns();
-    let start = end.saturating_sub(i64::try_from(span.as_nanos()).unwrap_or(i64::MAX));
+    let (start, end, follow) = super::window::loki_range(&target, span, Timestamp::now());
     let mut attempt = 0;
     let mut notices = Vec::new();
     let (query, entries) = loop {
@@ -799,6 +827,12 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
         .await
         {
             Ok(found) => break found,
+            Err(message) if is_rejection(&message) => {
+                // A bad query stays bad: say why in full, and read nothing more for it.
+                let _ = send(&reporter, vec![LogItem::QueryError(message.clone())]).await;
+                let _ = reporter.error(message, None).await;
+                return;
+            }
             Err(message) => {
                 if !reporter.error(message, None).await {
                     return;
@@ -817,9 +851,18 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
         return;
     }
     if entries.len() >= HISTORY_LINES {
+        let over = target.window.map_or_else(
+            || format!("the last {} min", span.as_secs() / 60),
+            crate::model::window::TimeWindow::label,
+        );
         notices.push(LogItem::Notice(format!(
-            "history: the newest {HISTORY_LINES} lines of the last {} min",
-            span.as_secs() / 60
+            "history: the newest {HISTORY_LINES} lines of {over}"
+        )));
+    }
+    if !follow && let Some(window) = target.window {
+        notices.push(LogItem::Notice(format!(
+            "window {}: read once, no live tail (the window is in the past)",
+            window.label()
         )));
     }
     if !send(&reporter, notices).await {
@@ -836,6 +879,9 @@ async fn run(client: Arc<LokiClient>, target: LogTarget, reporter: Reporter) {
         return;
     }
     drop(entries);
+    if !follow {
+        return;
+    }
 
     live(&client, &query, &mut cursor, &reporter).await;
 }

@@ -22,6 +22,7 @@ pub mod pods;
 pub mod resume;
 pub mod tail_gaps;
 pub mod watchdog;
+pub mod window;
 
 /// Lines are sent in batches of at most this many, or every [`BATCH_INTERVAL`].
 pub const BATCH_LINES: usize = 4096;
@@ -86,6 +87,10 @@ pub struct LogTarget {
     pub logql: Option<String>,
     /// Only lines of this trace (the span → logs pivot).
     pub trace_id: Option<String>,
+    /// The time window chosen by the user (`None`: the source's default). Loki reads it as
+    /// `query_range` start/end (and follows live only when it reaches now); pods get
+    /// `since` from the logs pane, which also drops lines outside an absolute window.
+    pub window: Option<crate::model::window::TimeWindow>,
 }
 
 /// Something a log source reports, in order.
@@ -105,6 +110,9 @@ pub enum LogItem {
     /// Lines the source counted but did not send because the ring could not keep them (the
     /// older part of a file bigger than the ring); they count as dropped.
     Skipped(u64),
+    /// The backend refused the query itself (Loki's 400 `parse error at line 1, col 6: …`):
+    /// its whole text, shown in an error panel; the source reads nothing more for it.
+    QueryError(String),
 }
 
 /// One batch of items. Compared by id only (lines are large and come from one source).

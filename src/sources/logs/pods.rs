@@ -127,6 +127,10 @@ impl Plan {
     fn of(target: &LogTarget, namespace_default: &str) -> Result<Self, String> {
         let Some(selector) = target.selector.clone().filter(|s| !s.trim().is_empty()) else {
             return Err(match &target.service {
+                // `:logs <LogQL>` in a context whose logs come from pods.
+                None if target.logql.is_some() => {
+                    "LogQL needs Loki: this context reads pod logs (add `loki` to it)".to_owned()
+                }
                 Some(service) => format!("no pod selector is known for {service}"),
                 None => NO_TARGET.to_owned(),
             });

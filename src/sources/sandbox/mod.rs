@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod forward;
 pub mod kafka;
 pub mod kafka_first_aid;
+pub mod logql;
 pub mod logs;
 pub mod metrics;
 pub mod pg;
@@ -21,6 +22,7 @@ pub mod provisioner;
 pub mod read_only;
 pub mod shell;
 pub mod telemetry;
+pub mod traceql;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -325,7 +327,7 @@ pub enum SandboxRequest {
     /// The simulated tracing backend's search.
     TraceSearch(
         crate::sources::traces::TraceSearch,
-        oneshot::Sender<Vec<crate::model::traces::TraceSummary>>,
+        oneshot::Sender<Result<Vec<crate::model::traces::TraceSummary>, String>>,
     ),
     /// One simulated trace by id.
     Trace(String, oneshot::Sender<Option<crate::model::traces::Trace>>),
@@ -571,7 +573,7 @@ impl SandboxHandle {
         search: crate::sources::traces::TraceSearch,
     ) -> Result<Vec<crate::model::traces::TraceSummary>, String> {
         self.ask(|reply| SandboxRequest::TraceSearch(search, reply))
-            .await
+            .await?
     }
 
     pub async fn trace(&self, id: String) -> Result<Option<crate::model::traces::Trace>, String> {

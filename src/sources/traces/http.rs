@@ -110,7 +110,15 @@ impl Endpoint {
     #[must_use]
     pub fn status_error(&self, url: &Url, answer: &Answer) -> String {
         let text = String::from_utf8_lossy(&answer.body);
-        let detail: String = text.trim().chars().take(200).collect();
+        // A 400 is the server refusing what was asked (Tempo: `invalid TraceQL query: parse
+        // error at line 1, col 17: syntax error: unexpected IDENTIFIER`, grafana/tempo
+        // pkg/api/http.go at 01b11506): the user needs all of it to fix the query. Other
+        // statuses may carry whole HTML pages from proxies: their start is enough.
+        let detail: String = if answer.status == 400 {
+            text.trim().to_owned()
+        } else {
+            text.trim().chars().take(200).collect()
+        };
         let reason = reqwest::StatusCode::from_u16(answer.status)
             .ok()
             .and_then(|s| s.canonical_reason())

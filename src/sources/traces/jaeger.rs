@@ -38,6 +38,12 @@ impl JaegerClient {
     /// # Errors
     /// Without a service (Jaeger refuses such searches), or for a broken base URL.
     pub fn search_url(&self, query: &TraceSearch) -> Result<Url, String> {
+        if query.traceql.is_some() {
+            return Err(
+                "Jaeger has no TraceQL: search with s (service, operation, tags, min and max duration)"
+                    .to_owned(),
+            );
+        }
         let Some(service) = query.service.as_deref().filter(|s| !s.is_empty()) else {
             return Err("Jaeger needs a service to search: pick one first".to_owned());
         };
@@ -45,13 +51,29 @@ impl JaegerClient {
         {
             let mut pairs = url.query_pairs_mut();
             pairs.append_pair("service", service);
+            if let Some(operation) = query.operation.as_deref().filter(|s| !s.is_empty()) {
+                pairs.append_pair("operation", operation);
+            }
             pairs.append_pair("limit", &query.limit.max(1).to_string());
             if let Some(min) = query.min_duration {
                 pairs.append_pair("minDuration", &go_duration(min));
             }
+            if let Some(max) = query.max_duration {
+                pairs.append_pair("maxDuration", &go_duration(max));
+            }
+            // `tags` is a JSON object of strings (cmd/query/app/query_parser.go reads it into
+            // a map[string]string); `error=true` is the classic error tag, which OTel's
+            // Jaeger exporter sets on error spans too.
+            let mut tags: serde_json::Map<String, serde_json::Value> = query
+                .tags
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
             if query.errors_only {
-                // The classic error tag; OTel's Jaeger exporter sets it on error spans too.
-                pairs.append_pair("tags", r#"{"error":"true"}"#);
+                tags.insert("error".into(), serde_json::Value::String("true".into()));
+            }
+            if !tags.is_empty() {
+                pairs.append_pair("tags", &serde_json::Value::Object(tags).to_string());
             }
             if let Some(start) = query.start {
                 pairs.append_pair("start", &start.as_microsecond().to_string());

@@ -32,14 +32,46 @@ pub struct TraceSearch {
     /// A TraceQL query typed by the user (Tempo only). Sent as written: the structured
     /// filters below are then the user's to write into it.
     pub traceql: Option<String>,
+    /// Only spans of this operation (Jaeger `operation`, TraceQL `name`).
+    pub operation: Option<String>,
+    /// Attribute conditions `key=value` (Jaeger `tags`, TraceQL `span.key=value`).
+    pub tags: Vec<(String, String)>,
     /// Only traces (Jaeger) or spans (Tempo TraceQL) at least this long.
     pub min_duration: Option<Duration>,
+    /// Only traces (Jaeger) or spans (Tempo TraceQL) at most this long.
+    pub max_duration: Option<Duration>,
     /// Only traces with an error span.
     pub errors_only: bool,
     /// Most rows wanted.
     pub limit: usize,
+    /// The window the user chose; the trace feed turns it into `start`/`end` when it sends
+    /// the search (a relative window slides with every poll).
+    pub window: Option<crate::model::window::TimeWindow>,
     pub start: Option<jiff::Timestamp>,
     pub end: Option<jiff::Timestamp>,
+}
+
+impl TraceSearch {
+    /// The search with its window turned into `start`/`end` at `now`.
+    #[must_use]
+    pub fn resolved(&self, now: jiff::Timestamp) -> Self {
+        let mut out = self.clone();
+        if let Some(window) = self.window {
+            let (from, to) = window.resolve(now);
+            out.start = Some(from);
+            out.end = Some(to);
+        }
+        out
+    }
+
+    /// Whether the user wrote any of it (a query, or a structured filter beyond the scope).
+    #[must_use]
+    pub fn is_custom(&self) -> bool {
+        self.traceql.is_some()
+            || self.operation.is_some()
+            || !self.tags.is_empty()
+            || self.max_duration.is_some()
+    }
 }
 
 impl Default for TraceSearch {
@@ -47,10 +79,14 @@ impl Default for TraceSearch {
         Self {
             service: None,
             traceql: None,
+            operation: None,
+            tags: Vec::new(),
             min_duration: None,
+            max_duration: None,
             errors_only: false,
             // Tempo's own default.
             limit: 20,
+            window: None,
             start: None,
             end: None,
         }

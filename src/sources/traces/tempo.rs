@@ -67,12 +67,18 @@ impl TempoClient {
                     pairs.append_pair("q", &traceql(query));
                 }
                 SearchSyntax::Tags => {
+                    if query.traceql.is_some() {
+                        return Err("this Tempo searches by tags (search_syntax = tags), not TraceQL: search with s instead".to_owned());
+                    }
                     let tags = tags(query);
                     if !tags.is_empty() {
                         pairs.append_pair("tags", &tags);
                     }
                     if let Some(min) = query.min_duration {
                         pairs.append_pair("minDuration", &go_duration(min));
+                    }
+                    if let Some(max) = query.max_duration {
+                        pairs.append_pair("maxDuration", &go_duration(max));
                     }
                 }
             }
@@ -153,16 +159,61 @@ pub fn traceql(query: &TraceSearch) -> String {
             crate::sources::quoted_literal(service)
         ));
     }
+    if let Some(operation) = query.operation.as_deref().filter(|s| !s.is_empty()) {
+        conditions.push(format!(
+            "name={}",
+            crate::sources::quoted_literal(operation)
+        ));
+    }
+    for (key, value) in &query.tags {
+        conditions.push(format!("{}={}", attribute(key), static_value(value)));
+    }
     if query.errors_only {
         conditions.push("status=error".to_owned());
     }
     if let Some(min) = query.min_duration {
         conditions.push(format!("duration>{}", go_duration(min)));
     }
+    if let Some(max) = query.max_duration {
+        conditions.push(format!("duration<{}", go_duration(max)));
+    }
     if conditions.is_empty() {
         "{}".to_owned()
     } else {
         format!("{{ {} }}", conditions.join(" && "))
+    }
+}
+
+/// A tag key as a TraceQL attribute: `http.status_code` is a span attribute
+/// (`span.http.status_code`); a key already scoped (`span.`, `resource.`, `event.`, `link.`,
+/// `.x` for any scope) or an intrinsic (`span:name`, `kind`) is kept as written.
+fn attribute(key: &str) -> String {
+    const SCOPED: [&str; 6] = [
+        "span.",
+        "resource.",
+        "event.",
+        "link.",
+        "instrumentation.",
+        ".",
+    ];
+    const INTRINSICS: [&str; 5] = ["name", "status", "kind", "duration", "statusMessage"];
+    if SCOPED.iter().any(|p| key.starts_with(p)) || key.contains(':') || INTRINSICS.contains(&key) {
+        key.to_owned()
+    } else {
+        format!("span.{key}")
+    }
+}
+
+/// A tag value as a TraceQL static: numbers and booleans bare (`span.http.status_code=500`
+/// compares with the integer attribute; a quoted `"500"` would not match it), anything else
+/// a quoted string.
+fn static_value(value: &str) -> String {
+    let numeric = value.parse::<i64>().is_ok()
+        || (value.parse::<f64>().is_ok_and(f64::is_finite) && value.contains('.'));
+    if numeric || value == "true" || value == "false" {
+        value.to_owned()
+    } else {
+        crate::sources::quoted_literal(value)
     }
 }
 
@@ -181,6 +232,15 @@ fn tags(query: &TraceSearch) -> String {
         } else {
             parts.push(format!("service.name={service}"));
         }
+    }
+    if let Some(operation) = query.operation.as_deref().filter(|s| !s.is_empty()) {
+        parts.push(format!(
+            "name={}",
+            crate::sources::quoted_literal(operation)
+        ));
+    }
+    for (key, value) in &query.tags {
+        parts.push(format!("{key}={}", crate::sources::quoted_literal(value)));
     }
     if query.errors_only {
         parts.push("status.code=error".to_owned());
@@ -211,6 +271,22 @@ mod tests {
         q.min_duration = None;
         assert_eq!(traceql(&q), r#"{ resource.service.name="a\"b\\c" }"#);
         assert_eq!(traceql(&TraceSearch::default()), "{}");
+        let structured = TraceSearch {
+            service: Some("cart".into()),
+            operation: Some("GET /pay".into()),
+            tags: vec![
+                ("http.status_code".into(), "500".into()),
+                ("error".into(), "true".into()),
+                ("resource.region".into(), "eu west".into()),
+            ],
+            min_duration: Some(Duration::from_millis(500)),
+            max_duration: Some(Duration::from_secs(2)),
+            ..TraceSearch::default()
+        };
+        assert_eq!(
+            traceql(&structured),
+            r#"{ resource.service.name="cart" && name="GET /pay" && span.http.status_code=500 && span.error=true && resource.region="eu west" && duration>500ms && duration<2000ms }"#
+        );
         q.traceql = Some(" { span:name=\"x\" } ".into());
         assert_eq!(traceql(&q), "{ span:name=\"x\" }");
     }

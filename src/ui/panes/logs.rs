@@ -184,19 +184,41 @@ fn levels_text(pane: &LogsPane) -> String {
     .join(" ")
 }
 
+/// Longest part of the title a typed query takes (the whole is in the fields panel).
+const QUERY_WIDTH: usize = 36;
+
 fn target_text(pane: &LogsPane) -> String {
     let t = &pane.target;
     let mut parts = Vec::new();
+    if let Some(query) = pane.custom_query() {
+        parts.push(crate::ui::text::fit(query, QUERY_WIDTH));
+    }
+    if let Some(w) = pane.window {
+        parts.push(w.label());
+    }
     if let Some(s) = &t.service {
         parts.push(s.clone());
     }
     if let Some(id) = &t.trace_id {
         parts.push(format!("trace {}", crate::ui::text::fit(id, 12)));
     }
-    if parts.is_empty() {
-        "all".into()
-    } else {
-        parts.join(" · ")
+    if t.service.is_none() && t.trace_id.is_none() && pane.custom_query().is_none() {
+        parts.insert(0, "all".into());
+    }
+    parts.join(" · ")
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    render_lines(frame, area, state);
+    let pane = &state.panes.logs;
+    if let Some(failure) = &pane.query_failure {
+        crate::ui::widgets::query_error::render(
+            frame,
+            area,
+            &state.ui.theme,
+            "query refused",
+            failure,
+        );
     }
 }
 
@@ -204,7 +226,7 @@ fn target_text(pane: &LogsPane) -> String {
     clippy::too_many_lines,
     reason = "renders the pane top to bottom; its parts share the layout and the selection"
 )]
-pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let theme = &state.ui.theme;
     let pane = &state.panes.logs;
     if !pane.loaded && pane.buffer.is_empty() {
@@ -236,8 +258,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else {
         "paused"
     };
+    let outside = if pane.outside_window > 0 {
+        format!(" · {} outside the window", pane.outside_window)
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Logs · {} · {} lines · {} dropped · {follow} · {} ",
+        " Logs · {} · {} lines · {} dropped{outside} · {follow} · {} ",
         target_text(pane),
         pane.buffer.len(),
         pane.dropped(),
@@ -319,7 +346,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     frame.render_widget(paragraph, inner);
     if let (Some((line, fields)), true) = (fields, detail.height > 0) {
-        render_fields(frame, detail, theme, line, fields);
+        render_fields(frame, detail, theme, line, fields, pane.custom_query());
     }
 }
 
@@ -329,8 +356,15 @@ fn render_fields(
     theme: &Theme,
     line: &LogLine,
     fields: Vec<(String, String)>,
+    query: Option<&str>,
 ) {
     let mut lines = Vec::new();
+    if let Some(query) = query {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18} ", "query"), theme.style(Role::Muted)),
+            Span::styled(query.to_owned(), theme.style(Role::Accent)),
+        ]));
+    }
     for (k, v) in fields {
         lines.push(Line::from(vec![
             Span::styled(format!("{k:<18} "), theme.style(Role::Muted)),

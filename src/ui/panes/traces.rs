@@ -52,7 +52,22 @@ fn cells(r: &TraceSummary, state: &State, wide: bool) -> Vec<Cell<'static>> {
 
 fn filters(state: &State) -> String {
     let t = &state.panes.traces;
-    let mut parts = vec![t.service.clone().unwrap_or_else(|| "all services".into())];
+    let nanos = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+    let mut parts = Vec::new();
+    if let Some(q) = &t.traceql {
+        // The whole query is in the search prompt and the error panel; the title cuts it.
+        parts.push(crate::ui::text::fit(q, 36));
+    }
+    if let Some(w) = t.window {
+        parts.push(w.label());
+    }
+    parts.push(t.service.clone().unwrap_or_else(|| "all services".into()));
+    if let Some(op) = &t.operation {
+        parts.push(crate::ui::text::fit(op, 24));
+    }
+    for (k, v) in &t.tags {
+        parts.push(crate::ui::text::fit(&format!("{k}={v}"), 24));
+    }
     if t.errors_only {
         parts.push("errors only".into());
     }
@@ -60,10 +75,10 @@ fn filters(state: &State) -> String {
         parts.push(format!("with {}", edge.label()));
     }
     if let Some(d) = t.min_duration {
-        parts.push(format!(
-            "≥ {}",
-            format_duration(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        ));
+        parts.push(format!("≥ {}", format_duration(nanos(d))));
+    }
+    if let Some(d) = t.max_duration {
+        parts.push(format!("≤ {}", format_duration(nanos(d))));
     }
     parts.join(" · ")
 }
@@ -141,6 +156,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             super::setup::Needs::Traces,
             "searching…",
         );
+        if let Some(e) = &pane.search_error {
+            crate::ui::widgets::query_error::render(frame, area, theme, "search refused", e);
+        }
         return;
     }
     let wide = area.width >= 120;
@@ -182,7 +200,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             &[
                 (Action::Select, "waterfall"),
                 (Action::ErrorsOnly, "errors only"),
-                (Action::MinDuration, "min duration"),
+                (Action::SearchTraces, "search"),
+                (Action::TimeWindow, "window"),
                 (Action::OpenLogs, "logs"),
                 (Action::ServiceMap, "service map"),
             ],
@@ -204,4 +223,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     data_table::render(frame, area, theme, &pane.table, &view, |i| {
         cells(&rows[i], state, wide)
     });
+    if let Some(e) = &pane.search_error {
+        crate::ui::widgets::query_error::render(frame, area, theme, "search refused", e);
+    }
 }

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod palette;
 pub mod popup;
 pub mod prompt;
+pub mod query_error;
 pub mod status;
 pub mod tabs;
 pub mod toast;

@@ -14,5 +14,6 @@ mod pg_first_aid;
 mod platform;
 mod postgres;
 mod postgres_read;
+mod queries;
 mod routing;
 mod service_map;

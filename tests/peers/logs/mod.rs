@@ -5,6 +5,7 @@
 //! entries, the polling fallback, the `| trace_id=` → `|=` fallback, a dead server), and both
 //! through a black-hole proxy that leaves a connection half-open (`silence`).
 mod loki;
+mod loki_queries;
 mod pods;
 mod silence;
 

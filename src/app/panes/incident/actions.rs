@@ -82,6 +82,7 @@ fn open_panel(ctx: &mut Ctx<'_>, panel: Panel) {
             service: Some(service.name),
             trace_id: None,
             errors_only: true,
+            window: None,
         }),
         Panel::Traces => Intent::Focus(Focus::Traces {
             service: Some(service.name),

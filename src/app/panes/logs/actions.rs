@@ -32,6 +32,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::CopyLine,
     crate::keymap::Action::OpenTrace,
     crate::keymap::Action::LogOptions,
+    crate::keymap::Action::TimeWindow,
 ];
 
 /// What to read for a service: its pods (namespace and selector from the catalog) and its
@@ -51,14 +52,48 @@ pub fn target_for(catalog: &Catalog, service: Option<&str>) -> LogTarget {
     }
 }
 
-/// Points the log source at `target`, forgetting the lines of the previous one.
-pub fn retarget(logs: &mut LogsPane, target: LogTarget) -> Vec<Cmd> {
+/// Points the log source at `target` over the pane's window, forgetting the lines of the
+/// previous one.
+pub fn retarget(logs: &mut LogsPane, mut target: LogTarget) -> Vec<Cmd> {
+    target.window = logs.window;
+    if let Some(window) = logs.window {
+        // Pods: Kubernetes reads from a start (sinceSeconds) up to now.
+        target.since = Some(crate::sources::logs::window::pod_since(
+            window,
+            logs.window_set_at,
+        ));
+    }
     if logs.target == target && logs.loaded {
         return Vec::new();
     }
     logs.clear();
     logs.target = target.clone();
     vec![Cmd::LogTarget(Box::new(target))]
+}
+
+/// Sets the window (`None`: the source's default) and reads the current target again over
+/// it (nothing is read before the pane has a target).
+pub fn set_window(
+    logs: &mut LogsPane,
+    window: Option<crate::model::window::TimeWindow>,
+    now: jiff::Timestamp,
+) -> Vec<Cmd> {
+    logs.window = window;
+    logs.window_set_at = now;
+    let mut target = logs.target.clone();
+    target.window = None;
+    target.since = None;
+    if target == LogTarget::default() {
+        return Vec::new();
+    }
+    let cmds = retarget(logs, target);
+    if let Some(w) = window.filter(|w| !w.is_live()) {
+        logs.notice = Some(format!(
+            "window {}: pod logs and files are read from its start; lines after its end are dropped",
+            w.label()
+        ));
+    }
+    cmds
 }
 
 /// Runs a logs-pane action; `None` when the action is not the pane's.
@@ -113,6 +148,13 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
         Action::OpenTrace => {
             open_trace(logs, ctx);
             return Some(Vec::new());
+        }
+        Action::TimeWindow => {
+            ctx.prompt(crate::app::panes::window_prompt(
+                PromptPurpose::LogWindow,
+                "logs",
+                logs.window,
+            ));
         }
         Action::LogOptions => {
             let t = &logs.target;
@@ -245,6 +287,10 @@ pub fn on_prompt(
             let target = parse_options(input, logs.target.clone())?;
             Ok(retarget(logs, target))
         }
+        PromptPurpose::LogWindow => {
+            let window = crate::app::panes::parse_window_input(input, ctx.now)?;
+            Ok(set_window(logs, window, ctx.now))
+        }
         PromptPurpose::JumpTime => {
             let at = crate::app::panes::logs::parse_jump_time(input, ctx.now)?;
             if logs.jump_to_time(at) {
@@ -264,10 +310,16 @@ pub fn focus(logs: &mut LogsPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<Cmd> 
         service,
         trace_id,
         errors_only,
+        window,
     } = focus
     else {
         return Vec::new();
     };
+    if let Some(w) = window {
+        // The pivot's window becomes the pane's, so the title says which time is shown.
+        logs.window = Some(*w);
+        logs.window_set_at = ctx.now;
+    }
     let mut target = match (service, trace_id) {
         (None, Some(_)) => LogTarget::default(),
         (Some(name), _) => target_for(&ctx.catalog, Some(name)),

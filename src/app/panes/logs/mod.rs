@@ -53,6 +53,15 @@ pub struct LogsPane {
     pub loaded: bool,
     /// Lines the source skipped because the ring could not keep them.
     pub skipped: u64,
+    /// The time window every target is read over (`@`, `:window`; `None`: the source's
+    /// default), and when it was set (a relative window counts back from then).
+    pub window: Option<crate::model::window::TimeWindow>,
+    pub window_set_at: Timestamp,
+    /// Lines dropped for falling outside the window (a pod stream or a file cannot be told
+    /// where to stop).
+    pub outside_window: u64,
+    /// The backend refused the query: its whole text, in a panel until esc.
+    pub query_failure: Option<String>,
 }
 
 impl Default for LogsPane {
@@ -83,7 +92,30 @@ impl LogsPane {
             expanded: false,
             loaded: false,
             skipped: 0,
+            window: None,
+            window_set_at: Timestamp::UNIX_EPOCH,
+            outside_window: 0,
+            query_failure: None,
         }
+    }
+
+    /// Whether `line` falls inside the window (lines without a time are kept: nothing says
+    /// they are outside).
+    fn in_window(&self, line: &LogLine) -> bool {
+        let (Some(window), Some(at)) = (self.window, line.timestamp()) else {
+            return true;
+        };
+        let (from, to) = window.resolve(self.window_set_at);
+        at >= from && (window.is_live() || at < to)
+    }
+
+    /// Whether the target is a query the user typed (`:logs <LogQL>`), not a service's.
+    #[must_use]
+    pub fn custom_query(&self) -> Option<&str> {
+        self.target
+            .logql
+            .as_deref()
+            .filter(|_| self.target.service.is_none() && self.target.trace_id.is_none())
     }
 
     /// Forgets every line (a new target, a context switch), keeping the view options.
@@ -96,6 +128,8 @@ impl LogsPane {
         self.top = None;
         self.loaded = false;
         self.skipped = 0;
+        self.outside_window = 0;
+        self.query_failure = None;
         self.recompute();
     }
 
@@ -165,7 +199,15 @@ impl LogsPane {
                     self.skipped += n;
                     continue;
                 }
+                LogItem::QueryError(text) => {
+                    self.query_failure = Some(crate::model::clean_multiline(text));
+                    continue;
+                }
             };
+            if !marker && !self.in_window(&line) {
+                self.outside_window += 1;
+                continue;
+            }
             let keep = marker || self.passes(&line);
             let seq = self.buffer.push(line);
             if marker {
@@ -434,6 +476,10 @@ impl Pane for LogsPane {
     fn reset(&mut self) {
         self.clear();
     }
+
+    fn close(&mut self) -> bool {
+        self.query_failure.take().is_some()
+    }
 }
 
 #[cfg(test)]
@@ -514,6 +560,38 @@ mod tests {
         let seq = pane.shown_seq(0).unwrap();
         assert!(pane.markers.contains(&seq));
         assert_eq!(pane.buffer.get_seq(seq).unwrap().message(), "+ cart-1");
+    }
+
+    #[test]
+    fn lines_outside_an_absolute_window_are_dropped_and_counted() {
+        let mut pane = LogsPane::new(100);
+        let now: Timestamp = "2026-12-07T12:00:00Z".parse().unwrap();
+        pane.window =
+            Some(crate::model::window::TimeWindow::parse("2026-12-07 10:00..11:00", now).unwrap());
+        pane.window_set_at = now;
+        pane.ingest(&batch(&[
+            "2026-12-07T09:59:59Z INFO before",
+            "2026-12-07T10:30:00Z INFO inside",
+            "2026-12-07T11:00:00Z INFO at the end (excluded)",
+            "no time at all",
+        ]));
+        let shown: Vec<&str> = (0..pane.shown_len())
+            .filter_map(|i| pane.buffer.get_seq(pane.shown_seq(i)?))
+            .map(LogLine::message)
+            .collect();
+        assert_eq!(shown, ["INFO inside", "no time at all"]);
+        assert_eq!(pane.outside_window, 2);
+        // A relative window keeps what is new.
+        pane.window = Some(crate::model::window::TimeWindow::Last(
+            std::time::Duration::from_hours(1),
+        ));
+        pane.clear();
+        pane.ingest(&batch(&[
+            "2026-12-07T10:59:00Z INFO old",
+            "2026-12-07T12:30:00Z INFO later than when it was set",
+        ]));
+        assert_eq!(pane.shown_len(), 1);
+        assert_eq!(pane.outside_window, 1);
     }
 
     #[test]

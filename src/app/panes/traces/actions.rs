@@ -8,6 +8,7 @@ use crate::app::panes::PaneId;
 use crate::app::panes::traces::TracesPane;
 use crate::app::state::{Prompt, PromptPurpose, ToastLevel};
 use crate::keymap::Action;
+use crate::model::window::TimeWindow;
 
 /// The pane's own keys (besides the global and `[table]` ones): what its keymap section
 /// may bind, and what the router lets through to [`on_action`].
@@ -18,6 +19,8 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::ErrorsOnly,
     crate::keymap::Action::MinDuration,
     crate::keymap::Action::ServiceMap,
+    crate::keymap::Action::TimeWindow,
+    crate::keymap::Action::SearchTraces,
 ];
 
 /// Opens the trace `trace_id` in the traces pane and asks the source for it.
@@ -54,15 +57,26 @@ pub fn focus(traces: &mut TracesPane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<C
     }
 }
 
+/// How far either side of a span's start the logs pivot reads.
+pub const PIVOT_MARGIN: std::time::Duration = std::time::Duration::from_mins(5);
+
 /// The logs of a trace: every service's lines (the span's own service may have logged
-/// nothing about it, its caller did).
-fn logs_of(ctx: &mut Ctx<'_>, trace_id: String) -> Vec<Cmd> {
+/// nothing about it, its caller did), around `at` (the span's start) ± [`PIVOT_MARGIN`].
+fn logs_of(ctx: &mut Ctx<'_>, trace_id: String, at: Option<jiff::Timestamp>) -> Vec<Cmd> {
     ctx.intent(Intent::Focus(Focus::Logs {
         service: None,
         trace_id: Some(trace_id),
         errors_only: false,
+        window: at.map(|t| TimeWindow::around(t, PIVOT_MARGIN)),
     }));
     Vec::new()
+}
+
+/// Sets the window of the trace list (`None`: the backend's recent data) and searches again.
+pub fn set_window(traces: &mut TracesPane, window: Option<TimeWindow>) -> Vec<Cmd> {
+    traces.window = window;
+    traces.search_error = None;
+    search(traces)
 }
 
 /// Runs a traces-pane action; `None` when the action is not the pane's.
@@ -80,7 +94,11 @@ pub fn on_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> 
             Action::Collapse => open.set_collapsed(true),
             Action::OpenLogs => {
                 let trace_id = open.trace.trace_id.clone();
-                return Some(logs_of(ctx, trace_id));
+                let at = open
+                    .selected_span()
+                    .or_else(|| open.trace.root())
+                    .and_then(|s| jiff::Timestamp::from_nanosecond(i128::from(s.start_ns)).ok());
+                return Some(logs_of(ctx, trace_id, at));
             }
             _ => return None,
         }
@@ -110,8 +128,27 @@ pub fn on_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> 
             Some(open_trace_by_id(traces, ctx, &id))
         }
         Action::OpenLogs => {
-            let trace_id = traces.selected()?.trace_id.clone();
-            Some(logs_of(ctx, trace_id))
+            let row = traces.selected()?;
+            let (trace_id, at) = (row.trace_id.clone(), row.start);
+            Some(logs_of(ctx, trace_id, Some(at)))
+        }
+        Action::TimeWindow => {
+            ctx.prompt(crate::app::panes::window_prompt(
+                PromptPurpose::TraceWindow,
+                "traces",
+                traces.window,
+            ));
+            Some(Vec::new())
+        }
+        Action::SearchTraces => {
+            ctx.prompt(Prompt {
+                title: "search traces".into(),
+                input: super::search::input_of(traces),
+                error: None,
+                purpose: PromptPurpose::TraceSearch,
+                hint: super::search::HINT.into(),
+            });
+            Some(Vec::new())
         }
         Action::ErrorsOnly => {
             traces.errors_only = !traces.errors_only;
@@ -159,8 +196,30 @@ fn map_action(traces: &mut TracesPane, ctx: &mut Ctx<'_>, action: Action) -> Opt
     }
 }
 
+/// A traces prompt was answered: the minimum duration, the window or the search.
+pub fn on_prompt(
+    traces: &mut TracesPane,
+    ctx: &Ctx<'_>,
+    purpose: &PromptPurpose,
+    input: &str,
+) -> Result<Vec<Cmd>, String> {
+    match purpose {
+        PromptPurpose::TraceWindow => {
+            let window = crate::app::panes::parse_window_input(input, ctx.now)?;
+            Ok(set_window(traces, window))
+        }
+        PromptPurpose::TraceSearch => {
+            let filters = super::search::parse(input)?;
+            super::search::apply(traces, filters, ctx.scope);
+            Ok(search(traces))
+        }
+        _ => min_duration_entered(traces, input),
+    }
+}
+
 /// The minimum-duration prompt was answered.
 pub fn min_duration_entered(traces: &mut TracesPane, input: &str) -> Result<Vec<Cmd>, String> {
     traces.min_duration = crate::app::panes::traces::parse_min_duration(input)?;
+    traces.search_error = None;
     Ok(search(traces))
 }

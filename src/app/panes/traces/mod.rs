@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod map;
+pub mod search;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -108,6 +109,16 @@ pub struct TracesPane {
     pub service: Option<String>,
     pub errors_only: bool,
     pub min_duration: Option<Duration>,
+    /// The user's TraceQL (`:traces <TraceQL>`), sent as typed.
+    pub traceql: Option<String>,
+    /// The structured search (`s`): operation, attribute tags, longest duration.
+    pub operation: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub max_duration: Option<Duration>,
+    /// The time window searched (`@`, `:window`; `None`: the backend's recent data).
+    pub window: Option<crate::model::window::TimeWindow>,
+    /// Why the latest search failed, in full (a panel until esc).
+    pub search_error: Option<String>,
     /// The trace being opened or shown, by id.
     pub open_id: Option<String>,
     pub open: Option<OpenTrace>,
@@ -130,8 +141,13 @@ impl TracesPane {
     pub fn search(&self) -> TraceSearch {
         TraceSearch {
             service: self.service.clone(),
+            traceql: self.traceql.clone(),
+            operation: self.operation.clone(),
+            tags: self.tags.clone(),
             errors_only: self.errors_only,
             min_duration: self.min_duration,
+            max_duration: self.max_duration,
+            window: self.window,
             limit: 50,
             ..TraceSearch::default()
         }
@@ -150,6 +166,7 @@ impl TracesPane {
             Some(filter) => Arc::new(TraceList {
                 search: list.search.clone(),
                 rows: filter.rows.clone(),
+                error: list.error.clone(),
             }),
             None => list,
         };
@@ -204,6 +221,21 @@ impl TracesPane {
             }
         }
         true
+    }
+
+    /// The answer to the latest search: its rows, or why it failed. A failure of a search
+    /// the user wrote shows whole in a panel; the rows of the last good answer stay.
+    pub fn answered(&mut self, list: Arc<TraceList>) {
+        match &list.error {
+            Some(e) if list.search.is_custom() => {
+                self.search_error = Some(crate::model::clean_multiline(e));
+            }
+            Some(_) => {}
+            None => {
+                self.search_error = None;
+                self.set_list(list);
+            }
+        }
     }
 
     /// Puts the open trace aside so the list shows.
@@ -274,11 +306,11 @@ impl Pane for TracesPane {
 
     fn on_prompt(
         &mut self,
-        _ctx: &mut crate::app::ctx::Ctx<'_>,
-        _purpose: &crate::app::state::PromptPurpose,
+        ctx: &mut crate::app::ctx::Ctx<'_>,
+        purpose: &crate::app::state::PromptPurpose,
         input: &str,
     ) -> Result<Vec<crate::app::msg::Cmd>, String> {
-        actions::min_duration_entered(self, input)
+        actions::on_prompt(self, ctx, purpose, input)
     }
 
     fn table(&self) -> Option<&TableState> {
@@ -337,7 +369,8 @@ impl Pane for TracesPane {
     }
 
     fn close(&mut self) -> bool {
-        self.close()
+        // The error panel of a refused search goes first.
+        self.search_error.take().is_some() || self.close()
     }
 
     fn reset(&mut self) {
