@@ -165,6 +165,12 @@ pub enum PromptPurpose {
     },
     /// Which Postgres sessions to mark (state and age, user, application).
     PgMarkWhere,
+    /// The logs pane's field predicate (`level=error duration_ms>500`).
+    FieldFilter,
+    /// The fields the logs pane shows as columns.
+    FieldColumns,
+    /// The format and path of a logs export.
+    ExportLogs,
 }
 
 impl PromptPurpose {
@@ -179,7 +185,11 @@ impl PromptPurpose {
             | Self::PeekMessages(_) => PaneId::Kafka,
             Self::RollbackApp(_) => PaneId::Apps,
             Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
-            Self::JumpTime | Self::LogOptions => PaneId::Logs,
+            Self::JumpTime
+            | Self::LogOptions
+            | Self::FieldFilter
+            | Self::FieldColumns
+            | Self::ExportLogs => PaneId::Logs,
             Self::MinDuration => PaneId::Traces,
             Self::DeletePod { .. } => PaneId::Pods,
             Self::PgMarkWhere => PaneId::Postgres,

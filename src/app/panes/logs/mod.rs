@@ -5,6 +5,8 @@
 //! frame never holds lines back.
 
 pub mod actions;
+pub mod export;
+pub mod fields;
 
 use crate::app::panes::Pane;
 use std::collections::BTreeSet;
@@ -13,8 +15,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::model::logs::{
-    DEFAULT_CAPACITY, LevelGroup, LevelSet, LogBuffer, LogLine, LogQuery, QueryKind, filter,
-    parse_line,
+    DEFAULT_CAPACITY, LevelGroup, LevelSet, LogBuffer, LogLine, LogQuery, QueryKind, parse_line,
 };
 use crate::sources::logs::{LogBatch, LogItem, LogTarget};
 
@@ -53,6 +54,8 @@ pub struct LogsPane {
     pub loaded: bool,
     /// Lines the source skipped because the ring could not keep them.
     pub skipped: u64,
+    /// The field predicate (`F`) and field columns (`C`).
+    pub fields: fields::FieldView,
 }
 
 impl Default for LogsPane {
@@ -83,6 +86,7 @@ impl LogsPane {
             expanded: false,
             loaded: false,
             skipped: 0,
+            fields: fields::FieldView::default(),
         }
     }
 
@@ -101,12 +105,15 @@ impl LogsPane {
 
     /// Whether a line filter is on (levels or a shown-only search).
     fn filtering(&self) -> bool {
-        !self.levels.is_all() || (self.only_matches && !self.query.is_empty())
+        !self.levels.is_all()
+            || (self.only_matches && !self.query.is_empty())
+            || self.fields.filtering()
     }
 
     fn passes(&self, line: &LogLine) -> bool {
         self.levels.contains(line.level())
             && (!self.only_matches || self.query.is_empty() || self.query.matches_line(line))
+            && self.fields.passes(line)
     }
 
     /// Rebuilds the shown list after the levels or the search changed.
@@ -117,7 +124,12 @@ impl LogsPane {
             } else {
                 LogQuery::substring("")
             };
-            let mut seqs = filter(&self.buffer, &query, self.levels);
+            let mut seqs = fields::filter(
+                &self.buffer,
+                &query,
+                self.levels,
+                self.fields.predicate.as_ref(),
+            );
             // Markers always show: they say which pods came and went.
             seqs.extend(self.markers.range(self.buffer.first_seq()..).copied());
             seqs.sort_unstable();
@@ -433,6 +445,15 @@ impl Pane for LogsPane {
 
     fn reset(&mut self) {
         self.clear();
+    }
+
+    /// `esc` drops the field predicate first, as it clears a table's applied filter.
+    fn close(&mut self) -> bool {
+        let closed = self.fields.clear_predicate();
+        if closed {
+            self.recompute();
+        }
+        closed
     }
 }
 
