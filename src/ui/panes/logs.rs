@@ -261,10 +261,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         start..(start + usize::from(body_inner.height)).min(pane.shown_len())
     });
     let columns = column_widths(pane, shown, body_inner.width);
-    let title = match super::logs_fields::status(pane, &columns) {
-        Some(cols) => format!("{title}· {cols} "),
-        None => title,
-    };
+    let field_status = super::logs_fields::status(pane, &columns);
     let bottom = match &pane.editing {
         Some(text) => {
             let kind = match pane.query_kind {
@@ -299,6 +296,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             if !pane.query.is_empty() {
                 hint = format!(" /{} ·{hint}", pane.query.input());
             }
+            if let Some(cols) = &field_status {
+                hint = format!(" {cols} ·{hint}");
+            }
             if let Some(predicate) = pane.fields.predicate_text() {
                 hint = format!(" where {predicate} ·{hint}");
             }
@@ -312,7 +312,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
         .title(Span::styled(title, theme.style(Role::Title)))
-        .title_bottom(bottom.right_aligned());
+        // The field filter and columns must stay readable: with them the status is cut on
+        // the right (the key hints, which help lists too), not the left.
+        .title_bottom(if pane.fields.filtering() || field_status.is_some() {
+            bottom.left_aligned()
+        } else {
+            bottom.right_aligned()
+        });
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let height = usize::from(inner.height);
