@@ -159,6 +159,9 @@ actions! {
     CopyLine = "copy_line", false, "copy the selected line (OSC 52, works over SSH)";
     OpenTrace = "open_trace", false, "open the trace of the selected line (its trace_id)";
     LogOptions = "log_options", false, "pods: choose the container, how far back, previous logs";
+    FieldFilter = "field_filter", false, "filter lines by fields (level=error duration_ms>500 msg~timeout)";
+    FieldColumns = "field_columns", false, "show fields as columns before the message";
+    ExportLines = "export_lines", false, "export the lines in view to a file (raw or JSON lines)";
     OpenLogs = "open_logs", false, "open the logs of this service or trace";
     OpenTraces = "open_traces", false, "open the traces of this service";
     ErrorsOnly = "errors_only", false, "show only traces with errors, or all";

@@ -50,6 +50,10 @@ pub enum DemoView {
     RolloutsDetail,
     Trace,
     LogsSearch,
+    /// Logs filtered by a field predicate, with field columns.
+    LogsFields,
+    /// A JSON log line's detail, pretty-printed.
+    LogsJson,
     Tour,
     Tours,
     WorkloadPods,
@@ -82,6 +86,8 @@ impl DemoView {
         Self::RolloutsDetail,
         Self::Trace,
         Self::LogsSearch,
+        Self::LogsFields,
+        Self::LogsJson,
         Self::Tour,
         Self::Tours,
         Self::WorkloadPods,
@@ -126,6 +132,8 @@ impl DemoView {
             Self::RolloutsDetail => "rollouts-detail",
             Self::Trace => "trace",
             Self::LogsSearch => "logs-search",
+            Self::LogsFields => "logs-fields",
+            Self::LogsJson => "logs-json",
             Self::Tour => "tour",
             Self::Tours => "tours",
             Self::WorkloadPods => "rollouts-pods",
@@ -473,6 +481,28 @@ pub fn show(state: &mut State, view: DemoView) {
             state.panes.logs.recompute();
             state.panes.logs.move_by(-2);
             state.panes.logs.expanded = true;
+        }
+        DemoView::LogsFields => {
+            state.history.push(View::Pane(PaneId::Logs));
+            let logs = &mut state.panes.logs;
+            logs.fields.predicate =
+                crate::app::panes::logs::fields::parse_predicate("level>=warn duration_ms>300")
+                    .ok()
+                    .flatten();
+            logs.fields.columns =
+                crate::app::panes::logs::fields::parse_columns("duration_ms http.route")
+                    .unwrap_or_default();
+            logs.recompute();
+        }
+        DemoView::LogsJson => {
+            state.history.push(View::Pane(PaneId::Logs));
+            let logs = &mut state.panes.logs;
+            let json = logs.buffer.iter().rev().find(|l| {
+                matches!(l.format(), crate::model::logs::LineFormat::Json { .. })
+                    && l.level() == Some(crate::model::logs::Level::Error)
+            });
+            logs.cursor = json.map(crate::model::logs::LogLine::seq);
+            logs.expanded = true;
         }
         DemoView::Pane(PaneId::Incident) => show_incident(state),
         DemoView::Pane(PaneId::Forwards) => {

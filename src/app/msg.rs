@@ -303,6 +303,12 @@ pub enum Cmd {
     TraceSearch(Box<crate::sources::traces::TraceSearch>),
     /// Put this text on the terminal's clipboard (OSC 52, works over SSH).
     Copy(String),
+    /// Write these log lines to `path` (relative: in the data dir) without overwriting a
+    /// file; answered with `Msg::Notice` naming the full path and line count, or the error.
+    ExportLogs {
+        path: String,
+        batch: crate::model::logs::export::ExportBatch,
+    },
     /// Ask the cluster what RBAC allows (answered with `Msg::KubeAccess`).
     CheckAccess(Vec<super::kube_access::AccessKey>),
     /// Run a mutating action through the audit gate; the report comes back as

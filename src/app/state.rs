@@ -171,6 +171,12 @@ pub enum PromptPurpose {
     TraceWindow,
     /// The traces pane's structured search (service, operation, tags, durations).
     TraceSearch,
+    /// The logs pane's field predicate (`level=error duration_ms>500`).
+    FieldFilter,
+    /// The fields the logs pane shows as columns.
+    FieldColumns,
+    /// The format and path of a logs export.
+    ExportLogs,
 }
 
 impl PromptPurpose {
@@ -185,7 +191,12 @@ impl PromptPurpose {
             | Self::PeekMessages(_) => PaneId::Kafka,
             Self::RollbackApp(_) => PaneId::Apps,
             Self::UndoRollout(_) | Self::ScaleWorkload(_) => PaneId::Rollouts,
-            Self::JumpTime | Self::LogOptions | Self::LogWindow => PaneId::Logs,
+            Self::JumpTime
+            | Self::LogOptions
+            | Self::LogWindow
+            | Self::FieldFilter
+            | Self::FieldColumns
+            | Self::ExportLogs => PaneId::Logs,
             Self::MinDuration | Self::TraceWindow | Self::TraceSearch => PaneId::Traces,
             Self::DeletePod { .. } => PaneId::Pods,
             Self::PgMarkWhere => PaneId::Postgres,

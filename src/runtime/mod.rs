@@ -10,6 +10,7 @@ pub mod forwards;
 pub mod handover;
 pub mod k9s;
 pub mod kafka_first_aid;
+pub mod log_export;
 pub mod platform_calls;
 pub mod run;
 pub mod session_tty;

@@ -453,6 +453,17 @@ where
             }
         }
         Cmd::Copy(text) => host.copy(&text),
+        Cmd::ExportLogs { path, batch } => {
+            // Formatting and writing a million lines takes a while: off the app task.
+            let (app, dir) = (app.clone(), env.data_dir.clone());
+            tokio::task::spawn_blocking(move || {
+                let _ = app.blocking_send(crate::runtime::log_export::notice(
+                    &path,
+                    &batch,
+                    dir.as_deref(),
+                ));
+            });
+        }
         Cmd::LoadTrace { trace_id } => {
             let app = app.clone();
             let lookup = env.trace_lookup();

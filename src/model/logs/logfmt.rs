@@ -101,7 +101,7 @@ pub(super) fn is_id(value: &str) -> bool {
 
 /// Range of the value starting at `start`: inside quotes when quoted (escaped quotes skipped),
 /// else up to the next space.
-fn value_range(bytes: &[u8], start: usize) -> Range<usize> {
+pub(super) fn value_range(bytes: &[u8], start: usize) -> Range<usize> {
     if bytes.get(start) == Some(&b'"') {
         let mut i = start + 1;
         while i < bytes.len() {

@@ -6,11 +6,14 @@
 //! here can move the cursor, change a terminal mode or reorder text when drawn.
 
 pub mod ansi;
+pub mod export;
 mod json;
 pub mod level;
 pub mod line;
 mod logfmt;
+pub mod lookup;
 pub mod parse;
+pub mod predicate;
 #[cfg(test)]
 mod proptests;
 pub mod ring;
@@ -20,7 +23,9 @@ mod time;
 pub use ansi::{Sgr, SgrColour, SgrModifiers, StyledSpan};
 pub use level::{Level, LevelGroup, LevelSet};
 pub use line::{LineFormat, LogLine};
+pub use lookup::{FieldKey, FieldValue, ValueKind};
 pub use parse::{AnsiMode, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_with};
+pub use predicate::{Predicate, PredicateError, filter_with};
 pub use ring::{DEFAULT_CAPACITY, LogBuffer};
 pub use search::{
     LogQuery, QueryError, QueryKind, filter, filter_since, next_in, next_match, prev_in, prev_match,

@@ -118,6 +118,7 @@ fn line_spans(
     pane: &LogsPane,
     theme: &Theme,
     selected: bool,
+    columns: &[usize],
 ) -> Line<'static> {
     let mut spans = Vec::new();
     if pane.timestamps {
@@ -142,6 +143,7 @@ fn line_spans(
     } else {
         let (word, role) = level_word(line.level());
         spans.push(Span::styled(format!("{word} "), theme.style(role)));
+        spans.extend(super::logs_fields::cells(pane, line, columns, theme));
         let base = match line.level() {
             Some(Level::Error | Level::Fatal) => theme.style(Role::Error),
             _ => theme.style(Role::Text),
@@ -248,8 +250,17 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .then(|| pane.selected())
         .flatten()
         .map(|line| (line, line.fields()));
-    let detail_height = fields.as_ref().map_or(0, |(_, f)| {
-        (u16::try_from(f.len()).unwrap_or(u16::MAX).saturating_add(3)).min(area.height / 2)
+    // A JSON line's detail is its object pretty-printed (logs_detail.rs).
+    let pretty = fields
+        .as_ref()
+        .and_then(|(line, _)| super::logs_detail::pretty(line));
+    let detail_height = fields.as_ref().map_or(0, |(line, f)| {
+        let wanted = pretty
+            .as_ref()
+            .map_or(f.len() + 3, |p| super::logs_detail::wanted_height(line, p));
+        u16::try_from(wanted)
+            .unwrap_or(u16::MAX)
+            .min(area.height / 2)
     });
     let [body, detail] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_height)]).areas(area);
@@ -270,6 +281,14 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
         pane.dropped(),
         levels_text(pane)
     );
+    // Field columns are sized from the lines that will be on screen.
+    let body_inner = Block::default().borders(Borders::ALL).inner(body);
+    let shown = pane.cursor_index().map_or(0..0, |_| {
+        let start = pane.view_start(usize::from(body_inner.height));
+        start..(start + usize::from(body_inner.height)).min(pane.shown_len())
+    });
+    let columns = column_widths(pane, shown, body_inner.width);
+    let field_status = super::logs_fields::status(pane, &columns);
     let bottom = match &pane.editing {
         Some(text) => {
             let kind = match pane.query_kind {
@@ -304,6 +323,12 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
             if !pane.query.is_empty() {
                 hint = format!(" /{} ·{hint}", pane.query.input());
             }
+            if let Some(cols) = &field_status {
+                hint = format!(" {cols} ·{hint}");
+            }
+            if let Some(predicate) = pane.fields.predicate_text() {
+                hint = format!(" where {predicate} ·{hint}");
+            }
             if let Some(notice) = &pane.notice {
                 hint = format!(" ! {notice} ·{hint}");
             }
@@ -314,7 +339,13 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
         .title(Span::styled(title, theme.style(Role::Title)))
-        .title_bottom(bottom.right_aligned());
+        // The field filter and columns must stay readable: with them the status is cut on
+        // the right (the key hints, which help lists too), not the left.
+        .title_bottom(if pane.fields.filtering() || field_status.is_some() {
+            bottom.left_aligned()
+        } else {
+            bottom.right_aligned()
+        });
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let height = usize::from(inner.height);
@@ -337,7 +368,7 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
             let line = pane.buffer.get_seq(seq)?;
             let marker = pane.markers.contains(&seq);
             let selected = !pane.following() && i == cursor;
-            Some(line_spans(line, marker, pane, theme, selected))
+            Some(line_spans(line, marker, pane, theme, selected, &columns))
         })
         .collect();
     let mut paragraph = Paragraph::new(lines);
@@ -345,9 +376,28 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
         paragraph = paragraph.wrap(Wrap { trim: false });
     }
     frame.render_widget(paragraph, inner);
-    if let (Some((line, fields)), true) = (fields, detail.height > 0) {
-        render_fields(frame, detail, theme, line, fields, pane.custom_query());
+    match (fields, pretty, detail.height > 0) {
+        (Some((line, _)), Some(pretty), true) => {
+            super::logs_detail::render(frame, detail, theme, line, &pretty);
+        }
+        (Some((line, fields)), None, true) => {
+            render_fields(frame, detail, theme, line, fields, pane.custom_query());
+        }
+        _ => {}
     }
+}
+
+/// Widths of the field columns (`C`) for the shown lines `shown`, in a body `width` wide.
+fn column_widths(pane: &LogsPane, shown: std::ops::Range<usize>, width: u16) -> Vec<usize> {
+    if pane.fields.columns.is_empty() {
+        return Vec::new();
+    }
+    let lines: Vec<&LogLine> = shown
+        .filter_map(|i| pane.buffer.get_seq(pane.shown_seq(i)?))
+        .filter(|l| !pane.markers.contains(&l.seq()))
+        .collect();
+    let fixed = if pane.timestamps { 13 } else { 0 } + SOURCE_WIDTH + 1 + 6;
+    super::logs_fields::widths(pane, &lines, usize::from(width), fixed)
 }
 
 fn render_fields(

@@ -17,6 +17,8 @@ pub mod incident_metrics;
 pub mod kafka;
 pub mod kafka_peek;
 pub mod logs;
+pub mod logs_detail;
+pub mod logs_fields;
 pub mod oncall;
 pub mod pg_bulk;
 pub mod pg_prepared;

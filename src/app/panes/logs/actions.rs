@@ -33,6 +33,9 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::OpenTrace,
     crate::keymap::Action::LogOptions,
     crate::keymap::Action::TimeWindow,
+    crate::keymap::Action::FieldFilter,
+    crate::keymap::Action::FieldColumns,
+    crate::keymap::Action::ExportLines,
 ];
 
 /// What to read for a service: its pods (namespace and selector from the catalog) and its
@@ -176,6 +179,9 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
                 hint: "container=NAME since=15m|2h|90s previous (empty: every container, the default window)".into(),
             });
         }
+        Action::FieldFilter => ctx.prompt(super::fields::predicate_prompt(&logs.fields)),
+        Action::FieldColumns => ctx.prompt(super::fields::columns_prompt(&logs.fields)),
+        Action::ExportLines => ctx.prompt(super::export::prompt(logs, ctx.now)),
         Action::Filter => {
             logs.editing = Some(logs.query.input().to_owned());
         }
@@ -299,6 +305,14 @@ pub fn on_prompt(
                 Err(format!("no line at or after {at}"))
             }
         }
+        PromptPurpose::FieldFilter | PromptPurpose::FieldColumns => {
+            let cmds = super::fields::on_prompt(&mut logs.fields, purpose, input)?;
+            if *purpose == PromptPurpose::FieldFilter {
+                logs.recompute();
+            }
+            Ok(cmds)
+        }
+        PromptPurpose::ExportLogs => super::export::on_prompt(logs, input, ctx.now),
         _ => Ok(Vec::new()),
     }
 }

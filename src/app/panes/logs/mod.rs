@@ -5,6 +5,8 @@
 //! frame never holds lines back.
 
 pub mod actions;
+pub mod export;
+pub mod fields;
 
 use crate::app::panes::Pane;
 use std::collections::BTreeSet;
@@ -13,8 +15,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::model::logs::{
-    DEFAULT_CAPACITY, LevelGroup, LevelSet, LogBuffer, LogLine, LogQuery, QueryKind, filter,
-    parse_line,
+    DEFAULT_CAPACITY, LevelGroup, LevelSet, LogBuffer, LogLine, LogQuery, QueryKind, parse_line,
 };
 use crate::sources::logs::{LogBatch, LogItem, LogTarget};
 
@@ -62,6 +63,8 @@ pub struct LogsPane {
     pub outside_window: u64,
     /// The backend refused the query: its whole text, in a panel until esc.
     pub query_failure: Option<String>,
+    /// The field predicate (`F`) and field columns (`C`).
+    pub fields: fields::FieldView,
 }
 
 impl Default for LogsPane {
@@ -96,6 +99,7 @@ impl LogsPane {
             window_set_at: Timestamp::UNIX_EPOCH,
             outside_window: 0,
             query_failure: None,
+            fields: fields::FieldView::default(),
         }
     }
 
@@ -135,12 +139,15 @@ impl LogsPane {
 
     /// Whether a line filter is on (levels or a shown-only search).
     fn filtering(&self) -> bool {
-        !self.levels.is_all() || (self.only_matches && !self.query.is_empty())
+        !self.levels.is_all()
+            || (self.only_matches && !self.query.is_empty())
+            || self.fields.filtering()
     }
 
     fn passes(&self, line: &LogLine) -> bool {
         self.levels.contains(line.level())
             && (!self.only_matches || self.query.is_empty() || self.query.matches_line(line))
+            && self.fields.passes(line)
     }
 
     /// Rebuilds the shown list after the levels or the search changed.
@@ -151,7 +158,12 @@ impl LogsPane {
             } else {
                 LogQuery::substring("")
             };
-            let mut seqs = filter(&self.buffer, &query, self.levels);
+            let mut seqs = fields::filter(
+                &self.buffer,
+                &query,
+                self.levels,
+                self.fields.predicate.as_ref(),
+            );
             // Markers always show: they say which pods came and went.
             seqs.extend(self.markers.range(self.buffer.first_seq()..).copied());
             seqs.sort_unstable();
@@ -477,8 +489,17 @@ impl Pane for LogsPane {
         self.clear();
     }
 
+    /// `esc` closes a refused query's panel first, then drops the field predicate (as it
+    /// clears a table's applied filter).
     fn close(&mut self) -> bool {
-        self.query_failure.take().is_some()
+        if self.query_failure.take().is_some() {
+            return true;
+        }
+        let closed = self.fields.clear_predicate();
+        if closed {
+            self.recompute();
+        }
+        closed
     }
 }
 

@@ -1,0 +1,61 @@
+//! The detail of a JSON log line (`enter`): its object pretty-printed with a 2-space indent,
+//! every string sanitized (see [`crate::model::logs::export::pretty_json`]). A long object is
+//! cut to the panel with a closing note saying how many lines are not shown; the line's
+//! trace id follows, as in the key/value list of other lines.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::model::logs::LogLine;
+use crate::theme::{Role, Theme};
+
+/// The pretty-printed object of `line`, when it is a JSON line.
+#[must_use]
+pub fn pretty(line: &LogLine) -> Option<Vec<String>> {
+    crate::model::logs::export::pretty_json(line)
+}
+
+/// Rows the panel wants for `pretty` (borders included).
+#[must_use]
+pub fn wanted_height(line: &LogLine, pretty: &[String]) -> usize {
+    pretty.len() + 2 + usize::from(line.trace_id().is_some())
+}
+
+/// Draws the panel in `area`, cutting the object with a note when it does not fit.
+pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, line: &LogLine, pretty: &[String]) {
+    let rows = usize::from(area.height.saturating_sub(2));
+    let trace = line.trace_id();
+    let room = rows.saturating_sub(usize::from(trace.is_some()));
+    let (shown, cut) = if pretty.len() > room {
+        let shown = room.saturating_sub(1);
+        (shown, pretty.len() - shown)
+    } else {
+        (pretty.len(), 0)
+    };
+    let mut lines: Vec<Line<'static>> = pretty[..shown]
+        .iter()
+        .map(|text| Line::from(Span::styled(text.clone(), theme.style(Role::Text))))
+        .collect();
+    if cut > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("… {cut} more lines (y copies the whole line)"),
+            theme.style(Role::Muted),
+        )));
+    }
+    if let Some(id) = trace {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18} ", "trace_id"), theme.style(Role::Muted)),
+            Span::styled(id.to_owned(), theme.style(Role::Accent)),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(
+            format!(" json · {} ", line.source()),
+            theme.style(Role::Title),
+        ));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
