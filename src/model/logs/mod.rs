@@ -6,6 +6,7 @@
 //! here can move the cursor, change a terminal mode or reorder text when drawn.
 
 pub mod ansi;
+pub mod histogram;
 mod json;
 pub mod level;
 pub mod line;
@@ -18,6 +19,7 @@ pub mod search;
 mod time;
 
 pub use ansi::{Sgr, SgrColour, SgrModifiers, StyledSpan};
+pub use histogram::{Counts, HistView, Histogram, LevelClass};
 pub use level::{Level, LevelGroup, LevelSet};
 pub use line::{LineFormat, LogLine};
 pub use parse::{AnsiMode, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_with};
