@@ -305,6 +305,8 @@ pub struct State {
     pub debug: bool,
     pub frames: u64,
     pub ui: Ui,
+    /// The first key of a two-key sequence, waiting for the second (`app::keyseq`).
+    pub pending_key: Option<crate::keymap::KeyCombo>,
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
@@ -340,6 +342,7 @@ impl State {
             debug: false,
             frames: 0,
             ui,
+            pending_key: None,
             quit: false,
             dirty: true,
         }

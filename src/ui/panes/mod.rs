@@ -17,6 +17,7 @@ pub mod incident_metrics;
 pub mod kafka;
 pub mod kafka_peek;
 pub mod logs;
+pub mod logs_histogram;
 pub mod oncall;
 pub mod pg_bulk;
 pub mod pg_prepared;

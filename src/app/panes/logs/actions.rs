@@ -32,6 +32,13 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::CopyLine,
     crate::keymap::Action::OpenTrace,
     crate::keymap::Action::LogOptions,
+    crate::keymap::Action::ErrorsOnly,
+    crate::keymap::Action::NextError,
+    crate::keymap::Action::PrevError,
+    crate::keymap::Action::Histogram,
+    crate::keymap::Action::ToggleHistogram,
+    crate::keymap::Action::HistLeft,
+    crate::keymap::Action::HistRight,
 ];
 
 /// What to read for a service: its pods (namespace and selector from the catalog) and its
@@ -63,6 +70,11 @@ pub fn retarget(logs: &mut LogsPane, target: LogTarget) -> Vec<Cmd> {
 
 /// Runs a logs-pane action; `None` when the action is not the pane's.
 pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
+    if let Some(cmds) = super::histogram::on_action(logs, ctx, action)
+        .or_else(|| super::errors::on_action(logs, ctx, action))
+    {
+        return Some(cmds);
+    }
     let page = page(ctx.size);
     match action {
         Action::ToggleErrors => logs.toggle_level(LevelGroup::Error),
@@ -146,7 +158,7 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
         _ => return None,
     }
     // Keep the view's first line where the cursor stays in sight.
-    let height = usize::from(ctx.size.1.saturating_sub(6));
+    let height = super::histogram::body_height(logs, ctx.size);
     logs.window_start(height);
     Some(Vec::new())
 }

@@ -5,6 +5,8 @@
 //! frame never holds lines back.
 
 pub mod actions;
+pub mod errors;
+pub mod histogram;
 
 use crate::app::panes::Pane;
 use std::collections::BTreeSet;
@@ -53,6 +55,10 @@ pub struct LogsPane {
     pub loaded: bool,
     /// Lines the source skipped because the ring could not keep them.
     pub skipped: u64,
+    /// The time histogram above the lines.
+    pub strip: histogram::Strip,
+    /// The levels shown before `e` showed errors only, restored by the next `e`.
+    pub levels_before_errors: Option<LevelSet>,
 }
 
 impl Default for LogsPane {
@@ -83,6 +89,8 @@ impl LogsPane {
             expanded: false,
             loaded: false,
             skipped: 0,
+            strip: histogram::Strip::new(capacity),
+            levels_before_errors: None,
         }
     }
 
@@ -96,6 +104,8 @@ impl LogsPane {
         self.top = None;
         self.loaded = false;
         self.skipped = 0;
+        self.strip.counts.clear();
+        self.strip.cursor = None;
         self.recompute();
     }
 
@@ -126,6 +136,7 @@ impl LogsPane {
         } else {
             None
         };
+        self.strip.counts.rebuild(self.visible.as_deref());
         // A new selection of lines: the view restarts with the cursor at the bottom.
         self.top = None;
         self.keep_cursor_shown();
@@ -167,7 +178,9 @@ impl LogsPane {
                 }
             };
             let keep = marker || self.passes(&line);
+            let (ms, level) = (line.timestamp().map(|t| t.as_millisecond()), line.level());
             let seq = self.buffer.push(line);
+            self.strip.counts.push(seq, ms, level, keep, marker);
             if marker {
                 self.markers.insert(seq);
             }
@@ -176,6 +189,7 @@ impl LogsPane {
             }
         }
         let first = self.buffer.first_seq();
+        self.strip.counts.evict_before(first);
         if self.markers.first().is_some_and(|&m| m < first) {
             self.markers = self.markers.split_off(&first);
         }
