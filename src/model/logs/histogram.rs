@@ -27,6 +27,11 @@ use super::level::Level;
 /// Most buckets kept at the store width; views show far fewer (one per column).
 pub const STORE_BUCKETS: usize = 4096;
 
+/// A bucket count or position as a bucket-index offset (counts stay far below `i64::MAX`).
+fn offset(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Nice bucket widths in milliseconds, each a multiple of the one before; past the last the
 /// width doubles.
 const NICE_WIDTHS_MS: &[i64] = &[
@@ -391,7 +396,7 @@ impl Histogram {
         }
         loop {
             let index = ms.div_euclid(self.width);
-            let last = self.first_bucket + self.buckets.len() as i64 - 1;
+            let last = self.first_bucket + offset(self.buckets.len()) - 1;
             let lo = index.min(self.first_bucket);
             let hi = index.max(last);
             if usize::try_from(hi - lo + 1).is_ok_and(|n| n <= STORE_BUCKETS) {
@@ -399,7 +404,7 @@ impl Histogram {
                     self.buckets.push_front(Counts::default());
                     self.first_bucket -= 1;
                 }
-                while index > self.first_bucket + self.buckets.len() as i64 - 1 {
+                while index > self.first_bucket + offset(self.buckets.len()) - 1 {
                     self.buckets.push_back(Counts::default());
                 }
                 return usize::try_from(index - self.first_bucket).unwrap_or(0);
@@ -473,12 +478,13 @@ impl Histogram {
             };
         };
         let lo = self.first_bucket * self.width;
-        let hi = (self.first_bucket + last as i64) * self.width;
+        let hi = (self.first_bucket + offset(last)) * self.width;
         let width = width_for_span(lo, hi, columns).max(self.width);
         let factor = width / self.width;
         let first = self.first_bucket.div_euclid(factor);
-        let len = usize::try_from((self.first_bucket + last as i64).div_euclid(factor) - first + 1)
-            .unwrap_or(0);
+        let len =
+            usize::try_from((self.first_bucket + offset(last)).div_euclid(factor) - first + 1)
+                .unwrap_or(0);
         let mut buckets = vec![Counts::default(); len];
         for (i, counts) in (self.first_bucket..).zip(&self.buckets) {
             if let Some(b) = usize::try_from(i.div_euclid(factor) - first)
@@ -509,7 +515,7 @@ impl HistView {
     /// Start (ms) of bucket `i`.
     #[must_use]
     pub fn start(&self, i: usize) -> i64 {
-        (self.first + i as i64) * self.width
+        (self.first + offset(i)) * self.width
     }
 
     /// The bucket holding `ms`, if it is in range.
@@ -706,9 +712,9 @@ mod tests {
     #[test]
     fn incremental_matches_rebuild_across_width_growth() {
         let mut h = Histogram::new(100_000);
-        let mut seq = 0;
         // A day of lines, out of order now and then: the store width grows as they come.
-        for i in 0..20_000_i64 {
+        for (seq, i) in (0..20_000_i64).enumerate() {
+            let seq = seq as u64;
             let ms = i * 4_321 + if i % 7 == 0 { -50_000 } else { 0 };
             let level = match i % 5 {
                 0 => Some(Level::Error),
@@ -716,7 +722,6 @@ mod tests {
                 _ => None,
             };
             h.push(seq, (i % 11 != 0).then_some(ms), level, true, false);
-            seq += 1;
         }
         h.evict_before(5_000);
         let incremental = h.view(60);

@@ -21,7 +21,10 @@ fn logs() -> State {
 }
 
 fn level(s: &State) -> Option<Level> {
-    s.panes.logs.selected().and_then(|l| l.level())
+    s.panes
+        .logs
+        .selected()
+        .and_then(opsdeck::model::logs::LogLine::level)
 }
 
 #[test]
@@ -113,7 +116,13 @@ fn h_focuses_the_strip_arrows_move_and_enter_jumps_to_the_bucket() {
     key(&mut s, KeyCode::Esc);
     assert!(!s.panes.logs.strip.focused());
     assert_eq!(s.view(), &View::Pane(PaneId::Logs));
-    assert_eq!(s.panes.logs.selected().map(|l| l.seq()), Some(seq));
+    assert_eq!(
+        s.panes
+            .logs
+            .selected()
+            .map(opsdeck::model::logs::LogLine::seq),
+        Some(seq)
+    );
 }
 
 #[test]
@@ -164,7 +173,13 @@ fn bracket_e_jumps_between_errors_and_wraps() {
     assert!(second > first);
     assert!(matches!(level(&s), Some(Level::Error | Level::Fatal)));
     typed(&mut s, "[e");
-    assert_eq!(s.panes.logs.selected().map(|l| l.seq()), Some(first));
+    assert_eq!(
+        s.panes
+            .logs
+            .selected()
+            .map(opsdeck::model::logs::LogLine::seq),
+        Some(first)
+    );
     // Before the first error: wraps to the last, and says so.
     typed(&mut s, "[e");
     assert!(

@@ -52,10 +52,8 @@ pub fn rows(strip: &Strip, size: (u16, u16)) -> u16 {
         0
     } else if size.1 >= FULL_FROM_ROWS {
         3
-    } else if size.1 >= COMPACT_FROM_ROWS {
-        1
     } else {
-        0
+        u16::from(size.1 >= COMPACT_FROM_ROWS)
     }
 }
 
@@ -85,7 +83,7 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
                 ctx.toast(ToastLevel::Info, too_short());
             }
         }
-        Action::Histogram if logs.strip.focused() => logs.strip.cursor = None,
+        Action::Histogram | Action::Back if logs.strip.focused() => logs.strip.cursor = None,
         Action::Histogram => {
             logs.strip.shown = true;
             if rows(&logs.strip, ctx.size) == 0 {
@@ -124,7 +122,6 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
             let i = logs.strip.cursor.and_then(|c| view.nearest(c))?;
             jump_to_bucket(logs, ctx, &view, i);
         }
-        Action::Back if logs.strip.focused() => logs.strip.cursor = None,
         _ => return None,
     }
     logs.window_start(body_height(logs, ctx.size));

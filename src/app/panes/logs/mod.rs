@@ -178,7 +178,10 @@ impl LogsPane {
                 }
             };
             let keep = marker || self.passes(&line);
-            let (ms, level) = (line.timestamp().map(|t| t.as_millisecond()), line.level());
+            let (ms, level) = (
+                line.timestamp().map(Timestamp::as_millisecond),
+                line.level(),
+            );
             let seq = self.buffer.push(line);
             self.strip.counts.push(seq, ms, level, keep, marker);
             if marker {
