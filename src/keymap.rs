@@ -464,14 +464,11 @@ impl FromStr for KeyCombo {
     fn from_str(raw: &str) -> Result<Self, String> {
         // `] e`: two keys, the first one typed, then the second.
         if let Some((first, second)) = raw.split_once(' ') {
+            if second.contains(' ') {
+                return Err(format!("`{raw}`: a sequence is two keys (`] e`)"));
+            }
             let lead: Self = first.parse()?;
-            let key: Self = second.parse().map_err(|e: String| {
-                if second.contains(' ') {
-                    format!("`{raw}`: a sequence is two keys (`] e`)")
-                } else {
-                    e
-                }
-            })?;
+            let key: Self = second.parse()?;
             return Ok(key.after(lead));
         }
         let mut ctrl = false;
