@@ -13,6 +13,10 @@
 //!   `Predicate`) over the same mixed 1M-line buffer; target ≤ 100 ms. Cases: one numeric
 //!   term, the detected level plus a number, and four terms with a regex.
 //!
+//! - `histogram_rebuild_1m/all` and `/levels_filtered`: rebuild the time histogram of a
+//!   1M-line buffer from its packed per-line side array (every line, or the lines a level
+//!   filter shows); target ≤ 20 ms.
+//!
 //! Inputs are generated up front from a fixed seed, outside the timed regions. Sample counts
 //! are small (each sample is a million lines) so the whole run takes about a minute.
 
@@ -29,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
 use opsdeck::model::logs::{
-    LevelSet, LogBuffer, LogQuery, Predicate, QueryKind, filter, filter_with, parse_line,
+    Histogram, LevelSet, LogBuffer, LogQuery, Predicate, QueryKind, filter, filter_with, parse_line,
 };
 
 /// Live heap bytes, tracked by [`Counting`].
@@ -431,7 +435,52 @@ fn predicate_benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, ingest_benches, filter_benches, predicate_benches);
+fn histogram_benches(c: &mut Criterion) {
+    let mut rng = Rng(SEED ^ 2);
+    let lines: Vec<Vec<u8>> = (0..LINES).map(|i| plain_line(&mut rng, i)).collect();
+    let buffer = ingest(&lines, LINES);
+    drop(lines);
+    let mut histogram = Histogram::new(LINES);
+    for line in &buffer {
+        histogram.push(
+            line.seq(),
+            line.timestamp().map(jiff::Timestamp::as_millisecond),
+            line.level(),
+            true,
+            false,
+        );
+    }
+    let no_debug = LevelSet::ALL;
+    let mut no_debug = no_debug;
+    no_debug.toggle(opsdeck::model::logs::LevelGroup::Debug);
+    let shown = filter(&buffer, &LogQuery::substring(""), no_debug);
+    let view = histogram.view(60);
+    println!(
+        "histogram_rebuild_1m: {} of {LINES} lines shown without debug; {} buckets of {} ms at 60 columns",
+        shown.len(),
+        view.buckets.len(),
+        view.width
+    );
+
+    let mut group = c.benchmark_group("histogram_rebuild_1m");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(LINES as u64));
+    group.bench_function("all", |b| b.iter(|| histogram.rebuild(black_box(None))));
+    group.bench_function("levels_filtered", |b| {
+        b.iter(|| histogram.rebuild(black_box(Some(&shown))));
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    ingest_benches,
+    filter_benches,
+    predicate_benches,
+    histogram_benches
+);
 
 fn main() {
     // Wall-clock numbers on a shared 2-core machine mean little without the load they ran

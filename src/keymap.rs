@@ -162,9 +162,15 @@ actions! {
     FieldFilter = "field_filter", false, "filter lines by fields (level=error duration_ms>500 msg~timeout)";
     FieldColumns = "field_columns", false, "show fields as columns before the message";
     ExportLines = "export_lines", false, "export the lines in view to a file (raw or JSON lines)";
+    Histogram = "histogram", false, "focus the time histogram: left/right pick a bucket, enter jumps to it, esc returns";
+    ToggleHistogram = "toggle_histogram", false, "show or hide the time histogram strip (lnav's i)";
+    HistLeft = "hist_left", false, "histogram: the earlier bucket";
+    HistRight = "hist_right", false, "histogram: the later bucket";
+    NextError = "next_error", false, "jump to the next error line (wraps around)";
+    PrevError = "prev_error", false, "jump to the previous error line (wraps around)";
     OpenLogs = "open_logs", false, "open the logs of this service or trace";
     OpenTraces = "open_traces", false, "open the traces of this service";
-    ErrorsOnly = "errors_only", false, "show only traces with errors, or all";
+    ErrorsOnly = "errors_only", false, "show only errors (traces with errors; error and fatal lines), or all again";
     MinDuration = "min_duration", false, "show only traces slower than a duration";
     ServiceMap = "service_map", false, "service map of the traces in view (calls and errors between services)";
     TimeWindow = "time_window", false, "set the time window: 15m, 1h, 7d or FROM..TO (also :window)";
@@ -371,12 +377,49 @@ impl FromStr for KeyContext {
     }
 }
 
-/// A key with its modifiers, as written in keymap files (`ctrl-c`, `G`, `enter`, `?`).
+/// A key with its modifiers, as written in keymap files (`ctrl-c`, `G`, `enter`, `?`), or the
+/// second key of a two-key sequence (`] e`: `lead` is `]`), vim-unimpaired style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyCombo {
     pub code: KeyCode2,
     pub ctrl: bool,
     pub alt: bool,
+    /// The key typed first, for a sequence; `None` for a single key.
+    pub lead: Option<Lead>,
+}
+
+/// The first key of a two-key sequence (a [`KeyCombo`] without a lead of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Lead {
+    pub code: KeyCode2,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl KeyCombo {
+    /// `self` typed after `lead`: the combo a sequence binding is stored as.
+    #[must_use]
+    pub fn after(self, lead: Self) -> Self {
+        Self {
+            lead: Some(Lead {
+                code: lead.code,
+                ctrl: lead.ctrl,
+                alt: lead.alt,
+            }),
+            ..self
+        }
+    }
+
+    /// The lead of a sequence as a key of its own.
+    #[must_use]
+    pub fn lead_key(self) -> Option<Self> {
+        self.lead.map(|l| Self {
+            code: l.code,
+            ctrl: l.ctrl,
+            alt: l.alt,
+            lead: None,
+        })
+    }
 }
 
 /// The key part of a [`KeyCombo`]; our own type so it can be ordered and hashed in tables.
@@ -425,6 +468,15 @@ impl FromStr for KeyCombo {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, String> {
+        // `] e`: two keys, the first one typed, then the second.
+        if let Some((first, second)) = raw.split_once(' ') {
+            if second.contains(' ') {
+                return Err(format!("`{raw}`: a sequence is two keys (`] e`)"));
+            }
+            let lead: Self = first.parse()?;
+            let key: Self = second.parse()?;
+            return Ok(key.after(lead));
+        }
         let mut ctrl = false;
         let mut alt = false;
         let mut rest = raw;
@@ -458,12 +510,20 @@ impl FromStr for KeyCombo {
                 }
             }
         };
-        Ok(Self { code, ctrl, alt })
+        Ok(Self {
+            code,
+            ctrl,
+            alt,
+            lead: None,
+        })
     }
 }
 
 impl fmt::Display for KeyCombo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(lead) = self.lead_key() {
+            write!(f, "{lead} ")?;
+        }
         if self.ctrl {
             f.write_str("ctrl-")?;
         }
@@ -514,7 +574,12 @@ impl KeyCombo {
             KeyCode::End => KeyCode2::End,
             _ => return None,
         };
-        Some(Self { code, ctrl, alt })
+        Some(Self {
+            code,
+            ctrl,
+            alt,
+            lead: None,
+        })
     }
 }
 
@@ -698,6 +763,33 @@ impl Keymap {
         })
     }
 
+    /// Whether `key` is the first key of a two-key sequence bound in `contexts` (the app then
+    /// waits for the second key).
+    #[must_use]
+    pub fn is_lead(&self, contexts: &[KeyContext], key: KeyCombo) -> bool {
+        key.lead.is_none() && !self.sequences_after(contexts, key).is_empty()
+    }
+
+    /// The sequences `lead` starts in `contexts` (second key, action), for the status line.
+    #[must_use]
+    pub fn sequences_after(
+        &self,
+        contexts: &[KeyContext],
+        lead: KeyCombo,
+    ) -> Vec<(KeyCombo, Action)> {
+        let mut out = Vec::new();
+        for ctx in contexts {
+            for (action, keys) in self.bindings.get(ctx).map_or(&[][..], Vec::as_slice) {
+                for k in keys {
+                    if k.lead_key() == Some(lead) {
+                        out.push((KeyCombo { lead: None, ..*k }, *action));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Bindings of one context, for help and `opsdeck keys`.
     #[must_use]
     pub fn context(&self, context: KeyContext) -> &[(Action, Vec<KeyCombo>)] {
@@ -820,6 +912,8 @@ mod tests {
             "?",
             "G",
             "space",
+            "] e",
+            "alt-g n",
         ] {
             let combo: KeyCombo = raw.parse().expect(raw);
             let shown = combo.to_string();
@@ -829,6 +923,33 @@ mod tests {
         assert!("ctrl-".parse::<KeyCombo>().is_err());
         assert!("f13".parse::<KeyCombo>().is_err());
         assert!("hyper-x".parse::<KeyCombo>().is_err());
+        assert!(
+            "] e x".parse::<KeyCombo>().is_err(),
+            "a sequence is two keys"
+        );
+        let seq: KeyCombo = "] e".parse().expect("sequence");
+        assert_eq!(seq.to_string(), "] e");
+        assert_eq!(seq.lead_key(), Some("]".parse().expect("key")));
+    }
+
+    #[test]
+    fn sequences_have_a_lead_key_in_their_contexts_only() {
+        let km = Keymap::shipped("default").expect("listed").expect("parses");
+        let logs = [
+            KeyContext::Pane(PaneId::Logs),
+            KeyContext::Table,
+            KeyContext::Global,
+        ];
+        let bracket: KeyCombo = "]".parse().expect("key");
+        let e: KeyCombo = "e".parse().expect("key");
+        assert!(km.is_lead(&logs, bracket));
+        assert!(
+            !km.is_lead(&[KeyContext::Global], bracket),
+            "] alone elsewhere"
+        );
+        assert_eq!(km.lookup(&logs, e.after(bracket)), Some(Action::NextError));
+        assert_eq!(km.lookup(&logs, bracket), Some(Action::HistoryForward));
+        assert_eq!(km.sequences_after(&logs, bracket), [(e, Action::NextError)]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod attention_feed;
 pub mod ctx;
 pub mod filter;
 pub mod held;
+pub mod keyseq;
 pub mod kube_access;
 pub mod layout;
 pub mod messages;

@@ -326,6 +326,8 @@ pub struct State {
     pub debug: bool,
     pub frames: u64,
     pub ui: Ui,
+    /// The first key of a two-key sequence, waiting for the second (`app::keyseq`).
+    pub pending_key: Option<crate::keymap::KeyCombo>,
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
@@ -362,6 +364,7 @@ impl State {
             debug: false,
             frames: 0,
             ui,
+            pending_key: None,
             quit: false,
             dirty: true,
         }

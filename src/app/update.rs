@@ -463,18 +463,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     let Some(combo) = KeyCombo::from_event(&key) else {
         return Vec::new();
     };
-    let contexts = state.view().key_contexts();
-    match state.ui.keymap.lookup(contexts, combo) {
-        Some(action) if state.readonly && action.is_dangerous() => {
-            state.toast(
-                ToastLevel::Warn,
-                format!("{action} is disabled: read-only mode"),
-            );
-            Vec::new()
-        }
-        Some(action) => on_action(state, action),
-        None => Vec::new(),
+    super::keyseq::on_key(state, combo)
+}
+
+/// Runs the action a key is bound to, unless read-only mode disables it.
+pub(crate) fn run_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    if state.readonly && action.is_dangerous() {
+        state.toast(
+            ToastLevel::Warn,
+            format!("{action} is disabled: read-only mode"),
+        );
+        return Vec::new();
     }
+    on_action(state, action)
 }
 
 /// Runs one keymap action: the shown pane's own keys first, then the global ones. An action

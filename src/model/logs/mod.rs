@@ -7,6 +7,7 @@
 
 pub mod ansi;
 pub mod export;
+pub mod histogram;
 mod json;
 pub mod level;
 pub mod line;
@@ -21,6 +22,7 @@ pub mod search;
 mod time;
 
 pub use ansi::{Sgr, SgrColour, SgrModifiers, StyledSpan};
+pub use histogram::{Counts, HistView, Histogram, LevelClass};
 pub use level::{Level, LevelGroup, LevelSet};
 pub use line::{LineFormat, LogLine};
 pub use lookup::{FieldKey, FieldValue, ValueKind};

@@ -168,6 +168,9 @@ fn line_spans(
 }
 
 fn levels_text(pane: &LogsPane) -> String {
+    if crate::app::panes::logs::errors::errors_only(pane) {
+        return "errors only (e: all)".to_owned();
+    }
     [
         (LevelGroup::Error, "error"),
         (LevelGroup::Warn, "warn"),
@@ -289,7 +292,9 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
     });
     let columns = column_widths(pane, shown, body_inner.width);
     let field_status = super::logs_fields::status(pane, &columns);
+    let focus_line = super::logs_histogram::focus_line(pane, theme, state.size.0);
     let bottom = match &pane.editing {
+        _ if pane.editing.is_none() && focus_line.is_some() => focus_line.unwrap_or_default(),
         Some(text) => {
             let kind = match pane.query_kind {
                 QueryKind::Substring => "text",
@@ -348,6 +353,15 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
         });
     let inner = block.inner(body);
     frame.render_widget(block, body);
+    // The histogram strip on top, when shown and there is room for lines under it.
+    let strip_rows = crate::app::panes::logs::histogram::rows(&pane.strip, state.size);
+    let strip_rows = if inner.height >= strip_rows + 3 {
+        strip_rows
+    } else {
+        0
+    };
+    let [strip, inner] =
+        Layout::vertical([Constraint::Length(strip_rows), Constraint::Fill(1)]).areas(inner);
     let height = usize::from(inner.height);
     let len = pane.shown_len();
     let Some(cursor) = pane.cursor_index() else {
@@ -362,6 +376,9 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let start = pane.view_start(height);
     let end = (start + height).min(len);
+    if strip.height > 0 {
+        super::logs_histogram::render(frame, strip, state, start..end);
+    }
     let lines: Vec<Line<'static>> = (start..end)
         .filter_map(|i| {
             let seq = pane.shown_seq(i)?;

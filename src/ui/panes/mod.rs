@@ -19,6 +19,7 @@ pub mod kafka_peek;
 pub mod logs;
 pub mod logs_detail;
 pub mod logs_fields;
+pub mod logs_histogram;
 pub mod oncall;
 pub mod pg_bulk;
 pub mod pg_prepared;

@@ -113,6 +113,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             format!(" {tag} {} ", toast.text),
             bar.patch(theme.style(role)),
         )]
+    } else if let Some(hint) = crate::app::keyseq::pending_hint(state) {
+        // A sequence's first key waits for its second: say what each completes.
+        let room = usize::from(area.width).saturating_sub(left + 4);
+        vec![Span::styled(
+            format!(" {} ", crate::ui::text::fit(&hint, room.max(10))),
+            bar.patch(theme.style(Role::KeyHint)),
+        )]
     } else if let Some(step) = state.tour.as_ref().and_then(|t| t.current_step()) {
         // lnav's habit: the tour's hint lives in the status line, where the eye goes.
         let room = usize::from(area.width).saturating_sub(left + 4);

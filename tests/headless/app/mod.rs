@@ -9,6 +9,7 @@ mod kafka_admin;
 mod kafka_first_aid;
 mod keys;
 mod logs_fields;
+mod logs_histogram;
 mod logs_traces;
 mod paging;
 mod pg_first_aid;

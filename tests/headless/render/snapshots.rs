@@ -103,3 +103,16 @@ fn extra_views() {
         view(extra.name());
     }
 }
+
+/// The logs pane with its histogram strip focused on a bucket (`H`, then two buckets left).
+#[test]
+fn logs_histogram_focused() {
+    for (w, h) in SIZES {
+        let mut s = state_in("logs", w, h, ColorDepth::TrueColor);
+        key(&mut s, KeyCode::Char('H'));
+        key(&mut s, KeyCode::Left);
+        key(&mut s, KeyCode::Left);
+        assert!(s.panes.logs.strip.focused());
+        snap("logs-histogram-focused", w, h, &text(&s));
+    }
+}

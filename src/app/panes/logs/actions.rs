@@ -36,6 +36,13 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::FieldFilter,
     crate::keymap::Action::FieldColumns,
     crate::keymap::Action::ExportLines,
+    crate::keymap::Action::ErrorsOnly,
+    crate::keymap::Action::NextError,
+    crate::keymap::Action::PrevError,
+    crate::keymap::Action::Histogram,
+    crate::keymap::Action::ToggleHistogram,
+    crate::keymap::Action::HistLeft,
+    crate::keymap::Action::HistRight,
 ];
 
 /// What to read for a service: its pods (namespace and selector from the catalog) and its
@@ -101,6 +108,11 @@ pub fn set_window(
 
 /// Runs a logs-pane action; `None` when the action is not the pane's.
 pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Option<Vec<Cmd>> {
+    if let Some(cmds) = super::histogram::on_action(logs, ctx, action)
+        .or_else(|| super::errors::on_action(logs, ctx, action))
+    {
+        return Some(cmds);
+    }
     let page = page(ctx.size);
     match action {
         Action::ToggleErrors => logs.toggle_level(LevelGroup::Error),
@@ -194,7 +206,7 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
         _ => return None,
     }
     // Keep the view's first line where the cursor stays in sight.
-    let height = usize::from(ctx.size.1.saturating_sub(6));
+    let height = super::histogram::body_height(logs, ctx.size);
     logs.window_start(height);
     Some(Vec::new())
 }

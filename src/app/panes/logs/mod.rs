@@ -5,8 +5,10 @@
 //! frame never holds lines back.
 
 pub mod actions;
+pub mod errors;
 pub mod export;
 pub mod fields;
+pub mod histogram;
 
 use crate::app::panes::Pane;
 use std::collections::BTreeSet;
@@ -65,6 +67,10 @@ pub struct LogsPane {
     pub query_failure: Option<String>,
     /// The field predicate (`F`) and field columns (`C`).
     pub fields: fields::FieldView,
+    /// The time histogram above the lines.
+    pub strip: histogram::Strip,
+    /// The levels shown before `e` showed errors only, restored by the next `e`.
+    pub levels_before_errors: Option<LevelSet>,
 }
 
 impl Default for LogsPane {
@@ -100,6 +106,8 @@ impl LogsPane {
             outside_window: 0,
             query_failure: None,
             fields: fields::FieldView::default(),
+            strip: histogram::Strip::new(capacity),
+            levels_before_errors: None,
         }
     }
 
@@ -134,6 +142,8 @@ impl LogsPane {
         self.skipped = 0;
         self.outside_window = 0;
         self.query_failure = None;
+        self.strip.counts.clear();
+        self.strip.cursor = None;
         self.recompute();
     }
 
@@ -172,6 +182,7 @@ impl LogsPane {
         } else {
             None
         };
+        self.strip.counts.rebuild(self.visible.as_deref());
         // A new selection of lines: the view restarts with the cursor at the bottom.
         self.top = None;
         self.keep_cursor_shown();
@@ -221,7 +232,12 @@ impl LogsPane {
                 continue;
             }
             let keep = marker || self.passes(&line);
+            let (ms, level) = (
+                line.timestamp().map(Timestamp::as_millisecond),
+                line.level(),
+            );
             let seq = self.buffer.push(line);
+            self.strip.counts.push(seq, ms, level, keep, marker);
             if marker {
                 self.markers.insert(seq);
             }
@@ -230,6 +246,7 @@ impl LogsPane {
             }
         }
         let first = self.buffer.first_seq();
+        self.strip.counts.evict_before(first);
         if self.markers.first().is_some_and(|&m| m < first) {
             self.markers = self.markers.split_off(&first);
         }
