@@ -6,6 +6,8 @@
 //! here can move the cursor, change a terminal mode or reorder text when drawn.
 
 pub mod ansi;
+mod dump;
+pub mod formats;
 mod json;
 pub mod level;
 pub mod line;
@@ -18,9 +20,14 @@ pub mod search;
 mod time;
 
 pub use ansi::{Sgr, SgrColour, SgrModifiers, StyledSpan};
+pub use dump::explain_lines;
+pub use formats::{DetectedFormat, W3cColumns};
 pub use level::{Level, LevelGroup, LevelSet};
 pub use line::{LineFormat, LogLine};
-pub use parse::{AnsiMode, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_with};
+pub use parse::{
+    AnsiMode, FormatMemory, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_remembering,
+    parse_line_with,
+};
 pub use ring::{DEFAULT_CAPACITY, LogBuffer};
 pub use search::{
     LogQuery, QueryError, QueryKind, filter, filter_since, next_in, next_match, prev_in, prev_match,

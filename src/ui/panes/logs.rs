@@ -227,7 +227,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .flatten()
         .map(|line| (line, line.fields()));
     let detail_height = fields.as_ref().map_or(0, |(_, f)| {
-        (u16::try_from(f.len()).unwrap_or(u16::MAX).saturating_add(3)).min(area.height / 2)
+        // Borders, the format row and the trace row.
+        (u16::try_from(f.len()).unwrap_or(u16::MAX).saturating_add(4)).min(area.height / 2)
     });
     let [body, detail] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_height)]).areas(area);
@@ -330,7 +331,11 @@ fn render_fields(
     line: &LogLine,
     fields: Vec<(String, String)>,
 ) {
-    let mut lines = Vec::new();
+    // First: the format the line was read as and where its level came from (Part 13).
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<18} ", "format"), theme.style(Role::Muted)),
+        Span::styled(line.format_explanation(), theme.style(Role::Text)),
+    ])];
     for (k, v) in fields {
         lines.push(Line::from(vec![
             Span::styled(format!("{k:<18} "), theme.style(Role::Muted)),
