@@ -1,5 +1,5 @@
 //! `opsdeck logs --explain FILE`: one row per line with the level and the format opsdeck
-//! detected, for comparing with other tools (benches/levels_vs_lnav.py compares with lnav).
+//! detected, for comparing with other tools (`benches/levels_vs_lnav.py` compares with lnav).
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -246,7 +246,7 @@ fn iso_syslog_message(body: &str) -> Option<usize> {
     let bracket_colon = memchr::memmem::find(head, b"]: ")?;
     let open = memchr::memrchr(b'[', &head[..bracket_colon])?;
     let pid = &head[open + 1..bracket_colon];
-    let words = head[..open].iter().filter(|&&b| b == b' ').count();
+    let words = memchr::memchr_iter(b' ', &head[..open]).count();
     (!pid.is_empty() && pid.iter().all(u8::is_ascii_digit) && words == 1)
         .then_some(bracket_colon + 3)
 }
@@ -285,10 +285,9 @@ pub fn explain(raw: &str, format: DetectedFormat, level: Option<Level>) -> Strin
         F::Logfmt => "the level= field".to_owned(),
         F::Klog => "the klog header letter".to_owned(),
         F::Logcat => "the logcat priority letter".to_owned(),
-        F::Json => "the level field".to_owned(),
+        F::Json | F::Log4j2Json => "the level field".to_owned(),
         F::JsonNumeric => "the numeric level (10 trace … 60 fatal)".to_owned(),
         F::Journald => "PRIORITY (syslog severity)".to_owned(),
-        F::Log4j2Json => "the level field".to_owned(),
         F::W3cDirective => "nothing (a header line)".to_owned(),
         F::Text if level.is_none() => "nothing recognised".to_owned(),
         _ => "a level word in the line's prefix".to_owned(),

@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(pri(b"<>x"), None);
         assert_eq!(pri(b"<1234>"), None);
         // <11>: facility 1 (user), severity 3 (err).
-        assert_eq!(severity_level(11 & 7), Some(Level::Error));
+        assert_eq!(severity_level(0b1011 & 0b111), Some(Level::Error));
         assert_eq!(severity_level(0), Some(Level::Fatal));
         assert_eq!(severity_level(2), Some(Level::Fatal));
         assert_eq!(severity_level(4), Some(Level::Warn));
