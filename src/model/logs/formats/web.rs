@@ -37,8 +37,7 @@ pub(super) struct AccessLine {
 pub(super) fn access(body: &[u8]) -> Option<AccessLine> {
     // client, ident, user (and maybe a virtual host first): the `[` comes early.
     let open = memchr::memchr(b'[', body.get(..body.len().min(160))?)?;
-    if open < 6 || body[open - 1] != b' ' || memchr::memchr_iter(b' ', &body[..open]).count() > 5
-    {
+    if open < 6 || body[open - 1] != b' ' || memchr::memchr_iter(b' ', &body[..open]).count() > 5 {
         return None;
     }
     let (timestamp, used) = stamps::clf(&body[open + 1..])?;
