@@ -17,6 +17,12 @@
 //!   1M-line buffer from its packed per-line side array (every line, or the lines a level
 //!   filter shows); target ≤ 20 ms.
 //!
+//! - `level_detection/mixed_1M`: parse 1,000,000 lines drawn from the real log files in
+//!   `tests/support/fixtures/logs/real/` (syslog, access and error logs, W3C, Log4j, Laravel,
+//!   logcat, klog, bunyan, journald, …; see SOURCES.md there), recognising each line's format,
+//!   level and time; target ≥ 1M lines/s. Run alone with `cargo bench --bench logs --
+//!   level_detection`.
+//!
 //! Inputs are generated up front from a fixed seed, outside the timed regions. Sample counts
 //! are small (each sample is a million lines) so the whole run takes about a minute.
 
@@ -474,12 +480,95 @@ fn histogram_benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// Every line of the real corpus, in file order.
+fn real_lines() -> Vec<Vec<u8>> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fixtures/logs/real");
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .expect("the real corpus")
+        .flatten()
+        .filter(|dir| dir.file_name() != "lnav-formats" && dir.path().is_dir())
+        .flat_map(|dir| {
+            std::fs::read_dir(dir.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .map(|file| file.path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|path| {
+            let bytes = std::fs::read(path).expect("a corpus file");
+            bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "rates printed as f64; a lossy cast is fine for a report"
+)]
+fn level_detection_benches(c: &mut Criterion) {
+    let corpus = real_lines();
+    let mut rng = Rng(SEED ^ 2);
+    // A shuffled draw, so the branch predictor sees formats mixed as in a merged view.
+    let lines: Vec<Vec<u8>> = (0..LINES)
+        .map(|_| corpus[rng.index(corpus.len())].clone())
+        .collect();
+    let source: Arc<str> = Arc::from("file");
+    let levelled = lines
+        .iter()
+        .filter(|l| parse_line(l, Arc::clone(&source)).level().is_some())
+        .count();
+    println!(
+        "level_detection: {} distinct real lines, {} bytes on average; {levelled} of {LINES} drawn lines get a level",
+        corpus.len(),
+        average_len(&lines)
+    );
+    let mut group = c.benchmark_group("level_detection");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(LINES as u64));
+    group.bench_function("mixed_1M", |b| {
+        b.iter(|| {
+            let mut levels = 0usize;
+            for line in &lines {
+                let parsed = parse_line(line, Arc::clone(&source));
+                levels += usize::from(parsed.level().is_some());
+                black_box(parsed);
+            }
+            levels
+        });
+    });
+    group.finish();
+    let before = process_cpu_ms();
+    for line in &lines {
+        black_box(parse_line(line, Arc::clone(&source)));
+    }
+    if let (Some(after), Some(before)) = (process_cpu_ms(), before) {
+        let ms = after.saturating_sub(before).max(1);
+        println!(
+            "level_detection/mixed_1M: {ms} ms CPU ({:.2} M lines per CPU second)",
+            LINES as f64 / ms as f64 / 1000.0
+        );
+    }
+}
+
 criterion_group!(
     benches,
     ingest_benches,
     filter_benches,
     predicate_benches,
-    histogram_benches
+    histogram_benches,
+    level_detection_benches
 );
 
 fn main() {

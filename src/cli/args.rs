@@ -148,6 +148,10 @@ pub enum Command {
         /// only their colours kept (colors; every other sequence is dropped).
         #[arg(long, value_enum, default_value_t = AnsiArg::Visible)]
         ansi: AnsiArg,
+        /// Print `line<TAB>level<TAB>format` for every line of the files and exit, instead of
+        /// opening the console (to see, or compare with lnav, how each line was read).
+        #[arg(long, hide = true)]
+        explain: bool,
         #[command(flatten)]
         ui: UiArgs,
     },

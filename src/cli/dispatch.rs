@@ -136,7 +136,14 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             };
             console_with_tour(&cli.ui.merged(&ui), paths, mode, Some(tour))
         }
-        Some(Command::Logs { files, ansi, ui }) => console(
+        Some(Command::Logs {
+            files,
+            explain: true,
+            ..
+        }) => explain_logs(&files),
+        Some(Command::Logs {
+            files, ansi, ui, ..
+        }) => console(
             &cli.ui.merged(&ui),
             paths,
             Mode::LocalLogs(files, ansi.into()),
@@ -398,4 +405,23 @@ fn describe_tours(library: &TourLibrary, data_dir: &std::path::Path) -> String {
         let _ = writeln!(text, "broken: {broken}");
     }
     text
+}
+
+/// `opsdeck logs --explain FILE…`: each line's level and detected format, tab-separated. Stamps
+/// without a year are placed near the file's modification time (or now), as the console would.
+fn explain_logs(files: &[std::path::PathBuf]) -> Result<ExitCode> {
+    for file in files {
+        let bytes = std::fs::read(file).wrap_err_with(|| format!("reading {}", file.display()))?;
+        let modified = std::fs::metadata(file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .unwrap_or_else(jiff::Timestamp::now);
+        let options = crate::model::logs::ParseOptions {
+            reference_nanos: i64::try_from(modified.as_nanosecond()).ok(),
+            ..crate::model::logs::ParseOptions::default()
+        };
+        out(&crate::model::logs::explain_lines(&bytes, options));
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -306,6 +306,8 @@ impl Environment {
                 keep,
                 crate::model::logs::ParseOptions {
                     ansi: ctx.local_ansi,
+                    // Year-less stamps (syslog files) are placed near the time the view opened.
+                    reference_nanos: i64::try_from(jiff::Timestamp::now().as_nanosecond()).ok(),
                 },
                 generation,
                 events.clone(),

@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::formats::DetectedFormat;
+use super::formats::syslog::severity_level;
 use super::level::Level;
 use super::time;
 
@@ -26,6 +28,9 @@ pub(super) struct Picked<'a> {
     /// `log` counts as the message (Docker's json-file format) only when no `msg`/`message`
     /// is present, wherever it appears in the object.
     message_from_log: bool,
+    /// Which shape gave the level and time (bunyan's numbers, journald's `PRIORITY`, Log4j2's
+    /// `timeMillis`/`instant`), for the line's detail.
+    pub(super) format: DetectedFormat,
 }
 
 /// Reads `text` as one JSON object and picks the interesting members. `None` when it is not a
@@ -53,14 +58,22 @@ enum Slot {
     /// `trace` / `span` objects holding an `id` (ECS).
     TraceObject,
     SpanObject,
+    /// journald's `PRIORITY`: a syslog severity, as a string or a number.
+    Priority,
+    /// Log4j2 `JsonLayout`: `timeMillis` (epoch milliseconds) or `instant` (an object).
+    Log4jTime,
 }
 
 fn top_level_slot(key: &str) -> Option<Slot> {
     let slot = match key {
-        "ts" | "time" | "timestamp" | "@timestamp" | "t" | "datetime" => Slot::Timestamp,
+        "ts" | "time" | "timestamp" | "@timestamp" | "t" | "datetime" | "__REALTIME_TIMESTAMP" => {
+            Slot::Timestamp
+        }
+        "timeMillis" | "instant" => Slot::Log4jTime,
+        "PRIORITY" => Slot::Priority,
         "level" | "lvl" | "severity" | "log.level" | "levelname" | "loglevel" | "severity_text"
         | "severityText" => Slot::Level,
-        "msg" | "message" | "@message" => Slot::Message,
+        "msg" | "message" | "@message" | "MESSAGE" => Slot::Message,
         "log" => Slot::Log,
         "trace_id" | "traceId" | "trace.id" | "traceID" | "otelTraceID" | "traceid" => {
             Slot::TraceId
@@ -87,7 +100,10 @@ impl<'de> Visitor<'de> for PickVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut picked = Picked::default();
+        let mut picked = Picked {
+            format: DetectedFormat::Json,
+            ..Picked::default()
+        };
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let slot = match self.nested_in {
                 None => top_level_slot(&key.0),
@@ -125,12 +141,42 @@ impl<'a> Picked<'a> {
                     _ => None,
                 };
             }
+            (Slot::Log4jTime, value) if self.timestamp_nanos.is_none() => {
+                self.timestamp_nanos = match value {
+                    Value::Int(n) => time::from_epoch_int(n),
+                    Value::Nanos(n) => Some(n),
+                    _ => None,
+                };
+                if self.timestamp_nanos.is_some() && self.format == DetectedFormat::Json {
+                    self.format = DetectedFormat::Log4j2Json;
+                }
+            }
+            (Slot::Priority, value) => {
+                let severity = match value {
+                    Value::Str(text) => text.trim().parse::<u64>().ok(),
+                    Value::Int(n) => u64::try_from(n).ok(),
+                    _ => None,
+                };
+                // PRIORITY is journald's own field: it wins over a `level` a program logged.
+                if let Some(level) = severity.and_then(severity_level) {
+                    self.level = Some(level);
+                    self.format = DetectedFormat::Journald;
+                }
+            }
             (Slot::Level, value) if self.level.is_none() => {
+                let numeric = match &value {
+                    Value::Int(_) => true,
+                    Value::Str(text) => text.trim().bytes().all(|b| b.is_ascii_digit()),
+                    _ => false,
+                };
                 self.level = match value {
                     Value::Str(text) => level_from_text(&text),
                     Value::Int(n) => u64::try_from(n).ok().and_then(Level::from_number),
                     _ => None,
                 };
+                if numeric && self.level.is_some() {
+                    self.format = DetectedFormat::JsonNumeric;
+                }
             }
             (Slot::Message, Value::Str(text))
                 if self.message.is_none() || self.message_from_log =>
@@ -164,6 +210,8 @@ enum Value<'a> {
     Str(Cow<'a, str>),
     Int(i64),
     Float(f64),
+    /// Unix nanoseconds already computed (Log4j2's `instant`).
+    Nanos(i64),
     Object(Picked<'a>),
     Other,
 }
@@ -236,12 +284,31 @@ impl<'de> Visitor<'de> for ValueVisitor {
             }
             .visit_map(map)
             .map(Value::Object),
+            Slot::Log4jTime => {
+                let instant = <Instant as de::Deserialize>::deserialize(
+                    de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(instant
+                    .epoch_second
+                    .checked_mul(1_000_000_000)
+                    .and_then(|s| s.checked_add(instant.nano_of_second))
+                    .map_or(Value::Other, Value::Nanos))
+            }
             _ => {
                 IgnoredAny.visit_map(map)?;
                 Ok(Value::Other)
             }
         }
     }
+}
+
+/// Log4j2 `JsonLayout`'s `"instant": {"epochSecond": …, "nanoOfSecond": …}`.
+#[derive(serde::Deserialize)]
+struct Instant {
+    #[serde(rename = "epochSecond")]
+    epoch_second: i64,
+    #[serde(rename = "nanoOfSecond", default)]
+    nano_of_second: i64,
 }
 
 /// A member name, borrowed when it had no escapes.

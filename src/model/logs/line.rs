@@ -12,6 +12,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::ansi::StyledSpan;
+use super::formats::{self, DetectedFormat};
 use super::level::Level;
 use super::{json, logfmt, time};
 
@@ -79,6 +80,8 @@ pub struct LogLine {
     trace_len: u8,
     span_len: u8,
     level: Option<Level>,
+    /// One byte, in the padding after the level: the struct stays at 88 bytes.
+    detected: DetectedFormat,
 }
 
 /// `json_start` of a plain-text line.
@@ -99,6 +102,7 @@ pub(super) struct LineParts {
     pub(super) span_id: TextRange,
     pub(super) format: LineFormat,
     pub(super) styles: Vec<StyledSpan>,
+    pub(super) detected: DetectedFormat,
 }
 
 impl LogLine {
@@ -122,6 +126,7 @@ impl LogLine {
             trace_len: id_len(parts.trace_id),
             span_len: id_len(parts.span_id),
             level: parts.level,
+            detected: parts.detected,
         }
     }
 
@@ -211,6 +216,20 @@ impl LogLine {
         }
     }
 
+    /// The log format the line was recognised as, which says where its level came from.
+    #[must_use]
+    pub fn detected_format(&self) -> DetectedFormat {
+        self.detected
+    }
+
+    /// The format's name and how the level was found, for the line's detail, e.g.
+    /// "syslog RFC 3164 · level ERROR from PRI <11> (facility 1, severity 3 err)". Re-reads the
+    /// raw text, so it is meant for the one line a user opens.
+    #[must_use]
+    pub fn format_explanation(&self) -> String {
+        formats::explain(self.raw(), self.detected, self.level)
+    }
+
     /// Every field of the line as sanitized `(key, value)` pairs, parsed on demand: the JSON
     /// members (nested objects flattened as `a.b`, non-string values as JSON text) or the
     /// logfmt pairs of a plain line.
@@ -270,6 +289,7 @@ mod tests {
             span_id: TextRange::default(),
             format: LineFormat::Plain,
             styles: Vec::new(),
+            detected: DetectedFormat::StampedLevel,
             text,
         };
         let mut line = LogLine::from_parts(parts, Arc::from("pod/app"));

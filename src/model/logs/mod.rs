@@ -6,7 +6,9 @@
 //! here can move the cursor, change a terminal mode or reorder text when drawn.
 
 pub mod ansi;
+mod dump;
 pub mod export;
+pub mod formats;
 pub mod histogram;
 mod json;
 pub mod level;
@@ -22,11 +24,16 @@ pub mod search;
 mod time;
 
 pub use ansi::{Sgr, SgrColour, SgrModifiers, StyledSpan};
+pub use dump::explain_lines;
+pub use formats::{DetectedFormat, W3cColumns};
 pub use histogram::{Counts, HistView, Histogram, LevelClass};
 pub use level::{Level, LevelGroup, LevelSet};
 pub use line::{LineFormat, LogLine};
 pub use lookup::{FieldKey, FieldValue, ValueKind};
-pub use parse::{AnsiMode, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_with};
+pub use parse::{
+    AnsiMode, FormatMemory, MAX_LINE_BYTES, ParseOptions, parse_line, parse_line_remembering,
+    parse_line_with,
+};
 pub use predicate::{Predicate, PredicateError, filter_with};
 pub use ring::{DEFAULT_CAPACITY, LogBuffer};
 pub use search::{

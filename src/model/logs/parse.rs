@@ -10,8 +10,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::ansi::{self, StyledSpan};
+use super::formats::{self, Context, W3cColumns};
 use super::json;
-use super::level::Level;
 use super::line::{LineFormat, LineParts, LogLine, TextRange};
 use super::logfmt;
 use super::time;
@@ -40,6 +40,33 @@ pub enum AnsiMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ParseOptions {
     pub ansi: AnsiMode,
+    /// "Now" for the caller, in Unix nanoseconds: a stamp without a year (syslog's
+    /// `Dec  4 04:47:44`, logcat) gets the year that puts it at most a day after this. `None`
+    /// leaves such lines without a timestamp, since the model reads no clock.
+    pub reference_nanos: Option<i64>,
+}
+
+/// What a source remembers between the lines of one stream: the columns named by a W3C
+/// extended log's last `#Fields:` header. One per file or stream; see
+/// [`parse_line_remembering`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormatMemory {
+    w3c: Option<W3cColumns>,
+}
+
+/// Parses one line of a stream whose earlier lines may matter (a W3C log's `#Fields:` header
+/// says which column is the status). Lines parse exactly as [`parse_line_with`] otherwise.
+#[must_use]
+pub fn parse_line_remembering(
+    raw: &[u8],
+    source: Arc<str>,
+    options: ParseOptions,
+    memory: &mut FormatMemory,
+) -> LogLine {
+    if raw.starts_with(b"#Fields:") {
+        memory.w3c = W3cColumns::from_header(&String::from_utf8_lossy(raw));
+    }
+    parse_in(raw, source, options, memory.w3c.as_ref())
 }
 
 /// Parses one line with the default options (escapes shown inert).
@@ -51,6 +78,15 @@ pub fn parse_line(raw: &[u8], source: Arc<str>) -> LogLine {
 /// Parses one line. A trailing `\n` or `\r\n` is ignored.
 #[must_use]
 pub fn parse_line_with(raw: &[u8], source: Arc<str>, options: ParseOptions) -> LogLine {
+    parse_in(raw, source, options, None)
+}
+
+fn parse_in(
+    raw: &[u8],
+    source: Arc<str>,
+    options: ParseOptions,
+    w3c: Option<&W3cColumns>,
+) -> LogLine {
     let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     let cut = raw.len() > MAX_LINE_BYTES;
@@ -83,7 +119,11 @@ pub fn parse_line_with(raw: &[u8], source: Arc<str>, options: ParseOptions) -> L
         span.range.end = span.range.end.saturating_sub(body_start);
         !span.range.is_empty()
     });
-    let parts = plain_parts(&text, body_start, prefix_timestamp, styles);
+    let context = Context {
+        reference: options.reference_nanos,
+        w3c,
+    };
+    let parts = plain_parts(&text, body_start, prefix_timestamp, styles, context);
     LogLine::from_parts(parts, source)
 }
 
@@ -156,6 +196,7 @@ fn json_parts(
     let span_id = id_range(&picked.span_id);
     let timestamp_nanos = picked.timestamp_nanos.or(prefix_timestamp);
     let level = picked.level;
+    let detected = picked.format;
     drop(picked);
 
     let mut stored = String::with_capacity(text.len() + extras.len());
@@ -173,6 +214,7 @@ fn json_parts(
             json_start: u32::try_from(json_start).unwrap_or(u32::MAX),
         },
         styles,
+        detected,
     })
 }
 
@@ -193,19 +235,25 @@ fn plain_parts(
     body_start: usize,
     prefix_timestamp: Option<i64>,
     styles: Vec<StyledSpan>,
+    context: Context<'_>,
 ) -> LineParts {
     let body = &text[body_start..];
     let hits = logfmt::scan(body);
-    let level = hits
-        .level
-        .or_else(|| klog_level(body))
-        .or_else(|| word_level(body));
+    let detection = formats::detect_plain(
+        text,
+        body_start,
+        prefix_timestamp.is_some(),
+        hits.level,
+        context,
+    );
+    let level = detection.level;
     let to_range = |range: Option<std::ops::Range<usize>>| {
         range.map_or_else(TextRange::default, |r| {
             TextRange::new(body_start + r.start, body_start + r.end)
         })
     };
     let timestamp_nanos = prefix_timestamp
+        .or(detection.timestamp)
         .or_else(|| bracketed_timestamp(body))
         .or(hits.timestamp_nanos);
     LineParts {
@@ -222,6 +270,7 @@ fn plain_parts(
         span_id: to_range(hits.span_id),
         format: LineFormat::Plain,
         styles,
+        detected: detection.format,
     }
 }
 
@@ -240,75 +289,10 @@ fn bracketed_timestamp(body: &str) -> Option<i64> {
     (inner.as_bytes().get(used) == Some(&b']')).then_some(nanos)
 }
 
-/// klog header: `E1122 10:00:00.000000 ...` (level letter, month and day, space, hour).
-fn klog_level(body: &str) -> Option<Level> {
-    let b = body.as_bytes();
-    if b.len() < 8
-        || !b[1..5].iter().all(u8::is_ascii_digit)
-        || b[5] != b' '
-        || !b[6].is_ascii_digit()
-    {
-        return None;
-    }
-    match b[0] {
-        b'I' => Some(Level::Info),
-        b'W' => Some(Level::Warn),
-        b'E' => Some(Level::Error),
-        b'F' => Some(Level::Fatal),
-        _ => None,
-    }
-}
-
-/// How many leading words may hold a level (`[main] com.x.Y INFO - ...` puts it third or so).
-const LEVEL_WORDS: usize = 6;
-
-/// A level word among the first few words. Upper-case words (`ERROR`) count anywhere there;
-/// other spellings only when set off (`[warn]`, `error:`) or first on the line, because
-/// "connection error" in a sentence is not a level. Single letters count only in brackets
-/// (`[E]`) or Android style (`E/Tag:`), as a bare "I" is usually a word.
-fn word_level(body: &str) -> Option<Level> {
-    for (index, token) in body
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .take(LEVEL_WORDS)
-        .enumerate()
-    {
-        let opened = token.trim_start_matches(['[', '(', '<']);
-        let bracketed = opened.len() != token.len();
-        let word = opened.trim_end_matches([']', ')', '>', ':', ',', '|']);
-        let set_off = bracketed || opened.ends_with([']', ')', '>', ':']);
-        if index == 0
-            && word.len() > 2
-            && word.as_bytes()[0].is_ascii_uppercase()
-            && word.as_bytes()[1] == b'/'
-            && let Some(level) = Level::from_word(&word[..1])
-        {
-            return Some(level);
-        }
-        if word.is_empty() || word.len() > 13 {
-            continue;
-        }
-        if word.len() == 1 {
-            if bracketed && let Some(level) = Level::from_word(word) {
-                return Some(level);
-            }
-            continue;
-        }
-        let upper = word
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if (upper || set_off || index == 0)
-            && let Some(level) = Level::from_word(word)
-        {
-            return Some(level);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::logs::Level;
     use crate::model::logs::ansi::{Sgr, SgrColour};
 
     fn parse(text: &str) -> LogLine {
@@ -465,6 +449,7 @@ mod tests {
     fn sgr_mode_keeps_colours_relative_to_the_message() {
         let options = ParseOptions {
             ansi: AnsiMode::KeepSgr,
+            ..ParseOptions::default()
         };
         let line = parse_line_with(
             b"2026-11-22T10:00:00Z \x1b[31mERROR\x1b[0m boom\x1b[2K",
@@ -495,6 +480,7 @@ mod tests {
 
         let strip = ParseOptions {
             ansi: AnsiMode::Strip,
+            ..ParseOptions::default()
         };
         let line = parse_line_with(b"\x1b[31mred\x1b[0m", Arc::from("x"), strip);
         assert_eq!(line.message(), "red");
@@ -522,6 +508,7 @@ mod tests {
 #[cfg(test)]
 mod logfmt_message_tests {
     use super::*;
+    use crate::model::logs::Level;
 
     #[test]
     fn a_logfmt_line_shows_its_msg_value() {

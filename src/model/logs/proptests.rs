@@ -114,13 +114,13 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_parse_to_inert_text(raw in hostile_bytes(), ansi in modes()) {
-        let line = parse_line_with(&raw, Arc::from("pod/c"), ParseOptions { ansi });
+        let line = parse_line_with(&raw, Arc::from("pod/c"), ParseOptions { ansi, ..ParseOptions::default() });
         check_line(&line);
     }
 
     #[test]
     fn json_looking_bytes_parse_to_inert_text(raw in json_like(), ansi in modes()) {
-        let line = parse_line_with(&raw, Arc::from("pod/c"), ParseOptions { ansi });
+        let line = parse_line_with(&raw, Arc::from("pod/c"), ParseOptions { ansi, ..ParseOptions::default() });
         check_line(&line);
     }
 

@@ -26,13 +26,14 @@ pub(super) fn from_nanos(nanos: i64) -> Option<Timestamp> {
 /// `.` or `,`, and an optional `Z`, `±HH:MM`, `±HHMM` or `±HH`. A stamp without an offset is
 /// read as UTC: the model has no time zone to guess with, and cluster logs are UTC anyway.
 pub(super) fn parse_leading(s: &[u8]) -> Option<(i64, usize)> {
-    if s.len() < 19 || !s[0].is_ascii_digit() || s[4] != b'-' {
+    // `-` is ISO; `/` is what nginx's error log and Go's `log` package write.
+    if s.len() < 19 || !s[0].is_ascii_digit() || !matches!(s[4], b'-' | b'/') {
         return None;
     }
     let year = digits(s, 0, 4)?;
     let month = digits(s, 5, 2)?;
     let day = digits(s, 8, 2)?;
-    if s[7] != b'-' || !matches!(s[10], b'T' | b't' | b' ') || s[13] != b':' || s[16] != b':' {
+    if s[7] != s[4] || !matches!(s[10], b'T' | b't' | b' ') || s[13] != b':' || s[16] != b':' {
         return None;
     }
     let hour = digits(s, 11, 2)?;
@@ -61,6 +62,15 @@ pub(super) fn parse_leading(s: &[u8]) -> Option<(i64, usize)> {
         }
     }
     let mut offset_seconds: i64 = 0;
+    // Go's `time.Time.String()` (logrus, many Go programs) writes ` -0400 EDT`: a space, the
+    // offset, then the zone's name, which carries nothing the offset does not.
+    if s.get(pos) == Some(&b' ')
+        && matches!(s.get(pos + 1), Some(b'+' | b'-'))
+        && digits(s, pos + 2, 4).is_some()
+        && !s.get(pos + 6).is_some_and(u8::is_ascii_digit)
+    {
+        pos += 1;
+    }
     match s.get(pos) {
         Some(b'Z' | b'z') => pos += 1,
         Some(&sign @ (b'+' | b'-')) => {
@@ -87,10 +97,31 @@ pub(super) fn parse_leading(s: &[u8]) -> Option<(i64, usize)> {
     if s.get(pos).is_some_and(u8::is_ascii_digit) {
         return None;
     }
+    pos += zone_name_len(&s[pos..]);
     let days = days_from_civil(i64::from(year), month, day);
     let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds;
     let total = seconds.checked_mul(1_000_000_000)?.checked_add(nanos)?;
     (total != NO_TIMESTAMP).then_some((total, pos))
+}
+
+/// Length of a ` EDT` / ` UTC` zone name after a stamp (space included), or 0. Only two to
+/// five upper-case letters followed by the end or a space count, so a level word such as
+/// ` INFO` is not taken for a zone unless it is one of the few names that look alike.
+fn zone_name_len(s: &[u8]) -> usize {
+    if s.first() != Some(&b' ') {
+        return 0;
+    }
+    let letters = s[1..].iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let name = &s[1..=letters];
+    let ends = s.get(1 + letters).is_none_or(|&b| b == b' ');
+    let is_zone = (2..=5).contains(&letters)
+        && ends
+        && (name == b"UTC"
+            || name == b"GMT"
+            || (name.len() >= 3
+                && matches!(name[name.len() - 2..], [b'S' | b'D', b'T'])
+                && !matches!(name, b"WARN" | b"INFO" | b"DBG" | b"ERR")));
+    if is_zone { 1 + letters } else { 0 }
 }
 
 /// Parses a whole string as a timestamp: RFC 3339 (see [`parse_leading`]) or a decimal epoch
@@ -156,14 +187,14 @@ pub(super) fn from_epoch_float(f: f64) -> Option<i64> {
 }
 
 /// `len` ASCII digits at `start`, or `None` when any is missing or not a digit.
-fn digits(s: &[u8], start: usize, len: usize) -> Option<u32> {
+pub(super) fn digits(s: &[u8], start: usize, len: usize) -> Option<u32> {
     let field = s.get(start..start + len)?;
     field.iter().try_fold(0u32, |acc, &b| {
         b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
     })
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
+pub(super) fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
         2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
@@ -175,7 +206,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = if year >= 0 { year } else { year - 399 } / 400;
     let year_of_era = year - era * 400;

@@ -260,7 +260,7 @@ fn render_lines(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let detail_height = fields.as_ref().map_or(0, |(line, f)| {
         let wanted = pretty
             .as_ref()
-            .map_or(f.len() + 3, |p| super::logs_detail::wanted_height(line, p));
+            .map_or(f.len() + 4, |p| super::logs_detail::wanted_height(line, p));
         u16::try_from(wanted)
             .unwrap_or(u16::MAX)
             .min(area.height / 2)
@@ -425,7 +425,11 @@ fn render_fields(
     fields: Vec<(String, String)>,
     query: Option<&str>,
 ) {
-    let mut lines = Vec::new();
+    // First: the format the line was read as and where its level came from (Part 13).
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<18} ", "format"), theme.style(Role::Muted)),
+        Span::styled(line.format_explanation(), theme.style(Role::Text)),
+    ])];
     if let Some(query) = query {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<18} ", "query"), theme.style(Role::Muted)),

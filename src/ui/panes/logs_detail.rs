@@ -1,7 +1,8 @@
 //! The detail of a JSON log line (`enter`): its object pretty-printed with a 2-space indent,
 //! every string sanitized (see [`crate::model::logs::export::pretty_json`]). A long object is
 //! cut to the panel with a closing note saying how many lines are not shown; the line's
-//! trace id follows, as in the key/value list of other lines.
+//! trace id follows, as in the key/value list of other lines. The first row says which format
+//! the line was read as and where its level came from.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,24 +21,31 @@ pub fn pretty(line: &LogLine) -> Option<Vec<String>> {
 /// Rows the panel wants for `pretty` (borders included).
 #[must_use]
 pub fn wanted_height(line: &LogLine, pretty: &[String]) -> usize {
-    pretty.len() + 2 + usize::from(line.trace_id().is_some())
+    // Borders, the format row, the object, the trace row.
+    pretty.len() + 3 + usize::from(line.trace_id().is_some())
 }
 
 /// Draws the panel in `area`, cutting the object with a note when it does not fit.
 pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, line: &LogLine, pretty: &[String]) {
     let rows = usize::from(area.height.saturating_sub(2));
     let trace = line.trace_id();
-    let room = rows.saturating_sub(usize::from(trace.is_some()));
+    let room = rows.saturating_sub(1 + usize::from(trace.is_some()));
     let (shown, cut) = if pretty.len() > room {
         let shown = room.saturating_sub(1);
         (shown, pretty.len() - shown)
     } else {
         (pretty.len(), 0)
     };
-    let mut lines: Vec<Line<'static>> = pretty[..shown]
-        .iter()
-        .map(|text| Line::from(Span::styled(text.clone(), theme.style(Role::Text))))
-        .collect();
+    // First: the format the line was read as and where its level came from.
+    let mut lines: Vec<Line<'static>> = vec![Line::from(vec![
+        Span::styled(format!("{:<18} ", "format"), theme.style(Role::Muted)),
+        Span::styled(line.format_explanation(), theme.style(Role::Text)),
+    ])];
+    lines.extend(
+        pretty[..shown]
+            .iter()
+            .map(|text| Line::from(Span::styled(text.clone(), theme.style(Role::Text)))),
+    );
     if cut > 0 {
         lines.push(Line::from(Span::styled(
             format!("… {cut} more lines (y copies the whole line)"),
