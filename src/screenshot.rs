@@ -54,6 +54,10 @@ pub enum DemoView {
     LogsFields,
     /// A JSON log line's detail, pretty-printed.
     LogsJson,
+    /// The traces pane's service map (`M`).
+    TracesMap,
+    /// The logs pane's histogram strip, focused on a bucket (`H`).
+    LogsHistogram,
     Tour,
     Tours,
     WorkloadPods,
@@ -88,6 +92,8 @@ impl DemoView {
         Self::LogsSearch,
         Self::LogsFields,
         Self::LogsJson,
+        Self::LogsHistogram,
+        Self::TracesMap,
         Self::Tour,
         Self::Tours,
         Self::WorkloadPods,
@@ -134,6 +140,8 @@ impl DemoView {
             Self::LogsSearch => "logs-search",
             Self::LogsFields => "logs-fields",
             Self::LogsJson => "logs-json",
+            Self::TracesMap => "traces-map",
+            Self::LogsHistogram => "logs-histogram",
             Self::Tour => "tour",
             Self::Tours => "tours",
             Self::WorkloadPods => "rollouts-pods",
@@ -231,6 +239,36 @@ fn demo_forwards(state: &mut State, kube: &crate::model::k8s::snapshot::KubeSnap
             stats: figures,
         });
     }
+}
+
+/// The service map of the listed traces, as `M` shows it once the runtime built it from the
+/// sandbox's traces.
+fn show_traces_map(state: &mut State) {
+    state.history.push(View::Pane(PaneId::Traces));
+    let mut world = World::new(7, epoch());
+    // As far on as the demo state's world (eight 25 s steps).
+    world.advance(std::time::Duration::from_secs(200));
+    let ids: Vec<String> = state
+        .panes
+        .traces
+        .rows()
+        .iter()
+        .map(|r| r.trace_id.clone())
+        .collect();
+    let traces: Vec<crate::model::traces::Trace> = ids
+        .iter()
+        .filter_map(|id| crate::sources::sandbox::telemetry::trace(&world, id))
+        .collect();
+    let answer = crate::model::traces::service_map::MapAnswer {
+        map: crate::model::traces::service_map::ServiceMap::from_traces(&traces),
+        failed: ids.len() - traces.len(),
+        first_error: None,
+        built_at: state.now,
+    };
+    let pane = &mut state.panes.traces;
+    let _ = crate::app::panes::traces::map::start(&mut pane.map, ids);
+    let request = pane.map.as_ref().map_or(0, |m| m.request);
+    crate::app::panes::traces::map::answered(&mut pane.map, request, Ok(answer));
 }
 
 /// The diff of the first drifted app with no operation running, as `d` on it shows it once
@@ -503,6 +541,24 @@ pub fn show(state: &mut State, view: DemoView) {
             });
             logs.cursor = json.map(crate::model::logs::LogLine::seq);
             logs.expanded = true;
+        }
+        DemoView::TracesMap => show_traces_map(state),
+        DemoView::LogsHistogram => {
+            state.history.push(View::Pane(PaneId::Logs));
+            let _ = state.lend(|panes, ctx| {
+                crate::app::panes::logs::actions::on_action(
+                    &mut panes.logs,
+                    ctx,
+                    crate::keymap::Action::Histogram,
+                )
+            });
+            let _ = state.lend(|panes, ctx| {
+                crate::app::panes::logs::actions::on_action(
+                    &mut panes.logs,
+                    ctx,
+                    crate::keymap::Action::HistLeft,
+                )
+            });
         }
         DemoView::Pane(PaneId::Incident) => show_incident(state),
         DemoView::Pane(PaneId::Forwards) => {
