@@ -19,7 +19,9 @@ use super::follow::{Observed, Splitter, Step, Watch};
 use super::watchdog::LogStreamConfig;
 use super::{BATCH_INTERVAL, BATCH_LINES, LogItem, send};
 use crate::model::SourceHealth;
-use crate::model::logs::{LogLine, ParseOptions, parse_line_with};
+use crate::model::logs::{
+    FormatMemory, LogLine, ParseOptions, parse_line_remembering, parse_line_with,
+};
 use crate::sources::{Control, Reporter, SourceEvent, SourceHandle, SourceId};
 
 /// One input: a file, or stdin (`-`).
@@ -119,8 +121,63 @@ fn parse_lines(bytes: &[u8], source: &Arc<str>, options: ParseOptions) -> Vec<Lo
         .collect()
 }
 
-/// Parses many lines on every core: the order is kept, chunks go to scoped threads.
-fn parse_parallel(bytes: &[u8], source: &Arc<str>, options: ParseOptions) -> Vec<LogLine> {
+/// W3C extended logs name their columns in `#Fields:` headers, so which column holds the
+/// status depends on the last header above a line.
+const W3C_FIELDS: &[u8] = b"#Fields:";
+
+/// What a W3C log's lines from `start` on need to know: the last `#Fields:` header before
+/// `start` (default memory when there is none).
+fn memory_before(bytes: &[u8], start: usize, source: &Arc<str>) -> FormatMemory {
+    let mut memory = FormatMemory::default();
+    let before = &bytes[..start.min(bytes.len())];
+    let header = if before.starts_with(W3C_FIELDS) {
+        Some(0)
+    } else {
+        None
+    };
+    let header = memchr::memmem::rfind(before, b"\n#Fields:")
+        .map(|i| i + 1)
+        .or(header);
+    if let Some(at) = header {
+        let end = memchr::memchr(b'\n', &before[at..]).map_or(before.len(), |i| at + i);
+        let line = &before[at..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let _ = parse_line_remembering(
+            line,
+            Arc::clone(source),
+            ParseOptions::default(),
+            &mut memory,
+        );
+    }
+    memory
+}
+
+/// Parses lines in order, remembering W3C headers (one thread: each line may depend on the
+/// header above it).
+fn parse_remembering(
+    bytes: &[u8],
+    source: &Arc<str>,
+    options: ParseOptions,
+    memory: &mut FormatMemory,
+) -> Vec<LogLine> {
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .map(|l| parse_line_remembering(l, Arc::clone(source), options, memory))
+        .collect()
+}
+
+/// Parses many lines on every core: the order is kept, chunks go to scoped threads. A W3C
+/// log (a `#Fields:` header in or before `bytes`) is parsed in order on one thread instead.
+fn parse_parallel(
+    bytes: &[u8],
+    source: &Arc<str>,
+    options: ParseOptions,
+    memory: &mut FormatMemory,
+) -> Vec<LogLine> {
+    if *memory != FormatMemory::default() || memchr::memmem::find(bytes, W3C_FIELDS).is_some() {
+        return parse_remembering(bytes, source, options, memory);
+    }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads < 2 || bytes.len() < 1 << 20 {
         return parse_lines(bytes, source, options);
@@ -184,14 +241,16 @@ async fn follow_file(
     let offset = complete as u64;
     let (start, skipped) = tail_start(&bytes[..complete], keep);
     let source = Arc::clone(&label);
+    let mut memory = memory_before(&bytes, start, &source);
     let body = bytes[start..complete.saturating_sub(1).max(start)].to_vec();
     drop(bytes);
-    let lines = tokio::task::spawn_blocking(move || {
-        if body.is_empty() && start == complete {
+    let (lines, memory) = tokio::task::spawn_blocking(move || {
+        let lines = if body.is_empty() && start == complete {
             Vec::new()
         } else {
-            parse_parallel(&body, &source, options)
-        }
+            parse_parallel(&body, &source, options, &mut memory)
+        };
+        (lines, memory)
     })
     .await
     .map_err(|e| e.to_string())?;
@@ -223,6 +282,7 @@ async fn follow_file(
         offset,
         lines: Splitter::default(),
         watch: Watch::default(),
+        memory,
     };
     loop {
         tokio::time::sleep(settings.file_poll).await;
@@ -246,6 +306,8 @@ struct Follower {
     offset: u64,
     lines: Splitter,
     watch: Watch,
+    /// The last W3C `#Fields:` header read, for the lines after it.
+    memory: FormatMemory,
 }
 
 impl Follower {
@@ -272,15 +334,22 @@ impl Follower {
     }
 
     async fn send(
-        &self,
+        &mut self,
         reporter: &Reporter,
         lines: Vec<Vec<u8>>,
         mut items: Vec<LogItem>,
     ) -> bool {
-        let parsed = lines
+        let mut all: Vec<LogItem> = lines
             .iter()
-            .map(|l| LogItem::Line(parse_line_with(l, Arc::clone(&self.label), self.options)));
-        let mut all: Vec<LogItem> = parsed.collect();
+            .map(|l| {
+                LogItem::Line(parse_line_remembering(
+                    l,
+                    Arc::clone(&self.label),
+                    self.options,
+                    &mut self.memory,
+                ))
+            })
+            .collect();
         all.append(&mut items);
         send(reporter, all).await
     }
@@ -374,6 +443,7 @@ async fn read_stdin(options: ParseOptions, reporter: &Reporter) -> Result<(), St
     let mut reader = BufReader::new(tokio::io::stdin());
     let mut items = Vec::new();
     let mut line = Vec::new();
+    let mut memory = FormatMemory::default();
     let mut flush_at = tokio::time::Instant::now() + BATCH_INTERVAL;
     loop {
         line.clear();
@@ -394,10 +464,11 @@ async fn read_stdin(options: ParseOptions, reporter: &Reporter) -> Result<(), St
         }
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        items.push(LogItem::Line(parse_line_with(
+        items.push(LogItem::Line(parse_line_remembering(
             text,
             Arc::clone(&source),
             options,
+            &mut memory,
         )));
         if items.len() >= BATCH_LINES {
             if !send(reporter, std::mem::take(&mut items)).await {
@@ -422,6 +493,34 @@ mod tests {
     }
 
     #[test]
+    fn a_w3c_file_s_status_column_comes_from_the_header_above_the_shown_lines() {
+        // From lnav's test/logfile_w3c.0 (tstack/lnav, BSD-2; see fixtures/logs/real/SOURCES.md).
+        let text = "#Software: Microsoft HTTP Server API 2.0\n\
+            #Fields: date time c-ip cs-username s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status cs(User-Agent)\n\
+            2002-05-02 17:42:15 172.22.255.255 - 172.30.255.255 80 GET /images/picture.jpg - 200 Mozilla/4.0\n\
+            2002-05-02 17:42:16 172.22.255.255 - 172.30.255.255 80 GET /missing.jpg - 404 Mozilla/4.0\n\
+            2002-05-02 17:42:17 172.22.255.255 - 172.30.255.255 80 GET /broken.aspx - 500 Mozilla/4.0";
+        let source: Arc<str> = Arc::from("w3c");
+        // Only the last two lines are shown: the header above them still applies.
+        let start = text.find("2002-05-02 17:42:16").unwrap();
+        let mut memory = memory_before(text.as_bytes(), start, &source);
+        let lines = parse_parallel(
+            &text.as_bytes()[start..],
+            &source,
+            ParseOptions::default(),
+            &mut memory,
+        );
+        let levels: Vec<_> = lines.iter().map(LogLine::level).collect();
+        assert_eq!(
+            levels,
+            vec![
+                Some(crate::model::logs::Level::Warn),
+                Some(crate::model::logs::Level::Error)
+            ]
+        );
+    }
+
+    #[test]
     fn parallel_parsing_keeps_the_order() {
         use std::fmt::Write as _;
         let text = (0..100_000).fold(String::new(), |mut text, i| {
@@ -430,7 +529,12 @@ mod tests {
         });
         let source: Arc<str> = Arc::from("f");
         let body = text.strip_suffix('\n').unwrap();
-        let lines = parse_parallel(body.as_bytes(), &source, ParseOptions::default());
+        let lines = parse_parallel(
+            body.as_bytes(),
+            &source,
+            ParseOptions::default(),
+            &mut FormatMemory::default(),
+        );
         assert_eq!(lines.len(), 100_000);
         assert!(
             lines
