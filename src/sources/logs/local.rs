@@ -678,6 +678,56 @@ mod tests {
     use std::time::Duration;
 
     #[tokio::test]
+    async fn a_followed_w3c_file_gets_levels_from_its_status_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u_ex.log");
+        std::fs::write(
+            &path,
+            "#Software: Microsoft HTTP Server API 2.0\n\
+             #Fields: date time c-ip cs-method cs-uri-stem sc-status\n\
+             2002-05-02 17:42:15 172.22.255.255 GET /a.jpg 200\n\
+             2002-05-02 17:42:16 172.22.255.255 GET /b.jpg 503\n",
+        )
+        .unwrap();
+        let (tx, mut rx) = mpsc::channel(16);
+        let _handle = spawn_with(
+            vec![LocalInput::File(path.clone())],
+            1000,
+            ParseOptions {
+                ansi: crate::model::logs::AnsiMode::KeepSgr,
+                reference_nanos: Some(0),
+            },
+            1,
+            tx,
+            LogStreamConfig::default(),
+        );
+        let mut levels = Vec::new();
+        while levels.len() < 4 {
+            let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+                .await
+                .expect("lines in time")
+                .expect("the source runs");
+            if let SourceBody::Logs(batch) = event.body {
+                for item in &batch.items {
+                    if let LogItem::Line(l) = item {
+                        levels.push((l.level(), l.detected_format().name()));
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            levels[2].0,
+            Some(crate::model::logs::Level::Info),
+            "{levels:?}"
+        );
+        assert_eq!(
+            levels[3].0,
+            Some(crate::model::logs::Level::Error),
+            "{levels:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn rotation_drains_the_old_file_then_reads_the_new_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.log");
