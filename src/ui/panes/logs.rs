@@ -426,27 +426,25 @@ fn render_fields(
     query: Option<&str>,
 ) {
     // First: the format the line was read as and where its level came from (Part 13).
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<18} ", "format"), theme.style(Role::Muted)),
-        Span::styled(line.format_explanation(), theme.style(Role::Text)),
-    ])];
+    let mut lines = vec![super::logs_detail::format_row(line, theme)];
     if let Some(query) = query {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<18} ", "query"), theme.style(Role::Muted)),
-            Span::styled(query.to_owned(), theme.style(Role::Accent)),
-        ]));
+        lines.push(super::logs_detail::key_row(
+            "query",
+            query.to_owned(),
+            Role::Accent,
+            theme,
+        ));
     }
     for (k, v) in fields {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:<18} "), theme.style(Role::Muted)),
-            Span::styled(v, theme.style(Role::Text)),
-        ]));
+        lines.push(super::logs_detail::key_row(&k, v, Role::Text, theme));
     }
     if let Some(id) = line.trace_id() {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<18} ", "trace_id"), theme.style(Role::Muted)),
-            Span::styled(id.to_owned(), theme.style(Role::Accent)),
-        ]));
+        lines.push(super::logs_detail::key_row(
+            "trace_id",
+            id.to_owned(),
+            Role::Accent,
+            theme,
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)

@@ -12,6 +12,22 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::model::logs::LogLine;
 use crate::theme::{Role, Theme};
 
+/// One `key   value` row of a line's detail (the format, the query, a field, the trace id).
+#[must_use]
+pub fn key_row(key: &str, value: String, role: Role, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{key:<18} "), theme.style(Role::Muted)),
+        Span::styled(value, theme.style(role)),
+    ])
+}
+
+/// The first row of every line's detail: the format it was read as and where its level came
+/// from.
+#[must_use]
+pub fn format_row(line: &LogLine, theme: &Theme) -> Line<'static> {
+    key_row("format", line.format_explanation(), Role::Text, theme)
+}
+
 /// The pretty-printed object of `line`, when it is a JSON line.
 #[must_use]
 pub fn pretty(line: &LogLine) -> Option<Vec<String>> {
@@ -37,10 +53,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, line: &LogLine, 
         (pretty.len(), 0)
     };
     // First: the format the line was read as and where its level came from.
-    let mut lines: Vec<Line<'static>> = vec![Line::from(vec![
-        Span::styled(format!("{:<18} ", "format"), theme.style(Role::Muted)),
-        Span::styled(line.format_explanation(), theme.style(Role::Text)),
-    ])];
+    let mut lines: Vec<Line<'static>> = vec![format_row(line, theme)];
     lines.extend(
         pretty[..shown]
             .iter()
@@ -53,10 +66,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, theme: &Theme, line: &LogLine, 
         )));
     }
     if let Some(id) = trace {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<18} ", "trace_id"), theme.style(Role::Muted)),
-            Span::styled(id.to_owned(), theme.style(Role::Accent)),
-        ]));
+        lines.push(key_row("trace_id", id.to_owned(), Role::Accent, theme));
     }
     let block = Block::default()
         .borders(Borders::ALL)
