@@ -309,23 +309,8 @@ fn ingest_benches(c: &mut Criterion) {
     }
 }
 
-#[expect(
-    clippy::cast_precision_loss,
-    reason = "sizes and rates printed as f64; a lossy cast is fine for a report"
-)]
 fn filter_benches(c: &mut Criterion) {
-    let mut rng = Rng(SEED ^ 1);
-    let mixed: Vec<Vec<u8>> = (0..LINES)
-        .map(|i| {
-            if rng.below(2) == 0 {
-                plain_line(&mut rng, i)
-            } else {
-                json_line(&mut rng, i)
-            }
-        })
-        .collect();
-    let buffer = ingest(&mixed, LINES);
-    drop(mixed);
+    let buffer = mixed_buffer();
 
     let regex = LogQuery::new(r"status=5\d\d|timeout", QueryKind::Regex).unwrap();
     let substring = LogQuery::substring("pool exhausted");
@@ -345,24 +330,35 @@ fn filter_benches(c: &mut Criterion) {
     });
     group.finish();
 
-    // CPU time next to wall time: on a loaded machine the wall time of the two-thread filter
-    // includes waiting for a core, the CPU time does not.
     for (name, query) in [
         ("regex_1M", &regex),
         ("substring_smart_case_1M", &substring),
     ] {
-        let runs = 10;
-        let (cpu_before, wall_before) = (process_cpu_ms(), Instant::now());
-        for _ in 0..runs {
+        cpu_per_run(&format!("filter/{name}"), || {
             black_box(filter(&buffer, query, LevelSet::ALL));
-        }
-        if let (Some(after), Some(before)) = (process_cpu_ms(), cpu_before) {
-            println!(
-                "filter/{name}: {} ms CPU per run over all threads, {:.1} ms wall",
-                (after - before) / runs,
-                wall_before.elapsed().as_secs_f64() * 1000.0 / runs as f64
-            );
-        }
+        });
+    }
+}
+
+/// Prints the CPU time (all threads) next to the wall time per run of `run`, ten runs: on a
+/// loaded machine the wall time of a two-thread filter includes waiting for a core, the CPU
+/// time does not.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a time printed as f64; a lossy cast is fine for a report"
+)]
+fn cpu_per_run(label: &str, mut run: impl FnMut()) {
+    let runs = 10;
+    let (cpu_before, wall_before) = (process_cpu_ms(), Instant::now());
+    for _ in 0..runs {
+        run();
+    }
+    if let (Some(after), Some(before)) = (process_cpu_ms(), cpu_before) {
+        let wall = wall_before.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        println!(
+            "{label}: {} ms CPU per run over all threads, {wall:.1} ms wall",
+            (after - before) / runs
+        );
     }
 }
 
@@ -376,7 +372,8 @@ fn process_cpu_ms() -> Option<u64> {
     Some(ticks * 10)
 }
 
-/// The same mixed buffer as [`filter_benches`]: half plain (logfmt among them), half JSON.
+/// The mixed 1M-line buffer the filter and predicate benches read: half plain (logfmt among
+/// them), half JSON, from a fixed seed.
 fn mixed_buffer() -> LogBuffer {
     let mut rng = Rng(SEED ^ 1);
     let mixed: Vec<Vec<u8>> = (0..LINES)
@@ -422,22 +419,9 @@ fn predicate_benches(c: &mut Criterion) {
     }
     group.finish();
     for (name, predicate) in &compiled {
-        let runs = 10;
-        let (cpu_before, wall_before) = (process_cpu_ms(), Instant::now());
-        for _ in 0..runs {
+        cpu_per_run(&format!("field_predicate_1M/{name}"), || {
             black_box(filter_with(&buffer, &all, LevelSet::ALL, predicate));
-        }
-        if let (Some(after), Some(before)) = (process_cpu_ms(), cpu_before) {
-            #[expect(
-                clippy::cast_precision_loss,
-                reason = "a time printed as f64; a lossy cast is fine for a report"
-            )]
-            let wall = wall_before.elapsed().as_secs_f64() * 1000.0 / runs as f64;
-            println!(
-                "field_predicate_1M/{name}: {} ms CPU per run over all threads, {wall:.1} ms wall",
-                (after - before) / runs
-            );
-        }
+        });
     }
 }
 

@@ -90,10 +90,6 @@ fn quote(value: &str) -> String {
     }
 }
 
-fn ms(d: Duration) -> String {
-    format!("{}ms", d.as_millis())
-}
-
 /// The current search as a line [`parse`] reads back (the prompt starts with it).
 #[must_use]
 pub fn input_of(traces: &TracesPane) -> String {
@@ -108,10 +104,10 @@ pub fn input_of(traces: &TracesPane) -> String {
         parts.push(format!("{k}={}", quote(v)));
     }
     if let Some(d) = traces.min_duration {
-        parts.push(format!("min={}", ms(d)));
+        parts.push(format!("min={}", crate::sources::traces::go_duration(d)));
     }
     if let Some(d) = traces.max_duration {
-        parts.push(format!("max={}", ms(d)));
+        parts.push(format!("max={}", crate::sources::traces::go_duration(d)));
     }
     parts.join(" ")
 }
