@@ -197,16 +197,15 @@ impl Term {
         }
     }
 
+    /// `~` / `!~`: whether the term's regex matching `text` is what the operator wants.
+    fn regex_holds(&self, text: &str) -> bool {
+        let hit = self.rhs.regex.as_ref().is_some_and(|r| r.is_match(text));
+        hit == (self.op == Op::Match)
+    }
+
     fn level_matches(&self, level: Level) -> bool {
         match self.op {
-            Op::Match | Op::NotMatch => {
-                let hit = self
-                    .rhs
-                    .regex
-                    .as_ref()
-                    .is_some_and(|r| r.is_match(level.as_str()));
-                hit == (self.op == Op::Match)
-            }
+            Op::Match | Op::NotMatch => self.regex_holds(level.as_str()),
             // A word that is no level (`level=foo`) equals no detected level.
             op => match self.rhs.level {
                 Some(wanted) => op.accepts(level.cmp(&wanted)),
@@ -217,14 +216,7 @@ impl Term {
 
     fn value_matches(&self, value: &FieldValue<'_>) -> bool {
         match self.op {
-            Op::Match | Op::NotMatch => {
-                let hit = self
-                    .rhs
-                    .regex
-                    .as_ref()
-                    .is_some_and(|r| r.is_match(&value.text()));
-                hit == (self.op == Op::Match)
-            }
+            Op::Match | Op::NotMatch => self.regex_holds(&value.text()),
             op => match self.ordering(value) {
                 Some(ordering) => op.accepts(ordering),
                 // Not comparable (a word against a number): only `!=` holds.
