@@ -1,14 +1,11 @@
 //! The logs and traces panes from keystrokes, against the sandbox's sources: level toggles
 //! and search, and the pivot both ways (a log line's trace, a trace's logs).
 
-use std::sync::Arc;
-
 use crossterm::event::KeyCode;
 use opsdeck::app::state::PaneId;
 use opsdeck::app::{Cmd, Msg, State, update};
 use opsdeck::model::logs::Level;
 use opsdeck::screenshot::epoch;
-use opsdeck::sources::logs::{LogBatch, LogItem};
 use opsdeck::sources::sandbox::{SandboxHandle, World};
 use opsdeck::sources::trace_feed::TraceLookup;
 
@@ -22,20 +19,7 @@ async fn carry(s: &mut State, sandbox: &SandboxHandle, cmds: Vec<Cmd>) {
                 let trace = TraceLookup::Sandbox(sandbox.clone()).trace(&trace_id).await;
                 update(s, Msg::TraceLoaded { trace_id, trace });
             }
-            Cmd::LogTarget(target) => {
-                let window = sandbox.logs(*target, None).await.expect("logs");
-                let items = window
-                    .lines
-                    .iter()
-                    .map(|(pod, line)| {
-                        LogItem::Line(opsdeck::model::logs::parse_line(
-                            line.as_bytes(),
-                            Arc::from(pod.as_str()),
-                        ))
-                    })
-                    .collect();
-                s.panes.logs.ingest(&LogBatch::new(items));
-            }
+            Cmd::LogTarget(target) => super::queries::read_logs(s, sandbox, *target).await,
             _ => {}
         }
     }

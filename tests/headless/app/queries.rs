@@ -17,8 +17,9 @@ use opsdeck::sources::{SourceBody, SourceEvent, SourceId};
 
 use super::keys::{key, screen, state, typed};
 
-/// Reads a log target from the sandbox as its source would, into the pane.
-async fn read_logs(s: &mut State, sandbox: &SandboxHandle, target: LogTarget) {
+/// Reads a log target from the sandbox as its source would, into the pane (with a refused
+/// query's text, as the Loki source sends it).
+pub(super) async fn read_logs(s: &mut State, sandbox: &SandboxHandle, target: LogTarget) {
     let window = sandbox.logs(target, None).await.expect("logs");
     let mut items: Vec<LogItem> = window
         .lines
