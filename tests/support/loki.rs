@@ -265,6 +265,18 @@ impl LokiServer {
     pub fn open_tails(&self) -> usize {
         self.shared.open_tails.load(Ordering::SeqCst)
     }
+
+    /// Waits (at most 10 s) until a client has a tail open; panics if none opens.
+    pub async fn until_a_tail_is_open(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.open_tails() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the tail never opened"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -149,10 +149,7 @@ async fn history_then_live_tail_with_trace_ids_and_dropped_entries() {
     assert_eq!(first.param("query"), Some(r#"{service_name="cart"}"#));
 
     // Live.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.open_tails() == 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    server.until_a_tail_is_open().await;
     assert_eq!(server.open_tails(), 1);
     let tail = &server.tail_requests()[0];
     assert_eq!(tail.param("query"), Some(r#"{service_name="cart"}"#));
@@ -181,10 +178,7 @@ async fn a_broken_tail_falls_back_to_polling() {
     let (handle, mut feed) = start(&server);
     handle.send(service("cart"));
     feed.wait("the history", |f| f.lines().len() == 1).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.open_tails() == 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    server.until_a_tail_is_open().await;
     server.push(CART, now_ns(), "on the tail", &[]);
     feed.wait("a tailed line", |f| f.lines().len() == 2).await;
     server.set_refuse_tail(true);

@@ -215,10 +215,7 @@ async fn a_silent_loki_tail_is_noticed_by_its_pings_and_reopened() {
     let mut feed = Feed::new(rx);
     handle.send(cart());
     feed.wait("the history", |f| counters(f) == one_to(2)).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.open_tails() == 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    server.until_a_tail_is_open().await;
     let last = now_ns();
     server.push(CART, last, "n=003 live", &[]);
     feed.wait("a tailed line", |f| counters(f) == one_to(3))
@@ -275,10 +272,7 @@ async fn entries_loki_dropped_from_the_tail_are_fetched_again() {
     let mut feed = Feed::new(rx);
     handle.send(cart());
     feed.wait("the history", |f| counters(f) == one_to(1)).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.open_tails() == 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    server.until_a_tail_is_open().await;
     let ts = now_ns();
     server.push_dropped(CART, ts, "n=002 dropped by Loki");
     feed.wait("the dropped line", |f| counters(f) == one_to(2))
