@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod datafile;
 pub mod diagnostic;

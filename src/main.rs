@@ -9,6 +9,10 @@ use opsdeck::cli::Cli;
 use opsdeck::config::paths::Paths;
 
 fn main() -> ExitCode {
+    // Run as a sandbox stand-in (a custom command's `kubectl` in `opsdeck sandbox`)?
+    if let Some((tool, seed)) = opsdeck::cli::sandbox_tools::invoked_as() {
+        return opsdeck::cli::sandbox_tools::run(tool, seed);
+    }
     let paths = Paths::resolve();
     let long_version: &'static str = Box::leak(
         format!(

@@ -35,7 +35,7 @@ fn run_single(state: &mut State, combo: KeyCombo) -> Vec<Cmd> {
     let contexts = state.view().key_contexts();
     match state.ui.keymap.lookup(contexts, combo) {
         Some(action) => super::update::run_action(state, action),
-        None => Vec::new(),
+        None => super::custom::on_key(state, combo).unwrap_or_default(),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod attention_feed;
 pub mod ctx;
+pub mod custom;
 pub mod filter;
 pub mod held;
 pub mod keyseq;

@@ -92,6 +92,8 @@ pub enum Msg {
         )>,
     ),
     /// Something the runtime has to say (an external program's end, or why it did not run).
+    /// What a captured custom command printed: shown in a scrollable view.
+    CommandOutput(Box<crate::app::custom::CommandOutput>),
     Notice {
         level: super::state::ToastLevel,
         text: String,
@@ -301,6 +303,9 @@ pub enum Cmd {
     },
     /// Tell the traces source to search this from now on.
     TraceSearch(Box<crate::sources::traces::TraceSearch>),
+    /// Run a custom command that needs no audit: on the terminal (interactive) or captured
+    /// (answered with `Msg::CommandOutput`), else `Msg::Notice` with its exit status.
+    RunCustom(Box<crate::app::custom::CustomRun>),
     /// Put this text on the terminal's clipboard (OSC 52, works over SSH).
     Copy(String),
     /// Write these log lines to `path` (relative: in the data dir) without overwriting a

@@ -235,6 +235,8 @@ pub enum Modal {
     Messages {
         scroll: usize,
     },
+    /// What a custom command with `mode = "capture"` printed.
+    Output(Box<crate::app::custom::CommandOutput>),
 }
 
 /// The console's current environment.
@@ -266,6 +268,10 @@ pub struct ContextInfo {
     pub debug_image: String,
     /// Why `:logs <LogQL>` cannot run here (no Loki: pods or local files); `None`: it can.
     pub no_logql: Option<String>,
+    /// The context's custom-command placeholders (`{context}`, `{brokers}`...).
+    pub command_vars: crate::model::custom_command::Vars,
+    /// Each configured database's DSN (no password), for `{dsn}`.
+    pub dsns: BTreeMap<String, String>,
 }
 
 /// Appearance and key bindings in force.
@@ -275,6 +281,8 @@ pub struct Ui {
     pub keymap: Arc<Keymap>,
     /// Names offered by `:theme`.
     pub theme_names: Vec<String>,
+    /// The user's custom commands (`commands.toml`).
+    pub commands: Arc<crate::commands::CustomCommands>,
 }
 
 /// The one owner of mutable state.

@@ -130,6 +130,11 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Notice { level, text } => notice(state, level, text),
+        Msg::CommandOutput(output) => {
+            state.dirty = true;
+            state.modal = Some(Modal::Output(output));
+            Vec::new()
+        }
         Msg::Forward(event) => on_forward(state, event),
         Msg::PlatformDone(reply) => on_platform_reply(state, *reply),
         Msg::ActionDone(report) => on_action_done(state, *report),
@@ -444,6 +449,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
         Some(Modal::Tours { .. }) => return super::tours::list_key(state, key),
         Some(Modal::Messages { .. }) => {
             super::messages::key(state, key);
+            return Vec::new();
+        }
+        Some(Modal::Output(_)) => {
+            super::custom::output_key(state, key);
             return Vec::new();
         }
         None => {}

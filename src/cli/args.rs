@@ -164,6 +164,18 @@ pub enum Command {
         #[arg(long)]
         keymap: Option<String>,
     },
+    /// List, check or start your custom commands (`commands.toml` in the config dir): keys
+    /// that run a command line templated from the selection, audited when dangerous.
+    Commands {
+        /// Print the shipped examples (k9s hand-off, kubectl describe, a shell in the pod,
+        /// psql on the database, kcat on the topic) as a starting `commands.toml`.
+        #[arg(long, conflicts_with = "check")]
+        example: bool,
+        /// Check commands files against the keymap (`--keymap`) and exit: each error names
+        /// the file, the line and the key.
+        #[arg(long, value_name = "FILE")]
+        check: Vec<PathBuf>,
+    },
     /// Print the themes and the roles they style.
     Themes,
     /// Print the config, data and log paths.

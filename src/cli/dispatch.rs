@@ -168,12 +168,74 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
                     out(&crate::keymap::markdown_table(&km));
                     Ok(ExitCode::SUCCESS)
                 }
-                Ok(km) => {
-                    out(&crate::keymap::describe(&km));
-                    Ok(ExitCode::SUCCESS)
-                }
+                Ok(km) => match custom_commands(paths, &km) {
+                    Ok(commands) => {
+                        out(&crate::keymap::describe(&km));
+                        out(&crate::commands::describe(&commands));
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(d) => Ok(usage_error(d)),
+                },
                 Err(d) => Ok(usage_error(d)),
             }
+        }
+        Some(Command::Commands { example, check }) => {
+            if example {
+                out(crate::commands::EXAMPLES);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let keymap_name = cli.ui.keymap.as_deref().unwrap_or("default");
+            let keymap = match crate::keymap::Keymap::load(keymap_name, Some(&paths.config_dir)) {
+                Ok(km) => km,
+                Err(d) => return Ok(usage_error(d)),
+            };
+            if check.is_empty() {
+                return match custom_commands(paths, &keymap) {
+                    Ok(commands) if commands.is_empty() => {
+                        out(&format!(
+                            "no custom commands: {} does not exist (`opsdeck commands --example` prints a starting file)\n",
+                            paths.config_dir.join(crate::commands::FILE_NAME).display()
+                        ));
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Ok(commands) => {
+                        out(crate::commands::describe(&commands).trim_start());
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(d) => Ok(usage_error(d)),
+                };
+            }
+            let mut failed = false;
+            for file in &check {
+                let checked = std::fs::read_to_string(file)
+                    .map_err(|e| crate::diagnostic::Diagnostic {
+                        file: file.display().to_string(),
+                        line: 0,
+                        column: 0,
+                        key: None,
+                        message: format!("cannot read: {e}"),
+                    })
+                    .and_then(|source| {
+                        crate::commands::CustomCommands::parse(&file.display().to_string(), &source)
+                    })
+                    .and_then(|commands| commands.check_keys(&keymap).map(|()| commands));
+                match checked {
+                    Ok(commands) => out(&format!(
+                        "{}: ok ({} commands)\n",
+                        file.display(),
+                        commands.commands.len()
+                    )),
+                    Err(d) => {
+                        eprintln!("{d}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Some(Command::Themes) => {
             out(&crate::theme::describe());
@@ -424,4 +486,14 @@ fn explain_logs(files: &[std::path::PathBuf]) -> Result<ExitCode> {
         out(&crate::model::logs::explain_lines(&bytes, options));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The user's custom commands, checked against `keymap`.
+fn custom_commands(
+    paths: &Paths,
+    keymap: &crate::keymap::Keymap,
+) -> Result<crate::commands::CustomCommands, crate::diagnostic::Diagnostic> {
+    let commands = crate::commands::CustomCommands::load(Some(&paths.config_dir))?;
+    commands.check_keys(keymap)?;
+    Ok(commands)
 }

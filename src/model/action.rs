@@ -307,6 +307,32 @@ pub enum ActionRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         service: Option<ViaService>,
     },
+    /// A custom command from the user's `commands.toml` (`crate::model::custom_command`),
+    /// audited as its own action `custom.<name>` with the whole command line: the dangerous
+    /// ones, and those the file marks `audit = true`.
+    CustomCommand {
+        name: String,
+        /// The program and its arguments exactly as they run (`sh`, `-c`, line for shell
+        /// lines).
+        argv: Vec<String>,
+        /// `interactive` or `capture`.
+        mode: String,
+        dangerous: bool,
+        /// What the selection was: the policy target (`kube.pod`, `pg.database`, ...).
+        target: CustomTarget,
+        /// The configured database whose password the command gets in `PGPASSWORD`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        database: Option<String>,
+    },
+}
+
+/// The object a custom command is about, as policy matches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomTarget {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
 }
 
 /// Config keys whose values are secrets (OWASP: never log credentials or keys).
@@ -402,6 +428,7 @@ impl ActionRequest {
             Self::ExecPod { .. } => "kube.pod.exec".into(),
             Self::DebugPod { .. } => "kube.pod.debug".into(),
             Self::PortForward { .. } => "kube.pod.portforward".into(),
+            Self::CustomCommand { name, .. } => format!("custom.{name}"),
         }
     }
 
@@ -466,6 +493,28 @@ impl ActionRequest {
             | Self::PortForward {
                 namespace, name, ..
             } => target("kube.pod", Some(namespace), name),
+            Self::CustomCommand { target: t, .. } => {
+                target(&t.kind, t.namespace.as_deref(), &t.name)
+            }
+        }
+    }
+
+    /// The whole command line of a custom command, as it runs and as a shell would read it
+    /// back; the DSN placeholder never holds a password (it goes by environment).
+    fn custom_params(&self) -> Value {
+        match self {
+            Self::CustomCommand {
+                argv,
+                mode,
+                database,
+                ..
+            } => json!({
+                "command": crate::model::custom_command::display_line(argv),
+                "argv": argv,
+                "mode": mode,
+                "database": database,
+            }),
+            _ => Value::Null,
         }
     }
 
@@ -644,6 +693,7 @@ impl ActionRequest {
             Self::ExecPod { .. } | Self::DebugPod { .. } | Self::PortForward { .. } => {
                 self.session_params()
             }
+            Self::CustomCommand { .. } => self.custom_params(),
         }
     }
 
@@ -694,6 +744,8 @@ impl ActionRequest {
             // It opens a path into the pod's network from this machine: read-only refuses it
             // (no typed name: it changes nothing in the cluster).
             | Self::PortForward { .. } => true,
+            // The user's file says.
+            Self::CustomCommand { dangerous, .. } => *dangerous,
         }
     }
 

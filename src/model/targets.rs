@@ -301,6 +301,40 @@ pub fn entries() -> Vec<Entry> {
             what: "a shell in a pod's container; start, end and exit status, not the content (pods pane `S`)",
         },
         Entry {
+            request: ActionRequest::CustomCommand {
+                name: "pod-shell".into(),
+                argv: ["kubectl", "-n", "shop", "exec", "-it", "cart-7d9f8c6b5-x2k4q", "--", "sh"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                mode: "interactive".into(),
+                dangerous: true,
+                target: crate::model::action::CustomTarget {
+                    kind: "kube.pod".into(),
+                    namespace: Some("shop".into()),
+                    name: "cart-7d9f8c6b5-x2k4q".into(),
+                },
+                database: None,
+            },
+            what: CUSTOM_WHAT,
+        },
+        Entry {
+            request: ActionRequest::CustomCommand {
+                name: "psql".into(),
+                argv: ["psql", "host=orders-db.internal dbname=orders"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                mode: "interactive".into(),
+                dangerous: true,
+                target: crate::model::action::CustomTarget {
+                    kind: "pg.database".into(),
+                    namespace: None,
+                    name: "orders-db".into(),
+                },
+                database: Some("orders-db".into()),
+            },
+            what: CUSTOM_WHAT,
+        },
+        Entry {
             request: ActionRequest::DebugPod {
                 namespace: "shop".into(),
                 name: "cart-7d9f8c6b5-x2k4q".into(),
@@ -383,6 +417,7 @@ pub fn target_format(request: &ActionRequest) -> &'static str {
         ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
             "alertmanager.silence:<service, else alertname>"
         }
+        ActionRequest::CustomCommand { .. } => "<kind>:[<namespace>/]<name> of the selection",
     }
 }
 
@@ -417,6 +452,9 @@ pub fn markdown() -> String {
     out
 }
 
+/// What the reference says of a custom command's row.
+const CUSTOM_WHAT: &str = "a custom command of `commands.toml` (`custom.NAME`), dangerous or `audit = true`: its whole command line; the target is the selection's pod, database (`pg.database:<name>`), topic, group, app, workload, trace or service";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,6 +464,15 @@ mod tests {
         for entry in entries() {
             let format = target_format(&entry.request);
             let reference = entry.request.target().reference;
+            if let ActionRequest::CustomCommand { target, .. } = &entry.request {
+                // The kind is the selection's; `<namespace>/` only when it has one.
+                let expected = match &target.namespace {
+                    Some(ns) => format!("{}:{ns}/{}", target.kind, target.name),
+                    None => format!("{}:{}", target.kind, target.name),
+                };
+                assert_eq!(reference, expected);
+                continue;
+            }
             let (kind, _) = format.split_once(':').expect("kind:rest");
             assert!(
                 reference.starts_with(&format!("{kind}:")),

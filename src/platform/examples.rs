@@ -89,6 +89,12 @@ groups = ["sre"]
 action = "request.*"
 groups = ["*"]
 
+# Custom commands of the console's commands.toml that are dangerous (or `audit = true`) are
+# the action custom.<name>, on the selection (kube.pod:<ns>/<pod>, pg.database:<name>, ...).
+[[rule]]
+action = "custom.*"
+groups = ["sre"]
+
 # On-call rotas: the server lets only a team's members (the team's name is one of their
 # groups) or approvers change its rota; these rules decide the rest. Anyone may declare
 # shifts and take overrides in their own team; removing a shift is for SRE and approvers.
@@ -138,6 +144,18 @@ mod tests {
             "alice",
             "pg.terminate",
             "pg.backend:payments-db/4242",
+            Decision::Deny,
+        ),
+        (
+            "sam",
+            "custom.pod-shell",
+            "kube.pod:shop/cart-7d9f8c6b5-x2k4q",
+            Decision::Allow,
+        ),
+        (
+            "alice",
+            "custom.psql",
+            "pg.database:orders-db",
             Decision::Deny,
         ),
         (

@@ -701,6 +701,30 @@ pub fn apply_context(state: &mut State, config: &Config) {
         } else {
             ctx.postgres.iter().map(|d| d.name.clone()).collect()
         };
+        let mut vars = crate::model::custom_command::Vars::default();
+        vars.set("opsdeck_context", ctx.name.as_str());
+        if let Some(kube) = &ctx.kube_context {
+            vars.set("context", kube.as_str());
+        }
+        if ctx.sandbox_seed.is_some() {
+            // The sandbox's stand-ins (`opsdeck sandbox`'s kubectl, psql, kcat) take these.
+            vars.set("context", ctx.name.as_str());
+            vars.set("brokers", crate::sources::sandbox::tools::BOOTSTRAP);
+            state.context.dsns = databases
+                .iter()
+                .map(|db| (db.clone(), crate::sources::sandbox::tools::dsn(db)))
+                .collect();
+        } else {
+            if let Some(kafka) = &ctx.kafka {
+                vars.set("brokers", kafka.brokers.join(","));
+            }
+            state.context.dsns = ctx
+                .postgres
+                .iter()
+                .map(|d| (d.name.clone(), d.dsn.clone()))
+                .collect();
+        }
+        state.context.command_vars = vars;
         if state.panes.postgres.databases != databases {
             state.panes.postgres.reset(databases);
         }

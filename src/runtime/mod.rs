@@ -4,6 +4,7 @@
 //! environment, the executor routing, the backend look-ups and the terminal live here too.
 
 pub mod crash_restore;
+pub mod custom;
 pub mod environment;
 pub mod forward_count;
 pub mod forwards;

@@ -584,6 +584,17 @@ where
                 let _ = app.send(Msg::KubeAccess(answers)).await;
             });
         }
+        Cmd::Execute {
+            request: request @ crate::model::action::ActionRequest::CustomCommand { .. },
+            reason,
+        } => {
+            let job = CustomJob::Audited { request, reason };
+            return run_custom(state, env, app, reader, terminal, host, job).await;
+        }
+        Cmd::RunCustom(run) => {
+            let job = CustomJob::Plain(*run);
+            return run_custom(state, env, app, reader, terminal, host, job).await;
+        }
         Cmd::Execute { request, reason } => {
             let app = app.clone();
             let gate = env.gate.clone();
@@ -666,7 +677,7 @@ where
                 }
             };
             let sender = reader.pause(host).await;
-            let status = host.external(&launch.program, &launch.args).await;
+            let status = host.external(&launch.program, &launch.args, &[]).await;
             reader.resume(host, sender);
             forget_screen(terminal)?;
             state.dirty = true;
@@ -684,6 +695,127 @@ where
         }
     }
     Ok(None)
+}
+
+/// A custom command to run: audited (already confirmed) or plain.
+enum CustomJob {
+    Plain(crate::app::custom::CustomRun),
+    Audited {
+        request: crate::model::action::ActionRequest,
+        reason: String,
+    },
+}
+
+/// Runs a custom command ([`super::custom`]): the gate first when audited (refused: nothing
+/// runs), then the terminal handed over (interactive) or a task that captures its output,
+/// then the outcome to the gate and the output to the app.
+async fn run_custom<B, H>(
+    state: &mut State,
+    env: &Environment,
+    app: &mpsc::Sender<Msg>,
+    reader: &mut InputReader,
+    terminal: &mut Terminal<B>,
+    host: &mut H,
+    job: CustomJob,
+) -> io::Result<Option<Msg>>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    H: Host,
+{
+    use crate::app::state::ToastLevel;
+    let (run, audited) = match job {
+        CustomJob::Plain(run) => (run, None),
+        CustomJob::Audited { request, reason } => {
+            let Some(run) = super::custom::plain(&request) else {
+                return Ok(None);
+            };
+            match super::custom::admit(env.gate.as_ref(), request.clone(), &reason).await {
+                Ok(admitted) => (run, Some(admitted)),
+                Err(outcome) => {
+                    let report = crate::app::msg::ActionReport { request, outcome };
+                    return Ok(Some(Msg::ActionDone(Box::new(report))));
+                }
+            }
+        }
+    };
+    let crate::app::custom::CustomRun {
+        name,
+        argv,
+        mode,
+        database,
+    } = run;
+    let prepared = match super::custom::prepare(
+        &env.config,
+        &state.context.name,
+        env.data_dir.as_deref(),
+        &argv,
+        database.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(text) => {
+            return Ok(Some(match (audited, env.gate.as_ref()) {
+                (Some(admitted), Some(gate)) => {
+                    let request = admitted.request().clone();
+                    let outcome = gate
+                        .finish(admitted, crate::actions::gate::ExecResult::failed(text))
+                        .await;
+                    Msg::ActionDone(Box::new(crate::app::msg::ActionReport { request, outcome }))
+                }
+                _ => Msg::Notice {
+                    level: ToastLevel::Warn,
+                    text: format!("{name}: {text}"),
+                },
+            }));
+        }
+    };
+    if mode == crate::commands::Mode::Capture {
+        let app = app.clone();
+        let gate = env.gate.clone();
+        tokio::spawn(async move {
+            let ended = super::custom::capture(&prepared).await;
+            let view = super::custom::output_view(&name, &prepared, &ended);
+            if let (Some(admitted), Some(gate)) = (audited, gate) {
+                let request = admitted.request().clone();
+                let result = super::custom::exec_result(&prepared, &ended);
+                let outcome = gate.finish(admitted, result).await;
+                let report = crate::app::msg::ActionReport { request, outcome };
+                let _ = app.send(Msg::ActionDone(Box::new(report))).await;
+            }
+            let _ = app.send(Msg::CommandOutput(Box::new(view))).await;
+        });
+        return Ok(None);
+    }
+    let sender = reader.pause(host).await;
+    let started = std::time::Instant::now();
+    let status = host
+        .external(&prepared.program, &prepared.args, &prepared.env)
+        .await;
+    reader.resume(host, sender);
+    forget_screen(terminal)?;
+    state.dirty = true;
+    let ended = super::custom::Ended {
+        status,
+        output: Vec::new(),
+        took: started.elapsed(),
+        timed_out: false,
+    };
+    if let (Some(admitted), Some(gate)) = (audited, env.gate.as_ref()) {
+        let request = admitted.request().clone();
+        let result = super::custom::exec_result(&prepared, &ended);
+        let outcome = gate.finish(admitted, result).await;
+        let report = crate::app::msg::ActionReport { request, outcome };
+        return Ok(Some(Msg::ActionDone(Box::new(report))));
+    }
+    let level = if ended.succeeded() {
+        ToastLevel::Info
+    } else {
+        ToastLevel::Warn
+    };
+    Ok(Some(Msg::Notice {
+        level,
+        text: format!("back from {name}: {} ({})", prepared.line, ended.words()),
+    }))
 }
 
 /// Reads one of the Argo CD API server's answers off the app task and hands it back as
@@ -744,10 +876,13 @@ pub fn load_ui(
             }
         }
     }
+    let commands = crate::commands::CustomCommands::load(config_dir)?;
+    commands.check_keys(&keymap)?;
     Ok(crate::app::state::Ui {
         theme: Arc::new(theme),
         keymap: Arc::new(keymap),
         theme_names,
+        commands: Arc::new(commands),
     })
 }
 

@@ -88,12 +88,13 @@ pub trait Host {
     fn reopen_input(&mut self) -> Option<InputStream> {
         None
     }
-    /// Runs another full-screen program (k9s) on the terminal until it exits. Without a
-    /// terminal nothing runs.
+    /// Runs another full-screen program (k9s, a custom command) on the terminal until it
+    /// exits, with `env` added to its environment. Without a terminal nothing runs.
     fn external<'a>(
         &'a mut self,
         program: &'a std::path::Path,
         _args: &'a [String],
+        _env: &'a [(String, String)],
     ) -> ExternalRun<'a> {
         Box::pin(async move {
             Err(io::Error::new(
@@ -191,11 +192,13 @@ impl Host for Tty {
         &'a mut self,
         program: &'a std::path::Path,
         args: &'a [String],
+        env: &'a [(String, String)],
     ) -> ExternalRun<'a> {
         Box::pin(async move {
             restore();
             let status = tokio::process::Command::new(program)
                 .args(args)
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .status()
                 .await;
             if let Err(e) = enter() {

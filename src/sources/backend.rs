@@ -297,6 +297,11 @@ impl crate::actions::gate::Executor for Backends {
             ActionRequest::CreateSilence { .. } | ActionRequest::ExpireSilence { .. } => {
                 self.alerts.execute(request).await
             }
+            // The runtime runs it on the console's terminal (`runtime::custom`), never a
+            // backend: reaching here is a routing mistake, refused rather than guessed.
+            ActionRequest::CustomCommand { .. } => ExecResult::failed(
+                "a custom command runs on the console's terminal, not through a backend".into(),
+            ),
         }
     }
 }

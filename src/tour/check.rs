@@ -614,7 +614,8 @@ fn modal_name(modal: Option<&Modal>) -> ModalName {
         Some(Modal::Prompt(_)) => ModalName::Prompt,
         Some(Modal::Confirm(_) | Modal::Decide(_)) => ModalName::Confirm,
         Some(Modal::Tours { .. }) => ModalName::Tours,
-        Some(Modal::Messages { .. }) => ModalName::Messages,
+        // Both are scrollable text: a tour step waits for either the same way.
+        Some(Modal::Messages { .. } | Modal::Output(_)) => ModalName::Messages,
     }
 }
 

@@ -82,6 +82,7 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
             widgets::tour_list::render(frame, area, state, *selected);
         }
         Some(Modal::Messages { scroll }) => widgets::messages::render(frame, area, state, *scroll),
+        Some(Modal::Output(output)) => widgets::output::render(frame, area, state, output),
         None => {}
     }
     if state.debug {

@@ -46,9 +46,15 @@ fn error_of(name: &str, source: &str) -> Option<String> {
         opsdeck::tour::spec::TourSpec::parse(name, source)
             .err()
             .map(|d| d.to_string())
+    } else if name.ends_with(".commands.toml") {
+        let keymap = Keymap::load("default", None).expect("the default keymap");
+        opsdeck::commands::CustomCommands::parse(name, source)
+            .and_then(|commands| commands.check_keys(&keymap))
+            .err()
+            .map(|d| d.to_string())
     } else {
         panic!(
-            "{name}: tests/bad holds *.config.toml, *.theme.toml, *.keymap.toml and *.tour.toml only"
+            "{name}: tests/bad holds *.config.toml, *.theme.toml, *.keymap.toml, *.tour.toml and *.commands.toml only"
         )
     }
 }
@@ -65,7 +71,7 @@ fn every_bad_file_fails_with_its_expected_message() {
         "at least 18 bad files, found {}",
         files.len()
     );
-    let mut kinds = [0usize; 4];
+    let mut kinds = [0usize; 5];
     let mut failures = Vec::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -78,9 +84,15 @@ fn every_bad_file_fails_with_its_expected_message() {
             .trim()
             .to_owned();
         assert!(!expect.is_empty(), "{name}: empty expectation");
-        for (i, suffix) in [".config.toml", ".theme.toml", ".keymap.toml", ".tour.toml"]
-            .iter()
-            .enumerate()
+        for (i, suffix) in [
+            ".config.toml",
+            ".theme.toml",
+            ".keymap.toml",
+            ".tour.toml",
+            ".commands.toml",
+        ]
+        .iter()
+        .enumerate()
         {
             if name.ends_with(suffix) {
                 kinds[i] += 1;

@@ -22,6 +22,7 @@ pub mod support;
 mod alerts;
 mod audit_rig;
 mod catalog;
+mod custom_commands;
 mod kafka;
 mod kafka_first_aid;
 mod kafka_tls;

@@ -19,7 +19,7 @@ use crate::support::pty::{BIN, Session};
 use crate::support::tls_ca::Pki;
 
 const README: &str = include_str!("../../README.md");
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// The README's "Try it locally" section.
 fn section() -> &'static str {
@@ -31,7 +31,7 @@ fn section() -> &'static str {
 }
 
 /// The `lang` code blocks of the section, in order.
-fn blocks(lang: &str) -> Vec<&'static str> {
+pub(crate) fn blocks(lang: &str) -> Vec<&'static str> {
     let fence = format!("```{lang}\n");
     section()
         .split(fence.as_str())
@@ -41,9 +41,9 @@ fn blocks(lang: &str) -> Vec<&'static str> {
 }
 
 /// `opsdeck platform serve` from the README's command line, on a free port; killed on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Server {
@@ -55,7 +55,7 @@ impl Drop for Server {
 
 /// Runs the README's shell block in `dir`: the two example files are written by the binary,
 /// and the server starts with the README's arguments plus a free port.
-fn serve_as_the_readme_says(dir: &Path) -> Server {
+pub(crate) fn serve_as_the_readme_says(dir: &Path) -> Server {
     let shell = blocks("sh")[0];
     let mut lines = shell.lines();
     for (line, file) in [
@@ -117,7 +117,7 @@ fn serve_as_the_readme_says(dir: &Path) -> Server {
 
 /// The README's config with this run's server URL and database port, and the test CA as
 /// its `ca.pem`.
-fn write_config(dir: &Path, server: &Server, cluster: &PgCluster, pki: &Pki) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, server: &Server, cluster: &PgCluster, pki: &Pki) -> PathBuf {
     let toml = blocks("toml")[0];
     assert!(toml.contains("http://127.0.0.1:8470") && toml.contains("port=5432"));
     assert!(
@@ -134,7 +134,7 @@ fn write_config(dir: &Path, server: &Server, cluster: &PgCluster, pki: &Pki) -> 
 }
 
 /// The console as `user` (the README's command line), 80×24.
-fn console(dir: &Path, config: &Path, user: &str) -> Session {
+pub(crate) fn console(dir: &Path, config: &Path, user: &str) -> Session {
     let command = blocks("sh")[1].trim();
     assert_eq!(
         command,
@@ -213,7 +213,7 @@ fn select(s: &mut Session, tag: &str, clear: bool) {
 }
 
 /// The target refs of `actor`'s `action` intents that have an outcome, from the audit trail.
-async fn audited(server: &Server, actor: &str, action: &str) -> Vec<String> {
+pub(crate) async fn audited(server: &Server, actor: &str, action: &str) -> Vec<String> {
     let client =
         PlatformClient::new(&server.url, Token::new(format!("{actor}-example-token"))).unwrap();
     let query = EventQuery {

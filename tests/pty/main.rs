@@ -29,6 +29,8 @@ use std::time::Duration;
 #[path = "../support/pty.rs"]
 mod pty;
 
+mod custom;
+
 use pty::{BIN, Session, visible};
 
 const ENTER_ALT: &str = "\x1b[?1049h";

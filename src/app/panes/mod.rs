@@ -173,6 +173,21 @@ pub trait Pane {
     }
     /// Drops the data of the old context on a switch (view settings like the page stay).
     fn reset(&mut self);
+    /// The custom commands' placeholders the selection gives (`{pod}`, `{topic}`...):
+    /// what is under the cursor, or the detail that is open.
+    fn command_vars(&self, _vars: &mut crate::model::custom_command::Vars) {}
+}
+
+/// A pod's placeholders: `{pod}`, `{namespace}` and the container a shell would pick.
+pub fn pod_vars(
+    pod: &crate::model::k8s::pod::PodFacts,
+    vars: &mut crate::model::custom_command::Vars,
+) {
+    vars.set("pod", pod.name.as_str());
+    vars.set("namespace", pod.namespace.as_str());
+    if let Some(container) = crate::model::k8s::shell::shell_container(pod) {
+        vars.set("container", container.name.as_str());
+    }
 }
 
 /// Drops everything of a pane but the page size its table learned from the layout (a

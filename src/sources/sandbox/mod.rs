@@ -22,6 +22,7 @@ pub mod provisioner;
 pub mod read_only;
 pub mod shell;
 pub mod telemetry;
+pub mod tools;
 pub mod traceql;
 pub mod workloads;
 

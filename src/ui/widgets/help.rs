@@ -1,5 +1,6 @@
 //! Help generated from the active keymap: this view's keys, then the global ones, then the
-//! palette commands. Dangerous actions are left out in read-only mode.
+//! custom commands of this pane (`commands.toml`), then the palette commands. Dangerous
+//! actions and dangerous custom commands are left out in read-only mode.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -61,6 +62,30 @@ fn rows(state: &State) -> Vec<Row> {
         rows.push(Row::Title(title));
         rows.extend(entries.into_iter().map(|(k, d)| Row::Entry(k, d)));
         rows.push(Row::Blank);
+    }
+    if let crate::app::View::Pane(pane) = *state.view() {
+        let custom: Vec<Row> = state
+            .ui
+            .commands
+            .for_pane(pane, state.readonly)
+            .map(|c| {
+                let mut text = c.description.clone();
+                if c.dangerous {
+                    text.push_str(" (dangerous: confirmed and audited)");
+                } else if c.audited {
+                    text.push_str(" (audited)");
+                }
+                Row::Entry(c.key.to_string(), format!("{text}: {}", c.template))
+            })
+            .collect();
+        if !custom.is_empty() {
+            rows.push(Row::Title(format!(
+                "custom commands ({})",
+                state.ui.commands.file()
+            )));
+            rows.extend(custom);
+            rows.push(Row::Blank);
+        }
     }
     rows.push(Row::Title("palette commands (:)".to_owned()));
     for pane in PaneId::ALL {

@@ -7,6 +7,7 @@ pub mod form;
 pub mod header;
 pub mod help;
 pub mod messages;
+pub mod output;
 pub mod palette;
 pub mod popup;
 pub mod prompt;

@@ -2,6 +2,7 @@
 //! state, the commands, and the rendered buffer.
 
 mod apps;
+mod custom;
 mod first_aid;
 mod incident;
 mod kafka;

@@ -226,5 +226,14 @@ async fn serve(shared: &Shared, index: usize, mut socket: WebSocket) {
     record(&mut |r| r.exit = Some(code));
     let body = serde_json::to_vec(&exit_status(code)).unwrap_or_default();
     let _ = socket.send(frame(3, &body)).await;
-    let _ = socket.send(Message::Close(None)).await;
+    // A normal closure (1000), as the API server's stream translator ends the stream
+    // (golang.org/x/net/websocket's `Close` writes status 1000): kubectl's demultiplexer
+    // (client-go, tools/remotecommand/websocket.go) takes any other close code, 1005 "no
+    // status" included, for a broken stream and exits 1 without reading the exit status.
+    let _ = socket
+        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+            code: axum::extract::ws::close_code::NORMAL,
+            reason: "".into(),
+        })))
+        .await;
 }

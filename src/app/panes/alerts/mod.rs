@@ -5,6 +5,7 @@
 
 pub mod actions;
 
+use crate::model::custom_command::Vars;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -159,6 +160,23 @@ impl AlertsPane {
 }
 
 impl Pane for AlertsPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some((alert, service)) = self.selected() {
+            if let Some(name) = alert.labels.get("alertname") {
+                vars.set("alert", name.as_str());
+            }
+            if let Some(ns) = alert.labels.get("namespace") {
+                vars.set("namespace", ns.as_str());
+            }
+            if let Some(pod) = alert.labels.get("pod") {
+                vars.set("pod", pod.as_str());
+            }
+            if let Some(service) = service {
+                vars.set("service", service);
+            }
+        }
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod sync;
 pub mod windows;
 
+use crate::model::custom_command::Vars;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -222,6 +223,13 @@ fn haystack(r: &AppRow) -> String {
 }
 
 impl Pane for AppsPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(app) = self.selected() {
+            vars.set("app", app.name.as_str());
+            vars.set("namespace", app.namespace.as_str());
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -4,6 +4,7 @@ pub mod actions;
 
 pub mod card;
 
+use crate::model::custom_command::Vars;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -263,6 +264,25 @@ fn compare(a: &CatalogEntry, b: &CatalogEntry, column: CatalogColumn) -> Orderin
 }
 
 impl Pane for CatalogPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(crate::model::service::CatalogEntry::Service(service)) = self.selected() {
+            vars.set("service", service.name.as_str());
+            let mapping = &service.mapping;
+            if let Some(ns) = &mapping.kube_namespace {
+                vars.set("namespace", ns.as_str());
+            }
+            if let Some(app) = &mapping.argocd_app {
+                vars.set("app", app.as_str());
+            }
+            if let Some(workload) = &mapping.workload {
+                vars.set("workload", workload.name.as_str());
+                if let Some(ns) = &workload.namespace {
+                    vars.set_default("namespace", ns.as_str());
+                }
+            }
+        }
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

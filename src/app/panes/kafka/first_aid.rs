@@ -52,7 +52,7 @@ impl PeekView {
 }
 
 /// The group the keys act on: the open one, else the one under the cursor.
-fn target_group(kafka: &KafkaPane) -> Option<GroupInfo> {
+pub(super) fn target_group(kafka: &KafkaPane) -> Option<GroupInfo> {
     let snapshot = kafka.snapshot.as_ref()?;
     if kafka.view != KafkaView::Groups {
         return None;

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod first_aid;
 
+use crate::model::custom_command::Vars;
 use std::sync::Arc;
 
 use crate::app::panes::Pane;
@@ -214,6 +215,15 @@ impl KafkaPane {
 }
 
 impl Pane for KafkaPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(topic) = self.target_topic() {
+            vars.set("topic", topic);
+        }
+        if let Some(group) = first_aid::target_group(self) {
+            vars.set("group", group.name);
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod histogram;
 
 use crate::app::panes::Pane;
+use crate::model::custom_command::Vars;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -479,6 +480,12 @@ pub fn parse_jump_time(text: &str, now: Timestamp) -> Result<Timestamp, String> 
 
 /// The logs pane keeps its own cursor over the ring (its keys are its own actions).
 impl Pane for LogsPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(trace_id) = self.selected().and_then(|line| line.trace_id()) {
+            vars.set("trace_id", trace_id);
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

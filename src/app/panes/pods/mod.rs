@@ -6,6 +6,7 @@
 
 pub mod actions;
 
+use crate::model::custom_command::Vars;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -353,6 +354,12 @@ fn workload_uid<'a>(
 }
 
 impl Pane for PodsPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(pod) = self.selected() {
+            crate::app::panes::pod_vars(pod, vars);
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod databases;
 pub mod prepared;
 
+use crate::model::custom_command::Vars;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -353,6 +354,15 @@ fn sort_key(s: &PgSession, column: usize, now: Timestamp) -> (i64, String) {
 }
 
 impl Pane for PostgresPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(database) = self.databases.get(self.current) {
+            vars.set("database", database.as_str());
+        }
+        if let Some(session) = self.selected_session() {
+            vars.set("pid", session.pid.to_string());
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -3,6 +3,7 @@
 
 pub mod actions;
 
+use crate::model::custom_command::Vars;
 use std::sync::Arc;
 
 use crate::app::panes::Pane;
@@ -177,6 +178,12 @@ impl RequestsPane {
 }
 
 impl Pane for RequestsPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(request) = self.selected() {
+            vars.set("request_id", request.id.as_str());
+        }
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod analysis;
 
+use crate::model::custom_command::Vars;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -487,6 +488,20 @@ impl RolloutsPane {
 }
 
 impl Pane for RolloutsPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(pod) = self.tree_pod_facts() {
+            crate::app::panes::pod_vars(pod, vars);
+        }
+        let workload = match &self.detail {
+            Some(key) => self.entries.iter().find(|e| e.key() == *key),
+            None => self.selected(),
+        };
+        if let Some(entry) = workload {
+            vars.set_default("namespace", entry.row.namespace.as_str());
+            vars.set("workload", entry.row.name.as_str());
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

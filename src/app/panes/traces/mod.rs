@@ -6,6 +6,7 @@ pub mod actions;
 pub mod map;
 pub mod search;
 
+use crate::model::custom_command::Vars;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -302,6 +303,13 @@ impl TracesPane {
 }
 
 impl Pane for TracesPane {
+    fn command_vars(&self, vars: &mut Vars) {
+        if let Some(trace) = self.selected() {
+            vars.set("trace_id", trace.trace_id.as_str());
+            vars.set("service", trace.root_service.as_str());
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(
