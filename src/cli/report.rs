@@ -107,9 +107,16 @@ fn fleet_config(
         return Err(usage_error("the config defines no context"));
     };
     if !names.contains(&active) {
+        let close = close_names(&active, names.iter().map(String::as_str));
+        let hint = if close.is_empty() {
+            format!("contexts: {}", names.join(", "))
+        } else {
+            format!("did you mean: {}", close.join(", "))
+        };
         return Err(usage_error(format!(
-            "no context `{active}`; contexts: {}",
-            names.join(", ")
+            "no context `{}`; {}",
+            clean(&active),
+            clean(&hint)
         )));
     }
     if !all {
@@ -350,24 +357,33 @@ pub fn status_text(status: &StatusDoc, now: jiff::Timestamp, width: Option<usize
                 pad(&what, widths[3]),
                 row[4]
             );
+            // Narrower than the fixed columns: the line is cut rather than wrapped.
+            let line = width.map_or_else(|| line.clone(), |w| fit(&line, w));
             let _ = writeln!(text, "{}", line.trim_end());
         }
     }
     let count = |s: FindingSeverity| status.findings.iter().filter(|f| f.severity == s).count();
-    let names: Vec<&str> = status.contexts.iter().map(|c| c.name.as_str()).collect();
-    let checked = format!("checked {}", names.join(", "));
-    if status.findings.is_empty() {
-        let _ = writeln!(text, "✔ ok: nothing needs attention; {checked}");
-    } else {
+    let worst = status.findings.iter().map(|f| f.severity).max();
+    if let Some(worst) = worst {
         let _ = writeln!(
             text,
-            "{}: {} critical, {} warning, {} unknown; {checked}",
-            status.worst,
+            "{} {}: {} critical, {} warning, {} unknown",
+            worst.glyph(),
+            worst.word(),
             count(FindingSeverity::Critical),
             count(FindingSeverity::Warning),
             count(FindingSeverity::Unknown),
         );
+    } else {
+        let _ = writeln!(text, "✔ ok: nothing needs attention");
     }
+    let names: Vec<&str> = status.contexts.iter().map(|c| c.name.as_str()).collect();
+    let checked = format!("checked: {}", names.join(", "));
+    let _ = writeln!(
+        text,
+        "{}",
+        width.map_or_else(|| checked.clone(), |w| fit(&checked, w))
+    );
     text
 }
 
@@ -760,6 +776,132 @@ mod tests {
         assert!(parse_timeout("5h").is_err());
         assert_eq!(words(Duration::from_secs(10)), "10 s");
         assert_eq!(words(Duration::from_millis(1500)), "1500 ms");
+    }
+
+    fn finding(severity: FindingSeverity, context: &str, service: &str, what: &str) -> FindingDoc {
+        FindingDoc {
+            severity,
+            context: context.into(),
+            production: context.ends_with("prod"),
+            service: Some(service.into()),
+            source: None,
+            owner: Some("payments".into()),
+            tier: Some("tier-1".into()),
+            on_call: None,
+            what: what.into(),
+            since: Some("2026-12-07T10:00:00Z".into()),
+            signals: Vec::new(),
+        }
+    }
+
+    fn doc(findings: Vec<FindingDoc>) -> StatusDoc {
+        let worst = findings.iter().map(|f| f.severity).max();
+        StatusDoc {
+            schema: doc::STATUS_SCHEMA,
+            generated_at: "2026-12-07T10:05:00Z".into(),
+            worst: worst.map_or("ok", FindingSeverity::word),
+            exit_code: doc::exit_code(worst),
+            contexts: ["sandbox-staging", "sandbox-prod"]
+                .map(|name| ContextDoc {
+                    name: name.into(),
+                    production: name.ends_with("prod"),
+                    sources: Vec::new(),
+                })
+                .to_vec(),
+            findings,
+        }
+    }
+
+    #[test]
+    fn status_text_keeps_every_line_within_the_width_and_names_the_worst() {
+        use unicode_width::UnicodeWidthStr as _;
+        let now: jiff::Timestamp = "2026-12-07T10:05:00Z".parse().expect("time");
+        let status = doc(vec![
+            finding(
+                FindingSeverity::Critical,
+                "sandbox-prod",
+                "promotions-service",
+                "app Degraded · rollout Degraded · 1 alert firing: RolloutStuck · \
+                 logistics-db: 1 waiting",
+            ),
+            finding(
+                FindingSeverity::Warning,
+                "sandbox-staging",
+                "cart",
+                "app OutOfSync",
+            ),
+        ]);
+        let text = status_text(&status, now, Some(80));
+        for line in text.lines() {
+            assert!(line.width() <= 80, "{} columns: {line}", line.width());
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("SEV"), "{text}");
+        assert!(lines[1].starts_with("✖ critical  ⚑sandbox-prod"), "{text}");
+        assert!(
+            lines[1].contains("app Degraded") && lines[1].ends_with("5m"),
+            "{text}"
+        );
+        assert!(lines[2].starts_with("▲ warning"), "{text}");
+        assert_eq!(lines[3], "✖ critical: 1 critical, 1 warning, 0 unknown");
+        assert_eq!(lines[4], "checked: sandbox-staging, sandbox-prod");
+        // In a pipe nothing is cut.
+        assert!(status_text(&status, now, None).contains("logistics-db: 1 waiting"));
+    }
+
+    #[test]
+    fn status_text_says_ok_when_nothing_is_found() {
+        let now: jiff::Timestamp = "2026-12-07T10:05:00Z".parse().expect("time");
+        assert_eq!(
+            status_text(&doc(Vec::new()), now, Some(80)),
+            "✔ ok: nothing needs attention\nchecked: sandbox-staging, sandbox-prod\n"
+        );
+    }
+
+    #[test]
+    fn the_fleet_is_the_context_asked_for_or_every_one_and_an_unknown_one_is_refused() {
+        let paths = Paths::from_env(|_| None);
+        let (config, active) =
+            fleet_config(&Fleet::Sandbox(7), &paths, None, false).expect("default");
+        assert_eq!(active, "sandbox-staging");
+        assert_eq!(config.contexts.len(), 1);
+        let (config, active) =
+            fleet_config(&Fleet::Sandbox(7), &paths, Some("sandbox-prod"), false).expect("prod");
+        assert_eq!(active, "sandbox-prod");
+        assert_eq!(config.contexts[0].name, "sandbox-prod");
+        let (config, _) = fleet_config(&Fleet::Sandbox(7), &paths, None, true).expect("all");
+        assert_eq!(config.contexts.len(), 2);
+        assert!(fleet_config(&Fleet::Sandbox(7), &paths, Some("sandbox-prd"), false).is_err());
+    }
+
+    #[test]
+    fn a_source_that_failed_is_an_unknown_finding_in_clean_words() {
+        let answer = |state, message: Option<&str>| Answer {
+            context: "prod".into(),
+            source: SourceId::Postgres,
+            target: Some("orders-db".into()),
+            state,
+            message: message.map(str::to_owned),
+        };
+        let timeout = Duration::from_secs(10);
+        let failed = source_finding(
+            &answer(SourceState::Error, Some("refused \u{1b}[2Jnow")),
+            true,
+            timeout,
+        )
+        .expect("a finding");
+        assert_eq!(failed.severity, FindingSeverity::Unknown);
+        assert_eq!(failed.source.as_deref(), Some("postgres"));
+        assert!(failed.service.is_none() && failed.production);
+        assert!(!failed.what.contains('\u{1b}'), "{}", failed.what);
+        assert!(failed.what.starts_with("postgres orders-db: refused"));
+        let silent = source_finding(&answer(SourceState::NoAnswer, None), false, timeout);
+        assert_eq!(
+            silent.map(|f| f.what).as_deref(),
+            Some("postgres orders-db: no answer in 10 s")
+        );
+        assert!(source_finding(&answer(SourceState::Ok, None), false, timeout).is_none());
+        assert!(source_finding(&answer(SourceState::Off, None), false, timeout).is_none());
     }
 
     #[test]
