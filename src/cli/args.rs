@@ -104,13 +104,30 @@ impl From<AnsiArg> for crate::model::logs::AnsiMode {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run on the embedded simulated fleet: no infrastructure needed.
+    ///
+    /// `opsdeck sandbox status` and `opsdeck sandbox incident SERVICE` print what
+    /// `opsdeck status` and `opsdeck incident` would on the sandbox's contexts.
     Sandbox {
         /// Seed of the simulated fleet (same seed, same world).
         #[arg(long, default_value_t = 7)]
         seed: u64,
         #[command(flatten)]
         ui: UiArgs,
+        #[command(subcommand)]
+        report: Option<SandboxReport>,
     },
+    /// Print the attention list (what is wrong now, worst first) and exit by the worst.
+    ///
+    /// Exit codes: 0 nothing wrong, 1 a warning, 3 a source did not answer or failed (and
+    /// nothing critical), 4 something critical; 2 is a usage or config error. `--json`
+    /// prints the `opsdeck.status/v1` document (see the README).
+    Status(StatusArgs),
+    /// Print one service's incident view: owner, on call, alerts, metrics, Argo CD, rollout,
+    /// databases, lag, error logs, changes, traces.
+    ///
+    /// `--json` prints the `opsdeck.incident/v1` document (see the README). Exit code 0, or
+    /// 2 when the context or the service is unknown.
+    Incident(IncidentArgs),
     /// Learn on-call hands on: a guided tour on the sandbox (without NAME, the list).
     ///
     /// Tours are TOML files: the shipped ones, and yours in the config dir's `tours/`.
@@ -253,4 +270,47 @@ pub enum ConfigCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `opsdeck sandbox status` and `opsdeck sandbox incident`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxReport {
+    /// `opsdeck status` on the sandbox's contexts (sandbox-staging, sandbox-prod).
+    Status(StatusArgs),
+    /// `opsdeck incident SERVICE` on a sandbox context.
+    Incident(IncidentArgs),
+}
+
+/// What `status` and `incident` share.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The context to check (default: the one the console opens on).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Print the versioned JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// How long to wait for the sources; one that has not answered by then is listed as a
+    /// finding (`10s`, `1500ms`, `1m`).
+    #[arg(long, default_value = "10s", value_parser = crate::cli::report::parse_timeout)]
+    pub timeout: std::time::Duration,
+}
+
+/// `opsdeck status`.
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    /// Every configured context, not only one.
+    #[arg(long, conflicts_with = "context")]
+    pub all: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `opsdeck incident`.
+#[derive(Debug, Args, Clone)]
+pub struct IncidentArgs {
+    /// The service, as the catalog names it.
+    pub service: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use color_eyre::eyre::{Result, WrapErr};
 
-use super::args::{Cli, Command, ConfigCommand, PlatformCommand};
+use super::args::{
+    Cli, Command, ConfigCommand, IncidentArgs, PlatformCommand, SandboxReport, StatusArgs, UiArgs,
+};
 use super::console::{Mode, TourStart, console, console_with_tour};
 use crate::config::ColorChoice;
 use crate::config::paths::Paths;
@@ -88,8 +90,26 @@ pub(super) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
     match cli.command {
         None => console(&cli.ui, paths, Mode::Configured),
-        Some(Command::Sandbox { seed, ui }) => {
+        Some(Command::Sandbox {
+            seed,
+            ui,
+            report: Some(report),
+        }) => {
+            let fleet = super::report::Fleet::Sandbox(seed);
+            let ui = cli.ui.merged(&ui);
+            match report {
+                SandboxReport::Status(args) => status(&ui, &args, &fleet, paths),
+                SandboxReport::Incident(args) => incident(&ui, &args, &fleet, paths),
+            }
+        }
+        Some(Command::Sandbox { seed, ui, .. }) => {
             console(&cli.ui.merged(&ui), paths, Mode::Sandbox(seed))
+        }
+        Some(Command::Status(args)) => {
+            status(&cli.ui, &args, &super::report::Fleet::Configured, paths)
+        }
+        Some(Command::Incident(args)) => {
+            incident(&cli.ui, &args, &super::report::Fleet::Configured, paths)
         }
         Some(Command::Tour {
             name,
@@ -321,6 +341,33 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `status`, with `--context` also taken from before the subcommand (`opsdeck --context x
+/// status`).
+fn status(
+    ui: &UiArgs,
+    args: &StatusArgs,
+    fleet: &super::report::Fleet,
+    paths: &Paths,
+) -> Result<ExitCode> {
+    let mut report = args.report.clone();
+    if !args.all {
+        report.context = report.context.or_else(|| ui.context.clone());
+    }
+    super::report::status(&report, args.all, fleet, paths)
+}
+
+/// `incident`, with `--context` also taken from before the subcommand.
+fn incident(
+    ui: &UiArgs,
+    args: &IncidentArgs,
+    fleet: &super::report::Fleet,
+    paths: &Paths,
+) -> Result<ExitCode> {
+    let mut report = args.report.clone();
+    report.context = report.context.or_else(|| ui.context.clone());
+    super::report::incident(&args.service, &report, fleet, paths)
 }
 
 fn platform(action: PlatformCommand) -> Result<ExitCode> {

@@ -26,6 +26,7 @@ pub mod pg_statements;
 pub mod pg_tree;
 pub mod platform;
 pub mod query_history;
+pub mod report;
 pub mod sanitize;
 pub mod service;
 pub mod silence;

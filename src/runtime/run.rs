@@ -44,6 +44,26 @@ where
     S: Stream<Item = io::Result<Event>> + Unpin + Send + 'static,
     H: Host,
 {
+    run_watched(terminal, state, input, env, host, |_| false).await
+}
+
+/// [`run`], also ending when `done` says so: it is asked after every batch of messages, with
+/// the state that batch left (`opsdeck status` and `opsdeck incident` read the panes this
+/// way once their sources answered).
+pub async fn run_watched<B, S, H>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    input: S,
+    env: &mut Environment,
+    host: &mut H,
+    mut done: impl FnMut(&State) -> bool,
+) -> io::Result<u64>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    S: Stream<Item = io::Result<Event>> + Unpin + Send + 'static,
+    H: Host,
+{
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(1024);
     // Input is read by its own task: polling the terminal stream outside an awaited future
     // would hand its wake-up to nobody and stall keys until another event arrives.
@@ -127,7 +147,7 @@ where
             carry_out(cmd, state, ctx, terminal, host).await
         })
         .await?;
-        if state.quit {
+        if state.quit || done(state) {
             break;
         }
         if keyed && state.dirty {

@@ -1,8 +1,9 @@
 //! The headless console, no peer involved: keys and source events driven through `update`
-//! (`app`), the rendered buffer as insta snapshots, styles and screenshots (`render`), and
-//! every shipped tour completed through the real run loop on the sandbox (`tours`).
+//! (`app`), the rendered buffer as insta snapshots, styles and screenshots (`render`),
+//! every shipped tour completed through the real run loop on the sandbox (`tours`), and
+//! `opsdeck status` / `opsdeck incident` on the sandbox with their JSON schemas (`report`).
 //!
-//! One test binary, so the crate is linked once for all three; filter with a module path,
+//! One test binary, so the crate is linked once for all of them; filter with a module path,
 //! e.g. `cargo test --test headless render::snapshots`.
 
 #![allow(
@@ -14,4 +15,5 @@
 mod app;
 mod oncall;
 mod render;
+mod report;
 mod tours;

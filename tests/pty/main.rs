@@ -7,7 +7,8 @@
 //! `--version` names the log file; and a death by SIGABRT or SIGSEGV (what an assertion or
 //! a crash in a C library such as librdkafka does) still gives the terminal back and exits
 //! with that signal; `S` hands the terminal to a shell and takes it back; and `F` forwards a
-//! pod port that a real client reaches, until `q` ends it with opsdeck.
+//! pod port that a real client reaches, until `q` ends it with opsdeck; `opsdeck status`
+//! keeps each finding on one line of an 80-column terminal.
 //!
 //! Every child gets a cleared environment with `HOME`, `OPSDECK_CONFIG` and `OPSDECK_DATA`
 //! inside a temp dir, so the user's own files are never read or written. These tests need
@@ -526,5 +527,58 @@ fn f_forwards_a_pod_port_that_curl_reaches_and_q_ends_it() {
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         "the forward ended with opsdeck"
+    );
+}
+
+/// `opsdeck sandbox status --all` in an 80-column terminal: a table with one line per
+/// finding, none wider than the terminal (the WHAT column is cut, not wrapped), no escape
+/// sequence of any kind, and exit 4 for the sandbox's critical incidents.
+#[test]
+fn status_in_an_80_column_terminal_keeps_each_finding_on_one_line() {
+    use unicode_width::UnicodeWidthStr as _;
+    let sandbox = Sandbox::new();
+    let mut s = Session::start(
+        &["sandbox", "status", "--all"],
+        &sandbox.env(&[]),
+        sandbox.path(),
+    );
+    let code = s.wait_exit(Duration::from_mins(1));
+    let text = s.text();
+    assert_eq!(code, 4, "{}", visible(&text));
+    assert!(!text.contains('\x1b'), "{}", visible(&text));
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    assert!(lines[0].starts_with("SEV "), "{text}");
+    for line in &lines {
+        assert!(
+            line.width() <= 80,
+            "{} columns: {line}\n{text}",
+            line.width()
+        );
+    }
+    // A dozen services of each sandbox context, the longest WHAT cut with `…`.
+    let findings = lines
+        .iter()
+        .filter(|l| l.starts_with("✖ critical ") || l.starts_with("▲ warning "))
+        .count();
+    assert!(findings >= 20, "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("⚑sandbox-prod") && l.contains("ledger-service")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("shipping-api") && l.contains('…')),
+        "{text}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("✖ critical: ")),
+        "{text}"
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"checked: sandbox-staging, sandbox-prod")
     );
 }
