@@ -44,9 +44,16 @@ pub struct Environment {
     /// User name for the sandbox platform identity.
     pub user: String,
     sandboxes: HashMap<String, SandboxHandle>,
-    sandbox_platform: Option<(LocalServer, PlatformClient)>,
+    /// With the key its checkpoints are signed with, when it signs any.
+    sandbox_platform: Option<(
+        LocalServer,
+        PlatformClient,
+        Option<crate::model::checkpoint::PublicKey>,
+    )>,
     /// Client of the current context's platform API.
     pub platform: Option<PlatformClient>,
+    /// The checkpoint keys the current context's platform is trusted with.
+    pub checkpoint_keys: Vec<crate::model::checkpoint::PublicKey>,
     /// The audit gate of the current context (needs the platform API).
     pub gate: Option<AuditGate>,
     /// Runs admitted actions in the current context.
@@ -74,6 +81,7 @@ impl Environment {
             sandboxes: HashMap::new(),
             sandbox_platform: None,
             platform: None,
+            checkpoint_keys: Vec::new(),
             gate: None,
             backends: Backends::default(),
             readonly: false,
@@ -95,7 +103,8 @@ impl Environment {
     /// The in-process platform server of the sandbox (one for all sandbox contexts),
     /// started on first use: the sandbox exercises the real audit path.
     async fn sandbox_platform(&mut self, world: &SandboxHandle) -> Result<PlatformClient, String> {
-        if let Some((_, client)) = &self.sandbox_platform {
+        if let Some((_, client, key)) = &self.sandbox_platform {
+            self.checkpoint_keys = key.iter().cloned().collect();
             return Ok(client.clone());
         }
         let data_dir = self
@@ -114,8 +123,18 @@ impl Environment {
             .map_err(|e| e.to_string())?;
         let client = PlatformClient::new(&server.url(), Token::new(setup.token))
             .map_err(|e| e.to_string())?;
-        self.sandbox_platform = Some((server, client.clone()));
+        self.checkpoint_keys = setup.checkpoint_key.iter().cloned().collect();
+        self.sandbox_platform = Some((server, client.clone(), setup.checkpoint_key));
         Ok(client)
+    }
+
+    /// What `verify` holds the current context's platform to.
+    #[must_use]
+    pub fn checkpoint_trust(&self) -> crate::runtime::platform_calls::Trust {
+        crate::runtime::platform_calls::Trust {
+            keys: self.checkpoint_keys.clone(),
+            data_dir: self.data_dir.clone(),
+        }
     }
 
     /// Where traces are opened from in the current context.
@@ -284,6 +303,11 @@ impl Environment {
         };
         let mut handles = Vec::new();
         self.platform = None;
+        self.checkpoint_keys = ctx
+            .platform
+            .as_ref()
+            .map(|p| p.checkpoint_keys.clone())
+            .unwrap_or_default();
         self.gate = None;
         self.backends = Backends::default();
         self.current_sandbox = None;

@@ -195,6 +195,18 @@ pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
         PlatformReply::Shift { removed, result } => on_shift_reply(state, removed, result),
         PlatformReply::Verified(result) => {
             state.panes.audit.verifying = false;
+            // Each problem is said whole: a wrapped toast and the message history.
+            match &result {
+                Ok(check) => {
+                    for finding in &check.findings {
+                        state.toast(ToastLevel::Error, format!("verify: {finding}"));
+                    }
+                    for note in &check.notes {
+                        state.toast(ToastLevel::Warn, format!("verify: {note}"));
+                    }
+                }
+                Err(e) => state.toast(ToastLevel::Error, format!("verify: {e}")),
+            }
             state.panes.audit.verify = Some(result);
             Vec::new()
         }
