@@ -120,13 +120,19 @@ async fn deleted_tail_is_reported(kind: StoreKind) {
     let shorter = auditor.sign_checkpoint().await.unwrap();
     assert_eq!(shorter.seq, 5);
     let check = verify(&auditor, &trusted, &data).await;
+    let words: Vec<String> = check.findings.iter().map(ToString::to_string).collect();
+    assert_eq!(words.len(), 2, "{words:#?}");
     assert!(
-        check
-            .findings
-            .iter()
-            .any(|f| f.to_string().starts_with("truncated tail: 3 rows missing")),
-        "{:?}",
-        check.findings
+        words[0].starts_with(&format!(
+            "shortened chain signed: the platform signed the checkpoint of seq 5 signed at {}, \
+             after the checkpoint of seq 8",
+            shorter.time
+        )),
+        "{words:#?}"
+    );
+    assert!(
+        words[1].starts_with("truncated tail: 3 rows missing"),
+        "{words:#?}"
     );
 }
 
@@ -399,7 +405,7 @@ async fn the_cli_exits_non_zero_on_a_problem() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("checkpoint #4 signed at"), "{stdout}");
+    assert!(stdout.contains("checkpoint of seq 4 signed at"), "{stdout}");
     assert!(stdout.ends_with("ok\n"), "{stdout}");
 
     attack(&store.url, "DELETE FROM audit_chain WHERE seq > 2", "").await;

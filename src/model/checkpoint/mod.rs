@@ -137,11 +137,11 @@ impl Checkpoint {
         }
     }
 
-    /// `#12 signed at 2026-…Z by key 0123…`.
+    /// `checkpoint of seq 12 signed at 2026-…Z by key 0123…`.
     #[must_use]
     pub fn describe(&self) -> String {
         format!(
-            "checkpoint #{} signed at {} by key {}",
+            "checkpoint of seq {} signed at {} by key {}",
             self.seq, self.time, self.key_id
         )
     }

@@ -54,6 +54,12 @@ pub enum Finding {
         served: Checkpoint,
         kept: Checkpoint,
     },
+    /// The platform signed a checkpoint of fewer rows after the kept one: its chain went
+    /// backwards.
+    SignedShorter {
+        served: Checkpoint,
+        kept: Checkpoint,
+    },
     /// The platform serves no checkpoint at all although one was seen before.
     Withdrawn { kept: Checkpoint },
     /// Checkpoint keys are configured, yet the platform serves no checkpoint.
@@ -158,6 +164,14 @@ impl std::fmt::Display for Finding {
                  saw before",
                 of(served),
                 of(kept)
+            ),
+            Self::SignedShorter { served, kept } => write!(
+                f,
+                "shortened chain signed: the platform signed {}, after {} that this console \
+                 saw before: its chain went back by {}",
+                of(served),
+                of(kept),
+                plural(kept.seq - served.seq, "row")
             ),
             Self::Withdrawn { kept } => write!(
                 f,
@@ -381,9 +395,13 @@ pub fn choose(
                 kept: k.clone(),
             });
         } else if older(s, k) {
-            choice.findings.push(Finding::Replayed {
-                served: s.clone(),
-                kept: k.clone(),
+            let (served, kept) = (s.clone(), k.clone());
+            // Signed before the kept one: served again. Signed after it: signed anew over
+            // a chain that lost rows.
+            choice.findings.push(if s.time < k.time {
+                Finding::Replayed { served, kept }
+            } else {
+                Finding::SignedShorter { served, kept }
             });
         }
     }
@@ -675,6 +693,26 @@ mod tests {
         let choice = choose(&configured(&trusted), Some(&new), None);
         let check = ChainCheck::assess(choice, report(12, &[(12, H2)]), true, Some(&new), true);
         assert!(matches!(check.findings[..], [Finding::Withdrawn { .. }]));
+
+        // Signed after the kept one, but of fewer rows: not a replay, a chain gone back.
+        let shorter = sign(&a, 9, H1, "2026-12-07T12:00:00.000000Z");
+        let choice = choose(&configured(&trusted), Some(&new), Some(&shorter));
+        let check = ChainCheck::assess(choice, report(9, &[(9, H1)]), false, Some(&new), true);
+        let words: Vec<String> = check.findings.iter().map(ToString::to_string).collect();
+        assert_eq!(words.len(), 2, "{words:#?}");
+        assert!(
+            words[0].starts_with(
+                "shortened chain signed: the platform signed the checkpoint of seq 9 signed at \
+                 2026-12-07T12:00:00.000000Z, after the checkpoint of seq 12"
+            ) && words[0].ends_with("its chain went back by 3 rows"),
+            "{}",
+            words[0]
+        );
+        assert!(
+            words[1].starts_with("truncated tail: 3 rows missing"),
+            "{}",
+            words[1]
+        );
     }
 
     #[test]
