@@ -130,7 +130,7 @@ fn context_platform(
 #[must_use]
 pub fn run(args: &VerifyArgs, paths: &Paths) -> ExitCode {
     let fail = |message: String| {
-        eprintln!("opsdeck platform verify: {message}");
+        eprintln!("opsdeck platform verify: {}", crate::model::clean(&message));
         ExitCode::from(2)
     };
     let target = match target(args, paths) {
@@ -161,8 +161,9 @@ pub fn run(args: &VerifyArgs, paths: &Paths) -> ExitCode {
     match result {
         Ok(check) => {
             println!("platform {}", target.platform.url);
+            // The lines quote the platform's answer: cleaned before they reach a terminal.
             for line in check.lines() {
-                println!("{line}");
+                println!("{}", crate::model::clean(&line));
             }
             if check.ok() {
                 println!("ok");
