@@ -72,8 +72,8 @@ pub fn sandbox_rota(user: &str, now: jiff::Timestamp) -> Vec<crate::model::oncal
 pub struct SandboxSetup {
     pub token: String,
     pub options: ServeOptions,
-    /// The key the sandbox signs checkpoints with, for the console to trust; `None` when
-    /// the key file could not be made (the sandbox then signs none).
+    /// The key the sandbox signs checkpoints with (a console takes it on first use, tests
+    /// may pin it); `None` when the key file could not be made (the sandbox then signs none).
     pub checkpoint_key: Option<PublicKey>,
 }
 

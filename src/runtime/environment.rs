@@ -44,12 +44,7 @@ pub struct Environment {
     /// User name for the sandbox platform identity.
     pub user: String,
     sandboxes: HashMap<String, SandboxHandle>,
-    /// With the key its checkpoints are signed with, when it signs any.
-    sandbox_platform: Option<(
-        LocalServer,
-        PlatformClient,
-        Option<crate::model::checkpoint::PublicKey>,
-    )>,
+    sandbox_platform: Option<(LocalServer, PlatformClient)>,
     /// Client of the current context's platform API.
     pub platform: Option<PlatformClient>,
     /// The checkpoint keys the current context's platform is trusted with.
@@ -103,8 +98,7 @@ impl Environment {
     /// The in-process platform server of the sandbox (one for all sandbox contexts),
     /// started on first use: the sandbox exercises the real audit path.
     async fn sandbox_platform(&mut self, world: &SandboxHandle) -> Result<PlatformClient, String> {
-        if let Some((_, client, key)) = &self.sandbox_platform {
-            self.checkpoint_keys = key.iter().cloned().collect();
+        if let Some((_, client)) = &self.sandbox_platform {
             return Ok(client.clone());
         }
         let data_dir = self
@@ -123,8 +117,9 @@ impl Environment {
             .map_err(|e| e.to_string())?;
         let client = PlatformClient::new(&server.url(), Token::new(setup.token))
             .map_err(|e| e.to_string())?;
-        self.checkpoint_keys = setup.checkpoint_key.iter().cloned().collect();
-        self.sandbox_platform = Some((server, client.clone(), setup.checkpoint_key));
+        // No key is configured for it: the console takes the sandbox's key on first use, so
+        // a verify before its first checkpoint says "none yet" rather than a problem.
+        self.sandbox_platform = Some((server, client.clone()));
         Ok(client)
     }
 

@@ -276,7 +276,8 @@ impl std::fmt::Display for Notice {
                 known.join(", ")
             ),
             Self::Unsigned => f.write_str(
-                "no checkpoint: the platform signs none, so a deleted tail would go unnoticed",
+                "no checkpoint yet: the platform has signed none, so a deleted tail would go \
+                 unnoticed (it signs with --checkpoint-key)",
             ),
             Self::NotKept(e) => write!(f, "the newest checkpoint could not be kept: {e}"),
         }
@@ -447,6 +448,8 @@ impl ChainCheck {
         if served_none {
             match kept {
                 Some(k) => findings.push(Finding::Withdrawn { kept: k.clone() }),
+                // An empty chain has no head to sign yet.
+                None if report.head.is_none() => {}
                 None if strict => findings.push(Finding::NoCheckpoint),
                 None => notices.push(Notice::Unsigned),
             }
@@ -830,5 +833,10 @@ mod tests {
         assert_eq!(check.notes, [Notice::Unsigned]);
         let check = ChainCheck::assess(Choice::default(), report(3, &[]), true, None, true);
         assert_eq!(check.findings, [Finding::NoCheckpoint]);
+        let check = ChainCheck::assess(Choice::default(), report(0, &[]), true, None, true);
+        assert!(
+            check.ok() && check.notes.is_empty(),
+            "an empty chain has no head to sign"
+        );
     }
 }
