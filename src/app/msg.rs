@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use crate::actions::gate::{Delivery, GateOutcome};
 use crate::diagnostic::Diagnostic;
 use crate::model::action::ActionRequest;
-use crate::model::platform::{KafkaTopicSpec, PolicyAnswer, Request, RequestSpec, VerifyReport};
+use crate::model::platform::{KafkaTopicSpec, PolicyAnswer, Request, RequestSpec};
 use crate::sources::{SourceEvent, SourceId};
 use crate::theme::Theme;
 
@@ -177,7 +177,7 @@ pub enum PlatformCall {
 pub enum PlatformReply {
     Created(Result<Request, String>),
     Decided(Result<Request, String>),
-    Verified(Result<VerifyReport, String>),
+    Verified(Result<Box<crate::model::checkpoint::ChainCheck>, String>),
     TopicPolicy {
         spec: KafkaTopicSpec,
         answer: Result<PolicyAnswer, String>,

@@ -247,6 +247,10 @@ pub enum PlatformCommand {
     /// Print every audited action with the format of its target ref, as policy globs
     /// match them (Markdown).
     Targets,
+    /// Verify the audit chain against its newest signed checkpoint and the one this console
+    /// kept (exit 0 ok, 1 a problem, 2 could not ask): a truncated tail, a rewritten row, a
+    /// replayed checkpoint, a rotated key or a bad signature are each said in words.
+    Verify(super::platform_verify::VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]

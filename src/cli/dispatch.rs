@@ -329,7 +329,7 @@ pub fn dispatch(cli: Cli, paths: &Paths) -> Result<ExitCode> {
             out(&String::from_utf8_lossy(&script));
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Platform { action }) => platform(action),
+        Some(Command::Platform { action }) => platform(action, paths),
         Some(Command::SandboxProvisioner) => {
             crate::sources::sandbox::provisioner::run(std::io::stdin(), std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
@@ -370,8 +370,11 @@ fn incident(
     super::report::incident(&args.service, &report, fleet, paths)
 }
 
-fn platform(action: PlatformCommand) -> Result<ExitCode> {
+fn platform(action: PlatformCommand, paths: &Paths) -> Result<ExitCode> {
     match action {
+        PlatformCommand::Verify(args) => {
+            return Ok(super::platform_verify::run(&args, paths));
+        }
         PlatformCommand::Serve(args) => {
             // The server logs to stderr (and --log-file), never into the console's log.
             let _guard = init_serve_logging(args.log_file.as_deref())?;

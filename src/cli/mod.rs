@@ -4,6 +4,7 @@
 pub mod args;
 mod console;
 pub mod dispatch;
+pub mod platform_verify;
 pub mod report;
 pub mod sandbox_tools;
 

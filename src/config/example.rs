@@ -167,7 +167,11 @@ readonly = true
 kube_context = "prod-eu1"
 argocd = { namespaces = ["argocd"] }
 catalog = { backstage = { url = "https://backstage.example.com", token = { env = "BACKSTAGE_TOKEN" } } }
-platform = { url = "https://platform.example.com", token = { env = "OPSDECK_PLATFORM_TOKEN" }, http_tls = { ca_file = "certs/prod-ca.pem", only_ca = true } }
+# checkpoint_keys: the Ed25519 keys whose signed checkpoints of the audit chain `verify` trusts
+# (and no other): base64 of the raw key as GET /v1/audit/checkpoint-keys lists it, or
+# { file = "keys/prod-checkpoint.pub" } holding `openssl pkey -in KEY -pubout`. Without them the
+# console takes the platform's key on first use and reports a rotation.
+platform = { url = "https://platform.example.com", token = { env = "OPSDECK_PLATFORM_TOKEN" }, http_tls = { ca_file = "certs/prod-ca.pem", only_ca = true }, checkpoint_keys = ["11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="] }
 loki = { url = "https://loki.example.com", headers = { "X-Scope-OrgID" = "prod" } }
 
 # A local context reading the catalog from files, with a local database and broker.
@@ -236,7 +240,11 @@ mod tests {
         let loki = s.loki.as_ref().expect("loki");
         assert!(loki.tls.client_cert.is_some() && loki.tls.client_key_password.is_some());
         let prod = config.context("prod").expect("prod");
-        assert!(prod.platform.as_ref().is_some_and(|p| p.tls.only_ca));
+        assert!(
+            prod.platform
+                .as_ref()
+                .is_some_and(|p| p.tls.only_ca && p.checkpoint_keys.len() == 1)
+        );
         assert_eq!(
             prod.loki.as_ref().map(|l| &l.tls),
             Some(&crate::config::HttpTls::default())

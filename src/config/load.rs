@@ -22,6 +22,7 @@ use super::model::{
     PgDatabase, PlatformConfig, SecretRef,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::checkpoint::PublicKey;
 
 mod log_stream;
 mod tls;
@@ -85,7 +86,7 @@ const PROMETHEUS_KEYS: &[&str] = &[
 ];
 const CATALOG_KEYS: &[&str] = &["backstage", "dir"];
 const BACKSTAGE_KEYS: &[&str] = &["url", "token", "http_tls"];
-const PLATFORM_KEYS: &[&str] = &["url", "token", "timeout_ms", "http_tls"];
+const PLATFORM_KEYS: &[&str] = &["url", "token", "timeout_ms", "http_tls", "checkpoint_keys"];
 const SANDBOX_KEYS: &[&str] = &["seed"];
 const SECRET_KEYS: &[&str] = &["env", "command"];
 
@@ -1196,12 +1197,65 @@ impl Parser<'_> {
             }
         }
         let tls = self.http_tls_in(t, path, tls);
+        let checkpoint_keys = t
+            .get("checkpoint_keys")
+            .map(|kv| self.checkpoint_keys(kv, &join(path, "checkpoint_keys")))
+            .unwrap_or_default();
         Some(PlatformConfig {
             url: url?,
             token,
             timeout_ms,
             tls,
+            checkpoint_keys,
         })
+    }
+}
+
+impl Parser<'_> {
+    /// `checkpoint_keys`: each an Ed25519 public key written out (base64 or hex of the raw
+    /// key, or the PEM body of `openssl pkey -pubout`) or `{ file = "PATH" }` naming a file
+    /// holding one (relative to the config file). Each bad entry is reported at its line.
+    fn checkpoint_keys(&mut self, v: &Value<'_>, key: &str) -> Vec<PublicKey> {
+        const HOW: &str = "give the key as a string (base64 of the 32 raw bytes, as GET \
+                           /v1/audit/checkpoint-keys lists it) or { file = \"PATH\" } naming \
+                           the PEM of `openssl pkey -in KEY -pubout`";
+        let Some(items) = v.get_ref().as_array() else {
+            self.type_error(v, key, "an array of keys");
+            return Vec::new();
+        };
+        let mut keys = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let ikey = format!("{key}[{i}]");
+            let parsed = match item.get_ref() {
+                DeValue::String(text) => PublicKey::parse(text),
+                DeValue::Table(t) => {
+                    self.check_keys(t, &ikey, &["file"]);
+                    let Some(file) = t.get("file") else {
+                        self.error(item.span(), &ikey, format!("missing key `file`; {HOW}"));
+                        continue;
+                    };
+                    let Some(name) = self.non_empty_string(file, &join(&ikey, "file")) else {
+                        continue;
+                    };
+                    let path = match self.base {
+                        Some(base) => resolve_dir(Path::new(&name), base, self.home.as_deref()),
+                        None => PathBuf::from(&name),
+                    };
+                    match std::fs::read_to_string(&path) {
+                        Ok(text) => {
+                            PublicKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+                        }
+                        Err(e) => Err(format!("{}: {e}", path.display())),
+                    }
+                }
+                _ => Err(format!("expected a key or {{ file = \"PATH\" }}; {HOW}")),
+            };
+            match parsed {
+                Ok(k) => keys.push(k),
+                Err(e) => self.error(item.span(), &ikey, e),
+            }
+        }
+        keys
     }
 }
 
@@ -1667,6 +1721,85 @@ alertmanager = { url = "https://am.example.com" }
         assert!(dsn_has_password_keyword("password =y"));
         assert!(!dsn_has_password_keyword("host=x passfile=/p"));
         assert!(!dsn_has_password_keyword("user=password_admin"));
+    }
+
+    #[test]
+    fn checkpoint_keys_are_written_out_or_read_from_a_file_and_bad_ones_point_at_their_line() {
+        let dir = tempfile::tempdir().expect("dir");
+        // RFC 8032 test 1's public key, as `openssl pkey -pubout` prints it.
+        let pem = "-----BEGIN PUBLIC KEY-----\n\
+                   MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n\
+                   -----END PUBLIC KEY-----\n";
+        std::fs::write(dir.path().join("prod.pub"), pem).expect("write");
+        let good = dir.path().join("good.toml");
+        std::fs::write(
+            &good,
+            r#"
+[contexts.prod.platform]
+url = "https://p.example.com"
+checkpoint_keys = [
+  "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+  { file = "prod.pub" },
+]
+"#,
+        )
+        .expect("write");
+        let config = load(&good).expect("loads");
+        let keys = &config.contexts[0]
+            .platform
+            .as_ref()
+            .expect("platform")
+            .checkpoint_keys;
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0], keys[1]);
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(
+            &bad,
+            r#"
+[contexts.prod.platform]
+url = "https://p.example.com"
+checkpoint_keys = [
+  "c2hvcnQ=",
+  { file = "missing.pub" },
+  { path = "prod.pub" },
+  3,
+]
+"#,
+        )
+        .expect("write");
+        let errs: Vec<String> = load(&bad)
+            .expect_err("bad keys")
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let label = bad.display().to_string();
+        let at = |line: u32, key: &str| format!("{label}:{line}:3: key `{key}`: ");
+        assert_eq!(errs.len(), 5, "{errs:#?}");
+        assert!(
+            errs[0].starts_with(&at(5, "contexts.prod.platform.checkpoint_keys[0]"))
+                && errs[0].contains("32 bytes, this one 5"),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[1].starts_with(&at(6, "contexts.prod.platform.checkpoint_keys[1]"))
+                && errs[1].contains("missing.pub"),
+            "{}",
+            errs[1]
+        );
+        let line7 = errs[2..4].join("\n");
+        assert!(
+            line7.contains("checkpoint_keys[2].path`: unknown key")
+                && line7.contains("missing key `file`"),
+            "{line7}"
+        );
+        assert!(
+            errs[4].starts_with(&at(8, "contexts.prod.platform.checkpoint_keys[3]")),
+            "{}",
+            errs[4]
+        );
     }
 
     #[test]

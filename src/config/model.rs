@@ -162,6 +162,9 @@ pub struct PlatformConfig {
     pub timeout_ms: u64,
     /// Its own `http_tls`, else the context's.
     pub tls: HttpTls,
+    /// The Ed25519 public keys whose checkpoints `verify` trusts (`checkpoint_keys`); a
+    /// checkpoint signed by any other key is reported as such.
+    pub checkpoint_keys: Vec<crate::model::checkpoint::PublicKey>,
 }
 
 /// A named environment and its backends.

@@ -6,6 +6,7 @@ pub mod alert_service;
 pub mod alerts;
 pub mod approvals;
 pub mod attention;
+pub mod checkpoint;
 pub mod custom_command;
 pub mod error;
 pub mod health;

@@ -301,6 +301,53 @@ pub struct VerifyReport {
     pub first_bad_event: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The `seq` of the first bad row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_bad_seq: Option<i64>,
+    /// The chain's last row; absent for an empty chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<ChainPoint>,
+    /// The rows asked for with `?at=SEQ,SEQ` that exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at: Vec<ChainPoint>,
+}
+
+/// A row of the chain by its `seq` and `hash`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainPoint {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Query of `GET /v1/audit/verify`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyQuery {
+    /// Also answer the hashes of the rows with these `seq`s, comma-separated (checkpoints').
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// Rows one `verify` may ask the hash of.
+pub const VERIFY_AT_MAX: usize = 16;
+
+impl VerifyQuery {
+    /// The `seq`s of `at`, or why they are not.
+    pub fn seqs(&self) -> Result<Vec<i64>, String> {
+        let Some(text) = self.at.as_deref().filter(|t| !t.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let seqs = text
+            .split(',')
+            .map(|s| match s.trim().parse::<i64>() {
+                Ok(seq) if seq >= 1 => Ok(seq),
+                _ => Err(format!("at: {s:?} is not a seq (a whole number from 1)")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if seqs.len() > VERIFY_AT_MAX {
+            return Err(format!("at: at most {VERIFY_AT_MAX} seqs"));
+        }
+        Ok(seqs)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

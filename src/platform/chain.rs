@@ -138,7 +138,8 @@ pub struct Verifier {
     prev_seq: i64,
     prev_hash: String,
     checked: u64,
-    bad: Option<(String, String)>,
+    /// `(seq, event id, reason)` of the first bad row.
+    bad: Option<(i64, String, String)>,
 }
 
 impl Default for Verifier {
@@ -159,7 +160,7 @@ impl Verifier {
             return false;
         }
         if let Some(reason) = self.problem(row) {
-            self.bad = Some((row.event_id.clone(), reason));
+            self.bad = Some((row.seq, row.event_id.clone(), reason));
             return false;
         }
         self.checked += 1;
@@ -212,15 +213,18 @@ impl Verifier {
 
     #[must_use]
     pub fn report(self) -> crate::model::platform::VerifyReport {
-        let (first_bad_event, reason) = match self.bad {
-            Some((id, reason)) => (Some(id), Some(reason)),
-            None => (None, None),
+        let (first_bad_seq, first_bad_event, reason) = match self.bad {
+            Some((seq, id, reason)) => (Some(seq), Some(id), Some(reason)),
+            None => (None, None, None),
         };
         crate::model::platform::VerifyReport {
             ok: first_bad_event.is_none(),
             checked: self.checked,
             first_bad_event,
             reason,
+            first_bad_seq,
+            head: None,
+            at: Vec::new(),
         }
     }
 }

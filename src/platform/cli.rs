@@ -81,6 +81,24 @@ pub struct ServeArgs {
     /// Send a `validate_only` `CreateTopics` before creating (off for brokers that ignore it).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub kafka_validate_only: bool,
+    /// Sign checkpoints of the audit chain's head with this Ed25519 private key (PKCS#8
+    /// PEM, as `openssl genpkey -algorithm ed25519 -out FILE` writes it).
+    #[arg(long, value_name = "FILE", env = "OPSDECK_PLATFORM_CHECKPOINT_KEY")]
+    pub checkpoint_key: Option<PathBuf>,
+    /// How often to sign a checkpoint when the head moved (also once at start), e.g. 5m,
+    /// 30s, 1h. `POST /v1/audit/checkpoints` signs one at any time.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        value_parser = crate::platform::checkpoint::parse_interval,
+        requires = "checkpoint_key"
+    )]
+    pub checkpoint_interval: Duration,
+    /// This platform's name in its checkpoints (letters, digits, `.`, `_`, `:`, `-`), so a
+    /// checkpoint of one platform is not taken for another's.
+    #[arg(long, value_name = "NAME", default_value = crate::platform::checkpoint::DEFAULT_PLATFORM_NAME)]
+    pub platform_name: String,
 }
 
 impl ServeArgs {
@@ -158,6 +176,11 @@ impl From<ServeArgs> for ServeOptions {
         opts.provisioner = a.provisioner;
         opts.provision_timeout = Duration::from_secs(a.provision_timeout);
         opts.approvers = a.approvers;
+        if let Some(key) = a.checkpoint_key {
+            opts.checkpoint_key = Some(Source::File(key));
+            opts.checkpoint_interval = Some(a.checkpoint_interval);
+        }
+        opts.platform_name = a.platform_name;
         opts
     }
 }
@@ -239,6 +262,30 @@ mod tests {
         assert_eq!(opts.approvers, ["leads", "sre"]);
         assert_eq!(opts.listen.port(), 8470);
         assert_eq!(opts.provisioner.as_deref(), Some("./prov.sh"));
+        assert!(opts.checkpoint_key.is_none() && opts.checkpoint_interval.is_none());
+        assert_eq!(opts.platform_name, "opsdeck");
+        let signed = Cli::try_parse_from([
+            "x",
+            "--store",
+            "sqlite:///tmp/p.db",
+            "--tokens",
+            "t",
+            "--policy",
+            "p",
+            "--checkpoint-key",
+            "/etc/opsdeck/checkpoint.pem",
+            "--checkpoint-interval",
+            "90s",
+            "--platform-name",
+            "prod-eu",
+        ])
+        .expect("parses");
+        let opts = ServeOptions::from(signed.serve);
+        assert!(
+            matches!(opts.checkpoint_key, Some(Source::File(ref p)) if p.ends_with("checkpoint.pem"))
+        );
+        assert_eq!(opts.checkpoint_interval, Some(Duration::from_secs(90)));
+        assert_eq!(opts.platform_name, "prod-eu");
         assert!(
             Cli::try_parse_from([
                 "x",

@@ -4,10 +4,12 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 
+use crate::model::checkpoint::{Checkpoint, CheckpointKeys, CheckpointList};
 use crate::model::platform::{
     EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody, PolicyAnswer,
-    PolicyCheck, VerifyReport,
+    PolicyCheck, VerifyQuery, VerifyReport,
 };
+use crate::platform::checkpoint::SignError;
 use crate::platform::server::{ApiError, AppState, Caller};
 use crate::platform::store::IntentCtx;
 
@@ -138,8 +140,12 @@ pub(crate) async fn list_events(
 pub(crate) async fn verify(
     State(state): State<AppState>,
     _caller: Caller,
+    Query(query): Query<VerifyQuery>,
 ) -> Result<Json<VerifyReport>, ApiError> {
-    let report = state.store.verify().await?;
+    let at = query
+        .seqs()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
+    let report = state.store.verify(&at).await?;
     if !report.ok {
         tracing::error!(
             first_bad_event = ?report.first_bad_event,
@@ -148,4 +154,76 @@ pub(crate) async fn verify(
         );
     }
     Ok(Json(report))
+}
+
+/// Query of `GET /v1/audit/checkpoints`.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub(crate) struct CheckpointQuery {
+    limit: Option<i64>,
+}
+
+/// Checkpoints listed when no `limit` is given, and the most ever.
+const CHECKPOINTS_DEFAULT: i64 = 20;
+const CHECKPOINTS_MAX: i64 = 1000;
+
+pub(crate) async fn list_checkpoints(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(query): Query<CheckpointQuery>,
+) -> Result<Json<CheckpointList>, ApiError> {
+    let limit = query
+        .limit
+        .unwrap_or(CHECKPOINTS_DEFAULT)
+        .clamp(1, CHECKPOINTS_MAX);
+    Ok(Json(CheckpointList {
+        items: state.store.checkpoints(limit).await?,
+    }))
+}
+
+pub(crate) async fn latest_checkpoint(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<Checkpoint>, ApiError> {
+    match state.store.checkpoints(1).await?.into_iter().next() {
+        Some(c) => Ok(Json(c)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no checkpoint has been signed yet",
+        )),
+    }
+}
+
+/// Signs the current head now (any authenticated caller may ask: it only states what is).
+pub(crate) async fn sign_checkpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<(StatusCode, Json<Checkpoint>), ApiError> {
+    match state.checkpoints.sign_now(&state.store).await {
+        Ok(c) => {
+            tracing::info!(user = %caller.0.user, seq = c.seq, "checkpoint signed on demand");
+            Ok((StatusCode::CREATED, Json(c)))
+        }
+        Err(SignError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::new(StatusCode::CONFLICT, e.to_string())),
+    }
+}
+
+/// The current key and every key that signed a stored checkpoint.
+pub(crate) async fn checkpoint_keys(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<CheckpointKeys>, ApiError> {
+    let current = state.checkpoints.signer.as_ref().map(|s| s.describe(true));
+    let mut keys: Vec<_> = current.iter().cloned().collect();
+    for (key_id, public_key) in state.store.checkpoint_keys().await? {
+        if keys.iter().all(|k| k.key_id != key_id) {
+            keys.push(crate::model::checkpoint::CheckpointKey {
+                key_id,
+                algorithm: crate::model::checkpoint::ALGORITHM.to_owned(),
+                public_key,
+                current: false,
+            });
+        }
+    }
+    Ok(Json(CheckpointKeys { keys }))
 }

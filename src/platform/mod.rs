@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod chain;
 pub mod check;
+pub mod checkpoint;
 pub mod cli;
 pub mod error;
 pub mod examples;

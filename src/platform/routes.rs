@@ -29,6 +29,22 @@ pub const VERIFY: Route = Route {
     method: "GET",
     path: "/v1/audit/verify",
 };
+pub const LIST_CHECKPOINTS: Route = Route {
+    method: "GET",
+    path: "/v1/audit/checkpoints",
+};
+pub const SIGN_CHECKPOINT: Route = Route {
+    method: "POST",
+    path: "/v1/audit/checkpoints",
+};
+pub const LATEST_CHECKPOINT: Route = Route {
+    method: "GET",
+    path: "/v1/audit/checkpoints/latest",
+};
+pub const CHECKPOINT_KEYS: Route = Route {
+    method: "GET",
+    path: "/v1/audit/checkpoint-keys",
+};
 pub const CREATE_REQUEST: Route = Route {
     method: "POST",
     path: "/v1/requests",
@@ -79,6 +95,10 @@ pub const ROUTES: &[Route] = &[
     LIST_EVENTS,
     POST_OUTCOME,
     VERIFY,
+    LIST_CHECKPOINTS,
+    SIGN_CHECKPOINT,
+    LATEST_CHECKPOINT,
+    CHECKPOINT_KEYS,
     CREATE_REQUEST,
     LIST_REQUESTS,
     GET_REQUEST,

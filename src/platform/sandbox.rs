@@ -1,12 +1,17 @@
 //! The in-memory setup the sandbox runs the platform with: one generated token for the
 //! local user, who may do everything and approve (including their own requests, since
-//! nobody else is there). Nothing is written but the SQLite file in the data dir.
+//! nobody else is there). Nothing is written but the SQLite file in the data dir, and the
+//! key that signs the sandbox's audit checkpoints next to it.
 
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
+use crate::model::checkpoint::PublicKey;
 use crate::platform::auth::{Identity, Tokens};
+use crate::platform::checkpoint::Signer;
 use crate::platform::policy::{Policy, Rule};
 use crate::platform::server::{ServeOptions, Source};
 use crate::platform::store::StoreUrl;
@@ -16,6 +21,12 @@ pub const SANDBOX_SQUAD: &str = "payments";
 
 /// Groups of the sandbox user: everything, approving, and one squad.
 pub const SANDBOX_GROUPS: [&str; 3] = ["sandbox", "approvers", SANDBOX_SQUAD];
+
+/// The sandbox's checkpoint key, in the data dir (made on first use).
+pub const CHECKPOINT_KEY_FILE: &str = "platform-sandbox-checkpoint.pem";
+
+/// How often the sandbox signs its chain head (when it moved).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
 
 /// Length of a sandbox on-call shift.
 const SHIFT_HOURS: i64 = 12;
@@ -61,6 +72,9 @@ pub fn sandbox_rota(user: &str, now: jiff::Timestamp) -> Vec<crate::model::oncal
 pub struct SandboxSetup {
     pub token: String,
     pub options: ServeOptions,
+    /// The key the sandbox signs checkpoints with (a console takes it on first use, tests
+    /// may pin it); `None` when the key file could not be made (the sandbox then signs none).
+    pub checkpoint_key: Option<PublicKey>,
 }
 
 impl std::fmt::Debug for SandboxSetup {
@@ -68,6 +82,10 @@ impl std::fmt::Debug for SandboxSetup {
         f.debug_struct("SandboxSetup")
             .field("token", &"***")
             .field("options", &self.options)
+            .field(
+                "checkpoint_key",
+                &self.checkpoint_key.as_ref().map(PublicKey::key_id),
+            )
             .finish()
     }
 }
@@ -128,7 +146,24 @@ pub fn sandbox_setup(data_dir: &Path, user: &str) -> SandboxSetup {
         Source::Value(sandbox_policy()),
     );
     options.oncall_seed = sandbox_rota(user, jiff::Timestamp::now());
-    SandboxSetup { token, options }
+    let checkpoint_key = match Signer::load_or_create(&data_dir.join(CHECKPOINT_KEY_FILE)) {
+        Ok(signer) => {
+            let public = signer.public_key().clone();
+            options.checkpoint_key = Some(Source::Value(Arc::new(signer)));
+            options.checkpoint_interval = Some(CHECKPOINT_EVERY);
+            options.platform_name = "sandbox".into();
+            Some(public)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the sandbox signs no audit checkpoints");
+            None
+        }
+    };
+    SandboxSetup {
+        token,
+        options,
+        checkpoint_key,
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 
 use crate::model::platform::{self as api, Actor, AuditEvent, EventBody, SCHEMA};
 use crate::platform::auth::{Identity, Tokens};
+use crate::platform::checkpoint::{Checkpointing, DEFAULT_PLATFORM_NAME, Signer};
 use crate::platform::error::PlatformError;
 use crate::platform::fulfil::{Fulfiller, TopicCreator};
 use crate::platform::policy::Policy;
@@ -54,6 +55,13 @@ pub struct ServeOptions {
     /// On-call shifts stored at start for each team that has no current or future shift
     /// (the sandbox's rota): fixture data, stored without audit events.
     pub oncall_seed: Vec<crate::model::oncall::Shift>,
+    /// The Ed25519 key that signs checkpoints of the chain head; `None` signs none.
+    pub checkpoint_key: Option<Source<Arc<Signer>>>,
+    /// Sign a checkpoint this often when the head moved (and once at start); `None` signs
+    /// on demand only (`POST /v1/audit/checkpoints`).
+    pub checkpoint_interval: Option<Duration>,
+    /// The platform's name in its checkpoints.
+    pub platform_name: String,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -65,6 +73,9 @@ impl std::fmt::Debug for ServeOptions {
             .field("approvers", &self.approvers)
             .field("topic_creator", &self.topic_creator.is_some())
             .field("tls", &self.tls.is_some())
+            .field("checkpoint_key", &self.checkpoint_key.is_some())
+            .field("checkpoint_interval", &self.checkpoint_interval)
+            .field("platform_name", &self.platform_name)
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +101,9 @@ impl ServeOptions {
             tls: None,
             store_key_password: None,
             oncall_seed: Vec::new(),
+            checkpoint_key: None,
+            checkpoint_interval: None,
+            platform_name: DEFAULT_PLATFORM_NAME.to_owned(),
         }
     }
 }
@@ -101,10 +115,33 @@ pub(crate) struct AppState {
     pub tokens: Arc<Tokens>,
     pub policy: Arc<Policy>,
     pub fulfil: Fulfiller,
+    pub checkpoints: Checkpointing,
 }
 
 impl AppState {
     async fn build(opts: ServeOptions) -> Result<Self, PlatformError> {
+        if !crate::model::checkpoint::valid_platform_name(&opts.platform_name) {
+            return Err(PlatformError::Invalid {
+                what: "--platform-name",
+                message: format!(
+                    "{:?}: use 1 to 64 letters, digits, `.`, `_`, `:` or `-`",
+                    opts.platform_name
+                ),
+            });
+        }
+        let signer = match opts.checkpoint_key {
+            Some(Source::File(path)) => Some(Arc::new(Signer::load(&path)?)),
+            Some(Source::Value(signer)) => Some(signer),
+            None => None,
+        };
+        if let Some(signer) = &signer {
+            tracing::info!(
+                key_id = %signer.key_id(),
+                public_key = %signer.public_key().to_base64(),
+                platform = %opts.platform_name,
+                "signing audit checkpoints"
+            );
+        }
         let tokens = match opts.tokens {
             Source::File(path) => Tokens::load(&path)?,
             Source::Value(t) => t,
@@ -131,6 +168,10 @@ impl AppState {
                 timeout: opts.provision_timeout,
                 topics: opts.topic_creator,
             },
+            checkpoints: Checkpointing {
+                signer,
+                platform: opts.platform_name,
+            },
         })
     }
 }
@@ -150,6 +191,15 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route(POST_OUTCOME.path, post(audit::post_outcome))
         .route(VERIFY.path, get(audit::verify))
+        .route(
+            routes::LIST_CHECKPOINTS.path,
+            get(audit::list_checkpoints).post(audit::sign_checkpoint),
+        )
+        .route(
+            routes::LATEST_CHECKPOINT.path,
+            get(audit::latest_checkpoint),
+        )
+        .route(routes::CHECKPOINT_KEYS.path, get(audit::checkpoint_keys))
         .route(
             CREATE_REQUEST.path,
             post(requests::create).get(requests::list),
@@ -171,6 +221,8 @@ pub struct LocalServer {
     https: bool,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// Signs checkpoints at the interval; aborted when the server stops.
+    checkpointer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl LocalServer {
@@ -188,6 +240,9 @@ impl LocalServer {
 
     /// Stops accepting, lets in-flight calls finish, and waits for the server to end.
     pub async fn shutdown(mut self) -> Result<(), PlatformError> {
+        if let Some(task) = self.checkpointer.take() {
+            task.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -203,6 +258,9 @@ impl LocalServer {
 
 impl Drop for LocalServer {
     fn drop(&mut self) {
+        if let Some(task) = self.checkpointer.take() {
+            task.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -215,6 +273,7 @@ pub async fn spawn_local(mut opts: ServeOptions) -> Result<LocalServer, Platform
     let store = opts.store.to_string();
     let tls = opts.tls.clone();
     let seed = std::mem::take(&mut opts.oncall_seed);
+    let interval = opts.checkpoint_interval;
     let state = AppState::build(opts).await?;
     requests::recover_interrupted(&state).await;
     oncall::seed(&state, seed).await?;
@@ -226,6 +285,12 @@ pub async fn spawn_local(mut opts: ServeOptions) -> Result<LocalServer, Platform
         })?;
     let addr = listener.local_addr().map_err(PlatformError::Serve)?;
     let (tx, rx) = oneshot::channel::<()>();
+    let checkpointer = match (interval, &state.checkpoints.signer) {
+        (Some(every), Some(_)) => {
+            Some(state.checkpoints.spawn_interval(state.store.clone(), every))
+        }
+        _ => None,
+    };
     let app = router(state);
     let https = tls.is_some();
     let task = tokio::spawn(async move {
@@ -246,6 +311,7 @@ pub async fn spawn_local(mut opts: ServeOptions) -> Result<LocalServer, Platform
         https,
         shutdown: Some(tx),
         task: Some(task),
+        checkpointer,
     })
 }
 

@@ -47,6 +47,8 @@ pub struct Environment {
     sandbox_platform: Option<(LocalServer, PlatformClient)>,
     /// Client of the current context's platform API.
     pub platform: Option<PlatformClient>,
+    /// The checkpoint keys the current context's platform is trusted with.
+    pub checkpoint_keys: Vec<crate::model::checkpoint::PublicKey>,
     /// The audit gate of the current context (needs the platform API).
     pub gate: Option<AuditGate>,
     /// Runs admitted actions in the current context.
@@ -74,6 +76,7 @@ impl Environment {
             sandboxes: HashMap::new(),
             sandbox_platform: None,
             platform: None,
+            checkpoint_keys: Vec::new(),
             gate: None,
             backends: Backends::default(),
             readonly: false,
@@ -114,8 +117,19 @@ impl Environment {
             .map_err(|e| e.to_string())?;
         let client = PlatformClient::new(&server.url(), Token::new(setup.token))
             .map_err(|e| e.to_string())?;
+        // No key is configured for it: the console takes the sandbox's key on first use, so
+        // a verify before its first checkpoint says "none yet" rather than a problem.
         self.sandbox_platform = Some((server, client.clone()));
         Ok(client)
+    }
+
+    /// What `verify` holds the current context's platform to.
+    #[must_use]
+    pub fn checkpoint_trust(&self) -> crate::runtime::platform_calls::Trust {
+        crate::runtime::platform_calls::Trust {
+            keys: self.checkpoint_keys.clone(),
+            data_dir: self.data_dir.clone(),
+        }
     }
 
     /// Where traces are opened from in the current context.
@@ -284,6 +298,11 @@ impl Environment {
         };
         let mut handles = Vec::new();
         self.platform = None;
+        self.checkpoint_keys = ctx
+            .platform
+            .as_ref()
+            .map(|p| p.checkpoint_keys.clone())
+            .unwrap_or_default();
         self.gate = None;
         self.backends = Backends::default();
         self.current_sandbox = None;

@@ -3,6 +3,7 @@
 //! with a [`crate::app::Msg`] on the queue and never calls `update` itself. The per-context
 //! environment, the executor routing, the backend look-ups and the terminal live here too.
 
+pub mod checkpoint_check;
 pub mod collect;
 pub mod crash_restore;
 pub mod custom;

@@ -5,8 +5,25 @@ use crate::model::action::ActionRequest;
 use crate::model::platform::PolicyCheck;
 use crate::sources::platform::PlatformClient;
 
-/// Makes one call.
+/// Makes one call; `verify` trusts no checkpoint key and keeps nothing.
 pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply {
+    call_with(client, call, &Trust::default()).await
+}
+
+/// What `verify` holds a platform to: the checkpoint keys it trusts, and where the newest
+/// checkpoint seen is kept.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    pub keys: Vec<crate::model::checkpoint::PublicKey>,
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// Makes one call, `verify` under `trust`.
+pub async fn call_with(
+    client: &PlatformClient,
+    call: PlatformCall,
+    trust: &Trust,
+) -> PlatformReply {
     let err = |e: crate::sources::platform::ClientError| e.to_string();
     match call {
         PlatformCall::Create(spec) => {
@@ -18,7 +35,11 @@ pub async fn call(client: &PlatformClient, call: PlatformCall) -> PlatformReply 
         PlatformCall::Reject { id, reason } => {
             PlatformReply::Decided(client.reject_request(&id, &reason).await.map_err(err))
         }
-        PlatformCall::Verify => PlatformReply::Verified(client.verify().await.map_err(err)),
+        PlatformCall::Verify => PlatformReply::Verified(
+            super::checkpoint_check::verify(client, &trust.keys, trust.data_dir.as_deref())
+                .await
+                .map(Box::new),
+        ),
         PlatformCall::CheckTopic(spec) => {
             let request = ActionRequest::create_topic(&spec);
             let check = PolicyCheck {

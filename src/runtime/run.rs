@@ -456,8 +456,9 @@ where
         Cmd::Platform(call) => match env.platform.clone() {
             Some(client) => {
                 let app = app.clone();
+                let trust = env.checkpoint_trust();
                 tokio::spawn(async move {
-                    let reply = super::platform_calls::call(&client, call).await;
+                    let reply = super::platform_calls::call_with(&client, call, &trust).await;
                     let _ = app.send(Msg::PlatformDone(Box::new(reply))).await;
                 });
             }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::PlatformConfig;
+use crate::model::checkpoint::{Checkpoint, CheckpointKeys, CheckpointList};
 use crate::model::oncall::{OnCallList, RotaQuery, Shift, ShiftBody, TeamRota};
 use crate::model::platform::{
     ApiError, EventPage, EventQuery, IntentAnswer, IntentBody, Me, OutcomeAnswer, OutcomeBody,
@@ -308,7 +309,49 @@ impl PlatformClient {
 
     /// `GET /v1/audit/verify`.
     pub async fn verify(&self) -> Result<VerifyReport, ClientError> {
-        self.get(self.url(&["v1", "audit", "verify"])?).await
+        self.verify_at(&[]).await
+    }
+
+    /// `GET /v1/audit/verify?at=SEQ,SEQ`: also the hashes of the rows `at`.
+    pub async fn verify_at(&self, at: &[i64]) -> Result<VerifyReport, ClientError> {
+        let mut url = self.url(&["v1", "audit", "verify"])?;
+        if !at.is_empty() {
+            let seqs: Vec<String> = at.iter().map(i64::to_string).collect();
+            url.query_pairs_mut().append_pair("at", &seqs.join(","));
+        }
+        self.get(url).await
+    }
+
+    /// `GET /v1/audit/checkpoints/latest`; `None` when none was signed (404).
+    pub async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>, ClientError> {
+        match self
+            .get(self.url(&["v1", "audit", "checkpoints", "latest"])?)
+            .await
+        {
+            Ok(c) => Ok(Some(c)),
+            Err(ClientError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /v1/audit/checkpoints?limit=N`, newest first.
+    pub async fn checkpoints(&self, limit: u32) -> Result<Vec<Checkpoint>, ClientError> {
+        let mut url = self.url(&["v1", "audit", "checkpoints"])?;
+        url.query_pairs_mut()
+            .append_pair("limit", &limit.to_string());
+        Ok(self.get::<CheckpointList>(url).await?.items)
+    }
+
+    /// `POST /v1/audit/checkpoints`: sign the current head now.
+    pub async fn sign_checkpoint(&self) -> Result<Checkpoint, ClientError> {
+        let url = self.url(&["v1", "audit", "checkpoints"])?;
+        self.post(url, &serde_json::json!({})).await
+    }
+
+    /// `GET /v1/audit/checkpoint-keys`.
+    pub async fn checkpoint_keys(&self) -> Result<CheckpointKeys, ClientError> {
+        self.get(self.url(&["v1", "audit", "checkpoint-keys"])?)
+            .await
     }
 
     /// `POST /v1/requests`.

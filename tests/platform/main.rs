@@ -16,6 +16,7 @@
 pub mod support;
 
 mod auth_policy;
+mod checkpoints;
 mod common;
 mod concurrency;
 mod crash;

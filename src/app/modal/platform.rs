@@ -195,6 +195,20 @@ pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
         PlatformReply::Shift { removed, result } => on_shift_reply(state, removed, result),
         PlatformReply::Verified(result) => {
             state.panes.audit.verifying = false;
+            // Each problem is said whole: a wrapped toast and the message history. The words
+            // quote the platform's answer (hashes, event ids, reasons), so they are cleaned.
+            let clean = |text: String| crate::model::clean(&text);
+            match &result {
+                Ok(check) => {
+                    for finding in &check.findings {
+                        state.toast(ToastLevel::Error, clean(format!("verify: {finding}")));
+                    }
+                    for note in &check.notes {
+                        state.toast(ToastLevel::Warn, clean(format!("verify: {note}")));
+                    }
+                }
+                Err(e) => state.toast(ToastLevel::Error, clean(format!("verify: {e}"))),
+            }
             state.panes.audit.verify = Some(result);
             Vec::new()
         }

@@ -15,10 +15,11 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::model::checkpoint::Checkpoint;
 use crate::model::oncall::Shift;
 use crate::model::platform::{
-    Actor, AuditEvent, EventPage, EventQuery, IntentAnswer, IntentBody, OutcomeAnswer, OutcomeBody,
-    Request, RequestSpec, RequestState, VerifyReport,
+    Actor, AuditEvent, ChainPoint, EventPage, EventQuery, IntentAnswer, IntentBody, OutcomeAnswer,
+    OutcomeBody, Request, RequestSpec, RequestState, VerifyReport,
 };
 use crate::platform::chain::ChainRow;
 use crate::platform::policy::Verdict;
@@ -307,10 +308,60 @@ impl Store {
         }
     }
 
-    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+    /// Walks the whole chain; also answers its head, and the rows at `at` that exist.
+    pub async fn verify(&self, at: &[i64]) -> Result<VerifyReport, StoreError> {
+        let mut report = match self {
+            Self::Sqlite(s) => s.verify().await?,
+            Self::Postgres(s) => s.verify().await?,
+        };
+        report.head = self.chain_head().await?;
+        for &seq in at {
+            report.at.extend(self.row_at(seq).await?);
+        }
+        Ok(report)
+    }
+
+    /// The chain's last row, `None` when it is empty.
+    pub async fn chain_head(&self) -> Result<Option<ChainPoint>, StoreError> {
         match self {
-            Self::Sqlite(s) => s.verify().await,
-            Self::Postgres(s) => s.verify().await,
+            Self::Sqlite(s) => s.chain_point(None).await,
+            Self::Postgres(s) => s.chain_point(None).await,
+        }
+    }
+
+    /// The row with this `seq`, if there is one.
+    pub async fn row_at(&self, seq: i64) -> Result<Option<ChainPoint>, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.chain_point(Some(seq)).await,
+            Self::Postgres(s) => s.chain_point(Some(seq)).await,
+        }
+    }
+
+    /// Stores a signed checkpoint with the public key that signed it.
+    pub async fn insert_checkpoint(
+        &self,
+        checkpoint: &Checkpoint,
+        public_key: &str,
+    ) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(s) => s.insert_checkpoint(checkpoint, public_key).await,
+            Self::Postgres(s) => s.insert_checkpoint(checkpoint, public_key).await,
+        }
+    }
+
+    /// The newest `limit` checkpoints, newest first.
+    pub async fn checkpoints(&self, limit: i64) -> Result<Vec<Checkpoint>, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.checkpoints(limit).await,
+            Self::Postgres(s) => s.checkpoints(limit).await,
+        }
+    }
+
+    /// `(key id, base64 public key)` of every key that signed a stored checkpoint.
+    pub async fn checkpoint_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.checkpoint_keys().await,
+            Self::Postgres(s) => s.checkpoint_keys().await,
         }
     }
 

@@ -11,8 +11,9 @@ use tokio_postgres::{Client, Row, Transaction};
 
 use crate::tls::postgres::{PgTls, split_dsn};
 
+use crate::model::checkpoint::Checkpoint;
 use crate::model::oncall::Shift;
-use crate::model::platform::{EventPage, Request, VerifyReport};
+use crate::model::platform::{ChainPoint, EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
 use crate::platform::store::{
     EventFilter, ShiftFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
@@ -46,6 +47,20 @@ CREATE OR REPLACE FUNCTION opsdeck_audit_append_only() RETURNS trigger LANGUAGE 
 BEGIN RAISE EXCEPTION 'audit_chain is append-only'; END $$;
 CREATE OR REPLACE TRIGGER audit_chain_append_only BEFORE UPDATE OR DELETE ON audit_chain
     FOR EACH ROW EXECUTE FUNCTION opsdeck_audit_append_only();
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    id         BIGSERIAL PRIMARY KEY,
+    platform   TEXT NOT NULL,
+    seq        BIGINT NOT NULL,
+    head       TEXT NOT NULL,
+    time       TEXT NOT NULL,
+    key_id     TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature  TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION opsdeck_checkpoints_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit_checkpoints is append-only'; END $$;
+CREATE OR REPLACE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION opsdeck_checkpoints_append_only();
 CREATE TABLE IF NOT EXISTS idempotency (
     actor       TEXT NOT NULL,
     key         TEXT NOT NULL,
@@ -248,6 +263,95 @@ impl PgStore {
             }
         }
         Ok(verifier.report())
+    }
+
+    /// The row at `seq`, or the last row with `None`.
+    pub async fn chain_point(&self, seq: Option<i64>) -> Result<Option<ChainPoint>, StoreError> {
+        let mut conn = self.conn().await?;
+        let client = client_of(&mut conn)?;
+        let row = client
+            .query_opt(
+                "SELECT seq, hash FROM audit_chain WHERE ($1::bigint IS NULL OR seq = $1::bigint)
+                 ORDER BY seq DESC LIMIT 1",
+                &[&seq],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok(ChainPoint {
+                seq: r.try_get(0).map_err(db)?,
+                hash: r.try_get(1).map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn insert_checkpoint(
+        &self,
+        c: &Checkpoint,
+        public_key: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        let client = client_of(&mut conn)?;
+        client
+            .execute(
+                "INSERT INTO audit_checkpoints
+                 (platform, seq, head, time, key_id, public_key, signature)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &c.platform,
+                    &c.seq,
+                    &c.head,
+                    &c.time,
+                    &c.key_id,
+                    &public_key,
+                    &c.signature,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn checkpoints(&self, limit: i64) -> Result<Vec<Checkpoint>, StoreError> {
+        let mut conn = self.conn().await?;
+        let client = client_of(&mut conn)?;
+        client
+            .query(
+                "SELECT platform, seq, head, time, key_id, signature FROM audit_checkpoints
+                 ORDER BY id DESC LIMIT $1",
+                &[&limit],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(Checkpoint {
+                    platform: r.try_get(0).map_err(db)?,
+                    seq: r.try_get(1).map_err(db)?,
+                    head: r.try_get(2).map_err(db)?,
+                    time: r.try_get(3).map_err(db)?,
+                    key_id: r.try_get(4).map_err(db)?,
+                    signature: r.try_get(5).map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn checkpoint_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut conn = self.conn().await?;
+        let client = client_of(&mut conn)?;
+        client
+            .query(
+                "SELECT key_id, public_key FROM audit_checkpoints
+                 GROUP BY key_id, public_key ORDER BY MIN(id)",
+                &[],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
+            .collect()
     }
 
     pub async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError> {

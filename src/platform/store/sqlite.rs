@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::model::checkpoint::Checkpoint;
 use crate::model::oncall::Shift;
-use crate::model::platform::{EventPage, Request, VerifyReport};
+use crate::model::platform::{ChainPoint, EventPage, Request, VerifyReport};
 use crate::platform::chain::{ChainRow, GENESIS, Verifier};
 use crate::platform::store::{
     EventFilter, ShiftFilter, StoreError, Tx, VERIFY_PAGE, WriteOp, WriteResult, logic, page_from,
@@ -41,6 +42,20 @@ CREATE TRIGGER IF NOT EXISTS audit_chain_no_update BEFORE UPDATE ON audit_chain
     BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_chain_no_delete BEFORE DELETE ON audit_chain
     BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform   TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    head       TEXT NOT NULL,
+    time       TEXT NOT NULL,
+    key_id     TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature  TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
 CREATE TABLE IF NOT EXISTS idempotency (
     actor       TEXT NOT NULL,
     key         TEXT NOT NULL,
@@ -211,6 +226,95 @@ impl SqliteStore {
                 }
             }
             Ok(verifier.report())
+        })
+        .await
+    }
+
+    /// The row at `seq`, or the last row with `None`.
+    pub async fn chain_point(&self, seq: Option<i64>) -> Result<Option<ChainPoint>, StoreError> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT seq, hash FROM audit_chain WHERE (?1 IS NULL OR seq = ?1)
+                 ORDER BY seq DESC LIMIT 1",
+            )
+            .map_err(db)?
+            .query_row(params![seq], |r| {
+                Ok(ChainPoint {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+
+    pub async fn insert_checkpoint(
+        &self,
+        c: &Checkpoint,
+        public_key: &str,
+    ) -> Result<(), StoreError> {
+        let (c, public_key) = (c.clone(), public_key.to_owned());
+        let writer = Arc::clone(&self.writer);
+        blocking(move || {
+            lock(&writer)?
+                .prepare_cached(
+                    "INSERT INTO audit_checkpoints
+                     (platform, seq, head, time, key_id, public_key, signature)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(db)?
+                .execute(params![
+                    c.platform,
+                    c.seq,
+                    c.head,
+                    c.time,
+                    c.key_id,
+                    public_key,
+                    c.signature
+                ])
+                .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn checkpoints(&self, limit: i64) -> Result<Vec<Checkpoint>, StoreError> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT platform, seq, head, time, key_id, signature FROM audit_checkpoints
+                 ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(db)?
+            .query_map(params![limit], |r| {
+                Ok(Checkpoint {
+                    platform: r.get(0)?,
+                    seq: r.get(1)?,
+                    head: r.get(2)?,
+                    time: r.get(3)?,
+                    key_id: r.get(4)?,
+                    signature: r.get(5)?,
+                })
+            })
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
+        })
+        .await
+    }
+
+    pub async fn checkpoint_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT key_id, public_key FROM audit_checkpoints
+                 GROUP BY key_id, public_key ORDER BY MIN(id)",
+            )
+            .map_err(db)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
         })
         .await
     }

@@ -170,15 +170,8 @@ fn verify_note(state: &State, theme: &Theme) -> Line<'static> {
     );
     let (text, role) = match (&state.panes.audit.verify, state.panes.audit.verifying) {
         (_, true) => ("verifying…".to_owned(), Role::Info),
-        (Some(Ok(r)), _) if r.ok => (format!("chain ✓ ok ({} events)", r.checked), Role::Ok),
-        (Some(Ok(r)), _) => (
-            format!(
-                "chain ✗ BROKEN at {}: {}",
-                r.first_bad_event.as_deref().unwrap_or("?"),
-                r.reason.as_deref().unwrap_or("hash mismatch")
-            ),
-            Role::Error,
-        ),
+        (Some(Ok(check)), _) if check.ok() => (check.summary(), Role::Ok),
+        (Some(Ok(check)), _) => (check.summary(), Role::Error),
         (Some(Err(e)), _) => (format!("verify ✗ {e}"), Role::Error),
         (None, false) => (String::new(), Role::Muted),
     };

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::app::panes::Pane;
 use crate::app::table::{SortKey, TableState};
-use crate::model::platform::{AuditItem, EventBody, VerifyReport};
+use crate::model::checkpoint::ChainCheck;
+use crate::model::platform::{AuditItem, EventBody};
 use crate::sources::platform_feed::PlatformSnapshot;
 
 /// Columns of the audit table.
@@ -25,7 +26,7 @@ pub struct AuditPane {
     haystacks: Vec<String>,
     pub table: TableState,
     /// Last `verify` answer, or why it could not be asked.
-    pub verify: Option<Result<VerifyReport, String>>,
+    pub verify: Option<Result<Box<ChainCheck>, String>>,
     pub verifying: bool,
     /// The event whose detail is open (enter), by its sequence number; j/k scroll it.
     pub detail: Option<i64>,
