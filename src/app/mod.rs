@@ -5,6 +5,7 @@
 //! the state and nothing else.
 
 pub mod attention_feed;
+pub mod copy;
 pub mod ctx;
 pub mod filter;
 pub mod held;

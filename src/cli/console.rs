@@ -190,7 +190,14 @@ pub(super) fn console_with_tour(
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let mut terminal = ratatui::Terminal::new(backend)?;
         let input = crossterm::event::EventStream::new();
-        crate::runtime::run::run(&mut terminal, &mut state, input, &mut env, &mut Tty).await
+        crate::runtime::run::run(
+            &mut terminal,
+            &mut state,
+            input,
+            &mut env,
+            &mut Tty::from_env(),
+        )
+        .await
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     tracing::info!(frames, "bye");

@@ -141,12 +141,28 @@ pub type SessionRun<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = SessionEnd> + Send + 'a>>;
 
 /// The OSC 52 sequence that sets the clipboard to `text` (base64, so nothing in it is an
-/// escape).
+/// escape). The app bounds the text first (`app::copy::MAX_COPY_BYTES`).
 #[must_use]
 pub fn osc52(text: &str) -> String {
     use base64::Engine as _;
     let payload = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("\x1b]52;c;{payload}\x07")
+}
+
+/// What to write for a copy: the OSC 52 sequence, and inside tmux the same sequence again
+/// in tmux's passthrough (`ESC P tmux; …  ESC \`, every ESC inside doubled; tmux(1),
+/// "allow-passthrough"). tmux with `set-clipboard on` takes the plain sequence itself and
+/// hands it to the outer terminal; with `allow-passthrough on` the wrapped one goes through
+/// untouched. Sending both covers either setting; a terminal that gets both just sets the
+/// same clipboard twice.
+#[must_use]
+pub fn clipboard_sequence(text: &str, tmux: bool) -> String {
+    let plain = osc52(text);
+    if !tmux {
+        return plain;
+    }
+    let wrapped = format!("\x1bPtmux;{}\x1b\\", plain.replace('\x1b', "\x1b\x1b"));
+    format!("{plain}{wrapped}")
 }
 
 /// A host that does nothing (tests, benchmarks, screenshots).
@@ -157,7 +173,20 @@ impl Host for Headless {}
 
 /// The real terminal on stdout.
 #[derive(Debug, Default)]
-pub struct Tty;
+pub struct Tty {
+    /// Inside tmux (`TMUX` set): copies also go through tmux's passthrough.
+    pub tmux: bool,
+}
+
+impl Tty {
+    /// The terminal of this process, with what the environment says about it.
+    #[must_use]
+    pub fn from_env() -> Self {
+        Self {
+            tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
+        }
+    }
+}
 
 impl Host for Tty {
     fn begin_frame(&mut self) {
@@ -171,7 +200,7 @@ impl Host for Tty {
 
     fn copy(&mut self, text: &str) {
         let mut out = io::stdout();
-        let _ = out.write_all(osc52(text).as_bytes());
+        let _ = out.write_all(clipboard_sequence(text, self.tmux).as_bytes());
         let _ = out.flush();
     }
 
@@ -214,5 +243,27 @@ impl Host for Tty {
         if let Err(e) = enter() {
             tracing::error!(%e, "could not re-enter the terminal after resume");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_carries_the_text_as_base64() {
+        assert_eq!(osc52("api-7f9c"), "\x1b]52;c;YXBpLTdmOWM=\x07");
+        assert_eq!(clipboard_sequence("api-7f9c", false), osc52("api-7f9c"));
+    }
+
+    #[test]
+    fn inside_tmux_the_sequence_is_also_sent_through_the_passthrough() {
+        let out = clipboard_sequence("api-7f9c", true);
+        let plain = "\x1b]52;c;YXBpLTdmOWM=\x07";
+        let wrapped = "\x1bPtmux;\x1b\x1b]52;c;YXBpLTdmOWM=\x07\x1b\\";
+        assert_eq!(out, format!("{plain}{wrapped}"));
+        // Inside the DCS every ESC is doubled, so the only lone ESCs start and end it.
+        let inner = &wrapped["\x1bPtmux;".len()..wrapped.len() - 2];
+        assert!(inner.replace("\x1b\x1b", "").find('\x1b').is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! state, the commands, and the rendered buffer.
 
 mod apps;
+mod copy;
 mod first_aid;
 mod incident;
 mod kafka;

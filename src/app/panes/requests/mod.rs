@@ -177,6 +177,16 @@ impl RequestsPane {
 }
 
 impl Pane for RequestsPane {
+    /// `y`: the request id; `Y` the request as JSON.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let request = self.selected()?;
+        match kind {
+            CopyKind::Key => Some(Copied::key("request", &request.id)),
+            CopyKind::Row => Copied::json("request", &request.id, request),
+        }
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();
