@@ -217,3 +217,68 @@ fn a_copy_longer_than_osc52_carries_is_cut_and_the_toast_says_so() {
         toast.text
     );
 }
+
+#[test]
+fn y_copies_the_request_id_and_y_upper_the_request_as_json() {
+    let mut s = state();
+    show(&mut s, PaneId::Requests);
+    let request = s.panes.requests.selected().expect("a demo request").clone();
+    assert_eq!(copied(&mut s, "y"), request.id);
+    assert_eq!(toast(&s), format!("copied request {} (OSC 52)", request.id));
+    let json: serde_json::Value = serde_json::from_str(&copied(&mut s, "Y")).unwrap();
+    assert_eq!(json["id"], request.id.as_str(), "{json}");
+}
+
+#[test]
+fn y_copies_the_audit_event_id_and_y_upper_the_event_as_json() {
+    let mut s = state();
+    show(&mut s, PaneId::Audit);
+    let item = s
+        .panes
+        .audit
+        .selected()
+        .expect("a demo audit event")
+        .clone();
+    assert_eq!(copied(&mut s, "y"), item.event.event_id);
+    let json: serde_json::Value = serde_json::from_str(&copied(&mut s, "Y")).unwrap();
+    assert!(
+        json.to_string().contains(&item.event.event_id),
+        "the event's id is in its JSON: {json}"
+    );
+}
+
+#[test]
+fn y_in_the_incident_view_copies_its_service() {
+    let mut s = state();
+    let name = s.panes.catalog.selected().unwrap().name().to_owned();
+    typed(&mut s, &format!(":incident {name}"));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view().pane(), PaneId::Incident);
+    assert_eq!(copied(&mut s, "y"), name);
+    assert_eq!(copied(&mut s, "Y"), name, "the view is about one service");
+}
+
+#[test]
+fn y_upper_on_a_pod_and_a_rollout_asks_for_the_yaml_to_copy() {
+    let mut s = state();
+    for pane in [PaneId::Pods, PaneId::Rollouts] {
+        show(&mut s, pane);
+        let cmds = typed(&mut s, "Y");
+        assert!(
+            cmds.iter().any(|c| matches!(c, Cmd::LoadObject(_))),
+            "{pane:?}: {cmds:?}"
+        );
+        assert!(s.panes.describe.copy_when_loaded, "{pane:?}");
+        key(&mut s, KeyCode::Esc);
+    }
+}
+
+#[test]
+fn v_shows_the_yaml_where_y_used_to() {
+    let mut s = state();
+    show(&mut s, PaneId::Pods);
+    let cmds = typed(&mut s, "v");
+    assert_eq!(s.view().pane(), PaneId::Describe);
+    assert!(s.panes.describe.yaml, "{cmds:?}");
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Copy(_))));
+}
