@@ -104,6 +104,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             paste(state, &clean(&text));
             Vec::new()
         }
+        Msg::Input(Event::Mouse(event)) => super::mouse::on_mouse(state, event),
         Msg::Input(_) => Vec::new(),
         Msg::Source(event) => on_source(state, event),
         Msg::Summary { context, event } => {
@@ -424,7 +425,7 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     if state.toast.take().is_some() {
         state.dirty = true;
     }

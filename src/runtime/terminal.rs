@@ -1,11 +1,13 @@
 //! Terminal setup and teardown: raw mode, alternate screen, bracketed paste, synchronized
-//! updates, a panic hook that restores the terminal before the report, and Ctrl-Z suspend.
+//! updates, mouse reporting when asked for, a panic hook that restores the terminal before
+//! the report, and Ctrl-Z suspend.
 //! A death by signal (an `abort()` in a C library, a segfault) is covered by
 //! [`super::crash_restore`], which `enter` and `restore` keep informed.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste};
 use crossterm::terminal::{
     BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
     disable_raw_mode, enable_raw_mode,
@@ -13,6 +15,16 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 
 use crate::sources::session::{Session, SessionEnd};
+
+/// Whether [`enter`] asks the terminal for mouse reports (`--mouse`, config `mouse`): set
+/// once by [`Guard::new`], read again by every `enter` after a suspend, k9s or a shell.
+static MOUSE: AtomicBool = AtomicBool::new(false);
+
+/// Mouse reporting as opsdeck takes it: presses, releases and the wheel (X10/normal
+/// tracking, 1000) in SGR coordinates (1006, no limit at column 223). Not crossterm's
+/// `EnableMouseCapture`, which also asks for every motion (1002, 1003): a report per cell
+/// the pointer crosses, for nothing opsdeck uses.
+pub const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1006h";
 
 /// Puts the terminal in TUI mode.
 pub fn enter() -> io::Result<()> {
@@ -23,15 +35,23 @@ pub fn enter() -> io::Result<()> {
         EnterAlternateScreen,
         EnableBracketedPaste,
         cursor::Hide
-    )
+    )?;
+    if MOUSE.load(Ordering::SeqCst) {
+        let mut out = io::stdout();
+        out.write_all(MOUSE_ON.as_bytes())?;
+        out.flush()?;
+    }
+    Ok(())
 }
 
-/// Gives the terminal back. Safe to call more than once.
+/// Gives the terminal back. Safe to call more than once. Mouse reporting is turned off
+/// whether or not it was on: a shell left with it on prints escape codes at every click.
 pub fn restore() {
     super::crash_restore::set_active(false);
     let _ = execute!(
         io::stdout(),
         EndSynchronizedUpdate,
+        DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
@@ -54,7 +74,10 @@ pub fn install_panic_hook() {
 pub struct Guard;
 
 impl Guard {
-    pub fn new() -> io::Result<Self> {
+    /// Enters TUI mode, with mouse reports when `mouse` (and after every return from a
+    /// suspend or a hand-over too).
+    pub fn new(mouse: bool) -> io::Result<Self> {
+        MOUSE.store(mouse, Ordering::SeqCst);
         enter()?;
         Ok(Self)
     }
@@ -249,6 +272,25 @@ impl Host for Tty {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restore_turns_off_every_mouse_mode_enter_may_turn_on() {
+        use crossterm::Command as _;
+        let mut off = String::new();
+        DisableMouseCapture.write_ansi(&mut off).unwrap();
+        let modes: Vec<&str> = MOUSE_ON.split('\x1b').filter(|s| !s.is_empty()).collect();
+        assert_eq!(
+            modes,
+            ["[?1000h", "[?1006h"],
+            "clicks and the wheel, no motion"
+        );
+        for mode in modes {
+            let undo = format!("\x1b{}l", mode.trim_end_matches('h'));
+            assert!(off.contains(&undo), "{undo:?} in {off:?}");
+        }
+        let restore = std::str::from_utf8(super::super::crash_restore::RESTORE_SEQUENCES).unwrap();
+        assert!(restore.contains(&off), "a crash turns the mouse off too");
+    }
 
     #[test]
     fn osc52_carries_the_text_as_base64() {

@@ -12,6 +12,7 @@ mod keys;
 mod logs_fields;
 mod logs_histogram;
 mod logs_traces;
+mod mouse;
 mod paging;
 mod pg_first_aid;
 mod platform;
