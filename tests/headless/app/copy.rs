@@ -282,3 +282,30 @@ fn v_shows_the_yaml_where_y_used_to() {
     assert!(s.panes.describe.yaml, "{cmds:?}");
     assert!(!cmds.iter().any(|c| matches!(c, Cmd::Copy(_))));
 }
+
+#[test]
+fn y_copies_the_forward_s_local_address_once_it_listens() {
+    let mut s = state();
+    let id = s.panes.forwards.next_id();
+    s.panes
+        .forwards
+        .add(opsdeck::app::panes::forwards::ForwardRow {
+            id,
+            context: "sandbox-staging".into(),
+            namespace: "shop".into(),
+            pod: "checkout-api-7f9c".into(),
+            port: 8080,
+            local: None,
+            started: jiff::Timestamp::UNIX_EPOCH,
+            stats: opsdeck::model::k8s::forward::ForwardStats::default(),
+        });
+    show(&mut s, PaneId::Forwards);
+    assert_eq!(
+        copied(&mut s, "y"),
+        "checkout-api-7f9c",
+        "the pod while it binds"
+    );
+    s.panes.forwards.rows[0].local = Some("127.0.0.1:18080".into());
+    let row = y_and_row(&mut s, "127.0.0.1:18080", "local address 127.0.0.1:18080");
+    assert!(row.contains("checkout-api-7f9c\t8080"), "{row}");
+}
