@@ -76,6 +76,8 @@ actions! {
     Refresh = "refresh", false, "refresh the current pane's sources now";
     ToggleDebug = "toggle_debug", false, "show or hide the debug overlay (frame counter)";
     Suspend = "suspend", false, "suspend to the shell (fg to resume)";
+    Copy = "copy", false, "copy the selected row's key: name, id, query (OSC 52)";
+    CopyRow = "copy_row", false, "copy the whole row, or the object as JSON/YAML (OSC 52)";
     PaneCatalog = "pane_catalog", false, "go to the service catalog";
     PaneApps = "pane_apps", false, "go to Argo CD apps";
     PaneRollouts = "pane_rollouts", false, "go to rollouts";
@@ -156,7 +158,6 @@ actions! {
     Wrap = "wrap", false, "wrap long lines, or cut them";
     Timestamps = "timestamps", false, "show or hide timestamps";
     JumpTime = "jump_time", false, "jump to a time (HH:MM[:SS] or RFC 3339)";
-    CopyLine = "copy_line", false, "copy the selected line (OSC 52, works over SSH)";
     OpenTrace = "open_trace", false, "open the trace of the selected line (its trace_id)";
     LogOptions = "log_options", false, "pods: choose the container, how far back, previous logs";
     FieldFilter = "field_filter", false, "filter lines by fields (level=error duration_ms>500 msg~timeout)";
@@ -189,8 +190,7 @@ actions! {
     PaneEvents = "pane_events", false, "go to the Warning events, grouped by object";
     PaneDescribe = "pane_describe", false, "go back to the last described object";
     Describe = "describe", false, "describe the selected object (containers, conditions, events)";
-    ShowYaml = "show_yaml", false, "show the object as YAML (y again: back to describe)";
-    CopyYaml = "copy_yaml", false, "copy the object as YAML (OSC 52, works over SSH)";
+    ShowYaml = "show_yaml", false, "show the object as YAML (v again: back to describe)";
     NextPod = "next_pod", false, "select the next pod of the open tree (for the pod keys)";
     PrevPod = "prev_pod", false, "select the previous pod of the open tree";
     DeletePod = "delete_pod", true, "delete the selected pod: grace period, pinned to its uid (audited)";
@@ -204,7 +204,6 @@ actions! {
     MarkWhere = "mark_where", false, "mark sessions by state and age, user or app (e.g. idle-in-tx >10m)";
     ClearMarks = "clear_marks", false, "unmark every session";
     PreparedXacts = "prepared_xacts", false, "list prepared transactions (x: ROLLBACK PREPARED, gid typed, audited)";
-    CopyQuery = "copy_query", false, "copy the selected session's query (OSC 52, works over SSH)";
 }
 
 impl fmt::Display for Action {
@@ -267,6 +266,8 @@ const GLOBAL_ACTIONS: &[Action] = &[
     Action::Refresh,
     Action::ToggleDebug,
     Action::Suspend,
+    Action::Copy,
+    Action::CopyRow,
     Action::PaneCatalog,
     Action::PaneApps,
     Action::PaneRollouts,
@@ -354,7 +355,25 @@ impl KeyContext {
     }
 }
 
+/// Action names of earlier versions that user keymaps may still use: `y` copied in three
+/// panes under three names before it copied in every pane.
+const RENAMED: &[(&str, Action)] = &[
+    ("copy_line", Action::Copy),
+    ("copy_query", Action::Copy),
+    ("copy_yaml", Action::CopyRow),
+];
+
 impl Action {
+    /// The action an old name stands for now (`copy_line` is `copy`), so a user keymap
+    /// written for an earlier version keeps working; `opsdeck keys` shows the new name.
+    #[must_use]
+    pub fn renamed(old: &str) -> Option<Self> {
+        RENAMED
+            .iter()
+            .find(|(name, _)| *name == old)
+            .map(|&(_, a)| a)
+    }
+
     /// The keymap sections that may bind this action.
     #[must_use]
     pub fn contexts(self) -> Vec<KeyContext> {
@@ -626,18 +645,20 @@ impl Keymap {
             actions.sort_by_key(|(name, _)| name.span().start);
             for (action_name, keys) in actions {
                 let path = format!("{}.{}", context.name(), action_name.get_ref());
-                let action = Action::from_str(action_name.get_ref()).map_err(|()| {
-                    Diagnostic::at(
-                        file,
-                        source,
-                        Some(action_name.span()),
-                        Some(path.clone()),
-                        format!(
-                            "unknown action `{}`; `opsdeck keys` lists them",
-                            action_name.get_ref()
-                        ),
-                    )
-                })?;
+                let action = Action::from_str(action_name.get_ref())
+                    .or_else(|()| Action::renamed(action_name.get_ref()).ok_or(()))
+                    .map_err(|()| {
+                        Diagnostic::at(
+                            file,
+                            source,
+                            Some(action_name.span()),
+                            Some(path.clone()),
+                            format!(
+                                "unknown action `{}`; `opsdeck keys` lists them",
+                                action_name.get_ref()
+                            ),
+                        )
+                    })?;
                 if !context.accepts(action) {
                     let sections: Vec<String> = action
                         .contexts()
@@ -887,6 +908,10 @@ fn missing_default() -> Diagnostic {
 mod tests {
     use super::*;
 
+    fn key(raw: &str) -> KeyCombo {
+        raw.parse().expect("a key")
+    }
+
     #[test]
     fn every_shipped_keymap_loads() {
         for (name, _) in SHIPPED {
@@ -958,6 +983,47 @@ mod tests {
         let err = Keymap::parse("t", "t.toml", src).expect_err("unknown action");
         assert_eq!((err.line, err.key.as_deref()), (3, Some("global.fly")));
         assert!(err.message.contains("unknown action `fly`"));
+    }
+
+    #[test]
+    fn the_old_copy_action_names_still_bind_the_new_actions() {
+        let src = "[pg]\ncopy_query = \"c\"\n[logs]\ncopy_line = \"ctrl-y\"\n\
+                   [pods]\ncopy_yaml = \"alt-y\"\n";
+        let user = Keymap::parse("t", "t.toml", src).expect("old names are accepted");
+        let mut keymap = Keymap::shipped("default").unwrap().unwrap();
+        keymap.apply(&user);
+        let pg = PaneId::Postgres.key_contexts();
+        assert_eq!(keymap.lookup(pg, key("c")), Some(Action::Copy));
+        assert_eq!(
+            keymap.lookup(pg, key("y")),
+            Some(Action::Copy),
+            "y still copies"
+        );
+        let logs = PaneId::Logs.key_contexts();
+        assert_eq!(keymap.lookup(logs, key("ctrl-y")), Some(Action::Copy));
+        let pods = PaneId::Pods.key_contexts();
+        assert_eq!(keymap.lookup(pods, key("alt-y")), Some(Action::CopyRow));
+        assert_eq!(keymap.lookup(pods, key("v")), Some(Action::ShowYaml));
+    }
+
+    #[test]
+    fn y_copies_in_every_pane_of_every_shipped_keymap() {
+        for (name, _) in SHIPPED {
+            let keymap = Keymap::shipped(name).unwrap().unwrap();
+            for &pane in PaneId::ALL {
+                let contexts = pane.key_contexts();
+                assert_eq!(
+                    keymap.lookup(contexts, key("y")),
+                    Some(Action::Copy),
+                    "{name} {pane:?}"
+                );
+                assert_eq!(
+                    keymap.lookup(contexts, key("Y")),
+                    Some(Action::CopyRow),
+                    "{name} {pane:?}"
+                );
+            }
+        }
     }
 
     #[test]

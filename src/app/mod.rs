@@ -5,8 +5,10 @@
 //! the state and nothing else.
 
 pub mod attention_feed;
+pub mod copy;
 pub mod ctx;
 pub mod custom;
+pub mod drawn;
 pub mod filter;
 pub mod held;
 pub mod keyseq;
@@ -14,6 +16,7 @@ pub mod kube_access;
 pub mod layout;
 pub mod messages;
 pub mod modal;
+pub mod mouse;
 pub mod msg;
 pub mod oncall;
 pub mod panes;
@@ -21,6 +24,7 @@ pub mod queries;
 pub mod route;
 pub mod state;
 pub mod summary;
+pub mod tab_strip;
 pub mod table;
 pub mod tours;
 pub mod update;

@@ -332,6 +332,9 @@ pub struct State {
     /// Every toast of the session (`:messages`).
     pub messages: super::messages::Messages,
     pub debug: bool,
+    /// Mouse events are taken (`--mouse`, config `mouse`; off by default): the terminal
+    /// sends them only then, and the app ignores any that come otherwise.
+    pub mouse: bool,
     pub frames: u64,
     pub ui: Ui,
     /// The first key of a two-key sequence, waiting for the second (`app::keyseq`).
@@ -370,6 +373,7 @@ impl State {
             toast: None,
             messages: super::messages::Messages::default(),
             debug: false,
+            mouse: false,
             frames: 0,
             ui,
             pending_key: None,

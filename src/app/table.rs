@@ -78,6 +78,8 @@ pub struct TableState {
     ordered: Vec<usize>,
     ordered_keys: Vec<RowKey>,
     ordered_valid: bool,
+    /// Where the last frame drew the rows (for a mouse click); written by the view.
+    pub drawn: super::drawn::DrawnRecord,
 }
 
 impl TableState {
@@ -129,6 +131,26 @@ impl TableState {
             }
             None => false,
         }
+    }
+
+    /// Puts the cursor on the row whose identity is `key` when it is visible; true when it
+    /// is (a click on a row drawn before a refresh still picks that row).
+    pub fn select_key(&mut self, key: &str) -> bool {
+        match self.keys.iter().position(|k| k == key) {
+            Some(position) => {
+                self.select(position);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The identities of the visible rows at display positions `range` (what a view
+    /// draws), clamped to the rows there are.
+    #[must_use]
+    pub fn keys_at(&self, range: std::ops::Range<usize>) -> &[RowKey] {
+        let end = range.end.min(self.keys.len());
+        &self.keys[range.start.min(end)..end]
     }
 
     /// Moves the cursor by `delta` rows, clamped.

@@ -104,6 +104,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
             paste(state, &clean(&text));
             Vec::new()
         }
+        Msg::Input(Event::Mouse(event)) => super::mouse::on_mouse(state, event),
         Msg::Input(_) => Vec::new(),
         Msg::Source(event) => on_source(state, event),
         Msg::Summary { context, event } => {
@@ -300,11 +301,8 @@ fn on_object_loaded(
     state.dirty |= state.view().pane() == PaneId::Describe;
     match copy {
         Some(yaml) => {
-            state.toast(
-                ToastLevel::Info,
-                format!("copied the YAML, {} bytes (OSC 52)", yaml.len()),
-            );
-            vec![Cmd::Copy(yaml)]
+            let label = format!("the YAML of {} {}", reference.kind, reference.name);
+            super::copy::copy_cmd(state, super::copy::Copied::new(label, yaml))
         }
         None => Vec::new(),
     }
@@ -432,7 +430,7 @@ fn apply_source(state: &mut State, event: SourceEvent) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     if state.toast.take().is_some() {
         state.dirty = true;
     }
@@ -542,6 +540,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::Refresh => return vec![Cmd::Refresh(SourceId::ALL.to_vec())],
         Action::ToggleDebug => state.debug = !state.debug,
         Action::Suspend => return vec![Cmd::Suspend],
+        Action::Copy => return super::copy::on_copy(state, super::copy::CopyKind::Key),
+        Action::CopyRow => return super::copy::on_copy(state, super::copy::CopyKind::Row),
         Action::Up => move_cursor(state, -1),
         Action::Down => move_cursor(state, 1),
         Action::PageUp => move_cursor(state, -page(state)),

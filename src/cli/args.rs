@@ -41,6 +41,9 @@ pub struct UiArgs {
     /// Show the debug overlay (frame counter).
     #[arg(long)]
     pub debug: bool,
+    /// Use the mouse: a click selects a row or a tab, the wheel scrolls (config `mouse`).
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 impl UiArgs {
@@ -55,6 +58,7 @@ impl UiArgs {
             color: after.color.or(self.color),
             readonly: self.readonly || after.readonly,
             debug: self.debug || after.debug,
+            mouse: self.mouse || after.mouse,
         }
     }
 }

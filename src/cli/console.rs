@@ -72,6 +72,7 @@ pub(super) fn console_with_tour(
                 config.keymap = user.keymap;
                 config.color = user.color;
                 config.log_stream = user.log_stream;
+                config.mouse = user.mouse;
             }
             config
         }
@@ -140,6 +141,7 @@ pub(super) fn console_with_tour(
     }
     state.readonly = ui.readonly;
     state.debug = ui.debug;
+    state.mouse = ui.mouse || config.mouse;
     state.tour_progress = crate::tour::progress::load(&paths.data_dir);
     state.query_history = crate::datafile::load_queries(&paths.data_dir);
     let held = crate::actions::held::load(&paths.data_dir);
@@ -179,6 +181,7 @@ pub(super) fn console_with_tour(
         )
     });
 
+    let mouse = state.mouse;
     terminal::install_panic_hook();
     // A crash inside a C library (librdkafka asserting) still gives the terminal back.
     crate::runtime::crash_restore::install();
@@ -186,11 +189,18 @@ pub(super) fn console_with_tour(
         .enable_all()
         .build()?;
     let frames = runtime.block_on(async {
-        let _guard = terminal::Guard::new()?;
+        let _guard = terminal::Guard::new(mouse)?;
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let mut terminal = ratatui::Terminal::new(backend)?;
         let input = crossterm::event::EventStream::new();
-        crate::runtime::run::run(&mut terminal, &mut state, input, &mut env, &mut Tty).await
+        crate::runtime::run::run(
+            &mut terminal,
+            &mut state,
+            input,
+            &mut env,
+            &mut Tty::from_env(),
+        )
+        .await
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     tracing::info!(frames, "bye");

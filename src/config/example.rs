@@ -38,6 +38,9 @@ color = "auto"
 
 # true hides every mutating action in every context (like --readonly).
 readonly = false
+# true lets the mouse select rows and tabs and the wheel scroll (like --mouse). Off by default:
+# with it on, selecting text with the mouse needs shift held.
+mouse = false
 # Lines the logs pane keeps in its ring (older ones are dropped and counted).
 log_lines = 100000
 # The image of a debug container (`D` on a pod: an ephemeral container that shares the

@@ -34,6 +34,7 @@ const TOP_KEYS: &[&str] = &[
     "keymap",
     "color",
     "readonly",
+    "mouse",
     "log_lines",
     "log_stream",
     "debug_image",
@@ -569,6 +570,9 @@ impl Parser<'_> {
         }
         if let Some(v) = doc.get("readonly") {
             config.readonly = self.bool(v, "readonly").unwrap_or(false);
+        }
+        if let Some(v) = doc.get("mouse") {
+            config.mouse = self.bool(v, "mouse").unwrap_or(false);
         }
         if let Some(v) = doc.get("log_lines")
             && let Some(n) = self.integer(v, "log_lines")
@@ -1558,6 +1562,19 @@ catalog = { dir = "catalog" }
             Some(CatalogConfig::Dir {
                 path: "catalog".into()
             })
+        );
+    }
+
+    #[test]
+    fn the_mouse_is_off_unless_the_file_turns_it_on() {
+        let off = parse("t.toml", "[contexts.dev]\n").expect("parses");
+        assert!(!off.mouse);
+        let on = parse("t.toml", "mouse = true\n[contexts.dev]\n").expect("parses");
+        assert!(on.mouse);
+        let errs = errors("mouse = \"yes\"\n[contexts.dev]\n");
+        assert!(
+            errs[0].starts_with("t.toml:1:9: key `mouse`: expected a boolean"),
+            "{errs:?}"
         );
     }
 

@@ -269,6 +269,9 @@ pub struct Config {
     pub keymap: Option<String>,
     pub color: Option<ColorChoice>,
     pub readonly: bool,
+    /// The mouse: a click selects a row or a tab, the wheel scrolls (off by default, as in
+    /// k9s: with it on, the terminal's own text selection needs shift).
+    pub mouse: bool,
     /// Lines the logs pane keeps (100,000 by default).
     pub log_lines: Option<usize>,
     /// How followed logs notice a silent, half-open connection (`[log_stream]`).

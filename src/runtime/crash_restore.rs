@@ -34,9 +34,10 @@ use std::sync::{Once, OnceLock};
 
 use nix::libc;
 
-/// What `terminal::restore` writes, in its order: end a synchronized update, disable
-/// bracketed paste, leave the alternate screen, show the cursor.
-pub const RESTORE_SEQUENCES: &[u8] = b"\x1b[?2026l\x1b[?2004l\x1b[?1049l\x1b[?25h";
+/// What `terminal::restore` writes, in its order: end a synchronized update, turn mouse
+/// reporting off (every mode crossterm knows), disable bracketed paste, leave the
+/// alternate screen, show the cursor.
+pub const RESTORE_SEQUENCES: &[u8] = b"\x1b[?2026l\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?2004l\x1b[?1049l\x1b[?25h";
 
 /// The signals handled.
 const SIGNALS: [c_int; 5] = [
@@ -210,6 +211,9 @@ mod tests {
         use crossterm::Command;
         let mut expected = String::new();
         crossterm::terminal::EndSynchronizedUpdate
+            .write_ansi(&mut expected)
+            .unwrap();
+        crossterm::event::DisableMouseCapture
             .write_ansi(&mut expected)
             .unwrap();
         crossterm::event::DisableBracketedPaste

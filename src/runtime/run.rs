@@ -131,8 +131,11 @@ where
             continue;
         }
         coalesce_snapshots(&mut batch);
-        // A key gets its frame at once: the frame cap is for bursts of source events.
-        let keyed = batch.iter().any(|m| matches!(m, Msg::Input(Event::Key(_))));
+        // A key or a click gets its frame at once: the frame cap is for bursts of source
+        // events.
+        let keyed = batch
+            .iter()
+            .any(|m| matches!(m, Msg::Input(Event::Key(_) | Event::Mouse(_))));
         update(state, Msg::Now(Timestamp::now()));
         apply_batch(state, batch, async |cmd, state: &mut State| {
             let ctx = Carry {

@@ -19,6 +19,12 @@ use crate::theme::Role;
 pub fn render(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
     let theme = &state.ui.theme;
+    // Only what this frame draws may answer a mouse click (`app::drawn`).
+    for pane in crate::app::PaneId::ALL {
+        if let Some(table) = state.panes.get(*pane).table() {
+            table.drawn.clear();
+        }
+    }
     frame.render_widget(Block::default().style(theme.style(Role::Background)), area);
     if crate::app::layout::too_small(area.width, area.height) {
         widgets::too_small::render(frame, area, theme);

@@ -6,9 +6,11 @@
 //! code 2 before the terminal is touched; `NO_COLOR` yields no colour escape at all;
 //! `--version` names the log file; and a death by SIGABRT or SIGSEGV (what an assertion or
 //! a crash in a C library such as librdkafka does) still gives the terminal back and exits
-//! with that signal; `S` hands the terminal to a shell and takes it back; and `F` forwards a
-//! pod port that a real client reaches, until `q` ends it with opsdeck; `opsdeck status`
-//! keeps each finding on one line of an 80-column terminal.
+//! with that signal; `S` hands the terminal to a shell and takes it back; `F` forwards a
+//! pod port that a real client reaches, until `q` ends it with opsdeck; mouse reports are
+//! asked for only with `--mouse`, where a click on a tab switches pane, and always turned off;
+//! `opsdeck status` keeps each finding on one line of an 80-column terminal; and custom
+//! commands (`custom`) hand the terminal to the sandbox's stand-ins.
 //!
 //! Every child gets a cleared environment with `HOME`, `OPSDECK_CONFIG` and `OPSDECK_DATA`
 //! inside a temp dir, so the user's own files are never read or written. These tests need
@@ -39,6 +41,9 @@ const LEAVE_ALT: &str = "\x1b[?1049l";
 const SHOW_CURSOR: &str = "\x1b[?25h";
 const HIDE_CURSOR: &str = "\x1b[?25l";
 const PASTE_OFF: &str = "\x1b[?2004l";
+/// Mouse reports on (clicks and the wheel), and normal tracking off again.
+const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1006h";
+const MOUSE_OFF: &str = "\x1b[?1000l";
 /// Every frame is drawn inside a synchronized update; this opens one.
 const FRAME_BEGIN: &str = "\x1b[?2026h";
 
@@ -167,6 +172,7 @@ fn assert_restored(s: &Session) {
         "re-entered the alternate screen after the last frame"
     );
     for (seq, what) in [
+        (MOUSE_OFF, "turn mouse reports off"),
         (LEAVE_ALT, "leave the alternate screen"),
         (SHOW_CURSOR, "show the cursor"),
         (PASTE_OFF, "disable bracketed paste"),
@@ -202,6 +208,32 @@ fn sandbox_starts_draws_and_restores_the_terminal_on_q() {
         "expected colour escapes under TERM=xterm-256color:\n{}",
         visible(&s.text())
     );
+}
+
+#[test]
+fn the_mouse_is_off_unless_asked_for_and_then_a_click_on_a_tab_switches_pane() {
+    let s = run_sandbox_and_quit(&[]);
+    assert!(
+        !s.text().contains("\x1b[?1000h"),
+        "mouse reports asked for without --mouse"
+    );
+
+    let sandbox = Sandbox::new();
+    let mut s = Session::start(&["sandbox", "--mouse"], &sandbox.env(&[]), sandbox.path());
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    let out = s.text();
+    assert!(
+        out.find(MOUSE_ON) < out.find("checkout-api"),
+        "mouse reports on before the first frame:\n{}",
+        visible(&out)
+    );
+    // A left press and release (SGR, 1-based) on the `apps` tab: row 2, columns 11–14 at
+    // 80 columns (` 1 svc  2 apps ...`: tab 1 takes columns 1–7).
+    s.send("\x1b[<0;12;2M\x1b[<0;12;2m");
+    s.expect_screen("Argo CD ·", Duration::from_secs(10));
+    s.send("q");
+    assert_eq!(s.wait_exit(Duration::from_secs(10)), 0);
+    assert_restored(&s);
 }
 
 #[test]

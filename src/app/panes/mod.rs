@@ -66,6 +66,7 @@ pub mod traces;
 
 use crossterm::event::KeyEvent;
 
+use super::copy::{Copied, CopyKind};
 use super::ctx::{Ctx, Focus};
 use super::msg::Cmd;
 use super::state::PromptPurpose;
@@ -170,6 +171,12 @@ pub trait Pane {
     /// Every table of the pane, shown or not, so a resize reaches all of them.
     fn tables_mut(&mut self) -> Vec<&mut TableState> {
         self.table_mut().into_iter().collect()
+    }
+    /// What `y` ([`CopyKind::Key`]: the selection's natural key) and `Y`
+    /// ([`CopyKind::Row`]: the whole row) put on the clipboard, with the words the toast
+    /// says; `None` when nothing is selected. [`crate::app::copy`] does the rest.
+    fn copy_text(&self, _kind: CopyKind) -> Option<Copied> {
+        None
     }
     /// Drops the data of the old context on a switch (view settings like the page stay).
     fn reset(&mut self);

@@ -1,4 +1,4 @@
-//! An object as YAML for the `y` view and the clipboard: `metadata.managedFields` and the
+//! An object as YAML for the `v` view and the clipboard: `metadata.managedFields` and the
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation dropped (they repeat the
 //! object and bury what matters), every string (keys and values) sanitized, so a hostile
 //! label or message stays inert in a cell and on the clipboard.

@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         state.view().key_contexts(),
         &[
             yaml,
-            (Action::CopyYaml, "copy yaml"),
+            (Action::CopyRow, "copy yaml"),
             third,
             (Action::Back, "back"),
         ],

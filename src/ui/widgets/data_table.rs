@@ -1,11 +1,13 @@
 //! A table over a [`TableState`]: only the rows in the viewport are built, the cursor row is
-//! marked with `▶` as well as styled, and the filter line sits in the bottom border.
+//! marked with `▶` as well as styled, and the filter line sits in the bottom border. Where
+//! the rows went is recorded in the table ([`crate::app::drawn`]) for mouse clicks.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, Wrap};
 
+use crate::app::drawn::DrawnRows;
 use crate::app::table::{SortKey, TableState};
 use crate::theme::{Role, Theme};
 
@@ -62,6 +64,16 @@ pub fn render(
     }
     .min(table.visible.len());
     let end = (start + page).min(table.visible.len());
+    // Where each row lands (below the top border and the heading), for a mouse click.
+    table.drawn.record(DrawnRows {
+        area: Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: u16::try_from(end - start).unwrap_or(u16::MAX),
+        },
+        keys: table.keys_at(start..end).to_vec(),
+    });
     let arrow = if table.sort.reverse { "↓" } else { "↑" };
     let sorted = view
         .sort_keys

@@ -505,8 +505,8 @@ mod actions {
         assert!(screen.contains("LOG_LEVEL"), "{screen}");
         key(&mut s, KeyCode::Esc);
 
-        // `y` on the same resource: its YAML (already read, so nothing is read again).
-        key(&mut s, KeyCode::Char('y'));
+        // `v` on the same resource: its YAML (already read, so nothing is read again).
+        key(&mut s, KeyCode::Char('v'));
         assert_eq!(s.view().pane(), opsdeck::app::PaneId::Describe);
         assert!(s.panes.describe.yaml);
         let screen = crate::render::text(&s);

@@ -2,6 +2,7 @@
 //! state, the commands, and the rendered buffer.
 
 mod apps;
+mod copy;
 mod custom;
 mod first_aid;
 mod incident;
@@ -12,6 +13,7 @@ mod keys;
 mod logs_fields;
 mod logs_histogram;
 mod logs_traces;
+mod mouse;
 mod paging;
 mod pg_first_aid;
 mod platform;

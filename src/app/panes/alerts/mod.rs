@@ -177,6 +177,38 @@ impl Pane for AlertsPane {
         }
     }
 
+    /// `y`: the alert's fingerprint; `Y` its name, service, state and labels.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let (alert, service) = self.selected()?;
+        let name = alert.labels.get("alertname").map_or("", String::as_str);
+        Some(match kind {
+            CopyKind::Key => Copied::new(
+                format!("the fingerprint of alert {name}"),
+                alert.fingerprint.clone(),
+            ),
+            CopyKind::Row => {
+                let labels: Vec<String> = alert
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                Copied::row(
+                    "alert",
+                    name,
+                    &[
+                        alert.fingerprint.clone(),
+                        name.to_owned(),
+                        service.unwrap_or_default().to_owned(),
+                        format!("{:?}", alert.state).to_lowercase(),
+                        alert.starts_at.clone(),
+                        labels.join(","),
+                    ],
+                )
+            }
+        })
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -31,7 +31,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::AppDiff,
     crate::keymap::Action::Refresh,
     crate::keymap::Action::ShowYaml,
-    crate::keymap::Action::CopyYaml,
+    crate::keymap::Action::CopyRow,
 ];
 
 pub(super) fn namespace_of(app: &Application) -> String {
@@ -312,7 +312,7 @@ pub fn on_action(
             apps.open_detail();
             return Some(detail_reads(apps));
         }
-        Action::ShowYaml | Action::CopyYaml if apps.diff.is_none() => {
+        Action::ShowYaml | Action::CopyRow if apps.diff.is_none() => {
             let mode = if action == Action::ShowYaml {
                 Mode::Yaml
             } else {
@@ -346,7 +346,7 @@ pub fn on_action(
 }
 
 /// `enter` on a resource of the open app: a workload's pods (k9s's enter), one Pod, else the
-/// object described; `y`/`Y` (`view`) its YAML.
+/// object described; `v` shows its YAML, `Y` copies it (`view`).
 fn open_resource(apps: &AppsPane, ctx: &mut Ctx<'_>, view: Option<Mode>) {
     let Some((app, _)) = apps.detail_app() else {
         return;

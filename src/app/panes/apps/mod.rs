@@ -230,6 +230,30 @@ impl Pane for AppsPane {
         }
     }
 
+    /// `y`: the app (the open one, else the selected row); `Y` outside the diff copies the
+    /// Application's YAML (`actions`), this row's cells only from the diff.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let (_, row) = self.target()?;
+        Some(match kind {
+            CopyKind::Key => Copied::key("app", &row.name),
+            CopyKind::Row => Copied::row(
+                "app",
+                &row.name,
+                &[
+                    row.name.as_str(),
+                    &row.namespace,
+                    &row.project,
+                    &row.sync.label().word,
+                    &row.health.label().word,
+                    &row.target_revision,
+                    &row.synced_revision,
+                    &row.auto_sync.text(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -139,6 +139,27 @@ impl AttentionPane {
 }
 
 impl Pane for AttentionPane {
+    /// `y`: the service; `Y` its context, owner, level, signals.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let row = self.selected()?;
+        Some(match kind {
+            CopyKind::Key => Copied::key("service", &row.service),
+            CopyKind::Row => Copied::row(
+                "service",
+                &row.service,
+                &[
+                    row.context.clone(),
+                    row.service.clone(),
+                    row.owner.clone(),
+                    row.level.label().1.to_owned(),
+                    row.oncall.clone().unwrap_or_default(),
+                    format!("{} signals", row.signals.len()),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -86,6 +86,19 @@ pub fn actor(item: &AuditItem) -> String {
 const DETAIL_SCROLL_CAP: usize = 10_000;
 
 impl Pane for AuditPane {
+    /// `y`: the event id; `Y` the event (with its outcome) as JSON.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let item = match self.detail {
+            Some(seq) => self.rows.iter().find(|i| i.seq == seq)?,
+            None => self.selected()?,
+        };
+        match kind {
+            CopyKind::Key => Some(Copied::key("audit event", &item.event.event_id)),
+            CopyKind::Row => Copied::json("audit event", &item.event.event_id, item),
+        }
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -217,6 +217,31 @@ impl CatalogPane {
     }
 }
 
+impl CatalogPane {
+    /// `Y` on a service's card: the service's row.
+    #[must_use]
+    pub fn copy_service_row(&self, name: &str) -> Option<crate::app::copy::Copied> {
+        self.catalog.service(name).map(service_row)
+    }
+}
+
+/// A service's catalog facts as one tab-separated row.
+fn service_row(s: &crate::model::Service) -> crate::app::copy::Copied {
+    crate::app::copy::Copied::row(
+        "service",
+        &s.name,
+        &[
+            s.name.as_str(),
+            &s.owner,
+            s.tier.label(),
+            &s.lifecycle,
+            s.system.as_deref().unwrap_or_default(),
+            s.oncall.as_deref().unwrap_or_default(),
+            &s.description,
+        ],
+    )
+}
+
 fn haystack(entry: &CatalogEntry) -> String {
     match entry {
         CatalogEntry::Service(s) => format!(
@@ -281,6 +306,21 @@ impl Pane for CatalogPane {
                 }
             }
         }
+    }
+
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let entry = self.selected()?;
+        Some(match (kind, entry) {
+            (CopyKind::Key, entry) => Copied::key("service", entry.name()),
+            (CopyKind::Row, CatalogEntry::Service(service)) => service_row(service),
+            (
+                CopyKind::Row,
+                CatalogEntry::Invalid {
+                    origin, message, ..
+                },
+            ) => Copied::row("entity", entry.name(), &[entry.name(), origin, message]),
+        })
     }
 
     delegate_to_actions!(on_action);

@@ -1,4 +1,4 @@
-//! The describe view's keys: `y` switches between describe and YAML, `Y` copies the YAML
+//! The describe view's keys: `v` switches between describe and YAML, `Y` copies the YAML
 //! (OSC 52, works over SSH), `ctrl-r` reads the object again, `F` forwards a described
 //! Service's port; and how other views open it.
 
@@ -13,7 +13,7 @@ use crate::keymap::Action;
 pub const ACTIONS: &[Action] = &[
     Action::Refresh,
     Action::ShowYaml,
-    Action::CopyYaml,
+    Action::CopyRow,
     Action::Up,
     Action::Down,
     Action::PageUp,
@@ -23,13 +23,15 @@ pub const ACTIONS: &[Action] = &[
     Action::PortForward,
 ];
 
-/// Copies `yaml` with a toast that says how much.
-fn copy(ctx: &mut Ctx<'_>, yaml: String) -> Vec<Cmd> {
-    ctx.toast(
-        ToastLevel::Info,
-        format!("copied the YAML, {} bytes (OSC 52)", yaml.len()),
+/// Copies `yaml` with a toast that says so (cut to what OSC 52 carries).
+fn copy(pane: &DescribePane, ctx: &mut Ctx<'_>, yaml: String) -> Vec<Cmd> {
+    let label = pane.target.as_ref().map_or_else(
+        || "the YAML".to_owned(),
+        |t| format!("the YAML of {} {}", t.kind, t.name),
     );
-    vec![Cmd::Copy(yaml)]
+    crate::app::copy::copy_with(crate::app::copy::Copied::new(label, yaml), |level, text| {
+        ctx.toast(level, text);
+    })
 }
 
 /// The describe view's own keys.
@@ -41,8 +43,8 @@ pub fn on_action(pane: &mut DescribePane, ctx: &mut Ctx<'_>, action: Action) -> 
             pane.scroll = 0;
             Some(Vec::new())
         }
-        Action::CopyYaml => Some(match pane.yaml_text() {
-            Some(yaml) => copy(ctx, yaml),
+        Action::CopyRow => Some(match pane.yaml_text() {
+            Some(yaml) => copy(pane, ctx, yaml),
             None => {
                 pane.copy_when_loaded = true;
                 Vec::new()
@@ -112,7 +114,7 @@ pub fn focus(pane: &mut DescribePane, ctx: &mut Ctx<'_>, focus: &Focus) -> Vec<C
     }
     if *view == Mode::CopyYaml {
         match pane.yaml_text() {
-            Some(yaml) => cmds.extend(copy(ctx, yaml)),
+            Some(yaml) => cmds.extend(copy(pane, ctx, yaml)),
             None => pane.copy_when_loaded = true,
         }
     }

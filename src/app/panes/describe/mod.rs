@@ -1,6 +1,6 @@
 //! State of the describe view: one Kubernetes object fetched whole when the view opens
 //! (a pod, a workload, an app's resource, an event's object), shown the way `kubectl
-//! describe` shows it, or as YAML (`y`), which `Y` copies with OSC 52. The object is not
+//! describe` shows it, or as YAML (`v`), which `Y` copies with OSC 52. The object is not
 //! kept in any watch: it is read once per open or `ctrl-r`, so the watch caches stay small.
 
 pub mod actions;
@@ -95,6 +95,18 @@ impl DescribePane {
 }
 
 impl Pane for DescribePane {
+    /// `y`: the object's name; `Y` its YAML (`actions`, which waits for it to load).
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let target = self.target.as_ref()?;
+        match kind {
+            CopyKind::Key => Some(Copied::key(&target.kind, &target.name)),
+            CopyKind::Row => self.yaml_text().map(|yaml| {
+                Copied::new(format!("the YAML of {} {}", target.kind, target.name), yaml)
+            }),
+        }
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn move_other(&mut self, delta: isize) -> bool {

@@ -1,5 +1,5 @@
 //! The events view's keys: enter (or `d`) describes the object a group is about, with every
-//! event of it; `y` shows that object as YAML.
+//! event of it; `v` shows that object as YAML.
 
 use crate::app::ctx::{Ctx, Focus, Intent};
 use crate::app::msg::Cmd;

@@ -65,6 +65,27 @@ impl EventsPane {
 }
 
 impl Pane for EventsPane {
+    /// `y`: the object (`Kind/name`); `Y` its namespace, reasons, count and message.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let group = self.selected()?;
+        let object = format!("{}/{}", group.kind, group.name);
+        Some(match kind {
+            CopyKind::Key => Copied::key("object", &object),
+            CopyKind::Row => Copied::row(
+                "object",
+                &object,
+                &[
+                    group.namespace.clone(),
+                    object.clone(),
+                    group.reasons.join(","),
+                    group.count.to_string(),
+                    group.message.clone(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

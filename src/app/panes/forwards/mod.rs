@@ -115,6 +115,27 @@ impl ForwardsPane {
 }
 
 impl Pane for ForwardsPane {
+    /// `y`: the local address (what a client connects to), else the pod; `Y` the row.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let row = self.selected()?;
+        Some(match (kind, &row.local) {
+            (CopyKind::Key, Some(local)) => Copied::key("local address", local),
+            (CopyKind::Key, None) => Copied::key("pod", &row.pod),
+            (CopyKind::Row, local) => Copied::row(
+                "forward to",
+                &row.pod,
+                &[
+                    row.context.clone(),
+                    row.namespace.clone(),
+                    row.pod.clone(),
+                    row.port.to_string(),
+                    local.clone().unwrap_or_default(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -224,6 +224,68 @@ impl Pane for KafkaPane {
         }
     }
 
+    /// `y`: the open topic or group, else the selected topic, group or broker; `Y` that
+    /// row's cells.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let snapshot = self.snapshot.as_ref()?;
+        let (what, name) = match (self.view, self.detail.as_deref()) {
+            (KafkaView::Groups, Some(group)) => ("group", group.to_owned()),
+            (_, Some(topic)) => ("topic", topic.to_owned()),
+            (KafkaView::Topics, None) => {
+                ("topic", snapshot.topics.get(self.selected()?)?.name.clone())
+            }
+            (KafkaView::Groups, None) => {
+                ("group", snapshot.groups.get(self.selected()?)?.name.clone())
+            }
+            (KafkaView::Brokers, None) => {
+                let broker = snapshot.brokers.get(self.selected()?)?;
+                let address = format!("{}:{}", broker.host, broker.port);
+                return Some(match kind {
+                    CopyKind::Key => Copied::key("broker", &address),
+                    CopyKind::Row => Copied::row(
+                        "broker",
+                        &address,
+                        &[
+                            broker.id.to_string(),
+                            address.clone(),
+                            broker.controller.to_string(),
+                        ],
+                    ),
+                });
+            }
+        };
+        if kind == CopyKind::Key {
+            return Some(Copied::key(what, &name));
+        }
+        if what == "topic" {
+            let topic = snapshot.topic(&name)?;
+            return Some(Copied::row(
+                what,
+                &name,
+                &[
+                    topic.name.clone(),
+                    topic.partitions.len().to_string(),
+                    topic.replication.to_string(),
+                    topic.under_replicated.to_string(),
+                    topic.messages.to_string(),
+                    topic.cleanup_policy.clone().unwrap_or_default(),
+                ],
+            ));
+        }
+        let group = snapshot.groups.iter().find(|g| g.name == name)?;
+        Some(Copied::row(
+            what,
+            &name,
+            &[
+                group.name.clone(),
+                group.state.clone(),
+                group.members.len().to_string(),
+                group.total_lag.to_string(),
+            ],
+        ))
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -29,7 +29,6 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::Wrap,
     crate::keymap::Action::Timestamps,
     crate::keymap::Action::JumpTime,
-    crate::keymap::Action::CopyLine,
     crate::keymap::Action::OpenTrace,
     crate::keymap::Action::LogOptions,
     crate::keymap::Action::TimeWindow,
@@ -147,18 +146,6 @@ pub fn on_action(logs: &mut LogsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
                 purpose: PromptPurpose::JumpTime,
                 hint: "HH:MM or HH:MM:SS (UTC, today), or 2026-11-22T10:04:00Z".into(),
             });
-        }
-        Action::CopyLine => {
-            let Some(line) = logs.selected() else {
-                ctx.toast(ToastLevel::Info, "no line to copy");
-                return Some(Vec::new());
-            };
-            let text = line.raw().to_owned();
-            ctx.toast(
-                ToastLevel::Info,
-                format!("copied {} bytes (OSC 52)", text.len()),
-            );
-            return Some(vec![Cmd::Copy(text)]);
         }
         Action::OpenTrace => {
             open_trace(logs, ctx);

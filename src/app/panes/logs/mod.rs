@@ -486,6 +486,23 @@ impl Pane for LogsPane {
         }
     }
 
+    /// `y`: the selected line as read; `Y` the line as JSON (time, level, source, message
+    /// and its fields), as the export writes it.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let line = self.selected()?;
+        Some(match kind {
+            CopyKind::Key => Copied::new(
+                format!("the log line, {} bytes", line.raw().len()),
+                line.raw(),
+            ),
+            CopyKind::Row => Copied::new(
+                "the log line as JSON",
+                crate::model::logs::export::json_line(line),
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

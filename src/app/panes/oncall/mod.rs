@@ -118,6 +118,21 @@ impl OncallPane {
 }
 
 impl Pane for OncallPane {
+    /// `y`: who is on call for the selected team (the team when nobody is); `Y` the
+    /// team's answer as JSON.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let row = self.selected()?;
+        match (kind, &row.now) {
+            (CopyKind::Key, Some(now)) => Some(Copied::new(
+                format!("{} (on call for {})", now.who, row.team),
+                now.who.clone(),
+            )),
+            (CopyKind::Key, None) => Some(Copied::key("team", &row.team)),
+            (CopyKind::Row, _) => Copied::json("on call of team", &row.team, row),
+        }
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -1,4 +1,4 @@
-//! The pods view's keys: enter describes the selected pod, `y` shows it as YAML and `Y`
+//! The pods view's keys: enter describes the selected pod, `v` shows it as YAML and `Y`
 //! copies that YAML (OSC 52); `ctrl-d` deletes the selected pod (a grace-period prompt, then
 //! the confirmation, then the audit gate). The delete is pinned to the pod's uid, so a pod
 //! recreated under the same name is never the one deleted. `S` opens a shell in the pod
@@ -23,7 +23,7 @@ use crate::model::k8s::{ObjectRef, PodFacts};
 pub const ACTIONS: &[Action] = &[
     Action::Describe,
     Action::ShowYaml,
-    Action::CopyYaml,
+    Action::CopyRow,
     Action::DeletePod,
     Action::Shell,
     Action::OpenK9s,
@@ -36,7 +36,7 @@ pub fn on_action(pane: &mut PodsPane, ctx: &mut Ctx<'_>, action: Action) -> Opti
     let view = match action {
         Action::Select | Action::Describe => crate::app::panes::describe::Mode::Describe,
         Action::ShowYaml => crate::app::panes::describe::Mode::Yaml,
-        Action::CopyYaml => crate::app::panes::describe::Mode::CopyYaml,
+        Action::CopyRow => crate::app::panes::describe::Mode::CopyYaml,
         Action::OpenK9s => {
             let cmds = match pane.selected() {
                 Some(pod) => vec![Cmd::OpenK9s {

@@ -360,6 +360,28 @@ impl Pane for PodsPane {
         }
     }
 
+    /// `y`: the pod's name; `Y` copies its YAML (`actions`), these cells only as a fallback.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let pod = self.selected()?;
+        Some(match kind {
+            CopyKind::Key => Copied::key("pod", &pod.name),
+            CopyKind::Row => Copied::row(
+                "pod",
+                &pod.name,
+                &[
+                    pod.name.clone(),
+                    pod.namespace.clone(),
+                    format!("{}/{}", pod.ready, pod.total),
+                    pod.status_word.clone(),
+                    pod.restarts.to_string(),
+                    pod.node.clone(),
+                    pod.images(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

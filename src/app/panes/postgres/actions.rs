@@ -24,7 +24,6 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::MarkWhere,
     crate::keymap::Action::ClearMarks,
     crate::keymap::Action::PreparedXacts,
-    crate::keymap::Action::CopyQuery,
 ];
 
 /// A duration as `1h02m`, `3m05s` or `42s`.
@@ -133,33 +132,6 @@ pub fn ask_kill(pg: &PostgresPane, ctx: &mut Ctx<'_>, mode: KillMode) {
     ctx.confirm(confirm);
 }
 
-/// `y`: puts the selected session's query on the clipboard (OSC 52). The text is the
-/// sanitized one the pane shows (newlines kept; every other control already made visible),
-/// so nothing copied can carry an escape sequence back into a terminal.
-pub fn copy_query(pg: &PostgresPane, ctx: &mut Ctx<'_>) -> Vec<Cmd> {
-    let Some(session) = pg.selected_session() else {
-        ctx.toast(ToastLevel::Info, "select a session first");
-        return Vec::new();
-    };
-    if session.query.is_empty() {
-        ctx.toast(
-            ToastLevel::Info,
-            format!("backend {} has no query", session.pid),
-        );
-        return Vec::new();
-    }
-    let text = crate::model::clean_multiline(&session.query);
-    ctx.toast(
-        ToastLevel::Info,
-        format!(
-            "copied the query of backend {}, {} bytes (OSC 52)",
-            session.pid,
-            text.len()
-        ),
-    );
-    vec![Cmd::Copy(text)]
-}
-
 /// The Postgres pane's own keys; `None` for an action that is not the pane's.
 pub fn on_action(
     pg: &mut PostgresPane,
@@ -211,7 +183,6 @@ pub fn on_action(
         Action::MarkWhere => super::bulk::ask_where(pg, ctx),
         Action::ClearMarks => super::bulk::clear_marks(pg, ctx),
         Action::PreparedXacts => super::prepared::toggle(pg, ctx),
-        Action::CopyQuery => return Some(copy_query(pg, ctx)),
         Action::TerminateBackend if pg.on_prepared_line() => {
             super::prepared::on_pid_zero(pg, ctx);
         }

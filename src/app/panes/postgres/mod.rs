@@ -363,6 +363,36 @@ impl Pane for PostgresPane {
         }
     }
 
+    /// `y`: the selected session's query (its pid when it has none); `Y` its cells.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let session = self.selected_session()?;
+        let pid = session.pid.to_string();
+        Some(match kind {
+            CopyKind::Key if session.query.is_empty() => Copied::key("backend", &pid),
+            // The sanitized query the pane shows, newlines kept: nothing copied can carry an
+            // escape sequence back into a terminal.
+            CopyKind::Key => Copied::new(
+                format!("the query of backend {pid}"),
+                crate::model::clean_multiline(&session.query),
+            ),
+            CopyKind::Row => Copied::row(
+                "backend",
+                &pid,
+                &[
+                    pid.clone(),
+                    session.user.clone().unwrap_or_default(),
+                    session.application.clone(),
+                    session.client.clone(),
+                    session.database.clone(),
+                    session.state.clone(),
+                    session.wait_event.clone().unwrap_or_default(),
+                    session.query_line(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -181,6 +181,15 @@ impl Pane for RequestsPane {
     fn command_vars(&self, vars: &mut Vars) {
         if let Some(request) = self.selected() {
             vars.set("request_id", request.id.as_str());
+    }
+
+    /// `y`: the request id; `Y` the request as JSON.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let request = self.selected()?;
+        match kind {
+            CopyKind::Key => Some(Copied::key("request", &request.id)),
+            CopyKind::Row => Copied::json("request", &request.id, request),
         }
     }
 

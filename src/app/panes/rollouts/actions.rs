@@ -33,7 +33,7 @@ pub const ACTIONS: &[crate::keymap::Action] = &[
     crate::keymap::Action::TerminateAnalysis,
     crate::keymap::Action::Describe,
     crate::keymap::Action::ShowYaml,
-    crate::keymap::Action::CopyYaml,
+    crate::keymap::Action::CopyRow,
     crate::keymap::Action::NextPod,
     crate::keymap::Action::PrevPod,
     crate::keymap::Action::DeletePod,
@@ -371,7 +371,7 @@ pub fn on_action(
             }
             return Some(Vec::new());
         }
-        Action::Describe | Action::ShowYaml | Action::CopyYaml => {
+        Action::Describe | Action::ShowYaml | Action::CopyRow => {
             let view = match action {
                 Action::Describe => Mode::Describe,
                 Action::ShowYaml => Mode::Yaml,

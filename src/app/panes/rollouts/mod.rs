@@ -502,6 +502,35 @@ impl Pane for RolloutsPane {
         }
     }
 
+    /// `y`: the pod picked in the open workload's tree, else the workload; `Y` copies the
+    /// workload's YAML (`actions`).
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        if kind == CopyKind::Key
+            && let Some(pod) = self.tree_pod_facts()
+        {
+            return Some(Copied::key("pod", &pod.name));
+        }
+        let entry = self.target()?;
+        let row = &entry.row;
+        Some(match kind {
+            CopyKind::Key => Copied::key("rollout", &row.name),
+            CopyKind::Row => Copied::row(
+                "rollout",
+                &row.name,
+                &[
+                    row.name.clone(),
+                    row.namespace.clone(),
+                    row.status.word.clone(),
+                    row.step_text(),
+                    format!("{}/{}", row.ready, row.desired),
+                    row.images.join(" "),
+                    row.message.clone(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(

@@ -57,6 +57,31 @@ impl SilencesPane {
 }
 
 impl Pane for SilencesPane {
+    /// `y`: the silence id; `Y` its matchers, state, author, end and comment.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        let (silence, _) = self.selected()?;
+        Some(match kind {
+            CopyKind::Key => Copied::key("silence", &silence.id),
+            CopyKind::Row => {
+                let matchers: Vec<String> =
+                    silence.matchers.iter().map(ToString::to_string).collect();
+                Copied::row(
+                    "silence",
+                    &silence.id,
+                    &[
+                        silence.id.clone(),
+                        matchers.join(","),
+                        format!("{:?}", silence.state).to_lowercase(),
+                        silence.created_by.clone(),
+                        silence.ends_at.clone(),
+                        silence.comment.clone(),
+                    ],
+                )
+            }
+        })
+    }
+
     delegate_to_actions!(on_action);
 
     always_table!();

@@ -310,6 +310,46 @@ impl Pane for TracesPane {
         }
     }
 
+    /// `y`: the trace id (of the open trace, else the selected row); `Y` the row, or the
+    /// selected span of an open trace.
+    fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
+        use crate::app::copy::{Copied, CopyKind};
+        if let Some(open) = &self.open {
+            let span = open.selected_span()?;
+            return Some(match kind {
+                CopyKind::Key => Copied::key("trace id", &span.trace_id),
+                CopyKind::Row => Copied::row(
+                    "span",
+                    &span.span_id,
+                    &[
+                        span.trace_id.as_str(),
+                        &span.span_id,
+                        span.parent_id.as_deref().unwrap_or_default(),
+                        &span.service,
+                        &span.name,
+                    ],
+                ),
+            });
+        }
+        let trace = self.selected()?;
+        Some(match kind {
+            CopyKind::Key => Copied::key("trace id", &trace.trace_id),
+            CopyKind::Row => Copied::row(
+                "trace",
+                &trace.trace_id,
+                &[
+                    trace.trace_id.clone(),
+                    trace.root_service.clone(),
+                    trace.root_name.clone(),
+                    trace.start.to_string(),
+                    format!("{}ms", trace.duration_ns / 1_000_000),
+                    trace.span_count.to_string(),
+                    if trace.error { "error" } else { "ok" }.to_owned(),
+                ],
+            ),
+        })
+    }
+
     delegate_to_actions!(on_action, focus);
 
     fn on_prompt(
