@@ -181,6 +181,7 @@ impl Pane for RequestsPane {
     fn command_vars(&self, vars: &mut Vars) {
         if let Some(request) = self.selected() {
             vars.set("request_id", request.id.as_str());
+        }
     }
 
     /// `y`: the request id; `Y` the request as JSON.
