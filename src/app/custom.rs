@@ -3,7 +3,7 @@
 //! confirmation, which shows the whole command line, and run through the audit gate as
 //! `custom.<name>`. Their output, for `mode = "capture"`, comes back as a scrollable view.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::msg::Cmd;
 use super::state::{Modal, State, ToastLevel, View};
@@ -222,28 +222,10 @@ pub fn output_key(state: &mut State, key: KeyEvent) {
     };
     state.dirty = true;
     let max = output.lines.len().saturating_sub(page);
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let current = output.scroll.min(max);
-    output.scroll = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => current + 1,
-        KeyCode::Up | KeyCode::Char('k') => current.saturating_sub(1),
-        KeyCode::Char('f' | 'd') if ctrl => current + page,
-        KeyCode::Char('b' | 'u') if ctrl => current.saturating_sub(page),
-        KeyCode::PageDown | KeyCode::Char(' ') => current + page,
-        KeyCode::PageUp => current.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => max,
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
-            state.modal = None;
-            return;
-        }
-        KeyCode::Char('c') if ctrl => {
-            state.modal = None;
-            return;
-        }
-        _ => current,
+    match super::scroll::scroll_key(key, output.scroll, page, max) {
+        super::scroll::Scroll::To(line) => output.scroll = line,
+        super::scroll::Scroll::Close => state.modal = None,
     }
-    .min(max);
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
 use super::state::{Modal, State, ToastLevel};
@@ -132,30 +132,10 @@ pub fn key(state: &mut State, key: KeyEvent) {
     state.dirty = true;
     let max = max_scroll(state);
     let page = usize::from(state.size.1.saturating_sub(6)).max(1);
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let current = scroll.min(max);
-    let next = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => current + 1,
-        KeyCode::Up | KeyCode::Char('k') => current.saturating_sub(1),
-        KeyCode::Char('f' | 'd') if ctrl => current + page,
-        KeyCode::Char('b' | 'u') if ctrl => current.saturating_sub(page),
-        KeyCode::PageDown | KeyCode::Char(' ') => current + page,
-        KeyCode::PageUp => current.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => max,
-        KeyCode::Char('c') if ctrl => {
-            state.modal = None;
-            return;
-        }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
-            state.modal = None;
-            return;
-        }
-        _ => current,
+    state.modal = match super::scroll::scroll_key(key, scroll, page, max) {
+        super::scroll::Scroll::To(scroll) => Some(Modal::Messages { scroll }),
+        super::scroll::Scroll::Close => None,
     };
-    state.modal = Some(Modal::Messages {
-        scroll: next.min(max),
-    });
 }
 
 #[cfg(test)]

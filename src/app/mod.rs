@@ -22,6 +22,7 @@ pub mod oncall;
 pub mod panes;
 pub mod queries;
 pub mod route;
+pub mod scroll;
 pub mod state;
 pub mod summary;
 pub mod tab_strip;

@@ -428,7 +428,7 @@ fn close_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'
     let mut scored: Vec<(usize, &str)> = names
         .filter_map(|name| {
             let lower = name.to_lowercase();
-            let d = distance(&wanted, &lower);
+            let d = strsim::levenshtein(&wanted, &lower);
             let near = d <= 2.max(wanted.chars().count() / 3)
                 || lower.contains(&wanted)
                 || wanted.contains(&lower)
@@ -440,21 +440,6 @@ fn close_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'
         .collect();
     scored.sort_unstable();
     scored.into_iter().take(5).map(|(_, n)| n).collect()
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn fact_word(severity: Severity) -> &'static str {

@@ -273,25 +273,10 @@ fn env_name(parts: &[&str]) -> String {
         .join("_")
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn did_you_mean(key: &str, valid: &[&str]) -> String {
     valid
         .iter()
-        .map(|v| (distance(key, v), v))
+        .map(|v| (strsim::levenshtein(key, v), v))
         .filter(|(d, v)| *d <= 2.max(v.len() / 3))
         .min()
         .map(|(_, v)| format!("did you mean `{v}`? "))

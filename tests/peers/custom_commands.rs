@@ -15,7 +15,9 @@ use opsdeck::sources::platform::{PlatformClient, Token};
 use crate::support::pg::{self, PgCluster};
 use crate::support::pty::Session;
 use crate::support::tls_ca::Pki;
-use crate::try_it::{Server, WAIT, audited, console, serve_as_the_readme_says, write_config};
+use crate::try_it::{
+    Server, WAIT, audited, console, console_env, serve_as_the_readme_says, write_config,
+};
 
 /// The commands file: the shipped `psql` example with psql named by path (the harness's
 /// own client, not whatever is first on PATH) and a dangerous probe that captures.
@@ -158,23 +160,14 @@ fn kube_console(dir: &Path, server: &Server, kubeconfig: &Path, user: &str) -> S
         ),
     )
     .unwrap();
-    let home = dir.join(format!("home-kube-{user}"));
-    std::fs::create_dir_all(&home).unwrap();
-    let env: Vec<(String, String)> = [
-        ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
-        ("HOME", home.to_string_lossy().into_owned()),
-        ("TERM", "xterm-256color".to_owned()),
-        ("KUBECONFIG", kubeconfig.to_string_lossy().into_owned()),
-        ("OPSDECK_CONFIG", config.to_string_lossy().into_owned()),
-        (
-            "OPSDECK_DATA",
-            home.join("data").to_string_lossy().into_owned(),
-        ),
-        ("OPSDECK_PLATFORM_TOKEN", format!("{user}-example-token")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let kubeconfig = ("KUBECONFIG", kubeconfig.to_string_lossy().into_owned());
+    let env = console_env(
+        dir,
+        &config,
+        &format!("home-kube-{user}"),
+        user,
+        &[kubeconfig],
+    );
     Session::start(&[], &env, dir)
 }
 

@@ -133,17 +133,19 @@ pub(crate) fn write_config(dir: &Path, server: &Server, cluster: &PgCluster, pki
     path
 }
 
-/// The console as `user` (the README's command line), 80×24.
-pub(crate) fn console(dir: &Path, config: &Path, user: &str) -> Session {
-    let command = blocks("sh")[1].trim();
-    assert_eq!(
-        command,
-        "OPSDECK_CONFIG=try.toml OPSDECK_PLATFORM_TOKEN=sam-example-token opsdeck"
-    );
-    let home = dir.join(format!("home-{user}"));
+/// The environment of a console run as `user` on `config`: a home of its own (`home` under
+/// `dir`), the platform token of the example tokens, and `extra` variables.
+pub(crate) fn console_env(
+    dir: &Path,
+    config: &Path,
+    home: &str,
+    user: &str,
+    extra: &[(&str, String)],
+) -> Vec<(String, String)> {
+    let home = dir.join(home);
     std::fs::create_dir_all(&home).unwrap();
-    let env: Vec<(String, String)> = [
-        ("PATH", "/usr/bin:/bin".to_owned()),
+    let mut env: Vec<(String, String)> = [
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
         ("HOME", home.to_string_lossy().into_owned()),
         ("TERM", "xterm-256color".to_owned()),
         ("OPSDECK_CONFIG", config.to_string_lossy().into_owned()),
@@ -156,6 +158,18 @@ pub(crate) fn console(dir: &Path, config: &Path, user: &str) -> Session {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    env
+}
+
+/// The console as `user` (the README's command line), 80×24.
+pub(crate) fn console(dir: &Path, config: &Path, user: &str) -> Session {
+    let command = blocks("sh")[1].trim();
+    assert_eq!(
+        command,
+        "OPSDECK_CONFIG=try.toml OPSDECK_PLATFORM_TOKEN=sam-example-token opsdeck"
+    );
+    let env = console_env(dir, config, &format!("home-{user}"), user, &[]);
     Session::start(&[], &env, dir)
 }
 

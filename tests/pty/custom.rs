@@ -18,14 +18,7 @@ fn on_the_pods(sandbox: &Sandbox) -> Session {
     )
     .unwrap();
     let mut s = Session::start(&["sandbox"], &sandbox.env(&[]), sandbox.path());
-    s.expect_text("checkout-api", Duration::from_secs(30));
-    s.send("3");
-    s.expect_screen("│▶ shipping-api", Duration::from_secs(10));
-    s.send("\r");
-    s.expect_screen("rollout logistics/shipping-api", Duration::from_secs(10));
-    s.settle(Duration::from_millis(500));
-    s.send("\r");
-    s.expect_screen("Pods of rollout shipping-api", Duration::from_secs(10));
+    super::open_the_stuck_rollouts_pods(&mut s);
     s
 }
 

@@ -47,6 +47,18 @@ const MOUSE_OFF: &str = "\x1b[?1000l";
 /// Every frame is drawn inside a synchronized update; this opens one.
 const FRAME_BEGIN: &str = "\x1b[?2026h";
 
+/// From the sandbox's first screen to the pods of its stuck rollout (`3`, enter, enter).
+fn open_the_stuck_rollouts_pods(s: &mut Session) {
+    s.expect_text("checkout-api", Duration::from_secs(30));
+    s.send("3");
+    s.expect_screen("│▶ shipping-api", Duration::from_secs(10));
+    s.send("\r");
+    s.expect_screen("rollout logistics/shipping-api", Duration::from_secs(10));
+    s.settle(Duration::from_millis(500));
+    s.send("\r");
+    s.expect_screen("Pods of rollout shipping-api", Duration::from_secs(10));
+}
+
 /// A temp dir laid out as the binary's home, config dir and data dir.
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -458,14 +470,7 @@ fn sigsegv_restores_the_terminal_and_still_dies_of_it() {
 fn s_hands_the_terminal_to_a_shell_and_takes_it_back() {
     let sandbox = Sandbox::new();
     let mut s = Session::start(&["sandbox"], &sandbox.env(&[]), sandbox.path());
-    s.expect_text("checkout-api", Duration::from_secs(30));
-    s.send("3");
-    s.expect_screen("│▶ shipping-api", Duration::from_secs(10));
-    s.send("\r");
-    s.expect_screen("rollout logistics/shipping-api", Duration::from_secs(10));
-    s.settle(Duration::from_millis(500));
-    s.send("\r");
-    s.expect_screen("Pods of rollout shipping-api", Duration::from_secs(10));
+    open_the_stuck_rollouts_pods(&mut s);
     let before = s.text().len();
     s.send("S");
     s.expect_screen("simulated shell in", Duration::from_secs(10));
@@ -518,14 +523,7 @@ fn f_forwards_a_pod_port_that_curl_reaches_and_q_ends_it() {
         .port();
     let sandbox = Sandbox::new();
     let mut s = Session::start(&["sandbox"], &sandbox.env(&[]), sandbox.path());
-    s.expect_text("checkout-api", Duration::from_secs(30));
-    s.send("3");
-    s.expect_screen("│▶ shipping-api", Duration::from_secs(10));
-    s.send("\r");
-    s.expect_screen("rollout logistics/shipping-api", Duration::from_secs(10));
-    s.settle(Duration::from_millis(500));
-    s.send("\r");
-    s.expect_screen("Pods of rollout shipping-api", Duration::from_secs(10));
+    open_the_stuck_rollouts_pods(&mut s);
     s.send("F");
     s.expect_screen("port-forward", Duration::from_secs(10));
     s.expect_screen("8080/http", Duration::from_secs(10));

@@ -58,17 +58,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: usize) {
     if max > 0 {
         let last = (scroll + usize::from(inner.height)).min(all.len());
         let position = format!(" rows {}–{last} of {} ", scroll + 1, all.len());
-        let width = u16::try_from(position.chars().count()).unwrap_or(0);
-        let at = Rect {
-            x: (rect.x + rect.width).saturating_sub(width + 2),
-            y: rect.y + rect.height.saturating_sub(1),
-            width: width.min(rect.width),
-            height: 1,
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled(position, theme.style(Role::Muted))),
-            at,
-        );
+        popup::corner_note(frame, rect, position, theme.style(Role::Muted));
     }
     frame.render_widget(
         Paragraph::new(all).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),

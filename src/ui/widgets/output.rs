@@ -46,14 +46,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, output: &Command
             scroll + 1,
             lines.len()
         );
-        let width = u16::try_from(position.chars().count()).unwrap_or(0);
-        let at = Rect {
-            x: (rect.x + rect.width).saturating_sub(width + 2),
-            y: rect.y + rect.height.saturating_sub(1),
-            width: width.min(rect.width),
-            height: 1,
-        };
-        frame.render_widget(Paragraph::new(Span::styled(position, muted)), at);
+        super::popup::corner_note(frame, rect, position, muted);
     }
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),

@@ -22,3 +22,18 @@ pub fn frame(frame: &mut Frame<'_>, area: Rect, title: &str, theme: &Theme) -> R
     frame.render_widget(block, area);
     inner
 }
+
+/// A note on the bottom border of `rect`, right-aligned (a scrolled view's position).
+pub fn corner_note(frame: &mut Frame<'_>, rect: Rect, note: String, style: ratatui::style::Style) {
+    let width = u16::try_from(note.chars().count()).unwrap_or(0);
+    let at = Rect {
+        x: (rect.x + rect.width).saturating_sub(width + 2),
+        y: rect.y + rect.height.saturating_sub(1),
+        width: width.min(rect.width),
+        height: 1,
+    };
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(ratatui::text::Span::styled(note, style)),
+        at,
+    );
+}
