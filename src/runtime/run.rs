@@ -466,8 +466,14 @@ where
                 });
             }
             None => {
-                let reply =
-                    super::platform_calls::unavailable(&call, "no platform API in this context");
+                // A configured platform is connected as the context starts: a key pressed in
+                // that moment must not read as "there is none".
+                let why = if state.context.platform {
+                    "the platform API is not connected yet (or could not be)"
+                } else {
+                    "no platform API in this context"
+                };
+                let reply = super::platform_calls::unavailable(&call, why);
                 return Ok(Some(Msg::PlatformDone(Box::new(reply))));
             }
         },

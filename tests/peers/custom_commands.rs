@@ -66,6 +66,7 @@ async fn psql_opens_on_the_shown_database_and_the_dangerous_command_is_audited_o
     sam.expect_screen("ctx local", WAIT);
     sam.send("5");
     sam.expect_screen("orders-db", WAIT);
+    sam.expect_screen("✓ 2 ok", WAIT);
 
     // The real psql, on the terminal, over TLS.
     sam.send("C");
@@ -106,6 +107,8 @@ async fn psql_opens_on_the_shown_database_and_the_dangerous_command_is_audited_o
     alice.expect_screen("ctx local", WAIT);
     alice.send("5");
     alice.expect_screen("orders-db", WAIT);
+    // Postgres and the platform have answered: the dialog can ask policy.
+    alice.expect_screen("✓ 2 ok", WAIT);
     alice.send("D");
     alice.expect_screen("policy denies it", WAIT);
     alice.send("\r");
