@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use opsdeck::model::platform::{EventBody, EventQuery};
 use opsdeck::sources::platform::{PlatformClient, Token};
 
-use crate::support::pg::{self, PgCluster};
+use crate::support::pg;
 use crate::support::pty::Session;
-use crate::support::tls_ca::Pki;
 use crate::try_it::{
-    Server, WAIT, audited, console, console_env, serve_as_the_readme_says, write_config,
+    Server, WAIT, audited, console, console_env, serve_as_the_readme_says, tls_cluster,
+    until_audited, write_config,
 };
 
 /// The commands file: the shipped `psql` example with psql named by path (the harness's
@@ -44,17 +44,21 @@ dangerous = true
     )
 }
 
+/// The console as `user` on the Postgres pane, once Postgres and the platform have answered
+/// (so a dialog can ask policy).
+fn on_postgres(dir: &Path, config: &Path, user: &str) -> Session {
+    let mut console = console(dir, config, user);
+    console.expect_screen("ctx local", WAIT);
+    console.send("5");
+    console.expect_screen("orders-db", WAIT);
+    console.expect_screen("✓ 2 ok", WAIT);
+    console
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn psql_opens_on_the_shown_database_and_the_dangerous_command_is_audited_or_refused() {
-    let pki = Pki::new();
-    let files = pg::TlsFiles {
-        server_cert: pki.server_cert.clone(),
-        server_key: pki.server_key.clone(),
-        ca: pki.ca.clone(),
-    };
-    let cluster = match PgCluster::start_tls(&files) {
-        Ok(c) => c,
-        Err(reason) => return pg::unavailable::<()>(&reason).unwrap_or(()),
+    let Some((pki, cluster)) = tls_cluster() else {
+        return;
     };
     let psql = pg::find_bin().expect("PostgreSQL binaries").join("psql");
     let dir = tempfile::tempdir().unwrap();
@@ -62,11 +66,7 @@ async fn psql_opens_on_the_shown_database_and_the_dangerous_command_is_audited_o
     let config = write_config(dir.path(), &server, &cluster, &pki);
     std::fs::write(dir.path().join("commands.toml"), commands_toml(&psql)).unwrap();
 
-    let mut sam = console(dir.path(), &config, "sam");
-    sam.expect_screen("ctx local", WAIT);
-    sam.send("5");
-    sam.expect_screen("orders-db", WAIT);
-    sam.expect_screen("✓ 2 ok", WAIT);
+    let mut sam = on_postgres(dir.path(), &config, "sam");
 
     // The real psql, on the terminal, over TLS.
     sam.send("C");
@@ -87,28 +87,15 @@ async fn psql_opens_on_the_shown_database_and_the_dangerous_command_is_audited_o
     );
     sam.send("\r");
     sam.expect_screen("probe-postgres-postgres", WAIT);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let targets = audited(&server, "sam", "custom.psql-probe").await;
-        if targets.iter().any(|t| t == "pg.database:orders-db") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "custom.psql-probe by sam, with its outcome, in the audit trail: {targets:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_audited(&server, "sam", "custom.psql-probe", |t| {
+        t == "pg.database:orders-db"
+    })
+    .await;
     assert_command_line_recorded(&server).await;
     drop(sam);
 
     // alice: policy allows her no custom command; nothing runs.
-    let mut alice = console(dir.path(), &config, "alice");
-    alice.expect_screen("ctx local", WAIT);
-    alice.send("5");
-    alice.expect_screen("orders-db", WAIT);
-    // Postgres and the platform have answered: the dialog can ask policy.
-    alice.expect_screen("✓ 2 ok", WAIT);
+    let mut alice = on_postgres(dir.path(), &config, "alice");
     alice.send("D");
     alice.expect_screen("policy denies it", WAIT);
     alice.send("\r");
@@ -149,9 +136,9 @@ async fn assert_command_line_recorded(server: &Server) {
     );
 }
 
-/// The console as `user` on a context whose kubeconfig points at the Kubernetes peer, with
-/// the platform of `server` for the audit.
-fn kube_console(dir: &Path, server: &Server, kubeconfig: &Path, user: &str) -> Session {
+/// The console as sam on a context whose kubeconfig points at the Kubernetes peer, with the
+/// platform of `server` for the audit and `kubectl` first on its PATH.
+fn kube_console(dir: &Path, server: &Server, kubeconfig: &Path, kubectl: &Path) -> Session {
     let config = dir.join("kube.toml");
     std::fs::write(
         &config,
@@ -164,33 +151,27 @@ fn kube_console(dir: &Path, server: &Server, kubeconfig: &Path, user: &str) -> S
     )
     .unwrap();
     let kubeconfig = ("KUBECONFIG", kubeconfig.to_string_lossy().into_owned());
-    let env = console_env(
-        dir,
-        &config,
-        &format!("home-kube-{user}"),
-        user,
-        &[kubeconfig],
-    );
+    // The example names plain `kubectl`: the one found comes first.
+    let bin = kubectl.parent().unwrap_or(Path::new("/usr/bin")).display();
+    let path = ("PATH", format!("{bin}:/usr/local/bin:/usr/bin:/bin"));
+    let env = console_env(dir, &config, "home-kube", "sam", &[kubeconfig, path]);
     Session::start(&[], &env, dir)
 }
 
-/// The shipped `pod-shell` example in a real context: kubectl (the one on PATH) execs into
+/// The shipped `pod-shell` example in a real context: kubectl (the one on PATH, or
+/// `$OPSDECK_KUBECTL`) execs into
 /// the selected pod of the Kubernetes peer over WebSocket with a TTY, keys reach the
 /// container, its exit status comes back, and the audit has the intent with the command
 /// line and the outcome.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pod_shell_example_runs_kubectl_exec_on_the_selected_pod_audited() {
-    let kubectl = ["/usr/local/bin/kubectl", "/usr/bin/kubectl"]
-        .into_iter()
-        .map(Path::new)
-        .find(|p| p.exists());
-    let Some(_kubectl) = kubectl else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl (1.30 or newer, which execs over WebSocket) is not installed"
-        );
-        eprintln!("skipped: no kubectl on this machine");
-        return;
+    let kubectl = match crate::support::find_binary(
+        "OPSDECK_KUBECTL",
+        &["kubectl"],
+        "no kubectl on PATH (1.30 or newer, which execs over WebSocket; or set OPSDECK_KUBECTL)",
+    ) {
+        Ok(path) => path,
+        Err(reason) => return crate::support::peer_unavailable("kubectl", &reason),
     };
     let (peer, _client) = crate::kube::peer().await;
     let dir = tempfile::tempdir().unwrap();
@@ -202,7 +183,7 @@ async fn the_pod_shell_example_runs_kubectl_exec_on_the_selected_pod_audited() {
     )
     .unwrap();
 
-    let mut sam = kube_console(dir.path(), &server, &kubeconfig, "sam");
+    let mut sam = kube_console(dir.path(), &server, &kubeconfig, &kubectl);
     sam.expect_screen("ctx local", WAIT);
     sam.send("3");
     sam.expect_screen("payments-api", WAIT);
@@ -265,21 +246,10 @@ async fn the_pod_shell_example_runs_kubectl_exec_on_the_selected_pod_audited() {
     assert!(session.query.contains(&pair("tty", "true")), "{session:?}");
     assert_eq!(session.exit, Some(3));
 
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let targets = audited(&server, "sam", "custom.pod-shell").await;
-        if targets
-            .iter()
-            .any(|t| t.starts_with("kube.pod:shop/payments-api-6d9f8b7c5d-"))
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "custom.pod-shell by sam, with its outcome, in the audit trail: {targets:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_audited(&server, "sam", "custom.pod-shell", |t| {
+        t.starts_with("kube.pod:shop/payments-api-6d9f8b7c5d-")
+    })
+    .await;
     sam.send("q");
     drop(sam);
 }

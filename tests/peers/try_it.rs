@@ -134,7 +134,7 @@ pub(crate) fn write_config(dir: &Path, server: &Server, cluster: &PgCluster, pki
 }
 
 /// The environment of a console run as `user` on `config`: a home of its own (`home` under
-/// `dir`), the platform token of the example tokens, and `extra` variables.
+/// `dir`), the platform token of the example tokens, and `extra` variables (which win).
 pub(crate) fn console_env(
     dir: &Path,
     config: &Path,
@@ -158,7 +158,10 @@ pub(crate) fn console_env(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    for (key, value) in extra {
+        env.retain(|(k, _)| k != key);
+        env.push(((*key).to_owned(), value.clone()));
+    }
     env
 }
 
@@ -246,17 +249,47 @@ pub(crate) async fn audited(server: &Server, actor: &str, action: &str) -> Vec<S
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_readme_try_it_locally_steps_work_over_tls() {
+/// A test PKI and a PostgreSQL that accepts only TLS with its server certificate; `None`
+/// (outside CI only) when the cluster cannot start.
+pub(crate) fn tls_cluster() -> Option<(Pki, PgCluster)> {
     let pki = Pki::new();
     let files = pg::TlsFiles {
         server_cert: pki.server_cert.clone(),
         server_key: pki.server_key.clone(),
         ca: pki.ca.clone(),
     };
-    let cluster = match PgCluster::start_tls(&files) {
-        Ok(c) => c,
-        Err(reason) => return pg::unavailable::<()>(&reason).unwrap_or(()),
+    match PgCluster::start_tls(&files) {
+        Ok(cluster) => Some((pki, cluster)),
+        Err(reason) => pg::unavailable(&reason),
+    }
+}
+
+/// Waits until `actor`'s `action` with its outcome is in the audit trail on a target that
+/// `wanted` accepts (the outcome is recorded just after the action ran).
+pub(crate) async fn until_audited(
+    server: &Server,
+    actor: &str,
+    action: &str,
+    wanted: impl Fn(&str) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let targets = audited(server, actor, action).await;
+        if targets.iter().any(|t| wanted(t)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{action} by {actor}, with its outcome, in the audit trail: {targets:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_try_it_locally_steps_work_over_tls() {
+    let Some((pki, cluster)) = tls_cluster() else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let server = serve_as_the_readme_says(dir.path());
@@ -317,22 +350,8 @@ async fn sam_cancels_and_terminates(
         ("pg.cancel", cancelled_pid),
         ("pg.terminate", terminated_pid),
     ] {
-        // The outcome is recorded just after the backend is hit: wait for it.
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let targets = audited(server, "sam", action).await;
-            if targets
-                .iter()
-                .any(|t| t.ends_with(&format!("orders-db/{pid}")))
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{action} of {pid} by sam, with its outcome, in the audit trail: {targets:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let wanted = format!("orders-db/{pid}");
+        until_audited(server, "sam", action, |t| t.ends_with(&wanted)).await;
     }
     drop(sam);
 }

@@ -53,9 +53,7 @@ fn the_pod_shell_custom_command_is_audited_and_gets_the_terminal() {
     s.send(":audit\r");
     s.expect_screen("custom.pod-shell", Duration::from_secs(10));
 
-    s.send("q");
-    let code = s.wait_exit(Duration::from_secs(10));
-    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s.quit_with_0(Duration::from_secs(10));
 }
 
 #[test]
@@ -77,7 +75,5 @@ fn describe_shows_the_output_and_psql_opens_on_the_shown_database() {
     s.expect_text("You are connected to database", Duration::from_secs(10));
     s.send("\\q\r");
     s.expect_screen("psql", Duration::from_secs(10));
-    s.send("q");
-    let code = s.wait_exit(Duration::from_secs(10));
-    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s.quit_with_0(Duration::from_secs(10));
 }

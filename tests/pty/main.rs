@@ -158,9 +158,7 @@ fn run_sandbox_and_quit(extra_env: &[(&str, &str)]) -> Session {
         !running.iter().any(|f| f == "ICANON" || f == "ECHO"),
         "the terminal is not in raw mode while opsdeck runs: {running:?}"
     );
-    s.send("q");
-    let code = s.wait_exit(Duration::from_secs(10));
-    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s.quit_with_0(Duration::from_secs(10));
     s
 }
 
@@ -353,9 +351,7 @@ fn tour_starts_accepts_keys_quits_cleanly_and_resumes() {
     s.expect_text("✓ 3 Go to Kafka by name", Duration::from_secs(10));
     s.send("1");
     s.expect_text("Recap of", Duration::from_secs(10));
-    s.send("q");
-    let code = s.wait_exit(Duration::from_secs(10));
-    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s.quit_with_0(Duration::from_secs(10));
     assert_restored(&s);
     let saved = std::fs::read_to_string(sandbox.data_dir().join("tours.json"))
         .expect("progress saved in the data dir");
@@ -501,9 +497,7 @@ fn s_hands_the_terminal_to_a_shell_and_takes_it_back() {
         "opsdeck's raw mode is back: {flags:?}"
     );
     // Keys reach opsdeck again: q quits, with the terminal given back.
-    s.send("q");
-    let code = s.wait_exit(Duration::from_secs(10));
-    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s.quit_with_0(Duration::from_secs(10));
     let flags = s.local_flags();
     assert!(
         flags.iter().any(|f| f == "ICANON") && flags.iter().any(|f| f == "ECHO"),
@@ -551,9 +545,7 @@ fn f_forwards_a_pod_port_that_curl_reaches_and_q_ends_it() {
     drop(tcp);
     s.expect_screen("1 (0 open)", Duration::from_secs(10));
 
-    s.send("q");
-    let code = s.wait_exit(Duration::from_secs(15));
-    assert_eq!(code, 0, "exit code; output:\n{}", visible(&s.text()));
+    s.quit_with_0(Duration::from_secs(15));
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         "the forward ended with opsdeck"

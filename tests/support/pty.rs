@@ -169,6 +169,13 @@ impl Session {
         self.writer.flush().unwrap();
     }
 
+    /// Sends `q` and asserts the child exits with code 0 within `timeout`.
+    pub fn quit_with_0(&mut self, timeout: Duration) {
+        self.send("q");
+        let code = self.wait_exit(timeout);
+        assert_eq!(code, 0, "exit code; output:\n{}", visible(&self.text()));
+    }
+
     /// Waits for the child to exit, then drains its last output. Returns the exit code.
     pub fn wait_exit(&mut self, timeout: Duration) -> u32 {
         self.wait_status(timeout).exit_code()
