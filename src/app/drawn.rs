@@ -9,7 +9,8 @@
 //! The record sits in the [`super::table::TableState`] it describes. Rendering takes the
 //! state by shared reference, so the record is written through a lock (uncontended: one
 //! thread draws); it is output only, never read by the drawing, and a frame clears the
-//! records of the current tables before it draws, so a table not drawn has none.
+//! records of the current tables before it draws, so a table not drawn has none. With the
+//! mouse off (the default) a frame arms no record, and drawing builds none: nothing is read.
 
 use std::sync::Mutex;
 
@@ -39,28 +40,44 @@ impl DrawnRows {
     }
 }
 
-/// The last frame's [`DrawnRows`] of a table, if it was drawn.
+/// The last frame's [`DrawnRows`] of a table, if it was drawn while armed.
 #[derive(Debug, Default)]
-pub struct DrawnRecord(Mutex<Option<DrawnRows>>);
+pub struct DrawnRecord(Mutex<Slot>);
+
+/// A record's state in the current frame.
+#[derive(Debug, Clone, Default)]
+enum Slot {
+    /// The mouse is off: drawing records nothing.
+    #[default]
+    Off,
+    /// Armed for this frame; the rows once the table is drawn.
+    Armed(Option<DrawnRows>),
+}
 
 impl DrawnRecord {
-    /// Records what the frame drew (the view calls this).
-    pub fn record(&self, rows: DrawnRows) {
-        *self.lock() = Some(rows);
+    /// Records what the frame drew (the view calls this); `rows` is built only when the
+    /// frame armed the record.
+    pub fn record(&self, rows: impl FnOnce() -> DrawnRows) {
+        if let Slot::Armed(slot) = &mut *self.lock() {
+            *slot = Some(rows());
+        }
     }
 
-    /// Forgets the record (a new frame starts).
-    pub fn clear(&self) {
-        *self.lock() = None;
+    /// A new frame starts: forget the record, and arm it when the mouse is on.
+    pub fn clear(&self, armed: bool) {
+        *self.lock() = if armed { Slot::Armed(None) } else { Slot::Off };
     }
 
     /// What the last frame drew, if it drew the table.
     #[must_use]
     pub fn get(&self) -> Option<DrawnRows> {
-        self.lock().clone()
+        match &*self.lock() {
+            Slot::Armed(rows) => rows.clone(),
+            Slot::Off => None,
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<DrawnRows>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
         // A panic while holding this lock cannot leave the record half-written (it is one
         // assignment), so a poisoned lock's value is as good as any.
         self.0
@@ -71,7 +88,7 @@ impl DrawnRecord {
 
 impl Clone for DrawnRecord {
     fn clone(&self) -> Self {
-        Self(Mutex::new(self.get()))
+        Self(Mutex::new(self.lock().clone()))
     }
 }
 
@@ -101,9 +118,12 @@ mod tests {
             area: Rect::new(0, 0, 5, 1),
             keys: vec!["k".into()],
         };
-        record.record(rows.clone());
+        record.record(|| rows.clone());
+        assert_eq!(record.get(), None, "not armed: the mouse is off");
+        record.clear(true);
+        record.record(|| rows.clone());
         assert_eq!(record.clone().get(), Some(rows));
-        record.clear();
+        record.clear(true);
         assert_eq!(record.get(), None);
     }
 }

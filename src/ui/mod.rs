@@ -19,10 +19,11 @@ use crate::theme::Role;
 pub fn render(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
     let theme = &state.ui.theme;
-    // Only what this frame draws may answer a mouse click (`app::drawn`).
+    // Only what this frame draws may answer a mouse click (`app::drawn`); with the mouse
+    // off nothing is recorded at all.
     for pane in crate::app::PaneId::ALL {
         if let Some(table) = state.panes.get(*pane).table() {
-            table.drawn.clear();
+            table.drawn.clear(state.mouse);
         }
     }
     frame.render_widget(Block::default().style(theme.style(Role::Background)), area);

@@ -65,7 +65,7 @@ pub fn render(
     .min(table.visible.len());
     let end = (start + page).min(table.visible.len());
     // Where each row lands (below the top border and the heading), for a mouse click.
-    table.drawn.record(DrawnRows {
+    table.drawn.record(|| DrawnRows {
         area: Rect {
             x: area.x + 1,
             y: area.y + 2,

@@ -95,16 +95,12 @@ impl DescribePane {
 }
 
 impl Pane for DescribePane {
-    /// `y`: the object's name; `Y` its YAML (`actions`, which waits for it to load).
+    /// `y`: the object's name. `Y` never comes here: the pane's own action copies the YAML
+    /// (and waits for it to load).
     fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
         use crate::app::copy::{Copied, CopyKind};
         let target = self.target.as_ref()?;
-        match kind {
-            CopyKind::Key => Some(Copied::key(&target.kind, &target.name)),
-            CopyKind::Row => self.yaml_text().map(|yaml| {
-                Copied::new(format!("the YAML of {} {}", target.kind, target.name), yaml)
-            }),
-        }
+        (kind == CopyKind::Key).then(|| Copied::key(&target.kind, &target.name))
     }
 
     delegate_to_actions!(on_action, focus);

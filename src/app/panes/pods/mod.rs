@@ -360,26 +360,11 @@ impl Pane for PodsPane {
         }
     }
 
-    /// `y`: the pod's name; `Y` copies its YAML (`actions`), these cells only as a fallback.
+    /// `y`: the pod's name. `Y` never comes here: the pane's own action copies the YAML.
     fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
         use crate::app::copy::{Copied, CopyKind};
         let pod = self.selected()?;
-        Some(match kind {
-            CopyKind::Key => Copied::key("pod", &pod.name),
-            CopyKind::Row => Copied::row(
-                "pod",
-                &pod.name,
-                &[
-                    pod.name.clone(),
-                    pod.namespace.clone(),
-                    format!("{}/{}", pod.ready, pod.total),
-                    pod.status_word.clone(),
-                    pod.restarts.to_string(),
-                    pod.node.clone(),
-                    pod.images(),
-                ],
-            ),
-        })
+        (kind == CopyKind::Key).then(|| Copied::key("pod", &pod.name))
     }
 
     delegate_to_actions!(on_action, focus);

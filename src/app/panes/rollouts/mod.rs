@@ -502,33 +502,17 @@ impl Pane for RolloutsPane {
         }
     }
 
-    /// `y`: the pod picked in the open workload's tree, else the workload; `Y` copies the
-    /// workload's YAML (`actions`).
+    /// `y`: the pod picked in the open workload's tree, else the workload. `Y` never comes
+    /// here: the pane's own action copies the workload's YAML.
     fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
         use crate::app::copy::{Copied, CopyKind};
-        if kind == CopyKind::Key
-            && let Some(pod) = self.tree_pod_facts()
-        {
+        if kind != CopyKind::Key {
+            return None;
+        }
+        if let Some(pod) = self.tree_pod_facts() {
             return Some(Copied::key("pod", &pod.name));
         }
-        let entry = self.target()?;
-        let row = &entry.row;
-        Some(match kind {
-            CopyKind::Key => Copied::key("rollout", &row.name),
-            CopyKind::Row => Copied::row(
-                "rollout",
-                &row.name,
-                &[
-                    row.name.clone(),
-                    row.namespace.clone(),
-                    row.status.word.clone(),
-                    row.step_text(),
-                    format!("{}/{}", row.ready, row.desired),
-                    row.images.join(" "),
-                    row.message.clone(),
-                ],
-            ),
-        })
+        Some(Copied::key("rollout", &self.target()?.row.name))
     }
 
     delegate_to_actions!(on_action, focus);

@@ -304,6 +304,13 @@ impl TracesPane {
 
 impl Pane for TracesPane {
     fn command_vars(&self, vars: &mut Vars) {
+        if let Some(map) = self.map.as_ref().filter(|_| self.map_shown()) {
+            // The map's link: its callee is the service the row is about.
+            if let Some(edge) = map.selected() {
+                vars.set("service", &*edge.callee);
+            }
+            return;
+        }
         if let Some(trace) = self.selected() {
             vars.set("trace_id", trace.trace_id.as_str());
             vars.set("service", trace.root_service.as_str());
@@ -311,9 +318,26 @@ impl Pane for TracesPane {
     }
 
     /// `y`: the trace id (of the open trace, else the selected row); `Y` the row, or the
-    /// selected span of an open trace.
+    /// selected span of an open trace. On the service map: the link shown, `caller → callee`.
     fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
         use crate::app::copy::{Copied, CopyKind};
+        if let Some(map) = self.map.as_ref().filter(|_| self.map_shown()) {
+            let edge = map.selected()?;
+            let link = format!("{} → {}", edge.caller, edge.callee);
+            return Some(match kind {
+                CopyKind::Key => Copied::key("link", &link),
+                CopyKind::Row => Copied::row(
+                    "link",
+                    &link,
+                    &[
+                        edge.caller.to_string(),
+                        edge.callee.to_string(),
+                        edge.calls.to_string(),
+                        edge.errors.to_string(),
+                    ],
+                ),
+            });
+        }
         if let Some(open) = &self.open {
             let span = open.selected_span()?;
             return Some(match kind {
@@ -342,7 +366,7 @@ impl Pane for TracesPane {
                     trace.root_service.clone(),
                     trace.root_name.clone(),
                     trace.start.to_string(),
-                    format!("{}ms", trace.duration_ns / 1_000_000),
+                    crate::model::traces::layout::format_duration(trace.duration_ns),
                     trace.span_count.to_string(),
                     if trace.error { "error" } else { "ok" }.to_owned(),
                 ],
