@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::config::paths::Paths;
 use crate::config::{Config, PlatformConfig};
@@ -145,12 +144,7 @@ pub fn run(args: &VerifyArgs, paths: &Paths) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let result = runtime.block_on(async {
-        let tls = crate::tls::client_config(&target.platform.tls)
-            .map_err(|e| format!("platform TLS: {e}"))?;
-        let client =
-            PlatformClient::from_config(&target.platform, Token::new(target.token.clone()), &tls)
-                .map_err(|e| e.to_string())?
-                .with_timeout(Duration::from_millis(target.platform.timeout_ms));
+        let client = PlatformClient::connect(&target.platform, Token::new(target.token.clone()))?;
         crate::runtime::checkpoint_check::verify(
             &client,
             &target.platform.checkpoint_keys,

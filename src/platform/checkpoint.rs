@@ -12,6 +12,7 @@ use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
 use base64::Engine as _;
 
 use crate::model::checkpoint::{ALGORITHM, Checkpoint, CheckpointKey, PublicKey, format_time};
+use crate::model::platform::ChainPoint;
 use crate::platform::error::PlatformError;
 use crate::platform::store::{Store, StoreError};
 
@@ -190,16 +191,7 @@ impl Checkpointing {
     pub async fn sign_now(&self, store: &Store) -> Result<Checkpoint, SignError> {
         let signer = self.signer.as_ref().ok_or(SignError::NoKey)?;
         let head = store.chain_head().await?.ok_or(SignError::EmptyChain)?;
-        let checkpoint = signer.sign(&self.platform, head.seq, &head.hash, jiff::Timestamp::now());
-        store
-            .insert_checkpoint(&checkpoint, &signer.public.to_base64())
-            .await?;
-        tracing::info!(
-            seq = checkpoint.seq,
-            key_id = %checkpoint.key_id,
-            "signed an audit checkpoint"
-        );
-        Ok(checkpoint)
+        self.sign_head(store, signer, &head).await
     }
 
     /// Signs when the head moved since the newest checkpoint (or the key changed).
@@ -214,7 +206,27 @@ impl Checkpointing {
         }) {
             return Ok(None);
         }
-        self.sign_now(store).await.map(Some)
+        let checkpoint = self.sign_head(store, signer, &head).await?;
+        tracing::info!(
+            seq = checkpoint.seq,
+            key_id = %checkpoint.key_id,
+            "signed an audit checkpoint"
+        );
+        Ok(Some(checkpoint))
+    }
+
+    /// Signs `head` (read once by the caller) and stores the checkpoint.
+    async fn sign_head(
+        &self,
+        store: &Store,
+        signer: &Signer,
+        head: &ChainPoint,
+    ) -> Result<Checkpoint, SignError> {
+        let checkpoint = signer.sign(&self.platform, head.seq, &head.hash, jiff::Timestamp::now());
+        store
+            .insert_checkpoint(&checkpoint, &signer.public.to_base64())
+            .await?;
+        Ok(checkpoint)
     }
 
     /// Signs every `interval` when the head moved, first at once; runs until aborted.

@@ -274,12 +274,10 @@ impl Environment {
                 .map_err(|e| e.to_string())?,
             None => String::new(),
         };
-        let tls = config.tls.clone();
-        let tls = tokio::task::spawn_blocking(move || crate::tls::client_config(&tls))
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || PlatformClient::connect(&config, Token::new(token)))
             .await
             .map_err(|e| e.to_string())?
-            .map_err(|e| format!("platform: {e}"))?;
-        PlatformClient::from_config(config, Token::new(token), &tls).map_err(|e| e.to_string())
     }
 
     /// Starts the sources of one context and connects its platform API.

@@ -156,6 +156,16 @@ impl PlatformClient {
             .with_timeout(Duration::from_millis(config.timeout_ms)))
     }
 
+    /// From the context's platform settings with its TLS files read here (blocking file
+    /// reads: call it off the runtime's threads).
+    ///
+    /// # Errors
+    /// A TLS file that cannot be read, or a bad URL, in words.
+    pub fn connect(config: &PlatformConfig, token: Token) -> Result<Self, String> {
+        let tls = crate::tls::client_config(&config.tls).map_err(|e| format!("platform: {e}"))?;
+        Self::from_config(config, token, &tls).map_err(|e| e.to_string())
+    }
+
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

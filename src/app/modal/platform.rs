@@ -200,11 +200,14 @@ pub(crate) fn on_platform_reply(state: &mut State, reply: PlatformReply) -> Vec<
             let clean = |text: String| crate::model::clean(&text);
             match &result {
                 Ok(check) => {
-                    for finding in &check.findings {
-                        state.toast(ToastLevel::Error, clean(format!("verify: {finding}")));
-                    }
+                    // A toast replaces the one before: notes first, then the findings from the
+                    // last to the first, so the one left on screen is the first problem found,
+                    // whole; every one is in `:messages`.
                     for note in &check.notes {
                         state.toast(ToastLevel::Warn, clean(format!("verify: {note}")));
+                    }
+                    for finding in check.findings.iter().rev() {
+                        state.toast(ToastLevel::Error, clean(format!("verify: {finding}")));
                     }
                 }
                 Err(e) => state.toast(ToastLevel::Error, clean(format!("verify: {e}"))),
