@@ -479,49 +479,25 @@ fn change_kind(kind: crate::model::timeline::ChangeKind) -> &'static str {
     }
 }
 
-/// The facts of every panel, as the incident view computes them for `service`.
-fn panels(state: &State, service: &crate::model::Service) -> (Vec<(Panel, Vec<Fact>)>, Vec<u64>) {
+/// The facts of every panel, as the incident view computes them for `service`, with the
+/// changes and the on-call answer the document lists too.
+fn panels(
+    state: &State,
+    service: &crate::model::Service,
+    changes: &[crate::model::timeline::Change],
+    on_call: Option<&crate::app::oncall::OnCallAnswer>,
+) -> (Vec<(Panel, Vec<Fact>)>, Vec<u64>) {
     let seen = state.seen();
     let (log_facts, series) = signals::logs(&seen, service, &state.panes.incident.error_rate);
     let (metric_facts, _) = crate::ui::panes::incident_metrics::facts(state, service);
-    let changes = crate::ui::panes::incident_changes::service_changes(state, service);
-    let change_facts = if changes.is_empty() {
-        vec![Fact {
-            severity: Severity::Quiet,
-            text: format!(
-                "no changes in the last {} min",
-                crate::app::panes::incident::RATE_WINDOW_MINUTES
-            ),
-        }]
-    } else {
-        changes
-            .iter()
-            .rev()
-            .map(|c| Fact {
-                severity: match c.kind {
-                    crate::model::timeline::ChangeKind::SyncFailed
-                    | crate::model::timeline::ChangeKind::Alert => Severity::Warn,
-                    _ => Severity::Info,
-                },
-                text: format!(
-                    "{} {} {}",
-                    c.at.to_zoned(jiff::tz::TimeZone::UTC).strftime("%H:%M"),
-                    c.kind.mark().1,
-                    c.text
-                ),
-            })
-            .collect()
-    };
+    let change_facts = crate::ui::panes::incident_changes::change_facts(changes);
     let facts = Panel::ALL
         .into_iter()
         .map(|panel| {
             let facts = match panel {
                 Panel::Alerts => signals::alerts(&seen, service),
                 Panel::Metrics => metric_facts.clone(),
-                Panel::Card => crate::app::panes::incident::facts::card(
-                    service,
-                    state.panes.catalog.on_call(service, state.now).as_ref(),
-                ),
+                Panel::Card => crate::app::panes::incident::facts::card(service, on_call),
                 Panel::Argo => crate::app::panes::incident::facts::argo(&seen, service),
                 Panel::Rollout => crate::app::panes::incident::facts::rollout(
                     &seen,
@@ -552,7 +528,9 @@ pub fn incident_doc(
     config: &Config,
     service: &crate::model::Service,
 ) -> IncidentDoc {
-    let (facts, series) = panels(state, service);
+    let changes = crate::ui::panes::incident_changes::service_changes(state, service);
+    let on_call = state.panes.catalog.on_call(service, state.now);
+    let (facts, series) = panels(state, service, &changes, on_call.as_ref());
     let panels: Vec<PanelDoc> = facts
         .iter()
         .map(|(panel, facts)| PanelDoc {
@@ -573,7 +551,7 @@ pub fn incident_doc(
         .map(|(_, f)| worst_fact(f))
         .max()
         .unwrap_or(Severity::Quiet);
-    let changes = crate::ui::panes::incident_changes::service_changes(state, service)
+    let changes = changes
         .into_iter()
         .map(|c| ChangeDoc {
             at: doc::time(c.at),
@@ -581,18 +559,14 @@ pub fn incident_doc(
             text: clean(&c.text),
         })
         .collect();
-    let on_call = state
-        .panes
-        .catalog
-        .on_call(service, state.now)
-        .map(|a| OnCallDoc {
-            who: clean(&a.who),
-            source: match a.source {
-                crate::app::oncall::OnCallSource::Platform { .. } => "platform",
-                crate::app::oncall::OnCallSource::Catalog => "catalog",
-            },
-            until: a.until.map(doc::time),
-        });
+    let on_call = on_call.map(|a| OnCallDoc {
+        who: clean(&a.who),
+        source: match a.source {
+            crate::app::oncall::OnCallSource::Platform { .. } => "platform",
+            crate::app::oncall::OnCallSource::Catalog => "catalog",
+        },
+        until: a.until.map(doc::time),
+    });
     let m = &service.mapping;
     let list = |v: &[String]| v.iter().map(|s| clean(s)).collect::<Vec<_>>();
     let context = &state.context.name;

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use crate::app::State;
-use crate::app::panes::incident::facts::Severity;
+use crate::app::panes::incident::facts::{Fact, Severity};
 use crate::app::panes::incident::{Panel, RATE_WINDOW_MINUTES};
 use crate::model::Service;
 use crate::model::timeline::{Change, Subject, axis, changes};
@@ -63,20 +63,47 @@ fn stretch(series: &[u64], width: usize) -> Vec<u64> {
         .collect()
 }
 
+/// One change as the panel words it, `HH:MM mark text`: a failed sync or an alert warns.
+#[must_use]
+pub fn change_fact(change: &Change) -> Fact {
+    let at = change
+        .at
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%H:%M");
+    Fact {
+        severity: match change.kind {
+            crate::model::timeline::ChangeKind::SyncFailed
+            | crate::model::timeline::ChangeKind::Alert => Severity::Warn,
+            _ => Severity::Info,
+        },
+        text: format!("{at} {} {}", change.kind.mark().0, change.text),
+    }
+}
+
+/// The panel's facts: the changes newest first, or a quiet line when there are none.
+#[must_use]
+pub fn change_facts(list: &[Change]) -> Vec<Fact> {
+    if list.is_empty() {
+        return vec![Fact {
+            severity: Severity::Quiet,
+            text: no_changes(),
+        }];
+    }
+    list.iter().rev().map(change_fact).collect()
+}
+
+fn no_changes() -> String {
+    format!("no changes in the last {RATE_WINDOW_MINUTES} min")
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, service: &Service, curve: &[u64]) {
     let theme = &state.ui.theme;
     let list = service_changes(state, service);
-    let worst = if list.iter().any(|c| {
-        matches!(
-            c.kind,
-            crate::model::timeline::ChangeKind::SyncFailed
-                | crate::model::timeline::ChangeKind::Alert
-        )
-    }) {
-        Severity::Warn
-    } else {
-        Severity::Info
-    };
+    let worst = list
+        .iter()
+        .map(|c| change_fact(c).severity)
+        .max()
+        .unwrap_or(Severity::Info);
     let focused = state.panes.incident.focus == Panel::Changes;
     let block = super::incident::panel_block(Panel::Changes, worst, focused, theme);
     let inner = block.inner(area);
@@ -116,7 +143,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, service: &Servic
     rows_left -= 1;
     let lines: Vec<Line<'static>> = if list.is_empty() {
         vec![Line::from(Span::styled(
-            format!("no changes in the last {RATE_WINDOW_MINUTES} min"),
+            no_changes(),
             theme.style(Role::Muted),
         ))]
     } else {
@@ -124,13 +151,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, service: &Servic
             .rev()
             .take(usize::from(rows_left))
             .map(|c| {
-                let (mark, _) = c.kind.mark();
-                let at =
-                    c.at.to_zoned(jiff::tz::TimeZone::UTC)
-                        .strftime("%H:%M")
-                        .to_string();
                 Line::from(Span::styled(
-                    crate::ui::text::fit(&format!("{at} {mark} {}", c.text), width),
+                    crate::ui::text::fit(&change_fact(c).text, width),
                     theme.style(Role::Text),
                 ))
             })
