@@ -21,7 +21,7 @@ use crate::model::report::{
 use crate::model::sanitize::clean;
 use crate::model::source::SourceId;
 use crate::model::text::{fit, short_age};
-use crate::runtime::collect::{Answer, Ending, Want, answers, collect};
+use crate::runtime::collect::{Answer, Want, answers, collect};
 
 /// Where the contexts come from.
 pub(super) enum Fleet {
@@ -132,7 +132,7 @@ fn run_headless(
     active: &str,
     want: &Want,
     timeout: Duration,
-) -> color_eyre::Result<(State, Config, Ending)> {
+) -> color_eyre::Result<(State, Config)> {
     let ui =
         crate::runtime::run::load_ui("default", "default", None, crate::theme::ColorDepth::Mono)
             .map_err(|d| color_eyre::eyre::eyre!(d.to_string()))?;
@@ -163,13 +163,14 @@ fn run_headless(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let ending = runtime.block_on(collect(&mut state, &mut env, want, timeout));
+    let ran = runtime.block_on(collect(&mut state, &mut env, want, timeout));
     drop(env);
     runtime.shutdown_timeout(Duration::from_millis(200));
     if let Some(dir) = scratch {
         let _ = std::fs::remove_dir_all(dir);
     }
-    Ok((state, config, ending?))
+    ran?;
+    Ok((state, config))
 }
 
 /// A source that did not answer, or failed, as a finding.
@@ -412,7 +413,7 @@ pub(super) fn status(
         Ok(found) => found,
         Err(code) => return Ok(code),
     };
-    let (state, config, _) = run_headless(config, &active, &Want::Status, args.timeout)?;
+    let (state, config) = run_headless(config, &active, &Want::Status, args.timeout)?;
     let status = status_doc(&state, &config, args.timeout);
     if args.json {
         print(&json(&status));
@@ -678,12 +679,9 @@ pub(super) fn incident(
         Err(code) => return Ok(code),
     };
     let want = Want::Incident(service.to_owned());
-    let (state, config, ending) = run_headless(config, &active, &want, args.timeout)?;
+    let (state, config) = run_headless(config, &active, &want, args.timeout)?;
     let catalog = &state.panes.catalog.catalog;
-    let Some(found) = catalog
-        .service(service)
-        .filter(|_| ending != Ending::UnknownService)
-    else {
+    let Some(found) = catalog.service(service) else {
         if !state.panes.catalog.loaded {
             let why = answers(&state, &config, &want)
                 .into_iter()

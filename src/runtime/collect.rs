@@ -25,17 +25,6 @@ pub enum Want {
     Incident(String),
 }
 
-/// How the run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// Every source answered.
-    Answered,
-    /// The time was up first; the state holds what did arrive.
-    TimedOut,
-    /// The catalog loaded without the service asked for.
-    UnknownService,
-}
-
 /// The sources the incident view reads, besides the attention list's.
 const INCIDENT_FEEDS: [SourceId; 3] = [SourceId::Platform, SourceId::Logs, SourceId::Traces];
 
@@ -224,7 +213,7 @@ pub async fn collect(
     env: &mut Environment,
     want: &Want,
     timeout: Duration,
-) -> std::io::Result<Ending> {
+) -> std::io::Result<()> {
     let (keys, input) = futures::channel::mpsc::unbounded();
     // The loop looks at the state after each batch: a tick keeps batches coming while the
     // sources are quiet (a focus event changes nothing).
@@ -237,7 +226,6 @@ pub async fn collect(
         })
     };
     let config = env.config.clone();
-    let mut ending = Ending::Answered;
     let mut opened: Option<Instant> = None;
     let mut typed = false;
     let done = |state: &State| {
@@ -246,7 +234,7 @@ pub async fn collect(
                 return false;
             }
             if state.panes.catalog.catalog.service(service).is_none() {
-                ending = Ending::UnknownService;
+                // Unknown: the caller looks it up again and says so.
                 return true;
             }
             if !typed {
@@ -270,13 +258,8 @@ pub async fn collect(
     let run = super::run::run_watched(&mut terminal, state, input, env, &mut host, done);
     let ran = tokio::time::timeout(timeout, run).await;
     ticker.abort();
-    match ran {
-        Ok(ran) => {
-            ran?;
-            Ok(ending)
-        }
-        Err(_) => Ok(Ending::TimedOut),
-    }
+    // Out of time: the state holds what did arrive, and the answers say who was silent.
+    ran.map_or(Ok(()), |ran| ran.map(drop))
 }
 
 /// A screen nobody looks at: the run loop draws its frames into it (120×40) and they go
