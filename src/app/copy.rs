@@ -70,15 +70,14 @@ impl Copied {
     }
 }
 
-/// A key as the toast shows it: long ones (a query) cut to a few words.
+/// A key as the toast shows it: its first line, cut to 40 columns (a long query).
 fn short(key: &str) -> String {
-    const SHOWN: usize = 40;
     let line = key.lines().next().unwrap_or_default();
-    if line.chars().count() > SHOWN || line.len() < key.len() {
-        let cut: String = line.chars().take(SHOWN).collect();
-        format!("{}…", cut.trim_end())
+    let shown = crate::model::text::fit(line, 40);
+    if line.len() < key.len() && !shown.ends_with('…') {
+        format!("{shown}…")
     } else {
-        line.to_owned()
+        shown
     }
 }
 

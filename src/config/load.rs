@@ -1226,10 +1226,7 @@ impl Parser<'_> {
                     let Some(name) = self.non_empty_string(file, &join(&ikey, "file")) else {
                         continue;
                     };
-                    let path = match self.base {
-                        Some(base) => resolve_dir(Path::new(&name), base, self.home.as_deref()),
-                        None => PathBuf::from(&name),
-                    };
+                    let path = self.resolve_file(&name);
                     match std::fs::read_to_string(&path) {
                         Ok(text) => {
                             PublicKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))

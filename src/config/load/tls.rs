@@ -89,7 +89,7 @@ impl Parser<'_> {
         Some(tls)
     }
 
-    fn resolve_file(&self, raw: &str) -> PathBuf {
+    pub(super) fn resolve_file(&self, raw: &str) -> PathBuf {
         match self.base {
             Some(base) => resolve_dir(std::path::Path::new(raw), base, self.home.as_deref()),
             None => PathBuf::from(raw),

@@ -181,7 +181,7 @@ impl Pane for AlertsPane {
     fn copy_text(&self, kind: crate::app::copy::CopyKind) -> Option<crate::app::copy::Copied> {
         use crate::app::copy::{Copied, CopyKind};
         let (alert, service) = self.selected()?;
-        let name = alert.labels.get("alertname").map_or("", String::as_str);
+        let name = alert.name();
         Some(match kind {
             CopyKind::Key => Copied::new(
                 format!("the fingerprint of alert {name}"),
@@ -200,7 +200,8 @@ impl Pane for AlertsPane {
                         alert.fingerprint.clone(),
                         name.to_owned(),
                         service.unwrap_or_default().to_owned(),
-                        format!("{:?}", alert.state).to_lowercase(),
+                        // The pane's word (firing, silenced, inhibited), not the API's.
+                        crate::model::alerts::AlertState::label(alert).1.to_owned(),
                         alert.starts_at.clone(),
                         labels.join(","),
                     ],
