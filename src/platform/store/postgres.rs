@@ -269,14 +269,24 @@ impl PgStore {
     pub async fn chain_point(&self, seq: Option<i64>) -> Result<Option<ChainPoint>, StoreError> {
         let mut conn = self.conn().await?;
         let client = client_of(&mut conn)?;
-        let row = client
-            .query_opt(
-                "SELECT seq, hash FROM audit_chain WHERE ($1::bigint IS NULL OR seq = $1::bigint)
-                 ORDER BY seq DESC LIMIT 1",
-                &[&seq],
-            )
-            .await
-            .map_err(db)?;
+        // Two statements, not `($1 IS NULL OR seq = $1)`: a generic plan for both would walk
+        // the seq index down from the head to find an old row.
+        let row = match seq {
+            None => {
+                client
+                    .query_opt(
+                        "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1",
+                        &[],
+                    )
+                    .await
+            }
+            Some(seq) => {
+                client
+                    .query_opt("SELECT seq, hash FROM audit_chain WHERE seq = $1", &[&seq])
+                    .await
+            }
+        }
+        .map_err(db)?;
         row.map(|r| {
             Ok(ChainPoint {
                 seq: r.try_get(0).map_err(db)?,

@@ -232,18 +232,25 @@ impl SqliteStore {
 
     /// The row at `seq`, or the last row with `None`.
     pub async fn chain_point(&self, seq: Option<i64>) -> Result<Option<ChainPoint>, StoreError> {
+        // Two statements, not `(?1 IS NULL OR seq = ?1)`: one plan for both would walk the
+        // seq index down from the head to find an old row.
         self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT seq, hash FROM audit_chain WHERE (?1 IS NULL OR seq = ?1)
-                 ORDER BY seq DESC LIMIT 1",
-            )
-            .map_err(db)?
-            .query_row(params![seq], |r| {
+            let read = |r: &rusqlite::Row<'_>| {
                 Ok(ChainPoint {
                     seq: r.get(0)?,
                     hash: r.get(1)?,
                 })
-            })
+            };
+            match seq {
+                None => conn
+                    .prepare_cached("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
+                    .map_err(db)?
+                    .query_row(params![], read),
+                Some(seq) => conn
+                    .prepare_cached("SELECT seq, hash FROM audit_chain WHERE seq = ?1")
+                    .map_err(db)?
+                    .query_row(params![seq], read),
+            }
             .optional()
             .map_err(db)
         })
