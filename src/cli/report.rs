@@ -324,11 +324,7 @@ pub fn status_text(status: &StatusDoc, now: jiff::Timestamp, width: Option<usize
         .map(|f| {
             [
                 format!("{} {}", f.severity.glyph(), f.severity.word()),
-                if f.production {
-                    format!("⚑{}", f.context)
-                } else {
-                    f.context.clone()
-                },
+                crate::model::text::context_label(&f.context, f.production),
                 f.service.clone().unwrap_or_else(|| "-".into()),
                 f.what.clone(),
                 age(f.since.as_ref()),
@@ -640,10 +636,9 @@ pub fn incident_text(incident: &IncidentDoc) -> String {
     ));
     let _ = writeln!(
         text,
-        "{} in {}{}: {}",
+        "{} in {}: {}",
         s.name,
-        if incident.production { "⚑" } else { "" },
-        incident.context,
+        crate::model::text::context_label(&incident.context, incident.production),
         heading.join(" · ")
     );
     let glyph = |word: &str| match word {

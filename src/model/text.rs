@@ -148,3 +148,13 @@ pub fn short_age(secs: i64) -> String {
         _ => format!("{}d", secs / 86_400),
     }
 }
+
+/// A context's name, production marked in words as well as style (`⚑prod`).
+#[must_use]
+pub fn context_label(name: &str, production: bool) -> String {
+    if production {
+        format!("⚑{name}")
+    } else {
+        name.to_owned()
+    }
+}

@@ -23,15 +23,6 @@ fn level_role(level: Level) -> Role {
     }
 }
 
-/// A context's name, production marked in words as well as style.
-fn context_label(name: &str, production: bool) -> String {
-    if production {
-        format!("⚑{name}")
-    } else {
-        name.to_owned()
-    }
-}
-
 fn since(row: &Row, now: jiff::Timestamp) -> String {
     row.since.map_or_else(
         || "-".to_owned(),
@@ -45,7 +36,7 @@ fn contexts_line(state: &State, theme: &Theme) -> (Line<'static>, Vec<String>) {
     let mut spans = vec![Span::styled("contexts ", theme.style(Role::Muted))];
     let mut failing = Vec::new();
     for (name, part) in pane.contexts() {
-        let label = context_label(name, part.production);
+        let label = crate::model::text::context_label(name, part.production);
         let (text, role) = match &part.freshness {
             _ if part.active => (format!("● {label} (here)"), Role::Accent),
             Freshness::Waiting => (format!("… {label} connecting"), Role::Muted),
@@ -92,7 +83,7 @@ fn detail(row: &Row, now: jiff::Timestamp) -> String {
     format!(
         "{} in {} · owner {} · on call {} · {}",
         row.service,
-        context_label(&row.context, row.production),
+        crate::model::text::context_label(&row.context, row.production),
         if row.owner.is_empty() {
             "unknown"
         } else {
@@ -192,7 +183,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let mut cells = vec![
             Cell::from(Span::styled(sev, theme.style(level_role(row.level)))),
             Cell::from(Span::styled(
-                context_label(&row.context, row.production),
+                crate::model::text::context_label(&row.context, row.production),
                 theme.style(if row.production {
                     Role::Error
                 } else {
