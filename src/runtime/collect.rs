@@ -124,20 +124,7 @@ fn active_answers(state: &State, want: &Want) -> Vec<Answer> {
 fn summary_answers(state: &State, ctx: &crate::config::Context) -> Vec<Answer> {
     let summary = state.summaries.get(&ctx.name);
     let health = |id: SourceId| summary.and_then(|s| s.health.get(&id));
-    let sandbox = ctx.sandbox_seed.is_some();
-    let mut ids = Vec::new();
-    if sandbox || ctx.catalog.is_some() {
-        ids.push(SourceId::Catalog);
-    }
-    if sandbox || ctx.alertmanager.is_some() {
-        ids.push(SourceId::Alerts);
-    }
-    if sandbox || ctx.kube_context.is_some() {
-        ids.push(SourceId::Kube);
-    }
-    if sandbox || ctx.kafka.is_some() {
-        ids.push(SourceId::Kafka);
-    }
+    let (ids, names) = super::summaries::summary_sources(ctx);
     let mut out: Vec<Answer> = ids
         .into_iter()
         .map(|id| {
@@ -151,14 +138,6 @@ fn summary_answers(state: &State, ctx: &crate::config::Context) -> Vec<Answer> {
             }
         })
         .collect();
-    let names: Vec<String> = if sandbox {
-        crate::sources::sandbox::pg::databases()
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
-    } else {
-        ctx.postgres.iter().map(|d| d.name.clone()).collect()
-    };
     databases(
         &ctx.name,
         names.iter().map(String::as_str),

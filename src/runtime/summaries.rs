@@ -71,6 +71,39 @@ impl Summaries {
     }
 }
 
+/// The summary sources [`Environment::spawn_summary_sources`] starts for `ctx`, and the
+/// databases it watches (one Postgres source each): what `opsdeck status` waits for. Kept
+/// beside the spawning so the two cannot drift.
+#[must_use]
+pub fn summary_sources(
+    ctx: &crate::config::Context,
+) -> (Vec<crate::sources::SourceId>, Vec<String>) {
+    use crate::sources::SourceId;
+    if !ctx.local_logs.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let sandbox = ctx.sandbox_seed.is_some();
+    let ids = [
+        (SourceId::Catalog, ctx.catalog.is_some()),
+        (SourceId::Alerts, ctx.alertmanager.is_some()),
+        (SourceId::Kube, ctx.kube_context.is_some()),
+        (SourceId::Kafka, ctx.kafka.is_some()),
+    ]
+    .into_iter()
+    .filter(|&(_, configured)| sandbox || configured)
+    .map(|(id, _)| id)
+    .collect();
+    let databases = if sandbox {
+        crate::sources::sandbox::pg::databases()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        ctx.postgres.iter().map(|d| d.name.clone()).collect()
+    };
+    (ids, databases)
+}
+
 impl Environment {
     /// Starts the summary sources of `context` (never its logs, traces or platform), all
     /// reporting to `events` with generation 0.
