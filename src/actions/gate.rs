@@ -198,6 +198,32 @@ pub struct AuditGate {
     readonly: bool,
 }
 
+/// The refusal when a context has no audit gate (no platform API): nothing may run, and
+/// `nothing` says what did not happen ("nothing ran", "nothing was read").
+#[must_use]
+pub fn no_gate(nothing: &str) -> GateOutcome {
+    GateOutcome::Refused(Refusal {
+        kind: RefusalKind::Unreachable,
+        reason: format!("no platform API in this context, so no audit: {nothing}"),
+    })
+}
+
+/// [`AuditGate::admit`] on the context's gate, or [`no_gate`] without one.
+///
+/// # Errors
+/// The outcome to show instead: refused, needs approval, or no gate.
+pub async fn admit_on(
+    gate: Option<&AuditGate>,
+    request: ActionRequest,
+    reason: &str,
+    nothing: &str,
+) -> Result<Admitted, GateOutcome> {
+    match gate {
+        Some(gate) => gate.admit(request, reason).await,
+        None => Err(no_gate(nothing)),
+    }
+}
+
 impl AuditGate {
     #[must_use]
     pub fn new(

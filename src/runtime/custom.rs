@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::actions::gate::{AuditGate, ExecResult, GateOutcome, Refusal, RefusalKind};
+use crate::actions::gate::ExecResult;
 use crate::app::custom::{CommandOutput, CustomRun};
 use crate::commands::Mode;
 use crate::config::Config;
@@ -264,21 +264,6 @@ pub fn plain(request: &crate::model::action::ActionRequest) -> Option<CustomRun>
         }),
         _ => None,
     }
-}
-
-/// Asks the gate first; `Err` is the refusal to report (nothing ran).
-pub async fn admit(
-    gate: Option<&AuditGate>,
-    request: crate::model::action::ActionRequest,
-    reason: &str,
-) -> Result<crate::actions::gate::Admitted, GateOutcome> {
-    let Some(gate) = gate else {
-        return Err(GateOutcome::Refused(Refusal {
-            kind: RefusalKind::Unreachable,
-            reason: "no platform API in this context, so no audit: nothing ran".into(),
-        }));
-    };
-    gate.admit(request, reason).await
 }
 
 #[cfg(test)]

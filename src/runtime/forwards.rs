@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::actions::gate::{AuditGate, ExecResult, GateOutcome, Refusal, RefusalKind};
+use crate::actions::gate::{AuditGate, ExecResult};
 use crate::app::msg::{ActionReport, Msg};
 use crate::app::state::ToastLevel;
 use crate::model::action::ActionRequest;
@@ -253,10 +253,7 @@ async fn run(
     };
     let Some(gate) = gate else {
         say(&app, ForwardEvent::Ended { id }).await;
-        let outcome = GateOutcome::Refused(Refusal {
-            kind: RefusalKind::Unreachable,
-            reason: "no platform API in this context, so no audit: nothing was forwarded".into(),
-        });
+        let outcome = crate::actions::gate::no_gate("nothing was forwarded");
         let _ = app.send(report(request, outcome)).await;
         return;
     };

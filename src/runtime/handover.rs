@@ -6,7 +6,7 @@
 
 use jiff::Timestamp;
 
-use crate::actions::gate::{AuditGate, ExecResult, GateOutcome, Refusal, RefusalKind};
+use crate::actions::gate::{AuditGate, ExecResult, GateOutcome};
 use crate::model::action::ActionRequest;
 use crate::model::platform::OutcomeStatus;
 use crate::sources::backend::KubeBackend;
@@ -20,10 +20,7 @@ pub async fn run<H: super::terminal::Host + ?Sized>(
     host: &mut H,
 ) -> GateOutcome {
     let Some(gate) = gate else {
-        return GateOutcome::Refused(Refusal {
-            kind: RefusalKind::Unreachable,
-            reason: "no platform API in this context, so no audit: nothing was opened".into(),
-        });
+        return crate::actions::gate::no_gate("nothing was opened");
     };
     let admitted = match gate.admit(request.clone(), reason).await {
         Ok(admitted) => admitted,

@@ -5,7 +5,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::actions::gate::{AuditGate, ExecResult, GateOutcome, Refusal, RefusalKind};
+use crate::actions::gate::{AuditGate, ExecResult, GateOutcome};
 use crate::app::msg::{ActionReport, Msg};
 use crate::model::action::ActionRequest;
 use crate::model::kafka_peek::{PeekResult, summary};
@@ -39,11 +39,7 @@ pub async fn peek(
     reason: &str,
 ) -> (GateOutcome, Option<Result<PeekResult, String>>) {
     let Some(gate) = gate else {
-        let refusal = Refusal {
-            kind: RefusalKind::Unreachable,
-            reason: "no platform API in this context, so no audit: nothing was read".into(),
-        };
-        return (GateOutcome::Refused(refusal), None);
+        return (crate::actions::gate::no_gate("nothing was read"), None);
     };
     let admitted = match gate.admit(request.clone(), reason).await {
         Ok(admitted) => admitted,

@@ -1,6 +1,7 @@
 //! The run loop: owns the [`State`], feeds it messages, carries out [`Cmd`]s, and draws only
 //! when something changed, at most every 33 ms, after draining every pending message.
 
+use crate::actions::gate::admit_on;
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
@@ -16,7 +17,6 @@ use tokio::time::Instant;
 
 pub use super::environment::{Environment, apply_context};
 use super::terminal::Host;
-use crate::actions::gate::{GateOutcome, Refusal, RefusalKind};
 use crate::app::msg::{Cmd, Msg};
 use crate::app::state::State;
 use crate::app::update::{resize, update};
@@ -632,12 +632,7 @@ where
             tokio::spawn(async move {
                 let outcome = match gate {
                     Some(gate) => gate.run(request.clone(), reason, &executor).await,
-                    None => GateOutcome::Refused(Refusal {
-                        kind: RefusalKind::Unreachable,
-                        reason:
-                            "no platform API in this context, so no audit: nothing was executed"
-                                .into(),
-                    }),
+                    None => crate::actions::gate::no_gate("nothing was executed"),
                 };
                 let report = crate::app::msg::ActionReport { request, outcome };
                 let _ = app.send(Msg::ActionDone(Box::new(report))).await;
@@ -760,7 +755,8 @@ where
             let Some(run) = super::custom::plain(&request) else {
                 return Ok(None);
             };
-            match super::custom::admit(env.gate.as_ref(), request.clone(), &reason).await {
+            let gate = env.gate.as_ref();
+            match admit_on(gate, request.clone(), &reason, "nothing ran").await {
                 Ok(admitted) => (run, Some(admitted)),
                 Err(outcome) => {
                     let report = crate::app::msg::ActionReport { request, outcome };
